@@ -1,0 +1,53 @@
+package dev.sluice.bpf;
+
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
+import com.oracle.truffle.api.TruffleLanguage.Env;
+import com.oracle.truffle.api.nodes.Node;
+
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.SluiceException;
+
+/** Per-context state: the environment and the options, read once. */
+public final class BpfContext {
+    private static final ContextReference<BpfContext> REFERENCE = ContextReference.create(BpfLanguage.class);
+
+    private final Env env;
+    private final Profile defaultProfile;
+    private final Arch arch;
+    private final InputFormat inputFormat;
+
+    BpfContext(BpfLanguage language, Env env) {
+        this.env = env;
+        this.defaultProfile = BpfLanguage.parseProfile(env.getOptions().get(BpfLanguage.Profile));
+        String archName = env.getOptions().get(BpfLanguage.Arch);
+        try {
+            this.arch = archName.isEmpty() ? Arch.host() : Arch.fromToken(archName);
+            this.inputFormat = InputFormat.fromId(env.getOptions().get(BpfLanguage.InputFormat));
+        } catch (IllegalArgumentException e) {
+            throw SluiceException.create(Failure.BAD_OPTION, e.getMessage());
+        }
+    }
+
+    public static BpfContext get(Node node) {
+        return REFERENCE.get(node);
+    }
+
+    public Env env() {
+        return env;
+    }
+
+    public Profile defaultProfile() {
+        return defaultProfile;
+    }
+
+    public Arch arch() {
+        return arch;
+    }
+
+    public InputFormat inputFormat() {
+        return inputFormat;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.sluice.bpf;
+
+import java.nio.ByteOrder;
+
+import org.graalvm.options.OptionCategory;
+import org.graalvm.options.OptionDescriptors;
+import org.graalvm.options.OptionKey;
+import org.graalvm.options.OptionStability;
+import org.graalvm.options.OptionValues;
+
+import com.oracle.truffle.api.CallTarget;
+import com.oracle.truffle.api.Option;
+import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.source.Source;
+
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.lower.Lowering;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.nodes.ConstantRootNode;
+import dev.sluice.bpf.parse.ProgramParser;
+import dev.sluice.bpf.runtime.BpfFilter;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.bpf.verify.Verifier;
+
+/**
+ * The classic BPF language. Evaluating a source parses, verifies and lowers the program and gives an executable
+ * {@link BpfFilter}. The profile (seccomp or socket) comes from the MIME type, else from the {@code bpf.Profile}
+ * option.
+ */
+@TruffleLanguage.Registration(id = BpfLanguage.ID, name = "Classic BPF", version = BpfLanguage.VERSION, //
+                defaultMimeType = BpfLanguage.MIME_BINARY, //
+                byteMimeTypes = {BpfLanguage.MIME_BINARY, BpfLanguage.MIME_BINARY_SECCOMP, BpfLanguage.MIME_BINARY_SOCKET}, //
+                characterMimeTypes = {BpfLanguage.MIME_TEXT, BpfLanguage.MIME_TEXT_SECCOMP, BpfLanguage.MIME_TEXT_SOCKET}, //
+                fileTypeDetectors = BpfFileTypeDetector.class, //
+                contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE, website = "https://sluice.dev")
+public final class BpfLanguage extends TruffleLanguage<BpfContext> {
+    public static final String ID = "bpf";
+    public static final String VERSION = "0.1.0";
+    public static final String MIME_BINARY = "application/x-bpf";
+    public static final String MIME_BINARY_SECCOMP = "application/x-bpf-seccomp";
+    public static final String MIME_BINARY_SOCKET = "application/x-bpf-socket";
+    public static final String MIME_TEXT = "text/x-bpf";
+    public static final String MIME_TEXT_SECCOMP = "text/x-bpf-seccomp";
+    public static final String MIME_TEXT_SOCKET = "text/x-bpf-socket";
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Program kind when the MIME type does not say: seccomp (input: 64-byte struct seccomp_data) or socket (input: packet bytes).", //
+                    usageSyntax = "seccomp|socket") //
+    public static final OptionKey<String> Profile = new OptionKey<>("seccomp");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Syscall ABI for seccomp filters, as libseccomp names it; sets the byte order of struct seccomp_data and of raw programs. Default: the host.", //
+                    usageSyntax = "x86_64|x86|x32|aarch64|arm|riscv64|ppc64le|ppc64|ppc|s390x|s390|mips|mipsel|mips64|mipsel64|mips64n32|mipsel64n32|parisc|parisc64") //
+    public static final OptionKey<String> Arch = new OptionKey<>("");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Program format: raw, asm, ddd, dd, or auto (detected from the content).", usageSyntax = "auto|raw|asm|ddd|dd") //
+    public static final OptionKey<String> InputFormat = new OptionKey<>("auto");
+
+    @Override
+    protected OptionDescriptors getOptionDescriptors() {
+        return new BpfLanguageOptionDescriptors();
+    }
+
+    @Override
+    protected boolean areOptionsCompatible(OptionValues firstOptions, OptionValues newOptions) {
+        return firstOptions.equals(newOptions);
+    }
+
+    @Override
+    protected BpfContext createContext(Env env) {
+        return new BpfContext(this, env);
+    }
+
+    @Override
+    protected CallTarget parse(ParsingRequest request) {
+        Source source = request.getSource();
+        BpfContext context = BpfContext.get(null);
+        Profile profile = profileFor(source, context.defaultProfile());
+        Arch arch = context.arch();
+        BpfFilter filter = load(this, source, profile, arch, context.inputFormat());
+        return new ConstantRootNode(this, filter).getCallTarget();
+    }
+
+    /** Parses, verifies and lowers; every failure comes back as a located {@link SluiceException}. */
+    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format) {
+        ByteOrder order = arch.byteOrder();
+        Program program = ProgramParser.parse(source, format, order);
+        try {
+            Verifier.verify(program, profile);
+        } catch (SluiceException e) {
+            throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
+        }
+        LoweredProgram lowered = Lowering.lower(program, profile, arch);
+        return new BpfFilter(language, program, lowered, arch);
+    }
+
+    static Profile profileFor(Source source, Profile fallback) {
+        String mime = source.getMimeType();
+        if (mime != null) {
+            if (mime.endsWith("-seccomp")) {
+                return dev.sluice.bpf.isa.Profile.SECCOMP;
+            }
+            if (mime.endsWith("-socket")) {
+                return dev.sluice.bpf.isa.Profile.SOCKET;
+            }
+        }
+        return fallback;
+    }
+
+    static dev.sluice.bpf.isa.Profile parseProfile(String id) {
+        try {
+            return dev.sluice.bpf.isa.Profile.fromId(id);
+        } catch (IllegalArgumentException e) {
+            throw SluiceException.create(Failure.BAD_OPTION, "bpf.Profile: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package dev.sluice.bpf.nodes;
+
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.TruffleLanguage.Env;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.nodes.LoopNode;
+import com.oracle.truffle.api.nodes.RootNode;
+
+import dev.sluice.bpf.BpfContext;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.InputAccess;
+import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.bpf.runtime.Pcap;
+import dev.sluice.bpf.runtime.SluiceException;
+
+/**
+ * Runs a filter over many inputs inside the guest, so a hot loop pays the host-to-guest call once per batch instead of
+ * once per input. The filter body is a separate node instance inlined into this root's compilation.
+ * <ul>
+ * <li>{@link Kind#SPANS}: {@code (byte[] data, int[] offsets, int[] lengths, int[] verdicts?)}</li>
+ * <li>{@link Kind#RECORDS}: {@code (byte[] data, int recordSize, int[] verdicts?)}, e.g. seccomp_data records</li>
+ * <li>{@link Kind#PCAP}: {@code (byte[] pcapFile, int[] verdicts?)}, a whole libpcap capture</li>
+ * </ul>
+ * Each returns the number of nonzero results (accepted packets); verdicts, when given, receive every result.
+ */
+public final class BatchRootNode extends RootNode {
+    public enum Kind {
+        SPANS,
+        RECORDS,
+        PCAP
+    }
+
+    private final Kind kind;
+    private final boolean seccomp;
+    private final String name;
+    @Child private FilterBodyNode body;
+
+    public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name) {
+        super(language);
+        this.kind = kind;
+        this.seccomp = program.profile() == Profile.SECCOMP;
+        this.body = new FilterBodyNode(program);
+        this.name = name;
+    }
+
+    @Override
+    public Object execute(VirtualFrame frame) {
+        Object[] args = frame.getArguments();
+        Env env = BpfContext.get(this).env();
+        int min = kind == Kind.SPANS ? 3 : kind == Kind.RECORDS ? 2 : 1;
+        if (args.length < min) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.BAD_INPUT, name + " takes at least " + min + " arguments, got " + args.length);
+        }
+        byte[] data = InputAccess.bytes(args[0], env, this);
+        return switch (kind) {
+            case SPANS -> runSpans(data, InputAccess.intsOrNull(args[1], env, this, "offsets"), InputAccess.intsOrNull(args[2], env, this, "lengths"),
+                            args.length > 3 ? InputAccess.intsOrNull(args[3], env, this, "verdicts") : null);
+            case RECORDS -> runRecords(data, InputAccess.intArg(args[1], this, "recordSize"),
+                            args.length > 2 ? InputAccess.intsOrNull(args[2], env, this, "verdicts") : null);
+            case PCAP -> runPcap(data, args.length > 1 ? InputAccess.intsOrNull(args[1], env, this, "verdicts") : null);
+        };
+    }
+
+    private long runSpans(byte[] data, int[] offsets, int[] lengths, int[] verdicts) {
+        if (offsets == null || lengths == null || offsets.length != lengths.length || verdicts != null && verdicts.length < offsets.length) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.BAD_INPUT, "offsets and lengths must be int[] of equal length, verdicts at least as long");
+        }
+        int n = offsets.length;
+        long accepted = 0;
+        for (int i = 0; i < n; i++) {
+            int off = offsets[i];
+            int len = lengths[i];
+            if (off < 0 || len < 0 || off > data.length - len || seccomp && len != 64) {
+                CompilerDirectives.transferToInterpreter();
+                throw SluiceException.atNode(this, Failure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
+            }
+            int v = body.execute(data, off, len, len, PacketMeta.DEFAULT);
+            if (verdicts != null) {
+                verdicts[i] = v;
+            }
+            if (v != 0) {
+                accepted++;
+            }
+        }
+        LoopNode.reportLoopCount(this, n);
+        return accepted;
+    }
+
+    private long runRecords(byte[] data, int recordSize, int[] verdicts) {
+        if (recordSize <= 0 || data.length % recordSize != 0 || seccomp && recordSize != 64) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.BAD_INPUT,
+                            "records: " + data.length + " bytes do not split into records of " + recordSize + " bytes" + (seccomp ? " (seccomp needs 64)" : ""));
+        }
+        int n = data.length / recordSize;
+        if (verdicts != null && verdicts.length < n) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.BAD_INPUT, "verdicts has room for " + verdicts.length + " of " + n + " records");
+        }
+        long accepted = 0;
+        for (int i = 0; i < n; i++) {
+            int v = body.execute(data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT);
+            if (verdicts != null) {
+                verdicts[i] = v;
+            }
+            if (v != 0) {
+                accepted++;
+            }
+        }
+        LoopNode.reportLoopCount(this, n);
+        return accepted;
+    }
+
+    private long runPcap(byte[] file, int[] verdicts) {
+        Pcap.Header header = Pcap.header(file, this);
+        PacketMeta meta = header.meta();
+        boolean swapped = header.swapped();
+        int pos = Pcap.GLOBAL_HEADER_SIZE;
+        int i = 0;
+        long accepted = 0;
+        while (pos < file.length) {
+            if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
+                CompilerDirectives.transferToInterpreter();
+                throw SluiceException.atNode(this, Failure.BAD_PCAP, "truncated record header at byte " + pos);
+            }
+            int caplen = Pcap.u32(file, pos + 8, swapped);
+            int wirelen = Pcap.u32(file, pos + 12, swapped);
+            pos += Pcap.RECORD_HEADER_SIZE;
+            if (caplen < 0 || caplen > file.length - pos) {
+                CompilerDirectives.transferToInterpreter();
+                throw SluiceException.atNode(this, Failure.BAD_PCAP, "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
+            }
+            int v = body.execute(file, pos, caplen, wirelen, meta);
+            if (verdicts != null) {
+                if (i >= verdicts.length) {
+                    CompilerDirectives.transferToInterpreter();
+                    throw SluiceException.atNode(this, Failure.BAD_INPUT, "verdicts has room for only " + verdicts.length + " packets");
+                }
+                verdicts[i] = v;
+            }
+            if (v != 0) {
+                accepted++;
+            }
+            pos += caplen;
+            i++;
+        }
+        LoopNode.reportLoopCount(this, i);
+        return accepted;
+    }
+
+    @Override
+    public String getName() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,332 @@
+package dev.sluice.bpf.nodes;
+
+import com.oracle.truffle.api.CompilerAsserts;
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
+import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
+import com.oracle.truffle.api.memory.ByteArraySupport;
+import com.oracle.truffle.api.nodes.ExplodeLoop;
+import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
+import com.oracle.truffle.api.nodes.Node;
+
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.lower.Op;
+import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.bpf.runtime.PacketOps;
+
+/**
+ * Runs one lowered filter on one input. The dispatch loop is exploded with MERGE_EXPLODE, as GraalWasm does: the
+ * program counter is a partial-evaluation constant, so Graal turns the filter into straight-line code with one copy
+ * per instruction and merges where jumps meet. Classic BPF only jumps forward, so the explosion is bounded by the
+ * program length.
+ *
+ * <p>Registers and scratch memory are locals of one execution: nothing survives a run (Jitk bug class 4).
+ */
+public final class FilterBodyNode extends Node {
+    private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
+    private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
+
+    @CompilationFinal(dimensions = 1) private final int[] ops;
+    @CompilationFinal(dimensions = 1) private final int[] constants;
+    @CompilationFinal(dimensions = 1) private final int[] trueTargets;
+    @CompilationFinal(dimensions = 1) private final int[] falseTargets;
+    private final boolean bigEndianData;
+
+    public FilterBodyNode(LoweredProgram program) {
+        this.ops = program.ops();
+        this.constants = program.constants();
+        this.trueTargets = program.trueTargets();
+        this.falseTargets = program.falseTargets();
+        this.bigEndianData = program.bigEndianData();
+    }
+
+    /**
+     * @param data the bytes; the packet (or struct seccomp_data) starts at {@code start}
+     * @param start index of skb->data in {@code data}
+     * @param captured bytes available from {@code start} (caplen for a capture; 64 for seccomp)
+     * @param wireLength the packet's length as the kernel's skb->len (what LEN loads give)
+     * @param meta ancillary values and header offsets (socket filters)
+     * @return the 32-bit return value
+     */
+    @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
+    @BytecodeInterpreterSwitch
+    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        int a = 0;
+        int x = 0;
+        final int[] mem = new int[Opcodes.MEMWORDS];
+        int pc = 0;
+        while (true) {
+            CompilerAsserts.partialEvaluationConstant(pc);
+            final int k = constants[pc];
+            switch (ops[pc]) {
+                case Op.RET_K:
+                    return k;
+                case Op.RET_A:
+                    return a;
+                case Op.LD_IMM:
+                    a = k;
+                    pc++;
+                    break;
+                case Op.LDX_IMM:
+                    x = k;
+                    pc++;
+                    break;
+                case Op.LD_LEN:
+                    a = wireLength;
+                    pc++;
+                    break;
+                case Op.LDX_LEN:
+                    x = wireLength;
+                    pc++;
+                    break;
+                case Op.LD_MEM:
+                    a = mem[k];
+                    pc++;
+                    break;
+                case Op.LDX_MEM:
+                    x = mem[k];
+                    pc++;
+                    break;
+                case Op.ST:
+                    mem[k] = a;
+                    pc++;
+                    break;
+                case Op.STX:
+                    mem[k] = x;
+                    pc++;
+                    break;
+                case Op.TAX:
+                    x = a;
+                    pc++;
+                    break;
+                case Op.TXA:
+                    a = x;
+                    pc++;
+                    break;
+                case Op.ADD_K:
+                    a += k;
+                    pc++;
+                    break;
+                case Op.SUB_K:
+                    a -= k;
+                    pc++;
+                    break;
+                case Op.MUL_K:
+                    a *= k;
+                    pc++;
+                    break;
+                case Op.DIV_K:
+                    a = Integer.divideUnsigned(a, k);
+                    pc++;
+                    break;
+                case Op.MOD_K:
+                    a = Integer.remainderUnsigned(a, k);
+                    pc++;
+                    break;
+                case Op.AND_K:
+                    a &= k;
+                    pc++;
+                    break;
+                case Op.OR_K:
+                    a |= k;
+                    pc++;
+                    break;
+                case Op.XOR_K:
+                    a ^= k;
+                    pc++;
+                    break;
+                case Op.LSH_K:
+                    a <<= k;
+                    pc++;
+                    break;
+                case Op.RSH_K:
+                    a >>>= k;
+                    pc++;
+                    break;
+                case Op.ADD_X:
+                    a += x;
+                    pc++;
+                    break;
+                case Op.SUB_X:
+                    a -= x;
+                    pc++;
+                    break;
+                case Op.MUL_X:
+                    a *= x;
+                    pc++;
+                    break;
+                case Op.DIV_X:
+                    if (x == 0) {
+                        return 0; // the kernel ends the program with 0
+                    }
+                    a = Integer.divideUnsigned(a, x);
+                    pc++;
+                    break;
+                case Op.MOD_X:
+                    if (x == 0) {
+                        return 0;
+                    }
+                    a = Integer.remainderUnsigned(a, x);
+                    pc++;
+                    break;
+                case Op.AND_X:
+                    a &= x;
+                    pc++;
+                    break;
+                case Op.OR_X:
+                    a |= x;
+                    pc++;
+                    break;
+                case Op.XOR_X:
+                    a ^= x;
+                    pc++;
+                    break;
+                case Op.LSH_X:
+                    a <<= (x & 31); // explicit: the kernel masks the shift count, as Java does
+                    pc++;
+                    break;
+                case Op.RSH_X:
+                    a >>>= (x & 31);
+                    pc++;
+                    break;
+                case Op.NEG:
+                    a = -a;
+                    pc++;
+                    break;
+                case Op.JA:
+                case Op.JUMP_ALWAYS:
+                    pc = trueTargets[pc];
+                    break;
+                case Op.JEQ_K:
+                    pc = a == k ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.JGT_K:
+                    pc = Integer.compareUnsigned(a, k) > 0 ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.JGE_K:
+                    pc = Integer.compareUnsigned(a, k) >= 0 ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.JSET_K:
+                    pc = (a & k) != 0 ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.JEQ_X:
+                    pc = a == x ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.JGT_X:
+                    pc = Integer.compareUnsigned(a, x) > 0 ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.JGE_X:
+                    pc = Integer.compareUnsigned(a, x) >= 0 ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.JSET_X:
+                    pc = (a & x) != 0 ? trueTargets[pc] : falseTargets[pc];
+                    break;
+                case Op.LD_SECCOMP_WORD:
+                    a = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
+                    pc++;
+                    break;
+                case Op.LD_ABS_W:
+                    if (k > captured - 4) {
+                        return 0;
+                    }
+                    a = BIG.getInt(data, start + k);
+                    pc++;
+                    break;
+                case Op.LD_ABS_H:
+                    if (k > captured - 2) {
+                        return 0;
+                    }
+                    a = BIG.getShort(data, start + k) & 0xffff;
+                    pc++;
+                    break;
+                case Op.LD_ABS_B:
+                    if (k >= captured) {
+                        return 0;
+                    }
+                    a = data[start + k] & 0xff;
+                    pc++;
+                    break;
+                case Op.LD_IND_W: {
+                    long v = PacketOps.load(data, start, captured, x + k, 4, meta);
+                    if (v < 0) {
+                        return 0;
+                    }
+                    a = (int) v;
+                    pc++;
+                    break;
+                }
+                case Op.LD_IND_H: {
+                    long v = PacketOps.load(data, start, captured, x + k, 2, meta);
+                    if (v < 0) {
+                        return 0;
+                    }
+                    a = (int) v;
+                    pc++;
+                    break;
+                }
+                case Op.LD_IND_B: {
+                    long v = PacketOps.load(data, start, captured, x + k, 1, meta);
+                    if (v < 0) {
+                        return 0;
+                    }
+                    a = (int) v;
+                    pc++;
+                    break;
+                }
+                case Op.LD_NEG_W: {
+                    long v = PacketOps.loadNegative(data, start, captured, k, 4, meta);
+                    if (v < 0) {
+                        return 0;
+                    }
+                    a = (int) v;
+                    pc++;
+                    break;
+                }
+                case Op.LD_NEG_H: {
+                    long v = PacketOps.loadNegative(data, start, captured, k, 2, meta);
+                    if (v < 0) {
+                        return 0;
+                    }
+                    a = (int) v;
+                    pc++;
+                    break;
+                }
+                case Op.LD_NEG_B: {
+                    long v = PacketOps.loadNegative(data, start, captured, k, 1, meta);
+                    if (v < 0) {
+                        return 0;
+                    }
+                    a = (int) v;
+                    pc++;
+                    break;
+                }
+                case Op.LDX_MSH: {
+                    long v = PacketOps.load(data, start, captured, k, 1, meta);
+                    if (v < 0) {
+                        return 0;
+                    }
+                    x = ((int) v & 0xf) << 2;
+                    pc++;
+                    break;
+                }
+                case Op.LD_ANCILLARY: {
+                    long v = PacketOps.ancillary(k, a, x, data, start, captured, meta);
+                    if (v < 0) {
+                        // No device behind ifidx/hatype: the kernel's converted code exits with A.
+                        return a;
+                    }
+                    a = (int) v;
+                    pc++;
+                    break;
+                }
+                default:
+                    throw CompilerDirectives.shouldNotReachHere("unknown lowered op");
+            }
+        }
+    }
+
+    public int length() {
+        return ops.length;
+    }
+}

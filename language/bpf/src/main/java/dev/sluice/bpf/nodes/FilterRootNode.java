@@ -1,0 +1,65 @@
+package dev.sluice.bpf.nodes;
+
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.nodes.RootNode;
+
+import dev.sluice.bpf.BpfContext;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.InputAccess;
+import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.bpf.runtime.SluiceException;
+
+/**
+ * One run of a filter: {@code filter(input[, meta])}. The input is a 64-byte struct seccomp_data for seccomp
+ * filters, or the packet for socket filters. Returns the 32-bit return value as an unsigned long.
+ */
+public final class FilterRootNode extends RootNode {
+    private final boolean seccomp;
+    private final String name;
+    @Child private FilterBodyNode body;
+
+    public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name) {
+        super(language);
+        this.seccomp = program.profile() == Profile.SECCOMP;
+        this.body = new FilterBodyNode(program);
+        this.name = name;
+    }
+
+    @Override
+    public Object execute(VirtualFrame frame) {
+        Object[] args = frame.getArguments();
+        if (args.length < 1) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.BAD_INPUT, "a filter takes its input as first argument");
+        }
+        byte[] data = InputAccess.bytes(args[0], BpfContext.get(this).env(), this);
+        if (seccomp) {
+            if (data.length != 64) {
+                CompilerDirectives.transferToInterpreter();
+                throw SluiceException.atNode(this, Failure.SECCOMP_INPUT_SIZE, data.length);
+            }
+            return body.execute(data, 0, 64, 64, PacketMeta.DEFAULT) & 0xffffffffL;
+        }
+        PacketMeta meta = args.length > 1 ? MetaArgument.read(args[1], this) : PacketMeta.DEFAULT;
+        int captured = data.length - meta.dataOffset;
+        if (captured < 0) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.BAD_INPUT, "dataOffset is past the end of the input");
+        }
+        return body.execute(data, meta.dataOffset, captured, captured, meta) & 0xffffffffL;
+    }
+
+    @Override
+    public String getName() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

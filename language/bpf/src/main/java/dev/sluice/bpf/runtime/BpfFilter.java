@@ -1,0 +1,136 @@
+package dev.sluice.bpf.runtime;
+
+import com.oracle.truffle.api.CallTarget;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+import com.oracle.truffle.api.dsl.Cached;
+import com.oracle.truffle.api.dsl.Specialization;
+import com.oracle.truffle.api.interop.InteropLibrary;
+import com.oracle.truffle.api.interop.TruffleObject;
+import com.oracle.truffle.api.interop.UnknownIdentifierException;
+import com.oracle.truffle.api.library.ExportLibrary;
+import com.oracle.truffle.api.library.ExportMessage;
+import com.oracle.truffle.api.nodes.DirectCallNode;
+import com.oracle.truffle.api.nodes.IndirectCallNode;
+
+import dev.sluice.bpf.BpfLanguage;
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.nodes.BatchRootNode;
+import dev.sluice.bpf.nodes.FilterRootNode;
+
+/**
+ * A verified, loaded filter as embedders see it. Executable: {@code filter.execute(input[, meta])} returns the
+ * 32-bit verdict. Members {@code runBatch}, {@code runRecords} and {@code runPcap} run many inputs in one guest call
+ * (see {@link BatchRootNode}); {@code length}, {@code profile} and {@code arch} describe it.
+ */
+@ExportLibrary(InteropLibrary.class)
+public final class BpfFilter implements TruffleObject {
+    static final String RUN_BATCH = "runBatch";
+    static final String RUN_RECORDS = "runRecords";
+    static final String RUN_PCAP = "runPcap";
+    static final String LENGTH = "length";
+    static final String PROFILE = "profile";
+    static final String ARCH = "arch";
+
+    private final Program program;
+    private final LoweredProgram lowered;
+    private final Arch arch;
+    final CallTarget single;
+    private final CallTarget spans;
+    private final CallTarget records;
+    private final CallTarget pcap;
+
+    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
+        this.program = program;
+        this.lowered = lowered;
+        this.arch = arch;
+        String kind = lowered.profile().id();
+        this.single = new FilterRootNode(language, lowered, "bpf-" + kind).getCallTarget();
+        this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH).getCallTarget();
+        this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS).getCallTarget();
+        this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP).getCallTarget();
+    }
+
+    public Program program() {
+        return program;
+    }
+
+    public LoweredProgram lowered() {
+        return lowered;
+    }
+
+    public Arch arch() {
+        return arch;
+    }
+
+    @ExportMessage
+    boolean isExecutable() {
+        return true;
+    }
+
+    @ExportMessage
+    static final class Execute {
+        @Specialization(guards = "receiver.single == cachedTarget", limit = "3")
+        static Object doDirect(BpfFilter receiver, Object[] arguments,
+                        @Cached("receiver.single") CallTarget cachedTarget,
+                        @Cached("create(cachedTarget)") DirectCallNode call) {
+            return call.call(arguments);
+        }
+
+        @Specialization(replaces = "doDirect")
+        static Object doIndirect(BpfFilter receiver, Object[] arguments, @Cached IndirectCallNode call) {
+            return call.call(receiver.single, arguments);
+        }
+    }
+
+    @ExportMessage
+    boolean hasMembers() {
+        return true;
+    }
+
+    @ExportMessage
+    Object getMembers(boolean includeInternal) {
+        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, LENGTH, PROFILE, ARCH});
+    }
+
+    @ExportMessage
+    boolean isMemberInvocable(String member) {
+        return RUN_BATCH.equals(member) || RUN_RECORDS.equals(member) || RUN_PCAP.equals(member);
+    }
+
+    @ExportMessage
+    boolean isMemberReadable(String member) {
+        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member);
+    }
+
+    @ExportMessage
+    Object readMember(String member) throws UnknownIdentifierException {
+        return switch (member) {
+            case LENGTH -> program.length();
+            case PROFILE -> lowered.profile().id();
+            case ARCH -> arch.token();
+            default -> throw UnknownIdentifierException.create(member);
+        };
+    }
+
+    @ExportMessage
+    Object invokeMember(String member, Object[] arguments, @Cached IndirectCallNode call) throws UnknownIdentifierException {
+        CallTarget target = switch (member) {
+            case RUN_BATCH -> spans;
+            case RUN_RECORDS -> records;
+            case RUN_PCAP -> pcap;
+            default -> null;
+        };
+        if (target == null) {
+            throw UnknownIdentifierException.create(member);
+        }
+        return call.call(target, arguments);
+    }
+
+    @ExportMessage
+    @TruffleBoundary
+    Object toDisplayString(boolean allowSideEffects) {
+        return "bpf filter (" + program.length() + " instructions, " + lowered.profile().id() + ", " + arch.token() + ")";
+    }
+}

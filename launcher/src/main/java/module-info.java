@@ -1,0 +1,9 @@
+/** The sluice command-line tool. */
+module dev.sluice.launcher {
+    requires org.graalvm.polyglot;
+    requires dev.sluice.bpf;
+    requires info.picocli;
+
+    opens dev.sluice.launcher to info.picocli;
+    exports dev.sluice.launcher;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the sluice command from a source checkout, building it first when needed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$root/scripts/find-jdk25.sh"
+sluice_find_jdk25
+jar="$root/launcher/target/sluice-launcher-0.1.0-SNAPSHOT.jar"
+stale=""
+if [ ! -f "$jar" ]; then
+    stale=yes
+elif [ -n "$(find "$root/language" "$root/launcher" -path '*/src/main/*' -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    stale=yes
+fi
+if [ -n "$stale" ]; then
+    echo "sluice.sh: building (./mvnw package -DskipTests)..." >&2
+    (cd "$root" && ./mvnw -q -DskipTests -pl launcher -am package >&2)
+fi
+exec "$JAVA_HOME/bin/java" \
+    -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI \
+    --upgrade-module-path="$root/launcher/target/compiler" \
+    --module-path="$jar:$root/launcher/target/modules" \
+    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher \
+    -Dpolyglot.engine.userResourceCache="$root/launcher/target/truffle-cache" \
+    -XX:+UseSerialGC -Xss8m \
+    -m dev.sluice.launcher/dev.sluice.launcher.Main "$@"
