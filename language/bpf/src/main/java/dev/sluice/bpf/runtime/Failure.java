@@ -30,6 +30,14 @@ public enum Failure {
     SECCOMP_LOAD_OUT_OF_RANGE(Kind.VERIFY, "insn %d: load offset %d is outside struct seccomp_data (must be below 64)"),
     SECCOMP_LOAD_UNALIGNED(Kind.VERIFY, "insn %d: load offset %d is not a multiple of 4"),
 
+    // --- Text formats (formats package): add kinds below this line ---
+
+    // --- SCPL (scpl language): add kinds below this line ---
+
+    // --- Launcher (sluice command): add kinds below this line ---
+
+    // --- Guards: add kinds below this line ---
+
     // --- Running ---
     BAD_INPUT(Kind.RUNTIME, "%s"),
     SECCOMP_INPUT_SIZE(Kind.RUNTIME, "seccomp input must be 64 bytes (struct seccomp_data), got %d"),
