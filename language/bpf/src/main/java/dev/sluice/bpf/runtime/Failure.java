@@ -38,6 +38,11 @@ public enum Failure {
 
     // --- Guards: add kinds below this line ---
 
+    // --- Constant-time mode (verify/SecretTaint) ---
+    CONSTANT_TIME_SECRET_INDEX(Kind.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
+    CONSTANT_TIME_SECRET_DIVISOR(Kind.VERIFY, "insn %d: constant-time program divides by a secret-dependent X"),
+    CONSTANT_TIME_SECRET_SEARCH(Kind.VERIFY, "insn %d: constant-time program searches netlink attributes with secret-dependent A or X"),
+
     // --- Running ---
     BAD_INPUT(Kind.RUNTIME, "%s"),
     SECCOMP_INPUT_SIZE(Kind.RUNTIME, "seccomp input must be 64 bytes (struct seccomp_data), got %d"),
