@@ -541,7 +541,7 @@ public final class AsmFormat {
         for (int i = 0; i < n; i++) {
             String prefix = targets.contains(i) ? label(i) + ":" : "";
             sb.append(prefix).append(" ".repeat(Math.max(width - prefix.length(), prefix.isEmpty() ? width : 1)));
-            sb.append(canonical[i] ? spell(p.get(i), i) : raw(p.get(i))).append('\n');
+            sb.append(canonical[i] ? spell(p.get(i), i) : raw(p.get(i)) + "  ; " + whyRaw(p.get(i), i, n)).append('\n');
         }
         return sb.toString();
     }
@@ -552,6 +552,22 @@ public final class AsmFormat {
 
     private static String raw(Insn in) {
         return String.format(Locale.ROOT, ".insn 0x%02x, %d, %d, 0x%08x", in.code(), in.jt(), in.jf(), in.k());
+    }
+
+    /** The comment on a .insn line: what the instruction is and why bpf_asm syntax cannot spell it. */
+    private static String whyRaw(Insn in, int pc, int n) {
+        int c = in.code();
+        if (!Opcodes.isKnown(c) && c != (RET | X)) {
+            return "unknown opcode";
+        }
+        String mn = Opcodes.mnemonic(c);
+        if (Opcodes.isJump(c)) {
+            boolean past = c == (JMP | JA) ? pc + 1 + in.unsignedK() >= n : pc + 1 + Math.max(in.jt(), in.jf()) >= n;
+            if (past) {
+                return mn + " past the end of the program";
+            }
+        }
+        return mn + " with fields the opcode ignores set (kept bit for bit)";
     }
 
     /** True when bpf_asm syntax spells exactly this instruction (all fields, including ones the opcode ignores). */

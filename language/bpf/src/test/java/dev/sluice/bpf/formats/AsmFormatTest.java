@@ -88,10 +88,10 @@ class AsmFormatTest {
                         new Insn(0x06, 0, 0, 0));
         String text = AsmFormat.print(p);
         assertEquals("""
-                        .insn 0x07, 1, 0, 0x00000000
-                        .insn 0xff, 0, 0, 0x00000003
-                        .insn 0x05, 0, 0, 0x00000005
-                        .insn 0x16, 0, 0, 0x00000009
+                        .insn 0x07, 1, 0, 0x00000000  ; tax with fields the opcode ignores set (kept bit for bit)
+                        .insn 0xff, 0, 0, 0x00000003  ; unknown opcode
+                        .insn 0x05, 0, 0, 0x00000005  ; ja past the end of the program
+                        .insn 0x16, 0, 0, 0x00000009  ; ret with fields the opcode ignores set (kept bit for bit)
                         ret #0
                         """, text);
         assertEquals(p, asm(text));
