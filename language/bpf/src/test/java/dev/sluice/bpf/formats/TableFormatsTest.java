@@ -34,6 +34,17 @@ class TableFormatsTest {
         assertEquals(16, p.column(3)); // "  6 0 0 262144," is 15 characters
     }
 
+    /** The examples of docs/formats.md. */
+    @Test
+    void documentedExamples() {
+        assertEquals("    ldh [12]\n    jne #0x800, l3\n    ret #0x40000\nl3: ret #0\n", AsmFormat.print(IP));
+        assertEquals("4\n40 0 0 12\n21 0 1 2048\n6 0 0 262144\n6 0 0 0\n", DddFormat.print(IP));
+        assertEquals("(000) ldh      [12]\n(001) jeq      #0x800           jt 2\tjf 3\n(002) ret      #262144\n(003) ret      #0\n",
+                        ListingFormat.print(IP));
+        assertEquals("28 00 00 00 0c 00 00 00 15 00 00 01 00 08 00 00 06 00 00 00 00 00 04 00 06 00 00 00 00 00 00 00",
+                        java.util.HexFormat.ofDelimiter(" ").formatHex(RawFormat.encode(IP, ByteOrder.LITTLE_ENDIAN)));
+    }
+
     @Test
     void tcpdumpDddFormAcceptsNegativeKAndCrLf() {
         assertEquals(Program.of(new Insn(6, 0, 0, -1)), DddFormat.parse("t", "1\r\n6 0 0 -1\r\n"));
