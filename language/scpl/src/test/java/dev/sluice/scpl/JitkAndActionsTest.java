@@ -53,7 +53,7 @@ class JitkAndActionsTest {
                 assertEquals(e[1], truffle.execute(data).asLong(), "SCPL Truffle interpreter for nr " + nr);
             }
             // the deciding rule's line, for sluice explain
-            assertEquals(2, p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_OPEN, 0L)).line());
+            assertEquals(3, p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_OPEN, 0L)).line());
             assertEquals(0, p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_WRITE, 0L)).line());
             // a foreign arch gets the default bad-arch action, KillProcess
             assertEquals(RET_KILL_PROCESS, bpf.run(Arch.AARCH64.auditArch(), NR_GETPID));
