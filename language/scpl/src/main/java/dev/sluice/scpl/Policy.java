@@ -144,6 +144,15 @@ public final class Policy {
         record Included(String name, String text) {
         }
 
+        /** Reads a top-level file by name through this resolver (for in-memory sets of files). */
+        default String readUnchecked(String name) {
+            try {
+                return read(null, name).text();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
         /** Reads files relative to the including file's directory. */
         IncludeResolver FILES = (including, path) -> {
             java.nio.file.Path base = including == null ? null : java.nio.file.Path.of(including).toAbsolutePath().getParent();

@@ -27,7 +27,7 @@ public final class BpfRunner implements AutoCloseable {
         return filter.execute(SeccompData.encode(arch, nr, 0L, args)).asLong();
     }
 
-    public long run(int audit, int nr, long... args) {
+    public long runWithArch(int audit, int nr, long... args) {
         return filter.execute(SeccompData.encode(arch, audit, nr, 0L, args)).asLong();
     }
 

@@ -56,7 +56,7 @@ class JitkAndActionsTest {
             assertEquals(3, p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_OPEN, 0L)).line());
             assertEquals(0, p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_WRITE, 0L)).line());
             // a foreign arch gets the default bad-arch action, KillProcess
-            assertEquals(RET_KILL_PROCESS, bpf.run(Arch.AARCH64.auditArch(), NR_GETPID));
+            assertEquals(RET_KILL_PROCESS, bpf.runWithArch(Arch.AARCH64.auditArch(), NR_GETPID));
         }
     }
 
