@@ -24,6 +24,7 @@ import dev.sluice.bpf.parse.ProgramParser;
 import dev.sluice.bpf.runtime.BpfFilter;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.bpf.trust.TrustPolicy;
 import dev.sluice.bpf.verify.Verifier;
 
 /**
@@ -61,6 +62,20 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     help = "Program format: raw, asm, ddd, dd, or auto (detected from the content).", usageSyntax = "auto|raw|asm|ddd|dd") //
     public static final OptionKey<String> InputFormat = new OptionKey<>("auto");
 
+    // --- Guards (docs/guards.md) ---
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Refuse every program that is not signed (Ed25519) by a key in bpf.TrustedKeys; checked before the program is parsed.") //
+    public static final OptionKey<Boolean> RequireSignature = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Public keys (PEM files) whose signatures are trusted, separated by ':'.", usageSyntax = "<path>:<path>...") //
+    public static final OptionKey<String> TrustedKeys = new OptionKey<>("");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Detached signatures (base64) for sources without a file; separated by ','. A source with a path also uses <path>.sig.", //
+                    usageSyntax = "<base64>,<base64>...") //
+    public static final OptionKey<String> Signature = new OptionKey<>("");
+
     @Override
     protected OptionDescriptors getOptionDescriptors() {
         return new BpfLanguageOptionDescriptors();
@@ -82,8 +97,16 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         BpfContext context = BpfContext.get(null);
         Profile profile = profileFor(source, context.defaultProfile());
         Arch arch = context.arch();
+        byte[] programBytes = TrustPolicy.programBytes(source);
+        context.trustPolicy().check(context.env(), source, programBytes);
         BpfFilter filter = load(this, source, profile, arch, context.inputFormat());
+        filter.measured(context.loadLog().extend(source.getName(), programBytes, profile.id(), context.measuredOptions()));
         return new ConstantRootNode(this, filter).getCallTarget();
+    }
+
+    @Override
+    protected Object getScope(BpfContext context) {
+        return new BpfScope(context);
     }
 
     /** Parses, verifies and lowers; every failure comes back as a located {@link SluiceException}. */

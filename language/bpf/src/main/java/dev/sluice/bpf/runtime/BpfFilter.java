@@ -18,6 +18,8 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.nodes.BatchRootNode;
 import dev.sluice.bpf.nodes.FilterRootNode;
+import dev.sluice.bpf.trust.MeasuredLoadLog;
+import dev.sluice.bpf.trust.MeasurementObjects;
 
 /**
  * A verified, loaded filter as embedders see it. Executable: {@code filter.execute(input[, meta])} returns the
@@ -32,6 +34,7 @@ public final class BpfFilter implements TruffleObject {
     static final String LENGTH = "length";
     static final String PROFILE = "profile";
     static final String ARCH = "arch";
+    static final String MEASUREMENT = "measurement";
 
     private final Program program;
     private final LoweredProgram lowered;
@@ -40,6 +43,7 @@ public final class BpfFilter implements TruffleObject {
     private final CallTarget spans;
     private final CallTarget records;
     private final CallTarget pcap;
+    private volatile MeasuredLoadLog.Entry measurement;
 
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
         this.program = program;
@@ -50,6 +54,16 @@ public final class BpfFilter implements TruffleObject {
         this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH).getCallTarget();
         this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS).getCallTarget();
         this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP).getCallTarget();
+    }
+
+    /** Records this filter's entry in its context's measured-load log (set once, when the context loads it). */
+    public void measured(MeasuredLoadLog.Entry entry) {
+        this.measurement = entry;
+    }
+
+    /** The measured-load log entry, or null when the filter was not loaded through a context. */
+    public MeasuredLoadLog.Entry measurement() {
+        return measurement;
     }
 
     public Program program() {
@@ -91,7 +105,7 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, LENGTH, PROFILE, ARCH});
+        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, LENGTH, PROFILE, ARCH, MEASUREMENT});
     }
 
     @ExportMessage
@@ -101,7 +115,7 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     boolean isMemberReadable(String member) {
-        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member);
+        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || MEASUREMENT.equals(member) && measurement != null;
     }
 
     @ExportMessage
@@ -110,8 +124,18 @@ public final class BpfFilter implements TruffleObject {
             case LENGTH -> program.length();
             case PROFILE -> lowered.profile().id();
             case ARCH -> arch.token();
+            case MEASUREMENT -> measurementObject();
             default -> throw UnknownIdentifierException.create(member);
         };
+    }
+
+    @TruffleBoundary
+    private Object measurementObject() throws UnknownIdentifierException {
+        MeasuredLoadLog.Entry e = measurement;
+        if (e == null) {
+            throw UnknownIdentifierException.create(MEASUREMENT);
+        }
+        return new MeasurementObjects.EntryObject(e);
     }
 
     @ExportMessage
