@@ -104,6 +104,12 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         return new ConstantRootNode(this, filter).getCallTarget();
     }
 
+    /** Filters are immutable after loading and guard state is thread-safe, so any thread may run them. */
+    @Override
+    protected boolean isThreadAccessAllowed(Thread thread, boolean singleThreaded) {
+        return true;
+    }
+
     @Override
     protected Object getScope(BpfContext context) {
         return new BpfScope(context);

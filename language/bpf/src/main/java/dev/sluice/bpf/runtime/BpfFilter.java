@@ -35,7 +35,9 @@ public final class BpfFilter implements TruffleObject {
     static final String PROFILE = "profile";
     static final String ARCH = "arch";
     static final String MEASUREMENT = "measurement";
+    static final String NEW_HANDLE = "newHandle";
 
+    private final BpfLanguage language;
     private final Program program;
     private final LoweredProgram lowered;
     private final Arch arch;
@@ -46,6 +48,7 @@ public final class BpfFilter implements TruffleObject {
     private volatile MeasuredLoadLog.Entry measurement;
 
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
+        this.language = language;
         this.program = program;
         this.lowered = lowered;
         this.arch = arch;
@@ -105,12 +108,12 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, LENGTH, PROFILE, ARCH, MEASUREMENT});
+        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT});
     }
 
     @ExportMessage
     boolean isMemberInvocable(String member) {
-        return RUN_BATCH.equals(member) || RUN_RECORDS.equals(member) || RUN_PCAP.equals(member);
+        return RUN_BATCH.equals(member) || RUN_RECORDS.equals(member) || RUN_PCAP.equals(member) || NEW_HANDLE.equals(member);
     }
 
     @ExportMessage
@@ -140,16 +143,30 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object invokeMember(String member, Object[] arguments, @Cached IndirectCallNode call) throws UnknownIdentifierException {
-        CallTarget target = switch (member) {
+        if (NEW_HANDLE.equals(member)) {
+            return newHandle();
+        }
+        CallTarget target = batchTarget(member);
+        if (target == null) {
+            throw UnknownIdentifierException.create(member);
+        }
+        return call.call(target, arguments);
+    }
+
+    /** A new swappable handle whose first program is this filter. */
+    @TruffleBoundary
+    public FilterHandle newHandle() {
+        return new FilterHandle(language, this);
+    }
+
+    /** The root of a batch member ({@code runBatch}, {@code runRecords}, {@code runPcap}), or null. */
+    CallTarget batchTarget(String member) {
+        return switch (member) {
             case RUN_BATCH -> spans;
             case RUN_RECORDS -> records;
             case RUN_PCAP -> pcap;
             default -> null;
         };
-        if (target == null) {
-            throw UnknownIdentifierException.create(member);
-        }
-        return call.call(target, arguments);
     }
 
     @ExportMessage

@@ -43,6 +43,7 @@ public enum Failure {
     BAD_KEY(Kind.RUNTIME, "%s: %s"),
     NO_TRUSTED_KEYS(Kind.RUNTIME, "%s.RequireSignature is set but %s.TrustedKeys names no key"),
     UNREADABLE_TRUST_FILE(Kind.RUNTIME, "%s: cannot read: %s"),
+    HANDLE_SWAP(Kind.RUNTIME, "filter handle: %s"),
 
     // --- Running ---
     BAD_INPUT(Kind.RUNTIME, "%s"),
