@@ -25,6 +25,7 @@ import dev.sluice.bpf.runtime.BpfFilter;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.SecretTaint;
+import dev.sluice.bpf.trust.TrustPolicy;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.bpf.runtime.OperationRecorder;
 
@@ -75,6 +76,19 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
     @Option(category = OptionCategory.INTERNAL, stability = OptionStability.EXPERIMENTAL, //
                     help = "Record the operations a constant-time run evaluates (member operationTrace of the filter); for tests.") //
     public static final OptionKey<Boolean> RecordOperations = new OptionKey<>(false);
+    // --- Guards (docs/guards.md) ---
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Refuse every program that is not signed (Ed25519) by a key in bpf.TrustedKeys; checked before the program is parsed.") //
+    public static final OptionKey<Boolean> RequireSignature = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Public keys (PEM files) whose signatures are trusted, separated by ':'.", usageSyntax = "<path>:<path>...") //
+    public static final OptionKey<String> TrustedKeys = new OptionKey<>("");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Detached signatures (base64) for sources without a file; separated by ','. A source with a path also uses <path>.sig.", //
+                    usageSyntax = "<base64>,<base64>...") //
+    public static final OptionKey<String> Signature = new OptionKey<>("");
 
     @Override
     protected OptionDescriptors getOptionDescriptors() {
@@ -98,8 +112,22 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         Profile profile = profileFor(source, context.defaultProfile());
         Arch arch = context.arch();
         ConstantTimeSpec ct = context.constantTime() ? new ConstantTimeSpec(context.secretFields(), context.recordOperations()) : null;
+        byte[] programBytes = TrustPolicy.programBytes(source);
+        context.trustPolicy().check(context.env(), source, programBytes);
         BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), ct);
+        filter.measured(context.loadLog().extend(source.getName(), programBytes, profile.id(), context.measuredOptions()));
         return new ConstantRootNode(this, filter).getCallTarget();
+    }
+
+    /** Filters are immutable after loading and guard state is thread-safe, so any thread may run them. */
+    @Override
+    protected boolean isThreadAccessAllowed(Thread thread, boolean singleThreaded) {
+        return true;
+    }
+
+    @Override
+    protected Object getScope(BpfContext context) {
+        return new BpfScope(context);
     }
 
     /** Constant-time mode: which input fields are secret, and whether to record evaluated operations. */

@@ -72,6 +72,13 @@ public enum Failure {
     // --- Launcher (sluice command): add kinds below this line ---
 
     // --- Guards: add kinds below this line ---
+    UNSIGNED_PROGRAM(Kind.VERIFY, "%s: refused: no signature (%s.RequireSignature is set; looked for %s)"),
+    SIGNATURE_NOT_TRUSTED(Kind.VERIFY, "%s: refused: none of %d signature(s) verifies with the %d trusted key(s) (the program or the signature was changed, or the signer's key is not trusted)"),
+    MALFORMED_SIGNATURE(Kind.VERIFY, "%s: malformed signature: %s"),
+    BAD_KEY(Kind.RUNTIME, "%s: %s"),
+    NO_TRUSTED_KEYS(Kind.RUNTIME, "%s.RequireSignature is set but %s.TrustedKeys names no key"),
+    UNREADABLE_TRUST_FILE(Kind.RUNTIME, "%s: cannot read: %s"),
+    HANDLE_SWAP(Kind.RUNTIME, "filter handle: %s"),
 
     // --- Constant-time mode (verify/SecretTaint) ---
     CONSTANT_TIME_SECRET_INDEX(Kind.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
