@@ -18,6 +18,9 @@ public final class BpfContext {
     private final Profile defaultProfile;
     private final Arch arch;
     private final InputFormat inputFormat;
+    private final boolean constantTime;
+    private final String secretFields;
+    private final boolean recordOperations;
 
     BpfContext(BpfLanguage language, Env env) {
         this.env = env;
@@ -29,6 +32,21 @@ public final class BpfContext {
         } catch (IllegalArgumentException e) {
             throw SluiceException.create(Failure.BAD_OPTION, e.getMessage());
         }
+        this.constantTime = env.getOptions().get(BpfLanguage.ConstantTime);
+        this.secretFields = env.getOptions().get(BpfLanguage.SecretFields);
+        this.recordOperations = env.getOptions().get(BpfLanguage.RecordOperations);
+    }
+
+    public boolean constantTime() {
+        return constantTime;
+    }
+
+    public String secretFields() {
+        return secretFields;
+    }
+
+    public boolean recordOperations() {
+        return recordOperations;
     }
 
     public static BpfContext get(Node node) {

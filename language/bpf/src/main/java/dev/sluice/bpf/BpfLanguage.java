@@ -24,7 +24,9 @@ import dev.sluice.bpf.parse.ProgramParser;
 import dev.sluice.bpf.runtime.BpfFilter;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.bpf.verify.SecretTaint;
 import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.bpf.runtime.OperationRecorder;
 
 /**
  * The classic BPF language. Evaluating a source parses, verifies and lowers the program and gives an executable
@@ -61,6 +63,19 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     help = "Program format: raw, asm, ddd, dd, or auto (detected from the content).", usageSyntax = "auto|raw|asm|ddd|dd") //
     public static final OptionKey<String> InputFormat = new OptionKey<>("auto");
 
+    @Option(category = OptionCategory.USER, stability = OptionStability.EXPERIMENTAL, //
+                    help = "Run programs in constant-time mode: the verifier rejects secret-dependent offsets and divisors, and execution is predicated and branch-free (see docs/constant-time.md).") //
+    public static final OptionKey<Boolean> ConstantTime = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.EXPERIMENTAL, //
+                    help = "Secret input bytes for constant-time mode: byte ranges (16-63) or, for seccomp, nr, arch, ip, args, arg0..arg5.", //
+                    usageSyntax = "<range>,...") //
+    public static final OptionKey<String> SecretFields = new OptionKey<>("");
+
+    @Option(category = OptionCategory.INTERNAL, stability = OptionStability.EXPERIMENTAL, //
+                    help = "Record the operations a constant-time run evaluates (member operationTrace of the filter); for tests.") //
+    public static final OptionKey<Boolean> RecordOperations = new OptionKey<>(false);
+
     @Override
     protected OptionDescriptors getOptionDescriptors() {
         return new BpfLanguageOptionDescriptors();
@@ -82,21 +97,39 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         BpfContext context = BpfContext.get(null);
         Profile profile = profileFor(source, context.defaultProfile());
         Arch arch = context.arch();
-        BpfFilter filter = load(this, source, profile, arch, context.inputFormat());
+        ConstantTimeSpec ct = context.constantTime() ? new ConstantTimeSpec(context.secretFields(), context.recordOperations()) : null;
+        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), ct);
         return new ConstantRootNode(this, filter).getCallTarget();
+    }
+
+    /** Constant-time mode: which input fields are secret, and whether to record evaluated operations. */
+    public record ConstantTimeSpec(String secretFields, boolean recordOperations) {
     }
 
     /** Parses, verifies and lowers; every failure comes back as a located {@link SluiceException}. */
     public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format) {
+        return load(language, source, profile, arch, format, null);
+    }
+
+    /** As {@link #load(BpfLanguage, Source, Profile, Arch, InputFormat)}, in constant-time mode when {@code ct} is given. */
+    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format, ConstantTimeSpec ct) {
         ByteOrder order = arch.byteOrder();
         Program program = ProgramParser.parse(source, format, order);
         try {
             Verifier.verify(program, profile);
+            if (ct != null) {
+                SecretTaint.check(program, profile, SecretTaint.parse(ct.secretFields(), profile));
+            }
         } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
         LoweredProgram lowered = Lowering.lower(program, profile, arch);
-        return new BpfFilter(language, program, lowered, arch);
+        OperationRecorder recorder = null;
+        if (ct != null) {
+            recorder = ct.recordOperations() ? new OperationRecorder() : null;
+            lowered = lowered.inConstantTime(recorder);
+        }
+        return new BpfFilter(language, program, lowered, arch, recorder);
     }
 
     static Profile profileFor(Source source, Profile fallback) {

@@ -32,6 +32,7 @@ public final class BpfFilter implements TruffleObject {
     static final String LENGTH = "length";
     static final String PROFILE = "profile";
     static final String ARCH = "arch";
+    static final String OPERATION_TRACE = "operationTrace";
 
     private final Program program;
     private final LoweredProgram lowered;
@@ -40,8 +41,14 @@ public final class BpfFilter implements TruffleObject {
     private final CallTarget spans;
     private final CallTarget records;
     private final CallTarget pcap;
+    private final OperationRecorder recorder;
 
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
+        this(language, program, lowered, arch, null);
+    }
+
+    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, OperationRecorder recorder) {
+        this.recorder = recorder;
         this.program = program;
         this.lowered = lowered;
         this.arch = arch;
@@ -101,15 +108,22 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     boolean isMemberReadable(String member) {
-        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member);
+        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || OPERATION_TRACE.equals(member) && recorder != null;
     }
 
     @ExportMessage
+    @TruffleBoundary
     Object readMember(String member) throws UnknownIdentifierException {
         return switch (member) {
             case LENGTH -> program.length();
             case PROFILE -> lowered.profile().id();
             case ARCH -> arch.token();
+            case OPERATION_TRACE -> {
+                if (recorder == null) {
+                    throw UnknownIdentifierException.create(member);
+                }
+                yield recorder.lastRun();
+            }
             default -> throw UnknownIdentifierException.create(member);
         };
     }
