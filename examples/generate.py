@@ -38,8 +38,7 @@ def write(path, data):
         f.write(data)
 
 
-# deny-mkdir: mkdir (83) and mkdirat (258) fail with EPERM, everything else is allowed.
-write('examples/deny-mkdir.bpf', seccomp_allow_list([], [83, 258], RET_ERRNO | EPERM, RET_ALLOW))
+# deny-mkdir.bpf is `sluice asm examples/deny-mkdir.asm -o examples/deny-mkdir.bpf` (x86_64 byte order).
 
 # allow-sh-echo: what `/bin/sh -c 'echo hi'` (dash) needs, from strace, (getcwd: dash calls it when $PWD is not the working directory), plus what the JVM's own threads may call in
 # the instant between installing the filter and execve (futex, madvise, sched_yield, sleeps, signals, exit).

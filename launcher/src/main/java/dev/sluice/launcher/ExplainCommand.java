@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Value;
 
+import dev.sluice.bpf.formats.ListingFormat;
 import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
@@ -83,15 +84,29 @@ final class ExplainCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    /** Each instruction as tcpdump -d spells it (one line per instruction), without the "(NNN)" index. */
+    static String[] instructionTexts(Program p) {
+        String[] lines = ListingFormat.print(p).split("\n");
+        String[] text = new String[p.length()];
+        for (int i = 0; i < text.length; i++) {
+            String l = i < lines.length ? lines[i] : "";
+            int close = l.indexOf(") ");
+            String body = (l.startsWith("(") && close > 0 ? l.substring(close + 2) : l).replace('\t', ' ').replaceAll(" +", " ").trim();
+            text[i] = body.isEmpty() ? p.get(i).toString() : body;
+        }
+        return text;
+    }
+
     private static void printPath(PrintWriter out, LoadedProgram loaded, Tracer.Trace trace) {
         Program p = loaded.program();
         List<Tracer.Step> steps = trace.steps();
         int width = Integer.toString(p.length() - 1).length();
+        String[] text = instructionTexts(p);
         for (int s = 0; s < steps.size(); s++) {
             Tracer.Step step = steps.get(s);
             Insn in = p.get(step.pc());
             StringBuilder line = new StringBuilder();
-            line.append(String.format("  %" + width + "d: %-28s", step.pc(), in));
+            line.append(String.format("  %" + width + "d: %-26s", step.pc(), text[step.pc()]));
             if (p.hasPositions()) {
                 line.append(String.format(" %s:%d", loaded.name(), p.line(step.pc())));
             }

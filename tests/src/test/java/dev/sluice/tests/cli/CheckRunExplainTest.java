@@ -21,7 +21,7 @@ class CheckRunExplainTest {
         assertEquals(0, r.exit(), r::toString);
         assertEquals("""
                         examples/allow-basic.bpf: ok (10 instructions)
-                        examples/deny-mkdir.bpf: ok (10 instructions)
+                        examples/deny-mkdir.bpf: ok (9 instructions)
                         examples/allow-sh-echo.bpf: ok (44 instructions)
                         """, r.stdout());
         assertEquals("", r.stderr());
@@ -35,7 +35,7 @@ class CheckRunExplainTest {
         // The same program as a seccomp filter: seccomp_check_filter refuses packet loads.
         Sluice.Result seccomp = Sluice.run("check", "examples/deny-mkdir.bpf", "examples/tcp-port-80.bpf");
         assertEquals(1, seccomp.exit(), seccomp::toString);
-        assertEquals("examples/deny-mkdir.bpf: ok (10 instructions)\n", seccomp.stdout());
+        assertEquals("examples/deny-mkdir.bpf: ok (9 instructions)\n", seccomp.stdout());
         assertEquals(List.of("examples/tcp-port-80.bpf: insn 0: ldh [k] is not allowed in a seccomp filter"), seccomp.stderrLines());
     }
 
@@ -115,18 +115,55 @@ class CheckRunExplainTest {
         assertEquals(0, r.exit(), r::toString);
         assertEquals("""
                         83(0x1000, 0755) on x86_64 (nr 83): ERRNO(1)
-                          0: { 0x20, 0, 0, 0x00000004 }    A=0xc000003e X=0x00000000
-                          1: { 0x15, 0, 7, 0xc000003e }    A=0xc000003e X=0x00000000  true -> 2
-                          2: { 0x20, 0, 0, 0x00000000 }    A=0x00000053 X=0x00000000
-                          3: { 0x35, 5, 0, 0x40000000 }    A=0x00000053 X=0x00000000  false -> 4
-                          4: { 0x15, 3, 0, 0x00000053 }    A=0x00000053 X=0x00000000  true -> 8
-                          8: { 0x06, 0, 0, 0x00050001 }    return ERRNO(1)
+                          0: ld [4]                      A=0xc000003e X=0x00000000
+                          1: jeq #0xc000003e jt 2 jf 8   A=0xc000003e X=0x00000000  true -> 2
+                          2: ld [0]                      A=0x00000053 X=0x00000000
+                          3: jge #0x40000000 jt 8 jf 4   A=0x00000053 X=0x00000000  false -> 4
+                          4: jeq #0x53 jt 7 jf 5         A=0x00000053 X=0x00000000  true -> 7
+                          7: ret #327681                 return ERRNO(1)
                         """, r.stdout());
         assertEquals("", r.stderr());
         Sluice.Result foreign = Sluice.run("explain", "--arch", "x86", "examples/deny-mkdir.bpf", "--syscall", "39");
         assertEquals(0, foreign.exit(), foreign::toString);
         assertTrue(foreign.stdout().startsWith("39 on x86 (nr 39): KILL_PROCESS\n"), foreign::toString);
-        assertTrue(foreign.stdout().contains("A=0x40000003 X=0x00000000  false -> 9"), foreign::toString);
+        assertTrue(foreign.stdout().contains("A=0x40000003 X=0x00000000  false -> 8"), foreign::toString);
+    }
+
+    @Test
+    void textProgramsAreCheckedAndExplainedWithTheirSourceLines() {
+        Sluice.Result r = Sluice.run("check", "examples/deny-mkdir.asm");
+        assertEquals("examples/deny-mkdir.asm: ok (9 instructions)\n", r.stdout(), r::toString);
+        Sluice.Result socket = Sluice.run("check", "--profile", "socket", "examples/tcp-port-80.ddd");
+        assertEquals("examples/tcp-port-80.ddd: ok (20 instructions)\n", socket.stdout(), socket::toString);
+        Sluice.Result explain = Sluice.run("explain", "examples/deny-mkdir.asm", "--syscall", "258");
+        assertEquals(0, explain.exit(), explain::toString);
+        assertTrue(explain.stdout().contains("5: jeq #0x102 jt 7 jf 6       examples/deny-mkdir.asm:8  A=0x00000102 X=0x00000000  true -> 7"),
+                        explain::toString);
+        assertTrue(explain.stdout().contains("7: ret #327681                examples/deny-mkdir.asm:10  return ERRNO(1)"), explain::toString);
+    }
+
+    @Test
+    void asmAndDisasmRoundTripTheExamples() throws IOException {
+        // The committed raw filter is the assembled text, byte for byte.
+        Sluice.Result asm = Sluice.run("asm", "examples/deny-mkdir.asm", "--output-format", "dd");
+        assertEquals(0, asm.exit(), asm::toString);
+        Path raw = Files.createTempFile("deny-mkdir", ".bpf");
+        try {
+            Sluice.Result toFile = Sluice.run("asm", "examples/deny-mkdir.asm", "-o", raw.toString());
+            assertEquals(0, toFile.exit(), toFile::toString);
+            assertEquals(java.util.HexFormat.of().formatHex(Files.readAllBytes(Sluice.ROOT.resolve("examples/deny-mkdir.bpf"))),
+                            java.util.HexFormat.of().formatHex(Files.readAllBytes(raw)));
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+        assertTrue(asm.stdout().startsWith("{ 0x20, 0, 0, 0x00000004 },\n"), asm::toString);
+        Sluice.Result listing = Sluice.run("disasm", "--output-format", "listing", "examples/deny-mkdir.bpf");
+        assertEquals(0, listing.exit(), listing::toString);
+        assertEquals(9, listing.stdout().lines().count(), listing::toString);
+        assertTrue(listing.stdout().startsWith("(000) ld       [4]\n(001) jeq      #0xc000003e      jt 2\tjf 8\n"), listing::toString);
+        Sluice.Result text = Sluice.run("disasm", "examples/deny-mkdir.bpf");
+        assertEquals(0, text.exit(), text::toString);
+        assertTrue(text.stdout().contains("jne #0xc000003e, l8\n"), text::toString);
     }
 
     @Test
