@@ -72,11 +72,11 @@ public final class DddFormat {
         boolean decimal = !s.isEmpty() && s.chars().skip(s.startsWith("-") ? 1 : 0).allMatch(c -> c >= '0' && c <= '9')
                         && s.length() > (s.startsWith("-") ? 1 : 0);
         if (!decimal) {
-            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_MALFORMED_NUMBER, s);
+            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_MALFORMED_NUMBER, TextScanner.clip(s));
         }
         Long v = TextScanner.numberValue(s.replaceFirst("^(-?)0+(?=\\d)", "$1"));
         if (v == null || v < min || v > max) {
-            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, s, rule);
+            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, TextScanner.clip(s), rule);
         }
         return v;
     }

@@ -32,8 +32,8 @@ final class TextScanner {
         String describe() {
             return switch (kind) {
                 case EOF -> "end of input";
-                case NUMBER -> "number " + text;
-                default -> "'" + text + "'";
+                case NUMBER -> "number " + clip(text);
+                default -> "'" + clip(text) + "'";
             };
         }
     }
@@ -153,7 +153,7 @@ final class TextScanner {
     private long parseNumber(String word, int atLine, int atColumn) {
         Long v = TextScanner.numberValue(word);
         if (v == null) {
-            throw error(atLine, atColumn, Failure.TEXT_MALFORMED_NUMBER, word);
+            throw error(atLine, atColumn, Failure.TEXT_MALFORMED_NUMBER, clip(word));
         }
         return v;
     }
@@ -198,6 +198,11 @@ final class TextScanner {
             return negative ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
         return negative ? -value : value;
+    }
+
+    /** Long words are shortened in messages so an error stays one readable line. */
+    static String clip(String word) {
+        return word.length() <= 40 ? word : word.substring(0, 37) + "...";
     }
 
     static boolean isDigit(char c) {

@@ -52,6 +52,22 @@ public enum Failure {
     TEXT_RAW_NOT_TEXT(Kind.SYNTAX, "the raw format is binary (8-byte struct sock_filter records), not text"),
 
     // --- SCPL (scpl language): add kinds below this line ---
+    // Every SCPL format ends in %s, which receives the source line and a caret (or "" without a position).
+    SCPL_SYNTAX(Kind.SYNTAX, "%s%s"),
+    SCPL_UNKNOWN_SYSCALL(Kind.SYNTAX, "unknown syscall '%s' on %s%s%s"),
+    SCPL_UNKNOWN_ERRNO(Kind.SYNTAX, "unknown errno name '%s'%s%s"),
+    SCPL_UNKNOWN_NAME(Kind.SYNTAX, "unknown %s '%s'%s%s"),
+    SCPL_UNKNOWN_ARCH(Kind.SYNTAX, "unknown arch '%s' (SCPL has syscall tables for %s)%s"),
+    SCPL_BAD_VALUE(Kind.SYNTAX, "%s%s"),
+    SCPL_DUPLICATE(Kind.SYNTAX, "'%s' is already defined at %s%s"),
+    SCPL_DEFINITION_CYCLE(Kind.SYNTAX, "%s '%s' refers to itself (%s)%s"),
+    SCPL_INCLUDE_CYCLE(Kind.SYNTAX, "include cycle: %s%s"),
+    SCPL_INCLUDE_FAILED(Kind.SYNTAX, "cannot include \"%s\": %s%s"),
+    SCPL_NO_POLICY(Kind.SYNTAX, "no policy block '{ default_action = ...; rules = [...] }' in %s%s"),
+    SCPL_SECOND_POLICY(Kind.SYNTAX, "a second policy block (the first is at %s); a policy file has exactly one, included files none%s"),
+    SCPL_SHADOWED_RULE(Kind.SYNTAX, "rule never applies: %s %s decided by the earlier rule at %s%s"),
+    SCPL_TOO_LARGE(Kind.VERIFY, "compiled filter has %d instructions, more than the kernel's 4096; largest part: %s%s"),
+    SCPL_VALIDATION_MISMATCH(Kind.RUNTIME, "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
 
     // --- Launcher (sluice command): add kinds below this line ---
 

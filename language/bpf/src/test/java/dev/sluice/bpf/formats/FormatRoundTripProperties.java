@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.ByteOrder;
 
+import java.util.HashSet;
+import java.util.Set;
+
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -26,6 +30,27 @@ class FormatRoundTripProperties {
     @Provide
     Arbitrary<Program> anyFields() {
         return RandomPrograms.anyFields();
+    }
+
+    /** The generator reaches every whitelisted opcode, jumps of both kinds and reach, and ancillary loads. */
+    @Example
+    void generatorCoversTheWhitelist() {
+        Set<Integer> seen = new HashSet<>();
+        boolean[] features = new boolean[3]; // jt/jf > 0, ja with k > 0, ancillary k on a load
+        RandomPrograms.valid().sampleStream().limit(300).forEach(p -> {
+            for (int i = 0; i < p.length(); i++) {
+                Insn in = p.get(i);
+                seen.add(in.code());
+                features[0] |= in.jt() > 0 && in.jf() > 0;
+                features[1] |= in.code() == 0x05 && in.k() > 0;
+                features[2] |= in.code() == 0x20 && dev.sluice.bpf.isa.Ancillary.fromK(in.k()) != null;
+            }
+        });
+        for (int c : RandomPrograms.KNOWN_CODES) {
+            assertEquals(true, seen.contains(c), String.format("opcode 0x%02x never generated", c));
+        }
+        assertEquals(49, RandomPrograms.KNOWN_CODES.length); // 21 ALU, 13 loads, 2 stores, 2 misc, 2 ret, 9 jumps
+        assertEquals(true, features[0] && features[1] && features[2]);
     }
 
     @Property(tries = 300)
