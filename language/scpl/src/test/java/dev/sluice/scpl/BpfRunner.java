@@ -28,7 +28,7 @@ public final class BpfRunner implements AutoCloseable {
     }
 
     public long runWithArch(int audit, int nr, long... args) {
-        return filter.execute(SeccompData.encode(arch, audit, nr, 0L, args)).asLong();
+        return filter.execute(SeccompData.encodeWithAuditArch(arch, audit, nr, 0L, args)).asLong();
     }
 
     @Override

@@ -50,7 +50,7 @@ class TruffleInterpreterTest {
                 for (int a = 0; a < 6; a++) {
                     args[a] = r.nextBoolean() ? vals[r.nextInt(vals.length)] : r.nextLong();
                 }
-                byte[] data = SeccompData.encode(Arch.X86_64, audit, nr, 0L, args);
+                byte[] data = SeccompData.encodeWithAuditArch(Arch.X86_64, audit, nr, 0L, args);
                 assertEquals(p.decide(Arch.X86_64, data).unsignedVerdict(), policy.execute(data).asLong());
             }
         }

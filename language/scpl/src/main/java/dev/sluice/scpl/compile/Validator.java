@@ -81,7 +81,7 @@ final class Validator {
         byte[] records = new byte[cases.size() * SeccompData.SIZE];
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
-            System.arraycopy(SeccompData.encode(order, c.audit(), c.nr(), 0L, c.args()), 0, records, i * SeccompData.SIZE, SeccompData.SIZE);
+            System.arraycopy(SeccompData.encodeWithAuditArch(order, c.audit(), c.nr(), 0L, c.args()), 0, records, i * SeccompData.SIZE, SeccompData.SIZE);
         }
         int[] out = new int[cases.size()];
         try (Context ctx = Context.newBuilder("bpf").engine(engine()).option("bpf.Arch", order.token()).build()) {
