@@ -181,6 +181,10 @@ class KernelSocketFilterTest {
                         a("ancillary vlan_avail is 0", 0, ldImm(9), ld(ad + 48)),
                         a("ancillary vlan_tpid is 0", 0, ldImm(9), ld(ad + 60)),
                         a("ancillary size is ignored (ldb proto)", 0, ldImm(9), ldb(ad + 0)),
+                        // skb->hash is never computed for an AF_UNIX datagram, and the flow dissector finds no
+                        // payload for protocol 0: both read 0 (observed on Linux 6.18).
+                        a("ancillary rxhash is 0 on AF_UNIX", 0, ldImm(9), ld(ad + 32)),
+                        a("ancillary poff is 0 on AF_UNIX", 0, ldImm(9), ld(ad + 52)),
                         a("nla finds type 7 at 36", netlink(), 36, ldImm(4), ldxImm(7), ld(ad + 12)),
                         a("nla finds type 9 after a padded attr", netlink(), 44, ldImm(4), ldxImm(9), ld(ad + 12)),
                         a("nla: NLA_F_NESTED is masked off the type", netlink(), 12, ldImm(4), ldxImm(5), ld(ad + 12)),
@@ -204,8 +208,11 @@ class KernelSocketFilterTest {
             long verdict = f.execute(packet).asLong();
             assertEquals(c.expected, KernelSocketFilter.expectedOutcome(verdict, packet.length),
                             r.mode() + ": " + c.name + " (Sluice verdict " + verdict + ")");
-            int[] batch = SluiceRunner.runPackets(f, new byte[][]{packet, packet});
-            assertEquals(verdict, batch[0] & 0xffffffffL, r.mode() + " runBatch: " + c.name);
+            if (r.mode() == EngineMode.INTERPRETED) {
+                // runBatch is a second root; compiling it for every case would double the compile time.
+                int[] batch = SluiceRunner.runPackets(f, new byte[][]{packet, packet});
+                assertEquals(verdict, batch[0] & 0xffffffffL, r.mode() + " runBatch: " + c.name);
+            }
         }
     }
 
