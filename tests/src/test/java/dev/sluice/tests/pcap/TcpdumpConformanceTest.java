@@ -30,13 +30,15 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.tests.EngineMode;
 import dev.sluice.tests.SluiceRunner;
+import dev.sluice.tests.kernel.KernelSocketFilter;
 import dev.sluice.tests.random.RandomPrograms;
 
 /**
  * libpcap as an oracle: for each filter expression, tcpdump compiles it ({@code tcpdump -ddd -y EN10MB}) and filters
  * a capture of random realistic Ethernet frames ({@code tcpdump -r - -w -}); Sluice runs the same compiled program
  * over the same capture ({@code runPcap}) interpreted and compiled. The frames accepted must be the same ones, named
- * by their timestamps (frame i is stamped i seconds). These expressions avoid the corners where libpcap and the kernel
+ * by their timestamps (frame i is stamped i seconds). Frames captured whole are also sent through the live kernel
+ * (an AF_UNIX socket with the same program attached), which must agree with libpcap. These expressions avoid the corners where libpcap and the kernel
  * differ (shifts by 32 or more, signed indirect offsets, uninitialised scratch memory), so any difference is a bug.
  *
  * <p>Needs tcpdump on PATH (CI installs it; locally {@code apt-get install -y tcpdump}); skips visibly otherwise.
@@ -85,6 +87,7 @@ class TcpdumpConformanceTest {
     private static byte[] capture;
     private static List<PcapFile.Frame> frames;
     private static long seed;
+    private static String kernelReason;
     private static final List<SluiceRunner> RUNNERS = new ArrayList<>();
 
     @BeforeAll
@@ -168,6 +171,40 @@ class TcpdumpConformanceTest {
         return out;
     }
 
+    /**
+     * The live kernel as a third opinion: the filter attached to an AF_UNIX socket sees a datagram holding the frame,
+     * so absolute loads read the same bytes. Only frames captured whole are sent, because the datagram's length (what
+     * {@code len} loads give) is the captured length. Returns the number of frames checked, or -1 without a kernel.
+     */
+    private static int kernelAgrees(String expression, byte[] code, TreeSet<Integer> libpcap) {
+        if (kernelReason == null) {
+            kernelReason = KernelSocketFilter.unavailableReason();
+            if (kernelReason == null) {
+                kernelReason = "";
+            } else {
+                System.err.println("TcpdumpConformanceTest: kernel check SKIPPED: " + kernelReason);
+            }
+        }
+        if (!kernelReason.isEmpty()) {
+            return -1;
+        }
+        int checked = 0;
+        try (KernelSocketFilter kernel = new KernelSocketFilter()) {
+            kernel.attachOrThrow(code);
+            for (int i = 0; i < frames.size(); i++) {
+                PcapFile.Frame f = frames.get(i);
+                if (f.captured().length != f.wireLength()) {
+                    continue;
+                }
+                boolean accepted = kernel.run(f.captured()) != KernelSocketFilter.DROPPED;
+                assertEquals(libpcap.contains(i), accepted, "kernel and libpcap differ on frame " + i + " for '" + expression + "': "
+                                + HexFormat.of().formatHex(f.captured()));
+                checked++;
+            }
+        }
+        return checked;
+    }
+
     static Stream<String> expressions() {
         return EXPRESSIONS.stream();
     }
@@ -210,8 +247,9 @@ class TcpdumpConformanceTest {
                 throw new AssertionError(sb + "program:\n" + ddd);
             }
         }
-        System.err.printf("TcpdumpConformanceTest: '%s': %d instructions, %d of %d frames accepted by libpcap and Sluice%n", expression, program.length, libpcap.size(),
-                        frames.size());
+        int kernelChecked = kernelAgrees(expression, code, libpcap);
+        System.err.printf("TcpdumpConformanceTest: '%s': %d instructions, %d of %d frames accepted by libpcap and Sluice; %s%n", expression, program.length,
+                        libpcap.size(), frames.size(), kernelChecked < 0 ? "kernel not available" : kernelChecked + " whole frames also checked on the kernel");
         assertTrue(!libpcap.isEmpty() && libpcap.size() < frames.size(),
                         "the capture should hold frames on both sides of '" + expression + "' (accepted " + libpcap.size() + " of " + frames.size() + ")");
     }
