@@ -9,6 +9,8 @@ import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.bpf.trust.MeasuredLoadLog;
+import dev.sluice.bpf.trust.TrustPolicy;
 
 /** Per-context state: the environment and the options, read once. */
 public final class BpfContext {
@@ -18,6 +20,11 @@ public final class BpfContext {
     private final Profile defaultProfile;
     private final Arch arch;
     private final InputFormat inputFormat;
+    private final boolean constantTime;
+    private final String secretFields;
+    private final boolean recordOperations;
+    private final TrustPolicy trustPolicy;
+    private final MeasuredLoadLog loadLog = new MeasuredLoadLog();
 
     BpfContext(BpfLanguage language, Env env) {
         this.env = env;
@@ -29,6 +36,23 @@ public final class BpfContext {
         } catch (IllegalArgumentException e) {
             throw SluiceException.create(Failure.BAD_OPTION, e.getMessage());
         }
+        this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
+                        env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
+        this.constantTime = env.getOptions().get(BpfLanguage.ConstantTime);
+        this.secretFields = env.getOptions().get(BpfLanguage.SecretFields);
+        this.recordOperations = env.getOptions().get(BpfLanguage.RecordOperations);
+    }
+
+    public boolean constantTime() {
+        return constantTime;
+    }
+
+    public String secretFields() {
+        return secretFields;
+    }
+
+    public boolean recordOperations() {
+        return recordOperations;
     }
 
     public static BpfContext get(Node node) {
@@ -49,5 +73,21 @@ public final class BpfContext {
 
     public InputFormat inputFormat() {
         return inputFormat;
+    }
+
+    public TrustPolicy trustPolicy() {
+        return trustPolicy;
+    }
+
+    public MeasuredLoadLog loadLog() {
+        return loadLog;
+    }
+
+    /**
+     * The options that decide how a program is read and run, as measured into the load log: sorted {@code key=value}
+     * pairs separated by ','. (The profile is measured on its own.)
+     */
+    public String measuredOptions() {
+        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required();
     }
 }

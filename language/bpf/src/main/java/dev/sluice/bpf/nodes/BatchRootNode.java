@@ -36,13 +36,13 @@ public final class BatchRootNode extends RootNode {
     private final Kind kind;
     private final boolean seccomp;
     private final String name;
-    @Child private FilterBodyNode body;
+    @Child private ProgramBodyNode body;
 
     public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name) {
         super(language);
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = new FilterBodyNode(program);
+        this.body = ProgramBodyNode.create(program);
         this.name = name;
     }
 

@@ -7,7 +7,6 @@ import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
-import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
@@ -23,7 +22,7 @@ import dev.sluice.bpf.runtime.PacketOps;
  *
  * <p>Registers and scratch memory are locals of one execution: nothing survives a run (Jitk bug class 4).
  */
-public final class FilterBodyNode extends Node {
+public final class FilterBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
     private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
     /** Register file layout: the accumulator, the index register, then the scratch memory words. */
@@ -51,6 +50,7 @@ public final class FilterBodyNode extends Node {
      * @param meta ancillary values and header offsets (socket filters)
      * @return the 32-bit return value
      */
+    @Override
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
     public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
@@ -331,6 +331,7 @@ public final class FilterBodyNode extends Node {
         }
     }
 
+    @Override
     public int length() {
         return ops.length;
     }

@@ -20,12 +20,12 @@ import dev.sluice.bpf.runtime.SluiceException;
 public final class FilterRootNode extends RootNode {
     private final boolean seccomp;
     private final String name;
-    @Child private FilterBodyNode body;
+    @Child private ProgramBodyNode body;
 
     public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name) {
         super(language);
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = new FilterBodyNode(program);
+        this.body = ProgramBodyNode.create(program);
         this.name = name;
     }
 

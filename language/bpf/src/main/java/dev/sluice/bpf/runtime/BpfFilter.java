@@ -18,6 +18,8 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.nodes.BatchRootNode;
 import dev.sluice.bpf.nodes.FilterRootNode;
+import dev.sluice.bpf.trust.MeasuredLoadLog;
+import dev.sluice.bpf.trust.MeasurementObjects;
 
 /**
  * A verified, loaded filter as embedders see it. Executable: {@code filter.execute(input[, meta])} returns the
@@ -32,7 +34,11 @@ public final class BpfFilter implements TruffleObject {
     static final String LENGTH = "length";
     static final String PROFILE = "profile";
     static final String ARCH = "arch";
+    static final String OPERATION_TRACE = "operationTrace";
+    static final String MEASUREMENT = "measurement";
+    static final String NEW_HANDLE = "newHandle";
 
+    private final BpfLanguage language;
     private final Program program;
     private final LoweredProgram lowered;
     private final Arch arch;
@@ -40,8 +46,16 @@ public final class BpfFilter implements TruffleObject {
     private final CallTarget spans;
     private final CallTarget records;
     private final CallTarget pcap;
+    private final OperationRecorder recorder;
+    private volatile MeasuredLoadLog.Entry measurement;
 
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
+        this(language, program, lowered, arch, null);
+    }
+
+    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, OperationRecorder recorder) {
+        this.language = language;
+        this.recorder = recorder;
         this.program = program;
         this.lowered = lowered;
         this.arch = arch;
@@ -50,6 +64,16 @@ public final class BpfFilter implements TruffleObject {
         this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH).getCallTarget();
         this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS).getCallTarget();
         this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP).getCallTarget();
+    }
+
+    /** Records this filter's entry in its context's measured-load log (set once, when the context loads it). */
+    public void measured(MeasuredLoadLog.Entry entry) {
+        this.measurement = entry;
+    }
+
+    /** The measured-load log entry, or null when the filter was not loaded through a context. */
+    public MeasuredLoadLog.Entry measurement() {
+        return measurement;
     }
 
     public Program program() {
@@ -91,41 +115,73 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, LENGTH, PROFILE, ARCH});
+        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT});
     }
 
     @ExportMessage
     boolean isMemberInvocable(String member) {
-        return RUN_BATCH.equals(member) || RUN_RECORDS.equals(member) || RUN_PCAP.equals(member);
+        return RUN_BATCH.equals(member) || RUN_RECORDS.equals(member) || RUN_PCAP.equals(member) || NEW_HANDLE.equals(member);
     }
 
     @ExportMessage
     boolean isMemberReadable(String member) {
-        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member);
+        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || OPERATION_TRACE.equals(member) && recorder != null
+                        || MEASUREMENT.equals(member) && measurement != null;
     }
 
     @ExportMessage
+    @TruffleBoundary
     Object readMember(String member) throws UnknownIdentifierException {
         return switch (member) {
             case LENGTH -> program.length();
             case PROFILE -> lowered.profile().id();
             case ARCH -> arch.token();
+            case OPERATION_TRACE -> {
+                if (recorder == null) {
+                    throw UnknownIdentifierException.create(member);
+                }
+                yield recorder.lastRun();
+            }
+            case MEASUREMENT -> measurementObject();
             default -> throw UnknownIdentifierException.create(member);
         };
     }
 
+    @TruffleBoundary
+    private Object measurementObject() throws UnknownIdentifierException {
+        MeasuredLoadLog.Entry e = measurement;
+        if (e == null) {
+            throw UnknownIdentifierException.create(MEASUREMENT);
+        }
+        return new MeasurementObjects.EntryObject(e);
+    }
+
     @ExportMessage
     Object invokeMember(String member, Object[] arguments, @Cached IndirectCallNode call) throws UnknownIdentifierException {
-        CallTarget target = switch (member) {
+        if (NEW_HANDLE.equals(member)) {
+            return newHandle();
+        }
+        CallTarget target = batchTarget(member);
+        if (target == null) {
+            throw UnknownIdentifierException.create(member);
+        }
+        return call.call(target, arguments);
+    }
+
+    /** A new swappable handle whose first program is this filter. */
+    @TruffleBoundary
+    public FilterHandle newHandle() {
+        return new FilterHandle(language, this);
+    }
+
+    /** The root of a batch member ({@code runBatch}, {@code runRecords}, {@code runPcap}), or null. */
+    CallTarget batchTarget(String member) {
+        return switch (member) {
             case RUN_BATCH -> spans;
             case RUN_RECORDS -> records;
             case RUN_PCAP -> pcap;
             default -> null;
         };
-        if (target == null) {
-            throw UnknownIdentifierException.create(member);
-        }
-        return call.call(target, arguments);
     }
 
     @ExportMessage

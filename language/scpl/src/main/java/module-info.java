@@ -1,0 +1,17 @@
+/** SCPL, the syscall policy language of Sluice: parser, checker, Truffle interpreter and compiler to seccomp BPF. */
+module dev.sluice.scpl {
+    requires transitive dev.sluice.bpf;
+    requires transitive org.graalvm.truffle;
+    requires org.graalvm.polyglot;
+
+    exports dev.sluice.scpl;
+    exports dev.sluice.scpl.parse;
+    exports dev.sluice.scpl.syscalls;
+    exports dev.sluice.scpl.verify;
+    exports dev.sluice.scpl.nodes;
+    exports dev.sluice.scpl.compile;
+
+    opens dev.sluice.scpl.syscalls;
+
+    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.scpl.ScplLanguageProvider;
+}
