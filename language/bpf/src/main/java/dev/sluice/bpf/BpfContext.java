@@ -8,6 +8,7 @@ import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.GuardOptions;
 import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.trust.MeasuredLoadLog;
 import dev.sluice.bpf.trust.TrustPolicy;
@@ -21,6 +22,7 @@ public final class BpfContext {
     private final Arch arch;
     private final InputFormat inputFormat;
     private final TrustPolicy trustPolicy;
+    private final GuardOptions guards;
     private final MeasuredLoadLog loadLog = new MeasuredLoadLog();
 
     BpfContext(BpfLanguage language, Env env) {
@@ -33,6 +35,9 @@ public final class BpfContext {
         } catch (IllegalArgumentException e) {
             throw SluiceException.create(Failure.BAD_OPTION, e.getMessage());
         }
+        this.guards = GuardOptions.of(env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
+                        env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),
+                        env.getOptions().get(BpfLanguage.OverBudgetAction));
         this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
                         env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
     }
@@ -57,6 +62,10 @@ public final class BpfContext {
         return inputFormat;
     }
 
+    public GuardOptions guards() {
+        return guards;
+    }
+
     public TrustPolicy trustPolicy() {
         return trustPolicy;
     }
@@ -70,6 +79,6 @@ public final class BpfContext {
      * pairs separated by ','. (The profile is measured on its own.)
      */
     public String measuredOptions() {
-        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required();
+        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required() + "," + guards.measured();
     }
 }

@@ -23,6 +23,7 @@ import dev.sluice.bpf.nodes.ConstantRootNode;
 import dev.sluice.bpf.parse.ProgramParser;
 import dev.sluice.bpf.runtime.BpfFilter;
 import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.GuardOptions;
 import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.trust.TrustPolicy;
 import dev.sluice.bpf.verify.Verifier;
@@ -76,6 +77,27 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     usageSyntax = "<base64>,<base64>...") //
     public static final OptionKey<String> Signature = new OptionKey<>("");
 
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Per-invocation instruction budget; 0 = unlimited. For classic BPF the verifier already bounds every path by the program length.") //
+    public static final OptionKey<Integer> MaxInstructions = new OptionKey<>(0);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Per-program instruction budget per second (over bpf.BudgetWindowMillis); 0 = unlimited.") //
+    public static final OptionKey<Long> BudgetInstructionsPerSecond = new OptionKey<>(0L);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Per-program invocation budget per second (over bpf.BudgetWindowMillis); 0 = unlimited.") //
+    public static final OptionKey<Long> BudgetInvocationsPerSecond = new OptionKey<>(0L);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Accounting window of the per-second budgets, in milliseconds.") //
+    public static final OptionKey<Long> BudgetWindowMillis = new OptionKey<>(1000L);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "What happens when a budget runs out: error (a guest runtime error naming the instruction) or verdict:<n> (return n: a number or a seccomp action name such as KILL_PROCESS).", //
+                    usageSyntax = "error|verdict:<n>") //
+    public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");
+
     @Override
     protected OptionDescriptors getOptionDescriptors() {
         return new BpfLanguageOptionDescriptors();
@@ -99,7 +121,7 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         Arch arch = context.arch();
         byte[] programBytes = TrustPolicy.programBytes(source);
         context.trustPolicy().check(context.env(), source, programBytes);
-        BpfFilter filter = load(this, source, profile, arch, context.inputFormat());
+        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), context.guards());
         filter.measured(context.loadLog().extend(source.getName(), programBytes, profile.id(), context.measuredOptions()));
         return new ConstantRootNode(this, filter).getCallTarget();
     }
@@ -117,6 +139,11 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
 
     /** Parses, verifies and lowers; every failure comes back as a located {@link SluiceException}. */
     public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format) {
+        return load(language, source, profile, arch, format, GuardOptions.NONE);
+    }
+
+    /** As {@link #load(BpfLanguage, Source, Profile, Arch, InputFormat)}, with budgets (docs/guards.md). */
+    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format, GuardOptions guards) {
         ByteOrder order = arch.byteOrder();
         Program program = ProgramParser.parse(source, format, order);
         try {
@@ -125,7 +152,7 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
         LoweredProgram lowered = Lowering.lower(program, profile, arch);
-        return new BpfFilter(language, program, lowered, arch);
+        return new BpfFilter(language, program, lowered, arch, guards);
     }
 
     static Profile profileFor(Source source, Profile fallback) {

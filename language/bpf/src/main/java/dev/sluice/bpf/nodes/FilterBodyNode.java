@@ -12,6 +12,7 @@ import com.oracle.truffle.api.nodes.Node;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
+import dev.sluice.bpf.runtime.Budget;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 
@@ -32,8 +33,18 @@ public final class FilterBodyNode extends Node {
     @CompilationFinal(dimensions = 1) private final int[] trueTargets;
     @CompilationFinal(dimensions = 1) private final int[] falseTargets;
     private final boolean bigEndianData;
+    /** Guards (docs/guards.md): final, so without a budget partial evaluation removes every check. */
+    private final boolean metered;
+    private final Budget budget;
 
     public FilterBodyNode(LoweredProgram program) {
+        this(program, null);
+    }
+
+    /** @param budget the filter's budget, or null for none */
+    public FilterBodyNode(LoweredProgram program, Budget budget) {
+        this.metered = budget != null && budget.options().budgeted();
+        this.budget = budget;
         this.ops = program.ops();
         this.constants = program.constants();
         this.trueTargets = program.trueTargets();
@@ -49,15 +60,43 @@ public final class FilterBodyNode extends Node {
      * @param meta ancillary values and header offsets (socket filters)
      * @return the 32-bit return value
      */
+    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        if (metered) {
+            return executeMetered(data, start, captured, wireLength, meta);
+        }
+        return interpret(data, start, captured, wireLength, meta, null);
+    }
+
+    /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
+    private int executeMetered(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        int limit = budget.admit();
+        if (limit < 0) {
+            return budget.refuse(this);
+        }
+        // Allocated here and never escaping, so the counter lives in a register in compiled code.
+        InstructionMeter meter = new InstructionMeter(limit);
+        try {
+            return interpret(data, start, captured, wireLength, meta, meter);
+        } finally {
+            budget.charge(limit - meter.remaining);
+        }
+    }
+
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+    private int interpret(byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
         int a = 0;
         int x = 0;
         final int[] mem = new int[Opcodes.MEMWORDS];
         int pc = 0;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
+            if (metered) {
+                if (meter.remaining <= 0) {
+                    return budget.stop(this, pc, meter.limit);
+                }
+                meter.remaining--;
+            }
             final int k = constants[pc];
             switch (ops[pc]) {
                 case Op.RET_K:

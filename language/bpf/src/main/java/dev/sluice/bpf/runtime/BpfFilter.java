@@ -36,6 +36,9 @@ public final class BpfFilter implements TruffleObject {
     static final String ARCH = "arch";
     static final String MEASUREMENT = "measurement";
     static final String NEW_HANDLE = "newHandle";
+    static final String INSTRUCTIONS_EXECUTED = "instructionsExecuted";
+    static final String INVOCATIONS = "invocations";
+    static final String OVER_BUDGET = "overBudget";
 
     private final BpfLanguage language;
     private final Program program;
@@ -47,16 +50,24 @@ public final class BpfFilter implements TruffleObject {
     private final CallTarget pcap;
     private volatile MeasuredLoadLog.Entry measurement;
 
+    private final Budget budget;
+
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
+        this(language, program, lowered, arch, GuardOptions.NONE);
+    }
+
+    /** @param guards budgets and their action (docs/guards.md); one budget covers all of this filter's entry points */
+    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards) {
+        this.budget = new Budget(guards);
         this.language = language;
         this.program = program;
         this.lowered = lowered;
         this.arch = arch;
         String kind = lowered.profile().id();
-        this.single = new FilterRootNode(language, lowered, "bpf-" + kind).getCallTarget();
-        this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH).getCallTarget();
-        this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS).getCallTarget();
-        this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP).getCallTarget();
+        this.single = new FilterRootNode(language, lowered, "bpf-" + kind, budget).getCallTarget();
+        this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH, budget).getCallTarget();
+        this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS, budget).getCallTarget();
+        this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP, budget).getCallTarget();
     }
 
     /** Records this filter's entry in its context's measured-load log (set once, when the context loads it). */
@@ -67,6 +78,11 @@ public final class BpfFilter implements TruffleObject {
     /** The measured-load log entry, or null when the filter was not loaded through a context. */
     public MeasuredLoadLog.Entry measurement() {
         return measurement;
+    }
+
+    /** The budget and its counters (all zero when no budget is set). */
+    public Budget budget() {
+        return budget;
     }
 
     public Program program() {
@@ -108,7 +124,7 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT});
+        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT, INSTRUCTIONS_EXECUTED, INVOCATIONS, OVER_BUDGET});
     }
 
     @ExportMessage
@@ -118,16 +134,21 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     boolean isMemberReadable(String member) {
-        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || MEASUREMENT.equals(member) && measurement != null;
+        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || MEASUREMENT.equals(member) && measurement != null
+                        || INSTRUCTIONS_EXECUTED.equals(member) || INVOCATIONS.equals(member) || OVER_BUDGET.equals(member);
     }
 
     @ExportMessage
+    @TruffleBoundary // Profile.id() and the counters are not for partial evaluation (compiled host-to-guest calls)
     Object readMember(String member) throws UnknownIdentifierException {
         return switch (member) {
             case LENGTH -> program.length();
             case PROFILE -> lowered.profile().id();
             case ARCH -> arch.token();
             case MEASUREMENT -> measurementObject();
+            case INSTRUCTIONS_EXECUTED -> budget.instructionsExecuted();
+            case INVOCATIONS -> budget.invocations();
+            case OVER_BUDGET -> budget.overBudgetCount();
             default -> throw UnknownIdentifierException.create(member);
         };
     }
