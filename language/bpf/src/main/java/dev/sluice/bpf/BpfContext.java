@@ -23,6 +23,7 @@ public final class BpfContext {
     private final InputFormat inputFormat;
     private final TrustPolicy trustPolicy;
     private final GuardOptions guards;
+    private final String constantBlinding;
     private final MeasuredLoadLog loadLog = new MeasuredLoadLog();
 
     BpfContext(BpfLanguage language, Env env) {
@@ -38,6 +39,10 @@ public final class BpfContext {
         this.guards = GuardOptions.of(env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
                         env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),
                         env.getOptions().get(BpfLanguage.OverBudgetAction));
+        this.constantBlinding = env.getOptions().get(BpfLanguage.ConstantBlinding);
+        if (!constantBlinding.equals("auto") && !constantBlinding.equals("on") && !constantBlinding.equals("off")) {
+            throw SluiceException.create(Failure.BAD_OPTION, "bpf.ConstantBlinding: '" + constantBlinding + "' is not auto, on or off");
+        }
         this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
                         env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
     }
@@ -66,6 +71,15 @@ public final class BpfContext {
         return guards;
     }
 
+    /** Whether to blind a program's constants: bpf.ConstantBlinding, where auto means unless its signature was verified. */
+    public boolean blindConstants(boolean signatureVerified) {
+        return switch (constantBlinding) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> !signatureVerified;
+        };
+    }
+
     public TrustPolicy trustPolicy() {
         return trustPolicy;
     }
@@ -79,6 +93,6 @@ public final class BpfContext {
      * pairs separated by ','. (The profile is measured on its own.)
      */
     public String measuredOptions() {
-        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required() + "," + guards.measured();
+        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required() + "," + guards.measured() + ",constantBlinding=" + constantBlinding;
     }
 }

@@ -98,6 +98,11 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     usageSyntax = "error|verdict:<n>") //
     public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");
 
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Blind author constants in compiled code against JIT spraying: auto (on unless the program's signature was verified with bpf.RequireSignature), on, off.", //
+                    usageSyntax = "auto|on|off") //
+    public static final OptionKey<String> ConstantBlinding = new OptionKey<>("auto");
+
     @Override
     protected OptionDescriptors getOptionDescriptors() {
         return new BpfLanguageOptionDescriptors();
@@ -120,8 +125,9 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         Profile profile = profileFor(source, context.defaultProfile());
         Arch arch = context.arch();
         byte[] programBytes = TrustPolicy.programBytes(source);
-        context.trustPolicy().check(context.env(), source, programBytes);
-        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), context.guards());
+        boolean signed = context.trustPolicy().check(context.env(), source, programBytes);
+        GuardOptions guards = context.guards().withConstantBlinding(context.blindConstants(signed));
+        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), guards);
         filter.measured(context.loadLog().extend(source.getName(), programBytes, profile.id(), context.measuredOptions()));
         return new ConstantRootNode(this, filter).getCallTarget();
     }

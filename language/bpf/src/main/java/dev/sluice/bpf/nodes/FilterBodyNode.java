@@ -36,6 +36,14 @@ public final class FilterBodyNode extends Node {
     /** Guards (docs/guards.md): final, so without a budget partial evaluation removes every check. */
     private final boolean metered;
     private final Budget budget;
+    /**
+     * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
+     * unblinded when used. The key is a plain field, neither final nor compilation-final, so partial evaluation
+     * cannot fold it and no author constant becomes an immediate of compiled code.
+     */
+    private final boolean blinded;
+    @CompilationFinal(dimensions = 1) private final boolean[] blindable;
+    private int blindingKey;
 
     public FilterBodyNode(LoweredProgram program) {
         this(program, null);
@@ -46,7 +54,10 @@ public final class FilterBodyNode extends Node {
         this.metered = budget != null && budget.options().budgeted();
         this.budget = budget;
         this.ops = program.ops();
-        this.constants = program.constants();
+        this.blinded = budget != null && budget.options().constantBlinding();
+        this.blindable = Blinding.blindableOps(program.ops());
+        this.blindingKey = blinded ? Blinding.newKey() : 0;
+        this.constants = blinded ? Blinding.blind(program.constants(), blindable, blindingKey) : program.constants();
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
@@ -97,7 +108,7 @@ public final class FilterBodyNode extends Node {
                 }
                 meter.remaining--;
             }
-            final int k = constants[pc];
+            final int k = blinded && blindable[pc] ? constants[pc] ^ blindingKey : constants[pc];
             switch (ops[pc]) {
                 case Op.RET_K:
                     return k;

@@ -39,6 +39,7 @@ public final class BpfFilter implements TruffleObject {
     static final String INSTRUCTIONS_EXECUTED = "instructionsExecuted";
     static final String INVOCATIONS = "invocations";
     static final String OVER_BUDGET = "overBudget";
+    static final String CONSTANT_BLINDING = "constantBlinding";
 
     private final BpfLanguage language;
     private final Program program;
@@ -124,7 +125,7 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT, INSTRUCTIONS_EXECUTED, INVOCATIONS, OVER_BUDGET});
+        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT, INSTRUCTIONS_EXECUTED, INVOCATIONS, OVER_BUDGET, CONSTANT_BLINDING});
     }
 
     @ExportMessage
@@ -135,7 +136,7 @@ public final class BpfFilter implements TruffleObject {
     @ExportMessage
     boolean isMemberReadable(String member) {
         return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || MEASUREMENT.equals(member) && measurement != null
-                        || INSTRUCTIONS_EXECUTED.equals(member) || INVOCATIONS.equals(member) || OVER_BUDGET.equals(member);
+                        || INSTRUCTIONS_EXECUTED.equals(member) || INVOCATIONS.equals(member) || OVER_BUDGET.equals(member) || CONSTANT_BLINDING.equals(member);
     }
 
     @ExportMessage
@@ -149,6 +150,7 @@ public final class BpfFilter implements TruffleObject {
             case INSTRUCTIONS_EXECUTED -> budget.instructionsExecuted();
             case INVOCATIONS -> budget.invocations();
             case OVER_BUDGET -> budget.overBudgetCount();
+            case CONSTANT_BLINDING -> budget.options().constantBlinding();
             default -> throw UnknownIdentifierException.create(member);
         };
     }

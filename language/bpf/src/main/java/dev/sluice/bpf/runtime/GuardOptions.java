@@ -11,10 +11,16 @@ import java.util.Locale;
  * @param windowMillis the accounting window of the per-second budgets
  * @param errorOnOverBudget raise a guest error (true) or return {@code overBudgetVerdict} (false)
  * @param overBudgetVerdict the declared verdict when not raising an error
+ * @param constantBlinding whether this load's author constants are blinded in the interpreter and compiled code
  */
 public record GuardOptions(int maxInstructions, long instructionsPerSecond, long invocationsPerSecond, long windowMillis, boolean errorOnOverBudget,
-                int overBudgetVerdict) {
-    public static final GuardOptions NONE = new GuardOptions(0, 0, 0, 1000, true, 0);
+                int overBudgetVerdict, boolean constantBlinding) {
+    public static final GuardOptions NONE = new GuardOptions(0, 0, 0, 1000, true, 0, false);
+
+    /** The same options for one load, with blinding on or off. */
+    public GuardOptions withConstantBlinding(boolean on) {
+        return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, errorOnOverBudget, overBudgetVerdict, on);
+    }
 
     /** Whether any budget is set (then the interpreter counts instructions). */
     public boolean budgeted() {
@@ -27,10 +33,10 @@ public record GuardOptions(int maxInstructions, long instructionsPerSecond, long
         }
         String a = action.strip();
         if (a.equals("error")) {
-            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, true, 0);
+            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, true, 0, false);
         }
         if (a.startsWith("verdict:")) {
-            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, false, parseVerdict(a.substring(8).strip(), action));
+            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, false, parseVerdict(a.substring(8).strip(), action), false);
         }
         throw SluiceException.create(Failure.BAD_OPTION, "bpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
     }
