@@ -234,7 +234,7 @@ final class CaseFile {
                 default -> throw new IllegalArgumentException("unknown seccomp field '" + key + "' (nr, arch, ip, args)");
             }
         }
-        byte[] data = SeccompData.encode(arch, auditArch, nr, ip, args);
+        byte[] data = SeccompData.encodeWithAuditArch(arch, auditArch, nr, ip, args);
         return new InputCase(lineNo, sides[0].trim(), data, null, verdict(sides[1], true));
     }
 

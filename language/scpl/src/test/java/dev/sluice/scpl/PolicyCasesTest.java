@@ -111,7 +111,7 @@ class PolicyCasesTest {
                 for (int i = 2; i < t.length; i++) {
                     args[i - 2] = number(t[i]);
                 }
-                byte[] data = SeccompData.encode(Arch.X86_64, audit, nr, 0L, args);
+                byte[] data = SeccompData.encodeWithAuditArch(Arch.X86_64, audit, nr, 0L, args);
                 assertEquals(want, SeccompAction.format(p.decide(Arch.X86_64, data).verdict()), name + ": Policy.decide: " + x);
                 assertEquals(want, SeccompAction.format((int) truffle.execute(data).asLong()), name + ": SCPL interpreter: " + x);
                 assertEquals(want, SeccompAction.format((int) bpf.runWithArch(audit, nr, args)), name + ": compiled BPF: " + x);

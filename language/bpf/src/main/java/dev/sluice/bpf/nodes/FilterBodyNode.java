@@ -11,6 +11,7 @@ import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
+import dev.sluice.bpf.runtime.Budget;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 
@@ -33,10 +34,31 @@ public final class FilterBodyNode extends ProgramBodyNode {
     @CompilationFinal(dimensions = 1) private final int[] trueTargets;
     @CompilationFinal(dimensions = 1) private final int[] falseTargets;
     private final boolean bigEndianData;
+    /** Guards (docs/guards.md): final, so without a budget partial evaluation removes every check. */
+    private final boolean metered;
+    private final Budget budget;
+    /**
+     * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
+     * unblinded when used. The key is a plain field, neither final nor compilation-final, so partial evaluation
+     * cannot fold it and no author constant becomes an immediate of compiled code.
+     */
+    private final boolean blinded;
+    @CompilationFinal(dimensions = 1) private final boolean[] blindable;
+    private int blindingKey;
 
     public FilterBodyNode(LoweredProgram program) {
+        this(program, null);
+    }
+
+    /** @param budget the filter's budget, or null for none */
+    public FilterBodyNode(LoweredProgram program, Budget budget) {
+        this.metered = budget != null && budget.options().budgeted();
+        this.budget = budget;
         this.ops = program.ops();
-        this.constants = program.constants();
+        this.blinded = budget != null && budget.options().constantBlinding();
+        this.blindable = Blinding.blindableOps(program.ops());
+        this.blindingKey = blinded ? Blinding.newKey() : 0;
+        this.constants = blinded ? Blinding.blind(program.constants(), blindable, blindingKey) : program.constants();
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
@@ -51,9 +73,31 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * @return the 32-bit return value
      */
     @Override
+    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        if (metered) {
+            return executeMetered(data, start, captured, wireLength, meta);
+        }
+        return interpret(data, start, captured, wireLength, meta, null);
+    }
+
+    /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
+    private int executeMetered(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        int limit = budget.admit();
+        if (limit < 0) {
+            return budget.refuse(this);
+        }
+        // Allocated here and never escaping, so the counter lives in a register in compiled code.
+        InstructionMeter meter = new InstructionMeter(limit);
+        try {
+            return interpret(data, start, captured, wireLength, meta, meter);
+        } finally {
+            budget.charge(limit - meter.remaining);
+        }
+    }
+
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+    private int interpret(byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
         // A, X and M[] live in one array, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
         // instruction only when every local holds the same value, so non-constant registers in locals would copy each
         // instruction once per path reaching it (exponential in the number of if/else diamonds; a 256-instruction
@@ -63,7 +107,13 @@ public final class FilterBodyNode extends ProgramBodyNode {
         int pc = 0;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
-            final int k = constants[pc];
+            if (metered) {
+                if (meter.remaining <= 0) {
+                    return budget.stop(this, pc, meter.limit);
+                }
+                meter.remaining--;
+            }
+            final int k = blinded && blindable[pc] ? constants[pc] ^ blindingKey : constants[pc];
             switch (ops[pc]) {
                 case Op.RET_K:
                     return k;

@@ -80,6 +80,8 @@ public enum Failure {
     NO_TRUSTED_KEYS(Kind.RUNTIME, "%s.RequireSignature is set but %s.TrustedKeys names no key"),
     UNREADABLE_TRUST_FILE(Kind.RUNTIME, "%s: cannot read: %s"),
     HANDLE_SWAP(Kind.RUNTIME, "filter handle: %s"),
+    INSTRUCTION_BUDGET_EXCEEDED(Kind.RUNTIME, "insn %d: over budget: stopped after %d instructions (%s)"),
+    INVOCATION_BUDGET_EXCEEDED(Kind.RUNTIME, "over budget: %d invocations per %d ms used up (%s)"),
 
     // --- Constant-time mode (verify/SecretTaint) ---
     CONSTANT_TIME_SECRET_INDEX(Kind.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
