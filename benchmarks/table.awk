@@ -19,22 +19,28 @@ END {
             cell(t["socket", f, "interpreter", "batch"]), cell(t["socket", f, "interpreter", "singleCall"])
     }
     print ""
-    print "Seccomp: kernel = added ns per syscall with the filter installed (loop with filter - loop without);"
-    print "Sluice = ns per record over the 10,000-record syscall mix (ratio = Sluice / kernel)"
-    printf "%-8s %5s | %8s %8s | %8s %6s %6s | %8s | %s\n", "policy", "insns", "getppid", "persona.", "batch", "/getp", "/pers", "single", "interpreter-only: batch single"
+    print "Seccomp: kernel = ns per syscall added by the filter (loop with the filter - loop without; unfiltered call in brackets);"
+    print "Sluice = ns per record, on the same probe call repeated (as the kernel loop) and on the 10,000-record syscall mix"
+    printf "%-6s %5s | %-24s | %-17s %-17s | %-8s %-8s | %s\n", "policy", "insns", "kernel: getppid  persona.", "Sluice: getppid", "personality", "mix", "mix", "interpreter-only mix:"
+    printf "%-6s %5s | %-24s | %-17s %-17s | %-8s %-8s | %s\n", "", "", "", "batch (ratio)", "batch (ratio)", "batch", "single", "batch  single"
     for (p in insns) if (p == "large" || p == "jitk") {
-        b = t["seccomp", p, "compiled", "batch"]; s = t["seccomp", p, "compiled", "singleCall"]
-        printf "%-8s %5s | %8s %8s | %8s %6s %6s | %8s | %s %s\n", p, insns[p], cell(kernel[p, "getppid"]), cell(kernel[p, "personality"]),
-            cell(b), ratio(b, kernel[p, "getppid"]), ratio(b, kernel[p, "personality"]), cell(s),
-            cell(t["seccomp", p, "interpreter", "batch"]), cell(t["seccomp", p, "interpreter", "singleCall"])
+        kg = kernel[p, "getppid"]; kp = kernel[p, "personality"]
+        bg = t["seccomp", p ":getppid", "compiled", "batch"]; bp = t["seccomp", p ":personality", "compiled", "batch"]
+        printf "%-6s %5s | %8s %15s | %8s (%5s)  %8s (%5s)  | %8s %8s | %s %s\n", p, insns[p], cell(kg), (kp == "" ? "-" : cell(kp)),
+            cell(bg), ratio(bg, kg), cell(bp), ratio(bp, kp), cell(t["seccomp", p ":mix", "compiled", "batch"]), cell(t["seccomp", p ":mix", "compiled", "singleCall"]),
+            cell(t["seccomp", p ":mix", "interpreter", "batch"]), cell(t["seccomp", p ":mix", "interpreter", "singleCall"])
     }
-    printf "(unfiltered syscall: getppid %s ns, personality %s ns)\n", cell(base["getppid"]), cell(base["personality"])
+    printf "(unfiltered system call: getppid %s ns, personality %s ns; the Jitk policy kills personality, so it has no kernel figure for it)\n", cell(base["getppid"]), cell(base["personality"])
     print ""
     print "Targets (issue 9):"
     b = t["socket", "tcp-port-80", "compiled", "batch"]; s = t["socket", "tcp-port-80", "compiled", "singleCall"]; l = pcap["tcp-port-80"]
     if (b != "" && l != "") print "  " verdict(l / b >= 4, sprintf("batch tcp port 80 at least 4x faster than libpcap: %.2fx", l / b))
     if (s != "" && l != "") print "  " verdict(s / l <= 1.5, sprintf("single call at most 1.5x libpcap's cost (tcp port 80): %.2fx", s / l))
-    b = t["seccomp", "large", "compiled", "batch"]
-    if (b != "" && kernel["large", "getppid"] != "") print "  " verdict(b <= kernel["large", "getppid"], sprintf("seccomp large batch <= kernel filter cost (getppid probe): %.2f vs %.2f ns", b, kernel["large", "getppid"]))
-    if (b != "" && kernel["large", "personality"] != "") print "  " verdict(b <= kernel["large", "personality"], sprintf("seccomp large batch <= kernel filter cost (personality probe, full filter run): %.2f vs %.2f ns", b, kernel["large", "personality"]))
+    kg = kernel["large", "getppid"]; kp = kernel["large", "personality"]
+    b = t["seccomp", "large:getppid", "compiled", "batch"]
+    if (b != "" && kg != "") print "  " verdict(b <= kg, sprintf("seccomp large, batch <= kernel filter cost, getppid (kernel's constant-action cache): %.2f vs %.2f ns", b, kg))
+    b = t["seccomp", "large:personality", "compiled", "batch"]
+    if (b != "" && kp != "") print "  " verdict(b <= kp, sprintf("seccomp large, batch <= kernel filter cost, personality (full filter run): %.2f vs %.2f ns", b, kp))
+    b = t["seccomp", "large:mix", "compiled", "batch"]
+    if (b != "" && kp != "") print "  " verdict(b <= kp, sprintf("seccomp large, batch on the syscall mix <= kernel cost of a full filter run: %.2f vs %.2f ns", b, kp))
 }

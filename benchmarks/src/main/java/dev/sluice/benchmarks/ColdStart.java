@@ -22,7 +22,7 @@ public final class ColdStart {
     }
 
     /** A valid straight-line-with-diamonds program: blocks of (ldh, add x, jgt, xor, tax), then ret a. */
-    static byte[] program(int instructions) {
+    public static byte[] program(int instructions) {
         int blocks = (instructions - 1) / 5;
         ByteBuffer b = ByteBuffer.allocate(instructions * 8).order(ByteOrder.nativeOrder());
         int n = 0;

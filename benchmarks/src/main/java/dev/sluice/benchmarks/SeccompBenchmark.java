@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Seccomp policies ({@link SeccompPolicies}) over syscall records from {@link SyscallMix}, in ns per record:
+ * Seccomp policies ({@link SeccompPolicies}) over syscall records from {@link SyscallMix} (the mix, or the kernel
+ * harness's probe call repeated), in ns per record:
  * {@code singleCall} = one {@code Value.execute(byte[64])} per record, {@code batch} = one {@code runRecords} over all.
  * A policy from another source (an SCPL file compiled by the SCPL language, say) is one more name in {@link #policy}
  * and one more case in {@link #program}.
@@ -32,10 +33,12 @@ public class SeccompBenchmark {
 
     @Param({"large", "jitk"}) public String policy;
     @Param({"compiled", "interpreter"}) public String tier;
+    /** mix: the realistic syscall mix; getppid / personality: the kernel harness's probe call, repeated. */
+    @Param({"mix", "getppid", "personality"}) public String records;
 
     private Context context;
     private Value program;
-    private byte[] records;
+    private byte[] input;
     private byte[][] singles;
     private int[] verdicts;
 
@@ -49,10 +52,10 @@ public class SeccompBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        records = SyscallMix.records(RECORDS, SyscallMix.DEFAULT_SEED);
+        input = records.equals("mix") ? SyscallMix.records(RECORDS, SyscallMix.DEFAULT_SEED) : SyscallMix.probe(records, RECORDS);
         singles = new byte[RECORDS][];
         for (int i = 0; i < RECORDS; i++) {
-            singles[i] = java.util.Arrays.copyOfRange(records, i * SyscallMix.RECORD_SIZE, (i + 1) * SyscallMix.RECORD_SIZE);
+            singles[i] = java.util.Arrays.copyOfRange(input, i * SyscallMix.RECORD_SIZE, (i + 1) * SyscallMix.RECORD_SIZE);
         }
         verdicts = new int[RECORDS];
         context = Sluice.context("seccomp", Tier.of(tier));
@@ -84,6 +87,6 @@ public class SeccompBenchmark {
     @Benchmark
     @OperationsPerInvocation(RECORDS)
     public long batch() {
-        return program.invokeMember("runRecords", records, SyscallMix.RECORD_SIZE, verdicts).asLong();
+        return program.invokeMember("runRecords", input, SyscallMix.RECORD_SIZE, verdicts).asLong();
     }
 }

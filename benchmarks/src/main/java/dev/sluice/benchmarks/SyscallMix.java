@@ -58,6 +58,33 @@ public final class SyscallMix {
         return b.array();
     }
 
+    /**
+     * The kernel probes of benchmarks/native/seccomp_bench.c as records, {@code count} times the same call:
+     * {@code getppid} or {@code personality} (with 0xffffffff, a query). Same input as the kernel's loop, so the same
+     * path through the filter and the same (perfectly predicted) branches.
+     */
+    public static byte[] probe(String name, int count) {
+        int nr;
+        long arg0;
+        switch (name) {
+            case "getppid" -> {
+                nr = GETPPID;
+                arg0 = 0;
+            }
+            case "personality" -> {
+                nr = PERSONALITY;
+                arg0 = 0xffffffffL;
+            }
+            default -> throw new IllegalArgumentException("unknown probe " + name + " (getppid or personality)");
+        }
+        ByteBuffer b = ByteBuffer.allocate(count * RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            int at = i * RECORD_SIZE;
+            b.putInt(at, nr).putInt(at + 4, AUDIT_ARCH_X86_64).putLong(at + 8, 0x7f00_0012_3456L).putLong(at + 16, arg0);
+        }
+        return b.array();
+    }
+
     private static long[] args(int nr, SplittableRandom rnd) {
         long[] a = new long[6];
         long pointer = 0x7ffc_0000_0000L + (rnd.nextInt(1 << 20) << 4);

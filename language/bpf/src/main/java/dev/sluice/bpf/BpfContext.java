@@ -8,6 +8,7 @@ import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.GuardOptions;
 import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.trust.MeasuredLoadLog;
 import dev.sluice.bpf.trust.TrustPolicy;
@@ -24,6 +25,8 @@ public final class BpfContext {
     private final String secretFields;
     private final boolean recordOperations;
     private final TrustPolicy trustPolicy;
+    private final GuardOptions guards;
+    private final String constantBlinding;
     private final MeasuredLoadLog loadLog = new MeasuredLoadLog();
 
     BpfContext(BpfLanguage language, Env env) {
@@ -35,6 +38,13 @@ public final class BpfContext {
             this.inputFormat = InputFormat.fromId(env.getOptions().get(BpfLanguage.InputFormat));
         } catch (IllegalArgumentException e) {
             throw SluiceException.create(Failure.BAD_OPTION, e.getMessage());
+        }
+        this.guards = GuardOptions.of(env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
+                        env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),
+                        env.getOptions().get(BpfLanguage.OverBudgetAction));
+        this.constantBlinding = env.getOptions().get(BpfLanguage.ConstantBlinding);
+        if (!constantBlinding.equals("auto") && !constantBlinding.equals("on") && !constantBlinding.equals("off")) {
+            throw SluiceException.create(Failure.BAD_OPTION, "bpf.ConstantBlinding: '" + constantBlinding + "' is not auto, on or off");
         }
         this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
                         env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
@@ -75,6 +85,19 @@ public final class BpfContext {
         return inputFormat;
     }
 
+    public GuardOptions guards() {
+        return guards;
+    }
+
+    /** Whether to blind a program's constants: bpf.ConstantBlinding, where auto means unless its signature was verified. */
+    public boolean blindConstants(boolean signatureVerified) {
+        return switch (constantBlinding) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> !signatureVerified;
+        };
+    }
+
     public TrustPolicy trustPolicy() {
         return trustPolicy;
     }
@@ -88,6 +111,6 @@ public final class BpfContext {
      * pairs separated by ','. (The profile is measured on its own.)
      */
     public String measuredOptions() {
-        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required();
+        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required() + "," + guards.measured() + ",constantBlinding=" + constantBlinding;
     }
 }

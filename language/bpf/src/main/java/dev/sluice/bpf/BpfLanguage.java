@@ -23,6 +23,7 @@ import dev.sluice.bpf.nodes.ConstantRootNode;
 import dev.sluice.bpf.parse.ProgramParser;
 import dev.sluice.bpf.runtime.BpfFilter;
 import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.GuardOptions;
 import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.SecretTaint;
 import dev.sluice.bpf.trust.TrustPolicy;
@@ -90,6 +91,32 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     usageSyntax = "<base64>,<base64>...") //
     public static final OptionKey<String> Signature = new OptionKey<>("");
 
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Per-invocation instruction budget; 0 = unlimited. For classic BPF the verifier already bounds every path by the program length.") //
+    public static final OptionKey<Integer> MaxInstructions = new OptionKey<>(0);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Per-program instruction budget per second (over bpf.BudgetWindowMillis); 0 = unlimited.") //
+    public static final OptionKey<Long> BudgetInstructionsPerSecond = new OptionKey<>(0L);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Per-program invocation budget per second (over bpf.BudgetWindowMillis); 0 = unlimited.") //
+    public static final OptionKey<Long> BudgetInvocationsPerSecond = new OptionKey<>(0L);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Accounting window of the per-second budgets, in milliseconds.") //
+    public static final OptionKey<Long> BudgetWindowMillis = new OptionKey<>(1000L);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "What happens when a budget runs out: error (a guest runtime error naming the instruction) or verdict:<n> (return n: a number or a seccomp action name such as KILL_PROCESS).", //
+                    usageSyntax = "error|verdict:<n>") //
+    public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Blind author constants in compiled code against JIT spraying: auto (on unless the program's signature was verified with bpf.RequireSignature), on, off.", //
+                    usageSyntax = "auto|on|off") //
+    public static final OptionKey<String> ConstantBlinding = new OptionKey<>("auto");
+
     @Override
     protected OptionDescriptors getOptionDescriptors() {
         return new BpfLanguageOptionDescriptors();
@@ -113,8 +140,9 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         Arch arch = context.arch();
         ConstantTimeSpec ct = context.constantTime() ? new ConstantTimeSpec(context.secretFields(), context.recordOperations()) : null;
         byte[] programBytes = TrustPolicy.programBytes(source);
-        context.trustPolicy().check(context.env(), source, programBytes);
-        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), ct);
+        boolean signed = context.trustPolicy().check(context.env(), source, programBytes);
+        GuardOptions guards = context.guards().withConstantBlinding(context.blindConstants(signed));
+        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), guards, ct);
         filter.measured(context.loadLog().extend(source.getName(), programBytes, profile.id(), context.measuredOptions()));
         return new ConstantRootNode(this, filter).getCallTarget();
     }
@@ -136,11 +164,15 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
 
     /** Parses, verifies and lowers; every failure comes back as a located {@link SluiceException}. */
     public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format) {
-        return load(language, source, profile, arch, format, null);
+        return load(language, source, profile, arch, format, GuardOptions.NONE, null);
     }
 
-    /** As {@link #load(BpfLanguage, Source, Profile, Arch, InputFormat)}, in constant-time mode when {@code ct} is given. */
-    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format, ConstantTimeSpec ct) {
+    /**
+     * As {@link #load(BpfLanguage, Source, Profile, Arch, InputFormat)}, with budgets and blinding (docs/guards.md),
+     * and in constant-time mode when {@code ct} is given (docs/constant-time.md).
+     */
+    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format, GuardOptions guards,
+                    ConstantTimeSpec ct) {
         ByteOrder order = arch.byteOrder();
         Program program = ProgramParser.parse(source, format, order);
         try {
@@ -157,7 +189,7 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
             recorder = ct.recordOperations() ? new OperationRecorder() : null;
             lowered = lowered.inConstantTime(recorder);
         }
-        return new BpfFilter(language, program, lowered, arch, recorder);
+        return new BpfFilter(language, program, lowered, arch, guards, recorder);
     }
 
     static Profile profileFor(Source source, Profile fallback) {

@@ -30,6 +30,7 @@ class ExamplesTest {
         assertTrue(r.validation().casesChecked() > 500, r.validation().toString());
         assertTrue(r.program().length() < 4096);
         System.err.printf("%s: %d instructions, %d warnings, %s%n", name, r.program().length(), r.warnings().size(), r.validation());
+        r.warnings().forEach(w -> System.err.println("  " + w));
         // deterministic output
         assertEquals(r.program(), compile(name).program());
     }

@@ -87,8 +87,22 @@ public final class KernelSeccomp {
     private KernelSeccomp() {
     }
 
-    /** Why live seccomp cannot be used here, or null when it can. Runs one child with an always-ALLOW probe. */
-    public static String unavailableReason() {
+    private static String unavailable;
+    private static boolean checked;
+
+    /**
+     * Why live seccomp cannot be used here, or null when it can. Runs one child with an always-ALLOW probe, once per
+     * JVM.
+     */
+    public static synchronized String unavailableReason() {
+        if (!checked) {
+            unavailable = checkAvailable();
+            checked = true;
+        }
+        return unavailable;
+    }
+
+    private static String checkAvailable() {
         if (!Libc.SUPPORTED) {
             return "live-kernel seccomp needs Linux on x86_64 (os.name=" + System.getProperty("os.name") + ", os.arch=" + System.getProperty("os.arch") + ")";
         }

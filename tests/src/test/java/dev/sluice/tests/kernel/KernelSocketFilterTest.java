@@ -131,6 +131,9 @@ class KernelSocketFilterTest {
                         a("ldxb 4*([14]&0xf)", 56, ldxMsh(14), txa()),
                         a("ldxb msh keeps A", 0x1234, ldImm(0x1234), ldxMsh(14)),
                         outcome("ldxb msh past the end returns 0", KernelSocketFilter.DROPPED, ldxMsh(64), ret(9)),
+                        a("ldxb msh at net + 14 reads the network header", 56, ldxMsh(SKF_NET_OFF + 14), txa()),
+                        outcome("ldxb msh with k = -1 is a network-range load past the end, returns 0", KernelSocketFilter.DROPPED, ldxMsh(-1), ret(9)),
+                        outcome("ldxb msh at ll + 0 returns 0 (no link-layer header)", KernelSocketFilter.DROPPED, ldxMsh(SKF_LL_OFF), ret(9)),
                         a("ldb [x - 1] with x = 0x3e: signed X + k", 0x3d, ldxImm(0x3e), ldbInd(-1)),
                         a("ld [x + 5] with x = -1", 0x04050607, ldxImm(-1), ldInd(5)),
                         a("ldh [x + 0x7fffffff] with x = 0x80000003 wraps to 2", 0x0203, ldxImm(0x80000003), ldhInd(0x7fffffff)),
@@ -181,6 +184,10 @@ class KernelSocketFilterTest {
                         a("ancillary vlan_avail is 0", 0, ldImm(9), ld(ad + 48)),
                         a("ancillary vlan_tpid is 0", 0, ldImm(9), ld(ad + 60)),
                         a("ancillary size is ignored (ldb proto)", 0, ldImm(9), ldb(ad + 0)),
+                        // skb->hash is never computed for an AF_UNIX datagram, and the flow dissector finds no
+                        // payload for protocol 0: both read 0 (observed on Linux 6.18).
+                        a("ancillary rxhash is 0 on AF_UNIX", 0, ldImm(9), ld(ad + 32)),
+                        a("ancillary poff is 0 on AF_UNIX", 0, ldImm(9), ld(ad + 52)),
                         a("nla finds type 7 at 36", netlink(), 36, ldImm(4), ldxImm(7), ld(ad + 12)),
                         a("nla finds type 9 after a padded attr", netlink(), 44, ldImm(4), ldxImm(9), ld(ad + 12)),
                         a("nla: NLA_F_NESTED is masked off the type", netlink(), 12, ldImm(4), ldxImm(5), ld(ad + 12)),
@@ -204,8 +211,11 @@ class KernelSocketFilterTest {
             long verdict = f.execute(packet).asLong();
             assertEquals(c.expected, KernelSocketFilter.expectedOutcome(verdict, packet.length),
                             r.mode() + ": " + c.name + " (Sluice verdict " + verdict + ")");
-            int[] batch = SluiceRunner.runPackets(f, new byte[][]{packet, packet});
-            assertEquals(verdict, batch[0] & 0xffffffffL, r.mode() + " runBatch: " + c.name);
+            if (r.mode() == EngineMode.INTERPRETED) {
+                // runBatch is a second root; compiling it for every case would double the compile time.
+                int[] batch = SluiceRunner.runPackets(f, new byte[][]{packet, packet});
+                assertEquals(verdict, batch[0] & 0xffffffffL, r.mode() + " runBatch: " + c.name);
+            }
         }
     }
 

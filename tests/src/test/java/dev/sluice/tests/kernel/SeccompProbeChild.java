@@ -155,13 +155,13 @@ public final class SeccompProbeChild {
         while (true) {
             ProbeThread t = new ProbeThread(jobIndex, job, next);
             t.start();
-            while (t.tid < 0 && t.isAlive()) {
-                Thread.onSpinWait();
-            }
-            Path task = Path.of("/proc/self/task/" + t.tid);
-            while (t.isAlive()) {
-                t.join(2);
-                if (t.isAlive() && !Files.exists(task)) {
+            while (true) {
+                t.join(5);
+                if (!t.isAlive()) {
+                    break;
+                }
+                long tid = t.tid;
+                if (tid >= 0 && !Files.exists(Path.of("/proc/self/task/" + tid))) {
                     break; // the kernel ended the thread (SECCOMP_RET_KILL_THREAD); Java never saw it exit
                 }
             }

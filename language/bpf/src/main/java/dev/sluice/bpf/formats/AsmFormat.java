@@ -279,7 +279,7 @@ public final class AsmFormat {
 
         private void ldx(Token m, boolean byteForm) {
             Token t = peek();
-            if (t.kind() == Kind.NUMBER) {
+            if (t.kind() == Kind.NUMBER || t.is("+")) {
                 long four = number("4", Range.K);
                 expect("*");
                 expect("(");

@@ -10,6 +10,7 @@ import com.oracle.truffle.api.nodes.RootNode;
 import dev.sluice.bpf.BpfContext;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.runtime.Budget;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.InputAccess;
 import dev.sluice.bpf.runtime.PacketMeta;
@@ -39,10 +40,15 @@ public final class BatchRootNode extends RootNode {
     @Child private ProgramBodyNode body;
 
     public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name) {
+        this(language, program, kind, name, null);
+    }
+
+    /** @param budget the filter's budget (docs/guards.md), or null; it applies to each input */
+    public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name, Budget budget) {
         super(language);
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = ProgramBodyNode.create(program);
+        this.body = ProgramBodyNode.create(program, budget);
         this.name = name;
     }
 

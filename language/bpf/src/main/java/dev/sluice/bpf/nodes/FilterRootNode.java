@@ -8,6 +8,7 @@ import com.oracle.truffle.api.nodes.RootNode;
 import dev.sluice.bpf.BpfContext;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.runtime.Budget;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.InputAccess;
 import dev.sluice.bpf.runtime.PacketMeta;
@@ -23,9 +24,14 @@ public final class FilterRootNode extends RootNode {
     @Child private ProgramBodyNode body;
 
     public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name) {
+        this(language, program, name, null);
+    }
+
+    /** @param budget the filter's budget (docs/guards.md), or null */
+    public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name, Budget budget) {
         super(language);
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = ProgramBodyNode.create(program);
+        this.body = ProgramBodyNode.create(program, budget);
         this.name = name;
     }
 

@@ -7,9 +7,12 @@ import dev.sluice.bpf.runtime.PacketMeta;
 
 /** Runs one lowered program on one input; the roots hold one of these per compilation unit. */
 public abstract class ProgramBodyNode extends Node {
-    /** The body for a program: predicated and branch-free in constant-time mode, else the exploded dispatch loop. */
-    public static ProgramBodyNode create(LoweredProgram program) {
-        return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program);
+    /**
+     * The body for a program: predicated and branch-free in constant-time mode (which evaluates every instruction, so
+     * an instruction budget has nothing to bound there), else the exploded dispatch loop with the filter's guards.
+     */
+    public static ProgramBodyNode create(LoweredProgram program, dev.sluice.bpf.runtime.Budget budget) {
+        return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program, budget);
     }
 
     /**

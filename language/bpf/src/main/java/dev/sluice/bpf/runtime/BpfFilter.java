@@ -37,6 +37,10 @@ public final class BpfFilter implements TruffleObject {
     static final String OPERATION_TRACE = "operationTrace";
     static final String MEASUREMENT = "measurement";
     static final String NEW_HANDLE = "newHandle";
+    static final String INSTRUCTIONS_EXECUTED = "instructionsExecuted";
+    static final String INVOCATIONS = "invocations";
+    static final String OVER_BUDGET = "overBudget";
+    static final String CONSTANT_BLINDING = "constantBlinding";
 
     private final BpfLanguage language;
     private final Program program;
@@ -49,21 +53,28 @@ public final class BpfFilter implements TruffleObject {
     private final OperationRecorder recorder;
     private volatile MeasuredLoadLog.Entry measurement;
 
+    private final Budget budget;
+
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
-        this(language, program, lowered, arch, null);
+        this(language, program, lowered, arch, GuardOptions.NONE, null);
     }
 
-    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, OperationRecorder recorder) {
+    /**
+     * @param guards budgets and their action (docs/guards.md); one budget covers all of this filter's entry points
+     * @param recorder sees the operations of constant-time runs (tests), or null
+     */
+    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards, OperationRecorder recorder) {
+        this.budget = new Budget(guards);
         this.language = language;
         this.recorder = recorder;
         this.program = program;
         this.lowered = lowered;
         this.arch = arch;
         String kind = lowered.profile().id();
-        this.single = new FilterRootNode(language, lowered, "bpf-" + kind).getCallTarget();
-        this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH).getCallTarget();
-        this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS).getCallTarget();
-        this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP).getCallTarget();
+        this.single = new FilterRootNode(language, lowered, "bpf-" + kind, budget).getCallTarget();
+        this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH, budget).getCallTarget();
+        this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS, budget).getCallTarget();
+        this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP, budget).getCallTarget();
     }
 
     /** Records this filter's entry in its context's measured-load log (set once, when the context loads it). */
@@ -74,6 +85,11 @@ public final class BpfFilter implements TruffleObject {
     /** The measured-load log entry, or null when the filter was not loaded through a context. */
     public MeasuredLoadLog.Entry measurement() {
         return measurement;
+    }
+
+    /** The budget and its counters (all zero when no budget is set). */
+    public Budget budget() {
+        return budget;
     }
 
     public Program program() {
@@ -115,7 +131,7 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT});
+        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT, INSTRUCTIONS_EXECUTED, INVOCATIONS, OVER_BUDGET, CONSTANT_BLINDING});
     }
 
     @ExportMessage
@@ -126,11 +142,12 @@ public final class BpfFilter implements TruffleObject {
     @ExportMessage
     boolean isMemberReadable(String member) {
         return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || OPERATION_TRACE.equals(member) && recorder != null
-                        || MEASUREMENT.equals(member) && measurement != null;
+                        || MEASUREMENT.equals(member) && measurement != null
+                        || INSTRUCTIONS_EXECUTED.equals(member) || INVOCATIONS.equals(member) || OVER_BUDGET.equals(member) || CONSTANT_BLINDING.equals(member);
     }
 
     @ExportMessage
-    @TruffleBoundary
+    @TruffleBoundary // Profile.id() and the counters are not for partial evaluation (compiled host-to-guest calls)
     Object readMember(String member) throws UnknownIdentifierException {
         return switch (member) {
             case LENGTH -> program.length();
@@ -143,6 +160,10 @@ public final class BpfFilter implements TruffleObject {
                 yield recorder.lastRun();
             }
             case MEASUREMENT -> measurementObject();
+            case INSTRUCTIONS_EXECUTED -> budget.instructionsExecuted();
+            case INVOCATIONS -> budget.invocations();
+            case OVER_BUDGET -> budget.overBudgetCount();
+            case CONSTANT_BLINDING -> budget.options().constantBlinding();
             default -> throw UnknownIdentifierException.create(member);
         };
     }

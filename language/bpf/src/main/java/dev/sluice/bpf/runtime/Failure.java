@@ -67,6 +67,7 @@ public enum Failure {
     SCPL_SECOND_POLICY(Kind.SYNTAX, "a second policy block (the first is at %s); a policy file has exactly one, included files none%s"),
     SCPL_SHADOWED_RULE(Kind.SYNTAX, "rule never applies: %s %s decided by the earlier rule at %s%s"),
     SCPL_TOO_LARGE(Kind.VERIFY, "compiled filter has %d instructions, more than the kernel's 4096; largest part: %s%s"),
+    SCPL_OCI_INVALID(Kind.SYNTAX, "%s: not a valid OCI seccomp profile: %s%s"),
     SCPL_VALIDATION_MISMATCH(Kind.RUNTIME, "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
 
     // --- Launcher (sluice command): add kinds below this line ---
@@ -79,6 +80,8 @@ public enum Failure {
     NO_TRUSTED_KEYS(Kind.RUNTIME, "%s.RequireSignature is set but %s.TrustedKeys names no key"),
     UNREADABLE_TRUST_FILE(Kind.RUNTIME, "%s: cannot read: %s"),
     HANDLE_SWAP(Kind.RUNTIME, "filter handle: %s"),
+    INSTRUCTION_BUDGET_EXCEEDED(Kind.RUNTIME, "insn %d: over budget: stopped after %d instructions (%s)"),
+    INVOCATION_BUDGET_EXCEEDED(Kind.RUNTIME, "over budget: %d invocations per %d ms used up (%s)"),
 
     // --- Constant-time mode (verify/SecretTaint) ---
     CONSTANT_TIME_SECRET_INDEX(Kind.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),

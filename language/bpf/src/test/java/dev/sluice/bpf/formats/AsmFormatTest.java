@@ -106,6 +106,12 @@ class AsmFormatTest {
         }
     }
 
+    /** bpf_asm's lexer reads "+4" as a number, so a leading '+' is accepted wherever a number is. */
+    @Test
+    void plusSignedNumbers() {
+        assertEquals(asm("ld [4]\nldx 4*([14]&0xf)\nret #1"), asm("ld [+4]\nldx +4*([+14]&0xf)\nret #+1"));
+    }
+
     @Test
     void commentsAndLayoutAreFree() {
         Program a = asm("ldh [12] ret #0");

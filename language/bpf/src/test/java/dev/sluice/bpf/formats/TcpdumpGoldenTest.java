@@ -87,6 +87,16 @@ class TcpdumpGoldenTest {
         assertEquals(p, TextFormats.parse("c", ProgramWriter.writeText(p, OutputFormat.C, g.name()), InputFormat.AUTO));
     }
 
+    /** Stored disassemblies (resources/formats/disasm) assemble to tcpdump's bytes and are what Sluice prints. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tcp-port-80", "vlan-live-lo", "arithmetic"})
+    void storedDisassembly(String name) {
+        Program p = DddFormat.parse(name + ".ddd", FormatTestSupport.resource("tcpdump/" + name + ".ddd"));
+        String asm = FormatTestSupport.resource("disasm/" + name + ".asm");
+        assertEquals(p, AsmFormat.parse(name + ".asm", asm));
+        assertEquals(asm, AsmFormat.print(p));
+    }
+
     /** When tcpdump is installed, the stored goldens still match what it prints (else they are stale). */
     @ParameterizedTest
     @MethodSource("cases")

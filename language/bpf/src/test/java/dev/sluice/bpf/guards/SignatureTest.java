@@ -94,7 +94,13 @@ class SignatureTest {
         Path p = program("ok.bpf", GuardPrograms.raw(GuardPrograms.tagged(7, 1)));
         Signing.signFile(keyA, p);
         try (Context c = requiring(pubB, pubA)) {
-            assertEquals((7L << 16) | 43, c.eval(Source.newBuilder("bpf", p.toFile()).build()).execute(GuardPrograms.seccompData(42)).asLong());
+            org.graalvm.polyglot.Value f = c.eval(Source.newBuilder("bpf", p.toFile()).build());
+            assertEquals((7L << 16) | 43, f.execute(GuardPrograms.seccompData(42)).asLong());
+            assertFalse(f.getMember("constantBlinding").asBoolean(), "bpf.ConstantBlinding=auto: a verified program is trusted");
+        }
+        try (Context c = Context.newBuilder("bpf").build()) {
+            org.graalvm.polyglot.Value f = c.eval(Source.newBuilder("bpf", ByteSequence.create(Files.readAllBytes(p)), "x.bpf").build());
+            assertTrue(f.getMember("constantBlinding").asBoolean(), "bpf.ConstantBlinding=auto: an unsigned program is blinded");
         }
     }
 

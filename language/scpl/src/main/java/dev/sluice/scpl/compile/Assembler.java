@@ -100,25 +100,23 @@ final class Assembler {
                     pos.put(it.define, insns.size());
                 }
             }
-            int fixAt = -1;
-            boolean farT = false;
-            boolean farF = false;
+            List<int[]> far = new ArrayList<>(); // {item index, far jt?, far jf?}
             int pc = 0;
-            for (int i = 0; i < work.size() && fixAt < 0; i++) {
+            for (int i = 0; i < work.size(); i++) {
                 Item it = work.get(i);
                 if (!it.isInsn()) {
                     continue;
                 }
                 if (Opcodes.cls(it.code) == Opcodes.JMP && Opcodes.op(it.code) != Opcodes.JA) {
-                    farT = pos.get(it.jt) - pc - 1 > 255;
-                    farF = pos.get(it.jf) - pc - 1 > 255;
+                    boolean farT = pos.get(it.jt) - pc - 1 > 255;
+                    boolean farF = pos.get(it.jf) - pc - 1 > 255;
                     if (farT || farF) {
-                        fixAt = i;
+                        far.add(new int[]{i, farT ? 1 : 0, farF ? 1 : 0});
                     }
                 }
                 pc++;
             }
-            if (fixAt < 0) {
+            if (far.isEmpty()) {
                 Insn[] out = new Insn[insns.size()];
                 String[] parts = new String[insns.size()];
                 for (int i = 0; i < out.length; i++) {
@@ -136,22 +134,25 @@ final class Assembler {
                 }
                 return new Assembled(Program.of(out), parts, trampolines);
             }
-            Item jump = work.get(fixAt);
-            List<Item> inserted = new ArrayList<>();
-            if (farT) {
-                Label l = new Label("tramp" + trampolines++);
-                inserted.add(new Item(l, 0, 0, null, null, jump.part));
-                inserted.add(trampoline(jump.jt, retAt, jump.part));
-                jump.jt = l;
+            // Insert from the back so earlier item indices stay valid; the next round re-checks every offset.
+            for (int f = far.size() - 1; f >= 0; f--) {
+                int fixAt = far.get(f)[0];
+                Item jump = work.get(fixAt);
+                List<Item> inserted = new ArrayList<>();
+                if (far.get(f)[1] == 1) {
+                    Label l = new Label("tramp" + trampolines++);
+                    inserted.add(new Item(l, 0, 0, null, null, jump.part));
+                    inserted.add(trampoline(jump.jt, retAt, jump.part));
+                    jump.jt = l;
+                }
+                if (far.get(f)[2] == 1) {
+                    Label l = new Label("tramp" + trampolines++);
+                    inserted.add(new Item(l, 0, 0, null, null, jump.part));
+                    inserted.add(trampoline(jump.jf, retAt, jump.part));
+                    jump.jf = l;
+                }
+                work.addAll(fixAt + 1, inserted);
             }
-            if (farF) {
-                Label l = new Label("tramp" + trampolines++);
-                inserted.add(new Item(l, 0, 0, null, null, jump.part));
-                inserted.add(trampoline(jump.jf, retAt, jump.part));
-                jump.jf = l;
-            }
-            // The jump's near branch (if any) keeps its label and so still reaches the same code after the insert.
-            work.addAll(fixAt + 1, inserted);
         }
     }
 

@@ -35,12 +35,24 @@ public final class ScplCompiler {
         return new CompileResult(out.program(), policy, List.copyOf(policy.warnings()), v, out.trampolines());
     }
 
-    private static String largestPart(String[] parts) {
+    /** The biggest part of the filter: the search of one ABI, or the argument checks of all rules together. */
+    static String largestPart(String[] parts) {
         java.util.Map<String, Integer> sizes = new java.util.TreeMap<>();
+        java.util.Map<String, Integer> ruleSizes = new java.util.TreeMap<>();
         for (String p : parts) {
-            sizes.merge(p, 1, Integer::sum);
+            if (p.startsWith("arguments of ")) {
+                sizes.merge("argument checks", 1, Integer::sum);
+                ruleSizes.merge(p.substring("arguments of ".length()), 1, Integer::sum);
+            } else {
+                sizes.merge(p, 1, Integer::sum);
+            }
         }
-        return sizes.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
-                        .map(e -> e.getKey() + " (" + e.getValue() + " instructions)").orElse("?");
+        var largest = sizes.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow();
+        if (!largest.getKey().equals("argument checks")) {
+            return largest.getKey() + " (" + largest.getValue() + " instructions)";
+        }
+        var rule = ruleSizes.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow();
+        return String.format("argument checks (%d instructions for %d rules; the largest is %s with %d)", largest.getValue(), ruleSizes.size(),
+                        rule.getKey(), rule.getValue());
     }
 }
