@@ -218,10 +218,21 @@ final class RunCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    /** Verdict texts seen so far: a run has few distinct verdicts, and formatting each record would dominate. */
+    private final java.util.HashMap<Integer, String> formatted = new java.util.HashMap<>();
+
     private void print(PrintWriter out, int[] verdicts, int n, Profile profile) {
         StringBuilder sb = new StringBuilder(n * 12);
         for (int i = 0; i < n; i++) {
-            sb.append(format(verdicts[i], profile, raw)).append('\n');
+            int v = verdicts[i];
+            String text = formatted.get(v);
+            if (text == null) {
+                text = format(v, profile, raw);
+                if (formatted.size() < 4096) {
+                    formatted.put(v, text);
+                }
+            }
+            sb.append(text).append('\n');
         }
         out.print(sb);
     }

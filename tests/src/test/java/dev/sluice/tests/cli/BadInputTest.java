@@ -69,6 +69,9 @@ class BadInputTest {
         assertOneLine(Sluice.run("run", "examples/deny-mkdir.bpf"), 2,
                         "sluice run: give exactly one input: --syscall CALL (repeatable), --data FILE or --pcap FILE");
         assertOneLine(Sluice.run("run", "examples/deny-mkdir.bpf", "--syscall", "83(0"), 2, "sluice run: --syscall '83(0': missing ')' at the end");
+        Sluice.Result missing = Sluice.run("check");
+        assertEquals(2, missing.exit(), missing::toString);
+        assertEquals(List.of("sluice check: Missing required parameter: 'FILE'", "Try 'sluice check --help'."), missing.stderrLines());
         Sluice.Result none = Sluice.run();
         assertEquals(2, none.exit(), none::toString);
         assertTrue(none.stderr().startsWith("Usage: sluice"), none::toString);
