@@ -246,6 +246,11 @@ final class CodeGen {
                 return;
             }
             asm.part("arguments of " + describe(st));
+            Step next = steps.get(i + 1); // a leaf always ends with an unconditional step
+            if (next.condition() == null) {
+                cond(st.condition(), yes, ret(next.verdict()), abi); // false goes straight to the last return
+                return;
+            }
             Label no = new Label("next" + i);
             cond(st.condition(), yes, no, abi);
             asm.label(no);
