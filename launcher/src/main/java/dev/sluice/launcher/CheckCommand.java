@@ -38,6 +38,10 @@ final class CheckCommand implements Callable<Integer> {
             try {
                 LoadedProgram p = LoadedProgram.load(f, profile, arch, format);
                 out.println(f + ": ok (" + p.program().length() + " instructions)");
+                if (!p.warnings().isEmpty()) {
+                    out.flush();
+                    p.printWarnings(err);
+                }
             } catch (UserError e) {
                 out.flush();
                 err.println(e.getMessage());

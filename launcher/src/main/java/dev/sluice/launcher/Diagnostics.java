@@ -15,6 +15,9 @@ final class Diagnostics {
     }
 
     static String render(SluiceException e, String fileName, String sourceText, Program program) {
+        if (e.getMessage().indexOf('\n') >= 0) {
+            return e.getMessage(); // already rendered with its source line (SCPL's checker does this)
+        }
         if (e.line() > 0) {
             return ErrorRendering.render(e, sourceText);
         }

@@ -29,9 +29,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sluice exec POLICY -- CMD ARGS...}: runs a command under the policy, enforced by the kernel. Everything that
  * can fail is checked first (the policy loads and verifies, the command exists, the policy lets execve through), so
- * a failure leaves nothing installed. Then: no_new_privs, the filter on every thread of the process
- * (SECCOMP_FILTER_FLAG_TSYNC, since the JVM is multi-threaded), and execve, all through FFM. The command replaces
- * this process, so its exit status is sluice's.
+ * a failure leaves nothing installed. Then, all through FFM and all on the calling thread: no_new_privs, the filter,
+ * and execve. The command replaces this process, so its exit status is sluice's.
+ *
+ * <p>The filter goes on the calling thread only, without SECCOMP_FILTER_FLAG_TSYNC, on purpose: seccomp filters and
+ * no_new_privs belong to a thread and are kept over execve, and execve ends every other thread of the process, so the
+ * command (and all its children) runs under the filter either way. With TSYNC the JVM's own threads (GC, compiler,
+ * signal dispatcher) would also run under the policy in the moment before execve, and a policy that denies futex or
+ * madvise crashed the JVM (2 of 5 runs of examples/echo-hi.scpl).
  *
  * <p>{@code --log} keeps every verdict of the policy and adds SECCOMP_FILTER_FLAG_LOG: the kernel then writes an
  * audit record (type=1326, with the syscall number and the command) for every call the policy does not allow. Before
@@ -78,7 +83,7 @@ final class ExecCommand implements Callable<Integer> {
         LoweredProgram lowered = loaded.lowered();
         checkExecveAllowed(loaded, lowered, arch);
         PrintWriter err = spec.commandLine().getErr();
-        int flags = Native.SECCOMP_FILTER_FLAG_TSYNC;
+        int flags = 0;
         if (log) {
             flags |= Native.SECCOMP_FILTER_FLAG_LOG;
             err.println("sluice exec: --log: with all arguments 0 the policy denies on " + arch + ": " + deniedSummary(lowered, arch));
@@ -95,6 +100,7 @@ final class ExecCommand implements Callable<Integer> {
             throw UserError.invalid("sluice exec: " + e.getMessage() + "; nothing was installed");
         }
         exec.clearSignalMask();
+        exec.warmUp();
         try {
             exec.installFilter(flags);
         } catch (Native.CallFailed e) {
@@ -178,7 +184,8 @@ final class ExecCommand implements Callable<Integer> {
                 if (nums.length() > 0) {
                     nums.append(", ");
                 }
-                nums.append(r[0] == r[1] ? Integer.toString(r[0]) : r[0] + "-" + r[1]);
+                String name = r[0] == r[1] ? Symbols.name(arch, r[0]) : null;
+                nums.append(r[0] == r[1] ? (name != null ? name + " (" + r[0] + ")" : Integer.toString(r[0])) : r[0] + "-" + r[1]);
             }
             sb.append(nums).append(" -> ").append(e.getKey());
         }

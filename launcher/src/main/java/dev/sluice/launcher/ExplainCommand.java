@@ -24,6 +24,8 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.SeccompAction;
 import dev.sluice.bpf.runtime.Tracer;
+import dev.sluice.scpl.Decision;
+import dev.sluice.scpl.Rule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,7 +61,7 @@ final class ExplainCommand implements Callable<Integer> {
         Arch arch = options.arch(main.polyglot);
         List<SyscallSpec> calls = new ArrayList<>();
         for (String s : syscalls) {
-            calls.add(SyscallSpec.parse(s, arch, Symbols.available()));
+            calls.add(SyscallSpec.parse(s, arch));
         }
         LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
         LoweredProgram lowered = loaded.lowered();
@@ -78,10 +80,38 @@ final class ExplainCommand implements Callable<Integer> {
                     out.println();
                 }
                 out.println(call.text() + " on " + arch + " (nr " + call.nr() + "): " + SeccompAction.format(trace.result()));
-                printPath(out, loaded, trace);
+                if (loaded.policy() != null) {
+                    printRule(out, loaded, record, trace.result());
+                } else {
+                    printPath(out, loaded, trace);
+                }
             }
         }
         return Main.OK;
+    }
+
+    /**
+     * For SCPL: the rule that decided, by the policy's own meaning, with its source line. The compiled filter's verdict
+     * (above) must be the policy's: translation validation checks this when compiling, and this is a second check.
+     */
+    private static void printRule(PrintWriter out, LoadedProgram loaded, byte[] record, int filterVerdict) {
+        Decision d = loaded.policy().decide(loaded.arch(), record);
+        if (d.verdict() != filterVerdict) {
+            throw new IllegalStateException(String.format("the policy (0x%08x, %s) and its compiled filter (0x%08x) disagree", d.verdict(), d.reason(), filterVerdict));
+        }
+        Rule rule = d.rule();
+        if (rule == null) {
+            out.println("  " + d.reason());
+            return;
+        }
+        out.println("  decided by the rule at " + rule.where());
+        String text = rule.file().equals(loaded.name()) ? loaded.sourceText() : null;
+        if (text != null) {
+            String[] lines = text.split("\r?\n", -1);
+            if (rule.line() >= 1 && rule.line() <= lines.length) {
+                out.println("    " + lines[rule.line() - 1].strip());
+            }
+        }
     }
 
     /** Each instruction as tcpdump -d spells it (one line per instruction), without the "(NNN)" index. */

@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.formats.RawFormat;
@@ -18,13 +19,18 @@ import dev.sluice.bpf.lower.Lowering;
 import dev.sluice.bpf.parse.ProgramParser;
 import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.compile.CompileResult;
+import dev.sluice.scpl.compile.ScplCompiler;
 
 /**
  * A program file read, parsed and verified as the kernel would load it for a profile and arch. Any BPF format is
- * detected from the content; {@code .scpl} files are SCPL policies. Failures become {@link UserError}s naming the file
- * (and line:col with a caret for text), exit code 1.
+ * detected from the content; {@code .scpl} files are SCPL policies, compiled to BPF (for the policy's own arches, or
+ * {@code arch} when it names none; {@code policy} is then the checked policy). Failures become {@link UserError}s
+ * naming the file (and line:col with a caret for text), exit code 1.
  */
-record LoadedProgram(String name, Program program, Profile profile, Arch arch, String sourceText) {
+record LoadedProgram(String name, Program program, Profile profile, Arch arch, String sourceText, Policy policy, List<String> warnings) {
 
     static boolean isScpl(Path path) {
         return path.getFileName() != null && path.getFileName().toString().endsWith(".scpl");
@@ -48,10 +54,24 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
     }
 
     static LoadedProgram load(Path path, Profile profile, Arch arch, InputFormat format) {
+        return load(path, profile, arch, format, List.of());
+    }
+
+    /** @param targetArches for SCPL: compile for these arches instead of the policy's own list (empty: the policy's) */
+    static LoadedProgram load(Path path, Profile profile, Arch arch, InputFormat format, List<Arch> targetArches) {
         String name = path.toString();
         byte[] bytes = readFile(path);
         if (isScpl(path)) {
-            throw UserError.notYet(name + ": SCPL policies need the SCPL compiler");
+            if (profile != Profile.SECCOMP) {
+                throw UserError.usage(name + ": an SCPL policy is a seccomp filter; --profile socket does not apply");
+            }
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            try {
+                CompileResult r = ScplCompiler.compile(name, text, CompileOptions.defaults().defaultArches(List.of(arch)).arches(targetArches));
+                return new LoadedProgram(name, r.program(), profile, arch, text, r.policy(), r.warnings());
+            } catch (SluiceException e) {
+                throw UserError.invalid(Diagnostics.render(e, name, text, null));
+            }
         }
         boolean text = format == InputFormat.AUTO ? TextFormats.looksLikeText(bytes) : format != InputFormat.RAW;
         String sourceText = text ? new String(bytes, StandardCharsets.UTF_8) : null;
@@ -62,7 +82,14 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
         } catch (SluiceException e) {
             throw UserError.invalid(Diagnostics.render(e, name, sourceText, program));
         }
-        return new LoadedProgram(name, program, profile, arch, sourceText);
+        return new LoadedProgram(name, program, profile, arch, sourceText, null, List.of());
+    }
+
+    /** Prints the SCPL checker's warnings (already located) to stderr. */
+    void printWarnings(java.io.PrintWriter err) {
+        for (String w : warnings) {
+            err.println(w);
+        }
     }
 
     /** The program as raw sock_filter bytes in the arch's byte order: what the bpf language and the kernel take. */

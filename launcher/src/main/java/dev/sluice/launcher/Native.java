@@ -109,6 +109,7 @@ final class Native {
         private final MemorySegment argv;
         private final MemorySegment envp;
         private final MemorySegment emptySigset;
+        private final MemorySegment emptyPath;
 
         /** @param filter raw sock_filter array in the host's byte order */
         Exec(byte[] filter, String program, List<String> args) {
@@ -128,6 +129,7 @@ final class Native {
             MemorySegment environ = LIBC.find("environ").orElseThrow().reinterpret(ADDRESS.byteSize());
             envp = environ.get(ADDRESS, 0);
             emptySigset = arena.allocate(128, 8); // sizeof(sigset_t) in glibc, all zero
+            emptyPath = arena.allocateFrom("");
         }
 
         void noNewPrivs() throws CallFailed {
@@ -154,13 +156,43 @@ final class Native {
             }
         }
 
-        void installFilter(int flags) throws CallFailed {
-            long r;
+        /**
+         * Runs the exact code paths of {@link #installFilter} and {@link #execve} once with arguments the kernel
+         * refuses (an unknown seccomp operation, an empty path), so that every class they need is loaded and linked
+         * and every method handle is spun before the filter is in place: between the filter and execve this thread
+         * must not load classes or allocate, since a policy may deny the syscalls that needs (observed: a JVM abort).
+         */
+        void warmUp() {
+            long r = seccompCall(-1L, 0, MemorySegment.NULL);
+            if (r >= 0) {
+                throw new IllegalStateException("seccomp accepted an unknown operation");
+            }
+            new CallFailed("seccomp", (int) ERRNO.get(state, 0L)).getMessage();
+            int e = execveCall(emptyPath);
+            if (e == 0) {
+                throw new IllegalStateException("execve of an empty path succeeded");
+            }
+            new CallFailed("execve", (int) ERRNO.get(state, 0L)).getMessage();
+        }
+
+        private long seccompCall(long operation, int flags, MemorySegment arg) {
             try {
-                r = (long) syscall.invokeExact(state, seccompNr, (long) SECCOMP_SET_MODE_FILTER, (long) flags, fprog);
+                return (long) syscall.invokeExact(state, seccompNr, operation, (long) flags, arg);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
+        }
+
+        private int execveCall(MemorySegment file) {
+            try {
+                return (int) execve.invokeExact(state, file, argv, envp);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        void installFilter(int flags) throws CallFailed {
+            long r = seccompCall(SECCOMP_SET_MODE_FILTER, flags, fprog);
             if (r < 0) {
                 throw new CallFailed("seccomp(SECCOMP_SET_MODE_FILTER)", (int) ERRNO.get(state, 0L));
             }
@@ -172,12 +204,7 @@ final class Native {
 
         /** Replaces the process; returns only on failure. */
         CallFailed execve() {
-            int r;
-            try {
-                r = (int) execve.invokeExact(state, path, argv, envp);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            int r = execveCall(path);
             return new CallFailed("execve", r == 0 ? 0 : (int) ERRNO.get(state, 0L));
         }
     }

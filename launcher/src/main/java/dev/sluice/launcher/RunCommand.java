@@ -82,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
         List<SyscallSpec> calls = new ArrayList<>();
         if (syscalls != null) {
             for (String s : syscalls) {
-                calls.add(SyscallSpec.parse(s, arch, Symbols.available()));
+                calls.add(SyscallSpec.parse(s, arch));
             }
         }
         LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));

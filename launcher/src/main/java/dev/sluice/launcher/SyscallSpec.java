@@ -8,12 +8,12 @@ import dev.sluice.bpf.runtime.SeccompData;
 
 /**
  * A syscall written as on the command line: {@code openat(AT_FDCWD, 0x1000, O_RDONLY|O_CLOEXEC)}, {@code 83(0, 0755)}
- * or just {@code getpid}. Names and constants resolve through {@link Symbols}; numbers are decimal, {@code 0x} hex or
+ * or just {@code getpid}. Names and constants resolve through {@link Symbols} (SCPL's tables); numbers are decimal, {@code 0x} hex or
  * leading-{@code 0} octal, optionally negative (two's complement in 64 bits, so {@code -100} is AT_FDCWD).
  */
 record SyscallSpec(String text, int nr, long[] args) {
 
-    static SyscallSpec parse(String text, Arch arch, Symbols symbols) {
+    static SyscallSpec parse(String text, Arch arch) {
         String s = text.trim();
         int open = s.indexOf('(');
         String name = (open < 0 ? s : s.substring(0, open)).trim();
@@ -29,7 +29,7 @@ record SyscallSpec(String text, int nr, long[] args) {
             nr = (int) v;
         } else {
             checkIdentifier(text, name);
-            nr = symbols.syscall(arch, name);
+            nr = Symbols.syscall(arch, name);
         }
         List<Long> args = new ArrayList<>();
         if (open >= 0) {
@@ -39,7 +39,7 @@ record SyscallSpec(String text, int nr, long[] args) {
             String inner = s.substring(open + 1, s.length() - 1).trim();
             if (!inner.isEmpty()) {
                 for (String arg : inner.split(",", -1)) {
-                    args.add(argument(text, arg.trim(), symbols));
+                    args.add(argument(text, arg.trim()));
                 }
             }
         }
@@ -57,7 +57,7 @@ record SyscallSpec(String text, int nr, long[] args) {
         return SeccompData.encode(arch, nr, 0, args);
     }
 
-    private static long argument(String text, String arg, Symbols symbols) {
+    private static long argument(String text, String arg) {
         if (arg.isEmpty()) {
             throw bad(text, "empty argument");
         }
@@ -71,7 +71,7 @@ record SyscallSpec(String text, int nr, long[] args) {
                 value |= number(text, t);
             } else {
                 checkIdentifier(text, t);
-                value |= symbols.constant(t);
+                value |= Symbols.constant(t);
             }
         }
         return value;

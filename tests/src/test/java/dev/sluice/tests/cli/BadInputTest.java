@@ -75,17 +75,21 @@ class BadInputTest {
     }
 
     @Test
-    void anUnknownSyscallName() {
-        // Until the SCPL tables are in the build every name is unknown; the message says why and what to do.
-        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.bpf", "--syscall", "no_such_call(1)");
-        assertEquals(2, r.exit(), r::toString);
-        assertEquals(1, r.stderrLines().size(), r::toString);
-        assertTrue(r.stderr().startsWith("sluice run: syscall name 'no_such_call': "), r::toString);
+    void anUnknownSyscallNameOrConstant() {
+        assertOneLine(Sluice.run("run", "examples/deny-mkdir.bpf", "--syscall", "mkdri(1)"), 2, "sluice run: unknown syscall 'mkdri' on x86_64 (did you mean mkdir?)");
+        assertOneLine(Sluice.run("explain", "examples/deny-mkdir.scpl", "--syscall", "openat(AT_FDCWD, 0, O_RDONY)"), 2,
+                        "sluice explain: unknown constant 'O_RDONY' (did you mean O_RDONLY?)");
+        // In a policy the same mistake is located, with the source line and a caret.
+        Sluice.Result policy = Sluice.run("check", "examples/deny-mkdir.scpl", "tests/src/test/resources/cli/unknown-syscall.scpl");
+        assertEquals(1, policy.exit(), policy::toString);
+        assertEquals("examples/deny-mkdir.scpl: ok (21 instructions)\n", policy.stdout());
+        assertEquals(List.of("tests/src/test/resources/cli/unknown-syscall.scpl:3:30: unknown syscall 'mkdri' on x86_64; did you mean mkdir?",
+                        "          rules = [ Errno EPERM [mkdri]; ] }", "                                 ^"), policy.stderrLines());
     }
 
     @Test
-    void subcommandsThatAwaitOtherPartsSaySo() {
-        assertOneLine(Sluice.run("compile", "examples/x.scpl"), 2,
-                        "sluice compile: compiling SCPL needs the SCPL compiler and the text formats (not available in this build yet)");
+    void compileTakesOnlyScpl() {
+        assertOneLine(Sluice.run("compile", "examples/deny-mkdir.asm"), 2,
+                        "sluice compile: examples/deny-mkdir.asm: compile takes an SCPL policy (.scpl); use 'sluice asm' for BPF text");
     }
 }

@@ -167,6 +167,48 @@ class CheckRunExplainTest {
     }
 
     @Test
+    void scplPoliciesAreCheckedRunAndExplainedByRule() {
+        Sluice.Result check = Sluice.run("check", "examples/deny-mkdir.scpl", "examples/echo-hi.scpl");
+        assertEquals(0, check.exit(), check::toString);
+        assertEquals("examples/deny-mkdir.scpl: ok (21 instructions)\nexamples/echo-hi.scpl: ok (58 instructions)\n", check.stdout());
+        Sluice.Result run = Sluice.run("run", "examples/deny-mkdir.scpl", "--syscall", "mkdir(0x1000, 0755)", "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)",
+                        "--syscall", "getpid", "--syscall", "openat(AT_FDCWD, 0x1000, O_RDONLY|O_CLOEXEC)");
+        assertEquals(0, run.exit(), run::toString);
+        assertEquals("ERRNO(1)\nERRNO(1)\nALLOW\nALLOW\n", run.stdout());
+        Sluice.Result explain = Sluice.run("explain", "examples/echo-hi.scpl", "--syscall", "write(1, 0x1000, 3)", "--syscall", "write(2, 0x1000, 3)");
+        assertEquals(0, explain.exit(), explain::toString);
+        assertEquals("""
+                        write(1, 0x1000, 3) on x86_64 (nr 1): ALLOW
+                          decided by the rule at examples/echo-hi.scpl:15:5
+                            Allow write if arg0 == 1;
+
+                        write(2, 0x1000, 3) on x86_64 (nr 1): ERRNO(38)
+                          no rule matches: default_action
+                        """, explain.stdout());
+    }
+
+    @Test
+    void compiledPoliciesGiveThePolicysVerdicts() throws IOException {
+        Path raw = Files.createTempFile("deny-mkdir", ".bpf");
+        try {
+            Sluice.Result compile = Sluice.run("compile", "examples/deny-mkdir.scpl", "-o", raw.toString());
+            assertEquals(0, compile.exit(), compile::toString);
+            assertEquals("", compile.stderr());
+            Sluice.Result fromBpf = Sluice.run("run", raw.toString(), "--data", "examples/syscalls.data");
+            Sluice.Result fromScpl = Sluice.run("run", "examples/deny-mkdir.scpl", "--data", "examples/syscalls.data");
+            // The policy targets x86_64, x32 and x86: the i386 getpid and the x32 getpid are allowed.
+            assertEquals("ALLOW\nERRNO(1)\nERRNO(1)\nALLOW\nALLOW\nALLOW\n", fromScpl.stdout(), fromScpl::toString);
+            assertEquals(fromScpl.stdout(), fromBpf.stdout(), fromBpf::toString);
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+        Sluice.Result asm = Sluice.run("compile", "examples/deny-mkdir.scpl", "--arch", "x86_64", "--output-format", "asm");
+        assertEquals(0, asm.exit(), asm::toString);
+        assertTrue(asm.stdout().startsWith("     ld [4]\n     jne #0xc000003e, l8\n"), asm::toString);
+        assertTrue(asm.stdout().contains("ret #0x50001"), asm::toString);
+    }
+
+    @Test
     void engineOptionsPassThrough() {
         Sluice.Result r = Sluice.run("--engine.TraceCompilation=true", "--engine.CompileImmediately", "--engine.BackgroundCompilation=false", "run",
                         "examples/deny-mkdir.bpf", "--syscall", "39");

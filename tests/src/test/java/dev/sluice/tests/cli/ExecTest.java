@@ -37,6 +37,32 @@ class ExecTest {
     }
 
     @Test
+    void theScplPolicyDeniesMkdirToo(@TempDir Path dir) {
+        Path target = dir.resolve("x");
+        Sluice.Result r = Sluice.run("exec", "examples/deny-mkdir.scpl", "--", "mkdir", target.toString());
+        assertEquals(1, r.exit(), r::toString);
+        assertEquals(List.of("mkdir: cannot create directory ‘" + target + "’: Operation not permitted"), r.stderrLines());
+        assertFalse(Files.exists(target), "the directory must not exist");
+        // Children inherit the filter.
+        Path child = dir.resolve("child");
+        Sluice.Result sh = Sluice.run("exec", "examples/deny-mkdir.scpl", "--", "/bin/sh", "-c", "mkdir " + child + " || echo denied");
+        assertEquals("denied\n", sh.stdout(), sh::toString);
+        assertFalse(Files.exists(child));
+    }
+
+    @Test
+    void theEchoHiPolicyRunsShellEchoRepeatedly() {
+        // A strict allow-list (everything else ENOSYS). Run several times: the moment between installing the filter
+        // and execve must never need a syscall the policy denies.
+        for (int i = 0; i < 3; i++) {
+            Sluice.Result r = Sluice.run("exec", "examples/echo-hi.scpl", "--", "/bin/sh", "-c", "echo hi");
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals("hi\n", r.stdout());
+            assertEquals("", r.stderr());
+        }
+    }
+
+    @Test
     void anAllowListPolicyRunsShellEcho() {
         Sluice.Result r = Sluice.run("exec", "examples/allow-sh-echo.bpf", "--", "/bin/sh", "-c", "echo hi");
         assertEquals(0, r.exit(), r::toString);
@@ -52,10 +78,10 @@ class ExecTest {
     @Test
     void logReportsADeniedCall(@TempDir Path dir) throws Exception {
         Path target = dir.resolve("logged");
-        Sluice.Result r = Sluice.run("exec", "--log", "examples/deny-mkdir.bpf", "--", "mkdir", target.toString());
+        Sluice.Result r = Sluice.run("exec", "--log", "examples/deny-mkdir.scpl", "--", "mkdir", target.toString());
         assertEquals(1, r.exit(), r::toString);
         assertFalse(Files.exists(target));
-        assertTrue(r.stderr().contains("sluice exec: --log: with all arguments 0 the policy denies on x86_64: 83, 258 -> ERRNO(1)"), r::toString);
+        assertTrue(r.stderr().contains("sluice exec: --log: with all arguments 0 the policy denies on x86_64: mkdir (83), mkdirat (258) -> ERRNO(1)"), r::toString);
         // The kernel's audit record for the denied mkdir, from the same process (execve keeps the pid).
         Process dmesg;
         String log;
