@@ -79,8 +79,8 @@ if [ -n "$quick" ]; then
     compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1)
     interpreted=(-wi 1 -w 1s -i 1 -r 1s -f 1)
 else
-    # Compilation of the filter and of the host-to-guest call takes seconds on 2 cores: warm up long enough.
-    compiled=(-wi 8 -w 1s -i 5 -r 1s -f 1)
+    # Each compiled-tier trial first warms up until its roots have Tier 2 code (CompileWatch), then JMH warms up again.
+    compiled=(-wi 3 -w 1s -i 5 -r 1s -f 1)
     interpreted=(-wi 2 -w 1s -i 3 -r 1s -f 1)
 fi
 for tier in compiled interpreter; do

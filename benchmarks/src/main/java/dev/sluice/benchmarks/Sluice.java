@@ -24,7 +24,15 @@ final class Sluice {
     }
 
     static Context context(String profile, Tier tier) {
+        return context(profile, tier, null);
+    }
+
+    /** A context; with a watch, compilations are traced to it (see {@link CompileWatch}). */
+    static Context context(String profile, Tier tier, CompileWatch watch) {
         Context.Builder b = Context.newBuilder("bpf").allowExperimentalOptions(true).option("bpf.Profile", profile);
+        if (watch != null) {
+            b.option("engine.TraceCompilation", "true").logHandler(watch);
+        }
         if (profile.equals("seccomp")) {
             b.option("bpf.Arch", "x86_64");
         }

@@ -25,7 +25,7 @@ import dev.sluice.scpl.nodes.PolicyObject;
  * interpreter (the reference meaning the compiled BPF is validated against).
  */
 @TruffleLanguage.Registration(id = ScplLanguage.ID, name = "SCPL", version = ScplLanguage.VERSION, //
-                defaultMimeType = ScplLanguage.MIME, characterMimeTypes = ScplLanguage.MIME, //
+                defaultMimeType = ScplLanguage.MIME, characterMimeTypes = ScplLanguage.MIME, fileTypeDetectors = ScplFileTypeDetector.class, //
                 contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE, website = "https://sluice.dev")
 public final class ScplLanguage extends TruffleLanguage<ScplContext> {
     public static final String ID = "scpl";

@@ -71,6 +71,10 @@ class KernelEndToEndTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         Files.deleteIfExists(filter);
+        if (out.startsWith("UNAVAILABLE")) {
+            System.err.println("SKIPPED: KernelEndToEndTest: " + out.strip());
+        }
+        Assumptions.assumeFalse(out.startsWith("UNAVAILABLE"), "SKIPPED: " + out.strip());
         assertFalse(out.startsWith("ERROR"), out);
         String[] lines = out.strip().split("\n");
         assertEquals(cases.size(), lines.length, out);

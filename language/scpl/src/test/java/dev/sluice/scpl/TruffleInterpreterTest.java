@@ -57,6 +57,25 @@ class TruffleInterpreterTest {
     }
 
     @Test
+    void scplFilesAreRecognisedAndIncludesResolveFromTheirDirectory() throws Exception {
+        java.io.File file = Examples.path("static-file-server.scpl").toFile();
+        assertEquals("scpl", Source.findLanguage(file));
+        try (Context ctx = Context.newBuilder("scpl").allowIO(org.graalvm.polyglot.io.IOAccess.ALL).option("scpl.Arch", "x86_64")
+                        .option("engine.WarnInterpreterOnly", "false").build()) {
+            Value policy = ctx.eval(Source.newBuilder("scpl", file).build());
+            // openat(AT_FDCWD, path, O_RDWR): the included condition opens_read_only is false -> Errno EACCES
+            assertEquals(0x50000L | 13, policy.execute(SeccompData.encode(Arch.X86_64, 257, 0L, -100L, 0x1000L, 2L)).asLong());
+            assertEquals(0x7fff0000L, policy.execute(SeccompData.encode(Arch.X86_64, 257, 0L, -100L, 0x1000L, 0L)).asLong());
+        }
+        // without IO access an include is a clear error, not a crash
+        try (Context ctx = Context.newBuilder("scpl").option("scpl.Arch", "x86_64").option("engine.WarnInterpreterOnly", "false").build()) {
+            PolyglotException e = assertThrows(PolyglotException.class,
+                            () -> ctx.eval(Source.newBuilder("scpl", "include \"x.scpl\"; { default_action = Kill; rules = [] }", "inc.scpl").build()));
+            assertTrue(e.isSyntaxError() && e.getMessage().startsWith("inc.scpl:1:1: cannot include \"x.scpl\""), e.getMessage());
+        }
+    }
+
+    @Test
     void syntaxErrorsReachEmbeddersWithPosition() {
         try (Context ctx = Context.newBuilder("scpl").option("scpl.Arch", "x86_64").option("engine.WarnInterpreterOnly", "false").build()) {
             PolyglotException e = assertThrows(PolyglotException.class,

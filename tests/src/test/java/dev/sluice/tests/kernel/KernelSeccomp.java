@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
@@ -44,7 +46,7 @@ public final class KernelSeccomp {
                 throw new IllegalArgumentException("probe syscall " + nr + " is not getppid or unused (1000-1999)");
             }
             if (args.length != 6) {
-                args = java.util.Arrays.copyOf(args, 6);
+                args = Arrays.copyOf(args, 6);
             }
         }
     }
@@ -108,7 +110,7 @@ public final class KernelSeccomp {
         }
         try {
             byte[] allow = RawFormat.encode(Program.of(Insn.stmt(RET | K, SeccompAction.ALLOW.value)), ByteOrder.nativeOrder());
-            JobResult r = run(List.of(new Job(allow, List.of(new Probe(Libc.SYS_GETPPID)))), 1).getFirst();
+            JobResult r = run(List.of(new Job(allow, List.of(new Probe(Libc.SYS_GETPPID)))), 60).getFirst();
             if (r.rejected() != null) {
                 return "seccomp(SECCOMP_SET_MODE_FILTER) failed with errno " + r.rejected().errno()
                                 + (r.rejected().errno() == Libc.EINVAL ? " (seccomp filters not supported by this kernel?)" : "");
@@ -218,7 +220,7 @@ public final class KernelSeccomp {
                         throw new IllegalStateException("no outcome for job " + i + " probe " + p);
                     }
                 }
-                results.add(new JobResult(rejected.get(i), java.util.Arrays.asList(os)));
+                results.add(new JobResult(rejected.get(i), Arrays.asList(os)));
             }
             return results;
         } finally {
@@ -246,6 +248,18 @@ public final class KernelSeccomp {
                 }
             } catch (IOException ignored) {
                 // the child is gone
+            }
+        });
+        // A hung child must not hang the test: end it after the timeout, which also ends the reads below.
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread.ofVirtual().start(() -> {
+            try {
+                if (!child.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    timedOut.set(true);
+                    child.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                child.destroyForcibly();
             }
         });
         int[] lastStarted = null;
@@ -280,8 +294,8 @@ public final class KernelSeccomp {
             }
         }
         try {
-            if (!child.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                child.destroyForcibly();
+            child.waitFor();
+            if (timedOut.get()) {
                 throw new IllegalStateException("seccomp child did not finish in " + timeoutSeconds + " s");
             }
             errReader.join(1000);

@@ -88,10 +88,14 @@ public final class RandomPrograms {
         return pick(0, 4, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60);
     }
 
-    /** A program the kernel accepts, 2 to maxLength instructions. */
+    /**
+     * A program the kernel accepts, 2 to maxLength instructions; one in 40 is up to 300 long, for jump offsets near
+     * the 8-bit limit and long ja.
+     */
     public Insn[] program(int maxLength) {
         reseedPool();
-        int n = 2 + rnd.nextInt(maxLength - 1);
+        int limit = rnd.nextInt(40) == 0 ? Math.max(maxLength, 300) : maxLength;
+        int n = 2 + rnd.nextInt(limit - 1);
         List<Insn> out = new ArrayList<>(n);
         // Scratch cells written on every path: stored at the start, before any jump.
         List<Integer> written = new ArrayList<>();

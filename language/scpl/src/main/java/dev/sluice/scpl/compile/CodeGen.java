@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeSet;
 
 import dev.sluice.bpf.isa.Arch;
@@ -29,6 +28,8 @@ final class CodeGen {
     private final Policy policy;
     private final Assembler asm = new Assembler();
     private final Map<Integer, Label> rets = new LinkedHashMap<>();
+    /** The first rule that produced each conditional step, for size reports. */
+    private final Map<Step, Rule> origin = new java.util.HashMap<>();
 
     private CodeGen(Policy policy) {
         this.policy = policy;
@@ -175,7 +176,9 @@ final class CodeGen {
             if (r.condition() instanceof Cond.Const) {
                 continue; // "false": never applies
             }
-            steps.add(new Step(r.condition(), verdict));
+            Step step = new Step(r.condition(), verdict);
+            origin.putIfAbsent(step, r);
+            steps.add(step);
         }
         steps.add(new Step(null, policy.defaultAction().encode()));
         // Trailing steps that give the default verdict anyway need no test.
@@ -243,6 +246,11 @@ final class CodeGen {
                 return;
             }
             asm.part("arguments of " + describe(st));
+            Step next = steps.get(i + 1); // a leaf always ends with an unconditional step
+            if (next.condition() == null) {
+                cond(st.condition(), yes, ret(next.verdict()), abi); // false goes straight to the last return
+                return;
+            }
             Label no = new Label("next" + i);
             cond(st.condition(), yes, no, abi);
             asm.label(no);
@@ -250,12 +258,8 @@ final class CodeGen {
     }
 
     private String describe(Step st) {
-        for (Rule r : policy.rules()) {
-            if (Objects.equals(r.condition(), st.condition()) && r.action().encode() == st.verdict()) {
-                return "rule at " + r.where();
-            }
-        }
-        return st.condition().toString();
+        Rule r = origin.get(st);
+        return r == null ? st.condition().toString() : "rule at " + r.where();
     }
 
     // --- argument conditions ---

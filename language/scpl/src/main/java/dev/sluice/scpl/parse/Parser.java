@@ -20,6 +20,9 @@ public final class Parser {
     private final String text;
     private final List<Token> tokens;
     private int p;
+    /** Nesting depth of conditions and values; bounded so hostile input cannot overflow the stack. */
+    private int depth;
+    static final int MAX_DEPTH = 200;
 
     private Parser(String file, String text) {
         this.file = file;
@@ -306,8 +309,10 @@ public final class Parser {
 
     private Cond cond() {
         Cond left = andCond();
+        int terms = 1;
         while (peek().is("||")) {
             Token op = next();
+            limitTerms(op, ++terms);
             left = new Or(op.pos(), left, andCond());
         }
         return left;
@@ -315,8 +320,10 @@ public final class Parser {
 
     private Cond andCond() {
         Cond left = unaryCond();
+        int terms = 1;
         while (peek().is("&&")) {
             Token op = next();
+            limitTerms(op, ++terms);
             left = new And(op.pos(), left, unaryCond());
         }
         return left;
@@ -324,6 +331,29 @@ public final class Parser {
 
     private Cond unaryCond() {
         Token t = peek();
+        enter(t);
+        try {
+            return unaryCondInner(t);
+        } finally {
+            depth--;
+        }
+    }
+
+    static final int MAX_TERMS = 1000;
+
+    private void limitTerms(Token t, int terms) {
+        if (terms > MAX_TERMS) {
+            throw error(t, "condition has more than " + MAX_TERMS + " terms joined by one operator (a filter has at most 4096 instructions)");
+        }
+    }
+
+    private void enter(Token t) {
+        if (++depth > MAX_DEPTH) {
+            throw error(t, "expression nested more than " + MAX_DEPTH + " levels deep");
+        }
+    }
+
+    private Cond unaryCondInner(Token t) {
         if (t.is("!")) {
             next();
             return new Not(t.pos(), unaryCond());
@@ -377,14 +407,25 @@ public final class Parser {
 
     private Value value() {
         Value left = valueTerm();
+        int terms = 1;
         while (peek().is("|")) {
             Token op = next();
+            limitTerms(op, ++terms);
             left = new BitOr(op.pos(), left, valueTerm());
         }
         return left;
     }
 
     private Value valueTerm() {
+        enter(peek());
+        try {
+            return valueTermInner();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Value valueTermInner() {
         Token t = next();
         return switch (t.kind()) {
             case NUMBER -> new Literal(t.pos(), t.number());

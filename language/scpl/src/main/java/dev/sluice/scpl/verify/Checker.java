@@ -367,27 +367,31 @@ public final class Checker {
      * A rule is shadowed where an earlier rule names the same syscall with no condition, or with the same condition.
      * All of it shadowed: an error (the rule is dead code); part of it: a warning.
      */
+    private final Map<Arch, Map<Integer, List<Rule>>> earlierByNr = new EnumMap<>(Arch.class);
+
     private void checkShadowing(Rule rule, List<Rule> earlier, Pos pos) {
         int total = 0;
         int shadowed = 0;
         Rule firstShadow = null;
         List<String> names = new ArrayList<>();
         for (Arch a : arches) {
+            Map<Integer, List<Rule>> byNr = earlierByNr.computeIfAbsent(a, k -> new HashMap<>());
             for (int nr : rule.numbers().get(a)) {
                 total++;
-                for (Rule e : earlier) {
-                    if (e.covers(a, nr) && (e.condition() == null || e.condition().equals(rule.condition()))) {
+                for (Rule e : byNr.getOrDefault(nr, List.of())) {
+                    if (e.condition() == null || e.condition().equals(rule.condition())) {
                         shadowed++;
-                        if (firstShadow == null) {
+                        if (firstShadow == null || e.index() < firstShadow.index()) {
                             firstShadow = e;
                         }
                         String n = SyscallTable.forArch(a).name(nr).orElse(Integer.toString(nr));
-                        if (!names.contains(n)) {
+                        if (!names.contains(n) && names.size() < 5) {
                             names.add(n);
                         }
                         break;
                     }
                 }
+                byNr.computeIfAbsent(nr, k -> new ArrayList<>()).add(rule);
             }
         }
         if (shadowed == 0) {
