@@ -85,7 +85,7 @@ class BadInputTest {
         // In a policy the same mistake is located, with the source line and a caret.
         Sluice.Result policy = Sluice.run("check", "examples/deny-mkdir.scpl", "tests/src/test/resources/cli/unknown-syscall.scpl");
         assertEquals(1, policy.exit(), policy::toString);
-        assertEquals("examples/deny-mkdir.scpl: ok (21 instructions)\n", policy.stdout());
+        assertTrue(policy.stdout().matches("examples/deny-mkdir\\.scpl: ok \\(\\d+ instructions\\)\n"), policy::toString);
         assertEquals(List.of("tests/src/test/resources/cli/unknown-syscall.scpl:3:30: unknown syscall 'mkdri' on x86_64; did you mean mkdir?",
                         "          rules = [ Errno EPERM [mkdri]; ] }", "                                 ^"), policy.stderrLines());
     }

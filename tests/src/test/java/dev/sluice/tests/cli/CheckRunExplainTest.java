@@ -170,7 +170,9 @@ class CheckRunExplainTest {
     void scplPoliciesAreCheckedRunAndExplainedByRule() {
         Sluice.Result check = Sluice.run("check", "examples/deny-mkdir.scpl", "examples/echo-hi.scpl");
         assertEquals(0, check.exit(), check::toString);
-        assertEquals("examples/deny-mkdir.scpl: ok (21 instructions)\nexamples/echo-hi.scpl: ok (58 instructions)\n", check.stdout());
+        // The count is the SCPL compiler's business (it may get better); the format is the launcher's.
+        assertTrue(check.stdout().matches("examples/deny-mkdir\\.scpl: ok \\(\\d+ instructions\\)\nexamples/echo-hi\\.scpl: ok \\(\\d+ instructions\\)\n"),
+                        check::toString);
         Sluice.Result run = Sluice.run("run", "examples/deny-mkdir.scpl", "--syscall", "mkdir(0x1000, 0755)", "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)",
                         "--syscall", "getpid", "--syscall", "openat(AT_FDCWD, 0x1000, O_RDONLY|O_CLOEXEC)");
         assertEquals(0, run.exit(), run::toString);
@@ -204,7 +206,7 @@ class CheckRunExplainTest {
         }
         Sluice.Result asm = Sluice.run("compile", "examples/deny-mkdir.scpl", "--arch", "x86_64", "--output-format", "asm");
         assertEquals(0, asm.exit(), asm::toString);
-        assertTrue(asm.stdout().startsWith("     ld [4]\n     jne #0xc000003e, l8\n"), asm::toString);
+        assertTrue(asm.stdout().strip().startsWith("ld [4]") && asm.stdout().contains("#0xc000003e"), asm::toString);
         assertTrue(asm.stdout().contains("ret #0x50001"), asm::toString);
     }
 
