@@ -33,6 +33,9 @@ public final class FilterBodyNode extends Node {
     @CompilationFinal(dimensions = 1) private final int[] falseTargets;
     private final boolean bigEndianData;
 
+    /** Indices of the registers in the {@code regs} array of one execution. */
+    private static final int A = 0, X = 1;
+
     public FilterBodyNode(LoweredProgram program) {
         this.ops = program.ops();
         this.constants = program.constants();
@@ -52,8 +55,11 @@ public final class FilterBodyNode extends Node {
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
     public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
-        int a = 0;
-        int x = 0;
+        // A and X live in an array like M[], not in Java locals: MERGE_EXPLODE merges copies of an instruction only
+        // when their Java locals are identical, and with A and X as locals the 1,219-insn libseccomp filter
+        // 05-sim-long_jumps exceeded Graal's loop explosion limit and did not compile. Escape analysis turns the
+        // array back into registers after partial evaluation.
+        final int[] regs = new int[2];
         final int[] mem = new int[Opcodes.MEMWORDS];
         int pc = 0;
         while (true) {
@@ -63,135 +69,135 @@ public final class FilterBodyNode extends Node {
                 case Op.RET_K:
                     return k;
                 case Op.RET_A:
-                    return a;
+                    return regs[A];
                 case Op.LD_IMM:
-                    a = k;
+                    regs[A] = k;
                     pc++;
                     break;
                 case Op.LDX_IMM:
-                    x = k;
+                    regs[X] = k;
                     pc++;
                     break;
                 case Op.LD_LEN:
-                    a = wireLength;
+                    regs[A] = wireLength;
                     pc++;
                     break;
                 case Op.LDX_LEN:
-                    x = wireLength;
+                    regs[X] = wireLength;
                     pc++;
                     break;
                 case Op.LD_MEM:
-                    a = mem[k];
+                    regs[A] = mem[k];
                     pc++;
                     break;
                 case Op.LDX_MEM:
-                    x = mem[k];
+                    regs[X] = mem[k];
                     pc++;
                     break;
                 case Op.ST:
-                    mem[k] = a;
+                    mem[k] = regs[A];
                     pc++;
                     break;
                 case Op.STX:
-                    mem[k] = x;
+                    mem[k] = regs[X];
                     pc++;
                     break;
                 case Op.TAX:
-                    x = a;
+                    regs[X] = regs[A];
                     pc++;
                     break;
                 case Op.TXA:
-                    a = x;
+                    regs[A] = regs[X];
                     pc++;
                     break;
                 case Op.ADD_K:
-                    a += k;
+                    regs[A] += k;
                     pc++;
                     break;
                 case Op.SUB_K:
-                    a -= k;
+                    regs[A] -= k;
                     pc++;
                     break;
                 case Op.MUL_K:
-                    a *= k;
+                    regs[A] *= k;
                     pc++;
                     break;
                 case Op.DIV_K:
-                    a = Integer.divideUnsigned(a, k);
+                    regs[A] = Integer.divideUnsigned(regs[A], k);
                     pc++;
                     break;
                 case Op.MOD_K:
-                    a = Integer.remainderUnsigned(a, k);
+                    regs[A] = Integer.remainderUnsigned(regs[A], k);
                     pc++;
                     break;
                 case Op.AND_K:
-                    a &= k;
+                    regs[A] &= k;
                     pc++;
                     break;
                 case Op.OR_K:
-                    a |= k;
+                    regs[A] |= k;
                     pc++;
                     break;
                 case Op.XOR_K:
-                    a ^= k;
+                    regs[A] ^= k;
                     pc++;
                     break;
                 case Op.LSH_K:
-                    a <<= k;
+                    regs[A] <<= k;
                     pc++;
                     break;
                 case Op.RSH_K:
-                    a >>>= k;
+                    regs[A] >>>= k;
                     pc++;
                     break;
                 case Op.ADD_X:
-                    a += x;
+                    regs[A] += regs[X];
                     pc++;
                     break;
                 case Op.SUB_X:
-                    a -= x;
+                    regs[A] -= regs[X];
                     pc++;
                     break;
                 case Op.MUL_X:
-                    a *= x;
+                    regs[A] *= regs[X];
                     pc++;
                     break;
                 case Op.DIV_X:
-                    if (x == 0) {
+                    if (regs[X] == 0) {
                         return 0; // the kernel ends the program with 0
                     }
-                    a = Integer.divideUnsigned(a, x);
+                    regs[A] = Integer.divideUnsigned(regs[A], regs[X]);
                     pc++;
                     break;
                 case Op.MOD_X:
-                    if (x == 0) {
+                    if (regs[X] == 0) {
                         return 0;
                     }
-                    a = Integer.remainderUnsigned(a, x);
+                    regs[A] = Integer.remainderUnsigned(regs[A], regs[X]);
                     pc++;
                     break;
                 case Op.AND_X:
-                    a &= x;
+                    regs[A] &= regs[X];
                     pc++;
                     break;
                 case Op.OR_X:
-                    a |= x;
+                    regs[A] |= regs[X];
                     pc++;
                     break;
                 case Op.XOR_X:
-                    a ^= x;
+                    regs[A] ^= regs[X];
                     pc++;
                     break;
                 case Op.LSH_X:
-                    a <<= (x & 31); // explicit: the kernel masks the shift count, as Java does
+                    regs[A] <<= (regs[X] & 31); // explicit: the kernel masks the shift count, as Java does
                     pc++;
                     break;
                 case Op.RSH_X:
-                    a >>>= (x & 31);
+                    regs[A] >>>= (regs[X] & 31);
                     pc++;
                     break;
                 case Op.NEG:
-                    a = -a;
+                    regs[A] = -regs[A];
                     pc++;
                     break;
                 case Op.JA:
@@ -199,78 +205,78 @@ public final class FilterBodyNode extends Node {
                     pc = trueTargets[pc];
                     break;
                 case Op.JEQ_K:
-                    pc = a == k ? trueTargets[pc] : falseTargets[pc];
+                    pc = regs[A] == k ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGT_K:
-                    pc = Integer.compareUnsigned(a, k) > 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(regs[A], k) > 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGE_K:
-                    pc = Integer.compareUnsigned(a, k) >= 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(regs[A], k) >= 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JSET_K:
-                    pc = (a & k) != 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = (regs[A] & k) != 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JEQ_X:
-                    pc = a == x ? trueTargets[pc] : falseTargets[pc];
+                    pc = regs[A] == regs[X] ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGT_X:
-                    pc = Integer.compareUnsigned(a, x) > 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(regs[A], regs[X]) > 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGE_X:
-                    pc = Integer.compareUnsigned(a, x) >= 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(regs[A], regs[X]) >= 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JSET_X:
-                    pc = (a & x) != 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = (regs[A] & regs[X]) != 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.LD_SECCOMP_WORD:
-                    a = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
+                    regs[A] = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_W:
                     if (k > captured - 4) {
                         return 0;
                     }
-                    a = BIG.getInt(data, start + k);
+                    regs[A] = BIG.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (k > captured - 2) {
                         return 0;
                     }
-                    a = BIG.getShort(data, start + k) & 0xffff;
+                    regs[A] = BIG.getShort(data, start + k) & 0xffff;
                     pc++;
                     break;
                 case Op.LD_ABS_B:
                     if (k >= captured) {
                         return 0;
                     }
-                    a = data[start + k] & 0xff;
+                    regs[A] = data[start + k] & 0xff;
                     pc++;
                     break;
                 case Op.LD_IND_W: {
-                    long v = PacketOps.load(data, start, captured, x + k, 4, meta);
+                    long v = PacketOps.load(data, start, captured, regs[X] + k, 4, meta);
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    regs[A] = (int) v;
                     pc++;
                     break;
                 }
                 case Op.LD_IND_H: {
-                    long v = PacketOps.load(data, start, captured, x + k, 2, meta);
+                    long v = PacketOps.load(data, start, captured, regs[X] + k, 2, meta);
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    regs[A] = (int) v;
                     pc++;
                     break;
                 }
                 case Op.LD_IND_B: {
-                    long v = PacketOps.load(data, start, captured, x + k, 1, meta);
+                    long v = PacketOps.load(data, start, captured, regs[X] + k, 1, meta);
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    regs[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -279,7 +285,7 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    regs[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -288,7 +294,7 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    regs[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -297,7 +303,7 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    regs[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -306,17 +312,17 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    x = ((int) v & 0xf) << 2;
+                    regs[X] = ((int) v & 0xf) << 2;
                     pc++;
                     break;
                 }
                 case Op.LD_ANCILLARY: {
-                    long v = PacketOps.ancillary(k, a, x, data, start, captured, meta);
+                    long v = PacketOps.ancillary(k, regs[A], regs[X], data, start, captured, meta);
                     if (v < 0) {
                         // No device behind ifidx/hatype: the kernel's converted code exits with A.
-                        return a;
+                        return regs[A];
                     }
-                    a = (int) v;
+                    regs[A] = (int) v;
                     pc++;
                     break;
                 }
