@@ -145,6 +145,44 @@ class BugClassRegressionTest {
         assertEquals("insn 0: jump target insn 4096 is past the end of the program (4096 instructions)", rejection(oneTooFar));
     }
 
+    /**
+     * A large filter of the shape policy compilers emit: 100 blocks of "load nr, compare, load an argument half,
+     * compare", whose jumps reach shared instructions with different values in A. Compiled, it must give the
+     * reference interpreter's result. With A and X held in Java locals the engine made a copy of an instruction per
+     * distinct incoming A, and this 602-instruction filter (like libseccomp's 1,219-instruction 05-sim-long_jumps)
+     * failed to compile: "too many loop explosion iterations" (COMPILE_IMMEDIATELY throws on a failed compilation).
+     */
+    @Test
+    void controlFlowLargeBranchyFilterCompiles() {
+        int blocks = 100;
+        int total = blocks * 6 + 2;
+        List<Insn> p = new ArrayList<>();
+        for (int b = 0; b < blocks; b++) {
+            int pc = b * 6;
+            p.add(s(0x20, 0));                                              // ld [0]
+            p.add(j(0x15, b, 0, 4));                                        // jeq #b, next, next block
+            p.add(s(0x20, 20));                                             // ld [20]
+            p.add(j(0x15, 0, 0, Math.min(255, total - 1 - (pc + 4))));      // jeq #0, next, toward the kill
+            p.add(s(0x20, 16));                                             // ld [16]
+            p.add(j(0x15, b, Math.min(255, total - 2 - (pc + 6)), 0));      // jeq #b, toward the allow, next block
+        }
+        p.add(s(0x06, 0x7fff0000));
+        p.add(s(0x06, 0));
+        Insn[] insns = p.toArray(new Insn[0]);
+        try (Context c = context(EngineMode.COMPILE_IMMEDIATELY)) {
+            Value f = c.eval(socketSource("policy-shaped", insns));
+            java.util.Random rnd = new java.util.Random(7);
+            for (int i = 0; i < 40; i++) {
+                byte[] packet = new byte[64];
+                System.arraycopy(be32(rnd.nextInt(blocks + 5)), 0, packet, 0, 4);
+                System.arraycopy(be32(rnd.nextInt(blocks)), 0, packet, 16, 4);
+                System.arraycopy(be32(rnd.nextInt(4) == 0 ? 1 : 0), 0, packet, 20, 4);
+                long expected = DifferentialTest.Reference.run(insns, packet) & 0xffffffffL;
+                assertEquals(expected, f.execute(packet).asLong(), "packet " + i);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- 2. arithmetic
 
     /** DIV/MOD by constant 0 are refused; by X = 0 the program returns 0 at once (not A, not a trap). */
