@@ -9,6 +9,7 @@ import dev.sluice.bpf.formats.OutputFormat;
 import dev.sluice.bpf.formats.ProgramWriter;
 import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.runtime.Failure;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,7 +58,7 @@ final class AsmCommand implements Callable<Integer> {
         try {
             Files.write(output, bytes);
         } catch (IOException e) {
-            throw UserError.invalid(output + ": cannot write: " + e.getMessage());
+            throw UserError.invalid(Failure.CLI_CANNOT_WRITE, output, e.getMessage());
         }
     }
 

@@ -15,6 +15,7 @@ import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.SeccompAction;
 import dev.sluice.bpf.runtime.SeccompData;
 import dev.sluice.bpf.runtime.Tracer;
@@ -44,8 +45,8 @@ import picocli.CommandLine.Spec;
  * look for. Reporting from inside the process (TRAP and a SIGSYS handler) is impossible once execve has replaced it.
  */
 @Command(name = "exec", mixinStandardHelpOptions = true, description = {"Run a command under a policy, enforced by the kernel's seccomp.",
-                "Usage: sluice exec POLICY [--log] -- CMD [ARGS...]. The exit status is the command's;",
-                "126: the command cannot be executed, 127: not found."})
+                "Use: sluice exec POLICY [--log] -- CMD [ARGS...]",
+                "Exit status: the command's; 126 not executable, 127 not found."})
 final class ExecCommand implements Callable<Integer> {
     static final int NOT_EXECUTABLE = 126;
     static final int NOT_FOUND = 127;
@@ -97,18 +98,18 @@ final class ExecCommand implements Callable<Integer> {
         try {
             exec.noNewPrivs();
         } catch (Native.CallFailed e) {
-            throw UserError.invalid("sluice exec: " + e.getMessage() + "; nothing was installed");
+            throw UserError.invalid(Failure.CLI_INSTALL_FAILED, e.getMessage());
         }
         exec.clearSignalMask();
         exec.warmUp();
         try {
             exec.installFilter(flags);
         } catch (Native.CallFailed e) {
-            throw UserError.invalid("sluice exec: " + e.getMessage() + "; nothing was installed");
+            throw UserError.invalid(Failure.CLI_INSTALL_FAILED, e.getMessage());
         }
         Native.CallFailed failed = exec.execve();
         // The filter is in place now: report and leave with the shell's codes for a command that cannot run.
-        err.println("sluice exec: " + command.get(0) + ": " + failed.getMessage() + " (under the policy)");
+        err.println(Failure.CLI_EXEC_FAILED.message(command.get(0), failed.getMessage()));
         return failed.errno == 2 ? NOT_FOUND : NOT_EXECUTABLE;
     }
 
@@ -120,10 +121,10 @@ final class ExecCommand implements Callable<Integer> {
         if (name.contains("/")) {
             Path p = Path.of(name);
             if (!Files.exists(p)) {
-                throw new UserError(NOT_FOUND, "sluice exec: " + name + ": no such file");
+                throw new UserError(NOT_FOUND, Failure.CLI_NO_SUCH_FILE, "sluice exec: " + name);
             }
             if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw new UserError(NOT_EXECUTABLE, "sluice exec: " + name + ": not an executable file");
+                throw new UserError(NOT_EXECUTABLE, Failure.CLI_NOT_EXECUTABLE, name);
             }
             return name;
         }
@@ -134,7 +135,7 @@ final class ExecCommand implements Callable<Integer> {
                 return candidate.toString();
             }
         }
-        throw new UserError(NOT_FOUND, "sluice exec: " + name + ": command not found");
+        throw new UserError(NOT_FOUND, Failure.CLI_COMMAND_NOT_FOUND, name);
     }
 
     /** execve must pass the filter, or the command could never start: refuse before installing anything. */
@@ -150,8 +151,7 @@ final class ExecCommand implements Callable<Integer> {
         int verdict = Tracer.traceSeccomp(lowered, SeccompData.encode(arch, execve, 0)).result();
         SeccompAction action = SeccompAction.of(verdict);
         if (action != SeccompAction.ALLOW && action != SeccompAction.LOG) {
-            throw UserError.invalid(loaded.name() + ": the policy does not allow execve (nr " + execve + ") on " + arch + " (" + SeccompAction.format(verdict)
-                            + "), so the command could never start; nothing was installed");
+            throw UserError.invalid(Failure.CLI_POLICY_DENIES_EXECVE, loaded.name(), execve, arch, SeccompAction.format(verdict));
         }
     }
 

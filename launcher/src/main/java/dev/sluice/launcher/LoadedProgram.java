@@ -17,6 +17,7 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Lowering;
 import dev.sluice.bpf.parse.ProgramParser;
+import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.scpl.Policy;
@@ -39,17 +40,17 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
     static byte[] readFile(Path path) {
         try {
             if (Files.isDirectory(path)) {
-                throw UserError.invalid(path + ": is a directory");
+                throw UserError.invalid(Failure.CLI_IS_DIRECTORY, path);
             }
             return Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
-            throw UserError.invalid(path + ": no such file");
+            throw UserError.invalid(Failure.CLI_NO_SUCH_FILE, path);
         } catch (AccessDeniedException e) {
-            throw UserError.invalid(path + ": permission denied");
+            throw UserError.invalid(Failure.CLI_PERMISSION_DENIED, path);
         } catch (IOException e) {
-            throw UserError.invalid(path + ": cannot read: " + e.getMessage());
+            throw UserError.invalid(Failure.CLI_CANNOT_READ, path, e.getMessage());
         } catch (OutOfMemoryError e) {
-            throw UserError.invalid(path + ": too large to read into memory");
+            throw UserError.invalid(Failure.CLI_TOO_LARGE, path);
         }
     }
 

@@ -13,7 +13,7 @@ final class ProgramOptions {
     @Option(names = "--profile", paramLabel = "seccomp|socket", description = "Program kind: seccomp (input: struct seccomp_data) or socket (input: packets). Default: seccomp, or socket with --pcap.")
     String profile;
 
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Syscall ABI, as libseccomp names it (x86_64, aarch64, s390x, ...): the byte order of raw programs and seccomp_data. Default: the host (${sys:os.arch}).")
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Syscall ABI, as libseccomp names it (x86_64, aarch64, s390x, ...): the byte order of raw programs and seccomp_data. Default: the host's.")
     String arch;
 
     @Option(names = "--input-format", paramLabel = "raw|asm|ddd|dd|auto", description = "Program format. Default: auto (detected from the content).")

@@ -16,6 +16,7 @@ import org.graalvm.polyglot.io.ByteSequence;
 import dev.sluice.bpf.BpfLanguage;
 import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.Pcap;
 import dev.sluice.bpf.runtime.SeccompAction;
 import dev.sluice.bpf.runtime.SeccompData;
@@ -114,7 +115,7 @@ final class RunCommand implements Callable<Integer> {
     private void runData(Value filter, PrintWriter out) {
         byte[] all = LoadedProgram.readFile(data);
         if (all.length % SeccompData.SIZE != 0) {
-            throw UserError.invalid(data + ": " + all.length + " bytes is not a whole number of 64-byte struct seccomp_data records");
+            throw UserError.invalid(Failure.CLI_SECCOMP_DATA_LENGTH, data, all.length);
         }
         int n = all.length / SeccompData.SIZE;
         int perChunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE / SeccompData.SIZE, CHUNK_BYTES / SeccompData.SIZE));
@@ -151,20 +152,22 @@ final class RunCommand implements Callable<Integer> {
             throw UserError.invalid(pcap + ": " + e.detail());
         }
         List<int[]> slices = new ArrayList<>(); // {first byte, end byte, packets}
-        String truncation = null;
+        Failure truncation = null;
+        Object[] truncationArgs = null;
         int pos = Pcap.GLOBAL_HEADER_SIZE;
         int sliceStart = pos;
         int slicePackets = 0;
         int packets = 0;
         while (pos < file.length) {
             if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
-                truncation = "truncated dump file: packet " + (packets + 1) + " has only " + (file.length - pos) + " of its 16 header bytes";
+                truncation = Failure.CLI_PCAP_CUT_IN_HEADER;
+                truncationArgs = new Object[]{pcap, packets + 1, file.length - pos, packets};
                 break;
             }
             int caplen = Pcap.u32(file, pos + 8, header.swapped());
             if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
-                truncation = "truncated dump file: packet " + (packets + 1) + " claims " + Integer.toUnsignedString(caplen) + " captured bytes, only "
-                                + (file.length - pos - Pcap.RECORD_HEADER_SIZE) + " remain";
+                truncation = Failure.CLI_PCAP_CUT_IN_DATA;
+                truncationArgs = new Object[]{pcap, packets + 1, Integer.toUnsignedString(caplen), file.length - pos - Pcap.RECORD_HEADER_SIZE, packets};
                 break;
             }
             pos += Pcap.RECORD_HEADER_SIZE + caplen;
@@ -212,16 +215,27 @@ final class RunCommand implements Callable<Integer> {
         }
         if (truncation != null) {
             out.flush();
-            spec.commandLine().getErr().println(pcap + ": " + truncation + " (the " + packets + " packets before it were processed)");
+            spec.commandLine().getErr().println(truncation.message(truncationArgs));
             return Main.INVALID;
         }
         return Main.OK;
     }
 
+    /** Verdict texts seen so far: a run has few distinct verdicts, and formatting each record would dominate. */
+    private final java.util.HashMap<Integer, String> formatted = new java.util.HashMap<>();
+
     private void print(PrintWriter out, int[] verdicts, int n, Profile profile) {
         StringBuilder sb = new StringBuilder(n * 12);
         for (int i = 0; i < n; i++) {
-            sb.append(format(verdicts[i], profile, raw)).append('\n');
+            int v = verdicts[i];
+            String text = formatted.get(v);
+            if (text == null) {
+                text = format(v, profile, raw);
+                if (formatted.size() < 4096) {
+                    formatted.put(v, text);
+                }
+            }
+            sb.append(text).append('\n');
         }
         out.print(sb);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.runtime.Failure;
+
 /**
  * A failure the user can fix: printed to stderr as given (one line, plus the source line and a caret when located),
  * never with a stack trace, and the command exits with {@link #exitCode()}.
@@ -12,6 +14,15 @@ final class UserError extends RuntimeException {
     UserError(int exitCode, String message) {
         super(message, null, false, false);
         this.exitCode = exitCode;
+    }
+
+    /** An input failure with its message from the one {@link Failure} enum. */
+    UserError(int exitCode, Failure failure, Object... args) {
+        this(exitCode, failure.message(args));
+    }
+
+    static UserError invalid(Failure failure, Object... args) {
+        return new UserError(Main.INVALID, failure, args);
     }
 
     static UserError usage(String message) {

@@ -71,6 +71,22 @@ public enum Failure {
     SCPL_VALIDATION_MISMATCH(Kind.RUNTIME, "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
 
     // --- Launcher (sluice command): add kinds below this line ---
+    // Input the sluice command cannot use (exit code 1); usage errors (exit 2) are the command line's own wording.
+    CLI_NO_SUCH_FILE(Kind.RUNTIME, "%s: no such file"),
+    CLI_IS_DIRECTORY(Kind.RUNTIME, "%s: is a directory"),
+    CLI_PERMISSION_DENIED(Kind.RUNTIME, "%s: permission denied"),
+    CLI_CANNOT_READ(Kind.RUNTIME, "%s: cannot read: %s"),
+    CLI_TOO_LARGE(Kind.RUNTIME, "%s: too large to read into memory"),
+    CLI_CANNOT_WRITE(Kind.RUNTIME, "%s: cannot write: %s"),
+    CLI_SECCOMP_DATA_LENGTH(Kind.RUNTIME, "%s: %d bytes is not a whole number of 64-byte struct seccomp_data records"),
+    CLI_PCAP_CUT_IN_HEADER(Kind.RUNTIME, "%s: truncated dump file: packet %d has only %d of its 16 header bytes (the %d packets before it were processed)"),
+    CLI_PCAP_CUT_IN_DATA(Kind.RUNTIME, "%s: truncated dump file: packet %d claims %s captured bytes, only %d remain (the %d packets before it were processed)"),
+    CLI_POLICY_DENIES_EXECVE(Kind.RUNTIME, "%s: the policy does not allow execve (nr %d) on %s (%s), so the command could never start; nothing was installed"),
+    CLI_COMMAND_NOT_FOUND(Kind.RUNTIME, "sluice exec: %s: command not found"),
+    CLI_NOT_EXECUTABLE(Kind.RUNTIME, "sluice exec: %s: not an executable file"),
+    CLI_INSTALL_FAILED(Kind.RUNTIME, "sluice exec: %s; nothing was installed"),
+    CLI_EXEC_FAILED(Kind.RUNTIME, "sluice exec: %s: %s (under the policy)"),
+    CLI_UNSUPPORTED_HOST(Kind.RUNTIME, "sluice exec: installing filters is supported on x86_64, aarch64 and riscv64 hosts only, not %s"),
 
     // --- Guards: add kinds below this line ---
     UNSIGNED_PROGRAM(Kind.VERIFY, "%s: refused: no signature (%s.RequireSignature is set; looked for %s)"),
