@@ -3,6 +3,7 @@ module dev.sluice.scpl {
     requires transitive dev.sluice.bpf;
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;
+    requires com.fasterxml.jackson.databind;
 
     exports dev.sluice.scpl;
     exports dev.sluice.scpl.parse;
@@ -10,6 +11,7 @@ module dev.sluice.scpl {
     exports dev.sluice.scpl.verify;
     exports dev.sluice.scpl.nodes;
     exports dev.sluice.scpl.compile;
+    exports dev.sluice.scpl.oci;
 
     opens dev.sluice.scpl.syscalls;
 
