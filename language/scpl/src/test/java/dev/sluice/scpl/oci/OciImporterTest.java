@@ -137,6 +137,7 @@ class OciImporterTest {
             assertTrue(w.contains("does not exist on"), "only missing-on-some-arch warnings are expected, got: " + w);
         }
         List<Long> constants = constants(profile);
+        long t0 = System.nanoTime();
         int cases = 0;
         try (BpfRunner bpf = new BpfRunner(compiled.program(), abi)) {
             Map<String, Integer> table = SyscallTable.forArch(abi).all();
@@ -160,6 +161,7 @@ class OciImporterTest {
                 }
             }
         }
+        System.err.printf("OciImporterTest: %s, caps %d: %d cases agree (%.0f ms)%n", abi.token(), caps.size(), cases, (System.nanoTime() - t0) / 1e6);
         return cases;
     }
 
