@@ -166,4 +166,26 @@ class OciImporterErrorsTest {
         assertTrue(scpl.contains("(no syscall left)"), scpl);
         assertEquals(List.of(), ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
     }
+
+    /** Spellings real Docker profiles use: null subArchitectures, MASKED_EQ without valueTwo, empty includes/excludes. */
+    @Test
+    void dockerSpellings() {
+        String json = """
+                        {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+                         "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": null},
+                                     {"architecture": "SCMP_ARCH_RISCV64", "subArchitectures": null}],
+                         "syscalls": [
+                          {"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [], "comment": "", "includes": {}, "excludes": {}},
+                          {"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2114060288, "op": "SCMP_CMP_MASKED_EQ"}],
+                           "excludes": {"caps": ["CAP_SYS_ADMIN"], "arches": ["s390", "s390x"]}},
+                          {"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4.8"}}
+                         ]}
+                        """;
+        String scpl = importText(json, Set.of(), ImportOptions.defaults());
+        for (String expected : List.of("{ arch = [x86_64];", "Allow read;", "Allow clone if arg0 & 0x7e020000 == 0;", "Allow ptrace;",
+                        "includes.minKernel 4.8 not evaluated")) {
+            assertTrue(scpl.contains(expected), expected + " in\n" + scpl);
+        }
+        assertEquals(List.of(), ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
+    }
 }
