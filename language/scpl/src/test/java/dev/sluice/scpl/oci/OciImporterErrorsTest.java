@@ -188,4 +188,15 @@ class OciImporterErrorsTest {
         }
         assertEquals(List.of(), ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
     }
+
+    @Test
+    void truncatedAndDeeplyNestedInputAreErrorsNotCrashes() {
+        SluiceException truncated = fails("{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [");
+        assertEquals(Failure.OCI_MALFORMED_JSON, truncated.failure());
+        assertEquals(2, truncated.line(), truncated.getMessage());
+        assertTrue(truncated.getMessage().contains("end-of-input"), truncated.getMessage());
+        SluiceException deep = fails("[".repeat(5000) + "]".repeat(5000));
+        assertEquals(Failure.OCI_MALFORMED_JSON, deep.failure());
+        assertTrue(deep.getMessage().contains("nesting depth"), deep.getMessage());
+    }
 }
