@@ -632,31 +632,30 @@ public final class OciImporter {
         private String render(Act defaultAction, List<Entry> entries) {
             StringBuilder out = new StringBuilder();
             out.append("# Imported by Sluice from ").append(file).append(" (Docker/OCI seccomp profile).\n");
-            out.append("# Native arch ").append(opts.nativeArch().token()).append(" (includes/excludes.arches are evaluated for \"")
-                            .append(goNames(opts.nativeArch()).stream().sorted().findFirst().orElseThrow()).append("\"); capabilities: ")
-                            .append(caps.isEmpty() ? "none" : String.join(", ", caps)).append(".\n");
+            comment(out, "# ", "Native arch " + opts.nativeArch().token() + " (includes/excludes.arches are evaluated for \""
+                            + goNames(opts.nativeArch()).stream().sorted().findFirst().orElseThrow() + "\"); capabilities: "
+                            + (caps.isEmpty() ? "none" : String.join(", ", caps)) + ".");
             out.append("# libseccomp's meaning: an entry without args decides its syscalls over entries with args; entries\n");
             out.append("# with the default action are left out; conditions on one argument index twice are OR-ed (runc).\n");
             for (String h : header) {
-                out.append("# Note: ").append(h).append(".\n");
+                comment(out, "# ", "Note: " + h + ".");
             }
             out.append("{ arch = [").append(String.join(", ", targets.stream().map(Arch::token).toList())).append("];\n");
             out.append("  bad_arch_action = KillThread;  # libseccomp's default (SCMP_ACT_KILL) for an arch the filter does not cover\n");
             out.append("  default_action = ").append(defaultAction.scpl()).append(";\n");
             out.append("  rules = [\n");
             for (Entry e : entries) {
-                String title = "    # " + e.label() + (e.comment == null || e.comment.isEmpty() ? "" : ": " + e.comment);
+                String title = e.label() + (e.comment == null || e.comment.isEmpty() ? "" : ": " + e.comment);
                 if (e.skip != null) {
-                    out.append(title).append(" -- left out, ").append(e.skip).append(": ").append(abbreviate(e.names)).append('\n');
+                    comment(out, "    # ", title + " -- left out, " + e.skip + ": " + abbreviate(e.names));
                     continue;
                 }
-                out.append(title).append('\n');
+                comment(out, "    # ", title);
                 for (String n : e.notes) {
-                    out.append("    #   ").append(n).append('\n');
+                    comment(out, "    #   ", n);
                 }
-                List<String> missing = missingPerArch(e.kept);
-                for (String m : missing) {
-                    out.append("    #   ").append(m).append('\n');
+                for (String m : missingPerArch(e.kept)) {
+                    comment(out, "    #   ", m);
                 }
                 if (e.kept.isEmpty()) {
                     out.append("    #   (no syscall left)\n");
@@ -666,6 +665,24 @@ public final class OciImporter {
             }
             out.append("  ] }\n");
             return out.toString();
+        }
+
+        /** A comment wrapped at 110 columns; continuation lines are indented two more. */
+        private static void comment(StringBuilder out, String prefix, String text) {
+            String lead = prefix;
+            StringBuilder line = new StringBuilder();
+            for (String word : text.split(" ")) {
+                if (line.length() > 0 && lead.length() + line.length() + 1 + word.length() > 110) {
+                    out.append(lead).append(line).append('\n');
+                    lead = prefix + "  ";
+                    line.setLength(0);
+                }
+                if (line.length() > 0) {
+                    line.append(' ');
+                }
+                line.append(word);
+            }
+            out.append(lead).append(line).append('\n');
         }
 
         /** "not on x86: a, b" lines: SCPL names a syscall only on the arches whose table has it. */
