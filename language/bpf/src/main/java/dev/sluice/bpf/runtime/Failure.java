@@ -69,6 +69,10 @@ public enum Failure {
     SCPL_TOO_LARGE(Kind.VERIFY, "compiled filter has %d instructions, more than the kernel's 4096; largest part: %s%s"),
     SCPL_OCI_INVALID(Kind.SYNTAX, "%s: not a valid OCI seccomp profile: %s%s"),
     SCPL_VALIDATION_MISMATCH(Kind.RUNTIME, "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
+    // Docker/OCI seccomp profile import (dev.sluice.scpl.oci); like the SCPL kinds, each format ends in the snippet %s.
+    OCI_MALFORMED_JSON(Kind.SYNTAX, "malformed JSON: %s%s"),
+    OCI_SCHEMA(Kind.SYNTAX, "not a valid seccomp profile: %s%s"),
+    OCI_NO_TARGET_ARCH(Kind.SYNTAX, "no target arch with an SCPL syscall table: %s (SCPL has tables for %s)%s"),
 
     // --- Launcher (sluice command): add kinds below this line ---
     // Input the sluice command cannot use (exit code 1); usage errors (exit 2) are the command line's own wording.

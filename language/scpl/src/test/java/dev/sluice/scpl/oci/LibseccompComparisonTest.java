@@ -1,0 +1,185 @@
+package dev.sluice.scpl.oci;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.lower.Lowering;
+import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.bpf.runtime.Tracer;
+import dev.sluice.scpl.BpfRunner;
+import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.compile.CompileResult;
+import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.oci.OciImporter.ImportOptions;
+import dev.sluice.scpl.syscalls.SyscallTable;
+
+/**
+ * Side by side with libseccomp: one rule list ({@code oci/libseccomp-compare.json}, more than 300 syscalls and
+ * argument rules) becomes SCPL through {@link OciImporter} and libseccomp calls through
+ * {@code language/scpl/tools/libseccomp-compare.py} (binary tree, CTL_OPTIMIZE = 2). Both filters must give the same
+ * verdicts (and the verdicts {@link OciMeaning} reads from the JSON) on every x86_64 syscall and on argument vectors
+ * from the rules' constants. Then instruction counts and the mean number of instructions executed per syscall over
+ * the whole table (zero arguments), counted with the bpf language's {@link Tracer}. Needs python3-seccomp; without it
+ * the test is skipped visibly.
+ */
+class LibseccompComparisonTest {
+    static final String RULES = "libseccomp-compare.json";
+
+    record Libseccomp(Program program, String version) {
+    }
+
+    /** A python3 that can import seccomp (Debian's python3-seccomp), or null. */
+    static String pythonWithSeccomp() throws InterruptedException {
+        for (String python : List.of("/usr/bin/python3", "python3")) {
+            try {
+                Process p = new ProcessBuilder(python, "-c", "import seccomp").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return python;
+                }
+            } catch (IOException e) {
+                // not there: try the next one
+            }
+        }
+        return null;
+    }
+
+    static Path tool() {
+        Path p = Path.of("tools/libseccomp-compare.py"); // surefire runs in the module directory
+        return Files.exists(p) ? p : Path.of("language/scpl/tools/libseccomp-compare.py");
+    }
+
+    static Libseccomp libseccomp(String python, Path rules) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("libseccomp", ".bpf");
+        try {
+            Process p = new ProcessBuilder(python, tool().toString(), rules.toString(), out.toString()).start();
+            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "libseccomp-compare.py timed out");
+            assertEquals(0, p.exitValue(), "libseccomp-compare.py failed: " + stderr);
+            JsonNode report = new ObjectMapper().readTree(stdout);
+            Program prog = RawFormat.decode(Files.readAllBytes(out), ByteOrder.nativeOrder());
+            assertEquals(report.get("instructions").asInt(), prog.length());
+            return new Libseccomp(prog, report.get("libseccomp").asText());
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    static int steps(LoweredProgram p, int nr) {
+        return Tracer.traceSeccomp(p, SeccompData.encode(Arch.X86_64, nr, 0L, new long[6])).steps().size();
+    }
+
+    @Test
+    void fewerExecutedInstructionsThanLibseccompWithTheSameVerdicts() throws Exception {
+        String python = pythonWithSeccomp();
+        if (python == null) {
+            System.err.println("SKIPPED: LibseccompComparisonTest: python3-seccomp is not installed (apt-get install python3-seccomp)");
+        }
+        Assumptions.assumeTrue(python != null, "SKIPPED: python3-seccomp is not installed (apt-get install python3-seccomp)");
+        Path rules;
+        try {
+            rules = Path.of(LibseccompComparisonTest.class.getResource("/oci/" + RULES).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        String json = Files.readString(rules);
+        JsonNode profile = new ObjectMapper().readTree(json);
+        Set<String> named = new java.util.TreeSet<>();
+        profile.get("syscalls").forEach(e -> e.get("names").forEach(n -> named.add(n.asText())));
+        assertTrue(named.size() > 300, "the policy names " + named.size() + " syscalls");
+
+        String scpl = OciImporter.toScpl(json, RULES, Set.of(), ImportOptions.defaults());
+        CompileResult ours = ScplCompiler.compile("libseccomp-compare.scpl", scpl, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
+        assertEquals(List.of(), ours.warnings());
+        Libseccomp lib = libseccomp(python, rules);
+
+        // the same verdicts: SCPL's filter, libseccomp's filter and the JSON's meaning
+        OciMeaning meaning = new OciMeaning(profile, Set.of(), "amd64");
+        List<Long> constants = OciImporterTest.constants(profile);
+        Map<String, Integer> table = SyscallTable.forArch(Arch.X86_64).all();
+        int cases = 0;
+        LoweredProgram oursLowered = Lowering.lower(ours.program(), Profile.SECCOMP, Arch.X86_64);
+        LoweredProgram libLowered = Lowering.lower(lib.program(), Profile.SECCOMP, Arch.X86_64);
+        long argCases = 0;
+        long oursArgSteps = 0;
+        long libArgSteps = 0;
+        try (BpfRunner sluice = new BpfRunner(ours.program(), Arch.X86_64); BpfRunner libseccomp = new BpfRunner(lib.program(), Arch.X86_64)) {
+            for (Map.Entry<String, Integer> sc : table.entrySet()) {
+                int nr = sc.getValue();
+                List<JsonNode> withArgs = new ArrayList<>();
+                profile.get("syscalls").forEach(e -> {
+                    if (e.has("args") && OciMeaning.names(e, Arch.X86_64, nr)) {
+                        withArgs.add(e);
+                    }
+                });
+                List<long[]> vectors = withArgs.isEmpty() ? List.of(new long[6]) : OciImporterTest.vectors(constants, withArgs);
+                for (long[] args : vectors) {
+                    long expected = meaning.verdict(Arch.X86_64, nr, args);
+                    long fromLibseccomp = libseccomp.run(nr, args);
+                    long fromSluice = sluice.run(nr, args);
+                    cases++;
+                    if (!withArgs.isEmpty()) {
+                        byte[] data = SeccompData.encode(Arch.X86_64, nr, 0L, args);
+                        argCases++;
+                        oursArgSteps += Tracer.traceSeccomp(oursLowered, data).steps().size();
+                        libArgSteps += Tracer.traceSeccomp(libLowered, data).steps().size();
+                    }
+                    if (expected != fromLibseccomp || expected != fromSluice) {
+                        throw new AssertionError(String.format("%s (nr %d), args %s: the rules mean 0x%08x; libseccomp gives 0x%08x, SCPL 0x%08x", sc.getKey(), nr,
+                                        java.util.Arrays.toString(args), expected, fromLibseccomp, fromSluice));
+                    }
+                }
+            }
+        }
+
+        long oursTotal = 0;
+        long libTotal = 0;
+        int oursMax = 0;
+        int libMax = 0;
+        for (int nr : table.values()) {
+            int o = steps(oursLowered, nr);
+            int l = steps(libLowered, nr);
+            oursTotal += o;
+            libTotal += l;
+            oursMax = Math.max(oursMax, o);
+            libMax = Math.max(libMax, l);
+        }
+        double oursMean = (double) oursTotal / table.size();
+        double libMean = (double) libTotal / table.size();
+        String report = String.format(java.util.Locale.ROOT,
+                        "| filter | instructions | mean executed per syscall | max executed |%n|---|---|---|---|%n| SCPL (Sluice) | %d | %.2f | %d |%n| libseccomp %s, binary tree | %d | %.2f | %d |%n"
+                                        + "%n%d syscalls named, %d x86_64 table entries, %d verdict cases agree.%n"
+                                        + "On the %d argument vectors of the syscalls with argument rules: SCPL %.2f, libseccomp %.2f executed on average.%n",
+                        ours.program().length(), oursMean, oursMax, lib.version(), lib.program().length(), libMean, libMax, named.size(), table.size(), cases,
+                        argCases, (double) oursArgSteps / argCases, (double) libArgSteps / argCases);
+        System.err.print("LibseccompComparisonTest:\n" + report);
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target/scpl-vs-libseccomp.md"), report);
+        assertTrue(oursMean < libMean, String.format("SCPL executes %.2f instructions per syscall on average, libseccomp %.2f", oursMean, libMean));
+    }
+}

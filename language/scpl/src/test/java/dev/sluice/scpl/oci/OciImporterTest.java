@@ -1,0 +1,228 @@
+package dev.sluice.scpl.oci;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.scpl.BpfRunner;
+import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.compile.CompileResult;
+import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.oci.OciImporter.ImportOptions;
+import dev.sluice.scpl.syscalls.SyscallTable;
+
+/**
+ * The importer against an independent reading of the profile ({@link OciMeaning}): the imported SCPL is compiled, and
+ * the BPF, run by the bpf language, must give the verdict the JSON means on every syscall of the table, with argument
+ * vectors made from the profile's constants, for several capability sets. Plus a golden test of the text.
+ */
+class OciImporterTest {
+    static final String PROFILE = "realistic-default.json";
+
+    /** Docker's default capability set (moby oci/caps/defaults.go). */
+    static final Set<String> DOCKER_DEFAULT_CAPS = Set.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+                    "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
+    static Set<String> privileged() {
+        Set<String> s = new TreeSet<>(DOCKER_DEFAULT_CAPS);
+        s.addAll(List.of("CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH", "CAP_NET_ADMIN", "CAP_SYS_MODULE"));
+        return s;
+    }
+
+    static String resource(String name) {
+        try (InputStream in = OciImporterTest.class.getResourceAsStream("/oci/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource oci/" + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static CompileResult importAndCompile(String json, Set<String> caps) {
+        String scpl = OciImporter.toScpl(json, PROFILE, caps, ImportOptions.defaults());
+        return ScplCompiler.compile("imported.scpl", scpl, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
+    }
+
+    /** 0, all-ones, and each constant of the profile with its neighbours and mask variants. */
+    static List<Long> constants(JsonNode profile) {
+        Set<Long> out = new LinkedHashSet<>(List.of(0L, -1L, 1L, 0xffffffffL, 0x80000000L, 0x100000000L));
+        for (JsonNode e : profile.path("syscalls")) {
+            for (JsonNode a : e.path("args")) {
+                long v = a.get("value").bigIntegerValue().longValue();
+                long v2 = a.has("valueTwo") ? a.get("valueTwo").bigIntegerValue().longValue() : 0;
+                for (long c : new long[] {v, v2, v2 | ~v, v & 0xffffffffL, v >>> 32}) {
+                    out.add(c - 1);
+                    out.add(c);
+                    out.add(c + 1);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Candidates for one condition: its constants, their neighbours, and the mask with bits outside it set. */
+    static List<Long> candidates(JsonNode arg) {
+        long v = arg.get("value").bigIntegerValue().longValue();
+        long v2 = arg.has("valueTwo") ? arg.get("valueTwo").bigIntegerValue().longValue() : 0;
+        Set<Long> out = new LinkedHashSet<>();
+        for (long c : new long[] {v, v2, v2 | ~v, v | v2}) {
+            out.add(c - 1);
+            out.add(c);
+            out.add(c + 1);
+        }
+        out.add(0L);
+        out.add(-1L);
+        return List.copyOf(out);
+    }
+
+    /**
+     * Vectors for a syscall named by entries with args: every constant of the profile in every slot (the others 0),
+     * and for each entry naming it, every combination of its conditions' candidates in their slots.
+     */
+    static List<long[]> vectors(List<Long> constants, List<JsonNode> entries) {
+        List<long[]> out = new ArrayList<>();
+        for (long c : constants) {
+            for (int i = 0; i < 6; i++) {
+                long[] args = new long[6];
+                args[i] = c;
+                out.add(args);
+            }
+            out.add(new long[] {c, c, c, c, c, c});
+        }
+        for (JsonNode e : entries) {
+            List<long[]> partial = new ArrayList<>();
+            partial.add(new long[6]);
+            for (JsonNode arg : e.path("args")) {
+                List<long[]> next = new ArrayList<>();
+                for (long[] p : partial) {
+                    for (long c : candidates(arg)) {
+                        long[] q = p.clone();
+                        q[arg.get("index").asInt()] = c;
+                        next.add(q);
+                    }
+                }
+                partial = next;
+            }
+            out.addAll(partial);
+        }
+        return out;
+    }
+
+    /** Checks every syscall of {@code abi}'s table and returns the number of cases. */
+    static int checkAgreement(String json, Set<String> caps, Arch abi) throws IOException {
+        JsonNode profile = new ObjectMapper().readTree(json);
+        OciMeaning meaning = new OciMeaning(profile, caps, "amd64");
+        CompileResult compiled = importAndCompile(json, caps);
+        List<Long> constants = constants(profile);
+        long t0 = System.nanoTime();
+        int cases = 0;
+        try (BpfRunner bpf = new BpfRunner(compiled.program(), abi)) {
+            Map<String, Integer> table = SyscallTable.forArch(abi).all();
+            for (Map.Entry<String, Integer> sc : table.entrySet()) {
+                int nr = sc.getValue();
+                List<JsonNode> withArgs = new ArrayList<>();
+                for (JsonNode e : profile.path("syscalls")) {
+                    if (e.has("args") && OciMeaning.names(e, abi, nr)) {
+                        withArgs.add(e);
+                    }
+                }
+                List<long[]> argVectors = withArgs.isEmpty() ? List.of(new long[6], new long[] {-1, -1, -1, -1, -1, -1}) : vectors(constants, withArgs);
+                for (long[] args : argVectors) {
+                    long expected = meaning.verdict(abi, nr, args);
+                    long actual = bpf.run(nr, args);
+                    cases++;
+                    if (expected != actual) {
+                        throw new AssertionError(String.format("caps %s, %s %s (nr %d), args %s: the profile means 0x%08x, the imported filter gives 0x%08x",
+                                        caps, abi.token(), sc.getKey(), nr, java.util.Arrays.toString(args), expected, actual));
+                    }
+                }
+            }
+        }
+        // checked after the verdicts, so a meaning bug shows as a counter-example first
+        for (String w : compiled.warnings()) {
+            assertTrue(w.contains("does not exist on"), "only missing-on-some-arch warnings are expected, got: " + w);
+        }
+        System.err.printf("OciImporterTest: %s, caps %d: %d cases agree (%.0f ms)%n", abi.token(), caps.size(), cases, (System.nanoTime() - t0) / 1e6);
+        return cases;
+    }
+
+    @Test
+    void importedFilterAgreesWithTheProfileForDockersDefaultCapabilities() throws IOException {
+        String json = resource(PROFILE);
+        int cases = 0;
+        for (Arch abi : List.of(Arch.X86_64, Arch.X86, Arch.X32)) {
+            cases += checkAgreement(json, DOCKER_DEFAULT_CAPS, abi);
+        }
+        assertTrue(cases > 5_000, "cases " + cases);
+    }
+
+    @Test
+    void importedFilterAgreesWithTheProfileForAPrivilegedAndAnEmptyCapabilitySet() throws IOException {
+        String json = resource(PROFILE);
+        assertTrue(checkAgreement(json, privileged(), Arch.X86_64) > 2_000);
+        assertTrue(checkAgreement(json, Set.of(), Arch.X86_64) > 2_000);
+    }
+
+    /** The capability sets change the meaning where the profile says so (the evaluator is not trivially constant). */
+    @Test
+    void capabilitiesAndArgumentsMatterWhereTheProfileSaysSo() throws IOException {
+        JsonNode profile = new ObjectMapper().readTree(resource(PROFILE));
+        SyscallTable t = SyscallTable.forArch(Arch.X86_64);
+        OciMeaning plain = new OciMeaning(profile, DOCKER_DEFAULT_CAPS, "amd64");
+        OciMeaning admin = new OciMeaning(profile, privileged(), "amd64");
+        long[] zero = new long[6];
+        int mount = t.number("mount").getAsInt();
+        assertEquals(OciMeaning.RET_USER_NOTIF, plain.verdict(Arch.X86_64, mount, zero));
+        assertEquals(OciMeaning.RET_ALLOW, admin.verdict(Arch.X86_64, mount, zero));
+        int socket = t.number("socket").getAsInt();
+        assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, socket, new long[] {2, 1, 0, 0, 0, 0}));
+        assertEquals(OciMeaning.RET_ERRNO | 1, plain.verdict(Arch.X86_64, socket, new long[] {40, 1, 0, 0, 0, 0}), "AF_VSOCK");
+        assertEquals(OciMeaning.RET_LOG, admin.verdict(Arch.X86_64, socket, new long[] {40, 1, 0, 0, 0, 0}), "CAP_NET_ADMIN: the entry without args wins");
+        int clone = t.number("clone").getAsInt();
+        assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, clone, new long[] {0x11, 0, 0, 0, 0, 0}));
+        assertEquals(OciMeaning.RET_ERRNO | 1, plain.verdict(Arch.X86_64, clone, new long[] {0x10000000, 0, 0, 0, 0, 0}), "CLONE_NEWUSER");
+        int clone3 = t.number("clone3").getAsInt();
+        assertEquals(OciMeaning.RET_ERRNO | 38, plain.verdict(Arch.X86_64, clone3, zero));
+        int openByHandle = t.number("open_by_handle_at").getAsInt();
+        assertEquals(OciMeaning.RET_ALLOW, admin.verdict(Arch.X86_64, openByHandle, zero), "the entry with the default action does not count");
+        assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, t.number("getpid").getAsInt(), zero), "the first entry without args decides");
+        assertEquals(OciMeaning.RET_TRACE | 5, plain.verdict(Arch.X86_64, t.number("vhangup").getAsInt(), zero));
+        assertEquals(OciMeaning.RET_TRACE | 1, plain.verdict(Arch.X86_64, t.number("acct").getAsInt(), zero), "TRACE defaults to EPERM");
+        int fcntl = t.number("fcntl").getAsInt();
+        assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, fcntl, new long[] {3, 4, 0, 0, 0, 0}), "repeated index: OR");
+        assertEquals(OciMeaning.RET_ERRNO | 1, plain.verdict(Arch.X86_64, fcntl, new long[] {3, 5, 0, 0, 0, 0}));
+    }
+
+    @Test
+    void goldenText() throws IOException {
+        String actual = OciImporter.toScpl(resource(PROFILE), PROFILE, DOCKER_DEFAULT_CAPS, ImportOptions.defaults());
+        String golden = "realistic-default.docker-caps.scpl";
+        Path source = Path.of("src/test/resources/oci", golden);
+        if (Boolean.getBoolean("sluice.updateGolden")) {
+            Files.writeString(source, actual);
+        }
+        assertEquals(resource(golden), actual, "regenerate with -Dsluice.updateGolden=true and review the diff");
+        // deterministic: the same input gives the same text
+        assertEquals(actual, OciImporter.toScpl(resource(PROFILE), PROFILE, new TreeSet<>(DOCKER_DEFAULT_CAPS), ImportOptions.defaults()));
+    }
+}
