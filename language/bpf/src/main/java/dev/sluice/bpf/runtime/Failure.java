@@ -67,7 +67,6 @@ public enum Failure {
     SCPL_SECOND_POLICY(Kind.SYNTAX, "a second policy block (the first is at %s); a policy file has exactly one, included files none%s"),
     SCPL_SHADOWED_RULE(Kind.SYNTAX, "rule never applies: %s %s decided by the earlier rule at %s%s"),
     SCPL_TOO_LARGE(Kind.VERIFY, "compiled filter has %d instructions, more than the kernel's 4096; largest part: %s%s"),
-    SCPL_OCI_INVALID(Kind.SYNTAX, "%s: not a valid OCI seccomp profile: %s%s"),
     SCPL_VALIDATION_MISMATCH(Kind.RUNTIME, "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
     // Docker/OCI seccomp profile import (dev.sluice.scpl.oci); like the SCPL kinds, each format ends in the snippet %s.
     OCI_MALFORMED_JSON(Kind.SYNTAX, "malformed JSON: %s%s"),
