@@ -25,6 +25,7 @@ final class AsmCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
     @Mixin ProgramOptions options;
+    @Mixin TrustOptions trust;
 
     @Parameters(paramLabel = "FILE", description = "The program.")
     Path file;

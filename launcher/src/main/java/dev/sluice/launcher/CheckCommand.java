@@ -22,6 +22,7 @@ final class CheckCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
     @Mixin ProgramOptions options;
+    @Mixin TrustOptions trust;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Programs: any BPF format (raw, bpf_asm, tcpdump -d/-dd/-ddd) or SCPL (.scpl).")
     List<Path> files;

@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
 final class CompileCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin TrustOptions trust;
 
     @Parameters(paramLabel = "POLICY.scpl", description = "The SCPL policy.")
     Path policy;

@@ -22,6 +22,7 @@ final class DisasmCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
     @Mixin ProgramOptions options;
+    @Mixin TrustOptions trust;
 
     @Parameters(paramLabel = "FILE", description = "The program, any BPF format.")
     Path file;

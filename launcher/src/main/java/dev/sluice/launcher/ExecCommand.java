@@ -56,6 +56,7 @@ final class ExecCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
     @Mixin ProgramOptions options;
+    @Mixin TrustOptions trust;
 
     @Parameters(index = "0", paramLabel = "POLICY", description = "A seccomp filter (any BPF format) or an SCPL policy (.scpl).")
     Path policy;

@@ -45,6 +45,7 @@ final class ExplainCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
     @Mixin ProgramOptions options;
+    @Mixin TrustOptions trust;
 
     @Parameters(paramLabel = "PROGRAM", description = "A seccomp filter (any BPF format) or an SCPL policy (.scpl).")
     Path program;

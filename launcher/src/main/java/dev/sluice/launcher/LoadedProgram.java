@@ -62,13 +62,15 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
     static LoadedProgram load(Path path, Profile profile, Arch arch, InputFormat format, List<Arch> targetArches) {
         String name = path.toString();
         byte[] bytes = readFile(path);
+        Provenance.beforeParse(path, bytes); // signed programs: refused here, before anything parses them
         if (isScpl(path)) {
             if (profile != Profile.SECCOMP) {
                 throw UserError.usage(name + ": an SCPL policy is a seccomp filter; --profile socket does not apply");
             }
             String text = new String(bytes, StandardCharsets.UTF_8);
             try {
-                CompileResult r = ScplCompiler.compile(name, text, CompileOptions.defaults().defaultArches(List.of(arch)).arches(targetArches));
+                CompileResult r = ScplCompiler.compile(name, text, Provenance.guardIncludes(CompileOptions.defaults().defaultArches(List.of(arch)).arches(targetArches)));
+                Provenance.loaded(path, bytes, profile, arch, format, targetArches, true);
                 return new LoadedProgram(name, r.program(), profile, arch, text, r.policy(), r.warnings());
             } catch (SluiceException e) {
                 throw UserError.invalid(Diagnostics.render(e, name, text, null));
@@ -83,6 +85,7 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
         } catch (SluiceException e) {
             throw UserError.invalid(Diagnostics.render(e, name, sourceText, program));
         }
+        Provenance.loaded(path, bytes, profile, arch, format, targetArches, false);
         return new LoadedProgram(name, program, profile, arch, sourceText, null, List.of());
     }
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, //
                 description = "Check, compile, run, explain and enforce classic BPF filters and SCPL policies.", //
                 subcommands = {CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, CompileCommand.class, AsmCommand.class,
-                                DisasmCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class}, //
+                                DisasmCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class}, //
                 footerHeading = "%n", footer = {"Engine and language options pass through, as in GraalVM launchers:",
                                 "  --engine.TraceCompilation=true --engine.CompileImmediately --bpf.Arch=s390x",
                                 "Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error,",
@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        Provenance.reset();
         PolyglotOptions polyglot = new PolyglotOptions();
         String[] rest = polyglot.extract(args);
         CommandLine cl = new CommandLine(new Main(polyglot));

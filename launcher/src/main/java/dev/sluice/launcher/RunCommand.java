@@ -44,6 +44,8 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
     @Mixin ProgramOptions options;
+    @Mixin TrustOptions trust;
+    @Mixin BudgetOptions budget;
 
     @Parameters(paramLabel = "PROGRAM", description = "The filter: any BPF format or an SCPL policy (.scpl).")
     Path program;
