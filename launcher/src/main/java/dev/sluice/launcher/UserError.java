@@ -33,11 +33,6 @@ final class UserError extends RuntimeException {
         return new UserError(Main.INVALID, message);
     }
 
-    /** A part of Sluice this build does not contain yet: a usage error that says what is missing. */
-    static UserError notYet(String what) {
-        return new UserError(Main.USAGE, what + " (not available in this build yet)");
-    }
-
     int exitCode() {
         return exitCode;
     }
