@@ -77,12 +77,12 @@ for f in "${filters[@]}"; do
     fi
 done
 if [ -n "$quick" ]; then
-    compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1)
+    compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5)
     interpreted=(-wi 1 -w 1s -i 1 -r 1s -f 1)
 else
     # Each compiled-tier trial first warms up until its roots have Tier 2 code (CompileWatch), then JMH warms up again.
-    compiled=(-wi 3 -w 1s -i 5 -r 1s -f 1)
-    interpreted=(-wi 2 -w 1s -i 3 -r 1s -f 1)
+    compiled=(-wi 3 -w 1s -i 4 -r 1s -f 1)
+    interpreted=(-wi 3 -w 2s -i 3 -r 1s -f 1)
 fi
 for tier in compiled interpreter; do
     if [ "$tier" = compiled ]; then settings=("${compiled[@]}"); else settings=("${interpreted[@]}"); fi

@@ -70,9 +70,9 @@ public class SeccompBenchmark {
         if (Tier.of(tier) == Tier.COMPILED) {
             // Warm only what this trial measures: JMH runs each benchmark method in its own fork.
             if (params.getBenchmark().endsWith(".batch")) {
-                watch.warmUntilCompiled(this::batch, 90, CompileWatch.HOST_INVOKE, "bpf-seccomp-runRecords");
+                watch.warmUntilCompiled(this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-seccomp-runRecords");
             } else {
-                watch.warmUntilCompiled(this::singleCall, 90, CompileWatch.HOST_EXECUTE);
+                watch.warmUntilCompiled(this::singleCall, CompileWatch.WARM_SECONDS, CompileWatch.HOST_EXECUTE);
             }
         }
     }

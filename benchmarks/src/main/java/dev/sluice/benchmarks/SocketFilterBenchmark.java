@@ -75,9 +75,9 @@ public class SocketFilterBenchmark {
         if (Tier.of(tier) == Tier.COMPILED) {
             // Warm only what this trial measures: JMH runs each benchmark method in its own fork.
             if (params.getBenchmark().endsWith(".batch")) {
-                watch.warmUntilCompiled(this::batch, 90, CompileWatch.HOST_INVOKE, "bpf-socket-runBatch");
+                watch.warmUntilCompiled(this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-socket-runBatch");
             } else {
-                watch.warmUntilCompiled(this::singleCall, 90, CompileWatch.HOST_EXECUTE);
+                watch.warmUntilCompiled(this::singleCall, CompileWatch.WARM_SECONDS, CompileWatch.HOST_EXECUTE);
             }
         }
     }
