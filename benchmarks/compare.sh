@@ -39,6 +39,7 @@ fi
 log "building the benchmarks module"
 (cd "$root" && { ./mvnw -q -o -DskipTests -pl benchmarks -am package 2>/dev/null || ./mvnw -q -DskipTests -pl benchmarks -am package; }) >&2
 mkdir -p "$out" "$bench/target/native"
+rm -f "$out"/jmh-*.csv
 cc -O2 -Wall -o "$bench/target/native/pcap_bench" "$bench/native/pcap_bench.c" -lpcap
 cc -O2 -Wall -o "$bench/target/native/seccomp_bench" "$bench/native/seccomp_bench.c"
 cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$bench"/target/lib/*.jar)"
@@ -76,20 +77,29 @@ for f in "${filters[@]}"; do
     fi
 done
 if [ -n "$quick" ]; then
-    compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1)
+    compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5)
     interpreted=(-wi 1 -w 1s -i 1 -r 1s -f 1)
 else
     # Each compiled-tier trial first warms up until its roots have Tier 2 code (CompileWatch), then JMH warms up again.
-    compiled=(-wi 3 -w 1s -i 5 -r 1s -f 1)
-    interpreted=(-wi 2 -w 1s -i 3 -r 1s -f 1)
+    compiled=(-wi 3 -w 1s -i 4 -r 1s -f 1)
+    interpreted=(-wi 3 -w 2s -i 3 -r 1s -f 1)
 fi
 for tier in compiled interpreter; do
     if [ "$tier" = compiled ]; then settings=("${compiled[@]}"); else settings=("${interpreted[@]}"); fi
     log "JMH, $tier tier"
-    # The interpreter-only tier runs the seccomp policies on the syscall mix only.
-    if [ "$tier" = compiled ]; then records=mix,getppid,personality; else records=mix; fi
-    "${jvm[@]}" org.openjdk.jmh.Main 'SocketFilterBenchmark|SeccompBenchmark' -p tier=$tier -p records=$records "${settings[@]}" \
-        -rf csv -rff "$out/jmh-$tier.csv" > "$out/jmh-$tier.log" 2>&1 || { tail -30 "$out/jmh-$tier.log" >&2; exit 1; }
+    # Compiled: both policies on the mix and on the getppid probe, the personality probe for the large policy only
+    # (the Jitk policy kills personality). Interpreter-only: the mix.
+    if [ "$tier" = compiled ]; then
+        runs=("SocketFilterBenchmark" "SeccompBenchmark -p records=mix,getppid" "SeccompBenchmark -p policy=large -p records=personality")
+    else
+        runs=("SocketFilterBenchmark" "SeccompBenchmark -p records=mix")
+    fi
+    : > "$out/jmh-$tier.log"
+    for i in "${!runs[@]}"; do
+        # shellcheck disable=SC2086 # the run's words are JMH arguments
+        "${jvm[@]}" org.openjdk.jmh.Main ${runs[$i]} -p tier=$tier "${settings[@]}" -rf csv -rff "$out/jmh-$tier-$i.csv" >> "$out/jmh-$tier.log" 2>&1 \
+            || { tail -30 "$out/jmh-$tier.log" >&2; exit 1; }
+    done
 done
 
 # --- table -------------------------------------------------------------------------------------------------------
@@ -97,16 +107,18 @@ done
     echo "# Sluice vs native peers, $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, kernel $(uname -r)"
     echo "# JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p); $(head -1 "$bench/data/tcpdump-version.txt"), $(sed -n 2p "$bench/data/tcpdump-version.txt")"
     echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)${quick:+; QUICK RUN: rough numbers}"
+    echo "# compiled-tier trials measured before their roots reached Tier 2: $(grep -c 'not all at Tier 2' "$out/jmh-compiled.log" || true)"
     awk -F'\t' 'NR>1 {print "insns", $1, $2}' "$bench/data/filters.tsv"
     for policy in large jitk; do echo "insns $policy $(( $(stat -c %s "$bench/data/seccomp-$policy.bpf") / 8 ))"; done
     cat "$out/libpcap.txt" "$out/kernel.txt"
     cat "$out/sluice-counts.txt" | sed 's/^/counts /'
     for tier in compiled interpreter; do
         # Columns by header name: Benchmark, Score, Score Error, Param: filter / policy, Param: tier.
-        tr -d '"\r' < "$out/jmh-$tier.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        for csv in "$out"/jmh-$tier-*.csv; do tr -d '"\r' < "$csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
             { n = split($1, p, "."); kind = p[n - 1] ~ /Seccomp/ ? "seccomp" : "socket";
               name = kind == "seccomp" ? $col["Param: policy"] ":" $col["Param: records"] : $col["Param: filter"];
               printf "sluice %s %s %s %s %.2f %s\n", kind, name, $col["Param: tier"], p[n], $col["Score"], $col["Score Error (99.9%)"] }'
+        done
     done
 } > "$out/results.txt"
 awk -f "$bench/table.awk" "$out/results.txt" | tee "$out/table.txt"

@@ -22,7 +22,7 @@ pcap="$out/packets.pcap"
 [ -f "$pcap" ] || "${jvm[@]}" dev.sluice.benchmarks.PacketSet "$pcap" >&2
 {
     echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    for mode in eager default; do
+    for mode in eager eager-warm default; do
         "${jvm[@]}" dev.sluice.benchmarks.ColdStart "$mode" 4096
     done
     "$root/sluice.sh" check "$bench/data/seccomp-large.bpf" >/dev/null 2>&1 || true # builds the launcher if needed

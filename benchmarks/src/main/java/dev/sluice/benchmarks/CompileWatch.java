@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 final class CompileWatch extends Handler {
     static final String HOST_EXECUTE = "org.graalvm.polyglot.Value<BpfFilter>.execute";
     static final String HOST_INVOKE = "org.graalvm.polyglot.Value<BpfFilter>.invoke";
+    /** The longest warm-up before measuring anyway (compare.sh --quick lowers it). */
+    static final int WARM_SECONDS = Integer.getInteger("sluice.bench.warmSeconds", 90);
     private static final Pattern OPT_DONE = Pattern.compile("opt done\\s+engine=\\d+\\s+id=\\d+\\s+(\\S+)\\s+\\|Tier (\\d)\\|");
     private final Set<String> lastTier = ConcurrentHashMap.newKeySet();
 
