@@ -21,5 +21,5 @@ exec "$JAVA_HOME/bin/java" \
     --module-path="$jar:$root/launcher/target/modules" \
     --enable-native-access=org.graalvm.truffle,dev.sluice.launcher \
     -Dpolyglot.engine.userResourceCache="$root/launcher/target/truffle-cache" \
-    -XX:+UseSerialGC -Xss8m \
+    -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow \
     -m dev.sluice.launcher/dev.sluice.launcher.Main "$@"

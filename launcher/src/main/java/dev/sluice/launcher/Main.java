@@ -1,116 +1,112 @@
 package dev.sluice.launcher;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.parse.ProgramParser;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.bpf.verify.Verifier;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.PolyglotException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** Entry point of the {@code sluice} command. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error. */
+/**
+ * Entry point of the {@code sluice} command: one class per subcommand. Exit codes: 0 ok, 1 the input is invalid or
+ * the check failed, 2 usage error, 70 internal error (a bug: printed with a request to report it); {@code exec}
+ * ends with the command's own status.
+ */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, //
-                description = "Check, compile and run classic BPF filters and SCPL policies.", //
-                subcommands = {Main.Check.class})
+                description = "Check, compile, run, explain and enforce classic BPF filters and SCPL policies.", //
+                subcommands = {CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, CompileCommand.class, AsmCommand.class,
+                                DisasmCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class}, //
+                footerHeading = "%n", footer = {"Engine and language options pass through, as in GraalVM launchers:",
+                                "  --engine.TraceCompilation=true --engine.CompileImmediately --bpf.Arch=s390x",
+                                "Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error,",
+                                "  70 internal error; exec: the command's status (127 not found).",
+                                "Shell completion: source <(sluice completion)"})
 public final class Main implements Callable<Integer> {
     public static final int OK = 0;
     public static final int INVALID = 1;
     public static final int USAGE = 2;
+    public static final int INTERNAL = 70;
+
+    final PolyglotOptions polyglot;
+
+    @Spec CommandSpec spec;
+
+    Main(PolyglotOptions polyglot) {
+        this.polyglot = polyglot;
+    }
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(System.out, false);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int status = run(args, out, err);
+        out.flush();
+        err.flush();
+        System.exit(status);
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        PolyglotOptions polyglot = new PolyglotOptions();
+        String[] rest = polyglot.extract(args);
+        CommandLine cl = new CommandLine(new Main(polyglot));
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExitCodeExceptionMapper(e -> INVALID);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("sluice: " + ex.getMessage());
-            err.println("Try 'sluice " + (ex.getCommandLine().getCommandName().equals("sluice") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help'.");
+            CommandLine sub = ex.getCommandLine();
+            String name = sub.getCommandSpec().qualifiedName();
+            err.println(name + ": " + ex.getMessage());
+            err.println("Try '" + name + " --help'.");
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, p) -> {
+            if (ex instanceof UserError u) {
+                out.flush();
+                String message = u.getMessage();
+                if (u.exitCode() == USAGE && !message.startsWith("sluice")) {
+                    message = c.getCommandSpec().qualifiedName() + ": " + message;
+                }
+                err.println(message);
+                return u.exitCode();
+            }
+            if (ex instanceof PolyglotException pe && pe.isGuestException() && !pe.isInternalError()) {
+                out.flush();
+                err.println(c.getCommandSpec().qualifiedName() + ": " + pe.getMessage());
+                return INVALID;
+            }
+            out.flush();
             err.println("sluice: internal error: " + ex);
             ex.printStackTrace(err);
-            err.println("This is a bug in Sluice; please report it with the command line above.");
-            return 70;
+            err.println("This is a bug in Sluice. Please report it with the command line and the input files.");
+            return INTERNAL;
         });
-        return cl.execute(args);
+        return cl.execute(rest);
     }
 
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.err);
+        spec.commandLine().usage(spec.commandLine().getErr());
         return USAGE;
     }
 
+    /** Says which engine runs filters: "Graal compiler active" only when Truffle's optimizing runtime is in use. */
     static final class Version implements CommandLine.IVersionProvider {
+        @Spec CommandSpec spec;
+
         @Override
         public String[] getVersion() {
-            return new String[]{"sluice " + dev.sluice.bpf.BpfLanguage.VERSION};
-        }
-    }
-
-    @Command(name = "check", mixinStandardHelpOptions = true, description = "Verify programs as the kernel would load them.")
-    static final class Check implements Callable<Integer> {
-        @Parameters(arity = "1..*", paramLabel = "FILE", description = "BPF programs (raw sock_filter bytes).")
-        List<Path> files;
-
-        @Option(names = "--profile", defaultValue = "seccomp", description = "seccomp or socket (default: ${DEFAULT-VALUE}).")
-        String profile;
-
-        @Option(names = "--arch", description = "Syscall ABI (libseccomp name); default: the host.")
-        String arch;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            Profile p;
-            Arch a;
-            try {
-                p = Profile.fromId(profile);
-                a = arch == null ? Arch.host() : Arch.fromToken(arch);
-            } catch (IllegalArgumentException e) {
-                err.println("sluice check: " + e.getMessage());
-                return USAGE;
+            Main main = (Main) spec.root().userObject();
+            String implementation;
+            try (Engine engine = main.polyglot.newEngine()) {
+                implementation = engine.getImplementationName();
             }
-            int status = OK;
-            for (Path f : files) {
-                try {
-                    byte[] bytes = Files.readAllBytes(f);
-                    Program program = ProgramParser.parse(f.toString(), bytes, InputFormat.AUTO, a.byteOrder());
-                    Verifier.verify(program, p);
-                    out.println(f + ": ok (" + program.length() + " instructions)");
-                } catch (NoSuchFileException e) {
-                    err.println(f + ": no such file");
-                    status = INVALID;
-                } catch (IOException e) {
-                    err.println(f + ": cannot read: " + e.getMessage());
-                    status = INVALID;
-                } catch (SluiceException e) {
-                    err.println(f + ": " + e.getMessage());
-                    status = INVALID;
-                }
-            }
-            return status;
+            boolean compiled = !implementation.equals("Interpreted");
+            return new String[]{"sluice " + dev.sluice.bpf.BpfLanguage.VERSION + " (classic BPF language " + dev.sluice.bpf.BpfLanguage.VERSION + ")",
+                            "Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor", "?") + "), " + System.getProperty("os.arch") + " "
+                                            + System.getProperty("os.name"),
+                            "Truffle runtime: " + implementation + "; Graal compiler " + (compiled ? "active" : "NOT active (filters run in the fallback interpreter)")};
         }
     }
 }

@@ -21,6 +21,9 @@ public final class BpfContext {
     private final Profile defaultProfile;
     private final Arch arch;
     private final InputFormat inputFormat;
+    private final boolean constantTime;
+    private final String secretFields;
+    private final boolean recordOperations;
     private final TrustPolicy trustPolicy;
     private final GuardOptions guards;
     private final String constantBlinding;
@@ -45,6 +48,21 @@ public final class BpfContext {
         }
         this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
                         env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
+        this.constantTime = env.getOptions().get(BpfLanguage.ConstantTime);
+        this.secretFields = env.getOptions().get(BpfLanguage.SecretFields);
+        this.recordOperations = env.getOptions().get(BpfLanguage.RecordOperations);
+    }
+
+    public boolean constantTime() {
+        return constantTime;
+    }
+
+    public String secretFields() {
+        return secretFields;
+    }
+
+    public boolean recordOperations() {
+        return recordOperations;
     }
 
     public static BpfContext get(Node node) {

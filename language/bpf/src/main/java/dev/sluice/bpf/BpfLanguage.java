@@ -25,8 +25,10 @@ import dev.sluice.bpf.runtime.BpfFilter;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.GuardOptions;
 import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.bpf.verify.SecretTaint;
 import dev.sluice.bpf.trust.TrustPolicy;
 import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.bpf.runtime.OperationRecorder;
 
 /**
  * The classic BPF language. Evaluating a source parses, verifies and lowers the program and gives an executable
@@ -63,6 +65,18 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     help = "Program format: raw, asm, ddd, dd, or auto (detected from the content).", usageSyntax = "auto|raw|asm|ddd|dd") //
     public static final OptionKey<String> InputFormat = new OptionKey<>("auto");
 
+    @Option(category = OptionCategory.USER, stability = OptionStability.EXPERIMENTAL, //
+                    help = "Run programs in constant-time mode: the verifier rejects secret-dependent offsets and divisors, and execution is predicated and branch-free (see docs/constant-time.md).") //
+    public static final OptionKey<Boolean> ConstantTime = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.EXPERIMENTAL, //
+                    help = "Secret input bytes for constant-time mode: byte ranges (16-63) or, for seccomp, nr, arch, ip, args, arg0..arg5.", //
+                    usageSyntax = "<range>,...") //
+    public static final OptionKey<String> SecretFields = new OptionKey<>("");
+
+    @Option(category = OptionCategory.INTERNAL, stability = OptionStability.EXPERIMENTAL, //
+                    help = "Record the operations a constant-time run evaluates (member operationTrace of the filter); for tests.") //
+    public static final OptionKey<Boolean> RecordOperations = new OptionKey<>(false);
     // --- Guards (docs/guards.md) ---
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Refuse every program that is not signed (Ed25519) by a key in bpf.TrustedKeys; checked before the program is parsed.") //
@@ -128,10 +142,11 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         BpfContext context = BpfContext.get(null);
         Profile profile = profileFor(source, context.defaultProfile());
         Arch arch = context.arch();
+        ConstantTimeSpec ct = context.constantTime() ? new ConstantTimeSpec(context.secretFields(), context.recordOperations()) : null;
         byte[] programBytes = TrustPolicy.programBytes(source);
         boolean signed = context.trustPolicy().check(context.env(), source, programBytes);
         GuardOptions guards = context.guards().withConstantBlinding(context.blindConstants(signed));
-        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), guards);
+        BpfFilter filter = load(this, source, profile, arch, context.inputFormat(), guards, ct);
         filter.measured(context.loadLog().extend(source.getName(), programBytes, profile.id(), context.measuredOptions()));
         return new ConstantRootNode(this, filter).getCallTarget();
     }
@@ -147,22 +162,38 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         return new BpfScope(context);
     }
 
-    /** Parses, verifies and lowers; every failure comes back as a located {@link SluiceException}. */
-    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format) {
-        return load(language, source, profile, arch, format, GuardOptions.NONE);
+    /** Constant-time mode: which input fields are secret, and whether to record evaluated operations. */
+    public record ConstantTimeSpec(String secretFields, boolean recordOperations) {
     }
 
-    /** As {@link #load(BpfLanguage, Source, Profile, Arch, InputFormat)}, with budgets (docs/guards.md). */
-    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format, GuardOptions guards) {
+    /** Parses, verifies and lowers; every failure comes back as a located {@link SluiceException}. */
+    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format) {
+        return load(language, source, profile, arch, format, GuardOptions.NONE, null);
+    }
+
+    /**
+     * As {@link #load(BpfLanguage, Source, Profile, Arch, InputFormat)}, with budgets and blinding (docs/guards.md),
+     * and in constant-time mode when {@code ct} is given (docs/constant-time.md).
+     */
+    public static BpfFilter load(BpfLanguage language, Source source, Profile profile, Arch arch, InputFormat format, GuardOptions guards,
+                    ConstantTimeSpec ct) {
         ByteOrder order = arch.byteOrder();
         Program program = ProgramParser.parse(source, format, order);
         try {
             Verifier.verify(program, profile);
+            if (ct != null) {
+                SecretTaint.check(program, profile, SecretTaint.parse(ct.secretFields(), profile));
+            }
         } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
         LoweredProgram lowered = Lowering.lower(program, profile, arch);
-        return new BpfFilter(language, program, lowered, arch, guards);
+        OperationRecorder recorder = null;
+        if (ct != null) {
+            recorder = ct.recordOperations() ? new OperationRecorder() : null;
+            lowered = lowered.inConstantTime(recorder);
+        }
+        return new BpfFilter(language, program, lowered, arch, guards, recorder);
     }
 
     static Profile profileFor(Source source, Profile fallback) {

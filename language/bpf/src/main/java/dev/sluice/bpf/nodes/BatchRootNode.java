@@ -37,7 +37,7 @@ public final class BatchRootNode extends RootNode {
     private final Kind kind;
     private final boolean seccomp;
     private final String name;
-    @Child private FilterBodyNode body;
+    @Child private ProgramBodyNode body;
 
     public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name) {
         this(language, program, kind, name, null);
@@ -48,7 +48,7 @@ public final class BatchRootNode extends RootNode {
         super(language);
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = new FilterBodyNode(program, budget);
+        this.body = ProgramBodyNode.create(program, budget);
         this.name = name;
     }
 

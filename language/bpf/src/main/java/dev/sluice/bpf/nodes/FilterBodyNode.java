@@ -7,7 +7,6 @@ import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
-import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
@@ -24,9 +23,11 @@ import dev.sluice.bpf.runtime.PacketOps;
  *
  * <p>Registers and scratch memory are locals of one execution: nothing survives a run (Jitk bug class 4).
  */
-public final class FilterBodyNode extends Node {
+public final class FilterBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
     private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
+    /** Register file layout: the accumulator, the index register, then the scratch memory words. */
+    private static final int A = 0, X = 1, M = 2, REGISTERS = M + Opcodes.MEMWORDS;
 
     @CompilationFinal(dimensions = 1) private final int[] ops;
     @CompilationFinal(dimensions = 1) private final int[] constants;
@@ -75,6 +76,7 @@ public final class FilterBodyNode extends Node {
      * @param meta ancillary values and header offsets (socket filters)
      * @return the 32-bit return value
      */
+    @Override
     public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
         if (metered) {
             return executeMetered(data, start, captured, wireLength, meta);
@@ -104,9 +106,12 @@ public final class FilterBodyNode extends Node {
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
     private int interpret(byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
-        int a = 0;
-        int x = 0;
-        final int[] mem = new int[Opcodes.MEMWORDS];
+        // A, X and M[] live in one array, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
+        // instruction only when every local holds the same value, so non-constant registers in locals would copy each
+        // instruction once per path reaching it (exponential in the number of if/else diamonds; a 256-instruction
+        // program failed with "too many loop explosion iterations"). The array is one node on all paths; escape
+        // analysis then turns its elements into registers with phis at the merges.
+        final int[] r = new int[REGISTERS];
         int pc = 0;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
@@ -121,135 +126,135 @@ public final class FilterBodyNode extends Node {
                 case Op.RET_K:
                     return k;
                 case Op.RET_A:
-                    return a;
+                    return r[A];
                 case Op.LD_IMM:
-                    a = k;
+                    r[A] = k;
                     pc++;
                     break;
                 case Op.LDX_IMM:
-                    x = k;
+                    r[X] = k;
                     pc++;
                     break;
                 case Op.LD_LEN:
-                    a = wireLength;
+                    r[A] = wireLength;
                     pc++;
                     break;
                 case Op.LDX_LEN:
-                    x = wireLength;
+                    r[X] = wireLength;
                     pc++;
                     break;
                 case Op.LD_MEM:
-                    a = mem[k];
+                    r[A] = r[M + k];
                     pc++;
                     break;
                 case Op.LDX_MEM:
-                    x = mem[k];
+                    r[X] = r[M + k];
                     pc++;
                     break;
                 case Op.ST:
-                    mem[k] = a;
+                    r[M + k] = r[A];
                     pc++;
                     break;
                 case Op.STX:
-                    mem[k] = x;
+                    r[M + k] = r[X];
                     pc++;
                     break;
                 case Op.TAX:
-                    x = a;
+                    r[X] = r[A];
                     pc++;
                     break;
                 case Op.TXA:
-                    a = x;
+                    r[A] = r[X];
                     pc++;
                     break;
                 case Op.ADD_K:
-                    a += k;
+                    r[A] += k;
                     pc++;
                     break;
                 case Op.SUB_K:
-                    a -= k;
+                    r[A] -= k;
                     pc++;
                     break;
                 case Op.MUL_K:
-                    a *= k;
+                    r[A] *= k;
                     pc++;
                     break;
                 case Op.DIV_K:
-                    a = Integer.divideUnsigned(a, k);
+                    r[A] = Integer.divideUnsigned(r[A], k);
                     pc++;
                     break;
                 case Op.MOD_K:
-                    a = Integer.remainderUnsigned(a, k);
+                    r[A] = Integer.remainderUnsigned(r[A], k);
                     pc++;
                     break;
                 case Op.AND_K:
-                    a &= k;
+                    r[A] &= k;
                     pc++;
                     break;
                 case Op.OR_K:
-                    a |= k;
+                    r[A] |= k;
                     pc++;
                     break;
                 case Op.XOR_K:
-                    a ^= k;
+                    r[A] ^= k;
                     pc++;
                     break;
                 case Op.LSH_K:
-                    a <<= k;
+                    r[A] <<= k;
                     pc++;
                     break;
                 case Op.RSH_K:
-                    a >>>= k;
+                    r[A] >>>= k;
                     pc++;
                     break;
                 case Op.ADD_X:
-                    a += x;
+                    r[A] += r[X];
                     pc++;
                     break;
                 case Op.SUB_X:
-                    a -= x;
+                    r[A] -= r[X];
                     pc++;
                     break;
                 case Op.MUL_X:
-                    a *= x;
+                    r[A] *= r[X];
                     pc++;
                     break;
                 case Op.DIV_X:
-                    if (x == 0) {
+                    if (r[X] == 0) {
                         return 0; // the kernel ends the program with 0
                     }
-                    a = Integer.divideUnsigned(a, x);
+                    r[A] = Integer.divideUnsigned(r[A], r[X]);
                     pc++;
                     break;
                 case Op.MOD_X:
-                    if (x == 0) {
+                    if (r[X] == 0) {
                         return 0;
                     }
-                    a = Integer.remainderUnsigned(a, x);
+                    r[A] = Integer.remainderUnsigned(r[A], r[X]);
                     pc++;
                     break;
                 case Op.AND_X:
-                    a &= x;
+                    r[A] &= r[X];
                     pc++;
                     break;
                 case Op.OR_X:
-                    a |= x;
+                    r[A] |= r[X];
                     pc++;
                     break;
                 case Op.XOR_X:
-                    a ^= x;
+                    r[A] ^= r[X];
                     pc++;
                     break;
                 case Op.LSH_X:
-                    a <<= (x & 31); // explicit: the kernel masks the shift count, as Java does
+                    r[A] <<= (r[X] & 31); // explicit: the kernel masks the shift count, as Java does
                     pc++;
                     break;
                 case Op.RSH_X:
-                    a >>>= (x & 31);
+                    r[A] >>>= (r[X] & 31);
                     pc++;
                     break;
                 case Op.NEG:
-                    a = -a;
+                    r[A] = -r[A];
                     pc++;
                     break;
                 case Op.JA:
@@ -257,78 +262,78 @@ public final class FilterBodyNode extends Node {
                     pc = trueTargets[pc];
                     break;
                 case Op.JEQ_K:
-                    pc = a == k ? trueTargets[pc] : falseTargets[pc];
+                    pc = r[A] == k ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGT_K:
-                    pc = Integer.compareUnsigned(a, k) > 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(r[A], k) > 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGE_K:
-                    pc = Integer.compareUnsigned(a, k) >= 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(r[A], k) >= 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JSET_K:
-                    pc = (a & k) != 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = (r[A] & k) != 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JEQ_X:
-                    pc = a == x ? trueTargets[pc] : falseTargets[pc];
+                    pc = r[A] == r[X] ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGT_X:
-                    pc = Integer.compareUnsigned(a, x) > 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(r[A], r[X]) > 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JGE_X:
-                    pc = Integer.compareUnsigned(a, x) >= 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = Integer.compareUnsigned(r[A], r[X]) >= 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.JSET_X:
-                    pc = (a & x) != 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = (r[A] & r[X]) != 0 ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.LD_SECCOMP_WORD:
-                    a = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
+                    r[A] = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_W:
                     if (k > captured - 4) {
                         return 0;
                     }
-                    a = BIG.getInt(data, start + k);
+                    r[A] = BIG.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (k > captured - 2) {
                         return 0;
                     }
-                    a = BIG.getShort(data, start + k) & 0xffff;
+                    r[A] = BIG.getShort(data, start + k) & 0xffff;
                     pc++;
                     break;
                 case Op.LD_ABS_B:
                     if (k >= captured) {
                         return 0;
                     }
-                    a = data[start + k] & 0xff;
+                    r[A] = data[start + k] & 0xff;
                     pc++;
                     break;
                 case Op.LD_IND_W: {
-                    long v = PacketOps.load(data, start, captured, x + k, 4, meta);
+                    long v = PacketOps.load(data, start, captured, r[X] + k, 4, meta);
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    r[A] = (int) v;
                     pc++;
                     break;
                 }
                 case Op.LD_IND_H: {
-                    long v = PacketOps.load(data, start, captured, x + k, 2, meta);
+                    long v = PacketOps.load(data, start, captured, r[X] + k, 2, meta);
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    r[A] = (int) v;
                     pc++;
                     break;
                 }
                 case Op.LD_IND_B: {
-                    long v = PacketOps.load(data, start, captured, x + k, 1, meta);
+                    long v = PacketOps.load(data, start, captured, r[X] + k, 1, meta);
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    r[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -337,7 +342,7 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    r[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -346,7 +351,7 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    r[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -355,7 +360,7 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    a = (int) v;
+                    r[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -364,17 +369,17 @@ public final class FilterBodyNode extends Node {
                     if (v < 0) {
                         return 0;
                     }
-                    x = ((int) v & 0xf) << 2;
+                    r[X] = ((int) v & 0xf) << 2;
                     pc++;
                     break;
                 }
                 case Op.LD_ANCILLARY: {
-                    long v = PacketOps.ancillary(k, a, x, data, start, captured, meta);
+                    long v = PacketOps.ancillary(k, r[A], r[X], data, start, captured, meta);
                     if (v < 0) {
                         // No device behind ifidx/hatype: the kernel's converted code exits with A.
-                        return a;
+                        return r[A];
                     }
-                    a = (int) v;
+                    r[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -384,6 +389,7 @@ public final class FilterBodyNode extends Node {
         }
     }
 
+    @Override
     public int length() {
         return ops.length;
     }

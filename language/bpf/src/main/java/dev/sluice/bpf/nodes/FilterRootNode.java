@@ -21,7 +21,7 @@ import dev.sluice.bpf.runtime.SluiceException;
 public final class FilterRootNode extends RootNode {
     private final boolean seccomp;
     private final String name;
-    @Child private FilterBodyNode body;
+    @Child private ProgramBodyNode body;
 
     public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name) {
         this(language, program, name, null);
@@ -31,7 +31,7 @@ public final class FilterRootNode extends RootNode {
     public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name, Budget budget) {
         super(language);
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = new FilterBodyNode(program, budget);
+        this.body = ProgramBodyNode.create(program, budget);
         this.name = name;
     }
 

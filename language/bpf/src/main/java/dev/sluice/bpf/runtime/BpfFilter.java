@@ -34,6 +34,7 @@ public final class BpfFilter implements TruffleObject {
     static final String LENGTH = "length";
     static final String PROFILE = "profile";
     static final String ARCH = "arch";
+    static final String OPERATION_TRACE = "operationTrace";
     static final String MEASUREMENT = "measurement";
     static final String NEW_HANDLE = "newHandle";
     static final String INSTRUCTIONS_EXECUTED = "instructionsExecuted";
@@ -49,18 +50,23 @@ public final class BpfFilter implements TruffleObject {
     private final CallTarget spans;
     private final CallTarget records;
     private final CallTarget pcap;
+    private final OperationRecorder recorder;
     private volatile MeasuredLoadLog.Entry measurement;
 
     private final Budget budget;
 
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
-        this(language, program, lowered, arch, GuardOptions.NONE);
+        this(language, program, lowered, arch, GuardOptions.NONE, null);
     }
 
-    /** @param guards budgets and their action (docs/guards.md); one budget covers all of this filter's entry points */
-    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards) {
+    /**
+     * @param guards budgets and their action (docs/guards.md); one budget covers all of this filter's entry points
+     * @param recorder sees the operations of constant-time runs (tests), or null
+     */
+    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards, OperationRecorder recorder) {
         this.budget = new Budget(guards);
         this.language = language;
+        this.recorder = recorder;
         this.program = program;
         this.lowered = lowered;
         this.arch = arch;
@@ -135,7 +141,8 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     boolean isMemberReadable(String member) {
-        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || MEASUREMENT.equals(member) && measurement != null
+        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || OPERATION_TRACE.equals(member) && recorder != null
+                        || MEASUREMENT.equals(member) && measurement != null
                         || INSTRUCTIONS_EXECUTED.equals(member) || INVOCATIONS.equals(member) || OVER_BUDGET.equals(member) || CONSTANT_BLINDING.equals(member);
     }
 
@@ -146,6 +153,12 @@ public final class BpfFilter implements TruffleObject {
             case LENGTH -> program.length();
             case PROFILE -> lowered.profile().id();
             case ARCH -> arch.token();
+            case OPERATION_TRACE -> {
+                if (recorder == null) {
+                    throw UnknownIdentifierException.create(member);
+                }
+                yield recorder.lastRun();
+            }
             case MEASUREMENT -> measurementObject();
             case INSTRUCTIONS_EXECUTED -> budget.instructionsExecuted();
             case INVOCATIONS -> budget.invocations();

@@ -31,8 +31,44 @@ public enum Failure {
     SECCOMP_LOAD_UNALIGNED(Kind.VERIFY, "insn %d: load offset %d is not a multiple of 4"),
 
     // --- Text formats (formats package): add kinds below this line ---
+    TEXT_UNEXPECTED_CHARACTER(Kind.SYNTAX, "unexpected character '%s'"),
+    TEXT_UNTERMINATED_COMMENT(Kind.SYNTAX, "unterminated /* comment"),
+    TEXT_MALFORMED_NUMBER(Kind.SYNTAX, "malformed number '%s'"),
+    TEXT_NUMBER_OUT_OF_RANGE(Kind.SYNTAX, "%s %s is out of range (%s)"),
+    TEXT_EXPECTED(Kind.SYNTAX, "expected %s, found %s"),
+    TEXT_NO_INSTRUCTIONS(Kind.SYNTAX, "no instructions found in this %s program"),
+    ASM_UNKNOWN_MNEMONIC(Kind.SYNTAX, "unknown mnemonic '%s'"),
+    ASM_BAD_OPERAND(Kind.SYNTAX, "'%s' does not take %s (expected %s)"),
+    ASM_UNDEFINED_LABEL(Kind.SYNTAX, "undefined label '%s'"),
+    ASM_DUPLICATE_LABEL(Kind.SYNTAX, "duplicate label '%s' (first defined at line %d)"),
+    ASM_LABEL_WITHOUT_INSTRUCTION(Kind.SYNTAX, "label '%s' is not followed by an instruction"),
+    ASM_JUMP_BACKWARD(Kind.SYNTAX, "jump to '%s' goes backward (the label is at line %d); classic BPF jumps only forward"),
+    ASM_JUMP_TOO_FAR(Kind.SYNTAX, "jump to '%s' is %d instructions ahead; jt/jf reach at most 255: insert a 'ja %s' trampoline"),
+    ASM_MSH_FORM(Kind.SYNTAX, "only 4*([k]&0xf) is a valid ldxb operand, found %s*([k]&%s)"),
+    DDD_COUNT_MISMATCH(Kind.SYNTAX, "the count says %d instructions but %d follow"),
+    DDD_ROW(Kind.SYNTAX, "an instruction row has 4 numbers 'code jt jf k', found %d"),
+    DD_ROW(Kind.SYNTAX, "a { code, jt, jf, k } row has 4 numbers, found %d"),
+    DD_MACRO(Kind.SYNTAX, "%s macros are not read; give numeric rows as tcpdump -dd prints them ({ 0x28, 0, 0, 0x0000000c },)"),
+    TEXT_RAW_NOT_TEXT(Kind.SYNTAX, "the raw format is binary (8-byte struct sock_filter records), not text"),
 
     // --- SCPL (scpl language): add kinds below this line ---
+    // Every SCPL format ends in %s, which receives the source line and a caret (or "" without a position).
+    SCPL_SYNTAX(Kind.SYNTAX, "%s%s"),
+    SCPL_UNKNOWN_SYSCALL(Kind.SYNTAX, "unknown syscall '%s' on %s%s%s"),
+    SCPL_UNKNOWN_ERRNO(Kind.SYNTAX, "unknown errno name '%s'%s%s"),
+    SCPL_UNKNOWN_NAME(Kind.SYNTAX, "unknown %s '%s'%s%s"),
+    SCPL_UNKNOWN_ARCH(Kind.SYNTAX, "unknown arch '%s' (SCPL has syscall tables for %s)%s"),
+    SCPL_BAD_VALUE(Kind.SYNTAX, "%s%s"),
+    SCPL_DUPLICATE(Kind.SYNTAX, "'%s' is already defined at %s%s"),
+    SCPL_DEFINITION_CYCLE(Kind.SYNTAX, "%s '%s' refers to itself (%s)%s"),
+    SCPL_INCLUDE_CYCLE(Kind.SYNTAX, "include cycle: %s%s"),
+    SCPL_INCLUDE_FAILED(Kind.SYNTAX, "cannot include \"%s\": %s%s"),
+    SCPL_NO_POLICY(Kind.SYNTAX, "no policy block '{ default_action = ...; rules = [...] }' in %s%s"),
+    SCPL_SECOND_POLICY(Kind.SYNTAX, "a second policy block (the first is at %s); a policy file has exactly one, included files none%s"),
+    SCPL_SHADOWED_RULE(Kind.SYNTAX, "rule never applies: %s %s decided by the earlier rule at %s%s"),
+    SCPL_TOO_LARGE(Kind.VERIFY, "compiled filter has %d instructions, more than the kernel's 4096; largest part: %s%s"),
+    SCPL_OCI_INVALID(Kind.SYNTAX, "%s: not a valid OCI seccomp profile: %s%s"),
+    SCPL_VALIDATION_MISMATCH(Kind.RUNTIME, "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
 
     // --- Launcher (sluice command): add kinds below this line ---
 
@@ -46,6 +82,11 @@ public enum Failure {
     HANDLE_SWAP(Kind.RUNTIME, "filter handle: %s"),
     INSTRUCTION_BUDGET_EXCEEDED(Kind.RUNTIME, "insn %d: over budget: stopped after %d instructions (%s)"),
     INVOCATION_BUDGET_EXCEEDED(Kind.RUNTIME, "over budget: %d invocations per %d ms used up (%s)"),
+
+    // --- Constant-time mode (verify/SecretTaint) ---
+    CONSTANT_TIME_SECRET_INDEX(Kind.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
+    CONSTANT_TIME_SECRET_DIVISOR(Kind.VERIFY, "insn %d: constant-time program divides by a secret-dependent X"),
+    CONSTANT_TIME_SECRET_SEARCH(Kind.VERIFY, "insn %d: constant-time program searches netlink attributes with secret-dependent A or X"),
 
     // --- Running ---
     BAD_INPUT(Kind.RUNTIME, "%s"),

@@ -16,11 +16,14 @@ public final class SeccompData {
 
     /** Encodes a record with the arch's audit value in the arch field. */
     public static byte[] encode(Arch arch, int nr, long instructionPointer, long... args) {
-        return encode(arch, arch.auditArch(), nr, instructionPointer, args);
+        return encodeWithAuditArch(arch, arch.auditArch(), nr, instructionPointer, args);
     }
 
-    /** Encodes a record with an explicit arch field (e.g. to test a foreign arch value). */
-    public static byte[] encode(Arch byteOrderOf, int auditArch, int nr, long instructionPointer, long... args) {
+    /**
+     * Encodes a record with an explicit arch field (e.g. to test a foreign arch value). A separate name, not an
+     * overload: {@code encode(arch, nr, 0, arg0)} must never be read as (auditArch, nr, ip).
+     */
+    public static byte[] encodeWithAuditArch(Arch byteOrderOf, int auditArch, int nr, long instructionPointer, long... args) {
         if (args.length > 6) {
             throw new IllegalArgumentException("a syscall has at most 6 arguments, got " + args.length);
         }

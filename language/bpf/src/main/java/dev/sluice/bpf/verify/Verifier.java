@@ -21,6 +21,13 @@ public final class Verifier {
     private Verifier() {
     }
 
+    /** Every failure this pass can raise: one per kernel rule (docs/verifier.md). */
+    public static final java.util.Set<Failure> FAILURES = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(Failure.EMPTY_PROGRAM,
+                    Failure.PROGRAM_TOO_LONG, Failure.UNKNOWN_OPCODE, Failure.DIVISION_BY_ZERO, Failure.SHIFT_OUT_OF_RANGE,
+                    Failure.SCRATCH_OUT_OF_RANGE, Failure.JUMP_OUT_OF_RANGE, Failure.JUMP_BACKWARD, Failure.LAST_NOT_RETURN,
+                    Failure.UNKNOWN_ANCILLARY, Failure.UNINITIALIZED_SCRATCH, Failure.SECCOMP_FORBIDDEN, Failure.SECCOMP_LOAD_OUT_OF_RANGE,
+                    Failure.SECCOMP_LOAD_UNALIGNED));
+
     /**
      * Checks a program; returns normally if the kernel would accept it for the profile, else throws the first
      * {@link SluiceException} the kernel's order of checks would meet.

@@ -1,0 +1,130 @@
+package dev.sluice.benchmarks;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Value;
+
+/**
+ * Cold start: the time from {@code eval} of a 4096-instruction socket filter to its first execution in compiled code,
+ * in a fresh JVM. Modes: {@code eager} (engine.CompileImmediately=true, engine.BackgroundCompilation=false: the first
+ * call compiles synchronously) and {@code default} (Truffle's thresholds and background compilation, calls kept
+ * coming as a busy filter would see them). A compilation is detected from engine.TraceCompilation's "opt done" line
+ * for the filter's root; the next call runs the compiled code.
+ *
+ * <p>{@code java <graal flags> -cp ... dev.sluice.benchmarks.ColdStart eager|default [instructions]}
+ */
+public final class ColdStart {
+    private ColdStart() {
+    }
+
+    /** A valid straight-line-with-diamonds program: blocks of (ldh, add x, jgt, xor, tax), then ret a. */
+    public static byte[] program(int instructions) {
+        int blocks = (instructions - 1) / 5;
+        ByteBuffer b = ByteBuffer.allocate(instructions * 8).order(ByteOrder.nativeOrder());
+        int n = 0;
+        for (int i = 0; i < blocks; i++) {
+            b.putShort((short) 0x28).put((byte) 0).put((byte) 0).putInt((i % 29) * 2); // ldh [k]
+            b.putShort((short) 0x0c).put((byte) 0).put((byte) 0).putInt(0); // add x
+            b.putShort((short) 0x25).put((byte) 0).put((byte) 1).putInt(0x7fff); // jgt #0x7fff, jt 0, jf 1
+            b.putShort((short) 0xa4).put((byte) 0).put((byte) 0).putInt(i); // xor #i
+            b.putShort((short) 0x07).put((byte) 0).put((byte) 0).putInt(0); // tax
+            n += 5;
+        }
+        while (n < instructions - 1) {
+            b.putShort((short) 0x04).put((byte) 0).put((byte) 0).putInt(1); // add #1
+            n++;
+        }
+        b.putShort((short) 0x16).put((byte) 0).put((byte) 0).putInt(0); // ret a
+        return b.array();
+    }
+
+    static final class CompilationWatch extends Handler {
+        volatile long firstDone;
+        volatile long tier2Done;
+        volatile String firstLine;
+
+        @Override
+        public void publish(LogRecord r) {
+            String m = r.getMessage();
+            if (m != null && m.contains("opt done") && m.contains("bpf-socket ")) {
+                long now = System.nanoTime();
+                if (firstDone == 0) {
+                    firstDone = now;
+                    firstLine = m.strip();
+                }
+                if (m.contains("Tier 2")) {
+                    tier2Done = now;
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    public static void main(String[] args) {
+        String mode = args.length > 0 ? args[0] : "eager";
+        int size = args.length > 1 ? Integer.parseInt(args[1]) : 4096;
+        byte[] raw = program(size);
+        byte[] packet = new byte[64];
+        for (int i = 0; i < packet.length; i++) {
+            packet[i] = (byte) (i * 37 + 11);
+        }
+        CompilationWatch watch = new CompilationWatch();
+        long t0 = System.nanoTime();
+        Context.Builder b = Context.newBuilder("bpf").allowExperimentalOptions(true).option("bpf.Profile", "socket").option("engine.TraceCompilation", "true")
+                        .logHandler(watch);
+        switch (mode) {
+            case "eager" -> b.option("engine.CompileImmediately", "true").option("engine.BackgroundCompilation", "false");
+            case "default" -> {
+            }
+            default -> throw new IllegalArgumentException("mode: eager or default");
+        }
+        try (Context ctx = b.build()) {
+            long tContext = System.nanoTime();
+            Value f = Sluice.load(ctx, "socket", "cold", raw);
+            long tEval = System.nanoTime();
+            long first = f.execute(packet).asLong();
+            long tFirstCall = System.nanoTime();
+            long calls = 1;
+            long deadline = tEval + 60_000_000_000L;
+            while (watch.firstDone == 0 && System.nanoTime() < deadline) {
+                if (f.execute(packet).asLong() != first) {
+                    throw new IllegalStateException("the filter's result changed between calls");
+                }
+                calls++;
+            }
+            if (watch.firstDone == 0) {
+                System.out.printf("coldstart %s %d insns: NOT COMPILED within 60 s (%d calls)%n", mode, size, calls);
+                System.exit(1);
+            }
+            long r = f.execute(packet).asLong();
+            long tCompiled = System.nanoTime();
+            if (r != first) {
+                throw new IllegalStateException("compiled code gave " + r + ", the interpreter " + first);
+            }
+            // In default mode keep calling until tier 2 lands (or 60 s), to report it too.
+            while (mode.equals("default") && watch.tier2Done == 0 && System.nanoTime() < deadline) {
+                f.execute(packet);
+                calls++;
+            }
+            System.out.printf("coldstart %s %d insns: context %.0f ms, eval %.0f ms, first call %.0f ms, eval->first compiled execution %.0f ms"
+                            + " (%d calls)%s%n", mode, size, ms(tContext - t0), ms(tEval - tContext), ms(tFirstCall - tEval), ms(tCompiled - tContext), calls,
+                            watch.tier2Done != 0 ? String.format(", eval->tier 2 done %.0f ms", ms(watch.tier2Done - tContext)) : "");
+            System.out.println("  " + watch.firstLine);
+        }
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+}

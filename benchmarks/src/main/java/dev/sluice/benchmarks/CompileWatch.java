@@ -1,0 +1,66 @@
+package dev.sluice.benchmarks;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Follows engine.TraceCompilation's log to know when a call target has its last-tier (Tier 2) code. The compiled-tier
+ * benchmarks warm up until their roots are there, so that a slow compile queue (2 shared cores) cannot leave the
+ * measurement on first-tier or interpreted code. Single calls are watched through the host-to-guest roots that
+ * polyglot creates for {@code Value.execute} / {@code Value.invokeMember}: at Tier 2 they inline the filter's root
+ * (a direct call), which then never needs a compilation of its own.
+ */
+final class CompileWatch extends Handler {
+    static final String HOST_EXECUTE = "org.graalvm.polyglot.Value<BpfFilter>.execute";
+    static final String HOST_INVOKE = "org.graalvm.polyglot.Value<BpfFilter>.invoke";
+    private static final Pattern OPT_DONE = Pattern.compile("opt done\\s+engine=\\d+\\s+id=\\d+\\s+(\\S+)\\s+\\|Tier (\\d)\\|");
+    private final Set<String> lastTier = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void publish(LogRecord r) {
+        String m = r.getMessage();
+        if (m == null) {
+            return;
+        }
+        Matcher match = OPT_DONE.matcher(m);
+        if (match.find() && match.group(2).equals("2")) {
+            lastTier.add(match.group(1));
+        }
+    }
+
+    boolean compiled(String... roots) {
+        for (String r : roots) {
+            if (!lastTier.contains(r)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs {@code work} until all {@code roots} have Tier 2 code or {@code seconds} pass; says which on stderr. */
+    void warmUntilCompiled(Runnable work, int seconds, String... roots) {
+        long start = System.nanoTime();
+        long deadline = start + seconds * 1_000_000_000L;
+        while (!compiled(roots) && System.nanoTime() < deadline) {
+            work.run();
+        }
+        double took = (System.nanoTime() - start) / 1e9;
+        if (compiled(roots)) {
+            System.err.printf("[sluice-bench] %s at Tier 2 after %.1f s of warm-up%n", String.join(", ", roots), took);
+        } else {
+            System.err.printf("[sluice-bench] WARNING: %s not all at Tier 2 after %.0f s (done: %s); measuring anyway%n", String.join(", ", roots), took, lastTier);
+        }
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,104 @@
+package dev.sluice.benchmarks;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Value;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Packet filters from tcpdump over the generated packet set ({@link PacketSet}), reported in ns per packet:
+ * {@code singleCall} = one {@code Value.execute(byte[])} per packet (host-to-guest call included), {@code batch} = one
+ * {@code runBatch} over all packets in one buffer.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+public class SocketFilterBenchmark {
+    public static final int PACKETS = 10_000;
+
+    @Param({"tcp-port-80", "udp-dst-53", "vlan-tcp-syn", "host-list"}) public String filter;
+    @Param({"compiled", "interpreter"}) public String tier;
+
+    private Context context;
+    private Value program;
+    private byte[][] packets;
+    private byte[] buffer;
+    private int[] offsets;
+    private int[] lengths;
+    private int[] verdicts;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        List<byte[]> frames = PacketSet.load();
+        if (frames.size() != PACKETS) {
+            throw new IllegalStateException("the packet set has " + frames.size() + " frames; the per-packet figures assume " + PACKETS);
+        }
+        packets = frames.toArray(byte[][]::new);
+        offsets = new int[PACKETS];
+        lengths = new int[PACKETS];
+        verdicts = new int[PACKETS];
+        int total = 0;
+        for (byte[] p : packets) {
+            total += p.length;
+        }
+        buffer = new byte[total];
+        int at = 0;
+        for (int i = 0; i < PACKETS; i++) {
+            System.arraycopy(packets[i], 0, buffer, at, packets[i].length);
+            offsets[i] = at;
+            lengths[i] = packets[i].length;
+            at += packets[i].length;
+        }
+        CompileWatch watch = new CompileWatch();
+        context = Sluice.context("socket", Tier.of(tier), watch);
+        program = Sluice.load(context, "socket", filter, Sluice.packetFilter(filter));
+        long single = singleCall();
+        long batched = batch();
+        if (single != batched) {
+            throw new IllegalStateException(filter + ": single calls accepted " + single + " packets, the batch " + batched);
+        }
+        if (Tier.of(tier) == Tier.COMPILED) {
+            watch.warmUntilCompiled(() -> {
+                singleCall();
+                batch();
+            }, 90, CompileWatch.HOST_EXECUTE, CompileWatch.HOST_INVOKE, "bpf-socket-runBatch");
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        context.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PACKETS)
+    public long singleCall() {
+        long accepted = 0;
+        for (byte[] p : packets) {
+            if (program.execute(p).asLong() != 0) {
+                accepted++;
+            }
+        }
+        return accepted;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PACKETS)
+    public long batch() {
+        return program.invokeMember("runBatch", buffer, offsets, lengths, verdicts).asLong();
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Cold start and memory (see docs/performance.md):
+#  - ColdStart: eval of a 4096-instruction socket filter to its first compiled execution, each mode in a fresh JVM:
+#    eager (engine.CompileImmediately=true, engine.BackgroundCompilation=false) and default (Truffle's thresholds);
+#  - resident memory (/usr/bin/time -v, maximum RSS) of `sluice run --pcap` over the 10,000-frame set and of
+#    `sluice check` on the large seccomp policy.
+# Usage: benchmarks/startup.sh   (after benchmarks/compare.sh, or it builds what it needs)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bench="$root/benchmarks"
+out="$bench/target/compare"
+. "$root/scripts/find-jdk25.sh"
+sluice_find_jdk25
+mkdir -p "$out"
+if [ ! -f "$bench/target/sluice-benchmarks.jar" ]; then
+    (cd "$root" && ./mvnw -q -DskipTests -pl benchmarks -am package) >&2
+fi
+cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$bench"/target/lib/*.jar)"
+jvm=("$JAVA_HOME/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$bench/target/compiler"
+    --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "-Dpolyglot.engine.userResourceCache=$bench/target/truffle-cache" -cp "$cp")
+pcap="$out/packets.pcap"
+[ -f "$pcap" ] || "${jvm[@]}" dev.sluice.benchmarks.PacketSet "$pcap" >&2
+{
+    echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    for mode in eager default; do
+        "${jvm[@]}" dev.sluice.benchmarks.ColdStart "$mode" 4096
+    done
+    "$root/sluice.sh" check "$bench/data/seccomp-large.bpf" >/dev/null 2>&1 || true # builds the launcher if needed
+    rss() { /usr/bin/time -f '%M %e' "$@" 2>&1 >/dev/null | tail -1; }
+    read -r kb secs < <(rss "$root/sluice.sh" run "$bench/data/tcp-port-80.ddd" --profile socket --pcap "$pcap" --count)
+    echo "memory: sluice run --pcap (10,000 frames, tcp port 80): max RSS $((kb / 1024)) MB, $secs s"
+    read -r kb secs < <(rss "$root/sluice.sh" check "$bench/data/seccomp-large.bpf")
+    echo "memory: sluice check (772-instruction seccomp policy): max RSS $((kb / 1024)) MB, $secs s"
+} | tee "$out/startup.txt"

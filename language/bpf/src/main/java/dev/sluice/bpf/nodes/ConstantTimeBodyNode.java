@@ -1,0 +1,322 @@
+package dev.sluice.bpf.nodes;
+
+import com.oracle.truffle.api.CompilerAsserts;
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
+import com.oracle.truffle.api.memory.ByteArraySupport;
+import com.oracle.truffle.api.nodes.ExplodeLoop;
+
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.lower.Op;
+import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.bpf.runtime.PacketOps;
+
+/**
+ * Predicated, branch-free execution for constant-time programs. Every instruction is evaluated once, in program order
+ * (a topological order, since jumps go forward). Each instruction has a reach mask (all ones if the run reaches it,
+ * else zero) and an incoming state (A, X, M[]) that is the OR of its predecessors' outgoing states, each ANDed with the
+ * mask of the edge taken. Exactly one incoming edge of a reached instruction is taken, so the OR selects its state.
+ * Conditions become masks by arithmetic, never by a branch, so neither the interpreter nor Graal's compiled code
+ * takes a data-dependent branch on the secret (see docs/constant-time.md). {@link SecretTaint} has already rejected
+ * what this cannot hide (secret memory offsets, secret divisors).
+ *
+ * <p>An optional {@link OperationTrace} sees every evaluated operation in order; tests use it to show the sequence is
+ * identical for all inputs.
+ */
+public final class ConstantTimeBodyNode extends ProgramBodyNode {
+    private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
+    private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
+    private static final int M = Opcodes.MEMWORDS;
+
+    /** Receives each evaluated operation; used by tests to compare traces across inputs. */
+    public interface OperationTrace {
+        void operation(int pc, int op);
+    }
+
+    @CompilationFinal(dimensions = 1) private final int[] ops;
+    @CompilationFinal(dimensions = 1) private final int[] constants;
+    @CompilationFinal(dimensions = 1) private final int[] trueTargets;
+    @CompilationFinal(dimensions = 1) private final int[] falseTargets;
+    private final boolean bigEndianData;
+    private final OperationTrace trace;
+
+    public ConstantTimeBodyNode(LoweredProgram program, OperationTrace trace) {
+        this.ops = program.ops();
+        this.constants = program.constants();
+        this.trueTargets = program.trueTargets();
+        this.falseTargets = program.falseTargets();
+        this.bigEndianData = program.bigEndianData();
+        this.trace = trace;
+    }
+
+    /** -1 if v != 0, else 0; no branch. */
+    private static int nonZero(int v) {
+        return (v | -v) >> 31;
+    }
+
+    /** -1 if a > b unsigned, else 0. */
+    private static int greaterUnsigned(int a, int b) {
+        return (int) (((b & 0xffffffffL) - (a & 0xffffffffL)) >> 63);
+    }
+
+    /** -1 if a >= b (signed ints, as used for offsets and lengths), else 0. */
+    private static int atLeast(int a, int b) {
+        return (int) ~(((long) a - (long) b) >> 63);
+    }
+
+    @Override
+    @ExplodeLoop
+    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        final int n = ops.length;
+        final int[] inA = new int[n];
+        final int[] inX = new int[n];
+        final int[] inM = new int[n * M];
+        final int[] reach = new int[n];
+        reach[0] = -1;
+        int result = 0;
+        for (int pc = 0; pc < n; pc++) {
+            CompilerAsserts.partialEvaluationConstant(pc);
+            if (trace != null) {
+                traceOperation(pc);
+            }
+            final int r = reach[pc];
+            final int k = constants[pc];
+            int a = inA[pc];
+            int x = inX[pc];
+            int exit = 0; // mask of runs that end here returning 0 (or A for LD_ANCILLARY without device)
+            int exitValue = 0;
+            int storeIndex = -1;
+            int storeValue = 0;
+            switch (ops[pc]) {
+                case Op.RET_K:
+                    result |= k & r;
+                    continue;
+                case Op.RET_A:
+                    result |= a & r;
+                    continue;
+                case Op.JA:
+                case Op.JUMP_ALWAYS:
+                    propagate(inA, inX, inM, reach, pc, trueTargets[pc], a, x, r);
+                    continue;
+                case Op.JEQ_K:
+                case Op.JGT_K:
+                case Op.JGE_K:
+                case Op.JSET_K:
+                case Op.JEQ_X:
+                case Op.JGT_X:
+                case Op.JGE_X:
+                case Op.JSET_X: {
+                    int c = conditionMask(ops[pc], a, x, k);
+                    propagate(inA, inX, inM, reach, pc, trueTargets[pc], a, x, r & c);
+                    propagate(inA, inX, inM, reach, pc, falseTargets[pc], a, x, r & ~c);
+                    continue;
+                }
+                case Op.LD_IMM:
+                    a = k;
+                    break;
+                case Op.LDX_IMM:
+                    x = k;
+                    break;
+                case Op.LD_LEN:
+                    a = wireLength;
+                    break;
+                case Op.LDX_LEN:
+                    x = wireLength;
+                    break;
+                case Op.LD_MEM:
+                    a = inM[pc * M + k];
+                    break;
+                case Op.LDX_MEM:
+                    x = inM[pc * M + k];
+                    break;
+                case Op.ST:
+                    storeIndex = k;
+                    storeValue = a;
+                    break;
+                case Op.STX:
+                    storeIndex = k;
+                    storeValue = x;
+                    break;
+                case Op.TAX:
+                    x = a;
+                    break;
+                case Op.TXA:
+                    a = x;
+                    break;
+                case Op.ADD_K:
+                    a += k;
+                    break;
+                case Op.SUB_K:
+                    a -= k;
+                    break;
+                case Op.MUL_K:
+                    a *= k;
+                    break;
+                case Op.DIV_K:
+                    a = Integer.divideUnsigned(a, k);
+                    break;
+                case Op.MOD_K:
+                    a = Integer.remainderUnsigned(a, k);
+                    break;
+                case Op.AND_K:
+                    a &= k;
+                    break;
+                case Op.OR_K:
+                    a |= k;
+                    break;
+                case Op.XOR_K:
+                    a ^= k;
+                    break;
+                case Op.LSH_K:
+                    a <<= k;
+                    break;
+                case Op.RSH_K:
+                    a >>>= k;
+                    break;
+                case Op.ADD_X:
+                    a += x;
+                    break;
+                case Op.SUB_X:
+                    a -= x;
+                    break;
+                case Op.MUL_X:
+                    a *= x;
+                    break;
+                case Op.DIV_X:
+                case Op.MOD_X: {
+                    // X is public here (SecretTaint), so the divisor fix-up is about X = 0 only.
+                    int zero = ~nonZero(x);
+                    int safe = x | (zero & 1);
+                    a = ops[pc] == Op.DIV_X ? Integer.divideUnsigned(a, safe) : Integer.remainderUnsigned(a, safe);
+                    exit = zero;
+                    break;
+                }
+                case Op.AND_X:
+                    a &= x;
+                    break;
+                case Op.OR_X:
+                    a |= x;
+                    break;
+                case Op.XOR_X:
+                    a ^= x;
+                    break;
+                case Op.LSH_X:
+                    a <<= (x & 31);
+                    break;
+                case Op.RSH_X:
+                    a >>>= (x & 31);
+                    break;
+                case Op.NEG:
+                    a = -a;
+                    break;
+                case Op.LD_SECCOMP_WORD:
+                    a = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
+                    break;
+                case Op.LD_ABS_W:
+                case Op.LD_ABS_H:
+                case Op.LD_ABS_B: {
+                    // The bounds test depends on the public length only; the read address is constant.
+                    int size = ops[pc] == Op.LD_ABS_W ? 4 : ops[pc] == Op.LD_ABS_H ? 2 : 1;
+                    int ok = atLeast(captured - size, k);
+                    int at = start + (k & ok);
+                    int v = readClamped(data, at, size, start + captured);
+                    a = (v & ok) | (a & ~ok);
+                    exit = ~ok;
+                    break;
+                }
+                case Op.LD_IND_W:
+                case Op.LD_IND_H:
+                case Op.LD_IND_B:
+                case Op.LD_NEG_W:
+                case Op.LD_NEG_H:
+                case Op.LD_NEG_B:
+                case Op.LDX_MSH: {
+                    // Offsets here are public (SecretTaint), so the helper's branches depend on public data only.
+                    int op = ops[pc];
+                    int size = op == Op.LD_IND_W || op == Op.LD_NEG_W ? 4 : op == Op.LD_IND_H || op == Op.LD_NEG_H ? 2 : 1;
+                    int offset = op == Op.LD_IND_W || op == Op.LD_IND_H || op == Op.LD_IND_B ? x + k : k;
+                    long v = PacketOps.load(data, start, captured, offset, size, meta);
+                    int ok = (int) ~(v >> 63);
+                    if (op == Op.LDX_MSH) {
+                        x = ((((int) v & 0xf) << 2) & ok) | (x & ~ok);
+                    } else {
+                        a = ((int) v & ok) | (a & ~ok);
+                    }
+                    exit = ~ok;
+                    break;
+                }
+                case Op.LD_ANCILLARY: {
+                    long v = PacketOps.ancillary(k, a, x, data, start, captured, meta);
+                    int ok = (int) ~(v >> 63);
+                    exitValue = a;
+                    a = ((int) v & ok) | (a & ~ok);
+                    exit = ~ok;
+                    break;
+                }
+                default:
+                    throw CompilerDirectives.shouldNotReachHere("unknown lowered op");
+            }
+            result |= exitValue & r & exit;
+            int next = r & ~exit;
+            if (pc + 1 < n) {
+                int to = pc + 1;
+                inA[to] |= a & next;
+                inX[to] |= x & next;
+                for (int i = 0; i < M; i++) {
+                    int v = i == storeIndex ? storeValue : inM[pc * M + i];
+                    inM[to * M + i] |= v & next;
+                }
+                reach[to] |= next;
+            }
+        }
+        return result;
+    }
+
+    private static int conditionMask(int op, int a, int x, int k) {
+        return switch (op) {
+            case Op.JEQ_K -> ~nonZero(a ^ k);
+            case Op.JGT_K -> greaterUnsigned(a, k);
+            case Op.JGE_K -> ~greaterUnsigned(k, a);
+            case Op.JSET_K -> nonZero(a & k);
+            case Op.JEQ_X -> ~nonZero(a ^ x);
+            case Op.JGT_X -> greaterUnsigned(a, x);
+            case Op.JGE_X -> ~greaterUnsigned(x, a);
+            default -> nonZero(a & x);
+        };
+    }
+
+    @ExplodeLoop
+    private static void propagate(int[] inA, int[] inX, int[] inM, int[] reach, int from, int to, int a, int x, int mask) {
+        inA[to] |= a & mask;
+        inX[to] |= x & mask;
+        for (int i = 0; i < M; i++) {
+            inM[to * M + i] |= inM[from * M + i] & mask;
+        }
+        reach[to] |= mask;
+    }
+
+    /** Reads big-endian; bytes at or past {@code end} (only possible when the load is out of bounds) read as 0. */
+    @ExplodeLoop
+    private static int readClamped(byte[] data, int at, int size, int end) {
+        int v = 0;
+        for (int i = 0; i < size; i++) {
+            int idx = at + i;
+            int inRange = atLeast(end - 1, idx) & atLeast(data.length - 1, idx);
+            int safe = idx & inRange;
+            int b = data.length == 0 ? 0 : data[safe] & 0xff;
+            v = (v << 8) | (b & inRange);
+        }
+        return v;
+    }
+
+    @CompilerDirectives.TruffleBoundary
+    private void traceOperation(int pc) {
+        trace.operation(pc, ops[pc]);
+    }
+
+    @Override
+    public int length() {
+        return ops.length;
+    }
+}

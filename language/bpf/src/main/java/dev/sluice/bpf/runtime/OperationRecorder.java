@@ -1,0 +1,27 @@
+package dev.sluice.bpf.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.sluice.bpf.nodes.ConstantTimeBodyNode.OperationTrace;
+
+/**
+ * Records the operations of the last constant-time run (a run starts at pc 0), for tests that compare traces across
+ * inputs and tiers. Not for concurrent use.
+ */
+public final class OperationRecorder implements OperationTrace {
+    private final List<String> last = new ArrayList<>();
+
+    @Override
+    public void operation(int pc, int op) {
+        if (pc == 0) {
+            last.clear();
+        }
+        last.add(pc + ":" + op);
+    }
+
+    /** The last run's operations as "pc:op" joined by spaces. */
+    public String lastRun() {
+        return String.join(" ", last);
+    }
+}

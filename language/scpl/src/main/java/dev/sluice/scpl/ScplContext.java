@@ -1,0 +1,43 @@
+package dev.sluice.scpl;
+
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
+import com.oracle.truffle.api.TruffleLanguage.Env;
+import com.oracle.truffle.api.nodes.Node;
+
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.scpl.syscalls.SyscallTable;
+
+/** Per-context state: the environment and the {@code scpl.Arch} option. */
+public final class ScplContext {
+    private static final ContextReference<ScplContext> REFERENCE = ContextReference.create(ScplLanguage.class);
+
+    private final Env env;
+    private final Arch arch;
+
+    ScplContext(Env env) {
+        this.env = env;
+        String name = env.getOptions().get(ScplLanguage.Arch);
+        try {
+            this.arch = name.isEmpty() ? Arch.host() : Arch.fromToken(name);
+        } catch (IllegalArgumentException e) {
+            throw SluiceException.create(Failure.BAD_OPTION, "scpl.Arch: " + e.getMessage());
+        }
+        if (!SyscallTable.SUPPORTED.contains(arch)) {
+            throw SluiceException.create(Failure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());
+        }
+    }
+
+    public static ScplContext get(Node node) {
+        return REFERENCE.get(node);
+    }
+
+    public Env env() {
+        return env;
+    }
+
+    public Arch arch() {
+        return arch;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.sluice.scpl.nodes;
+
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.memory.ByteArraySupport;
+import com.oracle.truffle.api.nodes.ExplodeLoop;
+import com.oracle.truffle.api.nodes.RootNode;
+
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.InputAccess;
+import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.ScplContext;
+import dev.sluice.scpl.ScplLanguage;
+
+/**
+ * The SCPL AST interpreter's root: reads arch and nr from struct seccomp_data, selects the target ABI (as
+ * {@link Policy#abiFor}) and runs its rules first-match. Every loop is over a compilation-constant node array, so
+ * Graal unrolls a policy into straight-line tests.
+ */
+public final class PolicyRootNode extends RootNode {
+    private final boolean bigEndian;
+    private final int badArchVerdict;
+    @Children private final AbiNode[] abis;
+
+    PolicyRootNode(ScplLanguage language, Policy policy, Arch byteOrderOf) {
+        super(language);
+        this.bigEndian = byteOrderOf.bigEndian();
+        this.badArchVerdict = policy.badArchAction().encode();
+        this.abis = new AbiNode[policy.arches().size()];
+        for (int i = 0; i < abis.length; i++) {
+            abis[i] = new AbiNode(policy, policy.arches().get(i), bigEndian);
+        }
+    }
+
+    @Override
+    @ExplodeLoop
+    public Object execute(VirtualFrame frame) {
+        Object[] args = frame.getArguments();
+        if (args.length < 1) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.BAD_INPUT, "a policy takes a 64-byte struct seccomp_data as argument");
+        }
+        byte[] data = InputAccess.bytes(args[0], ScplContext.get(this).env(), this);
+        if (data.length != 64) {
+            CompilerDirectives.transferToInterpreter();
+            throw SluiceException.atNode(this, Failure.SECCOMP_INPUT_SIZE, data.length);
+        }
+        ByteArraySupport access = bigEndian ? ByteArraySupport.bigEndian() : ByteArraySupport.littleEndian();
+        int nr = access.getInt(data, 0);
+        int audit = access.getInt(data, 4);
+        for (AbiNode abi : abis) {
+            if (abi.selects(audit, nr)) {
+                return abi.execute(data, nr) & 0xffffffffL;
+            }
+        }
+        return badArchVerdict & 0xffffffffL;
+    }
+
+    @Override
+    public String getName() {
+        return "scpl-policy";
+    }
+
+    @Override
+    public String toString() {
+        return getName();
+    }
+}

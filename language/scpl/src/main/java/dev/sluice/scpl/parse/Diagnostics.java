@@ -1,0 +1,38 @@
+package dev.sluice.scpl.parse;
+
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.scpl.parse.Ast.Pos;
+
+/**
+ * Builds located SCPL errors: {@code file:line:col: message}, then the source line and a caret under the column.
+ * Every SCPL Failure format ends in {@code %s}, which receives that two-line snippet.
+ */
+public final class Diagnostics {
+    private Diagnostics() {
+    }
+
+    public static SluiceException error(Pos pos, String text, Failure failure, Object... args) {
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = snippet(text, pos.line(), pos.col());
+        return SluiceException.atPosition(pos.file(), pos.line(), pos.col(), failure, all);
+    }
+
+    /** A warning line in the same format, without snippet. */
+    public static String warning(Pos pos, String message) {
+        return pos.file() + ":" + pos.line() + ":" + pos.col() + ": warning: " + message;
+    }
+
+    /** "\n    <line text>\n    <spaces>^", or "" when the text is unknown. */
+    public static String snippet(String text, int line, int col) {
+        if (text == null || line <= 0) {
+            return "";
+        }
+        String[] lines = text.split("\n", -1);
+        if (line > lines.length) {
+            return "";
+        }
+        String l = lines[line - 1].replace("\t", " ").stripTrailing();
+        return "\n    " + l + "\n    " + " ".repeat(Math.max(0, Math.min(col - 1, l.length()))) + "^";
+    }
+}

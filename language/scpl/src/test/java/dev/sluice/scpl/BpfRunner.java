@@ -1,0 +1,38 @@
+package dev.sluice.scpl;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
+
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.runtime.SeccompData;
+
+/** Runs a compiled program in the bpf language, independently of the compiler's own validator. */
+public final class BpfRunner implements AutoCloseable {
+    private final Context context;
+    private final Value filter;
+    private final Arch arch;
+
+    public BpfRunner(Program program, Arch arch) {
+        this.arch = arch;
+        this.context = Context.newBuilder("bpf").option("bpf.Arch", arch.token()).option("engine.WarnInterpreterOnly", "false").build();
+        this.filter = context.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(program, arch.byteOrder())), "test.bpf")
+                        .mimeType("application/x-bpf-seccomp").buildLiteral());
+    }
+
+    public long run(int nr, long... args) {
+        return filter.execute(SeccompData.encode(arch, nr, 0L, args)).asLong();
+    }
+
+    public long runWithArch(int audit, int nr, long... args) {
+        return filter.execute(SeccompData.encodeWithAuditArch(arch, audit, nr, 0L, args)).asLong();
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

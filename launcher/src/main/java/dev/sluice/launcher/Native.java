@@ -1,0 +1,211 @@
+package dev.sluice.launcher;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The few libc calls the launcher makes, through Java's FFM API (no C helper): isatty, prctl, the seccomp syscall,
+ * pthread_sigmask and execve. Linux only; values from linux/prctl.h and linux/seccomp.h.
+ */
+final class Native {
+    static final int PR_SET_NO_NEW_PRIVS = 38;
+    static final int SECCOMP_SET_MODE_FILTER = 1;
+    static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
+    static final int SECCOMP_FILTER_FLAG_LOG = 2;
+    private static final int SIG_SETMASK = 2;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private Native() {
+    }
+
+    /** The seccomp syscall number of the host ABI (arch/x86/entry/syscalls/syscall_64.tbl; asm-generic/unistd.h). */
+    static long seccompSyscallNumber() {
+        return switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> 317;
+            case "aarch64", "riscv64" -> 277;
+            default -> throw UserError.invalid("sluice exec: installing filters is supported on x86_64, aarch64 and riscv64 hosts only");
+        };
+    }
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc has no symbol " + name));
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    /** True if the file descriptor is a terminal; false if it is not or if the check is impossible. */
+    static boolean isatty(int fd) {
+        try {
+            MethodHandle h = downcall("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+            return (int) h.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    static String strerror(int errno) {
+        try {
+            MethodHandle h = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+            MemorySegment s = (MemorySegment) h.invokeExact(errno);
+            return s.reinterpret(4096).getString(0, StandardCharsets.UTF_8);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    /** A failed call: the operation and errno. */
+    static final class CallFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int errno;
+
+        CallFailed(String call, int errno) {
+            this(call + ": " + strerror(errno), errno, true);
+        }
+
+        private CallFailed(String message, int errno, boolean unused) {
+            super(message, null, false, false);
+            this.errno = errno;
+        }
+
+        static CallFailed withMessage(String message) {
+            return new CallFailed(message, 0, true);
+        }
+    }
+
+    /**
+     * Everything exec needs, resolved and allocated before the filter goes in, so that nothing but the three calls
+     * runs between installing the filter and execve.
+     */
+    static final class Exec {
+        private final MethodHandle prctl = downcall("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+        private final MethodHandle syscall = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS),
+                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+        private final MethodHandle sigmask = downcall("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        private final MethodHandle execve = downcall("execve", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), CAPTURE_ERRNO);
+        private final long seccompNr = seccompSyscallNumber();
+        private final Arena arena = Arena.ofAuto();
+        private final MemorySegment state = arena.allocate(CALL_STATE);
+        private final MemorySegment fprog;
+        private final MemorySegment path;
+        private final MemorySegment argv;
+        private final MemorySegment envp;
+        private final MemorySegment emptySigset;
+        private final MemorySegment emptyPath;
+
+        /** @param filter raw sock_filter array in the host's byte order */
+        Exec(byte[] filter, String program, List<String> args) {
+            MemorySegment insns = arena.allocate(filter.length, 8);
+            insns.copyFrom(MemorySegment.ofArray(filter));
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+            fprog = arena.allocate(16, 8);
+            fprog.set(JAVA_SHORT, 0, (short) (filter.length / 8));
+            fprog.set(ADDRESS, 8, insns);
+            path = arena.allocateFrom(program);
+            argv = arena.allocate(ADDRESS, args.size() + 1L);
+            for (int i = 0; i < args.size(); i++) {
+                argv.setAtIndex(ADDRESS, i, arena.allocateFrom(args.get(i)));
+            }
+            argv.setAtIndex(ADDRESS, args.size(), MemorySegment.NULL);
+            // The process's real environment (libc's environ), not a copy filtered through the JVM.
+            MemorySegment environ = LIBC.find("environ").orElseThrow().reinterpret(ADDRESS.byteSize());
+            envp = environ.get(ADDRESS, 0);
+            emptySigset = arena.allocate(128, 8); // sizeof(sigset_t) in glibc, all zero
+            emptyPath = arena.allocateFrom("");
+        }
+
+        void noNewPrivs() throws CallFailed {
+            int r;
+            try {
+                r = (int) prctl.invokeExact(state, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            if (r != 0) {
+                throw new CallFailed("prctl(PR_SET_NO_NEW_PRIVS)", (int) ERRNO.get(state, 0L));
+            }
+        }
+
+        /** The calling thread's signal mask is inherited over execve; the JVM's must not leak into the command. */
+        void clearSignalMask() {
+            try {
+                int r = (int) sigmask.invokeExact(SIG_SETMASK, emptySigset, MemorySegment.NULL);
+                if (r != 0) {
+                    throw new IllegalStateException("pthread_sigmask: " + strerror(r));
+                }
+            } catch (Throwable t) {
+                throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+            }
+        }
+
+        /**
+         * Runs the exact code paths of {@link #installFilter} and {@link #execve} once with arguments the kernel
+         * refuses (an unknown seccomp operation, an empty path), so that every class they need is loaded and linked
+         * and every method handle is spun before the filter is in place: between the filter and execve this thread
+         * must not load classes or allocate, since a policy may deny the syscalls that needs (observed: a JVM abort).
+         */
+        void warmUp() {
+            long r = seccompCall(-1L, 0, MemorySegment.NULL);
+            if (r >= 0) {
+                throw new IllegalStateException("seccomp accepted an unknown operation");
+            }
+            new CallFailed("seccomp", (int) ERRNO.get(state, 0L)).getMessage();
+            int e = execveCall(emptyPath);
+            if (e == 0) {
+                throw new IllegalStateException("execve of an empty path succeeded");
+            }
+            new CallFailed("execve", (int) ERRNO.get(state, 0L)).getMessage();
+        }
+
+        private long seccompCall(long operation, int flags, MemorySegment arg) {
+            try {
+                return (long) syscall.invokeExact(state, seccompNr, operation, (long) flags, arg);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        private int execveCall(MemorySegment file) {
+            try {
+                return (int) execve.invokeExact(state, file, argv, envp);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        void installFilter(int flags) throws CallFailed {
+            long r = seccompCall(SECCOMP_SET_MODE_FILTER, flags, fprog);
+            if (r < 0) {
+                throw new CallFailed("seccomp(SECCOMP_SET_MODE_FILTER)", (int) ERRNO.get(state, 0L));
+            }
+            if (r > 0) {
+                // TSYNC: the id of a thread that could not be synchronised; nothing was installed.
+                throw CallFailed.withMessage("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread " + r + " of this process cannot take the filter");
+            }
+        }
+
+        /** Replaces the process; returns only on failure. */
+        CallFailed execve() {
+            int r = execveCall(path);
+            return new CallFailed("execve", r == 0 ? 0 : (int) ERRNO.get(state, 0L));
+        }
+    }
+}

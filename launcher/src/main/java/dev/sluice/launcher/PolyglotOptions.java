@@ -1,0 +1,85 @@
+package dev.sluice.launcher;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+
+/**
+ * Engine and language options given on the command line as GraalVM launchers take them:
+ * {@code --engine.TraceCompilation=true}, {@code --compiler.X=v}, {@code --bpf.Arch=s390x}, {@code --log.file=F}; a
+ * bare {@code --engine.X} means {@code true}. They are taken out of the arguments before the subcommand's own options
+ * are parsed (up to a {@code --}, after which everything belongs to {@code exec}'s command) and go into every polyglot
+ * engine the command creates. An unknown option name is a usage error reported by the engine.
+ */
+final class PolyglotOptions {
+    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--log.", "--polyglot."};
+
+    private final Map<String, String> options = new LinkedHashMap<>();
+
+    /** Removes polyglot options from {@code args} into this object; returns the remaining arguments. */
+    String[] extract(String[] args) {
+        List<String> rest = new ArrayList<>();
+        boolean afterDoubleDash = false;
+        for (String arg : args) {
+            if (!afterDoubleDash && arg.equals("--")) {
+                afterDoubleDash = true;
+            }
+            if (!afterDoubleDash && isPolyglotOption(arg)) {
+                String body = arg.substring(2);
+                int eq = body.indexOf('=');
+                options.put(eq < 0 ? body : body.substring(0, eq), eq < 0 ? "true" : body.substring(eq + 1));
+            } else {
+                rest.add(arg);
+            }
+        }
+        return rest.toArray(new String[0]);
+    }
+
+    private static boolean isPolyglotOption(String arg) {
+        for (String p : PREFIXES) {
+            if (arg.startsWith(p) && arg.length() > p.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    String get(String key) {
+        return options.get(key);
+    }
+
+    Map<String, String> all() {
+        return options;
+    }
+
+    /** A context for the bpf language with the user's options, then the given ones (which win). */
+    Context newContext(Map<String, String> languageOptions) {
+        Context.Builder b = Context.newBuilder("bpf").allowExperimentalOptions(true);
+        try {
+            b.options(options);
+            b.options(languageOptions);
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+    }
+
+    /** An engine with the user's engine options (for --version). */
+    Engine newEngine() {
+        Engine.Builder b = Engine.newBuilder().allowExperimentalOptions(true).option("engine.WarnInterpreterOnly", "false");
+        try {
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                if (!e.getKey().startsWith("bpf.") && !e.getKey().startsWith("scpl.")) {
+                    b.option(e.getKey(), e.getValue());
+                }
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+    }
+}

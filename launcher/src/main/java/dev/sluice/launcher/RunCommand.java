@@ -1,0 +1,235 @@
+package dev.sluice.launcher;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
+
+import dev.sluice.bpf.BpfLanguage;
+import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.runtime.Pcap;
+import dev.sluice.bpf.runtime.SeccompAction;
+import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.bpf.runtime.SluiceException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice run PROGRAM}: evaluates a program on inputs without installing anything. The program runs in the
+ * polyglot bpf language (compiled by Graal when the compiler is present); many inputs go through the batch entry
+ * points ({@code runRecords}, {@code runPcap}) so the cost per input stays a few nanoseconds.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = {"Evaluate a program on inputs without installing it.",
+                "Seccomp: one verdict per --syscall or per 64-byte record of --data (ALLOW, ERRNO(13), KILL_PROCESS, ...).",
+                "Socket: one return value per packet of --pcap (0 = drop), or with --count the number accepted."})
+final class RunCommand implements Callable<Integer> {
+    /** Inputs are handed to the engine in slices of about this many bytes (progress is shown between slices). */
+    static final long CHUNK_BYTES = Long.getLong("sluice.chunkBytes", 16L << 20);
+
+    @ParentCommand Main main;
+    @Spec CommandSpec spec;
+    @Mixin ProgramOptions options;
+
+    @Parameters(paramLabel = "PROGRAM", description = "The filter: any BPF format or an SCPL policy (.scpl).")
+    Path program;
+
+    @Option(names = "--syscall", paramLabel = "CALL", description = "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
+    List<String> syscalls;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "64-byte struct seccomp_data records, in the byte order of --arch.")
+    Path data;
+
+    @Option(names = "--pcap", paramLabel = "FILE", description = "A libpcap capture file (socket filters).")
+    Path pcap;
+
+    @Option(names = "--count", description = "With --pcap: print only the number of accepted packets (as tcpdump counts them).")
+    boolean count;
+
+    @Option(names = "--raw", description = "Print each verdict as 0x%%08x.")
+    boolean raw;
+
+    @Override
+    public Integer call() {
+        int inputs = (syscalls != null ? 1 : 0) + (data != null ? 1 : 0) + (pcap != null ? 1 : 0);
+        if (inputs != 1) {
+            throw UserError.usage("sluice run: give exactly one input: --syscall CALL (repeatable), --data FILE or --pcap FILE");
+        }
+        Profile profile = options.profile(main.polyglot, pcap != null ? Profile.SOCKET : Profile.SECCOMP);
+        if (pcap != null && profile != Profile.SOCKET) {
+            throw UserError.usage("sluice run: --pcap needs --profile socket");
+        }
+        if (pcap == null && profile != Profile.SECCOMP) {
+            throw UserError.usage("sluice run: --syscall and --data need --profile seccomp");
+        }
+        if (count && pcap == null) {
+            throw UserError.usage("sluice run: --count goes with --pcap");
+        }
+        Arch arch = options.arch(main.polyglot);
+        List<SyscallSpec> calls = new ArrayList<>();
+        if (syscalls != null) {
+            for (String s : syscalls) {
+                calls.add(SyscallSpec.parse(s, arch));
+            }
+        }
+        LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
+        PrintWriter out = spec.commandLine().getOut();
+        try (Context context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"))) {
+            Value filter = evalFilter(context, loaded);
+            if (!calls.isEmpty()) {
+                byte[] records = new byte[calls.size() * SeccompData.SIZE];
+                for (int i = 0; i < calls.size(); i++) {
+                    System.arraycopy(calls.get(i).seccompData(arch), 0, records, i * SeccompData.SIZE, SeccompData.SIZE);
+                }
+                int[] verdicts = new int[calls.size()];
+                filter.invokeMember("runRecords", records, SeccompData.SIZE, verdicts);
+                print(out, verdicts, verdicts.length, profile);
+            } else if (data != null) {
+                runData(filter, out);
+            } else {
+                return runPcap(filter, out);
+            }
+        }
+        return Main.OK;
+    }
+
+    static Value evalFilter(Context context, LoadedProgram loaded) {
+        Source source = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(loaded.rawBytes()), loaded.name()).mimeType(loaded.mimeType()).buildLiteral();
+        return context.eval(source);
+    }
+
+    private void runData(Value filter, PrintWriter out) {
+        byte[] all = LoadedProgram.readFile(data);
+        if (all.length % SeccompData.SIZE != 0) {
+            throw UserError.invalid(data + ": " + all.length + " bytes is not a whole number of 64-byte struct seccomp_data records");
+        }
+        int n = all.length / SeccompData.SIZE;
+        int perChunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE / SeccompData.SIZE, CHUNK_BYTES / SeccompData.SIZE));
+        int[] verdicts = new int[Math.min(n, perChunk)];
+        Progress progress = Progress.start("sluice run: " + data, all.length);
+        try {
+            for (int first = 0; first < n; first += perChunk) {
+                int m = Math.min(perChunk, n - first);
+                byte[] slice = m == n ? all : Arrays.copyOfRange(all, first * SeccompData.SIZE, (first + m) * SeccompData.SIZE);
+                int[] v = m == verdicts.length ? verdicts : new int[m];
+                filter.invokeMember("runRecords", slice, SeccompData.SIZE, v);
+                print(out, v, m, Profile.SECCOMP);
+                if (progress != null) {
+                    progress.update((long) (first + m) * SeccompData.SIZE);
+                }
+            }
+        } finally {
+            if (progress != null) {
+                progress.close();
+            }
+        }
+    }
+
+    /**
+     * Runs the capture in slices of whole records. A file cut short inside a record is handled as tcpdump does: the
+     * packets before the cut are processed and printed, then the truncation is reported and the exit code is 1.
+     */
+    private int runPcap(Value filter, PrintWriter out) {
+        byte[] file = LoadedProgram.readFile(pcap);
+        Pcap.Header header;
+        try {
+            header = Pcap.header(file, null);
+        } catch (SluiceException e) {
+            throw UserError.invalid(pcap + ": " + e.detail());
+        }
+        List<int[]> slices = new ArrayList<>(); // {first byte, end byte, packets}
+        String truncation = null;
+        int pos = Pcap.GLOBAL_HEADER_SIZE;
+        int sliceStart = pos;
+        int slicePackets = 0;
+        int packets = 0;
+        while (pos < file.length) {
+            if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
+                truncation = "truncated dump file: packet " + (packets + 1) + " has only " + (file.length - pos) + " of its 16 header bytes";
+                break;
+            }
+            int caplen = Pcap.u32(file, pos + 8, header.swapped());
+            if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
+                truncation = "truncated dump file: packet " + (packets + 1) + " claims " + Integer.toUnsignedString(caplen) + " captured bytes, only "
+                                + (file.length - pos - Pcap.RECORD_HEADER_SIZE) + " remain";
+                break;
+            }
+            pos += Pcap.RECORD_HEADER_SIZE + caplen;
+            packets++;
+            slicePackets++;
+            if (pos - sliceStart >= CHUNK_BYTES) {
+                slices.add(new int[]{sliceStart, pos, slicePackets});
+                sliceStart = pos;
+                slicePackets = 0;
+            }
+        }
+        if (slicePackets > 0) {
+            slices.add(new int[]{sliceStart, pos, slicePackets});
+        }
+        long accepted = 0;
+        Progress progress = Progress.start("sluice run: " + pcap, file.length);
+        try {
+            for (int[] s : slices) {
+                byte[] bytes;
+                if (s[0] == Pcap.GLOBAL_HEADER_SIZE && s[1] == file.length) {
+                    bytes = file;
+                } else {
+                    bytes = new byte[Pcap.GLOBAL_HEADER_SIZE + s[1] - s[0]];
+                    System.arraycopy(file, 0, bytes, 0, Pcap.GLOBAL_HEADER_SIZE);
+                    System.arraycopy(file, s[0], bytes, Pcap.GLOBAL_HEADER_SIZE, s[1] - s[0]);
+                }
+                if (count) {
+                    accepted += filter.invokeMember("runPcap", bytes).asLong();
+                } else {
+                    int[] verdicts = new int[s[2]];
+                    accepted += filter.invokeMember("runPcap", bytes, verdicts).asLong();
+                    print(out, verdicts, verdicts.length, Profile.SOCKET);
+                }
+                if (progress != null) {
+                    progress.update(s[1]);
+                }
+            }
+        } finally {
+            if (progress != null) {
+                progress.close();
+            }
+        }
+        if (count) {
+            out.println(accepted);
+        }
+        if (truncation != null) {
+            out.flush();
+            spec.commandLine().getErr().println(pcap + ": " + truncation + " (the " + packets + " packets before it were processed)");
+            return Main.INVALID;
+        }
+        return Main.OK;
+    }
+
+    private void print(PrintWriter out, int[] verdicts, int n, Profile profile) {
+        StringBuilder sb = new StringBuilder(n * 12);
+        for (int i = 0; i < n; i++) {
+            sb.append(format(verdicts[i], profile, raw)).append('\n');
+        }
+        out.print(sb);
+    }
+
+    static String format(int verdict, Profile profile, boolean raw) {
+        if (raw) {
+            return String.format("0x%08x", verdict);
+        }
+        return profile == Profile.SECCOMP ? SeccompAction.format(verdict) : Integer.toUnsignedString(verdict);
+    }
+}

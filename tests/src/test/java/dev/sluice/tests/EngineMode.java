@@ -1,0 +1,25 @@
+package dev.sluice.tests;
+
+import java.util.Map;
+
+import org.graalvm.polyglot.Engine;
+
+/**
+ * The engine configurations the cross-checks run Sluice under (the same idea as the bpf module's test EngineMode):
+ * the fallback interpreter, and synchronous compilation of every call target on its first call.
+ */
+public enum EngineMode {
+    INTERPRETED(Map.of("engine.Compilation", "false")),
+    COMPILE_IMMEDIATELY(Map.of("engine.CompileImmediately", "true", "engine.BackgroundCompilation", "false",
+                    "engine.CompilationFailureAction", "Throw"));
+
+    public final Map<String, String> options;
+
+    EngineMode(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public Engine newEngine() {
+        return Engine.newBuilder("bpf").allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false").build();
+    }
+}
