@@ -41,7 +41,7 @@ public final class BpfContext {
         }
         this.guards = GuardOptions.of(env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
                         env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),
-                        env.getOptions().get(BpfLanguage.OverBudgetAction));
+                        env.getOptions().get(BpfLanguage.OverBudgetAction)).withCounters(env.getOptions().get(BpfLanguage.BudgetCounters));
         this.constantBlinding = env.getOptions().get(BpfLanguage.ConstantBlinding);
         if (!constantBlinding.equals("auto") && !constantBlinding.equals("on") && !constantBlinding.equals("off")) {
             throw SluiceException.create(Failure.BAD_OPTION, "bpf.ConstantBlinding: '" + constantBlinding + "' is not auto, on or off");

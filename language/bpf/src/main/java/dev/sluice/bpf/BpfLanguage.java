@@ -108,6 +108,10 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
     public static final OptionKey<Long> BudgetWindowMillis = new OptionKey<>(1000L);
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Count invocations and executed instructions (filter members invocations, instructionsExecuted) even without a per-program budget.") //
+    public static final OptionKey<Boolean> BudgetCounters = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "What happens when a budget runs out: error (a guest runtime error naming the instruction) or verdict:<n> (return n: a number or a seccomp action name such as KILL_PROCESS).", //
                     usageSyntax = "error|verdict:<n>") //
     public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");

@@ -36,6 +36,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
     private final boolean bigEndianData;
     /** Guards (docs/guards.md): final, so without a budget partial evaluation removes every check. */
     private final boolean metered;
+    private final boolean accounted;
+    private final int staticLimit;
     private final Budget budget;
     /**
      * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
@@ -52,7 +54,9 @@ public final class FilterBodyNode extends ProgramBodyNode {
 
     /** @param budget the filter's budget, or null for none */
     public FilterBodyNode(LoweredProgram program, Budget budget) {
-        this.metered = budget != null && budget.options().budgeted();
+        this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program);
+        this.accounted = metered && budget.accounted();
+        this.staticLimit = budget == null ? 0 : budget.staticLimit();
         this.budget = budget;
         this.ops = program.ops();
         this.blinded = budget != null && budget.options().constantBlinding();
@@ -82,6 +86,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
 
     /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
     private int executeMetered(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        if (!accounted) {
+            // Only bpf.MaxInstructions: no bookkeeping outside this invocation.
+            return interpret(data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
+        }
         int limit = budget.admit();
         if (limit < 0) {
             return budget.refuse(this);

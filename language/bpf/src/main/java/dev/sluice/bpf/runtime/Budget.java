@@ -5,6 +5,9 @@ import java.util.concurrent.atomic.LongAdder;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.nodes.Node;
 
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.lower.Op;
+
 /**
  * The budgets of one loaded filter and their counters (docs/guards.md, "Budgets").
  * <ul>
@@ -19,6 +22,9 @@ import com.oracle.truffle.api.nodes.Node;
  * allowance is checked at entry, so it can be overshot by the instructions of invocations already running.
  */
 public final class Budget {
+    /** No classic BPF run executes more instructions than the kernel's program length limit. */
+    static final int CLASSIC_LONGEST_PATH = 4096;
+
     private final GuardOptions options;
     private final long invocationAllowance;
     private final long instructionAllowance;
@@ -46,7 +52,45 @@ public final class Budget {
     }
 
     private boolean windowed() {
-        return invocationAllowance > 0 || instructionAllowance > 0;
+        return options.windowed();
+    }
+
+    /** Whether every invocation is admitted and charged: a per-program budget or the counters are on. */
+    public boolean accounted() {
+        return windowed() || options.counters();
+    }
+
+    /** The instruction limit of an invocation when nothing is {@link #accounted}: bpf.MaxInstructions or unlimited. */
+    public int staticLimit() {
+        return options.maxInstructions() > 0 ? options.maxInstructions() : Integer.MAX_VALUE;
+    }
+
+    /**
+     * Whether {@code program} needs counting at all: it does when something is {@link #accounted}, or when its
+     * longest path is longer than bpf.MaxInstructions. Classic BPF jumps only forward, so the longest path is a static
+     * bound; a limit at or above it can never be reached and costs nothing.
+     */
+    public boolean needsMetering(LoweredProgram program) {
+        if (accounted()) {
+            return true;
+        }
+        if (options.maxInstructions() <= 0) {
+            return false;
+        }
+        int[] ops = program.ops();
+        int n = ops.length;
+        int[] longest = new int[n];
+        for (int pc = n - 1; pc >= 0; pc--) {
+            int op = ops[pc];
+            if (op == Op.RET_K || op == Op.RET_A) {
+                longest[pc] = 1;
+            } else if (op >= Op.JA && op <= Op.JSET_X || op == Op.JUMP_ALWAYS) {
+                longest[pc] = 1 + Math.max(longest[program.trueTargets()[pc]], longest[program.falseTargets()[pc]]);
+            } else {
+                longest[pc] = 1 + longest[pc + 1];
+            }
+        }
+        return longest[0] > options.maxInstructions();
     }
 
     /**
@@ -58,14 +102,20 @@ public final class Budget {
         int limit = options.maxInstructions() > 0 ? options.maxInstructions() : Integer.MAX_VALUE;
         if (windowed()) {
             synchronized (this) {
-                long now = System.nanoTime();
-                if (now - windowStart >= windowNanos) {
-                    windowStart = now;
-                    windowInvocations = 0;
-                    windowInstructions = 0;
-                }
-                if (invocationAllowance > 0 && windowInvocations >= invocationAllowance) {
-                    return -1;
+                // The clock is read only when this invocation could be limited by the window: reading it on every
+                // call costs more than a whole filter run on some virtual machines. So a window that expired is
+                // replaced by a new one starting at the first invocation that needs it.
+                boolean invocationsUsedUp = invocationAllowance > 0 && windowInvocations >= invocationAllowance;
+                boolean instructionsLow = instructionAllowance > 0 && instructionAllowance - windowInstructions < Math.min(limit, CLASSIC_LONGEST_PATH);
+                if (invocationsUsedUp || instructionsLow) {
+                    long now = System.nanoTime();
+                    if (now - windowStart >= windowNanos) {
+                        windowStart = now;
+                        windowInvocations = 0;
+                        windowInstructions = 0;
+                    } else if (invocationsUsedUp) {
+                        return -1;
+                    }
                 }
                 windowInvocations++;
                 if (instructionAllowance > 0) {

@@ -12,19 +12,30 @@ import java.util.Locale;
  * @param errorOnOverBudget raise a guest error (true) or return {@code overBudgetVerdict} (false)
  * @param overBudgetVerdict the declared verdict when not raising an error
  * @param constantBlinding whether this load's author constants are blinded in the interpreter and compiled code
+ * @param counters whether to count invocations and instructions even without a per-program budget
  */
 public record GuardOptions(int maxInstructions, long instructionsPerSecond, long invocationsPerSecond, long windowMillis, boolean errorOnOverBudget,
-                int overBudgetVerdict, boolean constantBlinding) {
-    public static final GuardOptions NONE = new GuardOptions(0, 0, 0, 1000, true, 0, false);
+                int overBudgetVerdict, boolean constantBlinding, boolean counters) {
+    public static final GuardOptions NONE = new GuardOptions(0, 0, 0, 1000, true, 0, false, false);
 
     /** The same options for one load, with blinding on or off. */
     public GuardOptions withConstantBlinding(boolean on) {
-        return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, errorOnOverBudget, overBudgetVerdict, on);
+        return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, errorOnOverBudget, overBudgetVerdict, on, counters);
     }
 
-    /** Whether any budget is set (then the interpreter counts instructions). */
+    /** The same options with the counters on or off. */
+    public GuardOptions withCounters(boolean on) {
+        return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, errorOnOverBudget, overBudgetVerdict, constantBlinding, on);
+    }
+
+    /** Whether a per-program budget over a window is set (then every invocation is admitted and charged). */
+    public boolean windowed() {
+        return instructionsPerSecond > 0 || invocationsPerSecond > 0;
+    }
+
+    /** Whether any budget or the counters are set (then the interpreter may count instructions). */
     public boolean budgeted() {
-        return maxInstructions > 0 || instructionsPerSecond > 0 || invocationsPerSecond > 0;
+        return maxInstructions > 0 || windowed() || counters;
     }
 
     public static GuardOptions of(int maxInstructions, long instructionsPerSecond, long invocationsPerSecond, long windowMillis, String action) {
@@ -33,10 +44,10 @@ public record GuardOptions(int maxInstructions, long instructionsPerSecond, long
         }
         String a = action.strip();
         if (a.equals("error")) {
-            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, true, 0, false);
+            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, true, 0, false, false);
         }
         if (a.startsWith("verdict:")) {
-            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, false, parseVerdict(a.substring(8).strip(), action), false);
+            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, false, parseVerdict(a.substring(8).strip(), action), false, false);
         }
         throw SluiceException.create(Failure.BAD_OPTION, "bpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
     }
@@ -61,6 +72,6 @@ public record GuardOptions(int maxInstructions, long instructionsPerSecond, long
     /** As measured into the load log. */
     public String measured() {
         return "maxInstructions=" + maxInstructions + ",instructionsPerSecond=" + instructionsPerSecond + ",invocationsPerSecond=" + invocationsPerSecond
-                        + ",budgetWindowMillis=" + windowMillis + ",overBudgetAction=" + (errorOnOverBudget ? "error" : "verdict:" + Integer.toUnsignedString(overBudgetVerdict));
+                        + ",budgetWindowMillis=" + windowMillis + ",budgetCounters=" + counters + ",overBudgetAction=" + (errorOnOverBudget ? "error" : "verdict:" + Integer.toUnsignedString(overBudgetVerdict));
     }
 }

@@ -87,7 +87,7 @@ class MeasuredLoadLogTest {
         try (Context c = Context.newBuilder("bpf").option("bpf.Arch", "x86_64").build()) {
             c.eval(Source.newBuilder("bpf", ByteSequence.create(p), "p.bpf").build());
             x86 = c.getBindings("bpf").getMember("measurement").asString();
-            assertEquals("arch=x86_64,inputFormat=auto,requireSignature=false,maxInstructions=0,instructionsPerSecond=0,invocationsPerSecond=0,budgetWindowMillis=1000,overBudgetAction=error,constantBlinding=auto",
+            assertEquals("arch=x86_64,inputFormat=auto,requireSignature=false,maxInstructions=0,instructionsPerSecond=0,invocationsPerSecond=0,budgetWindowMillis=1000,budgetCounters=false,overBudgetAction=error,constantBlinding=auto",
                             c.getBindings("bpf").getMember("measurements").getArrayElement(0).getMember("options").asString());
         }
         try (Context c = Context.newBuilder("bpf").option("bpf.Arch", "aarch64").build()) {
