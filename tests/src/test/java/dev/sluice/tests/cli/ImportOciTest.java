@@ -23,11 +23,11 @@ class ImportOciTest {
         assertEquals(0, check.exit(), check::toString);
         assertTrue(check.stdout().startsWith(out + ": ok ("), check::toString);
 
-        // Without CAP_SYS_ADMIN the profile hands mount to a supervisor (NOTIFY); read is allowed; an unlisted call
-        // gets the default ERRNO(1). With the capability, mount is allowed.
-        Sluice.Result run = Sluice.run("run", out.toString(), "--syscall", "read", "--syscall", "mount", "--syscall", "kexec_load");
+        // Without CAP_SYS_ADMIN the profile hands mount to a supervisor (NOTIFY); read is allowed; kexec_load is
+        // listed as KILL_PROCESS; an unlisted call (swapon) gets the default ERRNO(1). With the capability, mount is allowed.
+        Sluice.Result run = Sluice.run("run", out.toString(), "--syscall", "read", "--syscall", "mount", "--syscall", "kexec_load", "--syscall", "swapon");
         assertEquals(0, run.exit(), run::toString);
-        assertEquals("ALLOW\nNOTIFY\nERRNO(1)\n", run.stdout(), run::toString);
+        assertEquals("ALLOW\nNOTIFY\nKILL_PROCESS\nERRNO(1)\n", run.stdout(), run::toString);
         Path admin = dir.resolve("admin.scpl");
         assertEquals(0, Sluice.run("import-oci", "examples/oci-profile.json", "--cap", "CAP_SYS_ADMIN", "-o", admin.toString()).exit());
         assertEquals("ALLOW\n", Sluice.run("run", admin.toString(), "--syscall", "mount").stdout());
