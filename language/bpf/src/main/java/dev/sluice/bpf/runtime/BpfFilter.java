@@ -163,7 +163,8 @@ public final class BpfFilter implements TruffleObject {
             case INSTRUCTIONS_EXECUTED -> budget.instructionsExecuted();
             case INVOCATIONS -> budget.invocations();
             case OVER_BUDGET -> budget.overBudgetCount();
-            case CONSTANT_BLINDING -> budget.options().constantBlinding();
+            // The constant-time body (ConstantTimeBodyNode) does not blind: say what actually applies.
+            case CONSTANT_BLINDING -> budget.options().constantBlinding() && !lowered.constantTime();
             default -> throw UnknownIdentifierException.create(member);
         };
     }
