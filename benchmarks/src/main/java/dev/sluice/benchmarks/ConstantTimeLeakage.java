@@ -64,16 +64,19 @@ public final class ConstantTimeLeakage {
             Value filter = c.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(secretBranchProgram(), ByteOrder.LITTLE_ENDIAN)), "leak.bpf")
                             .mimeType("application/x-bpf-seccomp").buildLiteral());
             Random rnd = new Random(seed);
-            byte[] fixed = SeccompData.encode(Arch.X86_64, 1, 0, SECRET_MATCH);
+            // Both classes draw from pools of distinct arrays of the same size, so memory and cache behaviour is the
+            // same for both and only the secret value differs (a single reused array would be hotter in cache).
             int pool = 4096;
+            byte[][] fixedPool = new byte[pool][];
             byte[][] random = new byte[pool][];
             for (int i = 0; i < pool; i++) {
+                fixedPool[i] = SeccompData.encode(Arch.X86_64, 1, 0, SECRET_MATCH);
                 random[i] = SeccompData.encode(Arch.X86_64, 1, 0, rnd.nextInt() & 0x7fffffff);
             }
             // Warm up until compiled: the default thresholds compile after a few thousand calls.
             long sink = 0;
             for (int i = 0; i < 200_000; i++) {
-                sink += filter.execute((i & 1) == 0 ? fixed : random[i & (pool - 1)]).asLong();
+                sink += filter.execute((i & 1) == 0 ? fixedPool[i & (pool - 1)] : random[i & (pool - 1)]).asLong();
             }
             long[] fixedTimes = new long[samples];
             long[] randomTimes = new long[samples];
@@ -84,7 +87,7 @@ public final class ConstantTimeLeakage {
                 if (cls && nf >= samples || !cls && nr >= samples) {
                     continue;
                 }
-                byte[] input = cls ? fixed : random[rnd.nextInt(pool)];
+                byte[] input = cls ? fixedPool[rnd.nextInt(pool)] : random[rnd.nextInt(pool)];
                 long t0 = System.nanoTime();
                 sink += filter.execute(input).asLong();
                 long dt = System.nanoTime() - t0;
