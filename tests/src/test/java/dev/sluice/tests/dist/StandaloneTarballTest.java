@@ -57,10 +57,18 @@ class StandaloneTarballTest {
     }
 
     @Test
-    void versionRuns() throws Exception {
+    void versionRunsAndTheCompilerIsActive() throws Exception {
         Exec e = sluice("--version");
         assertEquals(0, e.exitCode(), e::toString);
         assertTrue(e.stdout().startsWith("sluice "), e::toString);
+        assertTrue(e.stdout().contains("Graal compiler active"), e::toString);
+    }
+
+    @Test
+    void runEvaluatesABundledPolicy() throws Exception {
+        Exec e = sluice("run", home.resolve("examples/jitk.scpl").toString(), "--syscall", "open", "--syscall", "getpid", "--syscall", "write");
+        assertEquals(0, e.exitCode(), e::toString);
+        assertEquals("ERRNO(13)\nALLOW\nKILL\n", e.stdout(), e::toString);
     }
 
     @Test
