@@ -11,7 +11,6 @@ public enum Failure {
     // --- Program input (formats) ---
     RAW_LENGTH(Kind.SYNTAX, "raw program is %d bytes, not a multiple of 8 (sizeof struct sock_filter)"),
     SYNTAX(Kind.SYNTAX, "%s"),
-    UNKNOWN_FORMAT(Kind.SYNTAX, "cannot tell the program's format: %s"),
 
     // --- Verifier: the kernel's bpf_check_classic ---
     EMPTY_PROGRAM(Kind.VERIFY, "program has no instructions (a filter needs 1 to 4096)"),
