@@ -25,8 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.formats.TextFormats;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.tests.EngineMode;
 import dev.sluice.tests.SluiceRunner;
@@ -213,8 +214,8 @@ class TcpdumpConformanceTest {
     @MethodSource("expressions")
     void sluiceAcceptsTheFramesLibpcapAccepts(String expression) throws Exception {
         String ddd = new String(run(new byte[0], tcpdump, "-ddd", "-y", "EN10MB", expression), StandardCharsets.US_ASCII);
-        Insn[] program = DddReader.read(ddd);
-        byte[] code = RawFormat.encode(Program.of(program), ByteOrder.nativeOrder());
+        Program program = TextFormats.parse(expression + ".ddd", ddd, InputFormat.DDD);
+        byte[] code = RawFormat.encode(program, ByteOrder.nativeOrder());
 
         TreeSet<Integer> libpcap = new TreeSet<>();
         for (PcapFile.Record r : PcapFile.read(run(capture, tcpdump, "-r", "-", "-w", "-", expression))) {
@@ -248,7 +249,7 @@ class TcpdumpConformanceTest {
             }
         }
         int kernelChecked = kernelAgrees(expression, code, libpcap);
-        System.err.printf("TcpdumpConformanceTest: '%s': %d instructions, %d of %d frames accepted by libpcap and Sluice; %s%n", expression, program.length,
+        System.err.printf("TcpdumpConformanceTest: '%s': %d instructions, %d of %d frames accepted by libpcap and Sluice; %s%n", expression, program.length(),
                         libpcap.size(), frames.size(), kernelChecked < 0 ? "kernel not available" : kernelChecked + " whole frames also checked on the kernel");
         assertTrue(!libpcap.isEmpty() && libpcap.size() < frames.size(),
                         "the capture should hold frames on both sides of '" + expression + "' (accepted " + libpcap.size() + " of " + frames.size() + ")");
