@@ -26,6 +26,10 @@ public final class Libc {
 
     public static final int AF_UNIX = 1;
     public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_RAW = 3;
+    public static final int AF_PACKET = 17;
+    public static final int ETH_P_ALL = 0x0003;
+    public static final int SO_RCVTIMEO = 20;
     public static final int SOL_SOCKET = 1;
     public static final int SO_ATTACH_FILTER = 26;
     public static final int SO_DETACH_FILTER = 27;
@@ -68,6 +72,8 @@ public final class Libc {
     private static final MethodHandle SEND = bind("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle PRCTL = bind("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                     Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SYSCALL = bind("syscall",
@@ -134,6 +140,14 @@ public final class Libc {
 
     public static Result recv(int fd, MemorySegment buf, long length, int flags) {
         return call(RECV, fd, buf, length, flags);
+    }
+
+    public static Result socket(int domain, int type, int protocol) {
+        return call(SOCKET, domain, type, protocol);
+    }
+
+    public static Result bind(int fd, MemorySegment address, int length) {
+        return call(BIND, fd, address, length);
     }
 
     public static Result close(int fd) {
