@@ -3,13 +3,11 @@ package dev.sluice.bpf.runtime;
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.dsl.Cached;
-import com.oracle.truffle.api.dsl.Specialization;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-import com.oracle.truffle.api.nodes.DirectCallNode;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 
 import dev.sluice.bpf.BpfLanguage;
@@ -20,6 +18,7 @@ import dev.sluice.bpf.nodes.BatchRootNode;
 import dev.sluice.bpf.nodes.FilterRootNode;
 import dev.sluice.bpf.trust.MeasuredLoadLog;
 import dev.sluice.bpf.trust.MeasurementObjects;
+import dev.sluice.bpf.nodes.CallTargetDispatchNode;
 
 /**
  * A verified, loaded filter as embedders see it. Executable: {@code filter.execute(input[, meta])} returns the
@@ -110,18 +109,8 @@ public final class BpfFilter implements TruffleObject {
     }
 
     @ExportMessage
-    static final class Execute {
-        @Specialization(guards = "receiver.single == cachedTarget", limit = "3")
-        static Object doDirect(BpfFilter receiver, Object[] arguments,
-                        @Cached("receiver.single") CallTarget cachedTarget,
-                        @Cached("create(cachedTarget)") DirectCallNode call) {
-            return call.call(arguments);
-        }
-
-        @Specialization(replaces = "doDirect")
-        static Object doIndirect(BpfFilter receiver, Object[] arguments, @Cached IndirectCallNode call) {
-            return call.call(receiver.single, arguments);
-        }
+    Object execute(Object[] arguments, @Cached CallTargetDispatchNode dispatch) {
+        return dispatch.execute(single, arguments);
     }
 
     @ExportMessage

@@ -3,17 +3,16 @@ package dev.sluice.bpf.runtime;
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.dsl.Cached;
-import com.oracle.truffle.api.dsl.Specialization;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-import com.oracle.truffle.api.nodes.DirectCallNode;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 
 import dev.sluice.bpf.BpfLanguage;
 import dev.sluice.bpf.nodes.HandleRootNode;
+import dev.sluice.bpf.nodes.CallTargetDispatchNode;
 
 /**
  * A filter whose program can be replaced while other threads run it (live replacement). Executable like
@@ -69,18 +68,8 @@ public final class FilterHandle implements TruffleObject {
     }
 
     @ExportMessage
-    static final class Execute {
-        @Specialization(guards = "receiver.target == cachedTarget", limit = "3")
-        static Object doDirect(FilterHandle receiver, Object[] arguments,
-                        @Cached("receiver.target") CallTarget cachedTarget,
-                        @Cached("create(cachedTarget)") DirectCallNode call) {
-            return call.call(arguments);
-        }
-
-        @Specialization(replaces = "doDirect")
-        static Object doIndirect(FilterHandle receiver, Object[] arguments, @Cached IndirectCallNode call) {
-            return call.call(receiver.target, arguments);
-        }
+    Object execute(Object[] arguments, @Cached CallTargetDispatchNode dispatch) {
+        return dispatch.execute(target, arguments);
     }
 
     @ExportMessage

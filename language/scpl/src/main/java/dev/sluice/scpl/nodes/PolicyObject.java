@@ -3,17 +3,15 @@ package dev.sluice.scpl.nodes;
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.dsl.Cached;
-import com.oracle.truffle.api.dsl.Specialization;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-import com.oracle.truffle.api.nodes.DirectCallNode;
-import com.oracle.truffle.api.nodes.IndirectCallNode;
 
 import dev.sluice.bpf.isa.Arch;
 import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.ScplLanguage;
+import dev.sluice.bpf.nodes.CallTargetDispatchNode;
 
 /** A checked policy as embedders see it: executable on a 64-byte struct seccomp_data, returning the verdict. */
 @ExportLibrary(InteropLibrary.class)
@@ -36,18 +34,8 @@ public final class PolicyObject implements TruffleObject {
     }
 
     @ExportMessage
-    static final class Execute {
-        @Specialization(guards = "receiver.target == cachedTarget", limit = "3")
-        static Object doDirect(PolicyObject receiver, Object[] arguments,
-                        @Cached("receiver.target") CallTarget cachedTarget,
-                        @Cached("create(cachedTarget)") DirectCallNode call) {
-            return call.call(arguments);
-        }
-
-        @Specialization(replaces = "doDirect")
-        static Object doIndirect(PolicyObject receiver, Object[] arguments, @Cached IndirectCallNode call) {
-            return call.call(receiver.target, arguments);
-        }
+    Object execute(Object[] arguments, @Cached CallTargetDispatchNode dispatch) {
+        return dispatch.execute(target, arguments);
     }
 
     @ExportMessage
