@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,26 +27,26 @@ class WrapperFindsJdkTest {
     void wrapperFindsTheJdk25WithJavaHomeUnsetAndAnOlderDefaultJava() throws Exception {
         Path jvmDir = Files.createDirectories(tmp.resolve("jvm"));
         Files.createSymbolicLink(jvmDir.resolve("some-jdk-25"), Path.of(System.getProperty("java.home")));
-        Result r = runWrapper(jvmDir, "-v");
-        assertEquals(0, r.exit, r.toString());
-        assertTrue(r.stdout.contains("Java version: 25"), r.toString());
-        assertFalse(r.stderr.contains("Could not create the Java Virtual Machine"), r.toString());
+        Exec r = runWrapper(jvmDir, "-v");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.stdout().contains("Java version: 25"), r.toString());
+        assertFalse(r.stderr().contains("Could not create the Java Virtual Machine"), r.toString());
         Files.delete(jvmDir.resolve("some-jdk-25")); // the link only, before JUnit warns about its outside target
     }
 
     @Test
     void withoutAJdk25TheWrapperSaysWhatToInstallInOneLine() throws Exception {
         Path emptyJvmDir = Files.createDirectories(tmp.resolve("no-jvms"));
-        Result r = runWrapper(emptyJvmDir, "-v");
-        assertEquals(1, r.exit, r.toString());
-        List<String> lines = r.stderr.lines().toList();
+        Exec r = runWrapper(emptyJvmDir, "-v");
+        assertEquals(1, r.exitCode(), r.toString());
+        List<String> lines = r.stderr().lines().toList();
         assertEquals(1, lines.size(), r.toString());
         assertTrue(lines.get(0).startsWith("error: Sluice needs a JDK 25 and found none"), r.toString());
         assertTrue(lines.get(0).contains("apt-get install temurin-25-jdk"), r.toString());
-        assertFalse(r.stdout.contains("Apache Maven"), r.toString());
+        assertFalse(r.stdout().contains("Apache Maven"), r.toString());
     }
 
-    private Result runWrapper(Path jvmDir, String... args) throws IOException, InterruptedException {
+    private Exec runWrapper(Path jvmDir, String... args) throws IOException, InterruptedException {
         Path fakeBin = Files.createDirectories(tmp.resolve("fake-java-17/bin"));
         for (String tool : List.of("java", "javac")) {
             Path script = fakeBin.resolve(tool);
@@ -62,21 +60,6 @@ class WrapperFindsJdkTest {
         env.remove("JAVA_HOME");
         env.put("PATH", fakeBin + ":/usr/bin:/bin");
         env.put("SLUICE_JVM_DIR", jvmDir.toString());
-        Path out = tmp.resolve("out.txt");
-        Path err = tmp.resolve("err.txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("mvnw timed out");
-        }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-    }
-
-    private record Result(int exit, String stdout, String stderr) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
-        }
+        return Exec.run(pb, 120);
     }
 }
