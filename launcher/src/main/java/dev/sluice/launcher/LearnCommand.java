@@ -155,17 +155,23 @@ final class LearnCommand implements Callable<Integer> {
 
     /**
      * This launcher again, as a plain JVM (no Graal compiler needed to install a filter and exec): the same java, the
-     * same module path, the hidden learn-exec subcommand.
+     * same module path (if any) and AOT cache, the hidden learn-exec subcommand.
      */
     static List<String> childCommand(List<String> command) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String modulePath = System.getProperty("jdk.module.path");
-        if (modulePath == null) {
-            throw UserError.invalid("sluice learn: the launcher was not started from its module path (use bin/sluice or sluice.sh)");
+        String modulePath = System.getProperty("jdk.module.path"); // none in the tarball: its runtime image links the modules
+        List<String> cmd = new ArrayList<>(List.of(java));
+        // the AOT cache this JVM was started with (bin/sluice, sluice.sh) fits the child too: same java, same modules
+        for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
+            if (a.startsWith("-XX:AOTCache=") || a.equals("-Xlog:aot=off") || a.equals("-Xlog:cds=off")) {
+                cmd.add(a);
+            }
         }
-        List<String> cmd = new ArrayList<>(List.of(java, "--module-path=" + modulePath, "--enable-native-access=dev.sluice.launcher",
-                        "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-m",
-                        "dev.sluice.launcher/dev.sluice.launcher.Main", "learn-exec", "--"));
+        if (modulePath != null) {
+            cmd.add("--module-path=" + modulePath);
+        }
+        cmd.addAll(List.of("--enable-native-access=dev.sluice.launcher", "--sun-misc-unsafe-memory-access=allow",
+                        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-m", "dev.sluice.launcher/dev.sluice.launcher.Main", "learn-exec", "--"));
         cmd.addAll(command);
         return cmd;
     }
