@@ -81,7 +81,13 @@ final class LearnCommand implements Callable<Integer> {
                 child.destroyForcibly();
                 throw UserError.invalid("sluice learn: cannot take the child's seccomp notification fd: " + e.getMessage());
             }
-            supervise(supervisor, run);
+            try {
+                supervise(supervisor, run);
+            } catch (Native.CallFailed e) {
+                // closing the fd (below) makes the kernel fail the command's pending and later calls with ENOSYS
+                child.destroyForcibly();
+                throw UserError.invalid("sluice learn: supervising the command failed: " + e.getMessage());
+            }
         }
         int status = child.waitFor();
         String policy = run.render(command, status);

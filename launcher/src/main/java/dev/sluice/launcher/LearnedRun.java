@@ -25,7 +25,7 @@ final class LearnedRun {
     /** More distinct combinations than this and the condition is given up for that syscall (a comment says so). */
     static final int MAX_COMBINATIONS = 16;
 
-    /** A selector argument: its index and the constant-name prefixes its values are written with. */
+    /** A selector argument: its index and the constant-name prefixes its values are written with, the first matching first. */
     record Selector(int index, List<String> prefixes) {
     }
 
@@ -33,8 +33,8 @@ final class LearnedRun {
     static final Map<String, List<Selector>> SELECTORS = Map.ofEntries(
                     Map.entry("socket", List.of(new Selector(0, List.of("AF_")), new Selector(1, List.of("SOCK_")), new Selector(2, List.of()))),
                     Map.entry("socketpair", List.of(new Selector(0, List.of("AF_")), new Selector(1, List.of("SOCK_")), new Selector(2, List.of()))),
-                    Map.entry("ioctl", List.of(new Selector(1, List.of("TC", "TIOC", "FIO", "SIOC")))),
-                    Map.entry("prctl", List.of(new Selector(0, List.of("PR_")))),
+                    Map.entry("ioctl", List.of(new Selector(1, List.of("TCGET", "TCSET", "TCFLSH", "TCSBRK", "TCXONC", "TIOC", "FIO", "SIOC")))),
+                    Map.entry("prctl", List.of(new Selector(0, List.of("PR_SET_", "PR_GET_", "PR_")))),
                     Map.entry("fcntl", List.of(new Selector(1, List.of("F_")))),
                     Map.entry("arch_prctl", List.of(new Selector(0, List.of("ARCH_")))),
                     Map.entry("personality", List.of(new Selector(0, List.of()))),
@@ -104,7 +104,6 @@ final class LearnedRun {
     private final Set<Integer> tasks = new HashSet<>();
     private boolean started;
     private long calls;
-    private long beforeStart;
 
     LearnedRun(Arch host, boolean withArgs) {
         this.host = host;
@@ -130,7 +129,6 @@ final class LearnedRun {
     void record(Native.Supervisor.Notification n) {
         if (!started) {
             if (n.arch() != host.auditArch() || n.nr() != execveNr) {
-                beforeStart++;
                 return;
             }
             started = true;
@@ -289,21 +287,27 @@ final class LearnedRun {
         return "low32(arg" + sel.index() + ") == " + constant(sel.prefixes(), value);
     }
 
-    /** A constant's name from SCPL's table with one of the prefixes (an alias in PREFERRED_NAMES first), else the number. */
+    /**
+     * A constant's name from SCPL's table: of the first prefix that has one for the value (PR_SET_ before PR_, so an
+     * option is not shown as a sub-option of the same value), an alias in PREFERRED_NAMES, else the first by name;
+     * else the number.
+     */
     static String constant(List<String> prefixes, long value) {
-        String best = null;
-        for (Map.Entry<String, Long> e : Constants.all().entrySet()) {
-            String n = e.getKey();
-            if ((e.getValue() & 0xffffffffL) != value || prefixes.stream().noneMatch(n::startsWith)) {
-                continue;
+        for (String prefix : prefixes) {
+            String best = null;
+            for (Map.Entry<String, Long> e : Constants.all().entrySet()) {
+                String n = e.getKey();
+                if ((e.getValue() & 0xffffffffL) != value || !n.startsWith(prefix)) {
+                    continue;
+                }
+                if (best == null || PREFERRED_NAMES.contains(n) && !PREFERRED_NAMES.contains(best)
+                                || PREFERRED_NAMES.contains(n) == PREFERRED_NAMES.contains(best) && n.compareTo(best) < 0) {
+                    best = n;
+                }
             }
-            if (best == null || PREFERRED_NAMES.contains(n) && !PREFERRED_NAMES.contains(best)
-                            || PREFERRED_NAMES.contains(n) == PREFERRED_NAMES.contains(best) && n.compareTo(best) < 0) {
-                best = n;
+            if (best != null) {
+                return best;
             }
-        }
-        if (best != null) {
-            return best;
         }
         if (prefixes.equals(List.of("SOCK_")) && value > 0xf) {
             // a socket type with its flags: SOCK_STREAM|SOCK_CLOEXEC
