@@ -16,6 +16,7 @@ public final class EbpfContext {
     private final ProgramType programType;
     private final String inputFormat;
     private final long maxInstructions;
+    private final java.util.List<dev.sluice.ebpf.maps.MapSpec> maps;
 
     EbpfContext(Env env) {
         this.env = env;
@@ -27,6 +28,11 @@ public final class EbpfContext {
         this.inputFormat = env.getOptions().get(EbpfLanguage.InputFormat);
         if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm")) {
             throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw or asm");
+        }
+        try {
+            this.maps = dev.sluice.ebpf.maps.MapSpec.parseList(env.getOptions().get(EbpfLanguage.Maps));
+        } catch (IllegalArgumentException e) {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.Maps: " + e.getMessage());
         }
         this.maxInstructions = env.getOptions().get(EbpfLanguage.MaxInstructions);
         if (maxInstructions < 0) {
@@ -48,6 +54,11 @@ public final class EbpfContext {
 
     public String inputFormat() {
         return inputFormat;
+    }
+
+    /** The maps every raw or asm program loaded in this context gets (fresh ones per program), from ebpf.Maps. */
+    public java.util.List<dev.sluice.ebpf.maps.MapSpec> maps() {
+        return maps;
     }
 
     public long maxInstructions() {
