@@ -114,7 +114,7 @@ class RandomProgramsTest {
     }
 
     /** Programs run interpreted; the first {@link #COMPILED_PROGRAMS} also compiled, each a Graal compilation. */
-    static final int PROGRAMS = 3000, COMPILED_PROGRAMS = 200;
+    static final int PROGRAMS = 3000, COMPILED_PROGRAMS = 120;
 
     @Test
     void randomProgramsEndDefinedAndCompiledEqualsInterpreted() {
