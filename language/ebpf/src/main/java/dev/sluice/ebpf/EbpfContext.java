@@ -16,6 +16,7 @@ public final class EbpfContext {
     private final ProgramType programType;
     private final String inputFormat;
     private final long maxInstructions;
+    private final Long limitVerdict;
     private final java.util.List<dev.sluice.ebpf.maps.MapSpec> maps;
 
     EbpfContext(Env env) {
@@ -35,6 +36,18 @@ public final class EbpfContext {
             throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.Maps: " + e.getMessage());
         }
         this.maxInstructions = env.getOptions().get(EbpfLanguage.MaxInstructions);
+        String action = env.getOptions().get(EbpfLanguage.OverBudgetAction);
+        if (action.equals("error")) {
+            this.limitVerdict = null;
+        } else if (action.startsWith("verdict:")) {
+            try {
+                this.limitVerdict = Long.decode(action.substring("verdict:".length()));
+            } catch (NumberFormatException e) {
+                throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "': the verdict must be a number");
+            }
+        } else {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
+        }
         if (maxInstructions < 0) {
             throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }
@@ -59,6 +72,11 @@ public final class EbpfContext {
     /** The maps every raw or asm program loaded in this context gets (fresh ones per program), from ebpf.Maps. */
     public java.util.List<dev.sluice.ebpf.maps.MapSpec> maps() {
         return maps;
+    }
+
+    /** What a run over its instruction limit returns, or null when it is an error. */
+    public Long limitVerdict() {
+        return limitVerdict;
     }
 
     public long maxInstructions() {

@@ -49,6 +49,11 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final OptionKey<Long> MaxInstructions = new OptionKey<>(1_000_000L);
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "What a run over ebpf.MaxInstructions does: error (a guest runtime error naming the instruction) or verdict:<n> (it returns n).", //
+                    usageSyntax = "error|verdict:<n>") //
+    public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Maps for raw and asm programs, in fd order: name:type:keySize:valueSize:maxEntries separated by ','; type is array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash or prog_array.", //
                     usageSyntax = "<name>:<type>:<keySize>:<valueSize>:<maxEntries>,...") //
     public static final OptionKey<String> Maps = new OptionKey<>("");
@@ -72,20 +77,26 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     protected CallTarget parse(ParsingRequest request) {
         Source source = request.getSource();
         EbpfContext context = EbpfContext.get(null);
-        EbpfProgram program = load(this, source, context.programType(), context.inputFormat(), context.maps(), context.maxInstructions());
+        EbpfProgram program = load(this, source, context.programType(), context.inputFormat(), context.maps(), context.maxInstructions(), context.limitVerdict());
         return new ConstantRootNode(this, program).getCallTarget();
     }
 
     /** Reads, checks and lowers; every failure is a located {@link EbpfException}. */
     public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format,
                     java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions) {
+        return load(language, source, type, format, maps, maxInstructions, null);
+    }
+
+    /** @param limitVerdict what a run over its instruction limit returns, or null for an error */
+    public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format,
+                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict) {
         Program program = ProgramParser.parse(source, format);
-        return load(language, program, source, type, maps, maxInstructions);
+        return load(language, program, source, type, maps, maxInstructions, limitVerdict);
     }
 
     /** Checks and lowers a program already read (for example from an ELF section); each load gets fresh maps. */
     public static EbpfProgram load(EbpfLanguage language, Program program, Source source, dev.sluice.ebpf.isa.ProgramType type,
-                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions) {
+                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict) {
         StructuralCheck.Shape shape;
         try {
             shape = StructuralCheck.check(program, type, maps);
@@ -97,7 +108,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         for (int i = 0; i < created.length; i++) {
             created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i));
         }
-        return new EbpfProgram(language, lowered, created, "ebpf-" + type.id() + ":" + source.getName(), maxInstructions);
+        return new EbpfProgram(language, lowered, created, "ebpf-" + type.id() + ":" + source.getName(), maxInstructions, limitVerdict);
     }
 
     /**

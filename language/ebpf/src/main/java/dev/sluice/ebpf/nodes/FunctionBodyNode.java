@@ -273,8 +273,11 @@ public final class FunctionBodyNode extends Node {
         return Helpers.call(helper, state, r1, r2, r3, r4, r5, pc, node);
     }
 
-    private EbpfException outOfFuel(RunState state, int pc) {
+    private RuntimeException outOfFuel(RunState state, int pc) {
         CompilerDirectives.transferToInterpreter();
+        if (state.verdictOverLimit) {
+            return new dev.sluice.ebpf.runtime.LimitReached();
+        }
         return EbpfException.atNode(this, pc, EbpfFailure.INSTRUCTION_LIMIT, pc, state.maxInstructions);
     }
 

@@ -47,10 +47,16 @@ public final class ProgramRootNode extends RootNode {
     private final ProgramType type;
     private final String name;
     private final long maxInstructions;
+    private final boolean verdictOverLimit;
+    private final long limitVerdict;
     @CompilerDirectives.CompilationFinal(dimensions = 1) private final EbpfMap[] maps;
 
-    public ProgramRootNode(TruffleLanguage<?> language, FunctionBodyNode body, Kind kind, ProgramType type, EbpfMap[] maps, String name, long maxInstructions) {
+    /** @param limitVerdict the result of a run over its instruction limit, or null for an error (ebpf.OverBudgetAction) */
+    public ProgramRootNode(TruffleLanguage<?> language, FunctionBodyNode body, Kind kind, ProgramType type, EbpfMap[] maps, String name, long maxInstructions,
+                    Long limitVerdict) {
         super(language);
+        this.verdictOverLimit = limitVerdict != null;
+        this.limitVerdict = limitVerdict == null ? 0 : limitVerdict;
         this.body = body;
         this.kind = kind;
         this.type = type;
@@ -115,7 +121,7 @@ public final class ProgramRootNode extends RootNode {
     }
 
     private long runOne(byte[] input, OutputStream out) {
-        RunState state = new RunState(maxInstructions, out, type);
+        RunState state = new RunState(maxInstructions, out, type, verdictOverLimit, limitVerdict);
         Memory memory = state.memory;
         memory.useMaps(maps);
         long r1 = Memory.pointer(Memory.CONTEXT, 0);
@@ -138,6 +144,8 @@ public final class ProgramRootNode extends RootNode {
             return body.execute(state, 0, r1, r2, 0, 0, 0);
         } catch (TailCall call) {
             return followTailCalls(state, call, r1, r2);
+        } catch (dev.sluice.ebpf.runtime.LimitReached limit) {
+            return limitVerdict;
         }
     }
 
@@ -150,6 +158,8 @@ public final class ProgramRootNode extends RootNode {
                 return (long) tailCallNode.call(call.target.entryFunction(), state, 0, r1, r2, 0L, 0L, 0L);
             } catch (TailCall next) {
                 call = next;
+            } catch (dev.sluice.ebpf.runtime.LimitReached limit) {
+                return limitVerdict;
             }
         }
     }

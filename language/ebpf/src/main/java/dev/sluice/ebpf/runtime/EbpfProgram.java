@@ -41,6 +41,11 @@ public final class EbpfProgram implements TruffleObject {
     final CallTarget runBatch;
 
     public EbpfProgram(EbpfLanguage language, LoweredProgram lowered, EbpfMap[] maps, String name, long maxInstructions) {
+        this(language, lowered, maps, name, maxInstructions, null);
+    }
+
+    /** @param limitVerdict what a run over its instruction limit returns, or null for an error (ebpf.OverBudgetAction) */
+    public EbpfProgram(EbpfLanguage language, LoweredProgram lowered, EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
         this.lowered = lowered;
         this.maps = maps;
         int n = lowered.functionCount();
@@ -55,7 +60,7 @@ public final class EbpfProgram implements TruffleObject {
         for (int k = 0; k < kinds.length; k++) {
             bodies[n + k] = new FunctionBodyNode(lowered, 0);
             String rootName = kinds[k] == ProgramRootNode.Kind.SINGLE ? name : name + "-" + (kinds[k] == ProgramRootNode.Kind.BATCH ? RUN_BATCH : RUN_IN_PLACE);
-            roots[k] = new ProgramRootNode(language, bodies[n + k], kinds[k], lowered.type(), maps, rootName, maxInstructions).getCallTarget();
+            roots[k] = new ProgramRootNode(language, bodies[n + k], kinds[k], lowered.type(), maps, rootName, maxInstructions, limitVerdict).getCallTarget();
         }
         this.run = roots[ProgramRootNode.Kind.SINGLE.ordinal()];
         this.runInPlace = roots[ProgramRootNode.Kind.IN_PLACE.ordinal()];

@@ -20,7 +20,17 @@ public final class RunState {
     /** The program type of the run: a tail call only goes to a program of the same type. */
     public final dev.sluice.ebpf.isa.ProgramType type;
 
+    /** {@code ebpf.OverBudgetAction=verdict:N}: a run over its instruction limit returns N instead of failing. */
+    public final boolean verdictOverLimit;
+    public final long limitVerdict;
+
     public RunState(long maxInstructions, OutputStream output, dev.sluice.ebpf.isa.ProgramType type) {
+        this(maxInstructions, output, type, false, 0);
+    }
+
+    public RunState(long maxInstructions, OutputStream output, dev.sluice.ebpf.isa.ProgramType type, boolean verdictOverLimit, long limitVerdict) {
+        this.verdictOverLimit = verdictOverLimit;
+        this.limitVerdict = limitVerdict;
         this.type = type;
         this.fuel = maxInstructions;
         this.maxInstructions = maxInstructions;
