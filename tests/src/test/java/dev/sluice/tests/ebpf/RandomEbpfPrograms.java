@@ -173,13 +173,16 @@ public final class RandomEbpfPrograms {
             bodyOp(op, bodyOps);
         }
         placeLabelFor(bodyOps);
-        // Return a scalar; the test run reports its low 32 bits.
+        // Return a scalar; the test run reports its low 32 bits. Mostly a fold of every register and stack slot, so
+        // that a wrong result anywhere shows in the return value (a single register would hide most of them).
         int result = initialisedScalar();
         if (result != 0) {
             emit(mov64Reg(0, result));
         }
-        if (flavor == Flavor.XDP && rnd.nextInt(3) > 0) {
-            emit(alu64Imm(AND, 0, 3)); // mostly a real XDP action
+        if (rnd.nextInt(4) > 0) {
+            foldStateIntoR0();
+        } else if (flavor == Flavor.XDP && rnd.nextBoolean()) {
+            emit(alu64Imm(AND, 0, 3)); // a real XDP action
         }
         emit(exit());
         if (shortExit >= 0) {
@@ -188,6 +191,25 @@ public final class RandomEbpfPrograms {
             emit(exit());
         }
         return new Generated(flavor, resolve(), checkedBytes);
+    }
+
+    /** r0 = fold(r0, every initialised scalar register, every stack slot), high half folded into the low half. */
+    private void foldStateIntoR0() {
+        for (int r : scalarRegs) {
+            if (r != 0 && init.get(r)) {
+                emit(alu64Imm(MUL, 0, 0x01000193)); // the FNV prime: any odd multiplier keeps every bit in play
+                emit(alu64Reg(XOR, 0, r));
+            }
+        }
+        int scratch = 9;
+        for (int slot = 1; slot <= STACK_SLOTS; slot++) {
+            emit(ldx(DW, scratch, 10, -8 * slot));
+            emit(alu64Imm(MUL, 0, 0x01000193));
+            emit(alu64Reg(XOR, 0, scratch));
+        }
+        emit(mov64Reg(scratch, 0));
+        emit(alu64Imm(RSH, scratch, 32));
+        emit(alu64Reg(XOR, 0, scratch));
     }
 
     private int anyInitialised() {
