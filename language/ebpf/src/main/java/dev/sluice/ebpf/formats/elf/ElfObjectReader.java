@@ -295,7 +295,8 @@ public final class ElfObjectReader {
 
     private ElfFormatException at(ElfFile.Section s, int insn, ElfFile.Relocation r, String message) {
         long offset = r != null ? r.fileOffset() : s.offset() + 8L * insn;
-        return new ElfFormatException(String.format("%s: section '%s', instruction %d (byte 0x%x): %s", elf.fileName, s.name(), insn, offset, message), offset, insn);
+        String where = r != null ? "relocation entry at byte" : "byte";
+        return new ElfFormatException(String.format("%s: section '%s', instruction %d (%s 0x%x): %s", elf.fileName, s.name(), insn, where, offset, message), offset, insn);
     }
 
     /**

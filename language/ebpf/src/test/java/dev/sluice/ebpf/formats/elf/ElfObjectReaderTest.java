@@ -185,7 +185,7 @@ class ElfObjectReaderTest {
     @Test
     void globalVariablesAreRefusedWhereTheyAreUsed() {
         ElfFormatException e = assertThrows(ElfFormatException.class, () -> ElfObjectReader.read("g.o", object("global_data")));
-        assertTrue(e.getMessage().matches("g\\.o: section 'xdp', instruction \\d+ \\(byte 0x[0-9a-f]+\\): relocation against 'seen' in section '\\.bss': global variables .*"),
+        assertTrue(e.getMessage().matches("g\\.o: section 'xdp', instruction \\d+ \\(relocation entry at byte 0x[0-9a-f]+\\): relocation against 'seen' in section '\\.bss': global variables .*"),
                         e.getMessage());
         assertTrue(e.instruction() >= 0);
     }
