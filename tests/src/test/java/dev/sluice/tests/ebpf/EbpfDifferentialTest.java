@@ -84,6 +84,8 @@ class EbpfDifferentialTest {
         RandomEbpfPrograms gen = new RandomEbpfPrograms(new Random(seed ^ 0x7d9L), RandomEbpfPrograms.Flavor.XDP);
         List<String> mismatches = new ArrayList<>();
         long pairs = 0;
+        int loaded = 0;
+        int compiledRoots = 0;
         int refusedByKernel = 0;
         java.util.Set<Integer> returnValues = new java.util.HashSet<>();
         HexFormat hex = HexFormat.of();
@@ -104,6 +106,7 @@ class EbpfDifferentialTest {
                     try {
                         vi = interpreted.load(raw);
                         vc = compiled.load(raw);
+                        loaded++;
                     } catch (PolyglotException e) {
                         report(mismatches, "program " + i + ": the kernel accepts it, Sluice refuses it: " + e.getMessage() + "\n" + p.listing());
                         continue;
@@ -127,7 +130,9 @@ class EbpfDifferentialTest {
                     KernelEbpf.close(load.fd());
                 }
             }
+            compiledRoots = compiled.programRootsCompiled();
         }
+        System.err.printf("EbpfDifferentialTest.xdpProgramsAgreeWithTheKernel: %d program roots compiled by Graal (opt done) for %d programs%n", compiledRoots, loaded);
         System.err.printf("EbpfDifferentialTest.xdpProgramsAgreeWithTheKernel: seed %d, %d programs (%d refused by the kernel), %d (program, packet) pairs compared, %d distinct return values, %d mismatches%n",
                         seed, programs, refusedByKernel, pairs, returnValues.size(), mismatches.size());
         if (!mismatches.isEmpty()) {
@@ -136,6 +141,7 @@ class EbpfDifferentialTest {
             throw new AssertionError(sb.toString());
         }
         assertTrue(pairs >= (long) programs * packetsPer * 9 / 10, "too few pairs compared: " + pairs);
+        assertTrue(compiledRoots >= loaded, "compiled mode should compile every program's root: " + compiledRoots + " compilations for " + loaded + " programs");
         assertTrue(returnValues.size() > programs / 2, "the programs should compute varied results: " + returnValues.size() + " distinct return values");
     }
 
