@@ -12,6 +12,7 @@ module dev.sluice.ebpf {
     exports dev.sluice.ebpf.lower;
     exports dev.sluice.ebpf.nodes;
     exports dev.sluice.ebpf.runtime;
+    exports dev.sluice.ebpf.maps;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.ebpf.EbpfLanguageProvider;
 }

@@ -27,6 +27,10 @@ final class Sluice {
             return stderr.lines().toList();
         }
 
+        List<String> stdoutLines() {
+            return stdout.lines().toList();
+        }
+
         @Override
         public String toString() {
             return "exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;

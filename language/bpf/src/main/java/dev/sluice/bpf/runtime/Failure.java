@@ -104,7 +104,7 @@ public enum Failure {
     // --- Constant-time mode (verify/SecretTaint) ---
     CONSTANT_TIME_SECRET_INDEX(Kind.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
     CONSTANT_TIME_SECRET_DIVISOR(Kind.VERIFY, "insn %d: constant-time program divides by a secret-dependent X"),
-    CONSTANT_TIME_SECRET_SEARCH(Kind.VERIFY, "insn %d: constant-time program searches netlink attributes with secret-dependent A or X"),
+    CONSTANT_TIME_SECRET_SEARCH(Kind.VERIFY, "insn %d: constant-time program cannot run %s: its netlink attribute walk reads the packet from offset A to the end, and its steps and result depend on the secret bytes %s"),
 
     // --- Running ---
     BAD_INPUT(Kind.RUNTIME, "%s"),
