@@ -89,6 +89,18 @@ public final class RandomEbpfPrograms {
         this.flavor = flavor;
     }
 
+    /**
+     * Whether legacy loads may use {@code SKF_NET_OFF + k} (relative to the network header). Where the network header
+     * is differs between the test run (where the program's data starts) and Sluice's AF_PACKET model (after the
+     * link-layer header), so the differential test turns them off; see docs/ebpf-objects.md.
+     */
+    private boolean networkHeaderOffsets = true;
+
+    public RandomEbpfPrograms withoutNetworkHeaderOffsets() {
+        networkHeaderOffsets = false;
+        return this;
+    }
+
     public Flavor flavor() {
         return flavor;
     }
@@ -421,7 +433,7 @@ public final class RandomEbpfPrograms {
     private int legacyOffset() {
         return switch (rnd.nextInt(10)) {
             case 0 -> pick(-1, 0x7fffffff, 1500, 0x10000);
-            case 1 -> -0x100000 + rnd.nextInt(40); // SKF_NET_OFF
+            case 1 -> networkHeaderOffsets ? -0x100000 + rnd.nextInt(40) : rnd.nextInt(60); // SKF_NET_OFF + k: the network header
             default -> rnd.nextInt(60);
         };
     }

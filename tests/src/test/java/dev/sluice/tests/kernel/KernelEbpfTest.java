@@ -67,6 +67,9 @@ class KernelEbpfTest {
         KernelEbpf.TestRun w = runOnce(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, FRAME, mov64Reg(6, 1), ldAbs(W, 2), exit());
         int at = KernelEbpf.ETH_HLEN + 2;
         assertEquals((FRAME[at] & 0xff) << 24 | (FRAME[at + 1] & 0xff) << 16 | (FRAME[at + 2] & 0xff) << 8 | (FRAME[at + 3] & 0xff), w.retval());
+        // SKF_NET_OFF + k (-0x100000 + k) reads the network header, which the test run puts where the data starts.
+        KernelEbpf.TestRun net = runOnce(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, FRAME, mov64Reg(6, 1), ldAbs(B, -0x100000 + 3), exit());
+        assertEquals(FRAME[KernelEbpf.ETH_HLEN + 3] & 0xff, net.retval());
         // __sk_buff.len (offset 0) is the length after the Ethernet header.
         KernelEbpf.TestRun len = runOnce(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, FRAME, ldx(W, 0, 1, 0), exit());
         assertEquals(FRAME.length - KernelEbpf.ETH_HLEN, len.retval());
