@@ -1,5 +1,6 @@
 /** The classic BPF language of Sluice. */
 module dev.sluice.bpf {
+    requires transitive dev.sluice.core;
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;
 
@@ -11,7 +12,6 @@ module dev.sluice.bpf {
     exports dev.sluice.bpf.lower;
     exports dev.sluice.bpf.nodes;
     exports dev.sluice.bpf.runtime;
-    exports dev.sluice.bpf.trust;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.bpf.BpfLanguageProvider;
 }

@@ -1,5 +1,6 @@
 /** SCPL, the syscall policy language of Sluice: parser, checker, Truffle interpreter and compiler to seccomp BPF. */
 module dev.sluice.scpl {
+    requires transitive dev.sluice.core;
     requires transitive dev.sluice.bpf;
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;

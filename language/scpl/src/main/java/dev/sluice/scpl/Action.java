@@ -1,6 +1,6 @@
 package dev.sluice.scpl;
 
-import dev.sluice.bpf.runtime.SeccompAction;
+import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.scpl.syscalls.Errno;
 
 /**

@@ -8,10 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.verify.Checker;
 
 /**
@@ -112,7 +112,7 @@ public final class Policy {
     /** The verdict for a 64-byte struct seccomp_data in the byte order of {@code byteOrderOf}. */
     public Decision decide(Arch byteOrderOf, byte[] seccompData) {
         if (seccompData.length != SeccompData.SIZE) {
-            throw SluiceException.create(Failure.SECCOMP_INPUT_SIZE, seccompData.length);
+            throw SluiceException.create(CoreFailure.SECCOMP_INPUT_SIZE, seccompData.length);
         }
         ByteBuffer b = ByteBuffer.wrap(seccompData).order(byteOrderOf.byteOrder());
         long[] args = new long[6];

@@ -2,7 +2,7 @@ package dev.sluice.scpl;
 
 import java.util.Map;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * A resolved rule: its action, the syscall numbers it covers on each target arch (sorted, distinct) and its

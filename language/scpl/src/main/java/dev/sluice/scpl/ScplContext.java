@@ -4,9 +4,9 @@ import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /** Per-context state: the environment and the {@code scpl.Arch} option. */
@@ -22,10 +22,10 @@ public final class ScplContext {
         try {
             this.arch = name.isEmpty() ? Arch.host() : Arch.fromToken(name);
         } catch (IllegalArgumentException e) {
-            throw SluiceException.create(Failure.BAD_OPTION, "scpl.Arch: " + e.getMessage());
+            throw SluiceException.create(CoreFailure.BAD_OPTION, "scpl.Arch: " + e.getMessage());
         }
         if (!SyscallTable.SUPPORTED.contains(arch)) {
-            throw SluiceException.create(Failure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());
+            throw SluiceException.create(CoreFailure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());
         }
     }
 

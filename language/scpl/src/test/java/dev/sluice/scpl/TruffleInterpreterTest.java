@@ -18,8 +18,8 @@ import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 
 /** The SCPL Truffle interpreter: same verdicts as {@link Policy#decide}, compiled by Graal, positioned errors. */
 class TruffleInterpreterTest {

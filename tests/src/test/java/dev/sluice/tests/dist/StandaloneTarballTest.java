@@ -51,7 +51,7 @@ class StandaloneTarballTest {
         assertTrue(Files.isExecutable(home.resolve("bin/sluice")));
         assertTrue(Files.isRegularFile(home.resolve("LICENSE")));
         assertTrue(Files.isRegularFile(home.resolve("README")));
-        for (String jar : List.of("bpf-language.jar", "scpl-language.jar", "sluice-launcher.jar", "truffle-runtime.jar", "compiler.jar", "truffle-compiler.jar")) {
+        for (String jar : List.of("sluice-core.jar", "bpf-language.jar", "scpl-language.jar", "sluice-launcher.jar", "truffle-runtime.jar", "compiler.jar", "truffle-compiler.jar")) {
             assertTrue(Files.isRegularFile(home.resolve("modules").resolve(jar)), "modules/" + jar);
         }
     }

@@ -11,9 +11,10 @@ import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
-import dev.sluice.bpf.runtime.Budget;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
+import dev.sluice.core.guard.BlindingKeys;
+import dev.sluice.core.guard.Budget;
 
 /**
  * Runs one lowered filter on one input. The dispatch loop is exploded with MERGE_EXPLODE, as GraalWasm does: the
@@ -54,15 +55,15 @@ public final class FilterBodyNode extends ProgramBodyNode {
 
     /** @param budget the filter's budget, or null for none */
     public FilterBodyNode(LoweredProgram program, Budget budget) {
-        this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program);
+        this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program.longestPath());
         this.accounted = metered && budget.accounted();
         this.staticLimit = budget == null ? 0 : budget.staticLimit();
         this.budget = budget;
         this.ops = program.ops();
         this.blinded = budget != null && budget.options().constantBlinding();
         this.blindable = Blinding.blindableOps(program.ops());
-        this.blindingKey = blinded ? Blinding.newKey() : 0;
-        this.constants = blinded ? Blinding.blind(program.constants(), blindable, blindingKey) : program.constants();
+        this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
+        this.constants = blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();

@@ -8,11 +8,11 @@ import com.oracle.truffle.api.nodes.RootNode;
 import dev.sluice.bpf.BpfContext;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.runtime.Budget;
-import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.InputAccess;
 import dev.sluice.bpf.runtime.PacketMeta;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.Budget;
 
 /**
  * One run of a filter: {@code filter(input[, meta])}. The input is a 64-byte struct seccomp_data for seccomp
@@ -40,13 +40,13 @@ public final class FilterRootNode extends RootNode {
         Object[] args = frame.getArguments();
         if (args.length < 1) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "a filter takes its input as first argument");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "a filter takes its input as first argument");
         }
         byte[] data = InputAccess.bytes(args[0], BpfContext.get(this).env(), this);
         if (seccomp) {
             if (data.length != 64) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, Failure.SECCOMP_INPUT_SIZE, data.length);
+                throw SluiceException.atNode(this, CoreFailure.SECCOMP_INPUT_SIZE, data.length);
             }
             return body.execute(data, 0, 64, 64, PacketMeta.DEFAULT) & 0xffffffffL;
         }
@@ -54,7 +54,7 @@ public final class FilterRootNode extends RootNode {
         int captured = data.length - meta.dataOffset;
         if (captured < 0) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "dataOffset is past the end of the input");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "dataOffset is past the end of the input");
         }
         return body.execute(data, meta.dataOffset, captured, captured, meta) & 0xffffffffL;
     }

@@ -11,14 +11,18 @@ import com.oracle.truffle.api.library.ExportMessage;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 
 import dev.sluice.bpf.BpfLanguage;
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.nodes.BatchRootNode;
 import dev.sluice.bpf.nodes.FilterRootNode;
-import dev.sluice.bpf.trust.MeasuredLoadLog;
-import dev.sluice.bpf.trust.MeasurementObjects;
-import dev.sluice.bpf.nodes.CallTargetDispatchNode;
+import dev.sluice.core.guard.Budget;
+import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.interop.CallTargetDispatchNode;
+import dev.sluice.core.interop.MemberNames;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.trust.MeasuredLoadLog;
+import dev.sluice.core.trust.MeasurementObjects;
 
 /**
  * A verified, loaded filter as embedders see it. Executable: {@code filter.execute(input[, meta])} returns the
@@ -63,7 +67,7 @@ public final class BpfFilter implements TruffleObject {
      * @param recorder sees the operations of constant-time runs (tests), or null
      */
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards, OperationRecorder recorder) {
-        this.budget = new Budget(guards);
+        this.budget = new Budget(guards, BpfLanguage.ID, Opcodes.MAX_INSNS);
         this.language = language;
         this.recorder = recorder;
         this.program = program;

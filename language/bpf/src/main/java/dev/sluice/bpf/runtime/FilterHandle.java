@@ -12,7 +12,9 @@ import com.oracle.truffle.api.nodes.IndirectCallNode;
 
 import dev.sluice.bpf.BpfLanguage;
 import dev.sluice.bpf.nodes.HandleRootNode;
-import dev.sluice.bpf.nodes.CallTargetDispatchNode;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.CallTargetDispatchNode;
+import dev.sluice.core.interop.MemberNames;
 
 /**
  * A filter whose program can be replaced while other threads run it (live replacement). Executable like

@@ -9,6 +9,9 @@ import com.oracle.truffle.api.interop.InteropException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.nodes.Node;
 
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+
 /**
  * Turns guest-call arguments into Java arrays. A host {@code byte[]} / {@code int[]} is used in place (the fast
  * path); other interop buffers and arrays are copied once per call.
@@ -43,7 +46,7 @@ public final class InputAccess {
             if (lib.hasBufferElements(o)) {
                 long size = lib.getBufferSize(o);
                 if (size > Integer.MAX_VALUE - 8) {
-                    throw SluiceException.atNode(node, Failure.BAD_INPUT, "input buffer is too large: " + size + " bytes");
+                    throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input buffer is too large: " + size + " bytes");
                 }
                 byte[] out = new byte[(int) size];
                 for (int i = 0; i < out.length; i++) {
@@ -54,23 +57,23 @@ public final class InputAccess {
             if (lib.hasArrayElements(o)) {
                 long size = lib.getArraySize(o);
                 if (size > Integer.MAX_VALUE - 8) {
-                    throw SluiceException.atNode(node, Failure.BAD_INPUT, "input array is too large: " + size + " elements");
+                    throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input array is too large: " + size + " elements");
                 }
                 byte[] out = new byte[(int) size];
                 for (int i = 0; i < out.length; i++) {
                     Object e = lib.readArrayElement(o, i);
                     InteropLibrary el = InteropLibrary.getUncached(e);
                     if (!el.fitsInInt(e)) {
-                        throw SluiceException.atNode(node, Failure.BAD_INPUT, "input element " + i + " is not a byte value");
+                        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input element " + i + " is not a byte value");
                     }
                     out[i] = (byte) el.asInt(e);
                 }
                 return out;
             }
         } catch (InteropException e) {
-            throw SluiceException.atNode(node, Failure.BAD_INPUT, "cannot read input: " + e.getMessage());
+            throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "cannot read input: " + e.getMessage());
         }
-        throw SluiceException.atNode(node, Failure.BAD_INPUT, "expected a byte array or buffer as input, got " + describe(o));
+        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "expected a byte array or buffer as input, got " + describe(o));
     }
 
     /** An int[] argument (offsets, lengths, verdicts out), or null when the argument is null / absent. */
@@ -94,7 +97,7 @@ public final class InputAccess {
             return null;
         }
         CompilerDirectives.transferToInterpreter();
-        throw SluiceException.atNode(node, Failure.BAD_INPUT, what + " must be an int[], got " + describe(o));
+        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, what + " must be an int[], got " + describe(o));
     }
 
     public static int intArg(Object o, Node node, String what) {
@@ -110,7 +113,7 @@ public final class InputAccess {
             }
         }
         CompilerDirectives.transferToInterpreter();
-        throw SluiceException.atNode(node, Failure.BAD_INPUT, what + " must be an int, got " + describe(o));
+        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, what + " must be an int, got " + describe(o));
     }
 
     @TruffleBoundary

@@ -6,6 +6,9 @@ import java.util.List;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * A plain-Java evaluator of a lowered program that records the path it takes: for each executed instruction its index
@@ -31,7 +34,7 @@ public final class Tracer {
     /** Traces a seccomp filter on one 64-byte struct seccomp_data. */
     public static Trace traceSeccomp(LoweredProgram program, byte[] seccompData) {
         if (seccompData.length != SeccompData.SIZE) {
-            throw SluiceException.create(Failure.SECCOMP_INPUT_SIZE, seccompData.length);
+            throw SluiceException.create(CoreFailure.SECCOMP_INPUT_SIZE, seccompData.length);
         }
         return trace(program, seccompData, 0, SeccompData.SIZE, SeccompData.SIZE, PacketMeta.DEFAULT);
     }

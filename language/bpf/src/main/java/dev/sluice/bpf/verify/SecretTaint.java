@@ -8,7 +8,8 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Secret-taint analysis for programs run in constant-time mode. A value is <em>secret</em> if it derives from a
@@ -167,7 +168,7 @@ public final class SecretTaint {
                 }
                 bits.set(from, to + 1);
             } catch (NumberFormatException e) {
-                throw SluiceException.create(Failure.BAD_OPTION, "secret field '" + item + "': expected a byte range like 16-63"
+                throw SluiceException.create(CoreFailure.BAD_OPTION, "secret field '" + item + "': expected a byte range like 16-63"
                                 + (profile == Profile.SECCOMP ? " or one of nr, arch, ip, args, arg0..arg5" : ""));
             }
         }

@@ -2,7 +2,7 @@ package dev.sluice.scpl.compile;
 
 import java.util.List;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.Policy.IncludeResolver;
 
 /**

@@ -3,7 +3,7 @@ package dev.sluice.scpl.nodes;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.Rule;
 

@@ -8,10 +8,10 @@ import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.interop.CallTargetDispatchNode;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.ScplLanguage;
-import dev.sluice.bpf.nodes.CallTargetDispatchNode;
 
 /** A checked policy as embedders see it: executable on a 64-byte struct seccomp_data, returning the verdict. */
 @ExportLibrary(InteropLibrary.class)

@@ -6,10 +6,10 @@ import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.RootNode;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.InputAccess;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.ScplContext;
 import dev.sluice.scpl.ScplLanguage;
@@ -40,12 +40,12 @@ public final class PolicyRootNode extends RootNode {
         Object[] args = frame.getArguments();
         if (args.length < 1) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "a policy takes a 64-byte struct seccomp_data as argument");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "a policy takes a 64-byte struct seccomp_data as argument");
         }
         byte[] data = InputAccess.bytes(args[0], ScplContext.get(this).env(), this);
         if (data.length != 64) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.SECCOMP_INPUT_SIZE, data.length);
+            throw SluiceException.atNode(this, CoreFailure.SECCOMP_INPUT_SIZE, data.length);
         }
         ByteArraySupport access = bigEndian ? ByteArraySupport.bigEndian() : ByteArraySupport.littleEndian();
         int nr = access.getInt(data, 0);

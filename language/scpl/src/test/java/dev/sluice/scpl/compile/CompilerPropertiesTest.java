@@ -10,14 +10,14 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.BpfRunner;
 import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.ScplFailure;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**
@@ -78,7 +78,7 @@ class CompilerPropertiesTest {
             try {
                 result = ScplCompiler.compile("random.scpl", text, CompileOptions.defaults());
             } catch (SluiceException e) {
-                if (e.failure() == Failure.SCPL_SHADOWED_RULE) {
+                if (e.failure() == ScplFailure.SCPL_SHADOWED_RULE) {
                     continue; // a random policy may repeat a rule: a correct error, not a compiler bug
                 }
                 throw new AssertionError(text, e);
@@ -115,7 +115,7 @@ class CompilerPropertiesTest {
             }
         }
         SluiceException e = assertThrows(SluiceException.class, () -> Validator.validate(p, Program.of(insns)));
-        assertEquals(Failure.SCPL_VALIDATION_MISMATCH, e.failure());
+        assertEquals(ScplFailure.SCPL_VALIDATION_MISMATCH, e.failure());
         assertTrue(e.getMessage().contains("syscall write (nr 1)") && e.getMessage().contains("policy says ERRNO(1), compiled BPF says ERRNO(2)"), e.getMessage());
         // Mutation 2: compare only the low half of the 64-bit argument (the classic bug).
         Insn[] low = good.insns();

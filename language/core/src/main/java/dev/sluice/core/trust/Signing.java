@@ -1,4 +1,4 @@
-package dev.sluice.bpf.trust;
+package dev.sluice.core.trust;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +20,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Ed25519 keys and detached signatures for programs, from the JDK's {@code Ed25519} provider.
@@ -71,7 +71,7 @@ public final class Signing {
             s.update(data);
             return s.sign();
         } catch (GeneralSecurityException e) {
-            throw SluiceException.create(Failure.BAD_KEY, key.toString(), e.getMessage());
+            throw SluiceException.create(CoreFailure.BAD_KEY, key.toString(), e.getMessage());
         }
     }
 
@@ -131,10 +131,10 @@ public final class Signing {
         try {
             sig = Base64.getDecoder().decode(text.strip());
         } catch (IllegalArgumentException e) {
-            throw SluiceException.create(Failure.MALFORMED_SIGNATURE, name, "not base64 (" + e.getMessage() + ")");
+            throw SluiceException.create(CoreFailure.MALFORMED_SIGNATURE, name, "not base64 (" + e.getMessage() + ")");
         }
         if (sig.length != SIGNATURE_LENGTH) {
-            throw SluiceException.create(Failure.MALFORMED_SIGNATURE, name, "decodes to " + sig.length + " bytes, an Ed25519 signature has 64");
+            throw SluiceException.create(CoreFailure.MALFORMED_SIGNATURE, name, "decodes to " + sig.length + " bytes, an Ed25519 signature has 64");
         }
         return sig;
     }
@@ -145,7 +145,7 @@ public final class Signing {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw SluiceException.create(Failure.BAD_KEY, name, "not an Ed25519 public key (" + e.getMessage() + ")");
+            throw SluiceException.create(CoreFailure.BAD_KEY, name, "not an Ed25519 public key (" + e.getMessage() + ")");
         }
     }
 
@@ -155,7 +155,7 @@ public final class Signing {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw SluiceException.create(Failure.BAD_KEY, name, "not an Ed25519 private key (" + e.getMessage() + ")");
+            throw SluiceException.create(CoreFailure.BAD_KEY, name, "not an Ed25519 private key (" + e.getMessage() + ")");
         }
     }
 
@@ -171,13 +171,13 @@ public final class Signing {
         int b = text.indexOf(begin);
         int e = text.indexOf(end);
         if (b < 0 || e < b) {
-            throw SluiceException.create(Failure.BAD_KEY, name, "no '" + begin + "' ... '" + end + "' block");
+            throw SluiceException.create(CoreFailure.BAD_KEY, name, "no '" + begin + "' ... '" + end + "' block");
         }
         String body = text.substring(b + begin.length(), e).replaceAll("\\s", "");
         try {
             return Base64.getDecoder().decode(body);
         } catch (IllegalArgumentException x) {
-            throw SluiceException.create(Failure.BAD_KEY, name, "the key block is not base64");
+            throw SluiceException.create(CoreFailure.BAD_KEY, name, "the key block is not base64");
         }
     }
 

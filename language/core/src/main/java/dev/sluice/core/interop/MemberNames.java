@@ -1,4 +1,4 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.core.interop;
 
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.InvalidArrayIndexException;

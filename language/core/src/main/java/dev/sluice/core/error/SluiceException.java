@@ -1,4 +1,4 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.core.error;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.exception.AbstractTruffleException;
@@ -12,7 +12,8 @@ import com.oracle.truffle.api.source.Source;
 import com.oracle.truffle.api.source.SourceSection;
 
 /**
- * The one guest exception of Sluice. It carries a {@link Failure}, the formatted message and, when known, the
+ * The one guest exception of Sluice, for every language. It carries a {@link FailureKind} (each language declares its
+ * own kinds), the formatted message and, when known, the
  * instruction index and the source position. Embedders see it as a {@code PolyglotException}: a syntax error for
  * parse and verification failures, a guest runtime error otherwise.
  */
@@ -20,7 +21,7 @@ import com.oracle.truffle.api.source.SourceSection;
 public final class SluiceException extends AbstractTruffleException {
     private static final long serialVersionUID = 1L;
 
-    private final Failure failure;
+    private final FailureKind failure;
     private final String detail;
     private final int insn;
     private final String sourceName;
@@ -28,7 +29,7 @@ public final class SluiceException extends AbstractTruffleException {
     private final int column;
     private final transient SourceSection section;
 
-    private SluiceException(Failure failure, String detail, int insn, String sourceName, int line, int column, SourceSection section,
+    private SluiceException(FailureKind failure, String detail, int insn, String sourceName, int line, int column, SourceSection section,
                     Node location) {
         super(render(detail, sourceName, line, column), location);
         this.failure = failure;
@@ -49,25 +50,25 @@ public final class SluiceException extends AbstractTruffleException {
 
     /** A failure with no position. */
     @TruffleBoundary
-    public static SluiceException create(Failure failure, Object... args) {
+    public static SluiceException create(FailureKind failure, Object... args) {
         return new SluiceException(failure, failure.message(args), -1, null, 0, 0, null, null);
     }
 
     /** A runtime failure raised by a node. */
     @TruffleBoundary
-    public static SluiceException atNode(Node node, Failure failure, Object... args) {
+    public static SluiceException atNode(Node node, FailureKind failure, Object... args) {
         return new SluiceException(failure, failure.message(args), -1, null, 0, 0, null, node);
     }
 
     /** A failure about one instruction; the message already names it. */
     @TruffleBoundary
-    public static SluiceException atInsn(int insn, Failure failure, Object... args) {
+    public static SluiceException atInsn(int insn, FailureKind failure, Object... args) {
         return new SluiceException(failure, failure.message(args), insn, null, 0, 0, null, null);
     }
 
     /** A failure at a 1-based line and column of a named source. */
     @TruffleBoundary
-    public static SluiceException atPosition(String sourceName, int line, int column, Failure failure, Object... args) {
+    public static SluiceException atPosition(String sourceName, int line, int column, FailureKind failure, Object... args) {
         return new SluiceException(failure, failure.message(args), -1, sourceName, line, column, null, null);
     }
 
@@ -86,7 +87,7 @@ public final class SluiceException extends AbstractTruffleException {
         return new SluiceException(failure, detail, insn, source.getName(), atLine, col, s, null);
     }
 
-    public Failure failure() {
+    public FailureKind failure() {
         return failure;
     }
 
@@ -115,7 +116,7 @@ public final class SluiceException extends AbstractTruffleException {
 
     @ExportMessage
     ExceptionType getExceptionType() {
-        return failure.kind == Failure.Kind.RUNTIME ? ExceptionType.RUNTIME_ERROR : ExceptionType.PARSE_ERROR;
+        return failure.category() == FailureKind.Category.RUNTIME ? ExceptionType.RUNTIME_ERROR : ExceptionType.PARSE_ERROR;
     }
 
     @ExportMessage

@@ -1,4 +1,4 @@
-package dev.sluice.bpf.nodes;
+package dev.sluice.core.interop;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.dsl.Cached;

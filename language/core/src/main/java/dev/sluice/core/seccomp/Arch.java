@@ -1,4 +1,4 @@
-package dev.sluice.bpf.isa;
+package dev.sluice.core.seccomp;
 
 import java.nio.ByteOrder;
 import java.util.Locale;

@@ -1,15 +1,15 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.core.guard;
 
 import java.util.concurrent.atomic.LongAdder;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.lower.Op;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 
 /**
- * The budgets of one loaded filter and their counters (docs/guards.md, "Budgets").
+ * The budgets of one loaded program and their counters (a fuel guard any language's interpreter can meter against) (docs/guards.md, "Budgets").
  * <ul>
  * <li>Per invocation: at most {@link GuardOptions#maxInstructions()} instructions; the interpreter counts down and
  * stops at the instruction that would exceed it.</li>
@@ -22,10 +22,9 @@ import dev.sluice.bpf.lower.Op;
  * allowance is checked at entry, so it can be overshot by the instructions of invocations already running.
  */
 public final class Budget {
-    /** No classic BPF run executes more instructions than the kernel's program length limit. */
-    static final int CLASSIC_LONGEST_PATH = 4096;
-
     private final GuardOptions options;
+    private final String optionPrefix;
+    private final int longestRun;
     private final long invocationAllowance;
     private final long instructionAllowance;
     private final long windowNanos;
@@ -39,8 +38,15 @@ public final class Budget {
     private long windowInvocations;
     private long windowInstructions;
 
-    public Budget(GuardOptions options) {
+    /**
+     * @param optionPrefix the language's option namespace ({@code "bpf"}), named in over-budget messages
+     * @param longestRun the most instructions one run of any program of the language can execute (classic BPF: 4096,
+     *            the kernel's program length limit, since jumps go only forward)
+     */
+    public Budget(GuardOptions options, String optionPrefix, int longestRun) {
         this.options = options;
+        this.optionPrefix = optionPrefix;
+        this.longestRun = longestRun;
         this.windowNanos = options.windowMillis() * 1_000_000L;
         this.invocationAllowance = allowance(options.invocationsPerSecond(), options.windowMillis());
         this.instructionAllowance = allowance(options.instructionsPerSecond(), options.windowMillis());
@@ -60,37 +66,21 @@ public final class Budget {
         return windowed() || options.counters();
     }
 
-    /** The instruction limit of an invocation when nothing is {@link #accounted}: bpf.MaxInstructions or unlimited. */
+    /** The instruction limit of an invocation when nothing is {@link #accounted}: {@code <lang>.MaxInstructions} or unlimited. */
     public int staticLimit() {
         return options.maxInstructions() > 0 ? options.maxInstructions() : Integer.MAX_VALUE;
     }
 
     /**
-     * Whether {@code program} needs counting at all: it does when something is {@link #accounted}, or when its
-     * longest path is longer than bpf.MaxInstructions. Classic BPF jumps only forward, so the longest path is a static
-     * bound; a limit at or above it can never be reached and costs nothing.
+     * Whether a program whose longest run executes {@code longestPath} instructions needs counting at all: it does when
+     * something is {@link #accounted}, or when that run is longer than the per-invocation limit. A limit at or above a
+     * program's static bound can never be reached and costs nothing.
      */
-    public boolean needsMetering(LoweredProgram program) {
+    public boolean needsMetering(int longestPath) {
         if (accounted()) {
             return true;
         }
-        if (options.maxInstructions() <= 0) {
-            return false;
-        }
-        int[] ops = program.ops();
-        int n = ops.length;
-        int[] longest = new int[n];
-        for (int pc = n - 1; pc >= 0; pc--) {
-            int op = ops[pc];
-            if (op == Op.RET_K || op == Op.RET_A) {
-                longest[pc] = 1;
-            } else if (op >= Op.JA && op <= Op.JSET_X || op == Op.JUMP_ALWAYS) {
-                longest[pc] = 1 + Math.max(longest[program.trueTargets()[pc]], longest[program.falseTargets()[pc]]);
-            } else {
-                longest[pc] = 1 + longest[pc + 1];
-            }
-        }
-        return longest[0] > options.maxInstructions();
+        return options.maxInstructions() > 0 && longestPath > options.maxInstructions();
     }
 
     /**
@@ -106,7 +96,7 @@ public final class Budget {
                 // call costs more than a whole filter run on some virtual machines. So a window that expired is
                 // replaced by a new one starting at the first invocation that needs it.
                 boolean invocationsUsedUp = invocationAllowance > 0 && windowInvocations >= invocationAllowance;
-                boolean instructionsLow = instructionAllowance > 0 && instructionAllowance - windowInstructions < Math.min(limit, CLASSIC_LONGEST_PATH);
+                boolean instructionsLow = instructionAllowance > 0 && instructionAllowance - windowInstructions < Math.min(limit, longestRun);
                 if (invocationsUsedUp || instructionsLow) {
                     long now = System.nanoTime();
                     if (now - windowStart >= windowNanos) {
@@ -143,8 +133,8 @@ public final class Budget {
     public int refuse(Node location) {
         overBudget.increment();
         if (options.errorOnOverBudget()) {
-            throw SluiceException.atNode(location, Failure.INVOCATION_BUDGET_EXCEEDED, invocationAllowance, options.windowMillis(),
-                            "bpf.BudgetInvocationsPerSecond");
+            throw SluiceException.atNode(location, CoreFailure.INVOCATION_BUDGET_EXCEEDED, invocationAllowance, options.windowMillis(),
+                            optionPrefix + ".BudgetInvocationsPerSecond");
         }
         return options.overBudgetVerdict();
     }
@@ -154,9 +144,9 @@ public final class Budget {
     public int stop(Node location, int pc, int limit) {
         overBudget.increment();
         if (options.errorOnOverBudget()) {
-            String which = options.maxInstructions() > 0 && limit == options.maxInstructions() ? "bpf.MaxInstructions"
-                            : "bpf.BudgetInstructionsPerSecond: " + instructionAllowance + " per " + options.windowMillis() + " ms";
-            throw SluiceException.atNode(location, Failure.INSTRUCTION_BUDGET_EXCEEDED, pc, limit, which);
+            String which = options.maxInstructions() > 0 && limit == options.maxInstructions() ? optionPrefix + ".MaxInstructions"
+                            : optionPrefix + ".BudgetInstructionsPerSecond: " + instructionAllowance + " per " + options.windowMillis() + " ms";
+            throw SluiceException.atNode(location, CoreFailure.INSTRUCTION_BUDGET_EXCEEDED, pc, limit, which);
         }
         return options.overBudgetVerdict();
     }

@@ -1,4 +1,4 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.core.seccomp;
 
 /**
  * The seccomp return actions: the one place where their values live (linux/seccomp.h, SECCOMP_RET_*). A filter's

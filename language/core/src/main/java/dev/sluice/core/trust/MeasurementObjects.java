@@ -1,4 +1,4 @@
-package dev.sluice.bpf.trust;
+package dev.sluice.core.trust;
 
 import java.util.List;
 
@@ -10,7 +10,7 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
-import dev.sluice.bpf.runtime.MemberNames;
+import dev.sluice.core.interop.MemberNames;
 
 /** Interop views of the measured-load log: an entry (members) and a snapshot of all entries (an array). */
 public final class MeasurementObjects {

@@ -1,4 +1,4 @@
-package dev.sluice.bpf.trust;
+package dev.sluice.core.trust;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

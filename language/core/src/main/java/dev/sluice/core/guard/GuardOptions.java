@@ -1,6 +1,10 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.core.guard;
 
 import java.util.Locale;
+
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.SeccompAction;
 
 /**
  * The guard options of a context, read once: budgets and the over-budget action (docs/guards.md).
@@ -38,21 +42,25 @@ public record GuardOptions(int maxInstructions, long instructionsPerSecond, long
         return maxInstructions > 0 || windowed() || counters;
     }
 
-    public static GuardOptions of(int maxInstructions, long instructionsPerSecond, long invocationsPerSecond, long windowMillis, String action) {
+    /**
+     * Validated options; {@code optionPrefix} is the language's option namespace ({@code "bpf"}), named in errors.
+     * {@code action} is {@code error} or {@code verdict:<n>} (a 32-bit number or a seccomp action name).
+     */
+    public static GuardOptions of(String optionPrefix, int maxInstructions, long instructionsPerSecond, long invocationsPerSecond, long windowMillis, String action) {
         if (maxInstructions < 0 || instructionsPerSecond < 0 || invocationsPerSecond < 0 || windowMillis <= 0) {
-            throw SluiceException.create(Failure.BAD_OPTION, "budgets must be >= 0 and bpf.BudgetWindowMillis > 0");
+            throw SluiceException.create(CoreFailure.BAD_OPTION, "budgets must be >= 0 and " + optionPrefix + ".BudgetWindowMillis > 0");
         }
         String a = action.strip();
         if (a.equals("error")) {
             return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, true, 0, false, false);
         }
         if (a.startsWith("verdict:")) {
-            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, false, parseVerdict(a.substring(8).strip(), action), false, false);
+            return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, false, parseVerdict(optionPrefix, a.substring(8).strip(), action), false, false);
         }
-        throw SluiceException.create(Failure.BAD_OPTION, "bpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
+        throw SluiceException.create(CoreFailure.BAD_OPTION, optionPrefix + ".OverBudgetAction: '" + action + "' is not error or verdict:<n>");
     }
 
-    private static int parseVerdict(String v, String action) {
+    private static int parseVerdict(String optionPrefix, String v, String action) {
         try {
             return SeccompAction.valueOf(v.toUpperCase(Locale.ROOT)).value;
         } catch (IllegalArgumentException e) {
@@ -66,7 +74,7 @@ public record GuardOptions(int maxInstructions, long instructionsPerSecond, long
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw SluiceException.create(Failure.BAD_OPTION, "bpf.OverBudgetAction: '" + action + "': the verdict must be a 32-bit unsigned number or a seccomp action name");
+        throw SluiceException.create(CoreFailure.BAD_OPTION, optionPrefix + ".OverBudgetAction: '" + action + "': the verdict must be a 32-bit unsigned number or a seccomp action name");
     }
 
     /** As measured into the load log. */

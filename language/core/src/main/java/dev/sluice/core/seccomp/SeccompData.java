@@ -1,8 +1,8 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.core.seccomp;
 
 import java.nio.ByteBuffer;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * Builds and reads {@code struct seccomp_data} (64 bytes: int nr @0, u32 arch @4, u64 instruction_pointer @8,

@@ -1,4 +1,4 @@
-package dev.sluice.bpf.trust;
+package dev.sluice.core.trust;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +10,8 @@ import com.oracle.truffle.api.TruffleFile;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.source.Source;
 
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Whether a context accepts a program: built once per context from the options {@code <lang>.RequireSignature},
@@ -64,7 +64,7 @@ public final class TrustPolicy {
             }
         }
         if (required && keys.isEmpty()) {
-            throw SluiceException.create(Failure.NO_TRUSTED_KEYS, optionPrefix, optionPrefix);
+            throw SluiceException.create(CoreFailure.NO_TRUSTED_KEYS, optionPrefix, optionPrefix);
         }
         return new TrustPolicy(optionPrefix, required, List.copyOf(keys), List.copyOf(inline));
     }
@@ -98,14 +98,14 @@ public final class TrustPolicy {
         }
         if (candidates.isEmpty()) {
             String looked = (sigPath == null ? "" : sigPath + " and ") + "the option " + optionPrefix + ".Signature";
-            throw SluiceException.create(Failure.UNSIGNED_PROGRAM, name, optionPrefix, looked);
+            throw SluiceException.create(CoreFailure.UNSIGNED_PROGRAM, name, optionPrefix, looked);
         }
         for (byte[] sig : candidates) {
             if (Signing.verifyWithAny(keys, programBytes, sig)) {
                 return true;
             }
         }
-        throw SluiceException.create(Failure.SIGNATURE_NOT_TRUSTED, name, candidates.size(), keys.size());
+        throw SluiceException.create(CoreFailure.SIGNATURE_NOT_TRUSTED, name, candidates.size(), keys.size());
     }
 
     /** The exact bytes a signature covers: a binary source's bytes, or a character source's text in UTF-8. */
@@ -117,9 +117,9 @@ public final class TrustPolicy {
         try {
             return env.getPublicTruffleFile(path).readAllBytes();
         } catch (IOException e) {
-            throw SluiceException.create(Failure.UNREADABLE_TRUST_FILE, path, Signing.describe(e));
+            throw SluiceException.create(CoreFailure.UNREADABLE_TRUST_FILE, path, Signing.describe(e));
         } catch (SecurityException | UnsupportedOperationException e) {
-            throw SluiceException.create(Failure.UNREADABLE_TRUST_FILE, path, "the context does not allow reading files (" + e.getMessage() + ")");
+            throw SluiceException.create(CoreFailure.UNREADABLE_TRUST_FILE, path, "the context does not allow reading files (" + e.getMessage() + ")");
         }
     }
 
@@ -131,7 +131,7 @@ public final class TrustPolicy {
                 return null;
             }
         } catch (SecurityException | UnsupportedOperationException e) {
-            throw SluiceException.create(Failure.UNREADABLE_TRUST_FILE, path, "the context does not allow reading files (" + e.getMessage() + ")");
+            throw SluiceException.create(CoreFailure.UNREADABLE_TRUST_FILE, path, "the context does not allow reading files (" + e.getMessage() + ")");
         }
         return readFile(env, path);
     }
