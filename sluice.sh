@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Runs the sluice command from a source checkout, building it first when needed.
+# Short commands (check, compile, explain, exec, ...) start without JVMCI and with the JDK's AOT cache that the build
+# trained (launcher/target/sluice.aot); runs over a capture or a data file, and --version, start with the Graal
+# compiler, which pays for itself only on long runs. SLUICE_JIT=on|off overrides the choice.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$root/scripts/find-jdk25.sh"
@@ -15,9 +18,14 @@ if [ -n "$stale" ]; then
     echo "sluice.sh: building (./mvnw package -DskipTests)..." >&2
     (cd "$root" && ./mvnw -q -DskipTests -pl launcher -am package >&2)
 fi
-exec "$JAVA_HOME/bin/java" \
-    -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI \
-    --upgrade-module-path="$root/launcher/target/compiler" \
+. "$root/scripts/sluice-jit-choice.sh"
+if sluice_wants_jit "$@"; then
+    mode=(-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path="$root/launcher/target/compiler")
+else
+    mode=(-XX:AOTCache="$root/launcher/target/sluice.aot" -Xlog:aot=off -Xlog:cds=off -XX:TieredStopAtLevel=1
+          -Dpolyglot.engine.WarnInterpreterOnly=false)
+fi
+exec "$JAVA_HOME/bin/java" "${mode[@]}" \
     --module-path="$jar:$root/launcher/target/modules" \
     --enable-native-access=org.graalvm.truffle,dev.sluice.launcher \
     -Dpolyglot.engine.userResourceCache="$root/launcher/target/truffle-cache" \

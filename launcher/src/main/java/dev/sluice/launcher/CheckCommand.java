@@ -3,8 +3,10 @@ package dev.sluice.launcher;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.graalvm.polyglot.Context;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,20 +38,30 @@ final class CheckCommand implements Callable<Integer> {
         Arch arch = options.arch(main.polyglot);
         InputFormat format = options.inputFormat(main.polyglot);
         int status = Main.OK;
-        for (Path f : files) {
-            try {
-                LoadedProgram p = LoadedProgram.load(f, profile, arch, format);
-                out.println(f + ": ok (" + p.program().length() + " instructions)");
-                if (!p.warnings().isEmpty()) {
-                    out.flush();
-                    p.printWarnings(err);
-                }
-            } catch (UserError e) {
-                out.flush();
-                err.println(e.getMessage());
-                status = Math.max(status, e.exitCode());
+        // The same load as run's: the launcher's parse and kernel checks, then the bpf language with every language
+        // option given (constant-time mode's taint check, signatures, ...), so that 'ok' means run would load it.
+        try (Context context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"))) {
+            for (Path f : files) {
+                status = Math.max(status, check(f, profile, arch, format, context, out, err));
             }
         }
         return status;
+    }
+
+    private static int check(Path f, Profile profile, Arch arch, InputFormat format, Context context, PrintWriter out, PrintWriter err) {
+        try {
+            LoadedProgram p = LoadedProgram.load(f, profile, arch, format);
+            RunCommand.evalFilter(context, p);
+            out.println(f + ": ok (" + p.program().length() + " instructions)");
+            if (!p.warnings().isEmpty()) {
+                out.flush();
+                p.printWarnings(err);
+            }
+            return Main.OK;
+        } catch (UserError e) {
+            out.flush();
+            err.println(e.getMessage());
+            return e.exitCode();
+        }
     }
 }

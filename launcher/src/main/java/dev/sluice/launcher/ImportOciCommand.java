@@ -24,7 +24,7 @@ import dev.sluice.scpl.oci.OciImporter;
  * runc and libseccomp give it (docs/oci-import.md). Capability-gated entries are applied for the given capabilities.
  */
 @Command(name = "import-oci", mixinStandardHelpOptions = true, description = {"Turn a Docker/OCI seccomp profile (JSON) into an SCPL policy.",
-                "includes/excludes by capability are applied for the --cap set; by arch, for --native-arch."})
+                "includes/excludes by capability are applied for the --cap set; by arch, for --native-arch; minKernel, for --kernel."})
 final class ImportOciCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -43,8 +43,16 @@ final class ImportOciCommand implements Callable<Integer> {
     @Option(names = "--arch", paramLabel = "ARCH", description = "Target ABIs of the policy, repeatable; overrides the profile's architectures.")
     List<String> arches;
 
+    @Option(names = "--kernel", paramLabel = "X.Y", description = "The kernel version includes/excludes.minKernel are evaluated for (default: the running kernel, as Docker does).")
+    String kernel;
+
     @Override
     public Integer call() {
+        OciImporter.KernelVersion kernelVersion = OciImporter.KernelVersion.running();
+        if (kernel != null) {
+            kernelVersion = OciImporter.KernelVersion.parseRelease(kernel)
+                            .orElseThrow(() -> UserError.usage("--kernel " + kernel + ": expected a kernel version such as 6.8 (or a release such as 6.8.0-45-generic)"));
+        }
         Arch host;
         List<Arch> targets = new ArrayList<>();
         try {
@@ -59,7 +67,7 @@ final class ImportOciCommand implements Callable<Integer> {
         Set<String> capabilities = new LinkedHashSet<>(caps == null ? List.of() : caps);
         String scpl;
         try {
-            scpl = OciImporter.toScpl(text, profile.toString(), capabilities, new OciImporter.ImportOptions(host, targets));
+            scpl = OciImporter.toScpl(text, profile.toString(), capabilities, new OciImporter.ImportOptions(host, targets, kernelVersion));
         } catch (SluiceException e) {
             throw UserError.invalid(Diagnostics.render(e, profile.toString(), text, null));
         }

@@ -7,8 +7,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
@@ -22,6 +25,7 @@ import picocli.CommandLine.Spec;
 
 import dev.sluice.bpf.BpfLanguage;
 import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.pcap.Pcap;
 import dev.sluice.core.seccomp.Arch;
@@ -108,10 +112,28 @@ final class RunCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    /**
+     * Loads the program into the bpf language, as an embedder would: the context's language options apply (e.g.
+     * {@code --bpf.ConstantTime} and {@code --bpf.SecretFields}). {@code check}, {@code run} and {@code explain} all
+     * load through here. A refusal ("insn N: ...") is reported at the instruction's source position, as the
+     * launcher's own verifier errors are.
+     */
     static Value evalFilter(Context context, LoadedProgram loaded) {
         Source source = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(loaded.rawBytes()), loaded.name()).mimeType(loaded.mimeType()).buildLiteral();
-        return context.eval(source);
+        try {
+            return context.eval(source);
+        } catch (PolyglotException e) {
+            Matcher insn = INSN_PREFIX.matcher(e.getMessage() == null ? "" : e.getMessage());
+            if (!e.isSyntaxError() || !insn.lookingAt()) {
+                throw e;
+            }
+            SluiceException refusal = SluiceException.atInsn(Integer.parseInt(insn.group(1)), Failure.SYNTAX, e.getMessage());
+            throw UserError.invalid(Diagnostics.render(refusal, loaded.name(), loaded.sourceText(), loaded.program()));
+        }
     }
+
+    /** How every refusal of the bpf language about one instruction begins (the Failure messages of the verifiers). */
+    private static final Pattern INSN_PREFIX = Pattern.compile("insn (\\d+): ");
 
     private void runData(Value filter, PrintWriter out) {
         byte[] all = LoadedProgram.readFile(data);

@@ -142,6 +142,7 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         Profile profile = profileFor(source, context.defaultProfile());
         Arch arch = context.arch();
         ConstantTimeSpec ct = context.constantTime() ? new ConstantTimeSpec(context.secretFields(), context.recordOperations()) : null;
+        SecretTaint.parse(context.secretFields(), profile); // a bad range is an error even before constant time is on
         byte[] programBytes = TrustPolicy.programBytes(source);
         boolean signed = context.trustPolicy().check(context.env(), source, programBytes);
         GuardOptions guards = context.guards().withConstantBlinding(context.blindConstants(signed));

@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** check, run and explain as separate processes on the bundled examples: stdout, stderr and exit code. */
 class CheckRunExplainTest {
@@ -257,5 +258,40 @@ class CheckRunExplainTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /**
+     * check loads a program exactly as run does, language options included: in constant-time mode both refuse a load
+     * at a secret-dependent offset and a netlink walk over secret bytes, at the instruction's source line.
+     */
+    @Test
+    void checkAppliesTheLanguageOptionsAsRunDoes(@TempDir Path dir) throws IOException {
+        Path index = Files.writeString(dir.resolve("index.asm"), "ld [0]\ntax\nldb [x+0]\nret a\n");
+        Path nla = Files.writeString(dir.resolve("nla.asm"), "ld #4\nldx #2\nld nla\nret a\n");
+        String[] ct = {"--profile", "socket", "--bpf.ConstantTime=true", "--bpf.SecretFields=0-63"};
+        Sluice.Result plain = Sluice.run("check", "--profile", "socket", index.toString(), nla.toString());
+        assertEquals(0, plain.exit(), plain::toString);
+        assertEquals(index + ": ok (4 instructions)\n" + nla + ": ok (4 instructions)\n", plain.stdout());
+
+        Sluice.Result checked = Sluice.run(concat(new String[]{"check"}, ct, new String[]{index.toString(), nla.toString()}));
+        assertEquals(1, checked.exit(), checked::toString);
+        assertEquals("", checked.stdout());
+        assertEquals(List.of(index + ":3:1: insn 2: constant-time program loads at a secret-dependent offset [x + 0]", "ldb [x+0]", "^",
+                        nla + ":3:1: insn 2: constant-time program cannot run nla: its netlink attribute walk reads the packet from offset A to the end,"
+                                        + " and its steps and result depend on the secret bytes 0-63",
+                        "ld nla", "^"), checked.stderrLines());
+
+        Sluice.Result run = Sluice.run(concat(new String[]{"run"}, ct, new String[]{index.toString(), "--pcap", "examples/sample.pcap", "--count"}));
+        assertEquals(1, run.exit(), run::toString);
+        assertEquals(checked.stderrLines().subList(0, 3), run.stderrLines(), "run refuses with check's message");
+
+        Sluice.Result range = Sluice.run("check", "--bpf.ConstantTime=true", "--bpf.SecretFields=64-70", "examples/deny-mkdir.asm");
+        assertEquals(1, range.exit(), range::toString);
+        assertEquals(List.of("sluice check: bpf.SecretFields: '64-70' names bytes past the end of the 64-byte struct seccomp_data;"
+                        + " expected byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5"), range.stderrLines());
+    }
+
+    private static String[] concat(String[]... parts) {
+        return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
     }
 }

@@ -12,6 +12,12 @@ record Exec(int exitCode, String stdout, String stderr) {
     static Exec run(Path dir, Map<String, String> env, List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(env);
+        return run(pb, timeoutSeconds);
+    }
+
+    /** Runs a prepared process (its command, directory and environment set by the caller). */
+    static Exec run(ProcessBuilder pb, long timeoutSeconds) throws IOException, InterruptedException {
+        List<String> command = pb.command();
         Path out = java.nio.file.Files.createTempFile("exec-out", ".txt");
         Path err = java.nio.file.Files.createTempFile("exec-err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

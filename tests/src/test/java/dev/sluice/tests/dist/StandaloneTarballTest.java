@@ -39,21 +39,64 @@ class StandaloneTarballTest {
     }
 
     private static Exec sluice(String... args) throws IOException, InterruptedException {
+        return sluiceWith(Map.of(), args);
+    }
+
+    /**
+     * Runs bin/sluice as on a machine without Java: no JAVA_HOME, and PATH holding only /usr/bin and /bin (whose
+     * java, if any, is not the 25 the launcher needs): the tarball must bring its own runtime.
+     */
+    private static Exec sluiceWith(Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(home.resolve("bin/sluice").toString());
         cmd.addAll(List.of(args));
-        // JAVA_HOME points at the JDK running the tests (a JDK 25): what a user with only a JDK would have.
-        return Exec.run(unpackDir, Map.of("JAVA_HOME", System.getProperty("java.home"), "XDG_CACHE_HOME", unpackDir.resolve("cache").toString()), cmd, 120);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(unpackDir.toFile());
+        Map<String, String> env = pb.environment();
+        env.remove("JAVA_HOME");
+        env.remove("JAVA_TOOL_OPTIONS");
+        env.put("PATH", "/usr/bin:/bin");
+        env.put("XDG_CACHE_HOME", unpackDir.resolve("cache").toString());
+        env.putAll(extraEnv);
+        return Exec.run(pb, 120);
     }
 
     @Test
-    void layoutHasLauncherModulesLicenseAndReadme() {
+    void layoutHasLauncherRuntimeCompilerLicenseAndReadme() throws IOException {
         assertTrue(Files.isExecutable(home.resolve("bin/sluice")));
+        assertTrue(Files.isRegularFile(home.resolve("lib/sluice-jit-choice.sh")));
         assertTrue(Files.isRegularFile(home.resolve("LICENSE")));
         assertTrue(Files.isRegularFile(home.resolve("README")));
-        for (String jar : List.of("sluice-core.jar", "bpf-language.jar", "scpl-language.jar", "sluice-launcher.jar", "truffle-runtime.jar", "compiler.jar", "truffle-compiler.jar")) {
-            assertTrue(Files.isRegularFile(home.resolve("modules").resolve(jar)), "modules/" + jar);
+        assertTrue(Files.isExecutable(home.resolve("runtime/bin/java")), "the jlink runtime");
+        assertTrue(Files.readString(home.resolve("runtime/release")).contains("JAVA_VERSION=\"25"), "a Java 25 runtime");
+        String modules = Files.readString(home.resolve("runtime/release"));
+        for (String module : List.of("dev.sluice.launcher", "dev.sluice.core", "dev.sluice.bpf", "dev.sluice.scpl", "org.graalvm.truffle.runtime", "jdk.internal.vm.ci")) {
+            assertTrue(modules.contains(module), "runtime/release lists module " + module);
         }
+        assertTrue(Files.size(home.resolve("runtime/lib/sluice.aot")) > 1_000_000, "the AOT cache of the short commands");
+        assertTrue(Files.isRegularFile(home.resolve("modules/compiler.jar")), "the Graal compiler, for --upgrade-module-path");
+    }
+
+    /**
+     * Short commands start without JVMCI and with the AOT cache; a run over a capture starts with the Graal compiler.
+     * Seen through the JVM's class-loading log: classes "source: shared objects file" come from the AOT cache.
+     */
+    @Test
+    void shortCommandsUseTheAotCacheWithoutGraalAndCaptureRunsUseGraal() throws Exception {
+        Path log = unpackDir.resolve("classes-check.log");
+        Exec check = sluiceWith(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + log), "check", home.resolve("examples/deny-mkdir.scpl").toString());
+        assertEquals(0, check.exitCode(), check::toString);
+        String classes = Files.readString(log);
+        long fromCache = classes.lines().filter(l -> l.contains("source: shared objects file")).count();
+        long total = classes.lines().count();
+        assertTrue(fromCache > total / 2, "most classes of `check` come from the AOT cache: " + fromCache + " of " + total);
+        assertTrue(classes.lines().noneMatch(l -> l.contains("jdk.graal.compiler.")), "check must start without the Graal compiler");
+
+        Path jitLog = unpackDir.resolve("classes-run.log");
+        Exec run = sluiceWith(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + jitLog), "run", "--profile", "socket",
+                        home.resolve("examples/tcp-port-80.ddd").toString(), "--pcap", home.resolve("examples/sample.pcap").toString(), "--count");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("3\n", run.stdout(), run::toString);
+        assertTrue(Files.readString(jitLog).lines().anyMatch(l -> l.contains("jdk.graal.compiler.")), "a capture run starts with the Graal compiler");
     }
 
     @Test

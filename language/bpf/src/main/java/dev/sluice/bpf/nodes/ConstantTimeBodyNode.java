@@ -32,6 +32,12 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     /** Receives each evaluated operation; used by tests to compare traces across inputs. */
     public interface OperationTrace {
         void operation(int pc, int op);
+
+        /**
+         * A value the work of the current operation depends on and that must therefore not depend on a secret: the
+         * input offset a load reads, the divisor of a division by X, each attribute offset a netlink walk visits.
+         */
+        void dependsOn(int pc, long value);
     }
 
     @CompilationFinal(dimensions = 1) private final int[] ops;
@@ -186,6 +192,9 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                 case Op.DIV_X:
                 case Op.MOD_X: {
                     // X is public here (SecretTaint), so the divisor fix-up is about X = 0 only.
+                    if (trace != null) {
+                        traceValue(pc, x);
+                    }
                     int zero = ~nonZero(x);
                     int safe = x | (zero & 1);
                     a = ops[pc] == Op.DIV_X ? Integer.divideUnsigned(a, safe) : Integer.remainderUnsigned(a, safe);
@@ -220,6 +229,9 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                     int size = ops[pc] == Op.LD_ABS_W ? 4 : ops[pc] == Op.LD_ABS_H ? 2 : 1;
                     int ok = atLeast(captured - size, k);
                     int at = start + (k & ok);
+                    if (trace != null) {
+                        traceValue(pc, at);
+                    }
                     int v = readClamped(data, at, size, start + captured);
                     a = (v & ok) | (a & ~ok);
                     exit = ~ok;
@@ -236,6 +248,9 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                     int op = ops[pc];
                     int size = op == Op.LD_IND_W || op == Op.LD_NEG_W ? 4 : op == Op.LD_IND_H || op == Op.LD_NEG_H ? 2 : 1;
                     int offset = op == Op.LD_IND_W || op == Op.LD_IND_H || op == Op.LD_IND_B ? x + k : k;
+                    if (trace != null) {
+                        traceValue(pc, offset);
+                    }
                     long v = PacketOps.load(data, start, captured, offset, size, meta);
                     int ok = (int) ~(v >> 63);
                     if (op == Op.LDX_MSH) {
@@ -247,7 +262,8 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                     break;
                 }
                 case Op.LD_ANCILLARY: {
-                    long v = PacketOps.ancillary(k, a, x, data, start, captured, meta);
+                    long v = trace != null ? tracedAncillary(pc, k, a, x, data, start, captured, meta)
+                                    : PacketOps.ancillary(k, a, x, data, start, captured, meta);
                     int ok = (int) ~(v >> 63);
                     exitValue = a;
                     a = ((int) v & ok) | (a & ~ok);
@@ -313,6 +329,17 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     @CompilerDirectives.TruffleBoundary
     private void traceOperation(int pc) {
         trace.operation(pc, ops[pc]);
+    }
+
+    @CompilerDirectives.TruffleBoundary
+    private void traceValue(int pc, long value) {
+        trace.dependsOn(pc, value);
+    }
+
+    /** An ancillary load that reports each attribute offset a netlink walk visits. */
+    @CompilerDirectives.TruffleBoundary
+    private long tracedAncillary(int pc, int k, int a, int x, byte[] data, int start, int captured, PacketMeta meta) {
+        return PacketOps.ancillary(k, a, x, data, start, captured, meta, at -> trace.dependsOn(pc, at));
     }
 
     @Override

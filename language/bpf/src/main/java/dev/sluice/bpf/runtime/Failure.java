@@ -56,7 +56,7 @@ public enum Failure implements FailureKind {
     // --- Constant-time mode (verify/SecretTaint) ---
     CONSTANT_TIME_SECRET_INDEX(Category.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
     CONSTANT_TIME_SECRET_DIVISOR(Category.VERIFY, "insn %d: constant-time program divides by a secret-dependent X"),
-    CONSTANT_TIME_SECRET_SEARCH(Category.VERIFY, "insn %d: constant-time program searches netlink attributes with secret-dependent A or X");
+    CONSTANT_TIME_SECRET_SEARCH(Category.VERIFY, "insn %d: constant-time program cannot run %s: its netlink attribute walk reads the packet from offset A to the end, and its steps and result depend on the secret bytes %s");
 
     private final Category category;
     private final String format;

@@ -20,7 +20,12 @@ public final class OperationRecorder implements OperationTrace {
         last.add(pc + ":" + op);
     }
 
-    /** The last run's operations as "pc:op" joined by spaces. */
+    @Override
+    public void dependsOn(int pc, long value) {
+        last.add(pc + "@" + value);
+    }
+
+    /** The last run's operations as "pc:op" joined by spaces, each followed by "pc@value" for what its work depends on. */
     public String lastRun() {
         return String.join(" ", last);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.bpf.runtime;
 
+import java.util.function.IntConsumer;
+
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 
 import dev.sluice.bpf.isa.Ancillary;
@@ -60,6 +62,11 @@ public final class PacketOps {
      * current A (ifidx/hatype on a packet with no device).
      */
     public static long ancillary(int adOffset, int a, int x, byte[] data, int start, int captured, PacketMeta meta) {
+        return ancillary(adOffset, a, x, data, start, captured, meta, null);
+    }
+
+    /** As above; {@code walk}, if not null, receives each attribute offset a netlink walk reads (for traces). */
+    public static long ancillary(int adOffset, int a, int x, byte[] data, int start, int captured, PacketMeta meta, IntConsumer walk) {
         switch (adOffset) {
             case 0:
                 return meta.protocol;
@@ -68,9 +75,9 @@ public final class PacketOps {
             case 8:
                 return meta.devicePresent ? meta.ifIndex & 0xffffffffL : -1;
             case 12:
-                return nlattr(data, start, captured, a, x, false);
+                return nlattr(data, start, captured, a, x, false, walk);
             case 16:
-                return nlattr(data, start, captured, a, x, true);
+                return nlattr(data, start, captured, a, x, true, walk);
             case 20:
                 return meta.mark & 0xffffffffL;
             case 24:
@@ -108,7 +115,7 @@ public final class PacketOps {
      * at offset A; the result is its offset, or 0.
      */
     @TruffleBoundary
-    static long nlattr(byte[] data, int start, int len, int a, int x, boolean nested) {
+    static long nlattr(byte[] data, int start, int len, int a, int x, boolean nested, IntConsumer walk) {
         final int hdr = 4;
         if (len < hdr) {
             return 0;
@@ -120,6 +127,7 @@ public final class PacketOps {
         int at = (int) aU;
         int remaining = len - at;
         if (nested) {
+            visit(walk, at);
             int nlaLen = u16le(data, start + at);
             if (nlaLen > len - at) {
                 return 0;
@@ -128,6 +136,7 @@ public final class PacketOps {
             at += hdr;
         }
         while (remaining >= hdr) {
+            visit(walk, at);
             int nlaLen = u16le(data, start + at);
             int nlaType = u16le(data, start + at + 2);
             if (nlaLen < hdr || nlaLen > remaining) {
@@ -141,6 +150,12 @@ public final class PacketOps {
             at += step;
         }
         return 0;
+    }
+
+    private static void visit(IntConsumer walk, int at) {
+        if (walk != null) {
+            walk.accept(at);
+        }
     }
 
     // Netlink headers are in host byte order; the hosts we simulate for sockets are little-endian.

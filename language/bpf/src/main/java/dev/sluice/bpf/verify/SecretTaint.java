@@ -4,6 +4,7 @@ import static dev.sluice.bpf.isa.Opcodes.*;
 
 import java.util.BitSet;
 
+import dev.sluice.bpf.isa.Ancillary;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
@@ -19,8 +20,8 @@ import dev.sluice.core.error.SluiceException;
  * fixpoint because classic BPF jumps only forward.
  *
  * <p>It rejects what predicated execution cannot make constant-time: a secret-dependent memory index (indirect
- * loads, ldxb MSH from a computed offset), a secret-dependent divisor, and a secret-dependent netlink attribute
- * search (nla/nlan walk the packet for a length that depends on A and X).
+ * loads), a secret-dependent divisor, and a netlink attribute walk (nla/nlan) over an input with secret bytes: the
+ * walk's steps and result depend on the bytes it reads. docs/constant-time.md has the table of every operation.
  */
 public final class SecretTaint {
     private SecretTaint() {
@@ -34,6 +35,16 @@ public final class SecretTaint {
             }
             int next = bytes.nextSetBit(offset);
             return next >= 0 && next < offset + size;
+        }
+
+        /** The secret bytes as inclusive ranges, e.g. "16-23,40-63". */
+        public String describe() {
+            StringBuilder sb = new StringBuilder();
+            for (int from = bytes.nextSetBit(0); from >= 0; from = bytes.nextSetBit(bytes.nextClearBit(from))) {
+                int to = bytes.nextClearBit(from) - 1;
+                sb.append(sb.isEmpty() ? "" : ",").append(from).append(from == to ? "" : "-" + to);
+            }
+            return sb.toString();
         }
     }
 
@@ -69,12 +80,8 @@ public final class SecretTaint {
                         case IMM, LEN -> false;
                         case MEM -> (t & (1 << k)) != 0;
                         case ABS -> {
-                            if (profile == Profile.SOCKET && dev.sluice.bpf.isa.Ancillary.inAncillaryRange(k)) {
-                                int ad = k - SKF_AD_OFF;
-                                if ((ad == 12 || ad == 16) && (a || x)) {
-                                    throw SluiceException.atInsn(pc, Failure.CONSTANT_TIME_SECRET_SEARCH, pc);
-                                }
-                                yield ad == 40 ? a || x : false; // ALU_XOR_X mixes A and X
+                            if (profile == Profile.SOCKET && Ancillary.inAncillaryRange(k)) {
+                                yield ancillaryResultSecret(pc, Ancillary.fromK(k), a, x, secrets);
                             }
                             yield secrets.overlaps(k, loadSize(code));
                         }
@@ -130,6 +137,30 @@ public final class SecretTaint {
         return secretReach;
     }
 
+    /**
+     * Whether an ancillary load's result is secret; rejects the loads whose work depends on secret bytes. The netlink
+     * walks (nla, nlan) read the packet from offset A to its end, a number of steps that depends on the bytes they
+     * read: no offset A is known to stay clear of the secret bytes, so any declared secret byte rejects them. The
+     * other loads read skb metadata in constant time; of those, the kernel computes protocol (from the link-layer
+     * header), rxhash and poff (by dissecting the headers) from packet bytes, so their values count as secret.
+     */
+    private static boolean ancillaryResultSecret(int pc, Ancillary load, boolean a, boolean x, Secrets secrets) {
+        if (load == null) {
+            return true; // the verifier rejects unknown ancillary offsets; stay conservative regardless
+        }
+        return switch (load) {
+            case NLATTR, NLATTR_NEST -> {
+                if (!secrets.bytes().isEmpty()) {
+                    throw SluiceException.atInsn(pc, Failure.CONSTANT_TIME_SECRET_SEARCH, pc, load.asmName(), secrets.describe());
+                }
+                yield a || x;
+            }
+            case ALU_XOR_X -> a || x;
+            case PROTOCOL, RXHASH, PAY_OFFSET -> !secrets.bytes().isEmpty();
+            default -> false;
+        };
+    }
+
     private static int loadSize(int code) {
         return switch (size(code)) {
             case H -> 2;
@@ -142,15 +173,24 @@ public final class SecretTaint {
         return value ? state | (1 << bit) : state & ~(1 << bit);
     }
 
+    /** The largest input offset a secret field may name: seccomp_data is 64 bytes; an IP packet at most 64 KiB. */
+    static int lastInputByte(Profile profile) {
+        return profile == Profile.SECCOMP ? 63 : 0xffff;
+    }
+
     /**
-     * Parses a secret-field declaration: comma-separated byte ranges {@code start-end} (inclusive) or {@code offset}
-     * and, for seccomp, the names nr, arch, ip, args, arg0..arg5.
+     * Parses the {@code bpf.SecretFields} option: comma-separated byte ranges {@code start-end} (inclusive) or
+     * {@code offset} and, for seccomp, the names nr, arch, ip, args, arg0..arg5. A byte outside the profile's input
+     * (past struct seccomp_data, or past the largest packet) is an error: it would silently protect nothing.
      */
     public static Secrets parse(String spec, Profile profile) {
         BitSet bits = new BitSet();
         if (spec == null || spec.isBlank()) {
             return new Secrets(bits);
         }
+        int last = lastInputByte(profile);
+        String valid = profile == Profile.SECCOMP ? "byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5"
+                        : "byte ranges within 0-" + last + " (packet offsets)";
         for (String raw : spec.split(",")) {
             String item = raw.trim();
             if (item.isEmpty()) {
@@ -159,18 +199,23 @@ public final class SecretTaint {
             if (profile == Profile.SECCOMP && namedField(item, bits)) {
                 continue;
             }
+            int from;
+            int to;
             try {
-                int dash = item.indexOf('-');
-                int from = Integer.decode(dash < 0 ? item : item.substring(0, dash).trim());
-                int to = dash < 0 ? from : Integer.decode(item.substring(dash + 1).trim());
-                if (from < 0 || to < from || to > 0xffff) {
-                    throw new NumberFormatException();
-                }
-                bits.set(from, to + 1);
+                int dash = item.indexOf('-', 1);
+                from = Integer.decode(dash < 0 ? item : item.substring(0, dash).trim());
+                to = dash < 0 ? from : Integer.decode(item.substring(dash + 1).trim());
             } catch (NumberFormatException e) {
-                throw SluiceException.create(CoreFailure.BAD_OPTION, "secret field '" + item + "': expected a byte range like 16-63"
-                                + (profile == Profile.SECCOMP ? " or one of nr, arch, ip, args, arg0..arg5" : ""));
+                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range; expected " + valid);
             }
+            if (from < 0 || to < from) {
+                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range (start-end, start <= end); expected " + valid);
+            }
+            if (to > last) {
+                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' names bytes past the end of the "
+                                + (profile == Profile.SECCOMP ? "64-byte struct seccomp_data" : "largest packet") + "; expected " + valid);
+            }
+            bits.set(from, to + 1);
         }
         return new Secrets(bits);
     }

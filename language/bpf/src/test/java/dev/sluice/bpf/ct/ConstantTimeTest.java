@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.sluice.bpf.EngineMode;
 import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Ancillary;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
@@ -195,6 +196,118 @@ class ConstantTimeTest {
             assertEquals("insn 3: constant-time program divides by a secret-dependent X", e1.getMessage());
             PolyglotException e2 = assertThrows(PolyglotException.class, () -> load(ct, implicit, "application/x-bpf-seccomp"));
             assertEquals("insn 4: constant-time program divides by a secret-dependent X", e2.getMessage());
+        }
+    }
+
+    /** ld #4; ldx #2; ld nla|nlan; tax; ldb [x+0]; ret a: the search from a public offset for a public type. */
+    private static Program netlinkSearch(Ancillary search) {
+        return Program.of(
+                        Insn.stmt(LD | IMM, 4),
+                        Insn.stmt(LDX | IMM, 2),
+                        Insn.stmt(LD | W | ABS, search.k()),
+                        Insn.stmt(MISC | TAX, 0), // the result as an offset: secret if the walk read secret bytes
+                        Insn.stmt(LD | B | IND, 0),
+                        Insn.stmt(RET | A, 0));
+    }
+
+    /** Two attributes from offset 4: type 1 (8 bytes), then type 2; the walk visits offsets 4 and 12. */
+    private static byte[] netlinkPacket() {
+        return new byte[]{0, 0, 0, 0, 8, 0, 1, 0, 9, 9, 9, 9, 8, 0, 2, 0, 7, 7, 7, 7};
+    }
+
+    @Test
+    void netlinkWalksOverSecretBytesAreRejectedEvenWithPublicAAndX() {
+        try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "0-63")) {
+            for (Ancillary search : new Ancillary[]{Ancillary.NLATTR, Ancillary.NLATTR_NEST}) {
+                PolyglotException e = assertThrows(PolyglotException.class, () -> load(ct, netlinkSearch(search), "application/x-bpf-socket"));
+                assertTrue(e.isSyntaxError());
+                assertEquals("insn 2: constant-time program cannot run " + search.asmName()
+                                + ": its netlink attribute walk reads the packet from offset A to the end, and its steps and result depend on the secret bytes 0-63",
+                                e.getMessage());
+            }
+            // Secret bytes anywhere in the packet are enough: the walk's extent is not known before it runs.
+            try (Context late = context(engine, true, "200-210,300")) {
+                PolyglotException e = assertThrows(PolyglotException.class, () -> load(late, netlinkSearch(Ancillary.NLATTR), "application/x-bpf-socket"));
+                assertTrue(e.getMessage().endsWith("depend on the secret bytes 200-210,300"), e.getMessage());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    void netlinkWalksWithoutSecretsRunAndTheirTraceShowsTheWalk(EngineMode mode) {
+        try (Engine engine = mode.newEngine(); Context normal = context(engine, false, ""); Context ct = context(engine, true, "")) {
+            Program nla = netlinkSearch(Ancillary.NLATTR);
+            Value f = load(normal, nla, "application/x-bpf-socket");
+            Value g = load(ct, nla, "application/x-bpf-socket");
+            byte[] pkt = netlinkPacket();
+            assertEquals(8L, f.execute(pkt).asLong(), "type 2 is found at offset 12; ldb [x+0] reads its length byte");
+            assertEquals(f.execute(pkt).asLong(), g.execute(pkt).asLong());
+            String trace = g.getMember("operationTrace").asString();
+            assertTrue(trace.contains("2@4 2@12"), () -> "the trace records each attribute the walk visits: " + trace);
+            // A packet whose first attribute is type 2: one step fewer, and the trace says so. This is what a secret
+            // packet would reveal, and why the walk is refused when the packet has secret bytes.
+            byte[] first = netlinkPacket();
+            first[6] = 2;
+            g.execute(first);
+            String shorter = g.getMember("operationTrace").asString();
+            assertTrue(shorter.contains("2@4 ") && !shorter.contains("2@12"), shorter);
+        }
+    }
+
+    @Test
+    void ancillaryValuesTheKernelDerivesFromPacketBytesAreSecret() {
+        for (Ancillary derived : new Ancillary[]{Ancillary.PROTOCOL, Ancillary.RXHASH, Ancillary.PAY_OFFSET}) {
+            Program p = Program.of(
+                            Insn.stmt(LD | W | ABS, derived.k()),
+                            Insn.stmt(MISC | TAX, 0),
+                            Insn.stmt(LD | B | IND, 0),
+                            Insn.stmt(RET | A, 0));
+            try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "14-33"); Context pub = context(engine, true, "")) {
+                PolyglotException e = assertThrows(PolyglotException.class, () -> load(ct, p, "application/x-bpf-socket"), derived.name());
+                assertEquals("insn 2: constant-time program loads at a secret-dependent offset [x + 0]", e.getMessage());
+                load(pub, p, "application/x-bpf-socket"); // with no secret bytes it is public
+            }
+        }
+        // Metadata that does not come from the packet bytes stays public: a usable offset.
+        Program mark = Program.of(
+                        Insn.stmt(LD | W | ABS, Ancillary.MARK.k()),
+                        Insn.stmt(MISC | TAX, 0),
+                        Insn.stmt(LD | B | IND, 0),
+                        Insn.stmt(RET | A, 0));
+        try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "14-33")) {
+            assertEquals(0L, load(ct, mark, "application/x-bpf-socket").execute(new byte[0]).asLong());
+        }
+    }
+
+    @Test
+    void secretFieldsOutsideTheInputAreAnErrorNamingTheOptionAndTheValidRange() {
+        Program p = Program.of(Insn.stmt(LD | W | ABS, 0), Insn.stmt(RET | A, 0));
+        try (Engine engine = EngineMode.INTERPRETED.newEngine()) {
+            for (boolean constantTime : new boolean[]{true, false}) {
+                try (Context c = context(engine, constantTime, "16-23,64-70")) {
+                    PolyglotException e = assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-seccomp"));
+                    assertEquals("bpf.SecretFields: '64-70' names bytes past the end of the 64-byte struct seccomp_data; "
+                                    + "expected byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5", e.getMessage());
+                    assertTrue(!e.isInternalError() && e.isGuestException(), e::toString);
+                }
+            }
+            try (Context c = context(engine, true, "0-65536")) {
+                PolyglotException e = assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-socket"));
+                assertEquals("bpf.SecretFields: '0-65536' names bytes past the end of the largest packet; expected byte ranges within 0-65535 (packet offsets)",
+                                e.getMessage());
+            }
+            for (String bad : new String[]{"9-3", "-4", "args", "x"}) {
+                try (Context c = context(engine, true, bad)) {
+                    PolyglotException e = assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-socket"), bad);
+                    assertTrue(e.getMessage().startsWith("bpf.SecretFields: '" + bad + "' is not a byte range"), e.getMessage());
+                }
+            }
+            // The last byte of each input is fine.
+            try (Context c = context(engine, true, "63"); Context d = context(engine, true, "65535")) {
+                load(c, p, "application/x-bpf-seccomp");
+                load(d, p, "application/x-bpf-socket");
+            }
         }
     }
 }

@@ -137,6 +137,11 @@ final class CodeGen {
         if (cursor <= hi) {
             add(segments, new Segment(cursor, hi, defaultLeaf, weight(table, cursor, hi)));
         }
+        if (segments.size() == 1 && isPlainReturn(segments.get(0).leaf())) {
+            // no rule names a syscall of this ABI: the tree would be a bare label with no jump to it, so return here
+            asm.stmt(RET | K, segments.get(0).leaf().get(0).verdict());
+            return;
+        }
         Map<List<Step>, Label> leafLabels = new LinkedHashMap<>();
         Label root = target(segments, 0, segments.size() - 1, leafLabels, abi);
         emitTree(segments, 0, segments.size() - 1, root, leafLabels, abi);

@@ -64,21 +64,67 @@ public final class OciImporter {
      *            {@code includes/excludes.arches}, and is the target when the profile names no arch
      * @param arches target arches overriding the profile's (empty: take them from the profile)
      */
-    public record ImportOptions(Arch nativeArch, List<Arch> arches) {
+    public record ImportOptions(Arch nativeArch, List<Arch> arches, KernelVersion kernel) {
         public ImportOptions {
             arches = List.copyOf(arches);
+            java.util.Objects.requireNonNull(kernel);
         }
 
+        /** Native arch x86_64, the profile's own arches, {@code minKernel} evaluated for the running kernel. */
         public static ImportOptions defaults() {
-            return new ImportOptions(Arch.X86_64, List.of());
+            return new ImportOptions(Arch.X86_64, List.of(), KernelVersion.running());
         }
 
         public ImportOptions nativeArch(Arch a) {
-            return new ImportOptions(a, arches);
+            return new ImportOptions(a, arches, kernel);
         }
 
         public ImportOptions arches(List<Arch> override) {
-            return new ImportOptions(nativeArch, override);
+            return new ImportOptions(nativeArch, override, kernel);
+        }
+
+        /** The kernel {@code includes/excludes.minKernel} are evaluated for, as Docker does with the host's. */
+        public ImportOptions kernel(KernelVersion k) {
+            return new ImportOptions(nativeArch, arches, k);
+        }
+    }
+
+    /**
+     * A kernel version as Docker compares it: only "kernel" and "major revision" ({@code 6.18} of
+     * {@code 6.18.0-1-amd64}); moby profiles/seccomp kernel_linux.go, kernelGreaterEqualThan.
+     */
+    public record KernelVersion(int kernel, int major) implements Comparable<KernelVersion> {
+        private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile("(\\d{1,9})\\.(\\d{1,9})(?:[.\\-+~_].*)?");
+
+        /**
+         * A release string as {@code uname -r} prints it ({@code 6.18.0-1-amd64}) or {@code X.Y}; empty if it does
+         * not start with two dot-separated numbers.
+         */
+        public static java.util.Optional<KernelVersion> parseRelease(String release) {
+            java.util.regex.Matcher m = RELEASE.matcher(release.strip());
+            if (!m.matches()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new KernelVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+        }
+
+        /** The running kernel ({@code os.version} is uname's release on Linux); 0.0 if it cannot be read. */
+        public static KernelVersion running() {
+            return parseRelease(System.getProperty("os.version", "")).orElse(new KernelVersion(0, 0));
+        }
+
+        public boolean atLeast(KernelVersion min) {
+            return compareTo(min) >= 0;
+        }
+
+        @Override
+        public int compareTo(KernelVersion o) {
+            return kernel != o.kernel ? Integer.compare(kernel, o.kernel) : Integer.compare(major, o.major);
+        }
+
+        @Override
+        public String toString() {
+            return kernel + "." + major;
         }
     }
 
@@ -354,9 +400,6 @@ public final class OciImporter {
             };
             boolean takesErrno = kind.equals("ERRNO") || kind.equals("TRACE");
             Node given = errnoRet != null ? errnoRet : errnoName;
-            if (errnoRet != null && errnoName != null) {
-                throw schema(errnoName.pos(), "both a number and a name for the errno of " + what + "; give one");
-            }
             if (given != null && !takesErrno) {
                 throw schema(given.pos(), "an errno is given for " + name + ", which returns none (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one)");
             }
@@ -365,14 +408,21 @@ public final class OciImporter {
                 int max = kind.equals("ERRNO") ? SeccompAction.MAX_ERRNO : 0xffff;
                 if (errnoRet != null) {
                     data = unsigned(errnoRet, "the errno of " + what, BigInteger.valueOf(max)).intValue();
-                } else if (errnoName != null) {
+                }
+                if (errnoName != null) {
+                    // containers/common's field: a name or a decimal string; it wins over errnoRet there, while Docker
+                    // reads only errnoRet, so the two must agree (podman's own profile gives both)
                     String e = string(errnoName, "the errno name of " + what);
-                    OptionalInt v = Errno.lookup(e);
-                    if (v.isEmpty()) {
+                    OptionalInt v = e.matches("\\d{1,4}") ? OptionalInt.of(Integer.parseInt(e)) : Errno.lookup(e);
+                    if (v.isEmpty() || v.getAsInt() > max) {
                         throw schema(errnoName.pos(), "unknown errno name \"" + e + "\"");
                     }
+                    if (errnoRet != null && v.getAsInt() != data) {
+                        throw schema(errnoName.pos(), "the errno of " + what + " is " + e + " (" + v.getAsInt() + ") but errnoRet is " + data
+                                        + "; podman reads the name and Docker the number, so they must agree");
+                    }
                     data = v.getAsInt();
-                } else {
+                } else if (errnoRet == null) {
                     data = Errno.lookup("EPERM").getAsInt(); // the runtime spec's default
                 }
             }
@@ -507,13 +557,13 @@ public final class OciImporter {
                         throw schema(f.keys().get(key), part + " has an unknown field \"" + key + "\" (expected caps, arches, minKernel)");
                     }
                 }
-                if (f.get("minKernel") != null) {
-                    e.notes.add(part.substring(where.length() + 1) + ".minKernel " + string(f.get("minKernel"), part + ".minKernel")
-                                    + " not evaluated (the kernel running the filter is unknown here)");
-                }
             }
+            // both parsed first, so a malformed version is reported whatever the other filters decide
+            KernelVersion excMin = exc == null ? null : minKernel((Obj) exc, where + ".excludes");
+            KernelVersion incMin = inc == null ? null : minKernel((Obj) inc, where + ".includes");
             if (exc != null) {
                 Obj x = (Obj) exc;
+                KernelVersion min = excMin;
                 for (String a : strings(x, "arches", where + ".excludes")) {
                     if (nativeNames.contains(a)) {
                         return "excluded on " + a;
@@ -523,6 +573,12 @@ public final class OciImporter {
                     if (caps.contains(normalizeCap(c))) {
                         return "excluded when " + normalizeCap(c) + " is held";
                     }
+                }
+                if (min != null) {
+                    if (opts.kernel().atLeast(min)) {
+                        return "excluded on kernel " + min + " and later (evaluated for kernel " + opts.kernel() + ")";
+                    }
+                    e.notes.add("excludes.minKernel " + min + ": kept, kernel " + opts.kernel() + " is older");
                 }
             }
             if (inc != null) {
@@ -536,8 +592,39 @@ public final class OciImporter {
                         return "needs " + normalizeCap(c);
                     }
                 }
+                KernelVersion min = incMin;
+                if (min != null) {
+                    if (!opts.kernel().atLeast(min)) {
+                        return "needs kernel " + min + " or later (evaluated for kernel " + opts.kernel() + ")";
+                    }
+                    e.notes.add("includes.minKernel " + min + ": kernel " + opts.kernel() + " is new enough");
+                }
             }
             return null;
+        }
+
+        /**
+         * {@code minKernel} as Docker reads it: {@code "<kernel>.<major>"}, each 0..255, not 0.0; {@code ""} is none
+         * (moby profiles/seccomp seccomp.go, KernelVersion.UnmarshalJSON).
+         */
+        private KernelVersion minKernel(Obj filter, String where) {
+            Node n = filter.get("minKernel");
+            if (n == null) {
+                return null;
+            }
+            String v = string(n, where + ".minKernel");
+            if (v.isEmpty()) {
+                return null;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,3})\\.(\\d{1,3})").matcher(v);
+            if (!m.matches() || Integer.parseInt(m.group(1)) > 255 || Integer.parseInt(m.group(2)) > 255) {
+                throw schema(n.pos(), where + ".minKernel \"" + v + "\" is not a kernel version \"<kernel>.<major>\" (each 0..255, as Docker reads it)");
+            }
+            KernelVersion k = new KernelVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+            if (k.kernel() == 0 && k.major() == 0) {
+                throw schema(n.pos(), where + ".minKernel cannot be 0.0 (Docker refuses it)");
+            }
+            return k;
         }
 
         // --- overlaps between entries (libseccomp's order-free meaning in first-match SCPL) ---
@@ -640,6 +727,41 @@ public final class OciImporter {
             for (String h : header) {
                 comment(out, "# ", "Note: " + h + ".");
             }
+            Map<Entry, List<String>> ruleItems = new HashMap<>();
+            boolean groupsDeclared = false;
+            for (Entry e : entries) {
+                if (e.skip != null || e.kept.isEmpty()) {
+                    continue;
+                }
+                List<String> items = new ArrayList<>();
+                Map<String, List<String>> partial = new LinkedHashMap<>(); // "x86_64 x32" -> names only those arches have
+                for (String n : e.kept) {
+                    List<String> on = targets.stream().filter(a -> SyscallTable.forArch(a).number(n).isPresent()).map(Arch::token).toList();
+                    if (on.size() == targets.size()) {
+                        items.add(n);
+                    } else {
+                        partial.computeIfAbsent(String.join(" ", on), k -> new ArrayList<>()).add(n);
+                    }
+                }
+                for (Map.Entry<String, List<String>> p : partial.entrySet()) {
+                    if (!groupsDeclared) {
+                        out.append("\n");
+                        comment(out, "# ", "A name only some of the arches have is in a group declared `on` those arches: it names the syscall there "
+                                        + "and nothing on the others, as libseccomp skips a name an arch lacks. So the policy compiles for each of "
+                                        + "its arches alone and for all at once.");
+                        groupsDeclared = true;
+                    }
+                    String[] on = p.getKey().split(" ");
+                    String group = "@syscalls" + e.index + "-on-" + String.join("-", on);
+                    String head = "group " + group + " on " + (on.length == 1 ? on[0] : "[" + String.join(", ", on) + "]") + " =";
+                    out.append(list(head, p.getValue(), "")).append('\n');
+                    items.add(group);
+                }
+                ruleItems.put(e, items);
+            }
+            if (groupsDeclared) {
+                out.append("\n");
+            }
             out.append("{ arch = [").append(String.join(", ", targets.stream().map(Arch::token).toList())).append("];\n");
             out.append("  bad_arch_action = KillThread;  # libseccomp's default (SCMP_ACT_KILL) for an arch the filter does not cover\n");
             out.append("  default_action = ").append(defaultAction.scpl()).append(";\n");
@@ -654,14 +776,11 @@ public final class OciImporter {
                 for (String n : e.notes) {
                     comment(out, "    #   ", n);
                 }
-                for (String m : missingPerArch(e.kept)) {
-                    comment(out, "    #   ", m);
-                }
                 if (e.kept.isEmpty()) {
                     out.append("    #   (no syscall left)\n");
                     continue;
                 }
-                out.append(rule(e.action.scpl(), e.kept, e.condition));
+                out.append(list("    " + e.action.scpl(), ruleItems.get(e), e.condition == null ? "" : " if " + e.condition)).append('\n');
             }
             out.append("  ] }\n");
             return out.toString();
@@ -685,25 +804,15 @@ public final class OciImporter {
             out.append(lead).append(line).append('\n');
         }
 
-        /** "not on x86: a, b" lines: SCPL names a syscall only on the arches whose table has it. */
-        private List<String> missingPerArch(List<String> names) {
-            Map<Arch, List<String>> missing = new LinkedHashMap<>();
-            for (Arch a : targets) {
-                for (String n : names) {
-                    if (SyscallTable.forArch(a).number(n).isEmpty()) {
-                        missing.computeIfAbsent(a, k -> new ArrayList<>()).add(n);
-                    }
-                }
-            }
-            List<String> out = new ArrayList<>();
-            missing.forEach((a, l) -> out.add("not on " + a.token() + " (no such syscall there): " + String.join(", ", l)));
-            return out;
-        }
-
-        private static String rule(String action, List<String> names, String cond) {
-            StringBuilder sb = new StringBuilder("    ").append(action).append(' ');
-            String list = names.size() == 1 ? names.get(0) : null;
-            if (list == null) {
+        /**
+         * {@code head NAME;} or {@code head [a, b, ...]} wrapped at 110 columns under the first name, then {@code tail}
+         * and {@code ;}.
+         */
+        private static String list(String head, List<String> names, String tail) {
+            StringBuilder sb = new StringBuilder(head).append(' ');
+            if (names.size() == 1) {
+                sb.append(names.get(0));
+            } else {
                 sb.append('[');
                 int indent = sb.length();
                 int col = indent;
@@ -720,13 +829,8 @@ public final class OciImporter {
                     col += n.length();
                 }
                 sb.append(']');
-            } else {
-                sb.append(list);
             }
-            if (cond != null) {
-                sb.append(" if ").append(cond);
-            }
-            return sb.append(";\n").toString();
+            return sb.append(tail).append(';').toString();
         }
 
         private static String abbreviate(List<String> names) {

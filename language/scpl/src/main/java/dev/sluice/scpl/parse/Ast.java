@@ -29,7 +29,14 @@ public final class Ast {
     public record ConstDecl(Pos pos, String name, Value value) implements Decl {
     }
 
-    public record GroupDecl(Pos pos, String name, List<SyscallItem> items) implements Decl {
+    /**
+     * {@code group @name [on ARCHES] = syscalls;}. With {@code on}, the group names its syscalls only on those arches
+     * (each must exist there) and nothing on the others, as libseccomp and OCI profiles skip names an arch lacks.
+     */
+    public record GroupDecl(Pos pos, String name, List<ArchRef> onArches, List<SyscallItem> items) implements Decl {
+        public boolean archConditional() {
+            return !onArches.isEmpty();
+        }
     }
 
     public record CondDecl(Pos pos, String name, Cond cond) implements Decl {

@@ -105,8 +105,13 @@ public final class Parser {
                 if (name.kind() != Kind.GROUP) {
                     throw error(name, "expected a group name such as @file-io, found " + name.describe());
                 }
-                expect("=", "after the group name");
-                decls.add(new GroupDecl(t.pos(), name.text(), syscalls()));
+                List<ArchRef> on = List.of();
+                if (isKeyword(peek(), "on")) {
+                    next();
+                    on = arches();
+                }
+                expect("=", on.isEmpty() ? "after the group name (or 'on' and its arches)" : "after the group's arches");
+                decls.add(new GroupDecl(t.pos(), name.text(), on, syscalls()));
                 expect(";", "after the group");
             } else if (isKeyword(t, "cond")) {
                 next();

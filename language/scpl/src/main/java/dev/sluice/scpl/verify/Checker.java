@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -151,8 +152,12 @@ public final class Checker {
             }
             return List.copyOf(defaults);
         }
+        return archList(block.arches());
+    }
+
+    private List<Arch> archList(List<Ast.ArchRef> refs) {
         List<Arch> out = new ArrayList<>();
-        for (Ast.ArchRef ref : block.arches()) {
+        for (Ast.ArchRef ref : refs) {
             Arch a;
             try {
                 a = Arch.fromToken(ref.name());
@@ -307,20 +312,38 @@ public final class Checker {
         for (Arch a : arches) {
             sets.put(a, new TreeSet<>());
         }
-        expand(r.syscalls(), sets, new HashSet<>());
+        expand(r.syscalls(), sets, new HashSet<>(), null);
         Map<Arch, int[]> out = new EnumMap<>(Arch.class);
         sets.forEach((a, s) -> out.put(a, s.stream().mapToInt(Integer::intValue).toArray()));
         return out;
     }
 
-    private void expand(List<Ast.SyscallItem> items, Map<Arch, TreeSet<Integer>> into, Set<String> groupStack) {
+    /**
+     * Adds the numbers {@code items} name to {@code into}. {@code scope} is null outside arch-conditional groups; inside
+     * one it is the arches of its {@code on} list (intersected when nested): each name must exist on every one of them,
+     * and counts only on the targets among them. Outside, a name must exist on some target (a warning names the
+     * targets that lack it).
+     */
+    private void expand(List<Ast.SyscallItem> items, Map<Arch, TreeSet<Integer>> into, Set<String> groupStack, Set<Arch> scope) {
+        List<Arch> active = scope == null ? arches : arches.stream().filter(scope::contains).toList();
         for (Ast.SyscallItem item : items) {
             switch (item) {
                 case Ast.SyscallNumber n -> {
                     if (n.number() < 0 || n.number() > 0xffffffffL) {
                         throw error(n.pos(), ScplFailure.SCPL_BAD_VALUE, "syscall number " + n.number() + " does not fit in 32 bits");
                     }
-                    into.values().forEach(s -> s.add((int) n.number()));
+                    active.forEach(a -> into.get(a).add((int) n.number()));
+                }
+                case Ast.SyscallName n when scope != null -> {
+                    List<Arch> lacking = scope.stream().filter(a -> SyscallTable.forArch(a).number(n.name()).isEmpty()).toList();
+                    if (!lacking.isEmpty()) {
+                        List<String> near = new ArrayList<>();
+                        lacking.forEach(a -> near.addAll(SyscallTable.forArch(a).suggestions(n.name())));
+                        throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_SYSCALL, n.name(), String.join(", ", lacking.stream().map(Arch::token).toList())
+                                        + " (the group is declared on " + String.join(", ", scope.stream().map(Arch::token).toList()) + ")",
+                                        suggest(near.stream().distinct().limit(5).toList()));
+                    }
+                    active.forEach(a -> into.get(a).add(SyscallTable.forArch(a).number(n.name()).getAsInt()));
                 }
                 case Ast.SyscallName n -> {
                     List<String> missing = new ArrayList<>();
@@ -354,7 +377,14 @@ public final class Checker {
                     if (!groupStack.add(g.name())) {
                         throw error(g.pos(), ScplFailure.SCPL_DEFINITION_CYCLE, "group", "@" + g.name(), String.join(" <- ", groupStack));
                     }
-                    expand(decl.items(), into, groupStack);
+                    Set<Arch> inner = scope;
+                    if (decl.archConditional()) {
+                        inner = new LinkedHashSet<>(archList(decl.onArches()));
+                        if (scope != null) {
+                            inner.retainAll(scope);
+                        }
+                    }
+                    expand(decl.items(), into, groupStack, inner);
                     groupStack.remove(g.name());
                 }
             }

@@ -96,7 +96,11 @@ class OciImporterErrorsTest {
         assertTrue(amd64.contains("left out, only for arm64, arm: set_tls"), amd64);
         String arm64 = importText(archMap, Set.of(), ImportOptions.defaults().nativeArch(Arch.AARCH64));
         assertTrue(arm64.contains("{ arch = [aarch64, arm];"), arm64);
-        assertTrue(arm64.contains("Allow set_tls;"), arm64);
+        // set_tls is arm's, not aarch64's: a group declared on arm
+        assertTrue(arm64.contains("group @syscalls1-on-arm on arm = set_tls;") && arm64.contains("Allow @syscalls1-on-arm;"), arm64);
+        for (List<Arch> arches : List.of(List.<Arch> of(), List.of(Arch.AARCH64), List.of(Arch.ARM))) {
+            assertEquals(List.of(), ScplCompiler.compile("a.scpl", arm64, CompileOptions.defaults().arches(arches)).warnings(), arches.toString());
+        }
         String riscv = importText(archMap, Set.of(), ImportOptions.defaults().nativeArch(Arch.RISCV64));
         assertTrue(riscv.contains("{ arch = [riscv64];") && riscv.contains("archMap has no entry for the native arch riscv64"), riscv);
         String override = importText(archMap, Set.of(), ImportOptions.defaults().arches(List.of(Arch.X86_64)));
@@ -183,10 +187,37 @@ class OciImporterErrorsTest {
                         """;
         String scpl = importText(json, Set.of(), ImportOptions.defaults());
         for (String expected : List.of("{ arch = [x86_64];", "Allow read;", "Allow clone if arg0 & 0x7e020000 == 0;", "Allow ptrace;",
-                        "includes.minKernel 4.8 not evaluated")) {
+                        "includes.minKernel 4.8: kernel")) {
             assertTrue(scpl.contains(expected), expected + " in\n" + scpl);
         }
         assertEquals(List.of(), ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
+    }
+
+    /** minKernel as Docker parses it ("<kernel>.<major>", each 0..255, not 0.0), located. */
+    @Test
+    void malformedMinKernelIsALocatedError() {
+        for (String bad : List.of("4", "4.8.1", "0.0", "256.1", "4.x", "v4.8")) {
+            String json = "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\",\n   \"includes\": {\"caps\": [\"CAP_X\"], \"minKernel\": \"" + bad + "\"}}]}";
+            SluiceException e = fails(json);
+            assertEquals(ScplFailure.OCI_SCHEMA, e.failure(), e.getMessage());
+            assertEquals(3, e.line(), e.getMessage());
+            assertTrue(e.getMessage().contains("syscalls[0].includes.minKernel"), e.getMessage());
+        }
+    }
+
+    /** podman's profiles give errnoRet and errno (a name) together; they must agree, as Docker reads one and podman the other. */
+    @Test
+    void errnoNameAndNumberTogetherMustAgree() {
+        String agree = """
+                        {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "defaultErrno": "ENOSYS",
+                         "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "errno": "EPERM"},
+                                      {"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}
+                        """;
+        String scpl = importText(agree, Set.of(), ImportOptions.defaults());
+        assertTrue(scpl.contains("default_action = Errno ENOSYS;") && scpl.contains("Errno EPERM mkdir;"), scpl);
+        SluiceException e = fails(agree.replace("\"errnoRet\": 1", "\"errnoRet\": 13"));
+        assertEquals(ScplFailure.OCI_SCHEMA, e.failure());
+        assertTrue(e.getMessage().contains("is EPERM (1) but errnoRet is 13"), e.getMessage());
     }
 
     @Test

@@ -34,16 +34,35 @@ final class OciMeaning {
     private final JsonNode profile;
     private final Set<String> caps;
     private final String goArch;
+    private final int[] kernel;
 
-    /** {@code goArch}: the native arch as Docker's includes/excludes name it ("amd64"). */
+    /** {@code goArch}: the native arch as Docker's includes/excludes name it ("amd64"); minKernel for kernel 6.1. */
     OciMeaning(JsonNode profile, Set<String> caps, String goArch) {
+        this(profile, caps, goArch, 6, 1);
+    }
+
+    /** With the kernel version {@code includes/excludes.minKernel} are compared with (kernel.major, as Docker does). */
+    OciMeaning(JsonNode profile, Set<String> caps, String goArch, int kernelVersion, int majorRevision) {
         this.profile = profile;
         this.caps = caps;
         this.goArch = goArch;
+        this.kernel = new int[] {kernelVersion, majorRevision};
+    }
+
+    /** Whether the kernel is at least the filter's minKernel ("4.8"); true when it has none. */
+    private boolean kernelAtLeast(JsonNode filter) {
+        String min = filter.path("minKernel").asText("");
+        if (min.isEmpty()) {
+            return true;
+        }
+        String[] parts = min.split("\\.");
+        int k = Integer.parseInt(parts[0]);
+        int m = Integer.parseInt(parts[1]);
+        return kernel[0] > k || kernel[0] == k && kernel[1] >= m;
     }
 
     static long action(JsonNode actionNode, JsonNode errnoRet) {
-        int errno = errnoRet == null ? EPERM : errnoRet.asInt();
+        int errno = errnoRet == null || errnoRet.isNull() ? EPERM : errnoRet.asInt();
         return switch (actionNode.asText()) {
             case "SCMP_ACT_ALLOW" -> RET_ALLOW;
             case "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD" -> RET_KILL_THREAD;
@@ -80,11 +99,14 @@ final class OciMeaning {
                 return false;
             }
         }
+        if (exc.has("minKernel") && !exc.path("minKernel").asText("").isEmpty() && kernelAtLeast(exc)) {
+            return false;
+        }
         List<String> arches = texts(inc.get("arches"));
         if (!arches.isEmpty() && !arches.contains(goArch)) {
             return false;
         }
-        return caps.containsAll(texts(inc.get("caps")));
+        return caps.containsAll(texts(inc.get("caps"))) && kernelAtLeast(inc);
     }
 
     static boolean holds(JsonNode arg, long[] args) {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the standalone tarball's Java runtime (called by component/pom.xml at package):
+# 1. jlink: a runtime image of every module in STAGE/modules (the launcher, the languages, Truffle, polyglot,
+#    picocli, Jackson) plus JVMCI, so `bin/sluice` needs no installed JDK. The Graal compiler (compiler.jar) stays
+#    outside the image, for --upgrade-module-path when a run wants it.
+# 2. The AOT cache for the short commands, trained with the image's own java on the bundled examples. Classes in a
+#    runtime image are found by module name, not by path, so the cache still applies after the tarball is unpacked
+#    anywhere.
+# Usage: runtime.sh JDK_HOME STAGE_DIR EXAMPLES_DIR
+set -euo pipefail
+jdk="$1"
+stage="$2"
+examples="$3"
+rm -rf "$stage/runtime" "$stage/jmods"
+mkdir -p "$stage/jmods"
+for jar in "$stage"/modules/*.jar; do
+    case "$(basename "$jar")" in
+        compiler.jar) ;;
+        *) mv "$jar" "$stage/jmods/" ;;
+    esac
+done
+"$jdk/bin/jlink" --module-path "$stage/jmods" --add-modules ALL-MODULE-PATH,jdk.internal.vm.ci,jdk.unsupported,jdk.management \
+    --output "$stage/runtime" --strip-debug --no-header-files --no-man-pages --compress zip-6
+rm -rf "$stage/jmods"
+# The flags must equal bin/sluice's no-JIT flags, or the JVM will not use the cache.
+"$stage/runtime/bin/java" -XX:AOTCacheOutput="$stage/runtime/lib/sluice.aot" -Xlog:aot=error -Xlog:cds=error \
+    -XX:TieredStopAtLevel=1 -Dpolyglot.engine.WarnInterpreterOnly=false \
+    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher \
+    -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow \
+    -m dev.sluice.launcher/dev.sluice.launcher.Main aot-training "$examples"

@@ -1,0 +1,56 @@
+package dev.sluice.ebpf;
+
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
+import com.oracle.truffle.api.TruffleLanguage.Env;
+import com.oracle.truffle.api.nodes.Node;
+
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.ebpf.runtime.EbpfFailure;
+
+/** Per-context state: the environment and the options, read once. */
+public final class EbpfContext {
+    private static final ContextReference<EbpfContext> REFERENCE = ContextReference.create(EbpfLanguage.class);
+
+    private final Env env;
+    private final ProgramType programType;
+    private final String inputFormat;
+    private final long maxInstructions;
+
+    EbpfContext(Env env) {
+        this.env = env;
+        try {
+            this.programType = ProgramType.fromId(env.getOptions().get(EbpfLanguage.ProgramType));
+        } catch (IllegalArgumentException e) {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.ProgramType: " + e.getMessage());
+        }
+        this.inputFormat = env.getOptions().get(EbpfLanguage.InputFormat);
+        if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm")) {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw or asm");
+        }
+        this.maxInstructions = env.getOptions().get(EbpfLanguage.MaxInstructions);
+        if (maxInstructions < 0) {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
+        }
+    }
+
+    public static EbpfContext get(Node node) {
+        return REFERENCE.get(node);
+    }
+
+    public Env env() {
+        return env;
+    }
+
+    public ProgramType programType() {
+        return programType;
+    }
+
+    public String inputFormat() {
+        return inputFormat;
+    }
+
+    public long maxInstructions() {
+        return maxInstructions;
+    }
+}

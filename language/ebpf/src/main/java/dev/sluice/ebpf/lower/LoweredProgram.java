@@ -1,0 +1,26 @@
+package dev.sluice.ebpf.lower;
+
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+
+/**
+ * A checked program as flat arrays indexed by slot, ready for the interpreter: the fields of each instruction, the
+ * immediate already widened (the full 64 bits for lddw), absolute jump targets, callee function indices, and the
+ * instruction cost charged when a basic block is entered.
+ *
+ * @param immediates the imm field sign-extended to 64 bits; for lddw the 64-bit value (a function address for src 4)
+ * @param targets absolute target slot of a jump; the callee's function index for a local call; else -1
+ * @param blockCosts at the first slot of a basic block, its number of instructions; 0 elsewhere
+ * @param functionEntries first slot of each function; function 0 is the entry
+ */
+public record LoweredProgram(Program program, ProgramType type, int[] opcodes, int[] dsts, int[] srcs, int[] offsets, long[] immediates, int[] targets,
+                int[] blockCosts, int[] functionEntries) {
+
+    public int length() {
+        return opcodes.length;
+    }
+
+    public int functionCount() {
+        return functionEntries.length;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.sluice.ebpf.lower;
+
+import static dev.sluice.ebpf.isa.Opcodes.*;
+
+import java.util.Arrays;
+
+import dev.sluice.ebpf.isa.Insn;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.runtime.FunctionAddress;
+import dev.sluice.ebpf.verify.StructuralCheck;
+
+/** Turns a structurally checked program into the interpreter's {@link LoweredProgram}. */
+public final class Lowering {
+    private Lowering() {
+    }
+
+    public static LoweredProgram lower(Program p, ProgramType type, StructuralCheck.Shape shape) {
+        int n = p.length();
+        int[] opcodes = new int[n], dsts = new int[n], srcs = new int[n], offsets = new int[n], targets = new int[n];
+        long[] imms = new long[n];
+        boolean[] leader = new boolean[n + 1];
+        Arrays.fill(targets, -1);
+        for (int e : shape.functionEntries()) {
+            leader[e] = true;
+        }
+        for (int pc = 0; pc < n; pc++) {
+            Insn i = p.get(pc);
+            int opcode = i.opcode();
+            opcodes[pc] = opcode;
+            dsts[pc] = i.dst();
+            srcs[pc] = i.src();
+            offsets[pc] = i.off();
+            imms[pc] = i.imm();
+            if (shape.secondSlot()[pc]) {
+                opcodes[pc] = -1;
+                continue;
+            }
+            if (opcode == LDDW) {
+                long value = (i.imm() & 0xffffffffL) | (long) p.get(pc + 1).imm() << 32;
+                if (i.src() == LDDW_FUNCTION) {
+                    value = FunctionAddress.of(shape.functionOf(pc + 1 + i.imm()));
+                }
+                imms[pc] = value;
+            } else if (opcode == (JMP | CALL) && i.src() == CALL_LOCAL) {
+                targets[pc] = shape.functionOf(pc + 1 + i.imm());
+                leader[pc + 1] = true;
+            } else if (opcode == (JMP32 | JA)) {
+                targets[pc] = pc + 1 + i.imm();
+                leader[targets[pc]] = true;
+                leader[pc + 1] = true;
+            } else if (isJump(opcode) && op(opcode) != CALL && op(opcode) != EXIT) {
+                targets[pc] = pc + 1 + i.off();
+                leader[targets[pc]] = true;
+                leader[pc + 1] = true;
+            } else if (opcode == (JMP | EXIT) || opcode == (JMP | CALL | X) || opcode == (JMP | CALL)) {
+                leader[pc + 1] = true;
+            }
+        }
+        int[] costs = new int[n];
+        int start = 0;
+        int count = 0;
+        for (int pc = 0; pc < n; pc++) {
+            if (leader[pc] && pc != start) {
+                costs[start] = count;
+                start = pc;
+                count = 0;
+            }
+            if (opcodes[pc] != -1) {
+                count++;
+            }
+        }
+        costs[start] = count;
+        return new LoweredProgram(p, type, opcodes, dsts, srcs, offsets, imms, targets, costs, shape.functionEntries().clone());
+    }
+}

@@ -1,0 +1,270 @@
+package dev.sluice.ebpf.nodes;
+
+import static dev.sluice.ebpf.isa.Opcodes.*;
+
+import com.oracle.truffle.api.CallTarget;
+import com.oracle.truffle.api.CompilerAsserts;
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
+import com.oracle.truffle.api.nodes.DirectCallNode;
+import com.oracle.truffle.api.nodes.ExplodeLoop;
+import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
+import com.oracle.truffle.api.nodes.IndirectCallNode;
+import com.oracle.truffle.api.nodes.Node;
+
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.lower.LoweredProgram;
+import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.ebpf.runtime.EbpfFailure;
+import dev.sluice.ebpf.runtime.FunctionAddress;
+import dev.sluice.ebpf.runtime.Helper;
+import dev.sluice.ebpf.runtime.Memory;
+import dev.sluice.ebpf.runtime.RunState;
+
+/**
+ * Runs one eBPF function (the entry or a local function) in its own frame. The dispatch loop is exploded with
+ * MERGE_EXPLODE as GraalWasm does: the pc is a partial-evaluation constant, each instruction is compiled once, and
+ * where control reaches a pc it has already compiled with the same frame state (a backward jump), Graal closes a
+ * loop instead of unrolling. For that the frame state must be the same at every visit: the registers live in one
+ * array (escape analysis turns its elements into machine registers with phis at merges), and the instruction fuel is
+ * a field of the run state, not a Java local.
+ *
+ * <p>Fuel ({@code ebpf.MaxInstructions}) is charged once per basic block, at its first instruction, with the
+ * block's length; a run that would pass the limit stops there with a defined error.
+ */
+public final class FunctionBodyNode extends Node {
+    @CompilationFinal(dimensions = 1) private final int[] opcodes;
+    @CompilationFinal(dimensions = 1) private final int[] dsts;
+    @CompilationFinal(dimensions = 1) private final int[] srcs;
+    @CompilationFinal(dimensions = 1) private final int[] offsets;
+    @CompilationFinal(dimensions = 1) private final long[] immediates;
+    @CompilationFinal(dimensions = 1) private final int[] targets;
+    @CompilationFinal(dimensions = 1) private final int[] blockCosts;
+    @CompilationFinal(dimensions = 1) private final Helper[] helpers;
+    /** Index into {@link #localCalls} of the local call at each slot. */
+    @CompilationFinal(dimensions = 1) private final int[] callSlots;
+    private final int entry;
+    private final int end;
+    private final ProgramType type;
+    /** The region LD_ABS/LD_IND read: the packet of the program type. */
+    private final int packetRegion;
+    @Children private final DirectCallNode[] localCalls;
+    @Child private IndirectCallNode indirectCall;
+    /** Every function of the program, by index, for callx. */
+    @CompilationFinal(dimensions = 1) private CallTarget[] functions;
+
+    public FunctionBodyNode(LoweredProgram program, int function) {
+        this.opcodes = program.opcodes();
+        this.dsts = program.dsts();
+        this.srcs = program.srcs();
+        this.offsets = program.offsets();
+        this.immediates = program.immediates();
+        this.targets = program.targets();
+        this.blockCosts = program.blockCosts();
+        this.entry = program.functionEntries()[function];
+        this.type = program.type();
+        this.packetRegion = Memory.CONTEXT;
+        this.end = function + 1 < program.functionCount() ? program.functionEntries()[function + 1] : program.length();
+        this.helpers = new Helper[program.length()];
+        this.callSlots = new int[program.length()];
+        int calls = 0;
+        for (int pc = entry; pc < end; pc++) {
+            if (opcodes[pc] == (JMP | CALL) && srcs[pc] == CALL_HELPER) {
+                helpers[pc] = Helper.lookup(type, immediates[pc]);
+            } else if (opcodes[pc] == (JMP | CALL) && srcs[pc] == CALL_LOCAL) {
+                callSlots[pc] = calls++;
+            }
+        }
+        this.localCalls = new DirectCallNode[calls];
+    }
+
+    /** Connects the local calls of this function to the call targets of the program's functions. */
+    public void link(CallTarget[] allFunctions) {
+        this.functions = allFunctions;
+        for (int pc = entry; pc < end; pc++) {
+            if (opcodes[pc] == (JMP | CALL) && srcs[pc] == CALL_LOCAL) {
+                localCalls[callSlots[pc]] = insert(DirectCallNode.create(allFunctions[targets[pc]]));
+            }
+        }
+        this.indirectCall = insert(IndirectCallNode.create());
+    }
+
+    /** Runs the function in frame {@code frame} with arguments r1-r5; returns r0. */
+    public long execute(RunState state, int frame, long r1, long r2, long r3, long r4, long r5) {
+        state.memory.enterFrame(frame);
+        final long[] r = new long[REGISTERS];
+        r[1] = r1;
+        r[2] = r2;
+        r[3] = r3;
+        r[4] = r4;
+        r[5] = r5;
+        r[FRAME_POINTER] = Memory.stackPointer(frame);
+        return run(state, frame, r);
+    }
+
+    @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
+    @BytecodeInterpreterSwitch
+    private long run(RunState state, int frame, long[] r) {
+        final Memory memory = state.memory;
+        int pc = entry;
+        while (true) {
+            CompilerAsserts.partialEvaluationConstant(pc);
+            final int cost = blockCosts[pc];
+            if (cost != 0) {
+                long left = state.fuel - cost;
+                if (left < 0) {
+                    throw outOfFuel(state, pc);
+                }
+                state.fuel = left;
+            }
+            final int opcode = opcodes[pc];
+            final int dst = dsts[pc];
+            final int src = srcs[pc];
+            final int off = offsets[pc];
+            final long imm = immediates[pc];
+            switch (cls(opcode)) {
+                case ALU64: {
+                    int op = op(opcode);
+                    if (op == END) {
+                        r[dst] = Alu.byteSwap(true, (int) imm, r[dst]);
+                    } else {
+                        r[dst] = Alu.alu64(op, r[dst], source(opcode) == X ? r[src] : imm, off);
+                    }
+                    pc++;
+                    break;
+                }
+                case ALU: {
+                    int op = op(opcode);
+                    if (op == END) {
+                        r[dst] = Alu.byteSwap(source(opcode) == TO_BE, (int) imm, r[dst]);
+                    } else {
+                        r[dst] = Alu.alu32(op, r[dst], source(opcode) == X ? r[src] : imm, off);
+                    }
+                    pc++;
+                    break;
+                }
+                case JMP: {
+                    int op = op(opcode);
+                    if (op == JA) {
+                        pc = targets[pc];
+                    } else if (op == EXIT) {
+                        return r[0];
+                    } else if (op == CALL) {
+                        if (source(opcode) == X) {
+                            r[0] = callIndirect(state, frame, r[dst], r, pc);
+                        } else if (src == CALL_LOCAL) {
+                            if (frame + 1 >= Memory.MAX_FRAMES) {
+                                throw tooManyFrames(pc, frame + 1);
+                            }
+                            r[0] = (long) localCalls[callSlots[pc]].call(state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
+                        } else {
+                            r[0] = Helpers.call(helpers[pc], state, r[1], r[2], r[3], r[4], r[5]);
+                        }
+                        pc++;
+                    } else if (Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm)) {
+                        pc = targets[pc];
+                    } else {
+                        pc++;
+                    }
+                    break;
+                }
+                case JMP32: {
+                    int op = op(opcode);
+                    if (op == JA) {
+                        pc = targets[pc];
+                    } else if (Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm)) {
+                        pc = targets[pc];
+                    } else {
+                        pc++;
+                    }
+                    break;
+                }
+                case LDX: {
+                    long address = r[src] + off;
+                    int size = sizeBytes(opcode);
+                    r[dst] = mode(opcode) == MEMSX ? MemoryGuard.loadSigned(memory, address, size, pc, this) : MemoryGuard.load(memory, address, size, pc, this);
+                    pc++;
+                    break;
+                }
+                case ST: {
+                    MemoryGuard.store(memory, r[dst] + off, sizeBytes(opcode), imm, pc, this);
+                    pc++;
+                    break;
+                }
+                case STX: {
+                    long address = r[dst] + off;
+                    int size = sizeBytes(opcode);
+                    if (mode(opcode) == ATOMIC) {
+                        int code = (int) imm;
+                        long old = MemoryGuard.atomic(memory, address, size, code, r[src], r[0], pc, this);
+                        if (code == CMPXCHG) {
+                            r[0] = old;
+                        } else if ((code & FETCH) != 0) {
+                            r[src] = old;
+                        }
+                    } else {
+                        MemoryGuard.store(memory, address, size, r[src], pc, this);
+                    }
+                    pc++;
+                    break;
+                }
+                case LD: {
+                    if (opcode == LDDW) {
+                        r[dst] = imm;
+                        pc += 2;
+                        break;
+                    }
+                    // Legacy packet access: r0 = the packet's bytes at imm (ABS) or src + imm (IND), big-endian.
+                    long offset = mode(opcode) == IND ? (long) (int) r[src] + (int) imm : (int) imm;
+                    long value = MemoryGuard.loadPacket(memory, packetRegion, offset, sizeBytes(opcode));
+                    if (value < 0) {
+                        return 0; // outside the packet: the kernel ends the program with 0
+                    }
+                    r[0] = value;
+                    pc++;
+                    break;
+                }
+                default:
+                    throw CompilerDirectives.shouldNotReachHere("unchecked opcode");
+            }
+        }
+    }
+
+    /** callx: a function address (lddw src 4) calls that function; a helper id of this program type calls the helper. */
+    private long callIndirect(RunState state, int frame, long target, long[] r, int pc) {
+        if (FunctionAddress.is(target) && FunctionAddress.function(target) >= 0 && FunctionAddress.function(target) < functions.length) {
+            if (frame + 1 >= Memory.MAX_FRAMES) {
+                throw tooManyFrames(pc, frame + 1);
+            }
+            return (long) indirectCall.call(functions[FunctionAddress.function(target)], state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
+        }
+        Helper helper = lookupHelper(type, target);
+        if (helper == null) {
+            CompilerDirectives.transferToInterpreter();
+            throw EbpfException.atNode(this, pc, EbpfFailure.BAD_CALL_TARGET, pc, target, type.id());
+        }
+        return callHelperBoundary(helper, state, r[1], r[2], r[3], r[4], r[5]);
+    }
+
+    @TruffleBoundary
+    private static Helper lookupHelper(ProgramType type, long id) {
+        return Helper.lookup(type, id);
+    }
+
+    @TruffleBoundary
+    private static long callHelperBoundary(Helper helper, RunState state, long r1, long r2, long r3, long r4, long r5) {
+        return Helpers.call(helper, state, r1, r2, r3, r4, r5);
+    }
+
+    private EbpfException outOfFuel(RunState state, int pc) {
+        CompilerDirectives.transferToInterpreter();
+        return EbpfException.atNode(this, pc, EbpfFailure.INSTRUCTION_LIMIT, pc, state.maxInstructions);
+    }
+
+    private EbpfException tooManyFrames(int pc, int frame) {
+        CompilerDirectives.transferToInterpreter();
+        return EbpfException.atNode(this, pc, EbpfFailure.TOO_MANY_FRAMES, pc, frame + 1, Memory.MAX_FRAMES);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.sluice.ebpf.nodes;
+
+import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.nodes.RootNode;
+
+import dev.sluice.ebpf.runtime.RunState;
+
+/**
+ * A local (bpf-to-bpf) function as its own call target: arguments {@code (RunState, frame, r1..r5)}, result r0.
+ * Callers reach it through a DirectCallNode (static calls, which Graal can inline) or an IndirectCallNode (callx).
+ */
+public final class FunctionRootNode extends RootNode {
+    @Child private FunctionBodyNode body;
+    private final String name;
+
+    public FunctionRootNode(TruffleLanguage<?> language, FunctionBodyNode body, String name) {
+        super(language);
+        this.body = body;
+        this.name = name;
+    }
+
+    public FunctionBodyNode body() {
+        return body;
+    }
+
+    @Override
+    public Object execute(VirtualFrame frame) {
+        Object[] a = frame.getArguments();
+        return body.execute((RunState) a[0], (int) a[1], (long) a[2], (long) a[3], (long) a[4], (long) a[5], (long) a[6]);
+    }
+
+    @Override
+    public String getName() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.sluice.ebpf.nodes;
+
+import static dev.sluice.ebpf.isa.Opcodes.*;
+
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.memory.ByteArraySupport;
+import com.oracle.truffle.api.nodes.Node;
+
+import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.ebpf.runtime.EbpfFailure;
+import dev.sluice.ebpf.runtime.Memory;
+
+/**
+ * The run-time guard of every load and store: it decodes the region of an address, checks that the whole access lies
+ * inside that region (and that the region is writable for a store), and only then touches the bytes. A failed check
+ * is a defined guest error naming the instruction; no access ever reaches a host array out of its bounds. Until the
+ * verifier proves an access safe, nothing bypasses this.
+ */
+final class MemoryGuard {
+    private static final ByteArraySupport LE = ByteArraySupport.littleEndian();
+    private static final ByteArraySupport BE = ByteArraySupport.bigEndian();
+
+    private MemoryGuard() {
+    }
+
+    /** The region's bytes when {@code [address, address+size)} lies inside it; else a guest error. */
+    private static byte[] checked(Memory memory, long address, int size, boolean write, int pc, Node node) {
+        int region = (int) (address >>> 32);
+        int offset = (int) address;
+        byte[] bytes = memory.region(region);
+        if (bytes == null || offset < 0 || offset > bytes.length - size) {
+            CompilerDirectives.transferToInterpreter();
+            throw EbpfException.atNode(node, pc, EbpfFailure.BAD_ACCESS, pc, write ? "store" : "load", size, Memory.describe(address));
+        }
+        if (write && !memory.writable(region)) {
+            CompilerDirectives.transferToInterpreter();
+            throw EbpfException.atNode(node, pc, EbpfFailure.READ_ONLY, pc, size, Memory.describe(address));
+        }
+        return bytes;
+    }
+
+    /** A little-endian load of {@code size} bytes, zero-extended. */
+    static long load(Memory memory, long address, int size, int pc, Node node) {
+        byte[] b = checked(memory, address, size, false, pc, node);
+        int off = (int) address;
+        switch (size) {
+            case 1:
+                return b[off] & 0xffL;
+            case 2:
+                return LE.getShort(b, off) & 0xffffL;
+            case 4:
+                return LE.getInt(b, off) & 0xffffffffL;
+            default:
+                return LE.getLong(b, off);
+        }
+    }
+
+    /** A little-endian load of {@code size} bytes, sign-extended (LDX MEMSX). */
+    static long loadSigned(Memory memory, long address, int size, int pc, Node node) {
+        byte[] b = checked(memory, address, size, false, pc, node);
+        int off = (int) address;
+        switch (size) {
+            case 1:
+                return b[off];
+            case 2:
+                return LE.getShort(b, off);
+            default:
+                return LE.getInt(b, off);
+        }
+    }
+
+    static void store(Memory memory, long address, int size, long value, int pc, Node node) {
+        byte[] b = checked(memory, address, size, true, pc, node);
+        int off = (int) address;
+        switch (size) {
+            case 1:
+                b[off] = (byte) value;
+                break;
+            case 2:
+                LE.putShort(b, off, (short) value);
+                break;
+            case 4:
+                LE.putInt(b, off, (int) value);
+                break;
+            default:
+                LE.putLong(b, off, value);
+                break;
+        }
+    }
+
+    /**
+     * A legacy packet load (LD_ABS/LD_IND): big-endian, zero-extended; -1 when outside the packet, where the kernel
+     * ends the program with return value 0.
+     */
+    static long loadPacket(Memory memory, int region, long offset, int size) {
+        byte[] b = memory.region(region);
+        if (b == null || offset < 0 || offset > b.length - size) {
+            return -1;
+        }
+        int off = (int) offset;
+        switch (size) {
+            case 1:
+                return b[off] & 0xffL;
+            case 2:
+                return BE.getShort(b, off) & 0xffffL;
+            default:
+                return BE.getInt(b, off) & 0xffffffffL;
+        }
+    }
+
+    /**
+     * An atomic read-modify-write (STX ATOMIC) of 4 or 8 bytes; returns the old value, zero-extended for 4 bytes.
+     * {@code code} is the operation from imm; for CMPXCHG {@code expected} is r0.
+     */
+    static long atomic(Memory memory, long address, int size, int code, long value, long expected, int pc, Node node) {
+        byte[] b = checked(memory, address, size, true, pc, node);
+        int off = (int) address;
+        if ((off & (size - 1)) != 0) {
+            CompilerDirectives.transferToInterpreter();
+            throw EbpfException.atNode(node, pc, EbpfFailure.MISALIGNED_ATOMIC, pc, size, Memory.describe(address));
+        }
+        if (size == 4) {
+            int v = (int) value;
+            int old = switch (code & ~FETCH) {
+                case ADD -> LE.getAndAddInt(b, off, v);
+                case OR -> LE.getAndBitwiseOrInt(b, off, v);
+                case AND -> LE.getAndBitwiseAndInt(b, off, v);
+                case XOR -> LE.getAndBitwiseXorInt(b, off, v);
+                case XCHG & ~FETCH -> LE.getAndSetInt(b, off, v);
+                case CMPXCHG & ~FETCH -> LE.compareAndExchangeInt(b, off, (int) expected, v);
+                default -> throw CompilerDirectives.shouldNotReachHere("atomic operation");
+            };
+            return old & 0xffffffffL;
+        }
+        return switch (code & ~FETCH) {
+            case ADD -> LE.getAndAddLong(b, off, value);
+            case OR -> LE.getAndBitwiseOrLong(b, off, value);
+            case AND -> LE.getAndBitwiseAndLong(b, off, value);
+            case XOR -> LE.getAndBitwiseXorLong(b, off, value);
+            case XCHG & ~FETCH -> LE.getAndSetLong(b, off, value);
+            case CMPXCHG & ~FETCH -> LE.compareAndExchangeLong(b, off, expected, value);
+            default -> throw CompilerDirectives.shouldNotReachHere("atomic operation");
+        };
+    }
+}

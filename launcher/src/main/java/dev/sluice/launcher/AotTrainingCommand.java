@@ -1,0 +1,58 @@
+package dev.sluice.launcher;
+
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Profile;
+
+/**
+ * {@code sluice aot-training EXAMPLES_DIR} (hidden): the workload the build records into the JDK's AOT cache
+ * ({@code -XX:AOTCacheOutput}), so that the short commands start with their classes already loaded and linked. It
+ * runs, in this one JVM, the commands that need no compiled code on the bundled examples, plus the FFM set-up of
+ * {@code exec} without installing anything (exec itself cannot be recorded: it never returns to exit the JVM).
+ */
+@Command(name = "aot-training", hidden = true, description = "Record the start-up workload for the AOT cache (used by the build).")
+final class AotTrainingCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "EXAMPLES_DIR")
+    Path examples;
+
+    @Override
+    public Integer call() throws Exception {
+        String scpl = examples.resolve("deny-mkdir.scpl").toString();
+        String asm = examples.resolve("deny-mkdir.asm").toString();
+        String bpf = examples.resolve("deny-mkdir.bpf").toString();
+        String oci = examples.resolve("oci-profile.json").toString();
+        List<List<String>> commands = List.of(
+                        List.of("check", scpl, asm, bpf),
+                        List.of("compile", scpl, "--output-format", "asm", "-o", "/dev/null"),
+                        List.of("compile", scpl, "--output-format", "raw", "-o", "/dev/null"),
+                        List.of("disasm", bpf),
+                        List.of("asm", asm, "-o", "/dev/null"),
+                        List.of("explain", scpl, "--syscall", "mkdir(0x1000, 0755)"),
+                        List.of("explain", asm, "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)"),
+                        List.of("run", scpl, "--syscall", "openat(AT_FDCWD, 0x1000, O_RDONLY)", "--syscall", "getpid"),
+                        List.of("import-oci", oci, "-o", "/dev/null"),
+                        List.of("check", examples.resolve("no-such-file.scpl").toString()));
+        PrintWriter sink = new PrintWriter(Writer.nullWriter());
+        int failures = 0;
+        for (List<String> command : commands) {
+            int status = Main.run(command.toArray(String[]::new), sink, sink);
+            boolean expectedFailure = command.get(command.size() - 1).endsWith("no-such-file.scpl");
+            if ((status != Main.OK) != expectedFailure) {
+                System.err.println("aot-training: unexpected exit " + status + " from: sluice " + String.join(" ", command));
+                failures++;
+            }
+        }
+        LoadedProgram policy = LoadedProgram.load(Path.of(scpl), Profile.SECCOMP, dev.sluice.core.seccomp.Arch.host(), null);
+        new Native.Exec(RawFormat.encode(policy.program(), ByteOrder.nativeOrder()), "/bin/true", List.of("/bin/true")).warmUp();
+        return failures == 0 ? Main.OK : Main.INTERNAL;
+    }
+}
