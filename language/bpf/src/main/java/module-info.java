@@ -12,6 +12,7 @@ module dev.sluice.bpf {
     exports dev.sluice.bpf.lower;
     exports dev.sluice.bpf.nodes;
     exports dev.sluice.bpf.runtime;
+    exports dev.sluice.bpf.trace;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.bpf.BpfLanguageProvider;
 }

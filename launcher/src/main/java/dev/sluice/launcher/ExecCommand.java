@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.runtime.Tracer;
+import dev.sluice.bpf.trace.Tracer;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;

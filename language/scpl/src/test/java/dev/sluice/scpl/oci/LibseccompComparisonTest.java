@@ -25,7 +25,7 @@ import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Lowering;
-import dev.sluice.bpf.runtime.Tracer;
+import dev.sluice.bpf.trace.Tracer;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.BpfRunner;

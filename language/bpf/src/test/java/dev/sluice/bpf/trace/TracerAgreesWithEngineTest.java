@@ -1,4 +1,4 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.bpf.trace;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,6 +26,7 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.Lowering;
+import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
