@@ -31,8 +31,8 @@ import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.trace.Tracer;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.scpl.Decision;
-import dev.sluice.scpl.Rule;
+import dev.sluice.scpl.policy.Decision;
+import dev.sluice.scpl.policy.Rule;
 
 /**
  * {@code sluice explain PROGRAM --syscall CALL}: shows why a filter gives its verdict. For BPF, the path of

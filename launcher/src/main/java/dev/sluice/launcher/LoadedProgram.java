@@ -19,10 +19,10 @@ import dev.sluice.bpf.parse.ProgramParser;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
 
 /**
  * A program file read, parsed and verified as the kernel would load it for a profile and arch. Any BPF format is

@@ -19,8 +19,8 @@ import dev.sluice.core.guard.GuardOptions;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.trust.MeasuredLoadLog;
 import dev.sluice.core.trust.Signing;
-import dev.sluice.scpl.Policy.IncludeResolver;
 import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
 
 /**
  * Signed programs and the measured-load log on the command line (docs/guards.md), applied by {@link LoadedProgram#load}

@@ -9,13 +9,14 @@ import dev.sluice.bpf.isa.Profile;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.trust.MeasuredLoadLog;
 import dev.sluice.core.trust.TrustPolicy;
 
 /** Per-context state: the environment and the options, read once. */
-public final class BpfContext {
-    private static final ContextReference<BpfContext> REFERENCE = ContextReference.create(BpfLanguage.class);
+public final class BpfContext implements LanguageContext {
+    static final ContextReference<BpfContext> REFERENCE = ContextReference.create(BpfLanguage.class);
 
     private final Env env;
     private final Profile defaultProfile;
@@ -69,6 +70,7 @@ public final class BpfContext {
         return REFERENCE.get(node);
     }
 
+    @Override
     public Env env() {
         return env;
     }

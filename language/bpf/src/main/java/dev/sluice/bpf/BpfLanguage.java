@@ -19,7 +19,6 @@ import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Lowering;
 import dev.sluice.bpf.nodes.ConstantRootNode;
 import dev.sluice.bpf.parse.ProgramParser;
-import dev.sluice.bpf.runtime.BpfFilter;
 import dev.sluice.bpf.runtime.OperationRecorder;
 import dev.sluice.bpf.verify.SecretTaint;
 import dev.sluice.bpf.verify.Verifier;

@@ -6,12 +6,13 @@ import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /** Per-context state: the environment and the {@code scpl.Arch} option. */
-public final class ScplContext {
-    private static final ContextReference<ScplContext> REFERENCE = ContextReference.create(ScplLanguage.class);
+public final class ScplContext implements LanguageContext {
+    static final ContextReference<ScplContext> REFERENCE = ContextReference.create(ScplLanguage.class);
 
     private final Env env;
     private final Arch arch;
@@ -33,6 +34,7 @@ public final class ScplContext {
         return REFERENCE.get(node);
     }
 
+    @Override
     public Env env() {
         return env;
     }

@@ -11,14 +11,17 @@ import org.junit.jupiter.api.Test;
 
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.Policy.IncludeResolver;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import dev.sluice.scpl.verify.Checker;
 
 /** User errors: file:line:col, the message, the source line and a caret; semantic errors and warnings. */
 class ErrorsTest {
     static SluiceException fails(String text) {
-        return assertThrows(SluiceException.class, () -> Policy.load("p.scpl", text, List.of(Arch.X86_64), IncludeResolver.NONE));
+        return assertThrows(SluiceException.class, () -> Checker.check("p.scpl", text, List.of(Arch.X86_64), IncludeResolver.NONE));
     }
 
     @Test
@@ -71,10 +74,10 @@ class ErrorsTest {
         // the same condition twice also shadows
         assertEquals(ScplFailure.SCPL_SHADOWED_RULE, fails("{ default_action = Kill; rules = [ Allow read if arg0 == 1; Errno 1 read if arg0 == 1 ] }").failure());
         // a conditional earlier rule does not
-        Policy ok = Policy.load("p.scpl", "{ default_action = Kill; rules = [ Allow read if arg0 == 1; Errno 1 [read, write] ] }", List.of(Arch.X86_64),
+        Policy ok = Checker.check("p.scpl", "{ default_action = Kill; rules = [ Allow read if arg0 == 1; Errno 1 [read, write] ] }", List.of(Arch.X86_64),
                         IncludeResolver.NONE);
         assertEquals(List.of(), ok.warnings());
-        Policy partial = Policy.load("p.scpl", "{ default_action = Kill; rules = [ Allow read; Errno 1 [read, write] ] }", List.of(Arch.X86_64),
+        Policy partial = Checker.check("p.scpl", "{ default_action = Kill; rules = [ Allow read; Errno 1 [read, write] ] }", List.of(Arch.X86_64),
                         IncludeResolver.NONE);
         assertEquals(1, partial.warnings().size());
         assertTrue(partial.warnings().get(0).contains("warning: read is already decided"), partial.warnings().toString());
@@ -96,21 +99,21 @@ class ErrorsTest {
                         "dir/lib/more.scpl", "cond safe_fd = arg0 <= 2;",
                         "dir/a.scpl", "include \"b.scpl\"; { default_action = Kill; rules = [] }",
                         "dir/b.scpl", "include \"a.scpl\";"));
-        Policy p = Policy.load("dir/main.scpl", files.readUnchecked("dir/main.scpl"), List.of(Arch.X86_64), files);
+        Policy p = Checker.check("dir/main.scpl", files.readUnchecked("dir/main.scpl"), List.of(Arch.X86_64), files);
         assertEquals(0x7fff0000L, p.decide(Arch.X86_64.auditArch(), 1, new long[]{2, 0, 0, 0, 0, 0}).unsignedVerdict());
         assertEquals(0L, p.decide(Arch.X86_64.auditArch(), 1, new long[]{3, 0, 0, 0, 0, 0}).unsignedVerdict());
-        SluiceException cycle = assertThrows(SluiceException.class, () -> Policy.load("dir/a.scpl", files.readUnchecked("dir/a.scpl"), List.of(Arch.X86_64), files));
+        SluiceException cycle = assertThrows(SluiceException.class, () -> Checker.check("dir/a.scpl", files.readUnchecked("dir/a.scpl"), List.of(Arch.X86_64), files));
         assertEquals(ScplFailure.SCPL_INCLUDE_CYCLE, cycle.failure());
         assertTrue(cycle.getMessage().contains("dir/a.scpl -> dir/b.scpl -> dir/a.scpl"), cycle.getMessage());
         assertEquals(2, cycle.line() == 1 ? 2 : cycle.line() + 1, "the cycle is reported at the include in b.scpl line 1");
         SluiceException missing = assertThrows(SluiceException.class,
-                        () -> Policy.load("x.scpl", "include \"nope.scpl\"; { default_action = Kill; rules = [] }", List.of(Arch.X86_64), files));
+                        () -> Checker.check("x.scpl", "include \"nope.scpl\"; { default_action = Kill; rules = [] }", List.of(Arch.X86_64), files));
         assertEquals(ScplFailure.SCPL_INCLUDE_FAILED, missing.failure());
     }
 
     @Test
     void nameMissingOnSomeArchesIsAWarning() {
-        Policy p = Policy.load("p.scpl", "{ arch = [x86_64, aarch64]; default_action = Kill; rules = [ Allow open ] }", List.of(), IncludeResolver.NONE);
+        Policy p = Checker.check("p.scpl", "{ arch = [x86_64, aarch64]; default_action = Kill; rules = [ Allow open ] }", List.of(), IncludeResolver.NONE);
         assertEquals(1, p.warnings().size());
         assertTrue(p.warnings().get(0).contains("'open' does not exist on aarch64"), p.warnings().toString());
     }

@@ -15,6 +15,7 @@ import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
 
 /** Jitk's example with its published meaning, and the action encodings against the kernel's numbers. */
 class JitkAndActionsTest {

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.Policy.IncludeResolver;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import dev.sluice.scpl.verify.Checker;
 
 /** Bad input never crashes or hangs: every mutated policy either loads or fails with a positioned SluiceException. */
 class ParserRobustnessTest {
@@ -37,7 +40,7 @@ class ParserRobustnessTest {
                 }
             }
             try {
-                Policy.load("fuzz.scpl", sb.toString(), List.of(Arch.X86_64), IncludeResolver.NONE);
+                Checker.check("fuzz.scpl", sb.toString(), List.of(Arch.X86_64), IncludeResolver.NONE);
                 loaded++;
             } catch (SluiceException ex) {
                 rejected++;
@@ -52,12 +55,12 @@ class ParserRobustnessTest {
     @Test
     void deepNestingIsAnErrorNotAStackOverflow() {
         String deep = "{ default_action = Kill; rules = [ Allow read if " + "(".repeat(100_000) + "arg0 == 1" + ")".repeat(100_000) + " ] }";
-        SluiceException e = assertThrows(SluiceException.class, () -> Policy.load("deep.scpl", deep, List.of(Arch.X86_64), IncludeResolver.NONE));
+        SluiceException e = assertThrows(SluiceException.class, () -> Checker.check("deep.scpl", deep, List.of(Arch.X86_64), IncludeResolver.NONE));
         assertEquals(ScplFailure.SCPL_SYNTAX, e.failure());
         assertTrue(e.getMessage().contains("nested more than"), e.getMessage());
         String bangs = "{ default_action = Kill; rules = [ Allow read if " + "!".repeat(100_000) + "arg0 == 1 ] }";
-        assertEquals(ScplFailure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Policy.load("deep.scpl", bangs, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
+        assertEquals(ScplFailure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Checker.check("deep.scpl", bangs, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
         String minus = "const A = " + "-".repeat(100_000) + "1; { default_action = Kill; rules = [] }";
-        assertEquals(ScplFailure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Policy.load("deep.scpl", minus, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
+        assertEquals(ScplFailure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Checker.check("deep.scpl", minus, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
     }
 }

@@ -25,10 +25,11 @@ import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.scpl.Policy.IncludeResolver;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

@@ -1,7 +1,6 @@
 package dev.sluice.bpf.lower;
 
 import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.nodes.ConstantTimeBodyNode.OperationTrace;
 
 /**
  * The pre-decoded form the Truffle nodes run: one specialised operation per instruction, its constant, and absolute

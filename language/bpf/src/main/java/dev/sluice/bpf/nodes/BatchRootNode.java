@@ -2,19 +2,20 @@ package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 
-import dev.sluice.bpf.BpfContext;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.runtime.InputAccess;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.Budget;
+import dev.sluice.core.interop.InputAccess;
+import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.core.pcap.Pcap;
 
 /**
@@ -37,15 +38,17 @@ public final class BatchRootNode extends RootNode {
     private final Kind kind;
     private final boolean seccomp;
     private final String name;
+    private final ContextReference<? extends LanguageContext> contexts;
     @Child private ProgramBodyNode body;
 
-    public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name) {
-        this(language, program, kind, name, null);
-    }
-
-    /** @param budget the filter's budget (docs/guards.md), or null; it applies to each input */
-    public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name, Budget budget) {
+    /**
+     * @param contexts the language's context reference (for host input access)
+     * @param budget the filter's budget (docs/guards.md), or null; it applies to each input
+     */
+    public BatchRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, Kind kind, String name,
+                    Budget budget) {
         super(language);
+        this.contexts = contexts;
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
         this.body = ProgramBodyNode.create(program, budget);
@@ -55,7 +58,7 @@ public final class BatchRootNode extends RootNode {
     @Override
     public Object execute(VirtualFrame frame) {
         Object[] args = frame.getArguments();
-        Env env = BpfContext.get(this).env();
+        Env env = contexts.get(this).env();
         int min = kind == Kind.SPANS ? 3 : kind == Kind.RECORDS ? 2 : 1;
         if (args.length < min) {
             CompilerDirectives.transferToInterpreter();

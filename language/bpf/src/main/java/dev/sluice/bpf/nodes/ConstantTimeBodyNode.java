@@ -9,6 +9,7 @@ import com.oracle.truffle.api.nodes.ExplodeLoop;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
+import dev.sluice.bpf.lower.OperationTrace;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 
@@ -28,17 +29,6 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
     private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
     private static final int M = Opcodes.MEMWORDS;
-
-    /** Receives each evaluated operation; used by tests to compare traces across inputs. */
-    public interface OperationTrace {
-        void operation(int pc, int op);
-
-        /**
-         * A value the work of the current operation depends on and that must therefore not depend on a secret: the
-         * input offset a load reads, the divisor of a division by X, each attribute offset a netlink walk visits.
-         */
-        void dependsOn(int pc, long value);
-    }
 
     @CompilationFinal(dimensions = 1) private final int[] ops;
     @CompilationFinal(dimensions = 1) private final int[] constants;

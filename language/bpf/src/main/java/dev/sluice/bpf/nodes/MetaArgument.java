@@ -1,11 +1,11 @@
 package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.interop.InteropException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.bpf.BpfContext;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
@@ -19,11 +19,10 @@ final class MetaArgument {
     private MetaArgument() {
     }
 
-    static PacketMeta read(Object o, Node node) {
+    static PacketMeta read(Object o, Env env, Node node) {
         if (o instanceof PacketMeta m) {
             return m;
         }
-        var env = BpfContext.get(node).env();
         if (env.isHostObject(o) && env.asHostObject(o) instanceof PacketMeta m) {
             return m;
         }

@@ -2,8 +2,6 @@ package dev.sluice.core.seccomp;
 
 import java.nio.ByteBuffer;
 
-import dev.sluice.core.seccomp.Arch;
-
 /**
  * Builds and reads {@code struct seccomp_data} (64 bytes: int nr @0, u32 arch @4, u64 instruction_pointer @8,
  * u64 args[6] @16 + 8*i), every field in the byte order of the syscall ABI.

@@ -6,8 +6,8 @@ import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.verify.Checker;
 
 /**

@@ -18,10 +18,10 @@ import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.scpl.Cond;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.Rule;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Cond;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

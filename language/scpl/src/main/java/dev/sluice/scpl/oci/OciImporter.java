@@ -17,7 +17,7 @@ import java.util.TreeSet;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.oci.JsonTree.Arr;
 import dev.sluice.scpl.oci.JsonTree.Node;
 import dev.sluice.scpl.oci.JsonTree.Num;

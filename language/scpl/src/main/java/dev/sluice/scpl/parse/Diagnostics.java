@@ -1,7 +1,7 @@
 package dev.sluice.scpl.parse;
 
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 
 /**

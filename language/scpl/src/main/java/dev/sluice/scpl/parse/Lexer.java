@@ -3,7 +3,7 @@ package dev.sluice.scpl.parse;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 
 /** Splits SCPL text into tokens. Comments: {@code #...}, {@code //...} and {@code /* ... *}{@code /}. */

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.*;
 import dev.sluice.scpl.parse.Lexer.Kind;
 import dev.sluice.scpl.parse.Lexer.Token;

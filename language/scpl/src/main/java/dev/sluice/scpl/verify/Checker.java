@@ -19,16 +19,16 @@ import java.util.TreeSet;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.scpl.Action;
-import dev.sluice.scpl.Cond;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.Policy.IncludeResolver;
-import dev.sluice.scpl.Rule;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast;
 import dev.sluice.scpl.parse.Ast.Pos;
 import dev.sluice.scpl.parse.Diagnostics;
 import dev.sluice.scpl.parse.Parser;
+import dev.sluice.scpl.policy.Action;
+import dev.sluice.scpl.policy.Cond;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.Constants;
 import dev.sluice.scpl.syscalls.Errno;
 import dev.sluice.scpl.syscalls.SyscallTable;
@@ -52,6 +52,11 @@ public final class Checker {
 
     private Checker(IncludeResolver resolver) {
         this.resolver = resolver;
+    }
+
+    /** Parses and checks a policy for x86_64 whose includes are files. */
+    public static Policy check(String sourceName, String text) {
+        return check(sourceName, text, List.of(Arch.X86_64), IncludeResolver.FILES);
     }
 
     public static Policy check(String sourceName, String text, List<Arch> defaultArches, IncludeResolver resolver) {

@@ -16,9 +16,10 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.BpfRunner;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import dev.sluice.scpl.verify.Checker;
 
 /**
  * Random policies with random argument conditions: the compiler's output must pass its own translation validation,
@@ -105,7 +106,7 @@ class CompilerPropertiesTest {
 
     @Test
     void validatorRejectsAWrongProgram() {
-        Policy p = Policy.load("p.scpl", "{ default_action = Kill; rules = [ Allow read if arg0 > 0x100000000; Errno EPERM write ] }");
+        Policy p = Checker.check("p.scpl", "{ default_action = Kill; rules = [ Allow read if arg0 > 0x100000000; Errno EPERM write ] }");
         Program good = ScplCompiler.compile(p, true).program();
         // Mutation 1: change a return value.
         Insn[] insns = good.insns();

@@ -22,7 +22,7 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.scpl.ScplFailure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /** Big policies: trampolines for far jumps, the 4096 limit, and the side-by-side comparison with libseccomp. */

@@ -29,11 +29,11 @@ import dev.sluice.bpf.trace.Tracer;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.BpfRunner;
-import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

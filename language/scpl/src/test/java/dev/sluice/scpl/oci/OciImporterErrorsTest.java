@@ -13,10 +13,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.ScplFailure;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
 
 /** Bad profiles give {@code file:line:col: message} errors; options and the smaller format features. */

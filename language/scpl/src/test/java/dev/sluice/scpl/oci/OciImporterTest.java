@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.BpfRunner;
 import dev.sluice.scpl.Examples;
-import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
 import dev.sluice.scpl.oci.OciImporter.KernelVersion;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

@@ -1,4 +1,4 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.bpf;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
@@ -10,8 +10,8 @@ import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 
-import dev.sluice.bpf.BpfLanguage;
 import dev.sluice.bpf.nodes.HandleRootNode;
+import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.interop.CallTargetDispatchNode;
 import dev.sluice.core.interop.MemberNames;

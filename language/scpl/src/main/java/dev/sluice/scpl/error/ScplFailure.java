@@ -1,4 +1,4 @@
-package dev.sluice.scpl;
+package dev.sluice.scpl.error;
 
 import dev.sluice.core.error.FailureKind;
 

@@ -1,4 +1,4 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.bpf;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
@@ -10,12 +10,12 @@ import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 
-import dev.sluice.bpf.BpfLanguage;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.nodes.BatchRootNode;
 import dev.sluice.bpf.nodes.FilterRootNode;
+import dev.sluice.bpf.runtime.OperationRecorder;
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.guard.GuardOptions;
 import dev.sluice.core.interop.CallTargetDispatchNode;
@@ -74,10 +74,10 @@ public final class BpfFilter implements TruffleObject {
         this.lowered = lowered;
         this.arch = arch;
         String kind = lowered.profile().id();
-        this.single = new FilterRootNode(language, lowered, "bpf-" + kind, budget).getCallTarget();
-        this.spans = new BatchRootNode(language, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH, budget).getCallTarget();
-        this.records = new BatchRootNode(language, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS, budget).getCallTarget();
-        this.pcap = new BatchRootNode(language, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP, budget).getCallTarget();
+        this.single = new FilterRootNode(language, BpfContext.REFERENCE, lowered, "bpf-" + kind, budget).getCallTarget();
+        this.spans = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH, budget).getCallTarget();
+        this.records = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS, budget).getCallTarget();
+        this.pcap = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP, budget).getCallTarget();
     }
 
     /** Records this filter's entry in its context's measured-load log (set once, when the context loads it). */

@@ -1,4 +1,4 @@
-package dev.sluice.scpl.nodes;
+package dev.sluice.scpl;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
@@ -10,8 +10,8 @@ import com.oracle.truffle.api.library.ExportMessage;
 
 import dev.sluice.core.interop.CallTargetDispatchNode;
 import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.ScplLanguage;
+import dev.sluice.scpl.nodes.PolicyRootNode;
+import dev.sluice.scpl.policy.Policy;
 
 /** A checked policy as embedders see it: executable on a 64-byte struct seccomp_data, returning the verdict. */
 @ExportLibrary(InteropLibrary.class)
@@ -21,7 +21,7 @@ public final class PolicyObject implements TruffleObject {
 
     public PolicyObject(ScplLanguage language, Policy policy, Arch byteOrderOf) {
         this.policy = policy;
-        this.target = new PolicyRootNode(language, policy, byteOrderOf).getCallTarget();
+        this.target = new PolicyRootNode(language, ScplContext.REFERENCE, policy, byteOrderOf).getCallTarget();
     }
 
     public Policy policy() {

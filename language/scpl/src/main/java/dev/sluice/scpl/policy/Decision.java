@@ -1,4 +1,4 @@
-package dev.sluice.scpl;
+package dev.sluice.scpl.policy;
 
 /**
  * The verdict of a policy for one syscall, with the rule that decided it ({@code rule == null} for the default

@@ -1,4 +1,4 @@
-package dev.sluice.scpl;
+package dev.sluice.scpl.policy;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.sluice.scpl;
+package dev.sluice.scpl.policy;
 
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.scpl.syscalls.Errno;

@@ -1,4 +1,4 @@
-package dev.sluice.scpl;
+package dev.sluice.scpl.policy;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -12,7 +12,6 @@ import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.scpl.verify.Checker;
 
 /**
  * A checked SCPL policy and its reference meaning in plain Java (the Truffle nodes in {@code nodes} implement the
@@ -45,15 +44,6 @@ public final class Policy {
             byNr.forEach((k, v) -> frozen.put(k, v.toArray(new Rule[0])));
             index.put(a, frozen);
         }
-    }
-
-    /** Parses and checks a policy; includes are read through {@code resolver}. */
-    public static Policy load(String sourceName, String text, List<Arch> defaultArches, IncludeResolver resolver) {
-        return Checker.check(sourceName, text, defaultArches, resolver);
-    }
-
-    public static Policy load(String sourceName, String text) {
-        return load(sourceName, text, List.of(Arch.X86_64), IncludeResolver.FILES);
     }
 
     public List<Arch> arches() {

@@ -1,4 +1,4 @@
-package dev.sluice.bpf.runtime;
+package dev.sluice.core.interop;
 
 import java.nio.ByteBuffer;
 

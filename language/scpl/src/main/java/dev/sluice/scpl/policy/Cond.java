@@ -1,4 +1,4 @@
-package dev.sluice.scpl;
+package dev.sluice.scpl.policy;
 
 /**
  * A resolved argument condition: the one evaluator core of SCPL. {@link Policy#decide} and the Truffle nodes both
