@@ -6,7 +6,7 @@ import java.util.List;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Decimal rows {@code code jt jf k}, read in both forms tools print them:
