@@ -218,7 +218,7 @@ class ConstantTimePropertyTest {
             return null;
         }
         String secrets = seccomp ? SECCOMP_SECRETS[r.nextInt(SECCOMP_SECRETS.length)] : SOCKET_SECRETS[r.nextInt(SOCKET_SECRETS.length)];
-        byte[] input = new byte[seccomp ? 64 : 8 + r.nextInt(48)];
+        byte[] input = new byte[seccomp ? 64 : 24 + r.nextInt(40)]; // mostly long enough to hold the secret bytes
         r.nextBytes(input);
         return new Case(profile, program, secrets, input, seed);
     }
@@ -245,7 +245,8 @@ class ConstantTimePropertyTest {
             case 7, 8: {
                 int op = ALU_OPS[r.nextInt(ALU_OPS.length)];
                 if (r.nextBoolean()) {
-                    return Insn.stmt(ALU | op | X, 0);
+                    // Division by X is the ALU op whose work depends on an operand: draw it more often.
+                    return Insn.stmt(ALU | (r.nextInt(3) == 0 ? (r.nextBoolean() ? DIV : MOD) : op) | X, 0);
                 }
                 int k = op == LSH || op == RSH ? r.nextInt(32) : op == DIV || op == MOD ? 1 + r.nextInt(9) : r.nextInt(256);
                 return Insn.stmt(ALU | op | K, k);
