@@ -27,26 +27,23 @@ public final class BpfContext implements LanguageContext {
     private final boolean recordOperations;
     private final TrustPolicy trustPolicy;
     private final GuardOptions guards;
-    private final String constantBlinding;
+    private final ConstantBlinding constantBlinding;
     private final MeasuredLoadLog loadLog = new MeasuredLoadLog();
 
     BpfContext(BpfLanguage language, Env env) {
         this.env = env;
-        this.defaultProfile = BpfLanguage.parseProfile(env.getOptions().get(BpfLanguage.Profile));
+        this.defaultProfile = env.getOptions().get(BpfLanguage.Profile);
         String archName = env.getOptions().get(BpfLanguage.Arch);
         try {
             this.arch = archName.isEmpty() ? Arch.host() : Arch.fromToken(archName);
-            this.inputFormat = InputFormat.fromId(env.getOptions().get(BpfLanguage.InputFormat));
         } catch (IllegalArgumentException e) {
             throw SluiceException.create(CoreFailure.BAD_OPTION, e.getMessage());
         }
         this.guards = GuardOptions.of(BpfLanguage.ID, env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
                         env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),
                         env.getOptions().get(BpfLanguage.OverBudgetAction)).withCounters(env.getOptions().get(BpfLanguage.BudgetCounters));
+        this.inputFormat = env.getOptions().get(BpfLanguage.InputFormat);
         this.constantBlinding = env.getOptions().get(BpfLanguage.ConstantBlinding);
-        if (!constantBlinding.equals("auto") && !constantBlinding.equals("on") && !constantBlinding.equals("off")) {
-            throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.ConstantBlinding: '" + constantBlinding + "' is not auto, on or off");
-        }
         this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
                         env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
         this.constantTime = env.getOptions().get(BpfLanguage.ConstantTime);
@@ -93,11 +90,7 @@ public final class BpfContext implements LanguageContext {
 
     /** Whether to blind a program's constants: bpf.ConstantBlinding, where auto means unless its signature was verified. */
     public boolean blindConstants(boolean signatureVerified) {
-        return switch (constantBlinding) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> !signatureVerified;
-        };
+        return constantBlinding.blinds(signatureVerified);
     }
 
     public TrustPolicy trustPolicy() {
@@ -113,6 +106,6 @@ public final class BpfContext implements LanguageContext {
      * pairs separated by ','. (The profile is measured on its own.)
      */
     public String measuredOptions() {
-        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required() + "," + guards.measured() + ",constantBlinding=" + constantBlinding;
+        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required() + "," + guards.measured() + ",constantBlinding=" + constantBlinding.id();
     }
 }

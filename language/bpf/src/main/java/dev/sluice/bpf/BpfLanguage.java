@@ -1,6 +1,8 @@
 package dev.sluice.bpf;
 
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.function.Function;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.Option;
@@ -10,6 +12,7 @@ import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
+import org.graalvm.options.OptionType;
 import org.graalvm.options.OptionValues;
 
 import dev.sluice.bpf.formats.InputFormat;
@@ -49,10 +52,22 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
     public static final String MIME_TEXT_SECCOMP = "text/x-bpf-seccomp";
     public static final String MIME_TEXT_SOCKET = "text/x-bpf-socket";
 
+    /** An option type Truffle validates with {@code parse}; its error names the option ("bpf.Profile: ..."). */
+    private static <T> OptionType<T> typed(String option, Function<String, T> parse) {
+        return new OptionType<>(option, text -> {
+            try {
+                return parse.apply(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ID + "." + option + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Program kind when the MIME type does not say: seccomp (input: 64-byte struct seccomp_data) or socket (input: packet bytes).", //
                     usageSyntax = "seccomp|socket") //
-    public static final OptionKey<String> Profile = new OptionKey<>("seccomp");
+    public static final OptionKey<dev.sluice.bpf.isa.Profile> Profile = new OptionKey<>(dev.sluice.bpf.isa.Profile.SECCOMP,
+                    typed("Profile", dev.sluice.bpf.isa.Profile::fromId));
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Syscall ABI for seccomp filters, as libseccomp names it; sets the byte order of struct seccomp_data and of raw programs. Default: the host.", //
@@ -61,7 +76,8 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Program format: raw, asm, ddd, dd, or auto (detected from the content).", usageSyntax = "auto|raw|asm|ddd|dd") //
-    public static final OptionKey<String> InputFormat = new OptionKey<>("auto");
+    public static final OptionKey<dev.sluice.bpf.formats.InputFormat> InputFormat = new OptionKey<>(dev.sluice.bpf.formats.InputFormat.AUTO,
+                    typed("InputFormat", dev.sluice.bpf.formats.InputFormat::fromId));
 
     @Option(category = OptionCategory.USER, stability = OptionStability.EXPERIMENTAL, //
                     help = "Run programs in constant-time mode: the verifier rejects secret-dependent offsets and divisors, and execution is predicated and branch-free (see docs/constant-time.md).") //
@@ -82,12 +98,12 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Public keys (PEM files) whose signatures are trusted, separated by ':'.", usageSyntax = "<path>:<path>...") //
-    public static final OptionKey<String> TrustedKeys = new OptionKey<>("");
+    public static final OptionKey<List<String>> TrustedKeys = new OptionKey<>(List.of(), TrustPolicy.KEY_PATHS);
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Detached signatures (base64) for sources without a file; separated by ','. A source with a path also uses <path>.sig.", //
                     usageSyntax = "<base64>,<base64>...") //
-    public static final OptionKey<String> Signature = new OptionKey<>("");
+    public static final OptionKey<List<String>> Signature = new OptionKey<>(List.of(), TrustPolicy.SIGNATURES);
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Per-invocation instruction budget; 0 = unlimited. For classic BPF the verifier already bounds every path by the program length.") //
@@ -117,7 +133,8 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Blind author constants in compiled code against JIT spraying: auto (on unless the program's signature was verified with bpf.RequireSignature), on, off.", //
                     usageSyntax = "auto|on|off") //
-    public static final OptionKey<String> ConstantBlinding = new OptionKey<>("auto");
+    public static final OptionKey<ConstantBlinding> ConstantBlinding = new OptionKey<>(dev.sluice.bpf.ConstantBlinding.AUTO,
+                    typed("ConstantBlinding", dev.sluice.bpf.ConstantBlinding::fromId));
 
     @Override
     protected OptionDescriptors getOptionDescriptors() {
@@ -206,13 +223,5 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
             }
         }
         return fallback;
-    }
-
-    static dev.sluice.bpf.isa.Profile parseProfile(String id) {
-        try {
-            return dev.sluice.bpf.isa.Profile.fromId(id);
-        } catch (IllegalArgumentException e) {
-            throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.Profile: " + e.getMessage());
-        }
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import com.oracle.truffle.api.TruffleFile;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.source.Source;
+import org.graalvm.options.OptionType;
 
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
@@ -44,24 +45,41 @@ public final class TrustPolicy {
     }
 
     /**
+     * A list option: the non-blank items of a string split at {@code separator}, stripped. The trust options are
+     * declared with these types, so Truffle converts (and shows) them as lists.
+     */
+    public static OptionType<List<String>> listOption(String name, String separator) {
+        return new OptionType<>(name, text -> {
+            List<String> items = new ArrayList<>();
+            for (String item : text.split(java.util.regex.Pattern.quote(separator))) {
+                if (!item.isBlank()) {
+                    items.add(item.strip());
+                }
+            }
+            return List.copyOf(items);
+        });
+    }
+
+    /** {@code <lang>.TrustedKeys}: paths of PEM public keys separated by ':'. */
+    public static final OptionType<List<String>> KEY_PATHS = listOption("KeyPaths", ":");
+    /** {@code <lang>.Signature}: base64 signatures separated by ','. */
+    public static final OptionType<List<String>> SIGNATURES = listOption("Signatures", ",");
+
+    /**
      * Reads the policy from option values.
      *
      * @param optionPrefix {@code "bpf"} or {@code "scpl"}, used in messages
-     * @param trustedKeys paths of PEM public keys separated by ':'
-     * @param signatures base64 signatures separated by ','
+     * @param trustedKeys paths of PEM public keys
+     * @param signatures base64 signatures
      */
-    public static TrustPolicy fromOptions(Env env, String optionPrefix, boolean required, String trustedKeys, String signatures) {
+    public static TrustPolicy fromOptions(Env env, String optionPrefix, boolean required, List<String> trustedKeys, List<String> signatures) {
         List<PublicKey> keys = new ArrayList<>();
-        for (String path : trustedKeys.split(":")) {
-            if (!path.isBlank()) {
-                keys.add(Signing.readPublicKey(readFile(env, path.strip()), path.strip()));
-            }
+        for (String path : trustedKeys) {
+            keys.add(Signing.readPublicKey(readFile(env, path), path));
         }
         List<byte[]> inline = new ArrayList<>();
-        for (String s : signatures.split(",")) {
-            if (!s.isBlank()) {
-                inline.add(Signing.decodeSignatureText(s, optionPrefix + ".Signature"));
-            }
+        for (String sig : signatures) {
+            inline.add(Signing.decodeSignatureText(sig, optionPrefix + ".Signature"));
         }
         if (required && keys.isEmpty()) {
             throw SluiceException.create(CoreFailure.NO_TRUSTED_KEYS, optionPrefix, optionPrefix);
