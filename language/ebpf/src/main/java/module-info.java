@@ -6,6 +6,7 @@ module dev.sluice.ebpf {
     exports dev.sluice.ebpf;
     exports dev.sluice.ebpf.isa;
     exports dev.sluice.ebpf.formats;
+    exports dev.sluice.ebpf.formats.elf;
     exports dev.sluice.ebpf.parse;
     exports dev.sluice.ebpf.verify;
     exports dev.sluice.ebpf.lower;

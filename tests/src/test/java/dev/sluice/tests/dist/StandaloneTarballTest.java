@@ -121,6 +121,26 @@ class StandaloneTarballTest {
         assertTrue(e.stdout().contains("allow-basic.bpf: ok (10 instructions)"), e::toString);
     }
 
+    /** learn starts a second JVM of the launcher: from the tarball, that is its own runtime with the linked modules. */
+    @Test
+    void learnThenExecWithTheBundledRuntime() throws Exception {
+        boolean seccomp = Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
+        if (!seccomp) {
+            System.err.println("SKIPPED: StandaloneTarballTest.learnThenExecWithTheBundledRuntime: no seccomp");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(seccomp, "SKIPPED: no seccomp");
+        Path policy = unpackDir.resolve("echo.scpl");
+        Exec learn = sluice("learn", "-o", policy.toString(), "--", "/bin/echo", "learned");
+        assertEquals(0, learn.exitCode(), learn::toString);
+        assertEquals("learned\n", learn.stdout(), learn::toString);
+        Exec exec = sluice("exec", policy.toString(), "--", "/bin/echo", "learned");
+        assertEquals(0, exec.exitCode(), exec::toString);
+        assertEquals("learned\n", exec.stdout(), exec::toString);
+        Exec mkdir = sluice("exec", policy.toString(), "--", "/bin/mkdir", unpackDir.resolve("nope").toString());
+        assertEquals(1, mkdir.exitCode(), mkdir::toString);
+        assertTrue(mkdir.stderr().contains("Operation not permitted"), mkdir::toString);
+    }
+
     @Test
     void checkRejectsGarbageWithExitCode1() throws Exception {
         Path bad = unpackDir.resolve("garbage.bpf");
