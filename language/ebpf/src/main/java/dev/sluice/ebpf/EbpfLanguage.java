@@ -15,7 +15,7 @@ import dev.sluice.ebpf.lower.LoweredProgram;
 import dev.sluice.ebpf.lower.Lowering;
 import dev.sluice.ebpf.nodes.ConstantRootNode;
 import dev.sluice.ebpf.parse.ProgramParser;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.ebpf.verify.StructuralCheck;
 
@@ -84,7 +84,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         return new ConstantRootNode(this, program).getCallTarget();
     }
 
-    /** Reads, checks and lowers; every failure is a located {@link EbpfException}. */
+    /** Reads, checks and lowers; every failure is a located {@link SluiceException}. */
     public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format,
                     java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions) {
         return load(language, source, type, format, maps, maxInstructions, null);
@@ -103,7 +103,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         StructuralCheck.Shape shape;
         try {
             shape = StructuralCheck.check(program, type, maps);
-        } catch (EbpfException e) {
+        } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
         LoweredProgram lowered = Lowering.lower(program, type, shape);
@@ -127,7 +127,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         StructuralCheck.Shape shape;
         try {
             shape = StructuralCheck.check(program, type, specs);
-        } catch (EbpfException e) {
+        } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
         return new EbpfProgram(language, Lowering.lower(program, type, shape), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
@@ -142,7 +142,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         try {
             object = dev.sluice.ebpf.formats.elf.ElfObjectReader.read(source.getName(), source.getBytes().toByteArray());
         } catch (dev.sluice.ebpf.formats.elf.ElfFormatException e) {
-            throw EbpfException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, e.getMessage());
+            throw SluiceException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, e.getMessage());
         }
         java.util.List<dev.sluice.ebpf.formats.elf.EbpfObject.MapDefinition> definitions = object.maps();
         dev.sluice.ebpf.maps.EbpfMap[] maps = new dev.sluice.ebpf.maps.EbpfMap[definitions.size()];
@@ -152,7 +152,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             String problem = type == null ? "map '" + d.name() + "': map type " + d.type() + " is not supported (array, hash, per-CPU, LRU hash and prog_array are)"
                             : new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()).problem();
             if (problem != null) {
-                throw EbpfException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, source.getName() + ": " + problem);
+                throw SluiceException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, source.getName() + ": " + problem);
             }
             maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()));
         }
@@ -166,8 +166,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             EbpfProgram loaded;
             try {
                 loaded = loadWithMaps(language, dev.sluice.ebpf.formats.RawFormat.decode(p.code()), source, p.section(), type, maps, maxInstructions, limitVerdict);
-            } catch (EbpfException e) {
-                throw EbpfException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_PROGRAM, source.getName(), p.section(), e.getMessage());
+            } catch (SluiceException e) {
+                throw SluiceException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_PROGRAM, source.getName(), p.section(), e.getMessage());
             }
             programs.putIfAbsent(p.section(), loaded);
             programs.put(p.section() + "/" + p.name(), loaded);

@@ -10,7 +10,7 @@ import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.maps.MapType;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.ebpf.runtime.Helper;
@@ -83,9 +83,9 @@ final class Helpers {
         return map;
     }
 
-    private static EbpfException argument(Helper helper, String problem, int pc, Node node) {
+    private static SluiceException argument(Helper helper, String problem, int pc, Node node) {
         CompilerDirectives.transferToInterpreter();
-        return EbpfException.atNode(node, pc, EbpfFailure.BAD_HELPER_ARGUMENT, pc, helper.linuxName, problem);
+        return SluiceException.atNode(node, EbpfFailure.BAD_HELPER_ARGUMENT, pc, helper.linuxName, problem);
     }
 
     /** bpf_tail_call: on success never returns; on failure (no program, too many tail calls) the program goes on. */
@@ -171,7 +171,7 @@ final class Helpers {
             state.output.write(bytes);
             state.output.flush();
         } catch (IOException e) {
-            throw EbpfException.atNode(node, pc, EbpfFailure.BAD_HELPER_ARGUMENT, pc, "trace_printk", "cannot write the output: " + e.getMessage());
+            throw SluiceException.atNode(node, EbpfFailure.BAD_HELPER_ARGUMENT, pc, "trace_printk", "cannot write the output: " + e.getMessage());
         }
         return bytes.length;
     }

@@ -6,7 +6,7 @@ import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Memory;
 
@@ -33,11 +33,11 @@ final class MemoryGuard {
         byte[] bytes = memory.array(region);
         if (bytes == null || offset < 0 || offset > memory.length(region, bytes) - size) {
             CompilerDirectives.transferToInterpreter();
-            throw EbpfException.atNode(node, pc, EbpfFailure.BAD_ACCESS, pc, write ? "store" : "load", size, Memory.describe(address));
+            throw SluiceException.atNode(node, EbpfFailure.BAD_ACCESS, pc, write ? "store" : "load", size, Memory.describe(address));
         }
         if (write && !memory.writable(region)) {
             CompilerDirectives.transferToInterpreter();
-            throw EbpfException.atNode(node, pc, EbpfFailure.READ_ONLY, pc, size, Memory.describe(address));
+            throw SluiceException.atNode(node, EbpfFailure.READ_ONLY, pc, size, Memory.describe(address));
         }
         return bytes;
     }
@@ -139,7 +139,7 @@ final class MemoryGuard {
         int off = index(memory, address);
         if ((off & (size - 1)) != 0) {
             CompilerDirectives.transferToInterpreter();
-            throw EbpfException.atNode(node, pc, EbpfFailure.MISALIGNED_ATOMIC, pc, size, Memory.describe(address));
+            throw SluiceException.atNode(node, EbpfFailure.MISALIGNED_ATOMIC, pc, size, Memory.describe(address));
         }
         if (size == 4) {
             int v = (int) value;

@@ -15,7 +15,7 @@ import com.oracle.truffle.api.nodes.RootNode;
 import dev.sluice.ebpf.EbpfContext;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.maps.EbpfMap;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.ebpf.runtime.InputBytes;
@@ -83,7 +83,7 @@ public final class ProgramRootNode extends RootNode {
                 byte[] packet = args.length == 0 ? null : InputBytes.hostBytes(args[0], env);
                 if (packet == null) {
                     CompilerDirectives.transferToInterpreter();
-                    throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "runInPlace takes a host byte[] (the packet, changed in place)");
+                    throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runInPlace takes a host byte[] (the packet, changed in place)");
                 }
                 return runOne(packet, 0, packet.length, out);
             }
@@ -95,7 +95,7 @@ public final class ProgramRootNode extends RootNode {
     private long runBatch(Object[] args, Env env, OutputStream out) {
         if (args.length < 3) {
             CompilerDirectives.transferToInterpreter();
-            throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "runBatch takes (byte[] data, int[] offsets, int[] lengths[, long[] results])");
+            throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runBatch takes (byte[] data, int[] offsets, int[] lengths[, long[] results])");
         }
         byte[] data = InputBytes.hostBytes(args[0], env);
         int[] offsets = InputBytes.hostInts(args[1], env);
@@ -103,7 +103,7 @@ public final class ProgramRootNode extends RootNode {
         long[] results = args.length > 3 ? InputBytes.hostLongs(args[3], env) : null;
         if (data == null || offsets == null || lengths == null || offsets.length != lengths.length || args.length > 3 && (results == null || results.length < offsets.length)) {
             CompilerDirectives.transferToInterpreter();
-            throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "runBatch takes a byte[], two int[] of equal length and optionally a long[] at least as long");
+            throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runBatch takes a byte[], two int[] of equal length and optionally a long[] at least as long");
         }
         long nonzero = 0;
         for (int i = 0; i < offsets.length; i++) {
@@ -111,7 +111,7 @@ public final class ProgramRootNode extends RootNode {
             int len = lengths[i];
             if (off < 0 || len < 0 || off > data.length - len) {
                 CompilerDirectives.transferToInterpreter();
-                throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
+                throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
             }
             long r0 = runOne(data, off, len, out);
             if (results != null) {
