@@ -1,5 +1,6 @@
 /** The eBPF language of Sluice (RFC 9669). */
 module dev.sluice.ebpf {
+    requires transitive dev.sluice.core;
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;
 

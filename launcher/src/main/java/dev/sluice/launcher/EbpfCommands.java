@@ -21,7 +21,7 @@ import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.verify.StructuralCheck;
 
 /**
@@ -70,12 +70,12 @@ final class EbpfCommands {
         Program program;
         try {
             program = text ? AsmFormat.read(sourceText, name, 1) : RawFormat.decode(bytes);
-        } catch (EbpfException e) {
+        } catch (SluiceException e) {
             throw UserError.invalid(render(e, name, sourceText, null));
         }
         try {
             StructuralCheck.check(program, type);
-        } catch (EbpfException e) {
+        } catch (SluiceException e) {
             throw UserError.invalid(render(e, name, sourceText, program));
         }
         return new Loaded(name, program, sourceText);
@@ -91,7 +91,7 @@ final class EbpfCommands {
         return true;
     }
 
-    static String render(EbpfException e, String name, String sourceText, Program program) {
+    static String render(SluiceException e, String name, String sourceText, Program program) {
         int line = e.line();
         int column = e.column();
         String detail = e.detail();

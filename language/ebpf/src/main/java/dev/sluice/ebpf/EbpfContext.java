@@ -5,7 +5,7 @@ import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /** Per-context state: the environment and the options, read once. */
@@ -24,16 +24,16 @@ public final class EbpfContext {
         try {
             this.programType = ProgramType.fromId(env.getOptions().get(EbpfLanguage.ProgramType));
         } catch (IllegalArgumentException e) {
-            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.ProgramType: " + e.getMessage());
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.ProgramType: " + e.getMessage());
         }
         this.inputFormat = env.getOptions().get(EbpfLanguage.InputFormat);
-        if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm")) {
-            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw or asm");
+        if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm") && !inputFormat.equals("elf")) {
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw, asm or elf");
         }
         try {
             this.maps = dev.sluice.ebpf.maps.MapSpec.parseList(env.getOptions().get(EbpfLanguage.Maps));
         } catch (IllegalArgumentException e) {
-            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.Maps: " + e.getMessage());
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.Maps: " + e.getMessage());
         }
         this.maxInstructions = env.getOptions().get(EbpfLanguage.MaxInstructions);
         String action = env.getOptions().get(EbpfLanguage.OverBudgetAction);
@@ -43,13 +43,13 @@ public final class EbpfContext {
             try {
                 this.limitVerdict = Long.decode(action.substring("verdict:".length()));
             } catch (NumberFormatException e) {
-                throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "': the verdict must be a number");
+                throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "': the verdict must be a number");
             }
         } else {
-            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
         }
         if (maxInstructions < 0) {
-            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }
     }
 

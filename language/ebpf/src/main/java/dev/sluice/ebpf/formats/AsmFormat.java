@@ -12,7 +12,7 @@ import java.util.TreeSet;
 
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /**
@@ -65,8 +65,8 @@ public final class AsmFormat {
             this.name = name;
         }
 
-        EbpfException error(int col, EbpfFailure failure, Object... args) {
-            return EbpfException.atPosition(name, current.line, col, failure, args);
+        SluiceException error(int col, EbpfFailure failure, Object... args) {
+            return SluiceException.atPosition(name, current.line, col, failure, args);
         }
     }
 
@@ -624,7 +624,7 @@ public final class AsmFormat {
             default -> {
             }
         }
-        throw EbpfException.atInsn(pc, EbpfFailure.UNKNOWN_OPCODE, pc, opcode);
+        throw SluiceException.atInsn(pc, EbpfFailure.UNKNOWN_OPCODE, pc, opcode);
     }
 
     private static String sizeName(int opcode) {

@@ -7,7 +7,7 @@ import java.util.List;
 
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /**
@@ -48,7 +48,7 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
             if (line.contains("--")) {
                 section = kindOf(line);
                 if (section == null) {
-                    throw EbpfException.atPosition(name, lineNo, 1, EbpfFailure.DATA_FILE, "unknown section '" + line.strip() + "'");
+                    throw SluiceException.atPosition(name, lineNo, 1, EbpfFailure.DATA_FILE, "unknown section '" + line.strip() + "'");
                 }
                 if (section == Section.ASM) {
                     asmFirstLine = lineNo + 1;
@@ -79,7 +79,7 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
                             continue;
                         }
                         if (!b.matches("[0-9a-fA-F]{1,2}")) {
-                            throw EbpfException.atPosition(name, lineNo, line.indexOf(b) + 1, EbpfFailure.DATA_FILE, "'" + b + "' is not a hex byte");
+                            throw SluiceException.atPosition(name, lineNo, line.indexOf(b) + 1, EbpfFailure.DATA_FILE, "'" + b + "' is not a hex byte");
                         }
                         mem.write(Integer.parseInt(b, 16));
                     }
@@ -96,7 +96,7 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
                 }
                 case NONE -> {
                     if (!content.isBlank()) {
-                        throw EbpfException.atPosition(name, lineNo, 1, EbpfFailure.DATA_FILE, "text before the first section");
+                        throw SluiceException.atPosition(name, lineNo, 1, EbpfFailure.DATA_FILE, "text before the first section");
                     }
                 }
                 default -> {
@@ -113,7 +113,7 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
         } else if (asmFirstLine > 0) {
             program = AsmFormat.read(asm.toString(), name, asmFirstLine);
         } else {
-            throw EbpfException.create(EbpfFailure.DATA_FILE, name + ": no asm or raw section");
+            throw SluiceException.create(EbpfFailure.DATA_FILE, name + ": no asm or raw section");
         }
         Long result = null;
         if (resultLine != null) {
@@ -154,7 +154,7 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
             }
             return v.longValue();
         } catch (NumberFormatException e) {
-            throw EbpfException.atPosition(name, Math.max(line, 1), Math.max(column, 1), EbpfFailure.DATA_FILE, "'" + s + "' is not an unsigned 64-bit number");
+            throw SluiceException.atPosition(name, Math.max(line, 1), Math.max(column, 1), EbpfFailure.DATA_FILE, "'" + s + "' is not an unsigned 64-bit number");
         }
     }
 }

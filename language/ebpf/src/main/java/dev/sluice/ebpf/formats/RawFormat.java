@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /**
@@ -18,7 +18,7 @@ public final class RawFormat {
 
     public static Program decode(byte[] bytes) {
         if (bytes.length % 8 != 0) {
-            throw EbpfException.create(EbpfFailure.RAW_LENGTH, bytes.length);
+            throw SluiceException.create(EbpfFailure.RAW_LENGTH, bytes.length);
         }
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         Insn[] slots = new Insn[bytes.length / 8];

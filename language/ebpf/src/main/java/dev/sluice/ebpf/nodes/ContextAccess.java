@@ -3,7 +3,7 @@ package dev.sluice.ebpf.nodes;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Memory;
 
@@ -26,10 +26,9 @@ final class ContextAccess {
         if (off == XDP_DATA || off == XDP_DATA_END || off == XDP_DATA_META) {
             if (size != 4 || signed) {
                 CompilerDirectives.transferToInterpreter();
-                throw EbpfException.atNode(node, pc, EbpfFailure.BAD_CONTEXT_ACCESS, pc, signed ? "sign-extending load" : "load", size, "xdp_md+" + off, "xdp");
+                throw SluiceException.atNode(node, EbpfFailure.BAD_CONTEXT_ACCESS, pc, signed ? "sign-extending load" : "load", size, "xdp_md+" + off, "xdp");
             }
-            byte[] packet = memory.region(Memory.PACKET);
-            return Memory.pointer(Memory.PACKET, off == XDP_DATA_END ? packet.length : 0);
+            return Memory.pointer(Memory.PACKET, off == XDP_DATA_END ? memory.length(Memory.PACKET, null) : 0);
         }
         return signed ? MemoryGuard.loadSigned(memory, address, size, pc, node) : MemoryGuard.load(memory, address, size, pc, node);
     }
@@ -41,7 +40,7 @@ final class ContextAccess {
         int off = (int) address;
         if (off < SKB_CB || off > SKB_CB_END - size) {
             CompilerDirectives.transferToInterpreter();
-            throw EbpfException.atNode(node, pc, EbpfFailure.BAD_CONTEXT_ACCESS, pc, "store", size, "__sk_buff+" + off + " (only cb[] is writable)", "socket_filter");
+            throw SluiceException.atNode(node, EbpfFailure.BAD_CONTEXT_ACCESS, pc, "store", size, "__sk_buff+" + off + " (only cb[] is writable)", "socket_filter");
         }
     }
 }

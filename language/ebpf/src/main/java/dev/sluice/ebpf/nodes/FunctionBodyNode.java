@@ -16,7 +16,7 @@ import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.FunctionAddress;
 import dev.sluice.ebpf.runtime.Helper;
@@ -94,6 +94,11 @@ public final class FunctionBodyNode extends Node {
             }
         }
         this.indirectCall = insert(IndirectCallNode.create());
+    }
+
+    /** Instruction slots of the whole program. */
+    public int length() {
+        return opcodes.length;
     }
 
     /** Runs the function in frame {@code frame} with arguments r1-r5; returns r0. */
@@ -258,7 +263,7 @@ public final class FunctionBodyNode extends Node {
         Helper helper = lookupHelper(type, target);
         if (helper == null) {
             CompilerDirectives.transferToInterpreter();
-            throw EbpfException.atNode(this, pc, EbpfFailure.BAD_CALL_TARGET, pc, target, type.id());
+            throw SluiceException.atNode(this, EbpfFailure.BAD_CALL_TARGET, pc, target, type.id());
         }
         return callHelperBoundary(helper, state, r[1], r[2], r[3], r[4], r[5], pc, this);
     }
@@ -278,11 +283,11 @@ public final class FunctionBodyNode extends Node {
         if (state.verdictOverLimit) {
             return new dev.sluice.ebpf.runtime.LimitReached();
         }
-        return EbpfException.atNode(this, pc, EbpfFailure.INSTRUCTION_LIMIT, pc, state.maxInstructions);
+        return SluiceException.atNode(this, EbpfFailure.INSTRUCTION_LIMIT, pc, state.maxInstructions);
     }
 
-    private EbpfException tooManyFrames(int pc, int frame) {
+    private SluiceException tooManyFrames(int pc, int frame) {
         CompilerDirectives.transferToInterpreter();
-        return EbpfException.atNode(this, pc, EbpfFailure.TOO_MANY_FRAMES, pc, frame + 1, Memory.MAX_FRAMES);
+        return SluiceException.atNode(this, EbpfFailure.TOO_MANY_FRAMES, pc, frame + 1, Memory.MAX_FRAMES);
     }
 }

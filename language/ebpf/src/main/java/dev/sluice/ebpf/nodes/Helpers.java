@@ -10,7 +10,7 @@ import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.maps.MapType;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.ebpf.runtime.Helper;
@@ -83,9 +83,9 @@ final class Helpers {
         return map;
     }
 
-    private static EbpfException argument(Helper helper, String problem, int pc, Node node) {
+    private static SluiceException argument(Helper helper, String problem, int pc, Node node) {
         CompilerDirectives.transferToInterpreter();
-        return EbpfException.atNode(node, pc, EbpfFailure.BAD_HELPER_ARGUMENT, pc, helper.linuxName, problem);
+        return SluiceException.atNode(node, EbpfFailure.BAD_HELPER_ARGUMENT, pc, helper.linuxName, problem);
     }
 
     /** bpf_tail_call: on success never returns; on failure (no program, too many tail calls) the program goes on. */
@@ -105,11 +105,11 @@ final class Helpers {
     /** bpf_skb_load_bytes(skb, offset, to, len): 0, or -EFAULT (and {@code to} zeroed) when outside the packet. */
     private static long skbLoadBytes(RunState state, long offset, long to, long length, int pc, Node node) {
         int len = (int) Math.min(Math.max(length, 0), Memory.STACK_SIZE * Memory.MAX_FRAMES);
-        byte[] packet = state.memory.region(Memory.PACKET);
+        byte[] packet = state.memory.array(Memory.PACKET);
         byte[] bytes = new byte[len];
         long result = 0;
-        if (packet != null && len > 0 && offset >= 0 && offset <= packet.length - len) {
-            System.arraycopy(packet, (int) offset, bytes, 0, len);
+        if (packet != null && len > 0 && offset >= 0 && offset <= state.memory.length(Memory.PACKET, packet) - len) {
+            System.arraycopy(packet, state.memory.base(Memory.PACKET) + (int) offset, bytes, 0, len);
         } else {
             result = -EFAULT;
         }
@@ -171,7 +171,7 @@ final class Helpers {
             state.output.write(bytes);
             state.output.flush();
         } catch (IOException e) {
-            throw EbpfException.atNode(node, pc, EbpfFailure.BAD_HELPER_ARGUMENT, pc, "trace_printk", "cannot write the output: " + e.getMessage());
+            throw SluiceException.atNode(node, EbpfFailure.BAD_HELPER_ARGUMENT, pc, "trace_printk", "cannot write the output: " + e.getMessage());
         }
         return bytes.length;
     }

@@ -5,7 +5,7 @@ import com.oracle.truffle.api.source.Source;
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.isa.Program;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /** A Truffle source to a {@link Program}: bytes are raw instruction slots, characters the assembly syntax. */
@@ -19,7 +19,7 @@ public final class ProgramParser {
         switch (format) {
             case "raw" -> {
                 if (text) {
-                    throw EbpfException.create(EbpfFailure.ASM_SYNTAX, "the raw format is binary (8-byte instruction slots), not text");
+                    throw SluiceException.create(EbpfFailure.ASM_SYNTAX, "the raw format is binary (8-byte instruction slots), not text");
                 }
                 return RawFormat.decode(source.getBytes().toByteArray());
             }

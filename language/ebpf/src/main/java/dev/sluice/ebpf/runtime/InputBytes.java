@@ -1,5 +1,7 @@
 package dev.sluice.ebpf.runtime;
 
+import dev.sluice.core.error.SluiceException;
+
 import java.nio.ByteBuffer;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
@@ -49,7 +51,7 @@ public final class InputBytes {
             if (lib.hasBufferElements(o)) {
                 long size = lib.getBufferSize(o);
                 if (size > Integer.MAX_VALUE - 8) {
-                    throw EbpfException.atNode(node, -1, EbpfFailure.BAD_INPUT, "input buffer is too large: " + size + " bytes");
+                    throw SluiceException.atNode(node, EbpfFailure.BAD_INPUT, "input buffer is too large: " + size + " bytes");
                 }
                 byte[] out = new byte[(int) size];
                 for (int i = 0; i < out.length; i++) {
@@ -60,22 +62,22 @@ public final class InputBytes {
             if (lib.hasArrayElements(o)) {
                 long size = lib.getArraySize(o);
                 if (size > Integer.MAX_VALUE - 8) {
-                    throw EbpfException.atNode(node, -1, EbpfFailure.BAD_INPUT, "input array is too large: " + size + " elements");
+                    throw SluiceException.atNode(node, EbpfFailure.BAD_INPUT, "input array is too large: " + size + " elements");
                 }
                 byte[] out = new byte[(int) size];
                 for (int i = 0; i < out.length; i++) {
                     Object e = lib.readArrayElement(o, i);
                     InteropLibrary el = InteropLibrary.getUncached(e);
                     if (!el.fitsInInt(e) || el.asInt(e) < -128 || el.asInt(e) > 255) {
-                        throw EbpfException.atNode(node, -1, EbpfFailure.BAD_INPUT, "input element " + i + " is not a byte value");
+                        throw SluiceException.atNode(node, EbpfFailure.BAD_INPUT, "input element " + i + " is not a byte value");
                     }
                     out[i] = (byte) el.asInt(e);
                 }
                 return out;
             }
         } catch (InteropException e) {
-            throw EbpfException.atNode(node, -1, EbpfFailure.BAD_INPUT, "cannot read input: " + e.getMessage());
+            throw SluiceException.atNode(node, EbpfFailure.BAD_INPUT, "cannot read input: " + e.getMessage());
         }
-        throw EbpfException.atNode(node, -1, EbpfFailure.BAD_INPUT, "expected a byte array or buffer as input");
+        throw SluiceException.atNode(node, EbpfFailure.BAD_INPUT, "expected a byte array or buffer as input");
     }
 }

@@ -10,7 +10,7 @@ import java.util.TreeSet;
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.Memory;
@@ -50,13 +50,13 @@ public final class StructuralCheck {
     public static Shape check(Program p, ProgramType type, java.util.List<dev.sluice.ebpf.maps.MapSpec> maps) {
         int n = p.length();
         if (maps.size() > Memory.MAX_MAPS) {
-            throw EbpfException.create(EbpfFailure.TOO_MANY_MAPS, maps.size(), Memory.MAX_MAPS);
+            throw SluiceException.create(EbpfFailure.TOO_MANY_MAPS, maps.size(), Memory.MAX_MAPS);
         }
         if (n == 0) {
-            throw EbpfException.create(EbpfFailure.EMPTY_PROGRAM);
+            throw SluiceException.create(EbpfFailure.EMPTY_PROGRAM);
         }
         if (n > MAX_SLOTS) {
-            throw EbpfException.create(EbpfFailure.PROGRAM_TOO_LONG, n, MAX_SLOTS);
+            throw SluiceException.create(EbpfFailure.PROGRAM_TOO_LONG, n, MAX_SLOTS);
         }
         boolean[] second = new boolean[n];
         TreeSet<Integer> entries = new TreeSet<>();
@@ -66,11 +66,11 @@ public final class StructuralCheck {
             fields(i, pc, type);
             if (i.opcode() == LDDW) {
                 if (pc + 1 >= n) {
-                    throw EbpfException.atInsn(pc, EbpfFailure.INCOMPLETE_LDDW, pc);
+                    throw SluiceException.atInsn(pc, EbpfFailure.INCOMPLETE_LDDW, pc);
                 }
                 Insn hi = p.get(pc + 1);
                 if (hi.opcode() != 0 || hi.dst() != 0 || hi.src() != 0 || hi.off() != 0) {
-                    throw EbpfException.atInsn(pc + 1, EbpfFailure.RESERVED_FIELD, pc + 1, "the second slot of lddw", "opcode, dst, src and offset must be 0");
+                    throw SluiceException.atInsn(pc + 1, EbpfFailure.RESERVED_FIELD, pc + 1, "the second slot of lddw", "opcode, dst, src and offset must be 0");
                 }
                 second[pc + 1] = true;
                 mapReference(i, hi, pc, maps);
@@ -86,7 +86,7 @@ public final class StructuralCheck {
         Shape shape = new Shape(entryArray, second);
         for (int e : entryArray) {
             if (second[e]) {
-                throw EbpfException.atInsn(e, EbpfFailure.JUMP_INTO_LDDW, e, e);
+                throw SluiceException.atInsn(e, EbpfFailure.JUMP_INTO_LDDW, e, e);
             }
         }
         for (int pc = 0; pc < n; pc++) {
@@ -99,14 +99,14 @@ public final class StructuralCheck {
                 continue;
             }
             if (target < 0 || target >= n) {
-                throw EbpfException.atInsn(pc, EbpfFailure.JUMP_OUT_OF_RANGE, pc, target, n);
+                throw SluiceException.atInsn(pc, EbpfFailure.JUMP_OUT_OF_RANGE, pc, target, n);
             }
             if (second[target]) {
-                throw EbpfException.atInsn(pc, EbpfFailure.JUMP_INTO_LDDW, pc, target);
+                throw SluiceException.atInsn(pc, EbpfFailure.JUMP_INTO_LDDW, pc, target);
             }
             int f = shape.functionOf(pc);
             if (shape.functionOf(target) != f) {
-                throw EbpfException.atInsn(pc, EbpfFailure.JUMP_OUT_OF_FUNCTION, pc, target, entryArray[f]);
+                throw SluiceException.atInsn(pc, EbpfFailure.JUMP_OUT_OF_FUNCTION, pc, target, entryArray[f]);
             }
         }
         for (int f = 0; f < entryArray.length; f++) {
@@ -114,7 +114,7 @@ public final class StructuralCheck {
             int lastInsn = second[last] ? last - 1 : last;
             int opcode = p.get(lastInsn).opcode();
             if (second[last] || opcode != (JMP | EXIT) && opcode != (JMP | JA) && opcode != (JMP32 | JA)) {
-                throw EbpfException.atInsn(lastInsn, EbpfFailure.FALLS_OFF_END, lastInsn, entryArray[f]);
+                throw SluiceException.atInsn(lastInsn, EbpfFailure.FALLS_OFF_END, lastInsn, entryArray[f]);
             }
         }
         if (entryArray.length > 1) {
@@ -122,7 +122,7 @@ public final class StructuralCheck {
                 int opcode = p.get(pc).opcode();
                 if (!second[pc] && cls(opcode) == LD && (mode(opcode) == ABS || mode(opcode) == IND)) {
                     // As in the kernel: an out-of-packet legacy load ends the whole program, which a callee cannot do.
-                    throw EbpfException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a legacy packet load (ld_abs/ld_ind) in a program with local functions");
+                    throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a legacy packet load (ld_abs/ld_ind) in a program with local functions");
                 }
             }
         }
@@ -137,12 +137,12 @@ public final class StructuralCheck {
             return;
         }
         if (i.imm() < 0 || i.imm() >= maps.size()) {
-            throw EbpfException.atInsn(pc, EbpfFailure.NO_SUCH_MAP, pc, i.imm(), maps.size());
+            throw SluiceException.atInsn(pc, EbpfFailure.NO_SUCH_MAP, pc, i.imm(), maps.size());
         }
         if (src == LDDW_MAP_VALUE_FD || src == LDDW_MAP_VALUE_IDX) {
             dev.sluice.ebpf.maps.MapSpec m = maps.get(i.imm());
             if (!m.type().isArray() || m.type() == dev.sluice.ebpf.maps.MapType.PROG_ARRAY || hi.imm() < 0 || hi.imm() >= m.valueSize()) {
-                throw EbpfException.atInsn(pc, EbpfFailure.BAD_MAP_VALUE, pc, i.imm(), hi.imm());
+                throw SluiceException.atInsn(pc, EbpfFailure.BAD_MAP_VALUE, pc, i.imm(), hi.imm());
             }
         } else if (hi.imm() != 0) {
             throw reserved(pc, "lddw of a map", "the second slot's imm must be 0");
@@ -152,7 +152,7 @@ public final class StructuralCheck {
     private static int callTarget(Program p, int pc, int n) {
         int target = pc + 1 + p.get(pc).imm();
         if (target < 0 || target >= n) {
-            throw EbpfException.atInsn(pc, EbpfFailure.CALL_OUT_OF_RANGE, pc, target, n);
+            throw SluiceException.atInsn(pc, EbpfFailure.CALL_OUT_OF_RANGE, pc, target, n);
         }
         return target;
     }
@@ -205,11 +205,11 @@ public final class StructuralCheck {
                     chain.append("insn ").append(shape.functionEntries()[g]).append(" -> ");
                 }
                 chain.append("insn ").append(shape.functionEntries()[callee]);
-                throw EbpfException.atInsn(call[0], EbpfFailure.RECURSIVE_CALL, call[0], chain);
+                throw SluiceException.atInsn(call[0], EbpfFailure.RECURSIVE_CALL, call[0], chain);
             }
             int d = 1 + depthOf(callee, calls, state, depth, shape, path, p);
             if (d > Memory.MAX_FRAMES) {
-                throw EbpfException.atInsn(call[0], EbpfFailure.CALL_CHAIN_TOO_DEEP, call[0], d, "from the function at insn " + shape.functionEntries()[f],
+                throw SluiceException.atInsn(call[0], EbpfFailure.CALL_CHAIN_TOO_DEEP, call[0], d, "from the function at insn " + shape.functionEntries()[f],
                                 Memory.MAX_FRAMES);
             }
             deepest = Math.max(deepest, d);
@@ -220,24 +220,24 @@ public final class StructuralCheck {
         return deepest;
     }
 
-    private static EbpfException reserved(int pc, String what, String rule) {
-        return EbpfException.atInsn(pc, EbpfFailure.RESERVED_FIELD, pc, what, rule);
+    private static SluiceException reserved(int pc, String what, String rule) {
+        return SluiceException.atInsn(pc, EbpfFailure.RESERVED_FIELD, pc, what, rule);
     }
 
-    private static EbpfException unknown(int pc, int opcode) {
-        return EbpfException.atInsn(pc, EbpfFailure.UNKNOWN_OPCODE, pc, opcode);
+    private static SluiceException unknown(int pc, int opcode) {
+        return SluiceException.atInsn(pc, EbpfFailure.UNKNOWN_OPCODE, pc, opcode);
     }
 
     private static void register(int pc, int r) {
         if (r > 10) {
-            throw EbpfException.atInsn(pc, EbpfFailure.BAD_REGISTER, pc, r);
+            throw SluiceException.atInsn(pc, EbpfFailure.BAD_REGISTER, pc, r);
         }
     }
 
     private static void writable(int pc, int r) {
         register(pc, r);
         if (r == FRAME_POINTER) {
-            throw EbpfException.atInsn(pc, EbpfFailure.FRAME_POINTER_WRITE, pc);
+            throw SluiceException.atInsn(pc, EbpfFailure.FRAME_POINTER_WRITE, pc);
         }
     }
 
@@ -266,7 +266,7 @@ public final class StructuralCheck {
                         throw reserved(pc, is64 ? "bswap" : "le/be", "src and offset 0");
                     }
                     if (i.imm() != 16 && i.imm() != 32 && i.imm() != 64) {
-                        throw EbpfException.atInsn(pc, EbpfFailure.BAD_IMMEDIATE, pc, "byte swap width " + i.imm() + " is not 16, 32 or 64");
+                        throw SluiceException.atInsn(pc, EbpfFailure.BAD_IMMEDIATE, pc, "byte swap width " + i.imm() + " is not 16, 32 or 64");
                     }
                     return;
                 }
@@ -325,12 +325,12 @@ public final class StructuralCheck {
                         switch (i.src()) {
                             case CALL_HELPER -> {
                                 if (Helper.lookup(type, i.imm()) == null) {
-                                    throw EbpfException.atInsn(pc, EbpfFailure.UNKNOWN_HELPER, pc, i.imm(), type.id());
+                                    throw SluiceException.atInsn(pc, EbpfFailure.UNKNOWN_HELPER, pc, i.imm(), type.id());
                                 }
                             }
                             case CALL_LOCAL -> {
                             }
-                            case CALL_KFUNC -> throw EbpfException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a call of a kernel function (call runtime, src 2)");
+                            case CALL_KFUNC -> throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a call of a kernel function (call runtime, src 2)");
                             default -> throw reserved(pc, "call", "src must be 0 (helper), 1 (local) or 2 (kernel function)");
                         }
                     }
@@ -360,7 +360,7 @@ public final class StructuralCheck {
                         case LDDW_MAP_FD, LDDW_MAP_VALUE_FD, LDDW_MAP_IDX, LDDW_MAP_VALUE_IDX -> {
                             // checked with the second slot (mapReference)
                         }
-                        case LDDW_VARIABLE -> throw EbpfException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "lddw of a variable address (src 3)");
+                        case LDDW_VARIABLE -> throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "lddw of a variable address (src 3)");
                         default -> throw reserved(pc, "lddw", "src must be 0 to 6");
                     }
                     return;
@@ -410,7 +410,7 @@ public final class StructuralCheck {
                 int code = i.imm();
                 int base = code & ~FETCH;
                 if (code != XCHG && code != CMPXCHG && base != ADD && base != OR && base != AND && base != XOR) {
-                    throw EbpfException.atInsn(pc, EbpfFailure.BAD_IMMEDIATE, pc, "atomic operation 0x" + Integer.toHexString(code) + " is not defined");
+                    throw SluiceException.atInsn(pc, EbpfFailure.BAD_IMMEDIATE, pc, "atomic operation 0x" + Integer.toHexString(code) + " is not defined");
                 }
             }
             default -> throw unknown(pc, opcode);
