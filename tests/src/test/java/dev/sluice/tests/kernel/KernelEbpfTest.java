@@ -179,6 +179,24 @@ class KernelEbpfTest {
         try {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> KernelEbpf.testRun(fd, Arrays.copyOf(FRAME, KernelEbpf.ETH_HLEN - 1)));
             assertTrue(e.getMessage().contains("errno " + Libc.EINVAL), e.getMessage());
+            // IPv4 and IPv6 frames too short for their IP header are refused too (KernelEbpf.socketTestRunRefuses).
+            for (int etherType : new int[]{0x0800, 0x86dd, 0x0806}) {
+                int ipHeader = etherType == 0x0800 ? 20 : etherType == 0x86dd ? 40 : 0;
+                for (int length = KernelEbpf.ETH_HLEN; length <= KernelEbpf.ETH_HLEN + 41; length++) {
+                    byte[] frame = Arrays.copyOf(FRAME, length);
+                    frame[12] = (byte) (etherType >> 8);
+                    frame[13] = (byte) etherType;
+                    boolean refused;
+                    try {
+                        KernelEbpf.testRun(fd, frame);
+                        refused = false;
+                    } catch (IllegalStateException refusal) {
+                        refused = true;
+                    }
+                    assertEquals(length < KernelEbpf.ETH_HLEN + ipHeader, refused, String.format("EtherType 0x%04x, %d bytes", etherType, length));
+                    assertEquals(refused, KernelEbpf.socketTestRunRefuses(frame));
+                }
+            }
         } finally {
             KernelEbpf.close(fd);
         }
