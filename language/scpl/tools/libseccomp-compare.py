@@ -11,7 +11,8 @@ added as runc adds them: one rule per name with its args AND-ed, or one rule per
 repeats (libseccomp refuses two comparisons of one argument in a rule).
 
 OUT.bpf receives the raw filter (struct sock_filter records in native byte order, as seccomp_export_bpf writes it).
-stdout gets one JSON line: {"libseccomp": "2.5.4", "instructions": N, "rules": R}.
+stdout gets one JSON line: {"libseccomp": "2.5.4", "instructions": N, "rules": R, "unknown": [names skipped]}.
+A name libseccomp cannot resolve on the native arch is skipped, as runc does.
 Needs Debian's python3-seccomp (apt-get install python3-seccomp).
 """
 import ctypes
@@ -76,12 +77,20 @@ def main():
     f = seccomp.SyscallFilter(action(rules["defaultAction"], rules.get("defaultErrnoRet")))
     f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
     count = 0
+    unknown = []
     for entry in rules.get("syscalls", []):
         act = action(entry["action"], entry.get("errnoRet"))
         args = [arg(a) for a in entry.get("args", [])]
         indices = [a["index"] for a in entry.get("args", [])]
         groups = [[a] for a in args] if len(set(indices)) < len(indices) else [args]
         for name in entry["names"]:
+            try:
+                nr = seccomp.resolve_syscall(seccomp.Arch.NATIVE, name)
+            except ValueError:
+                nr = -1
+            if nr < 0:  # unknown, or a pseudo-syscall: the arch has no such call; runc adds nothing for it
+                unknown.append(name)
+                continue
             for group in groups:
                 f.add_rule(act, name, *group)
                 count += 1
@@ -89,7 +98,7 @@ def main():
         f.export_bpf(out)
     with open(sys.argv[2], "rb") as done:
         size = len(done.read())
-    print(json.dumps({"libseccomp": libseccomp_version(), "instructions": size // 8, "rules": count}))
+    print(json.dumps({"libseccomp": libseccomp_version(), "instructions": size // 8, "rules": count, "unknown": unknown}))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ final class Native {
     static final int SECCOMP_SET_MODE_FILTER = 1;
     static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
     static final int SECCOMP_FILTER_FLAG_LOG = 2;
+    static final int SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
     private static final int SIG_SETMASK = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -42,7 +43,7 @@ final class Native {
         return switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> 317;
             case "aarch64", "riscv64" -> 277;
-            default -> throw UserError.invalid(dev.sluice.bpf.runtime.Failure.CLI_UNSUPPORTED_HOST, System.getProperty("os.arch"));
+            default -> throw UserError.invalid(CliFailure.CLI_UNSUPPORTED_HOST, System.getProperty("os.arch"));
         };
     }
 
@@ -202,10 +203,167 @@ final class Native {
             }
         }
 
+        /**
+         * Installs the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and returns the notification fd (close-on-exec, so
+         * the command does not inherit it; the supervisor takes a copy with pidfd_getfd first).
+         */
+        int installListenerFilter() throws CallFailed {
+            long r = seccompCall(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, fprog);
+            if (r < 0) {
+                throw new CallFailed("seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER)", (int) ERRNO.get(state, 0L));
+            }
+            return (int) r;
+        }
+
         /** Replaces the process; returns only on failure. */
         CallFailed execve() {
             int r = execveCall(path);
             return new CallFailed("execve", r == 0 ? 0 : (int) ERRNO.get(state, 0L));
+        }
+    }
+
+    /**
+     * The supervisor's side of a seccomp user notification fd (linux/seccomp.h): take the fd from the child with
+     * pidfd_open + pidfd_getfd, wait with poll, receive with SECCOMP_IOCTL_NOTIF_RECV and let each call go on with
+     * SECCOMP_IOCTL_NOTIF_SEND and SECCOMP_USER_NOTIF_FLAG_CONTINUE.
+     */
+    static final class Supervisor implements AutoCloseable {
+        // x86_64 and asm-generic numbers agree for these two (arch/x86/entry/syscalls/syscall_64.tbl, unistd.h)
+        private static final long PIDFD_OPEN = 434;
+        private static final long PIDFD_GETFD = 438;
+        /** _IOWR('!', 0, struct seccomp_notif): 80 bytes. */
+        private static final long NOTIF_RECV = 0xC0502100L;
+        /** _IOWR('!', 1, struct seccomp_notif_resp): 24 bytes. */
+        private static final long NOTIF_SEND = 0xC0182101L;
+        private static final int USER_NOTIF_FLAG_CONTINUE = 1;
+        private static final short POLLIN = 0x1;
+        private static final short POLLHUP = 0x10;
+        static final int EINTR = 4;
+        static final int ENOENT = 2;
+
+        /** struct seccomp_notif { u64 id; u32 pid; u32 flags; struct seccomp_data data; } */
+        record Notification(long id, int pid, int nr, int arch, long ip, long[] args) {
+        }
+
+        private final MethodHandle syscall2 = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+        private final MethodHandle syscall3 = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+        private final MethodHandle ioctl = downcall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2),
+                        CAPTURE_ERRNO);
+        private final MethodHandle poll = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+        private final MethodHandle close = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment state = arena.allocate(CALL_STATE);
+        private final MemorySegment notif = arena.allocate(80, 8);
+        private final MemorySegment resp = arena.allocate(24, 8);
+        private final MemorySegment pollfd = arena.allocate(8, 4);
+        private int fd = -1;
+
+        private int errno() {
+            return (int) ERRNO.get(state, 0L);
+        }
+
+        /** Copies file descriptor {@code targetFd} of process {@code pid} into this process (needs ptrace rights: root, or the parent). */
+        void takeListener(long pid, int targetFd) throws CallFailed {
+            try {
+                long pidfd = (long) syscall2.invokeExact(state, PIDFD_OPEN, pid, 0L);
+                if (pidfd < 0) {
+                    throw new CallFailed("pidfd_open(" + pid + ")", errno());
+                }
+                long copy = (long) syscall3.invokeExact(state, PIDFD_GETFD, pidfd, (long) targetFd, 0L);
+                int e = errno();
+                int unused = (int) close.invokeExact((int) pidfd);
+                if (copy < 0) {
+                    throw new CallFailed("pidfd_getfd(" + pid + ", " + targetFd + ")", e);
+                }
+                fd = (int) copy;
+            } catch (CallFailed c) {
+                throw c;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** Waits up to {@code timeoutMillis}: 1 a notification is ready, 0 nothing yet, -1 no process uses the filter any more. */
+        int await(int timeoutMillis) throws CallFailed {
+            pollfd.set(JAVA_INT, 0, fd);
+            pollfd.set(JAVA_SHORT, 4, POLLIN);
+            pollfd.set(JAVA_SHORT, 6, (short) 0);
+            int r;
+            try {
+                r = (int) poll.invokeExact(state, pollfd, 1L, timeoutMillis);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            if (r < 0) {
+                if (errno() == EINTR) {
+                    return 0;
+                }
+                throw new CallFailed("poll(seccomp notification fd)", errno());
+            }
+            short revents = pollfd.get(JAVA_SHORT, 6);
+            if ((revents & POLLIN) != 0) {
+                return 1;
+            }
+            return (revents & POLLHUP) != 0 ? -1 : 0;
+        }
+
+        /** The next notification, or null if its task went away before it could be read (ENOENT) or the wait was interrupted. */
+        Notification receive() throws CallFailed {
+            notif.fill((byte) 0); // the kernel refuses a buffer that is not zeroed
+            int r;
+            try {
+                r = (int) ioctl.invokeExact(state, fd, NOTIF_RECV, notif);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            if (r < 0) {
+                if (errno() == ENOENT || errno() == EINTR) {
+                    return null;
+                }
+                throw new CallFailed("ioctl(SECCOMP_IOCTL_NOTIF_RECV)", errno());
+            }
+            long[] args = new long[6];
+            for (int i = 0; i < 6; i++) {
+                args[i] = notif.get(JAVA_LONG, 32 + 8L * i);
+            }
+            // struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; } at offset 16
+            return new Notification(notif.get(JAVA_LONG, 0), notif.get(JAVA_INT, 8), notif.get(JAVA_INT, 16), notif.get(JAVA_INT, 20),
+                            notif.get(JAVA_LONG, 24), args);
+        }
+
+        /** Lets the notified call run as if no filter had stopped it; false if the task is gone (ENOENT). */
+        boolean proceed(long id) throws CallFailed {
+            resp.fill((byte) 0);
+            resp.set(JAVA_LONG, 0, id);
+            resp.set(JAVA_INT, 20, USER_NOTIF_FLAG_CONTINUE);
+            int r;
+            try {
+                r = (int) ioctl.invokeExact(state, fd, NOTIF_SEND, resp);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            if (r < 0) {
+                if (errno() == ENOENT) {
+                    return false;
+                }
+                throw new CallFailed("ioctl(SECCOMP_IOCTL_NOTIF_SEND)", errno());
+            }
+            return true;
+        }
+
+        @Override
+        public void close() {
+            if (fd >= 0) {
+                try {
+                    int unused = (int) close.invokeExact(fd);
+                } catch (Throwable t) {
+                    throw new IllegalStateException(t);
+                }
+                fd = -1;
+            }
+            arena.close();
         }
     }
 }

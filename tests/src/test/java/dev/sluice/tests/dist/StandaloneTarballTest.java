@@ -69,7 +69,7 @@ class StandaloneTarballTest {
         assertTrue(Files.isExecutable(home.resolve("runtime/bin/java")), "the jlink runtime");
         assertTrue(Files.readString(home.resolve("runtime/release")).contains("JAVA_VERSION=\"25"), "a Java 25 runtime");
         String modules = Files.readString(home.resolve("runtime/release"));
-        for (String module : List.of("dev.sluice.launcher", "dev.sluice.bpf", "dev.sluice.scpl", "org.graalvm.truffle.runtime", "jdk.internal.vm.ci")) {
+        for (String module : List.of("dev.sluice.launcher", "dev.sluice.core", "dev.sluice.bpf", "dev.sluice.scpl", "org.graalvm.truffle.runtime", "jdk.internal.vm.ci")) {
             assertTrue(modules.contains(module), "runtime/release lists module " + module);
         }
         assertTrue(Files.size(home.resolve("runtime/lib/sluice.aot")) > 1_000_000, "the AOT cache of the short commands");
@@ -119,6 +119,26 @@ class StandaloneTarballTest {
         Exec e = sluice("check", home.resolve("examples/allow-basic.bpf").toString());
         assertEquals(0, e.exitCode(), e::toString);
         assertTrue(e.stdout().contains("allow-basic.bpf: ok (10 instructions)"), e::toString);
+    }
+
+    /** learn starts a second JVM of the launcher: from the tarball, that is its own runtime with the linked modules. */
+    @Test
+    void learnThenExecWithTheBundledRuntime() throws Exception {
+        boolean seccomp = Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
+        if (!seccomp) {
+            System.err.println("SKIPPED: StandaloneTarballTest.learnThenExecWithTheBundledRuntime: no seccomp");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(seccomp, "SKIPPED: no seccomp");
+        Path policy = unpackDir.resolve("echo.scpl");
+        Exec learn = sluice("learn", "-o", policy.toString(), "--", "/bin/echo", "learned");
+        assertEquals(0, learn.exitCode(), learn::toString);
+        assertEquals("learned\n", learn.stdout(), learn::toString);
+        Exec exec = sluice("exec", policy.toString(), "--", "/bin/echo", "learned");
+        assertEquals(0, exec.exitCode(), exec::toString);
+        assertEquals("learned\n", exec.stdout(), exec::toString);
+        Exec mkdir = sluice("exec", policy.toString(), "--", "/bin/mkdir", unpackDir.resolve("nope").toString());
+        assertEquals(1, mkdir.exitCode(), mkdir::toString);
+        assertTrue(mkdir.stderr().contains("Operation not permitted"), mkdir::toString);
     }
 
     @Test

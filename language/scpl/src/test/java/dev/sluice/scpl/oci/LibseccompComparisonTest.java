@@ -15,26 +15,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Lowering;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.Tracer;
+import dev.sluice.bpf.trace.Tracer;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.BpfRunner;
-import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**
@@ -181,5 +180,77 @@ class LibseccompComparisonTest {
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/scpl-vs-libseccomp.md"), report);
         assertTrue(oursMean < libMean, String.format("SCPL executes %.2f instructions per syscall on average, libseccomp %.2f", oursMean, libMean));
+    }
+
+    /**
+     * Docker's real default profile (examples/docker-default.json) on amd64, through the whole chain: the entries runc
+     * hands libseccomp for a capability set (includes/excludes applied by {@link OciMeaning}, entries with the default
+     * action skipped), built by libseccomp for x86_64, against the importer's filter for x86_64, on every x86_64
+     * syscall and on argument vectors from the profile's constants. Names libseccomp does not know on x86_64 are
+     * skipped by runc; the importer must give them the same (default) verdict.
+     */
+    @Test
+    void dockersDefaultProfileGivesLibseccompsVerdicts() throws Exception {
+        String python = pythonWithSeccomp();
+        if (python == null) {
+            System.err.println("SKIPPED: LibseccompComparisonTest: python3-seccomp is not installed (apt-get install python3-seccomp)");
+        }
+        Assumptions.assumeTrue(python != null, "SKIPPED: python3-seccomp is not installed (apt-get install python3-seccomp)");
+        ObjectMapper mapper = new ObjectMapper();
+        String json = Files.readString(dev.sluice.scpl.Examples.dir().resolve("docker-default.json"));
+        JsonNode profile = mapper.readTree(json);
+        int cases = 0;
+        for (Set<String> caps : List.of(OciImporterTest.DOCKER_DEFAULT_CAPS, OciImporterTest.privileged(), Set.<String> of())) {
+            OciMeaning meaning = new OciMeaning(profile, caps, "amd64", 6, 1);
+            com.fasterxml.jackson.databind.node.ObjectNode rules = mapper.createObjectNode();
+            rules.set("defaultAction", profile.get("defaultAction"));
+            rules.set("defaultErrnoRet", profile.get("defaultErrnoRet"));
+            com.fasterxml.jackson.databind.node.ArrayNode entries = rules.putArray("syscalls");
+            long defaultAction = meaning.defaultAction();
+            for (JsonNode e : profile.get("syscalls")) {
+                if (meaning.applies(e) && OciMeaning.action(e.get("action"), e.get("errnoRet")) != defaultAction) {
+                    com.fasterxml.jackson.databind.node.ObjectNode copy = e.deepCopy();
+                    copy.remove(List.of("includes", "excludes", "comment"));
+                    entries.add(copy);
+                }
+            }
+            Path rulesFile = Files.createTempFile("docker-default-rules", ".json");
+            Files.writeString(rulesFile, mapper.writeValueAsString(rules));
+            Libseccomp lib;
+            try {
+                lib = libseccomp(python, rulesFile);
+            } finally {
+                Files.deleteIfExists(rulesFile);
+            }
+            String scpl = OciImporter.toScpl(json, "docker-default.json", caps,
+                            ImportOptions.defaults().kernel(new OciImporter.KernelVersion(6, 1)).arches(List.of(Arch.X86_64)));
+            CompileResult ours = ScplCompiler.compile("docker-default.scpl", scpl, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
+            assertEquals(List.of(), ours.warnings());
+            List<Long> constants = OciImporterTest.constants(profile);
+            try (BpfRunner sluice = new BpfRunner(ours.program(), Arch.X86_64); BpfRunner libseccomp = new BpfRunner(lib.program(), Arch.X86_64)) {
+                for (Map.Entry<String, Integer> sc : SyscallTable.forArch(Arch.X86_64).all().entrySet()) {
+                    int nr = sc.getValue();
+                    List<JsonNode> withArgs = new ArrayList<>();
+                    profile.get("syscalls").forEach(e -> {
+                        if (!e.path("args").isEmpty() && OciMeaning.names(e, Arch.X86_64, nr)) {
+                            withArgs.add(e);
+                        }
+                    });
+                    List<long[]> vectors = withArgs.isEmpty() ? List.of(new long[6]) : OciImporterTest.vectors(constants, withArgs);
+                    for (long[] args : vectors) {
+                        long fromLibseccomp = libseccomp.run(nr, args);
+                        long fromSluice = sluice.run(nr, args);
+                        long expected = meaning.verdict(Arch.X86_64, nr, args);
+                        cases++;
+                        if (fromLibseccomp != fromSluice || expected != fromSluice) {
+                            throw new AssertionError(String.format("caps %s: %s (nr %d), args %s: libseccomp %s gives 0x%08x, SCPL 0x%08x, the profile means 0x%08x",
+                                            caps, sc.getKey(), nr, java.util.Arrays.toString(args), lib.version(), fromLibseccomp, fromSluice, expected));
+                        }
+                    }
+                }
+            }
+        }
+        System.err.printf("LibseccompComparisonTest: Docker's default profile, 3 capability sets: %d x86_64 verdict cases agree with libseccomp%n", cases);
+        assertTrue(cases > 3_000, "cases " + cases);
     }
 }
