@@ -27,8 +27,8 @@ public final class EbpfContext {
             throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.ProgramType: " + e.getMessage());
         }
         this.inputFormat = env.getOptions().get(EbpfLanguage.InputFormat);
-        if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm")) {
-            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw or asm");
+        if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm") && !inputFormat.equals("elf")) {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw, asm or elf");
         }
         try {
             this.maps = dev.sluice.ebpf.maps.MapSpec.parseList(env.getOptions().get(EbpfLanguage.Maps));

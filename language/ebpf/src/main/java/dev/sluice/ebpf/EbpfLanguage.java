@@ -39,8 +39,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final OptionKey<String> ProgramType = new OptionKey<>("raw");
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
-                    help = "Program format: raw (8-byte little-endian instruction slots), asm (bpf_conformance assembly), or auto (bytes: raw, text: asm).", //
-                    usageSyntax = "auto|raw|asm") //
+                    help = "Program format: raw (8-byte little-endian instruction slots), asm (bpf_conformance assembly), elf (an object from clang -target bpf), or auto (bytes: ELF by its magic, else raw; text: asm).", //
+                    usageSyntax = "auto|raw|asm|elf") //
     public static final OptionKey<String> InputFormat = new OptionKey<>("auto");
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
@@ -76,6 +76,10 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     protected CallTarget parse(ParsingRequest request) {
         Source source = request.getSource();
         EbpfContext context = EbpfContext.get(null);
+        if (source.hasBytes() && (context.inputFormat().equals("elf")
+                        || context.inputFormat().equals("auto") && dev.sluice.ebpf.formats.elf.ElfObjectReader.isElf(source.getBytes().toByteArray()))) {
+            return new ConstantRootNode(this, loadObject(this, source, context.maxInstructions(), context.limitVerdict())).getCallTarget();
+        }
         EbpfProgram program = load(this, source, context.programType(), context.inputFormat(), context.maps(), context.maxInstructions(), context.limitVerdict());
         return new ConstantRootNode(this, program).getCallTarget();
     }
@@ -115,7 +119,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
      * {@code name} names the program's call targets (e.g. the section name).
      */
     public static EbpfProgram loadWithMaps(EbpfLanguage language, Program program, Source source, String name, dev.sluice.ebpf.isa.ProgramType type,
-                    dev.sluice.ebpf.maps.EbpfMap[] maps, long maxInstructions) {
+                    dev.sluice.ebpf.maps.EbpfMap[] maps, long maxInstructions, Long limitVerdict) {
         java.util.List<dev.sluice.ebpf.maps.MapSpec> specs = new java.util.ArrayList<>();
         for (dev.sluice.ebpf.maps.EbpfMap m : maps) {
             specs.add(m.spec());
@@ -126,7 +130,50 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         } catch (EbpfException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
-        return new EbpfProgram(language, Lowering.lower(program, type, shape), maps, "ebpf-" + type.id() + ":" + name, maxInstructions);
+        return new EbpfProgram(language, Lowering.lower(program, type, shape), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
+    }
+
+    /**
+     * An ELF object (clang -target bpf): its maps, created once and shared by its programs, and each program section
+     * checked and lowered with the program type its section name implies.
+     */
+    public static dev.sluice.ebpf.runtime.EbpfObjectValue loadObject(EbpfLanguage language, Source source, long maxInstructions, Long limitVerdict) {
+        dev.sluice.ebpf.formats.elf.EbpfObject object;
+        try {
+            object = dev.sluice.ebpf.formats.elf.ElfObjectReader.read(source.getName(), source.getBytes().toByteArray());
+        } catch (dev.sluice.ebpf.formats.elf.ElfFormatException e) {
+            throw EbpfException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, e.getMessage());
+        }
+        java.util.List<dev.sluice.ebpf.formats.elf.EbpfObject.MapDefinition> definitions = object.maps();
+        dev.sluice.ebpf.maps.EbpfMap[] maps = new dev.sluice.ebpf.maps.EbpfMap[definitions.size()];
+        for (int i = 0; i < maps.length; i++) {
+            dev.sluice.ebpf.formats.elf.EbpfObject.MapDefinition d = definitions.get(i);
+            dev.sluice.ebpf.maps.MapType type = dev.sluice.ebpf.maps.MapType.fromLinuxId(d.type());
+            String problem = type == null ? "map '" + d.name() + "': map type " + d.type() + " is not supported (array, hash, per-CPU, LRU hash and prog_array are)"
+                            : new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()).problem();
+            if (problem != null) {
+                throw EbpfException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, source.getName() + ": " + problem);
+            }
+            maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()));
+        }
+        java.util.Map<String, EbpfProgram> programs = new java.util.LinkedHashMap<>();
+        for (dev.sluice.ebpf.formats.elf.EbpfObject.ObjectProgram p : object.programs()) {
+            dev.sluice.ebpf.isa.ProgramType type = switch (p.kind()) {
+                case XDP -> dev.sluice.ebpf.isa.ProgramType.XDP;
+                case SOCKET_FILTER -> dev.sluice.ebpf.isa.ProgramType.SOCKET_FILTER;
+                default -> dev.sluice.ebpf.isa.ProgramType.RAW;
+            };
+            EbpfProgram loaded;
+            try {
+                loaded = loadWithMaps(language, dev.sluice.ebpf.formats.RawFormat.decode(p.code()), source, p.section(), type, maps, maxInstructions, limitVerdict);
+            } catch (EbpfException e) {
+                throw EbpfException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_PROGRAM, source.getName(), p.section(), e.getMessage());
+            }
+            programs.putIfAbsent(p.section(), loaded);
+            programs.put(p.section() + "/" + p.name(), loaded);
+            programs.putIfAbsent(p.name(), loaded);
+        }
+        return new dev.sluice.ebpf.runtime.EbpfObjectValue(programs, maps, object.license());
     }
 
     /** Programs are immutable after loading and each run has its own state, so any thread may run them. */

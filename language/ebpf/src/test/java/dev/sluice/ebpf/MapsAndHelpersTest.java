@@ -313,6 +313,12 @@ class MapsAndHelpersTest {
                 assertEquals(3L, program.execute(copy).asLong());
                 assertEquals(1, copy[0], "execute works on a copy");
                 assertEquals(1L, program.execute(new byte[13]).asLong());
+                // A batch runs each span in place: the first frame is rewritten, the short second one dropped.
+                byte[] data = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 8, 0, 99, 1, 2, 3};
+                long[] results = new long[2];
+                assertEquals(2L, program.invokeMember("runBatch", data, new int[]{0, 14}, new int[]{14, 4}, results).asLong());
+                assertArrayEquals(new long[]{3, 1}, results);
+                assertArrayEquals(new byte[]{6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 8, 0, 99, 1, 2, 3}, data);
             }
         }
     }

@@ -28,8 +28,7 @@ final class ContextAccess {
                 CompilerDirectives.transferToInterpreter();
                 throw EbpfException.atNode(node, pc, EbpfFailure.BAD_CONTEXT_ACCESS, pc, signed ? "sign-extending load" : "load", size, "xdp_md+" + off, "xdp");
             }
-            byte[] packet = memory.region(Memory.PACKET);
-            return Memory.pointer(Memory.PACKET, off == XDP_DATA_END ? packet.length : 0);
+            return Memory.pointer(Memory.PACKET, off == XDP_DATA_END ? memory.length(Memory.PACKET, null) : 0);
         }
         return signed ? MemoryGuard.loadSigned(memory, address, size, pc, node) : MemoryGuard.load(memory, address, size, pc, node);
     }

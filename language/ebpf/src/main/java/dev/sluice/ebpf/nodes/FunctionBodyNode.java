@@ -96,6 +96,11 @@ public final class FunctionBodyNode extends Node {
         this.indirectCall = insert(IndirectCallNode.create());
     }
 
+    /** Instruction slots of the whole program. */
+    public int length() {
+        return opcodes.length;
+    }
+
     /** Runs the function in frame {@code frame} with arguments r1-r5; returns r0. */
     public long execute(RunState state, int frame, long r1, long r2, long r3, long r4, long r5) {
         state.memory.enterFrame(frame);

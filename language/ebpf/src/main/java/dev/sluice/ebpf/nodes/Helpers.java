@@ -105,11 +105,11 @@ final class Helpers {
     /** bpf_skb_load_bytes(skb, offset, to, len): 0, or -EFAULT (and {@code to} zeroed) when outside the packet. */
     private static long skbLoadBytes(RunState state, long offset, long to, long length, int pc, Node node) {
         int len = (int) Math.min(Math.max(length, 0), Memory.STACK_SIZE * Memory.MAX_FRAMES);
-        byte[] packet = state.memory.region(Memory.PACKET);
+        byte[] packet = state.memory.array(Memory.PACKET);
         byte[] bytes = new byte[len];
         long result = 0;
-        if (packet != null && len > 0 && offset >= 0 && offset <= packet.length - len) {
-            System.arraycopy(packet, (int) offset, bytes, 0, len);
+        if (packet != null && len > 0 && offset >= 0 && offset <= state.memory.length(Memory.PACKET, packet) - len) {
+            System.arraycopy(packet, state.memory.base(Memory.PACKET) + (int) offset, bytes, 0, len);
         } else {
             result = -EFAULT;
         }

@@ -23,12 +23,15 @@ final class MemoryGuard {
     private MemoryGuard() {
     }
 
-    /** The region's bytes when {@code [address, address+size)} lies inside it; else a guest error. */
+    /**
+     * The array holding the region when {@code [address, address+size)} lies inside it; else a guest error. The
+     * access's index in that array is {@link #index}.
+     */
     static byte[] checked(Memory memory, long address, int size, boolean write, int pc, Node node) {
         int region = (int) (address >>> 32);
         int offset = (int) address;
-        byte[] bytes = memory.region(region);
-        if (bytes == null || offset < 0 || offset > bytes.length - size) {
+        byte[] bytes = memory.array(region);
+        if (bytes == null || offset < 0 || offset > memory.length(region, bytes) - size) {
             CompilerDirectives.transferToInterpreter();
             throw EbpfException.atNode(node, pc, EbpfFailure.BAD_ACCESS, pc, write ? "store" : "load", size, Memory.describe(address));
         }
@@ -39,10 +42,15 @@ final class MemoryGuard {
         return bytes;
     }
 
+    /** Where {@code address} is in the array {@link #checked} returned for it. */
+    static int index(Memory memory, long address) {
+        return memory.base((int) (address >>> 32)) + (int) address;
+    }
+
     /** A little-endian load of {@code size} bytes, zero-extended. */
     static long load(Memory memory, long address, int size, int pc, Node node) {
         byte[] b = checked(memory, address, size, false, pc, node);
-        int off = (int) address;
+        int off = index(memory, address);
         switch (size) {
             case 1:
                 return b[off] & 0xffL;
@@ -58,7 +66,7 @@ final class MemoryGuard {
     /** A little-endian load of {@code size} bytes, sign-extended (LDX MEMSX). */
     static long loadSigned(Memory memory, long address, int size, int pc, Node node) {
         byte[] b = checked(memory, address, size, false, pc, node);
-        int off = (int) address;
+        int off = index(memory, address);
         switch (size) {
             case 1:
                 return b[off];
@@ -71,7 +79,7 @@ final class MemoryGuard {
 
     static void store(Memory memory, long address, int size, long value, int pc, Node node) {
         byte[] b = checked(memory, address, size, true, pc, node);
-        int off = (int) address;
+        int off = index(memory, address);
         switch (size) {
             case 1:
                 b[off] = (byte) value;
@@ -92,14 +100,14 @@ final class MemoryGuard {
     static byte[] copyOut(Memory memory, long address, int size, int pc, Node node) {
         byte[] b = checked(memory, address, size, false, pc, node);
         byte[] out = new byte[size];
-        System.arraycopy(b, (int) address, out, 0, size);
+        System.arraycopy(b, index(memory, address), out, 0, size);
         return out;
     }
 
     /** Copies {@code bytes} into guest memory (a helper's output argument), through the guard. */
     static void copyIn(Memory memory, long address, byte[] bytes, int pc, Node node) {
         byte[] b = checked(memory, address, bytes.length, true, pc, node);
-        System.arraycopy(bytes, 0, b, (int) address, bytes.length);
+        System.arraycopy(bytes, 0, b, index(memory, address), bytes.length);
     }
 
     /**
@@ -107,11 +115,11 @@ final class MemoryGuard {
      * ends the program with return value 0.
      */
     static long loadPacket(Memory memory, int region, long offset, int size) {
-        byte[] b = memory.region(region);
-        if (b == null || offset < 0 || offset > b.length - size) {
+        byte[] b = memory.array(region);
+        if (b == null || offset < 0 || offset > memory.length(region, b) - size) {
             return -1;
         }
-        int off = (int) offset;
+        int off = memory.base(region) + (int) offset;
         switch (size) {
             case 1:
                 return b[off] & 0xffL;
@@ -128,7 +136,7 @@ final class MemoryGuard {
      */
     static long atomic(Memory memory, long address, int size, int code, long value, long expected, int pc, Node node) {
         byte[] b = checked(memory, address, size, true, pc, node);
-        int off = (int) address;
+        int off = index(memory, address);
         if ((off & (size - 1)) != 0) {
             CompilerDirectives.transferToInterpreter();
             throw EbpfException.atNode(node, pc, EbpfFailure.MISALIGNED_ATOMIC, pc, size, Memory.describe(address));

@@ -9,6 +9,7 @@ import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
+import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 
 import dev.sluice.ebpf.EbpfContext;
@@ -31,7 +32,8 @@ import dev.sluice.ebpf.runtime.TailCall;
  * <li>{@link Kind#IN_PLACE}: {@code runInPlace(byte[] packet)}: the same on the host array itself, so the caller
  * sees what the program wrote (XDP programs rewrite packets).</li>
  * <li>{@link Kind#BATCH}: {@code runBatch(byte[] data, int[] offsets, int[] lengths, long[] results?)}: one run per
- * span inside one guest call; returns the number of runs with a nonzero r0, and fills {@code results}.</li>
+ * span inside one guest call, on the span in place (an XDP program's writes land in {@code data}); returns the number
+ * of runs with a nonzero r0, and fills {@code results}.</li>
  * </ul>
  */
 public final class ProgramRootNode extends RootNode {
@@ -47,6 +49,7 @@ public final class ProgramRootNode extends RootNode {
     private final ProgramType type;
     private final String name;
     private final long maxInstructions;
+    private final int bodyLength;
     private final boolean verdictOverLimit;
     private final long limitVerdict;
     @CompilerDirectives.CompilationFinal(dimensions = 1) private final EbpfMap[] maps;
@@ -63,6 +66,7 @@ public final class ProgramRootNode extends RootNode {
         this.maps = maps;
         this.name = name;
         this.maxInstructions = maxInstructions == 0 ? Long.MAX_VALUE : maxInstructions;
+        this.bodyLength = Math.max(1, body.length());
     }
 
     @Override
@@ -73,7 +77,7 @@ public final class ProgramRootNode extends RootNode {
         switch (kind) {
             case SINGLE: {
                 byte[] input = args.length == 0 ? new byte[0] : InputBytes.copy(args[0], env, this);
-                return runOne(input, out);
+                return runOne(input, 0, input.length, out);
             }
             case IN_PLACE: {
                 byte[] packet = args.length == 0 ? null : InputBytes.hostBytes(args[0], env);
@@ -81,7 +85,7 @@ public final class ProgramRootNode extends RootNode {
                     CompilerDirectives.transferToInterpreter();
                     throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "runInPlace takes a host byte[] (the packet, changed in place)");
                 }
-                return runOne(packet, out);
+                return runOne(packet, 0, packet.length, out);
             }
             default:
                 return runBatch(args, env, out);
@@ -109,7 +113,7 @@ public final class ProgramRootNode extends RootNode {
                 CompilerDirectives.transferToInterpreter();
                 throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
             }
-            long r0 = runOne(Arrays.copyOfRange(data, off, off + len), out);
+            long r0 = runOne(data, off, len, out);
             if (results != null) {
                 results[i] = r0;
             }
@@ -117,10 +121,13 @@ public final class ProgramRootNode extends RootNode {
                 nonzero++;
             }
         }
+        // A batch is one call of this root: the runs it made count towards its compilation as loop iterations.
+        LoopNode.reportLoopCount(this, offsets.length);
         return nonzero;
     }
 
-    private long runOne(byte[] input, OutputStream out) {
+    /** One run on {@code input[base, base + length)}, in place. */
+    private long runOne(byte[] input, int base, int length, OutputStream out) {
         RunState state = new RunState(maxInstructions, out, type, verdictOverLimit, limitVerdict);
         Memory memory = state.memory;
         memory.useMaps(maps);
@@ -128,24 +135,40 @@ public final class ProgramRootNode extends RootNode {
         long r2 = 0;
         switch (type) {
             case RAW:
-                memory.set(Memory.CONTEXT, input, true);
-                r2 = input.length;
+                memory.setContext(input, base, length, true);
+                r2 = length;
                 break;
             case XDP:
-                memory.set(Memory.PACKET, input, true);
-                memory.set(Memory.CONTEXT, xdpMd(), false);
+                memory.setPacket(input, base, length, true);
+                memory.setContext(XDP_MD, 0, XDP_MD.length, false);
                 break;
             default:
-                memory.set(Memory.PACKET, input, false);
-                memory.set(Memory.CONTEXT, skBuff(input), true);
+                memory.setPacket(input, base, length, false);
+                byte[] skb = skBuff(input, base, length);
+                memory.setContext(skb, 0, skb.length, true);
                 break;
         }
         try {
-            return body.execute(state, 0, r1, r2, 0, 0, 0);
+            long r0 = body.execute(state, 0, r1, r2, 0, 0, 0);
+            reportExecuted(state);
+            return r0;
         } catch (TailCall call) {
             return followTailCalls(state, call, r1, r2);
         } catch (dev.sluice.ebpf.runtime.LimitReached limit) {
             return limitVerdict;
+        }
+    }
+
+    /**
+     * A run that looped (executed more instructions than the program has) reports its backward jumps' work as loop
+     * iterations, so that a program spending its time in a loop gets compiled as soon as one called often.
+     */
+    private void reportExecuted(RunState state) {
+        if (maxInstructions != Long.MAX_VALUE) {
+            long executed = maxInstructions - state.fuel;
+            if (executed > bodyLength) {
+                LoopNode.reportLoopCount(this, (int) Math.min(executed / bodyLength, Integer.MAX_VALUE));
+            }
         }
     }
 
@@ -164,25 +187,26 @@ public final class ProgramRootNode extends RootNode {
         }
     }
 
-    /** struct xdp_md with what BPF_PROG_TEST_RUN gives: ingress_ifindex 1 (lo), rx_queue_index 0; data fields are read as pointers. */
-    private static byte[] xdpMd() {
-        byte[] md = new byte[ProgramType.XDP.contextSize];
-        md[12] = 1;
-        return md;
+    /**
+     * struct xdp_md with what BPF_PROG_TEST_RUN gives: ingress_ifindex 1 (lo), rx_queue_index 0; the data fields are
+     * read as pointers (ContextAccess). Read-only, so every run shares it.
+     */
+    private static final byte[] XDP_MD = new byte[ProgramType.XDP.contextSize];
+    static {
+        XDP_MD[12] = 1;
     }
 
     /** struct __sk_buff: len and protocol (the Ethernet type, as the kernel stores it, big-endian); the rest 0. */
     @TruffleBoundary
-    private static byte[] skBuff(byte[] packet) {
+    private static byte[] skBuff(byte[] packet, int base, int len) {
         byte[] skb = new byte[ProgramType.SOCKET_FILTER.contextSize];
-        int len = packet.length;
         skb[0] = (byte) len;
         skb[1] = (byte) (len >>> 8);
         skb[2] = (byte) (len >>> 16);
         skb[3] = (byte) (len >>> 24);
-        if (packet.length >= 14) {
-            skb[16] = packet[12];
-            skb[17] = packet[13];
+        if (len >= 14) {
+            skb[16] = packet[base + 12];
+            skb[17] = packet[base + 13];
         }
         return skb;
     }

@@ -20,6 +20,8 @@ public enum EbpfFailure {
     ASM_DUPLICATE_LABEL(Kind.SYNTAX, "duplicate label '%s' (first defined at line %d)"),
     ASM_JUMP_TOO_FAR(Kind.SYNTAX, "jump to '%s' is %d slots away; a 16-bit offset reaches -32768..32767 (use ja32)"),
     DATA_FILE(Kind.SYNTAX, "%s"),
+    ELF_OBJECT(Kind.SYNTAX, "%s"),
+    ELF_PROGRAM(Kind.VERIFY, "%s: section %s: %s"),
 
     // --- Structural checks before execution (verify.StructuralCheck) ---
     EMPTY_PROGRAM(Kind.VERIFY, "program has no instructions"),

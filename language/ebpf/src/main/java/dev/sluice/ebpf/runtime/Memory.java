@@ -37,9 +37,7 @@ public final class Memory {
         return pointer(MAP_VALUES | map << 24 | entry, offset);
     }
 
-    private byte[][] data = new byte[FIRST_DYNAMIC][];
-    private boolean[] writable = new boolean[FIRST_DYNAMIC];
-    private int count = FIRST_DYNAMIC;
+    private static final byte[] EMPTY = new byte[0];
 
     public static long pointer(int region, int offset) {
         return (long) region << 32 | (offset & 0xffffffffL);
@@ -49,33 +47,91 @@ public final class Memory {
         return pointer(STACK0 + frame, STACK_SIZE);
     }
 
-    public void set(int region, byte[] bytes, boolean canWrite) {
-        data[region] = bytes;
-        writable[region] = canWrite;
+    // The regions of one run, as (array, base, length) views: a batch runs each input in place in its buffer.
+    private byte[] context = EMPTY;
+    private int contextBase;
+    private int contextLength;
+    private boolean contextWritable;
+    private byte[] packet;
+    private int packetBase;
+    private int packetLength;
+    private boolean packetWritable;
+    /** The stacks of all frames in one array (frame f at f * STACK_SIZE), allocated at the run's first stack access. */
+    private byte[] stack;
+    /** Frames entered so far: the stack of frame f exists when f < frames. */
+    private int frames;
+
+    public void setContext(byte[] bytes, int base, int length, boolean canWrite) {
+        context = bytes;
+        contextBase = base;
+        contextLength = length;
+        contextWritable = canWrite;
     }
 
-    /** The stack of frame {@code frame}, allocated (zeroed) the first time a run enters that depth. */
+    public void setPacket(byte[] bytes, int base, int length, boolean canWrite) {
+        packet = bytes;
+        packetBase = base;
+        packetLength = length;
+        packetWritable = canWrite;
+    }
+
+    /** Called when a function starts in {@code frame}: its stack region exists from now on. */
     public void enterFrame(int frame) {
-        if (data[STACK0 + frame] == null) {
-            allocateStack(frame);
+        if (frame >= frames) {
+            frames = frame + 1;
         }
     }
 
-    @TruffleBoundary(allowInlining = true)
-    private void allocateStack(int frame) {
-        data[STACK0 + frame] = new byte[STACK_SIZE];
-        writable[STACK0 + frame] = true;
-    }
-
-    /** The bytes of a region, or null when {@code region} names none. */
-    public byte[] region(int region) {
-        if (region > 0 && region < count) {
-            return data[region];
+    /** The array holding a region's bytes, or null when {@code region} names none of this run. */
+    public byte[] array(int region) {
+        if (region == CONTEXT) {
+            return context;
+        }
+        if (region == PACKET) {
+            return packet;
+        }
+        if (region >= STACK0 && region < STACK0 + frames) {
+            byte[] s = stack;
+            return s != null ? s : allocateStack();
         }
         if (region >= MAP_VALUES && region != FunctionAddress.TAG && region != MapAddress.TAG) {
             return mapValue(region);
         }
         return null;
+    }
+
+    @TruffleBoundary(allowInlining = true)
+    private byte[] allocateStack() {
+        stack = new byte[STACK_SIZE * MAX_FRAMES];
+        return stack;
+    }
+
+    /** Where the region starts in {@link #array}. */
+    public int base(int region) {
+        if (region == CONTEXT) {
+            return contextBase;
+        }
+        if (region == PACKET) {
+            return packetBase;
+        }
+        if (region >= STACK0 && region < STACK0 + MAX_FRAMES) {
+            return (region - STACK0) * STACK_SIZE;
+        }
+        return 0;
+    }
+
+    /** The region's length; {@code array} is what {@link #array} returned for it (a map value's length is its array's). */
+    public int length(int region, byte[] array) {
+        if (region == CONTEXT) {
+            return contextLength;
+        }
+        if (region == PACKET) {
+            return packetLength;
+        }
+        if (region >= STACK0 && region < STACK0 + MAX_FRAMES) {
+            return STACK_SIZE;
+        }
+        return array.length;
     }
 
     private byte[] mapValue(int region) {
@@ -84,7 +140,13 @@ public final class Memory {
     }
 
     public boolean writable(int region) {
-        return region >= MAP_VALUES || writable[region];
+        if (region == CONTEXT) {
+            return contextWritable;
+        }
+        if (region == PACKET) {
+            return packetWritable;
+        }
+        return true;
     }
 
     /** How an address reads in an error message: the region's name and the offset. */

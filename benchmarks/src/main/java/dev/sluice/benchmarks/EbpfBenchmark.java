@@ -1,0 +1,127 @@
+package dev.sluice.benchmarks;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * eBPF, first figures: {@code xdpBatch} runs {@code examples/ebpf/xdp-ipv4.s} (bounds check against data_end, the
+ * Ethernet type, XDP_PASS or XDP_DROP) over the generated packet set in one {@code runBatch}, in ns per packet;
+ * {@code loop} runs a counted loop of {@link #TRIPS} trips of 3 instructions (the trip count read from memory, so it
+ * is not a constant), in ns per trip.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+public class EbpfBenchmark {
+    public static final int TRIPS = 10_000;
+    static final String LOOP = """
+                    mov %r0, 0
+                    ldxdw %r3, [%r1]
+                    loop:
+                    add %r0, %r3
+                    sub %r3, 1
+                    jne %r3, 0, loop
+                    exit
+                    """;
+
+    @Param({"compiled", "interpreter"}) public String tier;
+
+    private Context context;
+    private Value xdp;
+    private Value loop;
+    private byte[] buffer;
+    private int[] offsets;
+    private int[] lengths;
+    private long[] results;
+    private final byte[] trips = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(TRIPS).array();
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        List<byte[]> frames = PacketSet.load();
+        int n = frames.size();
+        if (n != SocketFilterBenchmark.PACKETS) {
+            throw new IllegalStateException("the packet set has " + n + " frames; the per-packet figures assume " + SocketFilterBenchmark.PACKETS);
+        }
+        offsets = new int[n];
+        lengths = new int[n];
+        results = new long[n];
+        int total = 0;
+        for (byte[] p : frames) {
+            total += p.length;
+        }
+        buffer = new byte[total];
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(frames.get(i), 0, buffer, at, frames.get(i).length);
+            offsets[i] = at;
+            lengths[i] = frames.get(i).length;
+            at += frames.get(i).length;
+        }
+        CompileWatch watch = new CompileWatch();
+        Context.Builder b = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("ebpf.ProgramType", "xdp").option("engine.TraceCompilation", "true")
+                        .logHandler(watch);
+        Tier.of(tier).configure(b);
+        context = b.build();
+        if (Tier.of(tier) == Tier.COMPILED && context.getEngine().getImplementationName().contains("Interpreted")) {
+            throw new IllegalStateException("the Graal compiler is not active; run with the flags in docs/performance.md");
+        }
+        String xdpText = Files.readString(Path.of(System.getProperty("sluice.bench.examples", "examples")).resolve("ebpf/xdp-ipv4.s"));
+        xdp = context.eval(Source.newBuilder("ebpf", xdpText, "xdp-ipv4").mimeType("text/x-ebpf").build());
+        // The loop is a raw program (r1 = memory), so it gets a context of its own.
+        Context.Builder lb = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("engine.TraceCompilation", "true").logHandler(watch);
+        Tier.of(tier).configure(lb);
+        loopContext = lb.build();
+        loop = loopContext.eval(Source.newBuilder("ebpf", LOOP, "loop").mimeType("text/x-ebpf").build());
+        if (loop() != (long) TRIPS * (TRIPS + 1) / 2) {
+            throw new IllegalStateException("the loop program computed " + loop());
+        }
+        long passed = xdpBatch();
+        System.err.printf("[sluice-bench] xdp-ipv4: %d of %d packets give a nonzero action%n", passed, n);
+        if (Tier.of(tier) == Tier.COMPILED) {
+            // As for classic BPF (CompileWatch): the host-to-guest roots reach Tier 2 with the program's root inlined.
+            watch.warmUntilCompiled(this::xdpBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
+            watch.warmUntilCompiled(this::loop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
+        }
+    }
+
+    private Context loopContext;
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        context.close();
+        loopContext.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SocketFilterBenchmark.PACKETS)
+    public long xdpBatch() {
+        return xdp.invokeMember("runBatch", buffer, offsets, lengths, results).asLong();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(TRIPS)
+    public long loop() {
+        return loop.execute(trips).asLong();
+    }
+}
