@@ -381,6 +381,38 @@ class MapsAndHelpersTest {
         }
     }
 
+    /**
+     * Regression (found by the tests module's clang-compiled calls.c against the live kernel): a legacy packet load in
+     * the main function of a program with local functions is allowed, as in the kernel, and out of the packet it still
+     * ends the program with 0; in a local function it is refused, as the kernel does without BTF.
+     */
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void legacyLoadsInTheMainFunctionOfAProgramWithLocalFunctions(EngineMode mode) {
+        String asm = """
+                        mov %r6, %r1
+                        ldabsb 0
+                        mov %r1, %r0
+                        call local double
+                        exit
+                        double:
+                        mov %r0, %r1
+                        add %r0, %r1
+                        exit
+                        """;
+        try (Context c = context(mode, "", "socket_filter")) {
+            Value program = c.eval(EngineMode.asm(asm));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(42L, program.execute(new byte[]{21, 0}).asLong());
+                assertEquals(0L, program.execute(new byte[0]).asLong(), "ld_abs past the end ends the program with 0");
+            }
+            PolyglotException e = assertThrows(PolyglotException.class,
+                            () -> c.eval(EngineMode.asm("mov %r6, %r1\ncall local f\nexit\nf:\nmov %r6, %r1\nldabsb 0\nexit")));
+            assertTrue(e.isSyntaxError());
+            assertTrue(e.getMessage().contains("insn 4: ") && e.getMessage().contains("a legacy packet load (ld_abs/ld_ind) in a local function"), e.getMessage());
+        }
+    }
+
     @Test
     void helperArgumentsAndMapReferencesAreChecked() {
         try (Context c = context(EngineMode.INTERPRETED, "h:hash:4:4:4,p:prog_array:4:4:1", "raw")) {

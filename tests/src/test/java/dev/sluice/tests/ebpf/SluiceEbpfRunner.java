@@ -26,6 +26,11 @@ public final class SluiceEbpfRunner implements AutoCloseable {
     private final AtomicInteger programRootsCompiled = new AtomicInteger();
 
     public SluiceEbpfRunner(EngineMode mode, String programType) {
+        this(mode, programType, "");
+    }
+
+    /** {@code maps}: the {@code ebpf.Maps} option, the maps programs refer to by index (name:type:key:value:max,...). */
+    public SluiceEbpfRunner(EngineMode mode, String programType, String maps) {
         this.mode = mode;
         if (mode == EngineMode.INTERPRETED) {
             this.engine = mode.newEngine("ebpf");
@@ -50,7 +55,7 @@ public final class SluiceEbpfRunner implements AutoCloseable {
                             }).build();
         }
         this.context = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.ProgramType", programType)
-                        .option("ebpf.InputFormat", "raw").build();
+                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).build();
     }
 
     public EngineMode mode() {

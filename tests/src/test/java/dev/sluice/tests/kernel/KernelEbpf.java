@@ -176,6 +176,19 @@ public final class KernelEbpf {
         }
     }
 
+    /**
+     * Whether a socket filter's test run refuses this frame with EINVAL although it is at least {@link #ETH_HLEN}
+     * long: an IPv4 frame (EtherType 0x0800) shorter than 14 + 20 bytes, or IPv6 (0x86dd) shorter than 14 + 40, as
+     * measured on Linux 6.18 ({@code KernelEbpfTest}); the test run reads the IP header to set up its socket.
+     */
+    public static boolean socketTestRunRefuses(byte[] frame) {
+        if (frame.length < ETH_HLEN) {
+            return true;
+        }
+        int etherType = (frame[12] & 0xff) << 8 | (frame[13] & 0xff);
+        return etherType == 0x0800 && frame.length < ETH_HLEN + 20 || etherType == 0x86dd && frame.length < ETH_HLEN + 40;
+    }
+
     /** BPF_MAP_CREATE; returns the map's descriptor or throws with the errno. */
     public static int createMap(int mapType, int keySize, int valueSize, int maxEntries) {
         try (Arena arena = Arena.ofConfined()) {

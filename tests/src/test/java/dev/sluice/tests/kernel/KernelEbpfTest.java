@@ -110,6 +110,23 @@ class KernelEbpfTest {
     }
 
     @Test
+    void legacyLoadsAndLocalFunctions() {
+        // main: r6 = ctx; r0 = packet[0]; call f; exit. f: r0 = 7; exit. The kernel accepts a legacy load in the main
+        // function of a program with local functions, and its out-of-packet case still ends the program with 0.
+        Insn[] inMain = {mov64Reg(6, 1), ldAbs(B, 0), new Insn(JMP | CALL, 0, 1, 0, 1), exit(), mov64Imm(0, 7), exit()};
+        assertEquals(7, runOnce(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, FRAME, inMain).retval());
+        Insn[] outOfPacket = {mov64Reg(6, 1), ldAbs(B, 1000), new Insn(JMP | CALL, 0, 1, 0, 1), exit(), mov64Imm(0, 7), exit()};
+        assertEquals(0, runOnce(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, FRAME, outOfPacket).retval());
+        // In the local function (loaded without BTF, as Sluice's tests load programs) the kernel refuses it.
+        Insn[] inCallee = {mov64Reg(6, 1), new Insn(JMP | CALL, 0, 1, 0, 1), exit(), mov64Reg(6, 1), ldAbs(B, 0), exit()};
+        KernelEbpf.Load load = KernelEbpf.load(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, encode(inCallee));
+        System.err.println("KernelEbpfTest: LD_ABS in a local function: " + (load.ok() ? "accepted" : "refused: " + load.log().strip()));
+        if (load.ok()) {
+            KernelEbpf.close(load.fd());
+        }
+    }
+
+    @Test
     void boundedLoopIsAcceptedAndRuns() {
         // r0 = 0; r1 = 10; loop: r0 += r1; r1 -= 1; if r1 != 0 goto loop; exit  -> 55
         KernelEbpf.TestRun run = runOnce(KernelEbpf.BPF_PROG_TYPE_XDP, FRAME, mov64Imm(0, 0), mov64Imm(1, 10), alu64Reg(ADD, 0, 1), alu64Imm(SUB, 1, 1),
@@ -162,6 +179,24 @@ class KernelEbpfTest {
         try {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> KernelEbpf.testRun(fd, Arrays.copyOf(FRAME, KernelEbpf.ETH_HLEN - 1)));
             assertTrue(e.getMessage().contains("errno " + Libc.EINVAL), e.getMessage());
+            // IPv4 and IPv6 frames too short for their IP header are refused too (KernelEbpf.socketTestRunRefuses).
+            for (int etherType : new int[]{0x0800, 0x86dd, 0x0806}) {
+                int ipHeader = etherType == 0x0800 ? 20 : etherType == 0x86dd ? 40 : 0;
+                for (int length = KernelEbpf.ETH_HLEN; length <= KernelEbpf.ETH_HLEN + 41; length++) {
+                    byte[] frame = Arrays.copyOf(FRAME, length);
+                    frame[12] = (byte) (etherType >> 8);
+                    frame[13] = (byte) etherType;
+                    boolean refused;
+                    try {
+                        KernelEbpf.testRun(fd, frame);
+                        refused = false;
+                    } catch (IllegalStateException refusal) {
+                        refused = true;
+                    }
+                    assertEquals(length < KernelEbpf.ETH_HLEN + ipHeader, refused, String.format("EtherType 0x%04x, %d bytes", etherType, length));
+                    assertEquals(refused, KernelEbpf.socketTestRunRefuses(frame));
+                }
+            }
         } finally {
             KernelEbpf.close(fd);
         }

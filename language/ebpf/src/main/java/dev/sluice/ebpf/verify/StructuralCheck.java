@@ -120,9 +120,10 @@ public final class StructuralCheck {
         if (entryArray.length > 1) {
             for (int pc = 0; pc < n; pc++) {
                 int opcode = p.get(pc).opcode();
-                if (!second[pc] && cls(opcode) == LD && (mode(opcode) == ABS || mode(opcode) == IND)) {
-                    // As in the kernel: an out-of-packet legacy load ends the whole program, which a callee cannot do.
-                    throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a legacy packet load (ld_abs/ld_ind) in a program with local functions");
+                if (!second[pc] && shape.functionOf(pc) != 0 && cls(opcode) == LD && (mode(opcode) == ABS || mode(opcode) == IND)) {
+                    // As in the kernel (without BTF): an out-of-packet legacy load ends the whole program, which a
+                    // callee cannot do. In the main function it is allowed: there, ending the function ends the program.
+                    throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a legacy packet load (ld_abs/ld_ind) in a local function");
                 }
             }
         }
