@@ -3,6 +3,7 @@ module dev.sluice.launcher {
     requires org.graalvm.polyglot;
     requires dev.sluice.bpf;
     requires dev.sluice.scpl;
+    requires dev.sluice.ebpf;
     requires info.picocli;
 
     opens dev.sluice.launcher to info.picocli;

@@ -38,6 +38,17 @@ final class AsmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (options.ebpf()) {
+            if (!outputFormat.equals("raw") && !outputFormat.equals("asm")) {
+                throw UserError.usage("asm --lang ebpf writes raw or asm");
+            }
+            EbpfCommands.Loaded loaded = EbpfCommands.load(file, EbpfCommands.format(options.inputFormat == null ? "asm" : options.inputFormat),
+                            EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW));
+            boolean text = outputFormat.equals("asm");
+            byte[] bytes = text ? EbpfCommands.disassemble(loaded).getBytes(java.nio.charset.StandardCharsets.UTF_8) : loaded.raw();
+            writeOutput(bytes, text ? OutputFormat.ASM : OutputFormat.RAW, output, spec);
+            return Main.OK;
+        }
         OutputFormat format = outputFormat(outputFormat);
         Arch arch = options.arch(main.polyglot);
         LoadedProgram loaded = LoadedProgram.load(file, options.profile(main.polyglot, Profile.SECCOMP), arch, options.inputFormat(main.polyglot));

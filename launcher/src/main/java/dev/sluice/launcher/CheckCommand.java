@@ -34,6 +34,10 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (options.ebpf()) {
+            return EbpfCommands.check(files, EbpfCommands.format(options.inputFormat), EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW),
+                            main.polyglot, out, err);
+        }
         Profile profile = options.profile(main.polyglot, Profile.SECCOMP);
         Arch arch = options.arch(main.polyglot);
         InputFormat format = options.inputFormat(main.polyglot);

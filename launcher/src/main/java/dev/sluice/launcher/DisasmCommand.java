@@ -32,6 +32,15 @@ final class DisasmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (options.ebpf()) {
+            if (!outputFormat.equals("asm")) {
+                throw UserError.usage("disasm --lang ebpf prints asm");
+            }
+            EbpfCommands.Loaded loaded = EbpfCommands.load(file, EbpfCommands.format(options.inputFormat),
+                            EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW));
+            spec.commandLine().getOut().print(EbpfCommands.disassemble(loaded));
+            return Main.OK;
+        }
         OutputFormat format = AsmCommand.outputFormat(outputFormat);
         if (!format.isText()) {
             throw UserError.usage("disasm prints text; use 'sluice asm --output-format raw' for raw bytes");

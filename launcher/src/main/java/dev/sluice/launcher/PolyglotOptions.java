@@ -16,7 +16,7 @@ import org.graalvm.polyglot.Engine;
  * engine the command creates. An unknown option name is a usage error reported by the engine.
  */
 final class PolyglotOptions {
-    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--log.", "--polyglot."};
+    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--ebpf.", "--log.", "--polyglot."};
 
     private final Map<String, String> options = new LinkedHashMap<>();
 

@@ -10,7 +10,10 @@ import picocli.CommandLine.Option;
  * polyglot option ({@code --bpf.Profile}, {@code --bpf.Arch}, {@code --bpf.InputFormat}), then to the default.
  */
 final class ProgramOptions {
-    @Option(names = "--profile", paramLabel = "seccomp|socket", description = "Program kind: seccomp (input: struct seccomp_data) or socket (input: packets). Default: seccomp, or socket with --pcap.")
+    @Option(names = "--lang", paramLabel = "bpf|ebpf", description = "Language: bpf (classic BPF and SCPL, the default) or ebpf (raw instruction bytes or bpf_conformance assembly; see docs/ebpf.md).")
+    String lang;
+
+    @Option(names = "--profile", paramLabel = "seccomp|socket", description = "Program kind: seccomp (input: struct seccomp_data) or socket (input: packets). Default: seccomp, or socket with --pcap. With --lang ebpf: the program type raw, socket_filter or xdp (default raw, or xdp with --pcap).")
     String profile;
 
     @Option(names = "--arch", paramLabel = "ARCH", description = "Syscall ABI, as libseccomp names it (x86_64, aarch64, s390x, ...): the byte order of raw programs and seccomp_data. Default: the host's.")
@@ -18,6 +21,17 @@ final class ProgramOptions {
 
     @Option(names = "--input-format", paramLabel = "raw|asm|ddd|dd|auto", description = "Program format. Default: auto (detected from the content).")
     String inputFormat;
+
+    /** Whether {@code --lang ebpf} was given. */
+    boolean ebpf() {
+        if (lang == null || lang.equals("bpf")) {
+            return false;
+        }
+        if (lang.equals("ebpf")) {
+            return true;
+        }
+        throw UserError.usage("--lang " + lang + ": the languages are bpf and ebpf");
+    }
 
     Profile profile(PolyglotOptions polyglot, Profile fallback) {
         String id = profile != null ? profile : polyglot.get("bpf.Profile");

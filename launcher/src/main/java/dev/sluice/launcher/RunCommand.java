@@ -71,6 +71,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (options.ebpf()) {
+            if (syscalls != null || data != null && pcap != null) {
+                throw UserError.usage("sluice run --lang ebpf: give --data FILE (the memory of a raw program) or --pcap FILE (xdp, socket_filter)");
+            }
+            dev.sluice.ebpf.isa.ProgramType type = EbpfCommands.type(options.profile, pcap != null ? dev.sluice.ebpf.isa.ProgramType.XDP : dev.sluice.ebpf.isa.ProgramType.RAW);
+            EbpfCommands.Loaded loaded = EbpfCommands.load(program, EbpfCommands.format(options.inputFormat), type);
+            return EbpfCommands.run(loaded, type, data, pcap, count, raw, main.polyglot, spec.commandLine().getOut());
+        }
         int inputs = (syscalls != null ? 1 : 0) + (data != null ? 1 : 0) + (pcap != null ? 1 : 0);
         if (inputs != 1) {
             throw UserError.usage("sluice run: give exactly one input: --syscall CALL (repeatable), --data FILE or --pcap FILE");

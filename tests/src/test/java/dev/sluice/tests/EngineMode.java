@@ -20,6 +20,10 @@ public enum EngineMode {
     }
 
     public Engine newEngine() {
-        return Engine.newBuilder("bpf").allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false").build();
+        return newEngine("bpf");
+    }
+
+    public Engine newEngine(String language) {
+        return Engine.newBuilder(language).allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false").build();
     }
 }

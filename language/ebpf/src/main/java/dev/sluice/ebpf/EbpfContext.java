@@ -16,6 +16,8 @@ public final class EbpfContext {
     private final ProgramType programType;
     private final String inputFormat;
     private final long maxInstructions;
+    private final Long limitVerdict;
+    private final java.util.List<dev.sluice.ebpf.maps.MapSpec> maps;
 
     EbpfContext(Env env) {
         this.env = env;
@@ -28,7 +30,24 @@ public final class EbpfContext {
         if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm")) {
             throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw or asm");
         }
+        try {
+            this.maps = dev.sluice.ebpf.maps.MapSpec.parseList(env.getOptions().get(EbpfLanguage.Maps));
+        } catch (IllegalArgumentException e) {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.Maps: " + e.getMessage());
+        }
         this.maxInstructions = env.getOptions().get(EbpfLanguage.MaxInstructions);
+        String action = env.getOptions().get(EbpfLanguage.OverBudgetAction);
+        if (action.equals("error")) {
+            this.limitVerdict = null;
+        } else if (action.startsWith("verdict:")) {
+            try {
+                this.limitVerdict = Long.decode(action.substring("verdict:".length()));
+            } catch (NumberFormatException e) {
+                throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "': the verdict must be a number");
+            }
+        } else {
+            throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
+        }
         if (maxInstructions < 0) {
             throw EbpfException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }
@@ -48,6 +67,16 @@ public final class EbpfContext {
 
     public String inputFormat() {
         return inputFormat;
+    }
+
+    /** The maps every raw or asm program loaded in this context gets (fresh ones per program), from ebpf.Maps. */
+    public java.util.List<dev.sluice.ebpf.maps.MapSpec> maps() {
+        return maps;
+    }
+
+    /** What a run over its instruction limit returns, or null when it is an error. */
+    public Long limitVerdict() {
+        return limitVerdict;
     }
 
     public long maxInstructions() {

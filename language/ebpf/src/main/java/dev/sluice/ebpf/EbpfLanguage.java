@@ -35,7 +35,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final String MIME_TEXT = "text/x-ebpf";
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
-                    help = "Program type (context layout and helpers): raw (r1 = input memory, r2 = its length).", usageSyntax = "raw") //
+                    help = "Program type (context layout and helpers): raw (r1 = input memory, r2 = its length), socket_filter (r1 = __sk_buff), xdp (r1 = xdp_md).", //
+                    usageSyntax = "raw|socket_filter|xdp") //
     public static final OptionKey<String> ProgramType = new OptionKey<>("raw");
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
@@ -46,6 +47,16 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Instructions one run may execute (the kernel's verifier limit by default); over it the run ends with an error. 0 = unlimited.") //
     public static final OptionKey<Long> MaxInstructions = new OptionKey<>(1_000_000L);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "What a run over ebpf.MaxInstructions does: error (a guest runtime error naming the instruction) or verdict:<n> (it returns n).", //
+                    usageSyntax = "error|verdict:<n>") //
+    public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Maps for raw and asm programs, in fd order: name:type:keySize:valueSize:maxEntries separated by ','; type is array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash or prog_array.", //
+                    usageSyntax = "<name>:<type>:<keySize>:<valueSize>:<maxEntries>,...") //
+    public static final OptionKey<String> Maps = new OptionKey<>("");
 
     @Override
     protected OptionDescriptors getOptionDescriptors() {
@@ -66,21 +77,57 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     protected CallTarget parse(ParsingRequest request) {
         Source source = request.getSource();
         EbpfContext context = EbpfContext.get(null);
-        EbpfProgram program = load(this, source, context.programType(), context.inputFormat(), context.maxInstructions());
+        EbpfProgram program = load(this, source, context.programType(), context.inputFormat(), context.maps(), context.maxInstructions(), context.limitVerdict());
         return new ConstantRootNode(this, program).getCallTarget();
     }
 
     /** Reads, checks and lowers; every failure is a located {@link EbpfException}. */
-    public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format, long maxInstructions) {
+    public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format,
+                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions) {
+        return load(language, source, type, format, maps, maxInstructions, null);
+    }
+
+    /** @param limitVerdict what a run over its instruction limit returns, or null for an error */
+    public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format,
+                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict) {
         Program program = ProgramParser.parse(source, format);
+        return load(language, program, source, type, maps, maxInstructions, limitVerdict);
+    }
+
+    /** Checks and lowers a program already read (for example from an ELF section); each load gets fresh maps. */
+    public static EbpfProgram load(EbpfLanguage language, Program program, Source source, dev.sluice.ebpf.isa.ProgramType type,
+                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict) {
         StructuralCheck.Shape shape;
         try {
-            shape = StructuralCheck.check(program, type);
+            shape = StructuralCheck.check(program, type, maps);
         } catch (EbpfException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
         LoweredProgram lowered = Lowering.lower(program, type, shape);
-        return new EbpfProgram(language, lowered, "ebpf-" + type.id() + ":" + source.getName(), maxInstructions);
+        dev.sluice.ebpf.maps.EbpfMap[] created = new dev.sluice.ebpf.maps.EbpfMap[maps.size()];
+        for (int i = 0; i < created.length; i++) {
+            created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i));
+        }
+        return new EbpfProgram(language, lowered, created, "ebpf-" + type.id() + ":" + source.getName(), maxInstructions, limitVerdict);
+    }
+
+    /**
+     * Checks and lowers a program that uses maps which already exist (an ELF object's programs share its maps).
+     * {@code name} names the program's call targets (e.g. the section name).
+     */
+    public static EbpfProgram loadWithMaps(EbpfLanguage language, Program program, Source source, String name, dev.sluice.ebpf.isa.ProgramType type,
+                    dev.sluice.ebpf.maps.EbpfMap[] maps, long maxInstructions) {
+        java.util.List<dev.sluice.ebpf.maps.MapSpec> specs = new java.util.ArrayList<>();
+        for (dev.sluice.ebpf.maps.EbpfMap m : maps) {
+            specs.add(m.spec());
+        }
+        StructuralCheck.Shape shape;
+        try {
+            shape = StructuralCheck.check(program, type, specs);
+        } catch (EbpfException e) {
+            throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
+        }
+        return new EbpfProgram(language, Lowering.lower(program, type, shape), maps, "ebpf-" + type.id() + ":" + name, maxInstructions);
     }
 
     /** Programs are immutable after loading and each run has its own state, so any thread may run them. */

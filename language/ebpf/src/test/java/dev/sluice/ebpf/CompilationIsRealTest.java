@@ -120,6 +120,7 @@ class CompilationIsRealTest {
         assertTrue(log.codeSize("ebpf-raw:loop10") > 0);
         int smallSize = log.codeSize("ebpf-raw:loop10000");
         int largeSize = log.codeSize("ebpf-raw:loop100000");
+        System.out.println("counted loop machine code: " + log.codeSize("ebpf-raw:loop10") + " bytes for 10 trips, " + smallSize + " for 10,000, " + largeSize + " for 100,000");
         assertEquals(smallSize, largeSize, "code size depends on the trip count");
         assertTrue(largeSize < 4096, "a 4-instruction loop body compiled to " + largeSize + " bytes");
     }

@@ -143,6 +143,23 @@ class GuardTest {
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
+    void overTheLimitAVerdictInsteadOfAnError(EngineMode mode) {
+        // The loop runs in a local function two frames down: the verdict unwinds every frame.
+        String asm = "call local f\nexit\nf:\ncall local g\nexit\ng:\nmov %r0, 0\nloop:\nadd %r0, 1\nja loop\n";
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.MaxInstructions", "5000").option("ebpf.OverBudgetAction", "verdict:7").build()) {
+            Value program = context.eval(EngineMode.asm(asm));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(7L, program.execute().asLong());
+            }
+        }
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.OverBudgetAction", "verdict:x").build()) {
+            PolyglotException e = assertThrows(PolyglotException.class, () -> context.eval(EngineMode.asm("mov %r0, 0\nexit")));
+            assertEquals("ebpf.OverBudgetAction: 'verdict:x': the verdict must be a number", e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
     void limitCountsInstructionsExactly(EngineMode mode) {
         // 1 + 2 * 10 + 1 = 22 instructions: runs with a limit of 22, stops with 21.
         String asm = "mov %r0, 10\nloop:\nsub %r0, 1\njne %r0, 0, loop\nexit\n";

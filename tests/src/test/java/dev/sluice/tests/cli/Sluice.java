@@ -27,6 +27,10 @@ final class Sluice {
             return stderr.lines().toList();
         }
 
+        List<String> stdoutLines() {
+            return stdout.lines().toList();
+        }
+
         @Override
         public String toString() {
             return "exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
@@ -42,6 +46,11 @@ final class Sluice {
 
     /** Runs with extra JVM options (system properties) before the main class. */
     static Result runWith(List<String> jvmOptions, String... args) {
+        return runWithInput(jvmOptions, null, args);
+    }
+
+    /** Runs with {@code stdin} (null: none) on the process's standard input. */
+    static Result runWithInput(List<String> jvmOptions, String stdin, String... args) {
         Path jar;
         try (var files = Files.list(TARGET)) {
             jar = files.filter(p -> p.getFileName().toString().matches("sluice-launcher-.*\\.jar")).findFirst().orElse(null);
@@ -63,6 +72,9 @@ final class Sluice {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
         try {
             Process p = pb.start();
+            if (stdin != null) {
+                p.getOutputStream().write(stdin.getBytes(StandardCharsets.US_ASCII));
+            }
             p.getOutputStream().close();
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));

@@ -34,6 +34,19 @@ public final class AsmFormat {
                     Map.entry("jle", JLE), Map.entry("jslt", JSLT), Map.entry("jsle", JSLE));
     private static final Map<String, Integer> ATOMIC_OPS = Map.of("add", ADD, "or", OR, "and", AND, "xor", XOR);
     private static final Map<String, Integer> SIZES = Map.of("b", B, "h", H, "w", W, "dw", DW);
+    private static final Map<String, Integer> PSEUDO_SOURCES = Map.of("map_fd", LDDW_MAP_FD, "map_value_fd", LDDW_MAP_VALUE_FD, "variable", LDDW_VARIABLE,
+                    "func", LDDW_FUNCTION, "map_idx", LDDW_MAP_IDX, "map_value_idx", LDDW_MAP_VALUE_IDX);
+
+    /** A helper by its Linux name, with or without the {@code bpf_} prefix. */
+    private static Integer helperId(String name) {
+        String n = name.startsWith("bpf_") ? name.substring(4) : name;
+        for (dev.sluice.ebpf.runtime.Helper h : dev.sluice.ebpf.runtime.Helper.values()) {
+            if (h.linuxName.equals(n)) {
+                return h.id;
+            }
+        }
+        return null;
+    }
 
     /** One instruction line after the first pass. */
     private record Line(String mnemonic, String operands, int line, int column, int operandColumn, int slot) {
@@ -180,6 +193,12 @@ public final class AsmFormat {
                 String op = ops.get(0);
                 if (op.startsWith("%")) {
                     r.slots.add(new Insn(JMP | CALL | X, register(r, op), 0, 0, 0));
+                } else if (!op.isEmpty() && Character.isLetter(op.charAt(0))) {
+                    Integer id = helperId(op);
+                    if (id == null) {
+                        throw r.error(operandColumn(r, op), EbpfFailure.ASM_SYNTAX, "unknown helper '" + op + "'");
+                    }
+                    r.slots.add(new Insn(JMP | CALL, 0, CALL_HELPER, 0, id));
                 } else {
                     r.slots.add(new Insn(JMP | CALL, 0, CALL_HELPER, 0, imm32(r, op)));
                 }
@@ -197,10 +216,31 @@ public final class AsmFormat {
             }
             case "lddw" -> {
                 List<String> ops = operands(r, line, 2, "a register and a 64-bit immediate");
-                long v = imm64(r, ops.get(1));
                 int dst = register(r, ops.get(0));
-                r.slots.add(new Insn(LDDW, dst, 0, 0, (int) v));
-                r.slots.add(new Insn(0, 0, 0, 0, (int) (v >>> 32)));
+                String operand = ops.get(1);
+                String[] pseudo = operand.split(" +", 2);
+                Integer src = pseudo.length == 2 ? PSEUDO_SOURCES.get(pseudo[0]) : null;
+                if (src == null) {
+                    long v = imm64(r, operand);
+                    r.slots.add(new Insn(LDDW, dst, 0, 0, (int) v));
+                    r.slots.add(new Insn(0, 0, 0, 0, (int) (v >>> 32)));
+                    return;
+                }
+                // Extensions of the syntax for the pseudo sources (RFC 9669 section 5.4), as `sluice disasm` prints them.
+                String arg = pseudo[1].replace(" ", "");
+                int imm;
+                int next = 0;
+                if (src == LDDW_FUNCTION) {
+                    imm = target(r, arg, pc);
+                } else if (src == LDDW_MAP_VALUE_FD || src == LDDW_MAP_VALUE_IDX) {
+                    int plus = arg.indexOf('+');
+                    imm = imm32(r, plus < 0 ? arg : arg.substring(0, plus));
+                    next = plus < 0 ? 0 : imm32(r, arg.substring(plus + 1));
+                } else {
+                    imm = imm32(r, arg);
+                }
+                r.slots.add(new Insn(LDDW, dst, src, 0, imm));
+                r.slots.add(new Insn(0, 0, 0, 0, next));
                 return;
             }
             case "neg", "neg32" -> {
@@ -449,7 +489,7 @@ public final class AsmFormat {
         if (i.opcode() == (JMP32 | JA)) {
             return pc + 1 + i.imm();
         }
-        if (i.opcode() == (JMP | CALL) && i.src() == CALL_LOCAL) {
+        if (i.opcode() == (JMP | CALL) && i.src() == CALL_LOCAL || i.opcode() == LDDW && i.src() == LDDW_FUNCTION) {
             return pc + 1 + i.imm();
         }
         if (isJump(i.opcode()) && op(i.opcode()) != CALL && op(i.opcode()) != EXIT) {
@@ -562,8 +602,17 @@ public final class AsmFormat {
             }
             case LD -> {
                 if (opcode == LDDW && pc + 1 < p.length()) {
-                    long v = (i.imm() & 0xffffffffL) | (long) p.get(pc + 1).imm() << 32;
-                    return "lddw " + reg(i.dst()) + ", 0x" + Long.toHexString(v);
+                    int next = p.get(pc + 1).imm();
+                    String d = "lddw " + reg(i.dst()) + ", ";
+                    return switch (i.src()) {
+                        case LDDW_IMM64 -> d + "0x" + Long.toHexString((i.imm() & 0xffffffffL) | (long) next << 32);
+                        case LDDW_FUNCTION -> d + "func " + label(p, pc, pc + 1 + i.imm(), targets);
+                        case LDDW_MAP_VALUE_FD -> d + "map_value_fd " + i.imm() + "+" + next;
+                        case LDDW_MAP_VALUE_IDX -> d + "map_value_idx " + i.imm() + "+" + next;
+                        case LDDW_MAP_FD -> d + "map_fd " + i.imm();
+                        case LDDW_MAP_IDX -> d + "map_idx " + i.imm();
+                        default -> d + "variable " + i.imm();
+                    };
                 }
                 if (mode(opcode) == ABS) {
                     return "ldabs" + sizeName(opcode) + " " + imm(i.imm());

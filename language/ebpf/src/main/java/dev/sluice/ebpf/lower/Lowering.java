@@ -8,6 +8,8 @@ import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.runtime.FunctionAddress;
+import dev.sluice.ebpf.runtime.MapAddress;
+import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.verify.StructuralCheck;
 
 /** Turns a structurally checked program into the interpreter's {@link LoweredProgram}. */
@@ -38,8 +40,12 @@ public final class Lowering {
             }
             if (opcode == LDDW) {
                 long value = (i.imm() & 0xffffffffL) | (long) p.get(pc + 1).imm() << 32;
-                if (i.src() == LDDW_FUNCTION) {
-                    value = FunctionAddress.of(shape.functionOf(pc + 1 + i.imm()));
+                switch (i.src()) {
+                    case LDDW_FUNCTION -> value = FunctionAddress.of(shape.functionOf(pc + 1 + i.imm()));
+                    case LDDW_MAP_FD, LDDW_MAP_IDX -> value = MapAddress.of(i.imm());
+                    case LDDW_MAP_VALUE_FD, LDDW_MAP_VALUE_IDX -> value = Memory.mapValuePointer(i.imm(), 0, p.get(pc + 1).imm());
+                    default -> {
+                    }
                 }
                 imms[pc] = value;
             } else if (opcode == (JMP | CALL) && i.src() == CALL_LOCAL) {

@@ -50,6 +50,9 @@ public final class FunctionBodyNode extends Node {
     private final ProgramType type;
     /** The region LD_ABS/LD_IND read: the packet of the program type. */
     private final int packetRegion;
+    /** Loads from an xdp_md give packet pointers; stores to an __sk_buff may only write cb[]. */
+    private final boolean xdpContext;
+    private final boolean skbContext;
     @Children private final DirectCallNode[] localCalls;
     @Child private IndirectCallNode indirectCall;
     /** Every function of the program, by index, for callx. */
@@ -65,7 +68,9 @@ public final class FunctionBodyNode extends Node {
         this.blockCosts = program.blockCosts();
         this.entry = program.functionEntries()[function];
         this.type = program.type();
-        this.packetRegion = Memory.CONTEXT;
+        this.packetRegion = type == ProgramType.RAW ? Memory.CONTEXT : Memory.PACKET;
+        this.xdpContext = type == ProgramType.XDP;
+        this.skbContext = type == ProgramType.SOCKET_FILTER;
         this.end = function + 1 < program.functionCount() ? program.functionEntries()[function + 1] : program.length();
         this.helpers = new Helper[program.length()];
         this.callSlots = new int[program.length()];
@@ -160,7 +165,7 @@ public final class FunctionBodyNode extends Node {
                             }
                             r[0] = (long) localCalls[callSlots[pc]].call(state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
                         } else {
-                            r[0] = Helpers.call(helpers[pc], state, r[1], r[2], r[3], r[4], r[5]);
+                            r[0] = Helpers.call(helpers[pc], state, r[1], r[2], r[3], r[4], r[5], pc, this);
                         }
                         pc++;
                     } else if (Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm)) {
@@ -184,11 +189,18 @@ public final class FunctionBodyNode extends Node {
                 case LDX: {
                     long address = r[src] + off;
                     int size = sizeBytes(opcode);
-                    r[dst] = mode(opcode) == MEMSX ? MemoryGuard.loadSigned(memory, address, size, pc, this) : MemoryGuard.load(memory, address, size, pc, this);
+                    if (xdpContext && (address >>> 32) == Memory.CONTEXT) {
+                        r[dst] = ContextAccess.xdpLoad(memory, address, size, mode(opcode) == MEMSX, pc, this);
+                    } else {
+                        r[dst] = mode(opcode) == MEMSX ? MemoryGuard.loadSigned(memory, address, size, pc, this) : MemoryGuard.load(memory, address, size, pc, this);
+                    }
                     pc++;
                     break;
                 }
                 case ST: {
+                    if (skbContext) {
+                        ContextAccess.checkSkbStore(r[dst] + off, sizeBytes(opcode), pc, this);
+                    }
                     MemoryGuard.store(memory, r[dst] + off, sizeBytes(opcode), imm, pc, this);
                     pc++;
                     break;
@@ -196,6 +208,9 @@ public final class FunctionBodyNode extends Node {
                 case STX: {
                     long address = r[dst] + off;
                     int size = sizeBytes(opcode);
+                    if (skbContext) {
+                        ContextAccess.checkSkbStore(address, size, pc, this);
+                    }
                     if (mode(opcode) == ATOMIC) {
                         int code = (int) imm;
                         long old = MemoryGuard.atomic(memory, address, size, code, r[src], r[0], pc, this);
@@ -245,7 +260,7 @@ public final class FunctionBodyNode extends Node {
             CompilerDirectives.transferToInterpreter();
             throw EbpfException.atNode(this, pc, EbpfFailure.BAD_CALL_TARGET, pc, target, type.id());
         }
-        return callHelperBoundary(helper, state, r[1], r[2], r[3], r[4], r[5]);
+        return callHelperBoundary(helper, state, r[1], r[2], r[3], r[4], r[5], pc, this);
     }
 
     @TruffleBoundary
@@ -254,12 +269,15 @@ public final class FunctionBodyNode extends Node {
     }
 
     @TruffleBoundary
-    private static long callHelperBoundary(Helper helper, RunState state, long r1, long r2, long r3, long r4, long r5) {
-        return Helpers.call(helper, state, r1, r2, r3, r4, r5);
+    private static long callHelperBoundary(Helper helper, RunState state, long r1, long r2, long r3, long r4, long r5, int pc, Node node) {
+        return Helpers.call(helper, state, r1, r2, r3, r4, r5, pc, node);
     }
 
-    private EbpfException outOfFuel(RunState state, int pc) {
+    private RuntimeException outOfFuel(RunState state, int pc) {
         CompilerDirectives.transferToInterpreter();
+        if (state.verdictOverLimit) {
+            return new dev.sluice.ebpf.runtime.LimitReached();
+        }
         return EbpfException.atNode(this, pc, EbpfFailure.INSTRUCTION_LIMIT, pc, state.maxInstructions);
     }
 

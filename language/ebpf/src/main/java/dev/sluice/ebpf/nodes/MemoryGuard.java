@@ -24,7 +24,7 @@ final class MemoryGuard {
     }
 
     /** The region's bytes when {@code [address, address+size)} lies inside it; else a guest error. */
-    private static byte[] checked(Memory memory, long address, int size, boolean write, int pc, Node node) {
+    static byte[] checked(Memory memory, long address, int size, boolean write, int pc, Node node) {
         int region = (int) (address >>> 32);
         int offset = (int) address;
         byte[] bytes = memory.region(region);
@@ -86,6 +86,20 @@ final class MemoryGuard {
                 LE.putLong(b, off, value);
                 break;
         }
+    }
+
+    /** Copies {@code size} bytes from guest memory (a helper's key or value argument), through the guard. */
+    static byte[] copyOut(Memory memory, long address, int size, int pc, Node node) {
+        byte[] b = checked(memory, address, size, false, pc, node);
+        byte[] out = new byte[size];
+        System.arraycopy(b, (int) address, out, 0, size);
+        return out;
+    }
+
+    /** Copies {@code bytes} into guest memory (a helper's output argument), through the guard. */
+    static void copyIn(Memory memory, long address, byte[] bytes, int pc, Node node) {
+        byte[] b = checked(memory, address, bytes.length, true, pc, node);
+        System.arraycopy(bytes, 0, b, (int) address, bytes.length);
     }
 
     /**

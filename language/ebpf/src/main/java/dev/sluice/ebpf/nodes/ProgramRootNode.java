@@ -1,26 +1,66 @@
 package dev.sluice.ebpf.nodes;
 
+import java.io.OutputStream;
+import java.util.Arrays;
+
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.RootNode;
 
 import dev.sluice.ebpf.EbpfContext;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.maps.EbpfMap;
+import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.ebpf.runtime.EbpfFailure;
+import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.ebpf.runtime.InputBytes;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.runtime.RunState;
+import dev.sluice.ebpf.runtime.TailCall;
 
 /**
- * One run of a program of type {@code raw}: {@code program(memory?)}. The memory (a byte array or buffer; empty when
- * absent) is copied, so the program works on a private copy; r1 points to it and r2 holds its length. Returns r0.
+ * Runs a program: sets up the context of its type, runs the entry function, follows tail calls (at most 33) and
+ * returns r0.
+ * <ul>
+ * <li>{@link Kind#SINGLE}: {@code program(input?)}. The input (bytes; empty when absent) is copied: for {@code raw}
+ * it is the memory r1 points to (r2 = its length); for {@code xdp} and {@code socket_filter} it is the packet.</li>
+ * <li>{@link Kind#IN_PLACE}: {@code runInPlace(byte[] packet)}: the same on the host array itself, so the caller
+ * sees what the program wrote (XDP programs rewrite packets).</li>
+ * <li>{@link Kind#BATCH}: {@code runBatch(byte[] data, int[] offsets, int[] lengths, long[] results?)}: one run per
+ * span inside one guest call; returns the number of runs with a nonzero r0, and fills {@code results}.</li>
+ * </ul>
  */
 public final class ProgramRootNode extends RootNode {
+    public enum Kind {
+        SINGLE,
+        IN_PLACE,
+        BATCH
+    }
+
     @Child private FunctionBodyNode body;
+    @Child private IndirectCallNode tailCallNode = IndirectCallNode.create();
+    private final Kind kind;
+    private final ProgramType type;
     private final String name;
     private final long maxInstructions;
+    private final boolean verdictOverLimit;
+    private final long limitVerdict;
+    @CompilerDirectives.CompilationFinal(dimensions = 1) private final EbpfMap[] maps;
 
-    public ProgramRootNode(TruffleLanguage<?> language, FunctionBodyNode body, String name, long maxInstructions) {
+    /** @param limitVerdict the result of a run over its instruction limit, or null for an error (ebpf.OverBudgetAction) */
+    public ProgramRootNode(TruffleLanguage<?> language, FunctionBodyNode body, Kind kind, ProgramType type, EbpfMap[] maps, String name, long maxInstructions,
+                    Long limitVerdict) {
         super(language);
+        this.verdictOverLimit = limitVerdict != null;
+        this.limitVerdict = limitVerdict == null ? 0 : limitVerdict;
         this.body = body;
+        this.kind = kind;
+        this.type = type;
+        this.maps = maps;
         this.name = name;
         this.maxInstructions = maxInstructions == 0 ? Long.MAX_VALUE : maxInstructions;
     }
@@ -28,10 +68,123 @@ public final class ProgramRootNode extends RootNode {
     @Override
     public Object execute(VirtualFrame frame) {
         Object[] args = frame.getArguments();
-        byte[] memory = args.length == 0 ? new byte[0] : InputBytes.copy(args[0], EbpfContext.get(this).env(), this);
-        RunState state = new RunState(maxInstructions);
-        state.memory.set(Memory.CONTEXT, memory, true);
-        return body.execute(state, 0, Memory.pointer(Memory.CONTEXT, 0), memory.length, 0, 0, 0);
+        Env env = EbpfContext.get(this).env();
+        OutputStream out = env.out();
+        switch (kind) {
+            case SINGLE: {
+                byte[] input = args.length == 0 ? new byte[0] : InputBytes.copy(args[0], env, this);
+                return runOne(input, out);
+            }
+            case IN_PLACE: {
+                byte[] packet = args.length == 0 ? null : InputBytes.hostBytes(args[0], env);
+                if (packet == null) {
+                    CompilerDirectives.transferToInterpreter();
+                    throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "runInPlace takes a host byte[] (the packet, changed in place)");
+                }
+                return runOne(packet, out);
+            }
+            default:
+                return runBatch(args, env, out);
+        }
+    }
+
+    private long runBatch(Object[] args, Env env, OutputStream out) {
+        if (args.length < 3) {
+            CompilerDirectives.transferToInterpreter();
+            throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "runBatch takes (byte[] data, int[] offsets, int[] lengths[, long[] results])");
+        }
+        byte[] data = InputBytes.hostBytes(args[0], env);
+        int[] offsets = InputBytes.hostInts(args[1], env);
+        int[] lengths = InputBytes.hostInts(args[2], env);
+        long[] results = args.length > 3 ? InputBytes.hostLongs(args[3], env) : null;
+        if (data == null || offsets == null || lengths == null || offsets.length != lengths.length || args.length > 3 && (results == null || results.length < offsets.length)) {
+            CompilerDirectives.transferToInterpreter();
+            throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "runBatch takes a byte[], two int[] of equal length and optionally a long[] at least as long");
+        }
+        long nonzero = 0;
+        for (int i = 0; i < offsets.length; i++) {
+            int off = offsets[i];
+            int len = lengths[i];
+            if (off < 0 || len < 0 || off > data.length - len) {
+                CompilerDirectives.transferToInterpreter();
+                throw EbpfException.atNode(this, -1, EbpfFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
+            }
+            long r0 = runOne(Arrays.copyOfRange(data, off, off + len), out);
+            if (results != null) {
+                results[i] = r0;
+            }
+            if (r0 != 0) {
+                nonzero++;
+            }
+        }
+        return nonzero;
+    }
+
+    private long runOne(byte[] input, OutputStream out) {
+        RunState state = new RunState(maxInstructions, out, type, verdictOverLimit, limitVerdict);
+        Memory memory = state.memory;
+        memory.useMaps(maps);
+        long r1 = Memory.pointer(Memory.CONTEXT, 0);
+        long r2 = 0;
+        switch (type) {
+            case RAW:
+                memory.set(Memory.CONTEXT, input, true);
+                r2 = input.length;
+                break;
+            case XDP:
+                memory.set(Memory.PACKET, input, true);
+                memory.set(Memory.CONTEXT, xdpMd(), false);
+                break;
+            default:
+                memory.set(Memory.PACKET, input, false);
+                memory.set(Memory.CONTEXT, skBuff(input), true);
+                break;
+        }
+        try {
+            return body.execute(state, 0, r1, r2, 0, 0, 0);
+        } catch (TailCall call) {
+            return followTailCalls(state, call, r1, r2);
+        } catch (dev.sluice.ebpf.runtime.LimitReached limit) {
+            return limitVerdict;
+        }
+    }
+
+    /** Runs tail-call targets until one returns: each replaces the program, with the same context and run state. */
+    private long followTailCalls(RunState state, TailCall first, long r1, long r2) {
+        TailCall call = first;
+        while (true) {
+            state.memory.useMaps(call.target.maps());
+            try {
+                return (long) tailCallNode.call(call.target.entryFunction(), state, 0, r1, r2, 0L, 0L, 0L);
+            } catch (TailCall next) {
+                call = next;
+            } catch (dev.sluice.ebpf.runtime.LimitReached limit) {
+                return limitVerdict;
+            }
+        }
+    }
+
+    /** struct xdp_md with what BPF_PROG_TEST_RUN gives: ingress_ifindex 1 (lo), rx_queue_index 0; data fields are read as pointers. */
+    private static byte[] xdpMd() {
+        byte[] md = new byte[ProgramType.XDP.contextSize];
+        md[12] = 1;
+        return md;
+    }
+
+    /** struct __sk_buff: len and protocol (the Ethernet type, as the kernel stores it, big-endian); the rest 0. */
+    @TruffleBoundary
+    private static byte[] skBuff(byte[] packet) {
+        byte[] skb = new byte[ProgramType.SOCKET_FILTER.contextSize];
+        int len = packet.length;
+        skb[0] = (byte) len;
+        skb[1] = (byte) (len >>> 8);
+        skb[2] = (byte) (len >>> 16);
+        skb[3] = (byte) (len >>> 24);
+        if (packet.length >= 14) {
+            skb[16] = packet[12];
+            skb[17] = packet[13];
+        }
+        return skb;
     }
 
     @Override

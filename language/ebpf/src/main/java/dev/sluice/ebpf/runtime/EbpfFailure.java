@@ -46,6 +46,11 @@ public enum EbpfFailure {
     READ_ONLY(Kind.RUNTIME, "insn %d: write of %d bytes to read-only %s"),
     TOO_MANY_FRAMES(Kind.RUNTIME, "insn %d: call would need frame %d, more than the limit of %d frames"),
     INSTRUCTION_LIMIT(Kind.RUNTIME, "insn %d: instruction limit of %d (ebpf.MaxInstructions) reached"),
+    BAD_HELPER_ARGUMENT(Kind.RUNTIME, "insn %d: %s: %s"),
+    BAD_CONTEXT_ACCESS(Kind.RUNTIME, "insn %d: invalid %s of %d bytes at %s in a %s program"),
+    NO_SUCH_MAP(Kind.VERIFY, "insn %d: lddw refers to map %d, but the program has %d maps"),
+    BAD_MAP_VALUE(Kind.VERIFY, "insn %d: lddw of a map value needs an array map with the offset inside its value (map %d, offset %d)"),
+    TOO_MANY_MAPS(Kind.VERIFY, "the program has %d maps, more than the limit of %d"),
     BAD_CALL_TARGET(Kind.RUNTIME, "insn %d: callx target 0x%x is neither a helper of program type %s nor a function"),
     BAD_INPUT(Kind.RUNTIME, "%s"),
     BAD_OPTION(Kind.RUNTIME, "%s");

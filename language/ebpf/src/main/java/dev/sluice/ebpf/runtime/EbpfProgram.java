@@ -1,6 +1,7 @@
 package dev.sluice.ebpf.runtime;
 
 import com.oracle.truffle.api.CallTarget;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.dsl.Cached;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.TruffleObject;
@@ -10,44 +11,76 @@ import com.oracle.truffle.api.library.ExportMessage;
 
 import dev.sluice.ebpf.EbpfLanguage;
 import dev.sluice.ebpf.lower.LoweredProgram;
+import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.nodes.CallTargetDispatchNode;
 import dev.sluice.ebpf.nodes.FunctionBodyNode;
 import dev.sluice.ebpf.nodes.FunctionRootNode;
 import dev.sluice.ebpf.nodes.ProgramRootNode;
 
 /**
- * A checked, loaded eBPF program as embedders see it. Executable: {@code program.execute(memory)} runs it and returns
- * r0 (a long). Members: {@code length} (instruction slots), {@code type} (the program type's id), {@code functions}
- * (number of functions).
+ * A checked, loaded eBPF program as embedders see it. Executable: {@code program.execute(input)} runs it on a copy of
+ * the input (memory for {@code raw}, the packet for {@code xdp} and {@code socket_filter}) and returns r0 as a long.
+ * Invocable members: {@code runInPlace(byte[] packet)} (the program's writes land in the host array) and
+ * {@code runBatch(byte[] data, int[] offsets, int[] lengths[, long[] results])}. Readable members: {@code length}
+ * (instruction slots), {@code type}, {@code functions}, {@code maps} (by name, each a polyglot hash).
  */
 @ExportLibrary(InteropLibrary.class)
 public final class EbpfProgram implements TruffleObject {
     static final String LENGTH = "length";
     static final String TYPE = "type";
     static final String FUNCTIONS = "functions";
+    static final String MAPS = "maps";
+    static final String RUN_IN_PLACE = "runInPlace";
+    static final String RUN_BATCH = "runBatch";
 
     private final LoweredProgram lowered;
+    private final EbpfMap[] maps;
+    private final CallTarget[] functions;
     final CallTarget run;
+    final CallTarget runInPlace;
+    final CallTarget runBatch;
 
-    public EbpfProgram(EbpfLanguage language, LoweredProgram lowered, String name, long maxInstructions) {
+    public EbpfProgram(EbpfLanguage language, LoweredProgram lowered, EbpfMap[] maps, String name, long maxInstructions) {
+        this(language, lowered, maps, name, maxInstructions, null);
+    }
+
+    /** @param limitVerdict what a run over its instruction limit returns, or null for an error (ebpf.OverBudgetAction) */
+    public EbpfProgram(EbpfLanguage language, LoweredProgram lowered, EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
         this.lowered = lowered;
+        this.maps = maps;
         int n = lowered.functionCount();
-        CallTarget[] functions = new CallTarget[n];
-        FunctionBodyNode[] bodies = new FunctionBodyNode[n];
+        this.functions = new CallTarget[n];
+        FunctionBodyNode[] bodies = new FunctionBodyNode[n + 3];
         for (int f = 0; f < n; f++) {
             bodies[f] = new FunctionBodyNode(lowered, f);
             functions[f] = new FunctionRootNode(language, bodies[f], name + "@" + lowered.functionEntries()[f]).getCallTarget();
         }
-        FunctionBodyNode entry = new FunctionBodyNode(lowered, 0);
-        this.run = new ProgramRootNode(language, entry, name, maxInstructions).getCallTarget();
+        ProgramRootNode.Kind[] kinds = ProgramRootNode.Kind.values();
+        CallTarget[] roots = new CallTarget[kinds.length];
+        for (int k = 0; k < kinds.length; k++) {
+            bodies[n + k] = new FunctionBodyNode(lowered, 0);
+            String rootName = kinds[k] == ProgramRootNode.Kind.SINGLE ? name : name + "-" + (kinds[k] == ProgramRootNode.Kind.BATCH ? RUN_BATCH : RUN_IN_PLACE);
+            roots[k] = new ProgramRootNode(language, bodies[n + k], kinds[k], lowered.type(), maps, rootName, maxInstructions, limitVerdict).getCallTarget();
+        }
+        this.run = roots[ProgramRootNode.Kind.SINGLE.ordinal()];
+        this.runInPlace = roots[ProgramRootNode.Kind.IN_PLACE.ordinal()];
+        this.runBatch = roots[ProgramRootNode.Kind.BATCH.ordinal()];
         for (FunctionBodyNode body : bodies) {
             body.link(functions);
         }
-        entry.link(functions);
     }
 
     public LoweredProgram lowered() {
         return lowered;
+    }
+
+    public EbpfMap[] maps() {
+        return maps;
+    }
+
+    /** The entry function as a call target with the arguments of a local function (tail calls enter here). */
+    public CallTarget entryFunction() {
+        return functions[0];
     }
 
     @ExportMessage
@@ -67,21 +100,56 @@ public final class EbpfProgram implements TruffleObject {
 
     @ExportMessage
     Object getMembers(@SuppressWarnings("unused") boolean includeInternal) {
-        return new MemberNames(LENGTH, TYPE, FUNCTIONS);
+        return new InteropArray(LENGTH, TYPE, FUNCTIONS, MAPS, RUN_IN_PLACE, RUN_BATCH);
     }
 
     @ExportMessage
     boolean isMemberReadable(String member) {
-        return LENGTH.equals(member) || TYPE.equals(member) || FUNCTIONS.equals(member);
+        return switch (member) {
+            case LENGTH, TYPE, FUNCTIONS, MAPS -> true;
+            default -> false;
+        };
     }
 
     @ExportMessage
+    boolean isMemberInvocable(String member) {
+        return RUN_IN_PLACE.equals(member) || RUN_BATCH.equals(member);
+    }
+
+    @ExportMessage
+    Object invokeMember(String member, Object[] arguments, @Cached CallTargetDispatchNode dispatch) throws UnknownIdentifierException {
+        return switch (member) {
+            case RUN_IN_PLACE -> dispatch.execute(runInPlace, arguments);
+            case RUN_BATCH -> dispatch.execute(runBatch, arguments);
+            default -> throw UnknownIdentifierException.create(member);
+        };
+    }
+
+    @ExportMessage
+    @TruffleBoundary
     Object readMember(String member) throws UnknownIdentifierException {
         return switch (member) {
             case LENGTH -> lowered.length();
             case TYPE -> lowered.type().id();
             case FUNCTIONS -> lowered.functionCount();
+            case MAPS -> new MapTable(maps);
             default -> throw UnknownIdentifierException.create(member);
         };
+    }
+
+    @ExportMessage
+    boolean hasLanguage() {
+        return true;
+    }
+
+    @ExportMessage
+    Class<? extends com.oracle.truffle.api.TruffleLanguage<?>> getLanguage() {
+        return EbpfLanguage.class;
+    }
+
+    @ExportMessage
+    @TruffleBoundary
+    Object toDisplayString(@SuppressWarnings("unused") boolean allowSideEffects) {
+        return "eBPF " + lowered.type().id() + " program (" + lowered.length() + " slots, " + lowered.functionCount() + " functions, " + maps.length + " maps)";
     }
 }

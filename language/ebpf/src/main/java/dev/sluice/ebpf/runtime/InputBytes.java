@@ -20,6 +20,19 @@ public final class InputBytes {
         return copySlow(o, env, node);
     }
 
+    /** The host byte[] itself (no copy), or null when {@code o} is not one. */
+    public static byte[] hostBytes(Object o, Env env) {
+        return env.isHostObject(o) && env.asHostObject(o) instanceof byte[] b ? b : null;
+    }
+
+    public static int[] hostInts(Object o, Env env) {
+        return env.isHostObject(o) && env.asHostObject(o) instanceof int[] b ? b : null;
+    }
+
+    public static long[] hostLongs(Object o, Env env) {
+        return env.isHostObject(o) && env.asHostObject(o) instanceof long[] b ? b : null;
+    }
+
     @TruffleBoundary
     private static byte[] copySlow(Object o, Env env, Node node) {
         if (env.isHostObject(o) && env.asHostObject(o) instanceof ByteBuffer bb) {

@@ -43,7 +43,15 @@ public final class StructuralCheck {
     }
 
     public static Shape check(Program p, ProgramType type) {
+        return check(p, type, java.util.List.of());
+    }
+
+    /** @param maps the program's maps: lddw map_fd/map_idx N refers to {@code maps.get(N)} */
+    public static Shape check(Program p, ProgramType type, java.util.List<dev.sluice.ebpf.maps.MapSpec> maps) {
         int n = p.length();
+        if (maps.size() > Memory.MAX_MAPS) {
+            throw EbpfException.create(EbpfFailure.TOO_MANY_MAPS, maps.size(), Memory.MAX_MAPS);
+        }
         if (n == 0) {
             throw EbpfException.create(EbpfFailure.EMPTY_PROGRAM);
         }
@@ -65,6 +73,7 @@ public final class StructuralCheck {
                     throw EbpfException.atInsn(pc + 1, EbpfFailure.RESERVED_FIELD, pc + 1, "the second slot of lddw", "opcode, dst, src and offset must be 0");
                 }
                 second[pc + 1] = true;
+                mapReference(i, hi, pc, maps);
                 if (i.src() == LDDW_FUNCTION) {
                     entries.add(callTarget(p, pc, n));
                 }
@@ -119,6 +128,25 @@ public final class StructuralCheck {
         }
         callGraph(p, shape);
         return shape;
+    }
+
+    /** A map reference of lddw must name one of the program's maps; a map value must lie inside an array map's value. */
+    private static void mapReference(Insn i, Insn hi, int pc, java.util.List<dev.sluice.ebpf.maps.MapSpec> maps) {
+        int src = i.src();
+        if (src != LDDW_MAP_FD && src != LDDW_MAP_IDX && src != LDDW_MAP_VALUE_FD && src != LDDW_MAP_VALUE_IDX) {
+            return;
+        }
+        if (i.imm() < 0 || i.imm() >= maps.size()) {
+            throw EbpfException.atInsn(pc, EbpfFailure.NO_SUCH_MAP, pc, i.imm(), maps.size());
+        }
+        if (src == LDDW_MAP_VALUE_FD || src == LDDW_MAP_VALUE_IDX) {
+            dev.sluice.ebpf.maps.MapSpec m = maps.get(i.imm());
+            if (!m.type().isArray() || m.type() == dev.sluice.ebpf.maps.MapType.PROG_ARRAY || hi.imm() < 0 || hi.imm() >= m.valueSize()) {
+                throw EbpfException.atInsn(pc, EbpfFailure.BAD_MAP_VALUE, pc, i.imm(), hi.imm());
+            }
+        } else if (hi.imm() != 0) {
+            throw reserved(pc, "lddw of a map", "the second slot's imm must be 0");
+        }
     }
 
     private static int callTarget(Program p, int pc, int n) {
@@ -329,8 +357,9 @@ public final class StructuralCheck {
                     switch (i.src()) {
                         case LDDW_IMM64, LDDW_FUNCTION -> {
                         }
-                        case LDDW_MAP_FD, LDDW_MAP_VALUE_FD, LDDW_MAP_IDX, LDDW_MAP_VALUE_IDX -> throw EbpfException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc,
-                                        "lddw of a map (src " + i.src() + ") without maps");
+                        case LDDW_MAP_FD, LDDW_MAP_VALUE_FD, LDDW_MAP_IDX, LDDW_MAP_VALUE_IDX -> {
+                            // checked with the second slot (mapReference)
+                        }
                         case LDDW_VARIABLE -> throw EbpfException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "lddw of a variable address (src 3)");
                         default -> throw reserved(pc, "lddw", "src must be 0 to 6");
                     }

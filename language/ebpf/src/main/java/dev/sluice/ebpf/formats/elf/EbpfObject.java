@@ -1,0 +1,49 @@
+package dev.sluice.ebpf.formats.elf;
+
+import java.util.List;
+
+/**
+ * An eBPF ELF object after loading: its maps and its programs, each program a self-contained instruction stream.
+ *
+ * <p>In a program's instructions, every map reference is an LDDW whose source is {@link #PSEUDO_MAP_IDX} and whose
+ * immediate is the map's index in {@link #maps()} (the kernel's BPF_PSEUDO_MAP_IDX convention, used with fd_array),
+ * and every bpf-to-bpf call is a pseudo call (src 1) with a pc-relative immediate to a function appended after the
+ * program's own code, as libbpf lays programs out.
+ */
+public record EbpfObject(String fileName, List<MapDefinition> maps, List<ObjectProgram> programs, String license) {
+    /** BPF_PSEUDO_MAP_IDX from include/uapi/linux/bpf.h: imm is an index into the object's maps. */
+    public static final int PSEUDO_MAP_IDX = 5;
+    /** BPF_PSEUDO_CALL: imm is the pc-relative offset of a local function. */
+    public static final int PSEUDO_CALL = 1;
+
+    /** A map as the object defines it; {@code type} is Linux's enum bpf_map_type. */
+    public record MapDefinition(String name, int type, int keySize, int valueSize, int maxEntries, int flags, String section) {
+    }
+
+    /**
+     * A program: its section (e.g. {@code xdp}, {@code socket}), its function name, the program type the section
+     * name implies, and its instructions as little-endian 8-byte slots after relocation.
+     */
+    public record ObjectProgram(String section, String name, ProgramKind kind, byte[] code) {
+        public int slots() {
+            return code.length / 8;
+        }
+    }
+
+    /** The program types an object's section names select (libbpf's names). */
+    public enum ProgramKind {
+        SOCKET_FILTER,
+        XDP,
+        RAW
+    }
+
+    /** The program in a section, or null; a section with several functions is asked for by {@code section/name}. */
+    public ObjectProgram program(String sectionOrName) {
+        for (ObjectProgram p : programs) {
+            if (p.section().equals(sectionOrName) || (p.section() + "/" + p.name()).equals(sectionOrName) || p.name().equals(sectionOrName)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}

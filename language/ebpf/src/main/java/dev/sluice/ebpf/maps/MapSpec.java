@@ -1,0 +1,62 @@
+package dev.sluice.ebpf.maps;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A map definition: what an ELF object's {@code .maps} section or the {@code ebpf.Maps} option declares.
+ * Option syntax: {@code name:type:keySize:valueSize:maxEntries}, definitions separated by {@code ,}; their positions
+ * are the fds a program's {@code lddw ... map_fd N} refers to.
+ */
+public record MapSpec(String name, MapType type, int keySize, int valueSize, int maxEntries) {
+    /** Entries of one map, at most: value pointers keep the entry index in 24 bits. */
+    public static final int MAX_ENTRIES = 1 << 24;
+    /** Key and value sizes, at most (the kernel's KMALLOC_MAX_SIZE is larger; this keeps copies small). */
+    public static final int MAX_SIZE = 1 << 16;
+
+    /** Checks the sizes as the kernel's map_create does; returns an error text or null. */
+    public String problem() {
+        if (keySize <= 0 || keySize > MAX_SIZE || valueSize <= 0 || valueSize > MAX_SIZE) {
+            return "map '" + name + "': key and value sizes must be 1.." + MAX_SIZE + " (got " + keySize + " and " + valueSize + ")";
+        }
+        if (maxEntries <= 0 || maxEntries > MAX_ENTRIES) {
+            return "map '" + name + "': max_entries must be 1.." + MAX_ENTRIES + " (got " + maxEntries + ")";
+        }
+        if (type.isArray() && keySize != 4) {
+            return "map '" + name + "': an " + type.id + " map needs 4-byte keys (got " + keySize + ")";
+        }
+        if (type == MapType.PROG_ARRAY && valueSize != 4) {
+            return "map '" + name + "': a prog_array map needs 4-byte values (got " + valueSize + ")";
+        }
+        return null;
+    }
+
+    /** Parses the {@code ebpf.Maps} option; throws IllegalArgumentException with the reason. */
+    public static List<MapSpec> parseList(String text) {
+        List<MapSpec> specs = new ArrayList<>();
+        if (text.isBlank()) {
+            return specs;
+        }
+        for (String def : text.split(",")) {
+            String[] f = def.strip().split(":");
+            if (f.length != 5) {
+                throw new IllegalArgumentException("'" + def.strip() + "' is not name:type:keySize:valueSize:maxEntries");
+            }
+            MapType type = MapType.fromName(f[1]);
+            if (type == null) {
+                throw new IllegalArgumentException("'" + f[1] + "' is not a map type (array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash, prog_array)");
+            }
+            try {
+                MapSpec spec = new MapSpec(f[0], type, Integer.parseInt(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]));
+                String problem = spec.problem();
+                if (problem != null) {
+                    throw new IllegalArgumentException(problem);
+                }
+                specs.add(spec);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + def.strip() + "': sizes and max entries must be numbers");
+            }
+        }
+        return specs;
+    }
+}

@@ -1,0 +1,245 @@
+package dev.sluice.launcher;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
+
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.bpf.runtime.Pcap;
+import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.ebpf.EbpfLanguage;
+import dev.sluice.ebpf.formats.AsmFormat;
+import dev.sluice.ebpf.formats.RawFormat;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.runtime.EbpfException;
+import dev.sluice.ebpf.verify.StructuralCheck;
+
+/**
+ * The subcommands with {@code --lang ebpf}: programs are raw instruction bytes or assembly text (the syntax of
+ * bpf_conformance; {@code --input-format raw|asm}, default: text is asm), {@code --profile} is the program type
+ * ({@code raw}, {@code socket_filter}, {@code xdp}). Errors are located as for classic BPF: {@code FILE:LINE:COL:
+ * reason}, the source line and a caret.
+ */
+final class EbpfCommands {
+    private static final long XDP_PASS = 2;
+
+    private EbpfCommands() {
+    }
+
+    /** A program file read and structurally checked. */
+    record Loaded(String name, Program program, String text) {
+        byte[] raw() {
+            return RawFormat.encode(program);
+        }
+    }
+
+    static ProgramType type(String profile, ProgramType fallback) {
+        if (profile == null) {
+            return fallback;
+        }
+        try {
+            return ProgramType.fromId(profile);
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+    }
+
+    static String format(String inputFormat) {
+        String f = inputFormat == null ? "auto" : inputFormat;
+        if (!f.equals("auto") && !f.equals("raw") && !f.equals("asm")) {
+            throw UserError.usage("--input-format " + f + ": eBPF programs are raw or asm");
+        }
+        return f;
+    }
+
+    static Loaded load(Path path, String format, ProgramType type) {
+        String name = path.toString();
+        byte[] bytes = LoadedProgram.readFile(path);
+        boolean text = format.equals("asm") || format.equals("auto") && looksLikeText(bytes);
+        String sourceText = text ? new String(bytes, StandardCharsets.UTF_8) : null;
+        Program program;
+        try {
+            program = text ? AsmFormat.read(sourceText, name, 1) : RawFormat.decode(bytes);
+        } catch (EbpfException e) {
+            throw UserError.invalid(render(e, name, sourceText, null));
+        }
+        try {
+            StructuralCheck.check(program, type);
+        } catch (EbpfException e) {
+            throw UserError.invalid(render(e, name, sourceText, program));
+        }
+        return new Loaded(name, program, sourceText);
+    }
+
+    /** Text when there is no NUL byte and the bytes are valid UTF-8 (raw instruction slots nearly always hold a 0). */
+    private static boolean looksLikeText(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String render(EbpfException e, String name, String sourceText, Program program) {
+        int line = e.line();
+        int column = e.column();
+        String detail = e.detail();
+        if (line <= 0 && e.insn() >= 0 && program != null && program.hasPositions()) {
+            line = program.line(e.insn());
+            column = program.column(e.insn());
+        }
+        if (line <= 0 || sourceText == null) {
+            return name + ": " + detail;
+        }
+        String[] lines = sourceText.split("\n", -1);
+        String src = line <= lines.length ? lines[line - 1].replace("\r", "") : "";
+        StringBuilder caret = new StringBuilder();
+        for (int i = 0; i < Math.max(0, Math.min(column, src.length() + 1) - 1); i++) {
+            caret.append(src.charAt(i) == '\t' ? '\t' : ' ');
+        }
+        return name + ":" + line + ":" + column + ": " + detail + "\n" + src + "\n" + caret + "^";
+    }
+
+    /** A context for the ebpf language with the user's engine and ebpf options, then the given ones. */
+    static Context newContext(PolyglotOptions polyglot, Map<String, String> languageOptions) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : polyglot.all().entrySet()) {
+            if (!e.getKey().startsWith("bpf.") && !e.getKey().startsWith("scpl.")) {
+                options.put(e.getKey(), e.getValue());
+            }
+        }
+        options.putAll(languageOptions);
+        try {
+            return Context.newBuilder(EbpfLanguage.ID).allowExperimentalOptions(true).options(options).build();
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+    }
+
+    static Value eval(Context context, Loaded loaded) {
+        try {
+            return context.eval(Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(loaded.raw()), loaded.name()).buildLiteral());
+        } catch (PolyglotException e) {
+            if (e.isSyntaxError()) {
+                throw UserError.invalid(loaded.name() + ": " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    static int check(List<Path> files, String format, ProgramType type, PolyglotOptions polyglot, PrintWriter out, PrintWriter err) {
+        int status = Main.OK;
+        try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
+            for (Path f : files) {
+                try {
+                    Loaded p = load(f, format, type);
+                    eval(context, p);
+                    out.println(f + ": ok (" + p.program().length() + " instruction slots)");
+                } catch (UserError e) {
+                    out.flush();
+                    err.println(e.getMessage());
+                    status = Math.max(status, e.exitCode());
+                }
+            }
+        }
+        return status;
+    }
+
+    /**
+     * {@code raw}: one run on the bytes of {@code --data} (empty without), printing r0. {@code xdp} and
+     * {@code socket_filter}: one run per packet of {@code --pcap}, printing r0 per packet, or with {@code --count}
+     * the number of packets kept (socket_filter: nonzero result) or passed (xdp: XDP_PASS).
+     */
+    static int run(Loaded loaded, ProgramType type, Path data, Path pcap, boolean count, boolean hex, PolyglotOptions polyglot, PrintWriter out) {
+        if (type == ProgramType.RAW && pcap != null) {
+            throw UserError.usage("sluice run: --pcap needs --profile xdp or socket_filter");
+        }
+        if (type != ProgramType.RAW && pcap == null) {
+            throw UserError.usage("sluice run: a " + type.id() + " program runs over --pcap FILE");
+        }
+        try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
+            Value program = eval(context, loaded);
+            if (pcap == null) {
+                byte[] memory = data == null ? new byte[0] : LoadedProgram.readFile(data);
+                print(out, program.execute(memory).asLong(), hex);
+                return Main.OK;
+            }
+            byte[] file = LoadedProgram.readFile(pcap);
+            List<int[]> spans = packets(file, pcap);
+            int[] offsets = new int[spans.size()];
+            int[] lengths = new int[spans.size()];
+            for (int i = 0; i < offsets.length; i++) {
+                offsets[i] = spans.get(i)[0];
+                lengths[i] = spans.get(i)[1];
+            }
+            long[] results = new long[offsets.length];
+            long nonzero = program.invokeMember("runBatch", file, offsets, lengths, results).asLong();
+            if (count) {
+                // Packets that go on: a socket filter keeps a packet for a nonzero result, XDP passes it for XDP_PASS.
+                long passed = nonzero;
+                if (type == ProgramType.XDP) {
+                    passed = 0;
+                    for (long r : results) {
+                        passed += r == XDP_PASS ? 1 : 0;
+                    }
+                }
+                out.println(passed);
+            } else {
+                for (long r : results) {
+                    print(out, r, hex);
+                }
+            }
+        } catch (PolyglotException e) {
+            if (e.isGuestException() && !e.isInternalError()) {
+                throw UserError.invalid(loaded.name() + ": " + e.getMessage());
+            }
+            throw e;
+        }
+        return Main.OK;
+    }
+
+    private static void print(PrintWriter out, long r0, boolean hex) {
+        out.println(hex ? "0x" + Long.toHexString(r0) : Long.toUnsignedString(r0));
+    }
+
+    /** The packets of a capture as {offset, length} of their captured bytes. */
+    private static List<int[]> packets(byte[] file, Path pcap) {
+        Pcap.Header header;
+        try {
+            header = Pcap.header(file, null);
+        } catch (SluiceException e) {
+            throw UserError.invalid(pcap + ": " + e.detail());
+        }
+        List<int[]> spans = new ArrayList<>();
+        int pos = Pcap.GLOBAL_HEADER_SIZE;
+        while (pos < file.length) {
+            if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
+                throw UserError.invalid(Failure.CLI_PCAP_CUT_IN_HEADER, pcap, spans.size() + 1, file.length - pos, spans.size());
+            }
+            int caplen = Pcap.u32(file, pos + 8, header.swapped());
+            if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
+                throw UserError.invalid(Failure.CLI_PCAP_CUT_IN_DATA, pcap, spans.size() + 1, Integer.toUnsignedString(caplen), file.length - pos - Pcap.RECORD_HEADER_SIZE,
+                                spans.size());
+            }
+            spans.add(new int[]{pos + Pcap.RECORD_HEADER_SIZE, caplen});
+            pos += Pcap.RECORD_HEADER_SIZE + caplen;
+        }
+        return spans;
+    }
+
+    static String disassemble(Loaded loaded) {
+        return AsmFormat.write(loaded.program());
+    }
+}
