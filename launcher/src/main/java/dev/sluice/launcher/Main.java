@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, //
                 description = "Check, compile, run, explain and enforce classic BPF filters and SCPL policies.", //
                 subcommands = {CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class, LearnExecCommand.class,
-                                CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class, KeygenCommand.class,
+                                CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class, SsCommand.class, KeygenCommand.class,
                                 SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class}, //
                 footerHeading = "%n", footer = {"Engine and language options pass through, as in GraalVM launchers:",
                                 "  --engine.TraceCompilation=true --engine.CompileImmediately --bpf.Arch=s390x",

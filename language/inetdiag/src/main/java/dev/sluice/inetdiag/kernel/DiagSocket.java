@@ -5,10 +5,10 @@ import dev.sluice.inetdiag.runtime.SocketEntry;
 /**
  * One socket of a NETLINK_SOCK_DIAG dump ({@code struct inet_diag_msg} and the attributes Sluice reads). Addresses
  * are the four network-order words of {@code idiag_src}/{@code idiag_dst}; {@code mark} and {@code cgroupId} are null
- * when the kernel did not send them (INET_DIAG_MARK needs CAP_NET_ADMIN).
+ * when the kernel did not send them (INET_DIAG_MARK needs CAP_NET_ADMIN); {@code v6only} is INET_DIAG_SKV6ONLY.
  */
 public record DiagSocket(int protocol, int family, int state, int[] src, int sport, int[] dst, int dport, int ifindex, long inode, int uid, int rqueue,
-                int wqueue, Integer mark, Long cgroupId) {
+                int wqueue, Integer mark, Long cgroupId, boolean v6only) {
 
     public static final int IPPROTO_TCP = 6;
     public static final int IPPROTO_UDP = 17;

@@ -41,6 +41,7 @@ public final class SockDiag {
     private static final int NLMSG_ERROR = 2;
     private static final int NLMSG_DONE = 3;
     private static final int INET_DIAG_REQ_BYTECODE = 1;
+    private static final int INET_DIAG_SKV6ONLY = 11;
     private static final int INET_DIAG_MARK = 15;
     private static final int INET_DIAG_CGROUP_ID = 21;
     private static final int SOL_SOCKET = 1;
@@ -224,6 +225,7 @@ public final class SockDiag {
         long inode = Integer.toUnsignedLong(msg.get(U32, 68));
         Integer mark = null;
         Long cgroup = null;
+        boolean v6only = false;
         long at = DIAG_MSG;
         while (at + 4 <= msg.byteSize()) {
             int len = Short.toUnsignedInt(msg.get(U16, at));
@@ -233,11 +235,13 @@ public final class SockDiag {
             }
             if (type == INET_DIAG_MARK && len >= 8) {
                 mark = msg.get(U32, at + 4);
+            } else if (type == INET_DIAG_SKV6ONLY && len >= 5) {
+                v6only = msg.get(ValueLayout.JAVA_BYTE, at + 4) != 0;
             } else if (type == INET_DIAG_CGROUP_ID && len >= 12) {
                 cgroup = msg.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 4);
             }
             at += (len + 3) & ~3;
         }
-        return new DiagSocket(protocol, family, state, src, sport, dst, dport, ifindex, inode, uid, rqueue, wqueue, mark, cgroup);
+        return new DiagSocket(protocol, family, state, src, sport, dst, dport, ifindex, inode, uid, rqueue, wqueue, mark, cgroup, v6only);
     }
 }
