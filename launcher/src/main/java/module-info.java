@@ -1,6 +1,7 @@
 /** The sluice command-line tool. */
 module dev.sluice.launcher {
     requires org.graalvm.polyglot;
+    requires dev.sluice.core;
     requires dev.sluice.bpf;
     requires dev.sluice.scpl;
     requires dev.sluice.ebpf;

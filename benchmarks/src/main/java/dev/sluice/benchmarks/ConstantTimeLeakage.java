@@ -27,10 +27,10 @@ import org.graalvm.polyglot.io.ByteSequence;
 
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Ancillary;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * A dudect-style leakage benchmark (Reparaz, Balasch, Verbauwhede, "Dude, is my code constant time?", 2017) for

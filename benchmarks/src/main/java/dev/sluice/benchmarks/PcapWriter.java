@@ -9,10 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.sluice.core.pcap.Pcap;
+
 /** Writes the classic libpcap file format (microsecond timestamps, little-endian, link type Ethernet). */
 public final class PcapWriter {
-    static final int MAGIC_MICROSECONDS = 0xa1b2c3d4;
-    static final int LINKTYPE_ETHERNET = 1;
     static final int SNAPLEN = 262144;
 
     private PcapWriter() {
@@ -20,14 +20,9 @@ public final class PcapWriter {
 
     public static void write(Path file, List<PacketSet.Frame> frames) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
-            ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            h.putInt(MAGIC_MICROSECONDS).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(SNAPLEN).putInt(LINKTYPE_ETHERNET);
-            out.write(h.array());
+            out.write(Pcap.globalHeader(SNAPLEN, Pcap.LINKTYPE_ETHERNET));
             for (PacketSet.Frame f : frames) {
-                ByteBuffer r = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-                r.putInt((int) (f.timestampMicros() / 1_000_000)).putInt((int) (f.timestampMicros() % 1_000_000));
-                r.putInt(f.bytes().length).putInt(f.bytes().length);
-                out.write(r.array());
+                out.write(Pcap.recordHeader(f.timestampMicros() / 1_000_000, (int) (f.timestampMicros() % 1_000_000), f.bytes().length, f.bytes().length));
                 out.write(f.bytes());
             }
         }
@@ -36,7 +31,7 @@ public final class PcapWriter {
     /** Reads back the frames of a file written by {@link #write} (or any little-endian microsecond pcap). */
     public static List<byte[]> readFrames(Path file) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt(0) != MAGIC_MICROSECONDS) {
+        if (b.getInt(0) != Pcap.MAGIC_MICROSECONDS) {
             throw new IOException(file + ": not a little-endian microsecond pcap");
         }
         List<byte[]> frames = new java.util.ArrayList<>();

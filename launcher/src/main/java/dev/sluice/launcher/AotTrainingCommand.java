@@ -7,10 +7,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Profile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Profile;
 
 /**
  * {@code sluice aot-training EXAMPLES_DIR} (hidden): the workload the build records into the JDK's AOT cache
@@ -50,7 +51,7 @@ final class AotTrainingCommand implements Callable<Integer> {
                 failures++;
             }
         }
-        LoadedProgram policy = LoadedProgram.load(Path.of(scpl), Profile.SECCOMP, dev.sluice.bpf.isa.Arch.host(), null);
+        LoadedProgram policy = LoadedProgram.load(Path.of(scpl), Profile.SECCOMP, dev.sluice.core.seccomp.Arch.host(), null);
         new Native.Exec(RawFormat.encode(policy.program(), ByteOrder.nativeOrder()), "/bin/true", List.of("/bin/true")).warmUp();
         return failures == 0 ? Main.OK : Main.INTERNAL;
     }

@@ -5,11 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.formats.OutputFormat;
-import dev.sluice.bpf.formats.ProgramWriter;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.runtime.Failure;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,6 +12,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.OutputFormat;
+import dev.sluice.bpf.formats.ProgramWriter;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 
 /** {@code sluice asm FILE}: assembles and verifies a text program, writing it in another format. */
 @Command(name = "asm", mixinStandardHelpOptions = true, description = {"Assemble a BPF text program (bpf_asm, tcpdump -d/-dd/-ddd), verified first.",
@@ -70,7 +70,7 @@ final class AsmCommand implements Callable<Integer> {
         try {
             Files.write(output, bytes);
         } catch (IOException e) {
-            throw UserError.invalid(Failure.CLI_CANNOT_WRITE, output, e.getMessage());
+            throw UserError.invalid(CliFailure.CLI_CANNOT_WRITE, output, e.getMessage());
         }
     }
 

@@ -1,11 +1,12 @@
 package dev.sluice.launcher;
 
-import dev.sluice.bpf.runtime.GuardOptions;
-import dev.sluice.bpf.runtime.SluiceException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.GuardOptions;
 
 /**
  * Budget flags of {@code sluice run} (docs/guards.md): shorthands for the bpf language options
@@ -27,7 +28,7 @@ final class BudgetOptions {
                     "or verdict:N (N: a number or a seccomp action such as KILL_PROCESS). Default: error."})
     void overBudget(String action) {
         try {
-            GuardOptions.of(0, 0, 0, 1000, action);
+            GuardOptions.of("bpf", 0, 0, 0, 1000, action);
         } catch (SluiceException e) {
             throw new ParameterException(mixee.commandLine(), "--over-budget: '" + action + "' is not error or verdict:N (N: a 32-bit number or a seccomp action name)");
         }

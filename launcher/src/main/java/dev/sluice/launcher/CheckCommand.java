@@ -7,16 +7,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.graalvm.polyglot.Context;
-
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 
 /** {@code sluice check FILE...}: verifies each program as the kernel would load it. */
 @Command(name = "check", mixinStandardHelpOptions = true, description = {"Verify programs as the kernel would load them.",

@@ -5,16 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.formats.OutputFormat;
-import dev.sluice.bpf.formats.ProgramWriter;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.OutputFormat;
+import dev.sluice.bpf.formats.ProgramWriter;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * {@code sluice compile POLICY.scpl}: SCPL to a verified seccomp BPF program (translation-validated against the

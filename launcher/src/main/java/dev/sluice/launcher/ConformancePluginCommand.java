@@ -13,14 +13,14 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.ebpf.EbpfLanguage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
+
+import dev.sluice.ebpf.EbpfLanguage;
 
 /**
  * {@code sluice conformance-plugin [MEMORY] [OPTIONS...]}: the plugin protocol of the bpf_conformance runner, so that

@@ -3,7 +3,7 @@ package dev.sluice.launcher;
 import dev.sluice.bpf.formats.ErrorRendering;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Renders a {@link SluiceException} about a file as the user sees it: {@code FILE:LINE:COL: reason} followed by the

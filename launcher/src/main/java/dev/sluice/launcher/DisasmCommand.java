@@ -3,10 +3,6 @@ package dev.sluice.launcher;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.formats.OutputFormat;
-import dev.sluice.bpf.formats.ProgramWriter;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,6 +10,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.OutputFormat;
+import dev.sluice.bpf.formats.ProgramWriter;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 
 /** {@code sluice disasm FILE}: prints a verified program as bpf_asm text or a tcpdump -d listing. */
 @Command(name = "disasm", mixinStandardHelpOptions = true, description = {"Disassemble a BPF program (verified first).",

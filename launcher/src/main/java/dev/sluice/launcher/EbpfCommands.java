@@ -14,9 +14,8 @@ import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.Pcap;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.pcap.Pcap;
 import dev.sluice.ebpf.EbpfLanguage;
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.formats.RawFormat;
@@ -226,11 +225,11 @@ final class EbpfCommands {
         int pos = Pcap.GLOBAL_HEADER_SIZE;
         while (pos < file.length) {
             if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
-                throw UserError.invalid(Failure.CLI_PCAP_CUT_IN_HEADER, pcap, spans.size() + 1, file.length - pos, spans.size());
+                throw UserError.invalid(CliFailure.CLI_PCAP_CUT_IN_HEADER, pcap, spans.size() + 1, file.length - pos, spans.size());
             }
             int caplen = Pcap.u32(file, pos + 8, header.swapped());
             if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
-                throw UserError.invalid(Failure.CLI_PCAP_CUT_IN_DATA, pcap, spans.size() + 1, Integer.toUnsignedString(caplen), file.length - pos - Pcap.RECORD_HEADER_SIZE,
+                throw UserError.invalid(CliFailure.CLI_PCAP_CUT_IN_DATA, pcap, spans.size() + 1, Integer.toUnsignedString(caplen), file.length - pos - Pcap.RECORD_HEADER_SIZE,
                                 spans.size());
             }
             spans.add(new int[]{pos + Pcap.RECORD_HEADER_SIZE, caplen});

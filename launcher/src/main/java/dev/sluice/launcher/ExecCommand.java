@@ -11,14 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.Tracer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +18,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.trace.Tracer;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * {@code sluice exec POLICY -- CMD ARGS...}: runs a command under the policy, enforced by the kernel. Everything that
@@ -99,18 +99,18 @@ final class ExecCommand implements Callable<Integer> {
         try {
             exec.noNewPrivs();
         } catch (Native.CallFailed e) {
-            throw UserError.invalid(Failure.CLI_INSTALL_FAILED, e.getMessage());
+            throw UserError.invalid(CliFailure.CLI_INSTALL_FAILED, e.getMessage());
         }
         exec.clearSignalMask();
         exec.warmUp();
         try {
             exec.installFilter(flags);
         } catch (Native.CallFailed e) {
-            throw UserError.invalid(Failure.CLI_INSTALL_FAILED, e.getMessage());
+            throw UserError.invalid(CliFailure.CLI_INSTALL_FAILED, e.getMessage());
         }
         Native.CallFailed failed = exec.execve();
         // The filter is in place now: report and leave with the shell's codes for a command that cannot run.
-        err.println(Failure.CLI_EXEC_FAILED.message(command.get(0), failed.getMessage()));
+        err.println(CliFailure.CLI_EXEC_FAILED.message(command.get(0), failed.getMessage()));
         return failed.errno == 2 ? NOT_FOUND : NOT_EXECUTABLE;
     }
 
@@ -122,10 +122,10 @@ final class ExecCommand implements Callable<Integer> {
         if (name.contains("/")) {
             Path p = Path.of(name);
             if (!Files.exists(p)) {
-                throw new UserError(NOT_FOUND, Failure.CLI_NO_SUCH_FILE, "sluice exec: " + name);
+                throw new UserError(NOT_FOUND, CliFailure.CLI_NO_SUCH_FILE, "sluice exec: " + name);
             }
             if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw new UserError(NOT_EXECUTABLE, Failure.CLI_NOT_EXECUTABLE, name);
+                throw new UserError(NOT_EXECUTABLE, CliFailure.CLI_NOT_EXECUTABLE, name);
             }
             return name;
         }
@@ -136,7 +136,7 @@ final class ExecCommand implements Callable<Integer> {
                 return candidate.toString();
             }
         }
-        throw new UserError(NOT_FOUND, Failure.CLI_COMMAND_NOT_FOUND, name);
+        throw new UserError(NOT_FOUND, CliFailure.CLI_COMMAND_NOT_FOUND, name);
     }
 
     /** execve must pass the filter, or the command could never start: refuse before installing anything. */
@@ -152,7 +152,7 @@ final class ExecCommand implements Callable<Integer> {
         int verdict = Tracer.traceSeccomp(lowered, SeccompData.encode(arch, execve, 0)).result();
         SeccompAction action = SeccompAction.of(verdict);
         if (action != SeccompAction.ALLOW && action != SeccompAction.LOG) {
-            throw UserError.invalid(Failure.CLI_POLICY_DENIES_EXECVE, loaded.name(), execve, arch, SeccompAction.format(verdict));
+            throw UserError.invalid(CliFailure.CLI_POLICY_DENIES_EXECVE, loaded.name(), execve, arch, SeccompAction.format(verdict));
         }
     }
 

@@ -15,17 +15,6 @@ import java.util.concurrent.Callable;
 
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Value;
-
-import dev.sluice.bpf.formats.ListingFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.Tracer;
-import dev.sluice.scpl.Decision;
-import dev.sluice.scpl.Rule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,6 +22,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.ListingFormat;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.trace.Tracer;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.scpl.policy.Decision;
+import dev.sluice.scpl.policy.Rule;
 
 /**
  * {@code sluice explain PROGRAM --syscall CALL}: shows why a filter gives its verdict. For BPF, the path of

@@ -8,15 +8,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.formats.OutputFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.scpl.oci.OciImporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.OutputFormat;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.oci.OciImporter;
 
 /**
  * {@code sluice import-oci profile.json}: a Docker/OCI seccomp profile as readable SCPL, with the meaning Docker,

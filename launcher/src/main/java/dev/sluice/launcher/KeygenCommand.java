@@ -7,11 +7,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.trust.Signing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.core.trust.Signing;
 
 /** {@code sluice keygen -o NAME}: a new Ed25519 key pair for signing programs, NAME (private) and NAME.pub. */
 @Command(name = "keygen", mixinStandardHelpOptions = true, description = {"Create an Ed25519 key pair for signing programs.",

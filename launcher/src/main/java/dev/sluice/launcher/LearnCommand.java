@@ -11,18 +11,19 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import dev.sluice.bpf.formats.OutputFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.compile.CompileOptions;
-import dev.sluice.scpl.compile.CompileResult;
-import dev.sluice.scpl.compile.ScplCompiler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.formats.OutputFormat;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.compile.CompileResult;
+import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
 
 /**
  * {@code sluice learn [-o POLICY.scpl] [--args] -- CMD ARGS...}: runs the command with every syscall handed to this

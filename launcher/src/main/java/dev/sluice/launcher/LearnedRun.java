@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.syscalls.Constants;
 import dev.sluice.scpl.syscalls.SyscallTable;
 

@@ -11,19 +11,18 @@ import java.util.List;
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.formats.TextFormats;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Lowering;
 import dev.sluice.bpf.parse.ProgramParser;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.Verifier;
-import dev.sluice.scpl.Policy;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
 
 /**
  * A program file read, parsed and verified as the kernel would load it for a profile and arch. Any BPF format is
@@ -40,17 +39,17 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
     static byte[] readFile(Path path) {
         try {
             if (Files.isDirectory(path)) {
-                throw UserError.invalid(Failure.CLI_IS_DIRECTORY, path);
+                throw UserError.invalid(CliFailure.CLI_IS_DIRECTORY, path);
             }
             return Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
-            throw UserError.invalid(Failure.CLI_NO_SUCH_FILE, path);
+            throw UserError.invalid(CliFailure.CLI_NO_SUCH_FILE, path);
         } catch (AccessDeniedException e) {
-            throw UserError.invalid(Failure.CLI_PERMISSION_DENIED, path);
+            throw UserError.invalid(CliFailure.CLI_PERMISSION_DENIED, path);
         } catch (IOException e) {
-            throw UserError.invalid(Failure.CLI_CANNOT_READ, path, e.getMessage());
+            throw UserError.invalid(CliFailure.CLI_CANNOT_READ, path, e.getMessage());
         } catch (OutOfMemoryError e) {
-            throw UserError.invalid(Failure.CLI_TOO_LARGE, path);
+            throw UserError.invalid(CliFailure.CLI_TOO_LARGE, path);
         }
     }
 

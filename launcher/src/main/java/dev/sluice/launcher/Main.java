@@ -1,11 +1,12 @@
 package dev.sluice.launcher;
 
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,9 +19,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, //
                 description = "Check, compile, run, explain and enforce classic BPF filters and SCPL policies.", //
-                subcommands = {CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class, LearnExecCommand.class,
-                                CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class, SsCommand.class, KeygenCommand.class,
-                                SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class}, //
                 footerHeading = "%n", footer = {"Engine and language options pass through, as in GraalVM launchers:",
                                 "  --engine.TraceCompilation=true --engine.CompileImmediately --bpf.Arch=s390x",
                                 "Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error,",
@@ -31,6 +29,13 @@ public final class Main implements Callable<Integer> {
     public static final int INVALID = 1;
     public static final int USAGE = 2;
     public static final int INTERNAL = 70;
+
+    /** Every subcommand, in the order {@code sluice --help} lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class,
+                    LearnExecCommand.class, CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class,
+                    SsCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
+    /** Subcommands that read the whole command tree. */
+    private static final Set<Class<?>> NEED_ALL = Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
 
     final PolyglotOptions polyglot;
 
@@ -53,7 +58,7 @@ public final class Main implements Callable<Integer> {
         Provenance.reset();
         PolyglotOptions polyglot = new PolyglotOptions();
         String[] rest = polyglot.extract(args);
-        CommandLine cl = new CommandLine(new Main(polyglot));
+        CommandLine cl = commandLine(new Main(polyglot), rest);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -85,6 +90,35 @@ public final class Main implements Callable<Integer> {
             return INTERNAL;
         });
         return cl.execute(rest);
+    }
+
+    /**
+     * picocli builds its model by reflection over every registered command, and that was most of a short command's
+     * start-up (about two thirds of the Java samples of {@code sluice check}). So only the subcommand named on the
+     * command line is registered, unless it is help or completion (they read them all) or none is named (the usage
+     * lists them all).
+     */
+    static CommandLine commandLine(Main main, String[] args) {
+        String named = null;
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                named = a;
+                break;
+            }
+        }
+        Class<?> only = null;
+        for (Class<?> c : SUBCOMMANDS) {
+            if (!NEED_ALL.contains(c) && c.getAnnotation(Command.class).name().equals(named)) {
+                only = c;
+            }
+        }
+        CommandLine cl = new CommandLine(main);
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
+        return cl;
     }
 
     @Override

@@ -43,7 +43,7 @@ final class Native {
         return switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> 317;
             case "aarch64", "riscv64" -> 277;
-            default -> throw UserError.invalid(dev.sluice.bpf.runtime.Failure.CLI_UNSUPPORTED_HOST, System.getProperty("os.arch"));
+            default -> throw UserError.invalid(CliFailure.CLI_UNSUPPORTED_HOST, System.getProperty("os.arch"));
         };
     }
 

@@ -1,9 +1,10 @@
 package dev.sluice.launcher;
 
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
 import picocli.CommandLine.Option;
+
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * The options that say how to read and run a program, shared by the subcommands. Each falls back to the matching

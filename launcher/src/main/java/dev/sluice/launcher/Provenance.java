@@ -10,16 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.runtime.GuardOptions;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.bpf.trust.MeasuredLoadLog;
-import dev.sluice.bpf.trust.Signing;
-import dev.sluice.scpl.Policy.IncludeResolver;
-import dev.sluice.scpl.compile.CompileOptions;
 import picocli.CommandLine.ParameterException;
+
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.trust.MeasuredLoadLog;
+import dev.sluice.core.trust.Signing;
+import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
 
 /**
  * Signed programs and the measured-load log on the command line (docs/guards.md), applied by {@link LoadedProgram#load}
@@ -183,7 +184,7 @@ final class Provenance {
             return "";
         }
         try {
-            GuardOptions g = GuardOptions.of(Integer.parseInt(given.getOrDefault("bpf.MaxInstructions", "0")),
+            GuardOptions g = GuardOptions.of("bpf", Integer.parseInt(given.getOrDefault("bpf.MaxInstructions", "0")),
                             Long.parseLong(given.getOrDefault("bpf.BudgetInstructionsPerSecond", "0")),
                             Long.parseLong(given.getOrDefault("bpf.BudgetInvocationsPerSecond", "0")), Long.parseLong(given.getOrDefault("bpf.BudgetWindowMillis", "1000")),
                             given.getOrDefault("bpf.OverBudgetAction", "error"));

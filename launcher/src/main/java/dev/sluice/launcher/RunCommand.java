@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,15 +15,6 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.bpf.BpfLanguage;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.Pcap;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.SluiceException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,6 +22,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.bpf.BpfLanguage;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.pcap.Pcap;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * {@code sluice run PROGRAM}: evaluates a program on inputs without installing anything. The program runs in the
@@ -147,7 +146,7 @@ final class RunCommand implements Callable<Integer> {
     private void runData(Value filter, PrintWriter out) {
         byte[] all = LoadedProgram.readFile(data);
         if (all.length % SeccompData.SIZE != 0) {
-            throw UserError.invalid(Failure.CLI_SECCOMP_DATA_LENGTH, data, all.length);
+            throw UserError.invalid(CliFailure.CLI_SECCOMP_DATA_LENGTH, data, all.length);
         }
         int n = all.length / SeccompData.SIZE;
         int perChunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE / SeccompData.SIZE, CHUNK_BYTES / SeccompData.SIZE));
@@ -184,7 +183,7 @@ final class RunCommand implements Callable<Integer> {
             throw UserError.invalid(pcap + ": " + e.detail());
         }
         List<int[]> slices = new ArrayList<>(); // {first byte, end byte, packets}
-        Failure truncation = null;
+        CliFailure truncation = null;
         Object[] truncationArgs = null;
         int pos = Pcap.GLOBAL_HEADER_SIZE;
         int sliceStart = pos;
@@ -192,13 +191,13 @@ final class RunCommand implements Callable<Integer> {
         int packets = 0;
         while (pos < file.length) {
             if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
-                truncation = Failure.CLI_PCAP_CUT_IN_HEADER;
+                truncation = CliFailure.CLI_PCAP_CUT_IN_HEADER;
                 truncationArgs = new Object[]{pcap, packets + 1, file.length - pos, packets};
                 break;
             }
             int caplen = Pcap.u32(file, pos + 8, header.swapped());
             if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
-                truncation = Failure.CLI_PCAP_CUT_IN_DATA;
+                truncation = CliFailure.CLI_PCAP_CUT_IN_DATA;
                 truncationArgs = new Object[]{pcap, packets + 1, Integer.toUnsignedString(caplen), file.length - pos - Pcap.RECORD_HEADER_SIZE, packets};
                 break;
             }

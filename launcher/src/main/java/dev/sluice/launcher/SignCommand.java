@@ -6,13 +6,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.bpf.trust.Signing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.trust.Signing;
 
 /** {@code sluice sign --key NAME FILE...}: a detached Ed25519 signature of each file's exact bytes, in FILE.sig. */
 @Command(name = "sign", mixinStandardHelpOptions = true, description = {"Sign programs (any BPF format or SCPL) with a private key from 'sluice keygen'.",

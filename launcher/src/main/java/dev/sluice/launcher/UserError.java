@@ -1,6 +1,6 @@
 package dev.sluice.launcher;
 
-import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.core.error.FailureKind;
 
 /**
  * A failure the user can fix: printed to stderr as given (one line, plus the source line and a caret when located),
@@ -16,12 +16,12 @@ final class UserError extends RuntimeException {
         this.exitCode = exitCode;
     }
 
-    /** An input failure with its message from the one {@link Failure} enum. */
-    UserError(int exitCode, Failure failure, Object... args) {
+    /** An input failure with its exact message (a {@link FailureKind} of the launcher, a language or core). */
+    UserError(int exitCode, FailureKind failure, Object... args) {
         this(exitCode, failure.message(args));
     }
 
-    static UserError invalid(Failure failure, Object... args) {
+    static UserError invalid(FailureKind failure, Object... args) {
         return new UserError(Main.INVALID, failure, args);
     }
 

@@ -5,17 +5,18 @@ import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.GuardOptions;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.bpf.trust.MeasuredLoadLog;
-import dev.sluice.bpf.trust.TrustPolicy;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.trust.MeasuredLoadLog;
+import dev.sluice.core.trust.TrustPolicy;
 
 /** Per-context state: the environment and the options, read once. */
-public final class BpfContext {
-    private static final ContextReference<BpfContext> REFERENCE = ContextReference.create(BpfLanguage.class);
+public final class BpfContext implements LanguageContext {
+    static final ContextReference<BpfContext> REFERENCE = ContextReference.create(BpfLanguage.class);
 
     private final Env env;
     private final Profile defaultProfile;
@@ -37,14 +38,14 @@ public final class BpfContext {
             this.arch = archName.isEmpty() ? Arch.host() : Arch.fromToken(archName);
             this.inputFormat = InputFormat.fromId(env.getOptions().get(BpfLanguage.InputFormat));
         } catch (IllegalArgumentException e) {
-            throw SluiceException.create(Failure.BAD_OPTION, e.getMessage());
+            throw SluiceException.create(CoreFailure.BAD_OPTION, e.getMessage());
         }
-        this.guards = GuardOptions.of(env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
+        this.guards = GuardOptions.of(BpfLanguage.ID, env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
                         env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),
                         env.getOptions().get(BpfLanguage.OverBudgetAction)).withCounters(env.getOptions().get(BpfLanguage.BudgetCounters));
         this.constantBlinding = env.getOptions().get(BpfLanguage.ConstantBlinding);
         if (!constantBlinding.equals("auto") && !constantBlinding.equals("on") && !constantBlinding.equals("off")) {
-            throw SluiceException.create(Failure.BAD_OPTION, "bpf.ConstantBlinding: '" + constantBlinding + "' is not auto, on or off");
+            throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.ConstantBlinding: '" + constantBlinding + "' is not auto, on or off");
         }
         this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
                         env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
@@ -69,6 +70,7 @@ public final class BpfContext {
         return REFERENCE.get(node);
     }
 
+    @Override
     public Env env() {
         return env;
     }

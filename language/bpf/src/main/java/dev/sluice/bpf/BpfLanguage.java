@@ -2,33 +2,31 @@ package dev.sluice.bpf;
 
 import java.nio.ByteOrder;
 
+import com.oracle.truffle.api.CallTarget;
+import com.oracle.truffle.api.Option;
+import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.source.Source;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
 import org.graalvm.options.OptionValues;
 
-import com.oracle.truffle.api.CallTarget;
-import com.oracle.truffle.api.Option;
-import com.oracle.truffle.api.TruffleLanguage;
-import com.oracle.truffle.api.source.Source;
-
 import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.lower.Lowering;
 import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.lower.Lowering;
 import dev.sluice.bpf.nodes.ConstantRootNode;
 import dev.sluice.bpf.parse.ProgramParser;
-import dev.sluice.bpf.runtime.BpfFilter;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.GuardOptions;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.bpf.verify.SecretTaint;
-import dev.sluice.bpf.trust.TrustPolicy;
-import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.bpf.runtime.OperationRecorder;
+import dev.sluice.bpf.verify.SecretTaint;
+import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.trust.TrustPolicy;
 
 /**
  * The classic BPF language. Evaluating a source parses, verifies and lowers the program and gives an executable
@@ -214,7 +212,7 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
         try {
             return dev.sluice.bpf.isa.Profile.fromId(id);
         } catch (IllegalArgumentException e) {
-            throw SluiceException.create(Failure.BAD_OPTION, "bpf.Profile: " + e.getMessage());
+            throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.Profile: " + e.getMessage());
         }
     }
 }

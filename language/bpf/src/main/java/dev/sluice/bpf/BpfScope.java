@@ -8,8 +8,8 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
-import dev.sluice.bpf.runtime.MemberNames;
-import dev.sluice.bpf.trust.MeasurementObjects;
+import dev.sluice.core.interop.MemberNames;
+import dev.sluice.core.trust.MeasurementObjects;
 
 /**
  * The language's top scope, what {@code context.getBindings("bpf")} shows: {@code measurements} (a snapshot array of

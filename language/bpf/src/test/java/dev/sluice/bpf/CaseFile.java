@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * Reader of the data-driven test files in {@code src/test/resources/cases} (format: cases/README.md). A file holds

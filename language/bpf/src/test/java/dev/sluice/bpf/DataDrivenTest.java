@@ -36,12 +36,12 @@ import dev.sluice.bpf.CaseFile.InputCase;
 import dev.sluice.bpf.CaseFile.ProgramCase;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Ancillary;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * Runs every program of {@code src/test/resources/cases/**.cases} (format: cases/README.md) under every
@@ -290,7 +290,7 @@ class DataDrivenTest {
     private static void checkVerifierCoverage(List<ProgramCase> programs) {
         TreeSet<String> missing = new TreeSet<>();
         for (Failure f : dev.sluice.bpf.verify.Verifier.FAILURES) {
-            Pattern pattern = Pattern.compile(Pattern.quote(f.format).replaceAll("%[-+0-9]*[dsx]", "\\\\E.*\\\\Q"));
+            Pattern pattern = Pattern.compile(Pattern.quote(f.format()).replaceAll("%[-+0-9]*[dsx]", "\\\\E.*\\\\Q"));
             if (programs.stream().noneMatch(p -> p.reject != null && pattern.matcher(p.reject).matches())) {
                 missing.add(f.name());
             }

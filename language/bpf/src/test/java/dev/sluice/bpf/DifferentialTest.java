@@ -19,8 +19,8 @@ import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Random socket filters (seeded, so reproducible) that the verifier accepts, run on random packets by a small

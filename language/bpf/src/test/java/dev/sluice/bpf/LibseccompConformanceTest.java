@@ -22,9 +22,9 @@ import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * Sluice against libseccomp's own verdicts: the 40 filters and 7,562 (filter, arch, syscall, args) cases of

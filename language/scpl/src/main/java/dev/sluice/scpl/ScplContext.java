@@ -4,14 +4,15 @@ import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /** Per-context state: the environment and the {@code scpl.Arch} option. */
-public final class ScplContext {
-    private static final ContextReference<ScplContext> REFERENCE = ContextReference.create(ScplLanguage.class);
+public final class ScplContext implements LanguageContext {
+    static final ContextReference<ScplContext> REFERENCE = ContextReference.create(ScplLanguage.class);
 
     private final Env env;
     private final Arch arch;
@@ -22,10 +23,10 @@ public final class ScplContext {
         try {
             this.arch = name.isEmpty() ? Arch.host() : Arch.fromToken(name);
         } catch (IllegalArgumentException e) {
-            throw SluiceException.create(Failure.BAD_OPTION, "scpl.Arch: " + e.getMessage());
+            throw SluiceException.create(CoreFailure.BAD_OPTION, "scpl.Arch: " + e.getMessage());
         }
         if (!SyscallTable.SUPPORTED.contains(arch)) {
-            throw SluiceException.create(Failure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());
+            throw SluiceException.create(CoreFailure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());
         }
     }
 
@@ -33,6 +34,7 @@ public final class ScplContext {
         return REFERENCE.get(node);
     }
 
+    @Override
     public Env env() {
         return env;
     }

@@ -4,20 +4,20 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import com.oracle.truffle.api.CallTarget;
+import com.oracle.truffle.api.Option;
+import com.oracle.truffle.api.TruffleFile;
+import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.source.Source;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
 import org.graalvm.options.OptionValues;
 
-import com.oracle.truffle.api.CallTarget;
-import com.oracle.truffle.api.Option;
-import com.oracle.truffle.api.TruffleFile;
-import com.oracle.truffle.api.TruffleLanguage;
-import com.oracle.truffle.api.source.Source;
-
 import dev.sluice.bpf.nodes.ConstantRootNode;
-import dev.sluice.scpl.nodes.PolicyObject;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.verify.Checker;
 
 /**
  * The SCPL language. Evaluating a policy source parses and checks it and gives an executable policy object:
@@ -68,7 +68,7 @@ public final class ScplLanguage extends TruffleLanguage<ScplContext> {
                 throw new IOException("file access is not allowed in this context");
             }
         };
-        Policy policy = Policy.load(name, source.getCharacters().toString(), List.of(context.arch()), resolver);
+        Policy policy = Checker.check(name, source.getCharacters().toString(), List.of(context.arch()), resolver);
         return new ConstantRootNode(this, new PolicyObject(this, policy, context.arch())).getCallTarget();
     }
 }

@@ -7,10 +7,11 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**
@@ -51,7 +52,7 @@ class ArchConditionalGroupsTest {
         CompileResult both = compile(plain, List.of());
         assertEquals(1, both.warnings().size(), both.warnings().toString());
         assertTrue(both.warnings().get(0).contains("syscall 'chown32' does not exist on x86_64"), both.warnings().get(0));
-        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.sluice.bpf.runtime.SluiceException.class, () -> compile(plain, List.of(Arch.X86_64)));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.sluice.core.error.SluiceException.class, () -> compile(plain, List.of(Arch.X86_64)));
         assertTrue(e.getMessage().startsWith("p.scpl:1:78: unknown syscall 'chown32' on x86_64"), e.getMessage());
     }
 }

@@ -6,9 +6,9 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 
 /** Runs a compiled program in the bpf language, independently of the compiler's own validator. */
 public final class BpfRunner implements AutoCloseable {

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;

@@ -10,11 +10,12 @@ import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
 
 /** Jitk's example with its published meaning, and the action encodings against the kernel's numbers. */
 class JitkAndActionsTest {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SeccompAction;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;

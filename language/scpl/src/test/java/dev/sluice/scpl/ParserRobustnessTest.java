@@ -9,10 +9,12 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.scpl.Policy.IncludeResolver;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import dev.sluice.scpl.verify.Checker;
 
 /** Bad input never crashes or hangs: every mutated policy either loads or fails with a positioned SluiceException. */
 class ParserRobustnessTest {
@@ -38,12 +40,12 @@ class ParserRobustnessTest {
                 }
             }
             try {
-                Policy.load("fuzz.scpl", sb.toString(), List.of(Arch.X86_64), IncludeResolver.NONE);
+                Checker.check("fuzz.scpl", sb.toString(), List.of(Arch.X86_64), IncludeResolver.NONE);
                 loaded++;
             } catch (SluiceException ex) {
                 rejected++;
                 assertTrue(ex.failure().name().startsWith("SCPL_"), ex.failure() + ": " + ex.getMessage());
-                assertTrue(ex.line() > 0 || ex.failure() == Failure.SCPL_NO_POLICY, "no position: " + ex.getMessage());
+                assertTrue(ex.line() > 0 || ex.failure() == ScplFailure.SCPL_NO_POLICY, "no position: " + ex.getMessage());
             }
         }
         assertTrue(rejected > 1000, "rejected " + rejected);
@@ -53,12 +55,12 @@ class ParserRobustnessTest {
     @Test
     void deepNestingIsAnErrorNotAStackOverflow() {
         String deep = "{ default_action = Kill; rules = [ Allow read if " + "(".repeat(100_000) + "arg0 == 1" + ")".repeat(100_000) + " ] }";
-        SluiceException e = assertThrows(SluiceException.class, () -> Policy.load("deep.scpl", deep, List.of(Arch.X86_64), IncludeResolver.NONE));
-        assertEquals(Failure.SCPL_SYNTAX, e.failure());
+        SluiceException e = assertThrows(SluiceException.class, () -> Checker.check("deep.scpl", deep, List.of(Arch.X86_64), IncludeResolver.NONE));
+        assertEquals(ScplFailure.SCPL_SYNTAX, e.failure());
         assertTrue(e.getMessage().contains("nested more than"), e.getMessage());
         String bangs = "{ default_action = Kill; rules = [ Allow read if " + "!".repeat(100_000) + "arg0 == 1 ] }";
-        assertEquals(Failure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Policy.load("deep.scpl", bangs, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
+        assertEquals(ScplFailure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Checker.check("deep.scpl", bangs, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
         String minus = "const A = " + "-".repeat(100_000) + "1; { default_action = Kill; rules = [] }";
-        assertEquals(Failure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Policy.load("deep.scpl", minus, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
+        assertEquals(ScplFailure.SCPL_SYNTAX, assertThrows(SluiceException.class, () -> Checker.check("deep.scpl", minus, List.of(Arch.X86_64), IncludeResolver.NONE)).failure());
     }
 }

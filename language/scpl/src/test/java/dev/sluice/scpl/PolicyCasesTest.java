@@ -21,14 +21,15 @@ import org.graalvm.polyglot.io.IOAccess;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.scpl.Policy.IncludeResolver;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

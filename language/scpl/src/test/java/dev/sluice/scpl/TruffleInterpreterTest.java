@@ -18,8 +18,10 @@ import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.verify.Checker;
 
 /** The SCPL Truffle interpreter: same verdicts as {@link Policy#decide}, compiled by Graal, positioned errors. */
 class TruffleInterpreterTest {
@@ -37,7 +39,7 @@ class TruffleInterpreterTest {
 
     @Test
     void interpreterAgreesWithPlainJavaOnRandomInputs() {
-        Policy p = Policy.load("t.scpl", POLICY);
+        Policy p = Checker.check("t.scpl", POLICY);
         Random r = new Random(5);
         long[] vals = {0, 1, 2, 3, 0x100000000L, -1L, 1 << 1, 0x2_0000_0001L};
         try (Context ctx = Context.newBuilder("scpl").option("scpl.Arch", "x86_64").option("engine.WarnInterpreterOnly", "false").build()) {

@@ -33,6 +33,7 @@ class EmbeddingTest {
         Path repo = work.resolve("repo");
         installLocally(repo, "sluice-parent", root.resolve("pom.xml"), null);
         installLocally(repo, "sluice-languages", root.resolve("language/pom.xml"), null);
+        installLocally(repo, "sluice-core", root.resolve("language/core/pom.xml"), root.resolve("language/core/target/sluice-core-" + VERSION + ".jar"));
         installLocally(repo, "bpf-language", root.resolve("language/bpf/pom.xml"), root.resolve("language/bpf/target/bpf-language-" + VERSION + ".jar"));
         installLocally(repo, "scpl-language", root.resolve("language/scpl/pom.xml"), root.resolve("language/scpl/target/scpl-language-" + VERSION + ".jar"));
         installLocally(repo, "ebpf-language", root.resolve("language/ebpf/pom.xml"), root.resolve("language/ebpf/target/ebpf-language-" + VERSION + ".jar"));
@@ -52,6 +53,7 @@ class EmbeddingTest {
                         "-DoutputDirectory=target/lib");
         Exec build = Exec.run(consumer, Map.of("JAVA_HOME", System.getProperty("java.home"), "MAVEN_USER_HOME", Path.of(home, ".m2").toString()), mvn, 300);
         assertEquals(0, build.exitCode(), () -> "consumer build failed\n" + build);
+        assertTrue(Files.isRegularFile(consumer.resolve("target/lib/sluice-core-" + VERSION + ".jar")), "sluice-core came through dev.sluice:sluice");
         assertTrue(Files.isRegularFile(consumer.resolve("target/lib/bpf-language-" + VERSION + ".jar")), "bpf-language came through dev.sluice:sluice");
         assertTrue(Files.isRegularFile(consumer.resolve("target/lib/truffle-runtime-25.0.3.jar")), "truffle-runtime came through dev.sluice:sluice");
         assertTrue(!Files.exists(consumer.resolve("target/lib/sluice-launcher-" + VERSION + ".jar")), "the launcher must not leak to embedders");

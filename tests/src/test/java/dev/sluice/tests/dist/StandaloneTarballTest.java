@@ -69,7 +69,7 @@ class StandaloneTarballTest {
         assertTrue(Files.isExecutable(home.resolve("runtime/bin/java")), "the jlink runtime");
         assertTrue(Files.readString(home.resolve("runtime/release")).contains("JAVA_VERSION=\"25"), "a Java 25 runtime");
         String modules = Files.readString(home.resolve("runtime/release"));
-        for (String module : List.of("dev.sluice.launcher", "dev.sluice.bpf", "dev.sluice.scpl", "org.graalvm.truffle.runtime", "jdk.internal.vm.ci")) {
+        for (String module : List.of("dev.sluice.launcher", "dev.sluice.core", "dev.sluice.bpf", "dev.sluice.scpl", "org.graalvm.truffle.runtime", "jdk.internal.vm.ci")) {
             assertTrue(modules.contains(module), "runtime/release lists module " + module);
         }
         assertTrue(Files.size(home.resolve("runtime/lib/sluice.aot")) > 1_000_000, "the AOT cache of the short commands");

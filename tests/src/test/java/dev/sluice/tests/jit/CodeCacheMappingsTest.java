@@ -4,16 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.tests.EngineMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+
+import dev.sluice.tests.EngineMode;
 
 /**
  * Keeps docs/guards.md section 7 ("W^X") true: on Linux x86-64 HotSpot maps its code cache writable and executable

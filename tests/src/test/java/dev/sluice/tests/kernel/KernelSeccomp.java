@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SeccompAction;
+import dev.sluice.core.seccomp.SeccompAction;
 
 /**
  * Seccomp filters run by the live kernel, in child JVMs ({@link SeccompProbeChild}), never in the test JVM.

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.tests.EngineMode;
 import dev.sluice.tests.SluiceRunner;
 import dev.sluice.tests.kernel.KernelSeccomp.Outcome;

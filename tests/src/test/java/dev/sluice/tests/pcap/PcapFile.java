@@ -6,12 +6,14 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.sluice.core.pcap.Pcap;
+
 /**
  * Writes and reads classic libpcap capture files (the 24-byte global header, then a 16-byte header per record:
  * ts_sec, ts_usec, incl_len, orig_len). Written files are little-endian, microsecond, link type Ethernet.
  */
 public final class PcapFile {
-    public static final int LINKTYPE_ETHERNET = 1;
+    public static final int LINKTYPE_ETHERNET = Pcap.LINKTYPE_ETHERNET;
 
     /** One captured packet: the captured bytes and the length it had on the wire (>= captured length). */
     public record Frame(byte[] captured, int wireLength) {
@@ -32,14 +34,10 @@ public final class PcapFile {
     /** A capture of the frames; record i has timestamp i seconds so that a filtered copy names its frames. */
     public static byte[] write(List<Frame> frames, int snaplen) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        h.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(snaplen).putInt(LINKTYPE_ETHERNET);
-        out.writeBytes(h.array());
+        out.writeBytes(Pcap.globalHeader(snaplen, LINKTYPE_ETHERNET));
         for (int i = 0; i < frames.size(); i++) {
             Frame f = frames.get(i);
-            ByteBuffer r = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-            r.putInt(i).putInt(0).putInt(f.captured().length).putInt(f.wireLength());
-            out.writeBytes(r.array());
+            out.writeBytes(Pcap.recordHeader(i, 0, f.captured().length, f.wireLength()));
             out.writeBytes(f.captured());
         }
         return out.toByteArray();

@@ -16,11 +16,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.tests.EngineMode;
 import dev.sluice.tests.SluiceRunner;
 import dev.sluice.tests.kernel.KernelSeccomp;

@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.random.RandomGenerator;
 
 import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.runtime.SeccompAction;
+import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.tests.kernel.KernelSeccomp;
 import dev.sluice.tests.kernel.Libc;
 

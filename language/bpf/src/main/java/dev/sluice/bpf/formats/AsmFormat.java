@@ -53,7 +53,7 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * The Linux kernel's {@code tools/bpf/bpf_asm} syntax (grammar: {@code tools/bpf/bpf_exp.y} and {@code bpf_exp.l}),

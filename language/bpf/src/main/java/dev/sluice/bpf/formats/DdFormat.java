@@ -9,7 +9,7 @@ import dev.sluice.bpf.formats.TextScanner.Token;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * C initializer rows {@code { 0x28, 0, 0, 0x0000000c },} as {@code tcpdump -dd} prints them. The reader takes every

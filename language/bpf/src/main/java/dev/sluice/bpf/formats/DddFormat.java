@@ -6,7 +6,7 @@ import java.util.List;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Decimal rows {@code code jt jf k}, read in both forms tools print them:
@@ -74,11 +74,21 @@ public final class DddFormat {
         if (!decimal) {
             throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_MALFORMED_NUMBER, TextScanner.clip(s));
         }
-        Long v = TextScanner.numberValue(s.replaceFirst("^(-?)0+(?=\\d)", "$1"));
+        Long v = TextScanner.numberValue(withoutLeadingZeros(s));
         if (v == null || v < min || v > max) {
             throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, TextScanner.clip(s), rule);
         }
         return v;
+    }
+
+    /** "-007" -> "-7", "000" -> "0": decimal digits only (checked by the caller), in one linear pass. */
+    private static String withoutLeadingZeros(String s) {
+        int sign = s.startsWith("-") ? 1 : 0;
+        int i = sign;
+        while (i < s.length() - 1 && s.charAt(i) == '0') {
+            i++;
+        }
+        return i == sign ? s : s.substring(0, sign) + s.substring(i);
     }
 
     /** tcpdump's form: each nonblank line is a row. */

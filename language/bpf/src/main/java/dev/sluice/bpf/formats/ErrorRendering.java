@@ -1,6 +1,6 @@
 package dev.sluice.bpf.formats;
 
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /** Renders a located error for a terminal, compiler style: the message, the source line and a caret. */
 public final class ErrorRendering {

@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * The kernel's binary form: an array of 8-byte {@code struct sock_filter} (u16 code, u8 jt, u8 jf, u32 k) in the

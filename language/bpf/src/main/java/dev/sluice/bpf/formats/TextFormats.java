@@ -4,7 +4,7 @@ import java.util.regex.Pattern;
 
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Entry point for the text formats: detection and dispatch to the format's reader.

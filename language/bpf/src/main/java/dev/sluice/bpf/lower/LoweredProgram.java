@@ -1,7 +1,6 @@
 package dev.sluice.bpf.lower;
 
 import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.nodes.ConstantTimeBodyNode.OperationTrace;
 
 /**
  * The pre-decoded form the Truffle nodes run: one specialised operation per instruction, its constant, and absolute
@@ -17,6 +16,26 @@ public record LoweredProgram(Profile profile, boolean bigEndianData, int[] ops, 
 
     public int length() {
         return ops.length;
+    }
+
+    /**
+     * The most instructions one run can execute. Classic BPF jumps only forward, so this is a static bound: the longest
+     * path through the jump graph, computed backwards from the returns.
+     */
+    public int longestPath() {
+        int n = ops.length;
+        int[] longest = new int[n];
+        for (int pc = n - 1; pc >= 0; pc--) {
+            int op = ops[pc];
+            if (op == Op.RET_K || op == Op.RET_A) {
+                longest[pc] = 1;
+            } else if (op >= Op.JA && op <= Op.JSET_X || op == Op.JUMP_ALWAYS) {
+                longest[pc] = 1 + Math.max(longest[trueTargets[pc]], longest[falseTargets[pc]]);
+            } else {
+                longest[pc] = 1 + longest[pc + 1];
+            }
+        }
+        return longest[0];
     }
 
     /** The same program run in constant-time mode. */

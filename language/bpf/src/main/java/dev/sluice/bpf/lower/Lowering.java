@@ -2,10 +2,10 @@ package dev.sluice.bpf.lower;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * Turns a verified program into a {@link LoweredProgram}: decodes each code once, folds the seccomp rewrites of

@@ -2,20 +2,21 @@ package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 
-import dev.sluice.bpf.BpfContext;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.runtime.Budget;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.InputAccess;
 import dev.sluice.bpf.runtime.PacketMeta;
-import dev.sluice.bpf.runtime.Pcap;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.Budget;
+import dev.sluice.core.interop.InputAccess;
+import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.core.pcap.Pcap;
 
 /**
  * Runs a filter over many inputs inside the guest, so a hot loop pays the host-to-guest call once per batch instead of
@@ -37,15 +38,17 @@ public final class BatchRootNode extends RootNode {
     private final Kind kind;
     private final boolean seccomp;
     private final String name;
+    private final ContextReference<? extends LanguageContext> contexts;
     @Child private ProgramBodyNode body;
 
-    public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name) {
-        this(language, program, kind, name, null);
-    }
-
-    /** @param budget the filter's budget (docs/guards.md), or null; it applies to each input */
-    public BatchRootNode(TruffleLanguage<?> language, LoweredProgram program, Kind kind, String name, Budget budget) {
+    /**
+     * @param contexts the language's context reference (for host input access)
+     * @param budget the filter's budget (docs/guards.md), or null; it applies to each input
+     */
+    public BatchRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, Kind kind, String name,
+                    Budget budget) {
         super(language);
+        this.contexts = contexts;
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
         this.body = ProgramBodyNode.create(program, budget);
@@ -55,11 +58,11 @@ public final class BatchRootNode extends RootNode {
     @Override
     public Object execute(VirtualFrame frame) {
         Object[] args = frame.getArguments();
-        Env env = BpfContext.get(this).env();
+        Env env = contexts.get(this).env();
         int min = kind == Kind.SPANS ? 3 : kind == Kind.RECORDS ? 2 : 1;
         if (args.length < min) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, name + " takes at least " + min + " arguments, got " + args.length);
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, name + " takes at least " + min + " arguments, got " + args.length);
         }
         byte[] data = InputAccess.bytes(args[0], env, this);
         return switch (kind) {
@@ -74,7 +77,7 @@ public final class BatchRootNode extends RootNode {
     private long runSpans(byte[] data, int[] offsets, int[] lengths, int[] verdicts) {
         if (offsets == null || lengths == null || offsets.length != lengths.length || verdicts != null && verdicts.length < offsets.length) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "offsets and lengths must be int[] of equal length, verdicts at least as long");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "offsets and lengths must be int[] of equal length, verdicts at least as long");
         }
         int n = offsets.length;
         long accepted = 0;
@@ -83,7 +86,7 @@ public final class BatchRootNode extends RootNode {
             int len = lengths[i];
             if (off < 0 || len < 0 || off > data.length - len || seccomp && len != 64) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, Failure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
+                throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
             }
             int v = body.execute(data, off, len, len, PacketMeta.DEFAULT);
             if (verdicts != null) {
@@ -100,13 +103,13 @@ public final class BatchRootNode extends RootNode {
     private long runRecords(byte[] data, int recordSize, int[] verdicts) {
         if (recordSize <= 0 || data.length % recordSize != 0 || seccomp && recordSize != 64) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT,
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT,
                             "records: " + data.length + " bytes do not split into records of " + recordSize + " bytes" + (seccomp ? " (seccomp needs 64)" : ""));
         }
         int n = data.length / recordSize;
         if (verdicts != null && verdicts.length < n) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "verdicts has room for " + verdicts.length + " of " + n + " records");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "verdicts has room for " + verdicts.length + " of " + n + " records");
         }
         long accepted = 0;
         for (int i = 0; i < n; i++) {
@@ -124,7 +127,7 @@ public final class BatchRootNode extends RootNode {
 
     private long runPcap(byte[] file, int[] verdicts) {
         Pcap.Header header = Pcap.header(file, this);
-        PacketMeta meta = header.meta();
+        PacketMeta meta = PacketMeta.forLinkType(header.linkType());
         boolean swapped = header.swapped();
         int pos = Pcap.GLOBAL_HEADER_SIZE;
         int i = 0;
@@ -132,20 +135,20 @@ public final class BatchRootNode extends RootNode {
         while (pos < file.length) {
             if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, Failure.BAD_PCAP, "truncated record header at byte " + pos);
+                throw SluiceException.atNode(this, CoreFailure.BAD_PCAP, "truncated record header at byte " + pos);
             }
             int caplen = Pcap.u32(file, pos + 8, swapped);
             int wirelen = Pcap.u32(file, pos + 12, swapped);
             pos += Pcap.RECORD_HEADER_SIZE;
             if (caplen < 0 || caplen > file.length - pos) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, Failure.BAD_PCAP, "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
+                throw SluiceException.atNode(this, CoreFailure.BAD_PCAP, "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
             }
             int v = body.execute(file, pos, caplen, wirelen, meta);
             if (verdicts != null) {
                 if (i >= verdicts.length) {
                     CompilerDirectives.transferToInterpreter();
-                    throw SluiceException.atNode(this, Failure.BAD_INPUT, "verdicts has room for only " + verdicts.length + " packets");
+                    throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "verdicts has room for only " + verdicts.length + " packets");
                 }
                 verdicts[i] = v;
             }

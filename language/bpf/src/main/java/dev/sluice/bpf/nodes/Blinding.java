@@ -1,7 +1,5 @@
 package dev.sluice.bpf.nodes;
 
-import java.security.SecureRandom;
-
 import dev.sluice.bpf.lower.Op;
 
 /**
@@ -9,20 +7,11 @@ import dev.sluice.bpf.lower.Op;
  * author chooses for value operations (immediates loaded, ALU operands, jump comparands, returned constants) are kept
  * as {@code k ^ key} with a random key per loaded filter node, and unblinded at run time, so they never appear
  * verbatim as immediates in compiled code. Offsets (packet and seccomp_data loads, scratch indexes, ancillary codes)
- * are checked by the verifier and stay plain.
+ * are checked by the verifier and stay plain. Keys and the XOR are {@link dev.sluice.core.guard.BlindingKeys}; this
+ * class knows which classic BPF constants are blindable.
  */
 final class Blinding {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private Blinding() {
-    }
-
-    static int newKey() {
-        int key;
-        do {
-            key = RANDOM.nextInt();
-        } while (key == 0);
-        return key;
     }
 
     static boolean[] blindableOps(int[] ops) {
@@ -35,15 +24,5 @@ final class Blinding {
             };
         }
         return b;
-    }
-
-    static int[] blind(int[] constants, boolean[] blindable, int key) {
-        int[] out = constants.clone();
-        for (int pc = 0; pc < out.length; pc++) {
-            if (blindable[pc]) {
-                out[pc] ^= key;
-            }
-        }
-        return out;
     }
 }

@@ -9,6 +9,7 @@ import com.oracle.truffle.api.nodes.ExplodeLoop;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
+import dev.sluice.bpf.lower.OperationTrace;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 
@@ -29,17 +30,6 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
     private static final int M = Opcodes.MEMWORDS;
 
-    /** Receives each evaluated operation; used by tests to compare traces across inputs. */
-    public interface OperationTrace {
-        void operation(int pc, int op);
-
-        /**
-         * A value the work of the current operation depends on and that must therefore not depend on a secret: the
-         * input offset a load reads, the divisor of a division by X, each attribute offset a netlink walk visits.
-         */
-        void dependsOn(int pc, long value);
-    }
-
     @CompilationFinal(dimensions = 1) private final int[] ops;
     @CompilationFinal(dimensions = 1) private final int[] constants;
     @CompilationFinal(dimensions = 1) private final int[] trueTargets;
@@ -54,16 +44,6 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
         this.trace = trace;
-    }
-
-    /** -1 if v != 0, else 0; no branch. */
-    private static int nonZero(int v) {
-        return (v | -v) >> 31;
-    }
-
-    /** -1 if a > b unsigned, else 0. */
-    private static int greaterUnsigned(int a, int b) {
-        return (int) (((b & 0xffffffffL) - (a & 0xffffffffL)) >> 63);
     }
 
     /** -1 if a >= b (signed ints, as used for offsets and lengths), else 0. */
@@ -113,7 +93,7 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                 case Op.JGT_X:
                 case Op.JGE_X:
                 case Op.JSET_X: {
-                    int c = conditionMask(ops[pc], a, x, k);
+                    int c = OpSemantics.jumpMask(ops[pc], a, x, k);
                     propagate(inA, inX, inM, reach, pc, trueTargets[pc], a, x, r & c);
                     propagate(inA, inX, inM, reach, pc, falseTargets[pc], a, x, r & ~c);
                     continue;
@@ -151,43 +131,25 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                     a = x;
                     break;
                 case Op.ADD_K:
-                    a += k;
-                    break;
                 case Op.SUB_K:
-                    a -= k;
-                    break;
                 case Op.MUL_K:
-                    a *= k;
-                    break;
                 case Op.DIV_K:
-                    a = Integer.divideUnsigned(a, k);
-                    break;
                 case Op.MOD_K:
-                    a = Integer.remainderUnsigned(a, k);
-                    break;
                 case Op.AND_K:
-                    a &= k;
-                    break;
                 case Op.OR_K:
-                    a |= k;
-                    break;
                 case Op.XOR_K:
-                    a ^= k;
-                    break;
                 case Op.LSH_K:
-                    a <<= k;
-                    break;
                 case Op.RSH_K:
-                    a >>>= k;
-                    break;
                 case Op.ADD_X:
-                    a += x;
-                    break;
                 case Op.SUB_X:
-                    a -= x;
-                    break;
                 case Op.MUL_X:
-                    a *= x;
+                case Op.AND_X:
+                case Op.OR_X:
+                case Op.XOR_X:
+                case Op.LSH_X:
+                case Op.RSH_X:
+                case Op.NEG:
+                    a = OpSemantics.alu(ops[pc], a, x, k);
                     break;
                 case Op.DIV_X:
                 case Op.MOD_X: {
@@ -195,30 +157,12 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                     if (trace != null) {
                         traceValue(pc, x);
                     }
-                    int zero = ~nonZero(x);
+                    int zero = ~OpSemantics.nonZero(x);
                     int safe = x | (zero & 1);
-                    a = ops[pc] == Op.DIV_X ? Integer.divideUnsigned(a, safe) : Integer.remainderUnsigned(a, safe);
+                    a = OpSemantics.alu(ops[pc], a, safe, k);
                     exit = zero;
                     break;
                 }
-                case Op.AND_X:
-                    a &= x;
-                    break;
-                case Op.OR_X:
-                    a |= x;
-                    break;
-                case Op.XOR_X:
-                    a ^= x;
-                    break;
-                case Op.LSH_X:
-                    a <<= (x & 31);
-                    break;
-                case Op.RSH_X:
-                    a >>>= (x & 31);
-                    break;
-                case Op.NEG:
-                    a = -a;
-                    break;
                 case Op.LD_SECCOMP_WORD:
                     a = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
                     break;
@@ -226,7 +170,7 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                 case Op.LD_ABS_H:
                 case Op.LD_ABS_B: {
                     // The bounds test depends on the public length only; the read address is constant.
-                    int size = ops[pc] == Op.LD_ABS_W ? 4 : ops[pc] == Op.LD_ABS_H ? 2 : 1;
+                    int size = OpSemantics.loadSize(ops[pc]);
                     int ok = atLeast(captured - size, k);
                     int at = start + (k & ok);
                     if (trace != null) {
@@ -246,15 +190,15 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                 case Op.LDX_MSH: {
                     // Offsets here are public (SecretTaint), so the helper's branches depend on public data only.
                     int op = ops[pc];
-                    int size = op == Op.LD_IND_W || op == Op.LD_NEG_W ? 4 : op == Op.LD_IND_H || op == Op.LD_NEG_H ? 2 : 1;
-                    int offset = op == Op.LD_IND_W || op == Op.LD_IND_H || op == Op.LD_IND_B ? x + k : k;
+                    int size = OpSemantics.loadSize(op);
+                    int offset = OpSemantics.indexedByX(op) ? x + k : k;
                     if (trace != null) {
                         traceValue(pc, offset);
                     }
                     long v = PacketOps.load(data, start, captured, offset, size, meta);
                     int ok = (int) ~(v >> 63);
                     if (op == Op.LDX_MSH) {
-                        x = ((((int) v & 0xf) << 2) & ok) | (x & ~ok);
+                        x = (OpSemantics.headerLength((int) v) & ok) | (x & ~ok);
                     } else {
                         a = ((int) v & ok) | (a & ~ok);
                     }
@@ -287,19 +231,6 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
             }
         }
         return result;
-    }
-
-    private static int conditionMask(int op, int a, int x, int k) {
-        return switch (op) {
-            case Op.JEQ_K -> ~nonZero(a ^ k);
-            case Op.JGT_K -> greaterUnsigned(a, k);
-            case Op.JGE_K -> ~greaterUnsigned(k, a);
-            case Op.JSET_K -> nonZero(a & k);
-            case Op.JEQ_X -> ~nonZero(a ^ x);
-            case Op.JGT_X -> greaterUnsigned(a, x);
-            case Op.JGE_X -> ~greaterUnsigned(x, a);
-            default -> nonZero(a & x);
-        };
     }
 
     @ExplodeLoop

@@ -3,6 +3,7 @@ package dev.sluice.bpf.nodes;
 import com.oracle.truffle.api.CompilerAsserts;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
@@ -11,9 +12,10 @@ import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
-import dev.sluice.bpf.runtime.Budget;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
+import dev.sluice.core.guard.BlindingKeys;
+import dev.sluice.core.guard.Budget;
 
 /**
  * Runs one lowered filter on one input. The dispatch loop is exploded with MERGE_EXPLODE, as GraalWasm does: the
@@ -47,22 +49,38 @@ public final class FilterBodyNode extends ProgramBodyNode {
     private final boolean blinded;
     @CompilationFinal(dimensions = 1) private final boolean[] blindable;
     private int blindingKey;
+    /** Sees each instruction the loop enters ({@code sluice explain}); null (and folded away) everywhere else. */
+    private final StepObserver observer;
+
+    /** Receives each instruction as the interpreter enters it, with A and X at that moment. */
+    public interface StepObserver {
+        void enter(int pc, int a, int x);
+    }
 
     public FilterBodyNode(LoweredProgram program) {
-        this(program, null);
+        this(program, null, null);
     }
 
     /** @param budget the filter's budget, or null for none */
     public FilterBodyNode(LoweredProgram program, Budget budget) {
-        this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program);
+        this(program, budget, null);
+    }
+
+    /**
+     * @param budget the filter's budget, or null for none
+     * @param observer sees every instruction entered, or null
+     */
+    public FilterBodyNode(LoweredProgram program, Budget budget, StepObserver observer) {
+        this.observer = observer;
+        this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program.longestPath());
         this.accounted = metered && budget.accounted();
         this.staticLimit = budget == null ? 0 : budget.staticLimit();
         this.budget = budget;
         this.ops = program.ops();
         this.blinded = budget != null && budget.options().constantBlinding();
         this.blindable = Blinding.blindableOps(program.ops());
-        this.blindingKey = blinded ? Blinding.newKey() : 0;
-        this.constants = blinded ? Blinding.blind(program.constants(), blindable, blindingKey) : program.constants();
+        this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
+        this.constants = blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
@@ -121,6 +139,9 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 }
                 meter.remaining--;
             }
+            if (observer != null) {
+                notifyObserver(pc, r[A], r[X]);
+            }
             final int k = blinded && blindable[pc] ? constants[pc] ^ blindingKey : constants[pc];
             switch (ops[pc]) {
                 case Op.RET_K:
@@ -168,93 +189,33 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     pc++;
                     break;
                 case Op.ADD_K:
-                    r[A] += k;
-                    pc++;
-                    break;
                 case Op.SUB_K:
-                    r[A] -= k;
-                    pc++;
-                    break;
                 case Op.MUL_K:
-                    r[A] *= k;
-                    pc++;
-                    break;
                 case Op.DIV_K:
-                    r[A] = Integer.divideUnsigned(r[A], k);
-                    pc++;
-                    break;
                 case Op.MOD_K:
-                    r[A] = Integer.remainderUnsigned(r[A], k);
-                    pc++;
-                    break;
                 case Op.AND_K:
-                    r[A] &= k;
-                    pc++;
-                    break;
                 case Op.OR_K:
-                    r[A] |= k;
-                    pc++;
-                    break;
                 case Op.XOR_K:
-                    r[A] ^= k;
-                    pc++;
-                    break;
                 case Op.LSH_K:
-                    r[A] <<= k;
-                    pc++;
-                    break;
                 case Op.RSH_K:
-                    r[A] >>>= k;
-                    pc++;
-                    break;
                 case Op.ADD_X:
-                    r[A] += r[X];
-                    pc++;
-                    break;
                 case Op.SUB_X:
-                    r[A] -= r[X];
-                    pc++;
-                    break;
                 case Op.MUL_X:
-                    r[A] *= r[X];
+                case Op.AND_X:
+                case Op.OR_X:
+                case Op.XOR_X:
+                case Op.LSH_X:
+                case Op.RSH_X:
+                case Op.NEG:
+                    r[A] = OpSemantics.alu(ops[pc], r[A], r[X], k);
                     pc++;
                     break;
                 case Op.DIV_X:
+                case Op.MOD_X:
                     if (r[X] == 0) {
                         return 0; // the kernel ends the program with 0
                     }
-                    r[A] = Integer.divideUnsigned(r[A], r[X]);
-                    pc++;
-                    break;
-                case Op.MOD_X:
-                    if (r[X] == 0) {
-                        return 0;
-                    }
-                    r[A] = Integer.remainderUnsigned(r[A], r[X]);
-                    pc++;
-                    break;
-                case Op.AND_X:
-                    r[A] &= r[X];
-                    pc++;
-                    break;
-                case Op.OR_X:
-                    r[A] |= r[X];
-                    pc++;
-                    break;
-                case Op.XOR_X:
-                    r[A] ^= r[X];
-                    pc++;
-                    break;
-                case Op.LSH_X:
-                    r[A] <<= (r[X] & 31); // explicit: the kernel masks the shift count, as Java does
-                    pc++;
-                    break;
-                case Op.RSH_X:
-                    r[A] >>>= (r[X] & 31);
-                    pc++;
-                    break;
-                case Op.NEG:
-                    r[A] = -r[A];
+                    r[A] = OpSemantics.alu(ops[pc], r[A], r[X], k);
                     pc++;
                     break;
                 case Op.JA:
@@ -262,28 +223,14 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     pc = trueTargets[pc];
                     break;
                 case Op.JEQ_K:
-                    pc = r[A] == k ? trueTargets[pc] : falseTargets[pc];
-                    break;
                 case Op.JGT_K:
-                    pc = Integer.compareUnsigned(r[A], k) > 0 ? trueTargets[pc] : falseTargets[pc];
-                    break;
                 case Op.JGE_K:
-                    pc = Integer.compareUnsigned(r[A], k) >= 0 ? trueTargets[pc] : falseTargets[pc];
-                    break;
                 case Op.JSET_K:
-                    pc = (r[A] & k) != 0 ? trueTargets[pc] : falseTargets[pc];
-                    break;
                 case Op.JEQ_X:
-                    pc = r[A] == r[X] ? trueTargets[pc] : falseTargets[pc];
-                    break;
                 case Op.JGT_X:
-                    pc = Integer.compareUnsigned(r[A], r[X]) > 0 ? trueTargets[pc] : falseTargets[pc];
-                    break;
                 case Op.JGE_X:
-                    pc = Integer.compareUnsigned(r[A], r[X]) >= 0 ? trueTargets[pc] : falseTargets[pc];
-                    break;
                 case Op.JSET_X:
-                    pc = (r[A] & r[X]) != 0 ? trueTargets[pc] : falseTargets[pc];
+                    pc = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k) ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.LD_SECCOMP_WORD:
                     r[A] = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
@@ -310,53 +257,21 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     r[A] = data[start + k] & 0xff;
                     pc++;
                     break;
-                case Op.LD_IND_W: {
-                    long v = PacketOps.load(data, start, captured, r[X] + k, 4, meta);
-                    if (v < 0) {
-                        return 0;
-                    }
-                    r[A] = (int) v;
-                    pc++;
-                    break;
-                }
-                case Op.LD_IND_H: {
-                    long v = PacketOps.load(data, start, captured, r[X] + k, 2, meta);
-                    if (v < 0) {
-                        return 0;
-                    }
-                    r[A] = (int) v;
-                    pc++;
-                    break;
-                }
+                case Op.LD_IND_W:
+                case Op.LD_IND_H:
                 case Op.LD_IND_B: {
-                    long v = PacketOps.load(data, start, captured, r[X] + k, 1, meta);
+                    long v = PacketOps.load(data, start, captured, r[X] + k, OpSemantics.loadSize(ops[pc]), meta);
                     if (v < 0) {
-                        return 0;
+                        return 0; // out of the packet: the kernel ends the program with 0
                     }
                     r[A] = (int) v;
                     pc++;
                     break;
                 }
-                case Op.LD_NEG_W: {
-                    long v = PacketOps.loadNegative(data, start, captured, k, 4, meta);
-                    if (v < 0) {
-                        return 0;
-                    }
-                    r[A] = (int) v;
-                    pc++;
-                    break;
-                }
-                case Op.LD_NEG_H: {
-                    long v = PacketOps.loadNegative(data, start, captured, k, 2, meta);
-                    if (v < 0) {
-                        return 0;
-                    }
-                    r[A] = (int) v;
-                    pc++;
-                    break;
-                }
+                case Op.LD_NEG_W:
+                case Op.LD_NEG_H:
                 case Op.LD_NEG_B: {
-                    long v = PacketOps.loadNegative(data, start, captured, k, 1, meta);
+                    long v = PacketOps.loadNegative(data, start, captured, k, OpSemantics.loadSize(ops[pc]), meta);
                     if (v < 0) {
                         return 0;
                     }
@@ -369,7 +284,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     if (v < 0) {
                         return 0;
                     }
-                    r[X] = ((int) v & 0xf) << 2;
+                    r[X] = OpSemantics.headerLength((int) v);
                     pc++;
                     break;
                 }
@@ -387,6 +302,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     throw CompilerDirectives.shouldNotReachHere("unknown lowered op");
             }
         }
+    }
+
+    @TruffleBoundary
+    private void notifyObserver(int pc, int a, int x) {
+        observer.enter(pc, a, x);
     }
 
     @Override

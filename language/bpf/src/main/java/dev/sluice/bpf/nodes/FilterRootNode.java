@@ -2,17 +2,19 @@ package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
+import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.RootNode;
 
-import dev.sluice.bpf.BpfContext;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.runtime.Budget;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.InputAccess;
 import dev.sluice.bpf.runtime.PacketMeta;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.Budget;
+import dev.sluice.core.interop.InputAccess;
+import dev.sluice.core.interop.LanguageContext;
 
 /**
  * One run of a filter: {@code filter(input[, meta])}. The input is a 64-byte struct seccomp_data for seccomp
@@ -21,15 +23,16 @@ import dev.sluice.bpf.runtime.SluiceException;
 public final class FilterRootNode extends RootNode {
     private final boolean seccomp;
     private final String name;
+    private final ContextReference<? extends LanguageContext> contexts;
     @Child private ProgramBodyNode body;
 
-    public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name) {
-        this(language, program, name, null);
-    }
-
-    /** @param budget the filter's budget (docs/guards.md), or null */
-    public FilterRootNode(TruffleLanguage<?> language, LoweredProgram program, String name, Budget budget) {
+    /**
+     * @param contexts the language's context reference (for host input access)
+     * @param budget the filter's budget (docs/guards.md), or null
+     */
+    public FilterRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, String name, Budget budget) {
         super(language);
+        this.contexts = contexts;
         this.seccomp = program.profile() == Profile.SECCOMP;
         this.body = ProgramBodyNode.create(program, budget);
         this.name = name;
@@ -38,23 +41,24 @@ public final class FilterRootNode extends RootNode {
     @Override
     public Object execute(VirtualFrame frame) {
         Object[] args = frame.getArguments();
+        Env env = contexts.get(this).env();
         if (args.length < 1) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "a filter takes its input as first argument");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "a filter takes its input as first argument");
         }
-        byte[] data = InputAccess.bytes(args[0], BpfContext.get(this).env(), this);
+        byte[] data = InputAccess.bytes(args[0], env, this);
         if (seccomp) {
             if (data.length != 64) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, Failure.SECCOMP_INPUT_SIZE, data.length);
+                throw SluiceException.atNode(this, CoreFailure.SECCOMP_INPUT_SIZE, data.length);
             }
             return body.execute(data, 0, 64, 64, PacketMeta.DEFAULT) & 0xffffffffL;
         }
-        PacketMeta meta = args.length > 1 ? MetaArgument.read(args[1], this) : PacketMeta.DEFAULT;
+        PacketMeta meta = args.length > 1 ? MetaArgument.read(args[1], env, this) : PacketMeta.DEFAULT;
         int captured = data.length - meta.dataOffset;
         if (captured < 0) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "dataOffset is past the end of the input");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "dataOffset is past the end of the input");
         }
         return body.execute(data, meta.dataOffset, captured, captured, meta) & 0xffffffffL;
     }

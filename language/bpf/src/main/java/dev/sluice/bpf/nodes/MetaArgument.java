@@ -1,14 +1,14 @@
 package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.interop.InteropException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.bpf.BpfContext;
-import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.bpf.runtime.PacketMeta;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Reads socket metadata from a call argument: a host {@link PacketMeta}, or any object with readable members named
@@ -19,11 +19,10 @@ final class MetaArgument {
     private MetaArgument() {
     }
 
-    static PacketMeta read(Object o, Node node) {
+    static PacketMeta read(Object o, Env env, Node node) {
         if (o instanceof PacketMeta m) {
             return m;
         }
-        var env = BpfContext.get(node).env();
         if (env.isHostObject(o) && env.asHostObject(o) instanceof PacketMeta m) {
             return m;
         }
@@ -37,7 +36,7 @@ final class MetaArgument {
             return PacketMeta.DEFAULT;
         }
         if (!lib.hasMembers(o)) {
-            throw SluiceException.atNode(node, Failure.BAD_INPUT, "packet metadata must be an object with members");
+            throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "packet metadata must be an object with members");
         }
         try {
             PacketMeta.Builder b = PacketMeta.builder();
@@ -87,7 +86,7 @@ final class MetaArgument {
             }
             return b.build();
         } catch (InteropException e) {
-            throw SluiceException.atNode(node, Failure.BAD_INPUT, "cannot read packet metadata: " + e.getMessage());
+            throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "cannot read packet metadata: " + e.getMessage());
         }
     }
 
@@ -103,6 +102,6 @@ final class MetaArgument {
         if (vl.fitsInLong(v)) {
             return (int) vl.asLong(v);
         }
-        throw SluiceException.create(Failure.BAD_INPUT, "packet metadata member " + name + " is not an integer");
+        throw SluiceException.create(CoreFailure.BAD_INPUT, "packet metadata member " + name + " is not an integer");
     }
 }

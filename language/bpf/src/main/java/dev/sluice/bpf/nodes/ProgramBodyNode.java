@@ -11,7 +11,7 @@ public abstract class ProgramBodyNode extends Node {
      * The body for a program: predicated and branch-free in constant-time mode (which evaluates every instruction, so
      * an instruction budget has nothing to bound there), else the exploded dispatch loop with the filter's guards.
      */
-    public static ProgramBodyNode create(LoweredProgram program, dev.sluice.bpf.runtime.Budget budget) {
+    public static ProgramBodyNode create(LoweredProgram program, dev.sluice.core.guard.Budget budget) {
         return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program, budget);
     }
 

@@ -3,7 +3,7 @@ package dev.sluice.bpf.runtime;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sluice.bpf.nodes.ConstantTimeBodyNode.OperationTrace;
+import dev.sluice.bpf.lower.OperationTrace;
 
 /**
  * Records the operations of the last constant-time run (a run starts at pc 0), for tests that compare traces across

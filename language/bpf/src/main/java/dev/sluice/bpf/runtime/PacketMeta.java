@@ -1,5 +1,7 @@
 package dev.sluice.bpf.runtime;
 
+import dev.sluice.core.pcap.Pcap;
+
 /**
  * The socket buffer state that classic BPF can read besides the packet bytes: the ancillary values and the header
  * offsets used by SKF_NET_OFF / SKF_LL_OFF loads. Outside the kernel the caller supplies them; every field defaults
@@ -56,6 +58,14 @@ public final class PacketMeta {
     }
 
     /** A packet captured on an Ethernet link as pcap stores it: the link-layer header starts the bytes. */
+    /**
+     * The metadata a packet socket gives a capture's packets: Ethernet frames from the link-layer header (the network
+     * header follows it), otherwise the network header at offset 0.
+     */
+    public static PacketMeta forLinkType(int linkType) {
+        return linkType == Pcap.LINKTYPE_ETHERNET ? ethernet() : builder().linkLayerOffset(0).build();
+    }
+
     public static PacketMeta ethernet() {
         return new Builder().linkLayerOffset(0).networkOffset(14).protocol(0).build();
     }

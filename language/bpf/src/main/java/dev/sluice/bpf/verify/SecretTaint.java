@@ -9,7 +9,8 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Secret-taint analysis for programs run in constant-time mode. A value is <em>secret</em> if it derives from a
@@ -205,13 +206,13 @@ public final class SecretTaint {
                 from = Integer.decode(dash < 0 ? item : item.substring(0, dash).trim());
                 to = dash < 0 ? from : Integer.decode(item.substring(dash + 1).trim());
             } catch (NumberFormatException e) {
-                throw SluiceException.create(Failure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range; expected " + valid);
+                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range; expected " + valid);
             }
             if (from < 0 || to < from) {
-                throw SluiceException.create(Failure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range (start-end, start <= end); expected " + valid);
+                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range (start-end, start <= end); expected " + valid);
             }
             if (to > last) {
-                throw SluiceException.create(Failure.BAD_OPTION, "bpf.SecretFields: '" + item + "' names bytes past the end of the "
+                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' names bytes past the end of the "
                                 + (profile == Profile.SECCOMP ? "64-byte struct seccomp_data" : "largest packet") + "; expected " + valid);
             }
             bits.set(from, to + 1);

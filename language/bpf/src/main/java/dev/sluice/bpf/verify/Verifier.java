@@ -7,7 +7,7 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * The load-time checker. It is its own pass and runs before anything executes. It applies the Linux kernel's

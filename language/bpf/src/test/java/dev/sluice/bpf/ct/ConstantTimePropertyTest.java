@@ -12,6 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -26,17 +34,9 @@ import dev.sluice.bpf.isa.Ancillary;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.SecretTaint;
 import dev.sluice.bpf.verify.Verifier;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * The constant-time property, on random programs built from every operation of classic BPF (every load mode and size,

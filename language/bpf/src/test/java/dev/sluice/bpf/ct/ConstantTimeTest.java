@@ -147,7 +147,7 @@ class ConstantTimeTest {
                     default -> rnd.nextLong();
                 };
                 int nr = i % 5 == 0 ? 2 : 1;
-                byte[] data = dev.sluice.bpf.runtime.SeccompData.encode(dev.sluice.bpf.isa.Arch.X86_64, nr, 0, arg0);
+                byte[] data = dev.sluice.core.seccomp.SeccompData.encode(dev.sluice.core.seccomp.Arch.X86_64, nr, 0, arg0);
                 verdicts.add(f.execute(data).asLong());
                 traces.add(f.getMember("operationTrace").asString());
             }

@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.FailureKind;
+import dev.sluice.core.error.SluiceException;
 
 /** The bpf_asm reader and writer on hand-checked programs, and its located errors. */
 class AsmFormatTest {
@@ -152,7 +153,7 @@ class AsmFormatTest {
     void locatedErrors(String text, String message) {
         SluiceException e = asmError(text.replace("\\n", "\n"));
         assertEquals(message, e.getMessage());
-        assertEquals(Failure.Kind.SYNTAX, e.failure().kind);
+        assertEquals(FailureKind.Category.SYNTAX, e.failure().category());
     }
 
     @Test

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /** ddd (both forms), dd, C and listing on small hand-checked inputs, their errors, and AUTO detection. */
 class TableFormatsTest {

@@ -9,17 +9,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
-
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
 
 /**
  * Any text given to the readers ends in a Program or a located SluiceException: never another exception, never a

@@ -10,8 +10,8 @@ import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.SeccompData;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 
 /** Text programs through the polyglot API: AUTO detection, execution, and verifier errors at the source line. */
 class TextProgramsInTheLanguageTest {

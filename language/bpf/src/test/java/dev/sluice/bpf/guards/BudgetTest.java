@@ -21,7 +21,7 @@ import dev.sluice.bpf.EngineMode;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.core.error.CoreFailure;
 
 /** Budgets: the exact stopping instruction, the declared action, the counters, and no change to verdicts within budget. */
 class BudgetTest {
@@ -54,7 +54,7 @@ class BudgetTest {
                 assertEquals(0x7fff0000L, f.execute(GuardPrograms.seccompData(1)).asLong(), "a 3-instruction path is within 4");
                 PolyglotException e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(2)));
                 // The path is 0, 1, 3, 4, 5, 6: the fifth instruction, insn 5, is the one over the budget.
-                assertEquals(Failure.INSTRUCTION_BUDGET_EXCEEDED.message(5, 4, "bpf.MaxInstructions"), e.getMessage());
+                assertEquals(CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(5, 4, "bpf.MaxInstructions"), e.getMessage());
                 assertTrue(e.isGuestException());
                 assertFalse(e.isSyntaxError());
             }
@@ -151,9 +151,9 @@ class BudgetTest {
             Value f = load(c, five);
             assertEquals(1L << 16 | 3, f.execute(GuardPrograms.seccompData(3)).asLong());
             PolyglotException e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(3)));
-            assertEquals(Failure.INSTRUCTION_BUDGET_EXCEEDED.message(2, 2, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"), e.getMessage());
+            assertEquals(CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(2, 2, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"), e.getMessage());
             e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(3)));
-            assertEquals(Failure.INSTRUCTION_BUDGET_EXCEEDED.message(0, 0, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"), e.getMessage());
+            assertEquals(CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(0, 0, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"), e.getMessage());
             assertEquals(7L, f.getMember("instructionsExecuted").asLong());
         }
         // The window refills: 3 invocations per 300 ms.
@@ -169,7 +169,7 @@ class BudgetTest {
                 f.execute(GuardPrograms.seccompData(3));
             }
             PolyglotException e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(3)));
-            assertEquals(Failure.INVOCATION_BUDGET_EXCEEDED.message(3, 300, "bpf.BudgetInvocationsPerSecond"), e.getMessage());
+            assertEquals(CoreFailure.INVOCATION_BUDGET_EXCEEDED.message(3, 300, "bpf.BudgetInvocationsPerSecond"), e.getMessage());
         }
     }
 

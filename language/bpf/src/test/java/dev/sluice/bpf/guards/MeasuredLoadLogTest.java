@@ -14,7 +14,7 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.trust.MeasuredLoadLog;
+import dev.sluice.core.trust.MeasuredLoadLog;
 
 /** The measured-load log: every load extends the chain; replaying the entries gives the chain; order matters. */
 class MeasuredLoadLogTest {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.trust.Signing;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.trust.Signing;
 
 /** Signed programs: a context that requires signatures loads only programs signed by a trusted key, and checks before parsing. */
 class SignatureTest {
@@ -129,7 +130,7 @@ class SignatureTest {
         bytes[8 + 4] ^= 2; // the add constant: still a valid program, but not the signed one
         Files.write(p, bytes);
         try (Context c = requiring(pubA)) {
-            assertEquals(Failure.SIGNATURE_NOT_TRUSTED.message("tampered.bpf", 1, 1), refused(c, p).getMessage());
+            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("tampered.bpf", 1, 1), refused(c, p).getMessage());
         }
     }
 
@@ -141,7 +142,7 @@ class SignatureTest {
         s[5] ^= 1;
         Files.write(sig, Signing.encodeSignature(s));
         try (Context c = requiring(pubA)) {
-            assertEquals(Failure.SIGNATURE_NOT_TRUSTED.message("badsig.bpf", 1, 1), refused(c, p).getMessage());
+            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("badsig.bpf", 1, 1), refused(c, p).getMessage());
         }
         Files.writeString(sig, "not base64 at all!\n");
         try (Context c = requiring(pubA)) {
@@ -155,7 +156,7 @@ class SignatureTest {
         Path p = program("other.bpf", GuardPrograms.raw(GuardPrograms.tagged(7, 1)));
         Signing.signFile(keyB, p);
         try (Context c = requiring(pubA)) {
-            assertEquals(Failure.SIGNATURE_NOT_TRUSTED.message("other.bpf", 1, 1), refused(c, p).getMessage());
+            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("other.bpf", 1, 1), refused(c, p).getMessage());
         }
     }
 
@@ -170,7 +171,7 @@ class SignatureTest {
         }
         try (Context c = requiring(otherSig, pubA)) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(src));
-            assertEquals(Failure.SIGNATURE_NOT_TRUSTED.message("mem.bpf", 1, 1), e.getMessage());
+            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("mem.bpf", 1, 1), e.getMessage());
         }
         try (Context c = requiring(pubA)) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(src));
@@ -194,7 +195,7 @@ class SignatureTest {
         Files.writeString(p, "ld [0]\nret #0x7fff0001\n");
         try (Context c = requiring(pubA)) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", p.toFile()).mimeType("text/x-bpf").build()));
-            assertEquals(Failure.SIGNATURE_NOT_TRUSTED.message("allow.bpf", 1, 1), e.getMessage());
+            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("allow.bpf", 1, 1), e.getMessage());
         }
     }
 
@@ -203,7 +204,7 @@ class SignatureTest {
         Path p = program("any.bpf", GuardPrograms.raw(GuardPrograms.tagged(1, 1)));
         try (Context c = Context.newBuilder("bpf").option("bpf.RequireSignature", "true").build()) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));
-            assertEquals(Failure.NO_TRUSTED_KEYS.message("bpf", "bpf"), e.getMessage());
+            assertEquals(CoreFailure.NO_TRUSTED_KEYS.message("bpf", "bpf"), e.getMessage());
         }
         try (Context c = Context.newBuilder("bpf").option("bpf.RequireSignature", "true").option("bpf.TrustedKeys", pubA.toString()).build()) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));

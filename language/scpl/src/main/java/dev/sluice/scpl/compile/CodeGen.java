@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.scpl.Cond;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.Rule;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.Assembler.Label;
+import dev.sluice.scpl.policy.Cond;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

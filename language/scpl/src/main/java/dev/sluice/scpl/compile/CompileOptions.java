@@ -2,8 +2,8 @@ package dev.sluice.scpl.compile;
 
 import java.util.List;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.scpl.Policy.IncludeResolver;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
 
 /**
  * Options of {@link ScplCompiler#compile}. Immutable; each setter returns a copy.

@@ -3,7 +3,7 @@ package dev.sluice.scpl.compile;
 import java.util.List;
 
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.policy.Policy;
 
 /**
  * The output of {@link ScplCompiler#compile}: the seccomp BPF program (verified), the checked policy, the warnings

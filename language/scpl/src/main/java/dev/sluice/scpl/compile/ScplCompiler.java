@@ -4,10 +4,10 @@ import java.util.List;
 
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
 import dev.sluice.bpf.verify.Verifier;
-import dev.sluice.scpl.Policy;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.verify.Checker;
 
 /**
@@ -28,7 +28,7 @@ public final class ScplCompiler {
     public static CompileResult compile(Policy policy, boolean validate) {
         Assembler.Assembled out = CodeGen.generate(policy);
         if (out.program().length() > Opcodes.MAX_INSNS) {
-            throw SluiceException.create(Failure.SCPL_TOO_LARGE, out.program().length(), largestPart(out.parts()), "");
+            throw SluiceException.create(ScplFailure.SCPL_TOO_LARGE, out.program().length(), largestPart(out.parts()), "");
         }
         Verifier.verify(out.program(), Profile.SECCOMP);
         CompileResult.Validation v = validate ? Validator.validate(policy, out.program()) : new CompileResult.Validation(false, 0, 0);

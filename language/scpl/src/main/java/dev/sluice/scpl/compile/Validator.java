@@ -13,15 +13,15 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.scpl.Cond;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.Rule;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Cond;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**
@@ -110,7 +110,7 @@ final class Validator {
             args.append(i == 0 ? "" : ", ").append(String.format("0x%x", c.args()[i]));
         }
         args.append(']');
-        return SluiceException.create(Failure.SCPL_VALIDATION_MISMATCH, archText, sys, args, SeccompAction.format(expected), SeccompAction.format(actual), "");
+        return SluiceException.create(ScplFailure.SCPL_VALIDATION_MISMATCH, archText, sys, args, SeccompAction.format(expected), SeccompAction.format(actual), "");
     }
 
     static List<Case> cases(Policy policy, Arch abi) {

@@ -3,9 +3,9 @@ package dev.sluice.scpl.nodes;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.Rule;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Rule;
 
 /** The rules of one target ABI, first match wins, else the default verdict. */
 final class AbiNode extends Node {

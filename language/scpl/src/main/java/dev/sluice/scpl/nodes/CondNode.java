@@ -3,7 +3,7 @@ package dev.sluice.scpl.nodes;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.scpl.Cond;
+import dev.sluice.scpl.policy.Cond;
 
 /** Argument-condition nodes. Leaf tests call {@link Cond.Compare#holds(long)}, the shared evaluator core. */
 abstract class CondNode extends Node {

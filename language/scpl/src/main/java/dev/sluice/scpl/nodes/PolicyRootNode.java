@@ -1,18 +1,19 @@
 package dev.sluice.scpl.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.RootNode;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.InputAccess;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.ScplContext;
-import dev.sluice.scpl.ScplLanguage;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.InputAccess;
+import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.policy.Policy;
 
 /**
  * The SCPL AST interpreter's root: reads arch and nr from struct seccomp_data, selects the target ABI (as
@@ -24,8 +25,12 @@ public final class PolicyRootNode extends RootNode {
     private final int badArchVerdict;
     @Children private final AbiNode[] abis;
 
-    PolicyRootNode(ScplLanguage language, Policy policy, Arch byteOrderOf) {
+    private final ContextReference<? extends LanguageContext> contexts;
+
+    /** @param contexts the language's context reference (for host input access) */
+    public PolicyRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, Policy policy, Arch byteOrderOf) {
         super(language);
+        this.contexts = contexts;
         this.bigEndian = byteOrderOf.bigEndian();
         this.badArchVerdict = policy.badArchAction().encode();
         this.abis = new AbiNode[policy.arches().size()];
@@ -40,12 +45,12 @@ public final class PolicyRootNode extends RootNode {
         Object[] args = frame.getArguments();
         if (args.length < 1) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.BAD_INPUT, "a policy takes a 64-byte struct seccomp_data as argument");
+            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "a policy takes a 64-byte struct seccomp_data as argument");
         }
-        byte[] data = InputAccess.bytes(args[0], ScplContext.get(this).env(), this);
+        byte[] data = InputAccess.bytes(args[0], contexts.get(this).env(), this);
         if (data.length != 64) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, Failure.SECCOMP_INPUT_SIZE, data.length);
+            throw SluiceException.atNode(this, CoreFailure.SECCOMP_INPUT_SIZE, data.length);
         }
         ByteArraySupport access = bigEndian ? ByteArraySupport.bigEndian() : ByteArraySupport.littleEndian();
         int nr = access.getInt(data, 0);

@@ -3,7 +3,7 @@ package dev.sluice.scpl.nodes;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.nodes.Node;
 
-import dev.sluice.scpl.Rule;
+import dev.sluice.scpl.policy.Rule;
 
 /** One rule on one ABI: the syscall numbers it names (sorted) and its condition. */
 final class RuleNode extends Node {

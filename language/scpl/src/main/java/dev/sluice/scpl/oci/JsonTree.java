@@ -14,7 +14,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
-import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 import dev.sluice.scpl.parse.Diagnostics;
 
@@ -99,7 +99,7 @@ final class JsonTree {
         try (JsonParser p = FACTORY.createParser(text)) {
             JsonTree t = new JsonTree(file, text, p);
             if (p.nextToken() == null) {
-                throw Diagnostics.error(new Pos(file, 1, 1), text, Failure.OCI_MALFORMED_JSON, "the file is empty");
+                throw Diagnostics.error(new Pos(file, 1, 1), text, ScplFailure.OCI_MALFORMED_JSON, "the file is empty");
             }
             Node root = t.value();
             if (p.nextToken() != null) {
@@ -108,11 +108,11 @@ final class JsonTree {
             return root;
         } catch (JsonParseException e) {
             JsonLocation l = e.getLocation();
-            throw Diagnostics.error(pos(file, l), text, Failure.OCI_MALFORMED_JSON, e.getOriginalMessage().lines().findFirst().orElse("?"));
+            throw Diagnostics.error(pos(file, l), text, ScplFailure.OCI_MALFORMED_JSON, e.getOriginalMessage().lines().findFirst().orElse("?"));
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
-            throw Diagnostics.error(new Pos(file, 1, 1), text, Failure.OCI_MALFORMED_JSON, e.getOriginalMessage());
+            throw Diagnostics.error(new Pos(file, 1, 1), text, ScplFailure.OCI_MALFORMED_JSON, e.getOriginalMessage());
         } catch (IOException e) {
-            throw Diagnostics.error(new Pos(file, 1, 1), text, Failure.OCI_MALFORMED_JSON, String.valueOf(e.getMessage()));
+            throw Diagnostics.error(new Pos(file, 1, 1), text, ScplFailure.OCI_MALFORMED_JSON, String.valueOf(e.getMessage()));
         }
     }
 
@@ -121,7 +121,7 @@ final class JsonTree {
     }
 
     private RuntimeException malformed(JsonLocation l, String message) {
-        return Diagnostics.error(pos(file, l), text, Failure.OCI_MALFORMED_JSON, message);
+        return Diagnostics.error(pos(file, l), text, ScplFailure.OCI_MALFORMED_JSON, message);
     }
 
     private Node value() throws IOException {
@@ -135,7 +135,7 @@ final class JsonTree {
                     String key = parser.currentName();
                     Pos keyPos = pos(file, parser.currentTokenLocation());
                     if (members.containsKey(key)) {
-                        throw Diagnostics.error(keyPos, text, Failure.OCI_SCHEMA, "key \"" + key + "\" appears twice in this object (first at line "
+                        throw Diagnostics.error(keyPos, text, ScplFailure.OCI_SCHEMA, "key \"" + key + "\" appears twice in this object (first at line "
                                         + keys.get(key).line() + ")");
                     }
                     parser.nextToken();

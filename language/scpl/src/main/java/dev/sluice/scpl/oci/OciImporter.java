@@ -14,10 +14,10 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.oci.JsonTree.Arr;
 import dev.sluice.scpl.oci.JsonTree.Node;
 import dev.sluice.scpl.oci.JsonTree.Num;
@@ -218,7 +218,7 @@ public final class OciImporter {
         }
 
         private SluiceException schema(Pos at, String message) {
-            return Diagnostics.error(at, text, Failure.OCI_SCHEMA, message);
+            return Diagnostics.error(at, text, ScplFailure.OCI_SCHEMA, message);
         }
 
         private Obj object(Node n, String what) {
@@ -376,7 +376,7 @@ public final class OciImporter {
             List<String> noTable = out.stream().filter(a -> !SyscallTable.SUPPORTED.contains(a)).map(Arch::token).toList();
             if (out.isEmpty() || !noTable.isEmpty()) {
                 String names = out.isEmpty() ? String.join(", ", unsupported) : String.join(", ", noTable);
-                throw Diagnostics.error(root.pos(), text, Failure.OCI_NO_TARGET_ARCH, names,
+                throw Diagnostics.error(root.pos(), text, ScplFailure.OCI_NO_TARGET_ARCH, names,
                                 String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
             }
             return List.copyOf(out);

@@ -1,18 +1,18 @@
 package dev.sluice.scpl.parse;
 
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 
 /**
  * Builds located SCPL errors: {@code file:line:col: message}, then the source line and a caret under the column.
- * Every SCPL Failure format ends in {@code %s}, which receives that two-line snippet.
+ * Every SCPL ScplFailure format ends in {@code %s}, which receives that two-line snippet.
  */
 public final class Diagnostics {
     private Diagnostics() {
     }
 
-    public static SluiceException error(Pos pos, String text, Failure failure, Object... args) {
+    public static SluiceException error(Pos pos, String text, ScplFailure failure, Object... args) {
         Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
         all[args.length] = snippet(text, pos.line(), pos.col());
         return SluiceException.atPosition(pos.file(), pos.line(), pos.col(), failure, all);

@@ -3,7 +3,7 @@ package dev.sluice.scpl.parse;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 
 /** Splits SCPL text into tokens. Comments: {@code #...}, {@code //...} and {@code /* ... *}{@code /}. */
@@ -73,7 +73,7 @@ public final class Lexer {
                     i++;
                 }
                 if (s == i) {
-                    throw Diagnostics.error(p, text, Failure.SCPL_SYNTAX, "'@' must be followed by a group name");
+                    throw Diagnostics.error(p, text, ScplFailure.SCPL_SYNTAX, "'@' must be followed by a group name");
                 }
                 out.add(new Token(Kind.GROUP, text.substring(s, i), 0, p));
             } else if (c == '"') {
@@ -82,7 +82,7 @@ public final class Lexer {
                     i++;
                 }
                 if (i >= text.length() || text.charAt(i) != '"') {
-                    throw Diagnostics.error(p, text, Failure.SCPL_SYNTAX, "unterminated string");
+                    throw Diagnostics.error(p, text, ScplFailure.SCPL_SYNTAX, "unterminated string");
                 }
                 out.add(new Token(Kind.STRING, text.substring(s, i), 0, p));
                 i++;
@@ -95,7 +95,7 @@ public final class Lexer {
                     }
                 }
                 if (punct == null) {
-                    throw Diagnostics.error(p, text, Failure.SCPL_SYNTAX, "unexpected character '" + c + "'");
+                    throw Diagnostics.error(p, text, ScplFailure.SCPL_SYNTAX, "unexpected character '" + c + "'");
                 }
                 i += punct.length();
                 out.add(new Token(Kind.PUNCT, punct, 0, p));
@@ -128,7 +128,7 @@ public final class Lexer {
             long v = Long.parseUnsignedLong(body, radix);
             return new Token(Kind.NUMBER, text.substring(s, i), v, p);
         } catch (NumberFormatException e) {
-            throw Diagnostics.error(p, text, Failure.SCPL_SYNTAX, "bad number '" + text.substring(s, i) + "' (numbers are 64-bit: decimal, 0x hex, 0o octal or 0b binary)");
+            throw Diagnostics.error(p, text, ScplFailure.SCPL_SYNTAX, "bad number '" + text.substring(s, i) + "' (numbers are 64-bit: decimal, 0x hex, 0o octal or 0b binary)");
         }
     }
 
@@ -149,7 +149,7 @@ public final class Lexer {
                 Pos p = pos();
                 int end = text.indexOf("*/", i + 2);
                 if (end < 0) {
-                    throw Diagnostics.error(p, text, Failure.SCPL_SYNTAX, "unterminated comment");
+                    throw Diagnostics.error(p, text, ScplFailure.SCPL_SYNTAX, "unterminated comment");
                 }
                 for (int k = i; k < end; k++) {
                     if (text.charAt(k) == '\n') {

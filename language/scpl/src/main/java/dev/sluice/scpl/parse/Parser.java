@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.*;
 import dev.sluice.scpl.parse.Lexer.Kind;
 import dev.sluice.scpl.parse.Lexer.Token;
@@ -71,7 +71,7 @@ public final class Parser {
     }
 
     private SluiceException error(Token at, String message) {
-        return Diagnostics.error(at.pos(), text, Failure.SCPL_SYNTAX, message);
+        return Diagnostics.error(at.pos(), text, ScplFailure.SCPL_SYNTAX, message);
     }
 
     private ScplFile file() {
@@ -81,7 +81,7 @@ public final class Parser {
             Token t = peek();
             if (t.is("{")) {
                 if (policy != null) {
-                    throw Diagnostics.error(t.pos(), text, Failure.SCPL_SECOND_POLICY, policy.pos().toString());
+                    throw Diagnostics.error(t.pos(), text, ScplFailure.SCPL_SECOND_POLICY, policy.pos().toString());
                 }
                 policy = policy();
                 accept(";");

@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * The syscall names and numbers of one ABI, loaded from {@code syscalls/<arch>.tsv}, which

@@ -16,19 +16,19 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SeccompAction;
-import dev.sluice.bpf.runtime.SluiceException;
-import dev.sluice.scpl.Action;
-import dev.sluice.scpl.Cond;
-import dev.sluice.scpl.Policy;
-import dev.sluice.scpl.Policy.IncludeResolver;
-import dev.sluice.scpl.Rule;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast;
 import dev.sluice.scpl.parse.Ast.Pos;
 import dev.sluice.scpl.parse.Diagnostics;
 import dev.sluice.scpl.parse.Parser;
+import dev.sluice.scpl.policy.Action;
+import dev.sluice.scpl.policy.Cond;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.Constants;
 import dev.sluice.scpl.syscalls.Errno;
 import dev.sluice.scpl.syscalls.SyscallTable;
@@ -54,6 +54,11 @@ public final class Checker {
         this.resolver = resolver;
     }
 
+    /** Parses and checks a policy for x86_64 whose includes are files. */
+    public static Policy check(String sourceName, String text) {
+        return check(sourceName, text, List.of(Arch.X86_64), IncludeResolver.FILES);
+    }
+
     public static Policy check(String sourceName, String text, List<Arch> defaultArches, IncludeResolver resolver) {
         return check(sourceName, text, defaultArches, false, resolver);
     }
@@ -67,7 +72,7 @@ public final class Checker {
 
     private boolean overrideArches;
 
-    private SluiceException error(Pos pos, Failure f, Object... args) {
+    private SluiceException error(Pos pos, ScplFailure f, Object... args) {
         return Diagnostics.error(pos, texts.get(pos.file()), f, args);
     }
 
@@ -79,7 +84,7 @@ public final class Checker {
         collect(main, stack);
         Ast.PolicyBlock block = main.policy();
         if (block == null) {
-            throw SluiceException.atPosition(sourceName, 1, 1, Failure.SCPL_NO_POLICY, sourceName, "");
+            throw SluiceException.atPosition(sourceName, 1, 1, ScplFailure.SCPL_NO_POLICY, sourceName, "");
         }
         arches = resolveArches(block, defaultArches);
         Action defaultAction = action(block.defaultAction());
@@ -109,18 +114,18 @@ public final class Checker {
                     try {
                         included = resolver.read(file.name(), inc.path());
                     } catch (IOException | RuntimeException e) {
-                        throw error(inc.pos(), Failure.SCPL_INCLUDE_FAILED, inc.path(), String.valueOf(e.getMessage()));
+                        throw error(inc.pos(), ScplFailure.SCPL_INCLUDE_FAILED, inc.path(), String.valueOf(e.getMessage()));
                     }
                     if (stack.contains(included.name())) {
                         List<String> chain = new ArrayList<>(stack);
                         java.util.Collections.reverse(chain);
                         chain.add(included.name());
-                        throw error(inc.pos(), Failure.SCPL_INCLUDE_CYCLE, String.join(" -> ", chain));
+                        throw error(inc.pos(), ScplFailure.SCPL_INCLUDE_CYCLE, String.join(" -> ", chain));
                     }
                     texts.put(included.name(), included.text());
                     Ast.ScplFile sub = Parser.parse(included.name(), included.text());
                     if (sub.policy() != null) {
-                        throw error(sub.policy().pos(), Failure.SCPL_SECOND_POLICY, file.name());
+                        throw error(sub.policy().pos(), ScplFailure.SCPL_SECOND_POLICY, file.name());
                     }
                     stack.push(included.name());
                     collect(sub, stack);
@@ -136,7 +141,7 @@ public final class Checker {
     private <T extends Ast.Decl> void define(Map<String, T> into, String name, T decl, Pos pos) {
         Ast.Decl previous = into == groups ? groups.get(name) : consts.containsKey(name) ? consts.get(name) : conds.get(name);
         if (previous != null) {
-            throw error(pos, Failure.SCPL_DUPLICATE, (into == groups ? "@" : "") + name, previous.pos().toString());
+            throw error(pos, ScplFailure.SCPL_DUPLICATE, (into == groups ? "@" : "") + name, previous.pos().toString());
         }
         into.put(name, decl);
     }
@@ -147,7 +152,7 @@ public final class Checker {
         if (block.arches().isEmpty() || overrideArches) {
             for (Arch a : defaults) {
                 if (!SyscallTable.SUPPORTED.contains(a)) {
-                    throw error(block.pos(), Failure.SCPL_UNKNOWN_ARCH, a.token(), String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
+                    throw error(block.pos(), ScplFailure.SCPL_UNKNOWN_ARCH, a.token(), String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
                 }
             }
             return List.copyOf(defaults);
@@ -165,7 +170,7 @@ public final class Checker {
                 a = null;
             }
             if (a == null || !SyscallTable.SUPPORTED.contains(a)) {
-                throw error(ref.pos(), Failure.SCPL_UNKNOWN_ARCH, ref.name(), String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
+                throw error(ref.pos(), ScplFailure.SCPL_UNKNOWN_ARCH, ref.name(), String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
             }
             if (!out.contains(a)) {
                 out.add(a);
@@ -194,7 +199,7 @@ public final class Checker {
         }
         long v = value(a.data());
         if (v < 0 || v > max) {
-            throw error(a.data().pos(), Failure.SCPL_BAD_VALUE, a.keyword() + " data " + v + " is out of range 0.." + max);
+            throw error(a.data().pos(), ScplFailure.SCPL_BAD_VALUE, a.keyword() + " data " + v + " is out of range 0.." + max);
         }
         return (int) v;
     }
@@ -204,14 +209,14 @@ public final class Checker {
         if (a.data() instanceof Ast.NameRef n && !consts.containsKey(n.name())) {
             OptionalInt e = Errno.lookup(n.name());
             if (e.isEmpty()) {
-                throw error(n.pos(), Failure.SCPL_UNKNOWN_ERRNO, n.name(), suggest(Errno.suggestions(n.name())));
+                throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_ERRNO, n.name(), suggest(Errno.suggestions(n.name())));
             }
             v = e.getAsInt();
         } else {
             v = value(a.data());
         }
         if (v < 0 || v > SeccompAction.MAX_ERRNO) {
-            throw error(a.data().pos(), Failure.SCPL_BAD_VALUE, "errno " + v + " is out of range 0.." + SeccompAction.MAX_ERRNO + " (the kernel's MAX_ERRNO)");
+            throw error(a.data().pos(), ScplFailure.SCPL_BAD_VALUE, "errno " + v + " is out of range 0.." + SeccompAction.MAX_ERRNO + " (the kernel's MAX_ERRNO)");
         }
         return (int) v;
     }
@@ -240,7 +245,7 @@ public final class Checker {
         Ast.ConstDecl decl = consts.get(n.name());
         if (decl != null) {
             if (resolving.contains("const " + n.name())) {
-                throw error(n.pos(), Failure.SCPL_DEFINITION_CYCLE, "constant", n.name(), String.join(" <- ", resolving));
+                throw error(n.pos(), ScplFailure.SCPL_DEFINITION_CYCLE, "constant", n.name(), String.join(" <- ", resolving));
             }
             resolving.push("const " + n.name());
             long v = value(decl.value());
@@ -254,7 +259,7 @@ public final class Checker {
         }
         List<String> near = new ArrayList<>(Constants.suggestions(n.name()));
         near.addAll(dev.sluice.scpl.syscalls.Suggestions.nearest(n.name(), consts.keySet()));
-        throw error(n.pos(), Failure.SCPL_UNKNOWN_NAME, "constant", n.name(), suggest(near.stream().distinct().limit(5).toList()));
+        throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_NAME, "constant", n.name(), suggest(near.stream().distinct().limit(5).toList()));
     }
 
     private Cond cond(Ast.Cond c) {
@@ -282,7 +287,7 @@ public final class Checker {
         if (v >>> 32 == 0 || v >> 31 == -1) {
             return v & 0xffffffffL;
         }
-        throw error(pos, Failure.SCPL_BAD_VALUE, String.format("%s 0x%x does not fit in 32 bits (low32 compares the low 32 bits only)", what, v));
+        throw error(pos, ScplFailure.SCPL_BAD_VALUE, String.format("%s 0x%x does not fit in 32 bits (low32 compares the low 32 bits only)", what, v));
     }
 
     private Cond condRef(Ast.CondRef ref) {
@@ -292,11 +297,11 @@ public final class Checker {
         }
         Ast.CondDecl decl = conds.get(ref.name());
         if (decl == null) {
-            throw error(ref.pos(), Failure.SCPL_UNKNOWN_NAME, "condition", ref.name(),
+            throw error(ref.pos(), ScplFailure.SCPL_UNKNOWN_NAME, "condition", ref.name(),
                             suggest(dev.sluice.scpl.syscalls.Suggestions.nearest(ref.name(), conds.keySet())));
         }
         if (resolving.contains("cond " + ref.name())) {
-            throw error(ref.pos(), Failure.SCPL_DEFINITION_CYCLE, "condition", ref.name(), String.join(" <- ", resolving));
+            throw error(ref.pos(), ScplFailure.SCPL_DEFINITION_CYCLE, "condition", ref.name(), String.join(" <- ", resolving));
         }
         resolving.push("cond " + ref.name());
         Cond c = cond(decl.cond());
@@ -330,7 +335,7 @@ public final class Checker {
             switch (item) {
                 case Ast.SyscallNumber n -> {
                     if (n.number() < 0 || n.number() > 0xffffffffL) {
-                        throw error(n.pos(), Failure.SCPL_BAD_VALUE, "syscall number " + n.number() + " does not fit in 32 bits");
+                        throw error(n.pos(), ScplFailure.SCPL_BAD_VALUE, "syscall number " + n.number() + " does not fit in 32 bits");
                     }
                     active.forEach(a -> into.get(a).add((int) n.number()));
                 }
@@ -339,7 +344,7 @@ public final class Checker {
                     if (!lacking.isEmpty()) {
                         List<String> near = new ArrayList<>();
                         lacking.forEach(a -> near.addAll(SyscallTable.forArch(a).suggestions(n.name())));
-                        throw error(n.pos(), Failure.SCPL_UNKNOWN_SYSCALL, n.name(), String.join(", ", lacking.stream().map(Arch::token).toList())
+                        throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_SYSCALL, n.name(), String.join(", ", lacking.stream().map(Arch::token).toList())
                                         + " (the group is declared on " + String.join(", ", scope.stream().map(Arch::token).toList()) + ")",
                                         suggest(near.stream().distinct().limit(5).toList()));
                     }
@@ -360,7 +365,7 @@ public final class Checker {
                         for (Arch a : arches) {
                             near.addAll(SyscallTable.forArch(a).suggestions(n.name()));
                         }
-                        throw error(n.pos(), Failure.SCPL_UNKNOWN_SYSCALL, n.name(), String.join(", ", missing),
+                        throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_SYSCALL, n.name(), String.join(", ", missing),
                                         suggest(near.stream().distinct().limit(5).toList()));
                     }
                     if (!missing.isEmpty()) {
@@ -371,11 +376,11 @@ public final class Checker {
                 case Ast.GroupRef g -> {
                     Ast.GroupDecl decl = groups.get(g.name());
                     if (decl == null) {
-                        throw error(g.pos(), Failure.SCPL_UNKNOWN_NAME, "group", "@" + g.name(),
+                        throw error(g.pos(), ScplFailure.SCPL_UNKNOWN_NAME, "group", "@" + g.name(),
                                         suggest(dev.sluice.scpl.syscalls.Suggestions.nearest(g.name(), groups.keySet()).stream().map(s -> "@" + s).toList()));
                     }
                     if (!groupStack.add(g.name())) {
-                        throw error(g.pos(), Failure.SCPL_DEFINITION_CYCLE, "group", "@" + g.name(), String.join(" <- ", groupStack));
+                        throw error(g.pos(), ScplFailure.SCPL_DEFINITION_CYCLE, "group", "@" + g.name(), String.join(" <- ", groupStack));
                     }
                     Set<Arch> inner = scope;
                     if (decl.archConditional()) {
@@ -429,7 +434,7 @@ public final class Checker {
         }
         String list = names.size() > 4 ? String.join(", ", names.subList(0, 4)) + ", ..." : String.join(", ", names);
         if (shadowed == total) {
-            throw error(pos, Failure.SCPL_SHADOWED_RULE, list, names.size() == 1 ? "is" : "are", firstShadow.where());
+            throw error(pos, ScplFailure.SCPL_SHADOWED_RULE, list, names.size() == 1 ? "is" : "are", firstShadow.where());
         }
         warnings.add(Diagnostics.warning(pos, list + (names.size() == 1 ? " is" : " are") + " already decided by the earlier rule at " + firstShadow.where()));
     }

@@ -10,15 +10,16 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.BpfRunner;
-import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.error.ScplFailure;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import dev.sluice.scpl.verify.Checker;
 
 /**
  * Random policies with random argument conditions: the compiler's output must pass its own translation validation,
@@ -78,7 +79,7 @@ class CompilerPropertiesTest {
             try {
                 result = ScplCompiler.compile("random.scpl", text, CompileOptions.defaults());
             } catch (SluiceException e) {
-                if (e.failure() == Failure.SCPL_SHADOWED_RULE) {
+                if (e.failure() == ScplFailure.SCPL_SHADOWED_RULE) {
                     continue; // a random policy may repeat a rule: a correct error, not a compiler bug
                 }
                 throw new AssertionError(text, e);
@@ -105,7 +106,7 @@ class CompilerPropertiesTest {
 
     @Test
     void validatorRejectsAWrongProgram() {
-        Policy p = Policy.load("p.scpl", "{ default_action = Kill; rules = [ Allow read if arg0 > 0x100000000; Errno EPERM write ] }");
+        Policy p = Checker.check("p.scpl", "{ default_action = Kill; rules = [ Allow read if arg0 > 0x100000000; Errno EPERM write ] }");
         Program good = ScplCompiler.compile(p, true).program();
         // Mutation 1: change a return value.
         Insn[] insns = good.insns();
@@ -115,7 +116,7 @@ class CompilerPropertiesTest {
             }
         }
         SluiceException e = assertThrows(SluiceException.class, () -> Validator.validate(p, Program.of(insns)));
-        assertEquals(Failure.SCPL_VALIDATION_MISMATCH, e.failure());
+        assertEquals(ScplFailure.SCPL_VALIDATION_MISMATCH, e.failure());
         assertTrue(e.getMessage().contains("syscall write (nr 1)") && e.getMessage().contains("policy says ERRNO(1), compiled BPF says ERRNO(2)"), e.getMessage());
         // Mutation 2: compare only the low half of the 64-bit argument (the classic bug).
         Insn[] low = good.insns();

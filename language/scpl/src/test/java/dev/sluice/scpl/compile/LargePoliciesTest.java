@@ -18,11 +18,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /** Big policies: trampolines for far jumps, the 4096 limit, and the side-by-side comparison with libseccomp. */
@@ -72,7 +72,7 @@ class LargePoliciesTest {
         }
         sb.append("] }");
         SluiceException e = assertThrows(SluiceException.class, () -> ScplCompiler.compile("big.scpl", sb.toString(), CompileOptions.defaults().validate(false)));
-        assertEquals(Failure.SCPL_TOO_LARGE, e.failure());
+        assertEquals(ScplFailure.SCPL_TOO_LARGE, e.failure());
         assertTrue(e.getMessage().contains("more than the kernel's 4096; largest part: argument checks ("), e.getMessage());
     }
 

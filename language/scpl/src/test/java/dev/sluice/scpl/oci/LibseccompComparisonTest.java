@@ -15,26 +15,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Arch;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Lowering;
-import dev.sluice.bpf.runtime.SeccompData;
-import dev.sluice.bpf.runtime.Tracer;
+import dev.sluice.bpf.trace.Tracer;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.BpfRunner;
-import dev.sluice.scpl.Policy;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.sluice.bpf.isa.Arch;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.bpf.runtime.SluiceException;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
 
 /** Bad profiles give {@code file:line:col: message} errors; options and the smaller format features. */
@@ -59,7 +59,7 @@ class OciImporterErrorsTest {
                     {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ", "mask": 3}]}]} | OCI_SCHEMA | 1:153 | unknown field "mask"
                     {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": {"capabilities": []}}]} | OCI_SCHEMA | 1:111 | unknown field "capabilities"
                     """)
-    void badProfilesAreLocatedErrors(String json, Failure failure, String lineCol, String fragment) {
+    void badProfilesAreLocatedErrors(String json, ScplFailure failure, String lineCol, String fragment) {
         SluiceException e = fails(json);
         assertEquals(failure, e.failure(), e.getMessage());
         assertEquals("p.json:" + lineCol, e.sourceName() + ":" + e.line() + ":" + e.column(), e.getMessage());
@@ -199,7 +199,7 @@ class OciImporterErrorsTest {
         for (String bad : List.of("4", "4.8.1", "0.0", "256.1", "4.x", "v4.8")) {
             String json = "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\",\n   \"includes\": {\"caps\": [\"CAP_X\"], \"minKernel\": \"" + bad + "\"}}]}";
             SluiceException e = fails(json);
-            assertEquals(Failure.OCI_SCHEMA, e.failure(), e.getMessage());
+            assertEquals(ScplFailure.OCI_SCHEMA, e.failure(), e.getMessage());
             assertEquals(3, e.line(), e.getMessage());
             assertTrue(e.getMessage().contains("syscalls[0].includes.minKernel"), e.getMessage());
         }
@@ -216,18 +216,18 @@ class OciImporterErrorsTest {
         String scpl = importText(agree, Set.of(), ImportOptions.defaults());
         assertTrue(scpl.contains("default_action = Errno ENOSYS;") && scpl.contains("Errno EPERM mkdir;"), scpl);
         SluiceException e = fails(agree.replace("\"errnoRet\": 1", "\"errnoRet\": 13"));
-        assertEquals(Failure.OCI_SCHEMA, e.failure());
+        assertEquals(ScplFailure.OCI_SCHEMA, e.failure());
         assertTrue(e.getMessage().contains("is EPERM (1) but errnoRet is 13"), e.getMessage());
     }
 
     @Test
     void truncatedAndDeeplyNestedInputAreErrorsNotCrashes() {
         SluiceException truncated = fails("{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [");
-        assertEquals(Failure.OCI_MALFORMED_JSON, truncated.failure());
+        assertEquals(ScplFailure.OCI_MALFORMED_JSON, truncated.failure());
         assertEquals(2, truncated.line(), truncated.getMessage());
         assertTrue(truncated.getMessage().contains("end-of-input"), truncated.getMessage());
         SluiceException deep = fails("[".repeat(5000) + "]".repeat(5000));
-        assertEquals(Failure.OCI_MALFORMED_JSON, deep.failure());
+        assertEquals(ScplFailure.OCI_MALFORMED_JSON, deep.failure());
         assertTrue(deep.getMessage().contains("nesting depth"), deep.getMessage());
     }
 }

@@ -15,20 +15,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.BpfRunner;
-import dev.sluice.scpl.Policy;
+import dev.sluice.scpl.Examples;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
-import dev.sluice.scpl.Examples;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
 import dev.sluice.scpl.oci.OciImporter.KernelVersion;
+import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

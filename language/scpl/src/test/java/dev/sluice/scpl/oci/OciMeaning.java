@@ -8,7 +8,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**

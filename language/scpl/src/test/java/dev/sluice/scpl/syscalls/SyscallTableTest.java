@@ -7,7 +7,7 @@ import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.bpf.isa.Arch;
+import dev.sluice.core.seccomp.Arch;
 
 /** Spot checks of the generated tables against numbers from the kernel's syscall tables (named per line). */
 class SyscallTableTest {

@@ -1,0 +1,127 @@
+package dev.sluice.core.interop;
+
+import java.nio.ByteBuffer;
+
+import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+import com.oracle.truffle.api.TruffleLanguage.Env;
+import com.oracle.truffle.api.interop.InteropException;
+import com.oracle.truffle.api.interop.InteropLibrary;
+import com.oracle.truffle.api.nodes.Node;
+
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+
+/**
+ * Turns guest-call arguments into Java arrays. A host {@code byte[]} / {@code int[]} is used in place (the fast
+ * path); other interop buffers and arrays are copied once per call.
+ */
+public final class InputAccess {
+    private InputAccess() {
+    }
+
+    public static byte[] bytes(Object o, Env env, Node node) {
+        if (o instanceof byte[] b) {
+            return b;
+        }
+        if (env.isHostObject(o)) {
+            Object host = env.asHostObject(o);
+            if (host instanceof byte[] b) {
+                return b;
+            }
+        }
+        return copyBytes(o, env, node);
+    }
+
+    @TruffleBoundary
+    private static byte[] copyBytes(Object o, Env env, Node node) {
+        if (env.isHostObject(o) && env.asHostObject(o) instanceof ByteBuffer bb) {
+            ByteBuffer dup = bb.duplicate();
+            byte[] out = new byte[dup.remaining()];
+            dup.get(out);
+            return out;
+        }
+        InteropLibrary lib = InteropLibrary.getUncached(o);
+        try {
+            if (lib.hasBufferElements(o)) {
+                long size = lib.getBufferSize(o);
+                if (size > Integer.MAX_VALUE - 8) {
+                    throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input buffer is too large: " + size + " bytes");
+                }
+                byte[] out = new byte[(int) size];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = lib.readBufferByte(o, i);
+                }
+                return out;
+            }
+            if (lib.hasArrayElements(o)) {
+                long size = lib.getArraySize(o);
+                if (size > Integer.MAX_VALUE - 8) {
+                    throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input array is too large: " + size + " elements");
+                }
+                byte[] out = new byte[(int) size];
+                for (int i = 0; i < out.length; i++) {
+                    Object e = lib.readArrayElement(o, i);
+                    InteropLibrary el = InteropLibrary.getUncached(e);
+                    if (!el.fitsInInt(e)) {
+                        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input element " + i + " is not a byte value");
+                    }
+                    out[i] = (byte) el.asInt(e);
+                }
+                return out;
+            }
+        } catch (InteropException e) {
+            throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "cannot read input: " + e.getMessage());
+        }
+        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "expected a byte array or buffer as input, got " + describe(o));
+    }
+
+    /** An int[] argument (offsets, lengths, verdicts out), or null when the argument is null / absent. */
+    public static int[] intsOrNull(Object o, Env env, Node node, String what) {
+        if (o == null) {
+            return null;
+        }
+        if (o instanceof int[] a) {
+            return a;
+        }
+        if (env.isHostObject(o)) {
+            Object host = env.asHostObject(o);
+            if (host instanceof int[] a) {
+                return a;
+            }
+            if (host == null) {
+                return null;
+            }
+        }
+        if (InteropLibrary.getUncached().isNull(o)) {
+            return null;
+        }
+        CompilerDirectives.transferToInterpreter();
+        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, what + " must be an int[], got " + describe(o));
+    }
+
+    public static int intArg(Object o, Node node, String what) {
+        if (o instanceof Integer i) {
+            return i;
+        }
+        InteropLibrary lib = InteropLibrary.getUncached(o);
+        if (lib.fitsInInt(o)) {
+            try {
+                return lib.asInt(o);
+            } catch (InteropException e) {
+                // fall through to the error
+            }
+        }
+        CompilerDirectives.transferToInterpreter();
+        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, what + " must be an int, got " + describe(o));
+    }
+
+    @TruffleBoundary
+    static String describe(Object o) {
+        if (o == null) {
+            return "null";
+        }
+        InteropLibrary lib = InteropLibrary.getUncached(o);
+        return String.valueOf(lib.toDisplayString(o, false));
+    }
+}

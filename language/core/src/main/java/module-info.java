@@ -1,0 +1,19 @@
+/**
+ * What more than one Sluice language needs: the error machinery, the seccomp ABI (arches, seccomp_data, actions),
+ * interop helpers, trust (signatures, measured loads), guards (budgets, blinding keys) and the pcap format. Depends on
+ * no language.
+ *
+ * <p>Public API (docs/embedding.md): {@code error}, {@code seccomp}, {@code trust}, {@code pcap}. The node-level
+ * helpers ({@code interop}, {@code guard}) are for the languages and the launcher only.
+ */
+module dev.sluice.core {
+    requires transitive org.graalvm.truffle;
+    requires org.graalvm.polyglot;
+
+    exports dev.sluice.core.error;
+    exports dev.sluice.core.seccomp;
+    exports dev.sluice.core.trust;
+    exports dev.sluice.core.pcap;
+    exports dev.sluice.core.interop to dev.sluice.bpf, dev.sluice.scpl;
+    exports dev.sluice.core.guard to dev.sluice.bpf, dev.sluice.launcher;
+}

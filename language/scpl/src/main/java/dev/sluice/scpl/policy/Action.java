@@ -1,0 +1,29 @@
+package dev.sluice.scpl.policy;
+
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.scpl.syscalls.Errno;
+
+/**
+ * A resolved SCPL action. Its return value is encoded only by {@link SeccompAction#encode(int)}, the project's one
+ * place for SECCOMP_RET_* values.
+ */
+public record Action(SeccompAction kind, int data) {
+    public int encode() {
+        return kind.encode(data);
+    }
+
+    /** The action in SCPL spelling, e.g. {@code Errno EACCES}. */
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case ALLOW -> "Allow";
+            case KILL_THREAD -> "KillThread";
+            case KILL_PROCESS -> "KillProcess";
+            case TRAP -> "Trap " + data;
+            case ERRNO -> "Errno " + Errno.name(data).orElse(Integer.toString(data));
+            case TRACE -> "Trace " + data;
+            case LOG -> "Log";
+            case USER_NOTIF -> "Notify";
+        };
+    }
+}
