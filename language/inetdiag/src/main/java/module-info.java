@@ -2,6 +2,7 @@
 module dev.sluice.inetdiag {
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;
+    requires transitive dev.sluice.core;
 
     exports dev.sluice.inetdiag;
     exports dev.sluice.inetdiag.isa;

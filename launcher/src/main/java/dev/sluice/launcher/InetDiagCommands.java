@@ -13,7 +13,7 @@ import org.graalvm.polyglot.io.ByteSequence;
 
 import dev.sluice.inetdiag.formats.Disassembler;
 import dev.sluice.inetdiag.parse.FilterCompiler;
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.verify.Audit;
 
 /**
@@ -36,7 +36,7 @@ final class InetDiagCommands {
             String text = new String(bytes, StandardCharsets.UTF_8);
             try {
                 return new Loaded(name, FilterCompiler.compile(text, name), text);
-            } catch (InetDiagException e) {
+            } catch (SluiceException e) {
                 throw UserError.invalid(render(e, name, text));
             }
         }
@@ -52,7 +52,7 @@ final class InetDiagCommands {
     static void audit(Loaded loaded, boolean netAdmin) {
         try {
             Audit.check(loaded.bytecode(), netAdmin);
-        } catch (InetDiagException e) {
+        } catch (SluiceException e) {
             throw UserError.invalid(loaded.name() + ": " + e.detail());
         }
     }
@@ -95,7 +95,7 @@ final class InetDiagCommands {
         return Disassembler.disassemble(loaded.bytecode());
     }
 
-    static String render(InetDiagException e, String name, String text) {
+    static String render(SluiceException e, String name, String text) {
         if (e.line() <= 0) {
             return name + ": " + e.detail();
         }

@@ -16,7 +16,7 @@ import dev.sluice.inetdiag.isa.Ops;
 import dev.sluice.inetdiag.kernel.DiagSocket;
 import dev.sluice.inetdiag.kernel.SockDiag;
 import dev.sluice.inetdiag.parse.FilterCompiler;
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.SocketEntry;
 import dev.sluice.inetdiag.runtime.SocketRecord;
 import dev.sluice.inetdiag.verify.Audit;
@@ -61,7 +61,7 @@ final class SsCommand implements Callable<Integer> {
             try {
                 bc = FilterCompiler.compile(filter, "filter");
                 Audit.check(bc, netAdmin);
-            } catch (InetDiagException e) {
+            } catch (SluiceException e) {
                 throw UserError.invalid(InetDiagCommands.render(e, "filter", filter));
             }
         }

@@ -61,7 +61,7 @@ public final class InetDiagLanguage extends TruffleLanguage<InetDiagContext> {
         return new ConstantRootNode(this, filter).getCallTarget();
     }
 
-    /** Reads (bytecode or filter text), checks and lowers; every failure is a located InetDiagException. */
+    /** Reads (bytecode or filter text), checks and lowers; every failure is a located SluiceException. */
     public static InetDiagFilter load(InetDiagLanguage language, Source source, boolean netAdmin) {
         byte[] bytecode = ProgramParser.bytecode(source);
         Audit.check(bytecode, netAdmin);

@@ -7,7 +7,7 @@ import java.util.HexFormat;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.InetDiagFailure;
 import dev.sluice.inetdiag.verify.Audit;
 
@@ -17,14 +17,14 @@ class AuditTest {
         return HexFormat.of().parseHex(h.replace(" ", ""));
     }
 
-    static InetDiagException refused(String program, boolean netAdmin) {
-        return assertThrows(InetDiagException.class, () -> Audit.check(hex(program), netAdmin));
+    static SluiceException refused(String program, boolean netAdmin) {
+        return assertThrows(SluiceException.class, () -> Audit.check(hex(program), netAdmin));
     }
 
     static void assertRefused(InetDiagFailure failure, int offset, String program) {
-        InetDiagException e = refused(program, true);
+        SluiceException e = refused(program, true);
         assertEquals(failure, e.failure(), e.getMessage());
-        assertEquals(offset, e.offset(), e.getMessage());
+        assertEquals(offset, e.insn(), e.getMessage());
     }
 
     @Test
@@ -45,7 +45,7 @@ class AuditTest {
         assertRefused(InetDiagFailure.TOO_SHORT, -1, "");
         assertRefused(InetDiagFailure.TOO_SHORT, -1, "060408");
         assertRefused(InetDiagFailure.LENGTH_NOT_MULTIPLE_OF_4, -1, "06040800 00");
-        assertEquals(InetDiagFailure.TOO_LONG, assertThrows(InetDiagException.class, () -> Audit.check(new byte[65532], true)).failure());
+        assertEquals(InetDiagFailure.TOO_LONG, assertThrows(SluiceException.class, () -> Audit.check(new byte[65532], true)).failure());
     }
 
     @Test
@@ -64,7 +64,7 @@ class AuditTest {
 
     @Test
     void markNeedsNetAdmin() {
-        InetDiagException e = refused("0a0c1000 10000000 ff000000", false);
+        SluiceException e = refused("0a0c1000 10000000 ff000000", false);
         assertEquals(InetDiagFailure.MARK_NEEDS_NET_ADMIN, e.failure());
         assertEquals("op at byte 0: MARK_COND needs CAP_NET_ADMIN (the kernel answers EPERM; option inetdiag.NetAdmin=true)", e.getMessage());
     }
@@ -84,7 +84,7 @@ class AuditTest {
 
     @Test
     void messagesNameTheOpAndTheRule() {
-        InetDiagException e = refused("06040800 02080c00 00000100", true);
+        SluiceException e = refused("06040800 02080c00 00000100", true);
         assertEquals("op at byte 0: no = 8 jumps to byte 8, which is not an op of the yes chain from byte 0", e.getMessage());
         e = refused("00040000 0e040800", true);
         assertEquals("op at byte 4: unknown code 14", e.getMessage());

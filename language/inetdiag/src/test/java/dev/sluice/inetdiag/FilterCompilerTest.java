@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.sluice.inetdiag.parse.FilterCompiler;
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.InetDiagFailure;
 import dev.sluice.inetdiag.verify.Audit;
 
@@ -98,7 +98,7 @@ class FilterCompilerTest {
         "dev nosuchif0 => 1 => 5 => no network interface named 'nosuchif0'",
     })
     void errorsAreLocated(String filter, int line, int column, String message) {
-        InetDiagException e = assertThrows(InetDiagException.class, () -> FilterCompiler.compile(filter, "f"));
+        SluiceException e = assertThrows(SluiceException.class, () -> FilterCompiler.compile(filter, "f"));
         assertEquals(InetDiagFailure.FILTER_SYNTAX, e.failure());
         assertEquals(message, e.detail());
         assertEquals(line, e.line(), e.getMessage());
@@ -112,7 +112,7 @@ class FilterCompilerTest {
     })
     void multiLineErrorsNameTheLine(String filter, int line, int column, String message) {
         String text = filter.replace("\\n", "\n");
-        InetDiagException e = assertThrows(InetDiagException.class, () -> FilterCompiler.compile(text, "f.ss"));
+        SluiceException e = assertThrows(SluiceException.class, () -> FilterCompiler.compile(text, "f.ss"));
         assertEquals(message, e.detail());
         assertEquals("f.ss:" + line + ":" + column + ": " + message, e.getMessage());
     }

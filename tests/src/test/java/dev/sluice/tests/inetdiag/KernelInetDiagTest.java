@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import dev.sluice.inetdiag.kernel.DiagSocket;
 import dev.sluice.inetdiag.kernel.SockDiag;
 import dev.sluice.inetdiag.parse.FilterCompiler;
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.SocketEntry;
 import dev.sluice.inetdiag.runtime.SocketRecord;
 import dev.sluice.inetdiag.verify.Audit;
@@ -438,7 +438,7 @@ class KernelInetDiagTest {
             String sluiceError = null;
             try {
                 Audit.check(bc, true);
-            } catch (InetDiagException e) {
+            } catch (SluiceException e) {
                 sluiceError = e.getMessage();
             }
             if (kernelOk) {

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.InetDiagFailure;
 
 /**
@@ -244,11 +244,11 @@ public final class FilterCompiler {
             endToken = new Token("", line, col);
         }
 
-        InetDiagException error(int line, int column, String message) {
-            return InetDiagException.atPosition(sourceName, line, column, InetDiagFailure.FILTER_SYNTAX, message);
+        SluiceException error(int line, int column, String message) {
+            return SluiceException.atPosition(sourceName, line, column, InetDiagFailure.FILTER_SYNTAX, message);
         }
 
-        InetDiagException error(Token t, String message) {
+        SluiceException error(Token t, String message) {
             return error(t.line(), t.column(), message);
         }
 

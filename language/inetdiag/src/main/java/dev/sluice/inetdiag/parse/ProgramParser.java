@@ -2,7 +2,7 @@ package dev.sluice.inetdiag.parse;
 
 import com.oracle.truffle.api.source.Source;
 
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 
 /** A source to bytecode: bytes are the bytecode itself, text is a filter in ss's syntax ({@link FilterCompiler}). */
 public final class ProgramParser {
@@ -15,8 +15,8 @@ public final class ProgramParser {
         }
         try {
             return FilterCompiler.compile(source.getCharacters().toString(), source.getName());
-        } catch (InetDiagException e) {
-            throw e.locatedIn(source);
+        } catch (SluiceException e) {
+            throw e.locatedIn(source, e.line(), e.column());
         }
     }
 }

@@ -4,6 +4,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+
+import dev.sluice.core.error.SluiceException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.InvalidArrayIndexException;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
@@ -49,10 +51,10 @@ public final class SocketRecord {
 
     public static SocketEntry decode(byte[] r) {
         if (r.length != SIZE) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + r.length);
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + r.length);
         }
         if (r[7] != 0 || (r[6] & ~1) != 0) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "reserved bits of the record's flags (bytes 6-7) are set");
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "reserved bits of the record's flags (bytes 6-7) are set");
         }
         int family = (r[0] & 0xff) | (r[1] & 0xff) << 8;
         checkFamily(family);
@@ -63,7 +65,7 @@ public final class SocketRecord {
 
     private static void checkFamily(int family) {
         if (family != 2 && family != 10) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "family " + family + " is not AF_INET (2) or AF_INET6 (10)");
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "family " + family + " is not AF_INET (2) or AF_INET6 (10)");
         }
     }
 
@@ -78,7 +80,7 @@ public final class SocketRecord {
             if (lib.hasBufferElements(value)) {
                 long n = lib.getBufferSize(value);
                 if (n != SIZE) {
-                    throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + n);
+                    throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + n);
                 }
                 byte[] r = new byte[SIZE];
                 for (int i = 0; i < SIZE; i++) {
@@ -93,9 +95,9 @@ public final class SocketRecord {
                 return fromMembers(lib, value);
             }
         } catch (UnsupportedMessageException | InvalidArrayIndexException | UnknownIdentifierException | com.oracle.truffle.api.interop.InvalidBufferOffsetException e) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
-        throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "expected a " + SIZE + "-byte record or an object with src, dst, sport, dport");
+        throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "expected a " + SIZE + "-byte record or an object with src, dst, sport, dport");
     }
 
     private static SocketEntry fromMembers(InteropLibrary lib, Object v) throws UnsupportedMessageException, InvalidArrayIndexException, UnknownIdentifierException {
@@ -115,7 +117,7 @@ public final class SocketRecord {
         if (lib.isMemberReadable(v, "autobound")) {
             Object a = lib.readMember(v, "autobound");
             if (!lib.isBoolean(a)) {
-                throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "autobound must be a boolean");
+                throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "autobound must be a boolean");
             }
             autobound = lib.asBoolean(a);
         }
@@ -134,12 +136,12 @@ public final class SocketRecord {
             System.arraycopy(a, 0, m, 12, 4);
             return m;
         }
-        throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, name + " is an IPv6 address but family is AF_INET");
+        throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " is an IPv6 address but family is AF_INET");
     }
 
     private static byte[] address(InteropLibrary lib, Object v, String name) throws UnsupportedMessageException, InvalidArrayIndexException, UnknownIdentifierException {
         if (!lib.isMemberReadable(v, name)) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "member '" + name + "' is missing");
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "member '" + name + "' is missing");
         }
         Object a = lib.readMember(v, name);
         if (lib.isString(a)) {
@@ -148,11 +150,11 @@ public final class SocketRecord {
         if (lib.hasArrayElements(a)) {
             byte[] b = byteArray(lib, a, name);
             if (b.length != 4 && b.length != 16) {
-                throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, name + " has " + b.length + " bytes, not 4 or 16");
+                throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " has " + b.length + " bytes, not 4 or 16");
             }
             return b;
         }
-        throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, name + " must be an address string or 4/16 bytes");
+        throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " must be an address string or 4/16 bytes");
     }
 
     /** Numeric IPv4 or IPv6 text only: no name lookup. */
@@ -176,23 +178,23 @@ public final class SocketRecord {
                 // falls through to the error below
             }
         }
-        throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, what + " '" + text + "' is not a numeric IPv4 or IPv6 address");
+        throw SluiceException.create(InetDiagFailure.BAD_SOCKET, what + " '" + text + "' is not a numeric IPv4 or IPv6 address");
     }
 
     private static byte[] byteArray(InteropLibrary lib, Object a, String what) throws UnsupportedMessageException, InvalidArrayIndexException {
         long n = lib.getArraySize(a);
         if (n > 4096) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, what + " has " + n + " elements");
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, what + " has " + n + " elements");
         }
         byte[] b = new byte[(int) n];
         for (int i = 0; i < n; i++) {
             Object e = lib.readArrayElement(a, i);
             if (!lib.fitsInInt(e)) {
-                throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, what + "[" + i + "] is not a byte");
+                throw SluiceException.create(InetDiagFailure.BAD_SOCKET, what + "[" + i + "] is not a byte");
             }
             int x = lib.asInt(e);
             if (x < -128 || x > 255) {
-                throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, what + "[" + i + "] = " + x + " is not a byte");
+                throw SluiceException.create(InetDiagFailure.BAD_SOCKET, what + "[" + i + "] = " + x + " is not a byte");
             }
             b[i] = (byte) x;
         }
@@ -205,15 +207,15 @@ public final class SocketRecord {
 
     private static long longMember(InteropLibrary lib, Object v, String name, long min, long max) throws UnsupportedMessageException, UnknownIdentifierException {
         if (!lib.isMemberReadable(v, name)) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, "member '" + name + "' is missing");
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "member '" + name + "' is missing");
         }
         Object x = lib.readMember(v, name);
         if (!lib.fitsInLong(x)) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, name + " is not an integer");
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " is not an integer");
         }
         long l = lib.asLong(x);
         if (l < min || l > max) {
-            throw InetDiagException.create(InetDiagFailure.BAD_SOCKET, name + " = " + l + " is out of range " + min + ".." + max);
+            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " = " + l + " is out of range " + min + ".." + max);
         }
         return l;
     }

@@ -2,7 +2,7 @@ package dev.sluice.inetdiag.verify;
 
 import static dev.sluice.inetdiag.isa.Ops.*;
 
-import dev.sluice.inetdiag.runtime.InetDiagException;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.InetDiagFailure;
 
 /**
@@ -27,13 +27,13 @@ public final class Audit {
     public static void check(byte[] bc, boolean netAdmin) {
         int total = bc.length;
         if (total < OP_SIZE) {
-            throw InetDiagException.create(InetDiagFailure.TOO_SHORT, total);
+            throw SluiceException.create(InetDiagFailure.TOO_SHORT, total);
         }
         if (total > MAX_LENGTH) {
-            throw InetDiagException.create(InetDiagFailure.TOO_LONG, total, MAX_LENGTH);
+            throw SluiceException.create(InetDiagFailure.TOO_LONG, total, MAX_LENGTH);
         }
         if (total % 4 != 0) {
-            throw InetDiagException.create(InetDiagFailure.LENGTH_NOT_MULTIPLE_OF_4, total);
+            throw SluiceException.create(InetDiagFailure.LENGTH_NOT_MULTIPLE_OF_4, total);
         }
         int len = total;
         while (len > 0) {
@@ -45,13 +45,13 @@ public final class Audit {
             if (code != NOP) {
                 checkDistance(at, "no", no, minLen, len);
                 if (no < len && !onYesChain(bc, len - no)) {
-                    throw InetDiagException.atOp(at, InetDiagFailure.NO_TARGET_NOT_ON_CHAIN, at, no, at + no);
+                    throw SluiceException.atInsn(at, InetDiagFailure.NO_TARGET_NOT_ON_CHAIN, at, no, at + no);
                 }
             }
             checkDistance(at, "yes", yes, minLen, len);
             len -= yes;
             if (len < 0) {
-                throw InetDiagException.atOp(at, InetDiagFailure.CHAIN_OVERSHOOTS_END, at, yes);
+                throw SluiceException.atInsn(at, InetDiagFailure.CHAIN_OVERSHOOTS_END, at, yes);
             }
         }
     }
@@ -67,12 +67,12 @@ public final class Audit {
                     case AF_UNSPEC -> addrLen = 0;
                     case AF_INET -> addrLen = 4;
                     case AF_INET6 -> addrLen = 16;
-                    default -> throw InetDiagException.atOp(at, InetDiagFailure.HOSTCOND_FAMILY, at, name(code), family);
+                    default -> throw SluiceException.atInsn(at, InetDiagFailure.HOSTCOND_FAMILY, at, name(code), family);
                 }
                 need(at, code, OP_SIZE + HOSTCOND_SIZE + addrLen, len);
                 int prefix = u8(bc, at + OP_SIZE + 1);
                 if (prefix > 8 * addrLen) {
-                    throw InetDiagException.atOp(at, InetDiagFailure.HOSTCOND_PREFIX, at, name(code), prefix, 8 * addrLen);
+                    throw SluiceException.atInsn(at, InetDiagFailure.HOSTCOND_PREFIX, at, name(code), prefix, 8 * addrLen);
                 }
                 return HOSTCOND_SIZE + addrLen;
             }
@@ -87,7 +87,7 @@ public final class Audit {
             }
             case MARK_COND -> {
                 if (!netAdmin) {
-                    throw InetDiagException.atOp(at, InetDiagFailure.MARK_NEEDS_NET_ADMIN, at);
+                    throw SluiceException.atInsn(at, InetDiagFailure.MARK_NEEDS_NET_ADMIN, at);
                 }
                 need(at, code, OP_SIZE + MARKCOND_SIZE, len);
                 return MARKCOND_SIZE;
@@ -99,25 +99,25 @@ public final class Audit {
             case AUTO, JMP, NOP -> {
                 return 0;
             }
-            default -> throw InetDiagException.atOp(at, InetDiagFailure.UNKNOWN_CODE, at, code);
+            default -> throw SluiceException.atInsn(at, InetDiagFailure.UNKNOWN_CODE, at, code);
         }
     }
 
     private static void need(int at, int code, int bytes, int len) {
         if (len < bytes) {
-            throw InetDiagException.atOp(at, InetDiagFailure.CONDITION_TRUNCATED, at, name(code), bytes, len);
+            throw SluiceException.atInsn(at, InetDiagFailure.CONDITION_TRUNCATED, at, name(code), bytes, len);
         }
     }
 
     private static void checkDistance(int at, String field, int distance, int minLen, int len) {
         if (distance < minLen) {
-            throw InetDiagException.atOp(at, InetDiagFailure.JUMP_SHORTER_THAN_OP, at, field, distance, minLen);
+            throw SluiceException.atInsn(at, InetDiagFailure.JUMP_SHORTER_THAN_OP, at, field, distance, minLen);
         }
         if (distance > len + 4) {
-            throw InetDiagException.atOp(at, InetDiagFailure.JUMP_PAST_END, at, field, distance, len);
+            throw SluiceException.atInsn(at, InetDiagFailure.JUMP_PAST_END, at, field, distance, len);
         }
         if ((distance & 3) != 0) {
-            throw InetDiagException.atOp(at, InetDiagFailure.JUMP_UNALIGNED, at, field, distance);
+            throw SluiceException.atInsn(at, InetDiagFailure.JUMP_UNALIGNED, at, field, distance);
         }
     }
 
