@@ -27,7 +27,7 @@ else
 fi
 exec "$JAVA_HOME/bin/java" "${mode[@]}" \
     --module-path="$jar:$root/launcher/target/modules" \
-    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher \
+    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag \
     -Dpolyglot.engine.userResourceCache="$root/launcher/target/truffle-cache" \
     -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow \
     -m dev.sluice.launcher/dev.sluice.launcher.Main "$@"

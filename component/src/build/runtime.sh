@@ -25,6 +25,6 @@ rm -rf "$stage/jmods"
 # The flags must equal bin/sluice's no-JIT flags, or the JVM will not use the cache.
 "$stage/runtime/bin/java" -XX:AOTCacheOutput="$stage/runtime/lib/sluice.aot" -Xlog:aot=error -Xlog:cds=error \
     -XX:TieredStopAtLevel=1 -Dpolyglot.engine.WarnInterpreterOnly=false \
-    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher \
+    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag \
     -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow \
     -m dev.sluice.launcher/dev.sluice.launcher.Main aot-training "$examples"

@@ -5,6 +5,7 @@ module dev.sluice.launcher {
     requires dev.sluice.bpf;
     requires dev.sluice.scpl;
     requires dev.sluice.ebpf;
+    requires dev.sluice.inetdiag;
     requires info.picocli;
 
     opens dev.sluice.launcher to info.picocli;

@@ -34,6 +34,9 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (options.inetdiag()) {
+            return InetDiagCommands.check(files, main.polyglot, out, err);
+        }
         if (options.ebpf()) {
             return EbpfCommands.check(files, EbpfCommands.format(options.inputFormat), EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW),
                             main.polyglot, out, err);

@@ -33,6 +33,10 @@ final class DisasmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (options.inetdiag()) {
+            spec.commandLine().getOut().print(InetDiagCommands.disassemble(file, main.polyglot));
+            return Main.OK;
+        }
         if (options.ebpf()) {
             if (!outputFormat.equals("asm")) {
                 throw UserError.usage("disasm --lang ebpf prints asm");

@@ -82,7 +82,7 @@ final class EbpfCommands {
     }
 
     /** Text when there is no NUL byte and the bytes are valid UTF-8 (raw instruction slots nearly always hold a 0). */
-    private static boolean looksLikeText(byte[] bytes) {
+    static boolean looksLikeText(byte[] bytes) {
         for (byte b : bytes) {
             if (b == 0) {
                 return false;

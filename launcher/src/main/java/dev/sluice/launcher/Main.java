@@ -33,7 +33,7 @@ public final class Main implements Callable<Integer> {
     /** Every subcommand, in the order {@code sluice --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class,
                     LearnExecCommand.class, CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class,
-                    KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
+                    SsCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
     /** Subcommands that read the whole command tree. */
     private static final Set<Class<?>> NEED_ALL = Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
 

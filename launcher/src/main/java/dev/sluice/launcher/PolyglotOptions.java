@@ -16,7 +16,7 @@ import org.graalvm.polyglot.Engine;
  * engine the command creates. An unknown option name is a usage error reported by the engine.
  */
 final class PolyglotOptions {
-    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--ebpf.", "--log.", "--polyglot."};
+    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--ebpf.", "--inetdiag.", "--log.", "--polyglot."};
 
     private final Map<String, String> options = new LinkedHashMap<>();
 
@@ -61,6 +61,23 @@ final class PolyglotOptions {
         Context.Builder b = Context.newBuilder("bpf").allowExperimentalOptions(true);
         try {
             b.options(options);
+            b.options(languageOptions);
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+    }
+
+    /** A context for the inetdiag language with the user's engine and inetdiag options, then the given ones (which win). */
+    Context newInetDiagContext(Map<String, String> languageOptions) {
+        Context.Builder b = Context.newBuilder("inetdiag").allowExperimentalOptions(true)
+                        .allowHostAccess(org.graalvm.polyglot.HostAccess.newBuilder(org.graalvm.polyglot.HostAccess.EXPLICIT).allowArrayAccess(true).build());
+        try {
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                if (!e.getKey().startsWith("bpf.") && !e.getKey().startsWith("scpl.") && !e.getKey().startsWith("ebpf.")) {
+                    b.option(e.getKey(), e.getValue());
+                }
+            }
             b.options(languageOptions);
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -11,7 +11,7 @@ import dev.sluice.core.seccomp.Arch;
  * polyglot option ({@code --bpf.Profile}, {@code --bpf.Arch}, {@code --bpf.InputFormat}), then to the default.
  */
 final class ProgramOptions {
-    @Option(names = "--lang", paramLabel = "bpf|ebpf", description = "Language: bpf (classic BPF and SCPL, the default) or ebpf (raw instruction bytes or bpf_conformance assembly; see docs/ebpf.md).")
+    @Option(names = "--lang", paramLabel = "bpf|ebpf|inetdiag", description = "Language: bpf (classic BPF and SCPL, the default), ebpf (raw instruction bytes or bpf_conformance assembly; see docs/ebpf.md) or inetdiag (socket-filter bytecode or ss filter text; see docs/inetdiag.md).")
     String lang;
 
     @Option(names = "--profile", paramLabel = "seccomp|socket", description = "Program kind: seccomp (input: struct seccomp_data) or socket (input: packets). Default: seccomp, or socket with --pcap. With --lang ebpf: the program type raw, socket_filter or xdp (default raw, or xdp with --pcap).")
@@ -31,7 +31,15 @@ final class ProgramOptions {
         if (lang.equals("ebpf")) {
             return true;
         }
-        throw UserError.usage("--lang " + lang + ": the languages are bpf and ebpf");
+        if (lang.equals("inetdiag")) {
+            return false;
+        }
+        throw UserError.usage("--lang " + lang + ": the languages are bpf, ebpf and inetdiag");
+    }
+
+    /** Whether {@code --lang inetdiag} was given. */
+    boolean inetdiag() {
+        return "inetdiag".equals(lang);
     }
 
     Profile profile(PolyglotOptions polyglot, Profile fallback) {

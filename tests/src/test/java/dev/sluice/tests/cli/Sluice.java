@@ -18,16 +18,16 @@ import java.util.concurrent.TimeUnit;
  * modules from {@code launcher/target} on the module path, the Graal compiler jars on the upgrade module path. Maven
  * packages the launcher before this module's tests run (the tests module depends on it).
  */
-final class Sluice {
+public final class Sluice {
     static final Path ROOT = Path.of(System.getProperty("sluice.repo.root", "..")).toAbsolutePath().normalize();
     private static final Path TARGET = ROOT.resolve("launcher/target");
 
-    record Result(int exit, String stdout, String stderr, long pid) {
-        List<String> stderrLines() {
+    public record Result(int exit, String stdout, String stderr, long pid) {
+        public List<String> stderrLines() {
             return stderr.lines().toList();
         }
 
-        List<String> stdoutLines() {
+        public List<String> stdoutLines() {
             return stdout.lines().toList();
         }
 
@@ -40,7 +40,7 @@ final class Sluice {
     private Sluice() {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         return runWith(List.of(), args);
     }
 
@@ -63,7 +63,7 @@ final class Sluice {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI", "--upgrade-module-path=" + TARGET.resolve("compiler"),
                         "--module-path=" + jar + java.io.File.pathSeparator + TARGET.resolve("modules"),
-                        "--enable-native-access=org.graalvm.truffle,dev.sluice.launcher",
+                        "--enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag",
                         "-Dpolyglot.engine.userResourceCache=" + TARGET.resolve("truffle-cache"), "-XX:+UseSerialGC", "-Xss8m",
                         "--sun-misc-unsafe-memory-access=allow"));
         cmd.addAll(jvmOptions);

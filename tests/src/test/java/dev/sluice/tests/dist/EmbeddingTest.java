@@ -37,6 +37,7 @@ class EmbeddingTest {
         installLocally(repo, "bpf-language", root.resolve("language/bpf/pom.xml"), root.resolve("language/bpf/target/bpf-language-" + VERSION + ".jar"));
         installLocally(repo, "scpl-language", root.resolve("language/scpl/pom.xml"), root.resolve("language/scpl/target/scpl-language-" + VERSION + ".jar"));
         installLocally(repo, "ebpf-language", root.resolve("language/ebpf/pom.xml"), root.resolve("language/ebpf/target/ebpf-language-" + VERSION + ".jar"));
+        installLocally(repo, "inetdiag-language", root.resolve("language/inetdiag/pom.xml"), root.resolve("language/inetdiag/target/inetdiag-language-" + VERSION + ".jar"));
         installLocally(repo, "sluice", root.resolve("component/pom.xml"), null);
 
         Path consumer = work.resolve("consumer");

@@ -1,0 +1,86 @@
+package dev.sluice.inetdiag;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+
+/**
+ * The engine configurations the INET-DIAG tests run under: the fallback interpreter, and synchronous compilation of every
+ * call target on its first call (a compilation failure throws into the test). Compiled mode traces compilation, so a
+ * test can check that its program's root really was compiled ({@link #compiled}).
+ */
+public enum EngineMode {
+    INTERPRETED(Map.of("engine.Compilation", "false")),
+    COMPILED(Map.of("engine.CompileImmediately", "true", "engine.BackgroundCompilation", "false", "engine.CompilationFailureAction", "Throw",
+                    "engine.TraceCompilation", "true", "engine.CompileOnly", "inetdiag-"));
+
+    /** Warnings and errors any engine of these modes has logged. */
+    public static final List<String> ENGINE_WARNINGS = new CopyOnWriteArrayList<>();
+    /** The "opt done" lines of compiled mode. */
+    public static final List<String> COMPILATIONS = new CopyOnWriteArrayList<>();
+
+    public final Map<String, String> options;
+
+    EngineMode(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public Engine newEngine() {
+        return Engine.newBuilder("inetdiag").allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false")
+                        .logHandler(new Collector(name())).build();
+    }
+
+    public Context.Builder contextBuilder(Engine engine) {
+        return Context.newBuilder("inetdiag").engine(engine).allowExperimentalOptions(true)
+                        .allowHostAccess(org.graalvm.polyglot.HostAccess.newBuilder(org.graalvm.polyglot.HostAccess.EXPLICIT).allowArrayAccess(true).allowBufferAccess(true).build());
+    }
+
+    /** A source of filter text in ss's syntax. */
+    public static org.graalvm.polyglot.Source filter(String text) {
+        return org.graalvm.polyglot.Source.newBuilder("inetdiag", text, "filter").mimeType("text/x-ss-filter").buildLiteral();
+    }
+
+    /** A source of raw bytecode. */
+    public static org.graalvm.polyglot.Source bytecode(byte[] code, String name) {
+        return org.graalvm.polyglot.Source.newBuilder("inetdiag", org.graalvm.polyglot.io.ByteSequence.create(code), name).buildLiteral();
+    }
+
+    /** Whether an "opt done" line names a call target whose name contains {@code name}. */
+    public static boolean compiled(String name) {
+        return COMPILATIONS.stream().anyMatch(line -> line.contains(name));
+    }
+
+    private static final class Collector extends Handler {
+        private final String mode;
+
+        Collector(String mode) {
+            this.mode = mode;
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            String message = r.getMessage();
+            if (message != null && message.contains("opt done")) {
+                COMPILATIONS.add(message);
+            }
+            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                ENGINE_WARNINGS.add(mode + ": " + r.getLoggerName() + ": " + message);
+                System.err.println("[" + mode + "] " + r.getLoggerName() + ": " + message);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
