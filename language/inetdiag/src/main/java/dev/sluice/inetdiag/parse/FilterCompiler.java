@@ -279,7 +279,7 @@ public final class FilterCompiler {
             }
             Node n = parseList();
             if (!atEnd()) {
-                throw error(peek(), "unexpected '" + peek().text() + "'" + (peek().text().equals(")") ? " (no '(' to close)" : ""));
+                throw error(peek(), "unexpected '" + Words.clip(peek().text()) + "'" + (peek().text().equals(")") ? " (no '(' to close)" : ""));
             }
             return n;
         }
@@ -296,7 +296,7 @@ public final class FilterCompiler {
                     or = true;
                 }
                 if (atEnd() || peek().text().equals(")")) {
-                    throw error(peek(), "expected a condition after '" + tokens.get(pos - 1).text() + "'");
+                    throw error(peek(), "expected a condition after '" + Words.clip(tokens.get(pos - 1).text()) + "'");
                 }
                 Node right = parseTerm();
                 left = or ? new Or(left, right) : new And(left, right);
@@ -310,7 +310,7 @@ public final class FilterCompiler {
             switch (w) {
                 case "not", "!" -> {
                     if (atEnd()) {
-                        throw error(peek(), "expected a condition after '" + t.text() + "'");
+                        throw error(peek(), "expected a condition after '" + Words.clip(t.text()) + "'");
                     }
                     return new Not(parseTerm());
                 }
@@ -359,8 +359,8 @@ public final class FilterCompiler {
                 }
                 case "" -> throw error(t, "expected a condition, found the end of the filter");
                 case ")" -> throw error(t, "unexpected ')'");
-                case "state", "exclude", "cgroup" -> throw error(t, "'" + t.text() + "' filters are not supported (the bytecode has no state condition; cgroup: use raw CGROUP_COND bytecode)");
-                default -> throw error(t, "unknown condition '" + t.text() + "' (expected src, dst, sport, dport, dev, fwmark, autobound, not or '(')");
+                case "state", "exclude", "cgroup" -> throw error(t, "'" + Words.clip(t.text()) + "' filters are not supported (the bytecode has no state condition; cgroup: use raw CGROUP_COND bytecode)");
+                default -> throw error(t, "unknown condition '" + Words.clip(t.text()) + "' (expected src, dst, sport, dport, dev, fwmark, autobound, not or '(')");
             }
         }
 
@@ -389,7 +389,7 @@ public final class FilterCompiler {
                 return Rel.EQ;
             }
             if (!orderings && rel != Rel.EQ && rel != Rel.NE) {
-                throw error(peek(), "'" + keyword.text() + "' takes = or != only, not '" + peek().text() + "'");
+                throw error(peek(), "'" + Words.clip(keyword.text()) + "' takes = or != only, not '" + Words.clip(peek().text()) + "'");
             }
             next();
             return rel;
@@ -398,7 +398,7 @@ public final class FilterCompiler {
         private Token valueToken(Token keyword) {
             Token v = next();
             if (v.text().isEmpty() || v.text().equals("(") || v.text().equals(")")) {
-                throw error(v, "'" + keyword.text() + "' needs a value");
+                throw error(v, "'" + Words.clip(keyword.text()) + "' needs a value");
             }
             return v;
         }
@@ -419,20 +419,20 @@ public final class FilterCompiler {
             if (s.startsWith("[")) {
                 int close = s.indexOf(']');
                 if (close < 0) {
-                    throw error(v, "'[' without ']' in '" + s + "'");
+                    throw error(v, "'[' without ']' in '" + Words.clip(s) + "'");
                 }
                 addr = s.substring(1, close);
                 String rest = s.substring(close + 1);
                 if (!rest.isEmpty()) {
                     if (!rest.startsWith(":")) {
-                        throw error(v.line(), v.column() + close + 1, "expected ':PORT' after ']', found '" + rest + "' (an IPv6 prefix goes inside the brackets: [::1/64])");
+                        throw error(v.line(), v.column() + close + 1, "expected ':PORT' after ']', found '" + Words.clip(rest) + "' (an IPv6 prefix goes inside the brackets: [::1/64])");
                     }
                     port = portOf(v, rest.substring(1));
                 }
             } else {
                 int colon = s.lastIndexOf(':');
                 if (s.indexOf(':') != colon) {
-                    throw error(v, "an IPv6 address goes in brackets: [" + s + "]");
+                    throw error(v, "an IPv6 address goes in brackets: [" + Words.clip(s) + "]");
                 }
                 addr = colon < 0 ? s : s.substring(0, colon);
                 if (colon >= 0) {
@@ -459,7 +459,7 @@ public final class FilterCompiler {
             prefix = max;
             if (prefixText != null) {
                 if (!prefixText.matches("\\d{1,3}") || Integer.parseInt(prefixText) > max) {
-                    throw error(v, "prefix length '/" + prefixText + "' is not 0.." + max);
+                    throw error(v, "prefix length '/" + Words.clip(prefixText) + "' is not 0.." + max);
                 }
                 prefix = Integer.parseInt(prefixText);
             }
@@ -472,12 +472,12 @@ public final class FilterCompiler {
         private byte[] ipv4(Token v, String a) {
             String[] parts = a.split("\\.", -1);
             if (parts.length > 4) {
-                throw error(v, "'" + a + "' is not an IPv4 address");
+                throw error(v, "'" + Words.clip(a) + "' is not an IPv4 address");
             }
             byte[] b = new byte[4];
             for (int i = 0; i < parts.length; i++) {
                 if (!parts[i].matches("\\d{1,3}") || Integer.parseInt(parts[i]) > 255) {
-                    throw error(v, "'" + a + "' is not an IPv4 address (host names are not looked up)");
+                    throw error(v, "'" + Words.clip(a) + "' is not an IPv4 address (host names are not looked up)");
                 }
                 b[i] = (byte) Integer.parseInt(parts[i]);
             }
@@ -486,7 +486,7 @@ public final class FilterCompiler {
 
         private byte[] ipv6(Token v, String a) {
             if (!a.matches("[0-9A-Fa-f:.]+")) {
-                throw error(v, "'" + a + "' is not an IPv6 address");
+                throw error(v, "'" + Words.clip(a) + "' is not an IPv6 address");
             }
             try {
                 byte[] b = java.net.InetAddress.getByName(a).getAddress();
@@ -499,7 +499,7 @@ public final class FilterCompiler {
                 }
                 return b;
             } catch (java.net.UnknownHostException e) {
-                throw error(v, "'" + a + "' is not an IPv6 address");
+                throw error(v, "'" + Words.clip(a) + "' is not an IPv6 address");
             }
         }
 
@@ -513,7 +513,7 @@ public final class FilterCompiler {
             }
             Integer service = Services.port(p);
             if (service == null) {
-                throw error(v, "'" + p + "' is not a port number or a service name in /etc/services");
+                throw error(v, "'" + Words.clip(p) + "' is not a port number or a service name in /etc/services");
             }
             return service;
         }
@@ -534,7 +534,7 @@ public final class FilterCompiler {
                     // reported below
                 }
             }
-            throw error(v, "no network interface named '" + s + "'");
+            throw error(v, "no network interface named '" + Words.clip(s) + "'");
         }
 
         /** The kernel's dev_valid_name: what can name a device, so also what may be looked up under /sys/class/net. */
@@ -576,7 +576,7 @@ public final class FilterCompiler {
             } catch (NumberFormatException e) {
                 // reported below
             }
-            throw error(v, "'" + s + "' is not a 32-bit number");
+            throw error(v, "'" + Words.clip(s) + "' is not a 32-bit number");
         }
     }
 }
