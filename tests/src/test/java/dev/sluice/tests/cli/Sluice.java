@@ -70,6 +70,8 @@ public final class Sluice {
         cmd.addAll(List.of("-m", "dev.sluice.launcher/dev.sluice.launcher.Main"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
+        // The policy cache of check and exec: one of the build's own, not the user's (PolicyCacheTest uses its own).
+        pb.environment().put("XDG_CACHE_HOME", ROOT.resolve("tests/target/sluice-cache").toString());
         try {
             Process p = pb.start();
             if (stdin != null) {
