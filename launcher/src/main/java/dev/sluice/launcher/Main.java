@@ -33,12 +33,21 @@ public final class Main implements Callable<Integer> {
     public static final int USAGE = 2;
     public static final int INTERNAL = 70;
 
-    /** Every subcommand, in the order {@code sluice --help} lists them. */
-    static final List<Class<?>> SUBCOMMANDS = List.of(CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class,
-                    LearnExecCommand.class, CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class,
-                    SsCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
-    /** Subcommands that read the whole command tree. */
-    private static final Set<Class<?>> NEED_ALL = Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
+    /**
+     * The subcommand classes, in a class of their own so that the direct dispatch of check and exec does not load
+     * picocli's help command (picocli's class files cannot be in the AOT cache).
+     */
+    static final class Subcommands {
+        /** Every subcommand, in the order {@code sluice --help} lists them. */
+        static final List<Class<?>> ALL = List.of(CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class,
+                        LearnExecCommand.class, CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class,
+                        SsCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
+        /** Subcommands that read the whole command tree. */
+        static final Set<Class<?>> NEED_ALL = Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
+
+        private Subcommands() {
+        }
+    }
 
     final PolyglotOptions polyglot;
 
@@ -175,13 +184,13 @@ public final class Main implements Callable<Integer> {
             }
         }
         Class<?> only = null;
-        for (Class<?> c : SUBCOMMANDS) {
-            if (!NEED_ALL.contains(c) && c.getAnnotation(Command.class).name().equals(named)) {
+        for (Class<?> c : Subcommands.ALL) {
+            if (!Subcommands.NEED_ALL.contains(c) && c.getAnnotation(Command.class).name().equals(named)) {
                 only = c;
             }
         }
         CommandLine cl = new CommandLine(main);
-        for (Class<?> c : SUBCOMMANDS) {
+        for (Class<?> c : Subcommands.ALL) {
             if (only == null || c == only) {
                 cl.addSubcommand(c);
             }
