@@ -19,15 +19,15 @@ if [ -n "$stale" ]; then
     (cd "$root" && ./mvnw -q -DskipTests -pl launcher -am package >&2)
 fi
 . "$root/scripts/sluice-jit-choice.sh"
+# The JIT mode's flags; the no-JIT flags are in scripts/sluice-no-jit.jvmargs, shared with the AOT training.
+common=(--enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag
+        -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow)
 if sluice_wants_jit "$@"; then
-    mode=(-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path="$root/launcher/target/compiler")
+    mode=(-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path="$root/launcher/target/compiler" "${common[@]}")
 else
-    mode=(-XX:AOTCache="$root/launcher/target/sluice.aot" -Xlog:aot=off -Xlog:cds=off -XX:TieredStopAtLevel=1
-          -Dpolyglot.engine.WarnInterpreterOnly=false)
+    mode=(-XX:AOTCache="$root/launcher/target/sluice.aot" -Xlog:aot=off -Xlog:cds=off @"$root/scripts/sluice-no-jit.jvmargs")
 fi
 exec "$JAVA_HOME/bin/java" "${mode[@]}" \
     --module-path="$jar:$root/launcher/target/modules" \
-    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag \
     -Dpolyglot.engine.userResourceCache="$root/launcher/target/truffle-cache" \
-    -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow \
     -m dev.sluice.launcher/dev.sluice.launcher.Main "$@"

@@ -22,9 +22,5 @@ done
 "$jdk/bin/jlink" --module-path "$stage/jmods" --add-modules ALL-MODULE-PATH,jdk.internal.vm.ci,jdk.unsupported,jdk.management \
     --output "$stage/runtime" --strip-debug --no-header-files --no-man-pages --compress zip-6
 rm -rf "$stage/jmods"
-# The flags must equal bin/sluice's no-JIT flags, or the JVM will not use the cache.
-"$stage/runtime/bin/java" -XX:AOTCacheOutput="$stage/runtime/lib/sluice.aot" -Xlog:aot=error -Xlog:cds=error \
-    -XX:TieredStopAtLevel=1 -Dpolyglot.engine.WarnInterpreterOnly=false \
-    --enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag \
-    -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow \
-    -m dev.sluice.launcher/dev.sluice.launcher.Main aot-training "$examples"
+# The AOT cache, trained with the image's own java and the flags bin/sluice starts it with (lib/sluice-no-jit.jvmargs).
+"$(dirname "${BASH_SOURCE[0]}")/../../../scripts/sluice-aot-train.sh" "$stage/runtime/bin/java" "$stage/runtime/lib/sluice.aot" "$examples"

@@ -3,6 +3,7 @@ package dev.sluice.launcher;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -10,8 +11,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
+import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 
 /**
  * {@code sluice aot-training EXAMPLES_DIR} (hidden): the workload the build records into the JDK's AOT cache
@@ -43,6 +46,13 @@ final class AotTrainingCommand implements Callable<Integer> {
                         List.of("check", examples.resolve("no-such-file.scpl").toString()));
         PrintWriter sink = new PrintWriter(Writer.nullWriter());
         int failures = 0;
+        // The policy cache's paths too (a miss that writes the entry, then hits), in a directory of the training's
+        // own rather than the builder's cache.
+        Path cacheDir = Files.createTempDirectory("sluice-aot-training");
+        PolicyCache.directoryOverride = cacheDir.resolve("policies");
+        commands = new java.util.ArrayList<>(commands);
+        commands.add(List.of("check", scpl, asm));
+        commands.add(List.of("check", scpl, asm));
         for (List<String> command : commands) {
             int status = Main.run(command.toArray(String[]::new), sink, sink);
             boolean expectedFailure = command.get(command.size() - 1).endsWith("no-such-file.scpl");
@@ -51,8 +61,19 @@ final class AotTrainingCommand implements Callable<Integer> {
                 failures++;
             }
         }
-        LoadedProgram policy = LoadedProgram.load(Path.of(scpl), Profile.SECCOMP, dev.sluice.core.seccomp.Arch.host(), null);
+        // exec up to the point of no return: the cached load, the command's path, the execve check and the FFM set-up.
+        Arch host = Arch.host();
+        PolicyCache cache = PolicyCache.forCommand(new PolyglotOptions());
+        LoadedProgram policy = PolicyCache.load(cache, Path.of(scpl), Profile.SECCOMP, host, InputFormat.AUTO);
+        ExecCommand.resolve("true");
+        ExecCommand.deniedSummary(policy.lowered(), host);
         new Native.Exec(RawFormat.encode(policy.program(), ByteOrder.nativeOrder()), "/bin/true", List.of("/bin/true")).warmUp();
+        PolicyCache.directoryOverride = null;
+        try (var files = Files.walk(cacheDir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
         return failures == 0 ? Main.OK : Main.INTERNAL;
     }
 }

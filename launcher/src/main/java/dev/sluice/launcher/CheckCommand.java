@@ -32,8 +32,11 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        return check(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command, with its fields set (by picocli, or by {@link Main}'s direct dispatch). */
+    int check(PrintWriter out, PrintWriter err) {
         if (options.inetdiag()) {
             return InetDiagCommands.check(files, main.polyglot, out, err);
         }
@@ -45,25 +48,48 @@ final class CheckCommand implements Callable<Integer> {
         Arch arch = options.arch(main.polyglot);
         InputFormat format = options.inputFormat(main.polyglot);
         int status = Main.OK;
+        PolicyCache cache = PolicyCache.forCommand(main.polyglot);
         // The same load as run's: the launcher's parse and kernel checks, then the bpf language with every language
-        // option given (constant-time mode's taint check, signatures, ...), so that 'ok' means run would load it.
-        try (Context context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"))) {
+        // option given (constant-time mode's taint check, signatures, ...), so that 'ok' means run would load it. A
+        // file the policy cache holds as loaded by the language under these options needs neither again.
+        Context context = null;
+        try {
             for (Path f : files) {
-                status = Math.max(status, check(f, profile, arch, format, context, out, err));
+                PolicyCache.Loaded hit = cache == null ? null : cache.lookup(f, profile, arch, format, true);
+                if (hit != null) {
+                    report(f, hit.program(), out, err);
+                    continue;
+                }
+                if (context == null) {
+                    context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"));
+                }
+                status = Math.max(status, check(f, profile, arch, format, context, cache, out, err));
+            }
+        } finally {
+            if (context != null) {
+                context.close();
             }
         }
         return status;
     }
 
-    private static int check(Path f, Profile profile, Arch arch, InputFormat format, Context context, PrintWriter out, PrintWriter err) {
+    private static void report(Path f, LoadedProgram p, PrintWriter out, PrintWriter err) {
+        out.println(f + ": ok (" + p.program().length() + " instructions)");
+        if (!p.warnings().isEmpty()) {
+            out.flush();
+            p.printWarnings(err);
+        }
+    }
+
+    private static int check(Path f, Profile profile, Arch arch, InputFormat format, Context context, PolicyCache cache, PrintWriter out, PrintWriter err) {
         try {
-            LoadedProgram p = LoadedProgram.load(f, profile, arch, format);
+            PolicyCache.Loaded stored = cache == null ? null : cache.loadAndStore(f, profile, arch, format);
+            LoadedProgram p = stored == null ? LoadedProgram.load(f, profile, arch, format) : stored.program();
             RunCommand.evalFilter(context, p);
-            out.println(f + ": ok (" + p.program().length() + " instructions)");
-            if (!p.warnings().isEmpty()) {
-                out.flush();
-                p.printWarnings(err);
+            if (stored != null) {
+                cache.languageLoaded(stored.entry());
             }
+            report(f, p, out, err);
             return Main.OK;
         } catch (UserError e) {
             out.flush();

@@ -69,6 +69,11 @@ final class ExecCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return exec(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command, with its fields set (by picocli, or by {@link Main}'s direct dispatch). */
+    int exec(PrintWriter out, PrintWriter err) {
         if (command == null || command.isEmpty()) {
             throw UserError.usage("sluice exec: no command given (sluice exec POLICY -- CMD [ARGS...])");
         }
@@ -80,11 +85,10 @@ final class ExecCommand implements Callable<Integer> {
         if (options.profile(main.polyglot, Profile.SECCOMP) != Profile.SECCOMP) {
             throw UserError.usage("sluice exec: takes a seccomp filter, not --profile socket");
         }
-        LoadedProgram loaded = LoadedProgram.load(policy, Profile.SECCOMP, arch, options.inputFormat(main.polyglot));
+        LoadedProgram loaded = PolicyCache.load(PolicyCache.forCommand(main.polyglot), policy, Profile.SECCOMP, arch, options.inputFormat(main.polyglot));
         String executable = resolve(command.get(0));
         LoweredProgram lowered = loaded.lowered();
         checkExecveAllowed(loaded, lowered, arch);
-        PrintWriter err = spec.commandLine().getErr();
         int flags = 0;
         if (log) {
             flags |= Native.SECCOMP_FILTER_FLAG_LOG;
@@ -92,7 +96,7 @@ final class ExecCommand implements Callable<Integer> {
             err.println("sluice exec: --log: the kernel logs each call it does not allow as an audit record (type=1326 ... syscall=N); see dmesg or journalctl -k");
         }
         Native.Exec exec = new Native.Exec(RawFormat.encode(loaded.program(), ByteOrder.nativeOrder()), executable, command);
-        spec.commandLine().getOut().flush();
+        out.flush();
         err.flush();
         System.out.flush();
         System.err.flush();

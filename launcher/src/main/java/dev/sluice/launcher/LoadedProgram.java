@@ -23,6 +23,7 @@ import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
 
 /**
  * A program file read, parsed and verified as the kernel would load it for a profile and arch. Any BPF format is
@@ -59,16 +60,26 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
 
     /** @param targetArches for SCPL: compile for these arches instead of the policy's own list (empty: the policy's) */
     static LoadedProgram load(Path path, Profile profile, Arch arch, InputFormat format, List<Arch> targetArches) {
-        String name = path.toString();
         byte[] bytes = readFile(path);
         Provenance.beforeParse(path, bytes); // signed programs: refused here, before anything parses them
+        return load(path, bytes, profile, arch, format, targetArches, IncludeResolver.FILES);
+    }
+
+    /**
+     * Loads {@code bytes}, the content of {@code path} (already read and, with --require-signature, checked).
+     *
+     * @param includes reads the files an SCPL policy includes (when no provenance flag wraps it)
+     */
+    static LoadedProgram load(Path path, byte[] bytes, Profile profile, Arch arch, InputFormat format, List<Arch> targetArches, IncludeResolver includes) {
+        String name = path.toString();
         if (isScpl(path)) {
             if (profile != Profile.SECCOMP) {
                 throw UserError.usage(name + ": an SCPL policy is a seccomp filter; --profile socket does not apply");
             }
             String text = new String(bytes, StandardCharsets.UTF_8);
             try {
-                CompileResult r = ScplCompiler.compile(name, text, Provenance.guardIncludes(CompileOptions.defaults().defaultArches(List.of(arch)).arches(targetArches)));
+                CompileOptions options = CompileOptions.defaults().defaultArches(List.of(arch)).arches(targetArches).resolver(includes);
+                CompileResult r = ScplCompiler.compile(name, text, Provenance.guardIncludes(options));
                 Provenance.loaded(path, bytes, profile, arch, format, targetArches, true);
                 return new LoadedProgram(name, r.program(), profile, arch, text, r.policy(), r.warnings());
             } catch (SluiceException e) {

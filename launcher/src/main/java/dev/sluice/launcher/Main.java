@@ -1,6 +1,9 @@
 package dev.sluice.launcher;
 
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -30,12 +33,21 @@ public final class Main implements Callable<Integer> {
     public static final int USAGE = 2;
     public static final int INTERNAL = 70;
 
-    /** Every subcommand, in the order {@code sluice --help} lists them. */
-    static final List<Class<?>> SUBCOMMANDS = List.of(CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class,
-                    LearnExecCommand.class, CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class,
-                    SsCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
-    /** Subcommands that read the whole command tree. */
-    private static final Set<Class<?>> NEED_ALL = Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
+    /**
+     * The subcommand classes, in a class of their own so that the direct dispatch of check and exec does not load
+     * picocli's help command (picocli's class files cannot be in the AOT cache).
+     */
+    static final class Subcommands {
+        /** Every subcommand, in the order {@code sluice --help} lists them. */
+        static final List<Class<?>> ALL = List.of(CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class,
+                        LearnExecCommand.class, CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class,
+                        SsCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
+        /** Subcommands that read the whole command tree. */
+        static final Set<Class<?>> NEED_ALL = Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
+
+        private Subcommands() {
+        }
+    }
 
     final PolyglotOptions polyglot;
 
@@ -58,6 +70,10 @@ public final class Main implements Callable<Integer> {
         Provenance.reset();
         PolyglotOptions polyglot = new PolyglotOptions();
         String[] rest = polyglot.extract(args);
+        Integer direct = runDirect(new Main(polyglot), rest, out, err);
+        if (direct != null) {
+            return direct;
+        }
         CommandLine cl = commandLine(new Main(polyglot), rest);
         cl.setOut(out);
         cl.setErr(err);
@@ -68,28 +84,89 @@ public final class Main implements Callable<Integer> {
             err.println("Try '" + name + " --help'.");
             return USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, c, p) -> {
-            if (ex instanceof UserError u) {
-                out.flush();
-                String message = u.getMessage();
-                if (u.exitCode() == USAGE && !message.startsWith("sluice")) {
-                    message = c.getCommandSpec().qualifiedName() + ": " + message;
-                }
-                err.println(message);
-                return u.exitCode();
-            }
-            if (ex instanceof PolyglotException pe && pe.isGuestException() && !pe.isInternalError()) {
-                out.flush();
-                err.println(c.getCommandSpec().qualifiedName() + ": " + pe.getMessage());
-                return isLanguageOptionError(pe) ? USAGE : INVALID;
-            }
-            out.flush();
-            err.println("sluice: internal error: " + ex);
-            ex.printStackTrace(err);
-            err.println("This is a bug in Sluice. Please report it with the command line and the input files.");
-            return INTERNAL;
-        });
+        cl.setExecutionExceptionHandler((ex, c, p) -> failed(ex, c.getCommandSpec().qualifiedName(), out, err));
         return cl.execute(rest);
+    }
+
+    /** What a command that threw {@code ex} prints, and its exit code: one line for user errors, a report for bugs. */
+    private static int failed(Exception ex, String command, PrintWriter out, PrintWriter err) {
+        if (ex instanceof UserError u) {
+            out.flush();
+            String message = u.getMessage();
+            if (u.exitCode() == USAGE && !message.startsWith("sluice")) {
+                message = command + ": " + message;
+            }
+            err.println(message);
+            return u.exitCode();
+        }
+        if (ex instanceof PolyglotException pe && pe.isGuestException() && !pe.isInternalError()) {
+            out.flush();
+            err.println(command + ": " + pe.getMessage());
+            return isLanguageOptionError(pe) ? USAGE : INVALID;
+        }
+        out.flush();
+        err.println("sluice: internal error: " + ex);
+        ex.printStackTrace(err);
+        err.println("This is a bug in Sluice. Please report it with the command line and the input files.");
+        return INTERNAL;
+    }
+
+    /**
+     * The two commands that wrap other work and so run most often, {@code check FILE...} and {@code exec POLICY --
+     * CMD ARGS...}, in their plain form (no option before the command, no word that picocli would read specially:
+     * starting with '-' or '@', or empty), are run without picocli: building its model by reflection, with its
+     * class files too old (version 49) for the AOT cache, was most of what such a command spent after the policy
+     * cache. Every other command line, and every error in one, goes through picocli as before. Returns null when the
+     * command line is not of that form.
+     */
+    static Integer runDirect(Main main, String[] args, PrintWriter out, PrintWriter err) {
+        if (args.length < 2 || !plain(args[1])) {
+            return null;
+        }
+        try {
+            if (args[0].equals("check")) {
+                List<Path> files = new ArrayList<>();
+                for (int i = 1; i < args.length; i++) {
+                    if (!plain(args[i])) {
+                        return null;
+                    }
+                    files.add(Path.of(args[i]));
+                }
+                CheckCommand check = new CheckCommand();
+                check.main = main;
+                check.options = new ProgramOptions();
+                check.files = files;
+                return runDirect("sluice check", () -> check.check(out, err), out, err);
+            }
+            if (args[0].equals("exec") && args.length >= 4 && args[2].equals("--")) {
+                for (int i = 3; i < args.length; i++) {
+                    if (args[i].isEmpty() || args[i].startsWith("@")) {
+                        return null;
+                    }
+                }
+                ExecCommand exec = new ExecCommand();
+                exec.main = main;
+                exec.options = new ProgramOptions();
+                exec.policy = Path.of(args[1]);
+                exec.command = List.of(args).subList(3, args.length);
+                return runDirect("sluice exec", () -> exec.exec(out, err), out, err);
+            }
+        } catch (InvalidPathException e) {
+            return null; // picocli reports it
+        }
+        return null;
+    }
+
+    private static int runDirect(String command, Callable<Integer> body, PrintWriter out, PrintWriter err) {
+        try {
+            return body.call();
+        } catch (Exception e) {
+            return failed(e, command, out, err);
+        }
+    }
+
+    private static boolean plain(String arg) {
+        return !arg.isEmpty() && !arg.startsWith("-") && !arg.startsWith("@");
     }
 
     /**
@@ -119,13 +196,13 @@ public final class Main implements Callable<Integer> {
             }
         }
         Class<?> only = null;
-        for (Class<?> c : SUBCOMMANDS) {
-            if (!NEED_ALL.contains(c) && c.getAnnotation(Command.class).name().equals(named)) {
+        for (Class<?> c : Subcommands.ALL) {
+            if (!Subcommands.NEED_ALL.contains(c) && c.getAnnotation(Command.class).name().equals(named)) {
                 only = c;
             }
         }
         CommandLine cl = new CommandLine(main);
-        for (Class<?> c : SUBCOMMANDS) {
+        for (Class<?> c : Subcommands.ALL) {
             if (only == null || c == only) {
                 cl.addSubcommand(c);
             }

@@ -38,11 +38,21 @@ final class Native {
     private Native() {
     }
 
-    /** The seccomp syscall number of the host ABI (arch/x86/entry/syscalls/syscall_64.tbl; asm-generic/unistd.h). */
-    static long seccompSyscallNumber() {
+    private static final int PRCTL = 0;
+    private static final int RT_SIGPROCMASK = 1;
+    private static final int EXECVE = 2;
+    private static final int SECCOMP = 3;
+    /** The kernel's sigset_t: 64 signals (not glibc's 128-byte one); rt_sigprocmask refuses any other size. */
+    private static final long KERNEL_SIGSET_SIZE = 8;
+
+    /**
+     * prctl, rt_sigprocmask, execve and seccomp on the host ABI (arch/x86/entry/syscalls/syscall_64.tbl;
+     * include/uapi/asm-generic/unistd.h for aarch64 and riscv64).
+     */
+    static long[] hostSyscallNumbers() {
         return switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> 317;
-            case "aarch64", "riscv64" -> 277;
+            case "amd64", "x86_64" -> new long[]{157, 14, 59, 317};
+            case "aarch64", "riscv64" -> new long[]{167, 135, 221, 277};
             default -> throw UserError.invalid(CliFailure.CLI_UNSUPPORTED_HOST, System.getProperty("os.arch"));
         };
     }
@@ -96,13 +106,15 @@ final class Native {
      * runs between installing the filter and execve.
      */
     static final class Exec {
-        private final MethodHandle prctl = downcall("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+        /**
+         * One downcall, libc's syscall(2) with five arguments (prctl reads five, and PR_SET_NO_NEW_PRIVS refuses any
+         * but zero in the last three), for all four calls (prctl, rt_sigprocmask, seccomp,
+         * execve, by number): each distinct FFM signature costs its own stub and method-handle spinning at start-up,
+         * which was most of what a cached {@code sluice exec} spent beyond {@code check}. Pointers go as addresses.
+         */
+        private final MethodHandle syscall = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                         Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-        private final MethodHandle syscall = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS),
-                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-        private final MethodHandle sigmask = downcall("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-        private final MethodHandle execve = downcall("execve", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), CAPTURE_ERRNO);
-        private final long seccompNr = seccompSyscallNumber();
+        private final long[] numbers = hostSyscallNumbers();
         private final Arena arena = Arena.ofAuto();
         private final MemorySegment state = arena.allocate(CALL_STATE);
         private final MemorySegment fprog;
@@ -129,31 +141,31 @@ final class Native {
             // The process's real environment (libc's environ), not a copy filtered through the JVM.
             MemorySegment environ = LIBC.find("environ").orElseThrow().reinterpret(ADDRESS.byteSize());
             envp = environ.get(ADDRESS, 0);
-            emptySigset = arena.allocate(128, 8); // sizeof(sigset_t) in glibc, all zero
+            emptySigset = arena.allocate(KERNEL_SIGSET_SIZE, 8); // all zero
             emptyPath = arena.allocateFrom("");
         }
 
-        void noNewPrivs() throws CallFailed {
-            int r;
+        private long call(int which, long a0, long a1, long a2, long a3) {
             try {
-                r = (int) prctl.invokeExact(state, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L);
+                return (long) syscall.invokeExact(state, numbers[which], a0, a1, a2, a3, 0L);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
-            if (r != 0) {
+        }
+
+        void noNewPrivs() throws CallFailed {
+            if (call(PRCTL, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L) != 0) { // and arg5 0 too
                 throw new CallFailed("prctl(PR_SET_NO_NEW_PRIVS)", (int) ERRNO.get(state, 0L));
             }
         }
 
-        /** The calling thread's signal mask is inherited over execve; the JVM's must not leak into the command. */
+        /**
+         * The calling thread's signal mask is inherited over execve; the JVM's must not leak into the command. (The
+         * system call itself, as pthread_sigmask makes it: an empty set unblocks everything.)
+         */
         void clearSignalMask() {
-            try {
-                int r = (int) sigmask.invokeExact(SIG_SETMASK, emptySigset, MemorySegment.NULL);
-                if (r != 0) {
-                    throw new IllegalStateException("pthread_sigmask: " + strerror(r));
-                }
-            } catch (Throwable t) {
-                throw t instanceof RuntimeException re ? re : new IllegalStateException(t);
+            if (call(RT_SIGPROCMASK, SIG_SETMASK, emptySigset.address(), 0L, KERNEL_SIGSET_SIZE) != 0) {
+                throw new IllegalStateException("rt_sigprocmask: " + strerror((int) ERRNO.get(state, 0L)));
             }
         }
 
@@ -177,19 +189,11 @@ final class Native {
         }
 
         private long seccompCall(long operation, int flags, MemorySegment arg) {
-            try {
-                return (long) syscall.invokeExact(state, seccompNr, operation, (long) flags, arg);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            return call(SECCOMP, operation, flags, arg.address(), 0L);
         }
 
         private int execveCall(MemorySegment file) {
-            try {
-                return (int) execve.invokeExact(state, file, argv, envp);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            return (int) call(EXECVE, file.address(), argv.address(), envp.address(), 0L);
         }
 
         void installFilter(int flags) throws CallFailed {

@@ -55,6 +55,11 @@ final class Provenance {
         }
     }
 
+    /** Whether a provenance flag was given (the policy cache is then off: every load is a full, guarded one). */
+    static synchronized boolean inForce() {
+        return active != null;
+    }
+
     static synchronized void reset() {
         active = null;
     }

@@ -51,6 +51,11 @@ public final class Sluice {
 
     /** Runs with {@code stdin} (null: none) on the process's standard input. */
     static Result runWithInput(List<String> jvmOptions, String stdin, String... args) {
+        return runWithEnv(java.util.Map.of(), jvmOptions, stdin, args);
+    }
+
+    /** Runs with extra environment variables (they win over the defaults set here), JVM options and standard input. */
+    static Result runWithEnv(java.util.Map<String, String> env, List<String> jvmOptions, String stdin, String... args) {
         Path jar;
         try (var files = Files.list(TARGET)) {
             jar = files.filter(p -> p.getFileName().toString().matches("sluice-launcher-.*\\.jar")).findFirst().orElse(null);
@@ -70,6 +75,9 @@ public final class Sluice {
         cmd.addAll(List.of("-m", "dev.sluice.launcher/dev.sluice.launcher.Main"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
+        // The policy cache of check and exec: one of the build's own, not the user's (PolicyCacheTest uses its own).
+        pb.environment().put("XDG_CACHE_HOME", ROOT.resolve("tests/target/sluice-cache").toString());
+        pb.environment().putAll(env);
         try {
             Process p = pb.start();
             if (stdin != null) {
