@@ -49,8 +49,8 @@ public final class Sluice {
         return runWithInput(jvmOptions, null, args);
     }
 
-    /** Runs with {@code stdin} (null: none) on the process's standard input. */
-    static Result runWithInput(List<String> jvmOptions, String stdin, String... args) {
+    /** The command line that runs the packaged launcher with {@code args}, for tests that drive the process themselves. */
+    static List<String> command(List<String> jvmOptions, String... args) {
         Path jar;
         try (var files = Files.list(TARGET)) {
             jar = files.filter(p -> p.getFileName().toString().matches("sluice-launcher-.*\\.jar")).findFirst().orElse(null);
@@ -69,6 +69,12 @@ public final class Sluice {
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-m", "dev.sluice.launcher/dev.sluice.launcher.Main"));
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs with {@code stdin} (null: none) on the process's standard input. */
+    static Result runWithInput(List<String> jvmOptions, String stdin, String... args) {
+        List<String> cmd = command(jvmOptions, args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
         try {
             Process p = pb.start();
