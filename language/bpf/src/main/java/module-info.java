@@ -19,6 +19,8 @@ module dev.sluice.bpf {
     exports dev.sluice.bpf.lower to dev.sluice.scpl, dev.sluice.launcher;
     exports dev.sluice.bpf.nodes to dev.sluice.scpl;
     exports dev.sluice.bpf.trace to dev.sluice.scpl, dev.sluice.launcher;
+    exports dev.sluice.bpf.coverage;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.bpf.BpfLanguageProvider;
+    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.bpf.coverage.CoverageInstrumentProvider;
 }

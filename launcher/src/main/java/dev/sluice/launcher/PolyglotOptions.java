@@ -11,12 +11,13 @@ import org.graalvm.polyglot.Engine;
 /**
  * Engine and language options given on the command line as GraalVM launchers take them:
  * {@code --engine.TraceCompilation=true}, {@code --compiler.X=v}, {@code --bpf.Arch=s390x}, {@code --log.file=F}; a
- * bare {@code --engine.X} means {@code true}. They are taken out of the arguments before the subcommand's own options
+ * bare {@code --engine.X} means {@code true}. The Chrome inspector's {@code --inspect[=[HOST:]PORT]} and
+ * {@code --inspect.X=v} are such options too (docs/tools.md). They are taken out of the arguments before the subcommand's own options
  * are parsed (up to a {@code --}, after which everything belongs to {@code exec}'s command) and go into every polyglot
  * engine the command creates. An unknown option name is a usage error reported by the engine.
  */
 final class PolyglotOptions {
-    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--ebpf.", "--inetdiag.", "--log.", "--polyglot."};
+    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--ebpf.", "--inetdiag.", "--log.", "--polyglot.", "--inspect."};
 
     private final Map<String, String> options = new LinkedHashMap<>();
 
@@ -40,6 +41,9 @@ final class PolyglotOptions {
     }
 
     private static boolean isPolyglotOption(String arg) {
+        if (arg.equals("--inspect") || arg.startsWith("--inspect=")) {
+            return true;
+        }
         for (String p : PREFIXES) {
             if (arg.startsWith(p) && arg.length() > p.length()) {
                 return true;

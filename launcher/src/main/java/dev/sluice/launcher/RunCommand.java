@@ -24,6 +24,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import dev.sluice.bpf.BpfLanguage;
+import dev.sluice.bpf.coverage.CoverageInstrument;
+import dev.sluice.bpf.coverage.InstructionCoverage;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
@@ -68,9 +70,22 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--raw", description = "Print each verdict as 0x%%08x.")
     boolean raw;
 
+    @Option(names = "--coverage", description = "After the verdicts, print how often each instruction ran and which never did (docs/tools.md).")
+    boolean coverage;
+
+    @Option(names = "--coverage-format", paramLabel = "text|lcov", description = "Coverage as a table (text, the default) or an LCOV tracefile (lcov); implies --coverage.")
+    CoverageReport.Format coverageFormat;
+
+    @Option(names = "--coverage-output", paramLabel = "FILE", description = "Write the coverage to FILE instead of standard output; implies --coverage.")
+    Path coverageOutput;
+
     @Override
     public Integer call() {
+        boolean covering = coverage || coverageFormat != null || coverageOutput != null;
         if (options.ebpf()) {
+            if (covering) {
+                throw UserError.usage("sluice run --coverage: classic BPF and SCPL only (eBPF has no coverage yet)");
+            }
             if (syscalls != null || data != null && pcap != null) {
                 throw UserError.usage("sluice run --lang ebpf: give --data FILE (the memory of a raw program) or --pcap FILE (xdp, socket_filter)");
             }
@@ -102,7 +117,13 @@ final class RunCommand implements Callable<Integer> {
         LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
         PrintWriter out = spec.commandLine().getOut();
         try (Context context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"))) {
+            InstructionCoverage instructionCoverage = null;
+            if (covering) {
+                instructionCoverage = context.getEngine().getInstruments().get(CoverageInstrument.ID).lookup(InstructionCoverage.class);
+                instructionCoverage.start();
+            }
             Value filter = evalFilter(context, loaded);
+            int status = Main.OK;
             if (!calls.isEmpty()) {
                 byte[] records = new byte[calls.size() * SeccompData.SIZE];
                 for (int i = 0; i < calls.size(); i++) {
@@ -114,10 +135,27 @@ final class RunCommand implements Callable<Integer> {
             } else if (data != null) {
                 runData(filter, out);
             } else {
-                return runPcap(filter, out);
+                status = runPcap(filter, out);
             }
+            if (instructionCoverage != null) {
+                writeCoverage(CoverageReport.of(loaded, instructionCoverage.results()), out);
+            }
+            return status;
         }
-        return Main.OK;
+    }
+
+    private void writeCoverage(CoverageReport report, PrintWriter out) {
+        String text = report.render(coverageFormat == null ? CoverageReport.Format.text : coverageFormat);
+        if (coverageOutput == null) {
+            out.print(text);
+            out.flush();
+            return;
+        }
+        try {
+            java.nio.file.Files.writeString(coverageOutput, text);
+        } catch (java.io.IOException e) {
+            throw UserError.invalid(CliFailure.CLI_CANNOT_WRITE, coverageOutput, e instanceof java.nio.file.NoSuchFileException ? "no such directory" : e.getMessage());
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.nodes.BatchRootNode;
 import dev.sluice.bpf.nodes.FilterRootNode;
+import dev.sluice.bpf.nodes.InstructionSource;
 import dev.sluice.bpf.runtime.OperationRecorder;
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.guard.GuardOptions;
@@ -59,14 +60,16 @@ public final class BpfFilter implements TruffleObject {
     private final Budget budget;
 
     public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch) {
-        this(language, program, lowered, arch, GuardOptions.NONE, null);
+        this(language, program, lowered, arch, GuardOptions.NONE, null, null);
     }
 
     /**
      * @param guards budgets and their action (docs/guards.md); one budget covers all of this filter's entry points
      * @param recorder sees the operations of constant-time runs (tests), or null
+     * @param source where each instruction is written, for instruments (coverage, debugger), or null
      */
-    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards, OperationRecorder recorder) {
+    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards, OperationRecorder recorder,
+                    InstructionSource source) {
         this.budget = new Budget(guards, BpfLanguage.ID, Opcodes.MAX_INSNS);
         this.language = language;
         this.recorder = recorder;
@@ -74,10 +77,10 @@ public final class BpfFilter implements TruffleObject {
         this.lowered = lowered;
         this.arch = arch;
         String kind = lowered.profile().id();
-        this.single = new FilterRootNode(language, BpfContext.REFERENCE, lowered, "bpf-" + kind, budget).getCallTarget();
-        this.spans = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH, budget).getCallTarget();
-        this.records = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS, budget).getCallTarget();
-        this.pcap = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP, budget).getCallTarget();
+        this.single = new FilterRootNode(language, BpfContext.REFERENCE, lowered, "bpf-" + kind, budget, source).getCallTarget();
+        this.spans = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH, budget, source).getCallTarget();
+        this.records = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS, budget, source).getCallTarget();
+        this.pcap = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP, budget, source).getCallTarget();
     }
 
     /** Records this filter's entry in its context's measured-load log (set once, when the context loads it). */

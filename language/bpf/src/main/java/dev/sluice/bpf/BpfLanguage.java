@@ -1,12 +1,15 @@
 package dev.sluice.bpf;
 
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.Option;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.instrumentation.ProvidedTags;
+import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.Source;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
@@ -16,11 +19,13 @@ import org.graalvm.options.OptionType;
 import org.graalvm.options.OptionValues;
 
 import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.formats.ListingFormat;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Lowering;
 import dev.sluice.bpf.nodes.ConstantRootNode;
+import dev.sluice.bpf.nodes.InstructionSource;
 import dev.sluice.bpf.parse.ProgramParser;
 import dev.sluice.bpf.runtime.OperationRecorder;
 import dev.sluice.bpf.verify.SecretTaint;
@@ -42,6 +47,7 @@ import dev.sluice.core.trust.TrustPolicy;
                 characterMimeTypes = {BpfLanguage.MIME_TEXT, BpfLanguage.MIME_TEXT_SECCOMP, BpfLanguage.MIME_TEXT_SOCKET}, //
                 fileTypeDetectors = BpfFileTypeDetector.class, //
                 contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE, website = "https://sluice.dev")
+@ProvidedTags({StandardTags.RootTag.class, StandardTags.RootBodyTag.class, StandardTags.StatementTag.class})
 public final class BpfLanguage extends TruffleLanguage<BpfContext> {
     public static final String ID = "bpf";
     public static final String VERSION = "0.1.0";
@@ -209,8 +215,39 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
             recorder = ct.recordOperations() ? new OperationRecorder() : null;
             lowered = lowered.inConstantTime(recorder);
         }
-        return new BpfFilter(language, program, lowered, arch, guards, recorder);
+        return new BpfFilter(language, program, lowered, arch, guards, recorder, instructionSource(source, program));
     }
+
+    /**
+     * Where instruments see each instruction: its line in a text program, else (binary programs, and text that came
+     * as bytes without a line for every instruction) a line of a synthesized listing in tcpdump {@code -d} style,
+     * named after the program with " (listing)": line pc + 1 is instruction pc.
+     */
+    static InstructionSource instructionSource(Source source, Program program) {
+        int n = program.length();
+        int[] lines = new int[n];
+        boolean positioned = program.hasPositions();
+        for (int pc = 0; pc < n && positioned; pc++) {
+            lines[pc] = program.line(pc);
+            positioned = lines[pc] > 0;
+        }
+        if (positioned) {
+            if (source.hasCharacters()) {
+                return new InstructionSource(() -> source, lines, BpfLanguage.class);
+            }
+            // Text given as bytes (the detected format was a text one): the same text as characters, same name.
+            return new InstructionSource(() -> Source.newBuilder(ID, new String(source.getBytes().toByteArray(), StandardCharsets.UTF_8), source.getName())
+                            .mimeType(MIME_TEXT).build(), lines, BpfLanguage.class);
+        }
+        for (int pc = 0; pc < n; pc++) {
+            lines[pc] = pc + 1;
+        }
+        return new InstructionSource(() -> Source.newBuilder(ID, ListingFormat.print(program), source.getName() + LISTING_SUFFIX).mimeType(MIME_TEXT).build(),
+                        lines, BpfLanguage.class);
+    }
+
+    /** Appended to a binary program's name for the listing instruments see (line pc + 1 is instruction pc). */
+    public static final String LISTING_SUFFIX = " (listing)";
 
     static Profile profileFor(Source source, Profile fallback) {
         String mime = source.getMimeType();

@@ -49,13 +49,8 @@ public final class Sluice {
         return runWithInput(jvmOptions, null, args);
     }
 
-    /** Runs with {@code stdin} (null: none) on the process's standard input. */
-    static Result runWithInput(List<String> jvmOptions, String stdin, String... args) {
-        return runWithEnv(java.util.Map.of(), jvmOptions, stdin, args);
-    }
-
-    /** Runs with extra environment variables (they win over the defaults set here), JVM options and standard input. */
-    static Result runWithEnv(java.util.Map<String, String> env, List<String> jvmOptions, String stdin, String... args) {
+    /** The command line that runs the packaged launcher with {@code args}, for tests that drive the process themselves. */
+    static List<String> command(List<String> jvmOptions, String... args) {
         Path jar;
         try (var files = Files.list(TARGET)) {
             jar = files.filter(p -> p.getFileName().toString().matches("sluice-launcher-.*\\.jar")).findFirst().orElse(null);
@@ -74,6 +69,17 @@ public final class Sluice {
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-m", "dev.sluice.launcher/dev.sluice.launcher.Main"));
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs with {@code stdin} (null: none) on the process's standard input. */
+    static Result runWithInput(List<String> jvmOptions, String stdin, String... args) {
+        return runWithEnv(java.util.Map.of(), jvmOptions, stdin, args);
+    }
+
+    /** Runs with extra environment variables (they win over the defaults set here), JVM options and standard input. */
+    static Result runWithEnv(java.util.Map<String, String> env, List<String> jvmOptions, String stdin, String... args) {
+        List<String> cmd = command(jvmOptions, args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
         // The policy cache of check and exec: one of the build's own, not the user's (PolicyCacheTest uses its own).
         pb.environment().put("XDG_CACHE_HOME", ROOT.resolve("tests/target/sluice-cache").toString());

@@ -1,12 +1,14 @@
 package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
+import com.oracle.truffle.api.source.SourceSection;
 
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
@@ -39,6 +41,7 @@ public final class BatchRootNode extends RootNode {
     private final boolean seccomp;
     private final String name;
     private final ContextReference<? extends LanguageContext> contexts;
+    private final InstructionSource source;
     @Child private ProgramBodyNode body;
 
     /**
@@ -46,12 +49,13 @@ public final class BatchRootNode extends RootNode {
      * @param budget the filter's budget (docs/guards.md), or null; it applies to each input
      */
     public BatchRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, Kind kind, String name,
-                    Budget budget) {
-        super(language);
+                    Budget budget, InstructionSource source) {
+        super(language, ProgramBodyNode.frameDescriptor());
+        this.source = source;
         this.contexts = contexts;
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = ProgramBodyNode.create(program, budget);
+        this.body = ProgramBodyNode.create(program, budget, source);
         this.name = name;
     }
 
@@ -66,15 +70,15 @@ public final class BatchRootNode extends RootNode {
         }
         byte[] data = InputAccess.bytes(args[0], env, this);
         return switch (kind) {
-            case SPANS -> runSpans(data, InputAccess.intsOrNull(args[1], env, this, "offsets"), InputAccess.intsOrNull(args[2], env, this, "lengths"),
+            case SPANS -> runSpans(frame, data, InputAccess.intsOrNull(args[1], env, this, "offsets"), InputAccess.intsOrNull(args[2], env, this, "lengths"),
                             args.length > 3 ? InputAccess.intsOrNull(args[3], env, this, "verdicts") : null);
-            case RECORDS -> runRecords(data, InputAccess.intArg(args[1], this, "recordSize"),
+            case RECORDS -> runRecords(frame, data, InputAccess.intArg(args[1], this, "recordSize"),
                             args.length > 2 ? InputAccess.intsOrNull(args[2], env, this, "verdicts") : null);
-            case PCAP -> runPcap(data, args.length > 1 ? InputAccess.intsOrNull(args[1], env, this, "verdicts") : null);
+            case PCAP -> runPcap(frame, data, args.length > 1 ? InputAccess.intsOrNull(args[1], env, this, "verdicts") : null);
         };
     }
 
-    private long runSpans(byte[] data, int[] offsets, int[] lengths, int[] verdicts) {
+    private long runSpans(VirtualFrame frame, byte[] data, int[] offsets, int[] lengths, int[] verdicts) {
         if (offsets == null || lengths == null || offsets.length != lengths.length || verdicts != null && verdicts.length < offsets.length) {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "offsets and lengths must be int[] of equal length, verdicts at least as long");
@@ -88,7 +92,7 @@ public final class BatchRootNode extends RootNode {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
             }
-            int v = body.execute(data, off, len, len, PacketMeta.DEFAULT);
+            int v = body.execute(frame, data, off, len, len, PacketMeta.DEFAULT);
             if (verdicts != null) {
                 verdicts[i] = v;
             }
@@ -100,7 +104,7 @@ public final class BatchRootNode extends RootNode {
         return accepted;
     }
 
-    private long runRecords(byte[] data, int recordSize, int[] verdicts) {
+    private long runRecords(VirtualFrame frame, byte[] data, int recordSize, int[] verdicts) {
         if (recordSize <= 0 || data.length % recordSize != 0 || seccomp && recordSize != 64) {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, CoreFailure.BAD_INPUT,
@@ -113,7 +117,7 @@ public final class BatchRootNode extends RootNode {
         }
         long accepted = 0;
         for (int i = 0; i < n; i++) {
-            int v = body.execute(data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT);
+            int v = body.execute(frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT);
             if (verdicts != null) {
                 verdicts[i] = v;
             }
@@ -125,7 +129,7 @@ public final class BatchRootNode extends RootNode {
         return accepted;
     }
 
-    private long runPcap(byte[] file, int[] verdicts) {
+    private long runPcap(VirtualFrame frame, byte[] file, int[] verdicts) {
         Pcap.Header header = Pcap.header(file, this);
         PacketMeta meta = PacketMeta.forLinkType(header.linkType());
         boolean swapped = header.swapped();
@@ -144,7 +148,7 @@ public final class BatchRootNode extends RootNode {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(this, CoreFailure.BAD_PCAP, "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
             }
-            int v = body.execute(file, pos, caplen, wirelen, meta);
+            int v = body.execute(frame, file, pos, caplen, wirelen, meta);
             if (verdicts != null) {
                 if (i >= verdicts.length) {
                     CompilerDirectives.transferToInterpreter();
@@ -160,6 +164,16 @@ public final class BatchRootNode extends RootNode {
         }
         LoopNode.reportLoopCount(this, i);
         return accepted;
+    }
+
+    @Override
+    public SourceSection getSourceSection() {
+        return source == null ? null : programSection();
+    }
+
+    @TruffleBoundary
+    private SourceSection programSection() {
+        return source.program();
     }
 
     @Override

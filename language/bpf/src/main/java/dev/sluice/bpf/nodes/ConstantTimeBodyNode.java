@@ -3,6 +3,7 @@ package dev.sluice.bpf.nodes;
 import com.oracle.truffle.api.CompilerAsserts;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
+import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 
@@ -38,6 +39,7 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     private final OperationTrace trace;
 
     public ConstantTimeBodyNode(LoweredProgram program, OperationTrace trace) {
+        super(program.ops().length);
         this.ops = program.ops();
         this.constants = program.constants();
         this.trueTargets = program.trueTargets();
@@ -53,7 +55,7 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
 
     @Override
     @ExplodeLoop
-    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+    public int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
         final int n = ops.length;
         final int[] inA = new int[n];
         final int[] inX = new int[n];
@@ -273,8 +275,4 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
         return PacketOps.ancillary(k, a, x, data, start, captured, meta, at -> trace.dependsOn(pc, at));
     }
 
-    @Override
-    public int length() {
-        return ops.length;
-    }
 }

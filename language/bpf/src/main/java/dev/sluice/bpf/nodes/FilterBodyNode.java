@@ -1,13 +1,21 @@
 package dev.sluice.bpf.nodes;
 
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+
 import com.oracle.truffle.api.CompilerAsserts;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.instrumentation.InstrumentableNode;
+import com.oracle.truffle.api.instrumentation.StandardTags;
+import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
+import com.oracle.truffle.api.source.SourceSection;
 
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
@@ -24,6 +32,12 @@ import dev.sluice.core.guard.Budget;
  * program length.
  *
  * <p>Registers and scratch memory are locals of one execution: nothing survives a run (Jitk bug class 4).
+ *
+ * <p>Instruments (docs/tools.md): the body is the root's instrumentable node ({@code RootTag}) when the program has an
+ * {@link InstructionSource}. When an instrument asks for statements, {@link #materializeInstrumentableNodes} adds one
+ * {@link InstructionNode} per instruction and the loop executes instruction pc's node before running it. The field is
+ * a child (compilation-final) and null until then, so without instruments the compiled code has no trace of it; the
+ * loop's pc is a constant, so with instruments each instruction calls exactly its own probe.
  */
 public final class FilterBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
@@ -51,6 +65,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
     private int blindingKey;
     /** Sees each instruction the loop enters ({@code sluice explain}); null (and folded away) everywhere else. */
     private final StepObserver observer;
+    /** The source of each instruction, or null: then instruments do not see this body. */
+    private final InstructionSource source;
+    /** One statement node per instruction, created when an instrument first asks for statements; else null. */
+    @Child private InstructionProbes probes;
 
     /** Receives each instruction as the interpreter enters it, with A and X at that moment. */
     public interface StepObserver {
@@ -58,20 +76,23 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     public FilterBodyNode(LoweredProgram program) {
-        this(program, null, null);
+        this(program, null, null, null);
     }
 
     /** @param budget the filter's budget, or null for none */
     public FilterBodyNode(LoweredProgram program, Budget budget) {
-        this(program, budget, null);
+        this(program, budget, null, null);
     }
 
     /**
      * @param budget the filter's budget, or null for none
      * @param observer sees every instruction entered, or null
+     * @param source the source of each instruction (for instruments), or null
      */
-    public FilterBodyNode(LoweredProgram program, Budget budget, StepObserver observer) {
+    public FilterBodyNode(LoweredProgram program, Budget budget, StepObserver observer, InstructionSource source) {
+        super(program.ops().length);
         this.observer = observer;
+        this.source = source;
         this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program.longestPath());
         this.accounted = metered && budget.accounted();
         this.staticLimit = budget == null ? 0 : budget.staticLimit();
@@ -95,18 +116,18 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * @return the 32-bit return value
      */
     @Override
-    public int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+    public int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
         if (metered) {
-            return executeMetered(data, start, captured, wireLength, meta);
+            return executeMetered(frame, data, start, captured, wireLength, meta);
         }
-        return interpret(data, start, captured, wireLength, meta, null);
+        return interpret(frame, data, start, captured, wireLength, meta, null);
     }
 
     /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
-    private int executeMetered(byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+    private int executeMetered(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
         if (!accounted) {
             // Only bpf.MaxInstructions: no bookkeeping outside this invocation.
-            return interpret(data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
+            return interpret(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
         }
         int limit = budget.admit();
         if (limit < 0) {
@@ -115,7 +136,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         // Allocated here and never escaping, so the counter lives in a register in compiled code.
         InstructionMeter meter = new InstructionMeter(limit);
         try {
-            return interpret(data, start, captured, wireLength, meta, meter);
+            return interpret(frame, data, start, captured, wireLength, meta, meter);
         } finally {
             budget.charge(limit - meter.remaining);
         }
@@ -123,13 +144,16 @@ public final class FilterBodyNode extends ProgramBodyNode {
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    private int interpret(byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
+    private int interpret(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
         // A, X and M[] live in one array, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
         // instruction only when every local holds the same value, so non-constant registers in locals would copy each
         // instruction once per path reaching it (exponential in the number of if/else diamonds; a 256-instruction
         // program failed with "too many loop explosion iterations"). The array is one node on all paths; escape
         // analysis then turns its elements into registers with phis at the merges.
         final int[] r = new int[REGISTERS];
+        if (probes != null) {
+            frame.setObject(REGISTERS_SLOT, r); // what a debugger shows as A, X and M
+        }
         int pc = 0;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
@@ -138,6 +162,9 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     return budget.stop(this, pc, meter.limit);
                 }
                 meter.remaining--;
+            }
+            if (probes != null) {
+                probes.enter(frame, pc);
             }
             if (observer != null) {
                 notifyObserver(pc, r[A], r[X]);
@@ -310,7 +337,37 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     @Override
-    public int length() {
-        return ops.length;
+    public boolean isInstrumentable() {
+        return source != null;
+    }
+
+    @Override
+    public boolean hasTag(Class<? extends Tag> tag) {
+        return tag == StandardTags.RootTag.class || tag == StandardTags.RootBodyTag.class;
+    }
+
+    @Override
+    @TruffleBoundary
+    public SourceSection getSourceSection() {
+        return source == null ? null : source.program();
+    }
+
+    /** Adds the statement nodes the first time an instrument asks for statements (StatementTag). */
+    @Override
+    @TruffleBoundary
+    public InstrumentableNode materializeInstrumentableNodes(Set<Class<? extends Tag>> materializedTags) {
+        if (source != null && probes == null && materializedTags.contains(StandardTags.StatementTag.class)) {
+            Lock lock = getLock();
+            lock.lock();
+            try {
+                if (probes == null) {
+                    probes = insert(new InstructionProbes(source, ops.length));
+                    notifyInserted(probes);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return this;
     }
 }

@@ -1,11 +1,13 @@
 package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.RootNode;
+import com.oracle.truffle.api.source.SourceSection;
 
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
@@ -24,17 +26,19 @@ public final class FilterRootNode extends RootNode {
     private final boolean seccomp;
     private final String name;
     private final ContextReference<? extends LanguageContext> contexts;
+    private final InstructionSource source;
     @Child private ProgramBodyNode body;
 
     /**
      * @param contexts the language's context reference (for host input access)
      * @param budget the filter's budget (docs/guards.md), or null
      */
-    public FilterRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, String name, Budget budget) {
-        super(language);
+    public FilterRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, String name, Budget budget, InstructionSource source) {
+        super(language, ProgramBodyNode.frameDescriptor());
+        this.source = source;
         this.contexts = contexts;
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = ProgramBodyNode.create(program, budget);
+        this.body = ProgramBodyNode.create(program, budget, source);
         this.name = name;
     }
 
@@ -52,7 +56,7 @@ public final class FilterRootNode extends RootNode {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(this, CoreFailure.SECCOMP_INPUT_SIZE, data.length);
             }
-            return body.execute(data, 0, 64, 64, PacketMeta.DEFAULT) & 0xffffffffL;
+            return body.execute(frame, data, 0, 64, 64, PacketMeta.DEFAULT) & 0xffffffffL;
         }
         PacketMeta meta = args.length > 1 ? MetaArgument.read(args[1], env, this) : PacketMeta.DEFAULT;
         int captured = data.length - meta.dataOffset;
@@ -60,7 +64,17 @@ public final class FilterRootNode extends RootNode {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "dataOffset is past the end of the input");
         }
-        return body.execute(data, meta.dataOffset, captured, captured, meta) & 0xffffffffL;
+        return body.execute(frame, data, meta.dataOffset, captured, captured, meta) & 0xffffffffL;
+    }
+
+    @Override
+    public SourceSection getSourceSection() {
+        return source == null ? null : programSection();
+    }
+
+    @TruffleBoundary
+    private SourceSection programSection() {
+        return source.program();
     }
 
     @Override

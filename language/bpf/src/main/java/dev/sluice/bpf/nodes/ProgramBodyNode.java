@@ -1,21 +1,60 @@
 package dev.sluice.bpf.nodes;
 
+import com.oracle.truffle.api.frame.FrameDescriptor;
+import com.oracle.truffle.api.frame.FrameSlotKind;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.instrumentation.GenerateWrapper;
+import com.oracle.truffle.api.instrumentation.InstrumentableNode;
+import com.oracle.truffle.api.instrumentation.ProbeNode;
 import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.PacketMeta;
 
-/** Runs one lowered program on one input; the roots hold one of these per compilation unit. */
-public abstract class ProgramBodyNode extends Node {
+/**
+ * Runs one lowered program on one input; the roots hold one of these per compilation unit. It is the instrumentable
+ * node of a filter's root ({@code RootTag}); the interpreting body is instrumentable only where it has a source
+ * ({@link InstructionSource}), and the constant-time body not at all (it evaluates every instruction on every run).
+ */
+@GenerateWrapper
+public abstract class ProgramBodyNode extends Node implements InstrumentableNode {
     /**
-     * The body for a program: predicated and branch-free in constant-time mode (which evaluates every instruction, so
-     * an instruction budget has nothing to bound there), else the exploded dispatch loop with the filter's guards.
+     * The frame slot that holds the register file (A, X, M[]) while instruments are attached, so a debugger reads
+     * it as variables; the roots that hold a body build their frame with {@link #frameDescriptor()}.
      */
-    public static ProgramBodyNode create(LoweredProgram program, dev.sluice.core.guard.Budget budget) {
-        return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program, budget);
+    public static final int REGISTERS_SLOT = 0;
+
+    private final int length;
+
+    protected ProgramBodyNode(int length) {
+        this.length = length;
+    }
+
+    /** For the generated wrapper. */
+    protected ProgramBodyNode(ProgramBodyNode copy) {
+        this.length = copy.length;
     }
 
     /**
+     * The body for a program: predicated and branch-free in constant-time mode (which evaluates every instruction, so
+     * an instruction budget has nothing to bound there), else the exploded dispatch loop with the filter's guards.
+     *
+     * @param source the source of each instruction, or null (then instruments see nothing of this body)
+     */
+    public static ProgramBodyNode create(LoweredProgram program, dev.sluice.core.guard.Budget budget, InstructionSource source) {
+        return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program, budget, null, source);
+    }
+
+    /** The frame layout of a root holding a body: one slot for the register file. */
+    public static FrameDescriptor frameDescriptor() {
+        FrameDescriptor.Builder builder = FrameDescriptor.newBuilder(1);
+        int slot = builder.addSlot(FrameSlotKind.Object, "registers", null);
+        assert slot == REGISTERS_SLOT;
+        return builder.build();
+    }
+
+    /**
+     * @param frame the frame of the root running this body (instruments see it)
      * @param data the bytes; the packet (or struct seccomp_data) starts at {@code start}
      * @param start index of skb->data in {@code data}
      * @param captured bytes available from {@code start} (caplen for a capture; 64 for seccomp)
@@ -23,7 +62,19 @@ public abstract class ProgramBodyNode extends Node {
      * @param meta ancillary values and header offsets (socket filters)
      * @return the 32-bit return value
      */
-    public abstract int execute(byte[] data, int start, int captured, int wireLength, PacketMeta meta);
+    public abstract int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta);
 
-    public abstract int length();
+    public final int length() {
+        return length;
+    }
+
+    @Override
+    public boolean isInstrumentable() {
+        return false;
+    }
+
+    @Override
+    public WrapperNode createWrapper(ProbeNode probe) {
+        return new ProgramBodyNodeWrapper(this, this, probe);
+    }
 }

@@ -3,9 +3,12 @@ package dev.sluice.bpf.trace;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.oracle.truffle.api.Truffle;
+
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
 import dev.sluice.bpf.nodes.FilterBodyNode;
+import dev.sluice.bpf.nodes.ProgramBodyNode;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
@@ -45,8 +48,8 @@ public final class Tracer {
         // The interpreter reports A and X as it enters each instruction: the registers after instruction i are those
         // on entering instruction i + 1. The last instruction (a ret, or one that ended the program) changed nothing.
         List<int[]> entered = new ArrayList<>();
-        FilterBodyNode interpreter = new FilterBodyNode(program, null, (pc, a, x) -> entered.add(new int[]{pc, a, x}));
-        int result = interpreter.execute(data, start, captured, wireLength, meta);
+        FilterBodyNode interpreter = new FilterBodyNode(program, null, (pc, a, x) -> entered.add(new int[]{pc, a, x}), null);
+        int result = interpreter.execute(Truffle.getRuntime().createVirtualFrame(new Object[0], ProgramBodyNode.frameDescriptor()), data, start, captured, wireLength, meta);
         List<Step> steps = new ArrayList<>(entered.size());
         for (int i = 0; i < entered.size(); i++) {
             int[] after = entered.get(Math.min(i + 1, entered.size() - 1));

@@ -1,0 +1,19 @@
+package dev.sluice.bpf.coverage;
+
+import com.oracle.truffle.api.instrumentation.TruffleInstrument;
+
+/**
+ * A Truffle instrument that counts how often each classic BPF instruction runs (its statement events). The host gets
+ * its service with {@code engine.getInstruments().get(CoverageInstrument.ID).lookup(InstructionCoverage.class)},
+ * starts it before running filters, and reads the counts afterwards; {@code sluice run --coverage} does that.
+ */
+@TruffleInstrument.Registration(id = CoverageInstrument.ID, name = "Sluice instruction coverage", version = "0.1.0", services = InstructionCoverage.class, //
+                website = "https://sluice.dev")
+public final class CoverageInstrument extends TruffleInstrument {
+    public static final String ID = "sluice-coverage";
+
+    @Override
+    protected void onCreate(Env env) {
+        env.registerService(new InstructionCoverage(env.getInstrumenter()));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.sluice.tests.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sluice run --coverage}: exact runs per instruction and line, the unreached ones, text and LCOV. */
+class CoverageCliTest {
+
+    @Test
+    void textCoverageOfAnAsmProgramListsTheUnreachedLine() {
+        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.asm", "--syscall", "getpid", "--syscall", "mkdir(0x1000, 0755)", "--syscall",
+                        "mkdirat(AT_FDCWD, 0x1000, 0755)", "--coverage");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("""
+                        ALLOW
+                        ERRNO(1)
+                        ERRNO(1)
+                        coverage of examples/deny-mkdir.asm: 8 of 9 instructions ran
+                         insn  line       runs  source
+                            0     3          3  ld [4]                  ; seccomp_data.arch
+                            1     4          3  jne #0xc000003e, kill
+                            2     5          3  ld [0]                  ; seccomp_data.nr
+                            3     6          3  jge #0x40000000, kill   ; x32 syscall numbers
+                            4     7          3  jeq #83, deny           ; mkdir
+                            5     8          2  jeq #258, deny          ; mkdirat
+                            6     9          1  ret #0x7fff0000         ; SECCOMP_RET_ALLOW
+                            7    10          2  deny:   ret #0x00050001         ; SECCOMP_RET_ERRNO | EPERM
+                            8    11          0  kill:   ret #0x80000000         ; SECCOMP_RET_KILL_PROCESS
+                        never reached: insn 8 (line 11)
+                        """, r.stdout());
+        assertEquals("", r.stderr());
+    }
+
+    @Test
+    void lcovOfDataRecordsGoesToAFile(@TempDir Path dir) throws IOException {
+        Path lcov = dir.resolve("deny-mkdir.info");
+        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.asm", "--data", "examples/syscalls.data", "--coverage-format", "lcov", "--coverage-output",
+                        lcov.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("ALLOW\nERRNO(1)\nERRNO(1)\nALLOW\nKILL_PROCESS\nKILL_PROCESS\n", r.stdout());
+        // getpid, mkdir, mkdirat, openat, an i386 record (killed at line 4's jump), an x32 number (killed at line 6's).
+        assertEquals("""
+                        TN:
+                        SF:examples/deny-mkdir.asm
+                        DA:3,6
+                        DA:4,6
+                        DA:5,5
+                        DA:6,5
+                        DA:7,4
+                        DA:8,3
+                        DA:9,2
+                        DA:10,2
+                        DA:11,2
+                        LF:9
+                        LH:9
+                        end_of_record
+                        """, Files.readString(lcov));
+    }
+
+    @Test
+    void aBinaryProgramIsReportedOnItsListing() {
+        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.bpf", "--syscall", "getpid", "--coverage-format", "lcov");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("""
+                        ALLOW
+                        TN:
+                        SF:examples/deny-mkdir.bpf (listing)
+                        DA:1,1
+                        DA:2,1
+                        DA:3,1
+                        DA:4,1
+                        DA:5,1
+                        DA:6,1
+                        DA:7,1
+                        DA:8,0
+                        DA:9,0
+                        LF:9
+                        LH:7
+                        end_of_record
+                        """, r.stdout());
+    }
+
+    @Test
+    void coverageIsRefusedForEbpf() {
+        Sluice.Result r = Sluice.run("run", "--lang", "ebpf", "examples/ebpf/xdp-ipv4.s", "--pcap", "examples/sample.pcap", "--coverage");
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals("sluice run --coverage: classic BPF and SCPL only (eBPF has no coverage yet)\n", r.stderr());
+    }
+}

@@ -1,0 +1,188 @@
+package dev.sluice.tests.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code sluice run --inspect}: GraalVM's Chrome inspector on a classic BPF filter, driven over its DevTools protocol
+ * on a loopback port as Chrome would: it stops on the first instruction, a breakpoint on a listing line stops the run
+ * there, and the frame's scope shows A and X with the values of the input's path.
+ */
+class InspectTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern LISTENING = Pattern.compile("Debugger listening on (ws://\\S+)");
+
+    /** A DevTools protocol session: numbered requests, replies by id, events by method. */
+    private static final class Session implements WebSocket.Listener {
+        private final BlockingQueue<JsonNode> incoming = new LinkedBlockingQueue<>();
+        private final List<JsonNode> events = new ArrayList<>();
+        private final StringBuilder partial = new StringBuilder();
+        private WebSocket socket;
+        private int nextId = 1;
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    incoming.add(JSON.readTree(partial.toString()));
+                } catch (IOException e) {
+                    throw new AssertionError("not JSON: " + partial, e);
+                }
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        JsonNode call(String method, Map<String, Object> params) throws Exception {
+            int id = nextId++;
+            ObjectNode request = JSON.createObjectNode().put("id", id).put("method", method);
+            request.set("params", JSON.valueToTree(params));
+            socket.sendText(JSON.writeValueAsString(request), true).get(30, TimeUnit.SECONDS);
+            while (true) {
+                JsonNode m = next(method);
+                if (m.path("id").asInt(-1) == id) {
+                    assertTrue(!m.has("error"), () -> method + ": " + m);
+                    return m.get("result");
+                }
+                events.add(m);
+            }
+        }
+
+        JsonNode event(String method) throws Exception {
+            for (Iterator<JsonNode> it = events.iterator(); it.hasNext();) {
+                JsonNode e = it.next();
+                if (method.equals(e.path("method").asText())) {
+                    it.remove();
+                    return e.get("params");
+                }
+            }
+            while (true) {
+                JsonNode m = next(method);
+                if (method.equals(m.path("method").asText())) {
+                    return m.get("params");
+                }
+                events.add(m);
+            }
+        }
+
+        private JsonNode next(String waitingFor) throws InterruptedException {
+            JsonNode m = incoming.poll(60, TimeUnit.SECONDS);
+            assertNotNull(m, "no message from the inspector while waiting for " + waitingFor);
+            return m;
+        }
+
+        /** The variables of the top frame's first scope, by name (numbers as their value). */
+        Map<String, String> variables(JsonNode paused) throws Exception {
+            String scope = paused.get("callFrames").get(0).get("scopeChain").get(0).get("object").get("objectId").asText();
+            Map<String, String> out = new HashMap<>();
+            for (JsonNode p : call("Runtime.getProperties", Map.of("objectId", scope)).get("result")) {
+                JsonNode value = p.get("value");
+                out.put(p.get("name").asText(), value.has("value") ? value.get("value").asText() : value.path("description").asText());
+            }
+            return out;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void stopsOnABreakpointAndShowsTheRegisters() throws Exception {
+        int port = freePort();
+        List<String> cmd = Sluice.command(List.of(), "run", "--inspect=" + port, "examples/deny-mkdir.bpf", "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)");
+        Process process = new ProcessBuilder(cmd).directory(Sluice.ROOT.toFile()).start();
+        ExecutorService readers = Executors.newCachedThreadPool();
+        try {
+            BufferedReader stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+            String url = null;
+            for (String line; url == null && (line = stderr.readLine()) != null;) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    url = m.group(1);
+                }
+            }
+            assertNotNull(url, "the inspector did not say where it listens");
+            assertTrue(url.startsWith("ws://127.0.0.1:" + port + "/"), url); // loopback only
+            // Own threads, not the common pool: on a 2-core machine its one worker, blocked on a pipe, would also be
+            // what the HTTP client's handshake waits for.
+            CompletableFuture<String> restOfStderr = CompletableFuture.supplyAsync(() -> stderr.lines().reduce("", (a, b) -> a + b + "\n"), readers);
+            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, readers);
+
+            Session session = new Session();
+            session.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(url), session).get(30, TimeUnit.SECONDS);
+            session.call("Runtime.enable", Map.of());
+            session.call("Debugger.enable", Map.of());
+            session.call("Runtime.runIfWaitingForDebugger", Map.of());
+
+            // Suspended on the first instruction (listing line 1, 0-based 0): nothing loaded yet.
+            JsonNode first = session.event("Debugger.paused");
+            JsonNode location = first.get("callFrames").get(0).get("location");
+            assertEquals(0, location.get("lineNumber").asInt(), first::toString);
+            assertEquals(Map.of("A", "0", "X", "0"), withoutM(session.variables(first)));
+
+            // Instruction 5 is "jeq #0x102": mkdirat (258) reaches it with A = 258.
+            JsonNode bp = session.call("Debugger.setBreakpoint", Map.of("location", Map.of("scriptId", location.get("scriptId").asText(), "lineNumber", 5)));
+            assertEquals(5, bp.get("actualLocation").get("lineNumber").asInt(), bp::toString);
+            session.call("Debugger.resume", Map.of());
+            JsonNode atBreakpoint = session.event("Debugger.paused");
+            assertEquals(5, atBreakpoint.get("callFrames").get(0).get("location").get("lineNumber").asInt(), atBreakpoint::toString);
+            assertEquals(Map.of("A", "258", "X", "0"), withoutM(session.variables(atBreakpoint)));
+            session.call("Debugger.resume", Map.of());
+
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "sluice run did not finish after the last resume");
+            assertEquals(0, process.exitValue(), restOfStderr::join);
+            assertEquals("ERRNO(1)\n", stdout.join());
+        } finally {
+            process.destroyForcibly();
+            readers.shutdownNow();
+        }
+    }
+
+    private static Map<String, String> withoutM(Map<String, String> variables) {
+        assertTrue(variables.containsKey("M"), variables::toString);
+        Map<String, String> copy = new HashMap<>(variables);
+        copy.remove("M");
+        return copy;
+    }
+}
