@@ -1,0 +1,132 @@
+package dev.sluice.tests.ebpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.ebpf.formats.RawFormat;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.verify.StructuralCheck;
+import dev.sluice.ebpf.verify.Verifier;
+import dev.sluice.tests.kernel.KernelEbpf;
+
+/**
+ * Sluice's verifier against the kernel's ({@code bpf(BPF_PROG_LOAD)} with the log) on the random generator's programs
+ * and on mutants of them (one to three fields changed). Every program lands in one of four classes: both accept,
+ * both refuse, only the kernel accepts (Sluice is less precise), only Sluice accepts (Sluice is more permissive, which
+ * must be explained: a kernel rule that is not about safety). The counts and each disagreement's rule are printed;
+ * docs/ebpf-verifier.md explains the classes. Sizes: {@code sluice.ebpf.verifierPrograms} [400] per flavour, half
+ * of them mutants.
+ */
+class VerifierKernelAgreementTest {
+    /**
+     * Kernel refusals that Sluice's verifier does not share, each a kernel rule that is not about memory safety or
+     * termination of Sluice's run time (docs/ebpf-verifier.md): the last line of the kernel's log starts with one of
+     * these.
+     */
+    static final List<String> EXPLAINED_KERNEL_ONLY_REFUSALS = List.of();
+
+    @BeforeAll
+    static void kernelAvailable() {
+        String reason = KernelEbpf.unavailableReason();
+        if (reason != null) {
+            System.err.println("SKIPPED VerifierKernelAgreementTest: " + reason);
+        }
+        Assumptions.assumeTrue(reason == null, "SKIPPED: " + reason);
+    }
+
+    /** Sluice's verdict: null when the program verifies, else the error message. */
+    static String sluiceVerdict(byte[] code, ProgramType type) {
+        try {
+            Program p = RawFormat.decode(code);
+            Verifier.verify(p, type, StructuralCheck.check(p, type), List.of(), Verifier.DEFAULT_LIMIT);
+            return null;
+        } catch (SluiceException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The rule of a message, without the numbers: "insn 7: R3 invalid mem access 'scalar' (...)" -> "R invalid mem access 'scalar'". */
+    static String rule(String message) {
+        String m = message.replaceFirst("^insn \\d+: ", "").replaceAll("\\(.*", "").replaceAll("-?\\d+", "").replaceAll("\\s+", " ").strip();
+        return m.length() > 90 ? m.substring(0, 90) : m;
+    }
+
+    static String lastLine(String log) {
+        String[] lines = log.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (!lines[i].startsWith("processed ") && !lines[i].isBlank()) {
+                return lines[i];
+            }
+        }
+        return "";
+    }
+
+    @ParameterizedTest
+    @EnumSource(RandomEbpfPrograms.Flavor.class)
+    void sluiceAndTheKernelAgree(RandomEbpfPrograms.Flavor flavor) {
+        long seed = RandomEbpfKernelTest.seed();
+        int programs = Integer.getInteger("sluice.ebpf.verifierPrograms", 400);
+        Random rnd = new Random(seed);
+        RandomEbpfPrograms gen = new RandomEbpfPrograms(rnd, flavor);
+        ProgramType type = flavor == RandomEbpfPrograms.Flavor.XDP ? ProgramType.XDP : ProgramType.SOCKET_FILTER;
+        int both = 0, neither = 0;
+        Map<String, Integer> kernelOnly = new TreeMap<>(); // Sluice's rule -> count
+        Map<String, Integer> sluiceOnly = new TreeMap<>(); // the kernel's rule -> count
+        List<String> examples = new ArrayList<>();
+        List<String> originalsRefused = new ArrayList<>();
+        List<String> unexplained = new ArrayList<>();
+        for (int i = 0; i < programs; i++) {
+            RandomEbpfPrograms.Generated g = gen.program(5 + i % 30);
+            boolean mutant = i % 2 == 1;
+            byte[] code = mutant ? EbpfAsm.encode(MutatedPrograms.mutate(g.insns(), rnd)) : g.code();
+            KernelEbpf.Load load = KernelEbpf.load(flavor.progType, code);
+            if (load.ok()) {
+                KernelEbpf.close(load.fd());
+            }
+            String sluice = sluiceVerdict(code, type);
+            String listing = mutant ? "(a mutant)" : g.listing();
+            if (load.ok() && sluice == null) {
+                both++;
+            } else if (!load.ok() && sluice != null) {
+                neither++;
+            } else if (load.ok()) {
+                kernelOnly.merge(rule(sluice), 1, Integer::sum);
+                if (!mutant) {
+                    originalsRefused.add("program " + i + ": " + sluice + "\n" + listing);
+                }
+                if (examples.size() < 12) {
+                    examples.add("kernel accepts, Sluice refuses: " + sluice + "\n" + RawFormat.decode(code).length() + " slots: "
+                                    + java.util.HexFormat.of().formatHex(code));
+                }
+            } else {
+                String kernelRule = lastLine(load.log());
+                sluiceOnly.merge(rule(kernelRule), 1, Integer::sum);
+                if (EXPLAINED_KERNEL_ONLY_REFUSALS.stream().noneMatch(kernelRule::startsWith)) {
+                    unexplained.add("program " + i + ": Sluice accepts, the kernel refuses: " + kernelRule + "\n      " + java.util.HexFormat.of().formatHex(code));
+                }
+            }
+        }
+        System.err.printf("VerifierKernelAgreementTest %s: seed %d, %d programs (half mutants): both accept %d, both refuse %d, only the kernel accepts %d, only Sluice accepts %d%n",
+                        flavor, seed, programs, both, neither, kernelOnly.values().stream().mapToInt(Integer::intValue).sum(),
+                        sluiceOnly.values().stream().mapToInt(Integer::intValue).sum());
+        System.err.println("  only the kernel accepts, by Sluice's rule: " + kernelOnly);
+        System.err.println("  only Sluice accepts, by the kernel's rule: " + sluiceOnly);
+        examples.forEach(e -> System.err.println("  " + e));
+        assertEquals(List.of(), originalsRefused, "Sluice must verify every program of the generator that the kernel accepts (the differential test runs them)");
+        assertEquals(List.of(), unexplained.subList(0, Math.min(10, unexplained.size())), "programs only Sluice accepts, for a reason not explained");
+        assertTrue(both > programs / 3 && neither > programs / 10, "both outcomes must occur often: both accept " + both + ", both refuse " + neither);
+    }
+}
