@@ -20,7 +20,7 @@ import dev.sluice.tests.EngineMode;
  * no instruction limit, no bad helper argument). The programs are the random generator's (shaped for a verifier)
  * and mutants of them (one to three fields changed, so many sit just outside what is safe); the verifier must refuse
  * a good share of the mutants, or the property would say little. Sizes: {@code sluice.ebpf.soundnessPrograms}
- * [1500] per flavour (every fourth program also runs compiled, up to {@code sluice.ebpf.soundnessCompiled} [60]),
+ * [1000] per flavour (every fourth program also runs compiled, up to {@code sluice.ebpf.soundnessCompiled} [40]),
  * {@code sluice.ebpf.soundnessPackets} [4] packets each; the seed is printed ({@code -Dsluice.random.seed=N}).
  */
 class VerifierSoundnessTest {
@@ -32,8 +32,8 @@ class VerifierSoundnessTest {
     @EnumSource(RandomEbpfPrograms.Flavor.class)
     void acceptedProgramsNeverHitAGuard(RandomEbpfPrograms.Flavor flavor) {
         long seed = RandomEbpfKernelTest.seed();
-        int programs = Integer.getInteger("sluice.ebpf.soundnessPrograms", 1500);
-        int compiledLimit = Integer.getInteger("sluice.ebpf.soundnessCompiled", 60);
+        int programs = Integer.getInteger("sluice.ebpf.soundnessPrograms", 1000);
+        int compiledLimit = Integer.getInteger("sluice.ebpf.soundnessCompiled", 40);
         int packets = Integer.getInteger("sluice.ebpf.soundnessPackets", 4);
         Random rnd = new Random(seed);
         RandomEbpfPrograms gen = new RandomEbpfPrograms(rnd, flavor);

@@ -1,7 +1,5 @@
 package dev.sluice.ebpf.verify;
 
-import java.util.Map;
-
 /**
  * The abstract value of one register (or of a spilled stack slot): its type and, for scalars, the value; for
  * pointers, a fixed offset {@code off} plus a variable offset {@code var} from the start of the region. Immutable.
@@ -77,7 +75,7 @@ record Reg(Kind kind, Scalar var, int off, int id, int range, int map, int frame
      * Whether every concrete value this admits is admitted by {@code old}, for the continuation explored from a
      * state holding {@code old}; {@code ids} maps old ids to this state's ids and must stay one-to-one.
      */
-    boolean within(Reg old, Map<Integer, Integer> ids, Map<Integer, Integer> reverse) {
+    boolean within(Reg old, State.IdMap ids) {
         if (old.kind == Kind.NOT_INIT) {
             return true; // the explored continuation never read it before writing it
         }
@@ -91,9 +89,7 @@ record Reg(Kind kind, Scalar var, int off, int id, int range, int map, int frame
             if (id == 0) {
                 return false;
             }
-            Integer mapped = ids.putIfAbsent(old.id, id);
-            Integer back = reverse.putIfAbsent(id, old.id);
-            return (mapped == null || mapped == id) && (back == null || back == old.id);
+            return ids.link(old.id, id);
         }
         return true; // old linked nothing: links this state has only add facts that hold
     }

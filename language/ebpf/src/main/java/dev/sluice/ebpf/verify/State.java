@@ -1,8 +1,6 @@
 package dev.sluice.ebpf.verify;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 import dev.sluice.ebpf.runtime.Memory;
 
@@ -68,39 +66,69 @@ final class State {
         if (frames.length != old.frames.length) {
             return false;
         }
-        Map<Integer, Integer> ids = new HashMap<>();
-        Map<Integer, Integer> reverse = new HashMap<>();
+        IdMap ids = new IdMap();
         for (int i = 0; i < frames.length; i++) {
             Frame c = frames[i], o = old.frames[i];
             if (c.callSite != o.callSite) {
                 return false;
             }
             for (int r = 0; r < c.regs.length; r++) {
-                if (!c.regs[r].within(o.regs[r], ids, reverse)) {
+                if (!c.regs[r].within(o.regs[r], ids)) {
                     return false;
                 }
             }
-            for (int s = 0; s < SLOTS; s++) {
-                for (int b = s * 8; b < s * 8 + 8; b++) {
-                    byte ob = o.bytes[b], cb = c.bytes[b];
-                    if (ob == INVALID) {
-                        continue;
-                    }
-                    if (cb == INVALID) {
+        }
+        for (int i = 0; i < frames.length; i++) {
+            if (!stackWithin(frames[i], old.frames[i], ids)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean stackWithin(Frame c, Frame o, IdMap ids) {
+        for (int s = 0; s < SLOTS; s++) {
+            for (int b = s * 8; b < s * 8 + 8; b++) {
+                byte ob = o.bytes[b], cb = c.bytes[b];
+                if (ob == INVALID) {
+                    continue;
+                }
+                if (cb == INVALID) {
+                    return false;
+                }
+                if (ob == SPILL) {
+                    // old knew a value here: this state must hold a value it admits
+                    if (cb != SPILL || !c.spills[s].within(o.spills[s], ids)) {
                         return false;
                     }
-                    if (ob == SPILL) {
-                        // old knew a value here: this state must hold a value it admits
-                        if (cb != SPILL || !c.spills[s].within(o.spills[s], ids, reverse)) {
-                            return false;
-                        }
-                    } else if (cb == SPILL && !c.spills[s].isScalar()) {
-                        return false; // old read unknown bytes here; a spilled pointer must not be taken apart differently
-                    }
+                    b = s * 8 + 7; // the whole slot is compared
+                } else if (cb == SPILL && !c.spills[s].isScalar()) {
+                    return false; // old read unknown bytes here; a spilled pointer must not be taken apart differently
                 }
             }
         }
         return true;
+    }
+
+    /** A one-to-one map from the old state's ids to this state's, built while comparing (few ids: arrays). */
+    static final class IdMap {
+        private int[] from = new int[4], to = new int[4];
+        private int size;
+
+        boolean link(int oldId, int newId) {
+            for (int i = 0; i < size; i++) {
+                if (from[i] == oldId || to[i] == newId) {
+                    return from[i] == oldId && to[i] == newId;
+                }
+            }
+            if (size == from.length) {
+                from = java.util.Arrays.copyOf(from, size * 2);
+                to = java.util.Arrays.copyOf(to, size * 2);
+            }
+            from[size] = oldId;
+            to[size++] = newId;
+            return true;
+        }
     }
 
     /** Exact equality up to ids (for the infinite-loop check). */
