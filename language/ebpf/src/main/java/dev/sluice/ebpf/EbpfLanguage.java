@@ -111,8 +111,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     /** Checks and lowers a program already read (for example from an ELF section); each load gets fresh maps. */
     public static EbpfProgram load(EbpfLanguage language, Program program, Source source, dev.sluice.ebpf.isa.ProgramType type,
                     java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict, VerifierOptions verifier) {
-        StructuralCheck.Shape shape = check(program, source, type, maps, verifier);
-        LoweredProgram lowered = Lowering.lower(program, type, shape);
+        Checked checked = check(program, source, type, maps, verifier);
+        LoweredProgram lowered = Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions));
         dev.sluice.ebpf.maps.EbpfMap[] created = new dev.sluice.ebpf.maps.EbpfMap[maps.size()];
         for (int i = 0; i < created.length; i++) {
             created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i));
@@ -120,15 +120,35 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         return new EbpfProgram(language, lowered, created, "ebpf-" + type.id() + ":" + source.getName(), maxInstructions, limitVerdict);
     }
 
+    /** What the checks found: the program's shape and, when it was verified, what the verifier measured. */
+    public record Checked(StructuralCheck.Shape shape, Verifier.Result verified) {
+        /**
+         * Whether runs must be metered: not when the verifier proved that no run executes more than
+         * {@code maxInstructions} instructions (it never processed more than that over all paths) and the program
+         * makes no tail call (a chain of programs shares one run's fuel).
+         */
+        public boolean meterFuel(Program program, long maxInstructions) {
+            if (verified == null || maxInstructions != 0 && verified.processed() > maxInstructions) {
+                return true;
+            }
+            for (int pc = 0; pc < program.length(); pc++) {
+                dev.sluice.ebpf.isa.Insn i = program.get(pc);
+                if (!shape.secondSlot()[pc] && i.opcode() == (dev.sluice.ebpf.isa.Opcodes.JMP | dev.sluice.ebpf.isa.Opcodes.CALL)
+                                && i.src() == dev.sluice.ebpf.isa.Opcodes.CALL_HELPER && i.imm() == dev.sluice.ebpf.runtime.Helper.TAIL_CALL.id) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /** The structural checks, then (when enabled) the verifier; a failure is located at its instruction's source line. */
-    public static StructuralCheck.Shape check(Program program, Source source, dev.sluice.ebpf.isa.ProgramType type, java.util.List<dev.sluice.ebpf.maps.MapSpec> maps,
+    public static Checked check(Program program, Source source, dev.sluice.ebpf.isa.ProgramType type, java.util.List<dev.sluice.ebpf.maps.MapSpec> maps,
                     VerifierOptions verifier) {
         try {
             StructuralCheck.Shape shape = StructuralCheck.check(program, type, maps);
-            if (verifier.enabled()) {
-                Verifier.verify(program, type, shape, maps, verifier.limit());
-            }
-            return shape;
+            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit()) : null;
+            return new Checked(shape, result);
         } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
         }
@@ -144,8 +164,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         for (dev.sluice.ebpf.maps.EbpfMap m : maps) {
             specs.add(m.spec());
         }
-        StructuralCheck.Shape shape = check(program, source, type, specs, verifier);
-        return new EbpfProgram(language, Lowering.lower(program, type, shape), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
+        Checked checked = check(program, source, type, specs, verifier);
+        return new EbpfProgram(language, Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions)), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
     }
 
     /**

@@ -114,13 +114,20 @@ class RandomProgramsTest {
         }
     }
 
+    /** A refusal's rule: its first three words after the instruction, register numbers and values left out. */
+    static String rule(String message) {
+        String[] words = message.replaceFirst("^insn \\d+: ", "").replaceAll("\\bR\\d+", "R").replaceAll("-?\\d+", "N").split(" ");
+        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(3, words.length)));
+    }
+
     /** Programs run interpreted; the first {@link #COMPILED_PROGRAMS} also compiled, each a Graal compilation. */
     static final int PROGRAMS = 3000, COMPILED_PROGRAMS = 120;
 
     @Test
     void randomProgramsEndDefinedAndCompiledEqualsInterpreted() {
         Random rnd = new Random(20261129);
-        int loaded = 0, errors = 0, values = 0;
+        int loaded = 0, errors = 0, values = 0, verified = 0;
+        java.util.Map<String, Integer> refusals = new java.util.TreeMap<>();
         try (Engine interpreted = EngineMode.INTERPRETED.newEngine(); Engine compiled = EngineMode.COMPILED.newEngine()) {
             for (int i = 0; i < PROGRAMS; i++) {
                 byte[] raw = RawFormat.encode(randomProgram(rnd));
@@ -131,6 +138,15 @@ class RandomProgramsTest {
                 String actual;
                 try (Context c = EngineMode.INTERPRETED.contextBuilder(interpreted).option("ebpf.MaxInstructions", "5000").option("ebpf.Verify", "false").build()) {
                     expected = outcome(c, raw, name, memory);
+                }
+                // The verifier on the same program: a verdict (accepted, or a located load-time error), never a host
+                // exception or an internal error. (What it accepts is run by VerifierSoundnessTest in the tests module.)
+                try (Context c = EngineMode.INTERPRETED.contextBuilder(interpreted).option("ebpf.VerifierLimit", "100000").build()) {
+                    c.eval(Source.newBuilder("ebpf", ByteSequence.create(raw), name + "-verified").buildLiteral());
+                    verified++;
+                } catch (PolyglotException e) {
+                    assertTrue(e.isSyntaxError() && !e.isInternalError() && !e.isHostException(), () -> name + ": the verifier failed with " + e);
+                    refusals.merge(rule(e.getMessage()), 1, Integer::sum);
                 }
                 if (i < COMPILED_PROGRAMS) {
                     try (Context c = EngineMode.COMPILED.contextBuilder(compiled).option("ebpf.MaxInstructions", "5000").option("ebpf.Verify", "false").build()) {
@@ -151,5 +167,7 @@ class RandomProgramsTest {
         // The generator must exercise both outcomes of the guards, not only programs the checks reject.
         assertTrue(loaded >= PROGRAMS / 2 && errors >= PROGRAMS / 10 && values >= PROGRAMS / 20, "loaded " + loaded + ", guest errors " + errors + ", values " + values);
         System.out.println("random programs: " + PROGRAMS + " (" + COMPILED_PROGRAMS + " also compiled), loaded " + loaded + ", ended in a guest error " + errors + ", returned a value " + values);
+        System.out.println("random programs through the verifier: " + verified + " verified; refusals by the first word of the rule: " + refusals);
+        assertTrue(verified > 0 && refusals.size() >= 5, "the verifier should accept some random programs and refuse others for varied reasons");
     }
 }

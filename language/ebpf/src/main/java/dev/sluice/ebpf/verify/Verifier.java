@@ -915,6 +915,11 @@ public final class Verifier {
         for (int r = 1; r <= 5; r++) {
             st.set(r, Reg.NOT_INIT);
         }
+        if (h == Helper.MAP_DELETE_ELEM && !map.type().isArray() || h == Helper.MAP_UPDATE_ELEM && map.type().isLru()) {
+            // Sluice frees a deleted (or evicted) element at once, where the kernel's RCU keeps it readable: the value
+            // pointers this program holds into that map may point to nothing now, so they become numbers.
+            forgetValues(st, mapIndex(map));
+        }
         Reg result = switch (h) {
             case MAP_LOOKUP_ELEM -> Reg.mapValue(Kind.MAP_VALUE_OR_NULL, mapIndex(map), 0, nextId++);
             case GET_PRANDOM_U32 -> Reg.scalar(Scalar.upTo(Scalar.U32_MAX));
@@ -922,6 +927,21 @@ public final class Verifier {
             default -> Reg.UNKNOWN;
         };
         st.set(0, result);
+    }
+
+    private static void forgetValues(State st, int map) {
+        for (State.Frame f : st.frames) {
+            for (int x = 0; x < f.regs.length; x++) {
+                if ((f.regs[x].kind() == Kind.MAP_VALUE || f.regs[x].kind() == Kind.MAP_VALUE_OR_NULL) && f.regs[x].map() == map) {
+                    f.regs[x] = Reg.UNKNOWN;
+                }
+            }
+            for (int s = 0; s < State.SLOTS; s++) {
+                if (f.spills[s] != null && (f.spills[s].kind() == Kind.MAP_VALUE || f.spills[s].kind() == Kind.MAP_VALUE_OR_NULL) && f.spills[s].map() == map) {
+                    f.spills[s] = Reg.UNKNOWN;
+                }
+            }
+        }
     }
 
     private int mapIndex(MapSpec spec) {
@@ -991,8 +1011,9 @@ public final class Verifier {
             if (a.kind() == Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)) {
                 nullCheck(op == JEQ ? taken : st, a.id(), true);
                 nullCheck(op == JEQ ? st : taken, a.id(), false);
-            } else if (a.isPointer() && a.kind() != Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)) {
-                // a pointer the verifier tracks is never 0
+            } else if (a.isPointer() && a.kind() != Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)
+                            && a.var().smin() > -MAX_OFF && a.var().smax() < MAX_OFF) {
+                // a pointer within 2^29 bytes of its region is never 0 (region numbers start at 1, in the high 32 bits)
                 takenOk = op == JNE;
                 fallOk = op == JEQ;
             } else if (a.kind() == Kind.PACKET && b.kind() == Kind.PACKET_END || a.kind() == Kind.PACKET_END && b.kind() == Kind.PACKET) {
