@@ -35,7 +35,11 @@ public final class Verifier {
     static final long MAX_OFF = 1L << 29;
 
     /** What a successful verification measured. */
-    public record Result(long processed, int statesStored, int peakStack) {
+    public record Result(long processed, int statesStored, int peakStack, java.util.BitSet reached) {
+        /** Whether some path the verifier explored reached instruction {@code pc} (else it is dead code for it). */
+        public boolean reached(int pc) {
+            return reached.get(pc);
+        }
     }
 
     private final Program program;
@@ -49,6 +53,7 @@ public final class Verifier {
     private int nextId = 1;
     private long processed;
     private int stored;
+    private final java.util.BitSet reached = new java.util.BitSet();
 
     /** A state stored at a prune point, with the number of paths from it still being explored. */
     private static final class Visit {
@@ -98,7 +103,7 @@ public final class Verifier {
         v.reachability();
         v.explore();
         int peak = v.checkStackDepth();
-        return new Result(v.processed, v.stored, peak);
+        return new Result(v.processed, v.stored, peak, v.reached);
     }
 
     private Insn insn(int pc) {
@@ -191,6 +196,7 @@ public final class Verifier {
                         break;
                     }
                 }
+                reached.set(path.pc);
                 if (++processed > limit) {
                     throw fail(path.pc, EbpfFailure.V_TOO_COMPLEX, processed - 1, limit);
                 }
@@ -710,8 +716,8 @@ public final class Verifier {
             if (how.writes()) {
                 throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "xdp_md is read-only");
             }
-            if (at == XDP_DATA || at == XDP_DATA_END || at == XDP_DATA_META) {
-                if (size != 4 || signed) {
+            if (at < XDP_DATA_META + 4) {
+                if (size != 4 || signed || at % 4 != 0) {
                     throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "data, data_end and data_meta are read with 4-byte loads");
                 }
                 return at == XDP_DATA ? Reg.pointer(Kind.PACKET, 0) : at == XDP_DATA_END ? Reg.pointer(Kind.PACKET_END, 0) : Reg.pointer(Kind.PACKET_META, 0);
