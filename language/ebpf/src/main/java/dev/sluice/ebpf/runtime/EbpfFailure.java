@@ -53,7 +53,7 @@ public enum EbpfFailure implements FailureKind {
     V_POINTER_ARITHMETIC(Category.VERIFY, "insn %d: R%d %s (%s)"),
     V_DIVISION_BY_ZERO(Category.VERIFY, "insn %d: division by zero"),
     V_INVALID_SHIFT(Category.VERIFY, "insn %d: invalid shift %d (an immediate shift must be in [0, %d))"),
-    V_VARIABLE_OFFSET(Category.VERIFY, "insn %d: R%d variable %s access var_off=(%s) disallowed (%s)"),
+    V_VARIABLE_OFFSET(Category.VERIFY, "insn %d: R%d variable %s access var_off=(%s) disallowed"),
     V_READ_ONLY(Category.VERIFY, "insn %d: cannot write into %s (R%d %s)"),
     V_UNBOUNDED_ACCESS(Category.VERIFY, "insn %d: R%d unbounded memory access, make sure to bounds check any such access (%s)"),
     V_PACKET_ACCESS(Category.VERIFY, "insn %d: invalid access to packet, off=%d size=%d, R%d %s"),

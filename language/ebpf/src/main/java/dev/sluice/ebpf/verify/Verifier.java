@@ -568,7 +568,7 @@ public final class Verifier {
             }
             case CTX -> {
                 if (!isZero(base.var())) {
-                    throw fail(pc, EbpfFailure.V_VARIABLE_OFFSET, regno, "ctx", base.var().toString(), base.describe());
+                    throw fail(pc, EbpfFailure.V_VARIABLE_OFFSET, regno, "ctx", base.var().toString());
                 }
                 return contextAccess(pc, base.off() + off, size, how, signed);
             }
@@ -619,7 +619,7 @@ public final class Verifier {
 
     private Reg stackAccess(int pc, State st, int regno, Reg base, int off, int size, Access how, Reg value, boolean signed) {
         if (!base.var().isConstant()) {
-            throw fail(pc, EbpfFailure.V_VARIABLE_OFFSET, regno, "stack", base.var().toString(), base.describe());
+            throw fail(pc, EbpfFailure.V_VARIABLE_OFFSET, regno, "stack", base.var().toString());
         }
         long at = base.off() + base.var().value() + off; // from r10, negative
         boolean helper = how == Access.HELPER_READ || how == Access.HELPER_WRITE;
