@@ -81,7 +81,7 @@ public final class Main implements Callable<Integer> {
             if (ex instanceof PolyglotException pe && pe.isGuestException() && !pe.isInternalError()) {
                 out.flush();
                 err.println(c.getCommandSpec().qualifiedName() + ": " + pe.getMessage());
-                return INVALID;
+                return isLanguageOptionError(pe) ? USAGE : INVALID;
             }
             out.flush();
             err.println("sluice: internal error: " + ex);
@@ -91,6 +91,18 @@ public final class Main implements Callable<Integer> {
         });
         return cl.execute(rest);
     }
+
+    /**
+     * A language refuses a bad option value (e.g. {@code --bpf.SecretFields=64-70}) when the context is created or the
+     * program loads; every such message begins with the option's name, as the languages' BAD_OPTION failures do. It is
+     * a usage error like a bad flag (exit 2), not a bad program.
+     */
+    static boolean isLanguageOptionError(PolyglotException e) {
+        String message = e.getMessage();
+        return message != null && LANGUAGE_OPTION_PREFIX.matcher(message).lookingAt();
+    }
+
+    private static final java.util.regex.Pattern LANGUAGE_OPTION_PREFIX = java.util.regex.Pattern.compile("(bpf|scpl|ebpf|inetdiag)\\.[A-Z]\\w*: ");
 
     /**
      * picocli builds its model by reflection over every registered command, and that was most of a short command's

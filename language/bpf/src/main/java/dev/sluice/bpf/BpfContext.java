@@ -37,7 +37,7 @@ public final class BpfContext implements LanguageContext {
         try {
             this.arch = archName.isEmpty() ? Arch.host() : Arch.fromToken(archName);
         } catch (IllegalArgumentException e) {
-            throw SluiceException.create(CoreFailure.BAD_OPTION, e.getMessage());
+            throw SluiceException.create(CoreFailure.BAD_OPTION, BpfLanguage.ID + ".Arch: " + e.getMessage());
         }
         this.guards = GuardOptions.of(BpfLanguage.ID, env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
                         env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),

@@ -96,6 +96,10 @@ class FilterCompilerTest {
         "dev >= lo => 1 => 5 => 'dev' takes = or != only, not '>='",
         "fwmark 0x1ffffffff => 1 => 8 => '0x1ffffffff' is not a 32-bit number",
         "dev nosuchif0 => 1 => 5 => no network interface named 'nosuchif0'",
+        "dev ../../../etc => 1 => 5 => '../../../etc' is not an interface name (1-15 bytes, no '/', ':', space or NUL, not . or ..)",
+        "dev .. => 1 => 5 => '..' is not an interface name (1-15 bytes, no '/', ':', space or NUL, not . or ..)",
+        "dev abcdefghijklmnop => 1 => 5 => 'abcdefghijklmnop' is not an interface name (1-15 bytes, no '/', ':', space or NUL, not . or ..)",
+        "dev lo:1 => 1 => 5 => 'lo:1' is not an interface name (1-15 bytes, no '/', ':', space or NUL, not . or ..)",
     })
     void errorsAreLocated(String filter, int line, int column, String message) {
         SluiceException e = assertThrows(SluiceException.class, () -> FilterCompiler.compile(filter, "f"));

@@ -286,9 +286,13 @@ class CheckRunExplainTest {
         assertEquals(checked.stderrLines().subList(0, 3), run.stderrLines(), "run refuses with check's message");
 
         Sluice.Result range = Sluice.run("check", "--bpf.ConstantTime=true", "--bpf.SecretFields=64-70", "examples/deny-mkdir.asm");
-        assertEquals(1, range.exit(), range::toString);
+        assertEquals(2, range.exit(), "a bad option value is a usage error, as the README's exit codes say: " + range);
         assertEquals(List.of("sluice check: bpf.SecretFields: '64-70' names bytes past the end of the 64-byte struct seccomp_data;"
                         + " expected byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5"), range.stderrLines());
+
+        Sluice.Result window = Sluice.run("run", "--bpf.BudgetWindowMillis=0", "examples/deny-mkdir.asm", "--syscall", "getpid");
+        assertEquals(2, window.exit(), window::toString);
+        assertEquals(List.of("sluice run: bpf.BudgetWindowMillis: 0 is below 1"), window.stderrLines());
     }
 
     private static String[] concat(String[]... parts) {

@@ -47,9 +47,10 @@ public record GuardOptions(int maxInstructions, long instructionsPerSecond, long
      * {@code action} is {@code error} or {@code verdict:<n>} (a 32-bit number or a seccomp action name).
      */
     public static GuardOptions of(String optionPrefix, int maxInstructions, long instructionsPerSecond, long invocationsPerSecond, long windowMillis, String action) {
-        if (maxInstructions < 0 || instructionsPerSecond < 0 || invocationsPerSecond < 0 || windowMillis <= 0) {
-            throw SluiceException.create(CoreFailure.BAD_OPTION, "budgets must be >= 0 and " + optionPrefix + ".BudgetWindowMillis > 0");
-        }
+        requireAtLeast(optionPrefix + ".MaxInstructions", maxInstructions, 0);
+        requireAtLeast(optionPrefix + ".BudgetInstructionsPerSecond", instructionsPerSecond, 0);
+        requireAtLeast(optionPrefix + ".BudgetInvocationsPerSecond", invocationsPerSecond, 0);
+        requireAtLeast(optionPrefix + ".BudgetWindowMillis", windowMillis, 1);
         String a = action.strip();
         if (a.equals("error")) {
             return new GuardOptions(maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, true, 0, false, false);
@@ -81,5 +82,11 @@ public record GuardOptions(int maxInstructions, long instructionsPerSecond, long
     public String measured() {
         return "maxInstructions=" + maxInstructions + ",instructionsPerSecond=" + instructionsPerSecond + ",invocationsPerSecond=" + invocationsPerSecond
                         + ",budgetWindowMillis=" + windowMillis + ",budgetCounters=" + counters + ",overBudgetAction=" + (errorOnOverBudget ? "error" : "verdict:" + Integer.toUnsignedString(overBudgetVerdict));
+    }
+
+    private static void requireAtLeast(String option, long value, long least) {
+        if (value < least) {
+            throw SluiceException.create(CoreFailure.BAD_OPTION, option + ": " + value + " is below " + least);
+        }
     }
 }

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /**
@@ -66,7 +67,14 @@ public final class AsmFormat {
         }
 
         SluiceException error(int col, EbpfFailure failure, Object... args) {
-            return SluiceException.atPosition(name, current.line, col, failure, args);
+            // Operands and mnemonics come from the input: clipped, so that the message stays one short line.
+            Object[] quoted = args.clone();
+            for (int i = 0; i < quoted.length; i++) {
+                if (quoted[i] instanceof String s) {
+                    quoted[i] = Words.clip(s, 2 * Words.MAX);
+                }
+            }
+            return SluiceException.atPosition(name, current.line, col, failure, quoted);
         }
     }
 
@@ -92,7 +100,7 @@ public final class AsmFormat {
                 String label = t.substring(0, t.length() - 1);
                 r.current = new Line("", "", lineNo, column, column, slot);
                 if (label.isEmpty() || !isIdentifier(label)) {
-                    throw r.error(column, EbpfFailure.ASM_SYNTAX, "'" + t + "' is not a label (a name followed by ':')");
+                    throw r.error(column, EbpfFailure.ASM_SYNTAX, "'" + Words.clip(t) + "' is not a label (a name followed by ':')");
                 }
                 Integer previous = r.labelLines.putIfAbsent(label, lineNo);
                 if (previous != null) {
@@ -196,7 +204,7 @@ public final class AsmFormat {
                 } else if (!op.isEmpty() && Character.isLetter(op.charAt(0))) {
                     Integer id = helperId(op);
                     if (id == null) {
-                        throw r.error(operandColumn(r, op), EbpfFailure.ASM_SYNTAX, "unknown helper '" + op + "'");
+                        throw r.error(operandColumn(r, op), EbpfFailure.ASM_SYNTAX, "unknown helper '" + Words.clip(op) + "'");
                     }
                     r.slots.add(new Insn(JMP | CALL, 0, CALL_HELPER, 0, id));
                 } else {

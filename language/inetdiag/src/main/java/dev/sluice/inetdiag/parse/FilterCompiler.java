@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 import dev.sluice.inetdiag.runtime.InetDiagFailure;
 
 /**
@@ -522,8 +523,11 @@ public final class FilterCompiler {
             if (s.matches("\\d{1,10}")) {
                 return (int) Long.parseLong(s);
             }
+            if (!validInterfaceName(s)) {
+                throw error(v, "'" + Words.clip(s) + "' is not an interface name (1-15 bytes, no '/', ':', space or NUL, not . or ..)");
+            }
             Path f = Path.of("/sys/class/net", s, "ifindex");
-            if (!s.contains("/") && !s.equals(".") && !s.equals("..") && Files.isReadable(f)) {
+            if (Files.isReadable(f)) {
                 try {
                     return Integer.parseInt(Files.readString(f).trim());
                 } catch (IOException | NumberFormatException e) {
@@ -531,6 +535,20 @@ public final class FilterCompiler {
                 }
             }
             throw error(v, "no network interface named '" + s + "'");
+        }
+
+        /** The kernel's dev_valid_name: what can name a device, so also what may be looked up under /sys/class/net. */
+        static boolean validInterfaceName(String s) {
+            if (s.isEmpty() || s.equals(".") || s.equals("..") || s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 16) {
+                return false;
+            }
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '/' || c == ':' || c == 0 || Character.isWhitespace(c)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private Node mark(Token v) {

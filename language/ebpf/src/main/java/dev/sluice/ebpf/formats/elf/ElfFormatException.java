@@ -17,7 +17,7 @@ public final class ElfFormatException extends RuntimeException {
     }
 
     ElfFormatException(String message, long fileOffset, int instruction, Throwable cause) {
-        super(message, cause, false, false);
+        super(printable(message), cause, false, false);
         this.fileOffset = fileOffset;
         this.instruction = instruction;
     }
@@ -28,5 +28,19 @@ public final class ElfFormatException extends RuntimeException {
 
     public int instruction() {
         return instruction;
+    }
+
+    /** Names in the message come from the file: control characters are shown as \xNN, so the message stays one line. */
+    private static String printable(String message) {
+        StringBuilder sb = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 }
