@@ -39,7 +39,10 @@ class VerifierKernelAgreementTest {
      * termination of Sluice's run time (docs/ebpf-verifier.md): the last line of the kernel's log starts with one of
      * these.
      */
-    static final List<String> EXPLAINED_KERNEL_ONLY_REFUSALS = List.of();
+    static final List<String> EXPLAINED_KERNEL_ONLY_REFUSALS = List.of(
+                    // A pointer stored onto the stack with fewer than 8 bytes: the kernel refuses it always; Sluice keeps
+                    // the bytes as a number (what a later load gives is a scalar), which no access can use as a pointer.
+                    "invalid size of register spill");
 
     @BeforeAll
     static void kernelAvailable() {
