@@ -99,6 +99,11 @@ final class EbpfCommands {
             line = program.line(e.insn());
             column = program.column(e.insn());
         }
+        return located(name, line, column, detail, sourceText);
+    }
+
+    /** {@code name:line:col: detail}, the source line and a caret; {@code name: detail} without a position. */
+    static String located(String name, int line, int column, String detail, String sourceText) {
         if (line <= 0 || sourceText == null) {
             return name + ": " + detail;
         }
@@ -127,11 +132,21 @@ final class EbpfCommands {
         }
     }
 
+    private static final java.util.regex.Pattern INSN = java.util.regex.Pattern.compile("^insn (\\d+): ");
+
     static Value eval(Context context, Loaded loaded) {
         try {
             return context.eval(Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(loaded.raw()), loaded.name()).buildLiteral());
         } catch (PolyglotException e) {
             if (e.isSyntaxError()) {
+                // The language saw the raw slots; a verifier error names the instruction, which the text locates.
+                java.util.regex.Matcher m = INSN.matcher(e.getMessage());
+                if (m.find() && loaded.text() != null) {
+                    int insn = Integer.parseInt(m.group(1));
+                    if (insn < loaded.program().length()) {
+                        throw UserError.invalid(located(loaded.name(), loaded.program().line(insn), loaded.program().column(insn), e.getMessage(), loaded.text()));
+                    }
+                }
                 throw UserError.invalid(loaded.name() + ": " + e.getMessage());
             }
             throw e;

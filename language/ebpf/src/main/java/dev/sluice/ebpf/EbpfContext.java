@@ -18,6 +18,7 @@ public final class EbpfContext {
     private final long maxInstructions;
     private final Long limitVerdict;
     private final java.util.List<dev.sluice.ebpf.maps.MapSpec> maps;
+    private final dev.sluice.ebpf.verify.VerifierOptions verifier;
 
     EbpfContext(Env env) {
         this.env = env;
@@ -48,6 +49,11 @@ public final class EbpfContext {
         } else {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
         }
+        long verifierLimit = env.getOptions().get(EbpfLanguage.VerifierLimit);
+        if (verifierLimit <= 0) {
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.VerifierLimit: " + verifierLimit + " is not positive");
+        }
+        this.verifier = new dev.sluice.ebpf.verify.VerifierOptions(env.getOptions().get(EbpfLanguage.Verify), verifierLimit);
         if (maxInstructions < 0) {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }
@@ -77,6 +83,11 @@ public final class EbpfContext {
     /** What a run over its instruction limit returns, or null when it is an error. */
     public Long limitVerdict() {
         return limitVerdict;
+    }
+
+    /** ebpf.Verify and ebpf.VerifierLimit. */
+    public dev.sluice.ebpf.verify.VerifierOptions verifier() {
+        return verifier;
     }
 
     public long maxInstructions() {

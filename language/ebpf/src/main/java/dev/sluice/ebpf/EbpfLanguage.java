@@ -18,6 +18,8 @@ import dev.sluice.ebpf.parse.ProgramParser;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.ebpf.verify.StructuralCheck;
+import dev.sluice.ebpf.verify.Verifier;
+import dev.sluice.ebpf.verify.VerifierOptions;
 
 /**
  * The eBPF language (RFC 9669). Evaluating a source reads the program (raw instruction bytes, or the assembly syntax
@@ -57,6 +59,14 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
                     usageSyntax = "<name>:<type>:<keySize>:<valueSize>:<maxEntries>,...") //
     public static final OptionKey<String> Maps = new OptionKey<>("");
 
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Verify programs before they run (docs/ebpf-verifier.md): memory safety, initialised registers and stack, helper arguments, termination. false: run them under the run-time guards only.") //
+    public static final OptionKey<Boolean> Verify = new OptionKey<>(true);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Instructions the verifier may process over all paths before it gives up (the kernel's 1,000,000).") //
+    public static final OptionKey<Long> VerifierLimit = new OptionKey<>((long) dev.sluice.ebpf.verify.Verifier.DEFAULT_LIMIT);
+
     @Override
     protected OptionDescriptors getOptionDescriptors() {
         return new EbpfLanguageOptionDescriptors();
@@ -78,35 +88,31 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         EbpfContext context = EbpfContext.get(null);
         if (source.hasBytes() && (context.inputFormat().equals("elf")
                         || context.inputFormat().equals("auto") && dev.sluice.ebpf.formats.elf.ElfObjectReader.isElf(source.getBytes().toByteArray()))) {
-            return new ConstantRootNode(this, loadObject(this, source, context.maxInstructions(), context.limitVerdict())).getCallTarget();
+            return new ConstantRootNode(this, loadObject(this, source, context.maxInstructions(), context.limitVerdict(), context.verifier())).getCallTarget();
         }
-        EbpfProgram program = load(this, source, context.programType(), context.inputFormat(), context.maps(), context.maxInstructions(), context.limitVerdict());
+        EbpfProgram program = load(this, source, context.programType(), context.inputFormat(), context.maps(), context.maxInstructions(), context.limitVerdict(),
+                        context.verifier());
         return new ConstantRootNode(this, program).getCallTarget();
     }
 
     /** Reads, checks and lowers; every failure is a located {@link SluiceException}. */
     public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format,
                     java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions) {
-        return load(language, source, type, format, maps, maxInstructions, null);
+        return load(language, source, type, format, maps, maxInstructions, null, VerifierOptions.DEFAULT);
     }
 
     /** @param limitVerdict what a run over its instruction limit returns, or null for an error */
     public static EbpfProgram load(EbpfLanguage language, Source source, dev.sluice.ebpf.isa.ProgramType type, String format,
-                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict) {
+                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict, VerifierOptions verifier) {
         Program program = ProgramParser.parse(source, format);
-        return load(language, program, source, type, maps, maxInstructions, limitVerdict);
+        return load(language, program, source, type, maps, maxInstructions, limitVerdict, verifier);
     }
 
     /** Checks and lowers a program already read (for example from an ELF section); each load gets fresh maps. */
     public static EbpfProgram load(EbpfLanguage language, Program program, Source source, dev.sluice.ebpf.isa.ProgramType type,
-                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict) {
-        StructuralCheck.Shape shape;
-        try {
-            shape = StructuralCheck.check(program, type, maps);
-        } catch (SluiceException e) {
-            throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
-        }
-        LoweredProgram lowered = Lowering.lower(program, type, shape);
+                    java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict, VerifierOptions verifier) {
+        Checked checked = check(program, source, type, maps, verifier);
+        LoweredProgram lowered = Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions));
         dev.sluice.ebpf.maps.EbpfMap[] created = new dev.sluice.ebpf.maps.EbpfMap[maps.size()];
         for (int i = 0; i < created.length; i++) {
             created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i));
@@ -114,30 +120,60 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         return new EbpfProgram(language, lowered, created, "ebpf-" + type.id() + ":" + source.getName(), maxInstructions, limitVerdict);
     }
 
+    /** What the checks found: the program's shape and, when it was verified, what the verifier measured. */
+    public record Checked(StructuralCheck.Shape shape, Verifier.Result verified) {
+        /**
+         * Whether runs must be metered: not when the verifier proved that no run executes more than
+         * {@code maxInstructions} instructions (it never processed more than that over all paths) and the program
+         * makes no tail call (a chain of programs shares one run's fuel).
+         */
+        public boolean meterFuel(Program program, long maxInstructions) {
+            if (verified == null || maxInstructions != 0 && verified.processed() > maxInstructions) {
+                return true;
+            }
+            for (int pc = 0; pc < program.length(); pc++) {
+                dev.sluice.ebpf.isa.Insn i = program.get(pc);
+                if (!shape.secondSlot()[pc] && i.opcode() == (dev.sluice.ebpf.isa.Opcodes.JMP | dev.sluice.ebpf.isa.Opcodes.CALL)
+                                && i.src() == dev.sluice.ebpf.isa.Opcodes.CALL_HELPER && i.imm() == dev.sluice.ebpf.runtime.Helper.TAIL_CALL.id) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The structural checks, then (when enabled) the verifier; a failure is located at its instruction's source line. */
+    public static Checked check(Program program, Source source, dev.sluice.ebpf.isa.ProgramType type, java.util.List<dev.sluice.ebpf.maps.MapSpec> maps,
+                    VerifierOptions verifier) {
+        try {
+            StructuralCheck.Shape shape = StructuralCheck.check(program, type, maps);
+            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit()) : null;
+            return new Checked(shape, result);
+        } catch (SluiceException e) {
+            throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
+        }
+    }
+
     /**
      * Checks and lowers a program that uses maps which already exist (an ELF object's programs share its maps).
      * {@code name} names the program's call targets (e.g. the section name).
      */
     public static EbpfProgram loadWithMaps(EbpfLanguage language, Program program, Source source, String name, dev.sluice.ebpf.isa.ProgramType type,
-                    dev.sluice.ebpf.maps.EbpfMap[] maps, long maxInstructions, Long limitVerdict) {
+                    dev.sluice.ebpf.maps.EbpfMap[] maps, long maxInstructions, Long limitVerdict, VerifierOptions verifier) {
         java.util.List<dev.sluice.ebpf.maps.MapSpec> specs = new java.util.ArrayList<>();
         for (dev.sluice.ebpf.maps.EbpfMap m : maps) {
             specs.add(m.spec());
         }
-        StructuralCheck.Shape shape;
-        try {
-            shape = StructuralCheck.check(program, type, specs);
-        } catch (SluiceException e) {
-            throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
-        }
-        return new EbpfProgram(language, Lowering.lower(program, type, shape), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
+        Checked checked = check(program, source, type, specs, verifier);
+        return new EbpfProgram(language, Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions)), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
     }
 
     /**
      * An ELF object (clang -target bpf): its maps, created once and shared by its programs, and each program section
      * checked and lowered with the program type its section name implies.
      */
-    public static dev.sluice.ebpf.runtime.EbpfObjectValue loadObject(EbpfLanguage language, Source source, long maxInstructions, Long limitVerdict) {
+    public static dev.sluice.ebpf.runtime.EbpfObjectValue loadObject(EbpfLanguage language, Source source, long maxInstructions, Long limitVerdict,
+                    VerifierOptions verifier) {
         dev.sluice.ebpf.formats.elf.EbpfObject object;
         try {
             object = dev.sluice.ebpf.formats.elf.ElfObjectReader.read(source.getName(), source.getBytes().toByteArray());
@@ -165,7 +201,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             };
             EbpfProgram loaded;
             try {
-                loaded = loadWithMaps(language, dev.sluice.ebpf.formats.RawFormat.decode(p.code()), source, p.section(), type, maps, maxInstructions, limitVerdict);
+                loaded = loadWithMaps(language, dev.sluice.ebpf.formats.RawFormat.decode(p.code()), source, p.section(), type, maps, maxInstructions, limitVerdict, verifier);
             } catch (SluiceException e) {
                 throw SluiceException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_PROGRAM, source.getName(), p.section(), e.getMessage());
             }

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The run-time guards, hand-made cases, in both engine modes: every bad access, a run over its instruction limit and
  * a call chain that is too deep end in a defined guest error whose message names the instruction, never in a host
- * exception or a read outside a region.
+ * exception or a read outside a region. The programs run with {@code ebpf.Verify=false}: the verifier would refuse
+ * most of them before they run, and the guards are what an unverified program relies on.
  */
 class GuardTest {
     static Engine interpreted;
@@ -42,7 +43,7 @@ class GuardTest {
 
     /** Runs {@code asm} on {@code memory} (several times, so compiled mode runs compiled code) and returns the guest error. */
     static String runtimeError(EngineMode mode, String asm, byte[] memory, long maxInstructions) {
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.MaxInstructions", Long.toString(maxInstructions)).build()) {
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.MaxInstructions", Long.toString(maxInstructions)).build()) {
             Value program = context.eval(EngineMode.asm(asm));
             String message = null;
             for (int i = 0; i < 3; i++) {
@@ -115,7 +116,7 @@ class GuardTest {
         // lddw src 4 (a function address; the assembler has no syntax for it, so the slot is patched).
         byte[] raw = dev.sluice.ebpf.formats.RawFormat.encode(dev.sluice.ebpf.formats.AsmFormat.read("lddw %r2, 3\nldxb %r0, [%r2]\nexit\nmov %r0, 1\nexit", "t", 1));
         raw[1] = (byte) (2 | 4 << 4);
-        try (Context context = mode.contextBuilder(engine(mode)).build()) {
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
             Value program = context.eval(Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "function-address").buildLiteral());
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, program::execute);
@@ -146,13 +147,13 @@ class GuardTest {
     void overTheLimitAVerdictInsteadOfAnError(EngineMode mode) {
         // The loop runs in a local function two frames down: the verdict unwinds every frame.
         String asm = "call local f\nexit\nf:\ncall local g\nexit\ng:\nmov %r0, 0\nloop:\nadd %r0, 1\nja loop\n";
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.MaxInstructions", "5000").option("ebpf.OverBudgetAction", "verdict:7").build()) {
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.MaxInstructions", "5000").option("ebpf.OverBudgetAction", "verdict:7").build()) {
             Value program = context.eval(EngineMode.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(7L, program.execute().asLong());
             }
         }
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.OverBudgetAction", "verdict:x").build()) {
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.OverBudgetAction", "verdict:x").build()) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> context.eval(EngineMode.asm("mov %r0, 0\nexit")));
             assertEquals("ebpf.OverBudgetAction: 'verdict:x': the verdict must be a number", e.getMessage());
         }
@@ -163,7 +164,7 @@ class GuardTest {
     void limitCountsInstructionsExactly(EngineMode mode) {
         // 1 + 2 * 10 + 1 = 22 instructions: runs with a limit of 22, stops with 21.
         String asm = "mov %r0, 10\nloop:\nsub %r0, 1\njne %r0, 0, loop\nexit\n";
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.MaxInstructions", "22").build()) {
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.MaxInstructions", "22").build()) {
             Value program = context.eval(EngineMode.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(0L, program.execute().asLong());
@@ -184,7 +185,7 @@ class GuardTest {
         raw[3 * 8 + 5] = (byte) 0xff;
         raw[3 * 8 + 6] = (byte) 0xff;
         raw[3 * 8 + 7] = (byte) 0xff;
-        try (Context context = mode.contextBuilder(engine(mode)).build()) {
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
             Value program = context.eval(Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "callx-recursion").buildLiteral());
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, program::execute);
@@ -197,7 +198,7 @@ class GuardTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void legacyPacketLoadOutsideThePacketReturnsZero(EngineMode mode) {
-        try (Context context = mode.contextBuilder(engine(mode)).build()) {
+        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
             Value program = context.eval(EngineMode.asm("mov %r0, 7\nldabsw 6\nexit"));
             for (int i = 0; i < 3; i++) {
                 assertEquals(0L, program.execute(new byte[8]).asLong());

@@ -42,6 +42,12 @@ class MapsAndHelpersTest {
         compiled.close();
     }
 
+    /** A context whose programs are not verified: for the run-time checks the verifier would otherwise pre-empt. */
+    static Context unverified(EngineMode mode, String maps, String type) {
+        return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled).option("ebpf.Maps", maps).option("ebpf.ProgramType", type)
+                        .option("ebpf.Verify", "false").build();
+    }
+
     static Context context(EngineMode mode, String maps, String type) {
         return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled).option("ebpf.Maps", maps).option("ebpf.ProgramType", type).build();
     }
@@ -221,7 +227,7 @@ class MapsAndHelpersTest {
     void tracePrintkWritesToTheContextOutput(EngineMode mode) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // "x=%d\n" on the stack: 0x0a64253d78 little-endian.
-        String asm = "lddw %r1, 0x0a64253d78\nstxdw [%r10-8], %r1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, -5\ncall trace_printk\nexit";
+        String asm = "lddw %r1, 0x0a64253d78\nstxdw [%r10-8], %r1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, -5\nmov %r4, 0\nmov %r5, 0\ncall trace_printk\nexit";
         try (Context c = EngineMode.INTERPRETED == mode ? interpretedWithOut(out) : compiledWithOut(out)) {
             Value program = c.eval(EngineMode.asm(asm));
             assertEquals(5L, program.execute().asLong());
@@ -327,6 +333,10 @@ class MapsAndHelpersTest {
     @EnumSource(EngineMode.class)
     void xdpAccessPastDataEndIsADefinedError(EngineMode mode) {
         try (Context c = context(mode, "", "xdp")) {
+            PolyglotException refused = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit")));
+            assertEquals("Unnamed:2:1: insn 1: invalid access to packet, off=20 size=1, R2 pkt(id=0,off=0,r=0)", refused.getMessage());
+        }
+        try (Context c = unverified(mode, "", "xdp")) {
             Value program = c.eval(EngineMode.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit"));
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, () -> program.execute(new byte[20]));
@@ -346,7 +356,8 @@ class MapsAndHelpersTest {
                         mov %r6, %r1
                         ldabsh 12
                         jne %r0, 0x800, drop
-                        stw [%r6+48], 5
+                        mov %r1, 5
+                        stxw [%r6+48], %r1
                         ldxw %r0, [%r6+48]
                         ldxw %r1, [%r6+0]
                         add %r0, %r1
@@ -376,7 +387,11 @@ class MapsAndHelpersTest {
             System.arraycopy(ipv4, 0, data, 120, 60);
             assertEquals(2L, program.invokeMember("runBatch", data, new int[]{0, 60, 120}, new int[]{60, 60, 60}, results).asLong());
             assertArrayEquals(new long[]{65, 0, 65}, results);
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("stw [%r1+0], 1\nmov %r0, 0\nexit")).execute(ipv4));
+            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r2, 1\nstxw [%r1+0], %r2\nmov %r0, 0\nexit")));
+            assertEquals("Unnamed:2:1: insn 1: invalid bpf_context access off=0 size=4: a socket filter writes only __sk_buff.cb[]", e.getMessage());
+        }
+        try (Context c = unverified(mode, "", "socket_filter")) {
+            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("stw [%r1+0], 1\nmov %r0, 0\nexit")).execute(new byte[60]));
             assertEquals("insn 0: invalid store of 4 bytes at __sk_buff+0 (only cb[] is writable) in a socket_filter program", e.getMessage());
         }
     }
@@ -416,6 +431,16 @@ class MapsAndHelpersTest {
     @Test
     void helperArgumentsAndMapReferencesAreChecked() {
         try (Context c = context(EngineMode.INTERPRETED, "h:hash:4:4:4,p:prog_array:4:4:1", "raw")) {
+            // Verified (the default): refused at load time by the prototypes.
+            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit")));
+            assertEquals("Unnamed:2:1: insn 1: map_lookup_elem#1: R1 type=scalar(0) expected=map_ptr", e.getMessage());
+            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit")));
+            assertEquals("Unnamed:2:1: insn 2: cannot pass map_type 3 into func map_lookup_elem#1", e.getMessage());
+            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit")));
+            assertEquals("Unnamed:3:1: insn 3: map_lookup_elem#1: R2 type=scalar(0) expected=fp, pkt, map_value", e.getMessage());
+        }
+        // Unverified: the same mistakes stop the run.
+        try (Context c = unverified(EngineMode.INTERPRETED, "h:hash:4:4:4,p:prog_array:4:4:1", "raw")) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit")).execute());
             assertEquals("insn 1: map_lookup_elem: r1 is not a map of this program", e.getMessage());
             e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit")).execute());

@@ -23,7 +23,8 @@ import dev.sluice.ebpf.isa.Program;
 /**
  * Random programs, most of them accepted by the structural checks, many with out-of-bounds, uninitialised or
  * misaligned accesses and with loops: every run ends in r0 or in a defined guest error (never a host exception or an
- * internal error), and the compiled code gives exactly what the interpreter gives.
+ * internal error), and the compiled code gives exactly what the interpreter gives. Unverified ({@code ebpf.Verify=false}):
+ * these exercise the run-time guards; {@code VerifierSoundnessTest} runs what the verifier accepts.
  */
 class RandomProgramsTest {
     private static final int[] ALU_OPS = {ADD, SUB, MUL, DIV, OR, AND, LSH, RSH, NEG, MOD, XOR, MOV, ARSH, END};
@@ -113,13 +114,20 @@ class RandomProgramsTest {
         }
     }
 
+    /** A refusal's rule: its first three words after the instruction, register numbers and values left out. */
+    static String rule(String message) {
+        String[] words = message.replaceFirst("^insn \\d+: ", "").replaceAll("\\bR\\d+", "R").replaceAll("-?\\d+", "N").split(" ");
+        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(3, words.length)));
+    }
+
     /** Programs run interpreted; the first {@link #COMPILED_PROGRAMS} also compiled, each a Graal compilation. */
     static final int PROGRAMS = 3000, COMPILED_PROGRAMS = 120;
 
     @Test
     void randomProgramsEndDefinedAndCompiledEqualsInterpreted() {
         Random rnd = new Random(20261129);
-        int loaded = 0, errors = 0, values = 0;
+        int loaded = 0, errors = 0, values = 0, verified = 0;
+        java.util.Map<String, Integer> refusals = new java.util.TreeMap<>();
         try (Engine interpreted = EngineMode.INTERPRETED.newEngine(); Engine compiled = EngineMode.COMPILED.newEngine()) {
             for (int i = 0; i < PROGRAMS; i++) {
                 byte[] raw = RawFormat.encode(randomProgram(rnd));
@@ -128,11 +136,20 @@ class RandomProgramsTest {
                 String name = "ebpf-random-" + i;
                 String expected;
                 String actual;
-                try (Context c = EngineMode.INTERPRETED.contextBuilder(interpreted).option("ebpf.MaxInstructions", "5000").build()) {
+                try (Context c = EngineMode.INTERPRETED.contextBuilder(interpreted).option("ebpf.MaxInstructions", "5000").option("ebpf.Verify", "false").build()) {
                     expected = outcome(c, raw, name, memory);
                 }
+                // The verifier on the same program: a verdict (accepted, or a located load-time error), never a host
+                // exception or an internal error. (What it accepts is run by VerifierSoundnessTest in the tests module.)
+                try (Context c = EngineMode.INTERPRETED.contextBuilder(interpreted).option("ebpf.VerifierLimit", "100000").build()) {
+                    c.eval(Source.newBuilder("ebpf", ByteSequence.create(raw), name + "-verified").buildLiteral());
+                    verified++;
+                } catch (PolyglotException e) {
+                    assertTrue(e.isSyntaxError() && !e.isInternalError() && !e.isHostException(), () -> name + ": the verifier failed with " + e);
+                    refusals.merge(rule(e.getMessage()), 1, Integer::sum);
+                }
                 if (i < COMPILED_PROGRAMS) {
-                    try (Context c = EngineMode.COMPILED.contextBuilder(compiled).option("ebpf.MaxInstructions", "5000").build()) {
+                    try (Context c = EngineMode.COMPILED.contextBuilder(compiled).option("ebpf.MaxInstructions", "5000").option("ebpf.Verify", "false").build()) {
                         actual = outcome(c, raw, name, memory);
                     }
                     assertEquals(expected, actual, name + " " + java.util.HexFormat.of().formatHex(raw) + " on " + java.util.HexFormat.of().formatHex(memory));
@@ -150,5 +167,7 @@ class RandomProgramsTest {
         // The generator must exercise both outcomes of the guards, not only programs the checks reject.
         assertTrue(loaded >= PROGRAMS / 2 && errors >= PROGRAMS / 10 && values >= PROGRAMS / 20, "loaded " + loaded + ", guest errors " + errors + ", values " + values);
         System.out.println("random programs: " + PROGRAMS + " (" + COMPILED_PROGRAMS + " also compiled), loaded " + loaded + ", ended in a guest error " + errors + ", returned a value " + values);
+        System.out.println("random programs through the verifier: " + verified + " verified; refusals by the first word of the rule: " + refusals);
+        assertTrue(verified > 0 && refusals.size() >= 5, "the verifier should accept some random programs and refuse others for varied reasons");
     }
 }

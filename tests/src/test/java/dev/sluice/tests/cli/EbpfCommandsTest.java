@@ -46,12 +46,50 @@ class EbpfCommandsTest {
     }
 
     @Test
-    void aBadAccessIsAnErrorNamingTheInstruction(@TempDir Path dir) throws IOException {
+    void aBadAccessIsRefusedByTheVerifierOrStoppedByTheGuardWhenUnverified(@TempDir Path dir) throws IOException {
         Path oob = dir.resolve("oob.s");
         Files.writeString(oob, "ldxw %r2, [%r1+0]\nldxdw %r0, [%r2+4096]\nexit\n");
         Sluice.Result r = Sluice.run("run", "--lang", "ebpf", "--profile", "xdp", oob.toString(), "--pcap", "examples/sample.pcap");
         assertEquals(1, r.exit(), r::toString);
-        assertEquals(List.of(oob + ": insn 1: invalid load of 8 bytes at packet+4096"), r.stderrLines());
+        assertEquals(List.of(oob + ":2:1: insn 1: invalid access to packet, off=4096 size=8, R2 pkt(id=0,off=0,r=0)", "ldxdw %r0, [%r2+4096]", "^"), r.stderrLines());
+        Sluice.Result unverified = Sluice.run("run", "--lang", "ebpf", "--profile", "xdp", "--ebpf.Verify=false", oob.toString(), "--pcap", "examples/sample.pcap");
+        assertEquals(1, unverified.exit(), unverified::toString);
+        assertEquals(List.of(oob + ": insn 1: invalid load of 8 bytes at packet+4096"), unverified.stderrLines());
+    }
+
+    /** Raw instruction slots, little-endian: {opcode, dst, src, off, imm} each. */
+    static byte[] raw(int[]... insns) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(insns.length * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int[] i : insns) {
+            b.put((byte) i[0]).put((byte) (i[1] | i[2] << 4)).putShort((short) i[3]).putInt(i[4]);
+        }
+        return b.array();
+    }
+
+    @Test
+    void checkVerifiesRawProgramsForEachProgramType(@TempDir Path dir) throws IOException {
+        int ldxw = 0x61, ldxh = 0x69, ldxdw = 0x79, movx = 0xbf, exit = 0x95;
+        Path xdpOk = dir.resolve("xdp-ok.bin");
+        Sluice.Result asm = Sluice.run("asm", "--lang", "ebpf", "examples/ebpf/xdp-ipv4.s", "-o", xdpOk.toString());
+        assertEquals(0, asm.exit(), asm::toString);
+        Path xdpUnchecked = dir.resolve("xdp-unchecked.bin");
+        Files.write(xdpUnchecked, raw(new int[]{ldxw, 2, 1, 0, 0}, new int[]{ldxh, 0, 2, 12, 0}, new int[]{exit, 0, 0, 0, 0}));
+        Sluice.Result xdp = Sluice.run("check", "--lang", "ebpf", "--profile", "xdp", "--input-format", "raw", xdpOk.toString(), xdpUnchecked.toString());
+        assertEquals(1, xdp.exit(), xdp::toString);
+        assertEquals(xdpOk + ": ok (11 instruction slots)\n", xdp.stdout());
+        assertEquals(List.of(xdpUnchecked + ": insn 1: invalid access to packet, off=12 size=2, R2 pkt(id=0,off=0,r=0)"), xdp.stderrLines());
+        Path returnsContext = dir.resolve("returns-ctx.bin");
+        Files.write(returnsContext, raw(new int[]{movx, 0, 1, 0, 0}, new int[]{exit, 0, 0, 0, 0}));
+        Sluice.Result socket = Sluice.run("check", "--lang", "ebpf", "--profile", "socket_filter", "--input-format", "raw", returnsContext.toString());
+        assertEquals(1, socket.exit(), socket::toString);
+        assertEquals(List.of(returnsContext + ": insn 1: at exit: R0 is not a known value (ctx(off=0))"), socket.stderrLines());
+        Sluice.Result rawType = Sluice.run("check", "--lang", "ebpf", "--profile", "raw", "--input-format", "raw", returnsContext.toString());
+        assertEquals(0, rawType.exit(), rawType::toString);
+        Path throughLength = dir.resolve("through-length.bin");
+        Files.write(throughLength, raw(new int[]{ldxdw, 0, 2, 0, 0}, new int[]{exit, 0, 0, 0, 0}));
+        Sluice.Result number = Sluice.run("check", "--lang", "ebpf", "--profile", "raw", "--input-format", "raw", throughLength.toString());
+        assertEquals(1, number.exit(), number::toString);
+        assertEquals(List.of(throughLength + ": insn 0: R2 invalid mem access 'scalar' (scalar(umax=2147483647,var_off=(0x0; 0x7fffffff)))"), number.stderrLines());
     }
 
     @Test

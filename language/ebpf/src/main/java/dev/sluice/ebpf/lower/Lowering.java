@@ -18,6 +18,14 @@ public final class Lowering {
     }
 
     public static LoweredProgram lower(Program p, ProgramType type, StructuralCheck.Shape shape) {
+        return lower(p, type, shape, true);
+    }
+
+    /**
+     * @param meterFuel false when no run can reach the instruction limit (the verifier proved every run shorter):
+     *            then no block is charged, and the compiled code has no fuel check at all
+     */
+    public static LoweredProgram lower(Program p, ProgramType type, StructuralCheck.Shape shape, boolean meterFuel) {
         int n = p.length();
         int[] opcodes = new int[n], dsts = new int[n], srcs = new int[n], offsets = new int[n], targets = new int[n];
         long[] imms = new long[n];
@@ -77,6 +85,9 @@ public final class Lowering {
             }
         }
         costs[start] = count;
+        if (!meterFuel) {
+            Arrays.fill(costs, 0);
+        }
         return new LoweredProgram(p, type, opcodes, dsts, srcs, offsets, imms, targets, costs, shape.functionEntries().clone());
     }
 }

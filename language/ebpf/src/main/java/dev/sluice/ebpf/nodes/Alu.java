@@ -10,12 +10,12 @@ import com.oracle.truffle.api.CompilerDirectives;
  * Division by zero gives 0 and modulo by zero leaves dst unchanged (no trap); shift counts are masked to the operand
  * width (Java's shift operators do exactly that); 32-bit results are zero-extended.
  */
-final class Alu {
+public final class Alu {
     private Alu() {
     }
 
     /** ALU64: {@code dst op src}; {@code off} selects sdiv/smod (1) and the width of movsx (8/16/32). */
-    static long alu64(int op, long dst, long src, int off) {
+    public static long alu64(int op, long dst, long src, int off) {
         switch (op) {
             case ADD:
                 return dst + src;
@@ -60,7 +60,7 @@ final class Alu {
     }
 
     /** ALU (32-bit): operates on the low 32 bits and zero-extends the result. */
-    static long alu32(int op, long dst64, long src64, int off) {
+    public static long alu32(int op, long dst64, long src64, int off) {
         int dst = (int) dst64;
         int src = (int) src64;
         int result;
@@ -115,7 +115,7 @@ final class Alu {
     }
 
     /** END: to little-endian (truncate, on this little-endian machine), to big-endian or bswap (swap), width 16/32/64. */
-    static long byteSwap(boolean swap, int width, long v) {
+    public static long byteSwap(boolean swap, int width, long v) {
         switch (width) {
             case 16:
                 return (swap ? Short.reverseBytes((short) v) : (short) v) & 0xffffL;
@@ -127,7 +127,7 @@ final class Alu {
     }
 
     /** A conditional jump's condition on 64-bit operands. */
-    static boolean condition64(int op, long a, long b) {
+    public static boolean condition64(int op, long a, long b) {
         switch (op) {
             case JEQ:
                 return a == b;
@@ -157,7 +157,7 @@ final class Alu {
     }
 
     /** JMP32: the same conditions on the low 32 bits. */
-    static boolean condition32(int op, long a64, long b64) {
+    public static boolean condition32(int op, long a64, long b64) {
         int a = (int) a64;
         int b = (int) b64;
         switch (op) {
