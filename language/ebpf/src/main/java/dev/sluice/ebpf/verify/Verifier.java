@@ -524,13 +524,27 @@ public final class Verifier {
             }
             return ptr.withOff((int) off);
         }
+        // The kernel's check_reg_sane_offset, on the variable operand and on the result: a variable part must have a
+        // lower bound, and stay within BPF_MAX_VAR_OFF.
+        saneVariableOffset(pc, d, ptr, delta);
         Scalar var = op == ADD ? ptr.var().add(delta) : ptr.var().sub(delta);
+        saneVariableOffset(pc, d, ptr, var);
         Reg r = ptr.withVar(var);
         if (ptr.kind() == Kind.PACKET) {
             // a new variable part: what was proven for the old one does not hold for this one
             r = r.withId(nextId++).withRange(0);
         }
         return r;
+    }
+
+    private void saneVariableOffset(int pc, int d, Reg ptr, Scalar offset) {
+        if (offset.smin() == Long.MIN_VALUE) {
+            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "math between " + ptr.kind().kernelName + " pointer and register with unbounded min value is not allowed",
+                            ptr.describe());
+        }
+        if (offset.smin() <= -MAX_OFF) {
+            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "value " + offset.smin() + " makes " + ptr.kind().kernelName + " pointer be out of bounds", ptr.describe());
+        }
     }
 
     // --- Memory ---
