@@ -14,7 +14,8 @@ import dev.sluice.core.error.SluiceException;
 
 /**
  * Turns guest-call arguments into Java arrays. A host {@code byte[]} / {@code int[]} is used in place (the fast
- * path); other interop buffers and arrays are copied once per call.
+ * path); other interop buffers and arrays are copied once per call. {@link #copy} is for languages whose programs
+ * write their input (eBPF): it never hands out the caller's array.
  */
 public final class InputAccess {
     private InputAccess() {
@@ -31,6 +32,47 @@ public final class InputAccess {
             }
         }
         return copyBytes(o, env, node);
+    }
+
+    /** A fresh byte[] with the argument's bytes; null (the guest's or the host's) is the empty input. */
+    public static byte[] copy(Object o, Env env, Node node) {
+        byte[] host = hostBytes(o, env);
+        if (host != null) {
+            return host.clone();
+        }
+        return copyOrEmpty(o, env, node);
+    }
+
+    @TruffleBoundary
+    private static byte[] copyOrEmpty(Object o, Env env, Node node) {
+        if (o == null || InteropLibrary.getUncached(o).isNull(o)) {
+            return new byte[0];
+        }
+        return copyBytes(o, env, node);
+    }
+
+    /** The host byte[] itself (no copy), or null when {@code o} is not one. */
+    public static byte[] hostBytes(Object o, Env env) {
+        if (o instanceof byte[] b) {
+            return b;
+        }
+        return env.isHostObject(o) && env.asHostObject(o) instanceof byte[] b ? b : null;
+    }
+
+    /** The host int[] itself, or null when {@code o} is not one. */
+    public static int[] hostInts(Object o, Env env) {
+        if (o instanceof int[] a) {
+            return a;
+        }
+        return env.isHostObject(o) && env.asHostObject(o) instanceof int[] a ? a : null;
+    }
+
+    /** The host long[] itself, or null when {@code o} is not one. */
+    public static long[] hostLongs(Object o, Env env) {
+        if (o instanceof long[] a) {
+            return a;
+        }
+        return env.isHostObject(o) && env.asHostObject(o) instanceof long[] a ? a : null;
     }
 
     @TruffleBoundary
@@ -63,7 +105,8 @@ public final class InputAccess {
                 for (int i = 0; i < out.length; i++) {
                     Object e = lib.readArrayElement(o, i);
                     InteropLibrary el = InteropLibrary.getUncached(e);
-                    if (!el.fitsInInt(e)) {
+                    // signed or unsigned byte values both read as the byte: -1 and 255 are 0xff
+                    if (!el.fitsInInt(e) || el.asInt(e) < -128 || el.asInt(e) > 255) {
                         throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input element " + i + " is not a byte value");
                     }
                     out[i] = (byte) el.asInt(e);

@@ -156,35 +156,12 @@ public final class Alu {
         }
     }
 
-    /** JMP32: the same conditions on the low 32 bits. */
+    /**
+     * JMP32: the same conditions on the low 32 bits, as the 64-bit ones on those bits extended the way the comparison
+     * reads them (signed comparisons sign-extend, the rest zero-extend).
+     */
     public static boolean condition32(int op, long a64, long b64) {
-        int a = (int) a64;
-        int b = (int) b64;
-        switch (op) {
-            case JEQ:
-                return a == b;
-            case JNE:
-                return a != b;
-            case JGT:
-                return Integer.compareUnsigned(a, b) > 0;
-            case JGE:
-                return Integer.compareUnsigned(a, b) >= 0;
-            case JLT:
-                return Integer.compareUnsigned(a, b) < 0;
-            case JLE:
-                return Integer.compareUnsigned(a, b) <= 0;
-            case JSET:
-                return (a & b) != 0;
-            case JSGT:
-                return a > b;
-            case JSGE:
-                return a >= b;
-            case JSLT:
-                return a < b;
-            case JSLE:
-                return a <= b;
-            default:
-                throw CompilerDirectives.shouldNotReachHere("jump operation");
-        }
+        boolean signed = op == JSGT || op == JSGE || op == JSLT || op == JSLE;
+        return signed ? condition64(op, (int) a64, (int) b64) : condition64(op, a64 & 0xffffffffL, b64 & 0xffffffffL);
     }
 }

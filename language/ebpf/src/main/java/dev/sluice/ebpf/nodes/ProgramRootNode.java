@@ -18,7 +18,7 @@ import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.EbpfProgram;
-import dev.sluice.ebpf.runtime.InputBytes;
+import dev.sluice.core.interop.InputAccess;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.runtime.RunState;
 import dev.sluice.ebpf.runtime.TailCall;
@@ -76,11 +76,11 @@ public final class ProgramRootNode extends RootNode {
         OutputStream out = env.out();
         switch (kind) {
             case SINGLE: {
-                byte[] input = args.length == 0 ? new byte[0] : InputBytes.copy(args[0], env, this);
+                byte[] input = args.length == 0 ? new byte[0] : InputAccess.copy(args[0], env, this);
                 return runOne(input, 0, input.length, out);
             }
             case IN_PLACE: {
-                byte[] packet = args.length == 0 ? null : InputBytes.hostBytes(args[0], env);
+                byte[] packet = args.length == 0 ? null : InputAccess.hostBytes(args[0], env);
                 if (packet == null) {
                     CompilerDirectives.transferToInterpreter();
                     throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runInPlace takes a host byte[] (the packet, changed in place)");
@@ -97,10 +97,10 @@ public final class ProgramRootNode extends RootNode {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runBatch takes (byte[] data, int[] offsets, int[] lengths[, long[] results])");
         }
-        byte[] data = InputBytes.hostBytes(args[0], env);
-        int[] offsets = InputBytes.hostInts(args[1], env);
-        int[] lengths = InputBytes.hostInts(args[2], env);
-        long[] results = args.length > 3 ? InputBytes.hostLongs(args[3], env) : null;
+        byte[] data = InputAccess.hostBytes(args[0], env);
+        int[] offsets = InputAccess.hostInts(args[1], env);
+        int[] lengths = InputAccess.hostInts(args[2], env);
+        long[] results = args.length > 3 ? InputAccess.hostLongs(args[3], env) : null;
         if (data == null || offsets == null || lengths == null || offsets.length != lengths.length || args.length > 3 && (results == null || results.length < offsets.length)) {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runBatch takes a byte[], two int[] of equal length and optionally a long[] at least as long");

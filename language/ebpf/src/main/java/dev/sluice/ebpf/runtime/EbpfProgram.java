@@ -12,7 +12,7 @@ import com.oracle.truffle.api.library.ExportMessage;
 import dev.sluice.ebpf.EbpfLanguage;
 import dev.sluice.ebpf.lower.LoweredProgram;
 import dev.sluice.ebpf.maps.EbpfMap;
-import dev.sluice.ebpf.nodes.CallTargetDispatchNode;
+import dev.sluice.core.interop.CallTargetDispatchNode;
 import dev.sluice.ebpf.nodes.FunctionBodyNode;
 import dev.sluice.ebpf.nodes.FunctionRootNode;
 import dev.sluice.ebpf.nodes.ProgramRootNode;
