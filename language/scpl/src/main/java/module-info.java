@@ -19,6 +19,7 @@ module dev.sluice.scpl {
     exports dev.sluice.scpl.compile;
     exports dev.sluice.scpl.oci;
     exports dev.sluice.scpl.syscalls;
+    exports dev.sluice.scpl.text;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.scpl.ScplLanguageProvider;
 }

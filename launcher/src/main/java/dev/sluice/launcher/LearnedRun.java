@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.syscalls.Constants;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import dev.sluice.scpl.text.ScplLayout;
 
 /**
  * What one run of a command did, as {@code sluice learn} records it from seccomp notifications, and the SCPL policy
@@ -209,14 +210,14 @@ final class LearnedRun {
                     }
                 }
                 String title = c.getKey() + (foreign ? " (" + a.token() + " calls)" : "") + ": ";
-                rules.add(comment("    # ", title + counts));
+                rules.add(ScplLayout.comment("    # ", title + counts));
                 if (!plain.isEmpty()) {
                     if (foreign) {
                         String group = "@learned-" + c.getKey().replaceAll("[^a-z]+", "-") + "-on-" + a.token();
-                        groups.add(list("group " + group + " on " + a.token() + " =", plain, ""));
+                        groups.add(ScplLayout.list("group " + group + " on " + a.token() + " =", plain, ""));
                         rules.add("    Allow " + group + ";");
                     } else {
-                        rules.add(list("    Allow", plain, ""));
+                        rules.add(ScplLayout.list("    Allow", plain, ""));
                     }
                 }
                 for (String cond : conditional) {
@@ -229,10 +230,10 @@ final class LearnedRun {
             }
             if (!unnamed.isEmpty()) {
                 List<String> numbers = unnamed.stream().map(nr -> Integer.toString(nr)).toList();
-                rules.add(comment("    # ", "numbers " + a.token() + "'s syscall table (from libseccomp) has no name for yet: " + String.join(", ", numbers)
+                rules.add(ScplLayout.comment("    # ", "numbers " + a.token() + "'s syscall table (from libseccomp) has no name for yet: " + String.join(", ", numbers)
                                 + (foreign ? " (" + a.token() + ": not carried over)" : "")));
                 if (!foreign) {
-                    rules.add(list("    Allow", numbers, ""));
+                    rules.add(ScplLayout.list("    Allow", numbers, ""));
                 }
             }
         }
@@ -343,50 +344,5 @@ final class LearnedRun {
             }
         }
         return sb.append('\'').toString();
-    }
-
-    /** "head [a, b, ...]" wrapped at 110 columns under the first name, then tail and ";". */
-    private static String list(String head, List<String> names, String tail) {
-        StringBuilder sb = new StringBuilder(head).append(' ');
-        if (names.size() == 1) {
-            sb.append(names.get(0));
-        } else {
-            sb.append('[');
-            int indent = sb.length();
-            int col = indent;
-            for (int i = 0; i < names.size(); i++) {
-                String n = names.get(i) + (i + 1 < names.size() ? "," : "");
-                if (i > 0 && col + 1 + n.length() > 110) {
-                    sb.append('\n').append(" ".repeat(indent));
-                    col = indent;
-                } else if (i > 0) {
-                    sb.append(' ');
-                    col++;
-                }
-                sb.append(n);
-                col += n.length();
-            }
-            sb.append(']');
-        }
-        return sb.append(tail).append(';').toString();
-    }
-
-    /** A comment wrapped at 110 columns. */
-    private static String comment(String prefix, String text) {
-        StringBuilder out = new StringBuilder();
-        StringBuilder line = new StringBuilder();
-        String lead = prefix;
-        for (String word : text.split(" ")) {
-            if (line.length() > 0 && lead.length() + line.length() + 1 + word.length() > 110) {
-                out.append(lead).append(line).append('\n');
-                lead = prefix + "  ";
-                line.setLength(0);
-            }
-            if (line.length() > 0) {
-                line.append(' ');
-            }
-            line.append(word);
-        }
-        return out.append(lead).append(line).toString();
     }
 }

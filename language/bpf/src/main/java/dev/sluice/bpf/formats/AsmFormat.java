@@ -54,6 +54,7 @@ import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 
 /**
  * The Linux kernel's {@code tools/bpf/bpf_asm} syntax (grammar: {@code tools/bpf/bpf_exp.y} and {@code bpf_exp.l}),
@@ -125,7 +126,7 @@ public final class AsmFormat {
                     advance();
                     LabelDef first = labels.get(t.text());
                     if (first != null) {
-                        throw error(t, Failure.ASM_DUPLICATE_LABEL, TextScanner.clip(t.text()), first.line());
+                        throw error(t, Failure.ASM_DUPLICATE_LABEL, Words.clip(t.text()), first.line());
                     }
                     labels.put(t.text(), new LabelDef(insns.size(), t.line()));
                     pendingLabels.add(t);
@@ -139,7 +140,7 @@ public final class AsmFormat {
             }
             if (!pendingLabels.isEmpty()) {
                 Token last = pendingLabels.get(pendingLabels.size() - 1);
-                throw error(last, Failure.ASM_LABEL_WITHOUT_INSTRUCTION, TextScanner.clip(last.text()));
+                throw error(last, Failure.ASM_LABEL_WITHOUT_INSTRUCTION, Words.clip(last.text()));
             }
             if (insns.isEmpty()) {
                 throw error(peek(), Failure.TEXT_NO_INSTRUCTIONS, "asm");
@@ -171,14 +172,14 @@ public final class AsmFormat {
         private int target(int i, Token label, boolean eightBit) {
             LabelDef def = labels.get(label.text());
             if (def == null) {
-                throw error(label, Failure.ASM_UNDEFINED_LABEL, TextScanner.clip(label.text()));
+                throw error(label, Failure.ASM_UNDEFINED_LABEL, Words.clip(label.text()));
             }
             int delta = def.insn() - i - 1;
             if (delta < 0) {
-                throw error(label, Failure.ASM_JUMP_BACKWARD, TextScanner.clip(label.text()), def.line());
+                throw error(label, Failure.ASM_JUMP_BACKWARD, Words.clip(label.text()), def.line());
             }
             if (eightBit && delta > 255) {
-                throw error(label, Failure.ASM_JUMP_TOO_FAR, TextScanner.clip(label.text()), delta, TextScanner.clip(label.text()));
+                throw error(label, Failure.ASM_JUMP_TOO_FAR, Words.clip(label.text()), delta, Words.clip(label.text()));
             }
             return delta;
         }
@@ -221,7 +222,7 @@ public final class AsmFormat {
                 case "txa" -> emit(m, MISC | TXA, 0);
                 case "ret" -> ret(m);
                 case ".insn" -> rawInsn(m);
-                default -> throw error(m, Failure.ASM_UNKNOWN_MNEMONIC, TextScanner.clip(m.text()));
+                default -> throw error(m, Failure.ASM_UNKNOWN_MNEMONIC, Words.clip(m.text()));
             }
         }
 
@@ -268,13 +269,13 @@ public final class AsmFormat {
             if (size == W && (hash || t.kind() == Kind.NUMBER)) {
                 if (!hash) {
                     // bpf_asm needs '#' here; ldi takes a bare number, ld does not.
-                    throw error(t, Failure.ASM_BAD_OPERAND, TextScanner.clip(m.text()), t.describe(), "#k, len, M[k], [k], [x + k] or an ancillary name");
+                    throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), "#k, len, M[k], [k], [x + k] or an ancillary name");
                 }
                 emit(m, LD | IMM, (int) number("a constant", Range.K));
                 return;
             }
             String expected = size == W ? "#k, len, M[k], [k], [x + k] or an ancillary name" : "[k], [x + k] or an ancillary name";
-            throw error(t, Failure.ASM_BAD_OPERAND, TextScanner.clip(m.text()), t.describe(), expected);
+            throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), expected);
         }
 
         private void ldx(Token m, boolean byteForm) {
@@ -316,7 +317,7 @@ public final class AsmFormat {
                     return;
                 }
             }
-            throw error(t, Failure.ASM_BAD_OPERAND, TextScanner.clip(m.text()), t.describe(),
+            throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(),
                             byteForm ? "4*([k]&0xf)" : "#k, len, M[k] or 4*([k]&0xf)");
         }
 
@@ -332,7 +333,7 @@ public final class AsmFormat {
                 registerX();
                 src = X;
             } else {
-                throw error(t, Failure.ASM_BAD_OPERAND, TextScanner.clip(m.text()), t.describe(), "#k or x");
+                throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), "#k or x");
             }
             Pending p = emit(m, JMP | op | src, k);
             expect(",");
@@ -360,7 +361,7 @@ public final class AsmFormat {
                 registerX();
                 emit(m, ALU | op | X, 0);
             } else {
-                throw error(t, Failure.ASM_BAD_OPERAND, TextScanner.clip(m.text()), t.describe(), "#k or x");
+                throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), "#k or x");
             }
         }
 
@@ -383,7 +384,7 @@ public final class AsmFormat {
                 advance();
                 emit(m, RET | X, 0);
             } else {
-                throw error(t, Failure.ASM_BAD_OPERAND, TextScanner.clip(m.text()), t.describe(), "#k, a or x");
+                throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), "#k, a or x");
             }
         }
 
@@ -410,7 +411,7 @@ public final class AsmFormat {
         private int memIndex(Token m) {
             Token t = peek();
             if (!t.isWord("m")) {
-                throw error(t, Failure.ASM_BAD_OPERAND, TextScanner.clip(m.text()), t.describe(), "M[k]");
+                throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), "M[k]");
             }
             advance();
             expect("[");
@@ -504,7 +505,7 @@ public final class AsmFormat {
         long check(String source, Token t, String what) {
             long v = t.value();
             if (v < min || v > max) {
-                throw SluiceException.atPosition(source, t.line(), t.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, TextScanner.clip(t.text()), rule);
+                throw SluiceException.atPosition(source, t.line(), t.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, Words.clip(t.text()), rule);
             }
             return v;
         }

@@ -7,6 +7,7 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 
 /**
  * Decimal rows {@code code jt jf k}, read in both forms tools print them:
@@ -72,11 +73,11 @@ public final class DddFormat {
         boolean decimal = !s.isEmpty() && s.chars().skip(s.startsWith("-") ? 1 : 0).allMatch(c -> c >= '0' && c <= '9')
                         && s.length() > (s.startsWith("-") ? 1 : 0);
         if (!decimal) {
-            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_MALFORMED_NUMBER, TextScanner.clip(s));
+            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_MALFORMED_NUMBER, Words.clip(s));
         }
         Long v = TextScanner.numberValue(withoutLeadingZeros(s));
         if (v == null || v < min || v > max) {
-            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, TextScanner.clip(s), rule);
+            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, Words.clip(s), rule);
         }
         return v;
     }

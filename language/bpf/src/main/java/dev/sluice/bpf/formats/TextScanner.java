@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 
 /**
  * Splits program text into tokens with 1-based line and column. Shared by the asm and dd readers, which differ only
@@ -32,8 +33,8 @@ final class TextScanner {
         String describe() {
             return switch (kind) {
                 case EOF -> "end of input";
-                case NUMBER -> "number " + clip(text);
-                default -> "'" + clip(text) + "'";
+                case NUMBER -> "number " + Words.clip(text);
+                default -> "'" + Words.clip(text) + "'";
             };
         }
     }
@@ -153,7 +154,7 @@ final class TextScanner {
     private long parseNumber(String word, int atLine, int atColumn) {
         Long v = TextScanner.numberValue(word);
         if (v == null) {
-            throw error(atLine, atColumn, Failure.TEXT_MALFORMED_NUMBER, clip(word));
+            throw error(atLine, atColumn, Failure.TEXT_MALFORMED_NUMBER, Words.clip(word));
         }
         return v;
     }
@@ -198,11 +199,6 @@ final class TextScanner {
             return negative ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
         return negative ? -value : value;
-    }
-
-    /** Long words are shortened in messages so an error stays one readable line. */
-    static String clip(String word) {
-        return word.length() <= 40 ? word : word.substring(0, 37) + "...";
     }
 
     static boolean isDigit(char c) {

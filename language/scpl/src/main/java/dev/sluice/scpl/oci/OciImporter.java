@@ -27,6 +27,7 @@ import dev.sluice.scpl.parse.Ast.Pos;
 import dev.sluice.scpl.parse.Diagnostics;
 import dev.sluice.scpl.syscalls.Errno;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import dev.sluice.scpl.text.ScplLayout;
 
 /**
  * Turns a Docker/OCI seccomp profile (moby's {@code profiles/seccomp/default.json} format, a superset of the OCI
@@ -754,7 +755,7 @@ public final class OciImporter {
                     String[] on = p.getKey().split(" ");
                     String group = "@syscalls" + e.index + "-on-" + String.join("-", on);
                     String head = "group " + group + " on " + (on.length == 1 ? on[0] : "[" + String.join(", ", on) + "]") + " =";
-                    out.append(list(head, p.getValue(), "")).append('\n');
+                    out.append(ScplLayout.list(head, p.getValue(), "")).append('\n');
                     items.add(group);
                 }
                 ruleItems.put(e, items);
@@ -780,57 +781,14 @@ public final class OciImporter {
                     out.append("    #   (no syscall left)\n");
                     continue;
                 }
-                out.append(list("    " + e.action.scpl(), ruleItems.get(e), e.condition == null ? "" : " if " + e.condition)).append('\n');
+                out.append(ScplLayout.list("    " + e.action.scpl(), ruleItems.get(e), e.condition == null ? "" : " if " + e.condition)).append('\n');
             }
             out.append("  ] }\n");
             return out.toString();
         }
 
-        /** A comment wrapped at 110 columns; continuation lines are indented two more. */
         private static void comment(StringBuilder out, String prefix, String text) {
-            String lead = prefix;
-            StringBuilder line = new StringBuilder();
-            for (String word : text.split(" ")) {
-                if (line.length() > 0 && lead.length() + line.length() + 1 + word.length() > 110) {
-                    out.append(lead).append(line).append('\n');
-                    lead = prefix + "  ";
-                    line.setLength(0);
-                }
-                if (line.length() > 0) {
-                    line.append(' ');
-                }
-                line.append(word);
-            }
-            out.append(lead).append(line).append('\n');
-        }
-
-        /**
-         * {@code head NAME;} or {@code head [a, b, ...]} wrapped at 110 columns under the first name, then {@code tail}
-         * and {@code ;}.
-         */
-        private static String list(String head, List<String> names, String tail) {
-            StringBuilder sb = new StringBuilder(head).append(' ');
-            if (names.size() == 1) {
-                sb.append(names.get(0));
-            } else {
-                sb.append('[');
-                int indent = sb.length();
-                int col = indent;
-                for (int i = 0; i < names.size(); i++) {
-                    String n = names.get(i) + (i + 1 < names.size() ? "," : "");
-                    if (i > 0 && col + 1 + n.length() > 110) {
-                        sb.append('\n').append(" ".repeat(indent));
-                        col = indent;
-                    } else if (i > 0) {
-                        sb.append(' ');
-                        col++;
-                    }
-                    sb.append(n);
-                    col += n.length();
-                }
-                sb.append(']');
-            }
-            return sb.append(tail).append(';').toString();
+            out.append(ScplLayout.comment(prefix, text)).append('\n');
         }
 
         private static String abbreviate(List<String> names) {
