@@ -20,7 +20,7 @@ import dev.sluice.bpf.runtime.OperationRecorder;
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.guard.GuardOptions;
 import dev.sluice.core.interop.CallTargetDispatchNode;
-import dev.sluice.core.interop.MemberNames;
+import dev.sluice.core.interop.InteropArray;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.trust.MeasuredLoadLog;
 import dev.sluice.core.trust.MeasurementObjects;
@@ -127,7 +127,7 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT, INSTRUCTIONS_EXECUTED, INVOCATIONS, OVER_BUDGET, CONSTANT_BLINDING});
+        return new InteropArray(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT, INSTRUCTIONS_EXECUTED, INVOCATIONS, OVER_BUDGET, CONSTANT_BLINDING});
     }
 
     @ExportMessage

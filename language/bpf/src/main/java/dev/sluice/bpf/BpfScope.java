@@ -8,7 +8,7 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
-import dev.sluice.core.interop.MemberNames;
+import dev.sluice.core.interop.InteropArray;
 import dev.sluice.core.trust.MeasurementObjects;
 
 /**
@@ -48,7 +48,7 @@ final class BpfScope implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{MEASUREMENTS, MEASUREMENT});
+        return new InteropArray(new String[]{MEASUREMENTS, MEASUREMENT});
     }
 
     @ExportMessage

@@ -14,7 +14,7 @@ import dev.sluice.bpf.nodes.HandleRootNode;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.interop.CallTargetDispatchNode;
-import dev.sluice.core.interop.MemberNames;
+import dev.sluice.core.interop.InteropArray;
 
 /**
  * A filter whose program can be replaced while other threads run it (live replacement). Executable like
@@ -81,7 +81,7 @@ public final class FilterHandle implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new MemberNames(new String[]{SWAP, VERSION, FILTER, BpfFilter.RUN_BATCH, BpfFilter.RUN_RECORDS, BpfFilter.RUN_PCAP});
+        return new InteropArray(new String[]{SWAP, VERSION, FILTER, BpfFilter.RUN_BATCH, BpfFilter.RUN_RECORDS, BpfFilter.RUN_PCAP});
     }
 
     @ExportMessage

@@ -6,10 +6,11 @@ import com.oracle.truffle.api.nodes.Node;
 
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /** Per-context state: the environment and the options, read once. */
-public final class EbpfContext {
+public final class EbpfContext implements LanguageContext {
     private static final ContextReference<EbpfContext> REFERENCE = ContextReference.create(EbpfLanguage.class);
 
     private final Env env;
@@ -63,6 +64,12 @@ public final class EbpfContext {
         return REFERENCE.get(node);
     }
 
+    /** For the root nodes, which reach the context through it without knowing this class. */
+    static ContextReference<EbpfContext> reference() {
+        return REFERENCE;
+    }
+
+    @Override
     public Env env() {
         return env;
     }

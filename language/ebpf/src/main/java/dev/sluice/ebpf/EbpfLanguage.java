@@ -16,7 +16,6 @@ import dev.sluice.ebpf.lower.Lowering;
 import dev.sluice.ebpf.nodes.ConstantRootNode;
 import dev.sluice.ebpf.parse.ProgramParser;
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.ebpf.verify.StructuralCheck;
 import dev.sluice.ebpf.verify.Verifier;
 import dev.sluice.ebpf.verify.VerifierOptions;
@@ -115,7 +114,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         LoweredProgram lowered = Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions));
         dev.sluice.ebpf.maps.EbpfMap[] created = new dev.sluice.ebpf.maps.EbpfMap[maps.size()];
         for (int i = 0; i < created.length; i++) {
-            created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i));
+            created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i), EbpfLanguage.class);
         }
         return new EbpfProgram(language, lowered, created, "ebpf-" + type.id() + ":" + source.getName(), maxInstructions, limitVerdict);
     }
@@ -172,7 +171,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
      * An ELF object (clang -target bpf): its maps, created once and shared by its programs, and each program section
      * checked and lowered with the program type its section name implies.
      */
-    public static dev.sluice.ebpf.runtime.EbpfObjectValue loadObject(EbpfLanguage language, Source source, long maxInstructions, Long limitVerdict,
+    public static dev.sluice.ebpf.EbpfObjectValue loadObject(EbpfLanguage language, Source source, long maxInstructions, Long limitVerdict,
                     VerifierOptions verifier) {
         dev.sluice.ebpf.formats.elf.EbpfObject object;
         try {
@@ -190,7 +189,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             if (problem != null) {
                 throw SluiceException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, source.getName() + ": " + problem);
             }
-            maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()));
+            maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()), EbpfLanguage.class);
         }
         java.util.Map<String, EbpfProgram> programs = new java.util.LinkedHashMap<>();
         for (dev.sluice.ebpf.formats.elf.EbpfObject.ObjectProgram p : object.programs()) {
@@ -209,7 +208,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             programs.put(p.section() + "/" + p.name(), loaded);
             programs.putIfAbsent(p.name(), loaded);
         }
-        return new dev.sluice.ebpf.runtime.EbpfObjectValue(programs, maps, object.license());
+        return new dev.sluice.ebpf.EbpfObjectValue(programs, maps, object.license());
     }
 
     /** Programs are immutable after loading and each run has its own state, so any thread may run them. */

@@ -64,13 +64,8 @@ class EbpfDifferentialTest {
 
     private static Outcome run(Value program, RandomEbpfPrograms.Flavor flavor, byte[] frame) {
         try {
-            if (flavor == RandomEbpfPrograms.Flavor.XDP) {
-                byte[] packet = frame.clone();
-                long r0 = program.invokeMember("runInPlace", (Object) packet).asLong();
-                return new Outcome(r0, packet, null);
-            }
-            byte[] afterEthernet = Arrays.copyOfRange(frame, KernelEbpf.ETH_HLEN, frame.length);
-            return new Outcome(program.execute((Object) afterEthernet).asLong(), null, null);
+            SluiceEbpfRunner.FrameRun run = SluiceEbpfRunner.runOnFrame(program, flavor == RandomEbpfPrograms.Flavor.XDP, frame);
+            return new Outcome(run.r0(), run.packet(), null);
         } catch (PolyglotException e) {
             if (e.isInternalError() || e.isHostException()) {
                 throw e;

@@ -1,5 +1,6 @@
 package dev.sluice.tests.ebpf;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -11,6 +12,7 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 
 import dev.sluice.tests.EngineMode;
+import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * Sluice's eBPF language as the differential tests drive it: one engine in one {@link EngineMode}, one context for a
@@ -70,6 +72,24 @@ public final class SluiceEbpfRunner implements AutoCloseable {
     public Value load(byte[] code) {
         Source source = Source.newBuilder("ebpf", ByteSequence.create(code), "p" + NAMES.incrementAndGet() + ".ebpf").cached(false).buildLiteral();
         return context.eval(source);
+    }
+
+    /** What one run gave: r0, and for XDP the packet afterwards (null otherwise). */
+    public record FrameRun(long r0, byte[] packet) {
+    }
+
+    /**
+     * Runs a loaded program on an Ethernet frame as BPF_PROG_TEST_RUN does for its type: an XDP program on a copy of
+     * the whole frame (its writes kept), a socket filter on the bytes after the Ethernet header. A guest error is
+     * thrown as the PolyglotException.
+     */
+    public static FrameRun runOnFrame(Value program, boolean xdp, byte[] frame) {
+        if (xdp) {
+            byte[] packet = frame.clone();
+            long r0 = program.invokeMember("runInPlace", (Object) packet).asLong();
+            return new FrameRun(r0, packet);
+        }
+        return new FrameRun(program.execute((Object) Arrays.copyOfRange(frame, KernelEbpf.ETH_HLEN, frame.length)).asLong(), null);
     }
 
     /** How many compilations of program roots finished ("opt done"); 0 in interpreted mode. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.Arrays;
 import java.util.HexFormat;
 
 import org.graalvm.polyglot.PolyglotException;
@@ -65,17 +64,13 @@ class KernelEbpfFuzzTest {
     }
 
     /** r0 and, for XDP, the packet afterwards; a guest error is a mismatch (the kernel ran the program to its end). */
-    private static long run(Value program, boolean xdp, byte[] frame, byte[] packetOut, String where) {
+    private static SluiceEbpfRunner.FrameRun run(Value program, boolean xdp, byte[] frame, String where) {
         try {
-            if (xdp) {
-                System.arraycopy(frame, 0, packetOut, 0, frame.length);
-                return program.invokeMember("runInPlace", (Object) packetOut).asLong();
-            }
-            return program.execute((Object) Arrays.copyOfRange(frame, KernelEbpf.ETH_HLEN, frame.length)).asLong();
+            return SluiceEbpfRunner.runOnFrame(program, xdp, frame);
         } catch (PolyglotException e) {
             FuzzChecks.guestError(e);
             fail("the kernel ran the program, Sluice stopped: " + e.getMessage() + where);
-            return 0;
+            return null;
         }
     }
 
@@ -109,16 +104,15 @@ class KernelEbpfFuzzTest {
                 byte[] frame = gen.packet(p);
                 KernelEbpf.TestRun kernel = KernelEbpf.testRun(load.fd(), frame);
                 String where = " on packet " + HexFormat.of().formatHex(frame) + listing;
-                byte[] outI = new byte[frame.length];
-                long r0 = run(vi, xdp, frame, outI, where);
-                assertEquals(kernel.retval(), (int) r0, "r0 (kernel: low 32 bits)" + where);
+                SluiceEbpfRunner.FrameRun ri = run(vi, xdp, frame, where);
+                assertEquals(kernel.retval(), (int) ri.r0(), "r0 (kernel: low 32 bits)" + where);
                 if (xdp) {
-                    assertArrayEquals(kernel.dataOut(), outI, "the packet after the run" + where);
+                    assertArrayEquals(kernel.dataOut(), ri.packet(), "the packet after the run" + where);
                 }
                 if (vc != null) {
-                    byte[] outC = new byte[frame.length];
-                    assertEquals(r0, run(vc, xdp, frame, outC, where), "interpreted vs compiled r0" + where);
-                    assertArrayEquals(outI, outC, "interpreted vs compiled packet" + where);
+                    SluiceEbpfRunner.FrameRun rc = run(vc, xdp, frame, where);
+                    assertEquals(ri.r0(), rc.r0(), "interpreted vs compiled r0" + where);
+                    assertArrayEquals(ri.packet(), rc.packet(), "interpreted vs compiled packet" + where);
                 }
             }
         } finally {

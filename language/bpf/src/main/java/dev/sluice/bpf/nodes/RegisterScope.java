@@ -10,7 +10,7 @@ import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
 import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.core.interop.MemberNames;
+import dev.sluice.core.interop.InteropArray;
 
 /**
  * The variables a debugger shows at an instruction: {@code A}, {@code X} and {@code M} (the scratch memory, an array
@@ -57,7 +57,7 @@ final class RegisterScope implements TruffleObject {
 
     @ExportMessage
     Object getMembers(@SuppressWarnings("unused") boolean includeInternal) {
-        return new MemberNames(registers == null ? new String[0] : new String[]{A, X, M});
+        return new InteropArray(registers == null ? new String[0] : new String[]{A, X, M});
     }
 
     @ExportMessage

@@ -10,7 +10,7 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
-import dev.sluice.core.interop.MemberNames;
+import dev.sluice.core.interop.InteropArray;
 
 /** Interop views of the measured-load log: an entry (members) and a snapshot of all entries (an array). */
 public final class MeasurementObjects {
@@ -34,7 +34,7 @@ public final class MeasurementObjects {
 
         @ExportMessage
         Object getMembers(boolean includeInternal) {
-            return new MemberNames(ENTRY_MEMBERS);
+            return new InteropArray(ENTRY_MEMBERS);
         }
 
         @ExportMessage

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.interop.InteropException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.TruffleObject;
@@ -18,7 +19,7 @@ import com.oracle.truffle.api.interop.UnsupportedTypeException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
-import dev.sluice.ebpf.runtime.InteropArray;
+import dev.sluice.core.interop.InteropArray;
 
 /**
  * One eBPF map: array, hash, per-CPU array and hash (one CPU, so one value per key), LRU hash, or program array.
@@ -55,8 +56,17 @@ public final class EbpfMap implements TruffleObject {
         }
     }
 
+    /** The language whose guest value this map is, as its creator says (maps do not know the language class). */
+    private final Class<? extends TruffleLanguage<?>> language;
+
+    /** A map with no language (a test's, or a host tool's). */
     public EbpfMap(MapSpec spec) {
+        this(spec, null);
+    }
+
+    public EbpfMap(MapSpec spec, Class<? extends TruffleLanguage<?>> language) {
         this.spec = spec;
+        this.language = language;
         MapType type = spec.type();
         if (type == MapType.PROG_ARRAY) {
             this.programs = new Object[spec.maxEntries()];
@@ -312,7 +322,7 @@ public final class EbpfMap implements TruffleObject {
             if (i < 0) {
                 throw UnknownKeyException.create(key);
             }
-            if (!(value instanceof dev.sluice.ebpf.runtime.EbpfProgram)) {
+            if (!(value instanceof TailCallTarget)) {
                 throw UnsupportedTypeException.create(new Object[]{value}, "a prog_array map holds eBPF programs");
             }
             programs[i] = value;
@@ -405,12 +415,15 @@ public final class EbpfMap implements TruffleObject {
 
     @ExportMessage
     boolean hasLanguage() {
-        return true;
+        return language != null;
     }
 
     @ExportMessage
-    Class<? extends com.oracle.truffle.api.TruffleLanguage<?>> getLanguage() {
-        return dev.sluice.ebpf.EbpfLanguage.class;
+    Class<? extends TruffleLanguage<?>> getLanguage() throws UnsupportedMessageException {
+        if (language == null) {
+            throw UnsupportedMessageException.create();
+        }
+        return language;
     }
 
     @ExportMessage

@@ -22,6 +22,7 @@ import dev.sluice.ebpf.runtime.FunctionAddress;
 import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.runtime.RunState;
+import dev.sluice.ebpf.isa.Alu;
 
 /**
  * Runs one eBPF function (the entry or a local function) in its own frame. The dispatch loop is exploded with

@@ -12,7 +12,7 @@ import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.maps.MapType;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
-import dev.sluice.ebpf.runtime.EbpfProgram;
+import dev.sluice.ebpf.maps.TailCallTarget;
 import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.MapAddress;
 import dev.sluice.ebpf.runtime.Memory;
@@ -95,11 +95,11 @@ final class Helpers {
             throw argument(helper, "map '" + map.name() + "' is not a prog_array", pc, node);
         }
         Object target = map.program(index & 0xffffffffL);
-        if (target == null || state.tailCalls >= RunState.MAX_TAIL_CALLS || ((EbpfProgram) target).lowered().type() != state.type) {
+        if (target == null || state.tailCalls >= RunState.MAX_TAIL_CALLS || ((TailCallTarget) target).type() != state.type) {
             return -EbpfMap.ENOENT;
         }
         state.tailCalls++;
-        throw new TailCall((EbpfProgram) target);
+        throw new TailCall((TailCallTarget) target);
     }
 
     /** bpf_skb_load_bytes(skb, offset, to, len): 0, or -EFAULT (and {@code to} zeroed) when outside the packet. */

@@ -6,19 +6,19 @@ import java.util.Arrays;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 
-import dev.sluice.ebpf.EbpfContext;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
-import dev.sluice.ebpf.runtime.EbpfProgram;
 import dev.sluice.core.interop.InputAccess;
+import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.runtime.RunState;
 import dev.sluice.ebpf.runtime.TailCall;
@@ -43,6 +43,7 @@ public final class ProgramRootNode extends RootNode {
         BATCH
     }
 
+    private final ContextReference<? extends LanguageContext> contexts;
     @Child private FunctionBodyNode body;
     @Child private IndirectCallNode tailCallNode = IndirectCallNode.create();
     private final Kind kind;
@@ -55,9 +56,10 @@ public final class ProgramRootNode extends RootNode {
     @CompilerDirectives.CompilationFinal(dimensions = 1) private final EbpfMap[] maps;
 
     /** @param limitVerdict the result of a run over its instruction limit, or null for an error (ebpf.OverBudgetAction) */
-    public ProgramRootNode(TruffleLanguage<?> language, FunctionBodyNode body, Kind kind, ProgramType type, EbpfMap[] maps, String name, long maxInstructions,
-                    Long limitVerdict) {
+    public ProgramRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, FunctionBodyNode body, Kind kind, ProgramType type,
+                    EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
         super(language);
+        this.contexts = contexts;
         this.verdictOverLimit = limitVerdict != null;
         this.limitVerdict = limitVerdict == null ? 0 : limitVerdict;
         this.body = body;
@@ -72,7 +74,7 @@ public final class ProgramRootNode extends RootNode {
     @Override
     public Object execute(VirtualFrame frame) {
         Object[] args = frame.getArguments();
-        Env env = EbpfContext.get(this).env();
+        Env env = contexts.get(this).env();
         OutputStream out = env.out();
         switch (kind) {
             case SINGLE: {

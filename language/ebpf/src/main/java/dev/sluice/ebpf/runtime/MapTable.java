@@ -9,6 +9,7 @@ import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
 import dev.sluice.ebpf.maps.EbpfMap;
+import dev.sluice.core.interop.InteropArray;
 
 /** A program's maps: members by name, and array elements by index (the fd a program's lddw uses). */
 @ExportLibrary(InteropLibrary.class)

@@ -17,6 +17,7 @@ import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.verify.Reg.Kind;
+import dev.sluice.ebpf.isa.Alu;
 
 /**
  * The eBPF verifier: an abstract interpreter that follows every path of a structurally checked program before it
@@ -408,7 +409,7 @@ public final class Verifier {
             } else {
                 boolean swap = is64 || source(opcode) == TO_BE;
                 if (a.isConstant()) {
-                    r = Scalar.constant(dev.sluice.ebpf.nodes.Alu.byteSwap(swap, i.imm(), a.value()));
+                    r = Scalar.constant(Alu.byteSwap(swap, i.imm(), a.value()));
                 } else if (i.imm() == 64) {
                     r = swap ? Scalar.UNKNOWN : a;
                 } else if (swap) {
@@ -446,8 +447,8 @@ public final class Verifier {
             b = b.low32();
         }
         if (a.isConstant() && b.isConstant()) {
-            return Scalar.constant(is64 ? dev.sluice.ebpf.nodes.Alu.alu64(op, a.value(), b.value(), off)
-                            : dev.sluice.ebpf.nodes.Alu.alu32(op, a.value(), b.value(), off));
+            return Scalar.constant(is64 ? Alu.alu64(op, a.value(), b.value(), off)
+                            : Alu.alu32(op, a.value(), b.value(), off));
         }
         int width = is64 ? 64 : 32;
         Scalar r;
@@ -1062,7 +1063,7 @@ public final class Verifier {
             boolean fits = a.smin() >= 0 && a.smax() <= limit && b.smin() >= 0 && b.smax() <= limit;
             if (!fits) {
                 if (a.isConstant() && b.isConstant()) {
-                    return dev.sluice.ebpf.nodes.Alu.condition32(op, a.value(), b.value()) == holds ? new Scalar[1] : null;
+                    return Alu.condition32(op, a.value(), b.value()) == holds ? new Scalar[1] : null;
                 }
                 return new Scalar[1];
             }

@@ -1,4 +1,4 @@
-package dev.sluice.ebpf.runtime;
+package dev.sluice.ebpf;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
@@ -9,13 +9,16 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
-import dev.sluice.ebpf.EbpfLanguage;
 import dev.sluice.ebpf.lower.LoweredProgram;
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.core.interop.CallTargetDispatchNode;
 import dev.sluice.ebpf.nodes.FunctionBodyNode;
 import dev.sluice.ebpf.nodes.FunctionRootNode;
 import dev.sluice.ebpf.nodes.ProgramRootNode;
+import dev.sluice.core.interop.InteropArray;
+import dev.sluice.ebpf.runtime.MapTable;
+import dev.sluice.ebpf.maps.TailCallTarget;
+import dev.sluice.ebpf.isa.ProgramType;
 
 /**
  * A checked, loaded eBPF program as embedders see it. Executable: {@code program.execute(input)} runs it on a copy of
@@ -25,7 +28,7 @@ import dev.sluice.ebpf.nodes.ProgramRootNode;
  * (instruction slots), {@code type}, {@code functions}, {@code maps} (by name, each a polyglot hash).
  */
 @ExportLibrary(InteropLibrary.class)
-public final class EbpfProgram implements TruffleObject {
+public final class EbpfProgram implements TruffleObject, TailCallTarget {
     static final String LENGTH = "length";
     static final String TYPE = "type";
     static final String FUNCTIONS = "functions";
@@ -60,7 +63,7 @@ public final class EbpfProgram implements TruffleObject {
         for (int k = 0; k < kinds.length; k++) {
             bodies[n + k] = new FunctionBodyNode(lowered, 0);
             String rootName = kinds[k] == ProgramRootNode.Kind.SINGLE ? name : name + "-" + (kinds[k] == ProgramRootNode.Kind.BATCH ? RUN_BATCH : RUN_IN_PLACE);
-            roots[k] = new ProgramRootNode(language, bodies[n + k], kinds[k], lowered.type(), maps, rootName, maxInstructions, limitVerdict).getCallTarget();
+            roots[k] = new ProgramRootNode(language, EbpfContext.reference(), bodies[n + k], kinds[k], lowered.type(), maps, rootName, maxInstructions, limitVerdict).getCallTarget();
         }
         this.run = roots[ProgramRootNode.Kind.SINGLE.ordinal()];
         this.runInPlace = roots[ProgramRootNode.Kind.IN_PLACE.ordinal()];
@@ -74,11 +77,18 @@ public final class EbpfProgram implements TruffleObject {
         return lowered;
     }
 
+    @Override
+    public ProgramType type() {
+        return lowered.type();
+    }
+
+    @Override
     public EbpfMap[] maps() {
         return maps;
     }
 
     /** The entry function as a call target with the arguments of a local function (tail calls enter here). */
+    @Override
     public CallTarget entryFunction() {
         return functions[0];
     }

@@ -1,11 +1,12 @@
-package dev.sluice.ebpf.nodes;
+package dev.sluice.ebpf.isa;
 
 import static dev.sluice.ebpf.isa.Opcodes.*;
 
 import com.oracle.truffle.api.CompilerDirectives;
 
 /**
- * The arithmetic of RFC 9669 section 4.1 and the jump conditions of section 4.3, as pure functions. The interpreter
+ * The one meaning of the ALU operations and jump conditions (the interpreter nodes run it; the verifier folds
+ * constants with it). The arithmetic of RFC 9669 section 4.1 and the jump conditions of section 4.3, as pure functions. The interpreter
  * calls them with a partial-evaluation constant operation, so each call folds to the one operation it names.
  * Division by zero gives 0 and modulo by zero leaves dst unchanged (no trap); shift counts are masked to the operand
  * width (Java's shift operators do exactly that); 32-bit results are zero-extended.

@@ -1,4 +1,4 @@
-package dev.sluice.ebpf.runtime;
+package dev.sluice.ebpf;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,6 +11,8 @@ import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 
 import dev.sluice.ebpf.maps.EbpfMap;
+import dev.sluice.core.interop.InteropArray;
+import dev.sluice.ebpf.runtime.MapTable;
 
 /**
  * What evaluating an ELF object gives: {@code programs} (by section name, and by {@code section/function} and
