@@ -39,8 +39,8 @@ import dev.sluice.scpl.policy.Rule;
  * instruction indices with A and X after each step, from {@link Tracer}; the verdict is also computed by the engine
  * and the two must agree.
  */
-@Command(name = "explain", mixinStandardHelpOptions = true, description = {"Show why a filter gives its verdict for a syscall.",
-                "BPF: the instructions taken, with A and X after each. SCPL: the rule (file:line) that decided."})
+@Command(name = "explain", mixinStandardHelpOptions = true, description = {"Show why a filter gives its verdict for a syscall (or, with --lang inetdiag, selects a socket).",
+                "BPF: the instructions taken, with A and X after each. SCPL: the rule (file:line) that decided. INET-DIAG: the ops run and the branch each took."})
 final class ExplainCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
@@ -50,11 +50,27 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROGRAM", description = "A seccomp filter (any BPF format) or an SCPL policy (.scpl).")
     Path program;
 
-    @Option(names = "--syscall", paramLabel = "CALL", required = true, description = "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
+    @Option(names = "--syscall", paramLabel = "CALL", description = "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
     List<String> syscalls;
+
+    @Option(names = "--socket", paramLabel = "SOCKET", description = "With --lang inetdiag: a socket, 'LOCAL PEER [dev IFINDEX|NAME] [mark N] [cgroup ID] [autobound]', e.g. '127.0.0.1:22 127.0.0.1:51234' (repeatable).")
+    List<String> sockets;
 
     @Override
     public Integer call() {
+        if (options.inetdiag()) {
+            if (sockets == null || sockets.isEmpty() || syscalls != null) {
+                throw UserError.usage("sluice explain --lang inetdiag: give --socket 'LOCAL PEER ...' (not --syscall)");
+            }
+            List<SocketSpec> specs = new ArrayList<>();
+            for (String s : sockets) {
+                specs.add(SocketSpec.parse(s));
+            }
+            return InetDiagCommands.explain(program, specs, main.polyglot, spec.commandLine().getOut());
+        }
+        if (syscalls == null || syscalls.isEmpty() || sockets != null) {
+            throw UserError.usage("sluice explain: give --syscall CALL (--socket is for --lang inetdiag)");
+        }
         Profile profile = options.profile(main.polyglot, Profile.SECCOMP);
         if (profile != Profile.SECCOMP) {
             throw UserError.usage("sluice explain: explains seccomp filters (--syscall); socket filters are not supported");

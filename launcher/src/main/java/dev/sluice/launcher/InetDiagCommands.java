@@ -14,6 +14,8 @@ import org.graalvm.polyglot.io.ByteSequence;
 import dev.sluice.inetdiag.formats.Disassembler;
 import dev.sluice.inetdiag.parse.FilterCompiler;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.inetdiag.trace.OpTrace;
+import dev.sluice.inetdiag.trace.OpTraceInstrument;
 import dev.sluice.inetdiag.verify.Audit;
 
 /**
@@ -93,6 +95,52 @@ final class InetDiagCommands {
         Loaded loaded = load(file);
         audit(loaded, netAdmin(polyglot));
         return Disassembler.disassemble(loaded.bytecode());
+    }
+
+    /** Runs the filter on each socket, as an embedder would, and prints whether it selects it. */
+    static int run(Path file, List<SocketSpec> sockets, PolyglotOptions polyglot, PrintWriter out) {
+        Loaded loaded = load(file);
+        boolean netAdmin = netAdmin(polyglot);
+        audit(loaded, netAdmin);
+        try (Context context = polyglot.newInetDiagContext(Map.of("inetdiag.NetAdmin", Boolean.toString(netAdmin)))) {
+            org.graalvm.polyglot.Value filter = eval(context, loaded);
+            for (SocketSpec socket : sockets) {
+                out.println(socket.text() + ": " + (filter.execute((Object) socket.record()).asBoolean() ? "selected" : "not selected"));
+            }
+        }
+        return Main.OK;
+    }
+
+    /**
+     * For each socket: whether the filter selects it, and the ops it ran with the branch each took, as the op trace
+     * instrument saw the interpreter run them (the ops are those of {@code disasm}).
+     */
+    static int explain(Path file, List<SocketSpec> sockets, PolyglotOptions polyglot, PrintWriter out) {
+        Loaded loaded = load(file);
+        boolean netAdmin = netAdmin(polyglot);
+        audit(loaded, netAdmin);
+        try (Context context = polyglot.newInetDiagContext(Map.of("inetdiag.NetAdmin", Boolean.toString(netAdmin)))) {
+            OpTrace trace = context.getEngine().getInstruments().get(OpTraceInstrument.ID).lookup(OpTrace.class);
+            org.graalvm.polyglot.Value filter = eval(context, loaded);
+            for (int i = 0; i < sockets.size(); i++) {
+                SocketSpec socket = sockets.get(i);
+                trace.start();
+                boolean selected;
+                try {
+                    selected = filter.execute((Object) socket.record()).asBoolean();
+                } finally {
+                    trace.stop();
+                }
+                if (i > 0) {
+                    out.println();
+                }
+                out.println(socket.text() + ": " + (selected ? "selected" : "not selected"));
+                for (OpTrace.Step step : trace.steps()) {
+                    out.println("  " + step.op() + "   -> " + (step.yes() ? "yes" : "no"));
+                }
+            }
+        }
+        return Main.OK;
     }
 
     static String render(SluiceException e, String name, String text) {

@@ -64,6 +64,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--pcap", paramLabel = "FILE", description = "A libpcap capture file (socket filters).")
     Path pcap;
 
+    @Option(names = "--socket", paramLabel = "SOCKET", description = "With --lang inetdiag: a socket, 'LOCAL PEER [dev IFINDEX|NAME] [mark N] [cgroup ID] [autobound]' (repeatable).")
+    List<String> sockets;
+
     @Option(names = "--count", description = "With --pcap: print only the number of accepted packets (as tcpdump counts them).")
     boolean count;
 
@@ -82,6 +85,19 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         boolean covering = coverage || coverageFormat != null || coverageOutput != null;
+        if (options.inetdiag()) {
+            if (covering || syscalls != null || data != null || pcap != null || sockets == null || sockets.isEmpty()) {
+                throw UserError.usage("sluice run --lang inetdiag: give --socket 'LOCAL PEER ...' (repeatable); no other input or --coverage");
+            }
+            List<SocketSpec> specs = new ArrayList<>();
+            for (String s : sockets) {
+                specs.add(SocketSpec.parse(s));
+            }
+            return InetDiagCommands.run(program, specs, main.polyglot, spec.commandLine().getOut());
+        }
+        if (sockets != null) {
+            throw UserError.usage("sluice run: --socket is for --lang inetdiag");
+        }
         if (options.ebpf()) {
             if (covering) {
                 throw UserError.usage("sluice run --coverage: classic BPF and SCPL only (eBPF has no coverage yet)");

@@ -33,8 +33,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * kernel (INET_DIAG_REQ_BYTECODE) and the kernel selects; both must list the same sockets.
  */
 @Command(name = "ss", mixinStandardHelpOptions = true, description = {"List TCP and UDP sockets selected by an INET-DIAG filter, as ss -tuan does.",
-                "FILTER is ss's syntax (sport = :ssh, dport >= :1024, src 10.0.0.0/8, dst [::1]:443, dev lo, fwmark 0x10/0xff,",
-                "autobound, and, or, not, parentheses); Sluice compiles it as ss does, checks it with the kernel's rules and runs it."})
+                "FILTER is ss's syntax: [state STATE | exclude STATE]... then an expression (sport = :ssh, dport >= :1024, src 10.0.0.0/8,",
+                "dst [::1]:443, dev lo, fwmark 0x10/0xff, autobound, and, or, not, parentheses); Sluice compiles the expression as ss does,",
+                "checks it with the kernel's rules and runs it. STATE: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait,",
+                "closed, close-wait, last-ack, listening, closing, or all, connected, synchronized, bucket, big."})
 final class SsCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
@@ -54,7 +56,8 @@ final class SsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        String filter = String.join(" ", words);
+        StateFilter states = StateFilter.take(words);
+        String filter = String.join(" ", words.subList(states.wordsUsed(), words.size()));
         boolean netAdmin = InetDiagCommands.netAdmin(main.polyglot);
         byte[] bc = null;
         if (!filter.isBlank()) {
@@ -91,10 +94,12 @@ final class SsCommand implements Callable<Integer> {
         } catch (SockDiag.KernelRefusal e) {
             throw UserError.invalid("sluice ss: the kernel refused the request: " + e.getMessage());
         }
+        selected.removeIf(s -> !states.admits(s.state()));
         // ss lists UDP before TCP.
         List<DiagSocket> ordered = new ArrayList<>(selected.stream().filter(s -> s.protocol() == DiagSocket.IPPROTO_UDP).toList());
         ordered.addAll(selected.stream().filter(s -> s.protocol() == DiagSocket.IPPROTO_TCP).toList());
-        print(ordered, out);
+        // ss leaves the State column out when the filter admits a single state.
+        print(ordered, Integer.bitCount(states.mask()) != 1, out);
         return Main.OK;
     }
 
@@ -107,8 +112,8 @@ final class SsCommand implements Callable<Integer> {
         return false;
     }
 
-    /** The columns of ss -tuan: Netid, State, Recv-Q, Send-Q, Local Address:Port, Peer Address:Port. */
-    static void print(List<DiagSocket> sockets, PrintWriter out) {
+    /** The columns of ss -tuan: Netid, State (unless left out), Recv-Q, Send-Q, Local Address:Port, Peer Address:Port. */
+    static void print(List<DiagSocket> sockets, boolean showState, PrintWriter out) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[]{"Netid", "State", "Recv-Q", "Send-Q", "Local Address", "Port", "Peer Address", "Port"});
         for (DiagSocket s : sockets) {
@@ -124,9 +129,11 @@ final class SsCommand implements Callable<Integer> {
                 w[i] = Math.max(w[i], r[i].length());
             }
         }
+        String state = showState ? "%-" + w[1] + "s " : "";
+        String format = "%-" + w[0] + "s " + state + "%-" + w[2] + "s %-" + w[3] + "s %" + w[4] + "s:%-" + w[5] + "s %" + w[6] + "s:%-" + w[7] + "s";
         for (String[] r : rows) {
-            out.println(String.format(Locale.ROOT, "%-" + w[0] + "s %-" + w[1] + "s %-" + w[2] + "s %-" + w[3] + "s %" + w[4] + "s:%-" + w[5] + "s %" + w[6] + "s:%-" + w[7] + "s",
-                            (Object[]) r).stripTrailing());
+            Object[] cells = showState ? r : new Object[]{r[0], r[2], r[3], r[4], r[5], r[6], r[7]};
+            out.println(String.format(Locale.ROOT, format, cells).stripTrailing());
         }
     }
 

@@ -9,12 +9,16 @@ import org.graalvm.options.OptionValues;
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.Option;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.instrumentation.ProvidedTags;
+import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.Source;
 
+import dev.sluice.inetdiag.formats.Disassembler;
 import dev.sluice.inetdiag.lower.LoweredFilter;
 import dev.sluice.inetdiag.lower.Lowering;
 import dev.sluice.inetdiag.nodes.ConstantRootNode;
 import dev.sluice.inetdiag.nodes.FilterRootNode;
+import dev.sluice.inetdiag.nodes.OpListing;
 import dev.sluice.inetdiag.parse.ProgramParser;
 import dev.sluice.inetdiag.runtime.InetDiagFilter;
 import dev.sluice.inetdiag.verify.Audit;
@@ -29,6 +33,7 @@ import dev.sluice.inetdiag.verify.Audit;
                 defaultMimeType = InetDiagLanguage.MIME_BINARY, //
                 byteMimeTypes = {InetDiagLanguage.MIME_BINARY}, characterMimeTypes = {InetDiagLanguage.MIME_TEXT}, //
                 contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE, website = "https://sluice.dev")
+@ProvidedTags({StandardTags.RootTag.class, StandardTags.RootBodyTag.class, StandardTags.StatementTag.class})
 public final class InetDiagLanguage extends TruffleLanguage<InetDiagContext> {
     public static final String ID = "inetdiag";
     public static final String VERSION = "0.1.0";
@@ -66,7 +71,9 @@ public final class InetDiagLanguage extends TruffleLanguage<InetDiagContext> {
         byte[] bytecode = ProgramParser.bytecode(source);
         Audit.check(bytecode, netAdmin);
         LoweredFilter lowered = Lowering.lower(bytecode);
-        FilterRootNode root = new FilterRootNode(language, lowered, "inetdiag-filter:" + source.getName());
+        OpListing listing = new OpListing(() -> Source.newBuilder(ID, Disassembler.disassemble(bytecode), source.getName() + OpListing.SUFFIX).cached(false)
+                        .build());
+        FilterRootNode root = new FilterRootNode(language, lowered, "inetdiag-filter:" + source.getName(), listing);
         return new InetDiagFilter(lowered, root.getCallTarget());
     }
 

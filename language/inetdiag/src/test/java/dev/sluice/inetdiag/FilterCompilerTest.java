@@ -2,12 +2,20 @@ package dev.sluice.inetdiag;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.sluice.inetdiag.isa.Ops;
 import dev.sluice.inetdiag.parse.FilterCompiler;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.InetDiagFailure;
@@ -92,7 +100,8 @@ class FilterCompilerTest {
         "sport = :nosuch => 1 => 9 => 'nosuch' is not a port number or a service name in /etc/services",
         "( sport = :1 => 1 => 13 => expected ')' to close the '(' at 1:1",
         "sport = :1 ) => 1 => 12 => unexpected ')' (no '(' to close)",
-        "frobnicate => 1 => 1 => unknown condition 'frobnicate' (expected src, dst, sport, dport, dev, fwmark, autobound, not or '(')",
+        "frobnicate => 1 => 1 => unknown condition 'frobnicate' (expected src, dst, sport, dport, dev, fwmark, cgroup, autobound, not or '(')",
+        "sport = :1 and state listening => 1 => 16 => 'state' must come before the expression (the bytecode has no state condition: `sluice ss state NAME ...` selects states)",
         "dev >= lo => 1 => 5 => 'dev' takes = or != only, not '>='",
         "fwmark 0x1ffffffff => 1 => 8 => '0x1ffffffff' is not a 32-bit number",
         "dev nosuchif0 => 1 => 5 => no network interface named 'nosuchif0'",
@@ -121,13 +130,52 @@ class FilterCompilerTest {
         assertEquals("f.ss:" + line + ":" + column + ": " + message, e.getMessage());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void caretPointsAtTheColumn() {
         assertEquals("src 300.1.1.1\n    ^", FilterCompiler.caret("src 300.1.1.1", 1, 5));
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void emptyFilterSelectsEverything() {
         assertEquals("00040000", HexFormat.of().formatHex(FilterCompiler.compile("  ", "f")));
+    }
+
+    /** Where cgroup2 is mounted here (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid machine), or null. */
+    private static Path cgroup2Mount() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            int dash = Arrays.asList(f).indexOf("-");
+            if (dash > 0 && f[dash + 1].equals("cgroup2")) {
+                return Path.of(f[4]);
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void cgroupPathsResolveAsIproute2DoesToTheDirectorysId() throws Exception {
+        Path mount = cgroup2Mount();
+        Assumptions.assumeTrue(mount != null, "SKIPPED: no cgroup2 file system is mounted");
+        long rootId = ((Number) Files.getAttribute(mount, "unix:ino")).longValue();
+        // The hierarchy's root, by its path.
+        byte[] byPath = FilterCompiler.compile("cgroup " + mount, "f");
+        assertEquals(12, byPath.length);
+        assertEquals(Ops.CGROUP_COND, byPath[0]);
+        assertEquals(rootId, Ops.s64(byPath, 4));
+        // A child cgroup, under the mount, by a path relative to the mount (leading '/' dropped, as iproute2 does).
+        try (var children = Files.list(mount)) {
+            Path child = children.filter(Files::isDirectory).findFirst().orElse(null);
+            if (child != null) {
+                byte[] relative = FilterCompiler.compile("cgroup /" + child.getFileName(), "f");
+                assertEquals(((Number) Files.getAttribute(child, "unix:ino")).longValue(), Ops.s64(relative, 4));
+                byte[] negated = FilterCompiler.compile("cgroup != /" + child.getFileName(), "f");
+                assertTrue(negated.length > relative.length, "not adds a jump");
+            }
+        }
+        SluiceException none = assertThrows(SluiceException.class, () -> FilterCompiler.compile("cgroup /no/such/cgroup/here", "f"));
+        assertEquals("cgroup /no/such/cgroup/here: no such cgroup (looked at the path and under " + mount + ")", none.detail());
+        assertEquals(8, none.column());
+        SluiceException outside = assertThrows(SluiceException.class, () -> FilterCompiler.compile("cgroup /etc", "f"));
+        assertEquals("cgroup /etc: /etc is not in the cgroup2 hierarchy at " + mount, outside.detail());
     }
 }

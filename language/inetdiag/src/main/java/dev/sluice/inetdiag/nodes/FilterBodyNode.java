@@ -2,12 +2,23 @@ package dev.sluice.inetdiag.nodes;
 
 import static dev.sluice.inetdiag.isa.Ops.*;
 
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+
 import com.oracle.truffle.api.CompilerAsserts;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.instrumentation.GenerateWrapper;
+import com.oracle.truffle.api.instrumentation.InstrumentableNode;
+import com.oracle.truffle.api.instrumentation.ProbeNode;
+import com.oracle.truffle.api.instrumentation.StandardTags;
+import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.nodes.Node;
+import com.oracle.truffle.api.source.SourceSection;
 
 import dev.sluice.inetdiag.lower.LoweredFilter;
 import dev.sluice.inetdiag.runtime.SocketEntry;
@@ -17,7 +28,10 @@ import dev.sluice.inetdiag.runtime.SocketEntry;
  * MERGE_EXPLODE; the op number is a partial-evaluation constant and every jump goes forward, so each filter compiles
  * to straight-line code of at most one copy per op.
  */
-public final class FilterBodyNode extends Node {
+@GenerateWrapper
+public class FilterBodyNode extends Node implements InstrumentableNode {
+    private final OpListing listing;
+    @Child private OpProbes probes;
     @CompilationFinal(dimensions = 1) private final int[] codes;
     @CompilationFinal(dimensions = 1) private final int[] yesTargets;
     @CompilationFinal(dimensions = 1) private final int[] noTargets;
@@ -30,7 +44,8 @@ public final class FilterBodyNode extends Node {
     @CompilationFinal(dimensions = 1) private final long[] cgroups;
     private final int accept;
 
-    public FilterBodyNode(LoweredFilter f) {
+    public FilterBodyNode(LoweredFilter f, OpListing listing) {
+        this.listing = listing;
         this.codes = f.codes();
         this.yesTargets = f.yesTargets();
         this.noTargets = f.noTargets();
@@ -44,9 +59,25 @@ public final class FilterBodyNode extends Node {
         this.accept = f.accept();
     }
 
+    /** For the generated wrapper. */
+    protected FilterBodyNode(FilterBodyNode copy) {
+        this.listing = copy.listing;
+        this.codes = copy.codes;
+        this.yesTargets = copy.yesTargets;
+        this.noTargets = copy.noTargets;
+        this.ports = copy.ports;
+        this.families = copy.families;
+        this.prefixes = copy.prefixes;
+        this.values = copy.values;
+        this.masks = copy.masks;
+        this.addresses = copy.addresses;
+        this.cgroups = copy.cgroups;
+        this.accept = copy.accept;
+    }
+
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    public boolean execute(SocketEntry entry) {
+    public boolean execute(VirtualFrame frame, SocketEntry entry) {
         int pc = 0;
         while (pc < accept) {
             CompilerAsserts.partialEvaluationConstant(pc);
@@ -68,6 +99,9 @@ public final class FilterBodyNode extends Node {
                 // The checker admits no other code.
                 default -> false;
             };
+            if (probes != null) {
+                yes = probes.report(frame, pc, yes);
+            }
             pc = yes ? yesTargets[pc] : noTargets[pc];
         }
         return pc == accept;
@@ -106,5 +140,45 @@ public final class FilterBodyNode extends Node {
             return ((a[from + words] ^ cond[words]) & mask) == 0;
         }
         return true;
+    }
+
+    @Override
+    public boolean isInstrumentable() {
+        return listing != null;
+    }
+
+    @Override
+    public boolean hasTag(Class<? extends Tag> tag) {
+        return tag == StandardTags.RootTag.class || tag == StandardTags.RootBodyTag.class;
+    }
+
+    @Override
+    @TruffleBoundary
+    public SourceSection getSourceSection() {
+        return listing == null ? null : listing.program();
+    }
+
+    @Override
+    public WrapperNode createWrapper(ProbeNode probe) {
+        return new FilterBodyNodeWrapper(this, this, probe);
+    }
+
+    /** Adds the op nodes the first time an instrument asks for statements. */
+    @Override
+    @TruffleBoundary
+    public InstrumentableNode materializeInstrumentableNodes(Set<Class<? extends Tag>> materializedTags) {
+        if (listing != null && probes == null && materializedTags.contains(StandardTags.StatementTag.class)) {
+            Lock lock = getLock();
+            lock.lock();
+            try {
+                if (probes == null) {
+                    probes = insert(new OpProbes(listing, codes.length));
+                    notifyInserted(probes);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return this;
     }
 }

@@ -30,6 +30,7 @@ import dev.sluice.inetdiag.runtime.InetDiagFailure;
  *         | (sport | dport) [ = | == | eq | != | neq | >= | ge | <= | le | > | gt | < | lt ] PORT
  *         | dev [ = | == | eq | != | neq ] (NAME | INDEX)
  *         | fwmark [ = | == | eq | != | neq ] MARK[/MASK]
+ *         | cgroup [ = | == | eq | != | neq ] PATH
  *         | autobound
  * HOST   := ADDR[/PREFIX][:PORT] | [IPV6[/PREFIX]][:PORT] | *[:PORT] | [*][:PORT] | :PORT
  * PORT   := number | service name (/etc/services) | *
@@ -65,7 +66,7 @@ public final class FilterCompiler {
 
     // --- Syntax tree ---
 
-    sealed interface Node permits And, Or, Not, Host, PortCmp, Auto, Dev, Mark {
+    sealed interface Node permits And, Or, Not, Host, PortCmp, Auto, Dev, Cgroup, Mark {
     }
 
     record And(Node left, Node right) implements Node {
@@ -86,6 +87,9 @@ public final class FilterCompiler {
     }
 
     record Auto() implements Node {
+    }
+
+    record Cgroup(long id) implements Node {
     }
 
     record Dev(int ifindex) implements Node {
@@ -120,6 +124,12 @@ public final class FilterCompiler {
                 byte[] b = new byte[8];
                 putOp(b, 0, DEV_COND, 8, 12);
                 putS32(b, 4, d.ifindex());
+                yield b;
+            }
+            case Cgroup g -> {
+                byte[] b = new byte[12];
+                putOp(b, 0, CGROUP_COND, 12, 16);
+                putS64(b, 4, g.id());
                 yield b;
             }
             case Mark m -> {
@@ -359,8 +369,13 @@ public final class FilterCompiler {
                 }
                 case "" -> throw error(t, "expected a condition, found the end of the filter");
                 case ")" -> throw error(t, "unexpected ')'");
-                case "state", "exclude", "cgroup" -> throw error(t, "'" + Words.clip(t.text()) + "' filters are not supported (the bytecode has no state condition; cgroup: use raw CGROUP_COND bytecode)");
-                default -> throw error(t, "unknown condition '" + Words.clip(t.text()) + "' (expected src, dst, sport, dport, dev, fwmark, autobound, not or '(')");
+                case "cgroup" -> {
+                    boolean negate = relation(t, false) == Rel.NE;
+                    Node n = new Cgroup(cgroupId(valueToken(t)));
+                    return negate ? new Not(n) : n;
+                }
+                case "state", "exclude" -> throw error(t, "'" + Words.clip(t.text()) + "' must come before the expression (the bytecode has no state condition: `sluice ss state NAME ...` selects states)");
+                default -> throw error(t, "unknown condition '" + Words.clip(t.text()) + "' (expected src, dst, sport, dport, dev, fwmark, cgroup, autobound, not or '(')");
             }
         }
 
@@ -535,6 +550,58 @@ public final class FilterCompiler {
                 }
             }
             throw error(v, "no network interface named '" + Words.clip(s) + "'");
+        }
+
+        /**
+         * A cgroup v2 path to the id the kernel reports for sockets in it (the cgroup's kernfs id, which is its
+         * directory's inode number on 64-bit kernels), resolved as iproute2's get_cgroup2_id does: the path as given
+         * (from the working directory) if it exists, else under the cgroup2 mount with leading '/' dropped.
+         */
+        private long cgroupId(Token v) {
+            String s = v.text();
+            Path mount = cgroup2Mount();
+            if (mount == null) {
+                throw error(v, "cgroup " + Words.clip(s) + ": no cgroup2 file system is mounted (see /proc/self/mountinfo)");
+            }
+            Path given = Path.of(s);
+            Path dir = Files.isDirectory(given) ? given : null;
+            if (dir == null) {
+                String relative = s.replaceFirst("^/+", "");
+                if (relative.isEmpty() && !s.isEmpty()) {
+                    dir = mount;
+                } else if (!relative.isEmpty() && Files.isDirectory(mount.resolve(relative))) {
+                    dir = mount.resolve(relative);
+                }
+            }
+            if (dir == null) {
+                throw error(v, "cgroup " + Words.clip(s) + ": no such cgroup (looked at the path and under " + mount + ")");
+            }
+            try {
+                Path real = dir.toRealPath();
+                if (!real.startsWith(mount.toRealPath())) {
+                    throw error(v, "cgroup " + Words.clip(s) + ": " + real + " is not in the cgroup2 hierarchy at " + mount);
+                }
+                return ((Number) Files.getAttribute(real, "unix:ino")).longValue();
+            } catch (IOException | UnsupportedOperationException e) {
+                throw error(v, "cgroup " + Words.clip(s) + ": cannot read its id: " + e.getMessage());
+            }
+        }
+
+        /** Where the cgroup2 file system is mounted (the first cgroup2 line of /proc/self/mountinfo), or null. */
+        private static Path cgroup2Mount() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                    // fields: id parent major:minor root mount-point options [optional...] - fstype source super-options
+                    String[] f = line.split(" ");
+                    int dash = java.util.Arrays.asList(f).indexOf("-");
+                    if (dash > 0 && dash + 1 < f.length && f[dash + 1].equals("cgroup2") && f.length > 4) {
+                        return Path.of(f[4].replace("\\040", " "));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+            return null;
         }
 
         /** The kernel's dev_valid_name: what can name a device, so also what may be looked up under /sys/class/net. */
