@@ -4,6 +4,8 @@ import java.util.Map;
 
 import org.graalvm.polyglot.Engine;
 
+import dev.sluice.core.testing.EngineLog;
+
 /**
  * The engine configurations the cross-checks run Sluice under (the same idea as the bpf module's test EngineMode):
  * the fallback interpreter, and synchronous compilation of every call target on its first call.
@@ -24,6 +26,6 @@ public enum EngineMode {
     }
 
     public Engine newEngine(String language) {
-        return Engine.newBuilder(language).allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false").build();
+        return EngineLog.engine(language, options, name());
     }
 }

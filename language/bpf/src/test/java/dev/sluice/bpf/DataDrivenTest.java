@@ -113,11 +113,11 @@ class DataDrivenTest {
             nodes.add(dynamicTest("BACKGROUND mode compiled filters while the cases ran", () -> {
                 // Compilation is asynchronous: give the compiler threads time to finish on a busy machine.
                 long deadline = System.nanoTime() + 60_000_000_000L;
-                while (EngineMode.COMPILATIONS_DONE.get() == 0 && System.nanoTime() < deadline) {
+                while (EngineMode.COMPILATIONS.size() == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                System.err.println("DataDrivenTest: background compilations finished: " + EngineMode.COMPILATIONS_DONE.get());
-                assertTrue(EngineMode.COMPILATIONS_DONE.get() > 0, "no background compilation finished: BACKGROUND ran interpreted only");
+                System.err.println("DataDrivenTest: background compilations finished: " + EngineMode.COMPILATIONS.size());
+                assertTrue(EngineMode.COMPILATIONS.size() > 0, "no background compilation finished: BACKGROUND ran interpreted only");
             }));
         }
         return nodes.stream();
@@ -164,11 +164,11 @@ class DataDrivenTest {
         if (mode == EngineMode.BACKGROUND) {
             tests.add(dynamicTest("repeated calls while background compilation runs", () -> {
                 Value f = filter(mode, p, filter);
-                int compiledBefore = EngineMode.COMPILATIONS_DONE.get();
+                int compiledBefore = EngineMode.COMPILATIONS.size();
                 long deadline = System.nanoTime() + BACKGROUND_WAIT_NANOS;
                 // Past the thresholds, then on until a compilation lands (this filter's or an earlier one's) or time is up,
                 // so that calls run while the compiler swaps code in.
-                for (int call = 0; call < BACKGROUND_CALLS || EngineMode.COMPILATIONS_DONE.get() == compiledBefore && System.nanoTime() < deadline;) {
+                for (int call = 0; call < BACKGROUND_CALLS || EngineMode.COMPILATIONS.size() == compiledBefore && System.nanoTime() < deadline;) {
                     for (InputCase in : p.inputs) {
                         assertEquals(in.expected() & 0xffffffffL, run(f, in), () -> p.label() + " " + in.label() + " (repeated)");
                         call++;

@@ -2,13 +2,11 @@ package dev.sluice.bpf;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
+
+import dev.sluice.core.testing.EngineLog;
 
 /**
  * The engine configurations every data-driven test runs under, as SimpleLanguage and GraalWasm test: the fallback
@@ -28,10 +26,10 @@ public enum EngineMode {
                     "engine.TraceCompilation", "true"));
 
     /** Warnings and errors any engine of these modes has logged (e.g. a failed background compilation). */
-    public static final List<String> ENGINE_WARNINGS = new CopyOnWriteArrayList<>();
+    public static final List<String> ENGINE_WARNINGS = EngineLog.WARNINGS;
 
-    /** Compilations that finished ("opt done" lines), counted for modes that trace compilation (BACKGROUND). */
-    public static final java.util.concurrent.atomic.AtomicInteger COMPILATIONS_DONE = new java.util.concurrent.atomic.AtomicInteger();
+    /** Compilations that finished ("opt done" lines), for modes that trace compilation (BACKGROUND). */
+    public static final List<String> COMPILATIONS = EngineLog.COMPILATIONS;
 
     public final Map<String, String> options;
 
@@ -40,38 +38,10 @@ public enum EngineMode {
     }
 
     public Engine newEngine() {
-        return Engine.newBuilder().allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false")
-                        .logHandler(new WarningCollector(name())).build();
+        return EngineLog.engine(null, options, name());
     }
 
     public Context.Builder contextBuilder(Engine engine) {
         return Context.newBuilder("bpf").engine(engine).allowExperimentalOptions(true);
-    }
-
-    private static final class WarningCollector extends Handler {
-        private final String mode;
-
-        WarningCollector(String mode) {
-            this.mode = mode;
-        }
-
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getMessage() != null && r.getMessage().contains("opt done")) {
-                COMPILATIONS_DONE.incrementAndGet();
-            }
-            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                ENGINE_WARNINGS.add(mode + ": " + r.getLoggerName() + ": " + r.getMessage());
-                System.err.println("[" + mode + "] " + r.getLoggerName() + ": " + r.getMessage());
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

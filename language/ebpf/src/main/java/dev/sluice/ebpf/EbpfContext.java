@@ -16,6 +16,7 @@ public final class EbpfContext implements LanguageContext {
     private final Env env;
     private final ProgramType programType;
     private final String inputFormat;
+    private final boolean socketDataAtNetworkHeader;
     private final long maxInstructions;
     private final Long limitVerdict;
     private final java.util.List<dev.sluice.ebpf.maps.MapSpec> maps;
@@ -28,6 +29,11 @@ public final class EbpfContext implements LanguageContext {
         } catch (IllegalArgumentException e) {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.ProgramType: " + e.getMessage());
         }
+        String socketData = env.getOptions().get(EbpfLanguage.SocketData);
+        if (!socketData.equals("link") && !socketData.equals("network")) {
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.SocketData: '" + socketData + "' is not link or network");
+        }
+        this.socketDataAtNetworkHeader = socketData.equals("network");
         this.inputFormat = env.getOptions().get(EbpfLanguage.InputFormat);
         if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm") && !inputFormat.equals("elf")) {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw, asm or elf");
@@ -72,6 +78,11 @@ public final class EbpfContext implements LanguageContext {
     @Override
     public Env env() {
         return env;
+    }
+
+    /** ebpf.SocketData=network: a socket filter's data starts after the frame's Ethernet header. */
+    public boolean socketDataAtNetworkHeader() {
+        return socketDataAtNetworkHeader;
     }
 
     public ProgramType programType() {

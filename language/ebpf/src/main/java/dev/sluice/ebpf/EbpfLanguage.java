@@ -40,6 +40,11 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final OptionKey<String> ProgramType = new OptionKey<>("raw");
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Where a socket_filter program's data starts in its input, an Ethernet frame: link (at the link-layer header, as on an AF_PACKET socket) or network (after the 14-byte Ethernet header, as on an IP socket and in the kernel's BPF_PROG_TEST_RUN: __sk_buff.len is 14 less and SKF_LL_OFF + k reaches the Ethernet header).", //
+                    usageSyntax = "link|network") //
+    public static final OptionKey<String> SocketData = new OptionKey<>("link");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Program format: raw (8-byte little-endian instruction slots), asm (bpf_conformance assembly), elf (an object from clang -target bpf), or auto (bytes: ELF by its magic, else raw; text: asm).", //
                     usageSyntax = "auto|raw|asm|elf") //
     public static final OptionKey<String> InputFormat = new OptionKey<>("auto");

@@ -59,11 +59,14 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
             functions[f] = new FunctionRootNode(language, bodies[f], name + "@" + lowered.functionEntries()[f]).getCallTarget();
         }
         ProgramRootNode.Kind[] kinds = ProgramRootNode.Kind.values();
+        // Programs are loaded while their context is entered (in parse); its ebpf.SocketData says where packets start.
+        boolean networkStart = EbpfContext.get(null).socketDataAtNetworkHeader();
         CallTarget[] roots = new CallTarget[kinds.length];
         for (int k = 0; k < kinds.length; k++) {
             bodies[n + k] = new FunctionBodyNode(lowered, 0);
             String rootName = kinds[k] == ProgramRootNode.Kind.SINGLE ? name : name + "-" + (kinds[k] == ProgramRootNode.Kind.BATCH ? RUN_BATCH : RUN_IN_PLACE);
-            roots[k] = new ProgramRootNode(language, EbpfContext.reference(), bodies[n + k], kinds[k], lowered.type(), maps, rootName, maxInstructions, limitVerdict).getCallTarget();
+            roots[k] = new ProgramRootNode(language, EbpfContext.reference(), bodies[n + k], kinds[k], lowered.type(), networkStart, maps, rootName, maxInstructions,
+                            limitVerdict).getCallTarget();
         }
         this.run = roots[ProgramRootNode.Kind.SINGLE.ordinal()];
         this.runInPlace = roots[ProgramRootNode.Kind.IN_PLACE.ordinal()];

@@ -2,13 +2,11 @@ package dev.sluice.ebpf;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
+
+import dev.sluice.core.testing.EngineLog;
 
 /**
  * The engine configurations the eBPF tests run under: the fallback interpreter, and synchronous compilation of every
@@ -21,9 +19,9 @@ public enum EngineMode {
                     "engine.TraceCompilation", "true", "engine.CompileOnly", "ebpf-"));
 
     /** Warnings and errors any engine of these modes has logged. */
-    public static final List<String> ENGINE_WARNINGS = new CopyOnWriteArrayList<>();
+    public static final List<String> ENGINE_WARNINGS = EngineLog.WARNINGS;
     /** The "opt done" lines of compiled mode. */
-    public static final List<String> COMPILATIONS = new CopyOnWriteArrayList<>();
+    public static final List<String> COMPILATIONS = EngineLog.COMPILATIONS;
 
     public final Map<String, String> options;
 
@@ -32,8 +30,7 @@ public enum EngineMode {
     }
 
     public Engine newEngine() {
-        return Engine.newBuilder("ebpf").allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false")
-                        .logHandler(new Collector(name())).build();
+        return EngineLog.engine("ebpf", options, name());
     }
 
     public Context.Builder contextBuilder(Engine engine) {
@@ -47,34 +44,6 @@ public enum EngineMode {
 
     /** Whether an "opt done" line names a call target whose name contains {@code name}. */
     public static boolean compiled(String name) {
-        return COMPILATIONS.stream().anyMatch(line -> line.contains(name));
-    }
-
-    private static final class Collector extends Handler {
-        private final String mode;
-
-        Collector(String mode) {
-            this.mode = mode;
-        }
-
-        @Override
-        public void publish(LogRecord r) {
-            String message = r.getMessage();
-            if (message != null && message.contains("opt done")) {
-                COMPILATIONS.add(message);
-            }
-            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                ENGINE_WARNINGS.add(mode + ": " + r.getLoggerName() + ": " + message);
-                System.err.println("[" + mode + "] " + r.getLoggerName() + ": " + message);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
+        return EngineLog.compiled(name);
     }
 }

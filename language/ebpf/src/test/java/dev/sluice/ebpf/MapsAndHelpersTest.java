@@ -236,6 +236,66 @@ class MapsAndHelpersTest {
         assertEquals("x=-5\nx=-5\n", out.toString(StandardCharsets.ISO_8859_1));
     }
 
+    /**
+     * trace_printk's other conversions: %s (a string read from guest memory; an address the guard refuses prints
+     * nothing), flags and widths, %c and %pI4. The format and the data are in a raw program's input memory.
+     */
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void tracePrintkFormatsStringsWidthsAndAddresses(EngineMode mode) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String asm = """
+                        mov %r6, %r1
+                        mov %r2, 32
+                        mov %r3, %r6
+                        add %r3, 64
+                        mov %r4, -42
+                        mov %r5, %r6
+                        add %r5, 80
+                        call trace_printk
+                        mov %r7, %r0
+                        mov %r1, %r6
+                        add %r1, 32
+                        mov %r2, 32
+                        mov %r3, 0xab
+                        mov %r4, 7
+                        mov %r5, 90
+                        call trace_printk
+                        add %r7, %r0
+                        mov %r1, %r6
+                        add %r1, 96
+                        mov %r2, 8
+                        mov %r3, 5
+                        mov %r4, 0
+                        mov %r5, 0
+                        call trace_printk
+                        add %r0, %r7
+                        exit
+                        """;
+        byte[] memory = new byte[112];
+        put(memory, 0, "%s|%05d|%pI4\n");
+        put(memory, 32, "%-4x|%+d|%c\n");
+        put(memory, 64, "hello");
+        memory[80] = 10;
+        memory[81] = 1;
+        memory[82] = 2;
+        memory[83] = 3;
+        put(memory, 96, "%s!\n");
+        try (Context c = EngineMode.INTERPRETED == mode ? interpretedWithOut(out) : compiledWithOut(out)) {
+            Value program = c.eval(EngineMode.asm(asm));
+            for (int i = 0; i < 2; i++) {
+                assertEquals(21L + 10 + 2, program.execute((Object) memory).asLong());
+            }
+        }
+        String once = "hello|-0042|10.1.2.3\nab  |+7|Z\n!\n";
+        assertEquals(once + once, out.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    private static void put(byte[] memory, int at, String text) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        System.arraycopy(b, 0, memory, at, b.length);
+    }
+
     private static Context interpretedWithOut(ByteArrayOutputStream out) {
         return EngineMode.INTERPRETED.contextBuilder(interpreted).out(out).build();
     }

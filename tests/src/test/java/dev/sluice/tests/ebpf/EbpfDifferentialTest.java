@@ -83,7 +83,7 @@ class EbpfDifferentialTest {
     void randomProgramsAgreeWithTheKernel(RandomEbpfPrograms.Flavor flavor) {
         int programs = Integer.getInteger("sluice.ebpf.programs", 120);
         int packetsPer = Integer.getInteger("sluice.ebpf.packets", 50);
-        RandomEbpfPrograms gen = new RandomEbpfPrograms(new Random(seed ^ flavor.progType), flavor).withoutNetworkHeaderOffsets();
+        RandomEbpfPrograms gen = new RandomEbpfPrograms(new Random(seed ^ flavor.progType), flavor);
         List<String> mismatches = new ArrayList<>();
         long pairs = 0;
         int loaded = 0;

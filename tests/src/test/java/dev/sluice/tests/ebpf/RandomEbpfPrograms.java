@@ -90,9 +90,9 @@ public final class RandomEbpfPrograms {
     }
 
     /**
-     * Whether legacy loads may use {@code SKF_NET_OFF + k} (relative to the network header). Where the network header
-     * is differs between the test run (where the program's data starts) and Sluice's AF_PACKET model (after the
-     * link-layer header), so the differential test turns them off; see docs/ebpf-objects.md.
+     * Whether legacy loads may use {@code SKF_NET_OFF + k} (relative to the network header). Sluice reads them as the
+     * kernel does (with ebpf.SocketData=network, the test run's view); tests whose kept inputs predate that keep them
+     * off so their replayed programs stay the same.
      */
     private boolean networkHeaderOffsets = true;
 

@@ -1,6 +1,5 @@
 package dev.sluice.tests.ebpf;
 
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -12,7 +11,6 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 
 import dev.sluice.tests.EngineMode;
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * Sluice's eBPF language as the differential tests drive it: one engine in one {@link EngineMode}, one context for a
@@ -56,8 +54,9 @@ public final class SluiceEbpfRunner implements AutoCloseable {
                                 }
                             }).build();
         }
+        // Socket filters take the Ethernet frame BPF_PROG_TEST_RUN takes, and see it as the test run does.
         this.context = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.ProgramType", programType)
-                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).build();
+                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).option("ebpf.SocketData", "network").build();
     }
 
     public EngineMode mode() {
@@ -79,9 +78,9 @@ public final class SluiceEbpfRunner implements AutoCloseable {
     }
 
     /**
-     * Runs a loaded program on an Ethernet frame as BPF_PROG_TEST_RUN does for its type: an XDP program on a copy of
-     * the whole frame (its writes kept), a socket filter on the bytes after the Ethernet header. A guest error is
-     * thrown as the PolyglotException.
+     * Runs a loaded program on the Ethernet frame BPF_PROG_TEST_RUN gets: an XDP program on a copy of it (its writes
+     * kept), a socket filter on the frame itself (with ebpf.SocketData=network it sees what the test run shows it). A
+     * guest error is thrown as the PolyglotException.
      */
     public static FrameRun runOnFrame(Value program, boolean xdp, byte[] frame) {
         if (xdp) {
@@ -89,7 +88,7 @@ public final class SluiceEbpfRunner implements AutoCloseable {
             long r0 = program.invokeMember("runInPlace", (Object) packet).asLong();
             return new FrameRun(r0, packet);
         }
-        return new FrameRun(program.execute((Object) Arrays.copyOfRange(frame, KernelEbpf.ETH_HLEN, frame.length)).asLong(), null);
+        return new FrameRun(program.execute((Object) frame.clone()).asLong(), null);
     }
 
     /** How many compilations of program roots finished ("opt done"); 0 in interpreted mode. */

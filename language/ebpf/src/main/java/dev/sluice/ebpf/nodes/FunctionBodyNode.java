@@ -238,8 +238,9 @@ public final class FunctionBodyNode extends Node {
                         break;
                     }
                     // Legacy packet access: r0 = the packet's bytes at imm (ABS) or src + imm (IND), big-endian.
-                    long offset = mode(opcode) == IND ? (long) (int) r[src] + (int) imm : (int) imm;
-                    long value = MemoryGuard.loadPacket(memory, packetRegion, offset, sizeBytes(opcode));
+                    // The kernel adds in 64 bits and passes the helper an int (net/core/filter.c, bpf_gen_ld_abs).
+                    int k = mode(opcode) == IND ? (int) (r[src] + imm) : (int) imm;
+                    long value = MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), sizeBytes(opcode));
                     if (value < 0) {
                         return 0; // outside the packet: the kernel ends the program with 0
                     }

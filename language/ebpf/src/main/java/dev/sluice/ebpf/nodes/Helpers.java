@@ -118,9 +118,13 @@ final class Helpers {
     }
 
     /**
-     * bpf_trace_printk(fmt, size, a, b, c): the format up to its NUL, with at most three conversions of
-     * {@code %d %i %u %x %X %ld %lu %lx %lld %llu %llx %c %%}, written to the context's output. Returns the number of
-     * bytes written, or -EINVAL for a conversion it does not know (as the kernel does).
+     * bpf_trace_printk(fmt, size, a, b, c): the format up to its NUL, with at most three conversions, written to the
+     * context's output. Conversions as the kernel's bpf_bprintf_prepare admits them: optional flags {@code 0 + - space}
+     * and a width, then {@code d i u x X} with {@code l}/{@code ll}, {@code c}, {@code s} (a NUL-terminated string
+     * read from guest memory through the guard; unreadable memory prints nothing, as the kernel's faulting copy
+     * does), {@code p}/{@code px}/{@code pK} (the address in hex; the kernel hashes plain {@code %p}),
+     * {@code pi4 pI4 pi6 pI6} (an address read from guest memory), and {@code %%}. Returns the number of bytes written,
+     * or -EINVAL for a conversion it does not know (as the kernel does).
      */
     @TruffleBoundary
     private static long tracePrintk(RunState state, byte[] format, long a, long b, long c, int pc, Node node) {
@@ -144,26 +148,64 @@ final class Helpers {
                 i = j;
                 continue;
             }
-            int longs = 0;
-            while (j < fmt.length() && fmt.charAt(j) == 'l') {
-                longs++;
-                j++;
+            String flags = "";
+            while (j < fmt.length() && "0+- ".indexOf(fmt.charAt(j)) >= 0) {
+                flags += fmt.charAt(j++);
             }
-            if (j >= fmt.length() || longs > 2 || used >= 3) {
+            int width = 0;
+            while (j < fmt.length() && Character.isDigit(fmt.charAt(j)) && width < 1000) {
+                width = width * 10 + (fmt.charAt(j++) - '0');
+            }
+            if (j >= fmt.length() || used >= 3) {
                 return -EbpfMap.EINVAL;
             }
             long v = args[used++];
-            boolean wide = longs > 0;
-            switch (fmt.charAt(j)) {
-                case 'd', 'i' -> out.append(wide ? v : (long) (int) v);
-                case 'u' -> out.append(wide ? Long.toUnsignedString(v) : Integer.toUnsignedString((int) v));
-                case 'x' -> out.append(wide ? Long.toHexString(v) : Integer.toHexString((int) v));
-                case 'X' -> out.append((wide ? Long.toHexString(v) : Integer.toHexString((int) v)).toUpperCase(java.util.Locale.ROOT));
-                case 'c' -> out.append((char) (v & 0xff));
-                default -> {
+            String body;
+            boolean numeric = true;
+            char conv = fmt.charAt(j);
+            if (conv == 'c') {
+                body = String.valueOf((char) (v & 0xff));
+                numeric = false;
+            } else if (conv == 's') {
+                body = guestString(state, v);
+                numeric = false;
+            } else if (conv == 'p') {
+                char next = j + 1 < fmt.length() ? fmt.charAt(j + 1) : 0;
+                char version = j + 2 < fmt.length() ? fmt.charAt(j + 2) : 0;
+                if ((next == 'i' || next == 'I') && (version == '4' || version == '6')) {
+                    body = ipAddress(state, v, next == 'I', version == '4');
+                    j += 2;
+                } else {
+                    if (next == 'x' || next == 'K') {
+                        j++;
+                    }
+                    body = String.format(java.util.Locale.ROOT, "%016x", v);
+                }
+                numeric = false;
+            } else {
+                int longs = 0;
+                while (j < fmt.length() && fmt.charAt(j) == 'l') {
+                    longs++;
+                    j++;
+                }
+                if (j >= fmt.length() || longs > 2) {
                     return -EbpfMap.EINVAL;
                 }
+                boolean wide = longs > 0;
+                switch (fmt.charAt(j)) {
+                    case 'd', 'i' -> {
+                        long n = wide ? v : (long) (int) v;
+                        body = (n >= 0 && flags.indexOf('+') >= 0 ? "+" : n >= 0 && flags.indexOf(' ') >= 0 ? " " : "") + n;
+                    }
+                    case 'u' -> body = wide ? Long.toUnsignedString(v) : Integer.toUnsignedString((int) v);
+                    case 'x' -> body = wide ? Long.toHexString(v) : Integer.toHexString((int) v);
+                    case 'X' -> body = (wide ? Long.toHexString(v) : Integer.toHexString((int) v)).toUpperCase(java.util.Locale.ROOT);
+                    default -> {
+                        return -EbpfMap.EINVAL;
+                    }
+                }
             }
+            out.append(pad(body, width, flags.indexOf('-') >= 0, numeric && flags.indexOf('0') >= 0));
             i = j;
         }
         byte[] bytes = out.toString().getBytes(StandardCharsets.ISO_8859_1);
@@ -174,6 +216,62 @@ final class Helpers {
             throw SluiceException.atNode(node, EbpfFailure.BAD_HELPER_ARGUMENT, pc, "trace_printk", "cannot write the output: " + e.getMessage());
         }
         return bytes.length;
+    }
+
+    /** {@code body} widened to {@code width}: on the left with spaces, or zeros after the sign; on the right for '-'. */
+    private static String pad(String body, int width, boolean left, boolean zeros) {
+        if (body.length() >= width) {
+            return body;
+        }
+        String fill = (zeros && !left ? "0" : " ").repeat(width - body.length());
+        if (left) {
+            return body + fill;
+        }
+        if (zeros && !body.isEmpty() && "+- ".indexOf(body.charAt(0)) >= 0) {
+            return body.charAt(0) + fill + body.substring(1);
+        }
+        return fill + body;
+    }
+
+    /** The longest string trace_printk copies from memory for %s (the kernel's MAX_BPRINTF_BUF is 512). */
+    private static final int MAX_STRING = 511;
+
+    /** A NUL-terminated string at a guest address, cut at the end of its region or MAX_STRING; unreadable: empty. */
+    private static String guestString(RunState state, long address) {
+        StringBuilder s = new StringBuilder();
+        for (int n = 0; n < MAX_STRING; n++) {
+            long b = MemoryGuard.peekByte(state.memory, address + n);
+            if (b <= 0) {
+                break;
+            }
+            s.append((char) b);
+        }
+        return s.toString();
+    }
+
+    /** %pI4 (dotted), %pi4 (dotted, three digits each), %pI6 (colon-separated words), %pi6 (32 hex digits); unreadable: empty. */
+    private static String ipAddress(RunState state, long address, boolean standard, boolean v4) {
+        int n = v4 ? 4 : 16;
+        int[] bytes = new int[n];
+        for (int k = 0; k < n; k++) {
+            long b = MemoryGuard.peekByte(state.memory, address + k);
+            if (b < 0) {
+                return "";
+            }
+            bytes[k] = (int) b;
+        }
+        StringBuilder s = new StringBuilder();
+        for (int k = 0; k < n; k++) {
+            if (v4) {
+                s.append(k > 0 ? "." : "").append(standard ? Integer.toString(bytes[k]) : String.format(java.util.Locale.ROOT, "%03d", bytes[k]));
+            } else {
+                if (standard && k > 0 && k % 2 == 0) {
+                    s.append(':');
+                }
+                s.append(String.format(java.util.Locale.ROOT, "%02x", bytes[k]));
+            }
+        }
+        return s.toString();
     }
 
     @TruffleBoundary

@@ -96,6 +96,17 @@ final class MemoryGuard {
         }
     }
 
+    /** The byte at a guest address if the guard admits a 1-byte load there, else -1 (no error). */
+    static long peekByte(Memory memory, long address) {
+        int region = (int) (address >>> 32);
+        int offset = (int) address;
+        byte[] bytes = memory.array(region);
+        if (bytes == null || offset < 0 || offset > memory.length(region, bytes) - 1) {
+            return -1;
+        }
+        return bytes[memory.base(region) + offset] & 0xffL;
+    }
+
     /** Copies {@code size} bytes from guest memory (a helper's key or value argument), through the guard. */
     static byte[] copyOut(Memory memory, long address, int size, int pc, Node node) {
         byte[] b = checked(memory, address, size, false, pc, node);
@@ -111,12 +122,14 @@ final class MemoryGuard {
     }
 
     /**
-     * A legacy packet load (LD_ABS/LD_IND): big-endian, zero-extended; -1 when outside the packet, where the kernel
+     * A legacy packet load (LD_ABS/LD_IND) at {@code offset} from the packet's first byte (negative: into the
+     * link-layer header before it, where there is one): big-endian, zero-extended; -1 when outside, where the kernel
      * ends the program with return value 0.
      */
     static long loadPacket(Memory memory, int region, long offset, int size) {
         byte[] b = memory.array(region);
-        if (b == null || offset < 0 || offset > memory.length(region, b) - size) {
+        int before = region == Memory.PACKET ? memory.packetLinkHeader() : 0;
+        if (b == null || offset < -before || offset > memory.length(region, b) - size) {
             return -1;
         }
         int off = memory.base(region) + (int) offset;

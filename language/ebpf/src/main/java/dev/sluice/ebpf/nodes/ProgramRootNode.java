@@ -48,6 +48,7 @@ public final class ProgramRootNode extends RootNode {
     @Child private IndirectCallNode tailCallNode = IndirectCallNode.create();
     private final Kind kind;
     private final ProgramType type;
+    private final boolean networkStart;
     private final String name;
     private final long maxInstructions;
     private final int bodyLength;
@@ -56,10 +57,15 @@ public final class ProgramRootNode extends RootNode {
     @CompilerDirectives.CompilationFinal(dimensions = 1) private final EbpfMap[] maps;
 
     /** @param limitVerdict the result of a run over its instruction limit, or null for an error (ebpf.OverBudgetAction) */
+    /**
+     * @param networkStart for socket_filter: the data starts after the input frame's Ethernet header (ebpf.SocketData
+     *            network, as BPF_PROG_TEST_RUN runs it), not at it (link, as on an AF_PACKET socket)
+     */
     public ProgramRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, FunctionBodyNode body, Kind kind, ProgramType type,
-                    EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
+                    boolean networkStart, EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
         super(language);
         this.contexts = contexts;
+        this.networkStart = networkStart;
         this.verdictOverLimit = limitVerdict != null;
         this.limitVerdict = limitVerdict == null ? 0 : limitVerdict;
         this.body = body;
@@ -144,11 +150,24 @@ public final class ProgramRootNode extends RootNode {
                 memory.setPacket(input, base, length, true);
                 memory.setContext(XDP_MD, 0, XDP_MD.length, false);
                 break;
-            default:
-                memory.setPacket(input, base, length, false);
-                byte[] skb = skBuff(input, base, length);
+            default: {
+                // The input is an Ethernet frame. At the network header (BPF_PROG_TEST_RUN's way) the frame's
+                // Ethernet header lies before the data, where SKF_LL_OFF + k reaches it; at the link-layer header the
+                // network header is 14 bytes in, where SKF_NET_OFF + k reaches it.
+                if (networkStart) {
+                    if (length < ETH_HLEN) {
+                        CompilerDirectives.transferToInterpreter();
+                        throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "a socket_filter input is an Ethernet frame (ebpf.SocketData=network): at least "
+                                        + ETH_HLEN + " bytes, not " + length);
+                    }
+                    memory.setPacket(input, base + ETH_HLEN, length - ETH_HLEN, false, ETH_HLEN, 0);
+                } else {
+                    memory.setPacket(input, base, length, false, 0, ETH_HLEN);
+                }
+                byte[] skb = skBuff(input, base, length, networkStart ? length - ETH_HLEN : length);
                 memory.setContext(skb, 0, skb.length, true);
                 break;
+            }
         }
         try {
             long r0 = body.execute(state, 0, r1, r2, 0, 0, 0);
@@ -198,17 +217,33 @@ public final class ProgramRootNode extends RootNode {
         XDP_MD[12] = 1;
     }
 
-    /** struct __sk_buff: len and protocol (the Ethernet type, as the kernel stores it, big-endian); the rest 0. */
+    /** ETH_HLEN (include/uapi/linux/if_ether.h). */
+    private static final int ETH_HLEN = 14;
+
+    /**
+     * struct __sk_buff: len and protocol; the rest 0. The protocol is what the kernel's eth_type_trans makes of the
+     * frame (net/ethernet/eth.c): the Ethernet type when it is one (at least 0x600), else ETH_P_802_3 (1) for Novell's
+     * raw 802.3 (the payload starts with 0xffff), else ETH_P_802_2 (4); stored in network order, as the kernel does.
+     */
     @TruffleBoundary
-    private static byte[] skBuff(byte[] packet, int base, int len) {
+    private static byte[] skBuff(byte[] frame, int base, int frameLength, int len) {
         byte[] skb = new byte[ProgramType.SOCKET_FILTER.contextSize];
         skb[0] = (byte) len;
         skb[1] = (byte) (len >>> 8);
         skb[2] = (byte) (len >>> 16);
         skb[3] = (byte) (len >>> 24);
-        if (len >= 14) {
-            skb[16] = packet[base + 12];
-            skb[17] = packet[base + 13];
+        if (frameLength >= ETH_HLEN) {
+            int etherType = (frame[base + 12] & 0xff) << 8 | (frame[base + 13] & 0xff);
+            int protocol;
+            if (etherType >= 0x600) {
+                protocol = etherType;
+            } else if (frameLength >= ETH_HLEN + 2 && frame[base + ETH_HLEN] == (byte) 0xff && frame[base + ETH_HLEN + 1] == (byte) 0xff) {
+                protocol = 0x0001;
+            } else {
+                protocol = 0x0004;
+            }
+            skb[16] = (byte) (protocol >>> 8);
+            skb[17] = (byte) protocol;
         }
         return skb;
     }

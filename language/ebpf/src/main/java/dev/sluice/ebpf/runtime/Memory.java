@@ -56,6 +56,8 @@ public final class Memory {
     private int packetBase;
     private int packetLength;
     private boolean packetWritable;
+    private int packetLinkHeader;
+    private int packetNetworkHeader;
     /** The stacks of all frames in one array (frame f at f * STACK_SIZE), allocated at the run's first stack access. */
     private byte[] stack;
     /** Frames entered so far: the stack of frame f exists when f < frames. */
@@ -69,10 +71,49 @@ public final class Memory {
     }
 
     public void setPacket(byte[] bytes, int base, int length, boolean canWrite) {
+        setPacket(bytes, base, length, canWrite, 0, 0);
+    }
+
+    /**
+     * @param linkHeader bytes before the packet that legacy loads at SKF_LL_OFF + k reach (the Ethernet header when
+     *            the data starts at the network header)
+     * @param networkHeader where in the packet legacy loads at SKF_NET_OFF + k start (14 when the data starts at the
+     *            Ethernet header)
+     */
+    public void setPacket(byte[] bytes, int base, int length, boolean canWrite, int linkHeader, int networkHeader) {
         packet = bytes;
         packetBase = base;
         packetLength = length;
         packetWritable = canWrite;
+        packetLinkHeader = linkHeader;
+        packetNetworkHeader = networkHeader;
+    }
+
+    /** SKF_NET_OFF and SKF_LL_OFF (include/uapi/linux/filter.h): legacy loads there read the network or link-layer header. */
+    public static final int SKF_NET_OFF = -0x100000, SKF_LL_OFF = -0x200000;
+
+    /**
+     * Where a legacy packet load at {@code k} (LD_ABS imm, or LD_IND src + imm as a 32-bit int, as the kernel's
+     * helpers take it) reads, relative to the packet's first byte: k itself when k >= 0; from the network header for
+     * SKF_NET_OFF + k, from the link-layer header for SKF_LL_OFF + k (the kernel's
+     * bpf_internal_load_pointer_neg_helper); Long.MIN_VALUE (outside) below SKF_LL_OFF.
+     */
+    public long legacyOffset(int k) {
+        if (k >= 0) {
+            return k;
+        }
+        if (k >= SKF_NET_OFF) {
+            return (long) k - SKF_NET_OFF + packetNetworkHeader;
+        }
+        if (k >= SKF_LL_OFF) {
+            return (long) k - SKF_LL_OFF - packetLinkHeader;
+        }
+        return Long.MIN_VALUE;
+    }
+
+    /** Bytes before the packet a legacy load may read (the link-layer header before network-header data). */
+    public int packetLinkHeader() {
+        return packetLinkHeader;
     }
 
     /** Called when a function starts in {@code frame}: its stack region exists from now on. */
