@@ -22,6 +22,7 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.SerializedThrowable;
 import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.SourceSection;
 
@@ -41,7 +42,7 @@ public final class PcapFilterJob {
     static final int DEFAULT_CHUNK_BYTES = 4 << 20;
     static final long DEFAULT_WINDOW_SECONDS = 3600;
     /** The failures that are the user's input or deployment, printed as their message alone. */
-    private static final Set<String> USER_ERRORS = Set.of(PcapFormatException.class.getName(), SluiceFilterFunction.CompilerMissingException.class.getName());
+    private static final Set<String> USER_ERRORS = Set.of(PcapFormatException.class.getName(), SluiceFilterFunction.TaskSetupException.class.getName());
 
     static final String USAGE = """
                     usage: PcapFilterJob --input PATH [--input PATH]... --filter PROGRAM (--output DIR | --count) [options]
@@ -195,12 +196,25 @@ public final class PcapFilterJob {
     }
 
     /**
-     * Loads the program as the tasks will (same options, no compilation), so that a program Sluice refuses, or an
-     * unknown option, stops the job before it is submitted.
+     * Loads the program as the tasks will, without compiling, so that a program Sluice refuses, or an unknown option,
+     * stops the job before it is submitted. A client JVM without the compiler has only the fallback runtime, which
+     * knows none of the compiler's engine options: there only the language options are checked here (the tasks check
+     * the rest).
      */
     static void verifyProgram(Options options) throws UserError {
-        Map<String, String> checkOptions = new LinkedHashMap<>(options.engineOptions());
-        checkOptions.put("engine.Compilation", "false");
+        boolean clientCompiles;
+        try (Engine probe = Engine.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").build()) {
+            clientCompiles = !probe.getImplementationName().contains("Interpreted");
+        }
+        Map<String, String> checkOptions = new LinkedHashMap<>();
+        options.engineOptions().forEach((k, v) -> {
+            if (clientCompiles || !k.startsWith("engine.")) {
+                checkOptions.put(k, v);
+            }
+        });
+        if (clientCompiles) {
+            checkOptions.put("engine.Compilation", "false");
+        }
         checkOptions.put("engine.WarnInterpreterOnly", "false");
         Context context;
         try {

@@ -66,7 +66,11 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
         packets = getRuntimeContext().getLongCounter(PACKETS);
         matched = getRuntimeContext().getLongCounter(MATCHED);
         compiled = getRuntimeContext().getLongCounter(COMPILED);
-        context = newContext(options, new CompilationLog(compiled));
+        try {
+            context = newContext(options, new CompilationLog(compiled));
+        } catch (IllegalArgumentException e) {
+            throw new TaskSetupException("the TaskManager's engine refuses the options " + options.keySet() + ": " + e.getMessage());
+        }
         requireCompiler(context.getEngine().getImplementationName());
         filter = loadFilter(context, program, programName);
         verdicts = new int[0];
@@ -85,7 +89,7 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
     /** Fails when the engine is the fallback interpreter, naming the flags and the class-path rule that fix it. */
     static void requireCompiler(String engineImplementation) {
         if (engineImplementation.contains("Interpreted")) {
-            throw new CompilerMissingException(interpretedMessage(engineImplementation));
+            throw new TaskSetupException(interpretedMessage(engineImplementation));
         }
     }
 
@@ -139,11 +143,14 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
         }
     }
 
-    /** The task's engine would only interpret: the job fails with this (a user error of deployment, not a crash). */
-    public static final class CompilerMissingException extends RuntimeException {
+    /**
+     * The task cannot run the filter as asked: no compiler in its JVM, or an engine option its runtime does not know. A
+     * deployment error, not a crash: {@link PcapFilterJob} prints its message alone.
+     */
+    public static final class TaskSetupException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        CompilerMissingException(String message) {
+        TaskSetupException(String message) {
             super(message);
         }
     }
@@ -167,7 +174,11 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
                     compiled.add(1);
                 }
             }
-            LOG.info("{}: {}", record.getLoggerName(), message);
+            if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                LOG.warn("{}: {}", record.getLoggerName(), message);
+            } else {
+                LOG.info("{}: {}", record.getLoggerName(), message);
+            }
         }
 
         @Override
