@@ -65,12 +65,12 @@ public final class PcapFilterJob {
                     long windowSeconds, int parallelism, Map<String, String> engineOptions) {
     }
 
-    /** The job's totals, from its accumulators. */
-    public record Result(long packets, long matched, long compiledRoots) {
+    /** The job's totals, from its accumulators, and its run time (Flink's net run time, cluster start-up excluded). */
+    public record Result(long packets, long matched, long compiledRoots, long filterNanos, long runtimeMillis) {
     }
 
     /** A command-line problem: its exit code and one-line message. */
-    static final class UserError extends Exception {
+    public static final class UserError extends Exception {
         private static final long serialVersionUID = 1L;
         final int exitCode;
 
@@ -121,7 +121,7 @@ public final class PcapFilterJob {
     }
 
     /** Parses the arguments; null for --help. */
-    static Options parse(String[] args) throws UserError {
+    public static Options parse(String[] args) throws UserError {
         List<String> inputs = new ArrayList<>();
         String filter = null;
         String output = null;
@@ -273,7 +273,8 @@ public final class PcapFilterJob {
             matching.sinkTo(new DiscardingSink<>()).name("count only");
         }
         JobExecutionResult result = env.execute("sluice pcap filter " + options.filterPath());
-        return new Result(counter(result, SluiceFilterFunction.PACKETS), counter(result, SluiceFilterFunction.MATCHED), counter(result, SluiceFilterFunction.COMPILED));
+        return new Result(counter(result, SluiceFilterFunction.PACKETS), counter(result, SluiceFilterFunction.MATCHED), counter(result, SluiceFilterFunction.COMPILED),
+                        counter(result, SluiceFilterFunction.FILTER_NANOS), result.getNetRuntime());
     }
 
     private static long counter(JobExecutionResult result, String name) {

@@ -33,6 +33,8 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
     public static final String MATCHED = "sluice.matched";
     /** Compilations of the filter's batch root that Graal finished ("opt done"), counted when engine.TraceCompilation is on. */
     public static final String COMPILED = "sluice.compiled";
+    /** Nanoseconds spent in the filter's runPcap calls (the filter's own cost, without Flink's). */
+    public static final String FILTER_NANOS = "sluice.filterNanos";
     /** The name of the batch root {@code runPcap} runs in (bpf-socket-runPcap): what the compile count looks for. */
     static final String PCAP_ROOT = "bpf-socket-runPcap";
 
@@ -47,6 +49,7 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
     private transient LongCounter packets;
     private transient LongCounter matched;
     private transient LongCounter compiled;
+    private transient LongCounter filterNanos;
 
     /**
      * @param program the filter in any BPF format (raw sock_filter bytes, bpf_asm, tcpdump -d/-dd/-ddd), as read from
@@ -66,6 +69,7 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
         packets = getRuntimeContext().getLongCounter(PACKETS);
         matched = getRuntimeContext().getLongCounter(MATCHED);
         compiled = getRuntimeContext().getLongCounter(COMPILED);
+        filterNanos = getRuntimeContext().getLongCounter(FILTER_NANOS);
         try {
             context = newContext(options, new CompilationLog(compiled));
         } catch (IllegalArgumentException e) {
@@ -106,7 +110,9 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
         if (verdicts.length < n) {
             verdicts = new int[n];
         }
+        long started = System.nanoTime();
         long accepted = filter.invokeMember("runPcap", chunk.pcap, verdicts).asLong();
+        filterNanos.add(System.nanoTime() - started);
         packets.add(n);
         matched.add(accepted);
         if (accepted == 0) {

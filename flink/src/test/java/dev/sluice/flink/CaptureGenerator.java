@@ -146,4 +146,39 @@ final class CaptureGenerator {
         }
         return out.toByteArray();
     }
+
+    /**
+     * A pcapng file of the packets: one section per list, each with one Ethernet interface (timestamps in 10^-resolution
+     * seconds, given as its if_tsresol unless 6) and a name resolution block to skip, in the given byte order.
+     */
+    static byte[] pcapng(List<List<Packet>> sections, ByteOrder order, int resolution, int snaplen) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long units = java.math.BigInteger.TEN.pow(resolution).longValueExact();
+        for (List<Packet> section : sections) {
+            out.writeBytes(block(order, 0x0a0d0d0a, ByteBuffer.allocate(16).order(order).putInt(0x1a2b3c4d).putShort((short) 1).putShort((short) 0)
+                            .putLong(-1).array()));
+            ByteBuffer idb = ByteBuffer.allocate(resolution == 6 ? 12 : 20).order(order).putShort((short) 1).putShort((short) 0).putInt(snaplen);
+            if (resolution != 6) {
+                idb.putShort((short) 9).putShort((short) 1).put((byte) resolution).put(new byte[3]);
+            }
+            idb.putInt(0); // opt_endofopt
+            out.writeBytes(block(order, 1, idb.array()));
+            out.writeBytes(block(order, 4, new byte[4])); // a name resolution block holding only nrb_record_end
+            for (Packet p : section) {
+                long ticks = p.seconds() * units + p.nanos() * units / 1_000_000_000L;
+                // A capturing tool never writes more than the snaplen (libpcap refuses such a pcapng packet).
+                byte[] captured = snaplen > 0 && p.captured().length > snaplen ? java.util.Arrays.copyOf(p.captured(), snaplen) : p.captured();
+                int padded = captured.length + 3 & ~3;
+                ByteBuffer epb = ByteBuffer.allocate(20 + padded).order(order);
+                epb.putInt(0).putInt((int) (ticks >>> 32)).putInt((int) ticks).putInt(captured.length).putInt(p.wireLength()).put(captured);
+                out.writeBytes(block(order, 6, epb.array()));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] block(ByteOrder order, int type, byte[] body) {
+        int length = 12 + body.length;
+        return ByteBuffer.allocate(length).order(order).putInt(type).putInt(length).put(body).putInt(length).array();
+    }
 }

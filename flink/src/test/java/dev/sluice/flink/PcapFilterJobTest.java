@@ -31,8 +31,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The job on a MiniCluster (one TaskManager, two slots, parallelism 2) over four generated captures, one in each
- * variant libpcap reads (little- and big-endian, micro- and nanosecond, a short snaplen): the packets it writes must
+ * The job on a MiniCluster (one TaskManager, two slots, parallelism 2) over six generated captures in the variants
+ * libpcap reads (classic pcap little- and big-endian, micro- and nanosecond, a short snaplen; pcapng in either byte
+ * order, nanosecond and default resolution, two sections, a skipped block): the packets it writes must
  * be the packets {@code tcpdump -r FILE -w - EXPR} keeps, record for record (timestamp, lengths, bytes), and every
  * output file must hold only packets of its time window and be readable by tcpdump. Each expression runs compiled
  * (Graal compiles the filter's batch root inside the task, counted from the engine's compilation log) and
@@ -79,6 +80,12 @@ class PcapFilterJobTest {
         write("le-nano.pcap", generator.packets(500, start + 7200), ByteOrder.LITTLE_ENDIAN, true, 262144);
         Files.createDirectories(captures.resolve("more"));
         write("more/be-nano-snap96.pcap", generator.packets(400, start + 9000), ByteOrder.BIG_ENDIAN, true, 96);
+        List<CaptureGenerator.Packet> ng = generator.packets(500, start + 12000);
+        Files.write(captures.resolve("more/le-nano-snap128.pcapng"), CaptureGenerator.pcapng(List.of(ng), ByteOrder.LITTLE_ENDIAN, 9, 128));
+        List<CaptureGenerator.Packet> ng2 = generator.packets(400, start + 14000);
+        Files.write(captures.resolve("more/be-micro-2sections.pcapng"),
+                        CaptureGenerator.pcapng(List.of(ng2.subList(0, 150), ng2.subList(150, 400)), ByteOrder.BIG_ENDIAN, 6, 0));
+        totalPackets += ng.size() + ng2.size();
         tcpdump = Tcpdump.find();
         if (tcpdump == null) {
             System.err.println("SKIPPED PcapFilterJobTest comparisons: tcpdump is not on PATH (apt-get install -y tcpdump)");
@@ -163,7 +170,7 @@ class PcapFilterJobTest {
         args.addAll(ENGINE_MODES.get("COMPILE_IMMEDIATELY"));
         PcapFilterJob.Options options = PcapFilterJob.parse(args.toArray(String[]::new));
         PcapFilterJob.Result result = PcapFilterJob.run(StreamExecutionEnvironment.getExecutionEnvironment(), options);
-        assertEquals(totalPackets, result.packets(), "every packet of the four captures was read");
+        assertEquals(totalPackets, result.packets(), "every packet of the six captures was read");
         assertTrue(result.matched() > 0 && result.matched() < totalPackets, "IPv4 TCP: some packets, not all: " + result.matched());
         // Each task that got a file compiles its own filter's batch root once ("opt done ... bpf-socket-runPcap").
         assertTrue(result.compiledRoots() >= 1 && result.compiledRoots() <= PARALLELISM, "compilations of the runPcap root: " + result.compiledRoots());
