@@ -22,6 +22,8 @@ abstract class CaptureRecords {
     long packetNumber = 1;
     /** Byte offset where the current packet's record (or block) starts: where failures are located. */
     long packetStart;
+    /** False while a pcapng reader is in a block that holds no packet: failures then name the block, not a packet. */
+    boolean inPacket = true;
 
     CaptureRecords(String path, InputStream in) {
         this.path = path;
@@ -88,7 +90,8 @@ abstract class CaptureRecords {
 
     /** A failure located at the current packet. */
     final PcapFormatException fail(String message) {
-        return new PcapFormatException(path + ": packet " + packetNumber + " at byte " + packetStart + ": " + message);
+        String where = inPacket ? "packet " + packetNumber + " at byte " + packetStart : "block at byte " + packetStart;
+        return new PcapFormatException(path + ": " + where + ": " + message);
     }
 
     /** A failure of the file as a whole (its header). */

@@ -228,9 +228,13 @@ public final class PcapFilterJob {
             if (e.isInternalError() || !e.isGuestException()) {
                 throw e;
             }
+            String message = String.valueOf(e.getMessage());
+            if (message.startsWith(options.filterPath() + ":")) {
+                throw new UserError(1, message); // already located (FILE:line:col: ...)
+            }
             SourceSection at = e.getSourceLocation();
             String where = at != null && at.hasLines() ? options.filterPath() + ":" + at.getStartLine() + ":" + at.getStartColumn() : options.filterPath();
-            throw new UserError(1, where + ": " + e.getMessage());
+            throw new UserError(1, where + ": " + message);
         }
     }
 

@@ -40,6 +40,7 @@ final class PcapngRecords extends CaptureRecords {
     /** The stream is just past the first section header's block type (read by {@link CaptureRecords#open}). */
     PcapngRecords(String path, InputStream in) throws IOException {
         super(path, in);
+        inPacket = false;
         position = 4;
         packetStart = 0;
         sectionHeader(true);
@@ -75,6 +76,7 @@ final class PcapngRecords extends CaptureRecords {
     boolean next(PcapChunks chunk) throws IOException {
         while (true) {
             packetStart = position;
+            inPacket = false;
             int got = in.readNBytes(head, 0, 8);
             position += got;
             if (got == 0) {
@@ -160,6 +162,7 @@ final class PcapngRecords extends CaptureRecords {
                 return false;
             }
             case ENHANCED_PACKET, PACKET_OBSOLETE -> {
+                inPacket = true;
                 if (body < 20) {
                     throw fail("packet block of " + length + " bytes");
                 }
@@ -183,6 +186,7 @@ final class PcapngRecords extends CaptureRecords {
                 return true;
             }
             case SIMPLE_PACKET -> {
+                inPacket = true;
                 if (body < 4) {
                     throw fail("simple packet block of " + length + " bytes");
                 }

@@ -212,6 +212,12 @@ class PcapFilterJobTest {
         assertEquals(1, run.status, run.err);
         assertTrue(run.lastErrLine().startsWith("PcapFilterJob: " + program), run.err);
         assertTrue(run.lastErrLine().contains(":2:"), "located at the line: " + run.err);
+        // Parsed, then refused by the verifier (scratch memory has 16 slots): located too, not an internal error.
+        Path refused = dir.resolve("refused.asm");
+        Files.writeString(refused, "ldh [12]\nld M[16]\nret a\n");
+        JobRun verifier = runJob(List.of("--input", captures.toString(), "--filter", refused.toString(), "--count"));
+        assertEquals(1, verifier.status, verifier.err);
+        assertTrue(verifier.lastErrLine().startsWith("PcapFilterJob: " + refused + ":2:"), verifier.err);
     }
 
     @Test
