@@ -7,7 +7,7 @@ import dev.sluice.core.pcap.Pcap;
 
 /**
  * The packets of one capture file, read in order into {@link PcapChunks} as libpcap hands them to tcpdump
- * (microseconds, a captured length cut to the snaplen). {@link #open} tells classic pcap from pcapng by the first
+ * (microseconds; in a classic pcap, a captured length cut to the snaplen). {@link #open} tells classic pcap from pcapng by the first
  * four bytes. Every refusal is a {@link PcapFormatException} naming the file, the packet (1-based) and its byte.
  */
 abstract class CaptureRecords {

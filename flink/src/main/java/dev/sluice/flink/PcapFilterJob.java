@@ -27,7 +27,7 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.SourceSection;
 
 /**
- * {@code PcapFilterJob --input PATH... --filter PROGRAM [--output DIR] [--count]}: reads classic pcap files (a file or
+ * {@code PcapFilterJob --input PATH... --filter PROGRAM [--output DIR] [--count]}: reads pcap and pcapng files (a file or
  * a directory, recursively) with {@link PcapFileFormat}, keeps the packets the classic BPF filter PROGRAM accepts
  * ({@link SluiceFilterFunction}) and writes them as pcap files, one per subtask and time window
  * ({@link PacketWindowBuckets}); {@code --count} prints the number of matching packets as the last line. PROGRAM is
@@ -46,7 +46,7 @@ public final class PcapFilterJob {
 
     static final String USAGE = """
                     usage: PcapFilterJob --input PATH [--input PATH]... --filter PROGRAM (--output DIR | --count) [options]
-                      --input PATH          a classic pcap file, or a directory of them (read recursively)
+                      --input PATH          a pcap or pcapng file, or a directory of them (read recursively)
                       --filter PROGRAM      a classic BPF socket filter in any format Sluice reads (raw, bpf_asm,
                                             tcpdump -d/-dd/-ddd); for an expression: tcpdump -ddd -y EN10MB 'EXPR' > F
                       --output DIR          where the matching packets go: DIR/<window start>/part-*.pcap
