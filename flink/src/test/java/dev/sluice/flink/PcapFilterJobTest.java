@@ -172,8 +172,9 @@ class PcapFilterJobTest {
         PcapFilterJob.Result result = PcapFilterJob.run(StreamExecutionEnvironment.getExecutionEnvironment(), options);
         assertEquals(totalPackets, result.packets(), "every packet of the six captures was read");
         assertTrue(result.matched() > 0 && result.matched() < totalPackets, "IPv4 TCP: some packets, not all: " + result.matched());
-        // Each task that got a file compiles its own filter's batch root once ("opt done ... bpf-socket-runPcap").
-        assertTrue(result.compiledRoots() >= 1 && result.compiledRoots() <= PARALLELISM, "compilations of the runPcap root: " + result.compiledRoots());
+        // Each task that got a file compiles its own filter's batch root ("opt done ... bpf-socket-runPcap"), once with
+        // CompileImmediately; the bound leaves room for one recompilation per task and catches a deoptimisation loop.
+        assertTrue(result.compiledRoots() >= 1 && result.compiledRoots() <= 2 * PARALLELISM, "compilations of the runPcap root: " + result.compiledRoots());
     }
 
     @Test
