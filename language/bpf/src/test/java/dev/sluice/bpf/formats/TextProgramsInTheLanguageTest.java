@@ -57,6 +57,18 @@ class TextProgramsInTheLanguageTest {
     }
 
     @Test
+    void verifierErrorsInTextGivenAsBytesAreLocatedToo() throws Exception {
+        // Embedders that read a program file as bytes (the Flink job) get the same located error, not an internal one.
+        byte[] text = "ld [0]\n  ld M[20]\nret a\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (Context ctx = seccompContext()) {
+            PolyglotException e = assertThrows(PolyglotException.class,
+                            () -> ctx.eval(Source.newBuilder("bpf", org.graalvm.polyglot.io.ByteSequence.create(text), "bad.asm").buildLiteral()));
+            assertTrue(e.isSyntaxError() && !e.isInternalError(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("bad.asm:2:3: "), e.getMessage());
+        }
+    }
+
+    @Test
     void syntaxErrorsAreSyntaxErrors() throws Exception {
         try (Context ctx = seccompContext()) {
             PolyglotException e = assertThrows(PolyglotException.class,

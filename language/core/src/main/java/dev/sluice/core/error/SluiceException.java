@@ -75,7 +75,8 @@ public final class SluiceException extends AbstractTruffleException {
     /** The same failure, placed at a position of a Truffle source (column 0 means the whole line). */
     @TruffleBoundary
     public SluiceException locatedIn(Source source, int atLine, int atColumn) {
-        if (source == null || atLine <= 0 || atLine > Math.max(1, source.getLineCount())) {
+        // A text program given as bytes has lines too, but Truffle counts them only in character sources.
+        if (source == null || atLine <= 0 || source.hasCharacters() && atLine > Math.max(1, source.getLineCount())) {
             return this;
         }
         SourceSection s = null;
