@@ -140,8 +140,8 @@ while read -r _ f tier entry accepted hash; do
         echo "compare.sh: FAILED: $f ($tier, $entry) gave verdicts $accepted $hash, libpcap $theirs; the timings would not compare like with like" >&2
         exit 1
     fi
-done < <(cat "$out/sluice-verdicts.txt" "$out/baseline-verdicts.txt" 2>/dev/null)
-checked=$(wc -l < "$out/sluice-verdicts.txt")
+done < <(cat "$out/sluice-verdicts.txt" "$out/baseline-verdicts.txt" 2>/dev/null | grep '^sluice-verdicts ')
+checked=$(grep -c '^sluice-verdicts ' "$out/sluice-verdicts.txt")
 [ "$checked" -ge $(( ${#filters[@]} * 6 )) ] || { echo "compare.sh: FAILED: only $checked Sluice runs reported their verdicts" >&2; exit 1; }
 
 # --- seccomp -------------------------------------------------------------------------------------------------------
@@ -171,14 +171,18 @@ fi # measure
     echo "# JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p); $(head -1 "$bench/data/tcpdump-version.txt"), $(sed -n 2p "$bench/data/tcpdump-version.txt"); $(cc --version | head -1)"
     echo "# load average (1 min) at each step: $(awk '{printf "%s%s %s", sep, $2, $3; sep=", "}' "$out/load.txt")${quick:+; QUICK RUN: rough numbers}"
     echo "# compiled-tier trials measured before their roots reached Tier 2: $(grep -c 'not all at Tier 2' "$out/jmh-compiled.log" || true)"
-    echo "# verdicts checked against libpcap, packet by packet (FNV-1a hash): $(wc -l < "$out/sluice-verdicts.txt") Sluice runs (the compiled code after its measurement), the gcc limit, the kernel JIT"
+    echo "# verdicts checked against libpcap, packet by packet (FNV-1a hash): $(grep -c '^sluice-verdicts ' "$out/sluice-verdicts.txt") Sluice runs (the compiled code after its measurement), the gcc limit, the kernel JIT"
     awk -F'\t' 'NR>1 {print "insns", $1, $2}' "$bench/data/filters.tsv"
     for policy in large jitk; do echo "insns $policy $(( $(stat -c %s "$bench/data/seccomp-$policy.bpf") / 8 ))"; done
     for f in "${filters[@]}"; do sed 's/^/peer /' "$out/peers-$f.txt"; done
     cat "$out/kernel.txt"
     sed 's/^/counts /' "$out/sluice-counts.txt"
-    [ -n "$baseline" ] && base_rev=$(git -C "$root" rev-parse --short "$baseline^{commit}")
-    [ -n "$baseline" ] && echo "# baseline engine: $base_rev ($(git -C "$root" log -1 --format=%s "$base_rev" | cut -c1-80))"
+    grep '^sluice-min ' "$out/sluice-verdicts.txt"
+    if [ -f "$out/baseline-verdicts.txt" ]; then grep '^sluice-min ' "$out/baseline-verdicts.txt" | awk '{ $3 = "base-" $3; print }'; fi
+    if [ -n "$baseline" ]; then
+        base_rev=$(git -C "$root" rev-parse --short "$baseline^{commit}")
+        echo "# baseline engine: $base_rev ($(git -C "$root" log -1 --format=%s "$base_rev" | cut -c1-80))"
+    fi
     for csv in "$out"/jmh-*.csv; do
         prefix=""; case "$csv" in */jmh-baseline-*) prefix="base-" ;; esac
         tr -d '"\r' < "$csv" | awk -F, -v prefix="$prefix" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
