@@ -77,9 +77,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * Whether a packet shorter than {@link #absoluteLoadsEnd} has come. Until one does, compiled code holds only the
      * copy of the program without the per-load checks and deoptimizes on a short packet; from then on only the checked
      * copy. Speculating instead of compiling both copies keeps the code size, and keeps an unpredictable branch on the
-     * packet length out of traffic that mixes short and long packets (measured: on the generated mix, where a third of
-     * the frames are shorter than what {@code tcp port 80} may read, both copies behind one branch were slower than
-     * the checked copy alone). Correctness never depends on it: the unchecked copy runs only for long-enough packets.
+     * packet length out of traffic that mixes short and long packets. Correctness never depends on it: the unchecked
+     * copy runs only for packets long enough for every absolute load.
      */
     @CompilationFinal private boolean shortPacketSeen;
     /** Sees each instruction the loop enters ({@code sluice explain}); null (and folded away) everywhere else. */
