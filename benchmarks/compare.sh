@@ -1,29 +1,55 @@
 #!/usr/bin/env bash
-# Sluice side by side with the native peers, on this machine, in one run (see docs/performance.md):
-#   libpcap's bpf_filter (C, benchmarks/native/pcap_bench.c) and Sluice (JMH, single call and batch) on the same
-#   tcpdump programs and the same 10,000-frame pcap; the kernel's seccomp cost (benchmarks/native/seccomp_bench.c,
-#   getppid/personality loops with and without the filter) and Sluice on the same seccomp programs.
+# Sluice side by side with its peers, on this machine, in one run (see docs/performance.md).
+# Packet filters (tcpdump programs over the same 10,000-frame pcap), per filter in turn, so that every peer is timed
+# under the same conditions as Sluice:
+#   native peers (benchmarks/native/pcap_peers.c): libpcap's bpf_filter; the limit = the filter translated to C by
+#   bpf2c.py and compiled by gcc -O2, in the same loop; the kernel's JIT via BPF_PROG_LOAD + BPF_PROG_TEST_RUN
+#   (the kernel's own time per run) and its empty-program baseline. Every peer's verdicts equal libpcap's, packet by
+#   packet, or the harness stops.
+#   Sluice (JMH, batch and single call, compiled with the default settings and with blinding off), then the native
+#   peers again; the table uses the mean of the two native runs and shows how far they drifted.
+#   The compiled code that was timed reports its verdicts after the measurement; they must equal libpcap's.
+# Seccomp: the kernel's seccomp cost (benchmarks/native/seccomp_bench.c) and Sluice on the same seccomp programs.
 # Prints a table of ns per packet / per syscall and the ratios; raw results stay in benchmarks/target/compare/.
 #
-# Usage: benchmarks/compare.sh [--quick]     (--quick: a smoke run with very short JMH settings; numbers are rough)
-# Needs: a JDK 25, cc, libpcap-dev and tcpdump (installed with apt-get when run as root and missing).
+# Usage: benchmarks/compare.sh [--quick] [--baseline REV] [--update-docs]
+#   --quick: a smoke run with very short JMH settings; numbers are rough
+#   --baseline REV: also times the engine of commit REV (its modules built from `git archive REV`, run by this
+#     commit's benchmarks) right after Sluice on each filter, so the table shows what the changes since REV bought,
+#     before and after in one run
+#   --update-docs: also writes the table into docs/performance.md (between the compare.sh markers)
+#   --report-only: measures nothing; prints the table again from the raw results of the last run
+# Needs: a JDK 25, cc, python3, libpcap-dev and tcpdump (installed with apt-get when run as root and missing); root
+# for the kernel peers (bpf() and seccomp).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="$root/benchmarks"
 out="$bench/target/compare"
 quick=""
-case "${1:-}" in
-    --quick) quick=yes ;;
-    "") ;;
-    *) echo "usage: benchmarks/compare.sh [--quick]" >&2; exit 2 ;;
-esac
+update_docs=""
+baseline=""
+report_only=""
+usage() { echo "usage: benchmarks/compare.sh [--quick] [--baseline REV] [--update-docs] [--report-only]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=yes ;;
+        --update-docs) update_docs=yes ;;
+        --report-only) report_only=yes ;;
+        --baseline) [ $# -ge 2 ] || usage; baseline=$2; shift ;;
+        *) usage ;;
+    esac
+    shift
+done
 . "$root/scripts/find-jdk25.sh"
 sluice_find_jdk25
 log() { echo "compare.sh: $*" >&2; }
 
+filters=(tcp-port-80 udp-dst-53 vlan-tcp-syn host-list)
+if [ -z "$report_only" ]; then # measure
 # --- tools -------------------------------------------------------------------------------------------------------
 missing=()
 command -v cc >/dev/null || missing+=(gcc)
+command -v python3 >/dev/null || missing+=(python3)
 [ -f /usr/include/pcap/pcap.h ] || missing+=(libpcap-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -40,42 +66,29 @@ log "building the benchmarks module"
 (cd "$root" && { ./mvnw -q -o -DskipTests -pl benchmarks -am package 2>/dev/null || ./mvnw -q -DskipTests -pl benchmarks -am package; }) >&2
 mkdir -p "$out" "$bench/target/native"
 rm -f "$out"/jmh-*.csv
-cc -O2 -Wall -o "$bench/target/native/pcap_bench" "$bench/native/pcap_bench.c" -lpcap
+peer_args=()
+for f in "${filters[@]}"; do peer_args+=("$f=$bench/data/$f.ddd"); done
+python3 "$bench/native/bpf2c.py" "${peer_args[@]}" > "$bench/target/native/filters.c"
+cc -O2 -Wall -Wno-unused-label -I"$bench/native" -o "$bench/target/native/pcap_peers" \
+    "$bench/native/pcap_peers.c" "$bench/native/kernel_peer.c" "$bench/target/native/filters.c" -lpcap
 cc -O2 -Wall -o "$bench/target/native/seccomp_bench" "$bench/native/seccomp_bench.c"
+if [ -n "$baseline" ]; then
+    base_rev=$(git -C "$root" rev-parse --short "$baseline^{commit}")
+    base_tree="$bench/target/baseline"
+    log "building the baseline engine ($base_rev) from git archive in $base_tree"
+    rm -rf "$base_tree" && mkdir -p "$base_tree"
+    git -C "$root" archive "$base_rev" | tar -x -C "$base_tree"
+    (cd "$base_tree" && { ./mvnw -q -o -DskipTests -pl benchmarks -am package 2>/dev/null || ./mvnw -q -DskipTests -pl benchmarks -am package; }) >&2
+fi
 cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$bench"/target/lib/*.jar)"
 pcap="$out/packets.pcap"
 jvm=("$JAVA_HOME/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$bench/target/compiler"
     --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "-Dpolyglot.engine.userResourceCache=$bench/target/truffle-cache"
-    "-Dsluice.bench.data=$bench/data" "-Dsluice.bench.pcap=$pcap" -cp "$cp")
-filters=(tcp-port-80 udp-dst-53 vlan-tcp-syn host-list)
+    "-Dsluice.bench.data=$bench/data" "-Dsluice.bench.pcap=$pcap" "-Dsluice.bench.verdicts=$out/sluice-verdicts.txt" -cp "$cp")
 
 # --- workloads ---------------------------------------------------------------------------------------------------
 "${jvm[@]}" dev.sluice.benchmarks.PacketSet "$pcap" | tee "$out/workload.txt" >&2
 
-# --- native peers ------------------------------------------------------------------------------------------------
-log "libpcap bpf_filter"
-args=()
-for f in "${filters[@]}"; do args+=("$bench/data/$f.ddd"); done
-"$bench/target/native/pcap_bench" "$pcap" "${args[@]}" > "$out/libpcap.txt"
-log "kernel seccomp"
-: > "$out/kernel.txt"
-for policy in large jitk; do
-    for probe in getppid personality; do
-        [ "$policy" = jitk ] && [ "$probe" = personality ] && continue # the Jitk policy kills personality()
-        "$bench/target/native/seccomp_bench" "$bench/data/seccomp-$policy.bpf" "$probe" >> "$out/kernel.txt"
-    done
-done
-
-# --- Sluice: same verdicts as libpcap first, then speed ------------------------------------------------------------
-"${jvm[@]}" dev.sluice.benchmarks.MatchCounts "${filters[@]}" > "$out/sluice-counts.txt"
-for f in "${filters[@]}"; do
-    ours=$(awk -v f="$f" '$1=="socket" && $2==f {print $3}' "$out/sluice-counts.txt")
-    theirs=$(awk -v f="$f" '$2==f {print $4}' "$out/libpcap.txt")
-    if [ "$ours" != "$theirs" ]; then
-        echo "compare.sh: FAILED: $f accepts $ours packets in Sluice and $theirs in libpcap; the timings would not compare like with like" >&2
-        exit 1
-    fi
-done
 if [ -n "$quick" ]; then
     compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5)
     interpreted=(-wi 1 -w 1s -i 1 -r 1s -f 1)
@@ -84,41 +97,108 @@ else
     compiled=(-wi 3 -w 1s -i 4 -r 1s -f 1)
     interpreted=(-wi 3 -w 2s -i 3 -r 1s -f 1)
 fi
-for tier in compiled interpreter; do
-    if [ "$tier" = compiled ]; then settings=("${compiled[@]}"); else settings=("${interpreted[@]}"); fi
-    log "JMH, $tier tier"
-    # Compiled: both policies on the mix and on the getppid probe, the personality probe for the large policy only
-    # (the Jitk policy kills personality). Interpreter-only: the mix.
-    if [ "$tier" = compiled ]; then
-        runs=("SocketFilterBenchmark" "SeccompBenchmark -p records=mix,getppid" "SeccompBenchmark -p policy=large -p records=personality")
-    else
-        runs=("SocketFilterBenchmark" "SeccompBenchmark -p records=mix")
+rm -f "$out/sluice-verdicts.txt" "$out/baseline-verdicts.txt" "$out"/peers-*.txt "$out/load.txt"
+: > "$out/jmh-compiled.log"
+: > "$out/jmh-interpreter.log"
+load() { echo "load $1 $(cut -d' ' -f1 /proc/loadavg)" >> "$out/load.txt"; }
+jmh() { # log csv args...
+    local log=$1 csv=$2
+    shift 2
+    "${jvm[@]}" org.openjdk.jmh.Main "$@" -rf csv -rff "$csv" >> "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
+}
+
+# --- packet filters: native peers, Sluice, native peers again, filter by filter --------------------------------------
+for f in "${filters[@]}"; do
+    log "$f: native peers (libpcap, gcc -O2 limit, kernel JIT)"
+    load "$f:before"
+    "$bench/target/native/pcap_peers" "$pcap" "$f=$bench/data/$f.ddd" | sed 's/^/before /' >> "$out/peers-$f.txt"
+    log "$f: Sluice, JMH (compiled: default settings and blinding off)"
+    load "$f:jmh"
+    jmh "$out/jmh-compiled.log" "$out/jmh-compiled-$f.csv" SocketFilterBenchmark -p filter="$f" -p tier=compiled,unblinded "${compiled[@]}"
+    if [ -n "$baseline" ]; then
+        log "$f: the baseline engine ($base_rev), same benchmarks"
+        # This commit's benchmark classes first, then the baseline's modules (its bpf language and core).
+        base_cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$base_tree"/benchmarks/target/lib/*.jar)"
+        jvm_base=("${jvm[@]}")
+        jvm_base[${#jvm_base[@]}-1]=$base_cp
+        jvm_base[3]="--upgrade-module-path=$base_tree/benchmarks/target/compiler"
+        "${jvm_base[@]}" org.openjdk.jmh.Main SocketFilterBenchmark -p filter="$f" -p tier=compiled,unblinded "${compiled[@]}" \
+            -jvmArgsAppend "-Dsluice.bench.verdicts=$out/baseline-verdicts.txt" -rf csv -rff "$out/jmh-baseline-$f.csv" >> "$out/jmh-compiled.log" 2>&1 \
+            || { tail -30 "$out/jmh-compiled.log" >&2; exit 1; }
     fi
-    : > "$out/jmh-$tier.log"
-    for i in "${!runs[@]}"; do
-        # shellcheck disable=SC2086 # the run's words are JMH arguments
-        "${jvm[@]}" org.openjdk.jmh.Main ${runs[$i]} -p tier=$tier "${settings[@]}" -rf csv -rff "$out/jmh-$tier-$i.csv" >> "$out/jmh-$tier.log" 2>&1 \
-            || { tail -30 "$out/jmh-$tier.log" >&2; exit 1; }
+    log "$f: native peers again"
+    load "$f:after"
+    "$bench/target/native/pcap_peers" "$pcap" "$f=$bench/data/$f.ddd" | sed 's/^/after /' >> "$out/peers-$f.txt"
+done
+log "interpreter-only tier"
+jmh "$out/jmh-interpreter.log" "$out/jmh-interpreter-socket.csv" SocketFilterBenchmark -p tier=interpreter "${interpreted[@]}"
+
+# The timed compiled code must have given libpcap's verdicts (count and per-packet hash), and so must the interpreter.
+while read -r _ f tier entry accepted hash; do
+    theirs=$(awk -v f="$f" '$1=="before" && $2=="libpcap" && $3==f {print $5, $6; exit}' "$out/peers-$f.txt")
+    if [ "$accepted $hash" != "$theirs" ]; then
+        echo "compare.sh: FAILED: $f ($tier, $entry) gave verdicts $accepted $hash, libpcap $theirs; the timings would not compare like with like" >&2
+        exit 1
+    fi
+done < <(cat "$out/sluice-verdicts.txt" "$out/baseline-verdicts.txt" 2>/dev/null | grep '^sluice-verdicts ')
+checked=$(grep -c '^sluice-verdicts ' "$out/sluice-verdicts.txt")
+[ "$checked" -ge $(( ${#filters[@]} * 6 )) ] || { echo "compare.sh: FAILED: only $checked Sluice runs reported their verdicts" >&2; exit 1; }
+
+# --- seccomp -------------------------------------------------------------------------------------------------------
+log "kernel seccomp"
+load "seccomp:kernel"
+: > "$out/kernel.txt"
+for policy in large jitk; do
+    for probe in getppid personality; do
+        [ "$policy" = jitk ] && [ "$probe" = personality ] && continue # the Jitk policy kills personality()
+        "$bench/target/native/seccomp_bench" "$bench/data/seccomp-$policy.bpf" "$probe" >> "$out/kernel.txt"
     done
 done
+"${jvm[@]}" dev.sluice.benchmarks.MatchCounts > "$out/sluice-counts.txt"
+log "seccomp: Sluice, JMH"
+load "seccomp:jmh"
+# Compiled: both policies on the mix and on the getppid probe, the personality probe for the large policy only
+# (the Jitk policy kills personality). Interpreter-only: the mix.
+jmh "$out/jmh-compiled.log" "$out/jmh-compiled-seccomp-0.csv" SeccompBenchmark -p records=mix,getppid -p tier=compiled "${compiled[@]}"
+jmh "$out/jmh-compiled.log" "$out/jmh-compiled-seccomp-1.csv" SeccompBenchmark -p policy=large -p records=personality -p tier=compiled "${compiled[@]}"
+jmh "$out/jmh-interpreter.log" "$out/jmh-interpreter-seccomp.csv" SeccompBenchmark -p records=mix -p tier=interpreter "${interpreted[@]}"
+load "end"
 
+fi # measure
 # --- table -------------------------------------------------------------------------------------------------------
 {
-    echo "# Sluice vs native peers, $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, kernel $(uname -r)"
-    echo "# JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p); $(head -1 "$bench/data/tcpdump-version.txt"), $(sed -n 2p "$bench/data/tcpdump-version.txt")"
-    echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)${quick:+; QUICK RUN: rough numbers}"
+    echo "# Sluice and its peers, $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, kernel $(uname -r)"
+    echo "# JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p); $(head -1 "$bench/data/tcpdump-version.txt"), $(sed -n 2p "$bench/data/tcpdump-version.txt"); $(cc --version | head -1)"
+    echo "# load average (1 min) at each step: $(awk '{printf "%s%s %s", sep, $2, $3; sep=", "}' "$out/load.txt")${quick:+; QUICK RUN: rough numbers}"
     echo "# compiled-tier trials measured before their roots reached Tier 2: $(grep -c 'not all at Tier 2' "$out/jmh-compiled.log" || true)"
+    echo "# verdicts checked against libpcap, packet by packet (FNV-1a hash): $(grep -c '^sluice-verdicts ' "$out/sluice-verdicts.txt") Sluice runs (the compiled code after its measurement), the gcc limit, the kernel JIT"
     awk -F'\t' 'NR>1 {print "insns", $1, $2}' "$bench/data/filters.tsv"
     for policy in large jitk; do echo "insns $policy $(( $(stat -c %s "$bench/data/seccomp-$policy.bpf") / 8 ))"; done
-    cat "$out/libpcap.txt" "$out/kernel.txt"
-    cat "$out/sluice-counts.txt" | sed 's/^/counts /'
-    for tier in compiled interpreter; do
-        # Columns by header name: Benchmark, Score, Score Error, Param: filter / policy, Param: tier.
-        for csv in "$out"/jmh-$tier-*.csv; do tr -d '"\r' < "$csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-            { n = split($1, p, "."); kind = p[n - 1] ~ /Seccomp/ ? "seccomp" : "socket";
-              name = kind == "seccomp" ? $col["Param: policy"] ":" $col["Param: records"] : $col["Param: filter"];
-              printf "sluice %s %s %s %s %.2f %s\n", kind, name, $col["Param: tier"], p[n], $col["Score"], $col["Score Error (99.9%)"] }'
-        done
+    for f in "${filters[@]}"; do sed 's/^/peer /' "$out/peers-$f.txt"; done
+    cat "$out/kernel.txt"
+    sed 's/^/counts /' "$out/sluice-counts.txt"
+    grep '^sluice-min ' "$out/sluice-verdicts.txt"
+    if [ -f "$out/baseline-verdicts.txt" ]; then grep '^sluice-min ' "$out/baseline-verdicts.txt" | awk '{ $3 = "base-" $3; print }'; fi
+    if [ -n "$baseline" ]; then
+        base_rev=$(git -C "$root" rev-parse --short "$baseline^{commit}")
+        echo "# baseline engine: $base_rev ($(git -C "$root" log -1 --format=%s "$base_rev" | cut -c1-80))"
+    fi
+    for csv in "$out"/jmh-*.csv; do
+        prefix=""; case "$csv" in */jmh-baseline-*) prefix="base-" ;; esac
+        tr -d '"\r' < "$csv" | awk -F, -v prefix="$prefix" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        { n = split($1, p, "."); kind = p[n - 1] ~ /Seccomp/ ? "seccomp" : "socket";
+          name = kind == "seccomp" ? $col["Param: policy"] ":" $col["Param: records"] : $col["Param: filter"];
+          printf "sluice %s %s %s%s %s %.2f %s\n", kind, name, prefix, $col["Param: tier"], p[n], $col["Score"], $col["Score Error (99.9%)"] }'
     done
 } > "$out/results.txt"
 awk -f "$bench/table.awk" "$out/results.txt" | tee "$out/table.txt"
+
+if [ -n "$update_docs" ]; then
+    # The table replaces what lies between the two markers in docs/performance.md.
+    doc="$root/docs/performance.md"
+    awk -v table="$out/table.txt" '
+        /<!-- compare.sh:begin -->/ { print; print "```"; while ((getline line < table) > 0) print line; print "```"; skip = 1; next }
+        /<!-- compare.sh:end -->/ { skip = 0 }
+        !skip { print }' "$doc" > "$doc.new" && mv "$doc.new" "$doc"
+    log "docs/performance.md updated"
+fi

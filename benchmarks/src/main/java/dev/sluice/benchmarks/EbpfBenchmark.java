@@ -83,7 +83,7 @@ public class EbpfBenchmark {
                         .logHandler(watch);
         Tier.of(tier).configure(b);
         context = b.build();
-        if (Tier.of(tier) == Tier.COMPILED && context.getEngine().getImplementationName().contains("Interpreted")) {
+        if (Tier.of(tier).compiles() && context.getEngine().getImplementationName().contains("Interpreted")) {
             throw new IllegalStateException("the Graal compiler is not active; run with the flags in docs/performance.md");
         }
         String xdpText = Files.readString(Path.of(System.getProperty("sluice.bench.examples", "examples")).resolve("ebpf/xdp-ipv4.s"));
@@ -98,7 +98,7 @@ public class EbpfBenchmark {
         }
         long passed = xdpBatch();
         System.err.printf("[sluice-bench] xdp-ipv4: %d of %d packets give a nonzero action%n", passed, n);
-        if (Tier.of(tier) == Tier.COMPILED) {
+        if (Tier.of(tier).compiles()) {
             // As for classic BPF (CompileWatch): the host-to-guest roots reach Tier 2 with the program's root inlined.
             watch.warmUntilCompiled(this::xdpBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
             watch.warmUntilCompiled(this::loop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");

@@ -67,7 +67,7 @@ public class SeccompBenchmark {
         if (single != batched) {
             throw new IllegalStateException(policy + ": single calls gave " + single + " nonzero verdicts, the batch " + batched);
         }
-        if (Tier.of(tier) == Tier.COMPILED) {
+        if (Tier.of(tier).compiles()) {
             // Warm only what this trial measures: JMH runs each benchmark method in its own fork.
             if (params.getBenchmark().endsWith(".batch")) {
                 watch.warmUntilCompiled(this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-seccomp-runRecords");

@@ -39,7 +39,7 @@ final class Sluice {
         tier.configure(b);
         Context ctx = b.build();
         String impl = ctx.getEngine().getImplementationName();
-        if (tier == Tier.COMPILED && impl.contains("Interpreted")) {
+        if (tier.compiles() && impl.contains("Interpreted")) {
             ctx.close();
             throw new IllegalStateException("the Graal compiler is not active (engine: " + impl + "); run with the flags in benchmarks/compare.sh");
         }

@@ -14,6 +14,16 @@ public enum Tier {
         void configure(Context.Builder b) {
         }
     },
+    /**
+     * Compiled, with constant blinding off (bpf.ConstantBlinding=off, as for a trusted signed program): the same run
+     * then shows what blinding, on by default for unsigned programs, costs.
+     */
+    UNBLINDED("unblinded") {
+        @Override
+        void configure(Context.Builder b) {
+            b.option("bpf.ConstantBlinding", "off");
+        }
+    },
     /** engine.Compilation=false: the AST interpreter alone, as on a JVM without the Graal compiler. */
     INTERPRETER("interpreter") {
         @Override
@@ -29,6 +39,11 @@ public enum Tier {
     }
 
     abstract void configure(Context.Builder b);
+
+    /** Whether Graal compiles guest code in this tier. */
+    boolean compiles() {
+        return this != INTERPRETER;
+    }
 
     static Tier of(String id) {
         for (Tier t : values()) {

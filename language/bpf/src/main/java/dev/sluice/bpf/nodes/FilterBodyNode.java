@@ -57,12 +57,30 @@ public final class FilterBodyNode extends ProgramBodyNode {
     private final Budget budget;
     /**
      * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
-     * unblinded when used. The key is a plain field, neither final nor compilation-final, so partial evaluation
-     * cannot fold it and no author constant becomes an immediate of compiled code.
+     * unblinded when used. The key is neither final nor compilation-final, so partial evaluation cannot fold it and no
+     * author constant becomes an immediate of compiled code. It is read once per run, and the read is volatile: a
+     * plain read is loop-invariant in a batch, so Graal may hoist it, and with it every {@code k ^ key}, out of the
+     * batch loop, one live value per blinded constant (the slowdown this avoids: docs/performance.md). Read inside the
+     * run, the key is one register and each use one XOR; {@code jeq #k} compares {@code A ^ key} with the stored
+     * constant, so a chain of comparisons of one A shares one XOR and compares with immediates.
      */
     private final boolean blinded;
     @CompilationFinal(dimensions = 1) private final boolean[] blindable;
-    private int blindingKey;
+    private volatile int blindingKey;
+    /**
+     * The end of the furthest absolute packet load (k + size), 0 if the program has none. A packet with at least this
+     * many captured bytes cannot fail an absolute load, so the loads need no bounds check of their own: one check per
+     * packet suffices ({@link #run}).
+     */
+    private final int absoluteLoadsEnd;
+    /**
+     * Whether a packet shorter than {@link #absoluteLoadsEnd} has come. Until one does, compiled code holds only the
+     * copy of the program without the per-load checks and deoptimizes on a short packet; from then on only the checked
+     * copy. Speculating instead of compiling both copies keeps the code size, and keeps an unpredictable branch on the
+     * packet length out of traffic that mixes short and long packets. Correctness never depends on it: the unchecked
+     * copy runs only for packets long enough for every absolute load.
+     */
+    @CompilationFinal private boolean shortPacketSeen;
     /** Sees each instruction the loop enters ({@code sluice explain}); null (and folded away) everywhere else. */
     private final StepObserver observer;
     /** The source of each instruction, or null: then instruments do not see this body. */
@@ -105,6 +123,25 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
+        this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
+    }
+
+    /** The largest k + size over the absolute packet loads (offsets are plain, never blinded), or 0. */
+    static int absoluteLoadsEnd(int[] ops, int[] constants) {
+        long end = 0;
+        for (int pc = 0; pc < ops.length; pc++) {
+            int size = switch (ops[pc]) {
+                case Op.LD_ABS_W -> 4;
+                case Op.LD_ABS_H -> 2;
+                case Op.LD_ABS_B -> 1;
+                default -> 0;
+            };
+            if (size > 0) {
+                end = Math.max(end, (constants[pc] & 0xffffffffL) + size);
+            }
+        }
+        // The verifier keeps absolute offsets below the largest packet; beyond int range no packet is long enough.
+        return (int) Math.min(end, Integer.MAX_VALUE);
     }
 
     /**
@@ -120,14 +157,26 @@ public final class FilterBodyNode extends ProgramBodyNode {
         if (metered) {
             return executeMetered(frame, data, start, captured, wireLength, meta);
         }
-        return interpret(frame, data, start, captured, wireLength, meta, null);
+        return run(frame, data, start, captured, wireLength, meta, null);
+    }
+
+    /** One bounds check per packet for every absolute load, while no short packet has come. */
+    private int run(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
+        if (absoluteLoadsEnd > 0 && !shortPacketSeen) {
+            if (captured >= absoluteLoadsEnd) {
+                return interpret(frame, data, start, captured, wireLength, meta, meter, false);
+            }
+            CompilerDirectives.transferToInterpreterAndInvalidate();
+            shortPacketSeen = true;
+        }
+        return interpret(frame, data, start, captured, wireLength, meta, meter, true);
     }
 
     /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
     private int executeMetered(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
         if (!accounted) {
             // Only bpf.MaxInstructions: no bookkeeping outside this invocation.
-            return interpret(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
+            return run(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
         }
         int limit = budget.admit();
         if (limit < 0) {
@@ -136,7 +185,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         // Allocated here and never escaping, so the counter lives in a register in compiled code.
         InstructionMeter meter = new InstructionMeter(limit);
         try {
-            return interpret(frame, data, start, captured, wireLength, meta, meter);
+            return run(frame, data, start, captured, wireLength, meta, meter);
         } finally {
             budget.charge(limit - meter.remaining);
         }
@@ -144,7 +193,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    private int interpret(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
+    private int interpret(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter,
+                    boolean checkAbsoluteLoads) {
         // A, X and M[] live in one array, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
         // instruction only when every local holds the same value, so non-constant registers in locals would copy each
         // instruction once per path reaching it (exponential in the number of if/else diamonds; a 256-instruction
@@ -154,6 +204,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         if (probes != null) {
             frame.setObject(REGISTERS_SLOT, r); // what a debugger shows as A, X and M
         }
+        final int key = blinded ? blindingKey : 0;
         int pc = 0;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
@@ -169,7 +220,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
             if (observer != null) {
                 notifyObserver(pc, r[A], r[X]);
             }
-            final int k = blinded && blindable[pc] ? constants[pc] ^ blindingKey : constants[pc];
+            final int k = blinded && blindable[pc] ? constants[pc] ^ key : constants[pc];
             switch (ops[pc]) {
                 case Op.RET_K:
                     return k;
@@ -250,6 +301,14 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     pc = trueTargets[pc];
                     break;
                 case Op.JEQ_K:
+                    if (blinded) {
+                        // A == k exactly when A ^ key == k ^ key, the stored constant: one XOR of A, shared by a chain
+                        // of comparisons of the same A (a host list), and compares against an immediate that is not k.
+                        pc = (r[A] ^ key) == constants[pc] ? trueTargets[pc] : falseTargets[pc];
+                    } else {
+                        pc = r[A] == k ? trueTargets[pc] : falseTargets[pc];
+                    }
+                    break;
                 case Op.JGT_K:
                 case Op.JGE_K:
                 case Op.JSET_K:
@@ -264,21 +323,21 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     pc++;
                     break;
                 case Op.LD_ABS_W:
-                    if (k > captured - 4) {
+                    if (checkAbsoluteLoads && k > captured - 4) {
                         return 0;
                     }
                     r[A] = BIG.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
-                    if (k > captured - 2) {
+                    if (checkAbsoluteLoads && k > captured - 2) {
                         return 0;
                     }
                     r[A] = BIG.getShort(data, start + k) & 0xffff;
                     pc++;
                     break;
                 case Op.LD_ABS_B:
-                    if (k >= captured) {
+                    if (checkAbsoluteLoads && k >= captured) {
                         return 0;
                     }
                     r[A] = data[start + k] & 0xff;
