@@ -38,7 +38,7 @@ import org.graalvm.polyglot.SourceSection;
  * job (one line), 2 usage, 70 internal error (with its stack trace).
  */
 public final class PcapFilterJob {
-    static final int DEFAULT_CHUNK_PACKETS = 4096;
+    static final int DEFAULT_CHUNK_PACKETS = 256;
     static final int DEFAULT_CHUNK_BYTES = 4 << 20;
     static final long DEFAULT_WINDOW_SECONDS = 3600;
     /** The failures that are the user's input or deployment, printed as their message alone. */
@@ -51,7 +51,7 @@ public final class PcapFilterJob {
                                             tcpdump -d/-dd/-ddd); for an expression: tcpdump -ddd -y EN10MB 'EXPR' > F
                       --output DIR          where the matching packets go: DIR/<window start>/part-*.pcap
                       --count               print the number of matching packets on the last line
-                      --chunk-packets N     packets per Flink record (default 4096)
+                      --chunk-packets N     packets per Flink record (default 256)
                       --window SECONDS      output time window of the capture timestamps (default 3600)
                       --parallelism N       the job's parallelism (default: the environment's)
                       --engine.NAME=VALUE, --bpf.NAME=VALUE  Truffle engine and bpf language options for the filter
