@@ -22,16 +22,8 @@ public final class InputAccess {
     }
 
     public static byte[] bytes(Object o, Env env, Node node) {
-        if (o instanceof byte[] b) {
-            return b;
-        }
-        if (env.isHostObject(o)) {
-            Object host = env.asHostObject(o);
-            if (host instanceof byte[] b) {
-                return b;
-            }
-        }
-        return copyBytes(o, env, node);
+        byte[] host = hostBytes(o, env);
+        return host != null ? host : copyBytes(o, env, node);
     }
 
     /** A fresh byte[] with the argument's bytes; null (the guest's or the host's) is the empty input. */
