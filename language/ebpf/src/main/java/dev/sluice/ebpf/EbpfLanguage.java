@@ -194,7 +194,10 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             if (problem != null) {
                 throw SluiceException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, source.getName() + ": " + problem);
             }
-            maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()), EbpfLanguage.class);
+            maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries(), d.flags()), EbpfLanguage.class);
+            if (d.isGlobalData()) {
+                maps[i].update(new byte[4], d.initialValue(), dev.sluice.ebpf.maps.EbpfMap.BPF_ANY);
+            }
         }
         java.util.Map<String, EbpfProgram> programs = new java.util.LinkedHashMap<>();
         for (dev.sluice.ebpf.formats.elf.EbpfObject.ObjectProgram p : object.programs()) {

@@ -73,6 +73,20 @@ public final class SluiceEbpfRunner implements AutoCloseable {
         return context.eval(source);
     }
 
+    private Context objectContext;
+
+    /**
+     * Loads an ELF object as an embedder does ({@code context.eval} of its bytes, in a context of the same engine
+     * that reads ELF): the object with its {@code programs} by section and its {@code maps}, global data included.
+     */
+    public Value loadObject(byte[] elf, String name) {
+        if (objectContext == null) {
+            objectContext = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.InputFormat", "elf")
+                            .option("ebpf.SocketData", "network").build();
+        }
+        return objectContext.eval(Source.newBuilder("ebpf", ByteSequence.create(elf), name).cached(false).buildLiteral());
+    }
+
     /** What one run gave: r0, and for XDP the packet afterwards (null otherwise). */
     public record FrameRun(long r0, byte[] packet) {
     }
@@ -99,6 +113,9 @@ public final class SluiceEbpfRunner implements AutoCloseable {
     @Override
     public void close() {
         context.close();
+        if (objectContext != null) {
+            objectContext.close();
+        }
         engine.close();
     }
 }

@@ -187,6 +187,11 @@ public final class Memory {
         if (region == PACKET) {
             return packetWritable;
         }
+        if (region >= MAP_VALUES && region != FunctionAddress.TAG && region != MapAddress.TAG) {
+            // A value of a map created with BPF_F_RDONLY_PROG (an object's .rodata) is read-only to programs.
+            int map = (region >>> 24) & 0x3f;
+            return map >= maps.length || !maps[map].spec().readOnlyForProgram();
+        }
         return true;
     }
 

@@ -611,6 +611,9 @@ public final class Verifier {
                 if (lo < 0 || hi > valueSize) {
                     throw fail(pc, EbpfFailure.V_MAP_VALUE_ACCESS, valueSize, lo, size, regno, base.describe());
                 }
+                if (how.writes() && maps.get(base.map()).readOnlyForProgram()) {
+                    throw fail(pc, EbpfFailure.V_MAP_WRITE_FORBIDDEN, valueSize, lo, size, regno, base.describe());
+                }
                 if (how == Access.ATOMIC && (((v.mask() | v.value() + base.off() + off) & (size - 1)) != 0)) {
                     throw fail(pc, EbpfFailure.V_MISALIGNED, "map value ", lo, size, regno, base.describe());
                 }
@@ -871,7 +874,9 @@ public final class Verifier {
         return switch (h) {
             case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> new Arg[]{Arg.MAP, Arg.KEY};
             case MAP_UPDATE_ELEM -> new Arg[]{Arg.MAP, Arg.KEY, Arg.VALUE, Arg.ANYTHING};
-            case TRACE_PRINTK -> new Arg[]{Arg.MEM, Arg.SIZE, Arg.ANYTHING, Arg.ANYTHING, Arg.ANYTHING};
+            // The kernel's bpf_trace_printk_proto declares only fmt and fmt_size: r3-r5 are not checked (clang leaves
+            // the ones a format does not use unset).
+            case TRACE_PRINTK -> new Arg[]{Arg.MEM, Arg.SIZE};
             case TAIL_CALL -> new Arg[]{Arg.CTX, Arg.PROG_ARRAY, Arg.ANYTHING};
             case SKB_LOAD_BYTES -> new Arg[]{Arg.CTX, Arg.ANYTHING, Arg.UNINIT_MEM, Arg.SIZE};
             default -> new Arg[0];
@@ -907,6 +912,9 @@ public final class Verifier {
                     boolean progArray = map.type() == MapType.PROG_ARRAY;
                     if (progArray != (proto[a] == Arg.PROG_ARRAY)) {
                         throw fail(pc, EbpfFailure.V_MAP_FUNCTION, map.type().linuxId, name);
+                    }
+                    if (map.readOnlyForProgram() && (h == Helper.MAP_UPDATE_ELEM || h == Helper.MAP_DELETE_ELEM)) {
+                        throw fail(pc, EbpfFailure.V_MAP_WRITE_FORBIDDEN_HELPER, name, map.name());
                     }
                 }
                 case KEY, VALUE -> memoryArgument(pc, st, r, v, proto[a] == Arg.KEY ? map.keySize() : map.valueSize(), proto[a] == Arg.KEY ? map.keySize() : map.valueSize(),
