@@ -116,7 +116,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static EbpfProgram load(EbpfLanguage language, Program program, Source source, dev.sluice.ebpf.isa.ProgramType type,
                     java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict, VerifierOptions verifier) {
         Checked checked = check(program, source, type, maps, verifier);
-        LoweredProgram lowered = Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions));
+        LoweredProgram lowered = Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions), checked.verified());
         dev.sluice.ebpf.maps.EbpfMap[] created = new dev.sluice.ebpf.maps.EbpfMap[maps.size()];
         for (int i = 0; i < created.length; i++) {
             created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i), EbpfLanguage.class);
@@ -169,7 +169,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             specs.add(m.spec());
         }
         Checked checked = check(program, source, type, specs, verifier);
-        return new EbpfProgram(language, Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions)), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
+        return new EbpfProgram(language, Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions), checked.verified()), maps,
+                        "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
     }
 
     /**

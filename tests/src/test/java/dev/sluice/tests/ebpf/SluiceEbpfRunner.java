@@ -31,6 +31,11 @@ public final class SluiceEbpfRunner implements AutoCloseable {
 
     /** {@code maps}: the {@code ebpf.Maps} option, the maps programs refer to by index (name:type:key:value:max,...). */
     public SluiceEbpfRunner(EngineMode mode, String programType, String maps) {
+        this(mode, programType, maps, true);
+    }
+
+    /** {@code verify}: false runs programs unverified, every load and store under its run-time guard (ebpf.Verify). */
+    public SluiceEbpfRunner(EngineMode mode, String programType, String maps, boolean verify) {
         this.mode = mode;
         if (mode == EngineMode.INTERPRETED) {
             this.engine = mode.newEngine("ebpf");
@@ -56,7 +61,8 @@ public final class SluiceEbpfRunner implements AutoCloseable {
         }
         // Socket filters take the Ethernet frame BPF_PROG_TEST_RUN takes, and see it as the test run does.
         this.context = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.ProgramType", programType)
-                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).option("ebpf.SocketData", "network").build();
+                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).option("ebpf.SocketData", "network").option("ebpf.Verify", Boolean.toString(verify))
+                        .build();
     }
 
     public EngineMode mode() {

@@ -141,6 +141,21 @@ public final class Memory {
         return null;
     }
 
+    /** The stacks of all frames (frame f at f * STACK_SIZE), for accesses the verifier proved inside a stack. */
+    public byte[] stackArray() {
+        byte[] s = stack;
+        return s != null ? s : allocateStack();
+    }
+
+    /** The packet's array and where the packet starts in it, for accesses the verifier proved inside the packet. */
+    public byte[] packetArray() {
+        return packet;
+    }
+
+    public int packetBase() {
+        return packetBase;
+    }
+
     @TruffleBoundary(allowInlining = true)
     private byte[] allocateStack() {
         stack = new byte[STACK_SIZE * MAX_FRAMES];

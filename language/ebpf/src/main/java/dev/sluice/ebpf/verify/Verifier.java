@@ -36,10 +36,20 @@ public final class Verifier {
     static final long MAX_OFF = 1L << 29;
 
     /** What a successful verification measured. */
-    public record Result(long processed, int statesStored, int peakStack, java.util.BitSet reached) {
+    public record Result(long processed, int statesStored, int peakStack, java.util.BitSet reached, int[] provenRegions) {
         /** Whether some path the verifier explored reached instruction {@code pc} (else it is dead code for it). */
         public boolean reached(int pc) {
             return reached.get(pc);
+        }
+
+        /**
+         * The region the load or store at {@code pc} (LDX, ST, STX; not atomics) was proven inside on every path that
+         * reached it: {@link Memory#STACK0} (a stack), {@link Memory#PACKET} or {@link Memory#MAP_VALUES} (a map
+         * value); 0 when not proven (the context, a raw program's input, or different regions on different paths).
+         * The run-time guard need not check these accesses.
+         */
+        public int provenRegion(int pc) {
+            return provenRegions[pc] > 0 ? provenRegions[pc] : 0;
         }
     }
 
@@ -55,6 +65,8 @@ public final class Verifier {
     private long processed;
     private int stored;
     private final java.util.BitSet reached = new java.util.BitSet();
+    /** Per instruction: the region every visit's load or store was checked in (Memory's ids), -1 for mixed or other. */
+    private final int[] accessRegions;
 
     /** A state stored at a prune point, with the number of paths from it still being explored. */
     private static final class Visit {
@@ -90,6 +102,7 @@ public final class Verifier {
         this.stackDepth = new int[shape.functionEntries().length];
         this.visits = new ArrayList<>(program.length());
         this.prunePoint = new boolean[program.length()];
+        this.accessRegions = new int[program.length()];
         for (int i = 0; i < program.length(); i++) {
             visits.add(null);
         }
@@ -104,7 +117,7 @@ public final class Verifier {
         v.reachability();
         v.explore();
         int peak = v.checkStackDepth();
-        return new Result(v.processed, v.stored, peak, v.reached);
+        return new Result(v.processed, v.stored, peak, v.reached, v.accessRegions);
     }
 
     private Insn insn(int pc) {
@@ -283,6 +296,7 @@ public final class Verifier {
             }
             case LDX -> {
                 Reg base = read(pc, st, i.src());
+                recordRegion(pc, base);
                 Reg value = access(pc, st, i.src(), base, i.off(), sizeBytes(opcode), Access.LOAD, null, mode(opcode) == MEMSX);
                 st.set(i.dst(), value);
                 path.pc = pc + 1;
@@ -293,6 +307,7 @@ public final class Verifier {
                 if (base.kind() == Kind.CTX) {
                     throw fail(pc, EbpfFailure.V_STORE_NOT_ALLOWED, "BPF_ST", i.dst(), base.describe());
                 }
+                recordRegion(pc, base);
                 access(pc, st, i.dst(), base, i.off(), sizeBytes(opcode), Access.STORE, Reg.constant(i.imm()), false);
                 path.pc = pc + 1;
                 return true;
@@ -303,6 +318,7 @@ public final class Verifier {
                 if (mode(opcode) == ATOMIC) {
                     atomic(pc, i, st, base);
                 } else {
+                    recordRegion(pc, base);
                     access(pc, st, i.dst(), base, i.off(), sizeBytes(opcode), Access.STORE, value, false);
                 }
                 path.pc = pc + 1;
@@ -628,6 +644,21 @@ public final class Verifier {
             }
             default -> throw fail(pc, EbpfFailure.V_INVALID_MEM_ACCESS, regno, base.kind() == Kind.SCALAR ? "scalar" : base.kind().kernelName, base.describe());
         }
+    }
+
+    /**
+     * Notes the region of this visit's access at {@code pc}; an access is proven only when every visit checked it in
+     * the same region, one of those whose run-time layout the nodes know without looking (stack, packet, map value).
+     */
+    private void recordRegion(int pc, Reg base) {
+        int region = switch (base.kind()) {
+            case STACK -> Memory.STACK0;
+            case PACKET -> Memory.PACKET;
+            case MAP_VALUE -> Memory.MAP_VALUES;
+            default -> -1;
+        };
+        int before = accessRegions[pc];
+        accessRegions[pc] = before == 0 || before == region ? region : -1;
     }
 
     private static Reg loaded(int size, boolean signed) {
