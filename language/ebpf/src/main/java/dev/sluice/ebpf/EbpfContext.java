@@ -60,7 +60,11 @@ public final class EbpfContext implements LanguageContext {
         if (verifierLimit <= 0) {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.VerifierLimit: " + verifierLimit + " is not positive");
         }
-        this.verifier = new dev.sluice.ebpf.verify.VerifierOptions(env.getOptions().get(EbpfLanguage.Verify), verifierLimit);
+        boolean unprivileged = env.getOptions().get(EbpfLanguage.Unprivileged);
+        if (unprivileged && !env.getOptions().get(EbpfLanguage.Verify)) {
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.Unprivileged: the rules for unprivileged programs are the verifier's; they need ebpf.Verify=true");
+        }
+        this.verifier = new dev.sluice.ebpf.verify.VerifierOptions(env.getOptions().get(EbpfLanguage.Verify), verifierLimit, unprivileged);
         if (maxInstructions < 0) {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }

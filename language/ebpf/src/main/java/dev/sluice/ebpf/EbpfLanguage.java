@@ -68,6 +68,10 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final OptionKey<Boolean> Verify = new OptionKey<>(true);
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Verify with the kernel's rules for unprivileged programs (no CAP_BPF, CAP_PERFMON or CAP_NET_ADMIN; docs/ebpf-verifier.md): no pointer may leak into a map, the return value or a helper, no pointer comparisons or pointer subtraction, no loops and no local calls, socket_filter (and raw) only, no trace_printk.") //
+    public static final OptionKey<Boolean> Unprivileged = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Instructions the verifier may process over all paths before it gives up (the kernel's 1,000,000).") //
     public static final OptionKey<Long> VerifierLimit = new OptionKey<>((long) dev.sluice.ebpf.verify.Verifier.DEFAULT_LIMIT);
 
@@ -151,7 +155,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
                     VerifierOptions verifier) {
         try {
             StructuralCheck.Shape shape = StructuralCheck.check(program, type, maps);
-            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit()) : null;
+            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit(), verifier.unprivileged()) : null;
             return new Checked(shape, result);
         } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;

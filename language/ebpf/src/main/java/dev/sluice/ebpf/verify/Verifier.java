@@ -58,6 +58,8 @@ public final class Verifier {
     private final StructuralCheck.Shape shape;
     private final List<MapSpec> maps;
     private final long limit;
+    /** The kernel's rules for programs loaded without CAP_BPF/CAP_PERFMON (no pointer leaks, no loops, no calls). */
+    private final boolean unprivileged;
     private final int[] stackDepth; // per function: the deepest stack byte touched (bytes below r10)
     private final List<List<Visit>> visits;
     private final boolean[] prunePoint;
@@ -93,8 +95,9 @@ public final class Verifier {
         }
     }
 
-    private Verifier(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit) {
+    private Verifier(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged) {
         this.program = program;
+        this.unprivileged = unprivileged;
         this.type = type;
         this.shape = shape;
         this.maps = maps;
@@ -113,7 +116,15 @@ public final class Verifier {
      * {@link SluiceException} naming the instruction.
      */
     public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit) {
-        Verifier v = new Verifier(program, type, shape, maps, limit);
+        return verify(program, type, shape, maps, limit, false);
+    }
+
+    /** @param unprivileged apply the kernel's rules for unprivileged programs as well */
+    public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged) {
+        Verifier v = new Verifier(program, type, shape, maps, limit, unprivileged);
+        if (unprivileged) {
+            v.unprivilegedStructure();
+        }
         v.reachability();
         v.explore();
         int peak = v.checkStackDepth();
@@ -318,6 +329,15 @@ public final class Verifier {
                 if (mode(opcode) == ATOMIC) {
                     atomic(pc, i, st, base);
                 } else {
+                    if (unprivileged && value.isPointer() && base.kind() != Kind.STACK) {
+                        String into = switch (base.kind()) {
+                            case MAP_VALUE -> "map";
+                            case CTX -> "ctx";
+                            case PACKET -> "packet";
+                            default -> "mem";
+                        };
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " leaks addr into " + into);
+                    }
                     recordRegion(pc, base);
                     access(pc, st, i.dst(), base, i.off(), sizeBytes(opcode), Access.STORE, value, false);
                 }
@@ -408,12 +428,18 @@ public final class Verifier {
                 }
                 st.set(d, src);
             } else {
+                if (unprivileged && src.isPointer()) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " partial copy of pointer");
+                }
                 st.set(d, Reg.scalar(src.isScalar() ? src.var().low32() : Scalar.upTo(Scalar.U32_MAX)));
             }
             return;
         }
         Reg dst = read(pc, st, d);
         if (op == NEG || op == END) {
+            if (unprivileged && dst.isPointer()) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + d + " pointer arithmetic prohibited");
+            }
             if (!dst.isScalar()) {
                 st.set(d, Reg.scalar(is64 && op == NEG ? Scalar.UNKNOWN : Scalar.upTo(op == END ? sizeMask(i.imm() / 8) : Scalar.U32_MAX)));
                 return;
@@ -508,8 +534,11 @@ public final class Verifier {
             throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "32-bit pointer arithmetic prohibited", (dst.isPointer() ? dst : src).describe());
         }
         if (dst.isPointer() && src.isPointer()) {
-            if (op == SUB) {
+            if (op == SUB && !unprivileged) {
                 return Reg.UNKNOWN; // privileged: the difference of two pointers is a number
+            }
+            if (op == SUB) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + d + " pointer -= pointer prohibited");
             }
             throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "pointer " + name + " pointer prohibited", dst.describe());
         }
@@ -661,6 +690,101 @@ public final class Verifier {
         accessRegions[pc] = before == 0 || before == region ? region : -1;
     }
 
+    // --- The rules for unprivileged programs (the kernel's !bpf_capable and !allow_ptr_leaks) ---
+
+    /**
+     * What the kernel refuses before following any path when the loader lacks CAP_BPF: program types that need
+     * privilege (xdp needs CAP_NET_ADMIN), calls to other functions and function addresses, and loops (any back-edge
+     * of check_cfg's depth-first walk, which explores the fall-through before the jump target).
+     */
+    private void unprivilegedStructure() {
+        if (type == ProgramType.XDP) {
+            throw fail(0, EbpfFailure.V_UNPRIVILEGED, "xdp programs need CAP_NET_ADMIN or CAP_BPF; unprivileged programs are socket filters");
+        }
+        int n = program.length();
+        for (int pc = 0; pc < n; pc++) {
+            if (shape.secondSlot()[pc]) {
+                continue;
+            }
+            Insn i = insn(pc);
+            if (i.opcode() == (JMP | CALL) && (i.src() == CALL_LOCAL || source(i.opcode()) == X) || i.opcode() == LDDW && i.src() == LDDW_FUNCTION) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN");
+            }
+        }
+        byte[] color = new byte[n]; // 0 unvisited, 1 on the walk's stack, 2 done
+        int[] stack = new int[n];
+        int[] nextEdge = new int[n];
+        int depth = 0;
+        stack[depth++] = 0;
+        color[0] = 1;
+        while (depth > 0) {
+            int pc = stack[depth - 1];
+            int[] successors = successors(pc);
+            if (nextEdge[pc] < successors.length) {
+                int w = successors[nextEdge[pc]++];
+                if (w >= n) {
+                    continue;
+                }
+                if (color[w] == 1) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "back-edge from insn " + pc + " to " + w);
+                }
+                if (color[w] == 0) {
+                    color[w] = 1;
+                    stack[depth++] = w;
+                }
+            } else {
+                color[pc] = 2;
+                depth--;
+            }
+        }
+    }
+
+    /** The instructions control can go to from {@code pc}, fall-through first (local calls are refused before). */
+    private int[] successors(int pc) {
+        Insn i = insn(pc);
+        int opcode = i.opcode();
+        if (opcode == LDDW) {
+            return new int[]{pc + 2};
+        }
+        if (opcode == (JMP | EXIT)) {
+            return new int[0];
+        }
+        if (opcode == (JMP | JA)) {
+            return new int[]{pc + 1 + i.off()};
+        }
+        if (opcode == (JMP32 | JA)) {
+            return new int[]{pc + 1 + i.imm()};
+        }
+        if (isConditionalJump(opcode)) {
+            return new int[]{pc + 1, pc + 1 + i.off()};
+        }
+        return new int[]{pc + 1};
+    }
+
+    /**
+     * check_cond_jmp_op without allow_ptr_leaks: a pointer may be compared only with a packet pointer (both packet
+     * pointers), or, as the left operand, with 0 when it may be null or cannot be (a null check); any other comparison
+     * with a pointer would tell the program something about an address.
+     */
+    private void unprivilegedComparison(int pc, Insn i, Reg a, Reg b, boolean is32) {
+        boolean packets = isPacketPointer(a) && isPacketPointer(b);
+        if (source(i.opcode()) == X && b.isPointer() && !packets) {
+            throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " pointer comparison prohibited");
+        }
+        if (a.isPointer() && !packets) {
+            int op = op(i.opcode());
+            boolean nullCheck = !is32 && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)
+                            && (a.kind() == Kind.MAP_VALUE_OR_NULL || a.var().smin() > -MAX_OFF && a.var().smax() < MAX_OFF);
+            if (!nullCheck) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.dst() + " pointer comparison prohibited");
+            }
+        }
+    }
+
+    private static boolean isPacketPointer(Reg r) {
+        return r.kind() == Kind.PACKET || r.kind() == Kind.PACKET_END;
+    }
+
     private static Reg loaded(int size, boolean signed) {
         Scalar s = Scalar.upTo(sizeMask(size));
         return Reg.scalar(signed ? s.signExtend(size * 8) : s);
@@ -694,6 +818,10 @@ public final class Verifier {
                     if (frame.bytes[b] == State.INVALID) {
                         throw fail(pc, EbpfFailure.V_UNINIT_STACK, regno, at, b - first, size, base.describe());
                     }
+                    if (unprivileged && frame.bytes[b] == State.SPILL && frame.spills[b / 8] != null && frame.spills[b / 8].isPointer()) {
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, helper ? "invalid indirect read from stack R" + regno + " off " + at + "+" + (b - first) + " size " + size
+                                        : "invalid size of register fill");
+                    }
                 }
                 result = constantFromSpills(frame, first, size, signed);
             }
@@ -711,9 +839,15 @@ public final class Verifier {
                     frame.bytes[b] = State.SPILL;
                 }
             } else {
+                if (unprivileged && how == Access.STORE && value != null && value.isPointer()) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "invalid size of register spill");
+                }
                 // bytes written: initialised, unknown; a spilled register they touch is broken into unknown bytes
                 for (int b = first; b < first + size; b++) {
                     int slot = b / 8;
+                    if (unprivileged && frame.bytes[b] == State.SPILL && frame.spills[slot] != null && frame.spills[slot].isPointer()) {
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "attempt to corrupt spilled pointer on stack");
+                    }
                     if (frame.bytes[b] == State.SPILL) {
                         for (int c = slot * 8; c < slot * 8 + 8; c++) {
                             frame.bytes[c] = State.MISC;
@@ -798,6 +932,9 @@ public final class Verifier {
             throw fail(pc, EbpfFailure.V_STORE_NOT_ALLOWED, "BPF_ATOMIC", i.dst(), base.describe());
         }
         int code = i.imm();
+        if (unprivileged && st.reg(i.src()).isPointer()) {
+            throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " leaks addr into mem");
+        }
         if (code == CMPXCHG) {
             read(pc, st, 0);
         }
@@ -863,6 +1000,9 @@ public final class Verifier {
         }
         int depth = st.frames.length - 1;
         if (depth == 0) {
+            if (unprivileged && r0.isPointer()) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R0 leaks addr as return value");
+            }
             if (type != ProgramType.RAW && !r0.isScalar()) {
                 throw fail(pc, EbpfFailure.V_RETURN, "R0 is not a known value (" + r0.describe() + ")");
             }
@@ -916,6 +1056,10 @@ public final class Verifier {
 
     private void helperCall(int pc, Insn i, State st) {
         Helper h = Helper.lookup(type, i.imm());
+        if (unprivileged && h == Helper.TRACE_PRINTK) {
+            // bpf_base_func_proto gives bpf_trace_printk only to programs loaded with CAP_PERFMON
+            throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "program of this type cannot use helper " + h.linuxName + "#" + h.id);
+        }
         Arg[] proto = prototype(h);
         String name = h.linuxName + "#" + h.id;
         MapSpec map = null;
@@ -927,6 +1071,9 @@ public final class Verifier {
             }
             switch (proto[a]) {
                 case ANYTHING -> {
+                    if (unprivileged && v.isPointer()) {
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + r + " leaks addr into helper function");
+                    }
                 }
                 case CTX -> {
                     // raw programs have no context structure: their r1, the input, stands in for it
@@ -1048,6 +1195,9 @@ public final class Verifier {
         Reg a = read(pc, st, i.dst());
         Reg b = source(opcode) == X ? read(pc, st, i.src()) : Reg.constant(is32 ? i.imm() & Scalar.U32_MAX : i.imm());
         int target = pc + 1 + i.off();
+        if (unprivileged) {
+            unprivilegedComparison(pc, i, a, b, is32);
+        }
         State taken = st.copy();
         boolean takenOk = true, fallOk = true;
         if (a.isScalar() && b.isScalar()) {
