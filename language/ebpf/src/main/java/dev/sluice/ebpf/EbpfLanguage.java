@@ -72,6 +72,14 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final OptionKey<Boolean> Unprivileged = new OptionKey<>(false);
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Constant-time mode (docs/ebpf-verifier.md): the verifier refuses every program whose control flow, addresses, divisors, helper calls or stores into maps, the packet or the context depend on the bytes named by ebpf.SecretBytes; what it accepts does the same work for every value of those bytes.") //
+    public static final OptionKey<Boolean> ConstantTime = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "The secret bytes of constant-time mode: offsets in the program's data (the packet as LD_ABS and packet pointers see it, or a raw program's input), as ranges 'a-b,c', within 0-65535.") //
+    public static final OptionKey<String> SecretBytes = new OptionKey<>("");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Instructions the verifier may process over all paths before it gives up (the kernel's 1,000,000).") //
     public static final OptionKey<Long> VerifierLimit = new OptionKey<>((long) dev.sluice.ebpf.verify.Verifier.DEFAULT_LIMIT);
 
@@ -155,7 +163,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
                     VerifierOptions verifier) {
         try {
             StructuralCheck.Shape shape = StructuralCheck.check(program, type, maps);
-            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit(), verifier.unprivileged()) : null;
+            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit(), verifier.unprivileged(), verifier.secretBytes()) : null;
             return new Checked(shape, result);
         } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;

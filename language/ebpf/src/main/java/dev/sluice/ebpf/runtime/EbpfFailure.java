@@ -62,6 +62,7 @@ public enum EbpfFailure implements FailureKind {
     V_MAP_WRITE_FORBIDDEN(Category.VERIFY, "insn %d: write into map forbidden, value_size=%d off=%d size=%d, R%d %s (the map is read-only to programs)"),
     V_MAP_WRITE_FORBIDDEN_HELPER(Category.VERIFY, "insn %d: write into map forbidden: %s cannot change map '%s', which is read-only to programs"),
     // The kernel's words for what an unprivileged program may not do (verifier.c, !allow_ptr_leaks / !bpf_capable).
+    V_CONSTANT_TIME(Category.VERIFY, "insn %d: constant-time program %s (ebpf.ConstantTime)"),
     V_UNPRIVILEGED(Category.VERIFY, "insn %d: %s (refused for unprivileged programs, ebpf.Unprivileged)"),
     V_MISALIGNED(Category.VERIFY, "insn %d: misaligned %saccess off %d size %d, R%d %s"),
     V_INVALID_MEM_ACCESS(Category.VERIFY, "insn %d: R%d invalid mem access '%s' (%s)"),

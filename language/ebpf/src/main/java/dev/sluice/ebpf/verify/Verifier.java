@@ -60,6 +60,8 @@ public final class Verifier {
     private final long limit;
     /** The kernel's rules for programs loaded without CAP_BPF/CAP_PERFMON (no pointer leaks, no loops, no calls). */
     private final boolean unprivileged;
+    /** Constant-time mode: the secret bytes of the program's data (packet, or a raw program's input); null when off. */
+    private final java.util.BitSet secret;
     private final int[] stackDepth; // per function: the deepest stack byte touched (bytes below r10)
     private final List<List<Visit>> visits;
     private final boolean[] prunePoint;
@@ -95,9 +97,10 @@ public final class Verifier {
         }
     }
 
-    private Verifier(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged) {
+    private Verifier(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged, java.util.BitSet secret) {
         this.program = program;
         this.unprivileged = unprivileged;
+        this.secret = secret;
         this.type = type;
         this.shape = shape;
         this.maps = maps;
@@ -121,7 +124,13 @@ public final class Verifier {
 
     /** @param unprivileged apply the kernel's rules for unprivileged programs as well */
     public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged) {
-        Verifier v = new Verifier(program, type, shape, maps, limit, unprivileged);
+        return verify(program, type, shape, maps, limit, unprivileged, null);
+    }
+
+    /** @param secret constant-time mode: the secret bytes of the program's data; null for the normal rules */
+    public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged,
+                    java.util.BitSet secret) {
+        Verifier v = new Verifier(program, type, shape, maps, limit, unprivileged, secret);
         if (unprivileged) {
             v.unprivilegedStructure();
         }
@@ -295,6 +304,20 @@ public final class Verifier {
 
     /** Runs one instruction on the path; false when the path ended. */
     private boolean step(Path path, Deque<Path> work) {
+        if (secret == null) {
+            return stepTypes(path, work);
+        }
+        int pc = path.pc;
+        Insn i = insn(pc);
+        Taint effect = taintBefore(pc, i, path.state);
+        int depth = path.state.frames.length;
+        boolean goesOn = stepTypes(path, work);
+        taintAfter(i, path.state, depth, effect);
+        return goesOn;
+    }
+
+    /** Runs one instruction on the path, types and values only; false when the path ended. */
+    private boolean stepTypes(Path path, Deque<Path> work) {
         int pc = path.pc;
         Insn i = insn(pc);
         int opcode = i.opcode();
@@ -688,6 +711,234 @@ public final class Verifier {
         };
         int before = accessRegions[pc];
         accessRegions[pc] = before == 0 || before == region ? region : -1;
+    }
+
+    // --- Constant-time mode: what derives from a secret byte, and the operations refused on it ---
+
+    /**
+     * What one instruction does to the secret taint, computed before the instruction's types and values are (so from
+     * the state it starts in) and applied after: a register, a range of a frame's stack bytes, or the registers a
+     * call, a return or a legacy load writes.
+     */
+    private record Taint(int what, int reg, boolean secret, int frame, int from, int to) {
+        static final int NONE = 0, REGISTER = 1, STACK = 2, LEGACY = 3, LOCAL_CALL = 4, HELPER = 5, EXIT = 6;
+        static final Taint NOTHING = new Taint(NONE, -1, false, -1, 0, 0);
+
+        static Taint register(int reg, boolean secret) {
+            return new Taint(REGISTER, reg, secret, -1, 0, 0);
+        }
+    }
+
+    private SluiceException notConstantTime(int pc, String what) {
+        return fail(pc, EbpfFailure.V_CONSTANT_TIME, what);
+    }
+
+    /** Whether bytes [lo, hi) of the program's data hold a secret (an offset below 0 reaches headers: secret if any is). */
+    private boolean secretData(long lo, long hi) {
+        if (secret.isEmpty()) {
+            return false;
+        }
+        if (lo < 0 || hi > Integer.MAX_VALUE) {
+            return true;
+        }
+        int next = secret.nextSetBit((int) lo);
+        return next >= 0 && next < hi;
+    }
+
+    /** Whether the stack bytes an access at {@code base + off} of {@code size} bytes covers hold a secret. */
+    private static boolean secretStack(State st, Reg base, int off, int size) {
+        if (!base.var().isConstant() || base.frame() < 0 || base.frame() >= st.frames.length) {
+            return true; // the verifier refuses these accesses anyway
+        }
+        long first = base.off() + base.var().value() + off + Memory.STACK_SIZE;
+        boolean[] bytes = st.frames[base.frame()].secretBytes;
+        for (long b = Math.max(first, 0); b < Math.min(first + size, bytes.length); b++) {
+            if (bytes[(int) b]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Taint stackTaint(Reg base, int off, int size, boolean secretValue) {
+        if (!base.var().isConstant()) {
+            return Taint.NOTHING;
+        }
+        int first = (int) Math.max(0, Math.min(Memory.STACK_SIZE, base.off() + base.var().value() + off + Memory.STACK_SIZE));
+        int end = (int) Math.max(0, Math.min(Memory.STACK_SIZE, (long) first + size));
+        return new Taint(Taint.STACK, -1, secretValue, base.frame(), first, end);
+    }
+
+    private Taint taintBefore(int pc, Insn i, State st) {
+        boolean[] sr = st.top().secretRegs;
+        int opcode = i.opcode();
+        boolean regSource = source(opcode) == X;
+        switch (cls(opcode)) {
+            case ALU, ALU64 -> {
+                int op = op(opcode);
+                boolean srcSecret = regSource && sr[i.src()];
+                if (op == MOV) {
+                    return Taint.register(i.dst(), srcSecret);
+                }
+                if ((op == DIV || op == MOD) && srcSecret) {
+                    throw notConstantTime(pc, "divides by a secret value (R" + i.src() + "): division takes a time that depends on the divisor");
+                }
+                Reg d = st.reg(i.dst());
+                Reg s = regSource ? st.reg(i.src()) : null;
+                if (d.isPointer() && srcSecret || s != null && s.isPointer() && sr[i.dst()]) {
+                    throw notConstantTime(pc, "computes an address from a secret value (R" + (srcSecret ? i.src() : i.dst()) + ")");
+                }
+                return Taint.register(i.dst(), sr[i.dst()] || srcSecret);
+            }
+            case LDX -> {
+                Reg base = st.reg(i.src());
+                int size = sizeBytes(opcode);
+                long at = (long) base.off() + i.off();
+                boolean loaded = switch (base.kind()) {
+                    case STACK -> secretStack(st, base, i.off(), size);
+                    case PACKET, INPUT -> secretData(at + base.var().smin(), at + base.var().smax() + size);
+                    // __sk_buff fields other than len come from the packet's bytes (protocol) or are the program's own
+                    // scratch (cb[]): secret whenever any byte is
+                    case CTX -> type == ProgramType.SOCKET_FILTER && at != 0 && !secret.isEmpty();
+                    default -> false; // map values: no secret is ever stored into one
+                };
+                return Taint.register(i.dst(), loaded);
+            }
+            case ST -> {
+                Reg base = st.reg(i.dst());
+                return base.kind() == Kind.STACK ? stackTaint(base, i.off(), sizeBytes(opcode), false) : Taint.NOTHING;
+            }
+            case STX -> {
+                Reg base = st.reg(i.dst());
+                boolean value = sr[i.src()];
+                int size = sizeBytes(opcode);
+                if (mode(opcode) == ATOMIC) {
+                    if (value || base.kind() == Kind.STACK && secretStack(st, base, i.off(), size) || i.imm() == CMPXCHG && sr[0]) {
+                        throw notConstantTime(pc, "applies an atomic operation to a secret value");
+                    }
+                    return i.imm() == CMPXCHG ? Taint.register(0, false) : Taint.register(i.src(), false);
+                }
+                if (base.kind() == Kind.STACK) {
+                    return stackTaint(base, i.off(), size, value);
+                }
+                if (value) {
+                    String into = switch (base.kind()) {
+                        case MAP_VALUE -> "a map value, which outlives the run";
+                        case PACKET -> "the packet, whose public bytes are read as public";
+                        case CTX -> "the context";
+                        default -> "memory";
+                    };
+                    throw notConstantTime(pc, "stores a secret value (R" + i.src() + ") into " + into);
+                }
+                return Taint.NOTHING;
+            }
+            case LD -> {
+                if (opcode == LDDW) {
+                    return Taint.register(i.dst(), false);
+                }
+                int size = sizeBytes(opcode);
+                long lo = i.imm(), hi = lo + size;
+                if (mode(opcode) == IND) {
+                    if (sr[i.src()]) {
+                        throw notConstantTime(pc, "loads at a secret-dependent offset (R" + i.src() + ")");
+                    }
+                    Scalar s = st.reg(i.src()).var();
+                    lo = s.smin() + i.imm();
+                    hi = s.smax() + i.imm() + size;
+                }
+                return new Taint(Taint.LEGACY, 0, secretData(lo, hi), -1, 0, 0);
+            }
+            default -> {
+                int op = op(opcode);
+                if (op == JA) {
+                    return Taint.NOTHING;
+                }
+                if (op == EXIT) {
+                    return new Taint(Taint.EXIT, 0, sr[0], -1, 0, 0);
+                }
+                if (op == CALL) {
+                    return regSource ? Taint.NOTHING : i.src() == CALL_LOCAL ? new Taint(Taint.LOCAL_CALL, -1, false, -1, 0, 0) : helperTaint(pc, i, st);
+                }
+                if (sr[i.dst()] || regSource && sr[i.src()]) {
+                    throw notConstantTime(pc, "branches on a secret value (R" + (sr[i.dst()] ? i.dst() : i.src()) + ")");
+                }
+                return Taint.NOTHING;
+            }
+        }
+    }
+
+    /** A helper call: no secret may reach it (its time, or a map's contents, would depend on it). */
+    private Taint helperTaint(int pc, Insn i, State st) {
+        Helper h = Helper.lookup(type, i.imm());
+        String name = h.linuxName + "#" + h.id;
+        if (h == Helper.TAIL_CALL) {
+            throw notConstantTime(pc, "cannot make a tail call: the next program's work is not this program's proof");
+        }
+        boolean[] sr = st.top().secretRegs;
+        for (int r = 1; r <= 5; r++) {
+            if (sr[r] && st.reg(r).kind() != Kind.NOT_INIT) {
+                throw notConstantTime(pc, "passes a secret value to helper " + name + " (R" + r + ")");
+            }
+        }
+        Reg r1 = st.reg(1);
+        MapSpec map = r1.kind() == Kind.MAP_PTR && r1.map() >= 0 && r1.map() < maps.size() ? maps.get(r1.map()) : null;
+        int[][] reads = switch (h) {
+            case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> map == null ? new int[0][] : new int[][]{{2, map.keySize()}};
+            case MAP_UPDATE_ELEM -> map == null ? new int[0][] : new int[][]{{2, map.keySize()}, {3, map.valueSize()}};
+            case TRACE_PRINTK -> new int[][]{{1, (int) Math.min(st.reg(2).var().umax(), Memory.STACK_SIZE)}};
+            default -> new int[0][];
+        };
+        for (int[] read : reads) {
+            Reg p = st.reg(read[0]);
+            if (p.kind() == Kind.STACK && secretStack(st, p, 0, read[1])) {
+                throw notConstantTime(pc, "passes secret stack bytes to helper " + name + " (R" + read[0] + ")");
+            }
+        }
+        if (h == Helper.SKB_LOAD_BYTES && st.reg(3).kind() == Kind.STACK) {
+            // the bytes it copies are secret when the packet range it copies from may hold a secret byte
+            Scalar offset = st.reg(2).var(), length = st.reg(4).var();
+            boolean copied = secretData(offset.smin(), offset.smax() + length.umax());
+            Taint t = stackTaint(st.reg(3), 0, (int) Math.min(length.umax(), Memory.STACK_SIZE), copied);
+            return new Taint(Taint.HELPER, -1, copied, t.frame(), t.from(), t.to());
+        }
+        return new Taint(Taint.HELPER, -1, false, -1, 0, 0);
+    }
+
+    private static void taintAfter(Insn i, State st, int depthBefore, Taint t) {
+        State.Frame top = st.top();
+        switch (t.what()) {
+            case Taint.REGISTER -> top.secretRegs[t.reg()] = t.secret();
+            case Taint.STACK -> {
+                if (t.frame() >= 0 && t.frame() < st.frames.length) {
+                    java.util.Arrays.fill(st.frames[t.frame()].secretBytes, t.from(), t.to(), t.secret());
+                }
+            }
+            case Taint.LEGACY -> {
+                top.secretRegs[0] = t.secret();
+                java.util.Arrays.fill(top.secretRegs, 1, 6, false);
+            }
+            case Taint.LOCAL_CALL -> {
+                if (st.frames.length == depthBefore + 1) {
+                    State.Frame caller = st.frames[depthBefore - 1];
+                    System.arraycopy(caller.secretRegs, 1, top.secretRegs, 1, 5);
+                    top.secretRegs[FRAME_POINTER] = false;
+                }
+            }
+            case Taint.HELPER -> {
+                java.util.Arrays.fill(top.secretRegs, 0, 6, false);
+                if (t.frame() >= 0 && t.frame() < st.frames.length) {
+                    java.util.Arrays.fill(st.frames[t.frame()].secretBytes, t.from(), t.to(), t.secret());
+                }
+            }
+            case Taint.EXIT -> {
+                if (st.frames.length == depthBefore - 1) {
+                    top.secretRegs[0] = t.secret();
+                    java.util.Arrays.fill(top.secretRegs, 1, 6, false);
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     // --- The rules for unprivileged programs (the kernel's !bpf_capable and !allow_ptr_leaks) ---
