@@ -1186,6 +1186,16 @@ public final class Verifier {
         if (unprivileged && st.reg(i.src()).isPointer()) {
             throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " leaks addr into mem");
         }
+        if (unprivileged && base.kind() == Kind.STACK && base.var().isConstant() && base.frame() >= 0 && base.frame() < st.frames.length) {
+            // Sluice reads an atomic's old value as a number; over a spilled pointer that number would be the address
+            long first = base.off() + base.var().value() + i.off() + Memory.STACK_SIZE;
+            State.Frame f = st.frames[base.frame()];
+            for (long b = Math.max(first, 0); b < Math.min(first + size, Memory.STACK_SIZE); b++) {
+                if (f.bytes[(int) b] == State.SPILL && f.spills[(int) b / 8] != null && f.spills[(int) b / 8].isPointer()) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "leaking pointer from stack off " + (first - Memory.STACK_SIZE));
+                }
+            }
+        }
         if (code == CMPXCHG) {
             read(pc, st, 0);
         }
