@@ -71,7 +71,7 @@ class BpfFuzzTest {
         for (InputFormat format : TEXT_FORMATS) {
             Program p;
             try {
-                p = TextFormats.parse("fuzz.txt", text, format);
+                p = FuzzChecks.budgeted("bpf " + format + " reader", input.length, () -> TextFormats.parse("fuzz.txt", text, format));
             } catch (SluiceException e) {
                 FuzzChecks.locatedInText(e, "fuzz.txt", text);
                 continue;
@@ -110,7 +110,8 @@ class BpfFuzzTest {
             SluiceRunner runner = profile == Profile.SOCKET ? socket() : seccomp();
             String refusal = null;
             try {
-                Verifier.verify(p, profile);
+                Program checked = p;
+                FuzzChecks.budgeted("bpf verifier", bytes.length, () -> Verifier.verify(checked, profile));
             } catch (SluiceException e) {
                 refusal = e.getMessage();
                 FuzzChecks.shortMessage(refusal);

@@ -64,7 +64,7 @@ class EbpfFuzzTest {
         String text = FuzzChecks.utf8(input);
         Program p;
         try {
-            p = AsmFormat.read(text, "fuzz.s", 1);
+            p = FuzzChecks.budgeted("ebpf assembler", input.length, () -> AsmFormat.read(text, "fuzz.s", 1));
         } catch (SluiceException e) {
             FuzzChecks.locatedInText(e, "fuzz.s", text);
             return;
@@ -79,7 +79,9 @@ class EbpfFuzzTest {
     private static boolean loadAndRun(String programType, String maps, byte[] code, byte[] input) {
         Value program;
         try {
-            program = context(programType, maps).eval(Source.newBuilder("ebpf", ByteSequence.create(code), "fuzz.ebpf").cached(false).buildLiteral());
+            Context context = context(programType, maps);
+            program = FuzzChecks.budgeted("ebpf load (structural checks, verifier, lowering)", code.length,
+                            () -> context.eval(Source.newBuilder("ebpf", ByteSequence.create(code), "fuzz.ebpf").cached(false).buildLiteral()));
         } catch (PolyglotException e) {
             FuzzChecks.guestError(e);
             return false;
@@ -110,7 +112,7 @@ class EbpfFuzzTest {
     void elfObjectsReadOrAreRefused(byte[] bytes) {
         EbpfObject object;
         try {
-            object = ElfObjectReader.read("fuzz.o", bytes);
+            object = FuzzChecks.budgeted("ebpf ELF reader", bytes.length, () -> ElfObjectReader.read("fuzz.o", bytes));
         } catch (ElfFormatException e) {
             FuzzChecks.shortMessage(e.getMessage());
             assertTrue(e.getMessage().startsWith("fuzz.o"), () -> "the message names the file: " + e.getMessage());

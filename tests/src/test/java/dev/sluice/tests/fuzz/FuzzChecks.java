@@ -52,6 +52,70 @@ final class FuzzChecks {
         assertFalse(first.contains("\r"), () -> "a carriage return in: " + first);
     }
 
+    // --- The work budget of one input ---
+
+    /** CPU time a reader or verifier may spend on one input: this much, plus {@link #CPU_PER_BYTE_NS} per input byte. */
+    static final long CPU_BASE_NS = 250_000_000L, CPU_PER_BYTE_NS = 200_000L;
+    /** Bytes it may allocate on one input: this much, plus {@link #ALLOCATED_PER_BYTE} per input byte. */
+    static final long ALLOCATED_BASE = 64L << 20, ALLOCATED_PER_BYTE = 16L << 10;
+    /** Calls of a step measured only after this many: the first ones run cold code (class loading, the interpreter). */
+    static final int WARM_UP = 200;
+    private static final java.util.Map<String, Integer> CALLS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /**
+     * Runs one parser or verifier step on an input of {@code size} bytes and measures the CPU time and the bytes it
+     * allocates on this thread (both much less sensitive to other load on the machine than wall time). Over the
+     * budget, linear in the size with room, it is reported: a finding in a campaign ({@code sluice.fuzz.campaign},
+     * scripts/fuzz.sh), a line on stderr and in {@code target/fuzz/over-budget.txt} when the kept inputs are replayed
+     * by {@code ./mvnw verify} (where a loaded machine must not turn the build red).
+     */
+    static <T> T budgeted(String step, int size, java.util.function.Supplier<T> work) {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        long allocated0 = THREADS.getCurrentThreadAllocatedBytes();
+        boolean finished = false;
+        try {
+            T result = work.get();
+            finished = true;
+            return result;
+        } finally {
+            long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
+            long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocated0;
+            overBudget(step, size, cpu, allocated, finished);
+        }
+    }
+
+    static void budgeted(String step, int size, Runnable work) {
+        budgeted(step, size, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    private static void overBudget(String step, int size, long cpu, long allocated, boolean finished) {
+        if (CALLS.merge(step, 1, Integer::sum) <= WARM_UP) {
+            return;
+        }
+        long cpuBudget = CPU_BASE_NS + CPU_PER_BYTE_NS * size;
+        long allocatedBudget = ALLOCATED_BASE + ALLOCATED_PER_BYTE * size;
+        if (cpu <= cpuBudget && allocated <= allocatedBudget) {
+            return;
+        }
+        String report = String.format("over budget: %s on a %d-byte input took %d ms of CPU (budget %d ms) and allocated %d KiB (budget %d KiB)", step, size,
+                        cpu / 1_000_000, cpuBudget / 1_000_000, allocated >> 10, allocatedBudget >> 10);
+        System.err.println(report);
+        try {
+            java.nio.file.Path file = java.nio.file.Path.of("target", "fuzz", "over-budget.txt");
+            java.nio.file.Files.createDirectories(file.getParent());
+            java.nio.file.Files.writeString(file, report + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            // the stderr line is the report
+        }
+        if (finished && Boolean.getBoolean("sluice.fuzz.campaign")) {
+            fail(report);
+        }
+    }
+
     /** What an embedder sees of a refusal: a guest error (syntax or runtime), never an internal or host error. */
     static void guestError(PolyglotException e) {
         if (e.isInternalError() || e.isHostException() || !e.isGuestException()) {

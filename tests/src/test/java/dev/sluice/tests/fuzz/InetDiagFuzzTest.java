@@ -79,13 +79,13 @@ class InetDiagFuzzTest {
         String text = FuzzChecks.utf8(input);
         byte[] bc;
         try {
-            bc = FilterCompiler.compile(text, "fuzz.ss");
+            bc = FuzzChecks.budgeted("inetdiag filter compiler", text.length(), () -> FilterCompiler.compile(text, "fuzz.ss"));
         } catch (SluiceException e) {
             FuzzChecks.locatedInText(e, "fuzz.ss", text);
             return;
         }
         try {
-            Audit.check(bc, true);
+            FuzzChecks.budgeted("inetdiag checker", bc.length, () -> Audit.check(bc, true));
         } catch (SluiceException e) {
             fail("the compiler wrote bytecode the checker refuses: " + e.getMessage() + "\n" + HexFormat.of().formatHex(bc) + "\n--- filter:\n" + text, e);
         }
@@ -108,7 +108,7 @@ class InetDiagFuzzTest {
         byte[] bc = data.consumeRemainingAsBytes();
         String refusal = null;
         try {
-            Audit.check(bc, true);
+            FuzzChecks.budgeted("inetdiag checker", bc.length, () -> Audit.check(bc, true));
         } catch (SluiceException e) {
             refusal = e.getMessage();
             FuzzChecks.shortMessage(refusal);

@@ -80,7 +80,7 @@ class ScplFuzzTest {
         String text = data.consumeRemainingAsString();
         CompileResult result;
         try {
-            result = ScplCompiler.compile("fuzz.scpl", text, OPTIONS.validate(true));
+            result = FuzzChecks.budgeted("scpl compiler", text.length(), () -> ScplCompiler.compile("fuzz.scpl", text, OPTIONS.validate(true)));
         } catch (SluiceException e) {
             userError(e, "fuzz.scpl", text);
             return;
@@ -98,7 +98,8 @@ class ScplFuzzTest {
         String json = FuzzChecks.utf8(input);
         String scpl;
         try {
-            scpl = OciImporter.toScpl(json, "fuzz.json", Set.of(), ImportOptions.defaults().nativeArch(Arch.X86_64).kernel(new OciImporter.KernelVersion(6, 1)));
+            scpl = FuzzChecks.budgeted("oci importer", json.length(),
+                            () -> OciImporter.toScpl(json, "fuzz.json", Set.of(), ImportOptions.defaults().nativeArch(Arch.X86_64).kernel(new OciImporter.KernelVersion(6, 1))));
         } catch (SluiceException e) {
             userError(e, "fuzz.json", json);
             return;

@@ -1,0 +1,51 @@
+package dev.sluice.tests.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-input work budget of the fuzz targets ({@link FuzzChecks#budgeted}): after its warm-up, a step that
+ * allocates more than the budget for its input's size is a finding in a campaign; within the budget it is not.
+ * Allocation is what this test drives because it is exact; CPU time is measured the same way.
+ */
+class FuzzBudgetTest {
+    @Test
+    void aStepOverItsBudgetIsAFindingInACampaign() {
+        String before = System.getProperty("sluice.fuzz.campaign");
+        System.setProperty("sluice.fuzz.campaign", "true");
+        try {
+            for (int i = 0; i < FuzzChecks.WARM_UP; i++) {
+                FuzzChecks.budgeted("budget test step", 10, () -> new byte[64]);
+            }
+            // 1 KiB of input may allocate 64 MiB + 16 MiB; 100 MiB is over.
+            AssertionError e = assertThrows(AssertionError.class, () -> FuzzChecks.budgeted("budget test step", 1024, FuzzBudgetTest::allocate100MiB));
+            assertTrue(e.getMessage().startsWith("over budget: budget test step on a 1024-byte input took "), e.getMessage());
+            assertTrue(e.getMessage().endsWith("(budget 81920 KiB)"), e.getMessage());
+            // 10 KiB of input may allocate 64 MiB + 160 MiB: the same step is within.
+            assertEquals(100, FuzzChecks.budgeted("budget test step", 10 * 1024, FuzzBudgetTest::allocate100MiB));
+        } finally {
+            if (before == null) {
+                System.clearProperty("sluice.fuzz.campaign");
+            } else {
+                System.setProperty("sluice.fuzz.campaign", before);
+            }
+        }
+    }
+
+    private static int allocate100MiB() {
+        List<byte[]> chunks = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            chunks.add(new byte[1 << 20]);
+            if (chunks.size() > 4) {
+                chunks.remove(0); // keep the heap small: the count is of bytes allocated, not retained
+            }
+        }
+        return 100;
+    }
+}
