@@ -130,11 +130,14 @@ final class RunCommand implements Callable<Integer> {
                 calls.add(SyscallSpec.parse(s, arch));
             }
         }
-        LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
-        boolean coveringRules = covering && loaded.policy() != null;
+        boolean coveringRules = covering && LoadedProgram.isScpl(program);
         if (coveringRules && Provenance.inForce()) {
             throw UserError.usage("sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags");
         }
+        if (coveringRules && !dev.sluice.scpl.syscalls.SyscallTable.SUPPORTED.contains(arch)) {
+            throw UserError.usage("sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch " + arch.token());
+        }
+        LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
         PrintWriter out = spec.commandLine().getOut();
         Map<String, String> languageOptions = coveringRules ? Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw", "scpl.Arch", arch.token())
                         : Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw");

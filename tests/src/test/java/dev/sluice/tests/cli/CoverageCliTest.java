@@ -139,6 +139,18 @@ class CoverageCliTest {
     }
 
     @Test
+    void ruleCoverageIsRefusedWhereTheInterpreterCannotRunThePolicy() {
+        // s390x: the policy compiles (it names its arches) and runs as BPF, but SCPL has no syscall table for s390x.
+        Sluice.Result arch = Sluice.run("run", "--arch", "s390x", "examples/deny-mkdir.scpl", "--syscall", "39(0)", "--coverage");
+        assertEquals(2, arch.exit(), arch::toString);
+        assertEquals("sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch s390x\n", arch.stderr());
+        // with trust flags, includes must not be read a second time unchecked
+        Sluice.Result trust = Sluice.run("run", "--measure", "examples/deny-mkdir.scpl", "--syscall", "getpid", "--coverage");
+        assertEquals(2, trust.exit(), trust::toString);
+        assertEquals("sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags\n", trust.stderr());
+    }
+
+    @Test
     void coverageIsRefusedForEbpf() {
         Sluice.Result r = Sluice.run("run", "--lang", "ebpf", "examples/ebpf/xdp-ipv4.s", "--pcap", "examples/sample.pcap", "--coverage");
         assertEquals(2, r.exit(), r::toString);
