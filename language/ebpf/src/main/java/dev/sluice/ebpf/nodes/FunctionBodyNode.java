@@ -71,14 +71,16 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
     @Child private IndirectCallNode indirectCall;
     /** Every function of the program, by index, for callx. */
     @CompilationFinal(dimensions = 1) private CallTarget[] functions;
-    /** The program, for the listing instruments see. */
+    /** The program and the function's index, for the listing instruments see and the wrapper's copy. */
     private final LoweredProgram program;
+    private final int function;
     /** One statement node per slot of the function, created when an instrument first asks for statements; else null. */
     @Child private InstructionProbes probes;
     private volatile InstructionListing listing;
 
     public FunctionBodyNode(LoweredProgram program, int function) {
         this.program = program;
+        this.function = function;
         this.opcodes = program.opcodes();
         this.dsts = program.dsts();
         this.srcs = program.srcs();
@@ -105,25 +107,12 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
         this.localCalls = new DirectCallNode[calls];
     }
 
-    /** For the generated wrapper (which only delegates: it holds no children of its own). */
+    /**
+     * For the generated wrapper (which only delegates: its children are never linked). Built from the same program
+     * and function, so that it stays a faithful copy whatever fields the body gains.
+     */
     protected FunctionBodyNode(FunctionBodyNode copy) {
-        this.program = copy.program;
-        this.opcodes = copy.opcodes;
-        this.dsts = copy.dsts;
-        this.srcs = copy.srcs;
-        this.offsets = copy.offsets;
-        this.immediates = copy.immediates;
-        this.targets = copy.targets;
-        this.blockCosts = copy.blockCosts;
-        this.helpers = copy.helpers;
-        this.callSlots = copy.callSlots;
-        this.entry = copy.entry;
-        this.end = copy.end;
-        this.type = copy.type;
-        this.packetRegion = copy.packetRegion;
-        this.xdpContext = copy.xdpContext;
-        this.skbContext = copy.skbContext;
-        this.localCalls = null;
+        this(copy.program, copy.function);
     }
 
     /** Connects the local calls of this function to the call targets of the program's functions. */
