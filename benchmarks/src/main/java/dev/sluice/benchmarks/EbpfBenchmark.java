@@ -46,6 +46,12 @@ public class EbpfBenchmark {
                     """;
 
     @Param({"compiled", "interpreter"}) public String tier;
+    /**
+     * ebpf.Verify of the XDP program: true (the default) runs its proven packet loads without their guard, false runs
+     * every load under it. The loop reads its trip count from memory, which no verifier bounds: it always runs
+     * unverified, under the fuel guard.
+     */
+    @Param({"true", "false"}) public String verify;
 
     private Context context;
     private Value xdp;
@@ -79,8 +85,8 @@ public class EbpfBenchmark {
             at += frames.get(i).length;
         }
         CompileWatch watch = new CompileWatch();
-        Context.Builder b = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("ebpf.ProgramType", "xdp").option("engine.TraceCompilation", "true")
-                        .logHandler(watch);
+        Context.Builder b = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("ebpf.ProgramType", "xdp").option("ebpf.Verify", verify)
+                        .option("engine.TraceCompilation", "true").logHandler(watch);
         Tier.of(tier).configure(b);
         context = b.build();
         if (Tier.of(tier).compiles() && context.getEngine().getImplementationName().contains("Interpreted")) {
@@ -89,7 +95,8 @@ public class EbpfBenchmark {
         String xdpText = Files.readString(Path.of(System.getProperty("sluice.bench.examples", "examples")).resolve("ebpf/xdp-ipv4.s"));
         xdp = context.eval(Source.newBuilder("ebpf", xdpText, "xdp-ipv4").mimeType("text/x-ebpf").build());
         // The loop is a raw program (r1 = memory), so it gets a context of its own.
-        Context.Builder lb = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("engine.TraceCompilation", "true").logHandler(watch);
+        Context.Builder lb = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("ebpf.Verify", "false").option("engine.TraceCompilation", "true")
+                        .logHandler(watch);
         Tier.of(tier).configure(lb);
         loopContext = lb.build();
         loop = loopContext.eval(Source.newBuilder("ebpf", LOOP, "loop").mimeType("text/x-ebpf").build());

@@ -27,7 +27,9 @@ import dev.sluice.ebpf.EbpfLanguage;
  * its {@code bpf_conformance_runner --plugin_path} can test Sluice as it tests uBPF and the kernel. The program comes
  * on stdin as hex bytes (each followed by two spaces), the memory, when the test has one, as the first argument in
  * the same encoding. Prints r0 in hex and exits 0; on any error prints the message and exits 1. The runner's own
- * options ({@code --plugin_options}) are accepted and ignored.
+ * options ({@code --plugin_options}) are accepted and ignored. With {@code --elf} (the runner's {@code --elf true}) stdin
+ * holds an ELF object as the runner writes it (the program as function {@code main} in section {@code .text}, or in
+ * {@code xdp} with {@code --xdp_prolog true}), read by the language's ELF loader.
  *
  * <p>Programs run with {@code ebpf.Verify=false} unless {@code --ebpf.Verify=true} is given: the suite tests the
  * semantics of RFC 9669, and 13 of its programs are valid there but refused by a kernel-style verifier (shifts by an
@@ -39,7 +41,8 @@ final class ConformancePluginCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
-    @Option(names = "--elf", description = "stdin holds an ELF object (not supported by this command yet).")
+    @Option(names = "--elf", description = "stdin holds an ELF object (the runner's --elf true): its first program runs, "
+                    + "a function in .text as type raw, one in section xdp (the runner's --xdp_prolog true) as type xdp.")
     boolean elf;
 
     @Unmatched List<String> arguments = new ArrayList<>();
@@ -47,10 +50,6 @@ final class ConformancePluginCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (elf) {
-            out.println("sluice conformance-plugin: ELF objects are not supported; run the runner without --elf");
-            return Main.INVALID;
-        }
         byte[] memory = new byte[0];
         if (!arguments.isEmpty() && !arguments.get(0).startsWith("--")) {
             memory = hex(arguments.get(0));
@@ -69,9 +68,15 @@ final class ConformancePluginCommand implements Callable<Integer> {
             out.println("sluice conformance-plugin: stdin does not hold the program as hex bytes");
             return Main.INVALID;
         }
-        Map<String, String> options = Map.of("ebpf.ProgramType", "raw", "ebpf.Verify", main.polyglot.all().getOrDefault("ebpf.Verify", "false"));
+        Map<String, String> options = Map.of("ebpf.ProgramType", "raw", "ebpf.InputFormat", elf ? "elf" : "raw", "ebpf.Verify",
+                        main.polyglot.all().getOrDefault("ebpf.Verify", "false"));
         try (Context context = EbpfCommands.newContext(main.polyglot, options)) {
-            Value p = context.eval(Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(program), "stdin").buildLiteral());
+            Value p = context.eval(Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(program), elf ? "stdin.o" : "stdin").buildLiteral());
+            if (elf) {
+                // The runner's object holds one function; its first member is the program by section name.
+                Value programs = p.getMember("programs");
+                p = programs.getMember(programs.getMemberKeys().iterator().next());
+            }
             out.println(Long.toHexString(p.execute(memory).asLong()));
             return Main.OK;
         } catch (PolyglotException e) {

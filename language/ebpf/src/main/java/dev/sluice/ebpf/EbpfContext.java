@@ -60,10 +60,43 @@ public final class EbpfContext implements LanguageContext {
         if (verifierLimit <= 0) {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.VerifierLimit: " + verifierLimit + " is not positive");
         }
-        this.verifier = new dev.sluice.ebpf.verify.VerifierOptions(env.getOptions().get(EbpfLanguage.Verify), verifierLimit);
+        boolean unprivileged = env.getOptions().get(EbpfLanguage.Unprivileged);
+        if (unprivileged && !env.getOptions().get(EbpfLanguage.Verify)) {
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.Unprivileged: the rules for unprivileged programs are the verifier's; they need ebpf.Verify=true");
+        }
+        java.util.BitSet secretBytes = secretBytes(env.getOptions().get(EbpfLanguage.SecretBytes));
+        boolean constantTime = env.getOptions().get(EbpfLanguage.ConstantTime);
+        if (constantTime && !env.getOptions().get(EbpfLanguage.Verify)) {
+            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.ConstantTime: constant-time mode is a verifier's proof; it needs ebpf.Verify=true");
+        }
+        this.verifier = new dev.sluice.ebpf.verify.VerifierOptions(env.getOptions().get(EbpfLanguage.Verify), verifierLimit, unprivileged,
+                        constantTime ? secretBytes : null);
         if (maxInstructions < 0) {
             throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }
+    }
+
+    /** ebpf.SecretBytes: ranges 'a-b,c' of offsets 0-65535; an error naming the option otherwise. */
+    static java.util.BitSet secretBytes(String text) {
+        java.util.BitSet set = new java.util.BitSet();
+        if (text.isBlank()) {
+            return set;
+        }
+        for (String part : text.split(",")) {
+            String p = part.strip();
+            String[] ends = p.split("-", -1);
+            try {
+                int lo = Integer.parseInt(ends[0].strip());
+                int hi = ends.length == 2 ? Integer.parseInt(ends[1].strip()) : lo;
+                if (ends.length > 2 || lo < 0 || hi > 65535 || lo > hi) {
+                    throw new NumberFormatException();
+                }
+                set.set(lo, hi + 1);
+            } catch (NumberFormatException e) {
+                throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.SecretBytes: '" + p + "' is not a byte offset or range a-b within 0-65535");
+            }
+        }
+        return set;
     }
 
     public static EbpfContext get(Node node) {

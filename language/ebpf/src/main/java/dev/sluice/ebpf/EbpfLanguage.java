@@ -71,6 +71,18 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final OptionKey<Boolean> Verify = new OptionKey<>(true);
 
     @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Verify with the kernel's rules for unprivileged programs (no CAP_BPF, CAP_PERFMON or CAP_NET_ADMIN; docs/ebpf-verifier.md): no pointer may leak into a map, the return value or a helper, no pointer comparisons or pointer subtraction, no loops and no local calls, socket_filter (and raw) only, no trace_printk.") //
+    public static final OptionKey<Boolean> Unprivileged = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "Constant-time mode (docs/ebpf-verifier.md): the verifier refuses every program whose control flow, addresses, divisors, helper calls or stores into maps, the packet or the context depend on the bytes named by ebpf.SecretBytes; what it accepts does the same work for every value of those bytes.") //
+    public static final OptionKey<Boolean> ConstantTime = new OptionKey<>(false);
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
+                    help = "The secret bytes of constant-time mode: offsets in the program's data (the packet as LD_ABS and packet pointers see it, or a raw program's input), as ranges 'a-b,c', within 0-65535.") //
+    public static final OptionKey<String> SecretBytes = new OptionKey<>("");
+
+    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
                     help = "Instructions the verifier may process over all paths before it gives up (the kernel's 1,000,000).") //
     public static final OptionKey<Long> VerifierLimit = new OptionKey<>((long) dev.sluice.ebpf.verify.Verifier.DEFAULT_LIMIT);
 
@@ -119,7 +131,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static EbpfProgram load(EbpfLanguage language, Program program, Source source, dev.sluice.ebpf.isa.ProgramType type,
                     java.util.List<dev.sluice.ebpf.maps.MapSpec> maps, long maxInstructions, Long limitVerdict, VerifierOptions verifier) {
         Checked checked = check(program, source, type, maps, verifier);
-        LoweredProgram lowered = Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions));
+        LoweredProgram lowered = Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions), checked.verified());
         dev.sluice.ebpf.maps.EbpfMap[] created = new dev.sluice.ebpf.maps.EbpfMap[maps.size()];
         for (int i = 0; i < created.length; i++) {
             created[i] = new dev.sluice.ebpf.maps.EbpfMap(maps.get(i), EbpfLanguage.class);
@@ -154,7 +166,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
                     VerifierOptions verifier) {
         try {
             StructuralCheck.Shape shape = StructuralCheck.check(program, type, maps);
-            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit()) : null;
+            Verifier.Result result = verifier.enabled() ? Verifier.verify(program, type, shape, maps, verifier.limit(), verifier.unprivileged(), verifier.secretBytes()) : null;
             return new Checked(shape, result);
         } catch (SluiceException e) {
             throw e.insn() >= 0 && program.hasPositions() ? e.locatedIn(source, program.line(e.insn()), program.column(e.insn())) : e;
@@ -172,7 +184,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             specs.add(m.spec());
         }
         Checked checked = check(program, source, type, specs, verifier);
-        return new EbpfProgram(language, Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions)), maps, "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
+        return new EbpfProgram(language, Lowering.lower(program, type, checked.shape(), checked.meterFuel(program, maxInstructions), checked.verified()), maps,
+                        "ebpf-" + type.id() + ":" + name, maxInstructions, limitVerdict);
     }
 
     /**
@@ -197,7 +210,10 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             if (problem != null) {
                 throw SluiceException.create(dev.sluice.ebpf.runtime.EbpfFailure.ELF_OBJECT, source.getName() + ": " + problem);
             }
-            maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries()), EbpfLanguage.class);
+            maps[i] = new dev.sluice.ebpf.maps.EbpfMap(new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries(), d.flags()), EbpfLanguage.class);
+            if (d.isGlobalData()) {
+                maps[i].update(new byte[4], d.initialValue(), dev.sluice.ebpf.maps.EbpfMap.BPF_ANY);
+            }
         }
         java.util.Map<String, EbpfProgram> programs = new java.util.LinkedHashMap<>();
         for (dev.sluice.ebpf.formats.elf.EbpfObject.ObjectProgram p : object.programs()) {

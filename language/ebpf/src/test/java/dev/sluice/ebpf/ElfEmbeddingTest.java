@@ -77,6 +77,78 @@ class ElfEmbeddingTest {
         }
     }
 
+    /** global_data.c's weights[16] in .rodata. */
+    private static final int[] WEIGHTS = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
+
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void globalVariablesLiveInTheirSectionMaps(EngineMode mode) throws IOException {
+        byte[] elf = object("global_data");
+        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).option("ebpf.SocketData", "network").build()) {
+            Value object = eval(c, elf, "global_data.o");
+            Value weigh = object.getMember("programs").getMember("socket");
+            long total = 1000;
+            for (int n = 1; n <= 40; n++) {
+                byte[] frame = new byte[14 + 20 + n];
+                frame[14] = (byte) (n * 37);
+                total += frame.length - 14;
+                long expected = WEIGHTS[frame[14] & 15] * 3L + (n & 7);
+                assertEquals(expected, weigh.execute((Object) frame).asLong(), "packet " + n);
+            }
+            Value maps = object.getMember("maps");
+            assertEquals(40L, maps.getMember(".bss").getHashValue(0).asLong(), "packets (.bss) counts every run");
+            Value data = maps.getMember(".data").getHashValue(0);
+            assertEquals(12L, data.getArraySize());
+            long bytesTotal = 0;
+            for (int i = 7; i >= 0; i--) {
+                bytesTotal = bytesTotal << 8 | (data.getArrayElement(i).asLong() & 0xff);
+            }
+            assertEquals(total, bytesTotal, "bytes_total (.data) started at 1000");
+            assertEquals(60L, data.getArrayElement(8).asLong(), "last_length (.data)");
+            assertEquals(3L, maps.getMember(".rodata").getHashValue(0).asLong(), "scale (.rodata) is unchanged");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void aStringLiteralIsTraceFormat(EngineMode mode) throws IOException {
+        byte[] elf = object("global_strings");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).out(out).build()) {
+            Value xdp = eval(c, elf, "global_strings.o").getMember("programs").getMember("xdp");
+            assertEquals(2L, xdp.execute(new byte[60]).asLong(), "XDP_PASS");
+            assertEquals(1L, xdp.execute(new byte[101]).asLong(), "XDP_DROP");
+        }
+        assertEquals("length 60\nlength 101\n", out.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void aStoreIntoRodataIsRefusedByTheVerifier() throws IOException {
+        byte[] elf = object("rodata_write");
+        try (Context c = Context.create("ebpf")) {
+            PolyglotException e = assertThrows(PolyglotException.class, () -> eval(c, elf, "rodata_write.o"));
+            assertTrue(e.isSyntaxError() && !e.isInternalError(), e::toString);
+            assertTrue(e.getMessage().contains("write into map forbidden, value_size=4 off=0 size=4"), e.getMessage());
+            assertTrue(e.getMessage().contains("rodata_write.o"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void unverifiedTheRunTimeGuardRefusesTheStore(EngineMode mode) throws IOException {
+        byte[] elf = object("rodata_write");
+        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).option("ebpf.Verify", "false").build()) {
+            Value object = eval(c, elf, "rodata_write.o");
+            Value xdp = object.getMember("programs").getMember("xdp");
+            for (int i = 0; i < 3; i++) {
+                PolyglotException e = assertThrows(PolyglotException.class, () -> xdp.execute(new byte[20]));
+                assertTrue(e.isGuestException() && !e.isInternalError(), e::toString);
+                assertTrue(e.getMessage().contains("write of 4 bytes to read-only value 0 of map"), e.getMessage());
+            }
+            assertEquals(10L, object.getMember("maps").getMember(".rodata").getHashValue(0).asLong(), "limit is still 10");
+        }
+    }
+
     @Test
     void aBrokenObjectIsASyntaxError() {
         byte[] broken = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0};

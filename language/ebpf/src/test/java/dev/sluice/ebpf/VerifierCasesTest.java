@@ -27,9 +27,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the verifier runs, so its accesses are the one kind the guards still check).
  */
 class VerifierCasesTest {
-    static final String[] FILES = {"control-flow.cases", "registers.cases", "memory.cases", "packet.cases", "maps.cases", "context.cases"};
+    static final String[] FILES = {"control-flow.cases", "registers.cases", "memory.cases", "packet.cases", "maps.cases", "context.cases", "unprivileged.cases", "constant-time.cases"};
 
-    record Case(String file, int line, String name, String type, String maps, String expect, String asm) {
+    record Case(String file, int line, String name, String type, String maps, String expect, String asm, boolean unprivileged, String secret) {
     }
 
     static List<Case> cases() {
@@ -60,7 +60,7 @@ class VerifierCasesTest {
                             throw new IllegalStateException(where + ": a case needs '# name:' and '# expect:'");
                         }
                         all.add(new Case(file, start + 1, header.get("name"), header.getOrDefault("type", "raw"), header.getOrDefault("maps", ""), header.get("expect"),
-                                        asm.toString()));
+                                        asm.toString(), Boolean.parseBoolean(header.getOrDefault("unprivileged", "false")), header.get("secret")));
                     }
                     start = i + 1;
                 }
@@ -78,7 +78,9 @@ class VerifierCasesTest {
         try (Engine engine = mode.newEngine()) {
             for (Case c : cases()) {
                 String where = c.file() + ":" + c.line() + " (" + c.name() + ")";
-                try (Context context = mode.contextBuilder(engine).option("ebpf.ProgramType", c.type()).option("ebpf.Maps", c.maps()).build()) {
+                try (Context context = mode.contextBuilder(engine).option("ebpf.ProgramType", c.type()).option("ebpf.Maps", c.maps())
+                                .option("ebpf.Unprivileged", Boolean.toString(c.unprivileged())).option("ebpf.ConstantTime", Boolean.toString(c.secret() != null))
+                                .option("ebpf.SecretBytes", c.secret() == null ? "" : c.secret()).build()) {
                     Value program;
                     try {
                         program = context.eval(org.graalvm.polyglot.Source.newBuilder("ebpf", c.asm(), "verifier-" + c.line()).mimeType("text/x-ebpf").buildLiteral());

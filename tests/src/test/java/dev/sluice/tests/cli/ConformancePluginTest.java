@@ -42,6 +42,32 @@ class ConformancePluginTest {
     }
 
     @Test
+    void runsTheRunnersElfObjects() throws IOException {
+        // --elf true: the runner sends an object (function main in section .text) and appends --elf.
+        for (String name : List.of("mem-len.data", "prime.data", "call_local.data", "lock_cmpxchg.data", "lddw.data")) {
+            DataFile test = DataFile.parse(name, Files.readString(TESTS.resolve(name)));
+            String object = hex(RunnerElfObject.write(".text", "main", RawFormat.encode(test.program()))) + "\n";
+            Sluice.Result r = test.memory().length > 0
+                            ? Sluice.runWithInput(List.of(), object, "conformance-plugin", hex(test.memory()), "--elf")
+                            : Sluice.runWithInput(List.of(), object, "conformance-plugin", "--elf");
+            assertEquals(0, r.exit(), () -> name + ": " + r);
+            assertEquals(Long.toHexString(test.result()) + "\n", r.stdout(), name);
+        }
+        // With --xdp_prolog true the section is "xdp" and the program type XDP: r1 is the context, the memory the packet.
+        // ldxw r2, [r1+4]; ldxw r1, [r1+0]; mov r0, r2; sub r0, r1; exit: data_end - data, the memory's length.
+        byte[] xdpLength = {0x61, 0x12, 4, 0, 0, 0, 0, 0, 0x61, 0x11, 0, 0, 0, 0, 0, 0, (byte) 0xbf, 0x20, 0, 0, 0, 0, 0, 0, 0x1f, 0x10, 0, 0, 0, 0, 0, 0,
+                        (byte) 0x95, 0, 0, 0, 0, 0, 0, 0};
+        Sluice.Result xdp = Sluice.runWithInput(List.of(), hex(RunnerElfObject.write("xdp", "main", xdpLength)) + "\n", "conformance-plugin",
+                        hex(new byte[5]), "--elf");
+        assertEquals(0, xdp.exit(), xdp::toString);
+        assertEquals("5\n", xdp.stdout());
+        // A broken object is an error naming the problem, exit 1.
+        Sluice.Result broken = Sluice.runWithInput(List.of(), "7f  45  4c  46  \n", "conformance-plugin", "--elf");
+        assertEquals(1, broken.exit(), broken::toString);
+        org.junit.jupiter.api.Assertions.assertTrue(broken.stdout().startsWith("stdin.o: "), broken::toString);
+    }
+
+    @Test
     void failuresExitNonZeroWithTheMessageOnStdout() {
         // ldxw %r0, [%r1+4] on 4 bytes of memory: out of bounds.
         Sluice.Result r = Sluice.runWithInput(List.of(), "61  10  04  00  00  00  00  00  95  00  00  00  00  00  00  00  \n", "conformance-plugin",

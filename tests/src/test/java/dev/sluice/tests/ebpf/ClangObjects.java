@@ -11,14 +11,19 @@ import org.junit.jupiter.api.Assumptions;
 import dev.sluice.ebpf.formats.elf.EbpfObject;
 import dev.sluice.ebpf.formats.elf.ElfObjectReader;
 import dev.sluice.tests.kernel.KernelEbpf;
+import dev.sluice.tests.kernel.Libc;
 
 /**
  * The eBPF objects the build compiled from language/ebpf/src/test/c with clang, and how to load one of their programs
  * into the live kernel: each map of the object is created with BPF_MAP_CREATE and every LDDW that names a map by index
- * (BPF_PSEUDO_MAP_IDX, as the loader leaves it) is rewritten to name the new map's descriptor (BPF_PSEUDO_MAP_FD).
+ * (BPF_PSEUDO_MAP_IDX, as the loader leaves it) is rewritten to name the new map's descriptor (BPF_PSEUDO_MAP_FD); a
+ * global-data map is filled with its section's bytes (and frozen for .rodata) and the LDDWs into it name its
+ * descriptor as BPF_PSEUDO_MAP_VALUE, as libbpf does.
  */
 public final class ClangObjects {
     private static final int PSEUDO_MAP_FD = 1;
+    /** BPF_PSEUDO_MAP_VALUE: imm is a map's descriptor, the next slot's imm an offset in its value (global data). */
+    private static final int PSEUDO_MAP_VALUE = 2;
 
     private ClangObjects() {
     }
@@ -89,15 +94,26 @@ public final class ClangObjects {
         int[] fds = new int[object.maps().size()];
         for (int i = 0; i < fds.length; i++) {
             EbpfObject.MapDefinition m = object.maps().get(i);
-            fds[i] = KernelEbpf.createMap(m.type(), m.keySize(), m.valueSize(), m.maxEntries());
+            fds[i] = KernelEbpf.createMap(m.type(), m.keySize(), m.valueSize(), m.maxEntries(), m.flags());
+            if (m.isGlobalData()) {
+                // As libbpf: the section's bytes are the value of entry 0, and .rodata is frozen once filled.
+                Libc.Result r = KernelEbpf.update(fds[i], KernelEbpf.le32(0), m.initialValue(), 0);
+                if (r.failed()) {
+                    throw new IllegalStateException("filling map " + m.name() + " failed with errno " + r.errno());
+                }
+                if ((m.flags() & EbpfObject.F_RDONLY_PROG) != 0) {
+                    KernelEbpf.freeze(fds[i]);
+                }
+            }
         }
         ByteBuffer code = ByteBuffer.wrap(program.code().clone()).order(ByteOrder.LITTLE_ENDIAN);
         for (int pc = 0; pc < program.slots(); pc++) {
             long slot = code.getLong(8 * pc);
             int src = (int) (slot >>> 12) & 0xf;
-            if ((slot & 0xff) == 0x18 && src == EbpfObject.PSEUDO_MAP_IDX) {
+            if ((slot & 0xff) == 0x18 && (src == EbpfObject.PSEUDO_MAP_IDX || src == EbpfObject.PSEUDO_MAP_IDX_VALUE)) {
                 int index = (int) (slot >>> 32);
-                long patched = (slot & 0x0fffL) | ((long) PSEUDO_MAP_FD << 12) | (slot & 0xffff0000L) | ((long) fds[index] << 32);
+                int fdSource = src == EbpfObject.PSEUDO_MAP_IDX ? PSEUDO_MAP_FD : PSEUDO_MAP_VALUE;
+                long patched = (slot & 0x0fffL) | ((long) fdSource << 12) | (slot & 0xffff0000L) | ((long) fds[index] << 32);
                 code.putLong(8 * pc, patched);
                 pc++;
             }

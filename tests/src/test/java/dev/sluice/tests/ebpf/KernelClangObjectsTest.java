@@ -126,6 +126,31 @@ class KernelClangObjectsTest {
     }
 
     @Test
+    void globalDataAsLibbpfLoadsIt() {
+        int[] weights = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
+        EbpfObject o = ClangObjects.read("global_data");
+        try (ClangObjects.KernelLoaded k = ClangObjects.loadIntoKernel(o, o.program("socket"))) {
+            long total = 1000;
+            for (int n = 1; n <= 20; n++) {
+                byte[] f = frame(14 + 20 + n);
+                total += f.length - 14;
+                assertEquals(weights[f[14] & 15] * 3 + (n & 7), KernelEbpf.testRun(k.progFd, f).retval(), "packet " + n);
+            }
+            int bss = o.maps().indexOf(o.maps().stream().filter(m -> m.name().equals(".bss")).findFirst().orElseThrow());
+            assertEquals(20, KernelEbpf.readLe64(KernelEbpf.lookup(k.mapFds[bss], KernelEbpf.le32(0), 8)));
+            int data = o.maps().indexOf(o.maps().stream().filter(m -> m.name().equals(".data")).findFirst().orElseThrow());
+            assertEquals(total, KernelEbpf.readLe64(KernelEbpf.lookup(k.mapFds[data], KernelEbpf.le32(0), 12)));
+        }
+    }
+
+    @Test
+    void theKernelRefusesAStoreIntoRodataAsSluiceDoes() {
+        EbpfObject o = ClangObjects.read("rodata_write");
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> ClangObjects.loadIntoKernel(o, o.program("xdp")).close());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("write into map forbidden, value_size=4 off=0 size=4"), e.getMessage());
+    }
+
+    @Test
     void legacyMapCounts() {
         EbpfObject o = ClangObjects.read("legacy_map");
         try (ClangObjects.KernelLoaded k = ClangObjects.loadIntoKernel(o, o.program("socket"))) {

@@ -31,6 +31,11 @@ public final class SluiceEbpfRunner implements AutoCloseable {
 
     /** {@code maps}: the {@code ebpf.Maps} option, the maps programs refer to by index (name:type:key:value:max,...). */
     public SluiceEbpfRunner(EngineMode mode, String programType, String maps) {
+        this(mode, programType, maps, true);
+    }
+
+    /** {@code verify}: false runs programs unverified, every load and store under its run-time guard (ebpf.Verify). */
+    public SluiceEbpfRunner(EngineMode mode, String programType, String maps, boolean verify) {
         this.mode = mode;
         if (mode == EngineMode.INTERPRETED) {
             this.engine = mode.newEngine("ebpf");
@@ -56,7 +61,8 @@ public final class SluiceEbpfRunner implements AutoCloseable {
         }
         // Socket filters take the Ethernet frame BPF_PROG_TEST_RUN takes, and see it as the test run does.
         this.context = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.ProgramType", programType)
-                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).option("ebpf.SocketData", "network").build();
+                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).option("ebpf.SocketData", "network").option("ebpf.Verify", Boolean.toString(verify))
+                        .build();
     }
 
     public EngineMode mode() {
@@ -71,6 +77,20 @@ public final class SluiceEbpfRunner implements AutoCloseable {
     public Value load(byte[] code) {
         Source source = Source.newBuilder("ebpf", ByteSequence.create(code), "p" + NAMES.incrementAndGet() + ".ebpf").cached(false).buildLiteral();
         return context.eval(source);
+    }
+
+    private Context objectContext;
+
+    /**
+     * Loads an ELF object as an embedder does ({@code context.eval} of its bytes, in a context of the same engine
+     * that reads ELF): the object with its {@code programs} by section and its {@code maps}, global data included.
+     */
+    public Value loadObject(byte[] elf, String name) {
+        if (objectContext == null) {
+            objectContext = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.InputFormat", "elf")
+                            .option("ebpf.SocketData", "network").build();
+        }
+        return objectContext.eval(Source.newBuilder("ebpf", ByteSequence.create(elf), name).cached(false).buildLiteral());
     }
 
     /** What one run gave: r0, and for XDP the packet afterwards (null otherwise). */
@@ -99,6 +119,9 @@ public final class SluiceEbpfRunner implements AutoCloseable {
     @Override
     public void close() {
         context.close();
+        if (objectContext != null) {
+            objectContext.close();
+        }
         engine.close();
     }
 }

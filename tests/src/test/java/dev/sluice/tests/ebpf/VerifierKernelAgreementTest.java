@@ -46,10 +46,11 @@ class VerifierKernelAgreementTest {
                     // The kernel's exploration reached its 1,000,000-instruction limit; Sluice's ended within its own
                     // limit (its constants and pruning differ), so its proof is complete: a verdict of precision, not safety.
                     "BPF program is too large",
-                    // OPEN, not yet analysed (seed 20261129, socket_filter mutant 385): a scalar XORed with a ctx pointer
-                    // reloaded from the stack. Sluice's verifier accepts where the kernel's check_reg_sane_offset refuses;
-                    // a precision gap in the unsafe direction, listed in docs/ebpf-verifier.md "Open". Memory accesses
-                    // keep their run-time guards, so such a program still cannot leave its regions.
+                    // An atomic fetch-and-add on a stack slot holding a spilled ctx pointer (seed 20261129, socket_filter
+                    // mutant 385): the kernel fetches the pointer into the register and later refuses arithmetic on it;
+                    // Sluice reads the old value as a number (Reg.UNKNOWN), which no access can use as a pointer, so the
+                    // program stays memory-safe (privileged mode allows pointer bits as numbers; ebpf.Unprivileged refuses
+                    // such an atomic: unprivileged.cases).
                     "math between ctx pointer and register with unbounded min value is not allowed");
 
     @BeforeAll

@@ -16,7 +16,8 @@ import dev.sluice.tests.EngineMode;
 
 /**
  * Soundness of the verifier, as a property: every program it accepts runs to its end on any packet, interpreted and
- * compiled, without a run-time guard stopping it (no out-of-region access, no read-only write, no misaligned atomic,
+ * compiled, and also unverified (every load and store under its run-time guard, where a verified program's proven
+ * accesses have none), with equal results, without a run-time guard stopping it (no out-of-region access, no read-only write, no misaligned atomic,
  * no instruction limit, no bad helper argument). The programs are the random generator's (shaped for a verifier)
  * and mutants of them (one to three fields changed, so many sit just outside what is safe); the verifier must refuse
  * a good share of the mutants, or the property would say little. Sizes: {@code sluice.ebpf.soundnessPrograms}
@@ -24,8 +25,15 @@ import dev.sluice.tests.EngineMode;
  * {@code sluice.ebpf.soundnessPackets} [4] packets each; the seed is printed ({@code -Dsluice.random.seed=N}).
  */
 class VerifierSoundnessTest {
-    private static Value run(Value program, RandomEbpfPrograms.Flavor flavor, byte[] frame) {
-        return flavor == RandomEbpfPrograms.Flavor.XDP ? program.invokeMember("runInPlace", (Object) frame.clone()) : program.execute((Object) frame);
+    /** Whether the program calls ktime_get_ns (5) or get_prandom_u32 (7), whose results differ between two runs. */
+    private static boolean callsAClockOrRandom(byte[] code) {
+        for (int at = 0; at + 8 <= code.length; at += 8) {
+            int imm = (code[at + 4] & 0xff) | (code[at + 5] & 0xff) << 8 | (code[at + 6] & 0xff) << 16 | (code[at + 7] & 0xff) << 24;
+            if ((code[at] & 0xff) == 0x85 && (imm == 5 || imm == 7)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @ParameterizedTest
@@ -42,7 +50,8 @@ class VerifierSoundnessTest {
         long runs = 0;
         List<String> violations = new ArrayList<>();
         try (SluiceEbpfRunner interpreted = new SluiceEbpfRunner(EngineMode.INTERPRETED, type);
-                        SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, type)) {
+                        SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, type);
+                        SluiceEbpfRunner guarded = new SluiceEbpfRunner(EngineMode.INTERPRETED, type, "", false)) {
             for (int i = 0; i < programs; i++) {
                 RandomEbpfPrograms.Generated g = gen.program(5 + i % 30);
                 boolean mutant = i % 3 != 0;
@@ -63,12 +72,23 @@ class VerifierSoundnessTest {
                     compiledProgram = compiled.load(code);
                     compiledPrograms++;
                 }
+                // The verified program's proven loads and stores run without their guards; the same program unverified
+                // runs every one under its guard. A wrong proof shows as a guard stopping the unverified run, or as
+                // results that differ.
+                Value guardedProgram = guarded.load(code);
                 for (int j = 0; j < packets; j++) {
                     byte[] frame = gen.packet(g);
-                    for (Value p : compiledProgram == null ? List.of(program) : List.of(program, compiledProgram)) {
+                    SluiceEbpfRunner.FrameRun reference = null;
+                    for (Value p : compiledProgram == null ? List.of(guardedProgram, program) : List.of(guardedProgram, program, compiledProgram)) {
                         try {
-                            run(p, flavor, frame);
+                            SluiceEbpfRunner.FrameRun result = SluiceEbpfRunner.runOnFrame(p, flavor == RandomEbpfPrograms.Flavor.XDP, frame);
                             runs++;
+                            if (reference == null) {
+                                reference = result;
+                            } else if ((reference.r0() != result.r0() || !java.util.Arrays.equals(reference.packet(), result.packet())) && !callsAClockOrRandom(code)) {
+                                violations.add("program " + i + " verified, then computed r0 " + result.r0() + " where the guarded run computed " + reference.r0()
+                                                + "\n      " + java.util.HexFormat.of().formatHex(code) + "\n      packet " + java.util.HexFormat.of().formatHex(frame));
+                            }
                         } catch (PolyglotException e) {
                             if (e.isInternalError() || e.isHostException()) {
                                 throw e;

@@ -28,6 +28,7 @@ public final class KernelEbpf {
     public static final int BPF_MAP_GET_NEXT_KEY = 4;
     public static final int BPF_PROG_LOAD = 5;
     public static final int BPF_PROG_TEST_RUN = 10;
+    public static final int BPF_MAP_FREEZE = 22;
 
     public static final int BPF_PROG_TYPE_SOCKET_FILTER = 1;
     public static final int BPF_PROG_TYPE_XDP = 6;
@@ -191,18 +192,36 @@ public final class KernelEbpf {
 
     /** BPF_MAP_CREATE; returns the map's descriptor or throws with the errno. */
     public static int createMap(int mapType, int keySize, int valueSize, int maxEntries) {
+        return createMap(mapType, keySize, valueSize, maxEntries, 0);
+    }
+
+    /** BPF_MAP_CREATE with map_flags (e.g. BPF_F_RDONLY_PROG); returns the map's descriptor or throws with the errno. */
+    public static int createMap(int mapType, int keySize, int valueSize, int maxEntries, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
             attr.set(JAVA_INT, 0, mapType);
             attr.set(JAVA_INT, 4, keySize);
             attr.set(JAVA_INT, 8, valueSize);
             attr.set(JAVA_INT, 12, maxEntries);
+            attr.set(JAVA_INT, 16, flags);
             Libc.Result r = bpf(BPF_MAP_CREATE, attr);
             if (r.failed()) {
                 throw new IllegalStateException("bpf(BPF_MAP_CREATE, type " + mapType + ", key " + keySize + ", value " + valueSize + ", max " + maxEntries
                                 + ") failed with errno " + r.errno());
             }
             return (int) r.value();
+        }
+    }
+
+    /** BPF_MAP_FREEZE: no more writes from user space (libbpf freezes .rodata after filling it). */
+    public static void freeze(int mapFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
+            attr.set(JAVA_INT, 0, mapFd);
+            Libc.Result r = bpf(BPF_MAP_FREEZE, attr);
+            if (r.failed()) {
+                throw new IllegalStateException("bpf(BPF_MAP_FREEZE) failed with errno " + r.errno());
+            }
         }
     }
 

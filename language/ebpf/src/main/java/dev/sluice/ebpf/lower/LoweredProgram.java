@@ -12,9 +12,11 @@ import dev.sluice.ebpf.isa.ProgramType;
  * @param targets absolute target slot of a jump; the callee's function index for a local call; else -1
  * @param blockCosts at the first slot of a basic block, its number of instructions; 0 elsewhere
  * @param functionEntries first slot of each function; function 0 is the entry
+ * @param provenRegions per slot, the region the verifier proved a load or store inside (Memory.STACK0, PACKET or
+ *            MAP_VALUES), whose run-time guard is therefore left out; 0 where the guard stays
  */
 public record LoweredProgram(Program program, ProgramType type, int[] opcodes, int[] dsts, int[] srcs, int[] offsets, long[] immediates, int[] targets,
-                int[] blockCosts, int[] functionEntries) {
+                int[] blockCosts, int[] functionEntries, int[] provenRegions) {
 
     public int length() {
         return opcodes.length;

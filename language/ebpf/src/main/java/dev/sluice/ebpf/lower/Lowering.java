@@ -11,6 +11,7 @@ import dev.sluice.ebpf.runtime.FunctionAddress;
 import dev.sluice.ebpf.runtime.MapAddress;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.verify.StructuralCheck;
+import dev.sluice.ebpf.verify.Verifier;
 
 /** Turns a structurally checked program into the interpreter's {@link LoweredProgram}. */
 public final class Lowering {
@@ -26,7 +27,21 @@ public final class Lowering {
      *            then no block is charged, and the compiled code has no fuel check at all
      */
     public static LoweredProgram lower(Program p, ProgramType type, StructuralCheck.Shape shape, boolean meterFuel) {
+        return lower(p, type, shape, meterFuel, null);
+    }
+
+    /**
+     * @param verified what the verifier proved, or null (not verified): its proven accesses are lowered without
+     *            their run-time guard
+     */
+    public static LoweredProgram lower(Program p, ProgramType type, StructuralCheck.Shape shape, boolean meterFuel, Verifier.Result verified) {
         int n = p.length();
+        int[] proven = new int[n];
+        if (verified != null) {
+            for (int pc = 0; pc < n; pc++) {
+                proven[pc] = verified.provenRegion(pc);
+            }
+        }
         int[] opcodes = new int[n], dsts = new int[n], srcs = new int[n], offsets = new int[n], targets = new int[n];
         long[] imms = new long[n];
         boolean[] leader = new boolean[n + 1];
@@ -88,6 +103,6 @@ public final class Lowering {
         if (!meterFuel) {
             Arrays.fill(costs, 0);
         }
-        return new LoweredProgram(p, type, opcodes, dsts, srcs, offsets, imms, targets, costs, shape.functionEntries().clone());
+        return new LoweredProgram(p, type, opcodes, dsts, srcs, offsets, imms, targets, costs, shape.functionEntries().clone(), proven);
     }
 }

@@ -8,7 +8,18 @@ import java.util.List;
  * Option syntax: {@code name:type:keySize:valueSize:maxEntries}, definitions separated by {@code ,}; their positions
  * are the fds a program's {@code lddw ... map_fd N} refers to.
  */
-public record MapSpec(String name, MapType type, int keySize, int valueSize, int maxEntries) {
+public record MapSpec(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags) {
+    /** BPF_F_RDONLY_PROG (include/uapi/linux/bpf.h): programs may read the map's values but not write them. */
+    public static final int READ_ONLY_PROG = 1 << 7;
+
+    public MapSpec(String name, MapType type, int keySize, int valueSize, int maxEntries) {
+        this(name, type, keySize, valueSize, maxEntries, 0);
+    }
+
+    /** True when programs may not write the map (stores, atomics, update and delete): libbpf's {@code .rodata}. */
+    public boolean readOnlyForProgram() {
+        return (flags & READ_ONLY_PROG) != 0;
+    }
     /** Entries of one map, at most: value pointers keep the entry index in 24 bits. */
     public static final int MAX_ENTRIES = 1 << 24;
     /** Key and value sizes, at most (the kernel's KMALLOC_MAX_SIZE is larger; this keeps copies small). */

@@ -30,7 +30,7 @@ final class ContextAccess {
             }
             return Memory.pointer(Memory.PACKET, off == XDP_DATA_END ? memory.length(Memory.PACKET, null) : 0);
         }
-        return signed ? MemoryGuard.loadSigned(memory, address, size, pc, node) : MemoryGuard.load(memory, address, size, pc, node);
+        return signed ? MemoryGuard.loadSigned(memory, address, size, 0, pc, node) : MemoryGuard.load(memory, address, size, pc, node);
     }
 
     static void checkSkbStore(long address, int size, int pc, Node node) {

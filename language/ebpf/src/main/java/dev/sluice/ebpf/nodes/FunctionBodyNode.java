@@ -56,6 +56,8 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
     @CompilationFinal(dimensions = 1) private final long[] immediates;
     @CompilationFinal(dimensions = 1) private final int[] targets;
     @CompilationFinal(dimensions = 1) private final int[] blockCosts;
+    /** Per slot, the region the verifier proved the load or store inside (no guard), or 0. */
+    @CompilationFinal(dimensions = 1) private final int[] provenRegions;
     @CompilationFinal(dimensions = 1) private final Helper[] helpers;
     /** Index into {@link #localCalls} of the local call at each slot. */
     @CompilationFinal(dimensions = 1) private final int[] callSlots;
@@ -88,6 +90,7 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
         this.immediates = program.immediates();
         this.targets = program.targets();
         this.blockCosts = program.blockCosts();
+        this.provenRegions = program.provenRegions();
         this.entry = program.functionEntries()[function];
         this.type = program.type();
         this.packetRegion = type == ProgramType.RAW ? Memory.CONTEXT : Memory.PACKET;
@@ -231,26 +234,30 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
                 case LDX: {
                     long address = r[src] + off;
                     int size = sizeBytes(opcode);
-                    if (xdpContext && (address >>> 32) == Memory.CONTEXT) {
+                    final int proven = provenRegions[pc];
+                    if (proven == 0 && xdpContext && (address >>> 32) == Memory.CONTEXT) {
                         r[dst] = ContextAccess.xdpLoad(memory, address, size, mode(opcode) == MEMSX, pc, this);
                     } else {
-                        r[dst] = mode(opcode) == MEMSX ? MemoryGuard.loadSigned(memory, address, size, pc, this) : MemoryGuard.load(memory, address, size, pc, this);
+                        r[dst] = mode(opcode) == MEMSX ? MemoryGuard.loadSigned(memory, address, size, proven, pc, this)
+                                        : MemoryGuard.load(memory, address, size, proven, pc, this);
                     }
                     pc++;
                     break;
                 }
                 case ST: {
-                    if (skbContext) {
+                    final int proven = provenRegions[pc];
+                    if (skbContext && proven == 0) {
                         ContextAccess.checkSkbStore(r[dst] + off, sizeBytes(opcode), pc, this);
                     }
-                    MemoryGuard.store(memory, r[dst] + off, sizeBytes(opcode), imm, pc, this);
+                    MemoryGuard.store(memory, r[dst] + off, sizeBytes(opcode), imm, proven, pc, this);
                     pc++;
                     break;
                 }
                 case STX: {
                     long address = r[dst] + off;
                     int size = sizeBytes(opcode);
-                    if (skbContext) {
+                    final int proven = provenRegions[pc];
+                    if (skbContext && proven == 0) {
                         ContextAccess.checkSkbStore(address, size, pc, this);
                     }
                     if (mode(opcode) == ATOMIC) {
@@ -262,7 +269,7 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
                             r[src] = old;
                         }
                     } else {
-                        MemoryGuard.store(memory, address, size, r[src], pc, this);
+                        MemoryGuard.store(memory, address, size, r[src], proven, pc, this);
                     }
                     pc++;
                     break;

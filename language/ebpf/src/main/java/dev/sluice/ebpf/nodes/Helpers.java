@@ -38,13 +38,13 @@ final class Helpers {
                 return entry < 0 ? 0 : Memory.mapValuePointer(MapAddress.map(r1), entry, 0);
             }
             case MAP_UPDATE_ELEM: {
-                EbpfMap map = dataMap(state, r1, helper, pc, node);
+                EbpfMap map = writableDataMap(state, r1, helper, pc, node);
                 byte[] key = MemoryGuard.copyOut(state.memory, r2, map.spec().keySize(), pc, node);
                 byte[] value = MemoryGuard.copyOut(state.memory, r3, map.spec().valueSize(), pc, node);
                 return map.update(key, value, r4);
             }
             case MAP_DELETE_ELEM: {
-                EbpfMap map = dataMap(state, r1, helper, pc, node);
+                EbpfMap map = writableDataMap(state, r1, helper, pc, node);
                 return map.delete(MemoryGuard.copyOut(state.memory, r2, map.spec().keySize(), pc, node));
             }
             case KTIME_GET_NS:
@@ -79,6 +79,14 @@ final class Helpers {
         EbpfMap map = map(state, address, helper, pc, node);
         if (map.spec().type() == MapType.PROG_ARRAY) {
             throw argument(helper, "map '" + map.name() + "' is a prog_array, which only tail_call uses", pc, node);
+        }
+        return map;
+    }
+
+    private static EbpfMap writableDataMap(RunState state, long address, Helper helper, int pc, Node node) {
+        EbpfMap map = dataMap(state, address, helper, pc, node);
+        if (map.spec().readOnlyForProgram()) {
+            throw argument(helper, "map '" + map.name() + "' is read-only to programs (BPF_F_RDONLY_PROG)", pc, node);
         }
         return map;
     }

@@ -13,8 +13,8 @@ import dev.sluice.ebpf.runtime.Memory;
 /**
  * The run-time guard of every load and store: it decodes the region of an address, checks that the whole access lies
  * inside that region (and that the region is writable for a store), and only then touches the bytes. A failed check
- * is a defined guest error naming the instruction; no access ever reaches a host array out of its bounds. Until the
- * verifier proves an access safe, nothing bypasses this.
+ * is a defined guest error naming the instruction; no access ever reaches a host array out of its bounds. Only an
+ * access the verifier proved inside a stack, the packet or a map value skips the check ({@code proven}).
  */
 final class MemoryGuard {
     private static final ByteArraySupport LE = ByteArraySupport.littleEndian();
@@ -42,6 +42,42 @@ final class MemoryGuard {
         return bytes;
     }
 
+    /**
+     * The array of an access the verifier proved inside region {@code proven} (Memory.STACK0 for a stack,
+     * Memory.PACKET, Memory.MAP_VALUES), with no bounds or region check: the proof covers every path to the access.
+     * A map value can still be gone (the host deleted the hash element); that one check stays, and its error is the
+     * guard's. Java's own array bounds checks remain underneath, so even a wrong proof cannot reach outside the array.
+     */
+    private static byte[] provenArray(Memory memory, long address, int proven, int size, boolean write, int pc, Node node) {
+        switch (proven) {
+            case Memory.PACKET:
+                return memory.packetArray();
+            case Memory.STACK0:
+                return memory.stackArray();
+            default: {
+                byte[] b = memory.array((int) (address >>> 32));
+                if (b == null) {
+                    CompilerDirectives.transferToInterpreterAndInvalidate();
+                    return checked(memory, address, size, write, pc, node);
+                }
+                return b;
+            }
+        }
+    }
+
+    /** Where a proven access's {@code address} is in {@link #provenArray}. */
+    private static int provenIndex(Memory memory, long address, int proven) {
+        int offset = (int) address;
+        switch (proven) {
+            case Memory.PACKET:
+                return memory.packetBase() + offset;
+            case Memory.STACK0:
+                return ((int) (address >>> 32) - Memory.STACK0) * Memory.STACK_SIZE + offset;
+            default:
+                return offset;
+        }
+    }
+
     /** Where {@code address} is in the array {@link #checked} returned for it. */
     static int index(Memory memory, long address) {
         return memory.base((int) (address >>> 32)) + (int) address;
@@ -49,8 +85,13 @@ final class MemoryGuard {
 
     /** A little-endian load of {@code size} bytes, zero-extended. */
     static long load(Memory memory, long address, int size, int pc, Node node) {
-        byte[] b = checked(memory, address, size, false, pc, node);
-        int off = index(memory, address);
+        return load(memory, address, size, 0, pc, node);
+    }
+
+    /** A load; {@code proven} is the region the verifier proved it inside, or 0 (then the guard checks it). */
+    static long load(Memory memory, long address, int size, int proven, int pc, Node node) {
+        byte[] b = proven != 0 ? provenArray(memory, address, proven, size, false, pc, node) : checked(memory, address, size, false, pc, node);
+        int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
         switch (size) {
             case 1:
                 return b[off] & 0xffL;
@@ -63,10 +104,10 @@ final class MemoryGuard {
         }
     }
 
-    /** A little-endian load of {@code size} bytes, sign-extended (LDX MEMSX). */
-    static long loadSigned(Memory memory, long address, int size, int pc, Node node) {
-        byte[] b = checked(memory, address, size, false, pc, node);
-        int off = index(memory, address);
+    /** A little-endian load of {@code size} bytes, sign-extended (LDX MEMSX); {@code proven} as for {@link #load}. */
+    static long loadSigned(Memory memory, long address, int size, int proven, int pc, Node node) {
+        byte[] b = proven != 0 ? provenArray(memory, address, proven, size, false, pc, node) : checked(memory, address, size, false, pc, node);
+        int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
         switch (size) {
             case 1:
                 return b[off];
@@ -78,8 +119,13 @@ final class MemoryGuard {
     }
 
     static void store(Memory memory, long address, int size, long value, int pc, Node node) {
-        byte[] b = checked(memory, address, size, true, pc, node);
-        int off = index(memory, address);
+        store(memory, address, size, value, 0, pc, node);
+    }
+
+    /** A store; {@code proven} as for {@link #load} (the verifier also proved the region writable). */
+    static void store(Memory memory, long address, int size, long value, int proven, int pc, Node node) {
+        byte[] b = proven != 0 ? provenArray(memory, address, proven, size, true, pc, node) : checked(memory, address, size, true, pc, node);
+        int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
         switch (size) {
             case 1:
                 b[off] = (byte) value;

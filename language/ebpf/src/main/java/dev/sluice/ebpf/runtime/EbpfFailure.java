@@ -58,6 +58,12 @@ public enum EbpfFailure implements FailureKind {
     V_UNBOUNDED_ACCESS(Category.VERIFY, "insn %d: R%d unbounded memory access, make sure to bounds check any such access (%s)"),
     V_PACKET_ACCESS(Category.VERIFY, "insn %d: invalid access to packet, off=%d size=%d, R%d %s"),
     V_MAP_VALUE_ACCESS(Category.VERIFY, "insn %d: invalid access to map value, value_size=%d off=%d size=%d, R%d %s"),
+    // The kernel's words (check_map_access_type, record_func_map) for a map created with BPF_F_RDONLY_PROG.
+    V_MAP_WRITE_FORBIDDEN(Category.VERIFY, "insn %d: write into map forbidden, value_size=%d off=%d size=%d, R%d %s (the map is read-only to programs)"),
+    V_MAP_WRITE_FORBIDDEN_HELPER(Category.VERIFY, "insn %d: write into map forbidden: %s cannot change map '%s', which is read-only to programs"),
+    // The kernel's words for what an unprivileged program may not do (verifier.c, !allow_ptr_leaks / !bpf_capable).
+    V_CONSTANT_TIME(Category.VERIFY, "insn %d: constant-time program %s (ebpf.ConstantTime)"),
+    V_UNPRIVILEGED(Category.VERIFY, "insn %d: %s (refused for unprivileged programs, ebpf.Unprivileged)"),
     V_MISALIGNED(Category.VERIFY, "insn %d: misaligned %saccess off %d size %d, R%d %s"),
     V_INVALID_MEM_ACCESS(Category.VERIFY, "insn %d: R%d invalid mem access '%s' (%s)"),
     V_STACK_ACCESS(Category.VERIFY, "insn %d: invalid %s stack R%d off=%d size=%d (%s): the stack is r10-512 to r10"),

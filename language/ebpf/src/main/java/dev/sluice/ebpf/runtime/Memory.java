@@ -141,6 +141,21 @@ public final class Memory {
         return null;
     }
 
+    /** The stacks of all frames (frame f at f * STACK_SIZE), for accesses the verifier proved inside a stack. */
+    public byte[] stackArray() {
+        byte[] s = stack;
+        return s != null ? s : allocateStack();
+    }
+
+    /** The packet's array and where the packet starts in it, for accesses the verifier proved inside the packet. */
+    public byte[] packetArray() {
+        return packet;
+    }
+
+    public int packetBase() {
+        return packetBase;
+    }
+
     @TruffleBoundary(allowInlining = true)
     private byte[] allocateStack() {
         stack = new byte[STACK_SIZE * MAX_FRAMES];
@@ -186,6 +201,11 @@ public final class Memory {
         }
         if (region == PACKET) {
             return packetWritable;
+        }
+        if (region >= MAP_VALUES && region != FunctionAddress.TAG && region != MapAddress.TAG) {
+            // A value of a map created with BPF_F_RDONLY_PROG (an object's .rodata) is read-only to programs.
+            int map = (region >>> 24) & 0x3f;
+            return map >= maps.length || !maps[map].spec().readOnlyForProgram();
         }
         return true;
     }

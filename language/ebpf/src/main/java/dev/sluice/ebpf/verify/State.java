@@ -19,6 +19,9 @@ final class State {
         final Reg[] regs = new Reg[11];
         final byte[] bytes = new byte[Memory.STACK_SIZE]; // by offset from the bottom: byte i is r10 - 512 + i
         final Reg[] spills = new Reg[SLOTS];
+        /** Constant-time mode: which registers and stack bytes hold a value derived from a secret input byte. */
+        final boolean[] secretRegs = new boolean[11];
+        final boolean[] secretBytes = new boolean[Memory.STACK_SIZE];
 
         Frame(int callSite, int function) {
             this.callSite = callSite;
@@ -31,6 +34,8 @@ final class State {
             System.arraycopy(regs, 0, f.regs, 0, regs.length);
             System.arraycopy(bytes, 0, f.bytes, 0, bytes.length);
             System.arraycopy(spills, 0, f.spills, 0, spills.length);
+            System.arraycopy(secretRegs, 0, f.secretRegs, 0, secretRegs.length);
+            System.arraycopy(secretBytes, 0, f.secretBytes, 0, secretBytes.length);
             return f;
         }
     }
@@ -76,6 +81,9 @@ final class State {
                 if (!c.regs[r].within(o.regs[r], ids)) {
                     return false;
                 }
+                if (c.secretRegs[r] && !o.secretRegs[r] && o.regs[r].kind() != Reg.Kind.NOT_INIT) {
+                    return false; // old's continuation was checked with a public value here
+                }
             }
         }
         for (int i = 0; i < frames.length; i++) {
@@ -94,6 +102,9 @@ final class State {
                     continue;
                 }
                 if (cb == INVALID) {
+                    return false;
+                }
+                if (c.secretBytes[b] && !o.secretBytes[b]) {
                     return false;
                 }
                 if (ob == SPILL) {

@@ -36,10 +36,20 @@ public final class Verifier {
     static final long MAX_OFF = 1L << 29;
 
     /** What a successful verification measured. */
-    public record Result(long processed, int statesStored, int peakStack, java.util.BitSet reached) {
+    public record Result(long processed, int statesStored, int peakStack, java.util.BitSet reached, int[] provenRegions) {
         /** Whether some path the verifier explored reached instruction {@code pc} (else it is dead code for it). */
         public boolean reached(int pc) {
             return reached.get(pc);
+        }
+
+        /**
+         * The region the load or store at {@code pc} (LDX, ST, STX; not atomics) was proven inside on every path that
+         * reached it: {@link Memory#STACK0} (a stack), {@link Memory#PACKET} or {@link Memory#MAP_VALUES} (a map
+         * value); 0 when not proven (the context, a raw program's input, or different regions on different paths).
+         * The run-time guard need not check these accesses.
+         */
+        public int provenRegion(int pc) {
+            return provenRegions[pc] > 0 ? provenRegions[pc] : 0;
         }
     }
 
@@ -48,6 +58,10 @@ public final class Verifier {
     private final StructuralCheck.Shape shape;
     private final List<MapSpec> maps;
     private final long limit;
+    /** The kernel's rules for programs loaded without CAP_BPF/CAP_PERFMON (no pointer leaks, no loops, no calls). */
+    private final boolean unprivileged;
+    /** Constant-time mode: the secret bytes of the program's data (packet, or a raw program's input); null when off. */
+    private final java.util.BitSet secret;
     private final int[] stackDepth; // per function: the deepest stack byte touched (bytes below r10)
     private final List<List<Visit>> visits;
     private final boolean[] prunePoint;
@@ -55,6 +69,8 @@ public final class Verifier {
     private long processed;
     private int stored;
     private final java.util.BitSet reached = new java.util.BitSet();
+    /** Per instruction: the region every visit's load or store was checked in (Memory's ids), -1 for mixed or other. */
+    private final int[] accessRegions;
 
     /** A state stored at a prune point, with the number of paths from it still being explored. */
     private static final class Visit {
@@ -81,8 +97,10 @@ public final class Verifier {
         }
     }
 
-    private Verifier(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit) {
+    private Verifier(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged, java.util.BitSet secret) {
         this.program = program;
+        this.unprivileged = unprivileged;
+        this.secret = secret;
         this.type = type;
         this.shape = shape;
         this.maps = maps;
@@ -90,6 +108,7 @@ public final class Verifier {
         this.stackDepth = new int[shape.functionEntries().length];
         this.visits = new ArrayList<>(program.length());
         this.prunePoint = new boolean[program.length()];
+        this.accessRegions = new int[program.length()];
         for (int i = 0; i < program.length(); i++) {
             visits.add(null);
         }
@@ -100,11 +119,25 @@ public final class Verifier {
      * {@link SluiceException} naming the instruction.
      */
     public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit) {
-        Verifier v = new Verifier(program, type, shape, maps, limit);
+        return verify(program, type, shape, maps, limit, false);
+    }
+
+    /** @param unprivileged apply the kernel's rules for unprivileged programs as well */
+    public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged) {
+        return verify(program, type, shape, maps, limit, unprivileged, null);
+    }
+
+    /** @param secret constant-time mode: the secret bytes of the program's data; null for the normal rules */
+    public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged,
+                    java.util.BitSet secret) {
+        Verifier v = new Verifier(program, type, shape, maps, limit, unprivileged, secret);
+        if (unprivileged) {
+            v.unprivilegedStructure();
+        }
         v.reachability();
         v.explore();
         int peak = v.checkStackDepth();
-        return new Result(v.processed, v.stored, peak, v.reached);
+        return new Result(v.processed, v.stored, peak, v.reached, v.accessRegions);
     }
 
     private Insn insn(int pc) {
@@ -271,6 +304,20 @@ public final class Verifier {
 
     /** Runs one instruction on the path; false when the path ended. */
     private boolean step(Path path, Deque<Path> work) {
+        if (secret == null) {
+            return stepTypes(path, work);
+        }
+        int pc = path.pc;
+        Insn i = insn(pc);
+        Taint effect = taintBefore(pc, i, path.state);
+        int depth = path.state.frames.length;
+        boolean goesOn = stepTypes(path, work);
+        taintAfter(i, path.state, depth, effect);
+        return goesOn;
+    }
+
+    /** Runs one instruction on the path, types and values only; false when the path ended. */
+    private boolean stepTypes(Path path, Deque<Path> work) {
         int pc = path.pc;
         Insn i = insn(pc);
         int opcode = i.opcode();
@@ -283,6 +330,7 @@ public final class Verifier {
             }
             case LDX -> {
                 Reg base = read(pc, st, i.src());
+                recordRegion(pc, base);
                 Reg value = access(pc, st, i.src(), base, i.off(), sizeBytes(opcode), Access.LOAD, null, mode(opcode) == MEMSX);
                 st.set(i.dst(), value);
                 path.pc = pc + 1;
@@ -293,6 +341,7 @@ public final class Verifier {
                 if (base.kind() == Kind.CTX) {
                     throw fail(pc, EbpfFailure.V_STORE_NOT_ALLOWED, "BPF_ST", i.dst(), base.describe());
                 }
+                recordRegion(pc, base);
                 access(pc, st, i.dst(), base, i.off(), sizeBytes(opcode), Access.STORE, Reg.constant(i.imm()), false);
                 path.pc = pc + 1;
                 return true;
@@ -303,6 +352,16 @@ public final class Verifier {
                 if (mode(opcode) == ATOMIC) {
                     atomic(pc, i, st, base);
                 } else {
+                    if (unprivileged && value.isPointer() && base.kind() != Kind.STACK) {
+                        String into = switch (base.kind()) {
+                            case MAP_VALUE -> "map";
+                            case CTX -> "ctx";
+                            case PACKET -> "packet";
+                            default -> "mem";
+                        };
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " leaks addr into " + into);
+                    }
+                    recordRegion(pc, base);
                     access(pc, st, i.dst(), base, i.off(), sizeBytes(opcode), Access.STORE, value, false);
                 }
                 path.pc = pc + 1;
@@ -392,12 +451,18 @@ public final class Verifier {
                 }
                 st.set(d, src);
             } else {
+                if (unprivileged && src.isPointer()) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " partial copy of pointer");
+                }
                 st.set(d, Reg.scalar(src.isScalar() ? src.var().low32() : Scalar.upTo(Scalar.U32_MAX)));
             }
             return;
         }
         Reg dst = read(pc, st, d);
         if (op == NEG || op == END) {
+            if (unprivileged && dst.isPointer()) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + d + " pointer arithmetic prohibited");
+            }
             if (!dst.isScalar()) {
                 st.set(d, Reg.scalar(is64 && op == NEG ? Scalar.UNKNOWN : Scalar.upTo(op == END ? sizeMask(i.imm() / 8) : Scalar.U32_MAX)));
                 return;
@@ -492,8 +557,11 @@ public final class Verifier {
             throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "32-bit pointer arithmetic prohibited", (dst.isPointer() ? dst : src).describe());
         }
         if (dst.isPointer() && src.isPointer()) {
-            if (op == SUB) {
+            if (op == SUB && !unprivileged) {
                 return Reg.UNKNOWN; // privileged: the difference of two pointers is a number
+            }
+            if (op == SUB) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + d + " pointer -= pointer prohibited");
             }
             throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "pointer " + name + " pointer prohibited", dst.describe());
         }
@@ -611,6 +679,9 @@ public final class Verifier {
                 if (lo < 0 || hi > valueSize) {
                     throw fail(pc, EbpfFailure.V_MAP_VALUE_ACCESS, valueSize, lo, size, regno, base.describe());
                 }
+                if (how.writes() && maps.get(base.map()).readOnlyForProgram()) {
+                    throw fail(pc, EbpfFailure.V_MAP_WRITE_FORBIDDEN, valueSize, lo, size, regno, base.describe());
+                }
                 if (how == Access.ATOMIC && (((v.mask() | v.value() + base.off() + off) & (size - 1)) != 0)) {
                     throw fail(pc, EbpfFailure.V_MISALIGNED, "map value ", lo, size, regno, base.describe());
                 }
@@ -625,6 +696,344 @@ public final class Verifier {
             }
             default -> throw fail(pc, EbpfFailure.V_INVALID_MEM_ACCESS, regno, base.kind() == Kind.SCALAR ? "scalar" : base.kind().kernelName, base.describe());
         }
+    }
+
+    /**
+     * Notes the region of this visit's access at {@code pc}; an access is proven only when every visit checked it in
+     * the same region, one of those whose run-time layout the nodes know without looking (stack, packet, map value).
+     */
+    private void recordRegion(int pc, Reg base) {
+        int region = switch (base.kind()) {
+            case STACK -> Memory.STACK0;
+            case PACKET -> Memory.PACKET;
+            case MAP_VALUE -> Memory.MAP_VALUES;
+            default -> -1;
+        };
+        int before = accessRegions[pc];
+        accessRegions[pc] = before == 0 || before == region ? region : -1;
+    }
+
+    // --- Constant-time mode: what derives from a secret byte, and the operations refused on it ---
+
+    /**
+     * What one instruction does to the secret taint, computed before the instruction's types and values are (so from
+     * the state it starts in) and applied after: a register, a range of a frame's stack bytes, or the registers a
+     * call, a return or a legacy load writes.
+     */
+    private record Taint(int what, int reg, boolean secret, int frame, int from, int to) {
+        static final int NONE = 0, REGISTER = 1, STACK = 2, LEGACY = 3, LOCAL_CALL = 4, HELPER = 5, EXIT = 6;
+        static final Taint NOTHING = new Taint(NONE, -1, false, -1, 0, 0);
+
+        static Taint register(int reg, boolean secret) {
+            return new Taint(REGISTER, reg, secret, -1, 0, 0);
+        }
+    }
+
+    private SluiceException notConstantTime(int pc, String what) {
+        return fail(pc, EbpfFailure.V_CONSTANT_TIME, what);
+    }
+
+    /** Whether bytes [lo, hi) of the program's data hold a secret (an offset below 0 reaches headers: secret if any is). */
+    private boolean secretData(long lo, long hi) {
+        if (secret.isEmpty()) {
+            return false;
+        }
+        if (lo < 0 || hi > Integer.MAX_VALUE) {
+            return true;
+        }
+        int next = secret.nextSetBit((int) lo);
+        return next >= 0 && next < hi;
+    }
+
+    /** Whether the stack bytes an access at {@code base + off} of {@code size} bytes covers hold a secret. */
+    private static boolean secretStack(State st, Reg base, int off, int size) {
+        if (!base.var().isConstant() || base.frame() < 0 || base.frame() >= st.frames.length) {
+            return true; // the verifier refuses these accesses anyway
+        }
+        long first = base.off() + base.var().value() + off + Memory.STACK_SIZE;
+        boolean[] bytes = st.frames[base.frame()].secretBytes;
+        for (long b = Math.max(first, 0); b < Math.min(first + size, bytes.length); b++) {
+            if (bytes[(int) b]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Taint stackTaint(Reg base, int off, int size, boolean secretValue) {
+        if (!base.var().isConstant()) {
+            return Taint.NOTHING;
+        }
+        int first = (int) Math.max(0, Math.min(Memory.STACK_SIZE, base.off() + base.var().value() + off + Memory.STACK_SIZE));
+        int end = (int) Math.max(0, Math.min(Memory.STACK_SIZE, (long) first + size));
+        return new Taint(Taint.STACK, -1, secretValue, base.frame(), first, end);
+    }
+
+    private Taint taintBefore(int pc, Insn i, State st) {
+        boolean[] sr = st.top().secretRegs;
+        int opcode = i.opcode();
+        boolean regSource = source(opcode) == X;
+        switch (cls(opcode)) {
+            case ALU, ALU64 -> {
+                int op = op(opcode);
+                boolean srcSecret = regSource && sr[i.src()];
+                if (op == MOV) {
+                    return Taint.register(i.dst(), srcSecret);
+                }
+                if ((op == DIV || op == MOD) && srcSecret) {
+                    throw notConstantTime(pc, "divides by a secret value (R" + i.src() + "): division takes a time that depends on the divisor");
+                }
+                Reg d = st.reg(i.dst());
+                Reg s = regSource ? st.reg(i.src()) : null;
+                if (d.isPointer() && srcSecret || s != null && s.isPointer() && sr[i.dst()]) {
+                    throw notConstantTime(pc, "computes an address from a secret value (R" + (srcSecret ? i.src() : i.dst()) + ")");
+                }
+                return Taint.register(i.dst(), sr[i.dst()] || srcSecret);
+            }
+            case LDX -> {
+                Reg base = st.reg(i.src());
+                int size = sizeBytes(opcode);
+                long at = (long) base.off() + i.off();
+                boolean loaded = switch (base.kind()) {
+                    case STACK -> secretStack(st, base, i.off(), size);
+                    case PACKET, INPUT -> secretData(at + base.var().smin(), at + base.var().smax() + size);
+                    // __sk_buff fields other than len come from the packet's bytes (protocol) or are the program's own
+                    // scratch (cb[]): secret whenever any byte is
+                    case CTX -> type == ProgramType.SOCKET_FILTER && at != 0 && !secret.isEmpty();
+                    default -> false; // map values: no secret is ever stored into one
+                };
+                return Taint.register(i.dst(), loaded);
+            }
+            case ST -> {
+                Reg base = st.reg(i.dst());
+                return base.kind() == Kind.STACK ? stackTaint(base, i.off(), sizeBytes(opcode), false) : Taint.NOTHING;
+            }
+            case STX -> {
+                Reg base = st.reg(i.dst());
+                boolean value = sr[i.src()];
+                int size = sizeBytes(opcode);
+                if (mode(opcode) == ATOMIC) {
+                    if (value || base.kind() == Kind.STACK && secretStack(st, base, i.off(), size) || i.imm() == CMPXCHG && sr[0]) {
+                        throw notConstantTime(pc, "applies an atomic operation to a secret value");
+                    }
+                    return i.imm() == CMPXCHG ? Taint.register(0, false) : Taint.register(i.src(), false);
+                }
+                if (base.kind() == Kind.STACK) {
+                    return stackTaint(base, i.off(), size, value);
+                }
+                if (value) {
+                    String into = switch (base.kind()) {
+                        case MAP_VALUE -> "a map value, which outlives the run";
+                        case PACKET -> "the packet, whose public bytes are read as public";
+                        case CTX -> "the context";
+                        default -> "memory";
+                    };
+                    throw notConstantTime(pc, "stores a secret value (R" + i.src() + ") into " + into);
+                }
+                return Taint.NOTHING;
+            }
+            case LD -> {
+                if (opcode == LDDW) {
+                    return Taint.register(i.dst(), false);
+                }
+                int size = sizeBytes(opcode);
+                long lo = i.imm(), hi = lo + size;
+                if (mode(opcode) == IND) {
+                    if (sr[i.src()]) {
+                        throw notConstantTime(pc, "loads at a secret-dependent offset (R" + i.src() + ")");
+                    }
+                    Scalar s = st.reg(i.src()).var();
+                    lo = s.smin() + i.imm();
+                    hi = s.smax() + i.imm() + size;
+                }
+                return new Taint(Taint.LEGACY, 0, secretData(lo, hi), -1, 0, 0);
+            }
+            default -> {
+                int op = op(opcode);
+                if (op == JA) {
+                    return Taint.NOTHING;
+                }
+                if (op == EXIT) {
+                    return new Taint(Taint.EXIT, 0, sr[0], -1, 0, 0);
+                }
+                if (op == CALL) {
+                    return regSource ? Taint.NOTHING : i.src() == CALL_LOCAL ? new Taint(Taint.LOCAL_CALL, -1, false, -1, 0, 0) : helperTaint(pc, i, st);
+                }
+                if (sr[i.dst()] || regSource && sr[i.src()]) {
+                    throw notConstantTime(pc, "branches on a secret value (R" + (sr[i.dst()] ? i.dst() : i.src()) + ")");
+                }
+                return Taint.NOTHING;
+            }
+        }
+    }
+
+    /** A helper call: no secret may reach it (its time, or a map's contents, would depend on it). */
+    private Taint helperTaint(int pc, Insn i, State st) {
+        Helper h = Helper.lookup(type, i.imm());
+        String name = h.linuxName + "#" + h.id;
+        if (h == Helper.TAIL_CALL) {
+            throw notConstantTime(pc, "cannot make a tail call: the next program's work is not this program's proof");
+        }
+        boolean[] sr = st.top().secretRegs;
+        for (int r = 1; r <= 5; r++) {
+            if (sr[r] && st.reg(r).kind() != Kind.NOT_INIT) {
+                throw notConstantTime(pc, "passes a secret value to helper " + name + " (R" + r + ")");
+            }
+        }
+        Reg r1 = st.reg(1);
+        MapSpec map = r1.kind() == Kind.MAP_PTR && r1.map() >= 0 && r1.map() < maps.size() ? maps.get(r1.map()) : null;
+        int[][] reads = switch (h) {
+            case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> map == null ? new int[0][] : new int[][]{{2, map.keySize()}};
+            case MAP_UPDATE_ELEM -> map == null ? new int[0][] : new int[][]{{2, map.keySize()}, {3, map.valueSize()}};
+            case TRACE_PRINTK -> new int[][]{{1, (int) Math.min(st.reg(2).var().umax(), Memory.STACK_SIZE)}};
+            default -> new int[0][];
+        };
+        for (int[] read : reads) {
+            Reg p = st.reg(read[0]);
+            if (p.kind() == Kind.STACK && secretStack(st, p, 0, read[1])) {
+                throw notConstantTime(pc, "passes secret stack bytes to helper " + name + " (R" + read[0] + ")");
+            }
+        }
+        if (h == Helper.SKB_LOAD_BYTES && st.reg(3).kind() == Kind.STACK) {
+            // the bytes it copies are secret when the packet range it copies from may hold a secret byte
+            Scalar offset = st.reg(2).var(), length = st.reg(4).var();
+            boolean copied = secretData(offset.smin(), offset.smax() + length.umax());
+            Taint t = stackTaint(st.reg(3), 0, (int) Math.min(length.umax(), Memory.STACK_SIZE), copied);
+            return new Taint(Taint.HELPER, -1, copied, t.frame(), t.from(), t.to());
+        }
+        return new Taint(Taint.HELPER, -1, false, -1, 0, 0);
+    }
+
+    private static void taintAfter(Insn i, State st, int depthBefore, Taint t) {
+        State.Frame top = st.top();
+        switch (t.what()) {
+            case Taint.REGISTER -> top.secretRegs[t.reg()] = t.secret();
+            case Taint.STACK -> {
+                if (t.frame() >= 0 && t.frame() < st.frames.length) {
+                    java.util.Arrays.fill(st.frames[t.frame()].secretBytes, t.from(), t.to(), t.secret());
+                }
+            }
+            case Taint.LEGACY -> {
+                top.secretRegs[0] = t.secret();
+                java.util.Arrays.fill(top.secretRegs, 1, 6, false);
+            }
+            case Taint.LOCAL_CALL -> {
+                if (st.frames.length == depthBefore + 1) {
+                    State.Frame caller = st.frames[depthBefore - 1];
+                    System.arraycopy(caller.secretRegs, 1, top.secretRegs, 1, 5);
+                    top.secretRegs[FRAME_POINTER] = false;
+                }
+            }
+            case Taint.HELPER -> {
+                java.util.Arrays.fill(top.secretRegs, 0, 6, false);
+                if (t.frame() >= 0 && t.frame() < st.frames.length) {
+                    java.util.Arrays.fill(st.frames[t.frame()].secretBytes, t.from(), t.to(), t.secret());
+                }
+            }
+            case Taint.EXIT -> {
+                if (st.frames.length == depthBefore - 1) {
+                    top.secretRegs[0] = t.secret();
+                    java.util.Arrays.fill(top.secretRegs, 1, 6, false);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    // --- The rules for unprivileged programs (the kernel's !bpf_capable and !allow_ptr_leaks) ---
+
+    /**
+     * What the kernel refuses before following any path when the loader lacks CAP_BPF: program types that need
+     * privilege (xdp needs CAP_NET_ADMIN), calls to other functions and function addresses, and loops (any back-edge
+     * of check_cfg's depth-first walk, which explores the fall-through before the jump target).
+     */
+    private void unprivilegedStructure() {
+        if (type == ProgramType.XDP) {
+            throw fail(0, EbpfFailure.V_UNPRIVILEGED, "xdp programs need CAP_NET_ADMIN or CAP_BPF; unprivileged programs are socket filters");
+        }
+        int n = program.length();
+        for (int pc = 0; pc < n; pc++) {
+            if (shape.secondSlot()[pc]) {
+                continue;
+            }
+            Insn i = insn(pc);
+            if (i.opcode() == (JMP | CALL) && (i.src() == CALL_LOCAL || source(i.opcode()) == X) || i.opcode() == LDDW && i.src() == LDDW_FUNCTION) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN");
+            }
+        }
+        byte[] color = new byte[n]; // 0 unvisited, 1 on the walk's stack, 2 done
+        int[] stack = new int[n];
+        int[] nextEdge = new int[n];
+        int depth = 0;
+        stack[depth++] = 0;
+        color[0] = 1;
+        while (depth > 0) {
+            int pc = stack[depth - 1];
+            int[] successors = successors(pc);
+            if (nextEdge[pc] < successors.length) {
+                int w = successors[nextEdge[pc]++];
+                if (w >= n) {
+                    continue;
+                }
+                if (color[w] == 1) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "back-edge from insn " + pc + " to " + w);
+                }
+                if (color[w] == 0) {
+                    color[w] = 1;
+                    stack[depth++] = w;
+                }
+            } else {
+                color[pc] = 2;
+                depth--;
+            }
+        }
+    }
+
+    /** The instructions control can go to from {@code pc}, fall-through first (local calls are refused before). */
+    private int[] successors(int pc) {
+        Insn i = insn(pc);
+        int opcode = i.opcode();
+        if (opcode == LDDW) {
+            return new int[]{pc + 2};
+        }
+        if (opcode == (JMP | EXIT)) {
+            return new int[0];
+        }
+        if (opcode == (JMP | JA)) {
+            return new int[]{pc + 1 + i.off()};
+        }
+        if (opcode == (JMP32 | JA)) {
+            return new int[]{pc + 1 + i.imm()};
+        }
+        if (isConditionalJump(opcode)) {
+            return new int[]{pc + 1, pc + 1 + i.off()};
+        }
+        return new int[]{pc + 1};
+    }
+
+    /**
+     * check_cond_jmp_op without allow_ptr_leaks: a pointer may be compared only with a packet pointer (both packet
+     * pointers), or, as the left operand, with 0 when it may be null or cannot be (a null check); any other comparison
+     * with a pointer would tell the program something about an address.
+     */
+    private void unprivilegedComparison(int pc, Insn i, Reg a, Reg b, boolean is32) {
+        boolean packets = isPacketPointer(a) && isPacketPointer(b);
+        if (source(i.opcode()) == X && b.isPointer() && !packets) {
+            throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " pointer comparison prohibited");
+        }
+        if (a.isPointer() && !packets) {
+            int op = op(i.opcode());
+            boolean nullCheck = !is32 && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)
+                            && (a.kind() == Kind.MAP_VALUE_OR_NULL || a.var().smin() > -MAX_OFF && a.var().smax() < MAX_OFF);
+            if (!nullCheck) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.dst() + " pointer comparison prohibited");
+            }
+        }
+    }
+
+    private static boolean isPacketPointer(Reg r) {
+        return r.kind() == Kind.PACKET || r.kind() == Kind.PACKET_END;
     }
 
     private static Reg loaded(int size, boolean signed) {
@@ -660,6 +1069,10 @@ public final class Verifier {
                     if (frame.bytes[b] == State.INVALID) {
                         throw fail(pc, EbpfFailure.V_UNINIT_STACK, regno, at, b - first, size, base.describe());
                     }
+                    if (unprivileged && frame.bytes[b] == State.SPILL && frame.spills[b / 8] != null && frame.spills[b / 8].isPointer()) {
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, helper ? "invalid indirect read from stack R" + regno + " off " + at + "+" + (b - first) + " size " + size
+                                        : "invalid size of register fill");
+                    }
                 }
                 result = constantFromSpills(frame, first, size, signed);
             }
@@ -677,9 +1090,15 @@ public final class Verifier {
                     frame.bytes[b] = State.SPILL;
                 }
             } else {
+                if (unprivileged && how == Access.STORE && value != null && value.isPointer()) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "invalid size of register spill");
+                }
                 // bytes written: initialised, unknown; a spilled register they touch is broken into unknown bytes
                 for (int b = first; b < first + size; b++) {
                     int slot = b / 8;
+                    if (unprivileged && frame.bytes[b] == State.SPILL && frame.spills[slot] != null && frame.spills[slot].isPointer()) {
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "attempt to corrupt spilled pointer on stack");
+                    }
                     if (frame.bytes[b] == State.SPILL) {
                         for (int c = slot * 8; c < slot * 8 + 8; c++) {
                             frame.bytes[c] = State.MISC;
@@ -764,6 +1183,19 @@ public final class Verifier {
             throw fail(pc, EbpfFailure.V_STORE_NOT_ALLOWED, "BPF_ATOMIC", i.dst(), base.describe());
         }
         int code = i.imm();
+        if (unprivileged && st.reg(i.src()).isPointer()) {
+            throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " leaks addr into mem");
+        }
+        if (unprivileged && base.kind() == Kind.STACK && base.var().isConstant() && base.frame() >= 0 && base.frame() < st.frames.length) {
+            // Sluice reads an atomic's old value as a number; over a spilled pointer that number would be the address
+            long first = base.off() + base.var().value() + i.off() + Memory.STACK_SIZE;
+            State.Frame f = st.frames[base.frame()];
+            for (long b = Math.max(first, 0); b < Math.min(first + size, Memory.STACK_SIZE); b++) {
+                if (f.bytes[(int) b] == State.SPILL && f.spills[(int) b / 8] != null && f.spills[(int) b / 8].isPointer()) {
+                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "leaking pointer from stack off " + (first - Memory.STACK_SIZE));
+                }
+            }
+        }
         if (code == CMPXCHG) {
             read(pc, st, 0);
         }
@@ -829,6 +1261,9 @@ public final class Verifier {
         }
         int depth = st.frames.length - 1;
         if (depth == 0) {
+            if (unprivileged && r0.isPointer()) {
+                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R0 leaks addr as return value");
+            }
             if (type != ProgramType.RAW && !r0.isScalar()) {
                 throw fail(pc, EbpfFailure.V_RETURN, "R0 is not a known value (" + r0.describe() + ")");
             }
@@ -871,7 +1306,9 @@ public final class Verifier {
         return switch (h) {
             case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> new Arg[]{Arg.MAP, Arg.KEY};
             case MAP_UPDATE_ELEM -> new Arg[]{Arg.MAP, Arg.KEY, Arg.VALUE, Arg.ANYTHING};
-            case TRACE_PRINTK -> new Arg[]{Arg.MEM, Arg.SIZE, Arg.ANYTHING, Arg.ANYTHING, Arg.ANYTHING};
+            // The kernel's bpf_trace_printk_proto declares only fmt and fmt_size: r3-r5 are not checked (clang leaves
+            // the ones a format does not use unset).
+            case TRACE_PRINTK -> new Arg[]{Arg.MEM, Arg.SIZE};
             case TAIL_CALL -> new Arg[]{Arg.CTX, Arg.PROG_ARRAY, Arg.ANYTHING};
             case SKB_LOAD_BYTES -> new Arg[]{Arg.CTX, Arg.ANYTHING, Arg.UNINIT_MEM, Arg.SIZE};
             default -> new Arg[0];
@@ -880,6 +1317,10 @@ public final class Verifier {
 
     private void helperCall(int pc, Insn i, State st) {
         Helper h = Helper.lookup(type, i.imm());
+        if (unprivileged && h == Helper.TRACE_PRINTK) {
+            // bpf_base_func_proto gives bpf_trace_printk only to programs loaded with CAP_PERFMON
+            throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "program of this type cannot use helper " + h.linuxName + "#" + h.id);
+        }
         Arg[] proto = prototype(h);
         String name = h.linuxName + "#" + h.id;
         MapSpec map = null;
@@ -891,6 +1332,9 @@ public final class Verifier {
             }
             switch (proto[a]) {
                 case ANYTHING -> {
+                    if (unprivileged && v.isPointer()) {
+                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + r + " leaks addr into helper function");
+                    }
                 }
                 case CTX -> {
                     // raw programs have no context structure: their r1, the input, stands in for it
@@ -907,6 +1351,9 @@ public final class Verifier {
                     boolean progArray = map.type() == MapType.PROG_ARRAY;
                     if (progArray != (proto[a] == Arg.PROG_ARRAY)) {
                         throw fail(pc, EbpfFailure.V_MAP_FUNCTION, map.type().linuxId, name);
+                    }
+                    if (map.readOnlyForProgram() && (h == Helper.MAP_UPDATE_ELEM || h == Helper.MAP_DELETE_ELEM)) {
+                        throw fail(pc, EbpfFailure.V_MAP_WRITE_FORBIDDEN_HELPER, name, map.name());
                     }
                 }
                 case KEY, VALUE -> memoryArgument(pc, st, r, v, proto[a] == Arg.KEY ? map.keySize() : map.valueSize(), proto[a] == Arg.KEY ? map.keySize() : map.valueSize(),
@@ -1009,6 +1456,9 @@ public final class Verifier {
         Reg a = read(pc, st, i.dst());
         Reg b = source(opcode) == X ? read(pc, st, i.src()) : Reg.constant(is32 ? i.imm() & Scalar.U32_MAX : i.imm());
         int target = pc + 1 + i.off();
+        if (unprivileged) {
+            unprivilegedComparison(pc, i, a, b, is32);
+        }
         State taken = st.copy();
         boolean takenOk = true, fallOk = true;
         if (a.isScalar() && b.isScalar()) {

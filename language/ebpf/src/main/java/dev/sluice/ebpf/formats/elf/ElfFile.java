@@ -17,6 +17,7 @@ final class ElfFile {
     static final int SHT_RELA = 4;
     static final int SHT_NOBITS = 8;
     static final int SHT_REL = 9;
+    static final long SHF_ALLOC = 0x2;
     static final long SHF_EXECINSTR = 0x4;
     static final int STT_OBJECT = 1;
     static final int STT_FUNC = 2;

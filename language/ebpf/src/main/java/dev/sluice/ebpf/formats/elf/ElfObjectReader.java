@@ -17,7 +17,8 @@ import dev.sluice.ebpf.formats.elf.EbpfObject.ProgramKind;
  * Reads an eBPF ELF object as clang writes it ({@code clang -target bpf -O2 -g -c}): program sections by name, the
  * functions in {@code .text} they call, maps from {@code .maps} (sizes from BTF) and from the legacy {@code maps}
  * section, and the two relocations programs need: {@code R_BPF_64_64} on an LDDW naming a map, and
- * {@code R_BPF_64_32} on a call naming a function. The relocation rules are libbpf's (a call's target in .text is the
+ * {@code R_BPF_64_32} on a call naming a function. Global variables ({@code .data}, {@code .rodata}, {@code .bss}) are
+ * one-entry array maps, as libbpf makes them, and an LDDW naming one becomes a map-value reference. The relocation rules are libbpf's (a call's target in .text is the
  * symbol's value / 8 + imm + 1; a map is the symbol's offset in its section). Any input either loads or fails with an
  * {@link ElfFormatException} that says where and why; nothing else is thrown.
  */
@@ -25,11 +26,16 @@ public final class ElfObjectReader {
     static final int R_BPF_NONE = 0;
     static final int R_BPF_64_64 = 1;
     static final int R_BPF_64_32 = 10;
+    private static final int STB_GLOBAL = 1;
     private static final int LDDW = 0x18;
     private static final int CALL = 0x85;
     /** The legacy map record: type, key_size, value_size, max_entries, map_flags (u32 each; later fields ignored). */
     private static final int LEGACY_MAP_MIN = 16;
     private static final int MAX_SLOTS = 1_000_000;
+    /** A global-data section is one map value; values are at most this big (MapSpec.MAX_SIZE). */
+    private static final int MAX_GLOBAL_DATA = 1 << 16;
+    /** Where {@link #mapAt} keeps a global-data section's map: any offset in the section refers to it. */
+    private static final long GLOBAL_DATA_KEY = 0xffffffffL;
 
     private final ElfFile elf;
     private final List<MapDefinition> maps = new ArrayList<>();
@@ -98,6 +104,11 @@ public final class ElfObjectReader {
         if (legacy != null) {
             readLegacyMaps(legacy);
         }
+        for (ElfFile.Section s : elf.sections) {
+            if (isGlobalData(s)) {
+                readGlobalData(s);
+            }
+        }
         ElfFile.Section text = elf.byName(".text");
         List<ObjectProgram> programs = new ArrayList<>();
         for (ElfFile.Section s : elf.sections) {
@@ -109,10 +120,15 @@ public final class ElfObjectReader {
                 throw elf.error(s.offset(), "section '" + s.name() + "' (index " + s.index()
                                 + ") is a program section of a type Sluice does not run (known: socket, xdp, raw, and those followed by /name)");
             }
-            programs.addAll(programsIn(s, kind, text));
+            programs.addAll(programsIn(s, kind, text, false));
+        }
+        if (programs.isEmpty() && text != null && text.size() > 0 && hasGlobalFunctions(text)) {
+            // No program section: the functions of .text are the programs, of type raw. This is how
+            // bpf_conformance's runner writes a test (function "main" in ".text") and how uBPF takes an object.
+            programs.addAll(programsIn(text, ProgramKind.RAW, text, true));
         }
         if (programs.isEmpty()) {
-            throw elf.error(-1, "no program sections (a function needs SEC(\"xdp\"), SEC(\"socket\") or SEC(\"raw\"))");
+            throw elf.error(-1, "no program sections (a function needs SEC(\"xdp\"), SEC(\"socket\") or SEC(\"raw\"), or must be a function in .text)");
         }
         ElfFile.Section licenseSection = elf.byName("license");
         String license = null;
@@ -179,6 +195,32 @@ public final class ElfObjectReader {
         }
     }
 
+    /** libbpf's global-data sections: {@code .data}, {@code .rodata}, {@code .bss}, and each of them followed by {@code .name}. */
+    static boolean isGlobalData(ElfFile.Section s) {
+        if ((s.flags() & ElfFile.SHF_ALLOC) == 0 || (s.flags() & ElfFile.SHF_EXECINSTR) != 0 || s.size() == 0) {
+            return false;
+        }
+        for (String base : new String[]{".data", ".rodata", ".bss"}) {
+            if (s.name().equals(base) || s.name().startsWith(base + ".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A global-data section becomes a one-entry array map whose value is the section, as libbpf makes it: its
+     * variables are offsets in that value, and {@code .rodata} is read-only to programs (BPF_F_RDONLY_PROG).
+     */
+    private void readGlobalData(ElfFile.Section s) {
+        if (s.size() > MAX_GLOBAL_DATA) {
+            throw elf.error(s.offset(), "global-data section '" + s.name() + "' is " + s.size() + " bytes, more than " + MAX_GLOBAL_DATA + " (one map value)");
+        }
+        byte[] initial = s.type() == ElfFile.SHT_NOBITS ? new byte[(int) s.size()] : contents(s);
+        int flags = s.name().startsWith(".rodata") ? EbpfObject.F_RDONLY_PROG : 0;
+        addMap(new MapDefinition(s.name(), EbpfObject.MAP_TYPE_ARRAY, 4, initial.length, 1, flags, s.name(), initial), s, GLOBAL_DATA_KEY);
+    }
+
     /** {@code __uint(name, n)}: a pointer to an array of n ints. */
     private int uintMember(Btf.Type map, String member, Btf.Type t) {
         if (t.kind() == Btf.KIND_PTR) {
@@ -225,15 +267,24 @@ public final class ElfObjectReader {
         }
     }
 
+    private boolean hasGlobalFunctions(ElfFile.Section s) {
+        for (ElfFile.Symbol sym : elf.symbols) {
+            if (sym.sectionIndex() == s.index() && sym.type() == ElfFile.STT_FUNC && sym.bind() == STB_GLOBAL) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** One program per global function of the section (or the whole section when it has no function symbols). */
-    private List<ObjectProgram> programsIn(ElfFile.Section s, ProgramKind kind, ElfFile.Section text) {
+    private List<ObjectProgram> programsIn(ElfFile.Section s, ProgramKind kind, ElfFile.Section text, boolean globalOnly) {
         if (s.size() % 8 != 0) {
             throw elf.error(s.offset(), "program section '" + s.name() + "' is " + s.size() + " bytes, not a whole number of 8-byte instructions");
         }
         long[] section = slots(s);
         List<ElfFile.Symbol> functions = new ArrayList<>();
         for (ElfFile.Symbol sym : elf.symbols) {
-            if (sym.sectionIndex() == s.index() && sym.type() == ElfFile.STT_FUNC) {
+            if (sym.sectionIndex() == s.index() && sym.type() == ElfFile.STT_FUNC && (!globalOnly || sym.bind() == STB_GLOBAL)) {
                 functions.add(sym);
             }
         }
@@ -380,6 +431,18 @@ public final class ElfObjectReader {
                     throw at(s, i, r, "relocation against '" + sym.name() + "', which is not defined in this object");
                 }
                 ElfFile.Section target = elf.section(sym.sectionIndex(), r.fileOffset(), "symbol '" + sym.name() + "'");
+                Integer data = mapAt.get((long) target.index() << 32 | GLOBAL_DATA_KEY);
+                if (data != null) {
+                    // libbpf: the variable is at symbol value + the LDDW's immediate in the section's map value.
+                    long at = sym.value() + imm;
+                    if (at < 0 || at >= target.size()) {
+                        throw at(s, i, r, "reference to '" + (sym.name().isEmpty() ? target.name() : sym.name()) + "' at offset " + at + ", outside section '"
+                                        + target.name() + "' of " + target.size() + " bytes");
+                    }
+                    out.set(outIndex, (slot & 0x0fffL) | ((long) EbpfObject.PSEUDO_MAP_IDX_VALUE << 12) | (slot & 0xffff0000L) | ((data & 0xffffffffL) << 32));
+                    out.set(outIndex + 1, (slots[i + 1] & 0xffffffffL) | (at << 32));
+                    return;
+                }
                 long offset = sym.value() + (sym.type() == ElfFile.STT_SECTION ? imm : 0);
                 Integer map = mapAt.get((long) target.index() << 32 | offset);
                 if (map == null) {
@@ -387,7 +450,7 @@ public final class ElfObjectReader {
                         throw at(s, i, r, "relocation against '" + sym.name() + "' at offset " + offset + " of '" + target.name() + "', where no map starts");
                     }
                     throw at(s, i, r, "relocation against '" + sym.name() + "' in section '" + target.name()
-                                    + "': global variables (.data, .rodata, .bss) are not supported, only maps in '.maps' or 'maps'");
+                                    + "', which holds neither maps ('.maps', 'maps') nor global data ('.data', '.rodata', '.bss')");
                 }
                 // Keep opcode, dst and offset; the source becomes BPF_PSEUDO_MAP_IDX and the immediate the map's index.
                 out.set(outIndex, (slot & 0x0fffL) | ((long) EbpfObject.PSEUDO_MAP_IDX << 12) | (slot & 0xffff0000L) | ((map & 0xffffffffL) << 32));
