@@ -22,5 +22,6 @@ module dev.sluice.bpf {
     exports dev.sluice.bpf.coverage;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.bpf.BpfLanguageProvider;
-    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.bpf.coverage.CoverageInstrumentProvider;
+    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.bpf.coverage.CoverageInstrumentProvider,
+                    dev.sluice.bpf.trace.StepTraceInstrumentProvider;
 }

@@ -14,7 +14,8 @@ import dev.sluice.bpf.isa.Program;
  * {@code sluice run --coverage}: the counts of the coverage instrument for the program that ran, as text or LCOV. The
  * launcher hands the bpf language raw instructions, so the instrument reports them on the program's listing (line
  * pc + 1); this maps them back to the lines of a text program. Binary programs and SCPL policies (compiled BPF) are
- * reported on the listing, as {@code sluice disasm --output-format listing} prints it.
+ * reported on the listing, as {@code sluice disasm --output-format listing} prints it. For a policy the rules' table
+ * ({@link PolicyRuleCoverage}) comes first.
  */
 final class CoverageReport {
     enum Format {
@@ -25,14 +26,21 @@ final class CoverageReport {
     private final LoadedProgram loaded;
     /** Runs of each instruction, by index. */
     private final long[] runs;
+    /** For an SCPL policy: its rules' coverage; else null. */
+    private final PolicyRuleCoverage rules;
 
-    private CoverageReport(LoadedProgram loaded, long[] runs) {
+    private CoverageReport(LoadedProgram loaded, long[] runs, PolicyRuleCoverage rules) {
         this.loaded = loaded;
         this.runs = runs;
+        this.rules = rules;
     }
 
-    /** The report for {@code loaded} among the instrument's results (all zero if it never ran). */
-    static CoverageReport of(LoadedProgram loaded, List<ProgramCoverage> results) {
+    /**
+     * The report for {@code loaded} among the instrument's results (all zero if it never ran).
+     *
+     * @param rules for an SCPL policy, its rules' coverage (or null)
+     */
+    static CoverageReport of(LoadedProgram loaded, List<ProgramCoverage> results, PolicyRuleCoverage rules) {
         long[] runs = new long[loaded.program().length()];
         String name = loaded.name() + BpfLanguage.LISTING_SUFFIX;
         for (ProgramCoverage p : results) {
@@ -42,7 +50,7 @@ final class CoverageReport {
                 }
             }
         }
-        return new CoverageReport(loaded, runs);
+        return new CoverageReport(loaded, runs, rules);
     }
 
     /** Whether instruction lines are those of the user's text file (else of the listing). */
@@ -55,7 +63,8 @@ final class CoverageReport {
     }
 
     String render(Format format) {
-        return format == Format.lcov ? lcov() : text();
+        String prefix = rules == null ? "" : format == Format.lcov ? rules.lcov() : rules.text();
+        return prefix + (format == Format.lcov ? lcov() : text());
     }
 
     /** A table of every instruction with its runs, then the instructions never reached. */

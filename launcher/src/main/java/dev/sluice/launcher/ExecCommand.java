@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.trace.Tracer;
+import dev.sluice.bpf.trace.DirectRun;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
@@ -153,7 +153,7 @@ final class ExecCommand implements Callable<Integer> {
         if (execve < 0) {
             return;
         }
-        int verdict = Tracer.traceSeccomp(lowered, SeccompData.encode(arch, execve, 0)).result();
+        int verdict = DirectRun.seccomp(lowered, SeccompData.encode(arch, execve, 0));
         SeccompAction action = SeccompAction.of(verdict);
         if (action != SeccompAction.ALLOW && action != SeccompAction.LOG) {
             throw UserError.invalid(CliFailure.CLI_POLICY_DENIES_EXECVE, loaded.name(), execve, arch, SeccompAction.format(verdict));
@@ -164,7 +164,7 @@ final class ExecCommand implements Callable<Integer> {
     static String deniedSummary(LoweredProgram lowered, Arch arch) {
         Map<String, List<int[]>> ranges = new LinkedHashMap<>();
         for (int nr = 0; nr < SCAN_LIMIT; nr++) {
-            int verdict = Tracer.traceSeccomp(lowered, SeccompData.encode(arch, nr, 0)).result();
+            int verdict = DirectRun.seccomp(lowered, SeccompData.encode(arch, nr, 0));
             SeccompAction action = SeccompAction.of(verdict);
             if (action == SeccompAction.ALLOW || action == SeccompAction.LOG) {
                 continue;

@@ -62,7 +62,19 @@ final class PolyglotOptions {
 
     /** A context for the bpf language with the user's options, then the given ones (which win). */
     Context newContext(Map<String, String> languageOptions) {
-        Context.Builder b = Context.newBuilder("bpf").allowExperimentalOptions(true);
+        return newContext(languageOptions, false);
+    }
+
+    /**
+     * A context for the bpf language, and with {@code scpl} also for the scpl language with read-only access to files
+     * (a policy's includes), with the user's options, then the given ones (which win).
+     */
+    Context newContext(Map<String, String> languageOptions, boolean scpl) {
+        Context.Builder b = (scpl ? Context.newBuilder("bpf", "scpl") : Context.newBuilder("bpf")).allowExperimentalOptions(true);
+        if (scpl) {
+            b.allowIO(org.graalvm.polyglot.io.IOAccess.newBuilder()
+                            .fileSystem(org.graalvm.polyglot.io.FileSystem.newReadOnlyFileSystem(org.graalvm.polyglot.io.FileSystem.newDefaultFileSystem())).build());
+        }
         try {
             b.options(options);
             b.options(languageOptions);

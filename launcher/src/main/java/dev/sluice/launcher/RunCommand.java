@@ -73,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--raw", description = "Print each verdict as 0x%%08x.")
     boolean raw;
 
-    @Option(names = "--coverage", description = "After the verdicts, print how often each instruction ran and which never did (docs/tools.md).")
+    @Option(names = "--coverage", description = "After the verdicts, print how often each instruction ran and which never did; for an SCPL policy first how often each rule was reached and decided (docs/tools.md).")
     boolean coverage;
 
     @Option(names = "--coverage-format", paramLabel = "text|lcov", description = "Coverage as a table (text, the default) or an LCOV tracefile (lcov); implies --coverage.")
@@ -130,14 +130,24 @@ final class RunCommand implements Callable<Integer> {
                 calls.add(SyscallSpec.parse(s, arch));
             }
         }
+        boolean coveringRules = covering && LoadedProgram.isScpl(program);
+        if (coveringRules && Provenance.inForce()) {
+            throw UserError.usage("sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags");
+        }
+        if (coveringRules && !dev.sluice.scpl.syscalls.SyscallTable.SUPPORTED.contains(arch)) {
+            throw UserError.usage("sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch " + arch.token());
+        }
         LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
         PrintWriter out = spec.commandLine().getOut();
-        try (Context context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"))) {
+        Map<String, String> languageOptions = coveringRules ? Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw", "scpl.Arch", arch.token())
+                        : Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw");
+        try (Context context = main.polyglot.newContext(languageOptions, coveringRules)) {
             InstructionCoverage instructionCoverage = null;
             if (covering) {
                 instructionCoverage = context.getEngine().getInstruments().get(CoverageInstrument.ID).lookup(InstructionCoverage.class);
                 instructionCoverage.start();
             }
+            PolicyRuleCoverage rules = coveringRules ? PolicyRuleCoverage.start(context, loaded) : null;
             Value filter = evalFilter(context, loaded);
             int status = Main.OK;
             if (!calls.isEmpty()) {
@@ -148,13 +158,16 @@ final class RunCommand implements Callable<Integer> {
                 int[] verdicts = new int[calls.size()];
                 filter.invokeMember("runRecords", records, SeccompData.SIZE, verdicts);
                 print(out, verdicts, verdicts.length, profile);
+                if (rules != null) {
+                    rules.run(records, verdicts, verdicts.length);
+                }
             } else if (data != null) {
-                runData(filter, out);
+                runData(filter, out, rules);
             } else {
                 status = runPcap(filter, out);
             }
             if (instructionCoverage != null) {
-                writeCoverage(CoverageReport.of(loaded, instructionCoverage.results()), out);
+                writeCoverage(CoverageReport.of(loaded, instructionCoverage.results(), rules), out);
             }
             return status;
         }
@@ -197,7 +210,8 @@ final class RunCommand implements Callable<Integer> {
     /** How every refusal of the bpf language about one instruction begins (the Failure messages of the verifiers). */
     private static final Pattern INSN_PREFIX = Pattern.compile("insn (\\d+): ");
 
-    private void runData(Value filter, PrintWriter out) {
+    /** @param rules for {@code --coverage} of a policy: runs the records through its rules too (else null) */
+    private void runData(Value filter, PrintWriter out, PolicyRuleCoverage rules) {
         byte[] all = LoadedProgram.readFile(data);
         if (all.length % SeccompData.SIZE != 0) {
             throw UserError.invalid(CliFailure.CLI_SECCOMP_DATA_LENGTH, data, all.length);
@@ -213,6 +227,9 @@ final class RunCommand implements Callable<Integer> {
                 int[] v = m == verdicts.length ? verdicts : new int[m];
                 filter.invokeMember("runRecords", slice, SeccompData.SIZE, v);
                 print(out, v, m, Profile.SECCOMP);
+                if (rules != null) {
+                    rules.run(slice, v, m);
+                }
                 if (progress != null) {
                     progress.update((long) (first + m) * SeccompData.SIZE);
                 }

@@ -3,6 +3,8 @@ package dev.sluice.ebpf;
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.Option;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.instrumentation.ProvidedTags;
+import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.Source;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
@@ -28,6 +30,7 @@ import dev.sluice.ebpf.verify.VerifierOptions;
                 defaultMimeType = EbpfLanguage.MIME_BINARY, //
                 byteMimeTypes = {EbpfLanguage.MIME_BINARY}, characterMimeTypes = {EbpfLanguage.MIME_TEXT}, //
                 contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE, website = "https://sluice.dev")
+@ProvidedTags({StandardTags.RootTag.class, StandardTags.RootBodyTag.class, StandardTags.StatementTag.class})
 public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final String ID = "ebpf";
     public static final String VERSION = "0.1.0";

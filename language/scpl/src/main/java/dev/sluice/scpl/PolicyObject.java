@@ -11,6 +11,7 @@ import com.oracle.truffle.api.library.ExportMessage;
 import dev.sluice.core.interop.CallTargetDispatchNode;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.nodes.PolicyRootNode;
+import dev.sluice.scpl.nodes.RuleSources;
 import dev.sluice.scpl.policy.Policy;
 
 /** A checked policy as embedders see it: executable on a 64-byte struct seccomp_data, returning the verdict. */
@@ -19,9 +20,10 @@ public final class PolicyObject implements TruffleObject {
     private final Policy policy;
     final CallTarget target;
 
-    public PolicyObject(ScplLanguage language, Policy policy, Arch byteOrderOf) {
+    /** @param sources where the policy's rules are written (instruments see them), or null */
+    public PolicyObject(ScplLanguage language, Policy policy, Arch byteOrderOf, RuleSources sources) {
         this.policy = policy;
-        this.target = new PolicyRootNode(language, ScplContext.REFERENCE, policy, byteOrderOf).getCallTarget();
+        this.target = new PolicyRootNode(language, ScplContext.REFERENCE, policy, byteOrderOf, sources).getCallTarget();
     }
 
     public Policy policy() {

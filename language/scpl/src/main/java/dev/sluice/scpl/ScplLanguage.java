@@ -2,12 +2,16 @@ package dev.sluice.scpl;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.Option;
 import com.oracle.truffle.api.TruffleFile;
 import com.oracle.truffle.api.TruffleLanguage;
+import com.oracle.truffle.api.instrumentation.ProvidedTags;
+import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.Source;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
@@ -16,17 +20,20 @@ import org.graalvm.options.OptionStability;
 import org.graalvm.options.OptionValues;
 
 import dev.sluice.bpf.nodes.ConstantRootNode;
+import dev.sluice.scpl.nodes.RuleSources;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.verify.Checker;
 
 /**
  * The SCPL language. Evaluating a policy source parses and checks it and gives an executable policy object:
  * {@code policy.execute(seccompData)} returns the verdict as an unsigned 32-bit long, computed by the SCPL AST
- * interpreter (the reference meaning the compiled BPF is validated against).
+ * interpreter (the reference meaning the compiled BPF is validated against). Tools see each rule as a statement
+ * (its text in the .scpl file) and the policy body as the root (docs/tools.md).
  */
 @TruffleLanguage.Registration(id = ScplLanguage.ID, name = "SCPL", version = ScplLanguage.VERSION, //
                 defaultMimeType = ScplLanguage.MIME, characterMimeTypes = ScplLanguage.MIME, fileTypeDetectors = ScplFileTypeDetector.class, //
                 contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE, website = "https://sluice.dev")
+@ProvidedTags({StandardTags.RootTag.class, StandardTags.RootBodyTag.class, StandardTags.StatementTag.class})
 public final class ScplLanguage extends TruffleLanguage<ScplContext> {
     public static final String ID = "scpl";
     public static final String VERSION = "0.1.0";
@@ -57,18 +64,23 @@ public final class ScplLanguage extends TruffleLanguage<ScplContext> {
         Source source = request.getSource();
         ScplContext context = ScplContext.get(null);
         String name = source.getPath() != null ? source.getPath() : source.getName();
+        // Every file a rule can come from, as a source instruments and debuggers can show.
+        Map<String, Source> sources = new HashMap<>();
+        sources.put(name, source);
         Policy.IncludeResolver resolver = (including, path) -> {
             Env env = context.env();
             TruffleFile base = including == null ? null : env.getPublicTruffleFile(including).getParent();
             TruffleFile f = base == null ? env.getPublicTruffleFile(path) : base.resolve(path);
             f = f.getAbsoluteFile().normalize();
             try {
-                return new Policy.IncludeResolver.Included(f.getPath(), new String(f.readAllBytes(), StandardCharsets.UTF_8));
+                String text = new String(f.readAllBytes(), StandardCharsets.UTF_8);
+                sources.put(f.getPath(), Source.newBuilder(ID, f).content(text).build());
+                return new Policy.IncludeResolver.Included(f.getPath(), text);
             } catch (SecurityException e) {
                 throw new IOException("file access is not allowed in this context");
             }
         };
         Policy policy = Checker.check(name, source.getCharacters().toString(), List.of(context.arch()), resolver);
-        return new ConstantRootNode(this, new PolicyObject(this, policy, context.arch())).getCallTarget();
+        return new ConstantRootNode(this, new PolicyObject(this, policy, context.arch(), new RuleSources(source, sources, ScplLanguage.class))).getCallTarget();
     }
 }

@@ -7,6 +7,8 @@ import org.graalvm.polyglot.io.ByteSequence;
 
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.trace.StepTrace;
+import dev.sluice.bpf.trace.StepTraceInstrument;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
 
@@ -15,12 +17,27 @@ public final class BpfRunner implements AutoCloseable {
     private final Context context;
     private final Value filter;
     private final Arch arch;
+    private StepTrace steps;
 
     public BpfRunner(Program program, Arch arch) {
         this.arch = arch;
         this.context = Context.newBuilder("bpf").option("bpf.Arch", arch.token()).option("engine.WarnInterpreterOnly", "false").build();
         this.filter = context.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(program, arch.byteOrder())), "test.bpf")
                         .mimeType("application/x-bpf-seccomp").buildLiteral());
+    }
+
+    /**
+     * How many instructions the filter executes on a call, counted by the bpf language's step trace instrument on the
+     * engine's own run (attached at the first call of this method, so runs before it pay nothing).
+     */
+    public int steps(byte[] seccompData) {
+        if (steps == null) {
+            steps = context.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class);
+            steps.start();
+        }
+        steps.begin();
+        filter.execute((Object) seccompData);
+        return steps.end().size();
     }
 
     public long run(int nr, long... args) {

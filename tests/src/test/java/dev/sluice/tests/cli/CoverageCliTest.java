@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code sluice run --coverage}: exact runs per instruction and line, the unreached ones, text and LCOV. */
+/**
+ * {@code sluice run --coverage}: exact runs per instruction and line, the unreached ones, text and LCOV; for a policy
+ * also per rule the calls that reached it and those it decided.
+ */
 class CoverageCliTest {
 
     @Test
@@ -84,6 +87,67 @@ class CoverageCliTest {
                         LH:7
                         end_of_record
                         """, r.stdout());
+    }
+
+    @Test
+    void aPolicyListsItsRulesReachedAndDecidedAndTheOneNeverReached() {
+        Sluice.Result r = Sluice.run("run", "examples/echo-hi.scpl", "--syscall", "write(1, 0x1000, 3)", "--syscall", "write(2, 0x1000, 3)", "--syscall", "getpid",
+                        "--syscall", "openat(AT_FDCWD, 0x1000, O_RDONLY)", "--syscall", "mkdir", "--coverage");
+        assertEquals(0, r.exit(), r::toString);
+        // write(2, ...) reaches line 15 and fails its condition; mkdir is named by no rule; exit_group is never called.
+        String rules = """
+                        ALLOW
+                        ERRNO(38)
+                        ALLOW
+                        ALLOW
+                        ERRNO(38)
+                        rule coverage of examples/echo-hi.scpl: 5 calls, 2 of 3 rules reached, 2 decided
+                         line    reached    decided  rule
+                           13          2          2  Allow [@loader, @shell]
+                           15          2          1  Allow write if arg0 == 1
+                           16          0          0  Allow exit_group
+                        never reached: line 16 (Allow exit_group)
+                        coverage of examples/echo-hi.scpl: 27 of 57 instructions ran
+                        """;
+        assertEquals(rules, r.stdout().substring(0, Math.min(r.stdout().length(), rules.length())), r::toString);
+        assertEquals("", r.stderr());
+    }
+
+    @Test
+    void lcovOfAPolicyHasItsRuleLinesThenTheListing() {
+        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.scpl", "--data", "examples/syscalls.data", "--coverage-format", "lcov");
+        assertEquals(0, r.exit(), r::toString);
+        // mkdir and mkdirat reach the one rule (line 7); getpid, openat and the i386 and x32 getpid records reach none.
+        String head = """
+                        ALLOW
+                        ERRNO(1)
+                        ERRNO(1)
+                        ALLOW
+                        ALLOW
+                        ALLOW
+                        TN:
+                        SF:examples/deny-mkdir.scpl
+                        DA:7,2
+                        LF:1
+                        LH:1
+                        end_of_record
+                        TN:
+                        SF:examples/deny-mkdir.scpl (listing)
+                        DA:1,6
+                        """;
+        assertEquals(head, r.stdout().substring(0, Math.min(r.stdout().length(), head.length())), r::toString);
+    }
+
+    @Test
+    void ruleCoverageIsRefusedWhereTheInterpreterCannotRunThePolicy() {
+        // s390x: the policy compiles (it names its arches) and runs as BPF, but SCPL has no syscall table for s390x.
+        Sluice.Result arch = Sluice.run("run", "--arch", "s390x", "examples/deny-mkdir.scpl", "--syscall", "39(0)", "--coverage");
+        assertEquals(2, arch.exit(), arch::toString);
+        assertEquals("sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch s390x\n", arch.stderr());
+        // with trust flags, includes must not be read a second time unchecked
+        Sluice.Result trust = Sluice.run("run", "--measure", "examples/deny-mkdir.scpl", "--syscall", "getpid", "--coverage");
+        assertEquals(2, trust.exit(), trust::toString);
+        assertEquals("sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags\n", trust.stderr());
     }
 
     @Test

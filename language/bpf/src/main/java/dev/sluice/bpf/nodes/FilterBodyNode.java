@@ -81,35 +81,26 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * copy runs only for packets long enough for every absolute load.
      */
     @CompilationFinal private boolean shortPacketSeen;
-    /** Sees each instruction the loop enters ({@code sluice explain}); null (and folded away) everywhere else. */
-    private final StepObserver observer;
     /** The source of each instruction, or null: then instruments do not see this body. */
     private final InstructionSource source;
     /** One statement node per instruction, created when an instrument first asks for statements; else null. */
     @Child private InstructionProbes probes;
 
-    /** Receives each instruction as the interpreter enters it, with A and X at that moment. */
-    public interface StepObserver {
-        void enter(int pc, int a, int x);
-    }
-
     public FilterBodyNode(LoweredProgram program) {
-        this(program, null, null, null);
+        this(program, null, null);
     }
 
     /** @param budget the filter's budget, or null for none */
     public FilterBodyNode(LoweredProgram program, Budget budget) {
-        this(program, budget, null, null);
+        this(program, budget, null);
     }
 
     /**
      * @param budget the filter's budget, or null for none
-     * @param observer sees every instruction entered, or null
      * @param source the source of each instruction (for instruments), or null
      */
-    public FilterBodyNode(LoweredProgram program, Budget budget, StepObserver observer, InstructionSource source) {
+    public FilterBodyNode(LoweredProgram program, Budget budget, InstructionSource source) {
         super(program.ops().length);
-        this.observer = observer;
         this.source = source;
         this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program.longestPath());
         this.accounted = metered && budget.accounted();
@@ -216,9 +207,6 @@ public final class FilterBodyNode extends ProgramBodyNode {
             }
             if (probes != null) {
                 probes.enter(frame, pc);
-            }
-            if (observer != null) {
-                notifyObserver(pc, r[A], r[X]);
             }
             final int k = blinded && blindable[pc] ? constants[pc] ^ key : constants[pc];
             switch (ops[pc]) {
@@ -388,11 +376,6 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     throw CompilerDirectives.shouldNotReachHere("unknown lowered op");
             }
         }
-    }
-
-    @TruffleBoundary
-    private void notifyObserver(int pc, int a, int x) {
-        observer.enter(pc, a, x);
     }
 
     @Override

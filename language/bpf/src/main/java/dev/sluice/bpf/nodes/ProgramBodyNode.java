@@ -42,7 +42,7 @@ public abstract class ProgramBodyNode extends Node implements InstrumentableNode
      * @param source the source of each instruction, or null (then instruments see nothing of this body)
      */
     public static ProgramBodyNode create(LoweredProgram program, dev.sluice.core.guard.Budget budget, InstructionSource source) {
-        return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program, budget, null, source);
+        return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program, budget, source);
     }
 
     /** The frame layout of a root holding a body: one slot for the register file. */

@@ -3,29 +3,23 @@ package dev.sluice.bpf.trace;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.oracle.truffle.api.Truffle;
-
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
-import dev.sluice.bpf.nodes.FilterBodyNode;
-import dev.sluice.bpf.nodes.ProgramBodyNode;
-import dev.sluice.bpf.runtime.PacketMeta;
-import dev.sluice.core.error.CoreFailure;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.seccomp.SeccompData;
 
 /**
- * Records the path a lowered program takes by observing the interpreter itself ({@link FilterBodyNode} with a step
- * observer): for each executed instruction its index and the registers after it. There is no second evaluator, so a
- * trace is the engine's own run; {@code TracerAgreesWithEngineTest} still checks verdicts against compiled runs. Used
- * by {@code sluice explain}; not a fast path (each step crosses a boundary).
+ * The path a run of a lowered program took, built from what {@link StepTrace} recorded of the engine's own run (the
+ * instructions' statement events): for each executed instruction its index and the registers after it. There is no
+ * second evaluator, so a trace is the engine's run. Used by {@code sluice explain}.
  */
 public final class Tracer {
     private Tracer() {
     }
 
-    /** One executed instruction: its index, and A and X after it ran (for a ret: the registers it returned from). */
-    public record Step(int pc, int a, int x) {
+    /**
+     * One executed instruction: its index, and A, X and the scratch memory M[0..15] after it ran (for a ret: the
+     * registers it returned from).
+     */
+    public record Step(int pc, int a, int x, int[] m) {
     }
 
     /**
@@ -35,27 +29,24 @@ public final class Tracer {
     public record Trace(List<Step> steps, int result, boolean endedEarly) {
     }
 
-    /** Traces a seccomp filter on one 64-byte struct seccomp_data. */
-    public static Trace traceSeccomp(LoweredProgram program, byte[] seccompData) {
-        if (seccompData.length != SeccompData.SIZE) {
-            throw SluiceException.create(CoreFailure.SECCOMP_INPUT_SIZE, seccompData.length);
+    /**
+     * The trace of one run of {@code program} from the instructions it entered, in order, and the value it returned.
+     * The interpreter reports the registers as it enters each instruction: the registers after instruction i are those
+     * on entering instruction i + 1; the last instruction (a ret, or one that ended the program) changed nothing.
+     *
+     * @throws IllegalArgumentException if {@code entered} is empty (nothing was observed: e.g. the constant-time body,
+     *             which is not instrumented)
+     */
+    public static Trace of(LoweredProgram program, List<StepTrace.Entry> entered, int result) {
+        if (entered.isEmpty()) {
+            throw new IllegalArgumentException("no instruction of the run was observed");
         }
-        return trace(program, seccompData, 0, SeccompData.SIZE, SeccompData.SIZE, PacketMeta.DEFAULT);
-    }
-
-    /** Traces on input bytes {@code data[start, start + captured)} with the packet's wire length and metadata. */
-    public static Trace trace(LoweredProgram program, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
-        // The interpreter reports A and X as it enters each instruction: the registers after instruction i are those
-        // on entering instruction i + 1. The last instruction (a ret, or one that ended the program) changed nothing.
-        List<int[]> entered = new ArrayList<>();
-        FilterBodyNode interpreter = new FilterBodyNode(program, null, (pc, a, x) -> entered.add(new int[]{pc, a, x}), null);
-        int result = interpreter.execute(Truffle.getRuntime().createVirtualFrame(new Object[0], ProgramBodyNode.frameDescriptor()), data, start, captured, wireLength, meta);
         List<Step> steps = new ArrayList<>(entered.size());
         for (int i = 0; i < entered.size(); i++) {
-            int[] after = entered.get(Math.min(i + 1, entered.size() - 1));
-            steps.add(new Step(entered.get(i)[0], after[1], after[2]));
+            StepTrace.Entry after = entered.get(Math.min(i + 1, entered.size() - 1));
+            steps.add(new Step(entered.get(i).pc(), after.a(), after.x(), after.m()));
         }
-        int last = entered.get(entered.size() - 1)[0];
+        int last = entered.get(entered.size() - 1).pc();
         int lastOp = program.ops()[last];
         return new Trace(steps, result, lastOp != Op.RET_K && lastOp != Op.RET_A);
     }

@@ -32,27 +32,45 @@ import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 
 /**
- * The tracer behind {@code sluice explain} must explain the verdict the engine gives: on random verified programs and
- * random inputs, its result equals the Truffle engine's, and its path is a forward walk ending at a ret (or at the
- * instruction that ended the program early).
+ * The trace behind {@code sluice explain} must explain the verdict the engine gives: on random verified programs and
+ * random inputs, a run observed by the step trace instrument returns what an unobserved run returns, its path is a
+ * forward walk from instruction 0 ending at a ret (or at the instruction that ended the program early), and a
+ * {@code ret a} returns the A the trace shows.
  */
 class TracerAgreesWithEngineTest {
     private static Context socketContext;
     private static Context seccompLittle;
     private static Context seccompBig;
+    /** The same three, with the step trace instrument attached. */
+    private static Context socketTraced;
+    private static Context seccompLittleTraced;
+    private static Context seccompBigTraced;
+
+    private static Context context(String option, String value) {
+        return Context.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").option(option, value).build();
+    }
+
+    private static Context traced(String option, String value) {
+        Context c = context(option, value);
+        c.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class).start();
+        return c;
+    }
 
     @BeforeContainer
     static void open() {
-        socketContext = Context.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").option("bpf.Profile", "socket").build();
-        seccompLittle = Context.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").option("bpf.Arch", "x86_64").build();
-        seccompBig = Context.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").option("bpf.Arch", "s390x").build();
+        socketContext = context("bpf.Profile", "socket");
+        seccompLittle = context("bpf.Arch", "x86_64");
+        seccompBig = context("bpf.Arch", "s390x");
+        socketTraced = traced("bpf.Profile", "socket");
+        seccompLittleTraced = traced("bpf.Arch", "x86_64");
+        seccompBigTraced = traced("bpf.Arch", "s390x");
     }
 
     @AfterContainer
     static void close() {
-        socketContext.close();
-        seccompLittle.close();
-        seccompBig.close();
+        for (Context c : new Context[]{socketContext, seccompLittle, seccompBig, socketTraced, seccompLittleTraced, seccompBigTraced}) {
+            c.close();
+        }
     }
 
     record Case(Profile profile, Arch arch, Program program, byte[] input) {
@@ -64,22 +82,27 @@ class TracerAgreesWithEngineTest {
 
     @Property(tries = 1500)
     void socketFiltersAgree(@ForAll("socketCases") Case c) {
-        check(c, socketContext, "application/x-bpf-socket");
+        check(c, socketContext, socketTraced, "application/x-bpf-socket");
     }
 
     @Property(tries = 1500)
     void seccompFiltersAgree(@ForAll("seccompCases") Case c) {
-        check(c, c.arch.bigEndian() ? seccompBig : seccompLittle, "application/x-bpf-seccomp");
+        check(c, c.arch.bigEndian() ? seccompBig : seccompLittle, c.arch.bigEndian() ? seccompBigTraced : seccompLittleTraced, "application/x-bpf-seccomp");
     }
 
-    private static void check(Case c, Context context, String mime) {
-        Value filter = context.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(c.program, c.arch.byteOrder())), "random.bpf")
-                        .mimeType(mime).buildLiteral());
-        int engine = (int) filter.execute((Object) c.input).asLong();
+    private static Value load(Context context, Case c, String mime) {
+        return context.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(c.program, c.arch.byteOrder())), "random.bpf").mimeType(mime).buildLiteral());
+    }
+
+    private static void check(Case c, Context context, Context traced, String mime) {
+        int engine = (int) load(context, c, mime).execute((Object) c.input).asLong();
+        StepTrace stepTrace = traced.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class);
+        Value observed = load(traced, c, mime);
+        stepTrace.begin();
+        int observedResult = (int) observed.execute((Object) c.input).asLong();
+        List<StepTrace.Entry> entered = stepTrace.end();
         dev.sluice.bpf.lower.LoweredProgram lowered = Lowering.lower(c.program, c.profile, c.arch);
-        Tracer.Trace trace = c.profile == Profile.SECCOMP //
-                        ? Tracer.traceSeccomp(lowered, c.input)
-                        : Tracer.trace(lowered, c.input, 0, c.input.length, c.input.length, PacketMeta.DEFAULT);
+        Tracer.Trace trace = Tracer.of(lowered, entered, observedResult);
         assertEquals(engine, trace.result(), () -> "verdict differs for " + c);
         List<Tracer.Step> steps = trace.steps();
         assertEquals(0, steps.get(0).pc(), "a trace starts at insn 0");
@@ -91,6 +114,9 @@ class TracerAgreesWithEngineTest {
         boolean foldedFailingLoad = lowered.ops()[lastPc] == dev.sluice.bpf.lower.Op.RET_K && cls(c.program.get(lastPc).code()) == LD;
         assertTrue(trace.endedEarly() || cls(c.program.get(lastPc).code()) == RET || foldedFailingLoad,
                         () -> "a trace ends at a ret unless a load failed: " + steps);
+        if (c.program.get(lastPc).code() == (RET | A)) {
+            assertEquals(engine, steps.get(steps.size() - 1).a(), () -> "ret a returns the A the trace shows: " + steps);
+        }
     }
 
     @Provide

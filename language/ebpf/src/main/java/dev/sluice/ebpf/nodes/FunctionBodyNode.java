@@ -8,11 +8,18 @@ import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.instrumentation.GenerateWrapper;
+import com.oracle.truffle.api.instrumentation.InstrumentableNode;
+import com.oracle.truffle.api.instrumentation.ProbeNode;
+import com.oracle.truffle.api.instrumentation.StandardTags;
+import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.nodes.DirectCallNode;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.Node;
+import com.oracle.truffle.api.source.SourceSection;
 
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
@@ -34,8 +41,14 @@ import dev.sluice.ebpf.isa.Alu;
  *
  * <p>Fuel ({@code ebpf.MaxInstructions}) is charged once per basic block, at its first instruction, with the
  * block's length; a run that would pass the limit stops there with a defined error.
+ *
+ * <p>Instruments (docs/tools.md): the body is its root's instrumentable node ({@code RootTag}, the program's
+ * listing). When an instrument asks for statements, {@link #materializeInstrumentableNodes} adds one
+ * {@link InstructionNode} per slot of the function and the loop executes instruction pc's node before running it. The
+ * field is a child (compilation-final) and null until then, so without instruments the compiled code has none of it.
  */
-public final class FunctionBodyNode extends Node {
+@GenerateWrapper
+public class FunctionBodyNode extends Node implements InstrumentableNode {
     @CompilationFinal(dimensions = 1) private final int[] opcodes;
     @CompilationFinal(dimensions = 1) private final int[] dsts;
     @CompilationFinal(dimensions = 1) private final int[] srcs;
@@ -60,8 +73,16 @@ public final class FunctionBodyNode extends Node {
     @Child private IndirectCallNode indirectCall;
     /** Every function of the program, by index, for callx. */
     @CompilationFinal(dimensions = 1) private CallTarget[] functions;
+    /** The program and the function's index, for the listing instruments see and the wrapper's copy. */
+    private final LoweredProgram program;
+    private final int function;
+    /** One statement node per slot of the function, created when an instrument first asks for statements; else null. */
+    @Child private InstructionProbes probes;
+    private volatile InstructionListing listing;
 
     public FunctionBodyNode(LoweredProgram program, int function) {
+        this.program = program;
+        this.function = function;
         this.opcodes = program.opcodes();
         this.dsts = program.dsts();
         this.srcs = program.srcs();
@@ -89,8 +110,16 @@ public final class FunctionBodyNode extends Node {
         this.localCalls = new DirectCallNode[calls];
     }
 
+    /**
+     * For the generated wrapper (which only delegates: its children are never linked). Built from the same program
+     * and function, so that it stays a faithful copy whatever fields the body gains.
+     */
+    protected FunctionBodyNode(FunctionBodyNode copy) {
+        this(copy.program, copy.function);
+    }
+
     /** Connects the local calls of this function to the call targets of the program's functions. */
-    public void link(CallTarget[] allFunctions) {
+    public final void link(CallTarget[] allFunctions) {
         this.functions = allFunctions;
         for (int pc = entry; pc < end; pc++) {
             if (opcodes[pc] == (JMP | CALL) && srcs[pc] == CALL_LOCAL) {
@@ -101,12 +130,16 @@ public final class FunctionBodyNode extends Node {
     }
 
     /** Instruction slots of the whole program. */
-    public int length() {
+    public final int length() {
         return opcodes.length;
     }
 
-    /** Runs the function in frame {@code frame} with arguments r1-r5; returns r0. */
-    public long execute(RunState state, int frame, long r1, long r2, long r3, long r4, long r5) {
+    /**
+     * Runs the function in stack frame {@code frame} with arguments r1-r5; returns r0.
+     *
+     * @param truffleFrame the frame of the root running this body (instruments see it)
+     */
+    public long execute(VirtualFrame truffleFrame, RunState state, int frame, long r1, long r2, long r3, long r4, long r5) {
         state.memory.enterFrame(frame);
         final long[] r = new long[REGISTERS];
         r[1] = r1;
@@ -115,12 +148,12 @@ public final class FunctionBodyNode extends Node {
         r[4] = r4;
         r[5] = r5;
         r[FRAME_POINTER] = Memory.stackPointer(frame);
-        return run(state, frame, r);
+        return run(truffleFrame, state, frame, r);
     }
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    private long run(RunState state, int frame, long[] r) {
+    private long run(VirtualFrame truffleFrame, RunState state, int frame, long[] r) {
         final Memory memory = state.memory;
         int pc = entry;
         while (true) {
@@ -132,6 +165,9 @@ public final class FunctionBodyNode extends Node {
                     throw outOfFuel(state, pc);
                 }
                 state.fuel = left;
+            }
+            if (probes != null) {
+                probes.enter(truffleFrame, pc);
             }
             final int opcode = opcodes[pc];
             final int dst = dsts[pc];
@@ -298,5 +334,61 @@ public final class FunctionBodyNode extends Node {
     private SluiceException tooManyFrames(int pc, int frame) {
         CompilerDirectives.transferToInterpreter();
         return SluiceException.atNode(this, EbpfFailure.TOO_MANY_FRAMES, pc, frame + 1, Memory.MAX_FRAMES);
+    }
+
+    @Override
+    public boolean isInstrumentable() {
+        return true;
+    }
+
+    @Override
+    public boolean hasTag(Class<? extends Tag> tag) {
+        return tag == StandardTags.RootTag.class || tag == StandardTags.RootBodyTag.class;
+    }
+
+    @Override
+    @TruffleBoundary
+    public SourceSection getSourceSection() {
+        return listing().program();
+    }
+
+    /** The program's listing, made on first use (the name is the root's program's). */
+    @TruffleBoundary
+    final InstructionListing listing() {
+        InstructionListing l = listing;
+        if (l == null) {
+            synchronized (this) {
+                l = listing;
+                if (l == null) {
+                    String name = getRootNode() instanceof ProgramNamed root ? root.programName() : String.valueOf(getRootNode());
+                    listing = l = InstructionListing.of(program.program(), name, getRootNode().getLanguageInfo().getId());
+                }
+            }
+        }
+        return l;
+    }
+
+    @Override
+    public WrapperNode createWrapper(ProbeNode probe) {
+        return new FunctionBodyNodeWrapper(this, this, probe);
+    }
+
+    /** Adds the instruction nodes the first time an instrument asks for statements. */
+    @Override
+    @TruffleBoundary
+    public InstrumentableNode materializeInstrumentableNodes(java.util.Set<Class<? extends Tag>> materializedTags) {
+        if (probes == null && materializedTags.contains(StandardTags.StatementTag.class)) {
+            java.util.concurrent.locks.Lock lock = getLock();
+            lock.lock();
+            try {
+                if (probes == null) {
+                    probes = insert(new InstructionProbes(this, entry, end));
+                    notifyInserted(probes);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return this;
     }
 }

@@ -10,7 +10,7 @@ import dev.sluice.ebpf.runtime.RunState;
  * A local (bpf-to-bpf) function as its own call target: arguments {@code (RunState, frame, r1..r5)}, result r0.
  * Callers reach it through a DirectCallNode (static calls, which Graal can inline) or an IndirectCallNode (callx).
  */
-public final class FunctionRootNode extends RootNode {
+public final class FunctionRootNode extends RootNode implements ProgramNamed {
     @Child private FunctionBodyNode body;
     private final String name;
 
@@ -27,7 +27,14 @@ public final class FunctionRootNode extends RootNode {
     @Override
     public Object execute(VirtualFrame frame) {
         Object[] a = frame.getArguments();
-        return body.execute((RunState) a[0], (int) a[1], (long) a[2], (long) a[3], (long) a[4], (long) a[5], (long) a[6]);
+        return body.execute(frame, (RunState) a[0], (int) a[1], (long) a[2], (long) a[3], (long) a[4], (long) a[5], (long) a[6]);
+    }
+
+    /** The program's name: this root's is the program's with {@code @ENTRY} of the function. */
+    @Override
+    public String programName() {
+        int at = name.lastIndexOf('@');
+        return at < 0 ? name : name.substring(0, at);
     }
 
     @Override

@@ -36,7 +36,7 @@ import dev.sluice.ebpf.runtime.TailCall;
  * of runs with a nonzero r0, and fills {@code results}.</li>
  * </ul>
  */
-public final class ProgramRootNode extends RootNode {
+public final class ProgramRootNode extends RootNode implements ProgramNamed {
     public enum Kind {
         SINGLE,
         IN_PLACE,
@@ -85,7 +85,7 @@ public final class ProgramRootNode extends RootNode {
         switch (kind) {
             case SINGLE: {
                 byte[] input = args.length == 0 ? new byte[0] : InputAccess.copy(args[0], env, this);
-                return runOne(input, 0, input.length, out);
+                return runOne(frame, input, 0, input.length, out);
             }
             case IN_PLACE: {
                 byte[] packet = args.length == 0 ? null : InputAccess.hostBytes(args[0], env);
@@ -93,14 +93,14 @@ public final class ProgramRootNode extends RootNode {
                     CompilerDirectives.transferToInterpreter();
                     throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runInPlace takes a host byte[] (the packet, changed in place)");
                 }
-                return runOne(packet, 0, packet.length, out);
+                return runOne(frame, packet, 0, packet.length, out);
             }
             default:
-                return runBatch(args, env, out);
+                return runBatch(frame, args, env, out);
         }
     }
 
-    private long runBatch(Object[] args, Env env, OutputStream out) {
+    private long runBatch(VirtualFrame frame, Object[] args, Env env, OutputStream out) {
         if (args.length < 3) {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runBatch takes (byte[] data, int[] offsets, int[] lengths[, long[] results])");
@@ -121,7 +121,7 @@ public final class ProgramRootNode extends RootNode {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
             }
-            long r0 = runOne(data, off, len, out);
+            long r0 = runOne(frame, data, off, len, out);
             if (results != null) {
                 results[i] = r0;
             }
@@ -135,7 +135,7 @@ public final class ProgramRootNode extends RootNode {
     }
 
     /** One run on {@code input[base, base + length)}, in place. */
-    private long runOne(byte[] input, int base, int length, OutputStream out) {
+    private long runOne(VirtualFrame frame, byte[] input, int base, int length, OutputStream out) {
         RunState state = new RunState(maxInstructions, out, type, verdictOverLimit, limitVerdict);
         Memory memory = state.memory;
         memory.useMaps(maps);
@@ -170,7 +170,7 @@ public final class ProgramRootNode extends RootNode {
             }
         }
         try {
-            long r0 = body.execute(state, 0, r1, r2, 0, 0, 0);
+            long r0 = body.execute(frame, state, 0, r1, r2, 0, 0, 0);
             reportExecuted(state);
             return r0;
         } catch (TailCall call) {
@@ -246,6 +246,13 @@ public final class ProgramRootNode extends RootNode {
             skb[17] = (byte) protocol;
         }
         return skb;
+    }
+
+    /** The program's name: the batch and in-place roots' names are the program's with a suffix. */
+    @Override
+    public String programName() {
+        int dash = name.lastIndexOf('-');
+        return kind == Kind.SINGLE || dash < 0 ? name : name.substring(0, dash);
     }
 
     @Override

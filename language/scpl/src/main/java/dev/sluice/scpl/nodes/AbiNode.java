@@ -1,5 +1,9 @@
 package dev.sluice.scpl.nodes;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.Node;
 
@@ -14,12 +18,14 @@ final class AbiNode extends Node {
     private final int x32Bit;
     private final int defaultVerdict;
     @Children private final RuleNode[] rules;
+    /** The rules' statement nodes, present only while an instrument has asked for statements. */
+    @Child private RuleProbes probes;
 
     AbiNode(Policy policy, Arch abi, boolean bigEndian) {
         this.auditArch = abi.auditArch();
         this.x32Bit = abi == Arch.X32 ? 1 : abi == Arch.X86_64 ? -1 : 0;
         this.defaultVerdict = policy.defaultAction().encode();
-        java.util.List<RuleNode> nodes = new java.util.ArrayList<>();
+        List<RuleNode> nodes = new ArrayList<>();
         for (Rule r : policy.rules()) {
             int[] numbers = r.numbers().get(abi);
             if (numbers != null && numbers.length > 0) {
@@ -37,13 +43,37 @@ final class AbiNode extends Node {
         return x32Bit == 0 || (x32Bit == 1) == bit;
     }
 
+    /**
+     * The verdict of the first rule that names {@code nr} and whose condition holds. A rule that names the call is
+     * reported to the instruments on its statement node with its outcome (when they asked for statements).
+     */
     @ExplodeLoop
-    int execute(byte[] data, int nr) {
-        for (RuleNode rule : rules) {
-            if (rule.matches(data, nr)) {
-                return rule.verdict;
+    int execute(VirtualFrame frame, byte[] data, int nr) {
+        for (int i = 0; i < rules.length; i++) {
+            RuleNode rule = rules[i];
+            if (rule.names(nr)) {
+                boolean holds = rule.conditionHolds(data);
+                if (probes != null) {
+                    holds = probes.report(frame, i, holds);
+                }
+                if (holds) {
+                    return rule.verdict;
+                }
             }
         }
         return defaultVerdict;
+    }
+
+    /** Creates the statement nodes of this ABI's rules (the caller holds the AST lock); returns them, or null if already there. */
+    RuleProbes materializeProbes(RuleSources sources, boolean bigEndian) {
+        if (probes != null) {
+            return null;
+        }
+        Rule[] of = new Rule[rules.length];
+        for (int i = 0; i < rules.length; i++) {
+            of[i] = rules[i].rule;
+        }
+        probes = insert(new RuleProbes(of, sources, bigEndian));
+        return probes;
     }
 }

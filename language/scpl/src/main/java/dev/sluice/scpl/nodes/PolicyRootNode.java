@@ -3,10 +3,11 @@ package dev.sluice.scpl.nodes;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.TruffleLanguage.ContextReference;
+import com.oracle.truffle.api.frame.FrameDescriptor;
+import com.oracle.truffle.api.frame.FrameSlotKind;
 import com.oracle.truffle.api.frame.VirtualFrame;
-import com.oracle.truffle.api.memory.ByteArraySupport;
-import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.RootNode;
+import com.oracle.truffle.api.source.SourceSection;
 
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
@@ -16,31 +17,36 @@ import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.policy.Policy;
 
 /**
- * The SCPL AST interpreter's root: reads arch and nr from struct seccomp_data, selects the target ABI (as
- * {@link Policy#abiFor}) and runs its rules first-match. Every loop is over a compilation-constant node array, so
- * Graal unrolls a policy into straight-line tests.
+ * The SCPL AST interpreter's root: checks the argument (a 64-byte struct seccomp_data) and runs the policy's body.
+ * Every loop below is over a compilation-constant node array, so Graal unrolls a policy into straight-line tests.
  */
 public final class PolicyRootNode extends RootNode {
-    private final boolean bigEndian;
-    private final int badArchVerdict;
-    @Children private final AbiNode[] abis;
+    /** The frame slot holding the call's struct seccomp_data, so a debugger shows it at a rule. */
+    static final int DATA_SLOT = 0;
 
+    @Child private PolicyBodyNode body;
+    private final RuleSources sources;
     private final ContextReference<? extends LanguageContext> contexts;
 
-    /** @param contexts the language's context reference (for host input access) */
-    public PolicyRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, Policy policy, Arch byteOrderOf) {
-        super(language);
+    /**
+     * @param contexts the language's context reference (for host input access)
+     * @param sources the policy's sources (then instruments see its rules), or null
+     */
+    public PolicyRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, Policy policy, Arch byteOrderOf, RuleSources sources) {
+        super(language, frameDescriptor());
         this.contexts = contexts;
-        this.bigEndian = byteOrderOf.bigEndian();
-        this.badArchVerdict = policy.badArchAction().encode();
-        this.abis = new AbiNode[policy.arches().size()];
-        for (int i = 0; i < abis.length; i++) {
-            abis[i] = new AbiNode(policy, policy.arches().get(i), bigEndian);
-        }
+        this.sources = sources;
+        this.body = new PolicyBodyNode(policy, byteOrderOf.bigEndian(), sources);
+    }
+
+    private static FrameDescriptor frameDescriptor() {
+        FrameDescriptor.Builder builder = FrameDescriptor.newBuilder(1);
+        int slot = builder.addSlot(FrameSlotKind.Object, "seccomp_data", null);
+        assert slot == DATA_SLOT;
+        return builder.build();
     }
 
     @Override
-    @ExplodeLoop
     public Object execute(VirtualFrame frame) {
         Object[] args = frame.getArguments();
         if (args.length < 1) {
@@ -52,15 +58,13 @@ public final class PolicyRootNode extends RootNode {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, CoreFailure.SECCOMP_INPUT_SIZE, data.length);
         }
-        ByteArraySupport access = bigEndian ? ByteArraySupport.bigEndian() : ByteArraySupport.littleEndian();
-        int nr = access.getInt(data, 0);
-        int audit = access.getInt(data, 4);
-        for (AbiNode abi : abis) {
-            if (abi.selects(audit, nr)) {
-                return abi.execute(data, nr) & 0xffffffffL;
-            }
-        }
-        return badArchVerdict & 0xffffffffL;
+        frame.setObject(DATA_SLOT, data);
+        return body.execute(frame, data);
+    }
+
+    @Override
+    public SourceSection getSourceSection() {
+        return sources == null ? null : sources.policy();
     }
 
     @Override

@@ -9,15 +9,18 @@ import dev.sluice.scpl.policy.Rule;
 final class RuleNode extends Node {
     @CompilationFinal(dimensions = 1) private final int[] numbers;
     final int verdict;
+    final Rule rule;
     @Child private CondNode condition;
 
     RuleNode(Rule rule, int[] numbers, boolean bigEndian) {
+        this.rule = rule;
         this.numbers = numbers;
         this.verdict = rule.action().encode();
         this.condition = rule.condition() == null ? null : CondNode.create(rule.condition(), bigEndian);
     }
 
-    boolean matches(byte[] data, int nr) {
+    /** Whether the rule names syscall {@code nr} (a binary search over its numbers). */
+    boolean names(int nr) {
         int lo = 0;
         int hi = numbers.length - 1;
         boolean named = false;
@@ -33,6 +36,11 @@ final class RuleNode extends Node {
                 break;
             }
         }
-        return named && (condition == null || condition.execute(data));
+        return named;
+    }
+
+    /** Whether the rule's condition holds for the call (true for a rule without one). */
+    boolean conditionHolds(byte[] data) {
+        return condition == null || condition.execute(data);
     }
 }

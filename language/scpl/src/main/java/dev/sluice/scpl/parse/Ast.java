@@ -49,7 +49,8 @@ public final class Ast {
     public record ArchRef(Pos pos, String name) {
     }
 
-    public record RuleAst(Pos pos, ActionAst action, List<SyscallItem> syscalls, Cond condition) {
+    /** A rule from {@code pos} to {@code last}, the position of its last character (the separator after it excluded). */
+    public record RuleAst(Pos pos, Pos last, ActionAst action, List<SyscallItem> syscalls, Cond condition) {
     }
 
     /** An action keyword with its optional argument (errno, trap or trace data). */

@@ -17,6 +17,21 @@ public final class Lexer {
             return (kind == Kind.PUNCT || kind == Kind.IDENT) && text.equals(punct);
         }
 
+        /** How many characters the token takes in the source (quotes and '@' included). */
+        int sourceLength() {
+            return switch (kind) {
+                case EOF -> 0;
+                case STRING -> text.length() + 2;
+                case GROUP -> text.length() + 1;
+                default -> text.length();
+            };
+        }
+
+        /** The position of the token's last character (tokens do not span lines). */
+        Pos last() {
+            return new Pos(pos.file(), pos.line(), pos.col() + Math.max(0, sourceLength() - 1));
+        }
+
         String describe() {
             return switch (kind) {
                 case EOF -> "end of file";

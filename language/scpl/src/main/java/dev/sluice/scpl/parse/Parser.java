@@ -50,6 +50,11 @@ public final class Parser {
         return t;
     }
 
+    /** The token consumed last. */
+    private Token previous() {
+        return tokens.get(p - 1);
+    }
+
     private boolean accept(String punct) {
         if (peek().kind() == Kind.PUNCT && peek().text().equals(punct)) {
             p++;
@@ -224,7 +229,7 @@ public final class Parser {
         if (syscalls == null) {
             throw error(open, "the rule has no syscall");
         }
-        return new RuleAst(open.pos(), action, syscalls, cond);
+        return new RuleAst(open.pos(), previous().last(), action, syscalls, cond);
     }
 
     /** {@code Action syscall-or-list [if cond]}. */
@@ -237,7 +242,7 @@ public final class Parser {
             next();
             cond = cond();
         }
-        return new RuleAst(start.pos(), action, syscalls, cond);
+        return new RuleAst(start.pos(), previous().last(), action, syscalls, cond);
     }
 
     private ActionAst action() {

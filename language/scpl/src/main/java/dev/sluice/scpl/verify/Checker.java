@@ -94,7 +94,7 @@ public final class Checker {
             Action a = action(r.action());
             Map<Arch, int[]> numbers = syscalls(r);
             Cond c = r.condition() == null ? null : cond(r.condition());
-            Rule rule = new Rule(rules.size(), r.pos().file(), r.pos().line(), r.pos().col(), a, numbers, c);
+            Rule rule = new Rule(rules.size(), r.pos().file(), r.pos().line(), r.pos().col(), r.last().line(), r.last().col(), a, numbers, c);
             checkShadowing(rule, rules, r.pos());
             if (a.equals(defaultAction)) {
                 warnings.add(Diagnostics.warning(r.pos(), "the rule's action " + a + " equals the default action; the rule has no effect unless a later rule differs"));

@@ -21,11 +21,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.lower.Lowering;
-import dev.sluice.bpf.trace.Tracer;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.BpfRunner;
@@ -42,7 +38,7 @@ import dev.sluice.scpl.syscalls.SyscallTable;
  * {@code language/scpl/tools/libseccomp-compare.py} (binary tree, CTL_OPTIMIZE = 2). Both filters must give the same
  * verdicts (and the verdicts {@link OciMeaning} reads from the JSON) on every x86_64 syscall and on argument vectors
  * from the rules' constants. Then instruction counts and the mean number of instructions executed per syscall over
- * the whole table (zero arguments), counted with the bpf language's {@link Tracer}. Needs python3-seccomp; without it
+ * the whole table (zero arguments), counted with the bpf language's step trace instrument ({@link BpfRunner#steps}). Needs python3-seccomp; without it
  * the test is skipped visibly.
  */
 class LibseccompComparisonTest {
@@ -89,8 +85,8 @@ class LibseccompComparisonTest {
         }
     }
 
-    static int steps(LoweredProgram p, int nr) {
-        return Tracer.traceSeccomp(p, SeccompData.encode(Arch.X86_64, nr, 0L, new long[6])).steps().size();
+    static int steps(BpfRunner traced, int nr) {
+        return traced.steps(SeccompData.encode(Arch.X86_64, nr, 0L, new long[6]));
     }
 
     @Test
@@ -122,8 +118,9 @@ class LibseccompComparisonTest {
         List<Long> constants = OciImporterTest.constants(profile);
         Map<String, Integer> table = SyscallTable.forArch(Arch.X86_64).all();
         int cases = 0;
-        LoweredProgram oursLowered = Lowering.lower(ours.program(), Profile.SECCOMP, Arch.X86_64);
-        LoweredProgram libLowered = Lowering.lower(lib.program(), Profile.SECCOMP, Arch.X86_64);
+        // Instructions executed are counted in runners of their own, so the verdict runs are not instrumented.
+        BpfRunner oursTraced = new BpfRunner(ours.program(), Arch.X86_64);
+        BpfRunner libTraced = new BpfRunner(lib.program(), Arch.X86_64);
         long argCases = 0;
         long oursArgSteps = 0;
         long libArgSteps = 0;
@@ -145,8 +142,8 @@ class LibseccompComparisonTest {
                     if (!withArgs.isEmpty()) {
                         byte[] data = SeccompData.encode(Arch.X86_64, nr, 0L, args);
                         argCases++;
-                        oursArgSteps += Tracer.traceSeccomp(oursLowered, data).steps().size();
-                        libArgSteps += Tracer.traceSeccomp(libLowered, data).steps().size();
+                        oursArgSteps += oursTraced.steps(data);
+                        libArgSteps += libTraced.steps(data);
                     }
                     if (expected != fromLibseccomp || expected != fromSluice) {
                         throw new AssertionError(String.format("%s (nr %d), args %s: the rules mean 0x%08x; libseccomp gives 0x%08x, SCPL 0x%08x", sc.getKey(), nr,
@@ -161,13 +158,15 @@ class LibseccompComparisonTest {
         int oursMax = 0;
         int libMax = 0;
         for (int nr : table.values()) {
-            int o = steps(oursLowered, nr);
-            int l = steps(libLowered, nr);
+            int o = steps(oursTraced, nr);
+            int l = steps(libTraced, nr);
             oursTotal += o;
             libTotal += l;
             oursMax = Math.max(oursMax, o);
             libMax = Math.max(libMax, l);
         }
+        oursTraced.close();
+        libTraced.close();
         double oursMean = (double) oursTotal / table.size();
         double libMean = (double) libTotal / table.size();
         String report = String.format(java.util.Locale.ROOT,

@@ -1,0 +1,30 @@
+package dev.sluice.bpf.trace;
+
+import com.oracle.truffle.api.Truffle;
+
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.nodes.FilterBodyNode;
+import dev.sluice.bpf.nodes.ProgramBodyNode;
+import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.SeccompData;
+
+/**
+ * One run of the interpreter's body outside any engine (no context, no compilation, no instruments): for a verdict
+ * needed before a polyglot context exists, as {@code sluice exec} checks that its policy lets {@code execve} through.
+ */
+public final class DirectRun {
+    private DirectRun() {
+    }
+
+    /** The verdict of a seccomp filter on one 64-byte struct seccomp_data. */
+    public static int seccomp(LoweredProgram program, byte[] seccompData) {
+        if (seccompData.length != SeccompData.SIZE) {
+            throw SluiceException.create(CoreFailure.SECCOMP_INPUT_SIZE, seccompData.length);
+        }
+        FilterBodyNode body = new FilterBodyNode(program);
+        return body.execute(Truffle.getRuntime().createVirtualFrame(new Object[0], ProgramBodyNode.frameDescriptor()), seccompData, 0, SeccompData.SIZE, SeccompData.SIZE,
+                        PacketMeta.DEFAULT);
+    }
+}

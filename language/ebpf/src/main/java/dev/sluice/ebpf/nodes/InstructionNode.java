@@ -1,0 +1,64 @@
+package dev.sluice.ebpf.nodes;
+
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
+import com.oracle.truffle.api.frame.VirtualFrame;
+import com.oracle.truffle.api.instrumentation.GenerateWrapper;
+import com.oracle.truffle.api.instrumentation.InstrumentableNode;
+import com.oracle.truffle.api.instrumentation.ProbeNode;
+import com.oracle.truffle.api.instrumentation.StandardTags;
+import com.oracle.truffle.api.instrumentation.Tag;
+import com.oracle.truffle.api.nodes.Node;
+import com.oracle.truffle.api.source.SourceSection;
+
+/**
+ * Where instruments see one eBPF instruction ({@code StatementTag}, its line of the program's listing). The node
+ * computes nothing: the instruction is {@link FunctionBodyNode}'s dispatch loop's, which executes this node just before
+ * running it. Only its wrapper does something, reporting enter and return to the instruments attached; without
+ * instruments the body never creates these nodes.
+ */
+@GenerateWrapper
+public class InstructionNode extends Node implements InstrumentableNode {
+    private final int pc;
+    private final FunctionBodyNode body;
+
+    InstructionNode(int pc, FunctionBodyNode body) {
+        this.pc = pc;
+        this.body = body;
+    }
+
+    /** For the generated wrapper. */
+    protected InstructionNode(InstructionNode copy) {
+        this.pc = copy.pc;
+        this.body = copy.body;
+    }
+
+    /** Marks the moment before the instruction runs. */
+    public void execute(@SuppressWarnings("unused") VirtualFrame frame) {
+    }
+
+    /** The instruction's slot in the program. */
+    public final int pc() {
+        return pc;
+    }
+
+    @Override
+    public boolean isInstrumentable() {
+        return true;
+    }
+
+    @Override
+    public boolean hasTag(Class<? extends Tag> tag) {
+        return tag == StandardTags.StatementTag.class;
+    }
+
+    @Override
+    @TruffleBoundary
+    public SourceSection getSourceSection() {
+        return body.listing().instruction(pc);
+    }
+
+    @Override
+    public WrapperNode createWrapper(ProbeNode probe) {
+        return new InstructionNodeWrapper(this, this, probe);
+    }
+}
