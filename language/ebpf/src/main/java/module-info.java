@@ -14,6 +14,8 @@ module dev.sluice.ebpf {
     exports dev.sluice.ebpf.nodes;
     exports dev.sluice.ebpf.runtime;
     exports dev.sluice.ebpf.maps;
+    exports dev.sluice.ebpf.trace;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.ebpf.EbpfLanguageProvider;
+    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.ebpf.trace.StepTraceInstrumentProvider;
 }

@@ -224,6 +224,98 @@ final class EbpfCommands {
         return Main.OK;
     }
 
+    /**
+     * {@code sluice explain --lang ebpf}: runs the program on each input (the {@code --data} memory of a raw program,
+     * or each packet of {@code --pcap}) with the step trace instrument attached, and prints r0, then each instruction
+     * it entered with the registers that instruction changed. The steps are the interpreter's own (a Truffle
+     * instrument on its statement nodes), not a second evaluation.
+     */
+    static int explain(Loaded loaded, ProgramType type, Path data, Path pcap, PolyglotOptions polyglot, PrintWriter out) {
+        if (type == ProgramType.RAW && pcap != null) {
+            throw UserError.usage("sluice explain: --pcap needs --profile xdp or socket_filter");
+        }
+        if (type != ProgramType.RAW && pcap == null) {
+            throw UserError.usage("sluice explain: a " + type.id() + " program runs over --pcap FILE");
+        }
+        List<byte[]> inputs = new ArrayList<>();
+        if (pcap == null) {
+            inputs.add(data == null ? new byte[0] : LoadedProgram.readFile(data));
+        } else {
+            byte[] file = LoadedProgram.readFile(pcap);
+            for (int[] span : packets(file, pcap)) {
+                inputs.add(java.util.Arrays.copyOfRange(file, span[0], span[0] + span[1]));
+            }
+        }
+        try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
+            dev.sluice.ebpf.trace.StepTrace trace = context.getEngine().getInstruments().get(dev.sluice.ebpf.trace.StepTraceInstrument.ID)
+                            .lookup(dev.sluice.ebpf.trace.StepTrace.class);
+            trace.start(); // before the program loads: its statement nodes then exist from its first run
+            Value program = eval(context, loaded);
+            for (int i = 0; i < inputs.size(); i++) {
+                byte[] input = inputs.get(i);
+                if (i > 0) {
+                    out.println();
+                }
+                String what = pcap == null ? "memory of " + input.length + " bytes" : "packet " + (i + 1) + " (" + input.length + " bytes)";
+                trace.begin();
+                String outcome;
+                try {
+                    outcome = "r0 = " + Long.toUnsignedString(program.execute((Object) input).asLong());
+                } catch (PolyglotException e) {
+                    if (!e.isGuestException() || e.isInternalError()) {
+                        throw e;
+                    }
+                    outcome = "stopped: " + e.getMessage();
+                }
+                List<dev.sluice.ebpf.trace.StepTrace.Entry> steps = trace.end();
+                out.println(loaded.name() + " on " + what + ": " + outcome);
+                printSteps(out, steps);
+            }
+        } catch (PolyglotException e) {
+            if (e.isGuestException() && !e.isInternalError()) {
+                throw UserError.invalid(loaded.name() + ": " + e.getMessage());
+            }
+            throw e;
+        }
+        return Main.OK;
+    }
+
+    /** Each step: its instruction, then the registers it changed (what the next step saw differently). */
+    private static void printSteps(PrintWriter out, List<dev.sluice.ebpf.trace.StepTrace.Entry> steps) {
+        int width = 0;
+        for (dev.sluice.ebpf.trace.StepTrace.Entry e : steps) {
+            width = Math.max(width, e.instruction().length());
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            dev.sluice.ebpf.trace.StepTrace.Entry e = steps.get(i);
+            // The listing's line starts with the slot, "(003) add %r0, %r3", as sluice disasm prints it.
+            StringBuilder line = new StringBuilder(String.format("  %-" + width + "s", e.instruction()));
+            if (i + 1 < steps.size()) {
+                long[] before = e.registers(), after = steps.get(i + 1).registers();
+                String sep = "  ; ";
+                for (int r = 0; r < Math.min(before.length, after.length); r++) {
+                    if (before[r] != after[r]) {
+                        line.append(sep).append("r").append(r).append(" = ").append(value(after[r]));
+                        sep = ", ";
+                    }
+                }
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    /**
+     * A register's value: decimal when it is a small number, else hex; a value whose high half names a region of the
+     * run (pointers are region << 32 | offset) also says which, as the run-time guard would name it.
+     */
+    private static String value(long v) {
+        if (v >= -65536 && v <= 0xffffffffL) {
+            return Long.toString(v);
+        }
+        String where = dev.sluice.ebpf.runtime.Memory.describe(v);
+        return "0x" + Long.toHexString(v) + (where.contains("not a pointer") ? "" : " (" + where + ")");
+    }
+
     private static void print(PrintWriter out, long r0, boolean hex) {
         out.println(hex ? "0x" + Long.toHexString(r0) : Long.toUnsignedString(r0));
     }

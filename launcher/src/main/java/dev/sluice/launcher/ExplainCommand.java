@@ -42,8 +42,9 @@ import dev.sluice.scpl.policy.Rule;
  * ({@link StepTraceInstrument}) attached, which records each instruction entered and its registers, and
  * {@link Tracer} turns that into the path.
  */
-@Command(name = "explain", mixinStandardHelpOptions = true, description = {"Show why a filter gives its verdict for a syscall (or, with --lang inetdiag, selects a socket).",
-                "BPF: the instructions taken, with A and X after each. SCPL: the rule (file:line) that decided. INET-DIAG: the ops run and the branch each took."})
+@Command(name = "explain", mixinStandardHelpOptions = true, description = {"Show why a filter gives its verdict for a syscall (or, with --lang inetdiag, selects a socket; with --lang ebpf, returns r0 for an input).",
+                "BPF: the instructions taken, with A and X after each. SCPL: the rule (file:line) that decided. INET-DIAG: the ops run and the branch each took.",
+                "eBPF: the instructions taken, with the registers each one changed."})
 final class ExplainCommand implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
@@ -56,11 +57,28 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--syscall", paramLabel = "CALL", description = "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
     List<String> syscalls;
 
+    @Option(names = "--data", paramLabel = "FILE", description = "With --lang ebpf: the memory of a raw program.")
+    Path data;
+
+    @Option(names = "--pcap", paramLabel = "FILE", description = "With --lang ebpf: a capture whose packets an xdp or socket_filter program runs on, each explained.")
+    Path pcap;
+
     @Option(names = "--socket", paramLabel = "SOCKET", description = "With --lang inetdiag: a socket, 'LOCAL PEER [dev IFINDEX|NAME] [mark N] [cgroup ID] [autobound]', e.g. '127.0.0.1:22 127.0.0.1:51234' (repeatable).")
     List<String> sockets;
 
     @Override
     public Integer call() {
+        if (options.ebpf()) {
+            if (syscalls != null || sockets != null) {
+                throw UserError.usage("sluice explain --lang ebpf: give --data FILE (raw) or --pcap FILE (xdp, socket_filter), not --syscall or --socket");
+            }
+            dev.sluice.ebpf.isa.ProgramType type = EbpfCommands.type(options.profile, pcap != null ? dev.sluice.ebpf.isa.ProgramType.XDP : dev.sluice.ebpf.isa.ProgramType.RAW);
+            EbpfCommands.Loaded loaded = EbpfCommands.load(program, EbpfCommands.format(options.inputFormat), type);
+            return EbpfCommands.explain(loaded, type, data, pcap, main.polyglot, spec.commandLine().getOut());
+        }
+        if (data != null || pcap != null) {
+            throw UserError.usage("sluice explain: --data and --pcap are for --lang ebpf");
+        }
         if (options.inetdiag()) {
             if (sockets == null || sockets.isEmpty() || syscalls != null) {
                 throw UserError.usage("sluice explain --lang inetdiag: give --socket 'LOCAL PEER ...' (not --syscall)");

@@ -46,6 +46,40 @@ class EbpfCommandsTest {
     }
 
     @Test
+    void explainShowsTheInstructionsTakenAndWhatEachChanged(@TempDir Path dir) throws IOException {
+        Path memory = dir.resolve("three.bin");
+        Files.write(memory, new byte[]{3});
+        Sluice.Result r = Sluice.run("explain", "--lang", "ebpf", "examples/ebpf/sum.s", "--data", memory.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(List.of("examples/ebpf/sum.s on memory of 1 bytes: r0 = 6",
+                        "  (000) mov %r0, 0",
+                        "  (001) ldxb %r3, [%r1]  ; r3 = 3",
+                        "  (002) jeq %r3, 0, +3",
+                        "  (003) add %r0, %r3     ; r0 = 3",
+                        "  (004) sub %r3, 1       ; r3 = 2",
+                        "  (005) jne %r3, 0, -3",
+                        "  (003) add %r0, %r3     ; r0 = 5",
+                        "  (004) sub %r3, 1       ; r3 = 1",
+                        "  (005) jne %r3, 0, -3",
+                        "  (003) add %r0, %r3     ; r0 = 6",
+                        "  (004) sub %r3, 1       ; r3 = 0",
+                        "  (005) jne %r3, 0, -3",
+                        "  (006) exit"), r.stdoutLines());
+        // An XDP program over a capture: each packet's path, pointers named by their region.
+        Sluice.Result xdp = Sluice.run("explain", "--lang", "ebpf", "--profile", "xdp", "examples/ebpf/xdp-ipv4.s", "--pcap", "examples/sample.pcap");
+        assertEquals(0, xdp.exit(), xdp::toString);
+        List<String> lines = xdp.stdoutLines();
+        assertEquals(List.of("examples/ebpf/xdp-ipv4.s on packet 1 (54 bytes): r0 = 2",
+                        "  (000) ldxw %r2, [%r1]     ; r2 = 0x200000000 (packet+0)",
+                        "  (001) ldxw %r3, [%r1+4]   ; r3 = 0x200000036 (packet+54)"), lines.subList(0, 3));
+        assertEquals(9, lines.stream().filter(l -> l.contains(" on packet ")).count());
+        assertEquals(6, lines.stream().filter(l -> l.contains(" on packet ") && l.endsWith("r0 = 2")).count(), xdp::toString);
+        Sluice.Result wrong = Sluice.run("explain", "--lang", "ebpf", "examples/ebpf/sum.s", "--syscall", "getpid");
+        assertEquals(2, wrong.exit(), wrong::toString);
+        assertEquals(List.of("sluice explain --lang ebpf: give --data FILE (raw) or --pcap FILE (xdp, socket_filter), not --syscall or --socket"), wrong.stderrLines());
+    }
+
+    @Test
     void aBadAccessIsRefusedByTheVerifierOrStoppedByTheGuardWhenUnverified(@TempDir Path dir) throws IOException {
         Path oob = dir.resolve("oob.s");
         Files.writeString(oob, "ldxw %r2, [%r1+0]\nldxdw %r0, [%r2+4096]\nexit\n");

@@ -78,6 +78,19 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
     private final int function;
     /** One statement node per slot of the function, created when an instrument first asks for statements; else null. */
     @Child private InstructionProbes probes;
+    /**
+     * The slot of a function root's frame where the body keeps its registers while instruments are attached, so that
+     * they see r0-r10 as the instruction about to run does (tools read them; the compiled code without instruments
+     * never writes it).
+     */
+    public static final int REGISTERS_SLOT = 0;
+
+    /** The frame of a root running a body: one slot, {@link #REGISTERS_SLOT}. */
+    public static com.oracle.truffle.api.frame.FrameDescriptor frameDescriptor() {
+        com.oracle.truffle.api.frame.FrameDescriptor.Builder b = com.oracle.truffle.api.frame.FrameDescriptor.newBuilder();
+        b.addSlot(com.oracle.truffle.api.frame.FrameSlotKind.Object, "registers", null);
+        return b.build();
+    }
     private volatile InstructionListing listing;
 
     public FunctionBodyNode(LoweredProgram program, int function) {
@@ -155,6 +168,9 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
     @BytecodeInterpreterSwitch
     private long run(VirtualFrame truffleFrame, RunState state, int frame, long[] r) {
         final Memory memory = state.memory;
+        if (probes != null) {
+            truffleFrame.setObject(REGISTERS_SLOT, r);
+        }
         int pc = entry;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);

@@ -15,7 +15,7 @@ public final class FunctionRootNode extends RootNode implements ProgramNamed {
     private final String name;
 
     public FunctionRootNode(TruffleLanguage<?> language, FunctionBodyNode body, String name) {
-        super(language);
+        super(language, FunctionBodyNode.frameDescriptor());
         this.body = body;
         this.name = name;
     }

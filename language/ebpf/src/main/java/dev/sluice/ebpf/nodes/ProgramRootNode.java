@@ -63,7 +63,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
      */
     public ProgramRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, FunctionBodyNode body, Kind kind, ProgramType type,
                     boolean networkStart, EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
-        super(language);
+        super(language, FunctionBodyNode.frameDescriptor());
         this.contexts = contexts;
         this.networkStart = networkStart;
         this.verdictOverLimit = limitVerdict != null;
