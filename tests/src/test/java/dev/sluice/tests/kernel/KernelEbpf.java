@@ -116,6 +116,40 @@ public final class KernelEbpf {
         }
     }
 
+    /**
+     * The instructions the kernel's verifier visited on some path (log level 2 prints each one it processes), or null
+     * when the log does not fit. An instruction it never visited is dead to it: a privileged program's translated
+     * code no longer has it (the verifier's opt_remove_dead_code).
+     */
+    public static java.util.Set<Integer> visitedByVerifier(int progType, byte[] insns) {
+        int size = 64 << 20;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment code = arena.allocate(Math.max(8, insns.length), 8);
+            MemorySegment.copy(insns, 0, code, JAVA_BYTE, 0, insns.length);
+            MemorySegment license = arena.allocateFrom("GPL", StandardCharsets.US_ASCII);
+            MemorySegment log = arena.allocate(size);
+            MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
+            attr.set(JAVA_INT, 0, progType);
+            attr.set(JAVA_INT, 4, insns.length / 8);
+            attr.set(JAVA_LONG, 8, code.address());
+            attr.set(JAVA_LONG, 16, license.address());
+            attr.set(JAVA_INT, 24, 2); // log_level 2: every instruction processed
+            attr.set(JAVA_INT, 28, size);
+            attr.set(JAVA_LONG, 32, log.address());
+            Libc.Result r = bpf(BPF_PROG_LOAD, attr);
+            if (r.failed()) {
+                return null;
+            }
+            close((int) r.value());
+            java.util.Set<Integer> visited = new java.util.TreeSet<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): \\(").matcher(log.getString(0, StandardCharsets.US_ASCII));
+            while (m.find()) {
+                visited.add(Integer.parseInt(m.group(1)));
+            }
+            return visited;
+        }
+    }
+
     /** Loads a program the caller expects the kernel to accept; throws with the verifier's log otherwise. */
     public static int loadOrThrow(int progType, byte[] insns) {
         Load load = load(progType, insns);
