@@ -30,8 +30,16 @@ public final class ElfFormatException extends RuntimeException {
         return instruction;
     }
 
-    /** Names in the message come from the file: control characters are shown as \xNN, so the message stays one line. */
-    private static String printable(String message) {
+    /** The longest name a message quotes whole; a longer one is clipped with "...". */
+    static final int MAX_QUOTED = 64;
+    /** A message longer than this (names of several kilobytes, quotes inside names) is cut, keeping its start. */
+    static final int MAX_MESSAGE = 380;
+
+    /**
+     * Names in the message come from the file: control characters are shown as \xNN, so the message stays one line,
+     * and a quoted name longer than {@link #MAX_QUOTED} is clipped, so that it stays short.
+     */
+    static String printable(String message) {
         StringBuilder sb = new StringBuilder(message.length());
         for (int i = 0; i < message.length(); i++) {
             char c = message.charAt(i);
@@ -41,6 +49,26 @@ public final class ElfFormatException extends RuntimeException {
                 sb.append(c);
             }
         }
-        return sb.toString();
+        String escaped = clipQuoted(sb.toString());
+        return escaped.length() <= MAX_MESSAGE ? escaped : escaped.substring(0, MAX_MESSAGE - 3) + "...";
+    }
+
+    private static String clipQuoted(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        int at = 0;
+        while (at < text.length()) {
+            int open = text.indexOf('\'', at);
+            int close = open < 0 ? -1 : text.indexOf('\'', open + 1);
+            if (close < 0) {
+                out.append(text, at, text.length());
+                break;
+            }
+            out.append(text, at, open + 1);
+            String quoted = text.substring(open + 1, close);
+            out.append(quoted.length() <= MAX_QUOTED ? quoted : quoted.substring(0, MAX_QUOTED - 3) + "...");
+            out.append('\'');
+            at = close + 1;
+        }
+        return out.toString();
     }
 }
