@@ -305,15 +305,17 @@ final class EbpfCommands {
     }
 
     /**
-     * A register's value: decimal when it is a small number, else hex; a value whose high half names a region of the
-     * run (pointers are region << 32 | offset) also says which, as the run-time guard would name it.
+     * A register's value: decimal when it is a small number, else hex; a value whose high half names the context, the
+     * packet or a stack (pointers are region << 32 | offset) also says which, as the run-time guard would name it.
      */
     private static String value(long v) {
         if (v >= -65536 && v <= 0xffffffffL) {
             return Long.toString(v);
         }
-        String where = dev.sluice.ebpf.runtime.Memory.describe(v);
-        return "0x" + Long.toHexString(v) + (where.contains("not a pointer") ? "" : " (" + where + ")");
+        long region = v >>> 32;
+        boolean pointer = region >= dev.sluice.ebpf.runtime.Memory.CONTEXT && region < dev.sluice.ebpf.runtime.Memory.FIRST_DYNAMIC;
+        // context, packet and stacks only: the high half of a large number often looks like a map value's region
+        return "0x" + Long.toHexString(v) + (pointer ? " (" + dev.sluice.ebpf.runtime.Memory.describe(v) + ")" : "");
     }
 
     private static void print(PrintWriter out, long r0, boolean hex) {
