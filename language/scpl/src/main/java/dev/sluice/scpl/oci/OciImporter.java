@@ -165,16 +165,12 @@ public final class OciImporter {
     /** An SCMP_ACT_* action with its data, normalized so equal actions compare equal. */
     record Act(String kind, int data) {
         String scpl() {
-            return switch (kind) {
-                case "ALLOW" -> "Allow";
-                case "KILL_THREAD" -> "KillThread";
-                case "KILL_PROCESS" -> "KillProcess";
-                case "TRAP" -> "Trap";
-                case "LOG" -> "Log";
-                case "NOTIFY" -> "Notify";
-                case "TRACE" -> "Trace " + data;
-                case "ERRNO" -> "Errno " + Errno.name(data).orElse(Integer.toString(data));
-                default -> throw new IllegalStateException(kind);
+            SeccompAction action = kind.equals("NOTIFY") ? SeccompAction.USER_NOTIF : SeccompAction.valueOf(kind);
+            String word = dev.sluice.scpl.policy.ActionWord.of(action).spelling;
+            return switch (action) {
+                case TRACE -> word + " " + data;
+                case ERRNO -> word + " " + Errno.name(data).orElse(Integer.toString(data));
+                default -> word; // libseccomp's SCMP_ACT_TRAP carries no value
             };
         }
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import dev.sluice.scpl.policy.ActionWord;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.*;
@@ -14,7 +15,8 @@ import dev.sluice.scpl.parse.Lexer.Token;
 /** Recursive-descent parser for SCPL (grammar in docs/scpl.md). */
 public final class Parser {
     /** Action keywords, compared case-insensitively. */
-    public static final Set<String> ACTIONS = Set.of("allow", "kill", "killthread", "killprocess", "trap", "errno", "trace", "log", "notify");
+    /** The action words' keys (lower case, no underscores), from {@link ActionWord}. */
+    public static final Set<String> ACTIONS = ActionWord.KEYS;
 
     private final String file;
     private final String text;
@@ -246,10 +248,10 @@ public final class Parser {
     }
 
     private ActionAst action() {
-        Token t = ident("an action (Allow, Kill, KillThread, KillProcess, Trap, Errno, Trace, Log, Notify)");
-        String k = t.text().toLowerCase(Locale.ROOT).replace("_", "");
+        Token t = ident("an action (" + String.join(", ", java.util.Arrays.stream(ActionWord.values()).map(w -> w.spelling).toList()) + ")");
+        String k = ActionWord.key(t.text());
         if (!ACTIONS.contains(k)) {
-            throw error(t, "unknown action '" + t.text() + "' (expected Allow, Kill, KillThread, KillProcess, Trap, Errno, Trace, Log or Notify)");
+            throw error(t, "unknown action '" + t.text() + "' (expected " + ActionWord.list() + ")");
         }
         Value data = null;
         switch (k) {
@@ -302,7 +304,7 @@ public final class Parser {
     private static boolean startsSyscallItem(Token t) {
         // An action keyword written capitalised (Kill) starts the next rule; lowercase kill is the syscall.
         return t.kind() == Kind.NUMBER || t.kind() == Kind.GROUP
-                        || t.kind() == Kind.IDENT && !(ACTIONS.contains(t.text().toLowerCase(Locale.ROOT).replace("_", "")) && Character.isUpperCase(t.text().charAt(0)));
+                        || t.kind() == Kind.IDENT && !(ACTIONS.contains(ActionWord.key(t.text())) && Character.isUpperCase(t.text().charAt(0)));
     }
 
     private SyscallItem syscallItem() {

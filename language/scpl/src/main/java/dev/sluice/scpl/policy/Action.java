@@ -15,15 +15,11 @@ public record Action(SeccompAction kind, int data) {
     /** The action in SCPL spelling, e.g. {@code Errno EACCES}. */
     @Override
     public String toString() {
+        String word = ActionWord.of(kind).spelling;
         return switch (kind) {
-            case ALLOW -> "Allow";
-            case KILL_THREAD -> "KillThread";
-            case KILL_PROCESS -> "KillProcess";
-            case TRAP -> "Trap " + data;
-            case ERRNO -> "Errno " + Errno.name(data).orElse(Integer.toString(data));
-            case TRACE -> "Trace " + data;
-            case LOG -> "Log";
-            case USER_NOTIF -> "Notify";
+            case TRAP, TRACE -> word + " " + data;
+            case ERRNO -> word + " " + Errno.name(data).orElse(Integer.toString(data));
+            default -> word;
         };
     }
 }

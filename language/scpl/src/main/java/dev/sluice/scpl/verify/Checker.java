@@ -180,16 +180,14 @@ public final class Checker {
     }
 
     private Action action(Ast.ActionAst a) {
-        return switch (a.keyword()) {
-            case "allow" -> new Action(SeccompAction.ALLOW, 0);
-            case "kill", "killthread" -> new Action(SeccompAction.KILL_THREAD, 0);
-            case "killprocess" -> new Action(SeccompAction.KILL_PROCESS, 0);
-            case "log" -> new Action(SeccompAction.LOG, 0);
-            case "notify" -> new Action(SeccompAction.USER_NOTIF, 0);
-            case "trap" -> new Action(SeccompAction.TRAP, data(a, 0xffff));
-            case "trace" -> new Action(SeccompAction.TRACE, data(a, 0xffff));
-            case "errno" -> new Action(SeccompAction.ERRNO, errno(a));
-            default -> throw new IllegalStateException(a.keyword());
+        dev.sluice.scpl.policy.ActionWord word = dev.sluice.scpl.policy.ActionWord.ofKey(a.keyword());
+        if (word == null) {
+            throw new IllegalStateException(a.keyword()); // the parser admits only action words
+        }
+        return switch (word.action) {
+            case TRAP, TRACE -> new Action(word.action, data(a, 0xffff));
+            case ERRNO -> new Action(word.action, errno(a));
+            default -> new Action(word.action, 0);
         };
     }
 
