@@ -20,6 +20,16 @@ public enum InputFormat {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown input format '" + id + "' (expected raw, asm, ddd, dd or auto)");
+        throw new IllegalArgumentException("unknown input format '" + id + "' (expected " + names() + ")");
+    }
+
+    /** Every format's id, for messages and help: {@code auto, raw, asm, ddd or dd}. */
+    public static String names() {
+        StringBuilder sb = new StringBuilder();
+        InputFormat[] all = values();
+        for (int i = 0; i < all.length; i++) {
+            sb.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].id());
+        }
+        return sb.toString();
     }
 }
