@@ -8,6 +8,8 @@ module dev.sluice.launcher {
     requires dev.sluice.inetdiag;
     requires info.picocli;
 
-    opens dev.sluice.launcher to info.picocli;
+    opens dev.sluice.launcher to
+            info.picocli;
+
     exports dev.sluice.launcher;
 }

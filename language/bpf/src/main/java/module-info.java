@@ -14,14 +14,24 @@ module dev.sluice.bpf {
     exports dev.sluice.bpf.isa;
     exports dev.sluice.bpf.formats;
     exports dev.sluice.bpf.runtime;
-    exports dev.sluice.bpf.parse to dev.sluice.launcher;
-    exports dev.sluice.bpf.verify to dev.sluice.scpl, dev.sluice.launcher;
-    exports dev.sluice.bpf.lower to dev.sluice.scpl, dev.sluice.launcher;
-    exports dev.sluice.bpf.nodes to dev.sluice.scpl;
-    exports dev.sluice.bpf.trace to dev.sluice.scpl, dev.sluice.launcher;
+    exports dev.sluice.bpf.parse to
+            dev.sluice.launcher;
+    exports dev.sluice.bpf.verify to
+            dev.sluice.scpl,
+            dev.sluice.launcher;
+    exports dev.sluice.bpf.lower to
+            dev.sluice.scpl,
+            dev.sluice.launcher;
+    exports dev.sluice.bpf.nodes to
+            dev.sluice.scpl;
+    exports dev.sluice.bpf.trace to
+            dev.sluice.scpl,
+            dev.sluice.launcher;
     exports dev.sluice.bpf.coverage;
 
-    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.bpf.BpfLanguageProvider;
-    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.bpf.coverage.CoverageInstrumentProvider,
-                    dev.sluice.bpf.trace.StepTraceInstrumentProvider;
+    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with
+            dev.sluice.bpf.BpfLanguageProvider;
+    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with
+            dev.sluice.bpf.coverage.CoverageInstrumentProvider,
+            dev.sluice.bpf.trace.StepTraceInstrumentProvider;
 }

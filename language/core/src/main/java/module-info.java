@@ -14,6 +14,11 @@ module dev.sluice.core {
     exports dev.sluice.core.seccomp;
     exports dev.sluice.core.trust;
     exports dev.sluice.core.pcap;
-    exports dev.sluice.core.interop to dev.sluice.bpf, dev.sluice.scpl, dev.sluice.ebpf;
-    exports dev.sluice.core.guard to dev.sluice.bpf, dev.sluice.launcher;
+    exports dev.sluice.core.interop to
+            dev.sluice.bpf,
+            dev.sluice.scpl,
+            dev.sluice.ebpf;
+    exports dev.sluice.core.guard to
+            dev.sluice.bpf,
+            dev.sluice.launcher;
 }

@@ -16,6 +16,8 @@ module dev.sluice.ebpf {
     exports dev.sluice.ebpf.maps;
     exports dev.sluice.ebpf.trace;
 
-    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.ebpf.EbpfLanguageProvider;
-    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.ebpf.trace.StepTraceInstrumentProvider;
+    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with
+            dev.sluice.ebpf.EbpfLanguageProvider;
+    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with
+            dev.sluice.ebpf.trace.StepTraceInstrumentProvider;
 }

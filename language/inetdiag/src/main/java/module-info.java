@@ -15,6 +15,8 @@ module dev.sluice.inetdiag {
     exports dev.sluice.inetdiag.kernel;
     exports dev.sluice.inetdiag.trace;
 
-    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.inetdiag.InetDiagLanguageProvider;
-    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.inetdiag.trace.OpTraceInstrumentProvider;
+    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with
+            dev.sluice.inetdiag.InetDiagLanguageProvider;
+    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with
+            dev.sluice.inetdiag.trace.OpTraceInstrumentProvider;
 }

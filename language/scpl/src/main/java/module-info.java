@@ -22,6 +22,8 @@ module dev.sluice.scpl {
     exports dev.sluice.scpl.text;
     exports dev.sluice.scpl.coverage;
 
-    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with dev.sluice.scpl.ScplLanguageProvider;
-    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with dev.sluice.scpl.coverage.RuleCoverageInstrumentProvider;
+    provides com.oracle.truffle.api.provider.TruffleLanguageProvider with
+            dev.sluice.scpl.ScplLanguageProvider;
+    provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with
+            dev.sluice.scpl.coverage.RuleCoverageInstrumentProvider;
 }

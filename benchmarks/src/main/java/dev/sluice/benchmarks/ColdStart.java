@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Value;
 
@@ -20,8 +19,7 @@ import org.graalvm.polyglot.Value;
  * <p>{@code java <graal flags> -cp ... dev.sluice.benchmarks.ColdStart eager|eager-warm|default [instructions]}
  */
 public final class ColdStart {
-    private ColdStart() {
-    }
+    private ColdStart() {}
 
     /** A valid straight-line-with-diamonds program: blocks of (ldh, add x, jgt, xor, tax), then ret a. */
     public static byte[] program(int instructions) {
@@ -65,12 +63,10 @@ public final class ColdStart {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     public static void main(String[] args) {
@@ -86,12 +82,15 @@ public final class ColdStart {
         }
         CompilationWatch watch = new CompilationWatch();
         long t0 = System.nanoTime();
-        Context.Builder b = Context.newBuilder("bpf").allowExperimentalOptions(true).option("bpf.Profile", "socket").option("engine.TraceCompilation", "true")
-                        .logHandler(watch);
+        Context.Builder b = Context.newBuilder("bpf")
+                .allowExperimentalOptions(true)
+                .option("bpf.Profile", "socket")
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch);
         switch (mode) {
-            case "eager", "eager-warm" -> b.option("engine.CompileImmediately", "true").option("engine.BackgroundCompilation", "false");
-            case "default" -> {
-            }
+            case "eager", "eager-warm" ->
+                b.option("engine.CompileImmediately", "true").option("engine.BackgroundCompilation", "false");
+            case "default" -> {}
             default -> throw new IllegalArgumentException("mode: eager, eager-warm or default");
         }
         try (Context ctx = b.build()) {
@@ -122,17 +121,31 @@ public final class ColdStart {
                 f.execute(packet);
                 calls++;
             }
-            System.out.printf("coldstart %s %d insns: context %.0f ms, eval %.0f ms, first call %.0f ms, eval->first compiled execution %.0f ms"
-                            + " (%d calls)%s%n", mode, size, ms(tContext - t0), ms(tEval - tContext), ms(tFirstCall - tEval), ms(tCompiled - tContext), calls,
-                            watch.tier2Done != 0 ? String.format(", eval->tier 2 done %.0f ms", ms(watch.tier2Done - tContext)) : "");
+            System.out.printf(
+                    "coldstart %s %d insns: context %.0f ms, eval %.0f ms, first call %.0f ms, eval->first compiled execution %.0f ms"
+                            + " (%d calls)%s%n",
+                    mode,
+                    size,
+                    ms(tContext - t0),
+                    ms(tEval - tContext),
+                    ms(tFirstCall - tEval),
+                    ms(tCompiled - tContext),
+                    calls,
+                    watch.tier2Done != 0
+                            ? String.format(", eval->tier 2 done %.0f ms", ms(watch.tier2Done - tContext))
+                            : "");
             System.out.println("  " + watch.firstLine);
         }
     }
 
     /** Compiles a 21-instruction filter in a separate engine, so the compiler itself is warm. */
     private static void warmCompiler(byte[] packet) {
-        try (Context warm = Context.newBuilder("bpf").allowExperimentalOptions(true).option("bpf.Profile", "socket").option("engine.CompileImmediately", "true")
-                        .option("engine.BackgroundCompilation", "false").build()) {
+        try (Context warm = Context.newBuilder("bpf")
+                .allowExperimentalOptions(true)
+                .option("bpf.Profile", "socket")
+                .option("engine.CompileImmediately", "true")
+                .option("engine.BackgroundCompilation", "false")
+                .build()) {
             Value small = Sluice.load(warm, "socket", "warm", program(21));
             for (int i = 0; i < 3; i++) {
                 small.execute(packet);

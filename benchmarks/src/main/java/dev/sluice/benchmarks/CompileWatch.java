@@ -19,7 +19,9 @@ final class CompileWatch extends Handler {
     static final String HOST_INVOKE = "org.graalvm.polyglot.Value<BpfFilter>.invoke";
     /** The longest warm-up before measuring anyway (compare.sh --quick lowers it). */
     static final int WARM_SECONDS = Integer.getInteger("sluice.bench.warmSeconds", 90);
-    private static final Pattern OPT_DONE = Pattern.compile("opt done\\s+engine=\\d+\\s+id=\\d+\\s+(\\S+)\\s+\\|Tier (\\d)\\|");
+
+    private static final Pattern OPT_DONE =
+            Pattern.compile("opt done\\s+engine=\\d+\\s+id=\\d+\\s+(\\S+)\\s+\\|Tier (\\d)\\|");
     private final Set<String> lastTier = ConcurrentHashMap.newKeySet();
 
     @Override
@@ -54,15 +56,15 @@ final class CompileWatch extends Handler {
         if (compiled(roots)) {
             System.err.printf("[sluice-bench] %s at Tier 2 after %.1f s of warm-up%n", String.join(", ", roots), took);
         } else {
-            System.err.printf("[sluice-bench] WARNING: %s not all at Tier 2 after %.0f s (done: %s); measuring anyway%n", String.join(", ", roots), took, lastTier);
+            System.err.printf(
+                    "[sluice-bench] WARNING: %s not all at Tier 2 after %.0f s (done: %s); measuring anyway%n",
+                    String.join(", ", roots), took, lastTier);
         }
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

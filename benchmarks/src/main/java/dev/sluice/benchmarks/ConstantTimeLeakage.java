@@ -2,6 +2,12 @@ package dev.sluice.benchmarks;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Ancillary;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,20 +23,12 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Ancillary;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * A dudect-style leakage benchmark (Reparaz, Balasch, Verbauwhede, "Dude, is my code constant time?", 2017) for
@@ -56,10 +54,10 @@ public final class ConstantTimeLeakage {
     private static final int POOL = 4096;
     private static final int WARM_ROUND_CALLS = 20_000;
     private static final int QUIET_ROUNDS = 5;
-    private static final long MAX_WARM_NANOS = Long.getLong("sluice.bench.leakage.maxWarmSeconds", 180L) * 1_000_000_000L;
+    private static final long MAX_WARM_NANOS =
+            Long.getLong("sluice.bench.leakage.maxWarmSeconds", 180L) * 1_000_000_000L;
 
-    private ConstantTimeLeakage() {
-    }
+    private ConstantTimeLeakage() {}
 
     /** ld arg0; jeq #SECRET -> 120 dependent ALU operations then ret A; else ret ALLOW. */
     static Program secretBranchProgram() {
@@ -82,7 +80,11 @@ public final class ConstantTimeLeakage {
 
     /** ld #0; ldx #2; ld nla; ret a: where in the packet is netlink attribute type 2? A and X are public. */
     static Program netlinkSearchProgram() {
-        return Program.of(Insn.stmt(LD | IMM, 0), Insn.stmt(LDX | IMM, 2), Insn.stmt(LD | W | ABS, Ancillary.NLATTR.k()), Insn.stmt(RET | A, 0));
+        return Program.of(
+                Insn.stmt(LD | IMM, 0),
+                Insn.stmt(LDX | IMM, 2),
+                Insn.stmt(LD | W | ABS, Ancillary.NLATTR.k()),
+                Insn.stmt(RET | A, 0));
     }
 
     /** 60 four-byte attributes of type 1, then type 2: the walk takes 61 steps (little-endian netlink headers). */
@@ -96,15 +98,30 @@ public final class ConstantTimeLeakage {
     }
 
     /** A workload: a program, its profile and secret declaration, and the two input classes. */
-    record Workload(String name, String profile, String secretFields, Program program, Supplier<byte[]> fixed, Function<Random, byte[]> random) {
-    }
+    record Workload(
+            String name,
+            String profile,
+            String secretFields,
+            Program program,
+            Supplier<byte[]> fixed,
+            Function<Random, byte[]> random) {}
 
     static List<Workload> workloads() {
         return List.of(
-                        new Workload("secret branch (seccomp, arg0)", "seccomp", "arg0", secretBranchProgram(),
-                                        () -> SeccompData.encode(Arch.X86_64, 1, 0, SECRET_MATCH),
-                                        rnd -> SeccompData.encode(Arch.X86_64, 1, 0, rnd.nextInt() & 0x7fffffff)),
-                        new Workload("nla search (socket, bytes 0-255)", "socket", "0-255", netlinkSearchProgram(), ConstantTimeLeakage::longWalkPacket, rnd -> {
+                new Workload(
+                        "secret branch (seccomp, arg0)",
+                        "seccomp",
+                        "arg0",
+                        secretBranchProgram(),
+                        () -> SeccompData.encode(Arch.X86_64, 1, 0, SECRET_MATCH),
+                        rnd -> SeccompData.encode(Arch.X86_64, 1, 0, rnd.nextInt() & 0x7fffffff)),
+                new Workload(
+                        "nla search (socket, bytes 0-255)",
+                        "socket",
+                        "0-255",
+                        netlinkSearchProgram(),
+                        ConstantTimeLeakage::longWalkPacket,
+                        rnd -> {
                             byte[] p = new byte[256];
                             rnd.nextBytes(p);
                             return p;
@@ -112,8 +129,8 @@ public final class ConstantTimeLeakage {
     }
 
     /** A measured result, or why there is none. */
-    record Result(String workload, String mode, double t, double meanFixed, double meanRandom, int samples, String voided) {
-    }
+    record Result(
+            String workload, String mode, double t, double meanFixed, double meanRandom, int samples, String voided) {}
 
     /**
      * Follows engine.TraceCompilationDetails: every "opt ..." line (queued, start, done, failed, deoptimization,
@@ -137,8 +154,7 @@ public final class ConstantTimeLeakage {
             switch (e.group(1)) {
                 case "queued", "start" -> inFlight.add(e.group(2));
                 case "done", "failed", "unque" -> inFlight.remove(e.group(2)); // "opt unque." when a target is dequeued
-                default -> {
-                }
+                default -> {}
             }
             if (e.group(1).equals("done") && m.contains("|Tier 2|")) {
                 tier2Done.incrementAndGet();
@@ -164,29 +180,42 @@ public final class ConstantTimeLeakage {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     static Result measure(Workload w, boolean constantTime, int samples, long seed) {
         String mode = constantTime ? "constant-time" : "normal";
         CompilationLog log = new CompilationLog();
-        try (Engine engine = Engine.newBuilder().allowExperimentalOptions(true).option("engine.WarnInterpreterOnly", "false").option("engine.TraceCompilationDetails", "true").logHandler(log).build();
-                        Context c = Context.newBuilder("bpf").engine(engine).allowExperimentalOptions(true).option("bpf.ConstantTime", Boolean.toString(constantTime))
-                                        .option("bpf.SecretFields", w.secretFields()).option("bpf.Arch", "x86_64").build()) {
+        try (Engine engine = Engine.newBuilder()
+                        .allowExperimentalOptions(true)
+                        .option("engine.WarnInterpreterOnly", "false")
+                        .option("engine.TraceCompilationDetails", "true")
+                        .logHandler(log)
+                        .build();
+                Context c = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .allowExperimentalOptions(true)
+                        .option("bpf.ConstantTime", Boolean.toString(constantTime))
+                        .option("bpf.SecretFields", w.secretFields())
+                        .option("bpf.Arch", "x86_64")
+                        .build()) {
             Value filter;
             try {
-                filter = c.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(w.program(), ByteOrder.LITTLE_ENDIAN)), "leak.bpf")
-                                .mimeType("application/x-bpf-" + w.profile()).buildLiteral());
+                filter = c.eval(Source.newBuilder(
+                                "bpf",
+                                ByteSequence.create(RawFormat.encode(w.program(), ByteOrder.LITTLE_ENDIAN)),
+                                "leak.bpf")
+                        .mimeType("application/x-bpf-" + w.profile())
+                        .buildLiteral());
             } catch (PolyglotException e) {
                 if (!e.isSyntaxError()) {
                     throw e;
                 }
-                return new Result(w.name(), mode, Double.NaN, Double.NaN, Double.NaN, 0, "refused at load: " + e.getMessage());
+                return new Result(
+                        w.name(), mode, Double.NaN, Double.NaN, Double.NaN, 0, "refused at load: " + e.getMessage());
             }
             Random rnd = new Random(seed);
             // Both classes draw from pools of distinct arrays of the same size, so memory and cache behaviour is the
@@ -205,18 +234,28 @@ public final class ConstantTimeLeakage {
             int seen = log.events.size();
             while (!log.settled() || quiet < QUIET_ROUNDS) {
                 if (System.nanoTime() - warmStart > MAX_WARM_NANOS) {
-                    return new Result(w.name(), mode, Double.NaN, Double.NaN, Double.NaN, 0,
-                                    "compilation did not settle within " + MAX_WARM_NANOS / 1_000_000_000L + " s of warm-up (" + log.events.size()
-                                                    + " events; still in flight: " + log.lastEventsInFlight() + ")");
+                    return new Result(
+                            w.name(),
+                            mode,
+                            Double.NaN,
+                            Double.NaN,
+                            Double.NaN,
+                            0,
+                            "compilation did not settle within " + MAX_WARM_NANOS / 1_000_000_000L + " s of warm-up ("
+                                    + log.events.size() + " events; still in flight: " + log.lastEventsInFlight()
+                                    + ")");
                 }
                 for (int i = 0; i < WARM_ROUND_CALLS; i++) {
-                    sink += filter.execute((i & 1) == 0 ? fixedPool[i & (POOL - 1)] : randomPool[i & (POOL - 1)]).asLong();
+                    sink += filter.execute((i & 1) == 0 ? fixedPool[i & (POOL - 1)] : randomPool[i & (POOL - 1)])
+                            .asLong();
                 }
                 int now = log.events.size();
                 quiet = now == seen ? quiet + 1 : 0;
                 seen = now;
             }
-            System.err.printf("[leakage] %s, %s: warm after %.1f s, %d compilation events%n", w.name(), mode, (System.nanoTime() - warmStart) / 1e9, seen);
+            System.err.printf(
+                    "[leakage] %s, %s: warm after %.1f s, %d compilation events%n",
+                    w.name(), mode, (System.nanoTime() - warmStart) / 1e9, seen);
             long[] fixedTimes = new long[samples];
             long[] randomTimes = new long[samples];
             int nf = 0;
@@ -241,8 +280,15 @@ public final class ConstantTimeLeakage {
             }
             List<String> during = log.events.subList(seen, log.events.size());
             if (!during.isEmpty()) {
-                return new Result(w.name(), mode, Double.NaN, Double.NaN, Double.NaN, samples,
-                                "VOID: " + during.size() + " compilation event(s) during measurement, first: " + during.get(0).strip());
+                return new Result(
+                        w.name(),
+                        mode,
+                        Double.NaN,
+                        Double.NaN,
+                        Double.NaN,
+                        samples,
+                        "VOID: " + during.size() + " compilation event(s) during measurement, first: "
+                                + during.get(0).strip());
             }
             double[] a = crop(fixedTimes);
             double[] b = crop(randomTimes);
@@ -288,28 +334,42 @@ public final class ConstantTimeLeakage {
 
     public static void main(String[] args) {
         int samples = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        try (Engine probe = Engine.newBuilder().option("engine.WarnInterpreterOnly", "false").build()) {
+        try (Engine probe = Engine.newBuilder()
+                .option("engine.WarnInterpreterOnly", "false")
+                .build()) {
             if (probe.getImplementationName().equals("Interpreted")) {
                 System.err.println("warning: the Graal compiler is not active; this measures the fallback interpreter");
             }
-            System.out.printf("dudect-style leakage test, %d samples per class, engine %s%n", samples, probe.getImplementationName());
+            System.out.printf(
+                    "dudect-style leakage test, %d samples per class, engine %s%n",
+                    samples, probe.getImplementationName());
         }
-        System.out.printf("%-34s %-14s %10s %10s %10s  %s%n", "program", "mode", "t", "fixed ns", "random ns", "verdict (|t| > 4.5 = leak)");
+        System.out.printf(
+                "%-34s %-14s %10s %10s %10s  %s%n",
+                "program", "mode", "t", "fixed ns", "random ns", "verdict (|t| > 4.5 = leak)");
         boolean voided = false;
         for (Workload w : workloads()) {
-            for (boolean ct : new boolean[]{false, true}) {
+            for (boolean ct : new boolean[] {false, true}) {
                 Result r = measure(w, ct, samples, 1234);
                 if (r.voided() != null) {
                     voided |= r.voided().startsWith("VOID") || r.voided().startsWith("compilation");
-                    System.out.printf("%-34s %-14s %10s %10s %10s  %s%n", r.workload(), r.mode(), "-", "-", "-", r.voided());
+                    System.out.printf(
+                            "%-34s %-14s %10s %10s %10s  %s%n", r.workload(), r.mode(), "-", "-", "-", r.voided());
                 } else {
-                    System.out.printf("%-34s %-14s %10.2f %10.1f %10.1f  %s%n", r.workload(), r.mode(), r.t(), r.meanFixed(), r.meanRandom(),
-                                    Math.abs(r.t()) > 4.5 ? "LEAK" : "no leak detected");
+                    System.out.printf(
+                            "%-34s %-14s %10.2f %10.1f %10.1f  %s%n",
+                            r.workload(),
+                            r.mode(),
+                            r.t(),
+                            r.meanFixed(),
+                            r.meanRandom(),
+                            Math.abs(r.t()) > 4.5 ? "LEAK" : "no leak detected");
                 }
             }
         }
         if (voided) {
-            System.out.println("some measurements were voided by compilation during measurement; no conclusion from them");
+            System.out.println(
+                    "some measurements were voided by compilation during measurement; no conclusion from them");
             System.exit(1);
         }
     }

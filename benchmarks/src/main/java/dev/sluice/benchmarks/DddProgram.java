@@ -12,8 +12,7 @@ import java.nio.file.Path;
  * that libpcap's harness and Sluice read the very same file.
  */
 public final class DddProgram {
-    private DddProgram() {
-    }
+    private DddProgram() {}
 
     public static byte[] toRaw(Path ddd) throws IOException {
         String[] lines = Files.readString(ddd).strip().split("\\R");

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
@@ -45,13 +44,15 @@ public class EbpfBenchmark {
                     exit
                     """;
 
-    @Param({"compiled", "interpreter"}) public String tier;
+    @Param({"compiled", "interpreter"})
+    public String tier;
     /**
      * ebpf.Verify of the XDP program: true (the default) runs its proven packet loads without their guard, false runs
      * every load under it. The loop reads its trip count from memory, which no verifier bounds: it always runs
      * unverified, under the fuel guard.
      */
-    @Param({"true", "false"}) public String verify;
+    @Param({"true", "false"})
+    public String verify;
 
     private Context context;
     private Value xdp;
@@ -60,14 +61,16 @@ public class EbpfBenchmark {
     private int[] offsets;
     private int[] lengths;
     private long[] results;
-    private final byte[] trips = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(TRIPS).array();
+    private final byte[] trips =
+            ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(TRIPS).array();
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         List<byte[]> frames = PacketSet.load();
         int n = frames.size();
         if (n != SocketFilterBenchmark.PACKETS) {
-            throw new IllegalStateException("the packet set has " + n + " frames; the per-packet figures assume " + SocketFilterBenchmark.PACKETS);
+            throw new IllegalStateException("the packet set has " + n + " frames; the per-packet figures assume "
+                    + SocketFilterBenchmark.PACKETS);
         }
         offsets = new int[n];
         lengths = new int[n];
@@ -85,21 +88,34 @@ public class EbpfBenchmark {
             at += frames.get(i).length;
         }
         CompileWatch watch = new CompileWatch();
-        Context.Builder b = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("ebpf.ProgramType", "xdp").option("ebpf.Verify", verify)
-                        .option("engine.TraceCompilation", "true").logHandler(watch);
+        Context.Builder b = Context.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("ebpf.ProgramType", "xdp")
+                .option("ebpf.Verify", verify)
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch);
         Tier.of(tier).configure(b);
         context = b.build();
-        if (Tier.of(tier).compiles() && context.getEngine().getImplementationName().contains("Interpreted")) {
-            throw new IllegalStateException("the Graal compiler is not active; run with the flags in docs/performance.md");
+        if (Tier.of(tier).compiles()
+                && context.getEngine().getImplementationName().contains("Interpreted")) {
+            throw new IllegalStateException(
+                    "the Graal compiler is not active; run with the flags in docs/performance.md");
         }
-        String xdpText = Files.readString(Path.of(System.getProperty("sluice.bench.examples", "examples")).resolve("ebpf/xdp-ipv4.s"));
-        xdp = context.eval(Source.newBuilder("ebpf", xdpText, "xdp-ipv4").mimeType("text/x-ebpf").build());
+        String xdpText = Files.readString(
+                Path.of(System.getProperty("sluice.bench.examples", "examples")).resolve("ebpf/xdp-ipv4.s"));
+        xdp = context.eval(Source.newBuilder("ebpf", xdpText, "xdp-ipv4")
+                .mimeType("text/x-ebpf")
+                .build());
         // The loop is a raw program (r1 = memory), so it gets a context of its own.
-        Context.Builder lb = Context.newBuilder("ebpf").allowExperimentalOptions(true).option("ebpf.Verify", "false").option("engine.TraceCompilation", "true")
-                        .logHandler(watch);
+        Context.Builder lb = Context.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("ebpf.Verify", "false")
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch);
         Tier.of(tier).configure(lb);
         loopContext = lb.build();
-        loop = loopContext.eval(Source.newBuilder("ebpf", LOOP, "loop").mimeType("text/x-ebpf").build());
+        loop = loopContext.eval(
+                Source.newBuilder("ebpf", LOOP, "loop").mimeType("text/x-ebpf").build());
         if (loop() != (long) TRIPS * (TRIPS + 1) / 2) {
             throw new IllegalStateException("the loop program computed " + loop());
         }
@@ -107,8 +123,10 @@ public class EbpfBenchmark {
         System.err.printf("[sluice-bench] xdp-ipv4: %d of %d packets give a nonzero action%n", passed, n);
         if (Tier.of(tier).compiles()) {
             // As for classic BPF (CompileWatch): the host-to-guest roots reach Tier 2 with the program's root inlined.
-            watch.warmUntilCompiled(this::xdpBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
-            watch.warmUntilCompiled(this::loop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
+            watch.warmUntilCompiled(
+                    this::xdpBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
+            watch.warmUntilCompiled(
+                    this::loop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
         }
     }
 

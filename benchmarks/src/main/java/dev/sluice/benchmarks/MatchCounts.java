@@ -3,7 +3,6 @@ package dev.sluice.benchmarks;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Value;
 
@@ -13,8 +12,7 @@ import org.graalvm.polyglot.Value;
  * policy. Arguments: the packet filter names.
  */
 public final class MatchCounts {
-    private MatchCounts() {
-    }
+    private MatchCounts() {}
 
     public static void main(String[] args) throws Exception {
         List<byte[]> frames = PacketSet.load();
@@ -32,7 +30,7 @@ public final class MatchCounts {
         }
         byte[] records = SyscallMix.records(SeccompBenchmark.RECORDS, SyscallMix.DEFAULT_SEED);
         try (Context ctx = Sluice.context("seccomp", Tier.INTERPRETER)) {
-            for (String policy : new String[]{"large", "jitk"}) {
+            for (String policy : new String[] {"large", "jitk"}) {
                 Value f = Sluice.load(ctx, "seccomp", policy, SeccompBenchmark.program(policy));
                 int[] verdicts = new int[SeccompBenchmark.RECORDS];
                 f.invokeMember("runRecords", records, SyscallMix.RECORD_SIZE, verdicts);
@@ -41,7 +39,8 @@ public final class MatchCounts {
                     byAction.merge(action(v), 1, Integer::sum);
                 }
                 StringBuilder line = new StringBuilder("seccomp " + policy + " (" + f.getMember("length") + " insns)");
-                byAction.forEach((k, n) -> line.append(' ').append(k).append('=').append(n));
+                byAction.forEach(
+                        (k, n) -> line.append(' ').append(k).append('=').append(n));
                 System.out.println(line);
             }
         }

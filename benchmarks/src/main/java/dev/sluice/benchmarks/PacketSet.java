@@ -22,10 +22,13 @@ public final class PacketSet {
     public static final int DEFAULT_COUNT = 10_000;
     public static final long DEFAULT_SEED = 0x511CE_2026L;
 
-    public record Frame(long timestampMicros, byte[] bytes) {
-    }
+    public record Frame(long timestampMicros, byte[] bytes) {}
 
-    private static final int ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806, ETH_VLAN = 0x8100, ETH_LLDP = 0x88cc;
+    private static final int ETH_IPV4 = 0x0800,
+            ETH_IPV6 = 0x86dd,
+            ETH_ARP = 0x0806,
+            ETH_VLAN = 0x8100,
+            ETH_LLDP = 0x88cc;
     private static final int PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_ICMPV6 = 58;
     private static final int FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10;
 
@@ -70,8 +73,9 @@ public final class PacketSet {
             sha.update(f.bytes());
             bytes += f.bytes().length;
         }
-        System.out.printf("%s: %d frames, %d bytes of frames (mean %d), seed %#x, sha256 of frames %s%n", args[0], count, bytes, bytes / count, seed,
-                        HexFormat.of().formatHex(sha.digest()));
+        System.out.printf(
+                "%s: %d frames, %d bytes of frames (mean %d), seed %#x, sha256 of frames %s%n",
+                args[0], count, bytes, bytes / count, seed, HexFormat.of().formatHex(sha.digest()));
     }
 
     private byte[] frame() {
@@ -142,7 +146,10 @@ public final class PacketSet {
     private byte[] ipv4(int protocol, byte[] payload, int src, int dst, int flagsAndOffset) {
         ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
         b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length)).putShort((short) rnd.nextInt(65536));
-        b.putShort((short) flagsAndOffset).put((byte) (32 + rnd.nextInt(96))).put((byte) protocol).putShort((short) 0);
+        b.putShort((short) flagsAndOffset)
+                .put((byte) (32 + rnd.nextInt(96)))
+                .put((byte) protocol)
+                .putShort((short) 0);
         b.putInt(src).putInt(dst).put(payload);
         byte[] out = b.array();
         int sum = 0;
@@ -163,14 +170,23 @@ public final class PacketSet {
         payload[1] = 80;
         payload[2] = 0;
         payload[3] = 80;
-        return ipv4(PROTO_TCP, payload, ipv4Address(), ipv4Address(), (rnd.nextBoolean() ? 0x2000 : 0) | 1 + rnd.nextInt(1000));
+        return ipv4(
+                PROTO_TCP,
+                payload,
+                ipv4Address(),
+                ipv4Address(),
+                (rnd.nextBoolean() ? 0x2000 : 0) | 1 + rnd.nextInt(1000));
     }
 
     private byte[] ipv6(int nextHeader, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(40 + payload.length);
-        b.putInt(6 << 28 | rnd.nextInt(1 << 20)).putShort((short) payload.length).put((byte) nextHeader).put((byte) 64);
+        b.putInt(6 << 28 | rnd.nextInt(1 << 20))
+                .putShort((short) payload.length)
+                .put((byte) nextHeader)
+                .put((byte) 64);
         for (int i = 0; i < 2; i++) {
-            b.putLong(rnd.nextInt(4) == 0 ? 0xfe80_0000_0000_0000L : 0x2001_0db8_0000_0000L | rnd.nextInt(65536)).putLong(rnd.nextLong());
+            b.putLong(rnd.nextInt(4) == 0 ? 0xfe80_0000_0000_0000L : 0x2001_0db8_0000_0000L | rnd.nextInt(65536))
+                    .putLong(rnd.nextLong());
         }
         return b.put(payload).array();
     }
@@ -210,7 +226,13 @@ public final class PacketSet {
         b.put((byte) ((20 + options) / 4 << 4)).put((byte) flags).putShort((short) (500 + rnd.nextInt(65000)));
         b.putShort((short) rnd.nextInt(65536)).putShort((short) 0);
         if ((flags & SYN) != 0) { // MSS 1460, SACK permitted, timestamps, NOP, window scale 7
-            b.putInt(0x020405b4).putShort((short) 0x0402).putShort((short) 0x080a).putInt(rnd.nextInt()).putInt(0).put((byte) 1).put(new byte[]{3, 3, 7});
+            b.putInt(0x020405b4)
+                    .putShort((short) 0x0402)
+                    .putShort((short) 0x080a)
+                    .putInt(rnd.nextInt())
+                    .putInt(0)
+                    .put((byte) 1)
+                    .put(new byte[] {3, 3, 7});
         } else { // NOP, NOP, timestamps
             b.putInt(0x0101080a).putInt(rnd.nextInt()).putInt(rnd.nextInt());
         }
@@ -245,19 +267,31 @@ public final class PacketSet {
             dst = 1024 + rnd.nextInt(64000);
         }
         ByteBuffer b = ByteBuffer.allocate(8 + payload.length);
-        b.putShort((short) src).putShort((short) dst).putShort((short) (8 + payload.length)).putShort((short) 0).put(payload);
+        b.putShort((short) src)
+                .putShort((short) dst)
+                .putShort((short) (8 + payload.length))
+                .putShort((short) 0)
+                .put(payload);
         return b.array();
     }
 
     private byte[] icmpEcho() {
         ByteBuffer b = ByteBuffer.allocate(64);
-        b.put((byte) (rnd.nextBoolean() ? 8 : 0)).put((byte) 0).putShort((short) 0).putShort((short) rnd.nextInt(65536)).putShort((short) rnd.nextInt(100));
+        b.put((byte) (rnd.nextBoolean() ? 8 : 0))
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putShort((short) rnd.nextInt(65536))
+                .putShort((short) rnd.nextInt(100));
         return b.put(random(56)).array();
     }
 
     private byte[] arp() {
         ByteBuffer b = ByteBuffer.allocate(28);
-        b.putShort((short) 1).putShort((short) ETH_IPV4).put((byte) 6).put((byte) 4).putShort((short) (rnd.nextBoolean() ? 1 : 2));
+        b.putShort((short) 1)
+                .putShort((short) ETH_IPV4)
+                .put((byte) 6)
+                .put((byte) 4)
+                .putShort((short) (rnd.nextBoolean() ? 1 : 2));
         b.put(mac()).putInt(ipv4Address()).put(mac()).putInt(ipv4Address());
         return b.array();
     }

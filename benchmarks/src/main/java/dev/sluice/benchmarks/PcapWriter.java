@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks;
 
+import dev.sluice.core.pcap.Pcap;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,20 +10,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import dev.sluice.core.pcap.Pcap;
-
 /** Writes the classic libpcap file format (microsecond timestamps, little-endian, link type Ethernet). */
 public final class PcapWriter {
     static final int SNAPLEN = 262144;
 
-    private PcapWriter() {
-    }
+    private PcapWriter() {}
 
     public static void write(Path file, List<PacketSet.Frame> frames) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             out.write(Pcap.globalHeader(SNAPLEN, Pcap.LINKTYPE_ETHERNET));
             for (PacketSet.Frame f : frames) {
-                out.write(Pcap.recordHeader(f.timestampMicros() / 1_000_000, (int) (f.timestampMicros() % 1_000_000), f.bytes().length, f.bytes().length));
+                out.write(Pcap.recordHeader(
+                        f.timestampMicros() / 1_000_000,
+                        (int) (f.timestampMicros() % 1_000_000),
+                        f.bytes().length,
+                        f.bytes().length));
                 out.write(f.bytes());
             }
         }

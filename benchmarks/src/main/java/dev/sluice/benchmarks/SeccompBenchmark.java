@@ -1,7 +1,6 @@
 package dev.sluice.benchmarks;
 
 import java.util.concurrent.TimeUnit;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Value;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,10 +31,14 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 public class SeccompBenchmark {
     public static final int RECORDS = 10_000;
 
-    @Param({"large", "jitk"}) public String policy;
-    @Param({"compiled", "interpreter"}) public String tier;
+    @Param({"large", "jitk"})
+    public String policy;
+
+    @Param({"compiled", "interpreter"})
+    public String tier;
     /** mix: the realistic syscall mix; getppid / personality: the kernel harness's probe call, repeated. */
-    @Param({"mix", "getppid", "personality"}) public String records;
+    @Param({"mix", "getppid", "personality"})
+    public String records;
 
     private Context context;
     private Value program;
@@ -53,10 +56,13 @@ public class SeccompBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
-        input = records.equals("mix") ? SyscallMix.records(RECORDS, SyscallMix.DEFAULT_SEED) : SyscallMix.probe(records, RECORDS);
+        input = records.equals("mix")
+                ? SyscallMix.records(RECORDS, SyscallMix.DEFAULT_SEED)
+                : SyscallMix.probe(records, RECORDS);
         singles = new byte[RECORDS][];
         for (int i = 0; i < RECORDS; i++) {
-            singles[i] = java.util.Arrays.copyOfRange(input, i * SyscallMix.RECORD_SIZE, (i + 1) * SyscallMix.RECORD_SIZE);
+            singles[i] =
+                    java.util.Arrays.copyOfRange(input, i * SyscallMix.RECORD_SIZE, (i + 1) * SyscallMix.RECORD_SIZE);
         }
         verdicts = new int[RECORDS];
         CompileWatch watch = new CompileWatch();
@@ -65,12 +71,14 @@ public class SeccompBenchmark {
         long single = singleCall();
         long batched = batch();
         if (single != batched) {
-            throw new IllegalStateException(policy + ": single calls gave " + single + " nonzero verdicts, the batch " + batched);
+            throw new IllegalStateException(
+                    policy + ": single calls gave " + single + " nonzero verdicts, the batch " + batched);
         }
         if (Tier.of(tier).compiles()) {
             // Warm only what this trial measures: JMH runs each benchmark method in its own fork.
             if (params.getBenchmark().endsWith(".batch")) {
-                watch.warmUntilCompiled(this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-seccomp-runRecords");
+                watch.warmUntilCompiled(
+                        this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-seccomp-runRecords");
             } else {
                 watch.warmUntilCompiled(this::singleCall, CompileWatch.WARM_SECONDS, CompileWatch.HOST_EXECUTE);
             }
@@ -97,6 +105,7 @@ public class SeccompBenchmark {
     @Benchmark
     @OperationsPerInvocation(RECORDS)
     public long batch() {
-        return program.invokeMember("runRecords", input, SyscallMix.RECORD_SIZE, verdicts).asLong();
+        return program.invokeMember("runRecords", input, SyscallMix.RECORD_SIZE, verdicts)
+                .asLong();
     }
 }

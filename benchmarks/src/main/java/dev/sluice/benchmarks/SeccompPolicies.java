@@ -39,25 +39,109 @@ public final class SeccompPolicies {
     }
 
     // x86_64 syscall numbers used by rules and by the record mix.
-    static final int READ = 0, WRITE = 1, OPEN = 2, CLOSE = 3, FSTAT = 5, POLL = 7, LSEEK = 8, MMAP = 9, MPROTECT = 10, MUNMAP = 11, BRK = 12,
-                    RT_SIGACTION = 13, RT_SIGPROCMASK = 14, RT_SIGRETURN = 15, IOCTL = 16, PREAD64 = 17, READV = 19, WRITEV = 20,
-                    SCHED_YIELD = 24, MADVISE = 28, NANOSLEEP = 35, GETPID = 39, SOCKET = 41, CONNECT = 42, ACCEPT = 43, SENDTO = 44,
-                    RECVFROM = 45, SENDMSG = 46, RECVMSG = 47, CLONE = 56, EXIT = 60, KILL = 62, FCNTL = 72, GETDENTS64 = 217,
-                    GETTIMEOFDAY = 96, GETUID = 102, PTRACE = 101, GETPPID = 110, PERSONALITY = 135, PRCTL = 157, MOUNT = 165,
-                    FUTEX = 202, CLOCK_GETTIME = 228, EXIT_GROUP = 231, EPOLL_WAIT = 232, OPENAT = 257, NEWFSTATAT = 262, ACCEPT4 = 288,
-                    KEXEC_LOAD = 246, BPF = 321, GETRANDOM = 318;
+    static final int READ = 0,
+            WRITE = 1,
+            OPEN = 2,
+            CLOSE = 3,
+            FSTAT = 5,
+            POLL = 7,
+            LSEEK = 8,
+            MMAP = 9,
+            MPROTECT = 10,
+            MUNMAP = 11,
+            BRK = 12,
+            RT_SIGACTION = 13,
+            RT_SIGPROCMASK = 14,
+            RT_SIGRETURN = 15,
+            IOCTL = 16,
+            PREAD64 = 17,
+            READV = 19,
+            WRITEV = 20,
+            SCHED_YIELD = 24,
+            MADVISE = 28,
+            NANOSLEEP = 35,
+            GETPID = 39,
+            SOCKET = 41,
+            CONNECT = 42,
+            ACCEPT = 43,
+            SENDTO = 44,
+            RECVFROM = 45,
+            SENDMSG = 46,
+            RECVMSG = 47,
+            CLONE = 56,
+            EXIT = 60,
+            KILL = 62,
+            FCNTL = 72,
+            GETDENTS64 = 217,
+            GETTIMEOFDAY = 96,
+            GETUID = 102,
+            PTRACE = 101,
+            GETPPID = 110,
+            PERSONALITY = 135,
+            PRCTL = 157,
+            MOUNT = 165,
+            FUTEX = 202,
+            CLOCK_GETTIME = 228,
+            EXIT_GROUP = 231,
+            EPOLL_WAIT = 232,
+            OPENAT = 257,
+            NEWFSTATAT = 262,
+            ACCEPT4 = 288,
+            KEXEC_LOAD = 246,
+            BPF = 321,
+            GETRANDOM = 318;
 
     /** Syscalls the large policy leaves out: privileged, debugging and kernel-attack-surface calls. */
-    static final int[] DENIED = {PTRACE, 103 /* syslog */, 134 /* uselib */, 139 /* sysfs */, 153 /* vhangup */, 154 /* modify_ldt */,
-                    155 /* pivot_root */, 156 /* _sysctl */, 163 /* acct */, MOUNT, 166 /* umount2 */, 167 /* swapon */, 168 /* swapoff */,
-                    169 /* reboot */, 170 /* sethostname */, 171 /* setdomainname */, 172 /* iopl */, 173 /* ioperm */,
-                    174 /* create_module */, 175 /* init_module */, 176 /* delete_module */, 177 /* get_kernel_syms */,
-                    178 /* query_module */, 179 /* quotactl */, 180 /* nfsservctl */, KEXEC_LOAD, 248 /* add_key */,
-                    249 /* request_key */, 250 /* keyctl */, 272 /* unshare */, 279 /* move_pages */, 298 /* perf_event_open */,
-                    304 /* open_by_handle_at */, 308 /* setns */, 310 /* process_vm_readv */, 311 /* process_vm_writev */,
-                    312 /* kcmp */, 313 /* finit_module */, 320 /* kexec_file_load */, BPF, 323 /* userfaultfd */,
-                    428 /* open_tree */, 429 /* move_mount */, 430 /* fsopen */, 431 /* fsconfig */, 432 /* fsmount */, 433 /* fspick */,
-                    442 /* mount_setattr */};
+    static final int[] DENIED = {
+        PTRACE,
+        103 /* syslog */,
+        134 /* uselib */,
+        139 /* sysfs */,
+        153 /* vhangup */,
+        154 /* modify_ldt */,
+        155 /* pivot_root */,
+        156 /* _sysctl */,
+        163 /* acct */,
+        MOUNT,
+        166 /* umount2 */,
+        167 /* swapon */,
+        168 /* swapoff */,
+        169 /* reboot */,
+        170 /* sethostname */,
+        171 /* setdomainname */,
+        172 /* iopl */,
+        173 /* ioperm */,
+        174 /* create_module */,
+        175 /* init_module */,
+        176 /* delete_module */,
+        177 /* get_kernel_syms */,
+        178 /* query_module */,
+        179 /* quotactl */,
+        180 /* nfsservctl */,
+        KEXEC_LOAD,
+        248 /* add_key */,
+        249 /* request_key */,
+        250 /* keyctl */,
+        272 /* unshare */,
+        279 /* move_pages */,
+        298 /* perf_event_open */,
+        304 /* open_by_handle_at */,
+        308 /* setns */,
+        310 /* process_vm_readv */,
+        311 /* process_vm_writev */,
+        312 /* kcmp */,
+        313 /* finit_module */,
+        320 /* kexec_file_load */,
+        BPF,
+        323 /* userfaultfd */,
+        428 /* open_tree */,
+        429 /* move_mount */,
+        430 /* fsopen */,
+        431 /* fsconfig */,
+        432 /* fsmount */,
+        433 /* fspick */,
+        442 /* mount_setattr */
+    };
 
     /** One program under construction; jump offsets are relative, as in the kernel. */
     static final class Emitter {
@@ -71,7 +155,7 @@ public final class SeccompPolicies {
             if (jt < 0 || jt > 255 || jf < 0 || jf > 255) {
                 throw new IllegalStateException("jump offset out of range at " + pc() + ": jt " + jt + " jf " + jf);
             }
-            insns.add(new int[]{code, jt, jf, k});
+            insns.add(new int[] {code, jt, jf, k});
         }
 
         void ld(int offset) {
@@ -154,17 +238,54 @@ public final class SeccompPolicies {
     }
 
     static Map<Integer, Rule> largePolicyRules() {
-        int namespaces = 0x00020000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x04000000 | 0x08000000 | 0x02000000; // CLONE_NEW*
+        int namespaces =
+                0x00020000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x04000000 | 0x08000000 | 0x02000000; // CLONE_NEW*
         Map<Integer, Rule> rules = new TreeMap<>();
-        rules.put(SOCKET, argIn(0, RET_ERRNO | EAFNOSUPPORT, 1 /* AF_UNIX */, 2 /* AF_INET */, 10 /* AF_INET6 */, 16 /* AF_NETLINK */));
-        rules.put(IOCTL, argIn(1, RET_ERRNO | ENOTTY, 0x5401 /* TCGETS */, 0x5413 /* TIOCGWINSZ */, 0x541b /* FIONREAD */, 0x5421 /* FIONBIO */,
+        rules.put(
+                SOCKET,
+                argIn(
+                        0,
+                        RET_ERRNO | EAFNOSUPPORT,
+                        1 /* AF_UNIX */,
+                        2 /* AF_INET */,
+                        10 /* AF_INET6 */,
+                        16 /* AF_NETLINK */));
+        rules.put(
+                IOCTL,
+                argIn(
+                        1,
+                        RET_ERRNO | ENOTTY,
+                        0x5401 /* TCGETS */,
+                        0x5413 /* TIOCGWINSZ */,
+                        0x541b /* FIONREAD */,
+                        0x5421 /* FIONBIO */,
                         0x5451 /* FIOCLEX */));
         rules.put(CLONE, noBits(0, namespaces, RET_ERRNO | EPERM));
-        rules.put(PERSONALITY, argIn(0, RET_ERRNO | EPERM, 0, 0x0008 /* PER_LINUX32 */, 0x0020000 /* ADDR_NO_RANDOMIZE */, 0xffffffffL));
+        rules.put(
+                PERSONALITY,
+                argIn(
+                        0,
+                        RET_ERRNO | EPERM,
+                        0,
+                        0x0008 /* PER_LINUX32 */,
+                        0x0020000 /* ADDR_NO_RANDOMIZE */,
+                        0xffffffffL));
         rules.put(MMAP, writeXorExec(2));
         rules.put(MPROTECT, writeXorExec(2));
-        rules.put(PRCTL, argIn(0, RET_ERRNO | EPERM, 1 /* PDEATHSIG */, 3, 4 /* DUMPABLE */, 15, 16 /* NAME */, 22 /* SECCOMP */, 23 /* CAPBSET_READ */,
-                        38, 39 /* NO_NEW_PRIVS */));
+        rules.put(
+                PRCTL,
+                argIn(
+                        0,
+                        RET_ERRNO | EPERM,
+                        1 /* PDEATHSIG */,
+                        3,
+                        4 /* DUMPABLE */,
+                        15,
+                        16 /* NAME */,
+                        22 /* SECCOMP */,
+                        23 /* CAPBSET_READ */,
+                        38,
+                        39 /* NO_NEW_PRIVS */));
         return rules;
     }
 
@@ -256,11 +377,28 @@ public final class SeccompPolicies {
 
     /** Jitk's SCPL compiler output shape for a small policy: 3 instructions per rule, first match wins, default Kill. */
     public static byte[] jitkSmall() {
-        int[][] rules = {{OPEN, RET_ERRNO | EACCES}, {READ, RET_ALLOW}, {WRITE, RET_ALLOW}, {CLOSE, RET_ALLOW}, {FSTAT, RET_ALLOW},
-                        {MMAP, RET_ALLOW}, {MUNMAP, RET_ALLOW}, {BRK, RET_ALLOW}, {RT_SIGACTION, RET_ALLOW}, {RT_SIGPROCMASK, RET_ALLOW},
-                        {RT_SIGRETURN, RET_ALLOW}, {POLL, RET_ALLOW}, {NANOSLEEP, RET_ALLOW}, {GETPID, RET_ALLOW}, {GETPPID, RET_ALLOW},
-                        {GETTIMEOFDAY, RET_ALLOW}, {CLOCK_GETTIME, RET_ALLOW}, {FUTEX, RET_ALLOW}, {EXIT, RET_ALLOW},
-                        {EXIT_GROUP, RET_ALLOW}};
+        int[][] rules = {
+            {OPEN, RET_ERRNO | EACCES},
+            {READ, RET_ALLOW},
+            {WRITE, RET_ALLOW},
+            {CLOSE, RET_ALLOW},
+            {FSTAT, RET_ALLOW},
+            {MMAP, RET_ALLOW},
+            {MUNMAP, RET_ALLOW},
+            {BRK, RET_ALLOW},
+            {RT_SIGACTION, RET_ALLOW},
+            {RT_SIGPROCMASK, RET_ALLOW},
+            {RT_SIGRETURN, RET_ALLOW},
+            {POLL, RET_ALLOW},
+            {NANOSLEEP, RET_ALLOW},
+            {GETPID, RET_ALLOW},
+            {GETPPID, RET_ALLOW},
+            {GETTIMEOFDAY, RET_ALLOW},
+            {CLOCK_GETTIME, RET_ALLOW},
+            {FUTEX, RET_ALLOW},
+            {EXIT, RET_ALLOW},
+            {EXIT_GROUP, RET_ALLOW}
+        };
         Emitter e = new Emitter();
         for (int[] r : rules) {
             e.ld(OFF_NR);
@@ -277,8 +415,11 @@ public final class SeccompPolicies {
         byte[] small = jitkSmall();
         Files.write(dir.resolve("seccomp-large.bpf"), large);
         Files.write(dir.resolve("seccomp-jitk.bpf"), small);
-        System.out.printf("seccomp-large.bpf: %d instructions, %d syscalls allowed, %d with argument rules%n", large.length / 8, largePolicyAllowed().length,
-                        largePolicyRules().size());
+        System.out.printf(
+                "seccomp-large.bpf: %d instructions, %d syscalls allowed, %d with argument rules%n",
+                large.length / 8,
+                largePolicyAllowed().length,
+                largePolicyRules().size());
         System.out.printf("seccomp-jitk.bpf: %d instructions%n", small.length / 8);
     }
 }

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Value;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,8 +34,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 public class SocketFilterBenchmark {
     public static final int PACKETS = 10_000;
 
-    @Param({"tcp-port-80", "udp-dst-53", "vlan-tcp-syn", "host-list"}) public String filter;
-    @Param({"compiled", "unblinded", "interpreter"}) public String tier;
+    @Param({"tcp-port-80", "udp-dst-53", "vlan-tcp-syn", "host-list"})
+    public String filter;
+
+    @Param({"compiled", "unblinded", "interpreter"})
+    public String tier;
 
     private Context context;
     private Value program;
@@ -50,7 +52,8 @@ public class SocketFilterBenchmark {
     public void setUp(BenchmarkParams params) throws Exception {
         List<byte[]> frames = PacketSet.load();
         if (frames.size() != PACKETS) {
-            throw new IllegalStateException("the packet set has " + frames.size() + " frames; the per-packet figures assume " + PACKETS);
+            throw new IllegalStateException(
+                    "the packet set has " + frames.size() + " frames; the per-packet figures assume " + PACKETS);
         }
         packets = frames.toArray(byte[][]::new);
         offsets = new int[PACKETS];
@@ -74,12 +77,14 @@ public class SocketFilterBenchmark {
         long single = singleCall();
         long batched = batch();
         if (single != batched) {
-            throw new IllegalStateException(filter + ": single calls accepted " + single + " packets, the batch " + batched);
+            throw new IllegalStateException(
+                    filter + ": single calls accepted " + single + " packets, the batch " + batched);
         }
         if (Tier.of(tier).compiles()) {
             // Warm only what this trial measures: JMH runs each benchmark method in its own fork.
             if (params.getBenchmark().endsWith(".batch")) {
-                watch.warmUntilCompiled(this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-socket-runBatch");
+                watch.warmUntilCompiled(
+                        this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-socket-runBatch");
             } else {
                 watch.warmUntilCompiled(this::singleCall, CompileWatch.WARM_SECONDS, CompileWatch.HOST_EXECUTE);
             }
@@ -105,11 +110,15 @@ public class SocketFilterBenchmark {
                 }
             }
             String entry = batch ? "batch" : "singleCall";
-            String line = String.format("sluice-verdicts %s %s %s %d %016x%n", filter, tier, entry, VerdictHash.accepted(results), VerdictHash.of(results));
+            String line = String.format(
+                    "sluice-verdicts %s %s %s %d %016x%n",
+                    filter, tier, entry, VerdictHash.accepted(results), VerdictHash.of(results));
             // The fastest passes over the whole set, timed one by one: on a shared machine the minimum is what the
             // code costs when nothing else runs on its core (the peers report theirs the same way).
             long[] passes = minimumAndMedian(batch ? this::batch : this::singleCall);
-            line += String.format("sluice-min %s %s %s %.2f %.2f%n", filter, tier, entry, passes[0] / (double) PACKETS, passes[1] / (double) PACKETS);
+            line += String.format(
+                    "sluice-min %s %s %s %.2f %.2f%n",
+                    filter, tier, entry, passes[0] / (double) PACKETS, passes[1] / (double) PACKETS);
             Files.writeString(Path.of(file), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         context.close();
@@ -130,7 +139,7 @@ public class SocketFilterBenchmark {
         if (sink < 0) {
             throw new AssertionError(); // keeps the passes from being optimized away
         }
-        return new long[]{times[0], times[n / 2]};
+        return new long[] {times[0], times[n / 2]};
     }
 
     @Benchmark
@@ -148,6 +157,7 @@ public class SocketFilterBenchmark {
     @Benchmark
     @OperationsPerInvocation(PACKETS)
     public long batch() {
-        return program.invokeMember("runBatch", buffer, offsets, lengths, verdicts).asLong();
+        return program.invokeMember("runBatch", buffer, offsets, lengths, verdicts)
+                .asLong();
     }
 }

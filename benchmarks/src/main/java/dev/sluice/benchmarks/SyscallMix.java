@@ -17,16 +17,54 @@ public final class SyscallMix {
     public static final int DEFAULT_COUNT = 10_000;
     public static final long DEFAULT_SEED = 0x5ECC0_2026L;
 
-    private static final int[][] WEIGHTS = {{READ, 170}, {WRITE, 110}, {FUTEX, 100}, {EPOLL_WAIT, 80}, {RECVFROM, 55}, {SENDTO, 45},
-                    {CLOSE, 40}, {OPENAT, 40}, {NEWFSTATAT, 30}, {FSTAT, 15}, {MMAP, 30}, {MUNMAP, 20}, {MPROTECT, 20}, {BRK, 10},
-                    {LSEEK, 15}, {RT_SIGPROCMASK, 30}, {RT_SIGACTION, 10}, {POLL, 20}, {ACCEPT4, 10}, {GETDENTS64, 10}, {READV, 10},
-                    {WRITEV, 15}, {PREAD64, 10}, {MADVISE, 10}, {NANOSLEEP, 10}, {CLOCK_GETTIME, 10}, {GETPID, 10}, {GETPPID, 5},
-                    {GETUID, 5}, {GETRANDOM, 5}, {SCHED_YIELD, 5}, {FCNTL, 15}, {CONNECT, 8}, {SENDMSG, 10}, {RECVMSG, 10},
-                    {IOCTL, 20}, {SOCKET, 8}, {CLONE, 6}, {PRCTL, 4}, {PERSONALITY, 2}, {PTRACE, 2}, {MOUNT, 1}, {BPF, 1},
-                    {KEXEC_LOAD, 1}};
+    private static final int[][] WEIGHTS = {
+        {READ, 170},
+        {WRITE, 110},
+        {FUTEX, 100},
+        {EPOLL_WAIT, 80},
+        {RECVFROM, 55},
+        {SENDTO, 45},
+        {CLOSE, 40},
+        {OPENAT, 40},
+        {NEWFSTATAT, 30},
+        {FSTAT, 15},
+        {MMAP, 30},
+        {MUNMAP, 20},
+        {MPROTECT, 20},
+        {BRK, 10},
+        {LSEEK, 15},
+        {RT_SIGPROCMASK, 30},
+        {RT_SIGACTION, 10},
+        {POLL, 20},
+        {ACCEPT4, 10},
+        {GETDENTS64, 10},
+        {READV, 10},
+        {WRITEV, 15},
+        {PREAD64, 10},
+        {MADVISE, 10},
+        {NANOSLEEP, 10},
+        {CLOCK_GETTIME, 10},
+        {GETPID, 10},
+        {GETPPID, 5},
+        {GETUID, 5},
+        {GETRANDOM, 5},
+        {SCHED_YIELD, 5},
+        {FCNTL, 15},
+        {CONNECT, 8},
+        {SENDMSG, 10},
+        {RECVMSG, 10},
+        {IOCTL, 20},
+        {SOCKET, 8},
+        {CLONE, 6},
+        {PRCTL, 4},
+        {PERSONALITY, 2},
+        {PTRACE, 2},
+        {MOUNT, 1},
+        {BPF, 1},
+        {KEXEC_LOAD, 1}
+    };
 
-    private SyscallMix() {
-    }
+    private SyscallMix() {}
 
     /** {@code count} records, 64 bytes each, back to back (the layout runRecords takes). */
     public static byte[] records(int count, long seed) {
@@ -80,7 +118,10 @@ public final class SyscallMix {
         ByteBuffer b = ByteBuffer.allocate(count * RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
             int at = i * RECORD_SIZE;
-            b.putInt(at, nr).putInt(at + 4, AUDIT_ARCH_X86_64).putLong(at + 8, 0x7f00_0012_3456L).putLong(at + 16, arg0);
+            b.putInt(at, nr)
+                    .putInt(at + 4, AUDIT_ARCH_X86_64)
+                    .putLong(at + 8, 0x7f00_0012_3456L)
+                    .putLong(at + 16, arg0);
         }
         return b.array();
     }
@@ -92,19 +133,26 @@ public final class SyscallMix {
         a[1] = pointer;
         a[2] = 1 << rnd.nextInt(16);
         switch (nr) {
-            case IOCTL -> a[1] = rnd.nextInt(10) == 0 ? 0x5422 /* TIOCSCTTY: denied */ : new long[]{0x5401, 0x5413, 0x541b, 0x5421}[rnd.nextInt(4)];
-            case SOCKET -> a[0] = new long[]{1, 2, 2, 10, 16, 17 /* AF_PACKET: denied */}[rnd.nextInt(6)];
-            case CLONE -> a[0] = rnd.nextInt(8) == 0 ? 0x10000000L | 17 /* CLONE_NEWUSER|SIGCHLD */ : 0x3d0f00L /* pthread_create's flags */;
+            case IOCTL ->
+                a[1] = rnd.nextInt(10) == 0
+                        ? 0x5422 /* TIOCSCTTY: denied */
+                        : new long[] {0x5401, 0x5413, 0x541b, 0x5421}[rnd.nextInt(4)];
+            case SOCKET -> a[0] = new long[] {1, 2, 2, 10, 16, 17 /* AF_PACKET: denied */}[rnd.nextInt(6)];
+            case CLONE ->
+                a[0] = rnd.nextInt(8) == 0
+                        ? 0x10000000L | 17 /* CLONE_NEWUSER|SIGCHLD */
+                        : 0x3d0f00L /* pthread_create's flags */;
             case PERSONALITY -> a[0] = rnd.nextBoolean() ? 0xffffffffL : 0x0040000 /* READ_IMPLIES_EXEC: denied */;
-            case PRCTL -> a[0] = new long[]{15, 16, 38, 4, 0x59616d61 /* PR_SET_PTRACER: denied */}[rnd.nextInt(5)];
+            case PRCTL -> a[0] = new long[] {15, 16, 38, 4, 0x59616d61 /* PR_SET_PTRACER: denied */}[rnd.nextInt(5)];
             case MMAP -> {
                 a[0] = 0;
-                a[2] = rnd.nextInt(20) == 0 ? 0x7 : rnd.nextBoolean() ? 0x3 : 0x5; // PROT_READ|WRITE, READ|EXEC, rarely RWX
+                a[2] = rnd.nextInt(20) == 0
+                        ? 0x7
+                        : rnd.nextBoolean() ? 0x3 : 0x5; // PROT_READ|WRITE, READ|EXEC, rarely RWX
             }
             case MPROTECT -> a[2] = rnd.nextInt(10) == 0 ? 0x7 : 0x1;
             case FUTEX -> a[1] = rnd.nextInt(3) == 0 ? 1 /* WAKE */ : 0x80 /* WAIT_PRIVATE */;
-            default -> {
-            }
+            default -> {}
         }
         return a;
     }

@@ -11,8 +11,7 @@ public enum Tier {
     /** The default: Truffle's multi-tier compilation with Graal. */
     COMPILED("compiled") {
         @Override
-        void configure(Context.Builder b) {
-        }
+        void configure(Context.Builder b) {}
     },
     /**
      * Compiled, with constant blinding off (bpf.ConstantBlinding=off, as for a trusted signed program): the same run

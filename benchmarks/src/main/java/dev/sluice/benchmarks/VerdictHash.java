@@ -5,8 +5,7 @@ package dev.sluice.benchmarks;
  * little-endian bytes, so the compiled code's verdicts can be checked against libpcap's, packet by packet.
  */
 final class VerdictHash {
-    private VerdictHash() {
-    }
+    private VerdictHash() {}
 
     static long of(int[] verdicts) {
         long h = 0xcbf29ce484222325L;

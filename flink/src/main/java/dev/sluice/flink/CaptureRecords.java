@@ -1,9 +1,8 @@
 package dev.sluice.flink;
 
+import dev.sluice.core.pcap.Pcap;
 import java.io.IOException;
 import java.io.InputStream;
-
-import dev.sluice.core.pcap.Pcap;
 
 /**
  * The packets of one capture file, read in order into {@link PcapChunks} as libpcap hands them to tcpdump
@@ -51,7 +50,8 @@ abstract class CaptureRecords {
         int got = in.readNBytes(b, off, n);
         position += got;
         if (got < n) {
-            throw fail("truncated " + (this instanceof PcapngRecords ? "pcapng" : "pcap") + ": the file ends " + got + " bytes into the " + n + "-byte " + what);
+            throw fail("truncated " + (this instanceof PcapngRecords ? "pcapng" : "pcap") + ": the file ends " + got
+                    + " bytes into the " + n + "-byte " + what);
         }
     }
 
@@ -72,7 +72,9 @@ abstract class CaptureRecords {
     }
 
     /** Appends a packet, reading its {@code captured} bytes, keeping at most {@code snapshot} of them. */
-    final void appendPacket(PcapChunks chunk, long seconds, int micros, long captured, int wireLength, int snapshot, String what) throws IOException {
+    final void appendPacket(
+            PcapChunks chunk, long seconds, int micros, long captured, int wireLength, int snapshot, String what)
+            throws IOException {
         if (captured > MAX_CAPTURED) {
             throw fail("invalid packet capture length " + captured + ", bigger than the maximum of " + MAX_CAPTURED);
         }

@@ -1,9 +1,8 @@
 package dev.sluice.flink;
 
+import dev.sluice.core.pcap.Pcap;
 import java.io.IOException;
 import java.io.InputStream;
-
-import dev.sluice.core.pcap.Pcap;
 
 /** Classic libpcap files: either byte order, microsecond or nanosecond timestamps, format version 2.x. */
 final class ClassicPcapRecords extends CaptureRecords {
@@ -25,7 +24,8 @@ final class ClassicPcapRecords extends CaptureRecords {
         }
         if (magic == Pcap.MAGIC_MICROSECONDS || magic == Pcap.MAGIC_NANOSECONDS) {
             bigEndian = false;
-        } else if (Integer.reverseBytes(magic) == Pcap.MAGIC_MICROSECONDS || Integer.reverseBytes(magic) == Pcap.MAGIC_NANOSECONDS) {
+        } else if (Integer.reverseBytes(magic) == Pcap.MAGIC_MICROSECONDS
+                || Integer.reverseBytes(magic) == Pcap.MAGIC_NANOSECONDS) {
             bigEndian = true;
             magic = Integer.reverseBytes(magic);
         } else {
@@ -34,7 +34,8 @@ final class ClassicPcapRecords extends CaptureRecords {
         nanoseconds = magic == Pcap.MAGIC_NANOSECONDS;
         int major = u16(header, 4, bigEndian);
         if (major != 2) {
-            throw failFile("pcap format version " + major + "." + u16(header, 6, bigEndian) + " is not supported (2.x is)");
+            throw failFile(
+                    "pcap format version " + major + "." + u16(header, 6, bigEndian) + " is not supported (2.x is)");
         }
         snapshot = snapshot(u32(header, 16, bigEndian) & 0xffffffffL);
         linkType = u32(header, 20, bigEndian) & 0x0fffffff;

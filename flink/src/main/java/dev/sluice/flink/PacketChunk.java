@@ -15,8 +15,7 @@ public final class PacketChunk {
     /** How many records {@link #pcap} holds. */
     public int packets;
 
-    public PacketChunk() {
-    }
+    public PacketChunk() {}
 
     public PacketChunk(byte[] pcap, int packets) {
         this.pcap = pcap;

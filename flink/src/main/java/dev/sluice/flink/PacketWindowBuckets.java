@@ -1,14 +1,12 @@
 package dev.sluice.flink;
 
+import dev.sluice.core.pcap.Pcap;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
 import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.SimpleVersionedStringSerializer;
-
-import dev.sluice.core.pcap.Pcap;
 
 /**
  * Buckets matching packets by the time window of their capture timestamps (UTC): the directory of a window is named
@@ -18,7 +16,8 @@ import dev.sluice.core.pcap.Pcap;
  */
 final class PacketWindowBuckets implements BucketAssigner<PacketChunk, String> {
     private static final long serialVersionUID = 1L;
-    private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("yyyy-MM-dd--HH-mm-ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter NAME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd--HH-mm-ss").withZone(ZoneOffset.UTC);
 
     private final long windowSeconds;
 

@@ -1,8 +1,7 @@
 package dev.sluice.flink;
 
-import java.util.Arrays;
-
 import dev.sluice.core.pcap.Pcap;
+import java.util.Arrays;
 
 /**
  * Builds {@link PacketChunk} images: a growable little-endian, microsecond pcap with a fixed snaplen. The output files

@@ -5,13 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
-import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.ArrayResultIterator;
+import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 
@@ -29,6 +28,7 @@ public final class PcapFileFormat implements BulkFormat<PacketChunk, FileSourceS
     private static final int READ_BUFFER = 1 << 20;
     /** A batch (what Flink's fetcher hands to the task at once) holds chunks up to this many packets or bytes. */
     private static final int BATCH_PACKETS = 4096;
+
     private static final int BATCH_BYTES = 1 << 20;
     /** A record header and an Ethernet frame of average size, for the first allocation of a chunk. */
     private static final int TYPICAL_RECORD = PcapChunks.RECORD_HEADER + 512;
@@ -56,7 +56,9 @@ public final class PcapFileFormat implements BulkFormat<PacketChunk, FileSourceS
     @Override
     public Reader<PacketChunk> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
         CheckpointedPosition at = split.getReaderPosition().orElse(null);
-        return at == null ? createReader(config, split) : new PcapReader(split.path(), split.offset(), at.getOffset(), at.getRecordsAfterOffset());
+        return at == null
+                ? createReader(config, split)
+                : new PcapReader(split.path(), split.offset(), at.getOffset(), at.getRecordsAfterOffset());
     }
 
     @Override
@@ -81,7 +83,8 @@ public final class PcapFileFormat implements BulkFormat<PacketChunk, FileSourceS
          */
         PcapReader(Path path, long splitOffset, long resumeAt, long chunksToSkip) throws IOException {
             if (splitOffset != 0) {
-                throw new IOException(path + ": capture files are read whole, got a split starting at byte " + splitOffset);
+                throw new IOException(
+                        path + ": capture files are read whole, got a split starting at byte " + splitOffset);
             }
             FSDataInputStream stream = path.getFileSystem().open(path);
             this.in = new BufferedInputStream(stream, READ_BUFFER);
@@ -134,7 +137,8 @@ public final class PcapFileFormat implements BulkFormat<PacketChunk, FileSourceS
             if (done) {
                 return null;
             }
-            // Sized for typical packets; it grows when they are longer (a chunk of one packet must not cost a megabyte).
+            // Sized for typical packets; it grows when they are longer (a chunk of one packet must not cost a
+            // megabyte).
             int expected = (int) Math.min(chunkBytes, (long) chunkPackets * TYPICAL_RECORD);
             PcapChunks chunk = new PcapChunks(records.linkType(), PcapChunks.GLOBAL_HEADER + expected);
             while (chunk.packets() < chunkPackets && chunk.size() < chunkBytes) {

@@ -1,7 +1,6 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
-
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.core.fs.FSDataOutputStream;
 
@@ -24,7 +23,8 @@ final class PcapFileWriter implements BulkWriter<PacketChunk> {
             linkType = chunk.linkType();
             out.write(chunk.pcap, 0, PcapChunks.GLOBAL_HEADER);
         } else if (chunk.linkType() != linkType) {
-            throw new IOException("packets of link type " + chunk.linkType() + " sent to a pcap file of link type " + linkType);
+            throw new IOException(
+                    "packets of link type " + chunk.linkType() + " sent to a pcap file of link type " + linkType);
         }
         out.write(chunk.pcap, PcapChunks.GLOBAL_HEADER, chunk.pcap.length - PcapChunks.GLOBAL_HEADER);
     }

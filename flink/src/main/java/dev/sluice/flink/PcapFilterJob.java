@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -42,7 +41,8 @@ public final class PcapFilterJob {
     static final int DEFAULT_CHUNK_BYTES = 4 << 20;
     static final long DEFAULT_WINDOW_SECONDS = 3600;
     /** The failures that are the user's input or deployment, printed as their message alone. */
-    private static final Set<String> USER_ERRORS = Set.of(PcapFormatException.class.getName(), SluiceFilterFunction.TaskSetupException.class.getName());
+    private static final Set<String> USER_ERRORS =
+            Set.of(PcapFormatException.class.getName(), SluiceFilterFunction.TaskSetupException.class.getName());
 
     static final String USAGE = """
                     usage: PcapFilterJob --input PATH [--input PATH]... --filter PROGRAM (--output DIR | --count) [options]
@@ -57,17 +57,23 @@ public final class PcapFilterJob {
                       --engine.NAME=VALUE, --bpf.NAME=VALUE  Truffle engine and bpf language options for the filter
                     """;
 
-    private PcapFilterJob() {
-    }
+    private PcapFilterJob() {}
 
     /** What the command line asks for. */
-    public record Options(List<String> inputs, String filterPath, byte[] program, String output, boolean count, int chunkPackets, int chunkBytes,
-                    long windowSeconds, int parallelism, Map<String, String> engineOptions) {
-    }
+    public record Options(
+            List<String> inputs,
+            String filterPath,
+            byte[] program,
+            String output,
+            boolean count,
+            int chunkPackets,
+            int chunkBytes,
+            long windowSeconds,
+            int parallelism,
+            Map<String, String> engineOptions) {}
 
     /** The job's totals, from its accumulators, and its run time (Flink's net run time, cluster start-up excluded). */
-    public record Result(long packets, long matched, long compiledRoots, long filterNanos, long runtimeMillis) {
-    }
+    public record Result(long packets, long matched, long compiledRoots, long filterNanos, long runtimeMillis) {}
 
     /** A command-line problem: its exit code and one-line message. */
     public static final class UserError extends Exception {
@@ -88,7 +94,11 @@ public final class PcapFilterJob {
     }
 
     /** Runs the command line on the environment the supplier gives; returns the exit code. */
-    static int execute(String[] args, java.util.function.Supplier<StreamExecutionEnvironment> environment, PrintStream out, PrintStream err) {
+    static int execute(
+            String[] args,
+            java.util.function.Supplier<StreamExecutionEnvironment> environment,
+            PrintStream out,
+            PrintStream err) {
         try {
             Options options = parse(args);
             if (options == null) {
@@ -163,7 +173,17 @@ public final class PcapFilterJob {
             throw new UserError(2, "give --output DIR, --count or both");
         }
         byte[] program = readProgram(filter);
-        return new Options(List.copyOf(inputs), filter, program, output, count, chunkPackets, DEFAULT_CHUNK_BYTES, window, parallelism, engineOptions);
+        return new Options(
+                List.copyOf(inputs),
+                filter,
+                program,
+                output,
+                count,
+                chunkPackets,
+                DEFAULT_CHUNK_BYTES,
+                window,
+                parallelism,
+                engineOptions);
     }
 
     private static String value(String[] args, int i, String flag) throws UserError {
@@ -203,7 +223,9 @@ public final class PcapFilterJob {
      */
     static void verifyProgram(Options options) throws UserError {
         boolean clientCompiles;
-        try (Engine probe = Engine.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").build()) {
+        try (Engine probe = Engine.newBuilder("bpf")
+                .option("engine.WarnInterpreterOnly", "false")
+                .build()) {
             clientCompiles = !probe.getImplementationName().contains("Interpreted");
         }
         Map<String, String> checkOptions = new LinkedHashMap<>();
@@ -233,7 +255,9 @@ public final class PcapFilterJob {
                 throw new UserError(1, message); // already located (FILE:line:col: ...)
             }
             SourceSection at = e.getSourceLocation();
-            String where = at != null && at.hasLines() ? options.filterPath() + ":" + at.getStartLine() + ":" + at.getStartColumn() : options.filterPath();
+            String where = at != null && at.hasLines()
+                    ? options.filterPath() + ":" + at.getStartLine() + ":" + at.getStartColumn()
+                    : options.filterPath();
             throw new UserError(1, where + ": " + message);
         }
     }
@@ -264,21 +288,32 @@ public final class PcapFilterJob {
             env.setParallelism(options.parallelism());
         }
         Path[] paths = options.inputs().stream().map(Path::new).toArray(Path[]::new);
-        FileSource<PacketChunk> source = FileSource.forBulkFileFormat(new PcapFileFormat(options.chunkPackets(), options.chunkBytes()), paths).build();
+        FileSource<PacketChunk> source = FileSource.forBulkFileFormat(
+                        new PcapFileFormat(options.chunkPackets(), options.chunkBytes()), paths)
+                .build();
         DataStream<PacketChunk> chunks = env.fromSource(source, WatermarkStrategy.noWatermarks(), "pcap files");
-        DataStream<PacketChunk> matching = chunks.flatMap(new SluiceFilterFunction(options.program(), options.filterPath(), options.engineOptions(), options.windowSeconds()))
-                        .name("sluice filter");
+        DataStream<PacketChunk> matching = chunks.flatMap(new SluiceFilterFunction(
+                        options.program(), options.filterPath(), options.engineOptions(), options.windowSeconds()))
+                .name("sluice filter");
         if (options.output() != null) {
             matching.sinkTo(FileSink.forBulkFormat(new Path(options.output()), new PcapFileWriter.Factory())
                             .withBucketAssigner(new PacketWindowBuckets(options.windowSeconds()))
-                            .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".pcap").build())
-                            .build()).name("pcap output");
+                            .withOutputFileConfig(OutputFileConfig.builder()
+                                    .withPartPrefix("part")
+                                    .withPartSuffix(".pcap")
+                                    .build())
+                            .build())
+                    .name("pcap output");
         } else {
             matching.sinkTo(new DiscardingSink<>()).name("count only");
         }
         JobExecutionResult result = env.execute("sluice pcap filter " + options.filterPath());
-        return new Result(counter(result, SluiceFilterFunction.PACKETS), counter(result, SluiceFilterFunction.MATCHED), counter(result, SluiceFilterFunction.COMPILED),
-                        counter(result, SluiceFilterFunction.FILTER_NANOS), result.getNetRuntime());
+        return new Result(
+                counter(result, SluiceFilterFunction.PACKETS),
+                counter(result, SluiceFilterFunction.MATCHED),
+                counter(result, SluiceFilterFunction.COMPILED),
+                counter(result, SluiceFilterFunction.FILTER_NANOS),
+                result.getNetRuntime());
     }
 
     private static long counter(JobExecutionResult result, String name) {
@@ -289,7 +324,9 @@ public final class PcapFilterJob {
     /** The message of the first user error (bad capture, no compiler) in a failure's causes, or null. */
     static String userErrorIn(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            String className = t instanceof SerializedThrowable s ? s.getOriginalErrorClassName() : t.getClass().getName();
+            String className = t instanceof SerializedThrowable s
+                    ? s.getOriginalErrorClassName()
+                    : t.getClass().getName();
             if (USER_ERRORS.contains(className)) {
                 return t.getMessage();
             }

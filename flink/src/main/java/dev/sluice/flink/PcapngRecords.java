@@ -24,11 +24,11 @@ final class PcapngRecords extends CaptureRecords {
     private static final int OPTION_TSOFFSET = 14;
     /** A block larger than this is refused rather than read (libpcap's own limit is also 16 MiB). */
     private static final long MAX_BLOCK = 16 << 20;
+
     private static final BigInteger MICROS = BigInteger.valueOf(1_000_000);
 
     /** What a packet needs from its interface: the snapshot length and the timestamp units. */
-    private record Interface(int snapshot, long unitsPerSecond, long offsetSeconds) {
-    }
+    private record Interface(int snapshot, long unitsPerSecond, long offsetSeconds) {}
 
     private final byte[] head = new byte[8];
     private final byte[] fixed = new byte[20];
@@ -180,8 +180,14 @@ final class PcapngRecords extends CaptureRecords {
                     throw fail("invalid packet capture length " + captured + ", bigger than snaplen of " + i.snapshot);
                 }
                 long seconds = Long.divideUnsigned(ticks, i.unitsPerSecond) + i.offsetSeconds;
-                appendPacket(chunk, seconds, micros(Long.remainderUnsigned(ticks, i.unitsPerSecond), i.unitsPerSecond), captured, wireLength, i.snapshot,
-                                "packet data");
+                appendPacket(
+                        chunk,
+                        seconds,
+                        micros(Long.remainderUnsigned(ticks, i.unitsPerSecond), i.unitsPerSecond),
+                        captured,
+                        wireLength,
+                        i.snapshot,
+                        "packet data");
                 skipFully(body - 20 - captured + 4, "block padding and trailer");
                 return true;
             }
@@ -211,7 +217,8 @@ final class PcapngRecords extends CaptureRecords {
 
     private Interface interfaceNumber(int id) throws PcapFormatException {
         if (id < 0 || id >= interfaces.size()) {
-            throw fail("the packet names interface " + Integer.toUnsignedString(id) + " but the section describes " + interfaces.size());
+            throw fail("the packet names interface " + Integer.toUnsignedString(id) + " but the section describes "
+                    + interfaces.size());
         }
         return interfaces.get(id);
     }
@@ -225,7 +232,8 @@ final class PcapngRecords extends CaptureRecords {
         } else if (type != linkType) {
             throw fail("an interface has link type " + type + ", different from the first interface's " + linkType);
         } else if (snaplen != firstSnaplen) {
-            throw fail("an interface has snapshot length " + snaplen + ", different from the first interface's " + firstSnaplen);
+            throw fail("an interface has snapshot length " + snaplen + ", different from the first interface's "
+                    + firstSnaplen);
         }
         long units = 1_000_000;
         long offset = 0;
@@ -269,6 +277,9 @@ final class PcapngRecords extends CaptureRecords {
         if (fraction <= Long.MAX_VALUE / 1_000_000) {
             return (int) (fraction * 1_000_000 / units);
         }
-        return BigInteger.valueOf(fraction).multiply(MICROS).divide(BigInteger.valueOf(units)).intValue();
+        return BigInteger.valueOf(fraction)
+                .multiply(MICROS)
+                .divide(BigInteger.valueOf(units))
+                .intValue();
     }
 }

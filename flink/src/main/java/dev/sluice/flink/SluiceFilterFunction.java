@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
@@ -30,6 +29,7 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
 
     /** Accumulator names (summed over the tasks; {@link PcapFilterJob} reads them from the job's result). */
     public static final String PACKETS = "sluice.packets";
+
     public static final String MATCHED = "sluice.matched";
     /** Compilations of the filter's batch root that Graal finished ("opt done"), counted when engine.TraceCompilation is on. */
     public static final String COMPILED = "sluice.compiled";
@@ -73,7 +73,8 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
         try {
             context = newContext(options, new CompilationLog(compiled));
         } catch (IllegalArgumentException e) {
-            throw new TaskSetupException("the TaskManager's engine refuses the options " + options.keySet() + ": " + e.getMessage());
+            throw new TaskSetupException(
+                    "the TaskManager's engine refuses the options " + options.keySet() + ": " + e.getMessage());
         }
         requireCompiler(context.getEngine().getImplementationName());
         filter = loadFilter(context, program, programName);
@@ -82,12 +83,19 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
 
     /** A context for socket filters with the given options; its engine log goes to Flink's log (SLF4J). */
     static Context newContext(Map<String, String> options, Handler log) {
-        return Context.newBuilder("bpf").allowExperimentalOptions(true).option("bpf.Profile", "socket").options(options).logHandler(log).build();
+        return Context.newBuilder("bpf")
+                .allowExperimentalOptions(true)
+                .option("bpf.Profile", "socket")
+                .options(options)
+                .logHandler(log)
+                .build();
     }
 
     /** Loads the program; a program the verifier refuses is a PolyglotException (syntax error) located in it. */
     static Value loadFilter(Context context, byte[] program, String name) {
-        return context.eval(Source.newBuilder("bpf", ByteSequence.create(program), name).mimeType("application/x-bpf-socket").buildLiteral());
+        return context.eval(Source.newBuilder("bpf", ByteSequence.create(program), name)
+                .mimeType("application/x-bpf-socket")
+                .buildLiteral());
     }
 
     /** Fails when the engine is the fallback interpreter, naming the flags and the class-path rule that fix it. */
@@ -98,10 +106,11 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
     }
 
     static String interpretedMessage(String engineImplementation) {
-        return "Sluice needs the Graal compiler in the TaskManager, but the engine is '" + engineImplementation + "' (filters would run about 10x slower): "
-                        + "start TaskManagers on JDK 25 with -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "
-                        + "--upgrade-module-path=<dir of compiler.jar, truffle-compiler.jar, word.jar, collections.jar> (env.java.opts.taskmanager), "
-                        + "and put truffle-api, truffle-runtime, polyglot and the Sluice jars in Flink's lib/, never in the job jar (see docs/flink.md)";
+        return "Sluice needs the Graal compiler in the TaskManager, but the engine is '" + engineImplementation
+                + "' (filters would run about 10x slower): "
+                + "start TaskManagers on JDK 25 with -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "
+                + "--upgrade-module-path=<dir of compiler.jar, truffle-compiler.jar, word.jar, collections.jar> (env.java.opts.taskmanager), "
+                + "and put truffle-api, truffle-runtime, polyglot and the Sluice jars in Flink's lib/, never in the job jar (see docs/flink.md)";
     }
 
     @Override
@@ -188,11 +197,9 @@ public final class SluiceFilterFunction extends RichFlatMapFunction<PacketChunk,
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

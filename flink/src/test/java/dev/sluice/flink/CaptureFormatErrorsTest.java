@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
@@ -34,21 +33,26 @@ class CaptureFormatErrorsTest {
     /** Positions of the chunks read by the last {@link #readAll}, as Flink would checkpoint them. */
     private final List<org.apache.flink.connector.file.src.util.CheckpointedPosition> positions = new ArrayList<>();
 
-    private List<PacketChunk> readAll(byte[] file, int chunkPackets, org.apache.flink.connector.file.src.util.CheckpointedPosition resume) throws IOException {
+    private List<PacketChunk> readAll(
+            byte[] file, int chunkPackets, org.apache.flink.connector.file.src.util.CheckpointedPosition resume)
+            throws IOException {
         positions.clear();
         java.nio.file.Path f = dir.resolve("f" + System.nanoTime() + ".cap");
         Files.write(f, file);
-        FileSourceSplit split = new FileSourceSplit("0", new Path(f.toUri()), 0, file.length, 0, file.length, new String[0], resume);
+        FileSourceSplit split =
+                new FileSourceSplit("0", new Path(f.toUri()), 0, file.length, 0, file.length, new String[0], resume);
         PcapFileFormat format = new PcapFileFormat(chunkPackets, 1 << 20);
         List<PacketChunk> chunks = new ArrayList<>();
-        try (BulkFormat.Reader<PacketChunk> reader = resume == null ? format.createReader(new Configuration(), split)
-                        : format.restoreReader(new Configuration(), split)) {
+        try (BulkFormat.Reader<PacketChunk> reader = resume == null
+                ? format.createReader(new Configuration(), split)
+                : format.restoreReader(new Configuration(), split)) {
             BulkFormat.RecordIterator<PacketChunk> batch;
             while ((batch = reader.readBatch()) != null) {
                 RecordAndPosition<PacketChunk> r;
                 while ((r = batch.next()) != null) {
                     chunks.add(r.getRecord());
-                    positions.add(new org.apache.flink.connector.file.src.util.CheckpointedPosition(r.getOffset(), r.getRecordSkipCount()));
+                    positions.add(new org.apache.flink.connector.file.src.util.CheckpointedPosition(
+                            r.getOffset(), r.getRecordSkipCount()));
                 }
                 batch.releaseBatch();
             }
@@ -85,17 +89,23 @@ class CaptureFormatErrorsTest {
         List<PacketChunk> all = readAll(file, 100);
         assertEquals(50, all.size());
         assertEquals(50, positions.size());
-        assertTrue(positions.get(44).getOffset() > positions.get(0).getOffset(), "chunk 44 is in a later batch: " + positions.get(44));
-        for (int emitted : new int[]{6, 44}) {
+        assertTrue(
+                positions.get(44).getOffset() > positions.get(0).getOffset(),
+                "chunk 44 is in a later batch: " + positions.get(44));
+        for (int emitted : new int[] {6, 44}) {
             // A task that emitted chunks 0..emitted and was checkpointed there resumes with the next one.
             List<PacketChunk> rest = readAll(file, 100, positionsOf(file, emitted));
             assertEquals(49 - emitted, rest.size());
-            assertEquals(PcapRecords.read(all.get(emitted + 1).pcap, "next"), PcapRecords.read(rest.get(0).pcap, "resumed"));
-            assertEquals(PcapRecords.read(all.get(49).pcap, "last"), PcapRecords.read(rest.get(rest.size() - 1).pcap, "resumed last"));
+            assertEquals(
+                    PcapRecords.read(all.get(emitted + 1).pcap, "next"), PcapRecords.read(rest.get(0).pcap, "resumed"));
+            assertEquals(
+                    PcapRecords.read(all.get(49).pcap, "last"),
+                    PcapRecords.read(rest.get(rest.size() - 1).pcap, "resumed last"));
         }
     }
 
-    private org.apache.flink.connector.file.src.util.CheckpointedPosition positionsOf(byte[] file, int chunk) throws IOException {
+    private org.apache.flink.connector.file.src.util.CheckpointedPosition positionsOf(byte[] file, int chunk)
+            throws IOException {
         readAll(file, 100);
         return positions.get(chunk);
     }
@@ -111,23 +121,38 @@ class CaptureFormatErrorsTest {
         assertTrue(refusal(version).contains("pcap format version 3.4 is not supported"), refusal(version));
         byte[] huge = CaptureGenerator.pcap(packets(3), ByteOrder.LITTLE_ENDIAN, false, 65535);
         ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putInt(24 + 8, 300_000);
-        assertTrue(refusal(huge).contains(": packet 1 at byte 24: invalid packet capture length 300000, bigger than the maximum of 262144"), refusal(huge));
+        assertTrue(
+                refusal(huge)
+                        .contains(
+                                ": packet 1 at byte 24: invalid packet capture length 300000, bigger than the maximum of 262144"),
+                refusal(huge));
     }
 
     @Test
     void pcapngRefusals() {
         byte[] twoLinkTypes = CaptureGenerator.pcapng(List.of(packets(2)), ByteOrder.LITTLE_ENDIAN, 6, 0);
         // Append a second interface description block of link type 113 (Linux cooked capture).
-        ByteBuffer idb = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(20).putShort((short) 113).putShort((short) 0).putInt(0)
-                        .putInt(20);
+        ByteBuffer idb = ByteBuffer.allocate(20)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(1)
+                .putInt(20)
+                .putShort((short) 113)
+                .putShort((short) 0)
+                .putInt(0)
+                .putInt(20);
         byte[] file = concat(twoLinkTypes, idb.array());
-        assertTrue(refusal(file).contains("an interface has link type 113, different from the first interface's 1"), refusal(file));
+        assertTrue(
+                refusal(file).contains("an interface has link type 113, different from the first interface's 1"),
+                refusal(file));
 
         byte[] unknownInterface = CaptureGenerator.pcapng(List.of(packets(1)), ByteOrder.BIG_ENDIAN, 6, 0);
         int epb = (int) firstBatchOffsetBigEndian(unknownInterface);
         ByteBuffer.wrap(unknownInterface).putInt(epb + 8, 1);
-        assertTrue(refusal(unknownInterface).contains("packet 1 at byte " + epb + ": the packet names interface 1 but the section describes 1"),
-                        refusal(unknownInterface));
+        assertTrue(
+                refusal(unknownInterface)
+                        .contains("packet 1 at byte " + epb
+                                + ": the packet names interface 1 but the section describes 1"),
+                refusal(unknownInterface));
 
         byte[] version = CaptureGenerator.pcapng(List.of(packets(1)), ByteOrder.LITTLE_ENDIAN, 6, 0);
         version[12] = 2;
@@ -139,7 +164,9 @@ class CaptureFormatErrorsTest {
         assertTrue(refusal(longer).contains("bigger than snaplen of 20"), refusal(longer));
 
         byte[] cut = CaptureGenerator.pcapng(List.of(packets(5)), ByteOrder.LITTLE_ENDIAN, 6, 0);
-        assertTrue(refusal(java.util.Arrays.copyOf(cut, cut.length - 9)).contains("packet 5 at byte "), "names the last packet");
+        assertTrue(
+                refusal(java.util.Arrays.copyOf(cut, cut.length - 9)).contains("packet 5 at byte "),
+                "names the last packet");
     }
 
     private static long firstBatchOffsetBigEndian(byte[] pcapng) {

@@ -14,8 +14,7 @@ import java.util.Random;
  */
 final class CaptureGenerator {
     /** One packet: capture time, the captured bytes and the length on the wire. */
-    record Packet(long seconds, long nanos, byte[] captured, int wireLength) {
-    }
+    record Packet(long seconds, long nanos, byte[] captured, int wireLength) {}
 
     private static final int[] PORTS = {22, 53, 80, 443, 8080, 123, 5353};
     private final Random random;
@@ -31,7 +30,8 @@ final class CaptureGenerator {
         for (int i = 0; i < count; i++) {
             t += 1 + (long) random.nextInt(8_000) * 1_000_000L + random.nextInt(1_000_000);
             byte[] frame = frame();
-            byte[] captured = random.nextInt(100) < 10 ? java.util.Arrays.copyOf(frame, random.nextInt(frame.length)) : frame;
+            byte[] captured =
+                    random.nextInt(100) < 10 ? java.util.Arrays.copyOf(frame, random.nextInt(frame.length)) : frame;
             out.add(new Packet(t / 1_000_000_000L, t % 1_000_000_000L, captured, frame.length));
         }
         return out;
@@ -69,15 +69,19 @@ final class CaptureGenerator {
 
     private byte[] mac(boolean broadcast) {
         if (broadcast) {
-            return new byte[]{-1, -1, -1, -1, -1, -1};
+            return new byte[] {-1, -1, -1, -1, -1, -1};
         }
-        return new byte[]{0x02, 0, 0, 0, 0, (byte) (1 + random.nextInt(4))};
+        return new byte[] {0x02, 0, 0, 0, 0, (byte) (1 + random.nextInt(4))};
     }
 
     private void ipv4(ByteBuffer b) {
         int start = b.position();
         int proto = pickProtocol();
-        b.put((byte) 0x45).put((byte) 0).putShort((short) 0).putShort((short) random.nextInt(65536)).putShort((short) 0x4000);
+        b.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putShort((short) random.nextInt(65536))
+                .putShort((short) 0x4000);
         b.put((byte) 64).put((byte) proto).putShort((short) 0);
         b.put(ipv4Address()).put(ipv4Address());
         transport(b, proto);
@@ -86,10 +90,16 @@ final class CaptureGenerator {
 
     private byte[] ipv4Address() {
         return switch (random.nextInt(4)) {
-            case 0 -> new byte[]{10, 0, 0, (byte) (1 + random.nextInt(4))};
-            case 1 -> new byte[]{(byte) 192, (byte) 168, 1, (byte) random.nextInt(256)};
-            case 2 -> new byte[]{8, 8, 8, 8};
-            default -> new byte[]{(byte) random.nextInt(224), (byte) random.nextInt(256), (byte) random.nextInt(256), (byte) random.nextInt(256)};
+            case 0 -> new byte[] {10, 0, 0, (byte) (1 + random.nextInt(4))};
+            case 1 -> new byte[] {(byte) 192, (byte) 168, 1, (byte) random.nextInt(256)};
+            case 2 -> new byte[] {8, 8, 8, 8};
+            default ->
+                new byte[] {
+                    (byte) random.nextInt(224),
+                    (byte) random.nextInt(256),
+                    (byte) random.nextInt(256),
+                    (byte) random.nextInt(256)
+                };
         };
     }
 
@@ -112,12 +122,24 @@ final class CaptureGenerator {
 
     private void transport(ByteBuffer b, int proto) {
         if (proto == 6) {
-            b.putShort((short) port()).putShort((short) port()).putInt(random.nextInt()).putInt(random.nextInt());
-            b.put((byte) 0x50).put((byte) (random.nextBoolean() ? 0x02 : 0x10 | random.nextInt(0x40))).putShort((short) 65535).putInt(0);
+            b.putShort((short) port())
+                    .putShort((short) port())
+                    .putInt(random.nextInt())
+                    .putInt(random.nextInt());
+            b.put((byte) 0x50)
+                    .put((byte) (random.nextBoolean() ? 0x02 : 0x10 | random.nextInt(0x40)))
+                    .putShort((short) 65535)
+                    .putInt(0);
         } else if (proto == 17) {
-            b.putShort((short) port()).putShort((short) port()).putShort((short) 8).putShort((short) 0);
+            b.putShort((short) port())
+                    .putShort((short) port())
+                    .putShort((short) 8)
+                    .putShort((short) 0);
         } else {
-            b.put((byte) (random.nextBoolean() ? 8 : 0)).put((byte) 0).putShort((short) 0).putInt(random.nextInt());
+            b.put((byte) (random.nextBoolean() ? 8 : 0))
+                    .put((byte) 0)
+                    .putShort((short) 0)
+                    .putInt(random.nextInt());
         }
         payload(b, random.nextInt(100) < 30 ? 400 + random.nextInt(900) : random.nextInt(120));
     }
@@ -136,11 +158,20 @@ final class CaptureGenerator {
     static byte[] pcap(List<Packet> packets, ByteOrder order, boolean nanoseconds, int snaplen) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer h = ByteBuffer.allocate(24).order(order);
-        h.putInt(nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(snaplen).putInt(1);
+        h.putInt(nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4)
+                .putShort((short) 2)
+                .putShort((short) 4)
+                .putInt(0)
+                .putInt(0)
+                .putInt(snaplen)
+                .putInt(1);
         out.writeBytes(h.array());
         for (Packet p : packets) {
             ByteBuffer r = ByteBuffer.allocate(16).order(order);
-            r.putInt((int) p.seconds()).putInt((int) (nanoseconds ? p.nanos() : p.nanos() / 1000)).putInt(p.captured().length).putInt(p.wireLength());
+            r.putInt((int) p.seconds())
+                    .putInt((int) (nanoseconds ? p.nanos() : p.nanos() / 1000))
+                    .putInt(p.captured().length)
+                    .putInt(p.wireLength());
             out.writeBytes(r.array());
             out.writeBytes(p.captured());
         }
@@ -155,11 +186,26 @@ final class CaptureGenerator {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long units = java.math.BigInteger.TEN.pow(resolution).longValueExact();
         for (List<Packet> section : sections) {
-            out.writeBytes(block(order, 0x0a0d0d0a, ByteBuffer.allocate(16).order(order).putInt(0x1a2b3c4d).putShort((short) 1).putShort((short) 0)
-                            .putLong(-1).array()));
-            ByteBuffer idb = ByteBuffer.allocate(resolution == 6 ? 12 : 20).order(order).putShort((short) 1).putShort((short) 0).putInt(snaplen);
+            out.writeBytes(block(
+                    order,
+                    0x0a0d0d0a,
+                    ByteBuffer.allocate(16)
+                            .order(order)
+                            .putInt(0x1a2b3c4d)
+                            .putShort((short) 1)
+                            .putShort((short) 0)
+                            .putLong(-1)
+                            .array()));
+            ByteBuffer idb = ByteBuffer.allocate(resolution == 6 ? 12 : 20)
+                    .order(order)
+                    .putShort((short) 1)
+                    .putShort((short) 0)
+                    .putInt(snaplen);
             if (resolution != 6) {
-                idb.putShort((short) 9).putShort((short) 1).put((byte) resolution).put(new byte[3]);
+                idb.putShort((short) 9)
+                        .putShort((short) 1)
+                        .put((byte) resolution)
+                        .put(new byte[3]);
             }
             idb.putInt(0); // opt_endofopt
             out.writeBytes(block(order, 1, idb.array()));
@@ -167,10 +213,17 @@ final class CaptureGenerator {
             for (Packet p : section) {
                 long ticks = p.seconds() * units + p.nanos() * units / 1_000_000_000L;
                 // A capturing tool never writes more than the snaplen (libpcap refuses such a pcapng packet).
-                byte[] captured = snaplen > 0 && p.captured().length > snaplen ? java.util.Arrays.copyOf(p.captured(), snaplen) : p.captured();
+                byte[] captured = snaplen > 0 && p.captured().length > snaplen
+                        ? java.util.Arrays.copyOf(p.captured(), snaplen)
+                        : p.captured();
                 int padded = captured.length + 3 & ~3;
                 ByteBuffer epb = ByteBuffer.allocate(20 + padded).order(order);
-                epb.putInt(0).putInt((int) (ticks >>> 32)).putInt((int) ticks).putInt(captured.length).putInt(p.wireLength()).put(captured);
+                epb.putInt(0)
+                        .putInt((int) (ticks >>> 32))
+                        .putInt((int) ticks)
+                        .putInt(captured.length)
+                        .putInt(p.wireLength())
+                        .put(captured);
                 out.writeBytes(block(order, 6, epb.array()));
             }
         }
@@ -179,6 +232,12 @@ final class CaptureGenerator {
 
     private static byte[] block(ByteOrder order, int type, byte[] body) {
         int length = 12 + body.length;
-        return ByteBuffer.allocate(length).order(order).putInt(type).putInt(length).put(body).putInt(length).array();
+        return ByteBuffer.allocate(length)
+                .order(order)
+                .putInt(type)
+                .putInt(length)
+                .put(body)
+                .putInt(length)
+                .array();
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -17,17 +16,24 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <p>Arguments: DIR [PACKETS_PER_FILE [FILES [REPEATS [EXPRESSION]]]].
  */
 public final class ChunkSizeBenchmark {
-    private ChunkSizeBenchmark() {
-    }
+    private ChunkSizeBenchmark() {}
 
     private static PcapFilterJob.Result runJob(List<Path> inputs, Path program, int chunk) throws Exception {
         List<String> a = new ArrayList<>();
         for (Path f : inputs) {
             a.addAll(List.of("--input", f.toString()));
         }
-        a.addAll(List.of("--filter", program.toString(), "--count", "--chunk-packets", Integer.toString(chunk), "--parallelism", "1",
-                        "--engine.TraceCompilation=true"));
-        return PcapFilterJob.run(StreamExecutionEnvironment.getExecutionEnvironment(), PcapFilterJob.parse(a.toArray(String[]::new)));
+        a.addAll(List.of(
+                "--filter",
+                program.toString(),
+                "--count",
+                "--chunk-packets",
+                Integer.toString(chunk),
+                "--parallelism",
+                "1",
+                "--engine.TraceCompilation=true"));
+        return PcapFilterJob.run(
+                StreamExecutionEnvironment.getExecutionEnvironment(), PcapFilterJob.parse(a.toArray(String[]::new)));
     }
 
     public static void main(String[] args) throws Exception {
@@ -46,8 +52,13 @@ public final class ChunkSizeBenchmark {
         for (int i = 0; i < files; i++) {
             Path f = captures.resolve("c" + i + ".pcap");
             if (!Files.exists(f)) {
-                Files.write(f, CaptureGenerator.pcap(new CaptureGenerator(1000 + i).packets(perFile, 1_795_000_000L + i * 86_400L), ByteOrder.LITTLE_ENDIAN,
-                                false, 65535));
+                Files.write(
+                        f,
+                        CaptureGenerator.pcap(
+                                new CaptureGenerator(1000 + i).packets(perFile, 1_795_000_000L + i * 86_400L),
+                                ByteOrder.LITTLE_ENDIAN,
+                                false,
+                                65535));
             }
             inputs.add(f);
             bytes += Files.size(f);
@@ -55,7 +66,9 @@ public final class ChunkSizeBenchmark {
         long packets = (long) perFile * files;
         Path program = dir.resolve("filter.ddd");
         Files.write(program, Tcpdump.run(tcpdump, "-ddd", "-y", "EN10MB", expression));
-        System.out.printf("%d files, %d packets, %.0f MB; filter '%s'; %d repeats, best shown%n", files, packets, bytes / 1e6, expression, repeats);
+        System.out.printf(
+                "%d files, %d packets, %.0f MB; filter '%s'; %d repeats, best shown%n",
+                files, packets, bytes / 1e6, expression, repeats);
 
         long bestTcpdump = Long.MAX_VALUE;
         for (int r = 0; r < repeats; r++) {
@@ -65,12 +78,13 @@ public final class ChunkSizeBenchmark {
             }
             bestTcpdump = Math.min(bestTcpdump, System.nanoTime() - start);
         }
-        System.out.printf("tcpdump -r -w /dev/null: %.2f M packets/s (%.0f ms for all files, one process per file)%n", packets / (bestTcpdump / 1e9) / 1e6,
-                        bestTcpdump / 1e6);
+        System.out.printf(
+                "tcpdump -r -w /dev/null: %.2f M packets/s (%.0f ms for all files, one process per file)%n",
+                packets / (bestTcpdump / 1e9) / 1e6, bestTcpdump / 1e6);
 
         // One job to warm the JVM (the Graal compiler is Java code that HotSpot compiles as it runs), not shown.
         runJob(inputs, program, 4096);
-        for (int chunk : new int[]{1, 64, 256, 4096}) {
+        for (int chunk : new int[] {1, 64, 256, 4096}) {
             PcapFilterJob.Result best = null;
             for (int r = 0; r < repeats; r++) {
                 PcapFilterJob.Result result = runJob(inputs, program, chunk);
@@ -81,9 +95,14 @@ public final class ChunkSizeBenchmark {
                     best = result;
                 }
             }
-            System.out.printf("chunk %4d: %6.2f M packets/s per task (job %5d ms), filter alone %6.1f ns/packet, %d matched, %d compilations of runPcap%n", chunk,
-                            packets / (best.runtimeMillis() / 1e3) / 1e6, best.runtimeMillis(), (double) best.filterNanos() / packets, best.matched(),
-                            best.compiledRoots());
+            System.out.printf(
+                    "chunk %4d: %6.2f M packets/s per task (job %5d ms), filter alone %6.1f ns/packet, %d matched, %d compilations of runPcap%n",
+                    chunk,
+                    packets / (best.runtimeMillis() / 1e3) / 1e6,
+                    best.runtimeMillis(),
+                    (double) best.filterNanos() / packets,
+                    best.matched(),
+                    best.compiledRoots());
         }
     }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.graalvm.polyglot.Engine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,23 +30,42 @@ class InterpretedEngineCheckTest {
     @Test
     void aTaskManagerWithoutTheJvmciFlagsFailsTheJob() throws Exception {
         try (Engine engine = Engine.newBuilder("bpf").build()) {
-            assertNotEquals("Interpreted", engine.getImplementationName(), "this test JVM has the flags (surefire argLine); the control must compile");
+            assertNotEquals(
+                    "Interpreted",
+                    engine.getImplementationName(),
+                    "this test JVM has the flags (surefire argLine); the control must compile");
         }
         Path capture = dir.resolve("c.pcap");
-        Files.write(capture, CaptureGenerator.pcap(new CaptureGenerator(7).packets(50, 1_795_000_000L), ByteOrder.LITTLE_ENDIAN, false, 65535));
+        Files.write(
+                capture,
+                CaptureGenerator.pcap(
+                        new CaptureGenerator(7).packets(50, 1_795_000_000L), ByteOrder.LITTLE_ENDIAN, false, 65535));
         Path program = dir.resolve("all.asm");
         Files.writeString(program, "ret #-1\n");
 
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                        System.getProperty("java.class.path")));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path")));
         String cache = System.getProperty("polyglot.engine.userResourceCache");
         if (cache != null) {
             command.add("-Dpolyglot.engine.userResourceCache=" + cache);
         }
-        command.addAll(List.of(PcapFilterJob.class.getName(), "--input", capture.toString(), "--filter", program.toString(), "--count", "--parallelism", "1"));
+        command.addAll(List.of(
+                PcapFilterJob.class.getName(),
+                "--input",
+                capture.toString(),
+                "--filter",
+                program.toString(),
+                "--count",
+                "--parallelism",
+                "1"));
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
-        Process child = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process child = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!child.waitFor(180, TimeUnit.SECONDS)) {
             child.destroyForcibly();
             throw new AssertionError("the job in the child JVM did not finish in 180 s: " + read(err));
@@ -57,8 +75,13 @@ class InterpretedEngineCheckTest {
         String[] lines = stderr.strip().split("\n");
         String last = lines[lines.length - 1];
         assertEquals("PcapFilterJob: " + SluiceFilterFunction.interpretedMessage("Interpreted"), last, stderr);
-        for (String names : List.of("-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI", "--upgrade-module-path", "env.java.opts.taskmanager", "lib/",
-                        "job jar")) {
+        for (String names : List.of(
+                "-XX:+UnlockExperimentalVMOptions",
+                "-XX:+EnableJVMCI",
+                "--upgrade-module-path",
+                "env.java.opts.taskmanager",
+                "lib/",
+                "job jar")) {
             assertTrue(last.contains(names), "the message names " + names + ": " + last);
         }
         assertFalse(stderr.contains("\tat "), "a deployment error prints no stack trace: " + stderr);

@@ -2,7 +2,6 @@ package dev.sluice.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -17,7 +16,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -46,24 +44,32 @@ class PcapFilterJobTest {
     static final long WINDOW_SECONDS = 900;
     /** Engine options of the two engine modes (as EngineMode in the tests module). */
     static final Map<String, List<String>> ENGINE_MODES = Map.of(
-                    "COMPILE_IMMEDIATELY", List.of("--engine.CompileImmediately=true", "--engine.BackgroundCompilation=false",
-                                    "--engine.CompilationFailureAction=Throw", "--engine.TraceCompilation=true"),
-                    "INTERPRETED", List.of("--engine.Compilation=false"));
+            "COMPILE_IMMEDIATELY",
+                    List.of(
+                            "--engine.CompileImmediately=true",
+                            "--engine.BackgroundCompilation=false",
+                            "--engine.CompilationFailureAction=Throw",
+                            "--engine.TraceCompilation=true"),
+            "INTERPRETED", List.of("--engine.Compilation=false"));
+
     static final List<String> EXPRESSIONS = List.of(
-                    "tcp port 80",
-                    "udp and dst port 53",
-                    "ip6 and tcp",
-                    "vlan and ip",
-                    "host 10.0.0.2 or arp",
-                    "greater 600",
-                    "tcp[tcpflags] & tcp-syn != 0");
+            "tcp port 80",
+            "udp and dst port 53",
+            "ip6 and tcp",
+            "vlan and ip",
+            "host 10.0.0.2 or arp",
+            "greater 600",
+            "tcp[tcpflags] & tcp-syn != 0");
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(PARALLELISM).build());
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(PARALLELISM)
+            .build());
 
     @TempDir
     static Path dir;
+
     static Path captures;
     static String tcpdump;
     static int totalPackets;
@@ -72,7 +78,8 @@ class PcapFilterJobTest {
     static void writeCaptures() throws IOException {
         captures = Files.createDirectories(dir.resolve("captures"));
         long seed = Long.getLong("sluice.random.seed", 20261129L);
-        System.err.println("PcapFilterJobTest: captures from seed " + seed + " (rerun with -Dsluice.random.seed=" + seed + ")");
+        System.err.println(
+                "PcapFilterJobTest: captures from seed " + seed + " (rerun with -Dsluice.random.seed=" + seed + ")");
         CaptureGenerator generator = new CaptureGenerator(seed);
         long start = 1_795_000_000L;
         write("le-micro.pcap", generator.packets(700, start), ByteOrder.LITTLE_ENDIAN, false, 65535);
@@ -81,18 +88,25 @@ class PcapFilterJobTest {
         Files.createDirectories(captures.resolve("more"));
         write("more/be-nano-snap96.pcap", generator.packets(400, start + 9000), ByteOrder.BIG_ENDIAN, true, 96);
         List<CaptureGenerator.Packet> ng = generator.packets(500, start + 12000);
-        Files.write(captures.resolve("more/le-nano-snap128.pcapng"), CaptureGenerator.pcapng(List.of(ng), ByteOrder.LITTLE_ENDIAN, 9, 128));
+        Files.write(
+                captures.resolve("more/le-nano-snap128.pcapng"),
+                CaptureGenerator.pcapng(List.of(ng), ByteOrder.LITTLE_ENDIAN, 9, 128));
         List<CaptureGenerator.Packet> ng2 = generator.packets(400, start + 14000);
-        Files.write(captures.resolve("more/be-micro-2sections.pcapng"),
-                        CaptureGenerator.pcapng(List.of(ng2.subList(0, 150), ng2.subList(150, 400)), ByteOrder.BIG_ENDIAN, 6, 0));
+        Files.write(
+                captures.resolve("more/be-micro-2sections.pcapng"),
+                CaptureGenerator.pcapng(
+                        List.of(ng2.subList(0, 150), ng2.subList(150, 400)), ByteOrder.BIG_ENDIAN, 6, 0));
         totalPackets += ng.size() + ng2.size();
         tcpdump = Tcpdump.find();
         if (tcpdump == null) {
-            System.err.println("SKIPPED PcapFilterJobTest comparisons: tcpdump is not on PATH (apt-get install -y tcpdump)");
+            System.err.println(
+                    "SKIPPED PcapFilterJobTest comparisons: tcpdump is not on PATH (apt-get install -y tcpdump)");
         }
     }
 
-    private static void write(String name, List<CaptureGenerator.Packet> packets, ByteOrder order, boolean nanos, int snaplen) throws IOException {
+    private static void write(
+            String name, List<CaptureGenerator.Packet> packets, ByteOrder order, boolean nanos, int snaplen)
+            throws IOException {
         Files.write(captures.resolve(name), CaptureGenerator.pcap(packets, order, nanos, snaplen));
         totalPackets += packets.size();
     }
@@ -118,12 +132,25 @@ class PcapFilterJobTest {
         List<String> expected = new ArrayList<>();
         try (Stream<Path> files = Files.walk(captures)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                expected.addAll(PcapRecords.read(Tcpdump.run(tcpdump, "-r", f.toString(), "-w", "-", expression), f.toString()));
+                expected.addAll(PcapRecords.read(
+                        Tcpdump.run(tcpdump, "-r", f.toString(), "-w", "-", expression), f.toString()));
             }
         }
         Path output = dir.resolve("out-" + mode + "-" + Integer.toHexString(expression.hashCode()));
-        List<String> args = new ArrayList<>(List.of("--input", captures.toString(), "--filter", program.toString(), "--output", output.toString(), "--count",
-                        "--chunk-packets", "64", "--window", Long.toString(WINDOW_SECONDS), "--parallelism", Integer.toString(PARALLELISM)));
+        List<String> args = new ArrayList<>(List.of(
+                "--input",
+                captures.toString(),
+                "--filter",
+                program.toString(),
+                "--output",
+                output.toString(),
+                "--count",
+                "--chunk-packets",
+                "64",
+                "--window",
+                Long.toString(WINDOW_SECONDS),
+                "--parallelism",
+                Integer.toString(PARALLELISM)));
         args.addAll(ENGINE_MODES.get(mode));
         JobRun run = runJob(args);
         assertEquals(0, run.status, "job failed: " + run.err);
@@ -138,20 +165,28 @@ class PcapFilterJobTest {
             long windowStart = windowOf(part.getParent().getFileName().toString());
             for (String r : records) {
                 long seconds = Long.parseLong(r.substring(0, r.indexOf('.')));
-                assertTrue(seconds >= windowStart && seconds < windowStart + WINDOW_SECONDS, part + " holds a packet of another window: " + r.substring(0, 30));
+                assertTrue(
+                        seconds >= windowStart && seconds < windowStart + WINDOW_SECONDS,
+                        part + " holds a packet of another window: " + r.substring(0, 30));
             }
             // tcpdump reads it back whole: the same records come out of "tcpdump -r PART -w -".
-            assertEquals(records, PcapRecords.read(Tcpdump.run(tcpdump, "-r", part.toString(), "-w", "-"), part + " via tcpdump"));
+            assertEquals(
+                    records,
+                    PcapRecords.read(Tcpdump.run(tcpdump, "-r", part.toString(), "-w", "-"), part + " via tcpdump"));
             written.addAll(records);
         }
         Collections.sort(expected);
         Collections.sort(written);
-        assertTrue(!expected.isEmpty() && expected.size() < totalPackets, "'" + expression + "' should keep some packets and drop others: " + expected.size());
+        assertTrue(
+                !expected.isEmpty() && expected.size() < totalPackets,
+                "'" + expression + "' should keep some packets and drop others: " + expected.size());
         assertEquals(expected.size(), written.size(), "'" + expression + "': packets tcpdump keeps vs packets written");
         assertEquals(expected, written, "'" + expression + "': the packets written differ from tcpdump's");
-        assertEquals(Long.toString(expected.size()), run.lastLine(), "--count prints the number of matching packets last");
-        System.err.printf("PcapFilterJobTest %s '%s': %d of %d packets kept by tcpdump and the job, in %d files%n", mode, expression, expected.size(),
-                        totalPackets, parts.size());
+        assertEquals(
+                Long.toString(expected.size()), run.lastLine(), "--count prints the number of matching packets last");
+        System.err.printf(
+                "PcapFilterJobTest %s '%s': %d of %d packets kept by tcpdump and the job, in %d files%n",
+                mode, expression, expected.size(), totalPackets, parts.size());
     }
 
     @Test
@@ -165,26 +200,44 @@ class PcapFilterJobTest {
                         ret #262144
                         drop: ret #0
                         """);
-        List<String> args = new ArrayList<>(List.of("--input", captures.toString(), "--filter", program.toString(), "--count", "--parallelism",
-                        Integer.toString(PARALLELISM)));
+        List<String> args = new ArrayList<>(List.of(
+                "--input",
+                captures.toString(),
+                "--filter",
+                program.toString(),
+                "--count",
+                "--parallelism",
+                Integer.toString(PARALLELISM)));
         args.addAll(ENGINE_MODES.get("COMPILE_IMMEDIATELY"));
         PcapFilterJob.Options options = PcapFilterJob.parse(args.toArray(String[]::new));
         PcapFilterJob.Result result = PcapFilterJob.run(StreamExecutionEnvironment.getExecutionEnvironment(), options);
         assertEquals(totalPackets, result.packets(), "every packet of the six captures was read");
-        assertTrue(result.matched() > 0 && result.matched() < totalPackets, "IPv4 TCP: some packets, not all: " + result.matched());
+        assertTrue(
+                result.matched() > 0 && result.matched() < totalPackets,
+                "IPv4 TCP: some packets, not all: " + result.matched());
         // Each task that got a file compiles its own filter's batch root ("opt done ... bpf-socket-runPcap"), once with
         // CompileImmediately; the bound leaves room for one recompilation per task and catches a deoptimisation loop.
-        assertTrue(result.compiledRoots() >= 1 && result.compiledRoots() <= 2 * PARALLELISM, "compilations of the runPcap root: " + result.compiledRoots());
+        assertTrue(
+                result.compiledRoots() >= 1 && result.compiledRoots() <= 2 * PARALLELISM,
+                "compilations of the runPcap root: " + result.compiledRoots());
     }
 
     @Test
     void interpretedModeCompilesNothing() throws Exception {
         Path program = dir.resolve("accept.asm");
         Files.writeString(program, "ret #-1\n");
-        List<String> args = new ArrayList<>(List.of("--input", captures.toString(), "--filter", program.toString(), "--count", "--parallelism",
-                        Integer.toString(PARALLELISM), "--engine.TraceCompilation=true"));
+        List<String> args = new ArrayList<>(List.of(
+                "--input",
+                captures.toString(),
+                "--filter",
+                program.toString(),
+                "--count",
+                "--parallelism",
+                Integer.toString(PARALLELISM),
+                "--engine.TraceCompilation=true"));
         args.addAll(ENGINE_MODES.get("INTERPRETED"));
-        PcapFilterJob.Result result = PcapFilterJob.run(StreamExecutionEnvironment.getExecutionEnvironment(), PcapFilterJob.parse(args.toArray(String[]::new)));
+        PcapFilterJob.Result result = PcapFilterJob.run(
+                StreamExecutionEnvironment.getExecutionEnvironment(), PcapFilterJob.parse(args.toArray(String[]::new)));
         assertEquals(totalPackets, result.matched(), "ret #-1 keeps every packet");
         assertEquals(0, result.compiledRoots(), "engine.Compilation=false: no compilation may finish");
     }
@@ -199,9 +252,16 @@ class PcapFilterJobTest {
         Files.writeString(program, "ret #-1\n");
         JobRun run = runJob(List.of("--input", bad.toString(), "--filter", program.toString(), "--count"));
         assertEquals(1, run.status, run.err);
-        assertTrue(run.lastErrLine().startsWith("PcapFilterJob: " + file.toUri().getPath().replaceAll("/$", "")) || run.lastErrLine().contains(file.toString()),
-                        run.err);
-        assertTrue(run.lastErrLine().contains("packet 700 at byte ") && run.lastErrLine().contains("truncated pcap"), run.lastErrLine());
+        assertTrue(
+                run.lastErrLine()
+                                .startsWith("PcapFilterJob: "
+                                        + file.toUri().getPath().replaceAll("/$", ""))
+                        || run.lastErrLine().contains(file.toString()),
+                run.err);
+        assertTrue(
+                run.lastErrLine().contains("packet 700 at byte ")
+                        && run.lastErrLine().contains("truncated pcap"),
+                run.lastErrLine());
         assertFalse(run.err.contains("\tat "), "a user error prints no stack trace: " + run.err);
     }
 
@@ -229,10 +289,12 @@ class PcapFilterJobTest {
         assertEquals(2, runJob(List.of("--input", "x", "--filter", "x", "--count", "--frobnicate")).status);
         Path program = dir.resolve("accept2.asm");
         Files.writeString(program, "ret #-1\n");
-        JobRun missing = runJob(List.of("--input", dir.resolve("nothing-here").toString(), "--filter", program.toString(), "--count"));
+        JobRun missing = runJob(
+                List.of("--input", dir.resolve("nothing-here").toString(), "--filter", program.toString(), "--count"));
         assertEquals(1, missing.status, missing.err);
         assertTrue(missing.lastErrLine().contains("nothing-here: no such file or directory"), missing.err);
-        JobRun badOption = runJob(List.of("--input", captures.toString(), "--filter", program.toString(), "--count", "--engine.NoSuchOption=1"));
+        JobRun badOption = runJob(List.of(
+                "--input", captures.toString(), "--filter", program.toString(), "--count", "--engine.NoSuchOption=1"));
         assertEquals(2, badOption.status, badOption.err);
     }
 
@@ -252,8 +314,11 @@ class PcapFilterJobTest {
     static JobRun runJob(List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = PcapFilterJob.execute(args.toArray(String[]::new), StreamExecutionEnvironment::getExecutionEnvironment,
-                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = PcapFilterJob.execute(
+                args.toArray(String[]::new),
+                StreamExecutionEnvironment::getExecutionEnvironment,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new JobRun(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -264,8 +329,10 @@ class PcapFilterJobTest {
         try (Stream<Path> files = Files.walk(output)) {
             List<Path> all = files.filter(Files::isRegularFile).sorted().toList();
             for (Path p : all) {
-                assertTrue(p.getFileName().toString().startsWith("part-") && p.getFileName().toString().endsWith(".pcap"),
-                                "only finished part files remain: " + p);
+                assertTrue(
+                        p.getFileName().toString().startsWith("part-")
+                                && p.getFileName().toString().endsWith(".pcap"),
+                        "only finished part files remain: " + p);
             }
             return all;
         }
@@ -273,7 +340,8 @@ class PcapFilterJobTest {
 
     /** The epoch second a bucket directory (yyyy-MM-dd--HH-mm-ss, UTC) names. */
     static long windowOf(String bucket) {
-        java.time.LocalDateTime t = java.time.LocalDateTime.parse(bucket, java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd--HH-mm-ss"));
+        java.time.LocalDateTime t = java.time.LocalDateTime.parse(
+                bucket, java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd--HH-mm-ss"));
         long start = t.toEpochSecond(java.time.ZoneOffset.UTC);
         assertEquals(0, start % WINDOW_SECONDS, "bucket " + bucket + " starts a window");
         return start;

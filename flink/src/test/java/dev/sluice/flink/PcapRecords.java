@@ -30,7 +30,9 @@ final class PcapRecords {
             }
             byte[] data = new byte[caplen];
             b.get(at + 16, data);
-            records.add(String.format("%d.%06d %d/%d %s", seconds, micros, caplen, len, HexFormat.of().formatHex(data)));
+            records.add(String.format(
+                    "%d.%06d %d/%d %s",
+                    seconds, micros, caplen, len, HexFormat.of().formatHex(data)));
             at += 16 + caplen;
         }
         return records;

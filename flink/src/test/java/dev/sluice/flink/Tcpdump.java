@@ -10,13 +10,13 @@ import java.util.concurrent.TimeUnit;
 
 /** tcpdump as the oracle: where it is, and running it. */
 final class Tcpdump {
-    private Tcpdump() {
-    }
+    private Tcpdump() {}
 
     /** tcpdump's path, or null when it is not installed. */
     static String find() {
         String path = System.getenv("PATH");
-        List<String> dirs = new java.util.ArrayList<>(path == null ? List.of() : List.of(path.split(File.pathSeparator)));
+        List<String> dirs =
+                new java.util.ArrayList<>(path == null ? List.of() : List.of(path.split(File.pathSeparator)));
         dirs.addAll(List.of("/usr/sbin", "/usr/bin", "/sbin"));
         for (String dir : dirs) {
             File f = new File(dir, "tcpdump");
@@ -29,7 +29,9 @@ final class Tcpdump {
 
     /** Runs a command; returns its stdout, failing on a nonzero exit with its stderr. */
     static byte[] run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread errReader = Thread.ofVirtual().start(() -> {
             try (InputStream e = p.getErrorStream()) {
@@ -48,7 +50,8 @@ final class Tcpdump {
         }
         errReader.join();
         if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " exited with " + p.exitValue() + ": " + err.toString(StandardCharsets.UTF_8));
+            throw new IOException(String.join(" ", command) + " exited with " + p.exitValue() + ": "
+                    + err.toString(StandardCharsets.UTF_8));
         }
         return out;
     }

@@ -1,5 +1,9 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.ByteOrder;
@@ -7,14 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
-
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.core.seccomp.Arch;
 
 /**
  * {@code sluice aot-training EXAMPLES_DIR} (hidden): the workload the build records into the JDK's AOT cache
@@ -22,7 +20,10 @@ import dev.sluice.core.seccomp.Arch;
  * runs, in this one JVM, the commands that need no compiled code on the bundled examples, plus the FFM set-up of
  * {@code exec} without installing anything (exec itself cannot be recorded: it never returns to exit the JVM).
  */
-@Command(name = "aot-training", hidden = true, description = "Record the start-up workload for the AOT cache (used by the build).")
+@Command(
+        name = "aot-training",
+        hidden = true,
+        description = "Record the start-up workload for the AOT cache (used by the build).")
 final class AotTrainingCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "EXAMPLES_DIR")
     Path examples;
@@ -34,16 +35,16 @@ final class AotTrainingCommand implements Callable<Integer> {
         String bpf = examples.resolve("deny-mkdir.bpf").toString();
         String oci = examples.resolve("oci-profile.json").toString();
         List<List<String>> commands = List.of(
-                        List.of("check", scpl, asm, bpf),
-                        List.of("compile", scpl, "--output-format", "asm", "-o", "/dev/null"),
-                        List.of("compile", scpl, "--output-format", "raw", "-o", "/dev/null"),
-                        List.of("disasm", bpf),
-                        List.of("asm", asm, "-o", "/dev/null"),
-                        List.of("explain", scpl, "--syscall", "mkdir(0x1000, 0755)"),
-                        List.of("explain", asm, "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)"),
-                        List.of("run", scpl, "--syscall", "openat(AT_FDCWD, 0x1000, O_RDONLY)", "--syscall", "getpid"),
-                        List.of("import-oci", oci, "-o", "/dev/null"),
-                        List.of("check", examples.resolve("no-such-file.scpl").toString()));
+                List.of("check", scpl, asm, bpf),
+                List.of("compile", scpl, "--output-format", "asm", "-o", "/dev/null"),
+                List.of("compile", scpl, "--output-format", "raw", "-o", "/dev/null"),
+                List.of("disasm", bpf),
+                List.of("asm", asm, "-o", "/dev/null"),
+                List.of("explain", scpl, "--syscall", "mkdir(0x1000, 0755)"),
+                List.of("explain", asm, "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)"),
+                List.of("run", scpl, "--syscall", "openat(AT_FDCWD, 0x1000, O_RDONLY)", "--syscall", "getpid"),
+                List.of("import-oci", oci, "-o", "/dev/null"),
+                List.of("check", examples.resolve("no-such-file.scpl").toString()));
         PrintWriter sink = new PrintWriter(Writer.nullWriter());
         int failures = 0;
         // The policy cache's paths too (a miss that writes the entry, then hits), in a directory of the training's
@@ -57,7 +58,8 @@ final class AotTrainingCommand implements Callable<Integer> {
             int status = Main.run(command.toArray(String[]::new), sink, sink);
             boolean expectedFailure = command.get(command.size() - 1).endsWith("no-such-file.scpl");
             if ((status != Main.OK) != expectedFailure) {
-                System.err.println("aot-training: unexpected exit " + status + " from: sluice " + String.join(" ", command));
+                System.err.println(
+                        "aot-training: unexpected exit " + status + " from: sluice " + String.join(" ", command));
                 failures++;
             }
         }
@@ -67,7 +69,8 @@ final class AotTrainingCommand implements Callable<Integer> {
         LoadedProgram policy = PolicyCache.load(cache, Path.of(scpl), Profile.SECCOMP, host, InputFormat.AUTO);
         ExecCommand.resolve("true");
         ExecCommand.deniedSummary(policy.lowered(), host);
-        new Native.Exec(RawFormat.encode(policy.program(), ByteOrder.nativeOrder()), "/bin/true", List.of("/bin/true")).warmUp();
+        new Native.Exec(RawFormat.encode(policy.program(), ByteOrder.nativeOrder()), "/bin/true", List.of("/bin/true"))
+                .warmUp();
         PolicyCache.directoryOverride = null;
         try (var files = Files.walk(cacheDir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {

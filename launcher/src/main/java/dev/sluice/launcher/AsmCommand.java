@@ -1,10 +1,13 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.formats.OutputFormat;
+import dev.sluice.bpf.formats.ProgramWriter;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,27 +16,41 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-import dev.sluice.bpf.formats.OutputFormat;
-import dev.sluice.bpf.formats.ProgramWriter;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.core.seccomp.Arch;
-
 /** {@code sluice asm FILE}: assembles and verifies a text program, writing it in another format. */
-@Command(name = "asm", mixinStandardHelpOptions = true, description = {"Assemble a BPF text program (bpf_asm, tcpdump -d/-dd/-ddd), verified first.",
-                "Raw output is in the byte order of --arch (default: the host)."})
+@Command(
+        name = "asm",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Assemble a BPF text program (bpf_asm, tcpdump -d/-dd/-ddd), verified first.",
+            "Raw output is in the byte order of --arch (default: the host)."
+        })
 final class AsmCommand implements Callable<Integer> {
-    @ParentCommand Main main;
-    @Spec CommandSpec spec;
-    @Mixin ProgramOptions options;
-    @Mixin TrustOptions trust;
+    @ParentCommand
+    Main main;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProgramOptions options;
+
+    @Mixin
+    TrustOptions trust;
 
     @Parameters(paramLabel = "FILE", description = "The program.")
     Path file;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Output file (default: stdout).")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "OUT",
+            description = "Output file (default: stdout).")
     Path output;
 
-    @Option(names = "--output-format", paramLabel = "raw|ddd|dd|c|asm", defaultValue = "raw", description = "Output format (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--output-format",
+            paramLabel = "raw|ddd|dd|c|asm",
+            defaultValue = "raw",
+            description = "Output format (default: ${DEFAULT-VALUE}).")
     String outputFormat;
 
     @Override
@@ -42,16 +59,21 @@ final class AsmCommand implements Callable<Integer> {
             if (!outputFormat.equals("raw") && !outputFormat.equals("asm")) {
                 throw UserError.usage("asm --lang ebpf writes raw or asm");
             }
-            EbpfCommands.Loaded loaded = EbpfCommands.load(file, EbpfCommands.format(options.inputFormat == null ? "asm" : options.inputFormat),
-                            EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW));
+            EbpfCommands.Loaded loaded = EbpfCommands.load(
+                    file,
+                    EbpfCommands.format(options.inputFormat == null ? "asm" : options.inputFormat),
+                    EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW));
             boolean text = outputFormat.equals("asm");
-            byte[] bytes = text ? EbpfCommands.disassemble(loaded).getBytes(java.nio.charset.StandardCharsets.UTF_8) : loaded.raw();
+            byte[] bytes = text
+                    ? EbpfCommands.disassemble(loaded).getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    : loaded.raw();
             writeOutput(bytes, text ? OutputFormat.ASM : OutputFormat.RAW, output, spec);
             return Main.OK;
         }
         OutputFormat format = outputFormat(outputFormat);
         Arch arch = options.arch(main.polyglot);
-        LoadedProgram loaded = LoadedProgram.load(file, options.profile(main.polyglot, Profile.SECCOMP), arch, options.inputFormat(main.polyglot));
+        LoadedProgram loaded = LoadedProgram.load(
+                file, options.profile(main.polyglot, Profile.SECCOMP), arch, options.inputFormat(main.polyglot));
         byte[] bytes = ProgramWriter.write(loaded.program(), format, cName(file), arch.byteOrder());
         writeOutput(bytes, format, output, spec);
         return Main.OK;

@@ -1,11 +1,13 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import org.graalvm.polyglot.Context;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,20 +16,31 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.core.seccomp.Arch;
-
 /** {@code sluice check FILE...}: verifies each program as the kernel would load it. */
-@Command(name = "check", mixinStandardHelpOptions = true, description = {"Verify programs as the kernel would load them.",
-                "Prints 'FILE: ok (N instructions)' or the located errors; exit 1 if any file fails."})
+@Command(
+        name = "check",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Verify programs as the kernel would load them.",
+            "Prints 'FILE: ok (N instructions)' or the located errors; exit 1 if any file fails."
+        })
 final class CheckCommand implements Callable<Integer> {
-    @ParentCommand Main main;
-    @Spec CommandSpec spec;
-    @Mixin ProgramOptions options;
-    @Mixin TrustOptions trust;
+    @ParentCommand
+    Main main;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Programs: any BPF format (raw, bpf_asm, tcpdump -d/-dd/-ddd) or SCPL (.scpl).")
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProgramOptions options;
+
+    @Mixin
+    TrustOptions trust;
+
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "FILE",
+            description = "Programs: any BPF format (raw, bpf_asm, tcpdump -d/-dd/-ddd) or SCPL (.scpl).")
     List<Path> files;
 
     @Override
@@ -41,8 +54,13 @@ final class CheckCommand implements Callable<Integer> {
             return InetDiagCommands.check(files, main.polyglot, out, err);
         }
         if (options.ebpf()) {
-            return EbpfCommands.check(files, EbpfCommands.format(options.inputFormat), EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW),
-                            main.polyglot, out, err);
+            return EbpfCommands.check(
+                    files,
+                    EbpfCommands.format(options.inputFormat),
+                    EbpfCommands.type(options.profile, dev.sluice.ebpf.isa.ProgramType.RAW),
+                    main.polyglot,
+                    out,
+                    err);
         }
         Profile profile = options.profile(main.polyglot, Profile.SECCOMP);
         Arch arch = options.arch(main.polyglot);
@@ -61,7 +79,8 @@ final class CheckCommand implements Callable<Integer> {
                     continue;
                 }
                 if (context == null) {
-                    context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"));
+                    context = main.polyglot.newContext(
+                            Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"));
                 }
                 status = Math.max(status, check(f, profile, arch, format, context, cache, out, err));
             }
@@ -81,7 +100,15 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    private static int check(Path f, Profile profile, Arch arch, InputFormat format, Context context, PolicyCache cache, PrintWriter out, PrintWriter err) {
+    private static int check(
+            Path f,
+            Profile profile,
+            Arch arch,
+            InputFormat format,
+            Context context,
+            PolicyCache cache,
+            PrintWriter out,
+            PrintWriter err) {
         try {
             PolicyCache.Loaded stored = cache == null ? null : cache.loadAndStore(f, profile, arch, format);
             LoadedProgram p = stored == null ? LoadedProgram.load(f, profile, arch, format) : stored.program();

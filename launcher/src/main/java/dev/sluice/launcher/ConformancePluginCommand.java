@@ -1,5 +1,6 @@
 package dev.sluice.launcher;
 
+import dev.sluice.ebpf.EbpfLanguage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
@@ -19,8 +19,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
-
-import dev.sluice.ebpf.EbpfLanguage;
 
 /**
  * {@code sluice conformance-plugin [MEMORY] [OPTIONS...]}: the plugin protocol of the bpf_conformance runner, so that
@@ -35,17 +33,28 @@ import dev.sluice.ebpf.EbpfLanguage;
  * semantics of RFC 9669, and 13 of its programs are valid there but refused by a kernel-style verifier (shifts by an
  * immediate at or above the width, callx). Unverified programs run under the run-time guards.
  */
-@Command(name = "conformance-plugin", description = {"Run one eBPF program as a bpf_conformance runner plugin.",
-                "stdin: the program as hex bytes; first argument: the memory as hex bytes (optional). Prints r0 in hex."})
+@Command(
+        name = "conformance-plugin",
+        description = {
+            "Run one eBPF program as a bpf_conformance runner plugin.",
+            "stdin: the program as hex bytes; first argument: the memory as hex bytes (optional). Prints r0 in hex."
+        })
 final class ConformancePluginCommand implements Callable<Integer> {
-    @ParentCommand Main main;
-    @Spec CommandSpec spec;
+    @ParentCommand
+    Main main;
 
-    @Option(names = "--elf", description = "stdin holds an ELF object (the runner's --elf true): its first program runs, "
-                    + "a function in .text as type raw, one in section xdp (the runner's --xdp_prolog true) as type xdp.")
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--elf",
+            description =
+                    "stdin holds an ELF object (the runner's --elf true): its first program runs, "
+                            + "a function in .text as type raw, one in section xdp (the runner's --xdp_prolog true) as type xdp.")
     boolean elf;
 
-    @Unmatched List<String> arguments = new ArrayList<>();
+    @Unmatched
+    List<String> arguments = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -68,10 +77,17 @@ final class ConformancePluginCommand implements Callable<Integer> {
             out.println("sluice conformance-plugin: stdin does not hold the program as hex bytes");
             return Main.INVALID;
         }
-        Map<String, String> options = Map.of("ebpf.ProgramType", "raw", "ebpf.InputFormat", elf ? "elf" : "raw", "ebpf.Verify",
-                        main.polyglot.all().getOrDefault("ebpf.Verify", "false"));
+        Map<String, String> options = Map.of(
+                "ebpf.ProgramType",
+                "raw",
+                "ebpf.InputFormat",
+                elf ? "elf" : "raw",
+                "ebpf.Verify",
+                main.polyglot.all().getOrDefault("ebpf.Verify", "false"));
         try (Context context = EbpfCommands.newContext(main.polyglot, options)) {
-            Value p = context.eval(Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(program), elf ? "stdin.o" : "stdin").buildLiteral());
+            Value p = context.eval(
+                    Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(program), elf ? "stdin.o" : "stdin")
+                            .buildLiteral());
             if (elf) {
                 // The runner's object holds one function; its first member is the program by section name.
                 Value programs = p.getMember("programs");

@@ -1,14 +1,13 @@
 package dev.sluice.launcher;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.TreeMap;
-
 import dev.sluice.bpf.BpfLanguage;
 import dev.sluice.bpf.coverage.InstructionCoverage.InstructionCount;
 import dev.sluice.bpf.coverage.InstructionCoverage.ProgramCoverage;
 import dev.sluice.bpf.formats.ListingFormat;
 import dev.sluice.bpf.isa.Program;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 
 /**
  * {@code sluice run --coverage}: the counts of the coverage instrument for the program that ran, as text or LCOV. The
@@ -55,7 +54,9 @@ final class CoverageReport {
 
     /** Whether instruction lines are those of the user's text file (else of the listing). */
     private boolean onSourceLines() {
-        return loaded.sourceText() != null && loaded.policy() == null && loaded.program().hasPositions();
+        return loaded.sourceText() != null
+                && loaded.policy() == null
+                && loaded.program().hasPositions();
     }
 
     private int line(int pc) {
@@ -83,8 +84,17 @@ final class CoverageReport {
             }
         }
         StringBuilder sb = new StringBuilder();
-        sb.append("coverage of ").append(loaded.name()).append(": ").append(covered).append(" of ").append(runs.length).append(" instructions ran\n");
-        sb.append(sourceLines ? String.format("%5s %5s %10s  %s%n", "insn", "line", "runs", "source") : String.format("%5s %10s  %s%n", "insn", "runs", "instruction (listing)"));
+        sb.append("coverage of ")
+                .append(loaded.name())
+                .append(": ")
+                .append(covered)
+                .append(" of ")
+                .append(runs.length)
+                .append(" instructions ran\n");
+        sb.append(
+                sourceLines
+                        ? String.format("%5s %5s %10s  %s%n", "insn", "line", "runs", "source")
+                        : String.format("%5s %10s  %s%n", "insn", "runs", "instruction (listing)"));
         for (int pc = 0; pc < runs.length; pc++) {
             if (sourceLines) {
                 int line = program.line(pc);
@@ -121,7 +131,9 @@ final class CoverageReport {
         }
         StringBuilder sb = new StringBuilder();
         sb.append("TN:\n");
-        sb.append("SF:").append(onSourceLines() ? loaded.name() : loaded.name() + BpfLanguage.LISTING_SUFFIX).append('\n');
+        sb.append("SF:")
+                .append(onSourceLines() ? loaded.name() : loaded.name() + BpfLanguage.LISTING_SUFFIX)
+                .append('\n');
         int hit = 0;
         for (var e : lines.entrySet()) {
             sb.append("DA:").append(e.getKey()).append(',').append(e.getValue()).append('\n');

@@ -11,8 +11,7 @@ import dev.sluice.core.error.SluiceException;
  * reason names the instruction).
  */
 final class Diagnostics {
-    private Diagnostics() {
-    }
+    private Diagnostics() {}
 
     static String render(SluiceException e, String fileName, String sourceText, Program program) {
         if (e.getMessage().indexOf('\n') >= 0) {
@@ -23,8 +22,12 @@ final class Diagnostics {
         }
         if (e.insn() >= 0 && program != null && program.hasPositions() && program.line(e.insn()) > 0) {
             // A verifier failure names an instruction: place it at that instruction's source position.
-            SluiceException located = SluiceException.atPosition(fileName, program.line(e.insn()), Math.max(1, program.column(e.insn())),
-                            Failure.SYNTAX, e.detail()); // SYNTAX is the pass-through format "%s"
+            SluiceException located = SluiceException.atPosition(
+                    fileName,
+                    program.line(e.insn()),
+                    Math.max(1, program.column(e.insn())),
+                    Failure.SYNTAX,
+                    e.detail()); // SYNTAX is the pass-through format "%s"
             return ErrorRendering.render(located, sourceText);
         }
         return fileName + ": " + e.detail();

@@ -1,19 +1,5 @@
 package dev.sluice.launcher;
 
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.PolyglotException;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.pcap.Pcap;
 import dev.sluice.ebpf.EbpfLanguage;
@@ -21,8 +7,19 @@ import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.verify.StructuralCheck;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
 
 /**
  * The subcommands with {@code --lang ebpf}: programs are raw instruction bytes or assembly text (the syntax of
@@ -33,8 +30,7 @@ import dev.sluice.ebpf.verify.StructuralCheck;
 final class EbpfCommands {
     private static final long XDP_PASS = 2;
 
-    private EbpfCommands() {
-    }
+    private EbpfCommands() {}
 
     /** A program file read and structurally checked. */
     record Loaded(String name, Program program, String text) {
@@ -126,7 +122,10 @@ final class EbpfCommands {
         }
         options.putAll(languageOptions);
         try {
-            return Context.newBuilder(EbpfLanguage.ID).allowExperimentalOptions(true).options(options).build();
+            return Context.newBuilder(EbpfLanguage.ID)
+                    .allowExperimentalOptions(true)
+                    .options(options)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw UserError.usage(e.getMessage());
         }
@@ -136,7 +135,8 @@ final class EbpfCommands {
 
     static Value eval(Context context, Loaded loaded) {
         try {
-            return context.eval(Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(loaded.raw()), loaded.name()).buildLiteral());
+            return context.eval(Source.newBuilder(EbpfLanguage.ID, ByteSequence.create(loaded.raw()), loaded.name())
+                    .buildLiteral());
         } catch (PolyglotException e) {
             if (e.isSyntaxError()) {
                 // The language saw the raw slots; a verifier error names the instruction, which the text locates.
@@ -144,7 +144,12 @@ final class EbpfCommands {
                 if (m.find() && loaded.text() != null) {
                     int insn = Integer.parseInt(m.group(1));
                     if (insn < loaded.program().length()) {
-                        throw UserError.invalid(located(loaded.name(), loaded.program().line(insn), loaded.program().column(insn), e.getMessage(), loaded.text()));
+                        throw UserError.invalid(located(
+                                loaded.name(),
+                                loaded.program().line(insn),
+                                loaded.program().column(insn),
+                                e.getMessage(),
+                                loaded.text()));
                     }
                 }
                 throw UserError.invalid(loaded.name() + ": " + e.getMessage());
@@ -153,7 +158,13 @@ final class EbpfCommands {
         }
     }
 
-    static int check(List<Path> files, String format, ProgramType type, PolyglotOptions polyglot, PrintWriter out, PrintWriter err) {
+    static int check(
+            List<Path> files,
+            String format,
+            ProgramType type,
+            PolyglotOptions polyglot,
+            PrintWriter out,
+            PrintWriter err) {
         int status = Main.OK;
         try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
             for (Path f : files) {
@@ -176,7 +187,15 @@ final class EbpfCommands {
      * {@code socket_filter}: one run per packet of {@code --pcap}, printing r0 per packet, or with {@code --count}
      * the number of packets kept (socket_filter: nonzero result) or passed (xdp: XDP_PASS).
      */
-    static int run(Loaded loaded, ProgramType type, Path data, Path pcap, boolean count, boolean hex, PolyglotOptions polyglot, PrintWriter out) {
+    static int run(
+            Loaded loaded,
+            ProgramType type,
+            Path data,
+            Path pcap,
+            boolean count,
+            boolean hex,
+            PolyglotOptions polyglot,
+            PrintWriter out) {
         if (type == ProgramType.RAW && pcap != null) {
             throw UserError.usage("sluice run: --pcap needs --profile xdp or socket_filter");
         }
@@ -199,7 +218,8 @@ final class EbpfCommands {
                 lengths[i] = spans.get(i)[1];
             }
             long[] results = new long[offsets.length];
-            long nonzero = program.invokeMember("runBatch", file, offsets, lengths, results).asLong();
+            long nonzero = program.invokeMember("runBatch", file, offsets, lengths, results)
+                    .asLong();
             if (count) {
                 // Packets that go on: a socket filter keeps a packet for a nonzero result, XDP passes it for XDP_PASS.
                 long passed = nonzero;
@@ -230,7 +250,8 @@ final class EbpfCommands {
      * it entered with the registers that instruction changed. The steps are the interpreter's own (a Truffle
      * instrument on its statement nodes), not a second evaluation.
      */
-    static int explain(Loaded loaded, ProgramType type, Path data, Path pcap, PolyglotOptions polyglot, PrintWriter out) {
+    static int explain(
+            Loaded loaded, ProgramType type, Path data, Path pcap, PolyglotOptions polyglot, PrintWriter out) {
         if (type == ProgramType.RAW && pcap != null) {
             throw UserError.usage("sluice explain: --pcap needs --profile xdp or socket_filter");
         }
@@ -247,8 +268,10 @@ final class EbpfCommands {
             }
         }
         try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
-            dev.sluice.ebpf.trace.StepTrace trace = context.getEngine().getInstruments().get(dev.sluice.ebpf.trace.StepTraceInstrument.ID)
-                            .lookup(dev.sluice.ebpf.trace.StepTrace.class);
+            dev.sluice.ebpf.trace.StepTrace trace = context.getEngine()
+                    .getInstruments()
+                    .get(dev.sluice.ebpf.trace.StepTraceInstrument.ID)
+                    .lookup(dev.sluice.ebpf.trace.StepTrace.class);
             trace.start(); // before the program loads: its statement nodes then exist from its first run
             Value program = eval(context, loaded);
             for (int i = 0; i < inputs.size(); i++) {
@@ -256,11 +279,15 @@ final class EbpfCommands {
                 if (i > 0) {
                     out.println();
                 }
-                String what = pcap == null ? "memory of " + input.length + " bytes" : "packet " + (i + 1) + " (" + input.length + " bytes)";
+                String what = pcap == null
+                        ? "memory of " + input.length + " bytes"
+                        : "packet " + (i + 1) + " (" + input.length + " bytes)";
                 trace.begin();
                 String outcome;
                 try {
-                    outcome = "r0 = " + Long.toUnsignedString(program.execute((Object) input).asLong());
+                    outcome = "r0 = "
+                            + Long.toUnsignedString(
+                                    program.execute((Object) input).asLong());
                 } catch (PolyglotException e) {
                     if (!e.isGuestException() || e.isInternalError()) {
                         throw e;
@@ -313,7 +340,8 @@ final class EbpfCommands {
             return Long.toString(v);
         }
         long region = v >>> 32;
-        boolean pointer = region >= dev.sluice.ebpf.runtime.Memory.CONTEXT && region < dev.sluice.ebpf.runtime.Memory.FIRST_DYNAMIC;
+        boolean pointer = region >= dev.sluice.ebpf.runtime.Memory.CONTEXT
+                && region < dev.sluice.ebpf.runtime.Memory.FIRST_DYNAMIC;
         // context, packet and stacks only: the high half of a large number often looks like a map value's region
         return "0x" + Long.toHexString(v) + (pointer ? " (" + dev.sluice.ebpf.runtime.Memory.describe(v) + ")" : "");
     }
@@ -334,14 +362,20 @@ final class EbpfCommands {
         int pos = Pcap.GLOBAL_HEADER_SIZE;
         while (pos < file.length) {
             if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
-                throw UserError.invalid(CliFailure.CLI_PCAP_CUT_IN_HEADER, pcap, spans.size() + 1, file.length - pos, spans.size());
+                throw UserError.invalid(
+                        CliFailure.CLI_PCAP_CUT_IN_HEADER, pcap, spans.size() + 1, file.length - pos, spans.size());
             }
             int caplen = Pcap.u32(file, pos + 8, header.swapped());
             if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
-                throw UserError.invalid(CliFailure.CLI_PCAP_CUT_IN_DATA, pcap, spans.size() + 1, Integer.toUnsignedString(caplen), file.length - pos - Pcap.RECORD_HEADER_SIZE,
-                                spans.size());
+                throw UserError.invalid(
+                        CliFailure.CLI_PCAP_CUT_IN_DATA,
+                        pcap,
+                        spans.size() + 1,
+                        Integer.toUnsignedString(caplen),
+                        file.length - pos - Pcap.RECORD_HEADER_SIZE,
+                        spans.size());
             }
-            spans.add(new int[]{pos + Pcap.RECORD_HEADER_SIZE, caplen});
+            spans.add(new int[] {pos + Pcap.RECORD_HEADER_SIZE, caplen});
             pos += Pcap.RECORD_HEADER_SIZE + caplen;
         }
         return spans;

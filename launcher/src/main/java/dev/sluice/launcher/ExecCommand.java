@@ -1,5 +1,12 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.trace.DirectRun;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 import java.io.File;
 import java.io.PrintWriter;
 import java.nio.ByteOrder;
@@ -10,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,14 +24,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.lower.LoweredProgram;
-import dev.sluice.bpf.trace.DirectRun;
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * {@code sluice exec POLICY -- CMD ARGS...}: runs a command under the policy, enforced by the kernel. Everything that
@@ -44,27 +42,45 @@ import dev.sluice.core.seccomp.SeccompData;
  * the exec it prints which syscall numbers the policy denies when all arguments are 0, so the user knows what to
  * look for. Reporting from inside the process (TRAP and a SIGSYS handler) is impossible once execve has replaced it.
  */
-@Command(name = "exec", mixinStandardHelpOptions = true, description = {"Run a command under a policy, enforced by the kernel's seccomp.",
-                "Use: sluice exec POLICY [--log] -- CMD [ARGS...]",
-                "Exit status: the command's; 126 not executable, 127 not found."})
+@Command(
+        name = "exec",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a command under a policy, enforced by the kernel's seccomp.",
+            "Use: sluice exec POLICY [--log] -- CMD [ARGS...]",
+            "Exit status: the command's; 126 not executable, 127 not found."
+        })
 final class ExecCommand implements Callable<Integer> {
     static final int NOT_EXECUTABLE = 126;
     static final int NOT_FOUND = 127;
     /** Syscall numbers scanned for the --log summary. */
     private static final int SCAN_LIMIT = 512;
 
-    @ParentCommand Main main;
-    @Spec CommandSpec spec;
-    @Mixin ProgramOptions options;
-    @Mixin TrustOptions trust;
+    @ParentCommand
+    Main main;
 
-    @Parameters(index = "0", paramLabel = "POLICY", description = "A seccomp filter (any BPF format) or an SCPL policy (.scpl).")
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProgramOptions options;
+
+    @Mixin
+    TrustOptions trust;
+
+    @Parameters(
+            index = "0",
+            paramLabel = "POLICY",
+            description = "A seccomp filter (any BPF format) or an SCPL policy (.scpl).")
     Path policy;
 
     @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and its arguments, after '--'.")
     List<String> command;
 
-    @Option(names = "--log", description = "Have the kernel log every call the policy does not allow (SECCOMP_FILTER_FLAG_LOG; see dmesg).")
+    @Option(
+            names = "--log",
+            description =
+                    "Have the kernel log every call the policy does not allow (SECCOMP_FILTER_FLAG_LOG; see dmesg).")
     boolean log;
 
     @Override
@@ -80,22 +96,32 @@ final class ExecCommand implements Callable<Integer> {
         Arch host = Arch.host();
         Arch arch = options.arch(main.polyglot);
         if (arch != host) {
-            throw UserError.usage("sluice exec: the filter goes into this machine's kernel, so --arch must be the host's (" + host + "), not " + arch);
+            throw UserError.usage(
+                    "sluice exec: the filter goes into this machine's kernel, so --arch must be the host's (" + host
+                            + "), not " + arch);
         }
         if (options.profile(main.polyglot, Profile.SECCOMP) != Profile.SECCOMP) {
             throw UserError.usage("sluice exec: takes a seccomp filter, not --profile socket");
         }
-        LoadedProgram loaded = PolicyCache.load(PolicyCache.forCommand(main.polyglot), policy, Profile.SECCOMP, arch, options.inputFormat(main.polyglot));
+        LoadedProgram loaded = PolicyCache.load(
+                PolicyCache.forCommand(main.polyglot),
+                policy,
+                Profile.SECCOMP,
+                arch,
+                options.inputFormat(main.polyglot));
         String executable = resolve(command.get(0));
         LoweredProgram lowered = loaded.lowered();
         checkExecveAllowed(loaded, lowered, arch);
         int flags = 0;
         if (log) {
             flags |= Native.SECCOMP_FILTER_FLAG_LOG;
-            err.println("sluice exec: --log: with all arguments 0 the policy denies on " + arch + ": " + deniedSummary(lowered, arch));
-            err.println("sluice exec: --log: the kernel logs each call it does not allow as an audit record (type=1326 ... syscall=N); see dmesg or journalctl -k");
+            err.println("sluice exec: --log: with all arguments 0 the policy denies on " + arch + ": "
+                    + deniedSummary(lowered, arch));
+            err.println(
+                    "sluice exec: --log: the kernel logs each call it does not allow as an audit record (type=1326 ... syscall=N); see dmesg or journalctl -k");
         }
-        Native.Exec exec = new Native.Exec(RawFormat.encode(loaded.program(), ByteOrder.nativeOrder()), executable, command);
+        Native.Exec exec =
+                new Native.Exec(RawFormat.encode(loaded.program(), ByteOrder.nativeOrder()), executable, command);
         out.flush();
         err.flush();
         System.out.flush();
@@ -156,7 +182,8 @@ final class ExecCommand implements Callable<Integer> {
         int verdict = DirectRun.seccomp(lowered, SeccompData.encode(arch, execve, 0));
         SeccompAction action = SeccompAction.of(verdict);
         if (action != SeccompAction.ALLOW && action != SeccompAction.LOG) {
-            throw UserError.invalid(CliFailure.CLI_POLICY_DENIES_EXECVE, loaded.name(), execve, arch, SeccompAction.format(verdict));
+            throw UserError.invalid(
+                    CliFailure.CLI_POLICY_DENIES_EXECVE, loaded.name(), execve, arch, SeccompAction.format(verdict));
         }
     }
 
@@ -173,7 +200,7 @@ final class ExecCommand implements Callable<Integer> {
             if (!list.isEmpty() && list.get(list.size() - 1)[1] == nr - 1) {
                 list.get(list.size() - 1)[1] = nr;
             } else {
-                list.add(new int[]{nr, nr});
+                list.add(new int[] {nr, nr});
             }
         }
         if (ranges.isEmpty()) {
@@ -190,7 +217,10 @@ final class ExecCommand implements Callable<Integer> {
                     nums.append(", ");
                 }
                 String name = r[0] == r[1] ? Symbols.name(arch, r[0]) : null;
-                nums.append(r[0] == r[1] ? (name != null ? name + " (" + r[0] + ")" : Integer.toString(r[0])) : r[0] + "-" + r[1]);
+                nums.append(
+                        r[0] == r[1]
+                                ? (name != null ? name + " (" + r[0] + ")" : Integer.toString(r[0]))
+                                : r[0] + "-" + r[1]);
             }
             sb.append(nums).append(" -> ").append(e.getKey());
         }

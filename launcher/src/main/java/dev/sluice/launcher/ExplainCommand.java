@@ -6,23 +6,6 @@ import static dev.sluice.bpf.isa.Opcodes.RET;
 import static dev.sluice.bpf.isa.Opcodes.cls;
 import static dev.sluice.bpf.isa.Opcodes.op;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Value;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 import dev.sluice.bpf.formats.ListingFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
@@ -35,6 +18,21 @@ import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.scpl.policy.Decision;
 import dev.sluice.scpl.policy.Rule;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Value;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice explain PROGRAM --syscall CALL}: shows why a filter gives its verdict. For BPF, the path of
@@ -42,39 +40,67 @@ import dev.sluice.scpl.policy.Rule;
  * ({@link StepTraceInstrument}) attached, which records each instruction entered and its registers, and
  * {@link Tracer} turns that into the path.
  */
-@Command(name = "explain", mixinStandardHelpOptions = true, description = {"Show why a filter gives its verdict for a syscall (or, with --lang inetdiag, selects a socket; with --lang ebpf, returns r0 for an input).",
-                "BPF: the instructions taken, with A and X after each. SCPL: the rule (file:line) that decided. INET-DIAG: the ops run and the branch each took.",
-                "eBPF: the instructions taken, with the registers each one changed."})
+@Command(
+        name = "explain",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show why a filter gives its verdict for a syscall (or, with --lang inetdiag, selects a socket; with --lang ebpf, returns r0 for an input).",
+            "BPF: the instructions taken, with A and X after each. SCPL: the rule (file:line) that decided. INET-DIAG: the ops run and the branch each took.",
+            "eBPF: the instructions taken, with the registers each one changed."
+        })
 final class ExplainCommand implements Callable<Integer> {
-    @ParentCommand Main main;
-    @Spec CommandSpec spec;
-    @Mixin ProgramOptions options;
-    @Mixin TrustOptions trust;
+    @ParentCommand
+    Main main;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProgramOptions options;
+
+    @Mixin
+    TrustOptions trust;
 
     @Parameters(paramLabel = "PROGRAM", description = "A seccomp filter (any BPF format) or an SCPL policy (.scpl).")
     Path program;
 
-    @Option(names = "--syscall", paramLabel = "CALL", description = "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
+    @Option(
+            names = "--syscall",
+            paramLabel = "CALL",
+            description =
+                    "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
     List<String> syscalls;
 
     @Option(names = "--data", paramLabel = "FILE", description = "With --lang ebpf: the memory of a raw program.")
     Path data;
 
-    @Option(names = "--pcap", paramLabel = "FILE", description = "With --lang ebpf: a capture whose packets an xdp or socket_filter program runs on, each explained.")
+    @Option(
+            names = "--pcap",
+            paramLabel = "FILE",
+            description =
+                    "With --lang ebpf: a capture whose packets an xdp or socket_filter program runs on, each explained.")
     Path pcap;
 
-    @Option(names = "--socket", paramLabel = "SOCKET", description = "With --lang inetdiag: a socket, 'LOCAL PEER [dev IFINDEX|NAME] [mark N] [cgroup ID] [autobound]', e.g. '127.0.0.1:22 127.0.0.1:51234' (repeatable).")
+    @Option(
+            names = "--socket",
+            paramLabel = "SOCKET",
+            description =
+                    "With --lang inetdiag: a socket, 'LOCAL PEER [dev IFINDEX|NAME] [mark N] [cgroup ID] [autobound]', e.g. '127.0.0.1:22 127.0.0.1:51234' (repeatable).")
     List<String> sockets;
 
     @Override
     public Integer call() {
         if (options.ebpf()) {
             if (syscalls != null || sockets != null) {
-                throw UserError.usage("sluice explain --lang ebpf: give --data FILE (raw) or --pcap FILE (xdp, socket_filter), not --syscall or --socket");
+                throw UserError.usage(
+                        "sluice explain --lang ebpf: give --data FILE (raw) or --pcap FILE (xdp, socket_filter), not --syscall or --socket");
             }
-            dev.sluice.ebpf.isa.ProgramType type = EbpfCommands.type(options.profile, pcap != null ? dev.sluice.ebpf.isa.ProgramType.XDP : dev.sluice.ebpf.isa.ProgramType.RAW);
+            dev.sluice.ebpf.isa.ProgramType type = EbpfCommands.type(
+                    options.profile,
+                    pcap != null ? dev.sluice.ebpf.isa.ProgramType.XDP : dev.sluice.ebpf.isa.ProgramType.RAW);
             EbpfCommands.Loaded loaded = EbpfCommands.load(program, EbpfCommands.format(options.inputFormat), type);
-            return EbpfCommands.explain(loaded, type, data, pcap, main.polyglot, spec.commandLine().getOut());
+            return EbpfCommands.explain(
+                    loaded, type, data, pcap, main.polyglot, spec.commandLine().getOut());
         }
         if (data != null || pcap != null) {
             throw UserError.usage("sluice explain: --data and --pcap are for --lang ebpf");
@@ -87,14 +113,16 @@ final class ExplainCommand implements Callable<Integer> {
             for (String s : sockets) {
                 specs.add(SocketSpec.parse(s));
             }
-            return InetDiagCommands.explain(program, specs, main.polyglot, spec.commandLine().getOut());
+            return InetDiagCommands.explain(
+                    program, specs, main.polyglot, spec.commandLine().getOut());
         }
         if (syscalls == null || syscalls.isEmpty() || sockets != null) {
             throw UserError.usage("sluice explain: give --syscall CALL (--socket is for --lang inetdiag)");
         }
         Profile profile = options.profile(main.polyglot, Profile.SECCOMP);
         if (profile != Profile.SECCOMP) {
-            throw UserError.usage("sluice explain: explains seccomp filters (--syscall); socket filters are not supported");
+            throw UserError.usage(
+                    "sluice explain: explains seccomp filters (--syscall); socket filters are not supported");
         }
         Arch arch = options.arch(main.polyglot);
         List<SyscallSpec> calls = new ArrayList<>();
@@ -104,10 +132,15 @@ final class ExplainCommand implements Callable<Integer> {
         LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
         LoweredProgram lowered = loaded.lowered();
         PrintWriter out = spec.commandLine().getOut();
-        try (Context context = main.polyglot.newContext(Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"))) {
-            StepTrace steps = context.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class);
+        try (Context context = main.polyglot.newContext(
+                Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"))) {
+            StepTrace steps = context.getEngine()
+                    .getInstruments()
+                    .get(StepTraceInstrument.ID)
+                    .lookup(StepTrace.class);
             if (loaded.policy() == null) {
-                steps.start(); // before the filter loads: its statement nodes then exist from its first run (SCPL explains by rule, not path)
+                steps.start(); // before the filter loads: its statement nodes then exist from its first run (SCPL
+                // explains by rule, not path)
             }
             Value filter = RunCommand.evalFilter(context, loaded);
             for (int i = 0; i < calls.size(); i++) {
@@ -117,7 +150,8 @@ final class ExplainCommand implements Callable<Integer> {
                 int engine = (int) filter.execute((Object) record).asLong();
                 List<StepTrace.Entry> entered = steps.end();
                 if (loaded.policy() == null && entered.isEmpty()) {
-                    throw UserError.usage("sluice explain: a constant-time filter (--bpf.ConstantTime) runs every instruction for every input; it has no path to explain");
+                    throw UserError.usage(
+                            "sluice explain: a constant-time filter (--bpf.ConstantTime) runs every instruction for every input; it has no path to explain");
                 }
                 if (i > 0) {
                     out.println();
@@ -140,7 +174,9 @@ final class ExplainCommand implements Callable<Integer> {
     private static void printRule(PrintWriter out, LoadedProgram loaded, byte[] record, int filterVerdict) {
         Decision d = loaded.policy().decide(loaded.arch(), record);
         if (d.verdict() != filterVerdict) {
-            throw new IllegalStateException(String.format("the policy (0x%08x, %s) and its compiled filter (0x%08x) disagree", d.verdict(), d.reason(), filterVerdict));
+            throw new IllegalStateException(String.format(
+                    "the policy (0x%08x, %s) and its compiled filter (0x%08x) disagree",
+                    d.verdict(), d.reason(), filterVerdict));
         }
         Rule rule = d.rule();
         if (rule == null) {
@@ -164,7 +200,10 @@ final class ExplainCommand implements Callable<Integer> {
         for (int i = 0; i < text.length; i++) {
             String l = i < lines.length ? lines[i] : "";
             int close = l.indexOf(") ");
-            String body = (l.startsWith("(") && close > 0 ? l.substring(close + 2) : l).replace('\t', ' ').replaceAll(" +", " ").trim();
+            String body = (l.startsWith("(") && close > 0 ? l.substring(close + 2) : l)
+                    .replace('\t', ' ')
+                    .replaceAll(" +", " ")
+                    .trim();
             text[i] = body.isEmpty() ? p.get(i).toString() : body;
         }
         return text;
@@ -197,7 +236,8 @@ final class ExplainCommand implements Callable<Integer> {
                     if (op(in.code()) == JA || in.jt() == in.jf()) {
                         line.append("  -> ").append(next);
                     } else {
-                        line.append(next == step.pc() + 1 + in.jt() ? "  true -> " : "  false -> ").append(next);
+                        line.append(next == step.pc() + 1 + in.jt() ? "  true -> " : "  false -> ")
+                                .append(next);
                     }
                 }
             }

@@ -1,22 +1,20 @@
 package dev.sluice.launcher;
 
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.inetdiag.formats.Disassembler;
+import dev.sluice.inetdiag.parse.FilterCompiler;
+import dev.sluice.inetdiag.trace.OpTrace;
+import dev.sluice.inetdiag.trace.OpTraceInstrument;
+import dev.sluice.inetdiag.verify.Audit;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.inetdiag.formats.Disassembler;
-import dev.sluice.inetdiag.parse.FilterCompiler;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.inetdiag.trace.OpTrace;
-import dev.sluice.inetdiag.trace.OpTraceInstrument;
-import dev.sluice.inetdiag.verify.Audit;
 
 /**
  * The subcommands with {@code --lang inetdiag}: a file is raw INET-DIAG bytecode, or (when it is text) a filter in
@@ -24,12 +22,10 @@ import dev.sluice.inetdiag.verify.Audit;
  * {@code FILE: op at byte N: reason} for bytecode.
  */
 final class InetDiagCommands {
-    private InetDiagCommands() {
-    }
+    private InetDiagCommands() {}
 
     /** A file read and compiled (text) or taken as it is (bytes); not yet checked. */
-    record Loaded(String name, byte[] bytecode, String text) {
-    }
+    record Loaded(String name, byte[] bytecode, String text) {}
 
     static Loaded load(Path path) {
         byte[] bytes = LoadedProgram.readFile(path);
@@ -69,7 +65,10 @@ final class InetDiagCommands {
                     audit(loaded, netAdmin);
                     // The same load embedders get: the language checks again before it gives a filter.
                     eval(context, loaded);
-                    out.println(f + ": ok (" + loaded.bytecode().length + " bytes, " + Disassembler.disassemble(loaded.bytecode()).lines().count() + " ops)");
+                    out.println(f + ": ok (" + loaded.bytecode().length + " bytes, "
+                            + Disassembler.disassemble(loaded.bytecode())
+                                    .lines()
+                                    .count() + " ops)");
                 } catch (UserError e) {
                     out.flush();
                     err.println(e.getMessage());
@@ -82,7 +81,8 @@ final class InetDiagCommands {
 
     static org.graalvm.polyglot.Value eval(Context context, Loaded loaded) {
         try {
-            return context.eval(Source.newBuilder("inetdiag", ByteSequence.create(loaded.bytecode()), loaded.name()).buildLiteral());
+            return context.eval(Source.newBuilder("inetdiag", ByteSequence.create(loaded.bytecode()), loaded.name())
+                    .buildLiteral());
         } catch (PolyglotException e) {
             if (e.isSyntaxError()) {
                 throw UserError.invalid(loaded.name() + ": " + e.getMessage());
@@ -105,7 +105,8 @@ final class InetDiagCommands {
         try (Context context = polyglot.newInetDiagContext(Map.of("inetdiag.NetAdmin", Boolean.toString(netAdmin)))) {
             org.graalvm.polyglot.Value filter = eval(context, loaded);
             for (SocketSpec socket : sockets) {
-                out.println(socket.text() + ": " + (filter.execute((Object) socket.record()).asBoolean() ? "selected" : "not selected"));
+                out.println(socket.text() + ": "
+                        + (filter.execute((Object) socket.record()).asBoolean() ? "selected" : "not selected"));
             }
         }
         return Main.OK;
@@ -120,7 +121,10 @@ final class InetDiagCommands {
         boolean netAdmin = netAdmin(polyglot);
         audit(loaded, netAdmin);
         try (Context context = polyglot.newInetDiagContext(Map.of("inetdiag.NetAdmin", Boolean.toString(netAdmin)))) {
-            OpTrace trace = context.getEngine().getInstruments().get(OpTraceInstrument.ID).lookup(OpTrace.class);
+            OpTrace trace = context.getEngine()
+                    .getInstruments()
+                    .get(OpTraceInstrument.ID)
+                    .lookup(OpTrace.class);
             org.graalvm.polyglot.Value filter = eval(context, loaded);
             for (int i = 0; i < sockets.size(); i++) {
                 SocketSpec socket = sockets.get(i);
@@ -147,6 +151,7 @@ final class InetDiagCommands {
         if (e.line() <= 0) {
             return name + ": " + e.detail();
         }
-        return name + ":" + e.line() + ":" + e.column() + ": " + e.detail() + "\n" + FilterCompiler.caret(text, e.line(), e.column());
+        return name + ":" + e.line() + ":" + e.column() + ": " + e.detail() + "\n"
+                + FilterCompiler.caret(text, e.line(), e.column());
     }
 }

@@ -7,8 +7,7 @@ import java.nio.file.NoSuchFileException;
 
 /** One-line descriptions of I/O failures for messages (no exception class names, no stack traces). */
 final class IoErrors {
-    private IoErrors() {
-    }
+    private IoErrors() {}
 
     static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {

@@ -1,5 +1,12 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.formats.OutputFormat;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.compile.CompileResult;
+import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.policy.Policy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -10,20 +17,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-
-import dev.sluice.bpf.formats.OutputFormat;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.compile.CompileOptions;
-import dev.sluice.scpl.compile.CompileResult;
-import dev.sluice.scpl.compile.ScplCompiler;
-import dev.sluice.scpl.policy.Policy;
 
 /**
  * {@code sluice learn [-o POLICY.scpl] [--args] -- CMD ARGS...}: runs the command with every syscall handed to this
@@ -36,20 +34,32 @@ import dev.sluice.scpl.policy.Policy;
  * answers notifications until no process uses the filter any more (POLLHUP). Calls before the command's execve are
  * the child JVM's own and are not recorded.
  */
-@Command(name = "learn", mixinStandardHelpOptions = true, description = {"Run a command and write an SCPL policy that allows what it did.",
-                "Use: sluice learn [-o POLICY.scpl] [--args] -- CMD [ARGS...]",
-                "Every syscall of the command, its children and threads goes through this process (seccomp user notification).",
-                "Exit status: the command's."})
+@Command(
+        name = "learn",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a command and write an SCPL policy that allows what it did.",
+            "Use: sluice learn [-o POLICY.scpl] [--args] -- CMD [ARGS...]",
+            "Every syscall of the command, its children and threads goes through this process (seccomp user notification).",
+            "Exit status: the command's."
+        })
 final class LearnCommand implements Callable<Integer> {
     /** How long the child JVM may take to install its filter. */
     private static final long START_TIMEOUT_MILLIS = 60_000;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "POLICY.scpl", description = "Where to write the policy (default: stdout, after the command's own output).")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "POLICY.scpl",
+            description = "Where to write the policy (default: stdout, after the command's own output).")
     Path output;
 
-    @Option(names = "--args", description = "Also allow only the argument values the run used for selector arguments (socket family/type/protocol, ioctl request, prctl option, fcntl command, ...).")
+    @Option(
+            names = "--args",
+            description =
+                    "Also allow only the argument values the run used for selector arguments (socket family/type/protocol, ioctl request, prctl option, fcntl command, ...).")
     boolean args;
 
     @Parameters(paramLabel = "CMD", description = "The command and its arguments, after '--'.")
@@ -58,10 +68,12 @@ final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (command == null || command.isEmpty()) {
-            throw UserError.usage("sluice learn: no command given (sluice learn [-o POLICY.scpl] [--args] -- CMD [ARGS...])");
+            throw UserError.usage(
+                    "sluice learn: no command given (sluice learn [-o POLICY.scpl] [--args] -- CMD [ARGS...])");
         }
         try {
-            ExecCommand.resolve(command.get(0)); // not found / not executable: the codes of exec (127, 126), before anything starts
+            ExecCommand.resolve(
+                    command.get(0)); // not found / not executable: the codes of exec (127, 126), before anything starts
         } catch (UserError e) {
             throw new UserError(e.exitCode(), e.getMessage().replaceFirst("^sluice exec: ", "sluice learn: "));
         }
@@ -80,7 +92,8 @@ final class LearnCommand implements Callable<Integer> {
                 supervisor.takeListener(child.pid(), listener);
             } catch (Native.CallFailed e) {
                 child.destroyForcibly();
-                throw UserError.invalid("sluice learn: cannot take the child's seccomp notification fd: " + e.getMessage());
+                throw UserError.invalid(
+                        "sluice learn: cannot take the child's seccomp notification fd: " + e.getMessage());
             }
             try {
                 supervise(supervisor, run);
@@ -100,17 +113,19 @@ final class LearnCommand implements Callable<Integer> {
         } else {
             AsmCommand.writeOutput(bytes, OutputFormat.ASM, output, spec);
         }
-        err.println("sluice learn: " + run.summary() + "; " + (output == null ? "policy on stdout" : "wrote " + output) + " ("
-                        + checked.program().length() + " BPF instructions); the command exited with status " + status);
+        err.println("sluice learn: " + run.summary() + "; " + (output == null ? "policy on stdout" : "wrote " + output)
+                + " (" + checked.program().length() + " BPF instructions); the command exited with status " + status);
         return status;
     }
 
     /** The learned policy must compile (and pass translation validation) before it is handed out. */
     private static CompileResult check(String policy) {
         try {
-            return ScplCompiler.compile("learned.scpl", policy, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
+            return ScplCompiler.compile(
+                    "learned.scpl", policy, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
         } catch (SluiceException e) {
-            throw new IllegalStateException("the learned policy does not compile: " + e.getMessage() + "\n" + policy, e);
+            throw new IllegalStateException(
+                    "the learned policy does not compile: " + e.getMessage() + "\n" + policy, e);
         }
     }
 
@@ -152,12 +167,15 @@ final class LearnCommand implements Callable<Integer> {
                 // the child is gone or not started yet: the checks below tell
             }
             if (child.waitFor(5, TimeUnit.MILLISECONDS)) {
-                throw new UserError(child.exitValue() == 0 ? Main.INVALID : child.exitValue(),
-                                "sluice learn: the command did not start under the supervisor (child exit status " + child.exitValue() + ")");
+                throw new UserError(
+                        child.exitValue() == 0 ? Main.INVALID : child.exitValue(),
+                        "sluice learn: the command did not start under the supervisor (child exit status "
+                                + child.exitValue() + ")");
             }
         }
         child.destroyForcibly();
-        throw UserError.invalid("sluice learn: the child did not install its filter within " + START_TIMEOUT_MILLIS / 1000 + " s");
+        throw UserError.invalid(
+                "sluice learn: the child did not install its filter within " + START_TIMEOUT_MILLIS / 1000 + " s");
     }
 
     /**
@@ -166,7 +184,8 @@ final class LearnCommand implements Callable<Integer> {
      */
     static List<String> childCommand(List<String> command) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String modulePath = System.getProperty("jdk.module.path"); // none in the tarball: its runtime image links the modules
+        String modulePath =
+                System.getProperty("jdk.module.path"); // none in the tarball: its runtime image links the modules
         List<String> cmd = new ArrayList<>(List.of(java));
         // the AOT cache this JVM was started with (bin/sluice, sluice.sh) fits the child too: same java, same modules
         for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
@@ -177,8 +196,15 @@ final class LearnCommand implements Callable<Integer> {
         if (modulePath != null) {
             cmd.add("--module-path=" + modulePath);
         }
-        cmd.addAll(List.of("--enable-native-access=dev.sluice.launcher", "--sun-misc-unsafe-memory-access=allow",
-                        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-m", "dev.sluice.launcher/dev.sluice.launcher.Main", "learn-exec", "--"));
+        cmd.addAll(List.of(
+                "--enable-native-access=dev.sluice.launcher",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-m",
+                "dev.sluice.launcher/dev.sluice.launcher.Main",
+                "learn-exec",
+                "--"));
         cmd.addAll(command);
         return cmd;
     }

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -25,14 +24,21 @@ final class LearnExecCommand implements Callable<Integer> {
     /** BPF_RET | BPF_K */
     private static final short RET_K = 0x06;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Parameters(paramLabel = "CMD", description = "The command and its arguments.")
     List<String> command;
 
     /** struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; } = ret #SECCOMP_RET_USER_NOTIF, in the host's byte order. */
     static byte[] notifyEverything() {
-        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putShort(RET_K).put((byte) 0).put((byte) 0).putInt(SECCOMP_RET_USER_NOTIF).array();
+        return ByteBuffer.allocate(8)
+                .order(ByteOrder.nativeOrder())
+                .putShort(RET_K)
+                .put((byte) 0)
+                .put((byte) 0)
+                .putInt(SECCOMP_RET_USER_NOTIF)
+                .array();
     }
 
     @Override
@@ -56,7 +62,8 @@ final class LearnExecCommand implements Callable<Integer> {
         try {
             exec.installListenerFilter();
         } catch (Native.CallFailed e) {
-            throw UserError.invalid("sluice learn: " + e.getMessage() + " (seccomp user notification needs Linux 5.0 or later); nothing was installed");
+            throw UserError.invalid("sluice learn: " + e.getMessage()
+                    + " (seccomp user notification needs Linux 5.0 or later); nothing was installed");
         }
         Native.CallFailed failed = exec.execve();
         spec.commandLine().getErr().println("sluice learn: " + command.get(0) + ": " + failed.getMessage());

@@ -1,13 +1,5 @@
 package dev.sluice.launcher;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.List;
-
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.formats.TextFormats;
@@ -24,6 +16,13 @@ import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A program file read, parsed and verified as the kernel would load it for a profile and arch. Any BPF format is
@@ -31,7 +30,14 @@ import dev.sluice.scpl.policy.Policy.IncludeResolver;
  * {@code arch} when it names none; {@code policy} is then the checked policy). Failures become {@link UserError}s
  * naming the file (and line:col with a caret for text), exit code 1.
  */
-record LoadedProgram(String name, Program program, Profile profile, Arch arch, String sourceText, Policy policy, List<String> warnings) {
+record LoadedProgram(
+        String name,
+        Program program,
+        Profile profile,
+        Arch arch,
+        String sourceText,
+        Policy policy,
+        List<String> warnings) {
 
     static boolean isScpl(Path path) {
         return path.getFileName() != null && path.getFileName().toString().endsWith(".scpl");
@@ -70,7 +76,14 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
      *
      * @param includes reads the files an SCPL policy includes (when no provenance flag wraps it)
      */
-    static LoadedProgram load(Path path, byte[] bytes, Profile profile, Arch arch, InputFormat format, List<Arch> targetArches, IncludeResolver includes) {
+    static LoadedProgram load(
+            Path path,
+            byte[] bytes,
+            Profile profile,
+            Arch arch,
+            InputFormat format,
+            List<Arch> targetArches,
+            IncludeResolver includes) {
         String name = path.toString();
         if (isScpl(path)) {
             if (profile != Profile.SECCOMP) {
@@ -78,7 +91,10 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
             }
             String text = new String(bytes, StandardCharsets.UTF_8);
             try {
-                CompileOptions options = CompileOptions.defaults().defaultArches(List.of(arch)).arches(targetArches).resolver(includes);
+                CompileOptions options = CompileOptions.defaults()
+                        .defaultArches(List.of(arch))
+                        .arches(targetArches)
+                        .resolver(includes);
                 CompileResult r = ScplCompiler.compile(name, text, Provenance.guardIncludes(options));
                 Provenance.loaded(path, bytes, profile, arch, format, targetArches, true);
                 return new LoadedProgram(name, r.program(), profile, arch, text, r.policy(), r.warnings());
@@ -116,6 +132,8 @@ record LoadedProgram(String name, Program program, Profile profile, Arch arch, S
     }
 
     String mimeType() {
-        return profile == Profile.SECCOMP ? dev.sluice.bpf.BpfLanguage.MIME_BINARY_SECCOMP : dev.sluice.bpf.BpfLanguage.MIME_BINARY_SOCKET;
+        return profile == Profile.SECCOMP
+                ? dev.sluice.bpf.BpfLanguage.MIME_BINARY_SECCOMP
+                : dev.sluice.bpf.BpfLanguage.MIME_BINARY_SOCKET;
     }
 }

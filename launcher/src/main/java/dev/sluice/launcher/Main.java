@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
 import picocli.CommandLine;
@@ -20,13 +19,19 @@ import picocli.CommandLine.Spec;
  * the check failed, 2 usage error, 70 internal error (a bug: printed with a request to report it); {@code exec}
  * ends with the command's own status.
  */
-@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, //
-                description = "Check, compile, run, explain and enforce classic BPF filters and SCPL policies.", //
-                footerHeading = "%n", footer = {"Engine and language options pass through, as in GraalVM launchers:",
-                                "  --engine.TraceCompilation=true --engine.CompileImmediately --bpf.Arch=s390x",
-                                "Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error,",
-                                "  70 internal error; exec: the command's status (127 not found).",
-                                "Shell completion: source <(sluice completion)"})
+@Command(
+        name = "sluice",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class, //
+        description = "Check, compile, run, explain and enforce classic BPF filters and SCPL policies.", //
+        footerHeading = "%n",
+        footer = {
+            "Engine and language options pass through, as in GraalVM launchers:",
+            "  --engine.TraceCompilation=true --engine.CompileImmediately --bpf.Arch=s390x",
+            "Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error,",
+            "  70 internal error; exec: the command's status (127 not found).",
+            "Shell completion: source <(sluice completion)"
+        })
 public final class Main implements Callable<Integer> {
     public static final int OK = 0;
     public static final int INVALID = 1;
@@ -39,19 +44,34 @@ public final class Main implements Callable<Integer> {
      */
     static final class Subcommands {
         /** Every subcommand, in the order {@code sluice --help} lists them. */
-        static final List<Class<?>> ALL = List.of(CheckCommand.class, RunCommand.class, ExplainCommand.class, ExecCommand.class, LearnCommand.class,
-                        LearnExecCommand.class, CompileCommand.class, ImportOciCommand.class, AsmCommand.class, DisasmCommand.class, ConformancePluginCommand.class,
-                        SsCommand.class, KeygenCommand.class, SignCommand.class, CompletionCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class);
+        static final List<Class<?>> ALL = List.of(
+                CheckCommand.class,
+                RunCommand.class,
+                ExplainCommand.class,
+                ExecCommand.class,
+                LearnCommand.class,
+                LearnExecCommand.class,
+                CompileCommand.class,
+                ImportOciCommand.class,
+                AsmCommand.class,
+                DisasmCommand.class,
+                ConformancePluginCommand.class,
+                SsCommand.class,
+                KeygenCommand.class,
+                SignCommand.class,
+                CompletionCommand.class,
+                AotTrainingCommand.class,
+                CommandLine.HelpCommand.class);
         /** Subcommands that read the whole command tree. */
         static final Set<Class<?>> NEED_ALL = Set.of(CompletionCommand.class, CommandLine.HelpCommand.class);
 
-        private Subcommands() {
-        }
+        private Subcommands() {}
     }
 
     final PolyglotOptions polyglot;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     Main(PolyglotOptions polyglot) {
         this.polyglot = polyglot;
@@ -84,7 +104,8 @@ public final class Main implements Callable<Integer> {
             err.println("Try '" + name + " --help'.");
             return USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, c, p) -> failed(ex, c.getCommandSpec().qualifiedName(), out, err));
+        cl.setExecutionExceptionHandler(
+                (ex, c, p) -> failed(ex, c.getCommandSpec().qualifiedName(), out, err));
         return cl.execute(rest);
     }
 
@@ -179,7 +200,8 @@ public final class Main implements Callable<Integer> {
         return message != null && LANGUAGE_OPTION_PREFIX.matcher(message).lookingAt();
     }
 
-    private static final java.util.regex.Pattern LANGUAGE_OPTION_PREFIX = java.util.regex.Pattern.compile("(bpf|scpl|ebpf|inetdiag)\\.[A-Z]\\w*: ");
+    private static final java.util.regex.Pattern LANGUAGE_OPTION_PREFIX =
+            java.util.regex.Pattern.compile("(bpf|scpl|ebpf|inetdiag)\\.[A-Z]\\w*: ");
 
     /**
      * picocli builds its model by reflection over every registered command, and that was most of a short command's
@@ -197,7 +219,8 @@ public final class Main implements Callable<Integer> {
         }
         Class<?> only = null;
         for (Class<?> c : Subcommands.ALL) {
-            if (!Subcommands.NEED_ALL.contains(c) && c.getAnnotation(Command.class).name().equals(named)) {
+            if (!Subcommands.NEED_ALL.contains(c)
+                    && c.getAnnotation(Command.class).name().equals(named)) {
                 only = c;
             }
         }
@@ -218,7 +241,8 @@ public final class Main implements Callable<Integer> {
 
     /** Says which engine runs filters: "Graal compiler active" only when Truffle's optimizing runtime is in use. */
     static final class Version implements CommandLine.IVersionProvider {
-        @Spec CommandSpec spec;
+        @Spec
+        CommandSpec spec;
 
         @Override
         public String[] getVersion() {
@@ -228,10 +252,14 @@ public final class Main implements Callable<Integer> {
                 implementation = engine.getImplementationName();
             }
             boolean compiled = !implementation.equals("Interpreted");
-            return new String[]{"sluice " + dev.sluice.bpf.BpfLanguage.VERSION + " (classic BPF language " + dev.sluice.bpf.BpfLanguage.VERSION + ")",
-                            "Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor", "?") + "), " + System.getProperty("os.arch") + " "
-                                            + System.getProperty("os.name"),
-                            "Truffle runtime: " + implementation + "; Graal compiler " + (compiled ? "active" : "NOT active (filters run in the fallback interpreter)")};
+            return new String[] {
+                "sluice " + dev.sluice.bpf.BpfLanguage.VERSION + " (classic BPF language "
+                        + dev.sluice.bpf.BpfLanguage.VERSION + ")",
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor", "?") + "), "
+                        + System.getProperty("os.arch") + " " + System.getProperty("os.name"),
+                "Truffle runtime: " + implementation + "; Graal compiler "
+                        + (compiled ? "active" : "NOT active (filters run in the fallback interpreter)")
+            };
         }
     }
 }

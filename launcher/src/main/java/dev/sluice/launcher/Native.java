@@ -35,8 +35,7 @@ final class Native {
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private Native() {
-    }
+    private Native() {}
 
     private static final int PRCTL = 0;
     private static final int RT_SIGPROCMASK = 1;
@@ -51,14 +50,15 @@ final class Native {
      */
     static long[] hostSyscallNumbers() {
         return switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> new long[]{157, 14, 59, 317};
-            case "aarch64", "riscv64" -> new long[]{167, 135, 221, 277};
+            case "amd64", "x86_64" -> new long[] {157, 14, 59, 317};
+            case "aarch64", "riscv64" -> new long[] {167, 135, 221, 277};
             default -> throw UserError.invalid(CliFailure.CLI_UNSUPPORTED_HOST, System.getProperty("os.arch"));
         };
     }
 
     private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc has no symbol " + name));
+        MemorySegment symbol =
+                LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc has no symbol " + name));
         return LINKER.downcallHandle(symbol, fd, options);
     }
 
@@ -112,8 +112,12 @@ final class Native {
          * execve, by number): each distinct FFM signature costs its own stub and method-handle spinning at start-up,
          * which was most of what a cached {@code sluice exec} spent beyond {@code check}. Pointers go as addresses.
          */
-        private final MethodHandle syscall = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+        private final MethodHandle syscall = downcall(
+                "syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1),
+                CAPTURE_ERRNO);
+
         private final long[] numbers = hostSyscallNumbers();
         private final Arena arena = Arena.ofAuto();
         private final MemorySegment state = arena.allocate(CALL_STATE);
@@ -203,7 +207,8 @@ final class Native {
             }
             if (r > 0) {
                 // TSYNC: the id of a thread that could not be synchronised; nothing was installed.
-                throw CallFailed.withMessage("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread " + r + " of this process cannot take the filter");
+                throw CallFailed.withMessage("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread " + r
+                        + " of this process cannot take the filter");
             }
         }
 
@@ -239,6 +244,7 @@ final class Native {
         private static final long NOTIF_RECV = 0xC0502100L;
         /** _IOWR('!', 1, struct seccomp_notif_resp): 24 bytes. */
         private static final long NOTIF_SEND = 0xC0182101L;
+
         private static final int USER_NOTIF_FLAG_CONTINUE = 1;
         private static final short POLLIN = 0x1;
         private static final short POLLHUP = 0x10;
@@ -246,16 +252,25 @@ final class Native {
         static final int ENOENT = 2;
 
         /** struct seccomp_notif { u64 id; u32 pid; u32 flags; struct seccomp_data data; } */
-        record Notification(long id, int pid, int nr, int arch, long ip, long[] args) {
-        }
+        record Notification(long id, int pid, int nr, int arch, long ip, long[] args) {}
 
-        private final MethodHandle syscall2 = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-        private final MethodHandle syscall3 = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-        private final MethodHandle ioctl = downcall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2),
-                        CAPTURE_ERRNO);
-        private final MethodHandle poll = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+        private final MethodHandle syscall2 = downcall(
+                "syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1),
+                CAPTURE_ERRNO);
+        private final MethodHandle syscall3 = downcall(
+                "syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1),
+                CAPTURE_ERRNO);
+        private final MethodHandle ioctl = downcall(
+                "ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+                Linker.Option.firstVariadicArg(2),
+                CAPTURE_ERRNO);
+        private final MethodHandle poll =
+                downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
         private final MethodHandle close = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         private final Arena arena = Arena.ofConfined();
         private final MemorySegment state = arena.allocate(CALL_STATE);
@@ -333,8 +348,13 @@ final class Native {
                 args[i] = notif.get(JAVA_LONG, 32 + 8L * i);
             }
             // struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; } at offset 16
-            return new Notification(notif.get(JAVA_LONG, 0), notif.get(JAVA_INT, 8), notif.get(JAVA_INT, 16), notif.get(JAVA_INT, 20),
-                            notif.get(JAVA_LONG, 24), args);
+            return new Notification(
+                    notif.get(JAVA_LONG, 0),
+                    notif.get(JAVA_INT, 8),
+                    notif.get(JAVA_INT, 16),
+                    notif.get(JAVA_INT, 20),
+                    notif.get(JAVA_LONG, 24),
+                    args);
         }
 
         /** Lets the notified call run as if no filter had stopped it; false if the task is gone (ENOENT). */

@@ -1,5 +1,13 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.policy.Policy.IncludeResolver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,15 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.verify.Verifier;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.policy.Policy.IncludeResolver;
-
 /**
  * The compiled-policy cache of {@code check} and {@code exec} (docs/performance.md, "Command start-up"): a program
  * file that loaded successfully is kept as its verified classic BPF, so that the next run of the same file with the
@@ -50,7 +49,8 @@ import dev.sluice.scpl.policy.Policy.IncludeResolver;
 final class PolicyCache {
     static final String ENV_SWITCH = "SLUICE_POLICY_CACHE";
     private static final String MAGIC = "sluice-policy-cache 1";
-    private static final Set<PosixFilePermission> WRITABLE_BY_OTHERS = Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+    private static final Set<PosixFilePermission> WRITABLE_BY_OTHERS =
+            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
     /** Where the build's identity is (launcher/src/main/resources, filled in by Maven at each build). */
     private static final String BUILD_RESOURCE = "/dev/sluice/launcher/build-id";
 
@@ -86,12 +86,15 @@ final class PolicyCache {
     }
 
     /** A program loaded through the cache; {@code loadedByLanguage} says whether the bpf language took it under these options. */
-    record Loaded(LoadedProgram program, boolean loadedByLanguage, boolean hit, Entry entry) {
-    }
+    record Loaded(LoadedProgram program, boolean loadedByLanguage, boolean hit, Entry entry) {}
 
     /** What an entry holds besides its key. */
-    record Entry(String key, byte[] raw, List<String> warnings, Map<String, String> includeDigests, boolean loadedByLanguage) {
-    }
+    record Entry(
+            String key,
+            byte[] raw,
+            List<String> warnings,
+            Map<String, String> includeDigests,
+            boolean loadedByLanguage) {}
 
     /**
      * Loads {@code path} as {@link LoadedProgram#load} would: through {@code cache} (null: off) when it holds a valid
@@ -102,7 +105,9 @@ final class PolicyCache {
             return LoadedProgram.load(path, profile, arch, format);
         }
         Loaded hit = cache.lookup(path, profile, arch, format, false);
-        return hit != null ? hit.program() : cache.loadAndStore(path, profile, arch, format).program();
+        return hit != null
+                ? hit.program()
+                : cache.loadAndStore(path, profile, arch, format).program();
     }
 
     /**
@@ -125,7 +130,11 @@ final class PolicyCache {
         if (program == null) {
             return null;
         }
-        return new Loaded(new LoadedProgram(path.toString(), program, profile, arch, null, null, entry.warnings), entry.loadedByLanguage, true, entry);
+        return new Loaded(
+                new LoadedProgram(path.toString(), program, profile, arch, null, null, entry.warnings),
+                entry.loadedByLanguage,
+                true,
+                entry);
     }
 
     /** Loads {@code path} from scratch, as {@link LoadedProgram#load} does, and writes its entry. */
@@ -138,7 +147,8 @@ final class PolicyCache {
             return file;
         };
         LoadedProgram loaded = LoadedProgram.load(path, bytes, profile, arch, format, List.of(), recording);
-        Entry fresh = new Entry(key(path, bytes, profile, arch, format), loaded.rawBytes(), loaded.warnings(), includeDigests, false);
+        Entry fresh = new Entry(
+                key(path, bytes, profile, arch, format), loaded.rawBytes(), loaded.warnings(), includeDigests, false);
         write(fresh);
         return new Loaded(loaded, false, false, fresh);
     }
@@ -160,7 +170,11 @@ final class PolicyCache {
         k.append("arch ").append(arch.token()).append('\n');
         k.append("format ").append(format == null ? "null" : format.id()).append('\n');
         for (Map.Entry<String, String> o : polyglotOptions.entrySet()) {
-            k.append("option ").append(o.getKey()).append('=').append(o.getValue()).append('\n');
+            k.append("option ")
+                    .append(o.getKey())
+                    .append('=')
+                    .append(o.getValue())
+                    .append('\n');
         }
         return sha256Hex(k.toString().getBytes(StandardCharsets.UTF_8));
     }
@@ -192,7 +206,9 @@ final class PolicyCache {
             }
             String body = text.substring(0, digestLine + 1);
             String digest = text.substring(digestLine + "\ndigest ".length(), text.length() - 1);
-            if (!MessageDigest.isEqual(digest.getBytes(StandardCharsets.US_ASCII), sha256Hex(body.getBytes(StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII))) {
+            if (!MessageDigest.isEqual(
+                    digest.getBytes(StandardCharsets.US_ASCII),
+                    sha256Hex(body.getBytes(StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII))) {
                 return null;
             }
             return parse(key, body);
@@ -234,7 +250,10 @@ final class PolicyCache {
         for (Map.Entry<String, String> inc : includes.entrySet()) {
             // An included file changed (or went away): the entry no longer describes what a compile would give.
             Path p = Path.of(inc.getKey());
-            if (!Files.isRegularFile(p) || !sha256Hex(new String(Files.readAllBytes(p), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8)).equals(inc.getValue())) {
+            if (!Files.isRegularFile(p)
+                    || !sha256Hex(new String(Files.readAllBytes(p), StandardCharsets.UTF_8)
+                                    .getBytes(StandardCharsets.UTF_8))
+                            .equals(inc.getValue())) {
                 return null;
             }
         }
@@ -257,7 +276,11 @@ final class PolicyCache {
         b.append("key ").append(e.key).append('\n');
         b.append("language-loaded ").append(e.loadedByLanguage).append('\n');
         for (Map.Entry<String, String> inc : e.includeDigests.entrySet()) {
-            b.append("include ").append(inc.getValue()).append(' ').append(encode(inc.getKey())).append('\n');
+            b.append("include ")
+                    .append(inc.getValue())
+                    .append(' ')
+                    .append(encode(inc.getKey()))
+                    .append('\n');
         }
         for (String w : e.warnings) {
             b.append("warning ").append(encode(w)).append('\n');
@@ -268,16 +291,22 @@ final class PolicyCache {
         try {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectories(dir.getParent());
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectory(
+                        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             if (!ownedAndPrivate(dir)) {
                 return;
             }
-            Path tmp = Files.createTempFile(dir, "entry", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Path tmp = Files.createTempFile(
+                    dir,
+                    "entry",
+                    ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
                 Files.writeString(tmp, b);
                 try {
-                    Files.move(tmp, entryFile(e.key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(
+                            tmp, entryFile(e.key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException unused) {
                     Files.move(tmp, entryFile(e.key), StandardCopyOption.REPLACE_EXISTING);
                 }

@@ -1,18 +1,16 @@
 package dev.sluice.launcher;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.TreeMap;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-
 import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.ScplLanguage;
 import dev.sluice.scpl.coverage.RuleCoverage;
 import dev.sluice.scpl.coverage.RuleCoverageInstrument;
 import dev.sluice.scpl.policy.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
 
 /**
  * {@code sluice run --coverage} of an SCPL policy: which rules the calls reached and which decided. The compiled BPF
@@ -34,9 +32,14 @@ final class PolicyRuleCoverage {
 
     /** Starts the instrument and loads the policy into the scpl language of {@code context}. */
     static PolicyRuleCoverage start(Context context, LoadedProgram loaded) {
-        RuleCoverage coverage = context.getEngine().getInstruments().get(RuleCoverageInstrument.ID).lookup(RuleCoverage.class);
+        RuleCoverage coverage = context.getEngine()
+                .getInstruments()
+                .get(RuleCoverageInstrument.ID)
+                .lookup(RuleCoverage.class);
         coverage.start();
-        Source source = Source.newBuilder(ScplLanguage.ID, loaded.sourceText(), loaded.name()).mimeType(ScplLanguage.MIME).buildLiteral();
+        Source source = Source.newBuilder(ScplLanguage.ID, loaded.sourceText(), loaded.name())
+                .mimeType(ScplLanguage.MIME)
+                .buildLiteral();
         return new PolicyRuleCoverage(loaded, coverage, context.eval(source));
     }
 
@@ -46,7 +49,9 @@ final class PolicyRuleCoverage {
             byte[] call = java.util.Arrays.copyOfRange(records, i * SeccompData.SIZE, (i + 1) * SeccompData.SIZE);
             int verdict = (int) policy.execute((Object) call).asLong();
             if (verdict != verdicts[i]) {
-                throw new IllegalStateException(String.format("the policy (0x%08x) and its compiled filter (0x%08x) disagree on record %d", verdict, verdicts[i], calls + i));
+                throw new IllegalStateException(String.format(
+                        "the policy (0x%08x) and its compiled filter (0x%08x) disagree on record %d",
+                        verdict, verdicts[i], calls + i));
             }
         }
         calls += n;
@@ -65,8 +70,11 @@ final class PolicyRuleCoverage {
         for (RuleCoverage.PolicyCoverage p : coverage.results()) {
             for (RuleCoverage.RuleCount c : p.rules()) {
                 Rule r = rules.get(c.rule().index());
-                if (r.line() != c.rule().line() || r.column() != c.rule().column() || !r.file().equals(c.rule().file())) {
-                    throw new IllegalStateException("rule " + c.rule().where() + " of the interpreter is " + r.where() + " in the compiled policy");
+                if (r.line() != c.rule().line()
+                        || r.column() != c.rule().column()
+                        || !r.file().equals(c.rule().file())) {
+                    throw new IllegalStateException("rule " + c.rule().where() + " of the interpreter is " + r.where()
+                            + " in the compiled policy");
                 }
                 rows[r.index()] = new Row(r, oneLine(c.text()), c.reached(), c.decided());
             }
@@ -104,8 +112,17 @@ final class PolicyRuleCoverage {
         long reached = rows.stream().filter(r -> r.reached() > 0).count();
         long decided = rows.stream().filter(r -> r.decided() > 0).count();
         StringBuilder sb = new StringBuilder();
-        sb.append("rule coverage of ").append(loaded.name()).append(": ").append(calls).append(calls == 1 ? " call, " : " calls, ").append(reached).append(" of ")
-                        .append(rows.size()).append(" rules reached, ").append(decided).append(" decided\n");
+        sb.append("rule coverage of ")
+                .append(loaded.name())
+                .append(": ")
+                .append(calls)
+                .append(calls == 1 ? " call, " : " calls, ")
+                .append(reached)
+                .append(" of ")
+                .append(rows.size())
+                .append(" rules reached, ")
+                .append(decided)
+                .append(" decided\n");
         sb.append(String.format("%5s %10s %10s  %s%n", "line", "reached", "decided", "rule"));
         List<String> never = new ArrayList<>();
         for (Row r : rows) {
@@ -122,7 +139,8 @@ final class PolicyRuleCoverage {
     String lcov() {
         TreeMap<String, TreeMap<Integer, Long>> files = new TreeMap<>();
         for (Row r : rows()) {
-            files.computeIfAbsent(r.rule().file(), f -> new TreeMap<>()).merge(r.rule().line(), r.reached(), Long::sum);
+            files.computeIfAbsent(r.rule().file(), f -> new TreeMap<>())
+                    .merge(r.rule().line(), r.reached(), Long::sum);
         }
         StringBuilder sb = new StringBuilder();
         List<String> order = new ArrayList<>(files.keySet());
@@ -136,10 +154,20 @@ final class PolicyRuleCoverage {
             sb.append("TN:\nSF:").append(file).append('\n');
             int hit = 0;
             for (var e : lines.entrySet()) {
-                sb.append("DA:").append(e.getKey()).append(',').append(e.getValue()).append('\n');
+                sb.append("DA:")
+                        .append(e.getKey())
+                        .append(',')
+                        .append(e.getValue())
+                        .append('\n');
                 hit += e.getValue() > 0 ? 1 : 0;
             }
-            sb.append("LF:").append(lines.size()).append('\n').append("LH:").append(hit).append('\n').append("end_of_record\n");
+            sb.append("LF:")
+                    .append(lines.size())
+                    .append('\n')
+                    .append("LH:")
+                    .append(hit)
+                    .append('\n')
+                    .append("end_of_record\n");
         }
         return sb.toString();
     }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 
@@ -17,7 +16,9 @@ import org.graalvm.polyglot.Engine;
  * engine the command creates. An unknown option name is a usage error reported by the engine.
  */
 final class PolyglotOptions {
-    private static final String[] PREFIXES = {"--engine.", "--compiler.", "--bpf.", "--scpl.", "--ebpf.", "--inetdiag.", "--log.", "--polyglot.", "--inspect."};
+    private static final String[] PREFIXES = {
+        "--engine.", "--compiler.", "--bpf.", "--scpl.", "--ebpf.", "--inetdiag.", "--log.", "--polyglot.", "--inspect."
+    };
 
     private final Map<String, String> options = new LinkedHashMap<>();
 
@@ -70,10 +71,13 @@ final class PolyglotOptions {
      * (a policy's includes), with the user's options, then the given ones (which win).
      */
     Context newContext(Map<String, String> languageOptions, boolean scpl) {
-        Context.Builder b = (scpl ? Context.newBuilder("bpf", "scpl") : Context.newBuilder("bpf")).allowExperimentalOptions(true);
+        Context.Builder b =
+                (scpl ? Context.newBuilder("bpf", "scpl") : Context.newBuilder("bpf")).allowExperimentalOptions(true);
         if (scpl) {
             b.allowIO(org.graalvm.polyglot.io.IOAccess.newBuilder()
-                            .fileSystem(org.graalvm.polyglot.io.FileSystem.newReadOnlyFileSystem(org.graalvm.polyglot.io.FileSystem.newDefaultFileSystem())).build());
+                    .fileSystem(org.graalvm.polyglot.io.FileSystem.newReadOnlyFileSystem(
+                            org.graalvm.polyglot.io.FileSystem.newDefaultFileSystem()))
+                    .build());
         }
         try {
             b.options(options);
@@ -86,11 +90,16 @@ final class PolyglotOptions {
 
     /** A context for the inetdiag language with the user's engine and inetdiag options, then the given ones (which win). */
     Context newInetDiagContext(Map<String, String> languageOptions) {
-        Context.Builder b = Context.newBuilder("inetdiag").allowExperimentalOptions(true)
-                        .allowHostAccess(org.graalvm.polyglot.HostAccess.newBuilder(org.graalvm.polyglot.HostAccess.EXPLICIT).allowArrayAccess(true).build());
+        Context.Builder b = Context.newBuilder("inetdiag")
+                .allowExperimentalOptions(true)
+                .allowHostAccess(org.graalvm.polyglot.HostAccess.newBuilder(org.graalvm.polyglot.HostAccess.EXPLICIT)
+                        .allowArrayAccess(true)
+                        .build());
         try {
             for (Map.Entry<String, String> e : options.entrySet()) {
-                if (!e.getKey().startsWith("bpf.") && !e.getKey().startsWith("scpl.") && !e.getKey().startsWith("ebpf.")) {
+                if (!e.getKey().startsWith("bpf.")
+                        && !e.getKey().startsWith("scpl.")
+                        && !e.getKey().startsWith("ebpf.")) {
                     b.option(e.getKey(), e.getValue());
                 }
             }
@@ -103,7 +112,8 @@ final class PolyglotOptions {
 
     /** An engine with the user's engine options (for --version). */
     Engine newEngine() {
-        Engine.Builder b = Engine.newBuilder().allowExperimentalOptions(true).option("engine.WarnInterpreterOnly", "false");
+        Engine.Builder b =
+                Engine.newBuilder().allowExperimentalOptions(true).option("engine.WarnInterpreterOnly", "false");
         try {
             for (Map.Entry<String, String> e : options.entrySet()) {
                 if (!e.getKey().startsWith("bpf.") && !e.getKey().startsWith("scpl.")) {

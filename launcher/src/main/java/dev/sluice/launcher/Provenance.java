@@ -1,17 +1,5 @@
 package dev.sluice.launcher;
 
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.PublicKey;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-
-import picocli.CommandLine.ParameterException;
-
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.core.error.SluiceException;
@@ -21,6 +9,16 @@ import dev.sluice.core.trust.MeasuredLoadLog;
 import dev.sluice.core.trust.Signing;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ParameterException;
 
 /**
  * Signed programs and the measured-load log on the command line (docs/guards.md), applied by {@link LoadedProgram#load}
@@ -33,8 +31,13 @@ import dev.sluice.scpl.policy.Policy.IncludeResolver;
  */
 final class Provenance {
     /** The polyglot options that set budgets, measured in a normalized form when any is given. */
-    private static final String[] BUDGET_OPTIONS = {"bpf.MaxInstructions", "bpf.BudgetInstructionsPerSecond", "bpf.BudgetInvocationsPerSecond",
-                    "bpf.BudgetWindowMillis", "bpf.OverBudgetAction"};
+    private static final String[] BUDGET_OPTIONS = {
+        "bpf.MaxInstructions",
+        "bpf.BudgetInstructionsPerSecond",
+        "bpf.BudgetInvocationsPerSecond",
+        "bpf.BudgetWindowMillis",
+        "bpf.OverBudgetAction"
+    };
 
     private static Provenance active;
 
@@ -77,7 +80,14 @@ final class Provenance {
     }
 
     /** Extends the measured-load log with a program loaded successfully, and prints the entry with --measure. */
-    static void loaded(Path file, byte[] bytes, Profile profile, Arch arch, InputFormat format, List<Arch> targetArches, boolean scpl) {
+    static void loaded(
+            Path file,
+            byte[] bytes,
+            Profile profile,
+            Arch arch,
+            InputFormat format,
+            List<Arch> targetArches,
+            boolean scpl) {
         Provenance p = active();
         if (p != null && p.flags.measure) {
             p.measure(file, bytes, profile, arch, format, targetArches, scpl);
@@ -98,8 +108,12 @@ final class Provenance {
             p.pendingIncludes.clear();
         }
         return options.resolver((including, path) -> {
-            Path base = including == null ? null : Path.of(including).toAbsolutePath().getParent();
-            Path file = (base == null ? Path.of(path) : base.resolve(path)).toAbsolutePath().normalize();
+            Path base = including == null
+                    ? null
+                    : Path.of(including).toAbsolutePath().getParent();
+            Path file = (base == null ? Path.of(path) : base.resolve(path))
+                    .toAbsolutePath()
+                    .normalize();
             byte[] bytes = Files.readAllBytes(file);
             p.checkSignature(file, bytes);
             synchronized (p) {
@@ -116,7 +130,8 @@ final class Provenance {
         }
         Path sigFile = file.resolveSibling(file.getFileName() + Signing.SIGNATURE_SUFFIX);
         if (!Files.exists(sigFile)) {
-            throw UserError.invalid(file + ": refused: no signature (--require-signature is set; looked for " + sigFile + ")");
+            throw UserError.invalid(
+                    file + ": refused: no signature (--require-signature is set; looked for " + sigFile + ")");
         }
         byte[] sig;
         try {
@@ -126,7 +141,7 @@ final class Provenance {
         }
         if (!Signing.verifyWithAny(trusted, bytes, sig)) {
             throw UserError.invalid(file + ": refused: " + sigFile + " does not verify with the " + trusted.size()
-                            + " trusted key(s) (the program or the signature was changed, or the signer's key is not trusted)");
+                    + " trusted key(s) (the program or the signature was changed, or the signer's key is not trusted)");
         }
     }
 
@@ -161,8 +176,17 @@ final class Provenance {
         return new ParameterException(flags.mixee.commandLine(), message);
     }
 
-    private synchronized void measure(Path file, byte[] bytes, Profile profile, Arch arch, InputFormat format, List<Arch> targetArches, boolean scpl) {
-        String archs = targetArches.isEmpty() ? arch.token() : targetArches.stream().map(Arch::token).collect(Collectors.joining("+"));
+    private synchronized void measure(
+            Path file,
+            byte[] bytes,
+            Profile profile,
+            Arch arch,
+            InputFormat format,
+            List<Arch> targetArches,
+            boolean scpl) {
+        String archs = targetArches.isEmpty()
+                ? arch.token()
+                : targetArches.stream().map(Arch::token).collect(Collectors.joining("+"));
         String common = ",requireSignature=" + flags.requireSignature + budgets();
         PrintWriter err = flags.mixee.commandLine().getErr();
         if (log.entries().isEmpty()) {
@@ -170,11 +194,19 @@ final class Provenance {
         }
         if (scpl) {
             for (Map.Entry<Path, byte[]> inc : pendingIncludes) {
-                err.println(log.extend(inc.getKey().toString(), inc.getValue(), profile.id(), "arch=" + archs + ",inputFormat=scpl-include" + common));
+                err.println(log.extend(
+                        inc.getKey().toString(),
+                        inc.getValue(),
+                        profile.id(),
+                        "arch=" + archs + ",inputFormat=scpl-include" + common));
             }
             pendingIncludes.clear();
         }
-        err.println(log.extend(file.toString(), bytes, profile.id(), "arch=" + archs + ",inputFormat=" + (scpl ? "scpl" : format.id()) + common));
+        err.println(log.extend(
+                file.toString(),
+                bytes,
+                profile.id(),
+                "arch=" + archs + ",inputFormat=" + (scpl ? "scpl" : format.id()) + common));
         err.flush();
     }
 
@@ -189,10 +221,13 @@ final class Provenance {
             return "";
         }
         try {
-            GuardOptions g = GuardOptions.of("bpf", Integer.parseInt(given.getOrDefault("bpf.MaxInstructions", "0")),
-                            Long.parseLong(given.getOrDefault("bpf.BudgetInstructionsPerSecond", "0")),
-                            Long.parseLong(given.getOrDefault("bpf.BudgetInvocationsPerSecond", "0")), Long.parseLong(given.getOrDefault("bpf.BudgetWindowMillis", "1000")),
-                            given.getOrDefault("bpf.OverBudgetAction", "error"));
+            GuardOptions g = GuardOptions.of(
+                    "bpf",
+                    Integer.parseInt(given.getOrDefault("bpf.MaxInstructions", "0")),
+                    Long.parseLong(given.getOrDefault("bpf.BudgetInstructionsPerSecond", "0")),
+                    Long.parseLong(given.getOrDefault("bpf.BudgetInvocationsPerSecond", "0")),
+                    Long.parseLong(given.getOrDefault("bpf.BudgetWindowMillis", "1000")),
+                    given.getOrDefault("bpf.OverBudgetAction", "error"));
             return "," + g.measured();
         } catch (NumberFormatException e) {
             throw usage("a budget option is not a number: " + e.getMessage());

@@ -1,5 +1,15 @@
 package dev.sluice.launcher;
 
+import dev.sluice.bpf.BpfLanguage;
+import dev.sluice.bpf.coverage.CoverageInstrument;
+import dev.sluice.bpf.coverage.InstructionCoverage;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.pcap.Pcap;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
@@ -23,63 +32,88 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-import dev.sluice.bpf.BpfLanguage;
-import dev.sluice.bpf.coverage.CoverageInstrument;
-import dev.sluice.bpf.coverage.InstructionCoverage;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.pcap.Pcap;
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.core.seccomp.SeccompData;
-
 /**
  * {@code sluice run PROGRAM}: evaluates a program on inputs without installing anything. The program runs in the
  * polyglot bpf language (compiled by Graal when the compiler is present); many inputs go through the batch entry
  * points ({@code runRecords}, {@code runPcap}) so the cost per input stays a few nanoseconds.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, description = {"Evaluate a program on inputs without installing it.",
-                "Seccomp: one verdict per --syscall or per 64-byte record of --data (ALLOW, ERRNO(13), KILL_PROCESS, ...).",
-                "Socket: one return value per packet of --pcap (0 = drop), or with --count the number accepted."})
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Evaluate a program on inputs without installing it.",
+            "Seccomp: one verdict per --syscall or per 64-byte record of --data (ALLOW, ERRNO(13), KILL_PROCESS, ...).",
+            "Socket: one return value per packet of --pcap (0 = drop), or with --count the number accepted."
+        })
 final class RunCommand implements Callable<Integer> {
     /** Inputs are handed to the engine in slices of about this many bytes (progress is shown between slices). */
     static final long CHUNK_BYTES = Long.getLong("sluice.chunkBytes", 16L << 20);
 
-    @ParentCommand Main main;
-    @Spec CommandSpec spec;
-    @Mixin ProgramOptions options;
-    @Mixin TrustOptions trust;
-    @Mixin BudgetOptions budget;
+    @ParentCommand
+    Main main;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProgramOptions options;
+
+    @Mixin
+    TrustOptions trust;
+
+    @Mixin
+    BudgetOptions budget;
 
     @Parameters(paramLabel = "PROGRAM", description = "The filter: any BPF format or an SCPL policy (.scpl).")
     Path program;
 
-    @Option(names = "--syscall", paramLabel = "CALL", description = "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
+    @Option(
+            names = "--syscall",
+            paramLabel = "CALL",
+            description =
+                    "A syscall, e.g. 'openat(AT_FDCWD, 0x1000, O_RDONLY)' or '257(-100, 0x1000, 0)' (repeatable).")
     List<String> syscalls;
 
-    @Option(names = "--data", paramLabel = "FILE", description = "64-byte struct seccomp_data records, in the byte order of --arch.")
+    @Option(
+            names = "--data",
+            paramLabel = "FILE",
+            description = "64-byte struct seccomp_data records, in the byte order of --arch.")
     Path data;
 
     @Option(names = "--pcap", paramLabel = "FILE", description = "A libpcap capture file (socket filters).")
     Path pcap;
 
-    @Option(names = "--socket", paramLabel = "SOCKET", description = "With --lang inetdiag: a socket, 'LOCAL PEER [dev IFINDEX|NAME] [mark N] [cgroup ID] [autobound]' (repeatable).")
+    @Option(
+            names = "--socket",
+            paramLabel = "SOCKET",
+            description =
+                    "With --lang inetdiag: a socket, 'LOCAL PEER [dev IFINDEX|NAME] [mark N] [cgroup ID] [autobound]' (repeatable).")
     List<String> sockets;
 
-    @Option(names = "--count", description = "With --pcap: print only the number of accepted packets (as tcpdump counts them).")
+    @Option(
+            names = "--count",
+            description = "With --pcap: print only the number of accepted packets (as tcpdump counts them).")
     boolean count;
 
     @Option(names = "--raw", description = "Print each verdict as 0x%%08x.")
     boolean raw;
 
-    @Option(names = "--coverage", description = "After the verdicts, print how often each instruction ran and which never did; for an SCPL policy first how often each rule was reached and decided (docs/tools.md).")
+    @Option(
+            names = "--coverage",
+            description =
+                    "After the verdicts, print how often each instruction ran and which never did; for an SCPL policy first how often each rule was reached and decided (docs/tools.md).")
     boolean coverage;
 
-    @Option(names = "--coverage-format", paramLabel = "text|lcov", description = "Coverage as a table (text, the default) or an LCOV tracefile (lcov); implies --coverage.")
+    @Option(
+            names = "--coverage-format",
+            paramLabel = "text|lcov",
+            description = "Coverage as a table (text, the default) or an LCOV tracefile (lcov); implies --coverage.")
     CoverageReport.Format coverageFormat;
 
-    @Option(names = "--coverage-output", paramLabel = "FILE", description = "Write the coverage to FILE instead of standard output; implies --coverage.")
+    @Option(
+            names = "--coverage-output",
+            paramLabel = "FILE",
+            description = "Write the coverage to FILE instead of standard output; implies --coverage.")
     Path coverageOutput;
 
     @Override
@@ -87,13 +121,15 @@ final class RunCommand implements Callable<Integer> {
         boolean covering = coverage || coverageFormat != null || coverageOutput != null;
         if (options.inetdiag()) {
             if (covering || syscalls != null || data != null || pcap != null || sockets == null || sockets.isEmpty()) {
-                throw UserError.usage("sluice run --lang inetdiag: give --socket 'LOCAL PEER ...' (repeatable); no other input or --coverage");
+                throw UserError.usage(
+                        "sluice run --lang inetdiag: give --socket 'LOCAL PEER ...' (repeatable); no other input or --coverage");
             }
             List<SocketSpec> specs = new ArrayList<>();
             for (String s : sockets) {
                 specs.add(SocketSpec.parse(s));
             }
-            return InetDiagCommands.run(program, specs, main.polyglot, spec.commandLine().getOut());
+            return InetDiagCommands.run(
+                    program, specs, main.polyglot, spec.commandLine().getOut());
         }
         if (sockets != null) {
             throw UserError.usage("sluice run: --socket is for --lang inetdiag");
@@ -103,15 +139,27 @@ final class RunCommand implements Callable<Integer> {
                 throw UserError.usage("sluice run --coverage: classic BPF and SCPL only (eBPF has no coverage yet)");
             }
             if (syscalls != null || data != null && pcap != null) {
-                throw UserError.usage("sluice run --lang ebpf: give --data FILE (the memory of a raw program) or --pcap FILE (xdp, socket_filter)");
+                throw UserError.usage(
+                        "sluice run --lang ebpf: give --data FILE (the memory of a raw program) or --pcap FILE (xdp, socket_filter)");
             }
-            dev.sluice.ebpf.isa.ProgramType type = EbpfCommands.type(options.profile, pcap != null ? dev.sluice.ebpf.isa.ProgramType.XDP : dev.sluice.ebpf.isa.ProgramType.RAW);
+            dev.sluice.ebpf.isa.ProgramType type = EbpfCommands.type(
+                    options.profile,
+                    pcap != null ? dev.sluice.ebpf.isa.ProgramType.XDP : dev.sluice.ebpf.isa.ProgramType.RAW);
             EbpfCommands.Loaded loaded = EbpfCommands.load(program, EbpfCommands.format(options.inputFormat), type);
-            return EbpfCommands.run(loaded, type, data, pcap, count, raw, main.polyglot, spec.commandLine().getOut());
+            return EbpfCommands.run(
+                    loaded,
+                    type,
+                    data,
+                    pcap,
+                    count,
+                    raw,
+                    main.polyglot,
+                    spec.commandLine().getOut());
         }
         int inputs = (syscalls != null ? 1 : 0) + (data != null ? 1 : 0) + (pcap != null ? 1 : 0);
         if (inputs != 1) {
-            throw UserError.usage("sluice run: give exactly one input: --syscall CALL (repeatable), --data FILE or --pcap FILE");
+            throw UserError.usage(
+                    "sluice run: give exactly one input: --syscall CALL (repeatable), --data FILE or --pcap FILE");
         }
         Profile profile = options.profile(main.polyglot, pcap != null ? Profile.SOCKET : Profile.SECCOMP);
         if (pcap != null && profile != Profile.SOCKET) {
@@ -132,19 +180,34 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean coveringRules = covering && LoadedProgram.isScpl(program);
         if (coveringRules && Provenance.inForce()) {
-            throw UserError.usage("sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags");
+            throw UserError.usage(
+                    "sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags");
         }
         if (coveringRules && !dev.sluice.scpl.syscalls.SyscallTable.SUPPORTED.contains(arch)) {
-            throw UserError.usage("sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch " + arch.token());
+            throw UserError.usage(
+                    "sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch "
+                            + arch.token());
         }
         LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
         PrintWriter out = spec.commandLine().getOut();
-        Map<String, String> languageOptions = coveringRules ? Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw", "scpl.Arch", arch.token())
-                        : Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw");
+        Map<String, String> languageOptions = coveringRules
+                ? Map.of(
+                        "bpf.Profile",
+                        profile.id(),
+                        "bpf.Arch",
+                        arch.token(),
+                        "bpf.InputFormat",
+                        "raw",
+                        "scpl.Arch",
+                        arch.token())
+                : Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw");
         try (Context context = main.polyglot.newContext(languageOptions, coveringRules)) {
             InstructionCoverage instructionCoverage = null;
             if (covering) {
-                instructionCoverage = context.getEngine().getInstruments().get(CoverageInstrument.ID).lookup(InstructionCoverage.class);
+                instructionCoverage = context.getEngine()
+                        .getInstruments()
+                        .get(CoverageInstrument.ID)
+                        .lookup(InstructionCoverage.class);
                 instructionCoverage.start();
             }
             PolicyRuleCoverage rules = coveringRules ? PolicyRuleCoverage.start(context, loaded) : null;
@@ -153,7 +216,8 @@ final class RunCommand implements Callable<Integer> {
             if (!calls.isEmpty()) {
                 byte[] records = new byte[calls.size() * SeccompData.SIZE];
                 for (int i = 0; i < calls.size(); i++) {
-                    System.arraycopy(calls.get(i).seccompData(arch), 0, records, i * SeccompData.SIZE, SeccompData.SIZE);
+                    System.arraycopy(
+                            calls.get(i).seccompData(arch), 0, records, i * SeccompData.SIZE, SeccompData.SIZE);
                 }
                 int[] verdicts = new int[calls.size()];
                 filter.invokeMember("runRecords", records, SeccompData.SIZE, verdicts);
@@ -183,7 +247,10 @@ final class RunCommand implements Callable<Integer> {
         try {
             java.nio.file.Files.writeString(coverageOutput, text);
         } catch (java.io.IOException e) {
-            throw UserError.invalid(CliFailure.CLI_CANNOT_WRITE, coverageOutput, e instanceof java.nio.file.NoSuchFileException ? "no such directory" : e.getMessage());
+            throw UserError.invalid(
+                    CliFailure.CLI_CANNOT_WRITE,
+                    coverageOutput,
+                    e instanceof java.nio.file.NoSuchFileException ? "no such directory" : e.getMessage());
         }
     }
 
@@ -194,7 +261,9 @@ final class RunCommand implements Callable<Integer> {
      * launcher's own verifier errors are.
      */
     static Value evalFilter(Context context, LoadedProgram loaded) {
-        Source source = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(loaded.rawBytes()), loaded.name()).mimeType(loaded.mimeType()).buildLiteral();
+        Source source = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(loaded.rawBytes()), loaded.name())
+                .mimeType(loaded.mimeType())
+                .buildLiteral();
         try {
             return context.eval(source);
         } catch (PolyglotException e) {
@@ -202,7 +271,8 @@ final class RunCommand implements Callable<Integer> {
             if (!e.isSyntaxError() || !insn.lookingAt()) {
                 throw e;
             }
-            SluiceException refusal = SluiceException.atInsn(Integer.parseInt(insn.group(1)), Failure.SYNTAX, e.getMessage());
+            SluiceException refusal =
+                    SluiceException.atInsn(Integer.parseInt(insn.group(1)), Failure.SYNTAX, e.getMessage());
             throw UserError.invalid(Diagnostics.render(refusal, loaded.name(), loaded.sourceText(), loaded.program()));
         }
     }
@@ -217,13 +287,16 @@ final class RunCommand implements Callable<Integer> {
             throw UserError.invalid(CliFailure.CLI_SECCOMP_DATA_LENGTH, data, all.length);
         }
         int n = all.length / SeccompData.SIZE;
-        int perChunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE / SeccompData.SIZE, CHUNK_BYTES / SeccompData.SIZE));
+        int perChunk =
+                (int) Math.max(1, Math.min(Integer.MAX_VALUE / SeccompData.SIZE, CHUNK_BYTES / SeccompData.SIZE));
         int[] verdicts = new int[Math.min(n, perChunk)];
         Progress progress = Progress.start("sluice run: " + data, all.length);
         try {
             for (int first = 0; first < n; first += perChunk) {
                 int m = Math.min(perChunk, n - first);
-                byte[] slice = m == n ? all : Arrays.copyOfRange(all, first * SeccompData.SIZE, (first + m) * SeccompData.SIZE);
+                byte[] slice = m == n
+                        ? all
+                        : Arrays.copyOfRange(all, first * SeccompData.SIZE, (first + m) * SeccompData.SIZE);
                 int[] v = m == verdicts.length ? verdicts : new int[m];
                 filter.invokeMember("runRecords", slice, SeccompData.SIZE, v);
                 print(out, v, m, Profile.SECCOMP);
@@ -263,26 +336,32 @@ final class RunCommand implements Callable<Integer> {
         while (pos < file.length) {
             if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
                 truncation = CliFailure.CLI_PCAP_CUT_IN_HEADER;
-                truncationArgs = new Object[]{pcap, packets + 1, file.length - pos, packets};
+                truncationArgs = new Object[] {pcap, packets + 1, file.length - pos, packets};
                 break;
             }
             int caplen = Pcap.u32(file, pos + 8, header.swapped());
             if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
                 truncation = CliFailure.CLI_PCAP_CUT_IN_DATA;
-                truncationArgs = new Object[]{pcap, packets + 1, Integer.toUnsignedString(caplen), file.length - pos - Pcap.RECORD_HEADER_SIZE, packets};
+                truncationArgs = new Object[] {
+                    pcap,
+                    packets + 1,
+                    Integer.toUnsignedString(caplen),
+                    file.length - pos - Pcap.RECORD_HEADER_SIZE,
+                    packets
+                };
                 break;
             }
             pos += Pcap.RECORD_HEADER_SIZE + caplen;
             packets++;
             slicePackets++;
             if (pos - sliceStart >= CHUNK_BYTES) {
-                slices.add(new int[]{sliceStart, pos, slicePackets});
+                slices.add(new int[] {sliceStart, pos, slicePackets});
                 sliceStart = pos;
                 slicePackets = 0;
             }
         }
         if (slicePackets > 0) {
-            slices.add(new int[]{sliceStart, pos, slicePackets});
+            slices.add(new int[] {sliceStart, pos, slicePackets});
         }
         long accepted = 0;
         Progress progress = Progress.start("sluice run: " + pcap, file.length);

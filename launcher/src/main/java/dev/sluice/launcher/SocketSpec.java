@@ -1,11 +1,10 @@
 package dev.sluice.launcher;
 
-import java.net.NetworkInterface;
-import java.net.SocketException;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.SocketEntry;
 import dev.sluice.inetdiag.runtime.SocketRecord;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 
 /**
  * A socket given on the command line for {@code explain}/{@code run --lang inetdiag}, in the order {@code ss} prints
@@ -36,14 +35,28 @@ record SocketSpec(String text, SocketEntry entry) {
             }
             String value = words[++i];
             switch (w) {
-                case "dev" -> ifindex = value.matches("\\d+") ? (int) number(text, value, "dev", 0xffffffffL) : interfaceIndex(text, value);
+                case "dev" ->
+                    ifindex = value.matches("\\d+")
+                            ? (int) number(text, value, "dev", 0xffffffffL)
+                            : interfaceIndex(text, value);
                 case "mark" -> mark = (int) number(text, value, "mark", 0xffffffffL);
                 default -> cgroup = number(text, value, "cgroup", Long.MAX_VALUE);
             }
         }
         byte[] src = v6 ? mapped(local.address) : local.address;
         byte[] dst = v6 ? mapped(peer.address) : peer.address;
-        return new SocketSpec(text.trim(), new SocketEntry(v6 ? 10 : 2, SocketEntry.words(src), SocketEntry.words(dst), local.port, peer.port, ifindex, autobound, mark, cgroup));
+        return new SocketSpec(
+                text.trim(),
+                new SocketEntry(
+                        v6 ? 10 : 2,
+                        SocketEntry.words(src),
+                        SocketEntry.words(dst),
+                        local.port,
+                        peer.port,
+                        ifindex,
+                        autobound,
+                        mark,
+                        cgroup));
     }
 
     /** The socket as the language's byte record. */
@@ -51,8 +64,7 @@ record SocketSpec(String text, SocketEntry entry) {
         return SocketRecord.encode(entry);
     }
 
-    private record Endpoint(byte[] address, int port) {
-    }
+    private record Endpoint(byte[] address, int port) {}
 
     private static Endpoint endpoint(String text, String word, String what) {
         int colon = word.lastIndexOf(':');
@@ -90,7 +102,9 @@ record SocketSpec(String text, SocketEntry entry) {
 
     private static long number(String text, String value, String what, long max) {
         try {
-            long n = value.startsWith("0x") || value.startsWith("0X") ? Long.parseLong(value.substring(2), 16) : Long.parseLong(value);
+            long n = value.startsWith("0x") || value.startsWith("0X")
+                    ? Long.parseLong(value.substring(2), 16)
+                    : Long.parseLong(value);
             if (n < 0 || n > max) {
                 throw bad(text, what + " " + value + " is outside 0.." + max);
             }

@@ -10,8 +10,18 @@ import java.util.Locale;
  * the kernel's TCP state numbers (include/net/tcp_states.h): ESTABLISHED 1 ... CLOSING 11, NEW_SYN_RECV 12.
  */
 record StateFilter(int mask, int wordsUsed) {
-    static final int ESTABLISHED = 1, SYN_SENT = 2, SYN_RECV = 3, FIN_WAIT1 = 4, FIN_WAIT2 = 5, TIME_WAIT = 6, CLOSE = 7, CLOSE_WAIT = 8, LAST_ACK = 9,
-                    LISTEN = 10, CLOSING = 11, NEW_SYN_RECV = 12;
+    static final int ESTABLISHED = 1,
+            SYN_SENT = 2,
+            SYN_RECV = 3,
+            FIN_WAIT1 = 4,
+            FIN_WAIT2 = 5,
+            TIME_WAIT = 6,
+            CLOSE = 7,
+            CLOSE_WAIT = 8,
+            LAST_ACK = 9,
+            LISTEN = 10,
+            CLOSING = 11,
+            NEW_SYN_RECV = 12;
     /** ss's SS_ALL: the states below SS_MAX (13), UNKNOWN (0) included. */
     static final int ALL = (1 << 13) - 1;
 
@@ -20,7 +30,10 @@ record StateFilter(int mask, int wordsUsed) {
         int mask = ALL;
         boolean seen = false;
         int i = 0;
-        while (i < words.size() && (words.get(i).equals("state") || words.get(i).equals("exclude") || words.get(i).equals("excl"))) {
+        while (i < words.size()
+                && (words.get(i).equals("state")
+                        || words.get(i).equals("exclude")
+                        || words.get(i).equals("excl"))) {
             boolean exclude = !words.get(i).equals("state");
             if (i + 1 >= words.size()) {
                 throw UserError.usage("sluice ss: '" + words.get(i) + "' needs a state name");
@@ -59,8 +72,10 @@ record StateFilter(int mask, int wordsUsed) {
             case "synchronized" -> ALL & ~(1 << CLOSE | 1 << LISTEN | 1 << SYN_SENT);
             case "bucket" -> 1 << SYN_RECV | 1 << TIME_WAIT;
             case "big" -> ALL & ~(1 << SYN_RECV | 1 << TIME_WAIT);
-            default -> throw UserError.usage("sluice ss: wrong state name: " + name
-                            + " (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing; all, connected, synchronized, bucket, big)");
+            default ->
+                throw UserError.usage(
+                        "sluice ss: wrong state name: " + name
+                                + " (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing; all, connected, synchronized, bucket, big)");
         };
     }
 }

@@ -1,17 +1,15 @@
 package dev.sluice.launcher;
 
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.syscalls.Constants;
+import dev.sluice.scpl.syscalls.SyscallTable;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.syscalls.Constants;
-import dev.sluice.scpl.syscalls.SyscallTable;
-
 /** Syscall names and constants (AT_FDCWD, O_RDONLY, EPERM, ...) for {@code --syscall}, from SCPL's tables. */
 final class Symbols {
-    private Symbols() {
-    }
+    private Symbols() {}
 
     /** The number of a syscall on an ABI; an unknown name is a usage error that suggests near names. */
     static int syscall(Arch arch, String name) {

@@ -1,10 +1,9 @@
 package dev.sluice.launcher;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A syscall written as on the command line: {@code openat(AT_FDCWD, 0x1000, O_RDONLY|O_CLOEXEC)}, {@code 83(0, 0755)}

@@ -2,7 +2,6 @@ package dev.sluice.launcher;
 
 import java.nio.file.Path;
 import java.util.List;
-
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -13,25 +12,36 @@ import picocli.CommandLine.Spec;
  * ones {@link Provenance} applies in {@link LoadedProgram#load}, so a subcommand needs only {@code @Mixin TrustOptions}.
  */
 final class TrustOptions {
-    @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
 
     boolean requireSignature;
     List<Path> trustedKeys = List.of();
     boolean measure;
 
-    @Option(names = "--require-signature", description = "Refuse a program unless FILE.sig beside it is an Ed25519 signature of the file by a --trusted-key; checked before the program is parsed.")
+    @Option(
+            names = "--require-signature",
+            description =
+                    "Refuse a program unless FILE.sig beside it is an Ed25519 signature of the file by a --trusted-key; checked before the program is parsed.")
     void requireSignature(boolean on) {
         requireSignature = on;
         Provenance.use(this);
     }
 
-    @Option(names = "--trusted-key", paramLabel = "KEY.pub", description = "A public key (from 'sluice keygen') whose signatures --require-signature accepts (repeatable).")
+    @Option(
+            names = "--trusted-key",
+            paramLabel = "KEY.pub",
+            description =
+                    "A public key (from 'sluice keygen') whose signatures --require-signature accepts (repeatable).")
     void trustedKeys(List<Path> keys) {
         trustedKeys = List.copyOf(keys);
         Provenance.use(this);
     }
 
-    @Option(names = "--measure", description = "Print the measured-load log to stderr: per program loaded, 'INDEX CHAIN DIGEST PROFILE OPTIONS FILE' (docs/guards.md).")
+    @Option(
+            names = "--measure",
+            description =
+                    "Print the measured-load log to stderr: per program loaded, 'INDEX CHAIN DIGEST PROFILE OPTIONS FILE' (docs/guards.md).")
     void measure(boolean on) {
         measure = on;
         Provenance.use(this);

@@ -2,16 +2,14 @@ package dev.sluice.tests;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
-import java.nio.ByteOrder;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
+import java.nio.ByteOrder;
 
 /** Short constructors for hand-written test programs, named after bpf_asm's mnemonics. */
 public final class Asm {
-    private Asm() {
-    }
+    private Asm() {}
 
     public static byte[] raw(Insn... insns) {
         return RawFormat.encode(Program.of(insns), ByteOrder.nativeOrder());

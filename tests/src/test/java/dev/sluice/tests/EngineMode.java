@@ -1,10 +1,8 @@
 package dev.sluice.tests;
 
-import java.util.Map;
-
-import org.graalvm.polyglot.Engine;
-
 import dev.sluice.core.testing.EngineLog;
+import java.util.Map;
+import org.graalvm.polyglot.Engine;
 
 /**
  * The engine configurations the cross-checks run Sluice under (the same idea as the bpf module's test EngineMode):
@@ -12,8 +10,13 @@ import dev.sluice.core.testing.EngineLog;
  */
 public enum EngineMode {
     INTERPRETED(Map.of("engine.Compilation", "false")),
-    COMPILE_IMMEDIATELY(Map.of("engine.CompileImmediately", "true", "engine.BackgroundCompilation", "false",
-                    "engine.CompilationFailureAction", "Throw"));
+    COMPILE_IMMEDIATELY(Map.of(
+            "engine.CompileImmediately",
+            "true",
+            "engine.BackgroundCompilation",
+            "false",
+            "engine.CompilationFailureAction",
+            "Throw"));
 
     public final Map<String, String> options;
 

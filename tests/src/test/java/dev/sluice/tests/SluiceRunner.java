@@ -1,17 +1,15 @@
 package dev.sluice.tests;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Program;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * Sluice as the tests drive it: one engine in one {@link EngineMode} and one context for a profile; programs are
@@ -27,8 +25,12 @@ public final class SluiceRunner implements AutoCloseable {
     public SluiceRunner(EngineMode mode, String profile) {
         this.mode = mode;
         this.engine = mode.newEngine();
-        this.context = Context.newBuilder("bpf").engine(engine).allowExperimentalOptions(true).option("bpf.Profile", profile)
-                        .option("bpf.InputFormat", "raw").build();
+        this.context = Context.newBuilder("bpf")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .option("bpf.Profile", profile)
+                .option("bpf.InputFormat", "raw")
+                .build();
     }
 
     public EngineMode mode() {
@@ -41,7 +43,9 @@ public final class SluiceRunner implements AutoCloseable {
 
     /** Loads a program; throws the PolyglotException (a syntax error) if Sluice's verifier rejects it. */
     public Value load(byte[] rawInsns) {
-        Source source = Source.newBuilder("bpf", ByteSequence.create(rawInsns), "p" + NAMES.incrementAndGet() + ".bpf").cached(false).buildLiteral();
+        Source source = Source.newBuilder("bpf", ByteSequence.create(rawInsns), "p" + NAMES.incrementAndGet() + ".bpf")
+                .cached(false)
+                .buildLiteral();
         return context.eval(source);
     }
 

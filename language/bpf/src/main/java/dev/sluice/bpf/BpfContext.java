@@ -3,7 +3,6 @@ package dev.sluice.bpf;
 import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.core.error.CoreFailure;
@@ -39,13 +38,22 @@ public final class BpfContext implements LanguageContext {
         } catch (IllegalArgumentException e) {
             throw SluiceException.create(CoreFailure.BAD_OPTION, BpfLanguage.ID + ".Arch: " + e.getMessage());
         }
-        this.guards = GuardOptions.of(BpfLanguage.ID, env.getOptions().get(BpfLanguage.MaxInstructions), env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
-                        env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond), env.getOptions().get(BpfLanguage.BudgetWindowMillis),
-                        env.getOptions().get(BpfLanguage.OverBudgetAction)).withCounters(env.getOptions().get(BpfLanguage.BudgetCounters));
+        this.guards = GuardOptions.of(
+                        BpfLanguage.ID,
+                        env.getOptions().get(BpfLanguage.MaxInstructions),
+                        env.getOptions().get(BpfLanguage.BudgetInstructionsPerSecond),
+                        env.getOptions().get(BpfLanguage.BudgetInvocationsPerSecond),
+                        env.getOptions().get(BpfLanguage.BudgetWindowMillis),
+                        env.getOptions().get(BpfLanguage.OverBudgetAction))
+                .withCounters(env.getOptions().get(BpfLanguage.BudgetCounters));
         this.inputFormat = env.getOptions().get(BpfLanguage.InputFormat);
         this.constantBlinding = env.getOptions().get(BpfLanguage.ConstantBlinding);
-        this.trustPolicy = TrustPolicy.fromOptions(env, BpfLanguage.ID, env.getOptions().get(BpfLanguage.RequireSignature),
-                        env.getOptions().get(BpfLanguage.TrustedKeys), env.getOptions().get(BpfLanguage.Signature));
+        this.trustPolicy = TrustPolicy.fromOptions(
+                env,
+                BpfLanguage.ID,
+                env.getOptions().get(BpfLanguage.RequireSignature),
+                env.getOptions().get(BpfLanguage.TrustedKeys),
+                env.getOptions().get(BpfLanguage.Signature));
         this.constantTime = env.getOptions().get(BpfLanguage.ConstantTime);
         this.secretFields = env.getOptions().get(BpfLanguage.SecretFields);
         this.recordOperations = env.getOptions().get(BpfLanguage.RecordOperations);
@@ -106,6 +114,7 @@ public final class BpfContext implements LanguageContext {
      * pairs separated by ','. (The profile is measured on its own.)
      */
     public String measuredOptions() {
-        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature=" + trustPolicy.required() + "," + guards.measured() + ",constantBlinding=" + constantBlinding.id();
+        return "arch=" + arch.token() + ",inputFormat=" + inputFormat.id() + ",requireSignature="
+                + trustPolicy.required() + "," + guards.measured() + ",constantBlinding=" + constantBlinding.id();
     }
 }

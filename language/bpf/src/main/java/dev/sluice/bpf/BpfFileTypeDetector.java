@@ -1,12 +1,10 @@
 package dev.sluice.bpf;
 
+import com.oracle.truffle.api.TruffleFile;
+import dev.sluice.bpf.formats.TextFormats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
-
-import com.oracle.truffle.api.TruffleFile;
-
-import dev.sluice.bpf.formats.TextFormats;
 
 /**
  * Decides by content, not by file name, whether a BPF file is raw bytes or text; only files named *.bpf, *.asm,
@@ -16,7 +14,12 @@ public final class BpfFileTypeDetector implements TruffleFile.FileTypeDetector {
     @Override
     public String findMimeType(TruffleFile file) throws IOException {
         String name = file.getName();
-        if (name == null || !(name.endsWith(".bpf") || name.endsWith(".asm") || name.endsWith(".ddd") || name.endsWith(".dd") || name.endsWith(".filter"))) {
+        if (name == null
+                || !(name.endsWith(".bpf")
+                        || name.endsWith(".asm")
+                        || name.endsWith(".ddd")
+                        || name.endsWith(".dd")
+                        || name.endsWith(".filter"))) {
             return null;
         }
         byte[] head;

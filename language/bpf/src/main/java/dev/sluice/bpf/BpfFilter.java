@@ -9,7 +9,6 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
-
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.lower.LoweredProgram;
@@ -68,8 +67,14 @@ public final class BpfFilter implements TruffleObject {
      * @param recorder sees the operations of constant-time runs (tests), or null
      * @param source where each instruction is written, for instruments (coverage, debugger), or null
      */
-    public BpfFilter(BpfLanguage language, Program program, LoweredProgram lowered, Arch arch, GuardOptions guards, OperationRecorder recorder,
-                    InstructionSource source) {
+    public BpfFilter(
+            BpfLanguage language,
+            Program program,
+            LoweredProgram lowered,
+            Arch arch,
+            GuardOptions guards,
+            OperationRecorder recorder,
+            InstructionSource source) {
         this.budget = new Budget(guards, BpfLanguage.ID, Opcodes.MAX_INSNS);
         this.language = language;
         this.recorder = recorder;
@@ -77,10 +82,35 @@ public final class BpfFilter implements TruffleObject {
         this.lowered = lowered;
         this.arch = arch;
         String kind = lowered.profile().id();
-        this.single = new FilterRootNode(language, BpfContext.REFERENCE, lowered, "bpf-" + kind, budget, source).getCallTarget();
-        this.spans = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.SPANS, "bpf-" + kind + "-" + RUN_BATCH, budget, source).getCallTarget();
-        this.records = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.RECORDS, "bpf-" + kind + "-" + RUN_RECORDS, budget, source).getCallTarget();
-        this.pcap = new BatchRootNode(language, BpfContext.REFERENCE, lowered, BatchRootNode.Kind.PCAP, "bpf-" + kind + "-" + RUN_PCAP, budget, source).getCallTarget();
+        this.single = new FilterRootNode(language, BpfContext.REFERENCE, lowered, "bpf-" + kind, budget, source)
+                .getCallTarget();
+        this.spans = new BatchRootNode(
+                        language,
+                        BpfContext.REFERENCE,
+                        lowered,
+                        BatchRootNode.Kind.SPANS,
+                        "bpf-" + kind + "-" + RUN_BATCH,
+                        budget,
+                        source)
+                .getCallTarget();
+        this.records = new BatchRootNode(
+                        language,
+                        BpfContext.REFERENCE,
+                        lowered,
+                        BatchRootNode.Kind.RECORDS,
+                        "bpf-" + kind + "-" + RUN_RECORDS,
+                        budget,
+                        source)
+                .getCallTarget();
+        this.pcap = new BatchRootNode(
+                        language,
+                        BpfContext.REFERENCE,
+                        lowered,
+                        BatchRootNode.Kind.PCAP,
+                        "bpf-" + kind + "-" + RUN_PCAP,
+                        budget,
+                        source)
+                .getCallTarget();
     }
 
     /** Records this filter's entry in its context's measured-load log (set once, when the context loads it). */
@@ -127,19 +157,41 @@ public final class BpfFilter implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new InteropArray(new String[]{RUN_BATCH, RUN_RECORDS, RUN_PCAP, NEW_HANDLE, LENGTH, PROFILE, ARCH, MEASUREMENT, INSTRUCTIONS_EXECUTED, INVOCATIONS, OVER_BUDGET, CONSTANT_BLINDING});
+        return new InteropArray(new String[] {
+            RUN_BATCH,
+            RUN_RECORDS,
+            RUN_PCAP,
+            NEW_HANDLE,
+            LENGTH,
+            PROFILE,
+            ARCH,
+            MEASUREMENT,
+            INSTRUCTIONS_EXECUTED,
+            INVOCATIONS,
+            OVER_BUDGET,
+            CONSTANT_BLINDING
+        });
     }
 
     @ExportMessage
     boolean isMemberInvocable(String member) {
-        return RUN_BATCH.equals(member) || RUN_RECORDS.equals(member) || RUN_PCAP.equals(member) || NEW_HANDLE.equals(member);
+        return RUN_BATCH.equals(member)
+                || RUN_RECORDS.equals(member)
+                || RUN_PCAP.equals(member)
+                || NEW_HANDLE.equals(member);
     }
 
     @ExportMessage
     boolean isMemberReadable(String member) {
-        return LENGTH.equals(member) || PROFILE.equals(member) || ARCH.equals(member) || OPERATION_TRACE.equals(member) && recorder != null
-                        || MEASUREMENT.equals(member) && measurement != null
-                        || INSTRUCTIONS_EXECUTED.equals(member) || INVOCATIONS.equals(member) || OVER_BUDGET.equals(member) || CONSTANT_BLINDING.equals(member);
+        return LENGTH.equals(member)
+                || PROFILE.equals(member)
+                || ARCH.equals(member)
+                || OPERATION_TRACE.equals(member) && recorder != null
+                || MEASUREMENT.equals(member) && measurement != null
+                || INSTRUCTIONS_EXECUTED.equals(member)
+                || INVOCATIONS.equals(member)
+                || OVER_BUDGET.equals(member)
+                || CONSTANT_BLINDING.equals(member);
     }
 
     @ExportMessage
@@ -175,7 +227,8 @@ public final class BpfFilter implements TruffleObject {
     }
 
     @ExportMessage
-    Object invokeMember(String member, Object[] arguments, @Cached IndirectCallNode call) throws UnknownIdentifierException {
+    Object invokeMember(String member, Object[] arguments, @Cached IndirectCallNode call)
+            throws UnknownIdentifierException {
         if (NEW_HANDLE.equals(member)) {
             return newHandle();
         }
@@ -205,6 +258,7 @@ public final class BpfFilter implements TruffleObject {
     @ExportMessage
     @TruffleBoundary
     Object toDisplayString(boolean allowSideEffects) {
-        return "bpf filter (" + program.length() + " instructions, " + lowered.profile().id() + ", " + arch.token() + ")";
+        return "bpf filter (" + program.length() + " instructions, "
+                + lowered.profile().id() + ", " + arch.token() + ")";
     }
 }

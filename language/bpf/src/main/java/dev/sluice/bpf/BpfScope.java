@@ -7,7 +7,6 @@ import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
 import dev.sluice.core.interop.InteropArray;
 import dev.sluice.core.trust.MeasurementObjects;
 
@@ -48,7 +47,7 @@ final class BpfScope implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new InteropArray(new String[]{MEASUREMENTS, MEASUREMENT});
+        return new InteropArray(new String[] {MEASUREMENTS, MEASUREMENT});
     }
 
     @ExportMessage
@@ -60,7 +59,8 @@ final class BpfScope implements TruffleObject {
     @TruffleBoundary
     Object readMember(String member) throws UnknownIdentifierException {
         return switch (member) {
-            case MEASUREMENTS -> new MeasurementObjects.EntriesObject(context.loadLog().entries());
+            case MEASUREMENTS ->
+                new MeasurementObjects.EntriesObject(context.loadLog().entries());
             case MEASUREMENT -> context.loadLog().chain();
             default -> throw UnknownIdentifierException.create(member);
         };

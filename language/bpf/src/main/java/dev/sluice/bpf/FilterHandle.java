@@ -9,7 +9,6 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
-
 import dev.sluice.bpf.nodes.HandleRootNode;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
@@ -48,9 +47,13 @@ public final class FilterHandle implements TruffleObject {
     /** Installs {@code next}; evaluations that start after this returns run it. Returns the new version. */
     @TruffleBoundary
     public long swap(BpfFilter next) {
-        if (!next.lowered().profile().id().equals(profile) || !next.arch().token().equals(arch)) {
-            throw SluiceException.create(Failure.HANDLE_SWAP, "the handle runs " + profile + " filters for " + arch + ", the new filter is "
-                            + next.lowered().profile().id() + " for " + next.arch().token());
+        if (!next.lowered().profile().id().equals(profile)
+                || !next.arch().token().equals(arch)) {
+            throw SluiceException.create(
+                    Failure.HANDLE_SWAP,
+                    "the handle runs " + profile + " filters for " + arch + ", the new filter is "
+                            + next.lowered().profile().id() + " for "
+                            + next.arch().token());
         }
         return root.install(next, next.single).version;
     }
@@ -81,12 +84,16 @@ public final class FilterHandle implements TruffleObject {
 
     @ExportMessage
     Object getMembers(boolean includeInternal) {
-        return new InteropArray(new String[]{SWAP, VERSION, FILTER, BpfFilter.RUN_BATCH, BpfFilter.RUN_RECORDS, BpfFilter.RUN_PCAP});
+        return new InteropArray(
+                new String[] {SWAP, VERSION, FILTER, BpfFilter.RUN_BATCH, BpfFilter.RUN_RECORDS, BpfFilter.RUN_PCAP});
     }
 
     @ExportMessage
     boolean isMemberInvocable(String member) {
-        return SWAP.equals(member) || BpfFilter.RUN_BATCH.equals(member) || BpfFilter.RUN_RECORDS.equals(member) || BpfFilter.RUN_PCAP.equals(member);
+        return SWAP.equals(member)
+                || BpfFilter.RUN_BATCH.equals(member)
+                || BpfFilter.RUN_RECORDS.equals(member)
+                || BpfFilter.RUN_PCAP.equals(member);
     }
 
     @ExportMessage
@@ -104,7 +111,8 @@ public final class FilterHandle implements TruffleObject {
     }
 
     @ExportMessage
-    Object invokeMember(String member, Object[] arguments, @Cached IndirectCallNode call) throws UnknownIdentifierException {
+    Object invokeMember(String member, Object[] arguments, @Cached IndirectCallNode call)
+            throws UnknownIdentifierException {
         if (SWAP.equals(member)) {
             if (arguments.length != 1 || !(arguments[0] instanceof BpfFilter next)) {
                 throw SluiceException.create(Failure.HANDLE_SWAP, "swap takes one argument, a bpf filter");

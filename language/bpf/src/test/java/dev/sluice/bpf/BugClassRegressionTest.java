@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Program;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -23,10 +25,6 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * One regression test per bug class that the Jitk paper (OSDI'14) found in BPF interpreters and JITs: control flow
@@ -49,7 +47,9 @@ class BugClassRegressionTest {
 
     private static Source socketSource(String name, Insn... insns) {
         byte[] raw = RawFormat.encode(Program.of(insns), ByteOrder.LITTLE_ENDIAN);
-        return Source.newBuilder(BpfLanguage.ID, ByteSequence.create(raw), name).mimeType(BpfLanguage.MIME_BINARY_SOCKET).buildLiteral();
+        return Source.newBuilder(BpfLanguage.ID, ByteSequence.create(raw), name)
+                .mimeType(BpfLanguage.MIME_BINARY_SOCKET)
+                .buildLiteral();
     }
 
     private static Context context(EngineMode mode) {
@@ -114,13 +114,21 @@ class BugClassRegressionTest {
     @Test
     void controlFlowOffsetOverflowIsRejected() {
         // pc 2 + 1 + 0xfffffffd wraps to 0 in 32 bits: an infinite loop if the check were signed or wrapped.
-        assertEquals("insn 2: jump offset -3 goes backward (classic BPF jumps only forward)",
-                        rejection(s(0x00, 0), s(0x00, 0), s(0x05, 0xfffffffd), s(0x06, 0)));
-        assertEquals("insn 0: jump offset -1 goes backward (classic BPF jumps only forward)", rejection(s(0x05, 0xffffffff), s(0x06, 0)));
-        assertEquals("insn 0: jump target insn 2147483648 is past the end of the program (2 instructions)",
-                        rejection(s(0x05, 0x7fffffff), s(0x06, 0)));
-        assertEquals("insn 0: jump target insn 2 is past the end of the program (2 instructions)", rejection(j(0x15, 0, 1, 0), s(0x06, 0)));
-        assertEquals("insn 0: jump target insn 2 is past the end of the program (2 instructions)", rejection(j(0x15, 0, 0, 1), s(0x06, 0)));
+        assertEquals(
+                "insn 2: jump offset -3 goes backward (classic BPF jumps only forward)",
+                rejection(s(0x00, 0), s(0x00, 0), s(0x05, 0xfffffffd), s(0x06, 0)));
+        assertEquals(
+                "insn 0: jump offset -1 goes backward (classic BPF jumps only forward)",
+                rejection(s(0x05, 0xffffffff), s(0x06, 0)));
+        assertEquals(
+                "insn 0: jump target insn 2147483648 is past the end of the program (2 instructions)",
+                rejection(s(0x05, 0x7fffffff), s(0x06, 0)));
+        assertEquals(
+                "insn 0: jump target insn 2 is past the end of the program (2 instructions)",
+                rejection(j(0x15, 0, 1, 0), s(0x06, 0)));
+        assertEquals(
+                "insn 0: jump target insn 2 is past the end of the program (2 instructions)",
+                rejection(j(0x15, 0, 0, 1), s(0x06, 0)));
         // The largest legal offsets: ja to the last insn of a 4096-insn program, jt/jf = 255.
         Insn[] longest = new Insn[4096];
         longest[0] = s(0x05, 4094);
@@ -136,13 +144,25 @@ class BugClassRegressionTest {
         byte255[256] = s(0x06, 78);
         for (EngineMode mode : MODES) {
             try (Context c = context(mode)) {
-                assertEquals(77L, c.eval(socketSource("ja-4094", longest)).execute(new byte[0]).asLong(), mode.name());
-                assertEquals(78L, c.eval(socketSource("jt-255", byte255)).execute(new byte[0]).asLong(), mode.name());
+                assertEquals(
+                        77L,
+                        c.eval(socketSource("ja-4094", longest))
+                                .execute(new byte[0])
+                                .asLong(),
+                        mode.name());
+                assertEquals(
+                        78L,
+                        c.eval(socketSource("jt-255", byte255))
+                                .execute(new byte[0])
+                                .asLong(),
+                        mode.name());
             }
         }
         Insn[] oneTooFar = longest.clone();
         oneTooFar[0] = s(0x05, 4095);
-        assertEquals("insn 0: jump target insn 4096 is past the end of the program (4096 instructions)", rejection(oneTooFar));
+        assertEquals(
+                "insn 0: jump target insn 4096 is past the end of the program (4096 instructions)",
+                rejection(oneTooFar));
     }
 
     /**
@@ -159,12 +179,12 @@ class BugClassRegressionTest {
         List<Insn> p = new ArrayList<>();
         for (int b = 0; b < blocks; b++) {
             int pc = b * 6;
-            p.add(s(0x20, 0));                                              // ld [0]
-            p.add(j(0x15, b, 0, 4));                                        // jeq #b, next, next block
-            p.add(s(0x20, 20));                                             // ld [20]
-            p.add(j(0x15, 0, 0, Math.min(255, total - 1 - (pc + 4))));      // jeq #0, next, toward the kill
-            p.add(s(0x20, 16));                                             // ld [16]
-            p.add(j(0x15, b, Math.min(255, total - 2 - (pc + 6)), 0));      // jeq #b, toward the allow, next block
+            p.add(s(0x20, 0)); // ld [0]
+            p.add(j(0x15, b, 0, 4)); // jeq #b, next, next block
+            p.add(s(0x20, 20)); // ld [20]
+            p.add(j(0x15, 0, 0, Math.min(255, total - 1 - (pc + 4)))); // jeq #0, next, toward the kill
+            p.add(s(0x20, 16)); // ld [16]
+            p.add(j(0x15, b, Math.min(255, total - 2 - (pc + 6)), 0)); // jeq #b, toward the allow, next block
         }
         p.add(s(0x06, 0x7fff0000));
         p.add(s(0x06, 0));
@@ -191,16 +211,25 @@ class BugClassRegressionTest {
         assertEquals("insn 0: division by constant 0", rejection(s(0x34, 0), s(0x16, 0)));
         assertEquals("insn 0: modulo by constant 0", rejection(s(0x94, 0), s(0x16, 0)));
         // ld [4]; tax; ld [0]; div|mod x; or #0x80000000; ret a
-        for (int op : new int[]{0x3c, 0x9c}) {
-            Source src = socketSource("div-x", s(0x20, 4), s(0x07, 0), s(0x20, 0), s(op, 0), s(0x44, 0x80000000), s(0x16, 0));
+        for (int op : new int[] {0x3c, 0x9c}) {
+            Source src = socketSource(
+                    "div-x", s(0x20, 4), s(0x07, 0), s(0x20, 0), s(op, 0), s(0x44, 0x80000000), s(0x16, 0));
             for (EngineMode mode : MODES) {
                 try (Context c = context(mode)) {
                     Value f = c.eval(src);
-                    for (int a : new int[]{0, 1, 7, -1, Integer.MIN_VALUE}) {
-                        assertEquals(0L, f.execute(concat(be32(a), be32(0))).asLong(), mode + " op " + op + " A=" + a + " X=0");
-                        for (int x : new int[]{1, 3, -1, Integer.MIN_VALUE}) {
-                            long expected = (op == 0x3c ? Integer.divideUnsigned(a, x) : Integer.remainderUnsigned(a, x)) | 0x80000000L;
-                            assertEquals(expected & 0xffffffffL, f.execute(concat(be32(a), be32(x))).asLong(), mode + " op " + op + " A=" + a + " X=" + x);
+                    for (int a : new int[] {0, 1, 7, -1, Integer.MIN_VALUE}) {
+                        assertEquals(
+                                0L,
+                                f.execute(concat(be32(a), be32(0))).asLong(),
+                                mode + " op " + op + " A=" + a + " X=0");
+                        for (int x : new int[] {1, 3, -1, Integer.MIN_VALUE}) {
+                            long expected =
+                                    (op == 0x3c ? Integer.divideUnsigned(a, x) : Integer.remainderUnsigned(a, x))
+                                            | 0x80000000L;
+                            assertEquals(
+                                    expected & 0xffffffffL,
+                                    f.execute(concat(be32(a), be32(x))).asLong(),
+                                    mode + " op " + op + " A=" + a + " X=" + x);
                         }
                     }
                 }
@@ -213,7 +242,7 @@ class BugClassRegressionTest {
     void arithmeticShiftsOutOfRange() {
         assertEquals("insn 0: shift by constant 32 (must be below 32)", rejection(s(0x64, 32), s(0x16, 0)));
         assertEquals("insn 0: shift by constant 4294967295 (must be below 32)", rejection(s(0x74, -1), s(0x16, 0)));
-        for (int op : new int[]{0x6c, 0x7c}) {
+        for (int op : new int[] {0x6c, 0x7c}) {
             Source src = socketSource("shift-x", s(0x20, 4), s(0x07, 0), s(0x20, 0), s(op, 0), s(0x16, 0));
             for (EngineMode mode : MODES) {
                 try (Context c = context(mode)) {
@@ -226,7 +255,10 @@ class BugClassRegressionTest {
                     for (int x : counts) {
                         int a = 0x80000001;
                         int expected = op == 0x6c ? a << (x & 31) : a >>> (x & 31);
-                        assertEquals(expected & 0xffffffffL, f.execute(concat(be32(a), be32(x))).asLong(), mode + " op " + op + " X=" + x);
+                        assertEquals(
+                                expected & 0xffffffffL,
+                                f.execute(concat(be32(a), be32(x))).asLong(),
+                                mode + " op " + op + " X=" + x);
                     }
                 }
             }
@@ -249,20 +281,29 @@ class BugClassRegressionTest {
             try (Context c = context(mode)) {
                 for (int si = 0; si < 3; si++) {
                     int size = sizes[si];
-                    // IND: X = packet[0] (the offset under test), then the load, then A + 1 so that "returned 0" differs.
-                    Value ind = c.eval(socketSource("ind" + size, s(0x30, 0), s(0x07, 0), s(codesInd[si], 0), s(0x04, 1), s(0x16, 0)));
+                    // IND: X = packet[0] (the offset under test), then the load, then A + 1 so that "returned 0"
+                    // differs.
+                    Value ind = c.eval(socketSource(
+                            "ind" + size, s(0x30, 0), s(0x07, 0), s(codesInd[si], 0), s(0x04, 1), s(0x16, 0)));
                     for (int len = 1; len <= 10; len++) {
                         for (int off = 0; off <= 12; off++) {
                             byte[] packet = packet(len);
                             packet[0] = (byte) off;
-                            assertEquals(expectedLoad(packet, off, size), ind.execute(packet).asLong(), mode + " ind size " + size + " len " + len + " off " + off);
+                            assertEquals(
+                                    expectedLoad(packet, off, size),
+                                    ind.execute(packet).asLong(),
+                                    mode + " ind size " + size + " len " + len + " off " + off);
                         }
                     }
                     for (int k = 0; k <= 6; k++) {
-                        Value abs = c.eval(socketSource("abs" + size + "@" + k, s(codesAbs[si], k), s(0x04, 1), s(0x16, 0)));
+                        Value abs = c.eval(
+                                socketSource("abs" + size + "@" + k, s(codesAbs[si], k), s(0x04, 1), s(0x16, 0)));
                         for (int len = 0; len <= 10; len++) {
                             byte[] packet = packet(len);
-                            assertEquals(expectedLoad(packet, k, size), abs.execute(packet).asLong(), mode + " abs size " + size + " len " + len + " k " + k);
+                            assertEquals(
+                                    expectedLoad(packet, k, size),
+                                    abs.execute(packet).asLong(),
+                                    mode + " abs size " + size + " len " + len + " k " + k);
                         }
                     }
                 }
@@ -284,10 +325,14 @@ class BugClassRegressionTest {
     /** M[k] needs k < 16 for every instruction that names a cell, including k = 0xffffffff (which would wrap). */
     @Test
     void memoryScratchIndexOutOfRange() {
-        for (int code : new int[]{0x60, 0x61, 0x02, 0x03}) {
-            for (int k : new int[]{16, 17, 0x7fffffff, 0xffffffff}) {
-                String expected = String.format("insn 1: scratch index M[%d] out of range (must be below 16)", k & 0xffffffffL);
-                assertEquals(expected, rejection(s(0x02, 0), s(code, k), s(0x06, 0)), String.format("code 0x%02x k %d", code, k));
+        for (int code : new int[] {0x60, 0x61, 0x02, 0x03}) {
+            for (int k : new int[] {16, 17, 0x7fffffff, 0xffffffff}) {
+                String expected =
+                        String.format("insn 1: scratch index M[%d] out of range (must be below 16)", k & 0xffffffffL);
+                assertEquals(
+                        expected,
+                        rejection(s(0x02, 0), s(code, k), s(0x06, 0)),
+                        String.format("code 0x%02x k %d", code, k));
             }
         }
         // M[15] is the last valid cell.
@@ -318,7 +363,8 @@ class BugClassRegressionTest {
             assertEquals(0x5ec2e7L, writer.execute(be32(0x5ec2e7)).asLong());
             for (int cell = 0; cell < 16; cell++) {
                 int k = cell;
-                PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(socketSource("reader" + k, s(0x60, k), s(0x16, 0))));
+                PolyglotException e = assertThrows(
+                        PolyglotException.class, () -> c.eval(socketSource("reader" + k, s(0x60, k), s(0x16, 0))));
                 assertEquals("insn 0: read of M[" + k + "] before any write on the path from insn 0", e.getMessage());
             }
         }
@@ -332,22 +378,23 @@ class BugClassRegressionTest {
      */
     @Test
     void leaksNoStateCarriesOverBetweenRuns() throws Exception {
-        Source src = socketSource("leak-probe",
-                        s(0x02, 0),             // 0: st M[0]        M[0] = A at start
-                        s(0x03, 1),             // 1: stx M[1]       M[1] = X at start
-                        s(0x20, 0),             // 2: ld [0]         the secret
-                        s(0x07, 0),             // 3: tax
-                        s(0x02, 2),             // 4: st M[2]
-                        s(0x03, 3),             // 5: stx M[3]
-                        s(0x60, 0),             // 6: ld M[0]
-                        s(0x61, 1),             // 7: ldx M[1]
-                        s(0x4c, 0),             // 8: or x           A = start A | start X
-                        j(0x15, 0, 2, 0),       // 9: jeq #0, 12, 10
-                        s(0x44, 0x80000000),    // 10: or #0x80000000: a leak is marked
-                        s(0x16, 0),             // 11: ret a
-                        s(0x60, 2),             // 12: ld M[2]       the secret back from M[]
-                        s(0x16, 0));            // 13: ret a
-        for (EngineMode mode : new EngineMode[]{EngineMode.COMPILE_IMMEDIATELY, EngineMode.BACKGROUND}) {
+        Source src = socketSource(
+                "leak-probe",
+                s(0x02, 0), // 0: st M[0]        M[0] = A at start
+                s(0x03, 1), // 1: stx M[1]       M[1] = X at start
+                s(0x20, 0), // 2: ld [0]         the secret
+                s(0x07, 0), // 3: tax
+                s(0x02, 2), // 4: st M[2]
+                s(0x03, 3), // 5: stx M[3]
+                s(0x60, 0), // 6: ld M[0]
+                s(0x61, 1), // 7: ldx M[1]
+                s(0x4c, 0), // 8: or x           A = start A | start X
+                j(0x15, 0, 2, 0), // 9: jeq #0, 12, 10
+                s(0x44, 0x80000000), // 10: or #0x80000000: a leak is marked
+                s(0x16, 0), // 11: ret a
+                s(0x60, 2), // 12: ld M[2]       the secret back from M[]
+                s(0x16, 0)); // 13: ret a
+        for (EngineMode mode : new EngineMode[] {EngineMode.COMPILE_IMMEDIATELY, EngineMode.BACKGROUND}) {
             Engine engine = EngineMode.BACKGROUND == mode ? engine(EngineMode.BACKGROUND) : engine(mode);
             int threads = 4;
             int runs = 400;
@@ -358,14 +405,17 @@ class BugClassRegressionTest {
                 for (int t = 0; t < threads; t++) {
                     int thread = t;
                     results.add(pool.submit(() -> {
-                        try (Context c = mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build()) {
+                        try (Context c = mode.contextBuilder(engine)
+                                .option("bpf.Arch", "x86_64")
+                                .build()) {
                             Value f = c.eval(src);
                             start.await();
                             for (int r = 0; r < runs; r++) {
                                 int secret = 1 + thread * 0x01000000 + r; // nonzero, top bit clear, distinct per run
                                 long got = f.execute(be32(secret)).asLong();
                                 if (got != secret) {
-                                    return mode + " thread " + thread + " run " + r + ": expected " + Integer.toHexString(secret) + ", got " + Long.toHexString(got);
+                                    return mode + " thread " + thread + " run " + r + ": expected "
+                                            + Integer.toHexString(secret) + ", got " + Long.toHexString(got);
                                 }
                                 if (r % 50 == 0) {
                                     String batch = batchCheck(f, secret);
@@ -406,8 +456,8 @@ class BugClassRegressionTest {
         f.invokeMember("runBatch", data, offsets, lengths, spans);
         for (int i = 0; i < n; i++) {
             if (out[i] != base + 0x100 * i || spans[i] != base + 0x100 * i) {
-                return "record " + i + ": expected " + Integer.toHexString(base + 0x100 * i) + ", runRecords " + Integer.toHexString(out[i]) + ", runBatch "
-                                + Integer.toHexString(spans[i]);
+                return "record " + i + ": expected " + Integer.toHexString(base + 0x100 * i) + ", runRecords "
+                        + Integer.toHexString(out[i]) + ", runBatch " + Integer.toHexString(spans[i]);
             }
         }
         return null;
@@ -416,7 +466,7 @@ class BugClassRegressionTest {
     // ---------------------------------------------------------------- helpers
 
     private static byte[] be32(int v) {
-        return new byte[]{(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -1,5 +1,10 @@
 package dev.sluice.bpf;
 
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,12 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * Reader of the data-driven test files in {@code src/test/resources/cases} (format: cases/README.md). A file holds
@@ -56,8 +55,7 @@ final class CaseFile {
         }
     }
 
-    private CaseFile() {
-    }
+    private CaseFile() {}
 
     static List<ProgramCase> read(Path path, String displayName) throws IOException {
         List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
@@ -80,10 +78,15 @@ final class CaseFile {
                     case "arch" -> arch = Arch.fromToken(words[1]);
                     case "program" -> {
                         if (profile == null) {
-                            throw new IllegalArgumentException("'profile seccomp|socket' must come before the first program");
+                            throw new IllegalArgumentException(
+                                    "'profile seccomp|socket' must come before the first program");
                         }
-                        current = new ProgramCase(displayName, words.length > 1 ? line.substring(line.indexOf(words[1])) : "program@" + lineNo, lineNo,
-                                        profile, arch);
+                        current = new ProgramCase(
+                                displayName,
+                                words.length > 1 ? line.substring(line.indexOf(words[1])) : "program@" + lineNo,
+                                lineNo,
+                                profile,
+                                arch);
                         programs.add(current);
                     }
                     case "repeat" -> {
@@ -112,7 +115,8 @@ final class CaseFile {
                     default -> {
                         need(current, "an instruction");
                         if (words.length != 4) {
-                            throw new IllegalArgumentException("expected an instruction 'code jt jf k' or a keyword, got: " + line);
+                            throw new IllegalArgumentException(
+                                    "expected an instruction 'code jt jf k' or a keyword, got: " + line);
                         }
                         current.insns.add(insn(words[0], words[1], words[2], words[3]));
                     }
@@ -123,10 +127,12 @@ final class CaseFile {
         }
         for (ProgramCase p : programs) {
             if (p.reject == null && p.inputs.isEmpty()) {
-                throw new IllegalArgumentException(displayName + ":" + p.line + ": program " + p.name + " has neither inputs nor a 'reject' line");
+                throw new IllegalArgumentException(
+                        displayName + ":" + p.line + ": program " + p.name + " has neither inputs nor a 'reject' line");
             }
             if (p.reject != null && !p.inputs.isEmpty()) {
-                throw new IllegalArgumentException(displayName + ":" + p.line + ": program " + p.name + " has both inputs and a 'reject' line");
+                throw new IllegalArgumentException(
+                        displayName + ":" + p.line + ": program " + p.name + " has both inputs and a 'reject' line");
             }
         }
         return programs;
@@ -220,7 +226,10 @@ final class CaseFile {
             String value = kv.substring(eq + 1);
             switch (key) {
                 case "nr" -> nr = (int) number(value);
-                case "arch" -> auditArch = Character.isDigit(value.charAt(0)) ? (int) number(value) : Arch.fromToken(value).auditArch();
+                case "arch" ->
+                    auditArch = Character.isDigit(value.charAt(0))
+                            ? (int) number(value)
+                            : Arch.fromToken(value).auditArch();
                 case "ip" -> ip = number(value);
                 case "args" -> {
                     String[] parts = value.split(",");
@@ -231,7 +240,8 @@ final class CaseFile {
                         args[i] = number(parts[i]);
                     }
                 }
-                default -> throw new IllegalArgumentException("unknown seccomp field '" + key + "' (nr, arch, ip, args)");
+                default ->
+                    throw new IllegalArgumentException("unknown seccomp field '" + key + "' (nr, arch, ip, args)");
             }
         }
         byte[] data = SeccompData.encodeWithAuditArch(arch, auditArch, nr, ip, args);
@@ -243,7 +253,7 @@ final class CaseFile {
         if (arrow < 0) {
             throw new IllegalArgumentException("missing '=> <expected return value>'");
         }
-        return new String[]{line.substring(0, arrow), line.substring(arrow + 2).trim()};
+        return new String[] {line.substring(0, arrow), line.substring(arrow + 2).trim()};
     }
 
     /** A number, or (seccomp) an action as libseccomp spells it: ALLOW, KILL, ERRNO(5), TRACE(1), ... */

@@ -4,21 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Program;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * Proof that guest code runs compiled by Graal, not in the fallback interpreter. This test does not skip: without the
@@ -27,13 +25,15 @@ import dev.sluice.bpf.isa.Program;
 class CompilationIsRealTest {
     static byte[] tcpPort80() {
         // tcpdump -ddd -y EN10MB 'tcp port 80' is longer; this is a small filter of the same shape.
-        return RawFormat.encode(Program.of(
+        return RawFormat.encode(
+                Program.of(
                         Insn.stmt(Opcodes.LD | Opcodes.H | Opcodes.ABS, 12),
                         Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, 0x0800, 0, 3),
                         Insn.stmt(Opcodes.LD | Opcodes.B | Opcodes.ABS, 23),
                         Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, 6, 0, 1),
                         Insn.stmt(Opcodes.RET | Opcodes.K, 0x40000),
-                        Insn.stmt(Opcodes.RET | Opcodes.K, 0)), java.nio.ByteOrder.nativeOrder());
+                        Insn.stmt(Opcodes.RET | Opcodes.K, 0)),
+                java.nio.ByteOrder.nativeOrder());
     }
 
     @Test
@@ -46,22 +46,30 @@ class CompilationIsRealTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
-        try (Engine engine = Engine.newBuilder("bpf").allowExperimentalOptions(true)
+        try (Engine engine = Engine.newBuilder("bpf")
+                        .allowExperimentalOptions(true)
                         .option("engine.CompileImmediately", "true")
                         .option("engine.BackgroundCompilation", "false")
                         .option("engine.CompilationFailureAction", "Throw")
                         .option("engine.TraceCompilation", "true")
-                        .logHandler(handler).build();
-                        Context context = Context.newBuilder("bpf").engine(engine).option("bpf.Profile", "socket").build()) {
-            assertNotEquals("Interpreted", engine.getImplementationName(), "Graal compiler is not active; check --upgrade-module-path");
-            Value filter = context.eval(Source.newBuilder("bpf", org.graalvm.polyglot.io.ByteSequence.create(tcpPort80()), "tcp.bpf").build());
+                        .logHandler(handler)
+                        .build();
+                Context context = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .option("bpf.Profile", "socket")
+                        .build()) {
+            assertNotEquals(
+                    "Interpreted",
+                    engine.getImplementationName(),
+                    "Graal compiler is not active; check --upgrade-module-path");
+            Value filter = context.eval(
+                    Source.newBuilder("bpf", org.graalvm.polyglot.io.ByteSequence.create(tcpPort80()), "tcp.bpf")
+                            .build());
             byte[] packet = new byte[64];
             packet[12] = 0x08;
             packet[23] = 6;
@@ -71,7 +79,8 @@ class CompilationIsRealTest {
             packet[23] = 17;
             assertEquals(0L, filter.execute(packet).asLong());
         }
-        assertTrue(log.stream().anyMatch(m -> m.contains("opt done") && m.contains("bpf-socket")),
-                        "expected an 'opt done' compilation log line for the filter root, got: " + log);
+        assertTrue(
+                log.stream().anyMatch(m -> m.contains("opt done") && m.contains("bpf-socket")),
+                "expected an 'opt done' compilation log line for the filter root, got: " + log);
     }
 }

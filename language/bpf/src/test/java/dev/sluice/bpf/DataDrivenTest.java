@@ -6,6 +6,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.sluice.bpf.CaseFile.InputCase;
+import dev.sluice.bpf.CaseFile.ProgramCase;
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Ancillary;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.core.seccomp.Arch;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -20,7 +30,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -31,17 +40,6 @@ import org.graalvm.polyglot.proxy.ProxyObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
-
-import dev.sluice.bpf.CaseFile.InputCase;
-import dev.sluice.bpf.CaseFile.ProgramCase;
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Ancillary;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.core.seccomp.Arch;
 
 /**
  * Runs every program of {@code src/test/resources/cases/**.cases} (format: cases/README.md) under every
@@ -90,25 +88,37 @@ class DataDrivenTest {
     @TestFactory
     Stream<DynamicNode> cases() throws Exception {
         String only = System.getProperty("sluice.test.filter", "");
-        List<ProgramCase> programs = loadCases().stream().filter(p -> p.name.contains(only)).toList();
+        List<ProgramCase> programs =
+                loadCases().stream().filter(p -> p.name.contains(only)).toList();
         if (!only.isBlank()) {
             System.err.println("DataDrivenTest: only programs whose name contains '" + only + "' (sluice.test.filter)");
         }
         long inputs = programs.stream().mapToLong(p -> p.inputs.size()).sum();
         long rejects = programs.stream().filter(p -> p.reject != null).count();
-        long batchable = programs.stream().flatMap(p -> p.inputs.stream()).filter(i -> i.meta() == null).count();
-        System.err.printf("DataDrivenTest: %d programs, %d inputs (%d also through runBatch/runRecords) + %d verifier rejections = %d cases x %d engine modes%n",
-                        programs.size(), inputs, batchable, rejects, inputs + rejects, modes().size());
+        long batchable = programs.stream()
+                .flatMap(p -> p.inputs.stream())
+                .filter(i -> i.meta() == null)
+                .count();
+        System.err.printf(
+                "DataDrivenTest: %d programs, %d inputs (%d also through runBatch/runRecords) + %d verifier rejections = %d cases x %d engine modes%n",
+                programs.size(), inputs, batchable, rejects, inputs + rejects, modes().size());
         List<DynamicNode> nodes = new ArrayList<>();
         if (only.isBlank()) {
-            nodes.add(dynamicTest("coverage: every accepted opcode and ancillary load is run", () -> checkOpcodeCoverage(programs)));
-            nodes.add(dynamicTest("coverage: every verifier failure kind is expected by some case", () -> checkVerifierCoverage(programs)));
+            nodes.add(dynamicTest(
+                    "coverage: every accepted opcode and ancillary load is run", () -> checkOpcodeCoverage(programs)));
+            nodes.add(dynamicTest(
+                    "coverage: every verifier failure kind is expected by some case",
+                    () -> checkVerifierCoverage(programs)));
         }
         for (EngineMode mode : modes()) {
-            nodes.add(dynamicContainer(mode.name(), programs.stream().map(p -> programNode(mode, p)).toList()));
+            nodes.add(dynamicContainer(
+                    mode.name(),
+                    programs.stream().map(p -> programNode(mode, p)).toList()));
         }
-        nodes.add(dynamicTest("no engine logged a warning (e.g. a failed background compilation)",
-                        () -> assertTrue(EngineMode.ENGINE_WARNINGS.isEmpty(), () -> "engine warnings: " + EngineMode.ENGINE_WARNINGS)));
+        nodes.add(dynamicTest(
+                "no engine logged a warning (e.g. a failed background compilation)",
+                () -> assertTrue(
+                        EngineMode.ENGINE_WARNINGS.isEmpty(), () -> "engine warnings: " + EngineMode.ENGINE_WARNINGS)));
         if (modes().contains(EngineMode.BACKGROUND)) {
             nodes.add(dynamicTest("BACKGROUND mode compiled filters while the cases ran", () -> {
                 // Compilation is asynchronous: give the compiler threads time to finish on a busy machine.
@@ -116,8 +126,11 @@ class DataDrivenTest {
                 while (EngineMode.COMPILATIONS.size() == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                System.err.println("DataDrivenTest: background compilations finished: " + EngineMode.COMPILATIONS.size());
-                assertTrue(EngineMode.COMPILATIONS.size() > 0, "no background compilation finished: BACKGROUND ran interpreted only");
+                System.err.println(
+                        "DataDrivenTest: background compilations finished: " + EngineMode.COMPILATIONS.size());
+                assertTrue(
+                        EngineMode.COMPILATIONS.size() > 0,
+                        "no background compilation finished: BACKGROUND ran interpreted only");
             }));
         }
         return nodes.stream();
@@ -159,18 +172,26 @@ class DataDrivenTest {
         }
         List<InputCase> batch = p.inputs.stream().filter(i -> i.meta() == null).toList();
         if (!batch.isEmpty()) {
-            tests.add(dynamicTest("runBatch and runRecords over " + batch.size() + " inputs", () -> runBatches(filter(mode, p, filter), p, batch)));
+            tests.add(dynamicTest(
+                    "runBatch and runRecords over " + batch.size() + " inputs",
+                    () -> runBatches(filter(mode, p, filter), p, batch)));
         }
         if (mode == EngineMode.BACKGROUND) {
             tests.add(dynamicTest("repeated calls while background compilation runs", () -> {
                 Value f = filter(mode, p, filter);
                 int compiledBefore = EngineMode.COMPILATIONS.size();
                 long deadline = System.nanoTime() + BACKGROUND_WAIT_NANOS;
-                // Past the thresholds, then on until a compilation lands (this filter's or an earlier one's) or time is up,
+                // Past the thresholds, then on until a compilation lands (this filter's or an earlier one's) or time is
+                // up,
                 // so that calls run while the compiler swaps code in.
-                for (int call = 0; call < BACKGROUND_CALLS || EngineMode.COMPILATIONS.size() == compiledBefore && System.nanoTime() < deadline;) {
+                for (int call = 0;
+                        call < BACKGROUND_CALLS
+                                || EngineMode.COMPILATIONS.size() == compiledBefore && System.nanoTime() < deadline; ) {
                     for (InputCase in : p.inputs) {
-                        assertEquals(in.expected() & 0xffffffffL, run(f, in), () -> p.label() + " " + in.label() + " (repeated)");
+                        assertEquals(
+                                in.expected() & 0xffffffffL,
+                                run(f, in),
+                                () -> p.label() + " " + in.label() + " (repeated)");
                         call++;
                     }
                 }
@@ -180,7 +201,9 @@ class DataDrivenTest {
     }
 
     private static long run(Value filter, InputCase in) {
-        Value v = in.meta() == null ? filter.execute(in.bytes()) : filter.execute(in.bytes(), ProxyObject.fromMap(in.meta()));
+        Value v = in.meta() == null
+                ? filter.execute(in.bytes())
+                : filter.execute(in.bytes(), ProxyObject.fromMap(in.meta()));
         return v.asLong();
     }
 
@@ -200,16 +223,22 @@ class DataDrivenTest {
             lengths[i] = b.length;
             at += b.length;
         }
-        long accepted = filter.invokeMember("runBatch", data, offsets, lengths, verdicts).asLong();
+        long accepted = filter.invokeMember("runBatch", data, offsets, lengths, verdicts)
+                .asLong();
         for (int i = 0; i < n; i++) {
-            assertEquals(hex(batch.get(i).expected()), hex(verdicts[i]), p.label() + " runBatch " + batch.get(i).label());
+            assertEquals(
+                    hex(batch.get(i).expected()),
+                    hex(verdicts[i]),
+                    p.label() + " runBatch " + batch.get(i).label());
         }
-        assertEquals(batch.stream().filter(i -> i.expected() != 0).count(), accepted, "runBatch's count of nonzero results");
+        assertEquals(
+                batch.stream().filter(i -> i.expected() != 0).count(), accepted, "runBatch's count of nonzero results");
 
         Map<Integer, List<InputCase>> byLength = new LinkedHashMap<>();
         for (InputCase in : batch) {
             if (in.bytes().length > 0) {
-                byLength.computeIfAbsent(in.bytes().length, k -> new ArrayList<>()).add(in);
+                byLength.computeIfAbsent(in.bytes().length, k -> new ArrayList<>())
+                        .add(in);
             }
         }
         for (Map.Entry<Integer, List<InputCase>> group : byLength.entrySet()) {
@@ -220,11 +249,18 @@ class DataDrivenTest {
                 System.arraycopy(records.get(i).bytes(), 0, recordData, i * size, size);
             }
             int[] out = new int[records.size()];
-            long count = filter.invokeMember("runRecords", recordData, size, out).asLong();
+            long count =
+                    filter.invokeMember("runRecords", recordData, size, out).asLong();
             for (int i = 0; i < records.size(); i++) {
-                assertEquals(hex(records.get(i).expected()), hex(out[i]), p.label() + " runRecords " + records.get(i).label());
+                assertEquals(
+                        hex(records.get(i).expected()),
+                        hex(out[i]),
+                        p.label() + " runRecords " + records.get(i).label());
             }
-            assertEquals(records.stream().filter(i -> i.expected() != 0).count(), count, "runRecords' count of nonzero results");
+            assertEquals(
+                    records.stream().filter(i -> i.expected() != 0).count(),
+                    count,
+                    "runRecords' count of nonzero results");
         }
     }
 
@@ -238,13 +274,19 @@ class DataDrivenTest {
     static Value eval(EngineMode mode, ProgramCase p) {
         byte[] raw = RawFormat.encode(new Program(p.insns), p.arch.byteOrder());
         String mime = p.profile == Profile.SECCOMP ? BpfLanguage.MIME_BINARY_SECCOMP : BpfLanguage.MIME_BINARY_SOCKET;
-        Source source = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(raw), p.file + ":" + p.line).mimeType(mime).buildLiteral();
+        Source source = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(raw), p.file + ":" + p.line)
+                .mimeType(mime)
+                .buildLiteral();
         return context(mode, p.arch).eval(source);
     }
 
     static synchronized Context context(EngineMode mode, Arch arch) {
         Engine engine = ENGINES.computeIfAbsent(mode, EngineMode::newEngine);
-        return CONTEXTS.computeIfAbsent(mode + "/" + arch.token(), k -> mode.contextBuilder(engine).option("bpf.Arch", arch.token()).build());
+        return CONTEXTS.computeIfAbsent(
+                mode + "/" + arch.token(),
+                k -> mode.contextBuilder(engine)
+                        .option("bpf.Arch", arch.token())
+                        .build());
     }
 
     static String hex(int v) {
@@ -265,7 +307,10 @@ class DataDrivenTest {
                     seen[in.code()] = true;
                 }
                 int c = in.code();
-                if (p.profile == Profile.SOCKET && Opcodes.cls(c) == Opcodes.LD && Opcodes.mode(c) == Opcodes.ABS && Ancillary.fromK(in.k()) != null) {
+                if (p.profile == Profile.SOCKET
+                        && Opcodes.cls(c) == Opcodes.LD
+                        && Opcodes.mode(c) == Opcodes.ABS
+                        && Ancillary.fromK(in.k()) != null) {
                     ancillarySeen[Ancillary.fromK(in.k()).ordinal()] = true;
                 }
             }
@@ -291,7 +336,9 @@ class DataDrivenTest {
         TreeSet<String> missing = new TreeSet<>();
         for (Failure f : dev.sluice.bpf.verify.Verifier.FAILURES) {
             Pattern pattern = Pattern.compile(Pattern.quote(f.format()).replaceAll("%[-+0-9]*[dsx]", "\\\\E.*\\\\Q"));
-            if (programs.stream().noneMatch(p -> p.reject != null && pattern.matcher(p.reject).matches())) {
+            if (programs.stream()
+                    .noneMatch(
+                            p -> p.reject != null && pattern.matcher(p.reject).matches())) {
                 missing.add(f.name());
             }
         }

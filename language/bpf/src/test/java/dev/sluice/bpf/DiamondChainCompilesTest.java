@@ -3,6 +3,10 @@ package dev.sluice.bpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Program;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,18 +15,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * A program made of many if/else diamonds whose arms leave different values in A must compile: with the registers in
@@ -72,17 +70,23 @@ class DiamondChainCompilesTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
-        try (Engine engine = Engine.newBuilder("bpf").allowExperimentalOptions(true).options(EngineMode.COMPILE_IMMEDIATELY.options)
-                        .options(Map.of("engine.MultiTier", "false", "engine.TraceCompilation", "true")).logHandler(handler).build();
-                        Context context = Context.newBuilder("bpf").engine(engine).option("bpf.Profile", "socket").build()) {
-            Value filter = context.eval(Source.newBuilder("bpf", ByteSequence.create(program()), "diamonds.bpf").build());
+        try (Engine engine = Engine.newBuilder("bpf")
+                        .allowExperimentalOptions(true)
+                        .options(EngineMode.COMPILE_IMMEDIATELY.options)
+                        .options(Map.of("engine.MultiTier", "false", "engine.TraceCompilation", "true"))
+                        .logHandler(handler)
+                        .build();
+                Context context = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .option("bpf.Profile", "socket")
+                        .build()) {
+            Value filter = context.eval(Source.newBuilder("bpf", ByteSequence.create(program()), "diamonds.bpf")
+                    .build());
             SplittableRandom rnd = new SplittableRandom(7);
             for (int n = 0; n < 20; n++) {
                 byte[] packet = new byte[60];
@@ -90,6 +94,8 @@ class DiamondChainCompilesTest {
                 assertEquals(model(packet), filter.execute(packet).asLong(), "packet " + n);
             }
         }
-        assertTrue(log.stream().anyMatch(m -> m.contains("opt done") && m.contains("bpf-socket")), "expected the filter root to compile, log: " + log);
+        assertTrue(
+                log.stream().anyMatch(m -> m.contains("opt done") && m.contains("bpf-socket")),
+                "expected the filter root to compile, log: " + log);
     }
 }

@@ -3,24 +3,22 @@ package dev.sluice.bpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Engine;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
+import org.junit.jupiter.api.Test;
 
 /**
  * Random socket filters (seeded, so reproducible) that the verifier accepts, run on random packets by a small
@@ -40,9 +38,11 @@ class DifferentialTest {
         int accepted = 0;
         int attempts = 0;
         int runs = 0;
-        try (Engine interpreted = EngineMode.INTERPRETED.newEngine(); Engine compiled = EngineMode.COMPILE_IMMEDIATELY.newEngine();
-                        Context ic = EngineMode.INTERPRETED.contextBuilder(interpreted).build();
-                        Context cc = EngineMode.COMPILE_IMMEDIATELY.contextBuilder(compiled).build()) {
+        try (Engine interpreted = EngineMode.INTERPRETED.newEngine();
+                Engine compiled = EngineMode.COMPILE_IMMEDIATELY.newEngine();
+                Context ic = EngineMode.INTERPRETED.contextBuilder(interpreted).build();
+                Context cc =
+                        EngineMode.COMPILE_IMMEDIATELY.contextBuilder(compiled).build()) {
             while (accepted < PROGRAMS) {
                 attempts++;
                 assertTrue(attempts < PROGRAMS * 50, "the generator rarely makes verifiable programs");
@@ -54,8 +54,9 @@ class DifferentialTest {
                 }
                 accepted++;
                 byte[] raw = RawFormat.encode(Program.of(p), ByteOrder.nativeOrder());
-                Source src = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(raw), "random" + accepted).mimeType(BpfLanguage.MIME_BINARY_SOCKET)
-                                .buildLiteral();
+                Source src = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(raw), "random" + accepted)
+                        .mimeType(BpfLanguage.MIME_BINARY_SOCKET)
+                        .buildLiteral();
                 Value fi = ic.eval(src);
                 Value fc = cc.eval(src);
                 List<byte[]> packets = new ArrayList<>();
@@ -79,15 +80,18 @@ class DifferentialTest {
                 fc.invokeMember("runBatch", data, offs, lens, compiledResults);
                 for (int i = 0; i < PACKETS; i++) {
                     int expected = Reference.run(p, packets.get(i));
-                    String where = "program " + accepted + " " + java.util.Arrays.toString(p) + " packet " + i + " (" + packets.get(i).length + " bytes)";
-                    assertEquals(expected & 0xffffffffL, fi.execute(packets.get(i)).asLong(), "interpreted: " + where);
+                    String where = "program " + accepted + " " + java.util.Arrays.toString(p) + " packet " + i + " ("
+                            + packets.get(i).length + " bytes)";
+                    assertEquals(
+                            expected & 0xffffffffL, fi.execute(packets.get(i)).asLong(), "interpreted: " + where);
                     assertEquals(expected, compiledResults[i], "compiled runBatch: " + where);
                     runs++;
                 }
             }
         }
-        System.err.printf("DifferentialTest: %d random filters (of %d generated) x %d packets = %d runs agree with the reference, interpreted and compiled%n",
-                        accepted, attempts, PACKETS, runs);
+        System.err.printf(
+                "DifferentialTest: %d random filters (of %d generated) x %d packets = %d runs agree with the reference, interpreted and compiled%n",
+                accepted, attempts, PACKETS, runs);
     }
 
     private static final int[] ALU_OPS = {0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0};
@@ -99,14 +103,17 @@ class DifferentialTest {
         for (int pc = 0; pc < len - 1; pc++) {
             int room = len - pc - 2; // largest legal forward offset
             p[pc] = switch (rnd.nextInt(14)) {
-                case 0 -> Insn.stmt(rnd.nextBoolean() ? 0x00 : 0x01, interesting(rnd));                  // ld/ldx #k
-                case 1 -> Insn.stmt(0x20 | (rnd.nextInt(3) << 3), rnd.nextInt(52));                      // ld/ldh/ldb [k]
-                case 2 -> Insn.stmt(0x40 | (rnd.nextInt(3) << 3), rnd.nextBoolean() ? rnd.nextInt(40) : -rnd.nextInt(8)); // [x + k]
-                case 3 -> Insn.stmt(rnd.nextBoolean() ? 0x80 : 0x81, 0);                                  // ld/ldx len
-                case 4 -> Insn.stmt(0xb1, rnd.nextInt(48));                                               // ldxb msh
-                case 5 -> Insn.stmt(rnd.nextBoolean() ? 0x02 : 0x03, rnd.nextInt(4));                     // st/stx M[0..3]
-                case 6 -> Insn.stmt(rnd.nextBoolean() ? 0x60 : 0x61, rnd.nextInt(4));                     // ld/ldx M[0..3]
-                case 7 -> Insn.stmt(rnd.nextBoolean() ? 0x07 : 0x87, 0);                                  // tax/txa
+                case 0 -> Insn.stmt(rnd.nextBoolean() ? 0x00 : 0x01, interesting(rnd)); // ld/ldx #k
+                case 1 -> Insn.stmt(0x20 | (rnd.nextInt(3) << 3), rnd.nextInt(52)); // ld/ldh/ldb [k]
+                case 2 ->
+                    Insn.stmt(
+                            0x40 | (rnd.nextInt(3) << 3),
+                            rnd.nextBoolean() ? rnd.nextInt(40) : -rnd.nextInt(8)); // [x + k]
+                case 3 -> Insn.stmt(rnd.nextBoolean() ? 0x80 : 0x81, 0); // ld/ldx len
+                case 4 -> Insn.stmt(0xb1, rnd.nextInt(48)); // ldxb msh
+                case 5 -> Insn.stmt(rnd.nextBoolean() ? 0x02 : 0x03, rnd.nextInt(4)); // st/stx M[0..3]
+                case 6 -> Insn.stmt(rnd.nextBoolean() ? 0x60 : 0x61, rnd.nextInt(4)); // ld/ldx M[0..3]
+                case 7 -> Insn.stmt(rnd.nextBoolean() ? 0x07 : 0x87, 0); // tax/txa
                 case 8, 9 -> {
                     int op = ALU_OPS[rnd.nextInt(ALU_OPS.length)];
                     boolean x = rnd.nextBoolean();
@@ -119,9 +126,9 @@ class DifferentialTest {
                     }
                     yield Insn.stmt(0x04 | op | (x ? 0x08 : 0), k);
                 }
-                case 10 -> Insn.stmt(0x84, 0);                                                             // neg
-                case 11 -> room > 0 ? Insn.stmt(0x05, rnd.nextInt(room + 1)) : Insn.stmt(0x16, 0);       // ja
-                case 12 -> Insn.stmt(rnd.nextBoolean() ? 0x06 : 0x16, interesting(rnd));                  // ret
+                case 10 -> Insn.stmt(0x84, 0); // neg
+                case 11 -> room > 0 ? Insn.stmt(0x05, rnd.nextInt(room + 1)) : Insn.stmt(0x16, 0); // ja
+                case 12 -> Insn.stmt(rnd.nextBoolean() ? 0x06 : 0x16, interesting(rnd)); // ret
                 default -> {
                     int op = JMP_OPS[rnd.nextInt(JMP_OPS.length)];
                     int jt = Math.min(255, rnd.nextInt(room + 1));

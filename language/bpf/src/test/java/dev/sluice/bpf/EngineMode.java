@@ -1,12 +1,10 @@
 package dev.sluice.bpf;
 
+import dev.sluice.core.testing.EngineLog;
 import java.util.List;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
-
-import dev.sluice.core.testing.EngineLog;
 
 /**
  * The engine configurations every data-driven test runs under, as SimpleLanguage and GraalWasm test: the fallback
@@ -19,11 +17,24 @@ import dev.sluice.core.testing.EngineLog;
  */
 public enum EngineMode {
     INTERPRETED(Map.of("engine.Compilation", "false")),
-    COMPILE_IMMEDIATELY(Map.of("engine.CompileImmediately", "true", "engine.BackgroundCompilation", "false",
-                    "engine.CompilationFailureAction", "Throw")),
-    BACKGROUND(Map.of("engine.BackgroundCompilation", "true", "engine.FirstTierCompilationThreshold", "10",
-                    "engine.LastTierCompilationThreshold", "20", "engine.CompilationFailureAction", "Print",
-                    "engine.TraceCompilation", "true"));
+    COMPILE_IMMEDIATELY(Map.of(
+            "engine.CompileImmediately",
+            "true",
+            "engine.BackgroundCompilation",
+            "false",
+            "engine.CompilationFailureAction",
+            "Throw")),
+    BACKGROUND(Map.of(
+            "engine.BackgroundCompilation",
+            "true",
+            "engine.FirstTierCompilationThreshold",
+            "10",
+            "engine.LastTierCompilationThreshold",
+            "20",
+            "engine.CompilationFailureAction",
+            "Print",
+            "engine.TraceCompilation",
+            "true"));
 
     /** Warnings and errors any engine of these modes has logged (e.g. a failed background compilation). */
     public static final List<String> ENGINE_WARNINGS = EngineLog.WARNINGS;

@@ -3,6 +3,9 @@ package dev.sluice.bpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.core.seccomp.SeccompData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +15,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -21,10 +23,6 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * Sluice against libseccomp's own verdicts: the 40 filters and 7,562 (filter, arch, syscall, args) cases of
@@ -35,10 +33,10 @@ import dev.sluice.core.seccomp.SeccompData;
 class LibseccompConformanceTest {
     /** The number of cases in libseccomp's bpf-sim tests as shipped in cases.tsv (its README). */
     private static final int EXPECTED_CASES = 7562;
+
     private static final int INTERPRETED_SAMPLE_EVERY = 10;
 
-    record Case(int line, String program, Arch arch, int nr, long[] args, String verdict) {
-    }
+    record Case(int line, String program, Arch arch, int nr, long[] args, String verdict) {}
 
     /**
      * The shared data directory: the system property sluice.shared.dir when it names an existing directory, else the
@@ -85,22 +83,26 @@ class LibseccompConformanceTest {
     void everyLibseccompVerdictAgrees() throws IOException {
         Path dir = findLibseccompDir();
         if (dir == null) {
-            System.err.println("SKIPPED: LibseccompConformanceTest: shared/conformance/libseccomp not found (set -Dsluice.shared.dir)");
+            System.err.println(
+                    "SKIPPED: LibseccompConformanceTest: shared/conformance/libseccomp not found (set -Dsluice.shared.dir)");
         }
-        Assumptions.assumeTrue(dir != null, "SKIPPED: shared/conformance/libseccomp not found (set -Dsluice.shared.dir)");
+        Assumptions.assumeTrue(
+                dir != null, "SKIPPED: shared/conformance/libseccomp not found (set -Dsluice.shared.dir)");
         List<Case> cases = readCases(dir);
         assertEquals(EXPECTED_CASES, cases.size(), "cases in " + dir.resolve("cases.tsv"));
 
         Map<String, List<Case>> groups = new LinkedHashMap<>();
         for (Case c : cases) {
-            groups.computeIfAbsent(c.program() + "\t" + c.arch().token(), k -> new ArrayList<>()).add(c);
+            groups.computeIfAbsent(c.program() + "\t" + c.arch().token(), k -> new ArrayList<>())
+                    .add(c);
         }
         List<String> disagreements = new ArrayList<>();
         int compiledAgree = 0;
         int interpretedRun = 0;
         int interpretedAgree = 0;
         Map<String, byte[]> programs = new HashMap<>();
-        try (Engine compiled = EngineMode.COMPILE_IMMEDIATELY.newEngine(); Engine interpreted = EngineMode.INTERPRETED.newEngine()) {
+        try (Engine compiled = EngineMode.COMPILE_IMMEDIATELY.newEngine();
+                Engine interpreted = EngineMode.INTERPRETED.newEngine()) {
             Map<Arch, Context> compiledContexts = new HashMap<>();
             Map<Arch, Context> interpretedContexts = new HashMap<>();
             try {
@@ -108,10 +110,14 @@ class LibseccompConformanceTest {
                 for (List<Case> group : groups.values()) {
                     Case first = group.get(0);
                     byte[] raw = programs.computeIfAbsent(first.program(), p -> readProgram(dir, p));
-                    // The .bpf holds sock_filter in the byte order of the case's arch; bpf.Arch makes Sluice decode it so.
-                    Source source = Source.newBuilder(BpfLanguage.ID, ByteSequence.create(raw), first.program() + ".bpf")
-                                    .mimeType(BpfLanguage.MIME_BINARY_SECCOMP).buildLiteral();
-                    Value filter = context(compiledContexts, compiled, EngineMode.COMPILE_IMMEDIATELY, first.arch()).eval(source);
+                    // The .bpf holds sock_filter in the byte order of the case's arch; bpf.Arch makes Sluice decode it
+                    // so.
+                    Source source = Source.newBuilder(
+                                    BpfLanguage.ID, ByteSequence.create(raw), first.program() + ".bpf")
+                            .mimeType(BpfLanguage.MIME_BINARY_SECCOMP)
+                            .buildLiteral();
+                    Value filter = context(compiledContexts, compiled, EngineMode.COMPILE_IMMEDIATELY, first.arch())
+                            .eval(source);
                     Value sampleFilter = null;
 
                     byte[] records = new byte[SeccompData.SIZE * group.size()];
@@ -122,11 +128,12 @@ class LibseccompConformanceTest {
                     int[] verdicts = new int[group.size()];
                     long nonzero;
                     try {
-                        nonzero = filter.invokeMember("runRecords", records, SeccompData.SIZE, verdicts).asLong();
+                        nonzero = filter.invokeMember("runRecords", records, SeccompData.SIZE, verdicts)
+                                .asLong();
                     } catch (PolyglotException e) {
                         String m = String.valueOf(e.getMessage());
-                        disagreements.add("compiled runRecords: " + first.program() + " on " + first.arch() + " failed: "
-                                        + m.substring(0, Math.min(300, m.length())));
+                        disagreements.add("compiled runRecords: " + first.program() + " on " + first.arch()
+                                + " failed: " + m.substring(0, Math.min(300, m.length())));
                         index += group.size();
                         continue;
                     }
@@ -140,39 +147,53 @@ class LibseccompConformanceTest {
                         if (got.equals(c.verdict())) {
                             compiledAgree++;
                         } else {
-                            disagreements.add("compiled runRecords: " + describe(c) + ": libseccomp " + c.verdict() + ", Sluice " + got);
+                            disagreements.add("compiled runRecords: " + describe(c) + ": libseccomp " + c.verdict()
+                                    + ", Sluice " + got);
                         }
                         if (index % INTERPRETED_SAMPLE_EVERY == 0) {
                             if (sampleFilter == null) {
-                                sampleFilter = context(interpretedContexts, interpreted, EngineMode.INTERPRETED, first.arch()).eval(source);
+                                sampleFilter = context(
+                                                interpretedContexts, interpreted, EngineMode.INTERPRETED, first.arch())
+                                        .eval(source);
                             }
                             byte[] data = SeccompData.encode(c.arch(), c.nr(), 0, c.args());
-                            String single = SeccompAction.format((int) sampleFilter.execute(data).asLong());
+                            String single = SeccompAction.format(
+                                    (int) sampleFilter.execute(data).asLong());
                             interpretedRun++;
                             if (single.equals(c.verdict())) {
                                 interpretedAgree++;
                             } else {
-                                disagreements.add("interpreted execute: " + describe(c) + ": libseccomp " + c.verdict() + ", Sluice " + single);
+                                disagreements.add("interpreted execute: " + describe(c) + ": libseccomp " + c.verdict()
+                                        + ", Sluice " + single);
                             }
                         }
                     }
-                    assertEquals(expectedNonzero, nonzero, "runRecords' count of nonzero results for " + first.program() + " on " + first.arch());
+                    assertEquals(
+                            expectedNonzero,
+                            nonzero,
+                            "runRecords' count of nonzero results for " + first.program() + " on " + first.arch());
                 }
             } finally {
                 compiledContexts.values().forEach(Context::close);
                 interpretedContexts.values().forEach(Context::close);
             }
         }
-        System.err.printf("LibseccompConformanceTest: %d/%d libseccomp verdicts agree compiled (runRecords, %d filter/arch groups); "
+        System.err.printf(
+                "LibseccompConformanceTest: %d/%d libseccomp verdicts agree compiled (runRecords, %d filter/arch groups); "
                         + "%d/%d agree interpreted (execute, every %dth case)%n",
-                        compiledAgree, cases.size(), groups.size(), interpretedAgree, interpretedRun, INTERPRETED_SAMPLE_EVERY);
-        assertTrue(disagreements.isEmpty(), () -> disagreements.size() + " disagreements, first: " + disagreements.subList(0, Math.min(20, disagreements.size())));
+                compiledAgree, cases.size(), groups.size(), interpretedAgree, interpretedRun, INTERPRETED_SAMPLE_EVERY);
+        assertTrue(
+                disagreements.isEmpty(),
+                () -> disagreements.size() + " disagreements, first: "
+                        + disagreements.subList(0, Math.min(20, disagreements.size())));
         assertEquals(EXPECTED_CASES, compiledAgree);
         assertEquals((EXPECTED_CASES + INTERPRETED_SAMPLE_EVERY - 1) / INTERPRETED_SAMPLE_EVERY, interpretedAgree);
     }
 
     private static Context context(Map<Arch, Context> contexts, Engine engine, EngineMode mode, Arch arch) {
-        return contexts.computeIfAbsent(arch, a -> mode.contextBuilder(engine).option("bpf.Arch", a.token()).build());
+        return contexts.computeIfAbsent(
+                arch,
+                a -> mode.contextBuilder(engine).option("bpf.Arch", a.token()).build());
     }
 
     private static byte[] readProgram(Path dir, String name) {
@@ -184,7 +205,8 @@ class LibseccompConformanceTest {
     }
 
     private static String describe(Case c) {
-        StringBuilder sb = new StringBuilder("cases.tsv:" + c.line() + " " + c.program() + " " + c.arch() + " nr=" + c.nr() + " args=");
+        StringBuilder sb = new StringBuilder(
+                "cases.tsv:" + c.line() + " " + c.program() + " " + c.arch() + " nr=" + c.nr() + " args=");
         for (int i = 0; i < 6; i++) {
             sb.append(i == 0 ? "" : ",").append(Long.toHexString(c.args()[i]));
         }

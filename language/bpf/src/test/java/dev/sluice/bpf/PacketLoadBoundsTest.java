@@ -3,10 +3,13 @@ package dev.sluice.bpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Program;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -15,11 +18,6 @@ import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * Packet loads at the edge of the captured bytes, where the compiled code takes its shortcuts: a packet long enough for
@@ -108,15 +106,22 @@ class PacketLoadBoundsTest {
             spanLengths[i] = packets[i].length;
             at += packets[i].length + 8;
         }
-        try (Engine engine = mode.newEngine(); Context ctx = mode.contextBuilder(engine).option("bpf.Profile", "socket").build()) {
-            Value filter = ctx.eval(Source.newBuilder("bpf", ByteSequence.create(program()), "bounds.bpf").buildLiteral());
+        try (Engine engine = mode.newEngine();
+                Context ctx = mode.contextBuilder(engine)
+                        .option("bpf.Profile", "socket")
+                        .build()) {
+            Value filter = ctx.eval(Source.newBuilder("bpf", ByteSequence.create(program()), "bounds.bpf")
+                    .buildLiteral());
             // Enough rounds for BACKGROUND's thresholds, so the later rounds run compiled code.
             for (int round = 0; round < (mode == EngineMode.BACKGROUND ? 40 : 2); round++) {
                 int[] verdicts = new int[lengths];
                 filter.invokeMember("runBatch", buffer, offsets, spanLengths, verdicts);
                 for (int i = 0; i < lengths; i++) {
                     int expected = model(packets[i]);
-                    assertEquals(expected, (int) filter.execute(packets[i]).asLong(), mode + ": single call, packet of " + packets[i].length + " bytes");
+                    assertEquals(
+                            expected,
+                            (int) filter.execute(packets[i]).asLong(),
+                            mode + ": single call, packet of " + packets[i].length + " bytes");
                     assertEquals(expected, verdicts[i], mode + ": batch, packet of " + packets[i].length + " bytes");
                 }
             }

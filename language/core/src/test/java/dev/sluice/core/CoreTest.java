@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.FailureKind;
 import dev.sluice.core.error.SluiceException;
@@ -19,6 +15,8 @@ import dev.sluice.core.pcap.Pcap;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
+import java.io.ByteArrayOutputStream;
+import org.junit.jupiter.api.Test;
 
 /** The shared machinery on its own, without any language. */
 class CoreTest {
@@ -63,8 +61,12 @@ class CoreTest {
         SluiceException e = assertThrows(SluiceException.class, () -> GuardOptions.of("ebpf", 0, 0, 0, 1000, "panic"));
         assertEquals(CoreFailure.BAD_OPTION, e.failure());
         assertEquals("ebpf.OverBudgetAction: 'panic' is not error or verdict:<n>", e.getMessage());
-        assertEquals(SeccompAction.ALLOW.value, GuardOptions.of("bpf", 0, 0, 0, 1000, "verdict:allow").overBudgetVerdict());
-        assertEquals(0xfffffffe, GuardOptions.of("bpf", 0, 0, 0, 1000, "verdict:0xfffffffe").overBudgetVerdict());
+        assertEquals(
+                SeccompAction.ALLOW.value,
+                GuardOptions.of("bpf", 0, 0, 0, 1000, "verdict:allow").overBudgetVerdict());
+        assertEquals(
+                0xfffffffe,
+                GuardOptions.of("bpf", 0, 0, 0, 1000, "verdict:0xfffffffe").overBudgetVerdict());
     }
 
     @Test
@@ -90,7 +92,7 @@ class CoreTest {
     void blindingKeysAreNonZeroAndBlindOnlyWhatIsBlindable() {
         int key = BlindingKeys.newKey();
         assertTrue(key != 0);
-        int[] blinded = BlindingKeys.blind(new int[]{1, 2, 3}, new boolean[]{true, false, true}, key);
+        int[] blinded = BlindingKeys.blind(new int[] {1, 2, 3}, new boolean[] {true, false, true}, key);
         assertEquals(1 ^ key, blinded[0]);
         assertEquals(2, blinded[1]);
         assertEquals(3 ^ key, blinded[2]);

@@ -3,10 +3,9 @@ package dev.sluice.ebpf;
 import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
-
-import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /** Per-context state: the environment and the options, read once. */
@@ -31,12 +30,17 @@ public final class EbpfContext implements LanguageContext {
         }
         String socketData = env.getOptions().get(EbpfLanguage.SocketData);
         if (!socketData.equals("link") && !socketData.equals("network")) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.SocketData: '" + socketData + "' is not link or network");
+            throw SluiceException.create(
+                    EbpfFailure.BAD_OPTION, "ebpf.SocketData: '" + socketData + "' is not link or network");
         }
         this.socketDataAtNetworkHeader = socketData.equals("network");
         this.inputFormat = env.getOptions().get(EbpfLanguage.InputFormat);
-        if (!inputFormat.equals("auto") && !inputFormat.equals("raw") && !inputFormat.equals("asm") && !inputFormat.equals("elf")) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw, asm or elf");
+        if (!inputFormat.equals("auto")
+                && !inputFormat.equals("raw")
+                && !inputFormat.equals("asm")
+                && !inputFormat.equals("elf")) {
+            throw SluiceException.create(
+                    EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw, asm or elf");
         }
         try {
             this.maps = dev.sluice.ebpf.maps.MapSpec.parseList(env.getOptions().get(EbpfLanguage.Maps));
@@ -51,28 +55,40 @@ public final class EbpfContext implements LanguageContext {
             try {
                 this.limitVerdict = Long.decode(action.substring("verdict:".length()));
             } catch (NumberFormatException e) {
-                throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "': the verdict must be a number");
+                throw SluiceException.create(
+                        EbpfFailure.BAD_OPTION,
+                        "ebpf.OverBudgetAction: '" + action + "': the verdict must be a number");
             }
         } else {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
+            throw SluiceException.create(
+                    EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
         }
         long verifierLimit = env.getOptions().get(EbpfLanguage.VerifierLimit);
         if (verifierLimit <= 0) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.VerifierLimit: " + verifierLimit + " is not positive");
+            throw SluiceException.create(
+                    EbpfFailure.BAD_OPTION, "ebpf.VerifierLimit: " + verifierLimit + " is not positive");
         }
         boolean unprivileged = env.getOptions().get(EbpfLanguage.Unprivileged);
         if (unprivileged && !env.getOptions().get(EbpfLanguage.Verify)) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.Unprivileged: the rules for unprivileged programs are the verifier's; they need ebpf.Verify=true");
+            throw SluiceException.create(
+                    EbpfFailure.BAD_OPTION,
+                    "ebpf.Unprivileged: the rules for unprivileged programs are the verifier's; they need ebpf.Verify=true");
         }
         java.util.BitSet secretBytes = secretBytes(env.getOptions().get(EbpfLanguage.SecretBytes));
         boolean constantTime = env.getOptions().get(EbpfLanguage.ConstantTime);
         if (constantTime && !env.getOptions().get(EbpfLanguage.Verify)) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.ConstantTime: constant-time mode is a verifier's proof; it needs ebpf.Verify=true");
+            throw SluiceException.create(
+                    EbpfFailure.BAD_OPTION,
+                    "ebpf.ConstantTime: constant-time mode is a verifier's proof; it needs ebpf.Verify=true");
         }
-        this.verifier = new dev.sluice.ebpf.verify.VerifierOptions(env.getOptions().get(EbpfLanguage.Verify), verifierLimit, unprivileged,
-                        constantTime ? secretBytes : null);
+        this.verifier = new dev.sluice.ebpf.verify.VerifierOptions(
+                env.getOptions().get(EbpfLanguage.Verify),
+                verifierLimit,
+                unprivileged,
+                constantTime ? secretBytes : null);
         if (maxInstructions < 0) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
+            throw SluiceException.create(
+                    EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }
     }
 
@@ -93,7 +109,9 @@ public final class EbpfContext implements LanguageContext {
                 }
                 set.set(lo, hi + 1);
             } catch (NumberFormatException e) {
-                throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.SecretBytes: '" + p + "' is not a byte offset or range a-b within 0-65535");
+                throw SluiceException.create(
+                        EbpfFailure.BAD_OPTION,
+                        "ebpf.SecretBytes: '" + p + "' is not a byte offset or range a-b within 0-65535");
             }
         }
         return set;

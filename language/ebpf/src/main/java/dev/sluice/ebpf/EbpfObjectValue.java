@@ -1,18 +1,16 @@
 package dev.sluice.ebpf;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
-import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.core.interop.InteropArray;
+import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.runtime.MapTable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What evaluating an ELF object gives: {@code programs} (by section name, and by {@code section/function} and

@@ -8,17 +8,16 @@ import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
+import dev.sluice.core.interop.CallTargetDispatchNode;
+import dev.sluice.core.interop.InteropArray;
+import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
 import dev.sluice.ebpf.maps.EbpfMap;
-import dev.sluice.core.interop.CallTargetDispatchNode;
+import dev.sluice.ebpf.maps.TailCallTarget;
 import dev.sluice.ebpf.nodes.FunctionBodyNode;
 import dev.sluice.ebpf.nodes.FunctionRootNode;
 import dev.sluice.ebpf.nodes.ProgramRootNode;
-import dev.sluice.core.interop.InteropArray;
 import dev.sluice.ebpf.runtime.MapTable;
-import dev.sluice.ebpf.maps.TailCallTarget;
-import dev.sluice.ebpf.isa.ProgramType;
 
 /**
  * A checked, loaded eBPF program as embedders see it. Executable: {@code program.execute(input)} runs it on a copy of
@@ -43,12 +42,19 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
     final CallTarget runInPlace;
     final CallTarget runBatch;
 
-    public EbpfProgram(EbpfLanguage language, LoweredProgram lowered, EbpfMap[] maps, String name, long maxInstructions) {
+    public EbpfProgram(
+            EbpfLanguage language, LoweredProgram lowered, EbpfMap[] maps, String name, long maxInstructions) {
         this(language, lowered, maps, name, maxInstructions, null);
     }
 
     /** @param limitVerdict what a run over its instruction limit returns, or null for an error (ebpf.OverBudgetAction) */
-    public EbpfProgram(EbpfLanguage language, LoweredProgram lowered, EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
+    public EbpfProgram(
+            EbpfLanguage language,
+            LoweredProgram lowered,
+            EbpfMap[] maps,
+            String name,
+            long maxInstructions,
+            Long limitVerdict) {
         this.lowered = lowered;
         this.maps = maps;
         int n = lowered.functionCount();
@@ -56,7 +62,8 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
         FunctionBodyNode[] bodies = new FunctionBodyNode[n + 3];
         for (int f = 0; f < n; f++) {
             bodies[f] = new FunctionBodyNode(lowered, f);
-            functions[f] = new FunctionRootNode(language, bodies[f], name + "@" + lowered.functionEntries()[f]).getCallTarget();
+            functions[f] = new FunctionRootNode(language, bodies[f], name + "@" + lowered.functionEntries()[f])
+                    .getCallTarget();
         }
         ProgramRootNode.Kind[] kinds = ProgramRootNode.Kind.values();
         // Programs are loaded while their context is entered (in parse); its ebpf.SocketData says where packets start.
@@ -64,9 +71,21 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
         CallTarget[] roots = new CallTarget[kinds.length];
         for (int k = 0; k < kinds.length; k++) {
             bodies[n + k] = new FunctionBodyNode(lowered, 0);
-            String rootName = kinds[k] == ProgramRootNode.Kind.SINGLE ? name : name + "-" + (kinds[k] == ProgramRootNode.Kind.BATCH ? RUN_BATCH : RUN_IN_PLACE);
-            roots[k] = new ProgramRootNode(language, EbpfContext.reference(), bodies[n + k], kinds[k], lowered.type(), networkStart, maps, rootName, maxInstructions,
-                            limitVerdict).getCallTarget();
+            String rootName = kinds[k] == ProgramRootNode.Kind.SINGLE
+                    ? name
+                    : name + "-" + (kinds[k] == ProgramRootNode.Kind.BATCH ? RUN_BATCH : RUN_IN_PLACE);
+            roots[k] = new ProgramRootNode(
+                            language,
+                            EbpfContext.reference(),
+                            bodies[n + k],
+                            kinds[k],
+                            lowered.type(),
+                            networkStart,
+                            maps,
+                            rootName,
+                            maxInstructions,
+                            limitVerdict)
+                    .getCallTarget();
         }
         this.run = roots[ProgramRootNode.Kind.SINGLE.ordinal()];
         this.runInPlace = roots[ProgramRootNode.Kind.IN_PLACE.ordinal()];
@@ -130,7 +149,8 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
     }
 
     @ExportMessage
-    Object invokeMember(String member, Object[] arguments, @Cached CallTargetDispatchNode dispatch) throws UnknownIdentifierException {
+    Object invokeMember(String member, Object[] arguments, @Cached CallTargetDispatchNode dispatch)
+            throws UnknownIdentifierException {
         return switch (member) {
             case RUN_IN_PLACE -> dispatch.execute(runInPlace, arguments);
             case RUN_BATCH -> dispatch.execute(runBatch, arguments);
@@ -163,6 +183,7 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
     @ExportMessage
     @TruffleBoundary
     Object toDisplayString(@SuppressWarnings("unused") boolean allowSideEffects) {
-        return "eBPF " + lowered.type().id() + " program (" + lowered.length() + " slots, " + lowered.functionCount() + " functions, " + maps.length + " maps)";
+        return "eBPF " + lowered.type().id() + " program (" + lowered.length() + " slots, " + lowered.functionCount()
+                + " functions, " + maps.length + " maps)";
     }
 }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.ebpf.formats.AsmFormat;
+import dev.sluice.ebpf.formats.DataFile;
+import dev.sluice.ebpf.formats.RawFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -24,10 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.sluice.ebpf.formats.AsmFormat;
-import dev.sluice.ebpf.formats.DataFile;
-import dev.sluice.ebpf.formats.RawFormat;
-
 /**
  * Every test of bpf_conformance (313 {@code .data} files, copied into the test resources with their licences), read
  * with our own parser of the format and our assembler, run interpreted and compiled; r0 must equal the expected
@@ -36,8 +34,8 @@ import dev.sluice.ebpf.formats.RawFormat;
  */
 class BpfConformanceTest {
     /** Tests per group (RFC 9669 section 2.4; callx is the upstream runner's group), as tests.tsv counts them. */
-    static final Map<String, Integer> EXPECTED_GROUPS = new TreeMap<>(Map.of("base32", 313, "base64", 261, "atomic32", 17, "atomic64", 17, "divmul32", 35,
-                    "divmul64", 34, "callx", 1));
+    static final Map<String, Integer> EXPECTED_GROUPS = new TreeMap<>(Map.of(
+            "base32", 313, "base64", 261, "atomic32", 17, "atomic64", 17, "divmul32", 35, "divmul64", 34, "callx", 1));
 
     /**
      * The tests the verifier refuses, as the kernel's verifier does: shifts by an immediate outside [0, width) (RFC
@@ -45,15 +43,30 @@ class BpfConformanceTest {
      * {@code ebpf.Verify=false} they run, and pass.
      */
     static final Map<String, String> VERIFIER_REJECTS = new TreeMap<>();
+
     static {
-        String[][] shifts = {{"arsh32-imm-high", "2", "48", "32"}, {"arsh32-imm-neg", "2", "-16", "32"}, {"arsh64-imm-high", "2", "124", "64"},
-                        {"arsh64-imm-neg", "2", "-4", "64"}, {"lsh32-imm-high", "1", "60", "32"}, {"lsh32-imm-neg", "1", "-4", "32"},
-                        {"lsh64-imm-high", "1", "68", "64"}, {"lsh64-imm-neg", "1", "-60", "64"}, {"rsh32-imm-high", "2", "40", "32"},
-                        {"rsh32-imm-neg", "2", "-24", "32"}, {"rsh64-imm-high", "1", "68", "64"}, {"rsh64-imm-neg", "1", "-60", "64"}};
+        String[][] shifts = {
+            {"arsh32-imm-high", "2", "48", "32"},
+            {"arsh32-imm-neg", "2", "-16", "32"},
+            {"arsh64-imm-high", "2", "124", "64"},
+            {"arsh64-imm-neg", "2", "-4", "64"},
+            {"lsh32-imm-high", "1", "60", "32"},
+            {"lsh32-imm-neg", "1", "-4", "32"},
+            {"lsh64-imm-high", "1", "68", "64"},
+            {"lsh64-imm-neg", "1", "-60", "64"},
+            {"rsh32-imm-high", "2", "40", "32"},
+            {"rsh32-imm-neg", "2", "-24", "32"},
+            {"rsh64-imm-high", "1", "68", "64"},
+            {"rsh64-imm-neg", "1", "-60", "64"}
+        };
         for (String[] t : shifts) {
-            VERIFIER_REJECTS.put(t[0] + ".data", "insn " + t[1] + ": invalid shift " + t[2] + " (an immediate shift must be in [0, " + t[3] + "))");
+            VERIFIER_REJECTS.put(
+                    t[0] + ".data",
+                    "insn " + t[1] + ": invalid shift " + t[2] + " (an immediate shift must be in [0, " + t[3] + "))");
         }
-        VERIFIER_REJECTS.put("callx.data", "insn 2: callx cannot be verified (the kernel has no call by register; ebpf.Verify=false runs it under the run-time guards)");
+        VERIFIER_REJECTS.put(
+                "callx.data",
+                "insn 2: callx cannot be verified (the kernel has no call by register; ebpf.Verify=false runs it under the run-time guards)");
     }
 
     static String resource(String name) {
@@ -99,15 +112,20 @@ class BpfConformanceTest {
         List<String> mismatches = new ArrayList<>();
         for (DataFile f : all()) {
             TreeSet<String> groups = ConformanceGroups.of(f.program());
-            TreeSet<String> expected = new TreeSet<>(List.of(table.get(f.name()).get("groups").split(",")));
+            TreeSet<String> expected =
+                    new TreeSet<>(List.of(table.get(f.name()).get("groups").split(",")));
             if (!groups.equals(expected)) {
                 mismatches.add(f.name() + ": computed " + groups + ", table " + expected);
             }
             for (String g : groups) {
                 counts.merge(g, 1, Integer::sum);
             }
-            assertEquals(Long.parseUnsignedLong(table.get(f.name()).get("result").substring(2), 16), f.result(), f.name());
-            assertEquals(Integer.parseInt(table.get(f.name()).get("insns")), f.program().length(), f.name() + ": slots");
+            assertEquals(
+                    Long.parseUnsignedLong(table.get(f.name()).get("result").substring(2), 16), f.result(), f.name());
+            assertEquals(
+                    Integer.parseInt(table.get(f.name()).get("insns")),
+                    f.program().length(),
+                    f.name() + ": slots");
             assertEquals(table.get(f.name()).get("has_mem").equals("yes"), f.memory().length > 0, f.name() + ": mem");
         }
         assertEquals(List.of(), mismatches);
@@ -131,22 +149,31 @@ class BpfConformanceTest {
         Map<String, String> rejected = new TreeMap<>();
         try (Engine engine = mode.newEngine()) {
             if (mode == EngineMode.COMPILED) {
-                assertNotEquals("Interpreted", engine.getImplementationName(), "Graal compiler is not active; check --upgrade-module-path");
+                assertNotEquals(
+                        "Interpreted",
+                        engine.getImplementationName(),
+                        "Graal compiler is not active; check --upgrade-module-path");
             }
             for (DataFile f : all()) {
                 String name = "conf-" + mode + "-" + f.name();
                 boolean verify = true;
                 if (VERIFIER_REJECTS.containsKey(f.name())) {
                     try (Context context = mode.contextBuilder(engine).build()) {
-                        context.eval(Source.newBuilder("ebpf", ByteSequence.create(RawFormat.encode(f.program())), name + "-verified").build());
+                        context.eval(Source.newBuilder(
+                                        "ebpf", ByteSequence.create(RawFormat.encode(f.program())), name + "-verified")
+                                .build());
                     } catch (PolyglotException e) {
                         assertTrue(e.isSyntaxError(), f.name() + ": a verifier error is a load-time (syntax) error");
                         rejected.put(f.name(), e.getMessage());
                     }
                     verify = false;
                 }
-                try (Context context = mode.contextBuilder(engine).option("ebpf.Verify", Boolean.toString(verify)).build()) {
-                    Value program = context.eval(Source.newBuilder("ebpf", ByteSequence.create(RawFormat.encode(f.program())), name).build());
+                try (Context context = mode.contextBuilder(engine)
+                        .option("ebpf.Verify", Boolean.toString(verify))
+                        .build()) {
+                    Value program = context.eval(
+                            Source.newBuilder("ebpf", ByteSequence.create(RawFormat.encode(f.program())), name)
+                                    .build());
                     long r0 = program.execute(f.memory()).asLong();
                     if (mode == EngineMode.COMPILED) {
                         // Compiled on the first call; a second run goes through the compiled code.
@@ -157,7 +184,8 @@ class BpfConformanceTest {
                         }
                     }
                     if (r0 != f.result()) {
-                        failures.add(f.name() + ": r0 = 0x" + Long.toHexString(r0) + ", expected 0x" + Long.toHexString(f.result()));
+                        failures.add(f.name() + ": r0 = 0x" + Long.toHexString(r0) + ", expected 0x"
+                                + Long.toHexString(f.result()));
                         continue;
                     }
                 } catch (PolyglotException e) {

@@ -10,7 +10,6 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -60,17 +59,16 @@ class CompilationIsRealTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         /** The machine-code size of the compilation of {@code name}'s root, from its "opt done" line. */
         int codeSize(String name) {
             for (String line : lines) {
-                if (line != null && line.contains("opt done") && line.contains(name + " ") || line != null && line.contains("opt done") && line.contains(name + "|")) {
+                if (line != null && line.contains("opt done") && line.contains(name + " ")
+                        || line != null && line.contains("opt done") && line.contains(name + "|")) {
                     Matcher m = CODE_SIZE.matcher(line);
                     assertTrue(m.find(), "no CodeSize in " + line);
                     return Integer.parseInt(m.group(1));
@@ -81,19 +79,35 @@ class CompilationIsRealTest {
     }
 
     static Engine compilingEngine(Log log) {
-        return Engine.newBuilder("ebpf").allowExperimentalOptions(true).option("engine.CompileImmediately", "true")
-                        .option("engine.BackgroundCompilation", "false").option("engine.CompilationFailureAction", "Throw")
-                        .option("engine.TraceCompilation", "true").option("engine.CompileOnly", "ebpf-").logHandler(log).build();
+        return Engine.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("engine.CompileImmediately", "true")
+                .option("engine.BackgroundCompilation", "false")
+                .option("engine.CompilationFailureAction", "Throw")
+                .option("engine.TraceCompilation", "true")
+                .option("engine.CompileOnly", "ebpf-")
+                .logHandler(log)
+                .build();
     }
 
     @Test
     void loopProgramIsCompiledByGraal() {
         Log log = new Log();
-        try (Engine engine = compilingEngine(log); Context context = Context.newBuilder("ebpf").engine(engine).option("ebpf.Verify", "false").build()) {
-            assertNotEquals("Interpreted", engine.getImplementationName(), "Graal compiler is not active; check --upgrade-module-path");
+        try (Engine engine = compilingEngine(log);
+                Context context = Context.newBuilder("ebpf")
+                        .engine(engine)
+                        .option("ebpf.Verify", "false")
+                        .build()) {
+            assertNotEquals(
+                    "Interpreted",
+                    engine.getImplementationName(),
+                    "Graal compiler is not active; check --upgrade-module-path");
             Value program = context.eval(EngineMode.asm(LOOP_FROM_MEMORY));
             for (long n = 1; n < 50; n++) {
-                byte[] memory = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(n).array();
+                byte[] memory = java.nio.ByteBuffer.allocate(8)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .putLong(n)
+                        .array();
                 assertEquals(n * (n + 1) / 2, program.execute(memory).asLong());
             }
         }
@@ -110,10 +124,17 @@ class CompilationIsRealTest {
     @Test
     void backwardJumpCompilesToALoopNotAnUnrolling() {
         Log log = new Log();
-        try (Engine engine = compilingEngine(log); Context context = Context.newBuilder("ebpf").engine(engine).build()) {
-            Value tiny = context.eval(Source.newBuilder("ebpf", countedLoop(10), "loop10").mimeType("text/x-ebpf").buildLiteral());
-            Value small = context.eval(Source.newBuilder("ebpf", countedLoop(10_000), "loop10000").mimeType("text/x-ebpf").buildLiteral());
-            Value large = context.eval(Source.newBuilder("ebpf", countedLoop(100_000), "loop100000").mimeType("text/x-ebpf").buildLiteral());
+        try (Engine engine = compilingEngine(log);
+                Context context = Context.newBuilder("ebpf").engine(engine).build()) {
+            Value tiny = context.eval(Source.newBuilder("ebpf", countedLoop(10), "loop10")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
+            Value small = context.eval(Source.newBuilder("ebpf", countedLoop(10_000), "loop10000")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
+            Value large = context.eval(Source.newBuilder("ebpf", countedLoop(100_000), "loop100000")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
             for (int i = 0; i < 3; i++) {
                 assertEquals(55L, tiny.execute().asLong());
                 assertEquals(50_005_000L, small.execute().asLong());
@@ -123,7 +144,8 @@ class CompilationIsRealTest {
         assertTrue(log.codeSize("ebpf-raw:loop10") > 0);
         int smallSize = log.codeSize("ebpf-raw:loop10000");
         int largeSize = log.codeSize("ebpf-raw:loop100000");
-        System.out.println("counted loop machine code: " + log.codeSize("ebpf-raw:loop10") + " bytes for 10 trips, " + smallSize + " for 10,000, " + largeSize + " for 100,000");
+        System.out.println("counted loop machine code: " + log.codeSize("ebpf-raw:loop10") + " bytes for 10 trips, "
+                + smallSize + " for 10,000, " + largeSize + " for 100,000");
         assertEquals(smallSize, largeSize, "code size depends on the trip count");
         assertTrue(largeSize < 4096, "a 4-instruction loop body compiled to " + largeSize + " bytes");
     }

@@ -2,15 +2,13 @@ package dev.sluice.ebpf;
 
 import static dev.sluice.ebpf.isa.Opcodes.*;
 
-import java.util.TreeSet;
-
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
+import java.util.TreeSet;
 
 /** The conformance groups of RFC 9669 section 2.4 that a program's instructions touch (plus the runner's callx). */
 final class ConformanceGroups {
-    private ConformanceGroups() {
-    }
+    private ConformanceGroups() {}
 
     static TreeSet<String> of(Program p) {
         TreeSet<String> groups = new TreeSet<>();

@@ -5,19 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.List;
-import java.util.Random;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Engine;
-import org.graalvm.polyglot.PolyglotException;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.isa.Insn;
@@ -25,6 +12,17 @@ import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.verify.StructuralCheck;
 import dev.sluice.ebpf.verify.Verifier;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Random;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
+import org.junit.jupiter.api.Test;
 
 /**
  * Constant-time mode ({@code ebpf.ConstantTime}, {@code ebpf.SecretBytes}) as a property: a program the verifier
@@ -35,9 +33,11 @@ import dev.sluice.ebpf.verify.Verifier;
  */
 class ConstantTimeTest {
     private static final BitSet SECRET = new BitSet();
+
     static {
         SECRET.set(0, 16); // the first two 8-byte words of the input
     }
+
     private static final int[] ALU_OPS = {ADD, SUB, MUL, OR, AND, XOR, LSH, RSH, ARSH, MOV, DIV, MOD};
     private static final int[] JUMP_OPS = {JEQ, JGT, JGE, JSET, JNE, JSGT, JSGE, JLT, JLE, JSLT, JSLE};
 
@@ -88,7 +88,14 @@ class ConstantTimeTest {
     /** Null when constant-time mode accepts the program, else the verifier's message. */
     static String constantTimeVerdict(Program p) {
         try {
-            Verifier.verify(p, ProgramType.RAW, StructuralCheck.check(p, ProgramType.RAW), List.of(), Verifier.DEFAULT_LIMIT, false, SECRET);
+            Verifier.verify(
+                    p,
+                    ProgramType.RAW,
+                    StructuralCheck.check(p, ProgramType.RAW),
+                    List.of(),
+                    Verifier.DEFAULT_LIMIT,
+                    false,
+                    SECRET);
             return null;
         } catch (SluiceException e) {
             return e.getMessage();
@@ -100,8 +107,13 @@ class ConstantTimeTest {
         long lo = 1, hi = 256; // the programs have fewer than 100 instructions and no loops
         while (lo < hi) {
             long mid = (lo + hi) / 2;
-            try (Context c = Context.newBuilder("ebpf").engine(engine).option("ebpf.Verify", "false").option("ebpf.MaxInstructions", Long.toString(mid)).build()) {
-                Value program = c.eval(Source.newBuilder("ebpf", ByteSequence.create(code), "ct").buildLiteral());
+            try (Context c = Context.newBuilder("ebpf")
+                    .engine(engine)
+                    .option("ebpf.Verify", "false")
+                    .option("ebpf.MaxInstructions", Long.toString(mid))
+                    .build()) {
+                Value program = c.eval(Source.newBuilder("ebpf", ByteSequence.create(code), "ct")
+                        .buildLiteral());
                 try {
                     program.execute((Object) input.clone());
                     hi = mid;
@@ -118,7 +130,9 @@ class ConstantTimeTest {
     void acceptedProgramsDoTheSameWorkForEverySecret() {
         Random rnd = new Random(20261129);
         int accepted = 0, refused = 0, refusedAndDependent = 0;
-        try (Engine engine = Engine.newBuilder("ebpf").option("engine.WarnInterpreterOnly", "false").build()) {
+        try (Engine engine = Engine.newBuilder("ebpf")
+                .option("engine.WarnInterpreterOnly", "false")
+                .build()) {
             for (int n = 0; n < 120; n++) {
                 Program p = program(rnd);
                 byte[] code = RawFormat.encode(p);
@@ -134,7 +148,12 @@ class ConstantTimeTest {
                     }
                     long work = instructionsExecuted(engine, code, other);
                     if (verdict == null) {
-                        assertEquals(base, work, "program " + n + " was accepted in constant-time mode, but its work depends on the secret bytes:\n" + p);
+                        assertEquals(
+                                base,
+                                work,
+                                "program " + n
+                                        + " was accepted in constant-time mode, but its work depends on the secret bytes:\n"
+                                        + p);
                     }
                     dependent |= work != base;
                 }
@@ -146,20 +165,38 @@ class ConstantTimeTest {
                 }
             }
         }
-        System.out.println("constant time: " + accepted + " programs accepted (same work for every secret), " + refused + " refused, " + refusedAndDependent
-                        + " of those did different work for different secrets");
-        assertTrue(accepted >= 10 && refusedAndDependent >= 10, "both outcomes must be common: accepted " + accepted + ", refused and dependent " + refusedAndDependent);
+        System.out.println("constant time: " + accepted + " programs accepted (same work for every secret), " + refused
+                + " refused, " + refusedAndDependent + " of those did different work for different secrets");
+        assertTrue(
+                accepted >= 10 && refusedAndDependent >= 10,
+                "both outcomes must be common: accepted " + accepted + ", refused and dependent "
+                        + refusedAndDependent);
     }
 
     @Test
     void badOptionsAreErrorsNamingTheOption() {
-        try (Context c = Context.newBuilder("ebpf").option("ebpf.ConstantTime", "true").option("ebpf.SecretBytes", "14-70000").build()) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r0, 0\nexit")));
-            assertTrue(e.getMessage().contains("ebpf.SecretBytes: '14-70000' is not a byte offset or range a-b within 0-65535"), e.getMessage());
+        try (Context c = Context.newBuilder("ebpf")
+                .option("ebpf.ConstantTime", "true")
+                .option("ebpf.SecretBytes", "14-70000")
+                .build()) {
+            PolyglotException e =
+                    assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r0, 0\nexit")));
+            assertTrue(
+                    e.getMessage()
+                            .contains("ebpf.SecretBytes: '14-70000' is not a byte offset or range a-b within 0-65535"),
+                    e.getMessage());
         }
-        try (Context c = Context.newBuilder("ebpf").option("ebpf.ConstantTime", "true").option("ebpf.Verify", "false").build()) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r0, 0\nexit")));
-            assertTrue(e.getMessage().contains("ebpf.ConstantTime: constant-time mode is a verifier's proof; it needs ebpf.Verify=true"), e.getMessage());
+        try (Context c = Context.newBuilder("ebpf")
+                .option("ebpf.ConstantTime", "true")
+                .option("ebpf.Verify", "false")
+                .build()) {
+            PolyglotException e =
+                    assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r0, 0\nexit")));
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    "ebpf.ConstantTime: constant-time mode is a verifier's proof; it needs ebpf.Verify=true"),
+                    e.getMessage());
         }
     }
 }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -30,7 +29,8 @@ class ElfEmbeddingTest {
         Path dir = Path.of(System.getProperty("sluice.ebpf.objects", "target/bpf-objects"));
         boolean present = Files.isRegularFile(dir.resolve(name + ".o"));
         if (!present) {
-            System.err.println("SKIPPED ElfEmbeddingTest: no compiled C test program " + dir.resolve(name + ".o") + " (clang missing?)");
+            System.err.println("SKIPPED ElfEmbeddingTest: no compiled C test program " + dir.resolve(name + ".o")
+                    + " (clang missing?)");
         }
         Assumptions.assumeTrue(present, "SKIPPED: no compiled C test program " + name + ".o (clang missing?)");
         return Files.readAllBytes(dir.resolve(name + ".o"));
@@ -44,13 +44,14 @@ class ElfEmbeddingTest {
     @EnumSource(EngineMode.class)
     void mapCounterObjectCountsIntoItsMaps(EngineMode mode) throws IOException {
         byte[] elf = object("map_counter");
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine).build()) {
             Value object = eval(c, elf, "map_counter.o");
             assertEquals("GPL", object.getMember("license").asString());
             Value xdp = object.getMember("programs").getMember("xdp");
             assertEquals("xdp", xdp.getMember("type").asString());
             for (int i = 0; i < 10; i++) {
-                assertEquals(2L, xdp.execute(new byte[]{(byte) i, 0, 0, 0, 0}).asLong(), "XDP_PASS");
+                assertEquals(2L, xdp.execute(new byte[] {(byte) i, 0, 0, 0, 0}).asLong(), "XDP_PASS");
             }
             Value byClass = object.getMember("maps").getMember("packets_by_class");
             assertEquals(3L, byClass.getHashValue(0).asLong()); // first bytes 0, 4, 8
@@ -66,12 +67,13 @@ class ElfEmbeddingTest {
     @EnumSource(EngineMode.class)
     void xdpSwapMacRewritesThePacket(EngineMode mode) throws IOException {
         byte[] elf = object("xdp_swap_mac");
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine).build()) {
             Value xdp = eval(c, elf, "xdp_swap_mac.o").getMember("programs").getMember("xdp");
             for (int i = 0; i < 3; i++) {
                 byte[] packet = {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 8, 0, 42};
                 assertEquals(3L, xdp.invokeMember("runInPlace", packet).asLong(), "XDP_TX");
-                assertArrayEquals(new byte[]{11, 12, 13, 14, 15, 16, 1, 2, 3, 4, 5, 6, 8, 0, 42}, packet);
+                assertArrayEquals(new byte[] {11, 12, 13, 14, 15, 16, 1, 2, 3, 4, 5, 6, 8, 0, 42}, packet);
                 assertEquals(2L, xdp.execute(new byte[10]).asLong(), "short frames pass");
             }
         }
@@ -84,7 +86,10 @@ class ElfEmbeddingTest {
     @EnumSource(EngineMode.class)
     void globalVariablesLiveInTheirSectionMaps(EngineMode mode) throws IOException {
         byte[] elf = object("global_data");
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).option("ebpf.SocketData", "network").build()) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine)
+                        .option("ebpf.SocketData", "network")
+                        .build()) {
             Value object = eval(c, elf, "global_data.o");
             Value weigh = object.getMember("programs").getMember("socket");
             long total = 1000;
@@ -114,7 +119,8 @@ class ElfEmbeddingTest {
     void aStringLiteralIsTraceFormat(EngineMode mode) throws IOException {
         byte[] elf = object("global_strings");
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).out(out).build()) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine).out(out).build()) {
             Value xdp = eval(c, elf, "global_strings.o").getMember("programs").getMember("xdp");
             assertEquals(2L, xdp.execute(new byte[60]).asLong(), "XDP_PASS");
             assertEquals(1L, xdp.execute(new byte[101]).asLong(), "XDP_DROP");
@@ -137,7 +143,10 @@ class ElfEmbeddingTest {
     @EnumSource(EngineMode.class)
     void unverifiedTheRunTimeGuardRefusesTheStore(EngineMode mode) throws IOException {
         byte[] elf = object("rodata_write");
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).option("ebpf.Verify", "false").build()) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine)
+                        .option("ebpf.Verify", "false")
+                        .build()) {
             Value object = eval(c, elf, "rodata_write.o");
             Value xdp = object.getMember("programs").getMember("xdp");
             for (int i = 0; i < 3; i++) {
@@ -145,7 +154,13 @@ class ElfEmbeddingTest {
                 assertTrue(e.isGuestException() && !e.isInternalError(), e::toString);
                 assertTrue(e.getMessage().contains("write of 4 bytes to read-only value 0 of map"), e.getMessage());
             }
-            assertEquals(10L, object.getMember("maps").getMember(".rodata").getHashValue(0).asLong(), "limit is still 10");
+            assertEquals(
+                    10L,
+                    object.getMember("maps")
+                            .getMember(".rodata")
+                            .getHashValue(0)
+                            .asLong(),
+                    "limit is still 10");
         }
     }
 

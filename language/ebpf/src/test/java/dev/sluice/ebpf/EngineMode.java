@@ -1,12 +1,10 @@
 package dev.sluice.ebpf;
 
+import dev.sluice.core.testing.EngineLog;
 import java.util.List;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
-
-import dev.sluice.core.testing.EngineLog;
 
 /**
  * The engine configurations the eBPF tests run under: the fallback interpreter, and synchronous compilation of every
@@ -15,8 +13,17 @@ import dev.sluice.core.testing.EngineLog;
  */
 public enum EngineMode {
     INTERPRETED(Map.of("engine.Compilation", "false")),
-    COMPILED(Map.of("engine.CompileImmediately", "true", "engine.BackgroundCompilation", "false", "engine.CompilationFailureAction", "Throw",
-                    "engine.TraceCompilation", "true", "engine.CompileOnly", "ebpf-"));
+    COMPILED(Map.of(
+            "engine.CompileImmediately",
+            "true",
+            "engine.BackgroundCompilation",
+            "false",
+            "engine.CompilationFailureAction",
+            "Throw",
+            "engine.TraceCompilation",
+            "true",
+            "engine.CompileOnly",
+            "ebpf-"));
 
     /** Warnings and errors any engine of these modes has logged. */
     public static final List<String> ENGINE_WARNINGS = EngineLog.WARNINGS;
@@ -39,7 +46,9 @@ public enum EngineMode {
 
     /** A source of assembly text. */
     public static org.graalvm.polyglot.Source asm(String text) {
-        return org.graalvm.polyglot.Source.newBuilder("ebpf", text, "Unnamed").mimeType("text/x-ebpf").buildLiteral();
+        return org.graalvm.polyglot.Source.newBuilder("ebpf", text, "Unnamed")
+                .mimeType("text/x-ebpf")
+                .buildLiteral();
     }
 
     /** Whether an "opt done" line names a call target whose name contains {@code name}. */

@@ -43,12 +43,17 @@ class GuardTest {
 
     /** Runs {@code asm} on {@code memory} (several times, so compiled mode runs compiled code) and returns the guest error. */
     static String runtimeError(EngineMode mode, String asm, byte[] memory, long maxInstructions) {
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.MaxInstructions", Long.toString(maxInstructions)).build()) {
+        try (Context context = mode.contextBuilder(engine(mode))
+                .option("ebpf.Verify", "false")
+                .option("ebpf.MaxInstructions", Long.toString(maxInstructions))
+                .build()) {
             Value program = context.eval(EngineMode.asm(asm));
             String message = null;
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, () -> program.execute(memory));
-                assertTrue(e.isGuestException() && !e.isInternalError() && !e.isSyntaxError(), () -> "not a guest runtime error: " + e);
+                assertTrue(
+                        e.isGuestException() && !e.isInternalError() && !e.isSyntaxError(),
+                        () -> "not a guest runtime error: " + e);
                 message = e.getMessage();
             }
             return message;
@@ -60,7 +65,8 @@ class GuardTest {
     }
 
     static String loadError(String asm) {
-        try (Context context = EngineMode.INTERPRETED.contextBuilder(interpreted).build()) {
+        try (Context context =
+                EngineMode.INTERPRETED.contextBuilder(interpreted).build()) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> context.eval(EngineMode.asm(asm)));
             assertTrue(e.isSyntaxError() && !e.isInternalError(), () -> "not a syntax error: " + e);
             return e.getMessage();
@@ -70,7 +76,9 @@ class GuardTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void loadPastTheEndOfTheMemory(EngineMode mode) {
-        assertEquals("insn 1: invalid load of 4 bytes at context+5", runtimeError(mode, "mov %r0, 0\nldxw %r0, [%r1+5]\nexit"));
+        assertEquals(
+                "insn 1: invalid load of 4 bytes at context+5",
+                runtimeError(mode, "mov %r0, 0\nldxw %r0, [%r1+5]\nexit"));
     }
 
     @ParameterizedTest
@@ -82,46 +90,62 @@ class GuardTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void storeBelowTheStackFrame(EngineMode mode) {
-        assertEquals("insn 1: invalid store of 8 bytes at stack of frame 0 (r10-520)", runtimeError(mode, "mov %r0, 0\nstdw [%r10-520], 1\nexit"));
+        assertEquals(
+                "insn 1: invalid store of 8 bytes at stack of frame 0 (r10-520)",
+                runtimeError(mode, "mov %r0, 0\nstdw [%r10-520], 1\nexit"));
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void storeAboveTheStackFrame(EngineMode mode) {
-        assertEquals("insn 0: invalid store of 4 bytes at stack of frame 0 (r10+0)", runtimeError(mode, "stxw [%r10], %r1\nmov %r0, 0\nexit"));
+        assertEquals(
+                "insn 0: invalid store of 4 bytes at stack of frame 0 (r10+0)",
+                runtimeError(mode, "stxw [%r10], %r1\nmov %r0, 0\nexit"));
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void uninitialisedRegisterIsNotAPointer(EngineMode mode) {
-        assertEquals("insn 0: invalid load of 8 bytes at 0x0, which is not a pointer", runtimeError(mode, "ldxdw %r0, [%r5]\nexit"));
+        assertEquals(
+                "insn 0: invalid load of 8 bytes at 0x0, which is not a pointer",
+                runtimeError(mode, "ldxdw %r0, [%r5]\nexit"));
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void forgedPointerFromAnInteger(EngineMode mode) {
         // A forged address decodes to a region like any other, and the guard checks it like any other.
-        assertEquals("insn 2: invalid load of 8 bytes at stack of frame 0 (r10+3584)", runtimeError(mode, "lddw %r2, 0x300001000\nldxdw %r0, [%r2]\nexit"));
+        assertEquals(
+                "insn 2: invalid load of 8 bytes at stack of frame 0 (r10+3584)",
+                runtimeError(mode, "lddw %r2, 0x300001000\nldxdw %r0, [%r2]\nexit"));
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void truncatedPointerIsNotAPointer(EngineMode mode) {
-        assertEquals("insn 1: invalid load of 1 bytes at 0x0, which is not a pointer", runtimeError(mode, "mov32 %r1, %r1\nldxb %r0, [%r1]\nexit"));
+        assertEquals(
+                "insn 1: invalid load of 1 bytes at 0x0, which is not a pointer",
+                runtimeError(mode, "mov32 %r1, %r1\nldxb %r0, [%r1]\nexit"));
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void functionAddressIsNotData(EngineMode mode) {
         // lddw src 4 (a function address; the assembler has no syntax for it, so the slot is patched).
-        byte[] raw = dev.sluice.ebpf.formats.RawFormat.encode(dev.sluice.ebpf.formats.AsmFormat.read("lddw %r2, 3\nldxb %r0, [%r2]\nexit\nmov %r0, 1\nexit", "t", 1));
+        byte[] raw = dev.sluice.ebpf.formats.RawFormat.encode(
+                dev.sluice.ebpf.formats.AsmFormat.read("lddw %r2, 3\nldxb %r0, [%r2]\nexit\nmov %r0, 1\nexit", "t", 1));
         raw[1] = (byte) (2 | 4 << 4);
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
-            Value program = context.eval(Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "function-address").buildLiteral());
+        try (Context context =
+                mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
+            Value program = context.eval(
+                    Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "function-address")
+                            .buildLiteral());
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, program::execute);
                 assertFalse(e.isInternalError());
-                assertEquals("insn 2: invalid load of 1 bytes at the address of function 1, which is not data", e.getMessage());
+                assertEquals(
+                        "insn 2: invalid load of 1 bytes at the address of function 1, which is not data",
+                        e.getMessage());
             }
         }
     }
@@ -129,8 +153,9 @@ class GuardTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void misalignedAtomic(EngineMode mode) {
-        assertEquals("insn 1: atomic access of 8 bytes at stack of frame 0 (r10-12) is not aligned to its size",
-                        runtimeError(mode, "mov %r2, 1\nlock add [%r10-12], %r2\nmov %r0, 0\nexit"));
+        assertEquals(
+                "insn 1: atomic access of 8 bytes at stack of frame 0 (r10-12) is not aligned to its size",
+                runtimeError(mode, "mov %r2, 1\nlock add [%r10-12], %r2\nmov %r0, 0\nexit"));
     }
 
     @ParameterizedTest
@@ -139,7 +164,9 @@ class GuardTest {
         String asm = "mov %r0, 0\nloop:\nadd %r0, 1\nja loop\n";
         String message = runtimeError(mode, asm, new byte[0], 1000);
         assertEquals("insn 1: instruction limit of 1000 (ebpf.MaxInstructions) reached", message);
-        assertEquals("insn 1: instruction limit of 1000000 (ebpf.MaxInstructions) reached", runtimeError(mode, asm, new byte[0], 1_000_000));
+        assertEquals(
+                "insn 1: instruction limit of 1000000 (ebpf.MaxInstructions) reached",
+                runtimeError(mode, asm, new byte[0], 1_000_000));
     }
 
     @ParameterizedTest
@@ -147,14 +174,22 @@ class GuardTest {
     void overTheLimitAVerdictInsteadOfAnError(EngineMode mode) {
         // The loop runs in a local function two frames down: the verdict unwinds every frame.
         String asm = "call local f\nexit\nf:\ncall local g\nexit\ng:\nmov %r0, 0\nloop:\nadd %r0, 1\nja loop\n";
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.MaxInstructions", "5000").option("ebpf.OverBudgetAction", "verdict:7").build()) {
+        try (Context context = mode.contextBuilder(engine(mode))
+                .option("ebpf.Verify", "false")
+                .option("ebpf.MaxInstructions", "5000")
+                .option("ebpf.OverBudgetAction", "verdict:7")
+                .build()) {
             Value program = context.eval(EngineMode.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(7L, program.execute().asLong());
             }
         }
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.OverBudgetAction", "verdict:x").build()) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> context.eval(EngineMode.asm("mov %r0, 0\nexit")));
+        try (Context context = mode.contextBuilder(engine(mode))
+                .option("ebpf.Verify", "false")
+                .option("ebpf.OverBudgetAction", "verdict:x")
+                .build()) {
+            PolyglotException e =
+                    assertThrows(PolyglotException.class, () -> context.eval(EngineMode.asm("mov %r0, 0\nexit")));
             assertEquals("ebpf.OverBudgetAction: 'verdict:x': the verdict must be a number", e.getMessage());
         }
     }
@@ -164,13 +199,18 @@ class GuardTest {
     void limitCountsInstructionsExactly(EngineMode mode) {
         // 1 + 2 * 10 + 1 = 22 instructions: runs with a limit of 22, stops with 21.
         String asm = "mov %r0, 10\nloop:\nsub %r0, 1\njne %r0, 0, loop\nexit\n";
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").option("ebpf.MaxInstructions", "22").build()) {
+        try (Context context = mode.contextBuilder(engine(mode))
+                .option("ebpf.Verify", "false")
+                .option("ebpf.MaxInstructions", "22")
+                .build()) {
             Value program = context.eval(EngineMode.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(0L, program.execute().asLong());
             }
         }
-        assertEquals("insn 3: instruction limit of 21 (ebpf.MaxInstructions) reached", runtimeError(mode, asm, new byte[0], 21));
+        assertEquals(
+                "insn 3: instruction limit of 21 (ebpf.MaxInstructions) reached",
+                runtimeError(mode, asm, new byte[0], 21));
     }
 
     @ParameterizedTest
@@ -185,8 +225,11 @@ class GuardTest {
         raw[3 * 8 + 5] = (byte) 0xff;
         raw[3 * 8 + 6] = (byte) 0xff;
         raw[3 * 8 + 7] = (byte) 0xff;
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
-            Value program = context.eval(Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "callx-recursion").buildLiteral());
+        try (Context context =
+                mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
+            Value program = context.eval(
+                    Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "callx-recursion")
+                            .buildLiteral());
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, program::execute);
                 assertFalse(e.isInternalError());
@@ -198,11 +241,15 @@ class GuardTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void legacyPacketLoadOutsideThePacketReturnsZero(EngineMode mode) {
-        try (Context context = mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
+        try (Context context =
+                mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
             Value program = context.eval(EngineMode.asm("mov %r0, 7\nldabsw 6\nexit"));
             for (int i = 0; i < 3; i++) {
                 assertEquals(0L, program.execute(new byte[8]).asLong());
-                assertEquals(0x01020304L, program.execute(new byte[]{0, 0, 0, 0, 0, 0, 1, 2, 3, 4}).asLong());
+                assertEquals(
+                        0x01020304L,
+                        program.execute(new byte[] {0, 0, 0, 0, 0, 0, 1, 2, 3, 4})
+                                .asLong());
             }
         }
     }
@@ -211,17 +258,29 @@ class GuardTest {
     void structuralErrorsAreLocated() {
         assertEquals("Unnamed:2:1: insn 1: frame pointer r10 is read only", loadError("mov %r0, 0\nmov %r10, 0\nexit"));
         assertEquals("Unnamed:1:1: insn 0: jump to insn 5 is outside the program (2 slots)", loadError("ja +4\nexit"));
-        assertEquals("Unnamed:1:1: insn 0: jump to insn 2 lands in the second slot of lddw", loadError("ja +1\nlddw %r0, 1\nexit"));
-        assertEquals("Unnamed:1:1: insn 0: the function at insn 0 ends without exit or jump (execution would fall off its end)", loadError("mov %r0, 0"));
+        assertEquals(
+                "Unnamed:1:1: insn 0: jump to insn 2 lands in the second slot of lddw",
+                loadError("ja +1\nlddw %r0, 1\nexit"));
+        assertEquals(
+                "Unnamed:1:1: insn 0: the function at insn 0 ends without exit or jump (execution would fall off its end)",
+                loadError("mov %r0, 0"));
         assertEquals("Unnamed:1:1: insn 0: unknown helper 99 for program type raw", loadError("call 99\nexit"));
-        assertEquals("Unnamed:4:1: insn 2: recursive call: insn 2 -> insn 2", loadError("call local f\nexit\nf:\ncall local f\nexit"));
+        assertEquals(
+                "Unnamed:4:1: insn 2: recursive call: insn 2 -> insn 2",
+                loadError("call local f\nexit\nf:\ncall local f\nexit"));
         assertEquals("Unnamed:2:1: unknown mnemonic 'foo'", loadError("mov %r0, 0\nfoo %r1\nexit"));
         assertEquals("Unnamed:1:6: undefined label 'nowhere'", loadError("ja   nowhere\nexit"));
         assertEquals("Unnamed:1:10: '%r11' is not a register (%r0 to %r10)", loadError("mov %r0, %r11\nexit"));
         StringBuilder deep = new StringBuilder("call local f1\nexit\n");
         for (int f = 1; f <= 8; f++) {
-            deep.append("f").append(f).append(":\n").append(f < 8 ? "call local f" + (f + 1) + "\n" : "").append("exit\n");
+            deep.append("f")
+                    .append(f)
+                    .append(":\n")
+                    .append(f < 8 ? "call local f" + (f + 1) + "\n" : "")
+                    .append("exit\n");
         }
-        assertEquals("Unnamed:1:1: insn 0: call chain of 9 frames (from the function at insn 0), more than the limit of 8", loadError(deep.toString()));
+        assertEquals(
+                "Unnamed:1:1: insn 0: call chain of 9 frames (from the function at insn 0), more than the limit of 8",
+                loadError(deep.toString()));
     }
 }

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.ebpf.maps.EbpfMap;
+import dev.sluice.ebpf.maps.MapSpec;
+import dev.sluice.ebpf.maps.MapType;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -20,10 +22,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.ebpf.maps.EbpfMap;
-import dev.sluice.ebpf.maps.MapSpec;
-import dev.sluice.ebpf.maps.MapType;
 
 /** Maps (as programs and the host see them), the helpers, tail calls, and the xdp and socket_filter program types. */
 class MapsAndHelpersTest {
@@ -44,12 +42,18 @@ class MapsAndHelpersTest {
 
     /** A context whose programs are not verified: for the run-time checks the verifier would otherwise pre-empt. */
     static Context unverified(EngineMode mode, String maps, String type) {
-        return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled).option("ebpf.Maps", maps).option("ebpf.ProgramType", type)
-                        .option("ebpf.Verify", "false").build();
+        return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled)
+                .option("ebpf.Maps", maps)
+                .option("ebpf.ProgramType", type)
+                .option("ebpf.Verify", "false")
+                .build();
     }
 
     static Context context(EngineMode mode, String maps, String type) {
-        return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled).option("ebpf.Maps", maps).option("ebpf.ProgramType", type).build();
+        return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled)
+                .option("ebpf.Maps", maps)
+                .option("ebpf.ProgramType", type)
+                .build();
     }
 
     /** Counts runs per key: value[key] += 1 through map_lookup_elem and an atomic add; the key is the input's first byte. */
@@ -76,10 +80,10 @@ class MapsAndHelpersTest {
         try (Context c = context(mode, "counts:array:4:8:4", "raw")) {
             Value program = c.eval(EngineMode.asm(COUNTER));
             for (int i = 0; i < 10; i++) {
-                assertEquals(1L, program.execute(new byte[]{2}).asLong());
+                assertEquals(1L, program.execute(new byte[] {2}).asLong());
             }
-            assertEquals(1L, program.execute(new byte[]{3}).asLong());
-            assertEquals(0L, program.execute(new byte[]{4}).asLong(), "index 4 is outside a 4-entry array");
+            assertEquals(1L, program.execute(new byte[] {3}).asLong());
+            assertEquals(0L, program.execute(new byte[] {4}).asLong(), "index 4 is outside a 4-entry array");
             Value counts = program.getMember("maps").getMember("counts");
             assertTrue(counts.hasHashEntries());
             assertEquals(4L, counts.getHashSize());
@@ -87,7 +91,7 @@ class MapsAndHelpersTest {
             assertEquals(1L, counts.getHashValue(3).asLong());
             assertEquals(0L, counts.getHashValue(0).asLong());
             counts.putHashEntry(2, 100L);
-            program.execute(new byte[]{2});
+            program.execute(new byte[] {2});
             assertEquals(101L, counts.getHashValue(2).asLong());
         }
     }
@@ -169,7 +173,10 @@ class MapsAndHelpersTest {
         int entry = hash.lookup(k2);
         assertArrayEquals(v, hash.valueAt(entry));
         assertEquals(0, hash.delete(k2));
-        assertEquals(null, hash.valueAt(entry), "a deleted entry's value region is gone, so a stale pointer fails its guard");
+        assertEquals(
+                null,
+                hash.valueAt(entry),
+                "a deleted entry's value region is gone, so a stale pointer fails its guard");
 
         EbpfMap lru = new EbpfMap(new MapSpec("l", MapType.LRU_HASH, 4, 4, 2));
         lru.update(k1, v, EbpfMap.BPF_ANY);
@@ -183,7 +190,9 @@ class MapsAndHelpersTest {
         assertEquals(-EbpfMap.EINVAL, array.delete(k1), "array elements cannot be deleted");
         assertEquals(-EbpfMap.EEXIST, array.update(k1, new byte[8], EbpfMap.BPF_NOEXIST));
         assertEquals(-EbpfMap.E2BIG, array.update(k3, new byte[8], EbpfMap.BPF_ANY), "index 3 of 3");
-        assertEquals("map 'a': an percpu_array map needs 4-byte keys (got 8)", new MapSpec("a", MapType.PERCPU_ARRAY, 8, 8, 3).problem());
+        assertEquals(
+                "map 'a': an percpu_array map needs 4-byte keys (got 8)",
+                new MapSpec("a", MapType.PERCPU_ARRAY, 8, 8, 3).problem());
     }
 
     @Test
@@ -227,7 +236,8 @@ class MapsAndHelpersTest {
     void tracePrintkWritesToTheContextOutput(EngineMode mode) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // "x=%d\n" on the stack: 0x0a64253d78 little-endian.
-        String asm = "lddw %r1, 0x0a64253d78\nstxdw [%r10-8], %r1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, -5\nmov %r4, 0\nmov %r5, 0\ncall trace_printk\nexit";
+        String asm =
+                "lddw %r1, 0x0a64253d78\nstxdw [%r10-8], %r1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, -5\nmov %r4, 0\nmov %r5, 0\ncall trace_printk\nexit";
         try (Context c = EngineMode.INTERPRETED == mode ? interpretedWithOut(out) : compiledWithOut(out)) {
             Value program = c.eval(EngineMode.asm(asm));
             assertEquals(5L, program.execute().asLong());
@@ -340,7 +350,8 @@ class MapsAndHelpersTest {
             Value p = c.eval(EngineMode.asm(self));
             p.getMember("maps").getMember("self").putHashEntry(0, p);
             assertEquals(7L, p.execute().asLong());
-            assertEquals(34L, p.getMember("maps").getMember("runs").getHashValue(0).asLong());
+            assertEquals(
+                    34L, p.getMember("maps").getMember("runs").getHashValue(0).asLong());
         }
     }
 
@@ -374,7 +385,7 @@ class MapsAndHelpersTest {
             for (int i = 0; i < 3; i++) {
                 byte[] packet = {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 8, 0, 42};
                 assertEquals(3L, program.invokeMember("runInPlace", packet).asLong());
-                assertArrayEquals(new byte[]{11, 12, 13, 14, 15, 16, 1, 2, 3, 4, 5, 6, 8, 0, 42}, packet);
+                assertArrayEquals(new byte[] {11, 12, 13, 14, 15, 16, 1, 2, 3, 4, 5, 6, 8, 0, 42}, packet);
                 byte[] copy = {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 8, 0};
                 assertEquals(3L, program.execute(copy).asLong());
                 assertEquals(1, copy[0], "execute works on a copy");
@@ -382,9 +393,12 @@ class MapsAndHelpersTest {
                 // A batch runs each span in place: the first frame is rewritten, the short second one dropped.
                 byte[] data = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 8, 0, 99, 1, 2, 3};
                 long[] results = new long[2];
-                assertEquals(2L, program.invokeMember("runBatch", data, new int[]{0, 14}, new int[]{14, 4}, results).asLong());
-                assertArrayEquals(new long[]{3, 1}, results);
-                assertArrayEquals(new byte[]{6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 8, 0, 99, 1, 2, 3}, data);
+                assertEquals(
+                        2L,
+                        program.invokeMember("runBatch", data, new int[] {0, 14}, new int[] {14, 4}, results)
+                                .asLong());
+                assertArrayEquals(new long[] {3, 1}, results);
+                assertArrayEquals(new byte[] {6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 8, 0, 99, 1, 2, 3}, data);
             }
         }
     }
@@ -393,8 +407,12 @@ class MapsAndHelpersTest {
     @EnumSource(EngineMode.class)
     void xdpAccessPastDataEndIsADefinedError(EngineMode mode) {
         try (Context c = context(mode, "", "xdp")) {
-            PolyglotException refused = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit")));
-            assertEquals("Unnamed:2:1: insn 1: invalid access to packet, off=20 size=1, R2 pkt(id=0,off=0,r=0)", refused.getMessage());
+            PolyglotException refused = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit")));
+            assertEquals(
+                    "Unnamed:2:1: insn 1: invalid access to packet, off=20 size=1, R2 pkt(id=0,off=0,r=0)",
+                    refused.getMessage());
         }
         try (Context c = unverified(mode, "", "xdp")) {
             Value program = c.eval(EngineMode.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit"));
@@ -403,7 +421,10 @@ class MapsAndHelpersTest {
                 assertFalse(e.isInternalError());
                 assertEquals("insn 1: invalid load of 1 bytes at packet+20", e.getMessage());
             }
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("ldxh %r2, [%r1+0]\nmov %r0, 0\nexit")).execute(new byte[4]));
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("ldxh %r2, [%r1+0]\nmov %r0, 0\nexit"))
+                            .execute(new byte[4]));
             assertEquals("insn 0: invalid load of 2 bytes at xdp_md+0 in a xdp program", e.getMessage());
         }
     }
@@ -445,14 +466,26 @@ class MapsAndHelpersTest {
             System.arraycopy(ipv4, 0, data, 0, 60);
             System.arraycopy(arp, 0, data, 60, 60);
             System.arraycopy(ipv4, 0, data, 120, 60);
-            assertEquals(2L, program.invokeMember("runBatch", data, new int[]{0, 60, 120}, new int[]{60, 60, 60}, results).asLong());
-            assertArrayEquals(new long[]{65, 0, 65}, results);
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r2, 1\nstxw [%r1+0], %r2\nmov %r0, 0\nexit")));
-            assertEquals("Unnamed:2:1: insn 1: invalid bpf_context access off=0 size=4: a socket filter writes only __sk_buff.cb[]", e.getMessage());
+            assertEquals(
+                    2L,
+                    program.invokeMember("runBatch", data, new int[] {0, 60, 120}, new int[] {60, 60, 60}, results)
+                            .asLong());
+            assertArrayEquals(new long[] {65, 0, 65}, results);
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("mov %r2, 1\nstxw [%r1+0], %r2\nmov %r0, 0\nexit")));
+            assertEquals(
+                    "Unnamed:2:1: insn 1: invalid bpf_context access off=0 size=4: a socket filter writes only __sk_buff.cb[]",
+                    e.getMessage());
         }
         try (Context c = unverified(mode, "", "socket_filter")) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("stw [%r1+0], 1\nmov %r0, 0\nexit")).execute(new byte[60]));
-            assertEquals("insn 0: invalid store of 4 bytes at __sk_buff+0 (only cb[] is writable) in a socket_filter program", e.getMessage());
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("stw [%r1+0], 1\nmov %r0, 0\nexit"))
+                            .execute(new byte[60]));
+            assertEquals(
+                    "insn 0: invalid store of 4 bytes at __sk_buff+0 (only cb[] is writable) in a socket_filter program",
+                    e.getMessage());
         }
     }
 
@@ -478,13 +511,17 @@ class MapsAndHelpersTest {
         try (Context c = context(mode, "", "socket_filter")) {
             Value program = c.eval(EngineMode.asm(asm));
             for (int i = 0; i < 3; i++) {
-                assertEquals(42L, program.execute(new byte[]{21, 0}).asLong());
+                assertEquals(42L, program.execute(new byte[] {21, 0}).asLong());
                 assertEquals(0L, program.execute(new byte[0]).asLong(), "ld_abs past the end ends the program with 0");
             }
-            PolyglotException e = assertThrows(PolyglotException.class,
-                            () -> c.eval(EngineMode.asm("mov %r6, %r1\ncall local f\nexit\nf:\nmov %r6, %r1\nldabsb 0\nexit")));
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("mov %r6, %r1\ncall local f\nexit\nf:\nmov %r6, %r1\nldabsb 0\nexit")));
             assertTrue(e.isSyntaxError());
-            assertTrue(e.getMessage().contains("insn 4: ") && e.getMessage().contains("a legacy packet load (ld_abs/ld_ind) in a local function"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("insn 4: ")
+                            && e.getMessage().contains("a legacy packet load (ld_abs/ld_ind) in a local function"),
+                    e.getMessage());
         }
     }
 
@@ -492,29 +529,48 @@ class MapsAndHelpersTest {
     void helperArgumentsAndMapReferencesAreChecked() {
         try (Context c = context(EngineMode.INTERPRETED, "h:hash:4:4:4,p:prog_array:4:4:1", "raw")) {
             // Verified (the default): refused at load time by the prototypes.
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit")));
+            PolyglotException e = assertThrows(
+                    PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit")));
             assertEquals("Unnamed:2:1: insn 1: map_lookup_elem#1: R1 type=scalar(0) expected=map_ptr", e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit")));
+            e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit")));
             assertEquals("Unnamed:2:1: insn 2: cannot pass map_type 3 into func map_lookup_elem#1", e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit")));
-            assertEquals("Unnamed:3:1: insn 3: map_lookup_elem#1: R2 type=scalar(0) expected=fp, pkt, map_value", e.getMessage());
+            e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit")));
+            assertEquals(
+                    "Unnamed:3:1: insn 3: map_lookup_elem#1: R2 type=scalar(0) expected=fp, pkt, map_value",
+                    e.getMessage());
         }
         // Unverified: the same mistakes stop the run.
         try (Context c = unverified(EngineMode.INTERPRETED, "h:hash:4:4:4,p:prog_array:4:4:1", "raw")) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit")).execute());
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit"))
+                            .execute());
             assertEquals("insn 1: map_lookup_elem: r1 is not a map of this program", e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit")).execute());
+            e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit"))
+                            .execute());
             assertEquals("insn 2: map_lookup_elem: map 'p' is a prog_array, which only tail_call uses", e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit")).execute());
+            e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit"))
+                            .execute());
             assertEquals("insn 3: invalid load of 4 bytes at 0x0, which is not a pointer", e.getMessage());
             e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 2\nexit")));
             assertTrue(e.isSyntaxError());
             assertEquals("Unnamed:1:1: insn 0: lddw refers to map 2, but the program has 2 maps", e.getMessage());
             e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_value_fd 0+0\nexit")));
-            assertEquals("Unnamed:1:1: insn 0: lddw of a map value needs an array map with the offset inside its value (map 0, offset 0)", e.getMessage());
+            assertEquals(
+                    "Unnamed:1:1: insn 0: lddw of a map value needs an array map with the offset inside its value (map 0, offset 0)",
+                    e.getMessage());
         }
         try (Context c = context(EngineMode.INTERPRETED, "", "xdp")) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("call skb_load_bytes\nexit")));
+            PolyglotException e =
+                    assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("call skb_load_bytes\nexit")));
             assertEquals("Unnamed:1:1: insn 0: unknown helper 26 for program type xdp", e.getMessage());
         }
         PolyglotException e = assertThrows(PolyglotException.class, () -> {

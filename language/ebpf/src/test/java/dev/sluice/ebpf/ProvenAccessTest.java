@@ -4,9 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.ebpf.formats.AsmFormat;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.maps.MapSpec;
+import dev.sluice.ebpf.maps.MapType;
+import dev.sluice.ebpf.runtime.Memory;
+import dev.sluice.ebpf.verify.StructuralCheck;
+import dev.sluice.ebpf.verify.Verifier;
 import java.util.List;
 import java.util.Random;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -14,15 +21,6 @@ import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.ebpf.isa.Program;
-import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.ebpf.maps.MapSpec;
-import dev.sluice.ebpf.maps.MapType;
-import dev.sluice.ebpf.formats.AsmFormat;
-import dev.sluice.ebpf.runtime.Memory;
-import dev.sluice.ebpf.verify.StructuralCheck;
-import dev.sluice.ebpf.verify.Verifier;
 
 /**
  * What the verifier proves, the compiled code does not check: loads and stores proven inside a stack, the packet or a
@@ -105,19 +103,37 @@ class ProvenAccessTest {
     void verifiedRunsEqualGuardedRuns(EngineMode mode) {
         Random rnd = new Random(11);
         try (Engine engine = mode.newEngine();
-                        Context verified = mode.contextBuilder(engine).option("ebpf.ProgramType", "xdp").option("ebpf.Maps", MAPS).build();
-                        Context guarded = mode.contextBuilder(engine).option("ebpf.ProgramType", "xdp").option("ebpf.Maps", MAPS).option("ebpf.Verify", "false").build()) {
+                Context verified = mode.contextBuilder(engine)
+                        .option("ebpf.ProgramType", "xdp")
+                        .option("ebpf.Maps", MAPS)
+                        .build();
+                Context guarded = mode.contextBuilder(engine)
+                        .option("ebpf.ProgramType", "xdp")
+                        .option("ebpf.Maps", MAPS)
+                        .option("ebpf.Verify", "false")
+                        .build()) {
             Value v = verified.eval(EngineMode.asm(PROGRAM));
             Value g = guarded.eval(EngineMode.asm(PROGRAM));
             for (int i = 0; i < 300; i++) {
                 byte[] f = frame(rnd);
                 byte[] a = f.clone(), b = f.clone();
-                assertEquals(g.invokeMember("runInPlace", (Object) b).asLong(), v.invokeMember("runInPlace", (Object) a).asLong(), "frame " + i);
+                assertEquals(
+                        g.invokeMember("runInPlace", (Object) b).asLong(),
+                        v.invokeMember("runInPlace", (Object) a).asLong(),
+                        "frame " + i);
                 assertArrayEquals(b, a, "the packet after frame " + i);
             }
             for (int key = 0; key < 256; key++) {
-                assertEquals(g.getMember("maps").getMember("totals").getHashValue(key).asLong(), v.getMember("maps").getMember("totals").getHashValue(key).asLong(),
-                                "totals[" + key + "]");
+                assertEquals(
+                        g.getMember("maps")
+                                .getMember("totals")
+                                .getHashValue(key)
+                                .asLong(),
+                        v.getMember("maps")
+                                .getMember("totals")
+                                .getHashValue(key)
+                                .asLong(),
+                        "totals[" + key + "]");
             }
         }
     }
@@ -133,28 +149,52 @@ class ProvenAccessTest {
     void compiledCodeWithoutTheGuardsIsSmaller() {
         CompilationIsRealTest.Log log = new CompilationIsRealTest.Log();
         try (Engine engine = CompilationIsRealTest.compilingEngine(log);
-                        Context verified = Context.newBuilder("ebpf").engine(engine).option("ebpf.ProgramType", "xdp").option("ebpf.Maps", MAPS).build();
-                        Context metered = Context.newBuilder("ebpf").engine(engine).option("ebpf.ProgramType", "xdp").option("ebpf.Maps", MAPS)
-                                        .option("ebpf.MaxInstructions", "25").build();
-                        Context guarded = Context.newBuilder("ebpf").engine(engine).option("ebpf.ProgramType", "xdp").option("ebpf.Maps", MAPS).option("ebpf.Verify", "false")
-                                        .build()) {
-            Value v = verified.eval(Source.newBuilder("ebpf", PROGRAM, "verified").mimeType("text/x-ebpf").buildLiteral());
-            Value m = metered.eval(Source.newBuilder("ebpf", PROGRAM, "metered").mimeType("text/x-ebpf").buildLiteral());
-            Value g = guarded.eval(Source.newBuilder("ebpf", PROGRAM, "guarded").mimeType("text/x-ebpf").buildLiteral());
+                Context verified = Context.newBuilder("ebpf")
+                        .engine(engine)
+                        .option("ebpf.ProgramType", "xdp")
+                        .option("ebpf.Maps", MAPS)
+                        .build();
+                Context metered = Context.newBuilder("ebpf")
+                        .engine(engine)
+                        .option("ebpf.ProgramType", "xdp")
+                        .option("ebpf.Maps", MAPS)
+                        .option("ebpf.MaxInstructions", "25")
+                        .build();
+                Context guarded = Context.newBuilder("ebpf")
+                        .engine(engine)
+                        .option("ebpf.ProgramType", "xdp")
+                        .option("ebpf.Maps", MAPS)
+                        .option("ebpf.Verify", "false")
+                        .build()) {
+            Value v = verified.eval(Source.newBuilder("ebpf", PROGRAM, "verified")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
+            Value m = metered.eval(Source.newBuilder("ebpf", PROGRAM, "metered")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
+            Value g = guarded.eval(Source.newBuilder("ebpf", PROGRAM, "guarded")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
             for (int i = 0; i < 3; i++) {
                 byte[] f = new byte[64];
                 f[0] = (byte) i;
                 long expected = g.invokeMember("runInPlace", (Object) f.clone()).asLong();
-                assertEquals(expected, v.invokeMember("runInPlace", (Object) f.clone()).asLong());
-                assertEquals(expected, m.invokeMember("runInPlace", (Object) f.clone()).asLong());
+                assertEquals(
+                        expected,
+                        v.invokeMember("runInPlace", (Object) f.clone()).asLong());
+                assertEquals(
+                        expected,
+                        m.invokeMember("runInPlace", (Object) f.clone()).asLong());
             }
         }
         int verifiedSize = log.codeSize("ebpf-xdp:verified-runInPlace");
         int meteredSize = log.codeSize("ebpf-xdp:metered-runInPlace");
         int guardedSize = log.codeSize("ebpf-xdp:guarded-runInPlace");
-        System.out.println("proven accesses: compiled code " + verifiedSize + " bytes verified, " + meteredSize + " verified with the fuel meter, " + guardedSize
-                        + " under every guard");
-        assertTrue(meteredSize < guardedSize, "the memory guards: verified and metered " + meteredSize + " bytes, guarded " + guardedSize);
+        System.out.println("proven accesses: compiled code " + verifiedSize + " bytes verified, " + meteredSize
+                + " verified with the fuel meter, " + guardedSize + " under every guard");
+        assertTrue(
+                meteredSize < guardedSize,
+                "the memory guards: verified and metered " + meteredSize + " bytes, guarded " + guardedSize);
         assertTrue(verifiedSize < guardedSize, "verified " + verifiedSize + " bytes, guarded " + guardedSize);
     }
 }

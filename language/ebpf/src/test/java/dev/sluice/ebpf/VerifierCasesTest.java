@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -27,10 +26,27 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the verifier runs, so its accesses are the one kind the guards still check).
  */
 class VerifierCasesTest {
-    static final String[] FILES = {"control-flow.cases", "registers.cases", "memory.cases", "packet.cases", "maps.cases", "context.cases", "unprivileged.cases", "constant-time.cases"};
+    static final String[] FILES = {
+        "control-flow.cases",
+        "registers.cases",
+        "memory.cases",
+        "packet.cases",
+        "maps.cases",
+        "context.cases",
+        "unprivileged.cases",
+        "constant-time.cases"
+    };
 
-    record Case(String file, int line, String name, String type, String maps, String expect, String asm, boolean unprivileged, String secret) {
-    }
+    record Case(
+            String file,
+            int line,
+            String name,
+            String type,
+            String maps,
+            String expect,
+            String asm,
+            boolean unprivileged,
+            String secret) {}
 
     static List<Case> cases() {
         List<Case> all = new ArrayList<>();
@@ -49,7 +65,9 @@ class VerifierCasesTest {
                     StringBuilder asm = new StringBuilder();
                     for (int j = start; j < i; j++) {
                         if (lines[j].startsWith("# ") && asm.isEmpty() && lines[j].indexOf(": ") > 0) {
-                            header.put(lines[j].substring(2, lines[j].indexOf(": ")), lines[j].substring(lines[j].indexOf(": ") + 2));
+                            header.put(
+                                    lines[j].substring(2, lines[j].indexOf(": ")),
+                                    lines[j].substring(lines[j].indexOf(": ") + 2));
                         } else if (!lines[j].isBlank()) {
                             asm.append(lines[j]).append('\n');
                         }
@@ -59,8 +77,16 @@ class VerifierCasesTest {
                         if (!header.containsKey("name") || !header.containsKey("expect")) {
                             throw new IllegalStateException(where + ": a case needs '# name:' and '# expect:'");
                         }
-                        all.add(new Case(file, start + 1, header.get("name"), header.getOrDefault("type", "raw"), header.getOrDefault("maps", ""), header.get("expect"),
-                                        asm.toString(), Boolean.parseBoolean(header.getOrDefault("unprivileged", "false")), header.get("secret")));
+                        all.add(new Case(
+                                file,
+                                start + 1,
+                                header.get("name"),
+                                header.getOrDefault("type", "raw"),
+                                header.getOrDefault("maps", ""),
+                                header.get("expect"),
+                                asm.toString(),
+                                Boolean.parseBoolean(header.getOrDefault("unprivileged", "false")),
+                                header.get("secret")));
                     }
                     start = i + 1;
                 }
@@ -78,14 +104,23 @@ class VerifierCasesTest {
         try (Engine engine = mode.newEngine()) {
             for (Case c : cases()) {
                 String where = c.file() + ":" + c.line() + " (" + c.name() + ")";
-                try (Context context = mode.contextBuilder(engine).option("ebpf.ProgramType", c.type()).option("ebpf.Maps", c.maps())
-                                .option("ebpf.Unprivileged", Boolean.toString(c.unprivileged())).option("ebpf.ConstantTime", Boolean.toString(c.secret() != null))
-                                .option("ebpf.SecretBytes", c.secret() == null ? "" : c.secret()).build()) {
+                try (Context context = mode.contextBuilder(engine)
+                        .option("ebpf.ProgramType", c.type())
+                        .option("ebpf.Maps", c.maps())
+                        .option("ebpf.Unprivileged", Boolean.toString(c.unprivileged()))
+                        .option("ebpf.ConstantTime", Boolean.toString(c.secret() != null))
+                        .option("ebpf.SecretBytes", c.secret() == null ? "" : c.secret())
+                        .build()) {
                     Value program;
                     try {
-                        program = context.eval(org.graalvm.polyglot.Source.newBuilder("ebpf", c.asm(), "verifier-" + c.line()).mimeType("text/x-ebpf").buildLiteral());
+                        program = context.eval(
+                                org.graalvm.polyglot.Source.newBuilder("ebpf", c.asm(), "verifier-" + c.line())
+                                        .mimeType("text/x-ebpf")
+                                        .buildLiteral());
                     } catch (PolyglotException e) {
-                        assertTrue(e.isSyntaxError() && !e.isInternalError(), () -> where + ": not a load-time error: " + e);
+                        assertTrue(
+                                e.isSyntaxError() && !e.isInternalError(),
+                                () -> where + ": not a load-time error: " + e);
                         String message = e.getMessage().replaceFirst("^verifier-\\d+:\\d+:\\d+: ", "");
                         if (!message.equals(c.expect())) {
                             wrong.add(where + ": expected '" + c.expect() + "', got '" + message + "'");
@@ -99,19 +134,23 @@ class VerifierCasesTest {
                     }
                     accepted++;
                     for (int run = 0; run < 4; run++) {
-                        // The raw input's length is known only at run time (its accesses stay guarded): give raw cases 64 bytes or more.
-                        byte[] input = new byte[c.type().equals("raw") ? 64 + rnd.nextInt(16) : run == 0 ? 0 : rnd.nextInt(80)];
+                        // The raw input's length is known only at run time (its accesses stay guarded): give raw cases
+                        // 64 bytes or more.
+                        byte[] input = new byte
+                                [c.type().equals("raw") ? 64 + rnd.nextInt(16) : run == 0 ? 0 : rnd.nextInt(80)];
                         rnd.nextBytes(input);
                         try {
                             program.execute(input);
                         } catch (PolyglotException e) {
-                            wrong.add(where + ": verified, but a run on " + input.length + " bytes stopped: " + e.getMessage());
+                            wrong.add(where + ": verified, but a run on " + input.length + " bytes stopped: "
+                                    + e.getMessage());
                         }
                     }
                 }
             }
         }
         assertEquals(List.of(), wrong);
-        System.out.println("verifier cases (" + mode + "): " + refused + " refused with their messages, " + accepted + " accepted and run");
+        System.out.println("verifier cases (" + mode + "): " + refused + " refused with their messages, " + accepted
+                + " accepted and run");
     }
 }

@@ -5,7 +5,8 @@ import com.oracle.truffle.api.nodes.Node;
 
 /** Per-context state: the language options. */
 public final class InetDiagContext {
-    private static final TruffleLanguage.ContextReference<InetDiagContext> REFERENCE = TruffleLanguage.ContextReference.create(InetDiagLanguage.class);
+    private static final TruffleLanguage.ContextReference<InetDiagContext> REFERENCE =
+            TruffleLanguage.ContextReference.create(InetDiagLanguage.class);
 
     private final boolean netAdmin;
 

@@ -3,13 +3,11 @@ package dev.sluice.inetdiag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.HexFormat;
-
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.runtime.InetDiagFailure;
 import dev.sluice.inetdiag.verify.Audit;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
 
 /** One program per rule of the kernel's inet_diag_bc_audit, each refused with that rule's failure at its op. */
 class AuditTest {
@@ -30,7 +28,10 @@ class AuditTest {
     @Test
     void acceptsWhatSsSends() {
         // ss 6.1: "sport = :1 or sport = :2 and dport = :3", "dst [::1]:443", "not autobound", "fwmark 0x10/0xff"
-        Audit.check(hex("07101400000000000100000000000000010414000710240000000000020000000000000008101400000000000300000000000000"), false);
+        Audit.check(
+                hex(
+                        "07101400000000000100000000000000010414000710240000000000020000000000000008101400000000000300000000000000"),
+                false);
         Audit.check(hex("081c20000a800000bb01000000000000000000000000000000000001"), false);
         Audit.check(hex("0604080001040800"), false);
         Audit.check(hex("0a0c100010000000ff000000"), true);
@@ -45,7 +46,10 @@ class AuditTest {
         assertRefused(InetDiagFailure.TOO_SHORT, -1, "");
         assertRefused(InetDiagFailure.TOO_SHORT, -1, "060408");
         assertRefused(InetDiagFailure.LENGTH_NOT_MULTIPLE_OF_4, -1, "06040800 00");
-        assertEquals(InetDiagFailure.TOO_LONG, assertThrows(SluiceException.class, () -> Audit.check(new byte[65532], true)).failure());
+        assertEquals(
+                InetDiagFailure.TOO_LONG,
+                assertThrows(SluiceException.class, () -> Audit.check(new byte[65532], true))
+                        .failure());
     }
 
     @Test
@@ -66,7 +70,9 @@ class AuditTest {
     void markNeedsNetAdmin() {
         SluiceException e = refused("0a0c1000 10000000 ff000000", false);
         assertEquals(InetDiagFailure.MARK_NEEDS_NET_ADMIN, e.failure());
-        assertEquals("op at byte 0: MARK_COND needs CAP_NET_ADMIN (the kernel answers EPERM; option inetdiag.NetAdmin=true)", e.getMessage());
+        assertEquals(
+                "op at byte 0: MARK_COND needs CAP_NET_ADMIN (the kernel answers EPERM; option inetdiag.NetAdmin=true)",
+                e.getMessage());
     }
 
     @Test
@@ -85,7 +91,9 @@ class AuditTest {
     @Test
     void messagesNameTheOpAndTheRule() {
         SluiceException e = refused("06040800 02080c00 00000100", true);
-        assertEquals("op at byte 0: no = 8 jumps to byte 8, which is not an op of the yes chain from byte 0", e.getMessage());
+        assertEquals(
+                "op at byte 0: no = 8 jumps to byte 8, which is not an op of the yes chain from byte 0",
+                e.getMessage());
         e = refused("00040000 0e040800", true);
         assertEquals("op at byte 4: unknown code 14", e.getMessage());
     }

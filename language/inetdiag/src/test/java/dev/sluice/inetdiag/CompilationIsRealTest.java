@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Value;
@@ -30,34 +29,48 @@ class CompilationIsRealTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     @Test
     void filterRootIsCompiledAndGivesTheSameAnswers() {
         Log log = new Log();
-        try (Engine engine = Engine.newBuilder("inetdiag").allowExperimentalOptions(true).option("engine.CompileImmediately", "true")
-                        .option("engine.BackgroundCompilation", "false").option("engine.CompilationFailureAction", "Throw").option("engine.TraceCompilation", "true")
-                        .option("engine.CompileOnly", "inetdiag-").logHandler(log).build();
-                        Context c = Context.newBuilder("inetdiag").engine(engine).build()) {
-            assertNotEquals("Interpreted", engine.getImplementationName(), "Graal compiler is not active; check --upgrade-module-path");
-            Value f = c.eval(org.graalvm.polyglot.Source.newBuilder("inetdiag", "( sport >= :1024 and src [2001:db8::/32] ) or dst 10.0.0.0/8:443 or autobound", "proof")
-                            .mimeType("text/x-ss-filter").buildLiteral());
+        try (Engine engine = Engine.newBuilder("inetdiag")
+                        .allowExperimentalOptions(true)
+                        .option("engine.CompileImmediately", "true")
+                        .option("engine.BackgroundCompilation", "false")
+                        .option("engine.CompilationFailureAction", "Throw")
+                        .option("engine.TraceCompilation", "true")
+                        .option("engine.CompileOnly", "inetdiag-")
+                        .logHandler(log)
+                        .build();
+                Context c = Context.newBuilder("inetdiag").engine(engine).build()) {
+            assertNotEquals(
+                    "Interpreted",
+                    engine.getImplementationName(),
+                    "Graal compiler is not active; check --upgrade-module-path");
+            Value f = c.eval(org.graalvm.polyglot.Source.newBuilder(
+                            "inetdiag",
+                            "( sport >= :1024 and src [2001:db8::/32] ) or dst 10.0.0.0/8:443 or autobound",
+                            "proof")
+                    .mimeType("text/x-ss-filter")
+                    .buildLiteral());
             Object in = ProxyObject.fromMap(Map.of("src", "2001:db8::7", "dst", "::1", "sport", 5000, "dport", 1));
             Object out = ProxyObject.fromMap(Map.of("src", "2001:db9::7", "dst", "::1", "sport", 5000, "dport", 1));
-            Object mapped = ProxyObject.fromMap(Map.of("src", "::1", "dst", "::ffff:10.9.9.9", "sport", 80, "dport", 443));
+            Object mapped =
+                    ProxyObject.fromMap(Map.of("src", "::1", "dst", "::ffff:10.9.9.9", "sport", 80, "dport", 443));
             for (int i = 0; i < 3; i++) {
                 assertEquals(true, f.execute(in).asBoolean());
                 assertEquals(false, f.execute(out).asBoolean());
                 assertEquals(true, f.execute(mapped).asBoolean());
             }
-            assertTrue(log.lines.stream().anyMatch(l -> l != null && l.contains("opt done") && l.contains("inetdiag-filter:proof")),
-                            "no 'opt done' for the filter root in " + log.lines);
+            assertTrue(
+                    log.lines.stream()
+                            .anyMatch(l -> l != null && l.contains("opt done") && l.contains("inetdiag-filter:proof")),
+                    "no 'opt done' for the filter root in " + log.lines);
         }
     }
 }

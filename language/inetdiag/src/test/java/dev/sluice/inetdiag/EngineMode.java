@@ -1,12 +1,10 @@
 package dev.sluice.inetdiag;
 
+import dev.sluice.core.testing.EngineLog;
 import java.util.List;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
-
-import dev.sluice.core.testing.EngineLog;
 
 /**
  * The engine configurations the INET-DIAG tests run under: the fallback interpreter, and synchronous compilation of every
@@ -15,8 +13,17 @@ import dev.sluice.core.testing.EngineLog;
  */
 public enum EngineMode {
     INTERPRETED(Map.of("engine.Compilation", "false")),
-    COMPILED(Map.of("engine.CompileImmediately", "true", "engine.BackgroundCompilation", "false", "engine.CompilationFailureAction", "Throw",
-                    "engine.TraceCompilation", "true", "engine.CompileOnly", "inetdiag-"));
+    COMPILED(Map.of(
+            "engine.CompileImmediately",
+            "true",
+            "engine.BackgroundCompilation",
+            "false",
+            "engine.CompilationFailureAction",
+            "Throw",
+            "engine.TraceCompilation",
+            "true",
+            "engine.CompileOnly",
+            "inetdiag-"));
 
     /** Warnings and errors any engine of these modes has logged. */
     public static final List<String> ENGINE_WARNINGS = EngineLog.WARNINGS;
@@ -34,18 +41,27 @@ public enum EngineMode {
     }
 
     public Context.Builder contextBuilder(Engine engine) {
-        return Context.newBuilder("inetdiag").engine(engine).allowExperimentalOptions(true)
-                        .allowHostAccess(org.graalvm.polyglot.HostAccess.newBuilder(org.graalvm.polyglot.HostAccess.EXPLICIT).allowArrayAccess(true).allowBufferAccess(true).build());
+        return Context.newBuilder("inetdiag")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .allowHostAccess(org.graalvm.polyglot.HostAccess.newBuilder(org.graalvm.polyglot.HostAccess.EXPLICIT)
+                        .allowArrayAccess(true)
+                        .allowBufferAccess(true)
+                        .build());
     }
 
     /** A source of filter text in ss's syntax. */
     public static org.graalvm.polyglot.Source filter(String text) {
-        return org.graalvm.polyglot.Source.newBuilder("inetdiag", text, "filter").mimeType("text/x-ss-filter").buildLiteral();
+        return org.graalvm.polyglot.Source.newBuilder("inetdiag", text, "filter")
+                .mimeType("text/x-ss-filter")
+                .buildLiteral();
     }
 
     /** A source of raw bytecode. */
     public static org.graalvm.polyglot.Source bytecode(byte[] code, String name) {
-        return org.graalvm.polyglot.Source.newBuilder("inetdiag", org.graalvm.polyglot.io.ByteSequence.create(code), name).buildLiteral();
+        return org.graalvm.polyglot.Source.newBuilder(
+                        "inetdiag", org.graalvm.polyglot.io.ByteSequence.create(code), name)
+                .buildLiteral();
     }
 
     /** Whether an "opt done" line names a call target whose name contains {@code name}. */

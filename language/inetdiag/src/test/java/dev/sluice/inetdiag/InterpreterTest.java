@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.inetdiag.runtime.SocketEntry;
+import dev.sluice.inetdiag.runtime.SocketRecord;
 import java.util.HexFormat;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -15,19 +16,32 @@ import org.graalvm.polyglot.proxy.ProxyObject;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.sluice.inetdiag.runtime.SocketEntry;
-import dev.sluice.inetdiag.runtime.SocketRecord;
-
 /**
  * The interpreter's meaning of each op, on sockets whose answers follow from the kernel's inet_diag_bc_run, under
  * every engine mode; sockets passed as host objects and as byte records must give the same answers.
  */
 class InterpreterTest {
     /** IPv4 10.1.2.3:22 -> 192.168.0.9:40000 on ifindex 2, mark 0x1234, cgroup 77, port bound explicitly. */
-    static final Map<String, Object> V4 = Map.of("src", "10.1.2.3", "dst", "192.168.0.9", "sport", 22, "dport", 40000, "ifindex", 2, "mark", 0x1234,
-                    "cgroupId", 77L, "autobound", false);
+    static final Map<String, Object> V4 = Map.of(
+            "src",
+            "10.1.2.3",
+            "dst",
+            "192.168.0.9",
+            "sport",
+            22,
+            "dport",
+            40000,
+            "ifindex",
+            2,
+            "mark",
+            0x1234,
+            "cgroupId",
+            77L,
+            "autobound",
+            false);
     /** IPv6 v4-mapped ::ffff:10.1.2.3:33000 -> [2001:db8::1]:443, autobound. */
-    static final Map<String, Object> MAPPED = Map.of("src", "::ffff:10.1.2.3", "dst", "2001:db8::1", "sport", 33000, "dport", 443, "autobound", true);
+    static final Map<String, Object> MAPPED =
+            Map.of("src", "::ffff:10.1.2.3", "dst", "2001:db8::1", "sport", 33000, "dport", 443, "autobound", true);
     /** IPv6 [2001:db8::5]:8080 -> [::1]:1024. */
     static final Map<String, Object> V6 = Map.of("src", "2001:db8::5", "dst", "::1", "sport", 8080, "dport", 1024);
 
@@ -70,37 +84,53 @@ class InterpreterTest {
         }
         byte[] src = SocketRecord.parseAddress((String) fields.get("src"), "src");
         byte[] dst = SocketRecord.parseAddress((String) fields.get("dst"), "dst");
-        SocketEntry e = new SocketEntry(src.length == 16 ? 10 : 2, SocketEntry.words(src), SocketEntry.words(dst), (Integer) fields.get("sport"),
-                        (Integer) fields.get("dport"), (Integer) fields.getOrDefault("ifindex", 0), (Boolean) fields.getOrDefault("autobound", false),
-                        (Integer) fields.getOrDefault("mark", 0), (Long) fields.getOrDefault("cgroupId", 0L));
+        SocketEntry e = new SocketEntry(
+                src.length == 16 ? 10 : 2,
+                SocketEntry.words(src),
+                SocketEntry.words(dst),
+                (Integer) fields.get("sport"),
+                (Integer) fields.get("dport"),
+                (Integer) fields.getOrDefault("ifindex", 0),
+                (Boolean) fields.getOrDefault("autobound", false),
+                (Integer) fields.getOrDefault("mark", 0),
+                (Long) fields.getOrDefault("cgroupId", 0L));
         return c.asValue(SocketRecord.encode(e));
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void opsMeanWhatTheKernelMeans(EngineMode mode) {
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).option("inetdiag.NetAdmin", "true").build()) {
-            for (boolean asRecord : new boolean[]{false, true}) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine)
+                        .option("inetdiag.NetAdmin", "true")
+                        .build()) {
+            for (boolean asRecord : new boolean[] {false, true}) {
                 Value[] sockets = {socket(c, V4, asRecord), socket(c, MAPPED, asRecord), socket(c, V6, asRecord)};
                 for (Object[] row : CASES) {
                     Value filter = c.eval(EngineMode.filter((String) row[0]));
                     for (int i = 0; i < 3; i++) {
-                        assertEquals(row[i + 1], filter.execute(sockets[i]).asBoolean(), "'" + row[0] + "' on socket " + i + (asRecord ? " (record)" : " (object)"));
+                        assertEquals(
+                                row[i + 1],
+                                filter.execute(sockets[i]).asBoolean(),
+                                "'" + row[0] + "' on socket " + i + (asRecord ? " (record)" : " (object)"));
                     }
                 }
             }
         }
         if (mode == EngineMode.COMPILED) {
-            assertTrue(EngineMode.compiled("inetdiag-filter:"), "no filter root was compiled: " + EngineMode.COMPILATIONS);
+            assertTrue(
+                    EngineMode.compiled("inetdiag-filter:"), "no filter root was compiled: " + EngineMode.COMPILATIONS);
         }
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void rawBytecodeRunsAndCgroupMatches(EngineMode mode) {
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine).build()) {
             // CGROUP_COND 77, then S_EQ 22 (ops ss 6.1 does not emit)
-            Value f = c.eval(EngineMode.bytecode(HexFormat.of().parseHex("0d0c1800" + "4d00000000000000" + "0b080c00" + "00001600"), "cg.bc"));
+            Value f = c.eval(EngineMode.bytecode(
+                    HexFormat.of().parseHex("0d0c1800" + "4d00000000000000" + "0b080c00" + "00001600"), "cg.bc"));
             Value v4 = c.asValue(ProxyObject.fromMap(new java.util.HashMap<>(V4)));
             assertTrue(f.execute(v4).asBoolean());
             Map<String, Object> other = new java.util.HashMap<>(V4);
@@ -115,14 +145,18 @@ class InterpreterTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void checkerFailuresAreSyntaxErrorsBeforeAnythingRuns(EngineMode mode) {
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).build()) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.bytecode(HexFormat.of().parseHex("06040c00"), "bad.bc")));
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine).build()) {
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(EngineMode.bytecode(HexFormat.of().parseHex("06040c00"), "bad.bc")));
             assertTrue(e.isSyntaxError());
             assertEquals("op at byte 0: no = 12 goes beyond the end + 4 (4 bytes remain)", e.getMessage());
             e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.filter("fwmark 0x1")));
             assertTrue(e.isSyntaxError());
             assertTrue(e.getMessage().contains("MARK_COND needs CAP_NET_ADMIN"), e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.filter("sport = :1\n  and src 1.2.3.4.5")));
+            e = assertThrows(
+                    PolyglotException.class, () -> c.eval(EngineMode.filter("sport = :1\n  and src 1.2.3.4.5")));
             assertTrue(e.isSyntaxError());
             assertEquals("filter:2:11: '1.2.3.4.5' is not an IPv4 address", e.getMessage());
             assertEquals(2, e.getSourceLocation().getStartLine());
@@ -133,11 +167,16 @@ class InterpreterTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void badSocketsAreGuestErrors(EngineMode mode) {
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine).build()) {
             Value f = c.eval(EngineMode.filter("sport = :1"));
-            for (Object bad : new Object[]{new byte[3], 42, ProxyObject.fromMap(Map.of("src", "1.2.3.4")),
-                            ProxyObject.fromMap(Map.of("src", "nohost", "dst", "1.2.3.4", "sport", 1, "dport", 2)),
-                            ProxyObject.fromMap(Map.of("src", "1.2.3.4", "dst", "1.2.3.4", "sport", 70000, "dport", 2))}) {
+            for (Object bad : new Object[] {
+                new byte[3],
+                42,
+                ProxyObject.fromMap(Map.of("src", "1.2.3.4")),
+                ProxyObject.fromMap(Map.of("src", "nohost", "dst", "1.2.3.4", "sport", 1, "dport", 2)),
+                ProxyObject.fromMap(Map.of("src", "1.2.3.4", "dst", "1.2.3.4", "sport", 70000, "dport", 2))
+            }) {
                 PolyglotException e = assertThrows(PolyglotException.class, () -> f.execute(bad));
                 assertTrue(e.isGuestException() && !e.isInternalError(), e.getMessage());
                 assertTrue(e.getMessage().startsWith("socket: "), e.getMessage());

@@ -3,20 +3,18 @@ package dev.sluice.inetdiag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.inetdiag.formats.Disassembler;
+import dev.sluice.inetdiag.parse.FilterCompiler;
+import dev.sluice.inetdiag.trace.OpTrace;
+import dev.sluice.inetdiag.trace.OpTraceInstrument;
 import java.util.List;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyObject;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.inetdiag.formats.Disassembler;
-import dev.sluice.inetdiag.parse.FilterCompiler;
-import dev.sluice.inetdiag.trace.OpTrace;
-import dev.sluice.inetdiag.trace.OpTraceInstrument;
 
 /**
  * The op trace instrument sees the ops the interpreter runs, in order, with the branch each took, through the ops'
@@ -47,28 +45,42 @@ class OpTraceTest {
         for (OpTrace.Step s : steps) {
             assertEquals(listing[s.line() - 1].strip(), s.op(), "the text of line " + s.line());
         }
-        return steps.stream().map(s -> s.line() + " " + (s.yes() ? "yes" : "no")).toList();
+        return steps.stream()
+                .map(s -> s.line() + " " + (s.yes() ? "yes" : "no"))
+                .toList();
     }
 
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void tracesTheOpsRunAndTheirBranches(EngineMode mode) {
-        String[] listing = Disassembler.disassemble(FilterCompiler.compile(FILTER, "t")).split("\n");
+        String[] listing =
+                Disassembler.disassemble(FilterCompiler.compile(FILTER, "t")).split("\n");
         assertEquals(4, listing.length);
-        assertTrue(listing[0].contains("S_GE") && listing[2].contains("JMP") && listing[3].contains("D_COND"), String.join("\n", listing));
-        try (Engine engine = mode.newEngine(); Context c = mode.contextBuilder(engine).build()) {
+        assertTrue(
+                listing[0].contains("S_GE") && listing[2].contains("JMP") && listing[3].contains("D_COND"),
+                String.join("\n", listing));
+        try (Engine engine = mode.newEngine();
+                Context c = mode.contextBuilder(engine).build()) {
             OpTrace trace = engine.getInstruments().get(OpTraceInstrument.ID).lookup(OpTrace.class);
             Value filter = c.eval(EngineMode.filter(FILTER));
             for (int round = 0; round < 3; round++) {
-                assertEquals(List.of("1 yes", "2 yes", "3 no"), run(trace, filter, socket("10.1.2.3", 5000, "10.9.9.9", 80), true, listing));
-                assertEquals(List.of("1 no", "4 yes"), run(trace, filter, socket("10.1.2.3", 80, "10.9.9.9", 443), true, listing));
-                assertEquals(List.of("1 yes", "2 no", "4 no"), run(trace, filter, socket("192.168.1.1", 5000, "10.9.9.9", 80), false, listing));
+                assertEquals(
+                        List.of("1 yes", "2 yes", "3 no"),
+                        run(trace, filter, socket("10.1.2.3", 5000, "10.9.9.9", 80), true, listing));
+                assertEquals(
+                        List.of("1 no", "4 yes"),
+                        run(trace, filter, socket("10.1.2.3", 80, "10.9.9.9", 443), true, listing));
+                assertEquals(
+                        List.of("1 yes", "2 no", "4 no"),
+                        run(trace, filter, socket("192.168.1.1", 5000, "10.9.9.9", 80), false, listing));
             }
             // Stopped: a run adds nothing.
             filter.execute(socket("10.1.2.3", 5000, "10.9.9.9", 80));
             assertEquals(3, trace.steps().size());
             if (mode == EngineMode.COMPILED) {
-                assertTrue(EngineMode.compiled("inetdiag-filter:filter"), "the filter root was not compiled: " + EngineMode.COMPILATIONS);
+                assertTrue(
+                        EngineMode.compiled("inetdiag-filter:filter"),
+                        "the filter root was not compiled: " + EngineMode.COMPILATIONS);
             }
         }
     }

@@ -7,7 +7,6 @@ import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
 import dev.sluice.core.interop.CallTargetDispatchNode;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.nodes.PolicyRootNode;
@@ -43,6 +42,7 @@ public final class PolicyObject implements TruffleObject {
     @ExportMessage
     @TruffleBoundary
     Object toDisplayString(boolean allowSideEffects) {
-        return "scpl policy (" + policy.rules().size() + " rules, arches " + policy.arches() + ", default " + policy.defaultAction() + ")";
+        return "scpl policy (" + policy.rules().size() + " rules, arches " + policy.arches() + ", default "
+                + policy.defaultAction() + ")";
     }
 }

@@ -3,7 +3,6 @@ package dev.sluice.scpl;
 import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.interop.LanguageContext;
@@ -26,7 +25,8 @@ public final class ScplContext implements LanguageContext {
             throw SluiceException.create(CoreFailure.BAD_OPTION, "scpl.Arch: " + e.getMessage());
         }
         if (!SyscallTable.SUPPORTED.contains(arch)) {
-            throw SluiceException.create(CoreFailure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());
+            throw SluiceException.create(
+                    CoreFailure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.sluice.scpl;
 
+import com.oracle.truffle.api.TruffleFile;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-
-import com.oracle.truffle.api.TruffleFile;
 
 /** Files named *.scpl are SCPL policies (UTF-8). */
 public final class ScplFileTypeDetector implements TruffleFile.FileTypeDetector {

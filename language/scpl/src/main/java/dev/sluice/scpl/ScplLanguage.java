@@ -1,11 +1,5 @@
 package dev.sluice.scpl;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.Option;
 import com.oracle.truffle.api.TruffleFile;
@@ -13,16 +7,20 @@ import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.instrumentation.ProvidedTags;
 import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.Source;
+import dev.sluice.bpf.nodes.ConstantRootNode;
+import dev.sluice.scpl.nodes.RuleSources;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.verify.Checker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
 import org.graalvm.options.OptionValues;
-
-import dev.sluice.bpf.nodes.ConstantRootNode;
-import dev.sluice.scpl.nodes.RuleSources;
-import dev.sluice.scpl.policy.Policy;
-import dev.sluice.scpl.verify.Checker;
 
 /**
  * The SCPL language. Evaluating a policy source parses and checks it and gives an executable policy object:
@@ -30,18 +28,27 @@ import dev.sluice.scpl.verify.Checker;
  * interpreter (the reference meaning the compiled BPF is validated against). Tools see each rule as a statement
  * (its text in the .scpl file) and the policy body as the root (docs/tools.md).
  */
-@TruffleLanguage.Registration(id = ScplLanguage.ID, name = "SCPL", version = ScplLanguage.VERSION, //
-                defaultMimeType = ScplLanguage.MIME, characterMimeTypes = ScplLanguage.MIME, fileTypeDetectors = ScplFileTypeDetector.class, //
-                contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE, website = "https://sluice.dev")
+@TruffleLanguage.Registration(
+        id = ScplLanguage.ID,
+        name = "SCPL",
+        version = ScplLanguage.VERSION, //
+        defaultMimeType = ScplLanguage.MIME,
+        characterMimeTypes = ScplLanguage.MIME,
+        fileTypeDetectors = ScplFileTypeDetector.class, //
+        contextPolicy = TruffleLanguage.ContextPolicy.EXCLUSIVE,
+        website = "https://sluice.dev")
 @ProvidedTags({StandardTags.RootTag.class, StandardTags.RootBodyTag.class, StandardTags.StatementTag.class})
 public final class ScplLanguage extends TruffleLanguage<ScplContext> {
     public static final String ID = "scpl";
     public static final String VERSION = "0.1.0";
     public static final String MIME = "text/x-scpl";
 
-    @Option(category = OptionCategory.USER, stability = OptionStability.STABLE, //
-                    help = "Syscall ABI: the byte order of struct seccomp_data inputs, and the target arch of policies that name none. Default: the host.", //
-                    usageSyntax = "x86_64|x86|x32|aarch64|arm|riscv64") //
+    @Option(
+            category = OptionCategory.USER,
+            stability = OptionStability.STABLE, //
+            help =
+                    "Syscall ABI: the byte order of struct seccomp_data inputs, and the target arch of policies that name none. Default: the host.", //
+            usageSyntax = "x86_64|x86|x32|aarch64|arm|riscv64") //
     public static final OptionKey<String> Arch = new OptionKey<>("");
 
     @Override
@@ -69,7 +76,9 @@ public final class ScplLanguage extends TruffleLanguage<ScplContext> {
         sources.put(name, source);
         Policy.IncludeResolver resolver = (including, path) -> {
             Env env = context.env();
-            TruffleFile base = including == null ? null : env.getPublicTruffleFile(including).getParent();
+            TruffleFile base = including == null
+                    ? null
+                    : env.getPublicTruffleFile(including).getParent();
             TruffleFile f = base == null ? env.getPublicTruffleFile(path) : base.resolve(path);
             f = f.getAbsoluteFile().normalize();
             try {
@@ -81,6 +90,10 @@ public final class ScplLanguage extends TruffleLanguage<ScplContext> {
             }
         };
         Policy policy = Checker.check(name, source.getCharacters().toString(), List.of(context.arch()), resolver);
-        return new ConstantRootNode(this, new PolicyObject(this, policy, context.arch(), new RuleSources(source, sources, ScplLanguage.class))).getCallTarget();
+        return new ConstantRootNode(
+                        this,
+                        new PolicyObject(
+                                this, policy, context.arch(), new RuleSources(source, sources, ScplLanguage.class)))
+                .getCallTarget();
     }
 }

@@ -1,16 +1,15 @@
 package dev.sluice.scpl;
 
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.trace.StepTrace;
 import dev.sluice.bpf.trace.StepTraceInstrument;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
 
 /** Runs a compiled program in the bpf language, independently of the compiler's own validator. */
 public final class BpfRunner implements AutoCloseable {
@@ -21,9 +20,14 @@ public final class BpfRunner implements AutoCloseable {
 
     public BpfRunner(Program program, Arch arch) {
         this.arch = arch;
-        this.context = Context.newBuilder("bpf").option("bpf.Arch", arch.token()).option("engine.WarnInterpreterOnly", "false").build();
-        this.filter = context.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(program, arch.byteOrder())), "test.bpf")
-                        .mimeType("application/x-bpf-seccomp").buildLiteral());
+        this.context = Context.newBuilder("bpf")
+                .option("bpf.Arch", arch.token())
+                .option("engine.WarnInterpreterOnly", "false")
+                .build();
+        this.filter = context.eval(
+                Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(program, arch.byteOrder())), "test.bpf")
+                        .mimeType("application/x-bpf-seccomp")
+                        .buildLiteral());
     }
 
     /**
@@ -32,7 +36,10 @@ public final class BpfRunner implements AutoCloseable {
      */
     public int steps(byte[] seccompData) {
         if (steps == null) {
-            steps = context.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class);
+            steps = context.getEngine()
+                    .getInstruments()
+                    .get(StepTraceInstrument.ID)
+                    .lookup(StepTrace.class);
             steps.start();
         }
         steps.begin();
@@ -45,7 +52,8 @@ public final class BpfRunner implements AutoCloseable {
     }
 
     public long runWithArch(int audit, int nr, long... args) {
-        return filter.execute(SeccompData.encodeWithAuditArch(arch, audit, nr, 0L, args)).asLong();
+        return filter.execute(SeccompData.encodeWithAuditArch(arch, audit, nr, 0L, args))
+                .asLong();
     }
 
     @Override

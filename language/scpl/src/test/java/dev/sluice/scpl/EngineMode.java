@@ -1,11 +1,9 @@
 package dev.sluice.scpl;
 
+import dev.sluice.core.testing.EngineLog;
 import java.util.Map;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
-
-import dev.sluice.core.testing.EngineLog;
 
 /**
  * The engine configurations the SCPL interpreter's tool tests run under: the fallback interpreter, and synchronous
@@ -14,8 +12,15 @@ import dev.sluice.core.testing.EngineLog;
  */
 public enum EngineMode {
     INTERPRETED(Map.of("engine.Compilation", "false")),
-    COMPILE_IMMEDIATELY(Map.of("engine.CompileImmediately", "true", "engine.BackgroundCompilation", "false", "engine.CompilationFailureAction", "Throw",
-                    "engine.TraceCompilation", "true"));
+    COMPILE_IMMEDIATELY(Map.of(
+            "engine.CompileImmediately",
+            "true",
+            "engine.BackgroundCompilation",
+            "false",
+            "engine.CompilationFailureAction",
+            "Throw",
+            "engine.TraceCompilation",
+            "true"));
 
     public final Map<String, String> options;
 
@@ -29,6 +34,9 @@ public enum EngineMode {
 
     /** A context of the scpl language on {@code engine}, policies targeting x86_64 unless they name their arches. */
     public Context.Builder contextBuilder(Engine engine) {
-        return Context.newBuilder("scpl").engine(engine).allowExperimentalOptions(true).option("scpl.Arch", "x86_64");
+        return Context.newBuilder("scpl")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .option("scpl.Arch", "x86_64");
     }
 }

@@ -3,18 +3,16 @@ package dev.sluice.scpl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.syscalls.Constants;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every example policy compiles, passes the verifier and translation validation, and means what its comments say. */
 class ExamplesTest {
@@ -23,13 +21,23 @@ class ExamplesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jitk.scpl", "openssh.scpl", "static-file-server.scpl", "build-tool.scpl", "deny-mkdir.scpl", "echo-hi.scpl"})
+    @ValueSource(
+            strings = {
+                "jitk.scpl",
+                "openssh.scpl",
+                "static-file-server.scpl",
+                "build-tool.scpl",
+                "deny-mkdir.scpl",
+                "echo-hi.scpl"
+            })
     void compilesAndValidates(String name) {
         CompileResult r = compile(name);
         assertTrue(r.validation().enabled());
         assertTrue(r.validation().casesChecked() > 500, r.validation().toString());
         assertTrue(r.program().length() < 4096);
-        System.err.printf("%s: %d instructions, %d warnings, %s%n", name, r.program().length(), r.warnings().size(), r.validation());
+        System.err.printf(
+                "%s: %d instructions, %d warnings, %s%n",
+                name, r.program().length(), r.warnings().size(), r.validation());
         r.warnings().forEach(w -> System.err.println("  " + w));
         // deterministic output
         assertEquals(r.program(), compile(name).program());
@@ -43,15 +51,28 @@ class ExamplesTest {
     void denyMkdir() {
         CompileResult r = compile("deny-mkdir.scpl");
         for (Arch a : List.of(Arch.X86_64, Arch.X86, Arch.X32)) {
-            assertEquals(0x50000L | 1, r.policy().decide(a.auditArch(), nr(a, "mkdir"), new long[6]).unsignedVerdict());
-            assertEquals(0x50000L | 1, r.policy().decide(a.auditArch(), nr(a, "mkdirat"), new long[6]).unsignedVerdict());
-            assertEquals(0x7fff0000L, r.policy().decide(a.auditArch(), nr(a, "rmdir"), new long[6]).unsignedVerdict());
+            assertEquals(
+                    0x50000L | 1,
+                    r.policy()
+                            .decide(a.auditArch(), nr(a, "mkdir"), new long[6])
+                            .unsignedVerdict());
+            assertEquals(
+                    0x50000L | 1,
+                    r.policy()
+                            .decide(a.auditArch(), nr(a, "mkdirat"), new long[6])
+                            .unsignedVerdict());
+            assertEquals(
+                    0x7fff0000L,
+                    r.policy()
+                            .decide(a.auditArch(), nr(a, "rmdir"), new long[6])
+                            .unsignedVerdict());
         }
         try (BpfRunner bpf = new BpfRunner(r.program(), Arch.X86_64)) {
             assertEquals(0x50001L, bpf.run(nr(Arch.X86_64, "mkdir")));
             assertEquals(0x50001L, bpf.runWithArch(Arch.X86_64.auditArch(), nr(Arch.X32, "mkdirat")));
             assertEquals(0x7fff0000L, bpf.run(nr(Arch.X86_64, "write")));
-            assertEquals(0x80000000L, bpf.runWithArch(Arch.AARCH64.auditArch(), 34), "aarch64 is not a target: KillProcess");
+            assertEquals(
+                    0x80000000L, bpf.runWithArch(Arch.AARCH64.auditArch(), 34), "aarch64 is not a target: KillProcess");
         }
     }
 
@@ -89,7 +110,9 @@ class ExamplesTest {
     @Test
     void buildToolOnEveryArch() {
         CompileResult r = compile("build-tool.scpl");
-        assertEquals(List.of(Arch.X86_64, Arch.X32, Arch.X86, Arch.AARCH64, Arch.ARM, Arch.RISCV64), r.policy().arches());
+        assertEquals(
+                List.of(Arch.X86_64, Arch.X32, Arch.X86, Arch.AARCH64, Arch.ARM, Arch.RISCV64),
+                r.policy().arches());
         long newUser = Constants.lookup("CLONE_NEWUSER").getAsLong();
         for (Arch a : r.policy().arches()) {
             try (BpfRunner bpf = new BpfRunner(r.program(), a)) {

@@ -4,18 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Value;
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.policy.Policy;
+import java.util.List;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Value;
+import org.junit.jupiter.api.Test;
 
 /** Jitk's example with its published meaning, and the action encodings against the kernel's numbers. */
 class JitkAndActionsTest {
@@ -39,13 +37,23 @@ class JitkAndActionsTest {
     void jitkExampleMeaningInAllThreeSemantics() {
         String text = Examples.text("jitk.scpl");
         CompileResult r = ScplCompiler.compile("jitk.scpl", text, CompileOptions.defaults());
-        assertTrue(r.validation().enabled() && r.validation().casesChecked() > 500, r.validation().toString());
+        assertTrue(
+                r.validation().enabled() && r.validation().casesChecked() > 500,
+                r.validation().toString());
         assertEquals(List.of(), r.warnings());
         Policy p = r.policy();
         try (BpfRunner bpf = new BpfRunner(r.program(), Arch.X86_64);
-                        Context ctx = Context.newBuilder("scpl").option("scpl.Arch", "x86_64").option("engine.WarnInterpreterOnly", "false").build()) {
+                Context ctx = Context.newBuilder("scpl")
+                        .option("scpl.Arch", "x86_64")
+                        .option("engine.WarnInterpreterOnly", "false")
+                        .build()) {
             Value truffle = ctx.eval("scpl", text);
-            long[][] expected = {{NR_OPEN, RET_ERRNO | EACCES}, {NR_GETPID, RET_ALLOW}, {NR_GETTIMEOFDAY, RET_ALLOW}, {NR_WRITE, RET_KILL_THREAD}};
+            long[][] expected = {
+                {NR_OPEN, RET_ERRNO | EACCES},
+                {NR_GETPID, RET_ALLOW},
+                {NR_GETTIMEOFDAY, RET_ALLOW},
+                {NR_WRITE, RET_KILL_THREAD}
+            };
             for (long[] e : expected) {
                 int nr = (int) e[0];
                 byte[] data = SeccompData.encode(Arch.X86_64, nr, 0L);
@@ -54,8 +62,14 @@ class JitkAndActionsTest {
                 assertEquals(e[1], truffle.execute(data).asLong(), "SCPL Truffle interpreter for nr " + nr);
             }
             // the deciding rule's line, for sluice explain
-            assertEquals(3, p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_OPEN, 0L)).line());
-            assertEquals(0, p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_WRITE, 0L)).line());
+            assertEquals(
+                    3,
+                    p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_OPEN, 0L))
+                            .line());
+            assertEquals(
+                    0,
+                    p.decide(Arch.X86_64, SeccompData.encode(Arch.X86_64, NR_WRITE, 0L))
+                            .line());
             // a foreign arch gets the default bad-arch action, KillProcess
             assertEquals(RET_KILL_PROCESS, bpf.runWithArch(Arch.AARCH64.auditArch(), NR_GETPID));
         }
@@ -66,7 +80,11 @@ class JitkAndActionsTest {
         CompileResult r = ScplCompiler.compile("a.scpl", text, CompileOptions.defaults());
         try (BpfRunner bpf = new BpfRunner(r.program(), Arch.X86_64)) {
             long fromBpf = bpf.run(NR_GETPID);
-            assertEquals(r.policy().decide(Arch.X86_64.auditArch(), NR_GETPID, new long[6]).unsignedVerdict(), fromBpf);
+            assertEquals(
+                    r.policy()
+                            .decide(Arch.X86_64.auditArch(), NR_GETPID, new long[6])
+                            .unsignedVerdict(),
+                    fromBpf);
             return fromBpf;
         }
     }

@@ -4,17 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
@@ -22,6 +11,15 @@ import dev.sluice.scpl.compile.CompileOptions;
 import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * End to end against the kernel: a child JVM installs the compiled filter and makes real syscalls; each result must
@@ -37,8 +35,7 @@ class KernelEndToEndTest {
                       ] }
                     """;
 
-    record Case(String name, long a0, String a1, long a2, int allowedErrno) {
-    }
+    record Case(String name, long a0, String a1, long a2, int allowedErrno) {}
 
     @Test
     void kernelGivesThePredictedVerdicts() throws Exception {
@@ -52,17 +49,27 @@ class KernelEndToEndTest {
         Files.write(filter, RawFormat.encode(r.program(), ByteOrder.nativeOrder()));
         long fdcwd = -100;
         List<Case> cases = List.of(
-                        new Case("getppid", 0, "0", 0, 0),
-                        new Case("dup", 5000, "0", 0, 9), // allowed: EBADF
-                        new Case("dup", 0x100000003L, "0", 0, 9),
-                        new Case("dup", 1000, "0", 0, 9),
-                        new Case("mkdirat", fdcwd, "@path", 0700, 2), // allowed: ENOENT
-                        new Case("mkdirat", fdcwd, "@path", 0755, 2),
-                        new Case("mkdirat", fdcwd, "@path", 0x1_0000_01c0L, 2)); // low32 == 0700: denied
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                        "-cp", Path.of(SeccompChild.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString(),
-                        SeccompChild.class.getName(), filter.toString()));
+                new Case("getppid", 0, "0", 0, 0),
+                new Case("dup", 5000, "0", 0, 9), // allowed: EBADF
+                new Case("dup", 0x100000003L, "0", 0, 9),
+                new Case("dup", 1000, "0", 0, 9),
+                new Case("mkdirat", fdcwd, "@path", 0700, 2), // allowed: ENOENT
+                new Case("mkdirat", fdcwd, "@path", 0755, 2),
+                new Case("mkdirat", fdcwd, "@path", 0x1_0000_01c0L, 2)); // low32 == 0700: denied
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xshare:auto",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                Path.of(SeccompChild.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .toString(),
+                SeccompChild.class.getName(),
+                filter.toString()));
         SyscallTable table = SyscallTable.forArch(Arch.X86_64);
         for (Case c : cases) {
             cmd.add(table.number(c.name()).getAsInt() + "," + c.a0() + "," + c.a1() + "," + c.a2());
@@ -82,7 +89,9 @@ class KernelEndToEndTest {
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
             int nr = table.number(c.name()).getAsInt();
-            int verdict = r.policy().decide(Arch.X86_64.auditArch(), nr, new long[]{c.a0(), 0, c.a2(), 0, 0, 0}).verdict();
+            int verdict = r.policy()
+                    .decide(Arch.X86_64.auditArch(), nr, new long[] {c.a0(), 0, c.a2(), 0, 0, 0})
+                    .verdict();
             String[] f = lines[i].split(" ");
             long ret = Long.parseLong(f[0]);
             int errno = Integer.parseInt(f[1]);

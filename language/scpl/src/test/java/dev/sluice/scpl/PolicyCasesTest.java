@@ -4,23 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.IOAccess;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
@@ -31,6 +14,20 @@ import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.policy.Policy.IncludeResolver;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.IOAccess;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Data-driven policy tests: each {@code src/test/resources/scpl/cases/*.scpl} carries its expectations in comments.
@@ -46,7 +43,10 @@ class PolicyCasesTest {
 
     static Stream<String> cases() throws Exception {
         try (Stream<Path> s = Files.list(dir())) {
-            List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".scpl") && !n.endsWith("-lib.scpl")).sorted().toList();
+            List<String> names = s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".scpl") && !n.endsWith("-lib.scpl"))
+                    .sorted()
+                    .toList();
             assertTrue(names.size() >= 9, names.toString());
             return names.stream();
         }
@@ -92,9 +92,14 @@ class PolicyCasesTest {
         }
         CompileResult r = ScplCompiler.compile(name, text, options);
         Policy p = r.policy();
-        try (Context ctx = Context.newBuilder("scpl").allowIO(IOAccess.ALL).option("scpl.Arch", "x86_64").option("engine.WarnInterpreterOnly", "false").build();
-                        BpfRunner bpf = new BpfRunner(r.program(), Arch.X86_64)) {
-            Value truffle = ctx.eval(Source.newBuilder("scpl", dir().resolve(name).toFile()).build());
+        try (Context ctx = Context.newBuilder("scpl")
+                        .allowIO(IOAccess.ALL)
+                        .option("scpl.Arch", "x86_64")
+                        .option("engine.WarnInterpreterOnly", "false")
+                        .build();
+                BpfRunner bpf = new BpfRunner(r.program(), Arch.X86_64)) {
+            Value truffle = ctx.eval(
+                    Source.newBuilder("scpl", dir().resolve(name).toFile()).build());
             for (String x : expectations) {
                 String[] sides = x.split("=>");
                 String[] t = sides[0].trim().split("\\s+");
@@ -107,15 +112,26 @@ class PolicyCasesTest {
                     abi = Arch.fromToken(t[0]);
                     audit = abi.auditArch();
                 }
-                int nr = t[1].startsWith("nr=") ? (int) number(t[1].substring(3)) : SyscallTable.forArch(abi).number(t[1]).getAsInt();
+                int nr = t[1].startsWith("nr=")
+                        ? (int) number(t[1].substring(3))
+                        : SyscallTable.forArch(abi).number(t[1]).getAsInt();
                 long[] args = new long[6];
                 for (int i = 2; i < t.length; i++) {
                     args[i - 2] = number(t[i]);
                 }
                 byte[] data = SeccompData.encodeWithAuditArch(Arch.X86_64, audit, nr, 0L, args);
-                assertEquals(want, SeccompAction.format(p.decide(Arch.X86_64, data).verdict()), name + ": Policy.decide: " + x);
-                assertEquals(want, SeccompAction.format((int) truffle.execute(data).asLong()), name + ": SCPL interpreter: " + x);
-                assertEquals(want, SeccompAction.format((int) bpf.runWithArch(audit, nr, args)), name + ": compiled BPF: " + x);
+                assertEquals(
+                        want,
+                        SeccompAction.format(p.decide(Arch.X86_64, data).verdict()),
+                        name + ": Policy.decide: " + x);
+                assertEquals(
+                        want,
+                        SeccompAction.format((int) truffle.execute(data).asLong()),
+                        name + ": SCPL interpreter: " + x);
+                assertEquals(
+                        want,
+                        SeccompAction.format((int) bpf.runWithArch(audit, nr, args)),
+                        name + ": compiled BPF: " + x);
             }
         }
     }

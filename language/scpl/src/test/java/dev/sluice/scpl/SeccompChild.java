@@ -30,13 +30,18 @@ public final class SeccompChild {
         byte[] filter = Files.readAllBytes(Path.of(args[0]));
         Linker linker = Linker.nativeLinker();
         SymbolLookup libc = linker.defaultLookup();
-        MethodHandle prctl = linker.downcallHandle(libc.find("prctl").orElseThrow(),
-                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+        MethodHandle prctl = linker.downcallHandle(
+                libc.find("prctl").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
         Linker.Option errnoState = Linker.Option.captureCallState("errno");
         MemoryLayout stateLayout = Linker.Option.captureStateLayout();
         VarHandle errnoHandle = stateLayout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        MethodHandle syscall = linker.downcallHandle(libc.find("syscall").orElseThrow(),
-                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), errnoState);
+        MethodHandle syscall = linker.downcallHandle(
+                libc.find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1),
+                errnoState);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment insns = arena.allocate(filter.length, 8);
             MemorySegment.copy(MemorySegment.ofArray(filter), 0, insns, 0, filter.length);
@@ -48,11 +53,13 @@ public final class SeccompChild {
                 System.out.println("ERROR prctl(PR_SET_NO_NEW_PRIVS) failed");
                 return;
             }
-            long rc = (long) syscall.invokeExact(state, SYS_SECCOMP_X86_64, SECCOMP_SET_MODE_FILTER, 0L, fprog.address());
+            long rc =
+                    (long) syscall.invokeExact(state, SYS_SECCOMP_X86_64, SECCOMP_SET_MODE_FILTER, 0L, fprog.address());
             if (rc != 0) {
                 int errno = (int) errnoHandle.get(state, 0L);
                 // ENOSYS / EINVAL: the kernel has no seccomp filter support (CONFIG_SECCOMP_FILTER off)
-                System.out.println((errno == 38 || errno == 22 ? "UNAVAILABLE" : "ERROR") + " seccomp(SECCOMP_SET_MODE_FILTER) failed, errno " + errno);
+                System.out.println((errno == 38 || errno == 22 ? "UNAVAILABLE" : "ERROR")
+                        + " seccomp(SECCOMP_SET_MODE_FILTER) failed, errno " + errno);
                 return;
             }
             MemorySegment path = arena.allocateFrom("/nonexistent-sluice-e2e/dir");
@@ -64,7 +71,10 @@ public final class SeccompChild {
                     a[k] = f[k + 1].equals("@path") ? path.address() : Long.decode(f[k + 1]);
                 }
                 long ret = (long) syscall.invokeExact(state, Long.parseLong(f[0]), a[0], a[1], a[2]);
-                out.append(ret).append(' ').append(ret == -1 ? (int) errnoHandle.get(state, 0L) : 0).append('\n');
+                out.append(ret)
+                        .append(' ')
+                        .append(ret == -1 ? (int) errnoHandle.get(state, 0L) : 0)
+                        .append('\n');
             }
             System.out.print(out);
             System.out.flush();

@@ -3,6 +3,11 @@ package dev.sluice.tests.architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -12,12 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import com.tngtech.archunit.core.domain.Dependency;
-import com.tngtech.archunit.core.domain.JavaClass;
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,16 +30,25 @@ import org.junit.jupiter.api.Test;
  * </ul>
  */
 class PackageCyclesTest {
-    private static final List<String> MODULES = List.of("dev.sluice.core", "dev.sluice.bpf", "dev.sluice.scpl", "dev.sluice.ebpf", "dev.sluice.inetdiag",
-                    "dev.sluice.launcher");
+    private static final List<String> MODULES = List.of(
+            "dev.sluice.core",
+            "dev.sluice.bpf",
+            "dev.sluice.scpl",
+            "dev.sluice.ebpf",
+            "dev.sluice.inetdiag",
+            "dev.sluice.launcher");
 
     private static JavaClasses classes;
 
     @BeforeAll
     static void importClasses() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(MODULES.toArray(String[]::new));
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(MODULES.toArray(String[]::new));
         for (String module : MODULES) {
-            assertTrue(classes.stream().anyMatch(c -> moduleOf(c.getPackageName()).equals(module)), "no classes found for " + module);
+            assertTrue(
+                    classes.stream().anyMatch(c -> moduleOf(c.getPackageName()).equals(module)),
+                    "no classes found for " + module);
         }
     }
 
@@ -82,7 +90,8 @@ class PackageCyclesTest {
     @Test
     void noPackageCyclesInsideAnyModule() {
         Map<String, Map<String, String>> graph = packageGraph(false);
-        List<List<String>> cycles = stronglyConnected(graph).stream().filter(s -> s.size() > 1).toList();
+        List<List<String>> cycles =
+                stronglyConnected(graph).stream().filter(s -> s.size() > 1).toList();
         StringBuilder report = new StringBuilder();
         for (List<String> cycle : cycles) {
             report.append("\npackages in a cycle: ").append(cycle);
@@ -90,7 +99,12 @@ class PackageCyclesTest {
             for (String from : cycle) {
                 graph.get(from).forEach((to, evidence) -> {
                     if (members.contains(to)) {
-                        report.append("\n  ").append(from).append(" -> ").append(to).append(": ").append(evidence);
+                        report.append("\n  ")
+                                .append(from)
+                                .append(" -> ")
+                                .append(to)
+                                .append(": ")
+                                .append(evidence);
                     }
                 });
             }
@@ -102,12 +116,18 @@ class PackageCyclesTest {
     void modulesDependOnlyDownwards() {
         Map<String, Map<String, String>> graph = packageGraph(true);
         Map<String, Set<String>> allowed = Map.of(
-                        "dev.sluice.core", Set.of(),
-                        "dev.sluice.bpf", Set.of("dev.sluice.core"),
-                        "dev.sluice.scpl", Set.of("dev.sluice.core", "dev.sluice.bpf"),
-                        "dev.sluice.ebpf", Set.of("dev.sluice.core"),
-                        "dev.sluice.inetdiag", Set.of("dev.sluice.core"),
-                        "dev.sluice.launcher", Set.of("dev.sluice.core", "dev.sluice.bpf", "dev.sluice.scpl", "dev.sluice.ebpf", "dev.sluice.inetdiag"));
+                "dev.sluice.core", Set.of(),
+                "dev.sluice.bpf", Set.of("dev.sluice.core"),
+                "dev.sluice.scpl", Set.of("dev.sluice.core", "dev.sluice.bpf"),
+                "dev.sluice.ebpf", Set.of("dev.sluice.core"),
+                "dev.sluice.inetdiag", Set.of("dev.sluice.core"),
+                "dev.sluice.launcher",
+                        Set.of(
+                                "dev.sluice.core",
+                                "dev.sluice.bpf",
+                                "dev.sluice.scpl",
+                                "dev.sluice.ebpf",
+                                "dev.sluice.inetdiag"));
         List<String> wrong = new ArrayList<>();
         graph.forEach((from, uses) -> uses.forEach((to, evidence) -> {
             if (!allowed.getOrDefault(from, Set.of()).contains(to)) {
@@ -120,12 +140,17 @@ class PackageCyclesTest {
     @Test
     void theCycleSearchFindsCycles() {
         Map<String, Map<String, String>> graph = Map.of(
-                        "a", Map.of("b", "a uses b"),
-                        "b", Map.of("c", "b uses c"),
-                        "c", Map.of("a", "c uses a", "d", "c uses d"),
-                        "d", Map.of());
+                "a", Map.of("b", "a uses b"),
+                "b", Map.of("c", "b uses c"),
+                "c", Map.of("a", "c uses a", "d", "c uses d"),
+                "d", Map.of());
         List<List<String>> components = stronglyConnected(graph);
-        assertEquals(List.of(List.of("a", "b", "c")), components.stream().filter(s -> s.size() > 1).map(s -> s.stream().sorted().toList()).toList());
+        assertEquals(
+                List.of(List.of("a", "b", "c")),
+                components.stream()
+                        .filter(s -> s.size() > 1)
+                        .map(s -> s.stream().sorted().toList())
+                        .toList());
     }
 
     /** Tarjan's strongly connected components; each component with more than one package is a cycle. */
@@ -144,8 +169,15 @@ class PackageCyclesTest {
         return out;
     }
 
-    private static void connect(String v, Map<String, Map<String, String>> graph, Map<String, Integer> index, Map<String, Integer> low, Deque<String> stack,
-                    Set<String> onStack, List<List<String>> out, int[] counter) {
+    private static void connect(
+            String v,
+            Map<String, Map<String, String>> graph,
+            Map<String, Integer> index,
+            Map<String, Integer> low,
+            Deque<String> stack,
+            Set<String> onStack,
+            List<List<String>> out,
+            int[] counter) {
         index.put(v, counter[0]);
         low.put(v, counter[0]);
         counter[0]++;

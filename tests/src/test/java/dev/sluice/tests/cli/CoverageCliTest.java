@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,8 +16,16 @@ class CoverageCliTest {
 
     @Test
     void textCoverageOfAnAsmProgramListsTheUnreachedLine() {
-        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.asm", "--syscall", "getpid", "--syscall", "mkdir(0x1000, 0755)", "--syscall",
-                        "mkdirat(AT_FDCWD, 0x1000, 0755)", "--coverage");
+        Sluice.Result r = Sluice.run(
+                "run",
+                "examples/deny-mkdir.asm",
+                "--syscall",
+                "getpid",
+                "--syscall",
+                "mkdir(0x1000, 0755)",
+                "--syscall",
+                "mkdirat(AT_FDCWD, 0x1000, 0755)",
+                "--coverage");
         assertEquals(0, r.exit(), r::toString);
         assertEquals("""
                         ALLOW
@@ -43,8 +50,15 @@ class CoverageCliTest {
     @Test
     void lcovOfDataRecordsGoesToAFile(@TempDir Path dir) throws IOException {
         Path lcov = dir.resolve("deny-mkdir.info");
-        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.asm", "--data", "examples/syscalls.data", "--coverage-format", "lcov", "--coverage-output",
-                        lcov.toString());
+        Sluice.Result r = Sluice.run(
+                "run",
+                "examples/deny-mkdir.asm",
+                "--data",
+                "examples/syscalls.data",
+                "--coverage-format",
+                "lcov",
+                "--coverage-output",
+                lcov.toString());
         assertEquals(0, r.exit(), r::toString);
         assertEquals("ALLOW\nERRNO(1)\nERRNO(1)\nALLOW\nKILL_PROCESS\nKILL_PROCESS\n", r.stdout());
         // getpid, mkdir, mkdirat, openat, an i386 record (killed at line 4's jump), an x32 number (killed at line 6's).
@@ -68,7 +82,8 @@ class CoverageCliTest {
 
     @Test
     void aBinaryProgramIsReportedOnItsListing() {
-        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.bpf", "--syscall", "getpid", "--coverage-format", "lcov");
+        Sluice.Result r =
+                Sluice.run("run", "examples/deny-mkdir.bpf", "--syscall", "getpid", "--coverage-format", "lcov");
         assertEquals(0, r.exit(), r::toString);
         assertEquals("""
                         ALLOW
@@ -91,8 +106,20 @@ class CoverageCliTest {
 
     @Test
     void aPolicyListsItsRulesReachedAndDecidedAndTheOneNeverReached() {
-        Sluice.Result r = Sluice.run("run", "examples/echo-hi.scpl", "--syscall", "write(1, 0x1000, 3)", "--syscall", "write(2, 0x1000, 3)", "--syscall", "getpid",
-                        "--syscall", "openat(AT_FDCWD, 0x1000, O_RDONLY)", "--syscall", "mkdir", "--coverage");
+        Sluice.Result r = Sluice.run(
+                "run",
+                "examples/echo-hi.scpl",
+                "--syscall",
+                "write(1, 0x1000, 3)",
+                "--syscall",
+                "write(2, 0x1000, 3)",
+                "--syscall",
+                "getpid",
+                "--syscall",
+                "openat(AT_FDCWD, 0x1000, O_RDONLY)",
+                "--syscall",
+                "mkdir",
+                "--coverage");
         assertEquals(0, r.exit(), r::toString);
         // write(2, ...) reaches line 15 and fails its condition; mkdir is named by no rule; exit_group is never called.
         String rules = """
@@ -115,7 +142,8 @@ class CoverageCliTest {
 
     @Test
     void lcovOfAPolicyHasItsRuleLinesThenTheListing() {
-        Sluice.Result r = Sluice.run("run", "examples/deny-mkdir.scpl", "--data", "examples/syscalls.data", "--coverage-format", "lcov");
+        Sluice.Result r = Sluice.run(
+                "run", "examples/deny-mkdir.scpl", "--data", "examples/syscalls.data", "--coverage-format", "lcov");
         assertEquals(0, r.exit(), r::toString);
         // mkdir and mkdirat reach the one rule (line 7); getpid, openat and the i386 and x32 getpid records reach none.
         String head = """
@@ -141,18 +169,25 @@ class CoverageCliTest {
     @Test
     void ruleCoverageIsRefusedWhereTheInterpreterCannotRunThePolicy() {
         // s390x: the policy compiles (it names its arches) and runs as BPF, but SCPL has no syscall table for s390x.
-        Sluice.Result arch = Sluice.run("run", "--arch", "s390x", "examples/deny-mkdir.scpl", "--syscall", "39(0)", "--coverage");
+        Sluice.Result arch =
+                Sluice.run("run", "--arch", "s390x", "examples/deny-mkdir.scpl", "--syscall", "39(0)", "--coverage");
         assertEquals(2, arch.exit(), arch::toString);
-        assertEquals("sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch s390x\n", arch.stderr());
+        assertEquals(
+                "sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch s390x\n",
+                arch.stderr());
         // with trust flags, includes must not be read a second time unchecked
-        Sluice.Result trust = Sluice.run("run", "--measure", "examples/deny-mkdir.scpl", "--syscall", "getpid", "--coverage");
+        Sluice.Result trust =
+                Sluice.run("run", "--measure", "examples/deny-mkdir.scpl", "--syscall", "getpid", "--coverage");
         assertEquals(2, trust.exit(), trust::toString);
-        assertEquals("sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags\n", trust.stderr());
+        assertEquals(
+                "sluice run --coverage: the rule table loads the policy a second time (with its includes); not with trust flags\n",
+                trust.stderr());
     }
 
     @Test
     void coverageIsRefusedForEbpf() {
-        Sluice.Result r = Sluice.run("run", "--lang", "ebpf", "examples/ebpf/xdp-ipv4.s", "--pcap", "examples/sample.pcap", "--coverage");
+        Sluice.Result r = Sluice.run(
+                "run", "--lang", "ebpf", "examples/ebpf/xdp-ipv4.s", "--pcap", "examples/sample.pcap", "--coverage");
         assertEquals(2, r.exit(), r::toString);
         assertEquals("sluice run --coverage: classic BPF and SCPL only (eBPF has no coverage yet)\n", r.stderr());
     }

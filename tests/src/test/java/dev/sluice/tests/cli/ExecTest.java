@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,10 +18,12 @@ class ExecTest {
     @BeforeAll
     static void needsSeccompOnX86_64() throws IOException {
         boolean linux = System.getProperty("os.name").equals("Linux");
-        boolean seccomp = linux && Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
+        boolean seccomp =
+                linux && Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
         boolean x86 = System.getProperty("os.arch").equals("amd64");
         if (!(seccomp && x86)) {
-            System.err.println("SKIPPED: ExecTest needs Linux with seccomp on x86_64 (the example policies are x86_64 filters)");
+            System.err.println(
+                    "SKIPPED: ExecTest needs Linux with seccomp on x86_64 (the example policies are x86_64 filters)");
         }
         Assumptions.assumeTrue(seccomp && x86, "SKIPPED: needs Linux with seccomp on x86_64");
     }
@@ -41,11 +42,13 @@ class ExecTest {
         Path target = dir.resolve("x");
         Sluice.Result r = Sluice.run("exec", "examples/deny-mkdir.scpl", "--", "mkdir", target.toString());
         assertEquals(1, r.exit(), r::toString);
-        assertEquals(List.of("mkdir: cannot create directory ‘" + target + "’: Operation not permitted"), r.stderrLines());
+        assertEquals(
+                List.of("mkdir: cannot create directory ‘" + target + "’: Operation not permitted"), r.stderrLines());
         assertFalse(Files.exists(target), "the directory must not exist");
         // Children inherit the filter.
         Path child = dir.resolve("child");
-        Sluice.Result sh = Sluice.run("exec", "examples/deny-mkdir.scpl", "--", "/bin/sh", "-c", "mkdir " + child + " || echo denied");
+        Sluice.Result sh = Sluice.run(
+                "exec", "examples/deny-mkdir.scpl", "--", "/bin/sh", "-c", "mkdir " + child + " || echo denied");
         assertEquals("denied\n", sh.stdout(), sh::toString);
         assertFalse(Files.exists(child));
     }
@@ -69,7 +72,8 @@ class ExecTest {
         assertEquals("hi\n", r.stdout());
         assertEquals("", r.stderr());
         // Children inherit the filter: forking a command is not on the list.
-        Sluice.Result fork = Sluice.run("exec", "examples/allow-sh-echo.bpf", "--", "/bin/sh", "-c", "echo hi; /bin/true");
+        Sluice.Result fork =
+                Sluice.run("exec", "examples/allow-sh-echo.bpf", "--", "/bin/sh", "-c", "echo hi; /bin/true");
         assertEquals("hi\n", fork.stdout(), fork::toString);
         assertTrue(fork.stderr().contains("Cannot fork"), fork::toString);
         assertEquals(2, fork.exit(), fork::toString);
@@ -90,13 +94,22 @@ class ExecTest {
             Sluice.Result r = Sluice.run("exec", "--log", "examples/deny-mkdir.scpl", "--", "mkdir", target.toString());
             assertEquals(1, r.exit(), r::toString);
             assertFalse(Files.exists(target));
-            assertTrue(r.stderr().contains("sluice exec: --log: with all arguments 0 the policy denies on x86_64: mkdir (83), mkdirat (258) -> ERRNO(1)"), r::toString);
+            assertTrue(
+                    r.stderr()
+                            .contains(
+                                    "sluice exec: --log: with all arguments 0 the policy denies on x86_64: mkdir (83), mkdirat (258) -> ERRNO(1)"),
+                    r::toString);
             // The kernel's audit record for the denied mkdir, from the same process (execve keeps the pid).
             String pid = "pid=" + r.pid() + " ";
             seen.add(pid);
             for (int poll = 0; poll < 20; poll++) {
                 String log = dmesg();
-                if (log != null && log.lines().anyMatch(l -> l.contains("type=1326") && l.contains(pid) && l.contains("comm=\"mkdir\"") && l.contains("syscall=83 "))) {
+                if (log != null
+                        && log.lines()
+                                .anyMatch(l -> l.contains("type=1326")
+                                        && l.contains(pid)
+                                        && l.contains("comm=\"mkdir\"")
+                                        && l.contains("syscall=83 "))) {
                     return;
                 }
                 Thread.sleep(100);
@@ -104,13 +117,21 @@ class ExecTest {
         }
         String log = dmesg();
         throw new AssertionError("no audit record for any of " + seen + " (mkdir, syscall=83) in dmesg:\n"
-                        + (log == null ? "" : String.join("\n", log.lines().filter(l -> l.contains("type=1326") || l.contains("suppressed")).toList())));
+                + (log == null
+                        ? ""
+                        : String.join(
+                                "\n",
+                                log.lines()
+                                        .filter(l -> l.contains("type=1326") || l.contains("suppressed"))
+                                        .toList())));
     }
 
     /** The kernel log, or null when it cannot be read here. */
     private static String dmesg() throws InterruptedException {
         try {
-            Process p = new ProcessBuilder("dmesg").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder("dmesg")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes());
             return p.waitFor() == 0 && !out.isEmpty() ? out : null;
         } catch (IOException e) {
@@ -130,8 +151,10 @@ class ExecTest {
         // allow-basic allows only read, write, getpid and exit_group: the command could never start.
         Sluice.Result r = Sluice.run("exec", "examples/allow-basic.bpf", "--", "true");
         assertEquals(1, r.exit(), r::toString);
-        assertEquals(List.of("examples/allow-basic.bpf: the policy does not allow execve (nr 59) on x86_64 (ERRNO(1)), so the command could never start; nothing was installed"),
-                        r.stderrLines());
+        assertEquals(
+                List.of(
+                        "examples/allow-basic.bpf: the policy does not allow execve (nr 59) on x86_64 (ERRNO(1)), so the command could never start; nothing was installed"),
+                r.stderrLines());
     }
 
     @Test

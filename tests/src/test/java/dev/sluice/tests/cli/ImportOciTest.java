@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,13 +23,29 @@ class ImportOciTest {
         assertTrue(check.stdout().startsWith(out + ": ok ("), check::toString);
 
         // Without CAP_SYS_ADMIN the profile hands mount to a supervisor (NOTIFY); read is allowed; kexec_load is
-        // listed as KILL_PROCESS; an unlisted call (swapon) gets the default ERRNO(1). With the capability, mount is allowed.
-        Sluice.Result run = Sluice.run("run", out.toString(), "--syscall", "read", "--syscall", "mount", "--syscall", "kexec_load", "--syscall", "swapon");
+        // listed as KILL_PROCESS; an unlisted call (swapon) gets the default ERRNO(1). With the capability, mount is
+        // allowed.
+        Sluice.Result run = Sluice.run(
+                "run",
+                out.toString(),
+                "--syscall",
+                "read",
+                "--syscall",
+                "mount",
+                "--syscall",
+                "kexec_load",
+                "--syscall",
+                "swapon");
         assertEquals(0, run.exit(), run::toString);
         assertEquals("ALLOW\nNOTIFY\nKILL_PROCESS\nERRNO(1)\n", run.stdout(), run::toString);
         Path admin = dir.resolve("admin.scpl");
-        assertEquals(0, Sluice.run("import-oci", "examples/oci-profile.json", "--cap", "CAP_SYS_ADMIN", "-o", admin.toString()).exit());
-        assertEquals("ALLOW\n", Sluice.run("run", admin.toString(), "--syscall", "mount").stdout());
+        assertEquals(
+                0,
+                Sluice.run("import-oci", "examples/oci-profile.json", "--cap", "CAP_SYS_ADMIN", "-o", admin.toString())
+                        .exit());
+        assertEquals(
+                "ALLOW\n",
+                Sluice.run("run", admin.toString(), "--syscall", "mount").stdout());
     }
 
     /**
@@ -41,13 +56,17 @@ class ImportOciTest {
     void realProfilesCompileForEachArchAndForAllWithoutWarnings(@TempDir Path dir) throws Exception {
         for (String profile : new String[] {"docker-default.json", "podman-default.json"}) {
             Path scpl = dir.resolve(profile.replace(".json", ".scpl"));
-            Sluice.Result imp = Sluice.run("import-oci", "examples/" + profile, "-o", scpl.toString(), "--kernel", "6.1");
+            Sluice.Result imp =
+                    Sluice.run("import-oci", "examples/" + profile, "-o", scpl.toString(), "--kernel", "6.1");
             assertEquals(0, imp.exit(), imp::toString);
             assertEquals("", imp.stderr(), imp::toString);
-            String[][] archOptions = profile.startsWith("docker") ? new String[][] {{}, {"--arch", "x86_64"}, {"--arch", "x86"}, {"--arch", "x32"}}
-                            : new String[][] {{}, {"--arch", "x86", "--arch", "x32"}}; // every combination is in OciImporterTest
+            String[][] archOptions = profile.startsWith("docker")
+                    ? new String[][] {{}, {"--arch", "x86_64"}, {"--arch", "x86"}, {"--arch", "x32"}}
+                    : new String[][] {{}, {"--arch", "x86", "--arch", "x32"}
+                    }; // every combination is in OciImporterTest
             for (String[] arches : archOptions) {
-                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("compile", scpl.toString(), "-o", dir.resolve("out.bpf").toString()));
+                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+                        "compile", scpl.toString(), "-o", dir.resolve("out.bpf").toString()));
                 args.addAll(java.util.List.of(arches));
                 Sluice.Result c = Sluice.run(args.toArray(String[]::new));
                 assertEquals(0, c.exit(), () -> profile + " " + String.join(" ", arches) + ": " + c);
@@ -55,14 +74,33 @@ class ImportOciTest {
                 assertTrue(Files.size(dir.resolve("out.bpf")) > 8 * 20, c::toString);
             }
         }
-        // the verdicts: chown32 is x86's, newfstatat x86_64's; Docker's default is EPERM, podman's ENOSYS (and EPERM for a list)
+        // the verdicts: chown32 is x86's, newfstatat x86_64's; Docker's default is EPERM, podman's ENOSYS (and EPERM
+        // for a list)
         Path docker = dir.resolve("docker-default.scpl");
-        Sluice.Result x86 = Sluice.run("run", docker.toString(), "--arch", "x86", "--syscall", "chown32", "--syscall", "mount", "--syscall", "fstatat64");
+        Sluice.Result x86 = Sluice.run(
+                "run",
+                docker.toString(),
+                "--arch",
+                "x86",
+                "--syscall",
+                "chown32",
+                "--syscall",
+                "mount",
+                "--syscall",
+                "fstatat64");
         assertEquals("ALLOW\nERRNO(1)\nALLOW\n", x86.stdout(), x86::toString);
-        Sluice.Result x64 = Sluice.run("run", docker.toString(), "--syscall", "newfstatat", "--syscall", "syslog", "--syscall", "clone3");
+        Sluice.Result x64 = Sluice.run(
+                "run", docker.toString(), "--syscall", "newfstatat", "--syscall", "syslog", "--syscall", "clone3");
         assertEquals("ALLOW\nERRNO(1)\nERRNO(38)\n", x64.stdout(), x64::toString);
-        Sluice.Result podman = Sluice.run("run", dir.resolve("podman-default.scpl").toString(), "--syscall", "newfstatat", "--syscall", "add_key", "--syscall",
-                        "swapon");
+        Sluice.Result podman = Sluice.run(
+                "run",
+                dir.resolve("podman-default.scpl").toString(),
+                "--syscall",
+                "newfstatat",
+                "--syscall",
+                "add_key",
+                "--syscall",
+                "swapon");
         assertEquals("ALLOW\nERRNO(38)\nERRNO(1)\n", podman.stdout(), podman::toString);
     }
 
@@ -72,24 +110,49 @@ class ImportOciTest {
         Path old = dir.resolve("old.scpl");
         Path recent = dir.resolve("recent.scpl");
         Path running = dir.resolve("running.scpl");
-        assertEquals(0, Sluice.run("import-oci", "examples/docker-default.json", "--kernel", "4.4", "-o", old.toString()).exit());
-        assertEquals(0, Sluice.run("import-oci", "examples/docker-default.json", "--kernel", "4.8.0-1-amd64", "-o", recent.toString()).exit());
-        assertEquals(0, Sluice.run("import-oci", "examples/docker-default.json", "-o", running.toString()).exit());
+        assertEquals(
+                0,
+                Sluice.run("import-oci", "examples/docker-default.json", "--kernel", "4.4", "-o", old.toString())
+                        .exit());
+        assertEquals(
+                0,
+                Sluice.run(
+                                "import-oci",
+                                "examples/docker-default.json",
+                                "--kernel",
+                                "4.8.0-1-amd64",
+                                "-o",
+                                recent.toString())
+                        .exit());
+        assertEquals(
+                0,
+                Sluice.run("import-oci", "examples/docker-default.json", "-o", running.toString())
+                        .exit());
         assertTrue(Files.readString(old).contains("left out, needs kernel 4.8 or later (evaluated for kernel 4.4)"));
-        assertEquals("ERRNO(1)\n", Sluice.run("run", old.toString(), "--syscall", "ptrace").stdout());
-        assertEquals("ALLOW\n", Sluice.run("run", recent.toString(), "--syscall", "ptrace").stdout());
+        assertEquals(
+                "ERRNO(1)\n",
+                Sluice.run("run", old.toString(), "--syscall", "ptrace").stdout());
+        assertEquals(
+                "ALLOW\n",
+                Sluice.run("run", recent.toString(), "--syscall", "ptrace").stdout());
         String release = System.getProperty("os.version");
         String kernel = release.replaceAll("^(\\d+\\.\\d+).*", "$1");
-        assertTrue(Files.readString(running).contains("includes.minKernel 4.8: kernel " + kernel + " is new enough"), release);
+        assertTrue(
+                Files.readString(running).contains("includes.minKernel 4.8: kernel " + kernel + " is new enough"),
+                release);
         Sluice.Result bad = Sluice.run("import-oci", "examples/docker-default.json", "--kernel", "four");
         assertEquals(2, bad.exit(), bad::toString);
-        assertEquals("sluice import-oci: --kernel four: expected a kernel version such as 6.8 (or a release such as 6.8.0-45-generic)\n", bad.stderr());
+        assertEquals(
+                "sluice import-oci: --kernel four: expected a kernel version such as 6.8 (or a release such as 6.8.0-45-generic)\n",
+                bad.stderr());
     }
 
     @Test
     void malformedJsonIsALocatedError(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.json");
-        Files.writeString(bad, "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [ { \"names\": [\"read\"] \"action\": 1 } ]\n}\n");
+        Files.writeString(
+                bad,
+                "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [ { \"names\": [\"read\"] \"action\": 1 } ]\n}\n");
         Sluice.Result r = Sluice.run("import-oci", bad.toString());
         assertEquals(1, r.exit(), r::toString);
         assertTrue(r.stderr().startsWith(bad + ":3:"), r::toString);

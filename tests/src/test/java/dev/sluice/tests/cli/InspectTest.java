@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,12 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * {@code sluice run --inspect}: GraalVM's Chrome inspector on a classic BPF filter, driven over its DevTools protocol
@@ -81,7 +79,7 @@ class InspectTest {
         }
 
         JsonNode event(String method) throws Exception {
-            for (Iterator<JsonNode> it = events.iterator(); it.hasNext();) {
+            for (Iterator<JsonNode> it = events.iterator(); it.hasNext(); ) {
                 JsonNode e = it.next();
                 if (method.equals(e.path("method").asText())) {
                     it.remove();
@@ -105,11 +103,22 @@ class InspectTest {
 
         /** The variables of the top frame's first scope, by name (numbers as their value). */
         Map<String, String> variables(JsonNode paused) throws Exception {
-            String scope = paused.get("callFrames").get(0).get("scopeChain").get(0).get("object").get("objectId").asText();
+            String scope = paused.get("callFrames")
+                    .get(0)
+                    .get("scopeChain")
+                    .get(0)
+                    .get("object")
+                    .get("objectId")
+                    .asText();
             Map<String, String> out = new HashMap<>();
-            for (JsonNode p : call("Runtime.getProperties", Map.of("objectId", scope)).get("result")) {
+            for (JsonNode p :
+                    call("Runtime.getProperties", Map.of("objectId", scope)).get("result")) {
                 JsonNode value = p.get("value");
-                out.put(p.get("name").asText(), value.has("value") ? value.get("value").asText() : value.path("description").asText());
+                out.put(
+                        p.get("name").asText(),
+                        value.has("value")
+                                ? value.get("value").asText()
+                                : value.path("description").asText());
             }
             return out;
         }
@@ -124,13 +133,21 @@ class InspectTest {
     @Test
     void stopsOnABreakpointAndShowsTheRegisters() throws Exception {
         int port = freePort();
-        List<String> cmd = Sluice.command(List.of(), "run", "--inspect=" + port, "examples/deny-mkdir.bpf", "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)");
-        Process process = new ProcessBuilder(cmd).directory(Sluice.ROOT.toFile()).start();
+        List<String> cmd = Sluice.command(
+                List.of(),
+                "run",
+                "--inspect=" + port,
+                "examples/deny-mkdir.bpf",
+                "--syscall",
+                "mkdirat(AT_FDCWD, 0x1000, 0755)");
+        Process process =
+                new ProcessBuilder(cmd).directory(Sluice.ROOT.toFile()).start();
         ExecutorService readers = Executors.newCachedThreadPool();
         try {
-            BufferedReader stderr = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+            BufferedReader stderr =
+                    new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
             String url = null;
-            for (String line; url == null && (line = stderr.readLine()) != null;) {
+            for (String line; url == null && (line = stderr.readLine()) != null; ) {
                 Matcher m = LISTENING.matcher(line);
                 if (m.find()) {
                     url = m.group(1);
@@ -140,17 +157,23 @@ class InspectTest {
             assertTrue(url.startsWith("ws://127.0.0.1:" + port + "/"), url); // loopback only
             // Own threads, not the common pool: on a 2-core machine its one worker, blocked on a pipe, would also be
             // what the HTTP client's handshake waits for.
-            CompletableFuture<String> restOfStderr = CompletableFuture.supplyAsync(() -> stderr.lines().reduce("", (a, b) -> a + b + "\n"), readers);
-            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }, readers);
+            CompletableFuture<String> restOfStderr =
+                    CompletableFuture.supplyAsync(() -> stderr.lines().reduce("", (a, b) -> a + b + "\n"), readers);
+            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    },
+                    readers);
 
             Session session = new Session();
-            session.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(url), session).get(30, TimeUnit.SECONDS);
+            session.socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .buildAsync(URI.create(url), session)
+                    .get(30, TimeUnit.SECONDS);
             session.call("Runtime.enable", Map.of());
             session.call("Debugger.enable", Map.of());
             session.call("Runtime.runIfWaitingForDebugger", Map.of());
@@ -162,11 +185,23 @@ class InspectTest {
             assertEquals(Map.of("A", "0", "X", "0"), withoutM(session.variables(first)));
 
             // Instruction 5 is "jeq #0x102": mkdirat (258) reaches it with A = 258.
-            JsonNode bp = session.call("Debugger.setBreakpoint", Map.of("location", Map.of("scriptId", location.get("scriptId").asText(), "lineNumber", 5)));
+            JsonNode bp = session.call(
+                    "Debugger.setBreakpoint",
+                    Map.of(
+                            "location",
+                            Map.of("scriptId", location.get("scriptId").asText(), "lineNumber", 5)));
             assertEquals(5, bp.get("actualLocation").get("lineNumber").asInt(), bp::toString);
             session.call("Debugger.resume", Map.of());
             JsonNode atBreakpoint = session.event("Debugger.paused");
-            assertEquals(5, atBreakpoint.get("callFrames").get(0).get("location").get("lineNumber").asInt(), atBreakpoint::toString);
+            assertEquals(
+                    5,
+                    atBreakpoint
+                            .get("callFrames")
+                            .get(0)
+                            .get("location")
+                            .get("lineNumber")
+                            .asInt(),
+                    atBreakpoint::toString);
             assertEquals(Map.of("A", "258", "X", "0"), withoutM(session.variables(atBreakpoint)));
             session.call("Debugger.resume", Map.of());
 

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,8 @@ class LearnTest {
     @BeforeAll
     static void needsSeccompOnX86_64() throws IOException {
         boolean linux = System.getProperty("os.name").equals("Linux");
-        boolean seccomp = linux && Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
+        boolean seccomp =
+                linux && Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
         boolean x86 = System.getProperty("os.arch").equals("amd64");
         if (!(seccomp && x86)) {
             System.err.println("SKIPPED: LearnTest needs Linux with seccomp on x86_64");
@@ -57,13 +57,19 @@ class LearnTest {
 
     /** Learns a policy from one run of {@code command}; returns the run's result and checks the summary line. */
     static Sluice.Result learn(Path policy, boolean withArgs, String... command) throws IOException {
-        List<String> a = withArgs ? args("learn", "--args", "-o", policy, "--", command) : args("learn", "-o", policy, "--", command);
+        List<String> a = withArgs
+                ? args("learn", "--args", "-o", policy, "--", command)
+                : args("learn", "-o", policy, "--", command);
         Sluice.Result r = Sluice.run(a.toArray(String[]::new));
         if (r.stderr().contains("seccomp user notification needs")) {
             System.err.println("SKIPPED: LearnTest: the kernel has no seccomp user notification: " + r.stderr());
             Assumptions.abort("SKIPPED: no seccomp user notification");
         }
-        assertTrue(r.stderr().contains("sluice learn: ") && r.stderr().contains(" calls of ") && r.stderr().contains("wrote " + policy), r::toString);
+        assertTrue(
+                r.stderr().contains("sluice learn: ")
+                        && r.stderr().contains(" calls of ")
+                        && r.stderr().contains("wrote " + policy),
+                r::toString);
         String text = Files.readString(policy);
         assertTrue(text.startsWith("# Learned by `sluice learn"), text);
         assertTrue(text.contains("execve"), "the command's own execve is learned:\n" + text);
@@ -113,7 +119,9 @@ class LearnTest {
         Sluice.Result learned = learn(policy, false, sh);
         assertEquals("start\n2\n", learned.stdout(), learned::toString);
         String text = Files.readString(policy);
-        assertTrue(text.matches("(?s).*# program start and process: .*execve ([3-9]|[1-9][0-9]+)\\b.*"), "sh, cat and wc each exec:\n" + text);
+        assertTrue(
+                text.matches("(?s).*# program start and process: .*execve ([3-9]|[1-9][0-9]+)\\b.*"),
+                "sh, cat and wc each exec:\n" + text);
         assertTrue(text.contains("clone") || text.contains("fork"), text);
         Sluice.Result again = exec(policy, sh);
         assertEquals(0, again.exit(), again::toString);
@@ -122,7 +130,11 @@ class LearnTest {
         // a different script: the shell cannot do it (dash starts mkdir with vfork, which the run did not use, or
         // mkdir gets EPERM)
         Sluice.Result shMkdir = exec(policy, "/bin/sh", "-c", "mkdir " + dir.resolve("x"));
-        assertTrue(shMkdir.exit() != 0 && (shMkdir.stderr().contains("Cannot fork") || shMkdir.stderr().contains("Operation not permitted")), shMkdir::toString);
+        assertTrue(
+                shMkdir.exit() != 0
+                        && (shMkdir.stderr().contains("Cannot fork")
+                                || shMkdir.stderr().contains("Operation not permitted")),
+                shMkdir::toString);
         assertFalse(Files.exists(dir.resolve("x")));
     }
 
@@ -137,9 +149,14 @@ class LearnTest {
         String text = Files.readString(policy);
         // the AF_INET socket the program made is one condition of the socket rule; the run may also have made
         // others (on CI, python3's start-up opened an AF_UNIX socket first), which become further `||` conditions
-        assertTrue(text.matches("(?s).*\\n    Allow socket if [^;]*\\blow32\\(arg0\\) == AF_INET && low32\\(arg1\\) == SOCK_STREAM\\|SOCK_CLOEXEC && low32\\(arg2\\) == 0[;\\n].*"), text);
+        assertTrue(
+                text.matches(
+                        "(?s).*\\n    Allow socket if [^;]*\\blow32\\(arg0\\) == AF_INET && low32\\(arg1\\) == SOCK_STREAM\\|SOCK_CLOEXEC && low32\\(arg2\\) == 0[;\\n].*"),
+                text);
         assertFalse(text.contains("AF_INET6"), text);
-        assertTrue(text.contains("Allow ioctl if ") || !text.contains("ioctl"), "ioctl requests are kept with --args:\n" + text);
+        assertTrue(
+                text.contains("Allow ioctl if ") || !text.contains("ioctl"),
+                "ioctl requests are kept with --args:\n" + text);
         Sluice.Result again = exec(policy, "python3", "-c", inet);
         assertEquals(0, again.exit(), again::toString);
         assertEquals("ok\n", again.stdout());
@@ -180,8 +197,11 @@ class LearnTest {
         Path policy = dir.resolve("echo.scpl");
         Sluice.Result r = learn(policy, false, "/bin/echo", "it's", "two\nlines");
         assertEquals("it's two\nlines\n", r.stdout(), r::toString);
-        assertTrue(Files.readString(policy).startsWith("# Learned by `sluice learn` from one run of: /bin/echo 'it'\\''s' 'two\\nlines'\n"),
-                        Files.readString(policy));
+        assertTrue(
+                Files.readString(policy)
+                        .startsWith(
+                                "# Learned by `sluice learn` from one run of: /bin/echo 'it'\\''s' 'two\\nlines'\n"),
+                Files.readString(policy));
     }
 
     @Test

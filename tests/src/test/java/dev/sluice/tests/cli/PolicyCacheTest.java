@@ -14,7 +14,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +44,8 @@ class PolicyCacheTest {
 
     private Run sluice(Map<String, String> env, String... args) throws IOException {
         Path log = dir.resolve("classes-" + runs++ + ".log");
-        Map<String, String> all = new java.util.HashMap<>(Map.of("XDG_CACHE_HOME", dir.resolve("cache").toString()));
+        Map<String, String> all = new java.util.HashMap<>(
+                Map.of("XDG_CACHE_HOME", dir.resolve("cache").toString()));
         all.putAll(env);
         Sluice.Result r = Sluice.runWithEnv(all, List.of("-Xlog:class+load=info:file=" + log), null, args);
         return new Run(r, Files.readString(log));
@@ -80,9 +80,14 @@ class PolicyCacheTest {
         Run first = sluice("check", policy.toString());
         assertEquals(0, first.result().exit(), first.result()::toString);
         assertEquals(policy + ": ok (21 instructions)\n", first.result().stdout());
-        assertTrue(first.compiled() && first.createdContext(), "a first run compiles the policy and loads it into the bpf language");
+        assertTrue(
+                first.compiled() && first.createdContext(),
+                "a first run compiles the policy and loads it into the bpf language");
         assertEquals(1, entryFiles().size(), "one entry written");
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(entryFiles().get(0))));
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(entryFiles().get(0))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(entries())));
 
         Run second = sluice("check", policy.toString());
@@ -92,12 +97,19 @@ class PolicyCacheTest {
         assertFalse(second.compiled(), "a hit must not compile the policy again");
         assertFalse(second.createdContext(), "a hit must not create a polyglot context");
 
-        Files.writeString(policy, Files.readString(policy).replace("Errno EPERM [mkdir, mkdirat];", "Errno EPERM [mkdir, mkdirat];\n    Errno EACCES [rmdir, chroot];"));
+        Files.writeString(
+                policy,
+                Files.readString(policy)
+                        .replace(
+                                "Errno EPERM [mkdir, mkdirat];",
+                                "Errno EPERM [mkdir, mkdirat];\n    Errno EACCES [rmdir, chroot];"));
         Run edited = sluice("check", policy.toString());
         assertTrue(edited.compiled(), "a changed file is a miss");
         Run uncached = sluice(Map.of("SLUICE_POLICY_CACHE", "off"), "check", policy.toString());
         assertEquals(uncached.result().stdout(), edited.result().stdout(), edited.result()::toString);
-        assertTrue(!edited.result().stdout().equals(first.result().stdout()), "the edit changed the program: " + edited.result().stdout());
+        assertTrue(
+                !edited.result().stdout().equals(first.result().stdout()),
+                "the edit changed the program: " + edited.result().stdout());
     }
 
     @Test
@@ -134,8 +146,10 @@ class PolicyCacheTest {
         assertTrue(after.compiled(), "an entry the verifier refuses is a miss");
         String rewritten = Files.readString(entry);
         String rewrittenBody = rewritten.substring(0, rewritten.indexOf("digest "));
-        assertEquals(good.substring(0, good.indexOf("digest ")).replace("language-loaded true", "language-loaded false"), rewrittenBody,
-                        "the entry is written anew (exec did not load it into the bpf language)");
+        assertEquals(
+                good.substring(0, good.indexOf("digest ")).replace("language-loaded true", "language-loaded false"),
+                rewrittenBody,
+                "the entry is written anew (exec did not load it into the bpf language)");
         assertEquals(rewrittenBody + "digest " + sha256(rewrittenBody) + "\n", rewritten);
     }
 
@@ -148,7 +162,10 @@ class PolicyCacheTest {
         Run after = sluice("check", policy.toString());
         assertEquals(0, after.result().exit(), after.result()::toString);
         assertTrue(after.compiled(), "an entry writable by others is a miss");
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(entry)), "and is replaced by a private one");
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(entry)),
+                "and is replaced by a private one");
 
         Files.setPosixFilePermissions(entries(), PosixFilePermissions.fromString("rwxrwxrwx"));
         Run openDir = sluice("check", policy.toString());
@@ -225,7 +242,8 @@ class PolicyCacheTest {
     }
 
     private static void assumeSeccomp() throws IOException {
-        boolean ok = System.getProperty("os.arch").equals("amd64") && Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
+        boolean ok = System.getProperty("os.arch").equals("amd64")
+                && Files.readString(Path.of("/proc/self/status")).contains("Seccomp:");
         if (!ok) {
             System.err.println("SKIPPED: PolicyCacheTest exec case needs Linux with seccomp on x86_64");
         }
@@ -233,6 +251,7 @@ class PolicyCacheTest {
     }
 
     private static String sha256(String s) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 }

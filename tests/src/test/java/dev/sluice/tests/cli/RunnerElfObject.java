@@ -16,8 +16,7 @@ final class RunnerElfObject {
     private static final long SHF_ALLOC = 0x2, SHF_EXECINSTR = 0x4;
     private static final int STB_GLOBAL = 1, STT_FUNC = 2;
 
-    private RunnerElfObject() {
-    }
+    private RunnerElfObject() {}
 
     static byte[] write(String section, String function, byte[] code) {
         // .shstrtab: "", ".shstrtab", ".symtab", section, function
@@ -39,7 +38,7 @@ final class RunnerElfObject {
         int headersAt = align(codeAt + code.length, 8);
         ByteBuffer b = ByteBuffer.allocate(headersAt + 4 * 64).order(ByteOrder.LITTLE_ENDIAN);
 
-        b.put(new byte[]{0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
+        b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
         b.position(16);
         b.putShort((short) 1); // ET_REL
         b.putShort((short) EM_BPF);
@@ -74,7 +73,17 @@ final class RunnerElfObject {
         return b.array();
     }
 
-    private static void header(ByteBuffer b, int name, int type, long flags, long offset, long size, int link, int info, long align, long entrySize) {
+    private static void header(
+            ByteBuffer b,
+            int name,
+            int type,
+            long flags,
+            long offset,
+            long size,
+            int link,
+            int info,
+            long align,
+            long entrySize) {
         b.putInt(name);
         b.putInt(type);
         b.putLong(flags);

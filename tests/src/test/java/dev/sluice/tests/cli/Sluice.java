@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * packages the launcher before this module's tests run (the tests module depends on it).
  */
 public final class Sluice {
-    static final Path ROOT = Path.of(System.getProperty("sluice.repo.root", "..")).toAbsolutePath().normalize();
+    static final Path ROOT = Path.of(System.getProperty("sluice.repo.root", ".."))
+            .toAbsolutePath()
+            .normalize();
     private static final Path TARGET = ROOT.resolve("launcher/target");
 
     public record Result(int exit, String stdout, String stderr, long pid) {
@@ -37,8 +39,7 @@ public final class Sluice {
         }
     }
 
-    private Sluice() {
-    }
+    private Sluice() {}
 
     public static Result run(String... args) {
         return runWith(List.of(), args);
@@ -53,19 +54,29 @@ public final class Sluice {
     static List<String> command(List<String> jvmOptions, String... args) {
         Path jar;
         try (var files = Files.list(TARGET)) {
-            jar = files.filter(p -> p.getFileName().toString().matches("sluice-launcher-.*\\.jar")).findFirst().orElse(null);
+            jar = files.filter(p -> p.getFileName().toString().matches("sluice-launcher-.*\\.jar"))
+                    .findFirst()
+                    .orElse(null);
         } catch (IOException e) {
             jar = null;
         }
-        assertTrue(jar != null && Files.isDirectory(TARGET.resolve("modules")) && Files.isDirectory(TARGET.resolve("compiler")),
-                        "the launcher is not packaged in " + TARGET + ": build with ./mvnw verify (or -pl tests -am)");
+        assertTrue(
+                jar != null
+                        && Files.isDirectory(TARGET.resolve("modules"))
+                        && Files.isDirectory(TARGET.resolve("compiler")),
+                "the launcher is not packaged in " + TARGET + ": build with ./mvnw verify (or -pl tests -am)");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI", "--upgrade-module-path=" + TARGET.resolve("compiler"),
-                        "--module-path=" + jar + java.io.File.pathSeparator + TARGET.resolve("modules"),
-                        "--enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag",
-                        "-Dpolyglot.engine.userResourceCache=" + TARGET.resolve("truffle-cache"), "-XX:+UseSerialGC", "-Xss8m",
-                        "--sun-misc-unsafe-memory-access=allow"));
+        cmd.addAll(List.of(
+                "-XX:+UnlockExperimentalVMOptions",
+                "-XX:+EnableJVMCI",
+                "--upgrade-module-path=" + TARGET.resolve("compiler"),
+                "--module-path=" + jar + java.io.File.pathSeparator + TARGET.resolve("modules"),
+                "--enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag",
+                "-Dpolyglot.engine.userResourceCache=" + TARGET.resolve("truffle-cache"),
+                "-XX:+UseSerialGC",
+                "-Xss8m",
+                "--sun-misc-unsafe-memory-access=allow"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-m", "dev.sluice.launcher/dev.sluice.launcher.Main"));
         cmd.addAll(List.of(args));
@@ -82,7 +93,8 @@ public final class Sluice {
         List<String> cmd = command(jvmOptions, args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
         // The policy cache of check and exec: one of the build's own, not the user's (PolicyCacheTest uses its own).
-        pb.environment().put("XDG_CACHE_HOME", ROOT.resolve("tests/target/sluice-cache").toString());
+        pb.environment()
+                .put("XDG_CACHE_HOME", ROOT.resolve("tests/target/sluice-cache").toString());
         pb.environment().putAll(env);
         try {
             Process p = pb.start();

@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** Where the build put things, for tests that use built artifacts. */
 final class RepoPaths {
-    private RepoPaths() {
-    }
+    private RepoPaths() {}
 
     static Path root() {
         String prop = System.getProperty("sluice.repo.root");
@@ -21,7 +20,8 @@ final class RepoPaths {
     static Path compilerDir() {
         Path p = root().resolve("tests/target/compiler");
         if (!Files.isRegularFile(p.resolve("compiler.jar"))) {
-            throw new IllegalStateException("Graal compiler jars missing in " + p + " (the build copies them at process-resources)");
+            throw new IllegalStateException(
+                    "Graal compiler jars missing in " + p + " (the build copies them at process-resources)");
         }
         return p;
     }

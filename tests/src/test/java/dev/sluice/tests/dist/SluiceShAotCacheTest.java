@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +23,9 @@ class SluiceShAotCacheTest {
     void checkStartsWithTheTrainedAotCache() throws Exception {
         Path root = RepoPaths.root();
         Path log = tmp.resolve("classes.log");
-        ProcessBuilder pb = new ProcessBuilder(root.resolve("sluice.sh").toString(), "check", "examples/deny-mkdir.scpl").directory(root.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        root.resolve("sluice.sh").toString(), "check", "examples/deny-mkdir.scpl")
+                .directory(root.toFile());
         Map<String, String> env = pb.environment();
         env.put("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on -Xlog:class+load=info:file=" + log);
         env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
@@ -33,8 +34,14 @@ class SluiceShAotCacheTest {
         assertEquals(0, r.exitCode(), r::toString);
         assertEquals("examples/deny-mkdir.scpl: ok (21 instructions)\n", r.stdout(), r::toString);
         List<String> classes = Files.readAllLines(log);
-        long fromCache = classes.stream().filter(l -> l.contains("source: shared objects file")).count();
-        assertTrue(fromCache > classes.size() * 9 / 10, "nearly all classes of `check` come from the AOT cache: " + fromCache + " of " + classes.size());
-        assertTrue(classes.stream().noneMatch(l -> l.contains("jdk.graal.compiler.")), "check must start without the Graal compiler");
+        long fromCache = classes.stream()
+                .filter(l -> l.contains("source: shared objects file"))
+                .count();
+        assertTrue(
+                fromCache > classes.size() * 9 / 10,
+                "nearly all classes of `check` come from the AOT cache: " + fromCache + " of " + classes.size());
+        assertTrue(
+                classes.stream().noneMatch(l -> l.contains("jdk.graal.compiler.")),
+                "check must start without the Graal compiler");
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StandaloneTarballTest {
     @TempDir
     static Path unpackDir;
+
     static Path home;
 
     @BeforeAll
@@ -28,8 +28,10 @@ class StandaloneTarballTest {
         Path target = RepoPaths.root().resolve("component/target");
         Path tarball;
         try (Stream<Path> s = Files.list(target)) {
-            tarball = s.filter(p -> p.getFileName().toString().matches("sluice-.*-linux-amd64\\.tar\\.gz")).findFirst()
-                            .orElseThrow(() -> new AssertionError("no tarball in " + target + "; component/ should build it at package"));
+            tarball = s.filter(p -> p.getFileName().toString().matches("sluice-.*-linux-amd64\\.tar\\.gz"))
+                    .findFirst()
+                    .orElseThrow(() ->
+                            new AssertionError("no tarball in " + target + "; component/ should build it at package"));
         }
         Exec tar = Exec.run(unpackDir, Map.of(), List.of("tar", "xzf", tarball.toString()), 60);
         assertEquals(0, tar.exitCode(), tar::toString);
@@ -46,7 +48,8 @@ class StandaloneTarballTest {
      * Runs bin/sluice as on a machine without Java: no JAVA_HOME, and PATH holding only /usr/bin and /bin (whose
      * java, if any, is not the 25 the launcher needs): the tarball must bring its own runtime.
      */
-    private static Exec sluiceWith(Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
+    private static Exec sluiceWith(Map<String, String> extraEnv, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(home.resolve("bin/sluice").toString());
         cmd.addAll(List.of(args));
@@ -64,17 +67,29 @@ class StandaloneTarballTest {
     void layoutHasLauncherRuntimeCompilerLicenseAndReadme() throws IOException {
         assertTrue(Files.isExecutable(home.resolve("bin/sluice")));
         assertTrue(Files.isRegularFile(home.resolve("lib/sluice-jit-choice.sh")));
-        assertTrue(Files.isRegularFile(home.resolve("lib/sluice-no-jit.jvmargs")), "the JVM flags bin/sluice and the AOT training share");
+        assertTrue(
+                Files.isRegularFile(home.resolve("lib/sluice-no-jit.jvmargs")),
+                "the JVM flags bin/sluice and the AOT training share");
         assertTrue(Files.isRegularFile(home.resolve("LICENSE")));
         assertTrue(Files.isRegularFile(home.resolve("README")));
         assertTrue(Files.isExecutable(home.resolve("runtime/bin/java")), "the jlink runtime");
-        assertTrue(Files.readString(home.resolve("runtime/release")).contains("JAVA_VERSION=\"25"), "a Java 25 runtime");
+        assertTrue(
+                Files.readString(home.resolve("runtime/release")).contains("JAVA_VERSION=\"25"), "a Java 25 runtime");
         String modules = Files.readString(home.resolve("runtime/release"));
-        for (String module : List.of("dev.sluice.launcher", "dev.sluice.core", "dev.sluice.bpf", "dev.sluice.scpl", "org.graalvm.truffle.runtime", "jdk.internal.vm.ci")) {
+        for (String module : List.of(
+                "dev.sluice.launcher",
+                "dev.sluice.core",
+                "dev.sluice.bpf",
+                "dev.sluice.scpl",
+                "org.graalvm.truffle.runtime",
+                "jdk.internal.vm.ci")) {
             assertTrue(modules.contains(module), "runtime/release lists module " + module);
         }
-        assertTrue(Files.size(home.resolve("runtime/lib/sluice.aot")) > 1_000_000, "the AOT cache of the short commands");
-        assertTrue(Files.isRegularFile(home.resolve("modules/compiler.jar")), "the Graal compiler, for --upgrade-module-path");
+        assertTrue(
+                Files.size(home.resolve("runtime/lib/sluice.aot")) > 1_000_000, "the AOT cache of the short commands");
+        assertTrue(
+                Files.isRegularFile(home.resolve("modules/compiler.jar")),
+                "the Graal compiler, for --upgrade-module-path");
     }
 
     /**
@@ -86,20 +101,38 @@ class StandaloneTarballTest {
         Path log = unpackDir.resolve("classes-check.log");
         // -XX:AOTMode=on: a cache the JVM cannot use (flags that differ from the training's) stops it, instead of
         // being ignored without a word.
-        Exec check = sluiceWith(Map.of("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on -Xlog:class+load=info:file=" + log), "check", home.resolve("examples/deny-mkdir.scpl").toString());
+        Exec check = sluiceWith(
+                Map.of("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on -Xlog:class+load=info:file=" + log),
+                "check",
+                home.resolve("examples/deny-mkdir.scpl").toString());
         assertEquals(0, check.exitCode(), check::toString);
         String classes = Files.readString(log);
-        long fromCache = classes.lines().filter(l -> l.contains("source: shared objects file")).count();
+        long fromCache = classes.lines()
+                .filter(l -> l.contains("source: shared objects file"))
+                .count();
         long total = classes.lines().count();
-        assertTrue(fromCache > total * 9 / 10, "nearly all classes of `check` come from the AOT cache: " + fromCache + " of " + total);
-        assertTrue(classes.lines().noneMatch(l -> l.contains("jdk.graal.compiler.")), "check must start without the Graal compiler");
+        assertTrue(
+                fromCache > total * 9 / 10,
+                "nearly all classes of `check` come from the AOT cache: " + fromCache + " of " + total);
+        assertTrue(
+                classes.lines().noneMatch(l -> l.contains("jdk.graal.compiler.")),
+                "check must start without the Graal compiler");
 
         Path jitLog = unpackDir.resolve("classes-run.log");
-        Exec run = sluiceWith(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + jitLog), "run", "--profile", "socket",
-                        home.resolve("examples/tcp-port-80.ddd").toString(), "--pcap", home.resolve("examples/sample.pcap").toString(), "--count");
+        Exec run = sluiceWith(
+                Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + jitLog),
+                "run",
+                "--profile",
+                "socket",
+                home.resolve("examples/tcp-port-80.ddd").toString(),
+                "--pcap",
+                home.resolve("examples/sample.pcap").toString(),
+                "--count");
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals("3\n", run.stdout(), run::toString);
-        assertTrue(Files.readString(jitLog).lines().anyMatch(l -> l.contains("jdk.graal.compiler.")), "a capture run starts with the Graal compiler");
+        assertTrue(
+                Files.readString(jitLog).lines().anyMatch(l -> l.contains("jdk.graal.compiler.")),
+                "a capture run starts with the Graal compiler");
     }
 
     @Test
@@ -112,7 +145,15 @@ class StandaloneTarballTest {
 
     @Test
     void runEvaluatesABundledPolicy() throws Exception {
-        Exec e = sluice("run", home.resolve("examples/jitk.scpl").toString(), "--syscall", "open", "--syscall", "getpid", "--syscall", "write");
+        Exec e = sluice(
+                "run",
+                home.resolve("examples/jitk.scpl").toString(),
+                "--syscall",
+                "open",
+                "--syscall",
+                "getpid",
+                "--syscall",
+                "write");
         assertEquals(0, e.exitCode(), e::toString);
         assertEquals("ERRNO(13)\nALLOW\nKILL\n", e.stdout(), e::toString);
     }
@@ -139,7 +180,12 @@ class StandaloneTarballTest {
         Exec exec = sluice("exec", policy.toString(), "--", "/bin/echo", "learned");
         assertEquals(0, exec.exitCode(), exec::toString);
         assertEquals("learned\n", exec.stdout(), exec::toString);
-        Exec mkdir = sluice("exec", policy.toString(), "--", "/bin/mkdir", unpackDir.resolve("nope").toString());
+        Exec mkdir = sluice(
+                "exec",
+                policy.toString(),
+                "--",
+                "/bin/mkdir",
+                unpackDir.resolve("nope").toString());
         assertEquals(1, mkdir.exitCode(), mkdir::toString);
         assertTrue(mkdir.stderr().contains("Operation not permitted"), mkdir::toString);
     }
@@ -147,7 +193,7 @@ class StandaloneTarballTest {
     @Test
     void checkRejectsGarbageWithExitCode1() throws Exception {
         Path bad = unpackDir.resolve("garbage.bpf");
-        Files.write(bad, new byte[]{1, 2, 3, 0, 5});
+        Files.write(bad, new byte[] {1, 2, 3, 0, 5});
         Exec e = sluice("check", bad.toString());
         assertEquals(1, e.exitCode(), e::toString);
         assertTrue(e.stderr().contains("not a multiple of 8"), e::toString);

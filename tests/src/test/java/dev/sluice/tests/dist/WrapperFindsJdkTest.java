@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,9 +53,11 @@ class WrapperFindsJdkTest {
             Files.writeString(script, "#!/bin/sh\necho 'openjdk version \"17.0.15\" 2025-04-15' >&2\n");
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        List<String> command = new java.util.ArrayList<>(List.of(RepoPaths.root().resolve("mvnw").toString()));
+        List<String> command = new java.util.ArrayList<>(
+                List.of(RepoPaths.root().resolve("mvnw").toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(RepoPaths.root().toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).directory(RepoPaths.root().toFile());
         Map<String, String> env = pb.environment();
         env.remove("JAVA_HOME");
         env.put("PATH", fakeBin + ":/usr/bin:/bin");

@@ -1,17 +1,15 @@
 package dev.sluice.tests.ebpf;
 
+import dev.sluice.ebpf.formats.elf.EbpfObject;
+import dev.sluice.ebpf.formats.elf.ElfObjectReader;
+import dev.sluice.tests.kernel.KernelEbpf;
+import dev.sluice.tests.kernel.Libc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Assumptions;
-
-import dev.sluice.ebpf.formats.elf.EbpfObject;
-import dev.sluice.ebpf.formats.elf.ElfObjectReader;
-import dev.sluice.tests.kernel.KernelEbpf;
-import dev.sluice.tests.kernel.Libc;
 
 /**
  * The eBPF objects the build compiled from language/ebpf/src/test/c with clang, and how to load one of their programs
@@ -25,8 +23,7 @@ public final class ClangObjects {
     /** BPF_PSEUDO_MAP_VALUE: imm is a map's descriptor, the next slot's imm an offset in its value (global data). */
     private static final int PSEUDO_MAP_VALUE = 2;
 
-    private ClangObjects() {
-    }
+    private ClangObjects() {}
 
     /** The directory of the compiled objects; skips the calling test visibly when clang was not there. */
     public static Path directory() {
@@ -35,7 +32,8 @@ public final class ClangObjects {
         Path skipped = dir.resolve("SKIPPED");
         if (Files.exists(skipped)) {
             try {
-                reason = "the eBPF C test programs were not compiled: " + Files.readString(skipped).strip();
+                reason = "the eBPF C test programs were not compiled: "
+                        + Files.readString(skipped).strip();
             } catch (IOException e) {
                 reason = "the eBPF C test programs were not compiled";
             }
@@ -113,7 +111,8 @@ public final class ClangObjects {
             if ((slot & 0xff) == 0x18 && (src == EbpfObject.PSEUDO_MAP_IDX || src == EbpfObject.PSEUDO_MAP_IDX_VALUE)) {
                 int index = (int) (slot >>> 32);
                 int fdSource = src == EbpfObject.PSEUDO_MAP_IDX ? PSEUDO_MAP_FD : PSEUDO_MAP_VALUE;
-                long patched = (slot & 0x0fffL) | ((long) fdSource << 12) | (slot & 0xffff0000L) | ((long) fds[index] << 32);
+                long patched =
+                        (slot & 0x0fffL) | ((long) fdSource << 12) | (slot & 0xffff0000L) | ((long) fds[index] << 32);
                 code.putLong(8 * pc, patched);
                 pc++;
             }
@@ -121,8 +120,8 @@ public final class ClangObjects {
         KernelEbpf.Load load = KernelEbpf.load(progType(program.kind()), code.array());
         if (!load.ok()) {
             new KernelLoaded(-1, fds).close();
-            throw new AssertionError("the kernel refused " + object.fileName() + " " + program.section() + "/" + program.name() + " (errno " + load.errno() + "):\n"
-                            + load.log());
+            throw new AssertionError("the kernel refused " + object.fileName() + " " + program.section() + "/"
+                    + program.name() + " (errno " + load.errno() + "):\n" + load.log());
         }
         return new KernelLoaded(load.fd(), fds);
     }

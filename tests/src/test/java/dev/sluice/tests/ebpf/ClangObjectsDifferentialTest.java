@@ -5,23 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.ebpf.formats.elf.EbpfObject;
+import dev.sluice.tests.EngineMode;
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.StringJoiner;
 import java.util.stream.Stream;
-
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.sluice.ebpf.formats.elf.EbpfObject;
-import dev.sluice.tests.EngineMode;
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * Every clang-compiled test program, read by the ELF loader, run by the live kernel and by Sluice (interpreted and
@@ -41,7 +39,15 @@ class ClangObjectsDifferentialTest {
 
     static Stream<Arguments> programs() {
         List<Arguments> out = new ArrayList<>();
-        for (String name : List.of("xdp_swap_mac", "socket_ipv4_tcp", "calls", "bounded_loop", "map_counter", "legacy_map", "global_data", "global_strings")) {
+        for (String name : List.of(
+                "xdp_swap_mac",
+                "socket_ipv4_tcp",
+                "calls",
+                "bounded_loop",
+                "map_counter",
+                "legacy_map",
+                "global_data",
+                "global_strings")) {
             for (EngineMode mode : EngineMode.values()) {
                 out.add(Arguments.of(name, mode));
             }
@@ -92,8 +98,9 @@ class ClangObjectsDifferentialTest {
         boolean xdp = p.kind() == EbpfObject.ProgramKind.XDP;
         Random rnd = new Random(name.hashCode());
         try (ClangObjects.KernelLoaded kernel = ClangObjects.loadIntoKernel(o, p);
-                        SluiceEbpfRunner sluice = new SluiceEbpfRunner(mode, xdp ? "xdp" : "socket_filter", mapsOption(o))) {
-            // Objects with global data load whole, as an embedder loads them (their maps start with the sections' bytes);
+                SluiceEbpfRunner sluice = new SluiceEbpfRunner(mode, xdp ? "xdp" : "socket_filter", mapsOption(o))) {
+            // Objects with global data load whole, as an embedder loads them (their maps start with the sections'
+            // bytes);
             // the others load as raw instructions with the ebpf.Maps option, the other way in.
             boolean globalData = o.maps().stream().anyMatch(EbpfObject.MapDefinition::isGlobalData);
             Value object = globalData ? sluice.loadObject(ClangObjects.bytes(name), name + ".o") : null;
@@ -112,7 +119,8 @@ class ClangObjectsDifferentialTest {
                     // The socket filter's test run starts the program after the Ethernet header.
                     r0 = program.execute((Object) frame.clone()).asLong();
                 }
-                assertEquals(k.retval(), (int) r0, name + " packet " + i + " (" + frame.length + " bytes): return value");
+                assertEquals(
+                        k.retval(), (int) r0, name + " packet " + i + " (" + frame.length + " bytes): return value");
             }
             if (name.equals("xdp_swap_mac")) {
                 assertTrue(changed > PACKETS / 2, "swap_mac should rewrite most frames");
@@ -127,11 +135,16 @@ class ClangObjectsDifferentialTest {
                     byte[] kernelValue = KernelEbpf.lookup(kernel.mapFds[m], KernelEbpf.le32(key), def.valueSize());
                     Value sluiceValue = map.hasHashEntry(key) ? map.getHashValue(key) : null;
                     if (kernelValue == null) {
-                        assertTrue(sluiceValue == null || sluiceValue.isNull(), def.name() + "[" + key + "] is absent in the kernel, Sluice has " + sluiceValue);
+                        assertTrue(
+                                sluiceValue == null || sluiceValue.isNull(),
+                                def.name() + "[" + key + "] is absent in the kernel, Sluice has " + sluiceValue);
                     } else {
                         present++;
-                        assertFalse(sluiceValue == null || sluiceValue.isNull(), def.name() + "[" + key + "] is missing in Sluice");
-                        assertArrayEquals(kernelValue, valueBytes(sluiceValue, def.valueSize()), def.name() + "[" + key + "]");
+                        assertFalse(
+                                sluiceValue == null || sluiceValue.isNull(),
+                                def.name() + "[" + key + "] is missing in Sluice");
+                        assertArrayEquals(
+                                kernelValue, valueBytes(sluiceValue, def.valueSize()), def.name() + "[" + key + "]");
                     }
                 }
                 assertTrue(present > 0, def.name() + " should hold something after " + PACKETS + " runs");

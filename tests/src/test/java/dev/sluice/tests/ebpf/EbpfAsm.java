@@ -10,15 +10,46 @@ import java.util.List;
  */
 public final class EbpfAsm {
     // Instruction classes.
-    public static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, JMP32 = 0x06, ALU64 = 0x07;
+    public static final int LD = 0x00,
+            LDX = 0x01,
+            ST = 0x02,
+            STX = 0x03,
+            ALU = 0x04,
+            JMP = 0x05,
+            JMP32 = 0x06,
+            ALU64 = 0x07;
     // Source operand.
     public static final int K = 0x00, X = 0x08;
     // Arithmetic operations.
-    public static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80,
-                    MOD = 0x90, XOR = 0xa0, MOV = 0xb0, ARSH = 0xc0, END = 0xd0;
+    public static final int ADD = 0x00,
+            SUB = 0x10,
+            MUL = 0x20,
+            DIV = 0x30,
+            OR = 0x40,
+            AND = 0x50,
+            LSH = 0x60,
+            RSH = 0x70,
+            NEG = 0x80,
+            MOD = 0x90,
+            XOR = 0xa0,
+            MOV = 0xb0,
+            ARSH = 0xc0,
+            END = 0xd0;
     // Jump operations.
-    public static final int JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40, JNE = 0x50, JSGT = 0x60, JSGE = 0x70, CALL = 0x80,
-                    EXIT = 0x90, JLT = 0xa0, JLE = 0xb0, JSLT = 0xc0, JSLE = 0xd0;
+    public static final int JA = 0x00,
+            JEQ = 0x10,
+            JGT = 0x20,
+            JGE = 0x30,
+            JSET = 0x40,
+            JNE = 0x50,
+            JSGT = 0x60,
+            JSGE = 0x70,
+            CALL = 0x80,
+            EXIT = 0x90,
+            JLT = 0xa0,
+            JLE = 0xb0,
+            JSLT = 0xc0,
+            JSLE = 0xd0;
     // Sizes and modes of loads and stores.
     public static final int W = 0x00, H = 0x08, B = 0x10, DW = 0x18;
     public static final int IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, MEMSX = 0x80, ATOMIC = 0xc0;
@@ -36,14 +67,21 @@ public final class EbpfAsm {
     // XDP actions (enum xdp_action).
     public static final int XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4;
 
-    private EbpfAsm() {
-    }
+    private EbpfAsm() {}
 
     /** One 8-byte instruction slot. */
     public record Insn(int opcode, int dst, int src, int off, int imm) {
         public Insn {
-            if (dst < 0 || dst > 15 || src < 0 || src > 15 || off < Short.MIN_VALUE || off > 0xffff || opcode < 0 || opcode > 0xff) {
-                throw new IllegalArgumentException("bad instruction fields " + opcode + " " + dst + " " + src + " " + off);
+            if (dst < 0
+                    || dst > 15
+                    || src < 0
+                    || src > 15
+                    || off < Short.MIN_VALUE
+                    || off > 0xffff
+                    || opcode < 0
+                    || opcode > 0xff) {
+                throw new IllegalArgumentException(
+                        "bad instruction fields " + opcode + " " + dst + " " + src + " " + off);
             }
         }
 

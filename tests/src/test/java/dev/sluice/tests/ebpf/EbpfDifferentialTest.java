@@ -3,6 +3,8 @@ package dev.sluice.tests.ebpf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.tests.EngineMode;
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -10,16 +12,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.tests.EngineMode;
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * Differential testing of the eBPF language against the live kernel: random socket filters and XDP programs that the
@@ -64,7 +62,8 @@ class EbpfDifferentialTest {
 
     private static Outcome run(Value program, RandomEbpfPrograms.Flavor flavor, byte[] frame) {
         try {
-            SluiceEbpfRunner.FrameRun run = SluiceEbpfRunner.runOnFrame(program, flavor == RandomEbpfPrograms.Flavor.XDP, frame);
+            SluiceEbpfRunner.FrameRun run =
+                    SluiceEbpfRunner.runOnFrame(program, flavor == RandomEbpfPrograms.Flavor.XDP, frame);
             return new Outcome(run.r0(), run.packet(), null);
         } catch (PolyglotException e) {
             if (e.isInternalError() || e.isHostException()) {
@@ -94,8 +93,9 @@ class EbpfDifferentialTest {
         Set<Integer> returnValues = new HashSet<>();
         HexFormat hex = HexFormat.of();
         try (SluiceEbpfRunner interpreted = new SluiceEbpfRunner(EngineMode.INTERPRETED, sluiceType(flavor));
-                        SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, sluiceType(flavor))) {
-            assertNotEquals("Interpreted", compiled.engine().getImplementationName(), "the Graal compiler is not active");
+                SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, sluiceType(flavor))) {
+            assertNotEquals(
+                    "Interpreted", compiled.engine().getImplementationName(), "the Graal compiler is not active");
             for (int i = 0; i < programs; i++) {
                 RandomEbpfPrograms.Generated p = gen.program(5 + i % 30);
                 KernelEbpf.Load load = KernelEbpf.load(flavor.progType, p.code());
@@ -111,7 +111,10 @@ class EbpfDifferentialTest {
                         vc = compiled.load(p.code());
                         loaded++;
                     } catch (PolyglotException e) {
-                        report(mismatches, "program " + i + ": the kernel accepts it, Sluice refuses it: " + e.getMessage() + "\n" + p.listing());
+                        report(
+                                mismatches,
+                                "program " + i + ": the kernel accepts it, Sluice refuses it: " + e.getMessage() + "\n"
+                                        + p.listing());
                         continue;
                     }
                     for (int j = 0; j < packetsPer; j++) {
@@ -121,9 +124,13 @@ class EbpfDifferentialTest {
                         Outcome oc = run(vc, flavor, frame);
                         pairs++;
                         returnValues.add(kernel.retval());
-                        boolean agree = oi.error() == null && oc.error() == null && oi.r0() == oc.r0() && (int) oi.r0() == kernel.retval();
+                        boolean agree = oi.error() == null
+                                && oc.error() == null
+                                && oi.r0() == oc.r0()
+                                && (int) oi.r0() == kernel.retval();
                         if (flavor == RandomEbpfPrograms.Flavor.XDP) {
-                            agree &= Arrays.equals(oi.packet(), kernel.dataOut()) && Arrays.equals(oc.packet(), kernel.dataOut());
+                            agree &= Arrays.equals(oi.packet(), kernel.dataOut())
+                                    && Arrays.equals(oc.packet(), kernel.dataOut());
                             changedPackets += Arrays.equals(frame, kernel.dataOut()) ? 0 : 1;
                         }
                         if (!agree && oi.error() == null && oi.r0() == oc.r0()) {
@@ -134,11 +141,24 @@ class EbpfDifferentialTest {
                             }
                         }
                         if (!agree) {
-                            report(mismatches, String.format("program %d packet %d: kernel %d, interpreted %s, compiled %s%n  packet in (%d bytes) %s%n%s%s", i, j, kernel.retval(), oi, oc,
-                                            frame.length, hex.formatHex(frame), flavor == RandomEbpfPrograms.Flavor.XDP
-                                                            ? String.format("  kernel out       %s%n  interpreted out  %s%n  compiled out     %s%n", hex.formatHex(kernel.dataOut()),
-                                                                            oi.packet() == null ? "-" : hex.formatHex(oi.packet()), oc.packet() == null ? "-" : hex.formatHex(oc.packet()))
-                                                            : "",
+                            report(
+                                    mismatches,
+                                    String.format(
+                                            "program %d packet %d: kernel %d, interpreted %s, compiled %s%n  packet in (%d bytes) %s%n%s%s",
+                                            i,
+                                            j,
+                                            kernel.retval(),
+                                            oi,
+                                            oc,
+                                            frame.length,
+                                            hex.formatHex(frame),
+                                            flavor == RandomEbpfPrograms.Flavor.XDP
+                                                    ? String.format(
+                                                            "  kernel out       %s%n  interpreted out  %s%n  compiled out     %s%n",
+                                                            hex.formatHex(kernel.dataOut()),
+                                                            oi.packet() == null ? "-" : hex.formatHex(oi.packet()),
+                                                            oc.packet() == null ? "-" : hex.formatHex(oc.packet()))
+                                                    : "",
                                             p.listing()));
                         }
                     }
@@ -149,23 +169,44 @@ class EbpfDifferentialTest {
             compiledRoots = compiled.programRootsCompiled();
         }
         String what = "EbpfDifferentialTest " + flavor;
-        System.err.printf("%s: seed %d, %d programs (%d refused by the kernel), %d (program, packet) pairs compared, %d distinct return values, %d packets changed, "
-                        + "%d program roots compiled (opt done) for %d programs, %d mismatches%n", what, seed, programs, refusedByKernel, pairs, returnValues.size(),
-                        changedPackets, compiledRoots, loaded, mismatches.size());
+        System.err.printf(
+                "%s: seed %d, %d programs (%d refused by the kernel), %d (program, packet) pairs compared, %d distinct return values, %d packets changed, "
+                        + "%d program roots compiled (opt done) for %d programs, %d mismatches%n",
+                what,
+                seed,
+                programs,
+                refusedByKernel,
+                pairs,
+                returnValues.size(),
+                changedPackets,
+                compiledRoots,
+                loaded,
+                mismatches.size());
         if (!kernelDeadCode.isEmpty()) {
-            System.err.printf("%s: %d pairs differ because the kernel's verifier judged instructions the input reaches dead and removed them "
-                            + "(docs/ebpf.md, differences from the kernel), first: %s%n", what, kernelDeadCode.size(), kernelDeadCode.get(0));
+            System.err.printf(
+                    "%s: %d pairs differ because the kernel's verifier judged instructions the input reaches dead and removed them "
+                            + "(docs/ebpf.md, differences from the kernel), first: %s%n",
+                    what, kernelDeadCode.size(), kernelDeadCode.get(0));
         }
         if (!mismatches.isEmpty()) {
             StringBuilder sb = new StringBuilder(mismatches.size() + " mismatches (seed " + seed + "), first ones:\n");
-            mismatches.stream().filter(s -> !s.isEmpty()).forEach(s -> sb.append(s).append('\n'));
+            mismatches.stream()
+                    .filter(s -> !s.isEmpty())
+                    .forEach(s -> sb.append(s).append('\n'));
             throw new AssertionError(sb.toString());
         }
         assertTrue(pairs >= (long) programs * packetsPer * 9 / 10, "too few pairs compared: " + pairs);
-        assertTrue(returnValues.size() > programs / 2, "the programs should compute varied results: " + returnValues.size() + " distinct return values");
-        assertTrue(compiledRoots >= loaded, "compiled mode should compile every program's root: " + compiledRoots + " compilations for " + loaded + " programs");
+        assertTrue(
+                returnValues.size() > programs / 2,
+                "the programs should compute varied results: " + returnValues.size() + " distinct return values");
+        assertTrue(
+                compiledRoots >= loaded,
+                "compiled mode should compile every program's root: " + compiledRoots + " compilations for " + loaded
+                        + " programs");
         if (flavor == RandomEbpfPrograms.Flavor.XDP) {
-            assertTrue(changedPackets > pairs / 10, "XDP programs should change packets: " + changedPackets + " of " + pairs);
+            assertTrue(
+                    changedPackets > pairs / 10,
+                    "XDP programs should change packets: " + changedPackets + " of " + pairs);
         }
     }
 
@@ -178,17 +219,26 @@ class EbpfDifferentialTest {
      */
     @org.junit.jupiter.api.Test
     void aKernelThatSkipsReachedCodeIsRecognised() {
-        byte[] code = HexFormat.of().parseHex("bf1600000000000061170000000000006118040000000000bf7900000000000007090000550000002d895b0000000000b7000000f73a1a3fb7010000feffffffb702000017e51e18b7030000ffff0000b7040000f90000007975370000000000b70800002800000079790e00000000007b9af8ff000000007b8af0ff000000007a0ae8ff430000007b9ae0ff000000003f120000000000006b572b0000000000c5090200b02b7779de29030000000000450305009d00000004030000e8000000c50003000300000069702200000000004f2300000000000037080000ec47b2df640000001a000000cd4000000000000004050000ccc0ffff6404000012000000db4af8ff510000006d14040000000000720af6ff21abd4261e11000000000000ce000300000000005f9000000000000071780500000000008178180000000000b709000052942f45b70300000e0000004f29000000000000af8400000000000057080000807a5d7017030000010000005503fbff0000000061a9e4ff00000000d709000010000000cf03000000000000db8af8fff100000084020000000000002e22010000000000bc93080000000000b704000000000000740800001a0000000704000001000000a504fdff0e000000b70800000f0000006b571c00000000003401010003000000b7040000c501e2a5940400004b3b000017080000010000005508faff000000005408000010000000bf300000000000002700000093010001af100000000000002700000093010001af200000000000002700000093010001af300000000000002700000093010001af400000000000002700000093010001af500000000000002700000093010001af800000000000002700000093010001af9000000000000079a9f8ff000000002700000093010001af9000000000000079a9f0ff000000002700000093010001af9000000000000079a9e8ff000000002700000093010001af9000000000000079a9e0ff000000002700000093010001af90000000000000bf090000000000007709000020000000af900000000000009500000000000000b7000000010000009500000000000000");
-        byte[] frame = HexFormat.of().parseHex("807fff808080000000010180807f0001808001018080ff7f00ff7f01807f010101ff01ff017f0001807f0001007fffff7f80017f8000ff7f7f0100ffff00007fff017f807f00010001ff7f7f0180007f000180ff0000007fffff");
+        byte[] code = HexFormat.of()
+                .parseHex(
+                        "bf1600000000000061170000000000006118040000000000bf7900000000000007090000550000002d895b0000000000b7000000f73a1a3fb7010000feffffffb702000017e51e18b7030000ffff0000b7040000f90000007975370000000000b70800002800000079790e00000000007b9af8ff000000007b8af0ff000000007a0ae8ff430000007b9ae0ff000000003f120000000000006b572b0000000000c5090200b02b7779de29030000000000450305009d00000004030000e8000000c50003000300000069702200000000004f2300000000000037080000ec47b2df640000001a000000cd4000000000000004050000ccc0ffff6404000012000000db4af8ff510000006d14040000000000720af6ff21abd4261e11000000000000ce000300000000005f9000000000000071780500000000008178180000000000b709000052942f45b70300000e0000004f29000000000000af8400000000000057080000807a5d7017030000010000005503fbff0000000061a9e4ff00000000d709000010000000cf03000000000000db8af8fff100000084020000000000002e22010000000000bc93080000000000b704000000000000740800001a0000000704000001000000a504fdff0e000000b70800000f0000006b571c00000000003401010003000000b7040000c501e2a5940400004b3b000017080000010000005508faff000000005408000010000000bf300000000000002700000093010001af100000000000002700000093010001af200000000000002700000093010001af300000000000002700000093010001af400000000000002700000093010001af500000000000002700000093010001af800000000000002700000093010001af9000000000000079a9f8ff000000002700000093010001af9000000000000079a9f0ff000000002700000093010001af9000000000000079a9e8ff000000002700000093010001af9000000000000079a9e0ff000000002700000093010001af90000000000000bf090000000000007709000020000000af900000000000009500000000000000b7000000010000009500000000000000");
+        byte[] frame = HexFormat.of()
+                .parseHex(
+                        "807fff808080000000010180807f0001808001018080ff7f00ff7f01807f010101ff01ff017f0001807f0001007fffff7f80017f8000ff7f7f0100ffff00007fff017f807f00010001ff7f7f0180007f000180ff0000007fffff");
         KernelEbpf.Load load = KernelEbpf.load(KernelEbpf.BPF_PROG_TYPE_XDP, code);
         assertTrue(load.ok(), load::log);
         try (SluiceEbpfRunner sluice = new SluiceEbpfRunner(EngineMode.INTERPRETED, "xdp")) {
             int kernel = KernelEbpf.testRun(load.fd(), frame).retval();
-            long ours = run(sluice.load(code), RandomEbpfPrograms.Flavor.XDP, frame).r0();
-            org.junit.jupiter.api.Assertions.assertEquals(-3525315347900914460L, ours, "RFC 9669's result for this packet");
+            long ours =
+                    run(sluice.load(code), RandomEbpfPrograms.Flavor.XDP, frame).r0();
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    -3525315347900914460L, ours, "RFC 9669's result for this packet");
             String dead = deadToTheKernel(code, RandomEbpfPrograms.Flavor.XDP, frame);
-            System.err.println("EbpfDifferentialTest: program 4319: kernel " + kernel + ", Sluice " + (int) ours + (dead == null ? "" : "; " + dead));
-            assertTrue(kernel == (int) ours || dead != null && dead.contains("34"), "kernel " + kernel + ", Sluice " + (int) ours + ", " + dead);
+            System.err.println("EbpfDifferentialTest: program 4319: kernel " + kernel + ", Sluice " + (int) ours
+                    + (dead == null ? "" : "; " + dead));
+            assertTrue(
+                    kernel == (int) ours || dead != null && dead.contains("34"),
+                    "kernel " + kernel + ", Sluice " + (int) ours + ", " + dead);
         } finally {
             KernelEbpf.close(load.fd());
         }
@@ -205,12 +255,19 @@ class EbpfDifferentialTest {
             return null;
         }
         java.util.Set<Integer> executed = new java.util.TreeSet<>();
-        try (org.graalvm.polyglot.Context c = org.graalvm.polyglot.Context.newBuilder("ebpf").option("ebpf.ProgramType", sluiceType(flavor))
-                        .option("ebpf.InputFormat", "raw").option("ebpf.SocketData", "network").build()) {
-            dev.sluice.ebpf.trace.StepTrace trace = c.getEngine().getInstruments().get(dev.sluice.ebpf.trace.StepTraceInstrument.ID)
-                            .lookup(dev.sluice.ebpf.trace.StepTrace.class);
+        try (org.graalvm.polyglot.Context c = org.graalvm.polyglot.Context.newBuilder("ebpf")
+                .option("ebpf.ProgramType", sluiceType(flavor))
+                .option("ebpf.InputFormat", "raw")
+                .option("ebpf.SocketData", "network")
+                .build()) {
+            dev.sluice.ebpf.trace.StepTrace trace = c.getEngine()
+                    .getInstruments()
+                    .get(dev.sluice.ebpf.trace.StepTraceInstrument.ID)
+                    .lookup(dev.sluice.ebpf.trace.StepTrace.class);
             trace.start();
-            Value program = c.eval(org.graalvm.polyglot.Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(code), "dead-code-check").buildLiteral());
+            Value program = c.eval(org.graalvm.polyglot.Source.newBuilder(
+                            "ebpf", org.graalvm.polyglot.io.ByteSequence.create(code), "dead-code-check")
+                    .buildLiteral());
             trace.begin();
             run(program, flavor, frame);
             for (dev.sluice.ebpf.trace.StepTrace.Entry e : trace.end()) {
@@ -218,7 +275,9 @@ class EbpfDifferentialTest {
             }
         }
         executed.removeAll(visited);
-        return executed.isEmpty() ? null : "the kernel's verifier never visited instructions " + executed + ", which this input reaches";
+        return executed.isEmpty()
+                ? null
+                : "the kernel's verifier never visited instructions " + executed + ", which this input reaches";
     }
 
     private static void report(List<String> mismatches, String text) {

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.sluice.ebpf.formats.elf.EbpfObject;
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.Arrays;
 import java.util.Random;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.ebpf.formats.elf.EbpfObject;
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * The clang-compiled test programs, read by Sluice's ELF loader and run by the live kernel: the kernel accepting them
@@ -58,7 +56,10 @@ class KernelClangObjectsTest {
             byte[] tcp = frame(74);
             tcp[14] = 0x45;
             tcp[14 + 9] = 6;
-            assertEquals(60, KernelEbpf.testRun(k.progFd, tcp).retval(), "IPv4 TCP: the whole packet after the Ethernet header");
+            assertEquals(
+                    60,
+                    KernelEbpf.testRun(k.progFd, tcp).retval(),
+                    "IPv4 TCP: the whole packet after the Ethernet header");
             byte[] udp = tcp.clone();
             udp[14 + 9] = 17;
             assertEquals(0, KernelEbpf.testRun(k.progFd, udp).retval());
@@ -66,7 +67,8 @@ class KernelClangObjectsTest {
             ipv6[14] = 0x60;
             assertEquals(0, KernelEbpf.testRun(k.progFd, ipv6).retval());
             byte[] tooShort = Arrays.copyOf(tcp, 14 + 5);
-            assertEquals(0, KernelEbpf.testRun(k.progFd, tooShort).retval(), "LD_ABS past the end ends the program with 0");
+            assertEquals(
+                    0, KernelEbpf.testRun(k.progFd, tooShort).retval(), "LD_ABS past the end ends the program with 0");
         }
     }
 
@@ -88,13 +90,14 @@ class KernelClangObjectsTest {
     void boundedLoop() {
         EbpfObject o = ClangObjects.read("bounded_loop");
         try (ClangObjects.KernelLoaded k = ClangObjects.loadIntoKernel(o, o.program("xdp"))) {
-            for (int length : new int[]{14, 15, 63, 64, 65, 200}) {
+            for (int length : new int[] {14, 15, 63, 64, 65, 200}) {
                 byte[] f = frame(length);
                 int sum = 0;
                 for (int i = 0; i < Math.min(64, length); i++) {
                     sum += f[i] & 0xff;
                 }
-                assertEquals((sum & 1) != 0 ? 1 : 2, KernelEbpf.testRun(k.progFd, f).retval(), "length " + length);
+                assertEquals(
+                        (sum & 1) != 0 ? 1 : 2, KernelEbpf.testRun(k.progFd, f).retval(), "length " + length);
             }
         }
     }
@@ -112,7 +115,10 @@ class KernelClangObjectsTest {
                 byLength.merge(f.length, (long) f.length, Long::sum);
             }
             for (int c = 0; c < 4; c++) {
-                assertEquals(byClass[c], KernelEbpf.readLe64(KernelEbpf.lookup(k.mapFds[0], KernelEbpf.le32(c), 8)), "packets_by_class[" + c + "]");
+                assertEquals(
+                        byClass[c],
+                        KernelEbpf.readLe64(KernelEbpf.lookup(k.mapFds[0], KernelEbpf.le32(c), 8)),
+                        "packets_by_class[" + c + "]");
             }
             for (int length = 14; length < 19; length++) {
                 byte[] v = KernelEbpf.lookup(k.mapFds[1], KernelEbpf.le32(length), 8);
@@ -134,11 +140,22 @@ class KernelClangObjectsTest {
             for (int n = 1; n <= 20; n++) {
                 byte[] f = frame(14 + 20 + n);
                 total += f.length - 14;
-                assertEquals(weights[f[14] & 15] * 3 + (n & 7), KernelEbpf.testRun(k.progFd, f).retval(), "packet " + n);
+                assertEquals(
+                        weights[f[14] & 15] * 3 + (n & 7),
+                        KernelEbpf.testRun(k.progFd, f).retval(),
+                        "packet " + n);
             }
-            int bss = o.maps().indexOf(o.maps().stream().filter(m -> m.name().equals(".bss")).findFirst().orElseThrow());
+            int bss = o.maps()
+                    .indexOf(o.maps().stream()
+                            .filter(m -> m.name().equals(".bss"))
+                            .findFirst()
+                            .orElseThrow());
             assertEquals(20, KernelEbpf.readLe64(KernelEbpf.lookup(k.mapFds[bss], KernelEbpf.le32(0), 8)));
-            int data = o.maps().indexOf(o.maps().stream().filter(m -> m.name().equals(".data")).findFirst().orElseThrow());
+            int data = o.maps()
+                    .indexOf(o.maps().stream()
+                            .filter(m -> m.name().equals(".data"))
+                            .findFirst()
+                            .orElseThrow());
             assertEquals(total, KernelEbpf.readLe64(KernelEbpf.lookup(k.mapFds[data], KernelEbpf.le32(0), 12)));
         }
     }
@@ -146,8 +163,11 @@ class KernelClangObjectsTest {
     @Test
     void theKernelRefusesAStoreIntoRodataAsSluiceDoes() {
         EbpfObject o = ClangObjects.read("rodata_write");
-        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> ClangObjects.loadIntoKernel(o, o.program("xdp")).close());
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("write into map forbidden, value_size=4 off=0 size=4"), e.getMessage());
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(
+                AssertionError.class,
+                () -> ClangObjects.loadIntoKernel(o, o.program("xdp")).close());
+        org.junit.jupiter.api.Assertions.assertTrue(
+                e.getMessage().contains("write into map forbidden, value_size=4 off=0 size=4"), e.getMessage());
     }
 
     @Test

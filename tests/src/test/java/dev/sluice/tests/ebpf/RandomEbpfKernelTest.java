@@ -2,17 +2,15 @@ package dev.sluice.tests.ebpf;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * The random generator against the live kernel alone: most programs must pass the kernel's verifier (else the
@@ -56,14 +54,25 @@ class RandomEbpfKernelTest {
         for (int i = 0; i < programs; i++) {
             RandomEbpfPrograms.Generated p = gen.program(5 + i % 30);
             withLoop += p.insns().stream().anyMatch(n -> isJump(n) && (short) n.off() < 0) ? 1 : 0;
-            withLegacyLoad += p.insns().stream().anyMatch(n -> (n.opcode() & 0x07) == EbpfAsm.LD && (n.opcode() & 0xe0) != EbpfAsm.IMM) ? 1 : 0;
-            withAtomic += p.insns().stream().anyMatch(n -> (n.opcode() & 0xe7) == (EbpfAsm.STX | EbpfAsm.ATOMIC)) ? 1 : 0;
+            withLegacyLoad += p.insns().stream()
+                            .anyMatch(n -> (n.opcode() & 0x07) == EbpfAsm.LD && (n.opcode() & 0xe0) != EbpfAsm.IMM)
+                    ? 1
+                    : 0;
+            withAtomic +=
+                    p.insns().stream().anyMatch(n -> (n.opcode() & 0xe7) == (EbpfAsm.STX | EbpfAsm.ATOMIC)) ? 1 : 0;
             withV4 += p.insns().stream().anyMatch(RandomEbpfKernelTest::isV4) ? 1 : 0;
             KernelEbpf.Load load = KernelEbpf.load(flavor.progType, p.code());
             if (!load.ok()) {
                 if (shown++ < 5) {
-                    refusals.append("  program ").append(i).append(" (errno ").append(load.errno()).append("):\n").append(p.listing())
-                                    .append("      ").append(tail(load.log(), 3)).append('\n');
+                    refusals.append("  program ")
+                            .append(i)
+                            .append(" (errno ")
+                            .append(load.errno())
+                            .append("):\n")
+                            .append(p.listing())
+                            .append("      ")
+                            .append(tail(load.log(), 3))
+                            .append('\n');
                 }
                 continue;
             }
@@ -83,16 +92,22 @@ class RandomEbpfKernelTest {
             }
         }
         double rate = 100.0 * accepted / programs;
-        System.err.printf("RandomEbpfKernelTest %s: programs with a loop %d, legacy packet loads %d, atomics %d, v4 instructions %d%n", flavor, withLoop,
-                        withLegacyLoad, withAtomic, withV4);
-        System.err.printf("RandomEbpfKernelTest %s: seed %d, the kernel accepted %d of %d programs (%.1f%%); %d runs, %d distinct return values, %d changed packets%n",
-                        flavor, seed, accepted, programs, rate, runs, retvals.size(), changed);
+        System.err.printf(
+                "RandomEbpfKernelTest %s: programs with a loop %d, legacy packet loads %d, atomics %d, v4 instructions %d%n",
+                flavor, withLoop, withLegacyLoad, withAtomic, withV4);
+        System.err.printf(
+                "RandomEbpfKernelTest %s: seed %d, the kernel accepted %d of %d programs (%.1f%%); %d runs, %d distinct return values, %d changed packets%n",
+                flavor, seed, accepted, programs, rate, runs, retvals.size(), changed);
         if (refusals.length() > 0) {
             System.err.print("first refusals:\n" + refusals);
         }
         assertTrue(rate >= 90, "acceptance " + rate + "% (seed " + seed + "), first refusals:\n" + refusals);
-        assertTrue(withLoop > programs / 20 && withAtomic > programs / 20 && withV4 > programs / 20, "the generator should often emit loops, atomics and v4 instructions");
-        assertTrue(flavor != RandomEbpfPrograms.Flavor.SOCKET_FILTER || withLegacyLoad > programs / 5, "socket filters should often use legacy packet loads");
+        assertTrue(
+                withLoop > programs / 20 && withAtomic > programs / 20 && withV4 > programs / 20,
+                "the generator should often emit loops, atomics and v4 instructions");
+        assertTrue(
+                flavor != RandomEbpfPrograms.Flavor.SOCKET_FILTER || withLegacyLoad > programs / 5,
+                "socket filters should often use legacy packet loads");
         assertTrue(retvals.size() >= 10, "only " + retvals.size() + " distinct return values");
         if (flavor == RandomEbpfPrograms.Flavor.XDP) {
             assertTrue(changed > runs / 10, "only " + changed + " of " + runs + " XDP runs changed the packet");
@@ -110,7 +125,9 @@ class RandomEbpfKernelTest {
         int cls = n.opcode() & 0x07;
         int op = n.opcode() & 0xf0;
         if (cls == EbpfAsm.ALU || cls == EbpfAsm.ALU64) {
-            return ((op == EbpfAsm.DIV || op == EbpfAsm.MOD) && n.off() == 1) || (op == EbpfAsm.MOV && n.off() != 0) || (cls == EbpfAsm.ALU64 && op == EbpfAsm.END);
+            return ((op == EbpfAsm.DIV || op == EbpfAsm.MOD) && n.off() == 1)
+                    || (op == EbpfAsm.MOV && n.off() != 0)
+                    || (cls == EbpfAsm.ALU64 && op == EbpfAsm.END);
         }
         return cls == EbpfAsm.LDX && (n.opcode() & 0xe0) == EbpfAsm.MEMSX;
     }

@@ -2,14 +2,13 @@ package dev.sluice.tests.ebpf;
 
 import static dev.sluice.tests.ebpf.EbpfAsm.*;
 
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
-
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * Random eBPF socket filters and XDP programs shaped so that the kernel's verifier mostly accepts them, and random
@@ -63,7 +62,9 @@ public final class RandomEbpfPrograms {
     private static final int[] JUMP_OPS = {JEQ, JGT, JGE, JSET, JNE, JSGT, JSGE, JLT, JLE, JSLT, JSLE};
     private static final int[] SIZES = {B, H, W, DW};
     private static final int[] ATOMIC_OPS = {ADD, OR, AND, XOR};
-    private static final int ATOMIC_FETCH = 0x01, ATOMIC_XCHG = 0xe0 | ATOMIC_FETCH, ATOMIC_CMPXCHG = 0xf0 | ATOMIC_FETCH;
+    private static final int ATOMIC_FETCH = 0x01,
+            ATOMIC_XCHG = 0xe0 | ATOMIC_FETCH,
+            ATOMIC_CMPXCHG = 0xf0 | ATOMIC_FETCH;
 
     private final RandomGenerator rnd;
     private final Flavor flavor;
@@ -75,11 +76,9 @@ public final class RandomEbpfPrograms {
     private int[] scalarRegs;
 
     /** A jump whose offset is resolved when the program is complete. */
-    private record Jump(Insn template, int label) {
-    }
+    private record Jump(Insn template, int label) {}
 
-    private record Label(int id) {
-    }
+    private record Label(int id) {}
 
     private final Map<Integer, BitSet> pendingInit = new HashMap<>();
     private int nextLabel;
@@ -154,7 +153,7 @@ public final class RandomEbpfPrograms {
         init.set(10);
         int shortExit = -1;
         if (flavor == Flavor.XDP) {
-            scalarRegs = new int[]{0, 1, 2, 3, 4, 5, 8, 9};
+            scalarRegs = new int[] {0, 1, 2, 3, 4, 5, 8, 9};
             emit(mov64Reg(CTX, 1));
             emit(ldx(W, DATA, 1, 0)); // data
             emit(ldx(W, 8, 1, 4)); // data_end
@@ -164,7 +163,7 @@ public final class RandomEbpfPrograms {
             shortExit = nextLabel++;
             items.add(new Jump(jmpReg(JGT, 9, 8, 0), shortExit));
         } else {
-            scalarRegs = new int[]{0, 1, 2, 3, 4, 5, 7, 8, 9};
+            scalarRegs = new int[] {0, 1, 2, 3, 4, 5, 7, 8, 9};
             checkedBytes = 0;
             emit(mov64Reg(CTX, 1));
         }
@@ -433,7 +432,10 @@ public final class RandomEbpfPrograms {
     private int legacyOffset() {
         return switch (rnd.nextInt(10)) {
             case 0 -> pick(-1, 0x7fffffff, 1500, 0x10000);
-            case 1 -> networkHeaderOffsets ? -0x100000 + rnd.nextInt(40) : rnd.nextInt(60); // SKF_NET_OFF + k: the network header
+            case 1 ->
+                networkHeaderOffsets
+                        ? -0x100000 + rnd.nextInt(40)
+                        : rnd.nextInt(60); // SKF_NET_OFF + k: the network header
             default -> rnd.nextInt(60);
         };
     }
@@ -444,8 +446,9 @@ public final class RandomEbpfPrograms {
         int dst = initialisedScalar();
         int target = op + 1 + rnd.nextInt(Math.max(1, Math.min(6, bodyOps - op)));
         int label = labelForOp(target);
-        Insn template = rnd.nextBoolean() ? new Insn((narrow ? JMP32 : JMP) | K | code, dst, 0, 0, constant())
-                        : new Insn((narrow ? JMP32 : JMP) | X | code, dst, initialisedScalar(), 0, 0);
+        Insn template = rnd.nextBoolean()
+                ? new Insn((narrow ? JMP32 : JMP) | K | code, dst, 0, 0, constant())
+                : new Insn((narrow ? JMP32 : JMP) | X | code, dst, initialisedScalar(), 0, 0);
         items.add(new Jump(template, label));
         BitSet atJump = (BitSet) init.clone();
         pendingInit.merge(target, atJump, (a, b) -> {

@@ -1,16 +1,14 @@
 package dev.sluice.tests.ebpf;
 
+import dev.sluice.tests.EngineMode;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.tests.EngineMode;
 
 /**
  * Sluice's eBPF language as the differential tests drive it: one engine in one {@link EngineMode}, one context for a
@@ -40,29 +38,38 @@ public final class SluiceEbpfRunner implements AutoCloseable {
         if (mode == EngineMode.INTERPRETED) {
             this.engine = mode.newEngine("ebpf");
         } else {
-            this.engine = Engine.newBuilder("ebpf").allowExperimentalOptions(true).options(mode.options).option("engine.WarnInterpreterOnly", "false")
-                            .option("engine.TraceCompilation", "true").logHandler(new Handler() {
-                                @Override
-                                public void publish(LogRecord record) {
-                                    String m = record.getMessage();
-                                    if (m != null && m.contains("opt done") && m.contains("ebpf-")) {
-                                        programRootsCompiled.incrementAndGet();
-                                    }
-                                }
+            this.engine = Engine.newBuilder("ebpf")
+                    .allowExperimentalOptions(true)
+                    .options(mode.options)
+                    .option("engine.WarnInterpreterOnly", "false")
+                    .option("engine.TraceCompilation", "true")
+                    .logHandler(new Handler() {
+                        @Override
+                        public void publish(LogRecord record) {
+                            String m = record.getMessage();
+                            if (m != null && m.contains("opt done") && m.contains("ebpf-")) {
+                                programRootsCompiled.incrementAndGet();
+                            }
+                        }
 
-                                @Override
-                                public void flush() {
-                                }
+                        @Override
+                        public void flush() {}
 
-                                @Override
-                                public void close() {
-                                }
-                            }).build();
+                        @Override
+                        public void close() {}
+                    })
+                    .build();
         }
         // Socket filters take the Ethernet frame BPF_PROG_TEST_RUN takes, and see it as the test run does.
-        this.context = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.ProgramType", programType)
-                        .option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps).option("ebpf.SocketData", "network").option("ebpf.Verify", Boolean.toString(verify))
-                        .build();
+        this.context = Context.newBuilder("ebpf")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .option("ebpf.ProgramType", programType)
+                .option("ebpf.InputFormat", "raw")
+                .option("ebpf.Maps", maps)
+                .option("ebpf.SocketData", "network")
+                .option("ebpf.Verify", Boolean.toString(verify))
+                .build();
     }
 
     public EngineMode mode() {
@@ -75,7 +82,9 @@ public final class SluiceEbpfRunner implements AutoCloseable {
 
     /** Loads a program; throws the PolyglotException (a syntax error, located) if Sluice refuses it. */
     public Value load(byte[] code) {
-        Source source = Source.newBuilder("ebpf", ByteSequence.create(code), "p" + NAMES.incrementAndGet() + ".ebpf").cached(false).buildLiteral();
+        Source source = Source.newBuilder("ebpf", ByteSequence.create(code), "p" + NAMES.incrementAndGet() + ".ebpf")
+                .cached(false)
+                .buildLiteral();
         return context.eval(source);
     }
 
@@ -87,15 +96,20 @@ public final class SluiceEbpfRunner implements AutoCloseable {
      */
     public Value loadObject(byte[] elf, String name) {
         if (objectContext == null) {
-            objectContext = Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.InputFormat", "elf")
-                            .option("ebpf.SocketData", "network").build();
+            objectContext = Context.newBuilder("ebpf")
+                    .engine(engine)
+                    .allowExperimentalOptions(true)
+                    .option("ebpf.InputFormat", "elf")
+                    .option("ebpf.SocketData", "network")
+                    .build();
         }
-        return objectContext.eval(Source.newBuilder("ebpf", ByteSequence.create(elf), name).cached(false).buildLiteral());
+        return objectContext.eval(Source.newBuilder("ebpf", ByteSequence.create(elf), name)
+                .cached(false)
+                .buildLiteral());
     }
 
     /** What one run gave: r0, and for XDP the packet afterwards (null otherwise). */
-    public record FrameRun(long r0, byte[] packet) {
-    }
+    public record FrameRun(long r0, byte[] packet) {}
 
     /**
      * Runs a loaded program on the Ethernet frame BPF_PROG_TEST_RUN gets: an XDP program on a copy of it (its writes

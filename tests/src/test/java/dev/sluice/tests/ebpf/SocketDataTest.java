@@ -4,10 +4,11 @@ import static dev.sluice.tests.ebpf.EbpfAsm.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.tests.EngineMode;
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
@@ -16,9 +17,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.tests.EngineMode;
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * What a socket filter sees of its input frame, against the kernel's BPF_PROG_TEST_RUN on the same frames:
@@ -65,23 +63,24 @@ class SocketDataTest {
         return frames;
     }
 
-    private record Probe(String name, Insn[] program) {
-    }
+    private record Probe(String name, Insn[] program) {}
 
     private static List<Probe> probes() {
         List<Probe> p = new ArrayList<>();
-        p.add(new Probe("len", new Insn[]{ldx(W, 0, 1, 0), exit()}));
-        p.add(new Probe("protocol", new Insn[]{ldx(W, 0, 1, 16), exit()}));
-        for (int k : new int[]{0, 2, 13, 26, 40}) {
-            p.add(new Probe("ld_abs " + k, new Insn[]{mov64Reg(6, 1), ldAbs(B, k), exit()}));
-            p.add(new Probe("ld_abs SKF_NET_OFF+" + k, new Insn[]{mov64Reg(6, 1), ldAbs(H, SKF_NET_OFF + k), exit()}));
-            p.add(new Probe("ld_abs SKF_LL_OFF+" + k, new Insn[]{mov64Reg(6, 1), ldAbs(W, SKF_LL_OFF + k), exit()}));
+        p.add(new Probe("len", new Insn[] {ldx(W, 0, 1, 0), exit()}));
+        p.add(new Probe("protocol", new Insn[] {ldx(W, 0, 1, 16), exit()}));
+        for (int k : new int[] {0, 2, 13, 26, 40}) {
+            p.add(new Probe("ld_abs " + k, new Insn[] {mov64Reg(6, 1), ldAbs(B, k), exit()}));
+            p.add(new Probe("ld_abs SKF_NET_OFF+" + k, new Insn[] {mov64Reg(6, 1), ldAbs(H, SKF_NET_OFF + k), exit()}));
+            p.add(new Probe("ld_abs SKF_LL_OFF+" + k, new Insn[] {mov64Reg(6, 1), ldAbs(W, SKF_LL_OFF + k), exit()}));
         }
-        p.add(new Probe("ld_abs SKF_LL_OFF-1", new Insn[]{mov64Reg(6, 1), ldAbs(B, SKF_LL_OFF - 1), exit()}));
-        p.add(new Probe("ld_abs SKF_LL_OFF+70", new Insn[]{mov64Reg(6, 1), ldAbs(B, SKF_LL_OFF + 70), exit()}));
+        p.add(new Probe("ld_abs SKF_LL_OFF-1", new Insn[] {mov64Reg(6, 1), ldAbs(B, SKF_LL_OFF - 1), exit()}));
+        p.add(new Probe("ld_abs SKF_LL_OFF+70", new Insn[] {mov64Reg(6, 1), ldAbs(B, SKF_LL_OFF + 70), exit()}));
         // LD_IND: r7 + imm added in 64 bits and taken as an int, so r7 = SKF_NET_OFF reaches the network header.
-        p.add(new Probe("ld_ind SKF_NET_OFF+1", new Insn[]{mov64Reg(6, 1), mov64Imm(7, SKF_NET_OFF), ldInd(B, 7, 1), exit()}));
-        p.add(new Probe("ld_ind SKF_LL_OFF+12", new Insn[]{mov64Reg(6, 1), mov64Imm(7, SKF_LL_OFF), ldInd(H, 7, 12), exit()}));
+        p.add(new Probe(
+                "ld_ind SKF_NET_OFF+1", new Insn[] {mov64Reg(6, 1), mov64Imm(7, SKF_NET_OFF), ldInd(B, 7, 1), exit()}));
+        p.add(new Probe(
+                "ld_ind SKF_LL_OFF+12", new Insn[] {mov64Reg(6, 1), mov64Imm(7, SKF_LL_OFF), ldInd(H, 7, 12), exit()}));
         return p;
     }
 
@@ -91,8 +90,8 @@ class SocketDataTest {
         List<String> mismatches = new ArrayList<>();
         int compared = 0;
         try (var engine = mode.newEngine("ebpf");
-                        Context network = context(engine, "network");
-                        Context link = context(engine, "link")) {
+                Context network = context(engine, "network");
+                Context link = context(engine, "link")) {
             for (Probe probe : probes()) {
                 byte[] code = encode(probe.program());
                 int fd = KernelEbpf.loadOrThrow(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, code);
@@ -104,14 +103,20 @@ class SocketDataTest {
                         long sluice = inNetwork.execute((Object) frame.clone()).asLong();
                         compared++;
                         if ((int) sluice != kernel) {
-                            mismatches.add(probe.name() + " on " + HexFormat.of().formatHex(frame) + ": kernel " + kernel + ", Sluice (network) " + sluice);
+                            mismatches.add(
+                                    probe.name() + " on " + HexFormat.of().formatHex(frame) + ": kernel " + kernel
+                                            + ", Sluice (network) " + sluice);
                         }
-                        // An AF_PACKET socket sees the same frame from its link-layer header: the kernel's view moved 14 bytes.
+                        // An AF_PACKET socket sees the same frame from its link-layer header: the kernel's view moved
+                        // 14 bytes.
                         Long expected = linkView(probe.name(), frame, kernel);
                         if (expected != null) {
-                            long linkResult = inLink.execute((Object) frame.clone()).asLong();
+                            long linkResult =
+                                    inLink.execute((Object) frame.clone()).asLong();
                             if ((int) linkResult != expected.intValue()) { // the kernel's retval is the low 32 bits
-                                mismatches.add(probe.name() + " on " + HexFormat.of().formatHex(frame) + ": link view expected " + expected + ", Sluice " + linkResult);
+                                mismatches.add(
+                                        probe.name() + " on " + HexFormat.of().formatHex(frame)
+                                                + ": link view expected " + expected + ", Sluice " + linkResult);
                             }
                         }
                     }
@@ -119,11 +124,15 @@ class SocketDataTest {
                     KernelEbpf.close(fd);
                 }
             }
-            PolyglotException shortFrame = org.junit.jupiter.api.Assertions.assertThrows(PolyglotException.class,
-                            () -> load(network, encode(mov64Imm(0, 1), exit()), "short").execute((Object) new byte[13]));
-            assertEquals("a socket_filter input is an Ethernet frame (ebpf.SocketData=network): at least 14 bytes, not 13", shortFrame.getMessage());
+            PolyglotException shortFrame = org.junit.jupiter.api.Assertions.assertThrows(
+                    PolyglotException.class,
+                    () -> load(network, encode(mov64Imm(0, 1), exit()), "short").execute((Object) new byte[13]));
+            assertEquals(
+                    "a socket_filter input is an Ethernet frame (ebpf.SocketData=network): at least 14 bytes, not 13",
+                    shortFrame.getMessage());
         }
-        System.out.println("SocketDataTest " + mode + ": " + compared + " (program, frame) pairs against BPF_PROG_TEST_RUN, " + mismatches.size() + " mismatches");
+        System.out.println("SocketDataTest " + mode + ": " + compared
+                + " (program, frame) pairs against BPF_PROG_TEST_RUN, " + mismatches.size() + " mismatches");
         assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
         assertEquals(probes().size() * frames().size(), compared);
     }
@@ -137,7 +146,8 @@ class SocketDataTest {
             return (long) kernelNetworkView; // eth_type_trans of the same frame
         }
         if (probe.contains("SKF_") && !probe.endsWith("70") && !probe.endsWith("-1")) {
-            return (long) kernelNetworkView; // both headers are where they were: SKF_* offsets do not depend on the view
+            return (long)
+                    kernelNetworkView; // both headers are where they were: SKF_* offsets do not depend on the view
         }
         if (probe.equals("ld_abs 0")) {
             return (long) (frame[0] & 0xff); // the data starts at the Ethernet header
@@ -146,11 +156,19 @@ class SocketDataTest {
     }
 
     private static Context context(org.graalvm.polyglot.Engine engine, String socketData) {
-        return Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true).option("ebpf.ProgramType", "socket_filter").option("ebpf.InputFormat", "raw")
-                        .option("ebpf.SocketData", socketData).build();
+        return Context.newBuilder("ebpf")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .option("ebpf.ProgramType", "socket_filter")
+                .option("ebpf.InputFormat", "raw")
+                .option("ebpf.SocketData", socketData)
+                .build();
     }
 
     private static Value load(Context c, byte[] code, String name) {
-        return c.eval(org.graalvm.polyglot.Source.newBuilder("ebpf", ByteSequence.create(code), name.replace(' ', '_') + ".ebpf").cached(false).buildLiteral());
+        return c.eval(org.graalvm.polyglot.Source.newBuilder(
+                        "ebpf", ByteSequence.create(code), name.replace(' ', '_') + ".ebpf")
+                .cached(false)
+                .buildLiteral());
     }
 }

@@ -3,6 +3,14 @@ package dev.sluice.tests.ebpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.ebpf.formats.AsmFormat;
+import dev.sluice.ebpf.formats.RawFormat;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.verify.StructuralCheck;
+import dev.sluice.ebpf.verify.Verifier;
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,18 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.ebpf.formats.AsmFormat;
-import dev.sluice.ebpf.formats.RawFormat;
-import dev.sluice.ebpf.isa.Program;
-import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.ebpf.verify.StructuralCheck;
-import dev.sluice.ebpf.verify.Verifier;
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * {@code ebpf.Unprivileged} against the kernel loading as an unprivileged user: a child JVM started by
@@ -49,7 +47,13 @@ class UnprivilegedKernelAgreementTest {
     static String sluice(byte[] code) {
         try {
             Program p = RawFormat.decode(code);
-            Verifier.verify(p, ProgramType.SOCKET_FILTER, StructuralCheck.check(p, ProgramType.SOCKET_FILTER), List.of(), Verifier.DEFAULT_LIMIT, true);
+            Verifier.verify(
+                    p,
+                    ProgramType.SOCKET_FILTER,
+                    StructuralCheck.check(p, ProgramType.SOCKET_FILTER),
+                    List.of(),
+                    Verifier.DEFAULT_LIMIT,
+                    true);
             return null;
         } catch (SluiceException e) {
             return e.getMessage();
@@ -83,8 +87,18 @@ class UnprivilegedKernelAgreementTest {
         }
         Files.writeString(file, sb);
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of("setpriv", "--bounding-set=-all", "--inh-caps=-all", javaBin, "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
-                        "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), UnprivilegedLoadChild.class.getName(), file.toString());
+        List<String> command = List.of(
+                "setpriv",
+                "--bounding-set=-all",
+                "--inh-caps=-all",
+                javaBin,
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                UnprivilegedLoadChild.class.getName(),
+                file.toString());
         String before = Files.readString(SYSCTL).strip();
         try {
             Files.writeString(SYSCTL, "0");
@@ -92,7 +106,9 @@ class UnprivilegedKernelAgreementTest {
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int exit = p.waitFor();
             assertEquals(0, exit, "the child failed:\n" + output);
-            List<String> lines = output.lines().filter(l -> l.equals("ok") || l.startsWith("errno ")).toList();
+            List<String> lines = output.lines()
+                    .filter(l -> l.equals("ok") || l.startsWith("errno "))
+                    .toList();
             assertEquals(programs.size(), lines.size(), "the child's answers:\n" + output);
             return lines;
         } finally {
@@ -141,11 +157,15 @@ class UnprivilegedKernelAgreementTest {
         for (int i = 0; i < cases.size(); i++) {
             String ours = sluice(programs.get(i));
             boolean kernelOk = kernel.get(i).equals("ok");
-            String kernelLine = kernelOk ? "accepted" : kernel.get(i).substring(kernel.get(i).indexOf('\t') + 1);
+            String kernelLine = kernelOk
+                    ? "accepted"
+                    : kernel.get(i).substring(kernel.get(i).indexOf('\t') + 1);
             if (kernelOk != (ours == null)) {
-                caseDisagreements.add(cases.get(i).getKey() + ": kernel " + kernelLine + ", Sluice " + (ours == null ? "accepted" : ours));
+                caseDisagreements.add(cases.get(i).getKey() + ": kernel " + kernelLine + ", Sluice "
+                        + (ours == null ? "accepted" : ours));
             }
-            System.err.println("unprivileged case '" + cases.get(i).getKey() + "': kernel " + kernelLine + " | Sluice " + (ours == null ? "accepted" : ours.replace(SUFFIX, "")));
+            System.err.println("unprivileged case '" + cases.get(i).getKey() + "': kernel " + kernelLine + " | Sluice "
+                    + (ours == null ? "accepted" : ours.replace(SUFFIX, "")));
         }
         int both = 0, neither = 0;
         Map<String, Integer> kernelOnly = new TreeMap<>(), sluiceOnly = new TreeMap<>();
@@ -162,16 +182,28 @@ class UnprivilegedKernelAgreementTest {
             } else {
                 String line = kernel.get(i).substring(kernel.get(i).indexOf('\t') + 1);
                 sluiceOnly.merge(line.replaceAll("-?\\d+", "N"), 1, Integer::sum);
-                if (VerifierKernelAgreementTest.EXPLAINED_KERNEL_ONLY_REFUSALS.stream().noneMatch(line::startsWith)) {
-                    unexplained.add("program " + (i - cases.size()) + ": the kernel refuses (" + line + "), Sluice accepts\n      " + HexFormat.of().formatHex(programs.get(i)));
+                if (VerifierKernelAgreementTest.EXPLAINED_KERNEL_ONLY_REFUSALS.stream()
+                        .noneMatch(line::startsWith)) {
+                    unexplained.add("program " + (i - cases.size()) + ": the kernel refuses (" + line
+                            + "), Sluice accepts\n      " + HexFormat.of().formatHex(programs.get(i)));
                 }
             }
         }
-        System.err.printf("UnprivilegedKernelAgreementTest: %d cases, %d agree; %d generated socket filters (half mutants): both accept %d, both refuse %d, "
-                        + "only the kernel accepts %d %s, only Sluice accepts %d %s%n", cases.size(), cases.size() - caseDisagreements.size(), generated, both, neither,
-                        kernelOnly.values().stream().mapToInt(Integer::intValue).sum(), kernelOnly, sluiceOnly.values().stream().mapToInt(Integer::intValue).sum(), sluiceOnly);
+        System.err.printf(
+                "UnprivilegedKernelAgreementTest: %d cases, %d agree; %d generated socket filters (half mutants): both accept %d, both refuse %d, "
+                        + "only the kernel accepts %d %s, only Sluice accepts %d %s%n",
+                cases.size(),
+                cases.size() - caseDisagreements.size(),
+                generated,
+                both,
+                neither,
+                kernelOnly.values().stream().mapToInt(Integer::intValue).sum(),
+                kernelOnly,
+                sluiceOnly.values().stream().mapToInt(Integer::intValue).sum(),
+                sluiceOnly);
         assertEquals(List.of(), caseDisagreements, "unprivileged.cases verdicts that differ from the kernel's");
-        assertEquals(List.of(), unexplained.subList(0, Math.min(5, unexplained.size())), "programs only Sluice accepts");
+        assertEquals(
+                List.of(), unexplained.subList(0, Math.min(5, unexplained.size())), "programs only Sluice accepts");
         assertTrue(both > 0 && neither > 0, "both verdicts must occur");
     }
 }

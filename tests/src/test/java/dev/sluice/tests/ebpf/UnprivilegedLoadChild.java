@@ -1,11 +1,10 @@
 package dev.sluice.tests.ebpf;
 
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * Run in a child JVM with no capabilities at all ({@link UnprivilegedKernelAgreementTest}): loads each socket filter
@@ -13,15 +12,15 @@ import dev.sluice.tests.kernel.KernelEbpf;
  * {@code ok} or {@code errno N<TAB>the last line of the verifier's log}.
  */
 public final class UnprivilegedLoadChild {
-    private UnprivilegedLoadChild() {
-    }
+    private UnprivilegedLoadChild() {}
 
     public static void main(String[] args) throws IOException {
         for (String hex : Files.readAllLines(Path.of(args[0]))) {
             if (hex.isBlank()) {
                 continue;
             }
-            KernelEbpf.Load load = KernelEbpf.load(KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, HexFormat.of().parseHex(hex));
+            KernelEbpf.Load load = KernelEbpf.load(
+                    KernelEbpf.BPF_PROG_TYPE_SOCKET_FILTER, HexFormat.of().parseHex(hex));
             if (load.ok()) {
                 KernelEbpf.close(load.fd());
                 System.out.println("ok");

@@ -3,17 +3,6 @@ package dev.sluice.tests.ebpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.TreeMap;
-
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.isa.Program;
@@ -21,6 +10,15 @@ import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.verify.StructuralCheck;
 import dev.sluice.ebpf.verify.Verifier;
 import dev.sluice.tests.kernel.KernelEbpf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Sluice's verifier against the kernel's ({@code bpf(BPF_PROG_LOAD)} with the log) on the random generator's programs
@@ -40,18 +38,18 @@ class VerifierKernelAgreementTest {
      * these.
      */
     static final List<String> EXPLAINED_KERNEL_ONLY_REFUSALS = List.of(
-                    // A pointer stored onto the stack with fewer than 8 bytes: the kernel refuses it always; Sluice keeps
-                    // the bytes as a number (what a later load gives is a scalar), which no access can use as a pointer.
-                    "invalid size of register spill",
-                    // The kernel's exploration reached its 1,000,000-instruction limit; Sluice's ended within its own
-                    // limit (its constants and pruning differ), so its proof is complete: a verdict of precision, not safety.
-                    "BPF program is too large",
-                    // An atomic fetch-and-add on a stack slot holding a spilled ctx pointer (seed 20261129, socket_filter
-                    // mutant 385): the kernel fetches the pointer into the register and later refuses arithmetic on it;
-                    // Sluice reads the old value as a number (Reg.UNKNOWN), which no access can use as a pointer, so the
-                    // program stays memory-safe (privileged mode allows pointer bits as numbers; ebpf.Unprivileged refuses
-                    // such an atomic: unprivileged.cases).
-                    "math between ctx pointer and register with unbounded min value is not allowed");
+            // A pointer stored onto the stack with fewer than 8 bytes: the kernel refuses it always; Sluice keeps
+            // the bytes as a number (what a later load gives is a scalar), which no access can use as a pointer.
+            "invalid size of register spill",
+            // The kernel's exploration reached its 1,000,000-instruction limit; Sluice's ended within its own
+            // limit (its constants and pruning differ), so its proof is complete: a verdict of precision, not safety.
+            "BPF program is too large",
+            // An atomic fetch-and-add on a stack slot holding a spilled ctx pointer (seed 20261129, socket_filter
+            // mutant 385): the kernel fetches the pointer into the register and later refuses arithmetic on it;
+            // Sluice reads the old value as a number (Reg.UNKNOWN), which no access can use as a pointer, so the
+            // program stays memory-safe (privileged mode allows pointer bits as numbers; ebpf.Unprivileged refuses
+            // such an atomic: unprivileged.cases).
+            "math between ctx pointer and register with unbounded min value is not allowed");
 
     @BeforeAll
     static void kernelAvailable() {
@@ -86,7 +84,11 @@ class VerifierKernelAgreementTest {
 
     /** The rule of a message, without the numbers: "insn 7: R3 invalid mem access 'scalar' (...)" -> "R invalid mem access 'scalar'". */
     static String rule(String message) {
-        String m = message.replaceFirst("^insn \\d+: ", "").replaceAll("\\(.*", "").replaceAll("-?\\d+", "").replaceAll("\\s+", " ").strip();
+        String m = message.replaceFirst("^insn \\d+: ", "")
+                .replaceAll("\\(.*", "")
+                .replaceAll("-?\\d+", "")
+                .replaceAll("\\s+", " ")
+                .strip();
         return m.length() > 90 ? m.substring(0, 90) : m;
     }
 
@@ -108,7 +110,8 @@ class VerifierKernelAgreementTest {
         // A build uses a fixed seed: a class of disagreement not yet explained must not turn a build red at random.
         // Longer runs choose theirs (-Dsluice.random.seed=N, or a random one with -Dsluice.random.seed=random).
         String given = System.getProperty("sluice.random.seed", "");
-        long seed = given.isEmpty() ? BUILD_SEED : given.equals("random") ? new Random().nextLong() : Long.parseLong(given);
+        long seed =
+                given.isEmpty() ? BUILD_SEED : given.equals("random") ? new Random().nextLong() : Long.parseLong(given);
         int programs = Integer.getInteger("sluice.ebpf.verifierPrograms", 400);
         Random rnd = new Random(seed);
         RandomEbpfPrograms gen = new RandomEbpfPrograms(rnd, flavor);
@@ -140,8 +143,9 @@ class VerifierKernelAgreementTest {
                     originalsRefused.add("program " + i + ": " + sluice + "\n" + listing);
                 }
                 if (examples.size() < 12) {
-                    examples.add("kernel accepts, Sluice refuses: " + sluice + "\n" + RawFormat.decode(code).length() + " slots: "
-                                    + java.util.HexFormat.of().formatHex(code));
+                    examples.add("kernel accepts, Sluice refuses: " + sluice + "\n"
+                            + RawFormat.decode(code).length() + " slots: "
+                            + java.util.HexFormat.of().formatHex(code));
                 }
             } else {
                 String kernelRule = lastLine(load.log());
@@ -149,18 +153,33 @@ class VerifierKernelAgreementTest {
                 boolean deadForSluice = at >= 0 && !((Verifier.Result) verdict).reached(at);
                 sluiceOnly.merge((deadForSluice ? "(dead code for Sluice) " : "") + rule(kernelRule), 1, Integer::sum);
                 if (!deadForSluice && EXPLAINED_KERNEL_ONLY_REFUSALS.stream().noneMatch(kernelRule::startsWith)) {
-                    unexplained.add("program " + i + ": Sluice accepts, the kernel refuses: " + kernelRule + "\n      " + java.util.HexFormat.of().formatHex(code));
+                    unexplained.add("program " + i + ": Sluice accepts, the kernel refuses: " + kernelRule + "\n      "
+                            + java.util.HexFormat.of().formatHex(code));
                 }
             }
         }
-        System.err.printf("VerifierKernelAgreementTest %s: seed %d, %d programs (half mutants): both accept %d, both refuse %d, only the kernel accepts %d, only Sluice accepts %d%n",
-                        flavor, seed, programs, both, neither, kernelOnly.values().stream().mapToInt(Integer::intValue).sum(),
-                        sluiceOnly.values().stream().mapToInt(Integer::intValue).sum());
+        System.err.printf(
+                "VerifierKernelAgreementTest %s: seed %d, %d programs (half mutants): both accept %d, both refuse %d, only the kernel accepts %d, only Sluice accepts %d%n",
+                flavor,
+                seed,
+                programs,
+                both,
+                neither,
+                kernelOnly.values().stream().mapToInt(Integer::intValue).sum(),
+                sluiceOnly.values().stream().mapToInt(Integer::intValue).sum());
         System.err.println("  only the kernel accepts, by Sluice's rule: " + kernelOnly);
         System.err.println("  only Sluice accepts, by the kernel's rule: " + sluiceOnly);
         examples.forEach(e -> System.err.println("  " + e));
-        assertEquals(List.of(), originalsRefused, "Sluice must verify every program of the generator that the kernel accepts (the differential test runs them)");
-        assertEquals(List.of(), unexplained.subList(0, Math.min(10, unexplained.size())), "programs only Sluice accepts, for a reason not explained");
-        assertTrue(both > programs / 3 && neither > programs / 10, "both outcomes must occur often: both accept " + both + ", both refuse " + neither);
+        assertEquals(
+                List.of(),
+                originalsRefused,
+                "Sluice must verify every program of the generator that the kernel accepts (the differential test runs them)");
+        assertEquals(
+                List.of(),
+                unexplained.subList(0, Math.min(10, unexplained.size())),
+                "programs only Sluice accepts, for a reason not explained");
+        assertTrue(
+                both > programs / 3 && neither > programs / 10,
+                "both outcomes must occur often: both accept " + both + ", both refuse " + neither);
     }
 }

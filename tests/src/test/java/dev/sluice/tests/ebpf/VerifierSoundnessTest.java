@@ -3,16 +3,14 @@ package dev.sluice.tests.ebpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.tests.EngineMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.tests.EngineMode;
 
 /**
  * Soundness of the verifier, as a property: every program it accepts runs to its end on any packet, interpreted and
@@ -28,7 +26,10 @@ class VerifierSoundnessTest {
     /** Whether the program calls ktime_get_ns (5) or get_prandom_u32 (7), whose results differ between two runs. */
     private static boolean callsAClockOrRandom(byte[] code) {
         for (int at = 0; at + 8 <= code.length; at += 8) {
-            int imm = (code[at + 4] & 0xff) | (code[at + 5] & 0xff) << 8 | (code[at + 6] & 0xff) << 16 | (code[at + 7] & 0xff) << 24;
+            int imm = (code[at + 4] & 0xff)
+                    | (code[at + 5] & 0xff) << 8
+                    | (code[at + 6] & 0xff) << 16
+                    | (code[at + 7] & 0xff) << 24;
             if ((code[at] & 0xff) == 0x85 && (imm == 5 || imm == 7)) {
                 return true;
             }
@@ -50,8 +51,8 @@ class VerifierSoundnessTest {
         long runs = 0;
         List<String> violations = new ArrayList<>();
         try (SluiceEbpfRunner interpreted = new SluiceEbpfRunner(EngineMode.INTERPRETED, type);
-                        SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, type);
-                        SluiceEbpfRunner guarded = new SluiceEbpfRunner(EngineMode.INTERPRETED, type, "", false)) {
+                SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, type);
+                SluiceEbpfRunner guarded = new SluiceEbpfRunner(EngineMode.INTERPRETED, type, "", false)) {
             for (int i = 0; i < programs; i++) {
                 RandomEbpfPrograms.Generated g = gen.program(5 + i % 30);
                 boolean mutant = i % 3 != 0;
@@ -79,30 +80,55 @@ class VerifierSoundnessTest {
                 for (int j = 0; j < packets; j++) {
                     byte[] frame = gen.packet(g);
                     SluiceEbpfRunner.FrameRun reference = null;
-                    for (Value p : compiledProgram == null ? List.of(guardedProgram, program) : List.of(guardedProgram, program, compiledProgram)) {
+                    for (Value p : compiledProgram == null
+                            ? List.of(guardedProgram, program)
+                            : List.of(guardedProgram, program, compiledProgram)) {
                         try {
-                            SluiceEbpfRunner.FrameRun result = SluiceEbpfRunner.runOnFrame(p, flavor == RandomEbpfPrograms.Flavor.XDP, frame);
+                            SluiceEbpfRunner.FrameRun result =
+                                    SluiceEbpfRunner.runOnFrame(p, flavor == RandomEbpfPrograms.Flavor.XDP, frame);
                             runs++;
                             if (reference == null) {
                                 reference = result;
-                            } else if ((reference.r0() != result.r0() || !java.util.Arrays.equals(reference.packet(), result.packet())) && !callsAClockOrRandom(code)) {
-                                violations.add("program " + i + " verified, then computed r0 " + result.r0() + " where the guarded run computed " + reference.r0()
-                                                + "\n      " + java.util.HexFormat.of().formatHex(code) + "\n      packet " + java.util.HexFormat.of().formatHex(frame));
+                            } else if ((reference.r0() != result.r0()
+                                            || !java.util.Arrays.equals(reference.packet(), result.packet()))
+                                    && !callsAClockOrRandom(code)) {
+                                violations.add("program " + i + " verified, then computed r0 " + result.r0()
+                                        + " where the guarded run computed " + reference.r0() + "\n      "
+                                        + java.util.HexFormat.of().formatHex(code) + "\n      packet "
+                                        + java.util.HexFormat.of().formatHex(frame));
                             }
                         } catch (PolyglotException e) {
                             if (e.isInternalError() || e.isHostException()) {
                                 throw e;
                             }
-                            violations.add("program " + i + " (" + (mutant ? "mutant" : "generated") + ") verified, then stopped on a " + frame.length + "-byte packet: "
-                                            + e.getMessage() + "\n      " + java.util.HexFormat.of().formatHex(code) + "\n      packet " + java.util.HexFormat.of().formatHex(frame));
+                            violations.add("program " + i + " (" + (mutant ? "mutant" : "generated")
+                                    + ") verified, then stopped on a " + frame.length + "-byte packet: "
+                                    + e.getMessage() + "\n      "
+                                    + java.util.HexFormat.of().formatHex(code) + "\n      packet "
+                                    + java.util.HexFormat.of().formatHex(frame));
                         }
                     }
                 }
             }
         }
-        System.err.printf("VerifierSoundnessTest %s: seed %d, %d programs: verified %d (mutants %d), refused %d (mutants %d); %d runs (%d programs also compiled), %d stopped by a guard%n",
-                        flavor, seed, programs, accepted, mutantsAccepted, refused, mutantsRefused, runs, compiledPrograms, violations.size());
-        assertEquals(List.of(), violations.subList(0, Math.min(10, violations.size())), "verified programs that a run-time guard stopped");
-        assertTrue(accepted > programs / 3 && mutantsRefused > programs / 10, "both verdicts must be common: verified " + accepted + ", mutants refused " + mutantsRefused);
+        System.err.printf(
+                "VerifierSoundnessTest %s: seed %d, %d programs: verified %d (mutants %d), refused %d (mutants %d); %d runs (%d programs also compiled), %d stopped by a guard%n",
+                flavor,
+                seed,
+                programs,
+                accepted,
+                mutantsAccepted,
+                refused,
+                mutantsRefused,
+                runs,
+                compiledPrograms,
+                violations.size());
+        assertEquals(
+                List.of(),
+                violations.subList(0, Math.min(10, violations.size())),
+                "verified programs that a run-time guard stopped");
+        assertTrue(
+                accepted > programs / 3 && mutantsRefused > programs / 10,
+                "both verdicts must be common: verified " + accepted + ", mutants refused " + mutantsRefused);
     }
 }

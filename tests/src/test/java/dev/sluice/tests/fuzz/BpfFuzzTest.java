@@ -4,15 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
-
-import org.graalvm.polyglot.PolyglotException;
-import org.graalvm.polyglot.Value;
-import org.junit.jupiter.api.AfterAll;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.formats.OutputFormat;
 import dev.sluice.bpf.formats.ProgramWriter;
@@ -25,13 +18,19 @@ import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.tests.EngineMode;
 import dev.sluice.tests.SluiceRunner;
+import java.nio.ByteOrder;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * Classic BPF: every reader and the verifier on untrusted input. Run as regression tests in {@code ./mvnw verify}
  * (the inputs under {@code BpfFuzzTestInputs/}) and as coverage-guided campaigns with {@code scripts/fuzz.sh}.
  */
 class BpfFuzzTest {
-    private static final InputFormat[] TEXT_FORMATS = {InputFormat.AUTO, InputFormat.ASM, InputFormat.DDD, InputFormat.DD};
+    private static final InputFormat[] TEXT_FORMATS = {
+        InputFormat.AUTO, InputFormat.ASM, InputFormat.DDD, InputFormat.DD
+    };
     private static SluiceRunner socket;
     private static SluiceRunner seccomp;
 
@@ -71,7 +70,8 @@ class BpfFuzzTest {
         for (InputFormat format : TEXT_FORMATS) {
             Program p;
             try {
-                p = FuzzChecks.budgeted("bpf " + format + " reader", input.length, () -> TextFormats.parse("fuzz.txt", text, format));
+                p = FuzzChecks.budgeted(
+                        "bpf " + format + " reader", input.length, () -> TextFormats.parse("fuzz.txt", text, format));
             } catch (SluiceException e) {
                 FuzzChecks.locatedInText(e, "fuzz.txt", text);
                 continue;
@@ -100,13 +100,15 @@ class BpfFuzzTest {
         try {
             p = RawFormat.decode(bytes, order);
         } catch (SluiceException e) {
-            assertTrue(bytes.length % RawFormat.INSN_SIZE != 0 || bytes.length == 0, "only a partial instruction is unreadable: " + e.getMessage());
+            assertTrue(
+                    bytes.length % RawFormat.INSN_SIZE != 0 || bytes.length == 0,
+                    "only a partial instruction is unreadable: " + e.getMessage());
             FuzzChecks.shortMessage(e.getMessage());
             return;
         }
         assertArrayEquals(bytes, RawFormat.encode(p, order));
         byte[] nativeBytes = RawFormat.encode(p, ByteOrder.nativeOrder());
-        for (Profile profile : new Profile[]{Profile.SOCKET, Profile.SECCOMP}) {
+        for (Profile profile : new Profile[] {Profile.SOCKET, Profile.SECCOMP}) {
             SluiceRunner runner = profile == Profile.SOCKET ? socket() : seccomp();
             String refusal = null;
             try {
@@ -125,8 +127,13 @@ class BpfFuzzTest {
                 filter = runner.load(nativeBytes);
             } catch (PolyglotException e) {
                 FuzzChecks.guestError(e);
-                assertTrue(verifierSays != null, () -> profile + ": the verifier accepts what the language refuses: " + e.getMessage());
-                assertTrue(e.getMessage().contains(verifierSays), () -> profile + ": the language says '" + e.getMessage() + "', the verifier '" + verifierSays + "'");
+                assertTrue(
+                        verifierSays != null,
+                        () -> profile + ": the verifier accepts what the language refuses: " + e.getMessage());
+                assertTrue(
+                        e.getMessage().contains(verifierSays),
+                        () -> profile + ": the language says '" + e.getMessage() + "', the verifier '" + verifierSays
+                                + "'");
                 continue;
             }
             assertEquals(null, verifierSays, () -> profile + ": the language loads what the verifier refuses");

@@ -4,21 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.StringJoiner;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Engine;
-import org.graalvm.polyglot.PolyglotException;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
-import org.junit.jupiter.api.AfterAll;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.formats.RawFormat;
@@ -27,6 +14,16 @@ import dev.sluice.ebpf.formats.elf.ElfFormatException;
 import dev.sluice.ebpf.formats.elf.ElfObjectReader;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.tests.EngineMode;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * eBPF on untrusted input: the assembler, raw instructions through the language's checks and runtime guards, and ELF
@@ -44,9 +41,16 @@ class EbpfFuzzTest {
         if (engine == null) {
             engine = EngineMode.INTERPRETED.newEngine("ebpf");
         }
-        return CONTEXTS.computeIfAbsent(programType + "|" + maps, k -> Context.newBuilder("ebpf").engine(engine).allowExperimentalOptions(true)
-                        .option("ebpf.ProgramType", programType).option("ebpf.InputFormat", "raw").option("ebpf.Maps", maps)
-                        .option("ebpf.MaxInstructions", "20000").build());
+        return CONTEXTS.computeIfAbsent(
+                programType + "|" + maps,
+                k -> Context.newBuilder("ebpf")
+                        .engine(engine)
+                        .allowExperimentalOptions(true)
+                        .option("ebpf.ProgramType", programType)
+                        .option("ebpf.InputFormat", "raw")
+                        .option("ebpf.Maps", maps)
+                        .option("ebpf.MaxInstructions", "20000")
+                        .build());
     }
 
     @AfterAll
@@ -80,8 +84,12 @@ class EbpfFuzzTest {
         Value program;
         try {
             Context context = context(programType, maps);
-            program = FuzzChecks.budgeted("ebpf load (structural checks, verifier, lowering)", code.length,
-                            () -> context.eval(Source.newBuilder("ebpf", ByteSequence.create(code), "fuzz.ebpf").cached(false).buildLiteral()));
+            program = FuzzChecks.budgeted(
+                    "ebpf load (structural checks, verifier, lowering)",
+                    code.length,
+                    () -> context.eval(Source.newBuilder("ebpf", ByteSequence.create(code), "fuzz.ebpf")
+                            .cached(false)
+                            .buildLiteral()));
         } catch (PolyglotException e) {
             FuzzChecks.guestError(e);
             return false;

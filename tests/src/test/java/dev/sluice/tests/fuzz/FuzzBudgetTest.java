@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,8 +23,12 @@ class FuzzBudgetTest {
                 FuzzChecks.budgeted("budget test step", 10, () -> new byte[64]);
             }
             // 1 KiB of input may allocate 64 MiB + 16 MiB; 100 MiB is over.
-            AssertionError e = assertThrows(AssertionError.class, () -> FuzzChecks.budgeted("budget test step", 1024, FuzzBudgetTest::allocate100MiB));
-            assertTrue(e.getMessage().startsWith("over budget: budget test step on a 1024-byte input took "), e.getMessage());
+            AssertionError e = assertThrows(
+                    AssertionError.class,
+                    () -> FuzzChecks.budgeted("budget test step", 1024, FuzzBudgetTest::allocate100MiB));
+            assertTrue(
+                    e.getMessage().startsWith("over budget: budget test step on a 1024-byte input took "),
+                    e.getMessage());
             assertTrue(e.getMessage().endsWith("(budget 81920 KiB)"), e.getMessage());
             // 10 KiB of input may allocate 64 MiB + 160 MiB: the same step is within.
             assertEquals(100, FuzzChecks.budgeted("budget test step", 10 * 1024, FuzzBudgetTest::allocate100MiB));

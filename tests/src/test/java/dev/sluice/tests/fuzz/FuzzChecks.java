@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import org.graalvm.polyglot.PolyglotException;
-
 import dev.sluice.core.error.SluiceException;
+import org.graalvm.polyglot.PolyglotException;
 
 /**
  * What every fuzz target asks of a refusal: it is Sluice's own located error, short and on one line, never another
@@ -17,8 +16,7 @@ final class FuzzChecks {
     /** Long enough for any real message; a message longer than this has quoted the input without clipping it. */
     static final int MAX_MESSAGE = 400;
 
-    private FuzzChecks() {
-    }
+    private FuzzChecks() {}
 
     /**
      * The input as text. Targets take bytes rather than a String so that a kept input is the file's text itself (Jazzer
@@ -32,7 +30,9 @@ final class FuzzChecks {
     static void locatedInText(SluiceException e, String name, String text) {
         assertTrue(e.line() >= 1 && e.column() >= 1, () -> "unlocated error: " + e.getMessage());
         long lines = text.lines().count();
-        assertTrue(e.line() <= Math.max(1, lines + 1), () -> "line " + e.line() + " of a " + lines + "-line text: " + e.getMessage());
+        assertTrue(
+                e.line() <= Math.max(1, lines + 1),
+                () -> "line " + e.line() + " of a " + lines + "-line text: " + e.getMessage());
         assertTrue(e.getMessage().startsWith(name + ":" + e.line() + ":" + e.column() + ": "), e.getMessage());
         shortMessage(e.getMessage());
     }
@@ -44,11 +44,14 @@ final class FuzzChecks {
     static void shortMessage(String message) {
         assertNotNull(message);
         String[] lines = message.split("\n", -1);
-        assertTrue(lines.length == 1 || lines.length == 3 && lines[2].matches("[ \t]*\\^[\\^~]*"),
-                        () -> "a message is one line, or one line, the source line and a caret: " + message);
+        assertTrue(
+                lines.length == 1 || lines.length == 3 && lines[2].matches("[ \t]*\\^[\\^~]*"),
+                () -> "a message is one line, or one line, the source line and a caret: " + message);
         String first = lines[0];
         assertFalse(first.isBlank(), "empty message");
-        assertTrue(first.length() <= MAX_MESSAGE, () -> "message of " + first.length() + " chars: " + first.substring(0, 200) + "...");
+        assertTrue(
+                first.length() <= MAX_MESSAGE,
+                () -> "message of " + first.length() + " chars: " + first.substring(0, 200) + "...");
         assertFalse(first.contains("\r"), () -> "a carriage return in: " + first);
     }
 
@@ -60,8 +63,10 @@ final class FuzzChecks {
     static final long ALLOCATED_BASE = 64L << 20, ALLOCATED_PER_BYTE = 16L << 10;
     /** Calls of a step measured only after this many: the first ones run cold code (class loading, the interpreter). */
     static final int WARM_UP = 200;
+
     private static final java.util.Map<String, Integer> CALLS = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * Runs one parser or verifier step on an input of {@code size} bytes and measures the CPU time and the bytes it
@@ -101,13 +106,18 @@ final class FuzzChecks {
         if (cpu <= cpuBudget && allocated <= allocatedBudget) {
             return;
         }
-        String report = String.format("over budget: %s on a %d-byte input took %d ms of CPU (budget %d ms) and allocated %d KiB (budget %d KiB)", step, size,
-                        cpu / 1_000_000, cpuBudget / 1_000_000, allocated >> 10, allocatedBudget >> 10);
+        String report = String.format(
+                "over budget: %s on a %d-byte input took %d ms of CPU (budget %d ms) and allocated %d KiB (budget %d KiB)",
+                step, size, cpu / 1_000_000, cpuBudget / 1_000_000, allocated >> 10, allocatedBudget >> 10);
         System.err.println(report);
         try {
             java.nio.file.Path file = java.nio.file.Path.of("target", "fuzz", "over-budget.txt");
             java.nio.file.Files.createDirectories(file.getParent());
-            java.nio.file.Files.writeString(file, report + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            java.nio.file.Files.writeString(
+                    file,
+                    report + "\n",
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
         } catch (java.io.IOException e) {
             // the stderr line is the report
         }
@@ -119,7 +129,10 @@ final class FuzzChecks {
     /** What an embedder sees of a refusal: a guest error (syntax or runtime), never an internal or host error. */
     static void guestError(PolyglotException e) {
         if (e.isInternalError() || e.isHostException() || !e.isGuestException()) {
-            fail("not a guest error (internal=" + e.isInternalError() + ", host=" + e.isHostException() + "): " + e.getMessage(), e);
+            fail(
+                    "not a guest error (internal=" + e.isInternalError() + ", host=" + e.isHostException() + "): "
+                            + e.getMessage(),
+                    e);
         }
         shortMessage(e.getMessage());
     }

@@ -4,19 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.HexFormat;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Engine;
-import org.graalvm.polyglot.PolyglotException;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
-import org.junit.jupiter.api.AfterAll;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.formats.Disassembler;
 import dev.sluice.inetdiag.isa.Ops;
@@ -26,6 +15,14 @@ import dev.sluice.inetdiag.parse.FilterCompiler;
 import dev.sluice.inetdiag.runtime.SocketRecord;
 import dev.sluice.inetdiag.verify.Audit;
 import dev.sluice.tests.EngineMode;
+import java.util.HexFormat;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * INET-DIAG on untrusted input: ss filter text through the compiler, and bytecode through the checker (against the
@@ -40,7 +37,10 @@ class InetDiagFuzzTest {
     private static Context context() {
         if (context == null) {
             engine = EngineMode.INTERPRETED.newEngine("inetdiag");
-            context = Context.newBuilder("inetdiag").engine(engine).option("inetdiag.NetAdmin", "true").build();
+            context = Context.newBuilder("inetdiag")
+                    .engine(engine)
+                    .option("inetdiag.NetAdmin", "true")
+                    .build();
         }
         return context;
     }
@@ -79,7 +79,8 @@ class InetDiagFuzzTest {
         String text = FuzzChecks.utf8(input);
         byte[] bc;
         try {
-            bc = FuzzChecks.budgeted("inetdiag filter compiler", text.length(), () -> FilterCompiler.compile(text, "fuzz.ss"));
+            bc = FuzzChecks.budgeted(
+                    "inetdiag filter compiler", text.length(), () -> FilterCompiler.compile(text, "fuzz.ss"));
         } catch (SluiceException e) {
             FuzzChecks.locatedInText(e, "fuzz.ss", text);
             return;
@@ -87,7 +88,10 @@ class InetDiagFuzzTest {
         try {
             FuzzChecks.budgeted("inetdiag checker", bc.length, () -> Audit.check(bc, true));
         } catch (SluiceException e) {
-            fail("the compiler wrote bytecode the checker refuses: " + e.getMessage() + "\n" + HexFormat.of().formatHex(bc) + "\n--- filter:\n" + text, e);
+            fail(
+                    "the compiler wrote bytecode the checker refuses: " + e.getMessage() + "\n"
+                            + HexFormat.of().formatHex(bc) + "\n--- filter:\n" + text,
+                    e);
         }
         assertTrue(Disassembler.disassemble(bc).lines().count() >= 1);
     }
@@ -117,14 +121,23 @@ class InetDiagFuzzTest {
         if (bc.length <= Ops.MAX_LENGTH && kernelWorks()) {
             boolean kernelAccepts = kernelAccepts(bc, hex);
             String said = refusal;
-            assertEquals(kernelAccepts, refusal == null, () -> "kernel " + (kernelAccepts ? "accepts" : "refuses") + ", Sluice " + (said == null ? "accepts" : "refuses: " + said) + ": " + hex);
+            assertEquals(
+                    kernelAccepts,
+                    refusal == null,
+                    () -> "kernel " + (kernelAccepts ? "accepts" : "refuses") + ", Sluice "
+                            + (said == null ? "accepts" : "refuses: " + said) + ": " + hex);
         }
         Value filter;
         try {
-            filter = context().eval(Source.newBuilder("inetdiag", ByteSequence.create(bc), "fuzz.bc").cached(false).buildLiteral());
+            filter = context()
+                    .eval(Source.newBuilder("inetdiag", ByteSequence.create(bc), "fuzz.bc")
+                            .cached(false)
+                            .buildLiteral());
         } catch (PolyglotException e) {
             FuzzChecks.guestError(e);
-            assertTrue(refusal != null, () -> "the checker accepts what the language refuses: " + e.getMessage() + ": " + hex);
+            assertTrue(
+                    refusal != null,
+                    () -> "the checker accepts what the language refuses: " + e.getMessage() + ": " + hex);
             return;
         }
         assertEquals(null, refusal, "the language loads what the checker refuses: " + hex);

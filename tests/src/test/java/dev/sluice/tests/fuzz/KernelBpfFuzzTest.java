@@ -3,17 +3,8 @@ package dev.sluice.tests.fuzz;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import java.nio.ByteOrder;
-import java.util.HexFormat;
-import java.util.random.RandomGenerator;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
@@ -22,6 +13,12 @@ import dev.sluice.tests.SluiceRunner;
 import dev.sluice.tests.kernel.KernelSocketFilter;
 import dev.sluice.tests.kernel.Libc;
 import dev.sluice.tests.random.RandomPrograms;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * Classic socket filters against the live kernel, structure-aware: the fuzzer's bytes drive the random program
@@ -33,7 +30,8 @@ import dev.sluice.tests.random.RandomPrograms;
  */
 class KernelBpfFuzzTest {
     static final int COMPILE_EVERY = 50;
-    private static final boolean CAMPAIGN = System.getenv("JAZZER_FUZZ") != null || Boolean.getBoolean("sluice.fuzz.campaign");
+    private static final boolean CAMPAIGN =
+            System.getenv("JAZZER_FUZZ") != null || Boolean.getBoolean("sluice.fuzz.campaign");
     private static SluiceRunner interpreted;
     private static SluiceRunner compiled;
     private static KernelSocketFilter kernel;
@@ -78,7 +76,10 @@ class KernelBpfFuzzTest {
         String rejection = interpreted.rejection(code);
         Libc.Result attach = kernel.attach(code);
         String where = "\n" + Program.of(program);
-        assertEquals(attach.failed(), rejection != null, () -> "Sluice " + (rejection == null ? "accepts" : "rejects: " + rejection) + "; kernel "
+        assertEquals(
+                attach.failed(),
+                rejection != null,
+                () -> "Sluice " + (rejection == null ? "accepts" : "rejects: " + rejection) + "; kernel "
                         + (attach.failed() ? "rejects: " + attach : "accepts") + where);
         if (rejection != null) {
             assertEquals(Libc.EINVAL, attach.errno(), "the kernel refuses a bad program with EINVAL" + where);
@@ -97,7 +98,11 @@ class KernelBpfFuzzTest {
             int predicted = KernelSocketFilter.expectedOutcome(verdicts[i] & 0xffffffffL, frames[i].length);
             String packet = " on packet " + HexFormat.of().formatHex(frames[i]) + where;
             assertEquals(verdicts[i], compiledVerdicts[i], "interpreted and compiled verdicts" + packet);
-            assertEquals(predicted, live, "kernel outcome (-1 = dropped, else bytes kept) vs Sluice's verdict " + Integer.toUnsignedString(verdicts[i]) + packet);
+            assertEquals(
+                    predicted,
+                    live,
+                    "kernel outcome (-1 = dropped, else bytes kept) vs Sluice's verdict "
+                            + Integer.toUnsignedString(verdicts[i]) + packet);
         }
     }
 }

@@ -5,21 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.sluice.tests.EngineMode;
+import dev.sluice.tests.ebpf.RandomEbpfPrograms;
+import dev.sluice.tests.ebpf.SluiceEbpfRunner;
+import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.HexFormat;
-
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import dev.sluice.tests.EngineMode;
-import dev.sluice.tests.ebpf.RandomEbpfPrograms;
-import dev.sluice.tests.ebpf.SluiceEbpfRunner;
-import dev.sluice.tests.kernel.KernelEbpf;
 
 /**
  * eBPF socket filters and XDP programs against the live kernel, structure-aware as {@link KernelBpfFuzzTest}: the
@@ -29,7 +26,8 @@ import dev.sluice.tests.kernel.KernelEbpf;
  * regression mode and every {@value KernelBpfFuzzTest#COMPILE_EVERY}th in a campaign.
  */
 class KernelEbpfFuzzTest {
-    private static final boolean CAMPAIGN = System.getenv("JAZZER_FUZZ") != null || Boolean.getBoolean("sluice.fuzz.campaign");
+    private static final boolean CAMPAIGN =
+            System.getenv("JAZZER_FUZZ") != null || Boolean.getBoolean("sluice.fuzz.campaign");
     private static final RandomEbpfPrograms.Flavor[] FLAVORS = RandomEbpfPrograms.Flavor.values();
     private static SluiceEbpfRunner[] interpreted;
     private static SluiceEbpfRunner[] compiled;
@@ -48,7 +46,10 @@ class KernelEbpfFuzzTest {
             String type = f == RandomEbpfPrograms.Flavor.XDP ? "xdp" : "socket_filter";
             interpreted[f.ordinal()] = new SluiceEbpfRunner(EngineMode.INTERPRETED, type);
             compiled[f.ordinal()] = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, type);
-            assertNotEquals("Interpreted", compiled[f.ordinal()].engine().getImplementationName(), "the Graal compiler is not active");
+            assertNotEquals(
+                    "Interpreted",
+                    compiled[f.ordinal()].engine().getImplementationName(),
+                    "the Graal compiler is not active");
         }
     }
 
@@ -78,7 +79,8 @@ class KernelEbpfFuzzTest {
     void programsTheKernelAcceptsRunAsInTheKernel(FuzzedDataProvider data) {
         RandomEbpfPrograms.Flavor flavor = data.pickValue(FLAVORS);
         boolean xdp = flavor == RandomEbpfPrograms.Flavor.XDP;
-        RandomEbpfPrograms gen = new RandomEbpfPrograms(KernelBpfFuzzTest.choicesFrom(data), flavor).withoutNetworkHeaderOffsets();
+        RandomEbpfPrograms gen =
+                new RandomEbpfPrograms(KernelBpfFuzzTest.choicesFrom(data), flavor).withoutNetworkHeaderOffsets();
         RandomEbpfPrograms.Generated p = gen.program(data.consumeInt(1, 40));
         KernelEbpf.Load load = KernelEbpf.load(flavor.progType, p.code());
         if (!load.ok()) {

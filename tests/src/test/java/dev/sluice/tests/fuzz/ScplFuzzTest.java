@@ -4,17 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.nio.ByteOrder;
-import java.util.List;
-import java.util.Set;
-
-import org.graalvm.polyglot.Value;
-import org.junit.jupiter.api.AfterAll;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
@@ -27,6 +18,12 @@ import dev.sluice.scpl.oci.OciImporter;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
 import dev.sluice.tests.EngineMode;
 import dev.sluice.tests.SluiceRunner;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Set;
+import org.graalvm.polyglot.Value;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * SCPL and the OCI importer on untrusted text: the parser, checker and compiler with translation validation on. A
@@ -40,6 +37,7 @@ class ScplFuzzTest {
     });
     /** Fuzzed policies are compiled for x86_64 whatever arches they name, so that one probe fits every policy. */
     private static final CompileOptions OPTIONS = AS_WRITTEN.arches(List.of(Arch.X86_64));
+
     private static SluiceRunner seccomp;
 
     private static SluiceRunner seccomp() {
@@ -80,17 +78,25 @@ class ScplFuzzTest {
         String text = data.consumeRemainingAsString();
         CompileResult result;
         try {
-            result = FuzzChecks.budgeted("scpl compiler", text.length(), () -> ScplCompiler.compile("fuzz.scpl", text, OPTIONS.validate(true)));
+            result = FuzzChecks.budgeted(
+                    "scpl compiler",
+                    text.length(),
+                    () -> ScplCompiler.compile("fuzz.scpl", text, OPTIONS.validate(true)));
         } catch (SluiceException e) {
             userError(e, "fuzz.scpl", text);
             return;
         }
-        assertTrue(result.validation().enabled() && result.validation().casesChecked() > 0, "validation ran: " + result.validation());
+        assertTrue(
+                result.validation().enabled() && result.validation().casesChecked() > 0,
+                "validation ran: " + result.validation());
         byte[] record = SeccompData.encode(Arch.X86_64, nr, 0x1000, args);
         int expected = result.policy().decide(Arch.X86_64, record).verdict();
         Value filter = seccomp().load(RawFormat.encode(result.program(), ByteOrder.nativeOrder()));
-        assertEquals(Integer.toUnsignedString(expected), Long.toString(filter.execute(record).asLong()),
-                        "compiled policy vs its meaning for nr " + nr + " args " + java.util.Arrays.toString(args) + "\n--- policy:\n" + text);
+        assertEquals(
+                Integer.toUnsignedString(expected),
+                Long.toString(filter.execute(record).asLong()),
+                "compiled policy vs its meaning for nr " + nr + " args " + java.util.Arrays.toString(args)
+                        + "\n--- policy:\n" + text);
     }
 
     @FuzzTest
@@ -98,8 +104,16 @@ class ScplFuzzTest {
         String json = FuzzChecks.utf8(input);
         String scpl;
         try {
-            scpl = FuzzChecks.budgeted("oci importer", json.length(),
-                            () -> OciImporter.toScpl(json, "fuzz.json", Set.of(), ImportOptions.defaults().nativeArch(Arch.X86_64).kernel(new OciImporter.KernelVersion(6, 1))));
+            scpl = FuzzChecks.budgeted(
+                    "oci importer",
+                    json.length(),
+                    () -> OciImporter.toScpl(
+                            json,
+                            "fuzz.json",
+                            Set.of(),
+                            ImportOptions.defaults()
+                                    .nativeArch(Arch.X86_64)
+                                    .kernel(new OciImporter.KernelVersion(6, 1))));
         } catch (SluiceException e) {
             userError(e, "fuzz.json", json);
             return;
@@ -108,7 +122,10 @@ class ScplFuzzTest {
             ScplCompiler.compile("imported.scpl", scpl, AS_WRITTEN.validate(false));
         } catch (SluiceException e) {
             if (e.failure() != ScplFailure.SCPL_TOO_LARGE) {
-                fail("the importer wrote SCPL that does not compile: " + e.getMessage() + "\n--- profile:\n" + json + "\n--- SCPL:\n" + scpl, e);
+                fail(
+                        "the importer wrote SCPL that does not compile: " + e.getMessage() + "\n--- profile:\n" + json
+                                + "\n--- SCPL:\n" + scpl,
+                        e);
             }
         }
     }

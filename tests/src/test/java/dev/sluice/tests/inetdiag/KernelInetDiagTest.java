@@ -3,6 +3,14 @@ package dev.sluice.tests.inetdiag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.inetdiag.kernel.DiagSocket;
+import dev.sluice.inetdiag.kernel.SockDiag;
+import dev.sluice.inetdiag.parse.FilterCompiler;
+import dev.sluice.inetdiag.runtime.SocketEntry;
+import dev.sluice.inetdiag.runtime.SocketRecord;
+import dev.sluice.inetdiag.verify.Audit;
+import dev.sluice.tests.EngineMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,7 +25,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.HostAccess;
@@ -29,15 +36,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.inetdiag.kernel.DiagSocket;
-import dev.sluice.inetdiag.kernel.SockDiag;
-import dev.sluice.inetdiag.parse.FilterCompiler;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.inetdiag.runtime.SocketEntry;
-import dev.sluice.inetdiag.runtime.SocketRecord;
-import dev.sluice.inetdiag.verify.Audit;
-import dev.sluice.tests.EngineMode;
 
 /**
  * The live kernel as the oracle of the INET-DIAG language. The test opens a few hundred loopback sockets (IPv4,
@@ -53,6 +51,7 @@ class KernelInetDiagTest {
     private static final byte[] LO3 = {127, 0, 0, 3};
     private static final byte[] LO6 = new byte[16];
     private static final byte[] ANY6 = new byte[16];
+
     static {
         LO6[15] = 1;
     }
@@ -64,13 +63,16 @@ class KernelInetDiagTest {
     private static final Map<Long, InetSockets.Made> ours = new HashMap<>();
     /** The test's sockets as the unfiltered dump shows them, by inode. */
     private static final Map<Long, SocketEntry> entries = new LinkedHashMap<>();
+
     private static final List<Context> contexts = new ArrayList<>();
     private static final List<Engine> engines = new ArrayList<>();
     private static final Random random = new Random(0x1d1a6L);
 
     @BeforeAll
     static void openSockets() throws Exception {
-        String reason = !SockDiag.SUPPORTED ? "needs Linux on x86_64 or aarch64" : !"root".equals(System.getProperty("user.name")) ? "needs root (SO_MARK, CAP_NET_ADMIN)" : null;
+        String reason = !SockDiag.SUPPORTED
+                ? "needs Linux on x86_64 or aarch64"
+                : !"root".equals(System.getProperty("user.name")) ? "needs root (SO_MARK, CAP_NET_ADMIN)" : null;
         if (reason == null) {
             try {
                 SockDiag.dump(2, 6, null);
@@ -88,7 +90,7 @@ class KernelInetDiagTest {
         List<int[]> listeners = new ArrayList<>();
         for (int i = 0; i < 13; i++) {
             int family = i < 6 ? InetSockets.AF_INET : InetSockets.AF_INET6;
-            byte[] addr = i < 6 ? new byte[][]{LO1, LO2, LO3}[i % 3] : i < 10 ? LO6 : ANY6;
+            byte[] addr = i < 6 ? new byte[][] {LO1, LO2, LO3}[i % 3] : i < 10 ? LO6 : ANY6;
             if (i == 12) {
                 family = InetSockets.AF_INET;
                 addr = LO1;
@@ -109,14 +111,15 @@ class KernelInetDiagTest {
             sockets.listen(fd);
             sockets.remember(fd, family, InetSockets.SOCK_STREAM, i == 12, mark, device, "tcp listener " + i);
             tcpPorts.add(port);
-            listeners.add(new int[]{fd, family, port, i});
+            listeners.add(new int[] {fd, family, port, i});
         }
         // Eight clients per listener; every third binds its own port first, every other sets a mark.
         for (int[] l : listeners) {
             for (int k = 0; k < 8; k++) {
                 boolean dual = l[3] >= 10 && l[3] < 12;
                 int family = dual && k % 2 == 0 ? InetSockets.AF_INET : l[1];
-                byte[] target = family == InetSockets.AF_INET ? (l[3] < 6 ? new byte[][]{LO1, LO2, LO3}[l[3] % 3] : LO1) : LO6;
+                byte[] target =
+                        family == InetSockets.AF_INET ? (l[3] < 6 ? new byte[][] {LO1, LO2, LO3}[l[3] % 3] : LO1) : LO6;
                 int fd = sockets.socket(family, InetSockets.SOCK_STREAM);
                 int mark = k % 2 == 1 ? 0x100 + k : 0;
                 if (mark != 0) {
@@ -127,17 +130,31 @@ class KernelInetDiagTest {
                     clientPorts.add(bindFreePort(fd, family, family == InetSockets.AF_INET ? LO1 : LO6));
                 }
                 sockets.connect(fd, family, target, l[2]);
-                sockets.remember(fd, family, InetSockets.SOCK_STREAM, !explicit, mark, false, "tcp client " + k + " of listener " + l[3]);
+                sockets.remember(
+                        fd,
+                        family,
+                        InetSockets.SOCK_STREAM,
+                        !explicit,
+                        mark,
+                        false,
+                        "tcp client " + k + " of listener " + l[3]);
                 int accepted = sockets.accept(l[0]);
                 // Whether an accepted socket counts as autobound is the kernel's to say (see autobound()).
                 // An accepted socket inherits the listener's bound device.
-                sockets.remember(accepted, l[1], InetSockets.SOCK_STREAM, false, -1, l[3] == 1 || l[3] == 7, "accepted " + k + " of listener " + l[3]);
+                sockets.remember(
+                        accepted,
+                        l[1],
+                        InetSockets.SOCK_STREAM,
+                        false,
+                        -1,
+                        l[3] == 1 || l[3] == 7,
+                        "accepted " + k + " of listener " + l[3]);
             }
         }
         // UDP: 24 IPv4 and 12 IPv6, some on kernel-chosen ports, some connected, some marked.
         for (int i = 0; i < 36; i++) {
             int family = i < 24 ? InetSockets.AF_INET : InetSockets.AF_INET6;
-            byte[] addr = family == InetSockets.AF_INET ? new byte[][]{LO1, LO2, LO3}[i % 3] : LO6;
+            byte[] addr = family == InetSockets.AF_INET ? new byte[][] {LO1, LO2, LO3}[i % 3] : LO6;
             int fd = sockets.socket(family, InetSockets.SOCK_DGRAM);
             int mark = i % 4 == 1 ? 0x10 + i : 0;
             if (mark != 0) {
@@ -166,8 +183,13 @@ class KernelInetDiagTest {
         for (EngineMode mode : EngineMode.values()) {
             Engine engine = mode.newEngine("inetdiag");
             engines.add(engine);
-            contexts.add(Context.newBuilder("inetdiag").engine(engine).option("inetdiag.NetAdmin", "true")
-                            .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT).allowArrayAccess(true).build()).build());
+            contexts.add(Context.newBuilder("inetdiag")
+                    .engine(engine)
+                    .option("inetdiag.NetAdmin", "true")
+                    .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT)
+                            .allowArrayAccess(true)
+                            .build())
+                    .build());
         }
     }
 
@@ -219,24 +241,68 @@ class KernelInetDiagTest {
                 checked++;
             }
         }
-        System.out.println("KernelInetDiagTest: " + entries.size() + " sockets of the test in the dump, autobound checked on " + checked);
+        System.out.println("KernelInetDiagTest: " + entries.size()
+                + " sockets of the test in the dump, autobound checked on " + checked);
     }
 
     /** Hand-written filters over the population's ports and addresses. */
     static List<String> handWritten() {
-        int p0 = tcpPorts.get(0), p1 = tcpPorts.get(1), p3 = tcpPorts.get(3), p6 = tcpPorts.get(6), p10 = tcpPorts.get(10), p12 = tcpPorts.get(12);
+        int p0 = tcpPorts.get(0),
+                p1 = tcpPorts.get(1),
+                p3 = tcpPorts.get(3),
+                p6 = tcpPorts.get(6),
+                p10 = tcpPorts.get(10),
+                p12 = tcpPorts.get(12);
         int u0 = udpPorts.get(1), u5 = udpPorts.get(5);
         int c0 = clientPorts.get(0);
-        return List.of("sport = :" + p0, "dport = :" + p0, "sport = :" + p0 + " or dport = :" + p0, "sport >= :" + p3, "sport > :" + p3, "dport <= :" + p6,
-                        "dport < :" + p6, "sport != :" + p1, "src 127.0.0.2", "src 127.0.0.0/8", "dst 127.0.0.3", "src 127.0.0.1:" + p0, "dst 127.0.0.1:" + p12,
-                        "src [::1]", "dst [::1]:" + p6, "src [::ffff:127.0.0.1]", "src [::ffff:127.0.0.0/104]", "src 127.0.0.1 and dport = :" + p10,
-                        "dst [::/0]", "src 0.0.0.0/0", "src [::]", "src *:" + p10, "dst *:" + p10, "autobound", "not autobound", "autobound and sport = :" + p12,
-                        "fwmark 0x10", "fwmark 0x10/0xf0", "fwmark != 0x0/0xffffffff", "fwmark 0x100/0xf00", "dev lo", "dev 1", "not dev lo",
-                        "( sport = :" + p0 + " or sport = :" + p6 + " ) and not dst 127.0.0.3", "sport = :" + u0 + " or sport = :" + u5, "dport = :" + u0,
-                        "sport = :" + c0 + " or dport = :" + c0, "src [::1/127] and dport >= :1024", "not ( src 127.0.0.1 or src [::1] )",
-                        "sport >= :" + p3 + " sport <= :" + p6 + " or autobound", "dst 127.0.0.2/31 and fwmark 0x100/0x100", "sport = :0", "",
-                        // CGROUP_COND: this process's cgroup v2 directory (every test socket is in it), as a path
-                        "cgroup " + OWN_CGROUP, "not cgroup " + OWN_CGROUP, "cgroup " + OWN_CGROUP + " and sport = :" + p0);
+        return List.of(
+                "sport = :" + p0,
+                "dport = :" + p0,
+                "sport = :" + p0 + " or dport = :" + p0,
+                "sport >= :" + p3,
+                "sport > :" + p3,
+                "dport <= :" + p6,
+                "dport < :" + p6,
+                "sport != :" + p1,
+                "src 127.0.0.2",
+                "src 127.0.0.0/8",
+                "dst 127.0.0.3",
+                "src 127.0.0.1:" + p0,
+                "dst 127.0.0.1:" + p12,
+                "src [::1]",
+                "dst [::1]:" + p6,
+                "src [::ffff:127.0.0.1]",
+                "src [::ffff:127.0.0.0/104]",
+                "src 127.0.0.1 and dport = :" + p10,
+                "dst [::/0]",
+                "src 0.0.0.0/0",
+                "src [::]",
+                "src *:" + p10,
+                "dst *:" + p10,
+                "autobound",
+                "not autobound",
+                "autobound and sport = :" + p12,
+                "fwmark 0x10",
+                "fwmark 0x10/0xf0",
+                "fwmark != 0x0/0xffffffff",
+                "fwmark 0x100/0xf00",
+                "dev lo",
+                "dev 1",
+                "not dev lo",
+                "( sport = :" + p0 + " or sport = :" + p6 + " ) and not dst 127.0.0.3",
+                "sport = :" + u0 + " or sport = :" + u5,
+                "dport = :" + u0,
+                "sport = :" + c0 + " or dport = :" + c0,
+                "src [::1/127] and dport >= :1024",
+                "not ( src 127.0.0.1 or src [::1] )",
+                "sport >= :" + p3 + " sport <= :" + p6 + " or autobound",
+                "dst 127.0.0.2/31 and fwmark 0x100/0x100",
+                "sport = :0",
+                "",
+                // CGROUP_COND: this process's cgroup v2 directory (every test socket is in it), as a path
+                "cgroup " + OWN_CGROUP,
+                "not cgroup " + OWN_CGROUP,
+                "cgroup " + OWN_CGROUP + " and sport = :" + p0);
     }
 
     /** This process's cgroup v2 directory (its "0::" line of /proc/self/cgroup under the cgroup2 mount). */
@@ -255,13 +321,16 @@ class KernelInetDiagTest {
             }
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/cgroup"))) {
                 if (mount != null && line.startsWith("0::")) {
-                    return java.nio.file.Path.of(mount, line.substring(3)).normalize().toString();
+                    return java.nio.file.Path.of(mount, line.substring(3))
+                            .normalize()
+                            .toString();
                 }
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        throw new IllegalStateException("no cgroup v2 (no cgroup2 mount or no 0:: line in /proc/self/cgroup): CGROUP_COND cannot be tested");
+        throw new IllegalStateException(
+                "no cgroup v2 (no cgroup2 mount or no 0:: line in /proc/self/cgroup): CGROUP_COND cannot be tested");
     }
 
     /** A random filter whose atoms come from the population, so most of them select something. */
@@ -284,15 +353,20 @@ class KernelInetDiagTest {
         ports.addAll(clientPorts);
         int port = ports.get(r.nextInt(ports.size()));
         String[] rel = {"=", "!=", ">=", "<=", ">", "<"};
-        String[] v4 = {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.0/8", "127.0.0.2/31", "0.0.0.0/0", "127.0.0.1/32"};
-        String[] v6 = {"[::1]", "[::]", "[::ffff:127.0.0.1]", "[::ffff:127.0.0.0/120]", "[::/0]", "[::1/127]", "[::/1]"};
+        String[] v4 = {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.0/8", "127.0.0.2/31", "0.0.0.0/0", "127.0.0.1/32"
+        };
+        String[] v6 = {"[::1]", "[::]", "[::ffff:127.0.0.1]", "[::ffff:127.0.0.0/120]", "[::/0]", "[::1/127]", "[::/1]"
+        };
         return switch (r.nextInt(9)) {
             case 0, 1 -> (r.nextBoolean() ? "sport " : "dport ") + rel[r.nextInt(rel.length)] + " :" + port;
-            case 2 -> (r.nextBoolean() ? "src " : "dst ") + v4[r.nextInt(v4.length)] + (r.nextInt(3) == 0 ? ":" + port : "");
-            case 3 -> (r.nextBoolean() ? "src " : "dst ") + v6[r.nextInt(v6.length)] + (r.nextInt(3) == 0 ? ":" + port : "");
+            case 2 ->
+                (r.nextBoolean() ? "src " : "dst ") + v4[r.nextInt(v4.length)] + (r.nextInt(3) == 0 ? ":" + port : "");
+            case 3 ->
+                (r.nextBoolean() ? "src " : "dst ") + v6[r.nextInt(v6.length)] + (r.nextInt(3) == 0 ? ":" + port : "");
             case 4 -> (r.nextBoolean() ? "src *:" : "dst *:") + port;
             case 5 -> "autobound";
-            case 6 -> "fwmark 0x" + Integer.toHexString(r.nextInt(0x200)) + "/0x" + Integer.toHexString(r.nextInt(0x200));
+            case 6 ->
+                "fwmark 0x" + Integer.toHexString(r.nextInt(0x200)) + "/0x" + Integer.toHexString(r.nextInt(0x200));
             case 7 -> r.nextBoolean() ? "dev lo" : "dev " + r.nextInt(3);
             default -> "sport " + (r.nextBoolean() ? ">= :" : "<= :") + (20000 + r.nextInt(30000));
         };
@@ -319,14 +393,20 @@ class KernelInetDiagTest {
         return selected;
     }
 
-    private static final java.util.concurrent.atomic.AtomicInteger NAMES = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger NAMES =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private static Source textSource(String filter) {
-        return Source.newBuilder("inetdiag", filter, "f" + NAMES.incrementAndGet()).mimeType("text/x-ss-filter").cached(false).buildLiteral();
+        return Source.newBuilder("inetdiag", filter, "f" + NAMES.incrementAndGet())
+                .mimeType("text/x-ss-filter")
+                .cached(false)
+                .buildLiteral();
     }
 
     private static Source byteSource(byte[] bc) {
-        return Source.newBuilder("inetdiag", ByteSequence.create(bc), "b" + NAMES.incrementAndGet()).cached(false).buildLiteral();
+        return Source.newBuilder("inetdiag", ByteSequence.create(bc), "b" + NAMES.incrementAndGet())
+                .cached(false)
+                .buildLiteral();
     }
 
     @Test
@@ -350,26 +430,36 @@ class KernelInetDiagTest {
                 Set<Long> sluice = sluiceSelects(c, textSource(f));
                 if (!sluice.equals(kernel)) {
                     differences++;
-                    report.add(f + ": kernel " + kernel.size() + ", sluice " + sluice.size() + " " + describe(kernel, sluice));
+                    report.add(f + ": kernel " + kernel.size() + ", sluice " + sluice.size() + " "
+                            + describe(kernel, sluice));
                 }
             }
         }
-        System.out.println("KernelInetDiagTest: " + filters.size() + " filters (" + hand + " hand-written), " + entries.size() + " sockets, " + contexts.size()
-                        + " engine modes: " + differences + " differences; " + nonEmpty + " select something, " + notAll + " not everything");
+        System.out.println("KernelInetDiagTest: " + filters.size() + " filters (" + hand + " hand-written), "
+                + entries.size() + " sockets, " + contexts.size() + " engine modes: " + differences + " differences; "
+                + nonEmpty + " select something, " + notAll + " not everything");
         assertEquals(List.of(), report);
-        assertTrue(nonEmpty > filters.size() / 2 && notAll > filters.size() / 2, "filters too trivial: " + nonEmpty + " non-empty, " + notAll + " not all");
+        assertTrue(
+                nonEmpty > filters.size() / 2 && notAll > filters.size() / 2,
+                "filters too trivial: " + nonEmpty + " non-empty, " + notAll + " not all");
     }
 
     private static String describe(Set<Long> kernel, Set<Long> sluice) {
         StringBuilder s = new StringBuilder();
         for (Long i : kernel) {
             if (!sluice.contains(i)) {
-                s.append("\n  kernel only: ").append(ours.get(i).what()).append(" ").append(entries.get(i));
+                s.append("\n  kernel only: ")
+                        .append(ours.get(i).what())
+                        .append(" ")
+                        .append(entries.get(i));
             }
         }
         for (Long i : sluice) {
             if (!kernel.contains(i)) {
-                s.append("\n  sluice only: ").append(ours.get(i).what()).append(" ").append(entries.get(i));
+                s.append("\n  sluice only: ")
+                        .append(ours.get(i).what())
+                        .append(" ")
+                        .append(entries.get(i));
             }
         }
         return s.toString();
@@ -459,7 +549,11 @@ class KernelInetDiagTest {
                 kernel = kernelSelects(bc);
                 kernelOk = true;
             } catch (SockDiag.KernelRefusal e) {
-                assertEquals(22, e.errno, "the kernel refuses bytecode with EINVAL: " + HexFormat.of().formatHex(bc));
+                assertEquals(
+                        22,
+                        e.errno,
+                        "the kernel refuses bytecode with EINVAL: "
+                                + HexFormat.of().formatHex(bc));
                 kernelOk = false;
             }
             String sluiceError = null;
@@ -475,7 +569,8 @@ class KernelInetDiagTest {
             }
             if (kernelOk != (sluiceError == null)) {
                 disagreements++;
-                report.add(HexFormat.of().formatHex(bc) + ": kernel " + (kernelOk ? "accepts" : "rejects") + ", Sluice " + (sluiceError == null ? "accepts" : "rejects: " + sluiceError));
+                report.add(HexFormat.of().formatHex(bc) + ": kernel " + (kernelOk ? "accepts" : "rejects") + ", Sluice "
+                        + (sluiceError == null ? "accepts" : "rejects: " + sluiceError));
                 continue;
             }
             if (kernelOk) {
@@ -497,10 +592,14 @@ class KernelInetDiagTest {
                 }
             }
         }
-        System.out.println("KernelInetDiagTest: " + programs.size() + " programs (" + (programs.size() - mutated) + " random, " + mutated + " mutated): kernel accepted "
-                        + kernelAccepted + ", rejected " + kernelRejected + "; checker disagreements " + disagreements + ", selection differences " + setDifferences);
+        System.out.println(
+                "KernelInetDiagTest: " + programs.size() + " programs (" + (programs.size() - mutated) + " random, "
+                        + mutated + " mutated): kernel accepted " + kernelAccepted + ", rejected " + kernelRejected
+                        + "; checker disagreements " + disagreements + ", selection differences " + setDifferences);
         assertEquals(List.of(), report);
-        assertTrue(kernelAccepted >= 100 && kernelRejected >= 100, "too one-sided: " + kernelAccepted + " accepted, " + kernelRejected + " rejected");
+        assertTrue(
+                kernelAccepted >= 100 && kernelRejected >= 100,
+                "too one-sided: " + kernelAccepted + " accepted, " + kernelRejected + " rejected");
     }
 
     /**
@@ -513,7 +612,11 @@ class KernelInetDiagTest {
     @Test
     void ssSelectsWhatSluiceSelects() throws Exception {
         Assumptions.assumeTrue(onPath("ss"), "SKIPPED: ss (iproute2) is not installed");
-        String[] range = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+");
+        String[] range = java.nio.file.Files.readAllLines(
+                        java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                .get(0)
+                .trim()
+                .split("\\s+");
         int low = Integer.parseInt(range[0]);
         int high = Integer.parseInt(range[1]);
         int compared = 0;
@@ -526,7 +629,16 @@ class KernelInetDiagTest {
                 Value filter = c.eval(textSource(f));
                 sluice.removeIf(inode -> {
                     SocketEntry e = entries.get(inode);
-                    SocketEntry byPortRange = new SocketEntry(e.family, e.src, e.dst, e.sport, e.dport, e.ifindex, e.sport >= low && e.sport <= high, e.mark, e.cgroupId);
+                    SocketEntry byPortRange = new SocketEntry(
+                            e.family,
+                            e.src,
+                            e.dst,
+                            e.sport,
+                            e.dport,
+                            e.ifindex,
+                            e.sport >= low && e.sport <= high,
+                            e.mark,
+                            e.cgroupId);
                     return !filter.execute(SocketRecord.encode(byPortRange)).asBoolean();
                 });
             }
@@ -535,7 +647,8 @@ class KernelInetDiagTest {
             }
             compared++;
         }
-        System.out.println("KernelInetDiagTest: " + compared + " hand-written filters compared with ss -tuan: " + report.size() + " differences");
+        System.out.println("KernelInetDiagTest: " + compared + " hand-written filters compared with ss -tuan: "
+                + report.size() + " differences");
         assertEquals(List.of(), report);
     }
 
@@ -548,11 +661,19 @@ class KernelInetDiagTest {
     void sluiceSsPrintsWhatSsPrints() throws Exception {
         Assumptions.assumeTrue(onPath("ss"), "SKIPPED: ss (iproute2) is not installed");
         int p0 = tcpPorts.get(0), p6 = tcpPorts.get(6), p10 = tcpPorts.get(10), u0 = udpPorts.get(1);
-        List<String> filters = List.of("sport = :" + p0 + " or dport = :" + p0, "src 127.0.0.2 or src [::1] and sport >= :" + p6, "dst [::ffff:127.0.0.1]",
-                        "sport = :" + p10 + " or sport = :" + u0, "dev lo", "fwmark 0x10/0xf0 and not dport = :" + p6,
-                        // ss's state words (iproute2 ss.c scan_state): a set of kernel states before the expression
-                        "state listening", "state established src 127.0.0.1", "exclude listening exclude established", "state connected",
-                        "state listening state unconnected sport >= :" + p6);
+        List<String> filters = List.of(
+                "sport = :" + p0 + " or dport = :" + p0,
+                "src 127.0.0.2 or src [::1] and sport >= :" + p6,
+                "dst [::ffff:127.0.0.1]",
+                "sport = :" + p10 + " or sport = :" + u0,
+                "dev lo",
+                "fwmark 0x10/0xf0 and not dport = :" + p6,
+                // ss's state words (iproute2 ss.c scan_state): a set of kernel states before the expression
+                "state listening",
+                "state established src 127.0.0.1",
+                "exclude listening exclude established",
+                "state connected",
+                "state listening state unconnected sport >= :" + p6);
         Set<String> ourPorts = new java.util.HashSet<>();
         for (List<Integer> ports : List.of(tcpPorts, udpPorts, clientPorts)) {
             ports.forEach(p -> ourPorts.add(Integer.toString(p)));
@@ -561,18 +682,22 @@ class KernelInetDiagTest {
         for (String f : filters) {
             Set<String> viaSs = rows(runSs(f), ourPorts);
             dev.sluice.tests.cli.Sluice.Result inSluice = dev.sluice.tests.cli.Sluice.run(("ss " + f).split(" "));
-            dev.sluice.tests.cli.Sluice.Result inKernel = dev.sluice.tests.cli.Sluice.run(("ss --kernel " + f).split(" "));
+            dev.sluice.tests.cli.Sluice.Result inKernel =
+                    dev.sluice.tests.cli.Sluice.run(("ss --kernel " + f).split(" "));
             assertEquals(0, inSluice.exit(), inSluice.toString());
             assertEquals(0, inKernel.exit(), inKernel.toString());
             assertTrue(inSluice.stdout().startsWith("Netid "), inSluice.stdout());
-            assertEquals(runSs(f).lines().findFirst().orElse("").contains("State"), inSluice.stdout().lines().findFirst().orElse("").contains("State"),
-                            "the State column is shown as ss shows it: " + f);
+            assertEquals(
+                    runSs(f).lines().findFirst().orElse("").contains("State"),
+                    inSluice.stdout().lines().findFirst().orElse("").contains("State"),
+                    "the State column is shown as ss shows it: " + f);
             assertEquals(viaSs, rows(inSluice.stdout(), ourPorts), "sluice ss " + f);
             assertEquals(viaSs, rows(inKernel.stdout(), ourPorts), "sluice ss --kernel " + f);
             assertTrue(!viaSs.isEmpty(), "filter selects none of the test's sockets: " + f);
             rows += viaSs.size();
         }
-        System.out.println("KernelInetDiagTest: sluice ss, sluice ss --kernel and ss -tuan agree on " + filters.size() + " filters (" + rows + " rows of the test's sockets)");
+        System.out.println("KernelInetDiagTest: sluice ss, sluice ss --kernel and ss -tuan agree on " + filters.size()
+                + " filters (" + rows + " rows of the test's sockets)");
     }
 
     /**
@@ -584,11 +709,25 @@ class KernelInetDiagTest {
     @Test
     void markCondNeedsNetAdminInTheKernelAndInSluice() throws Exception {
         Assumptions.assumeTrue(onPath("setpriv"), "SKIPPED: setpriv (util-linux) is not installed");
-        String mark = HexFormat.of().formatHex(dev.sluice.inetdiag.parse.FilterCompiler.compile("fwmark 0x10/0xf0", "t"));
+        String mark =
+                HexFormat.of().formatHex(dev.sluice.inetdiag.parse.FilterCompiler.compile("fwmark 0x10/0xf0", "t"));
         String port = HexFormat.of().formatHex(dev.sluice.inetdiag.parse.FilterCompiler.compile("sport >= :1024", "t"));
-        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of("setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin", javaBin, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), MarkCondProbeChild.class.getName(), mark, port);
+        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString();
+        List<String> command = List.of(
+                "setpriv",
+                "--bounding-set=-net_admin",
+                "--inh-caps=-net_admin",
+                javaBin,
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xshare:auto",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                MarkCondProbeChild.class.getName(),
+                mark,
+                port);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -597,7 +736,8 @@ class KernelInetDiagTest {
         List<String> lines = out.lines().filter(l -> l.startsWith("kernel=")).toList();
         // EPERM = 1 (asm-generic/errno-base.h)
         assertEquals(List.of("kernel=errno 1 sluice=MARK_NEEDS_NET_ADMIN", "kernel=ok sluice=ok"), lines, out);
-        System.out.println("KernelInetDiagTest: without CAP_NET_ADMIN the kernel and Sluice both refuse MARK_COND (" + lines + ")");
+        System.out.println("KernelInetDiagTest: without CAP_NET_ADMIN the kernel and Sluice both refuse MARK_COND ("
+                + lines + ")");
     }
 
     private static String runSs(String filter) throws IOException, InterruptedException {

@@ -1,10 +1,9 @@
 package dev.sluice.tests.inetdiag;
 
-import java.util.HexFormat;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.inetdiag.kernel.SockDiag;
 import dev.sluice.inetdiag.verify.Audit;
+import java.util.HexFormat;
 
 /**
  * Run in a child JVM without CAP_NET_ADMIN ({@link KernelInetDiagTest#markCondNeedsNetAdminInTheKernelAndInSluice}):
@@ -12,8 +11,7 @@ import dev.sluice.inetdiag.verify.Audit;
  * prints one line per program: {@code kernel=ok|errno N sluice=ok|FAILURE_KIND}.
  */
 public final class MarkCondProbeChild {
-    private MarkCondProbeChild() {
-    }
+    private MarkCondProbeChild() {}
 
     public static void main(String[] args) {
         for (String hex : args) {

@@ -42,6 +42,7 @@ public final class KernelEbpf {
 
     /** Update flags (BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
     public static final long BPF_ANY = 0;
+
     public static final long BPF_NOEXIST = 1;
     public static final long BPF_EXIST = 2;
 
@@ -57,20 +58,20 @@ public final class KernelEbpf {
     /** ETH_HLEN: a socket filter's test run takes an Ethernet frame and runs the program on what follows it. */
     public static final int ETH_HLEN = 14;
 
-    private KernelEbpf() {
-    }
+    private KernelEbpf() {}
 
     /** Why eBPF on the live kernel is unusable here, or null when it works; tests use it to skip visibly. */
     public static String unavailableReason() {
         if (!Libc.SUPPORTED) {
-            return "live-kernel eBPF needs Linux on x86_64 (os.name=" + System.getProperty("os.name") + ", os.arch=" + System.getProperty("os.arch") + ")";
+            return "live-kernel eBPF needs Linux on x86_64 (os.name=" + System.getProperty("os.name") + ", os.arch="
+                    + System.getProperty("os.arch") + ")";
         }
         // r0 = 0; exit
         byte[] probe = {(byte) 0xb7, 0, 0, 0, 0, 0, 0, 0, (byte) 0x95, 0, 0, 0, 0, 0, 0, 0};
         Load load = load(BPF_PROG_TYPE_SOCKET_FILTER, probe);
         if (!load.ok()) {
             return "bpf(BPF_PROG_LOAD) of a two-instruction socket filter failed with errno " + load.errno()
-                            + (load.errno() == Libc.EPERM ? " (EPERM: not root, or CAP_BPF missing)" : "");
+                    + (load.errno() == Libc.EPERM ? " (EPERM: not root, or CAP_BPF missing)" : "");
         }
         close(load.fd());
         return null;
@@ -142,7 +143,8 @@ public final class KernelEbpf {
             }
             close((int) r.value());
             java.util.Set<Integer> visited = new java.util.TreeSet<>();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): \\(").matcher(log.getString(0, StandardCharsets.US_ASCII));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): \\(")
+                    .matcher(log.getString(0, StandardCharsets.US_ASCII));
             while (m.find()) {
                 visited.add(Integer.parseInt(m.group(1)));
             }
@@ -154,14 +156,14 @@ public final class KernelEbpf {
     public static int loadOrThrow(int progType, byte[] insns) {
         Load load = load(progType, insns);
         if (!load.ok()) {
-            throw new IllegalStateException("the kernel refused the program (errno " + load.errno() + "):\n" + load.log());
+            throw new IllegalStateException(
+                    "the kernel refused the program (errno " + load.errno() + "):\n" + load.log());
         }
         return load.fd();
     }
 
     /** What one BPF_PROG_TEST_RUN gave: the program's return value, the packet after it, the mean time per run. */
-    public record TestRun(int retval, byte[] dataOut, int durationNanos, byte[] ctxOut) {
-    }
+    public record TestRun(int retval, byte[] dataOut, int durationNanos, byte[] ctxOut) {}
 
     /** Runs a loaded program once on a packet (for a socket filter: an Ethernet frame, see {@link #ETH_HLEN}). */
     public static TestRun testRun(int progFd, byte[] data) {
@@ -200,13 +202,15 @@ public final class KernelEbpf {
             }
             Libc.Result r = bpf(BPF_PROG_TEST_RUN, attr);
             if (r.failed()) {
-                throw new IllegalStateException("bpf(BPF_PROG_TEST_RUN) on a packet of " + data.length + " bytes failed with errno " + r.errno());
+                throw new IllegalStateException("bpf(BPF_PROG_TEST_RUN) on a packet of " + data.length
+                        + " bytes failed with errno " + r.errno());
             }
             int retval = attr.get(JAVA_INT, 4);
             int produced = attr.get(JAVA_INT, 12);
             int duration = attr.get(JAVA_INT, 36);
             byte[] dataOut = out.asSlice(0, produced).toArray(JAVA_BYTE);
-            byte[] ctx = ctxOutSize > 0 ? ctxOut.asSlice(0, attr.get(JAVA_INT, 44)).toArray(JAVA_BYTE) : null;
+            byte[] ctx =
+                    ctxOutSize > 0 ? ctxOut.asSlice(0, attr.get(JAVA_INT, 44)).toArray(JAVA_BYTE) : null;
             return new TestRun(retval, dataOut, duration, ctx);
         }
     }
@@ -221,7 +225,8 @@ public final class KernelEbpf {
             return true;
         }
         int etherType = (frame[12] & 0xff) << 8 | (frame[13] & 0xff);
-        return etherType == 0x0800 && frame.length < ETH_HLEN + 20 || etherType == 0x86dd && frame.length < ETH_HLEN + 40;
+        return etherType == 0x0800 && frame.length < ETH_HLEN + 20
+                || etherType == 0x86dd && frame.length < ETH_HLEN + 40;
     }
 
     /** BPF_MAP_CREATE; returns the map's descriptor or throws with the errno. */
@@ -240,8 +245,8 @@ public final class KernelEbpf {
             attr.set(JAVA_INT, 16, flags);
             Libc.Result r = bpf(BPF_MAP_CREATE, attr);
             if (r.failed()) {
-                throw new IllegalStateException("bpf(BPF_MAP_CREATE, type " + mapType + ", key " + keySize + ", value " + valueSize + ", max " + maxEntries
-                                + ") failed with errno " + r.errno());
+                throw new IllegalStateException("bpf(BPF_MAP_CREATE, type " + mapType + ", key " + keySize + ", value "
+                        + valueSize + ", max " + maxEntries + ") failed with errno " + r.errno());
             }
             return (int) r.value();
         }
@@ -310,7 +315,7 @@ public final class KernelEbpf {
 
     /** Little-endian bytes of a 32-bit or 64-bit value, for map keys and values. */
     public static byte[] le32(int v) {
-        return new byte[]{(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+        return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
     }
 
     public static byte[] le64(long v) {

@@ -4,6 +4,10 @@ import static dev.sluice.bpf.isa.Opcodes.*;
 import static dev.sluice.tests.Asm.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.tests.EngineMode;
+import dev.sluice.tests.SluiceRunner;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,17 +20,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.runtime.PacketMeta;
-import dev.sluice.tests.EngineMode;
-import dev.sluice.tests.SluiceRunner;
 
 /**
  * Socket-filter metadata on a real device: an AF_PACKET socket on the loopback interface sees our own UDP datagrams
@@ -63,9 +61,11 @@ class KernelPacketSocketTest {
                 reason = "no loopback interface named lo";
             } else {
                 loIndex = lo.getIndex();
-                Libc.Result s = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW, Short.toUnsignedInt(Short.reverseBytes((short) Libc.ETH_P_ALL)));
+                Libc.Result s = Libc.socket(
+                        Libc.AF_PACKET, Libc.SOCK_RAW, Short.toUnsignedInt(Short.reverseBytes((short) Libc.ETH_P_ALL)));
                 if (s.failed()) {
-                    reason = "socket(AF_PACKET, SOCK_RAW) failed with errno " + s.errno() + (s.errno() == Libc.EPERM ? " (needs CAP_NET_RAW)" : "");
+                    reason = "socket(AF_PACKET, SOCK_RAW) failed with errno " + s.errno()
+                            + (s.errno() == Libc.EPERM ? " (needs CAP_NET_RAW)" : "");
                 } else {
                     fd = (int) s.value();
                 }
@@ -115,12 +115,16 @@ class KernelPacketSocketTest {
     /** The prefix: only our incoming datagrams reach P, with A = 0. */
     static byte[] wrap(Insn[] p) {
         Insn[] prefix = {
-                        ldh(12), jmp(JEQ, 0x0800, 0, 6),
-                        ldb(23), jmp(JEQ, 17, 0, 4),
-                        ldh(36), jmp(JEQ, port, 0, 2),
-                        ld(SKF_AD_OFF + 4), jmp(JEQ, 0, 1, 0), // PACKET_HOST: not the outgoing copy
-                        ret(0),
-                        ldImm(0),
+            ldh(12),
+            jmp(JEQ, 0x0800, 0, 6),
+            ldb(23),
+            jmp(JEQ, 17, 0, 4),
+            ldh(36),
+            jmp(JEQ, port, 0, 2),
+            ld(SKF_AD_OFF + 4),
+            jmp(JEQ, 0, 1, 0), // PACKET_HOST: not the outgoing copy
+            ret(0),
+            ldImm(0),
         };
         Insn[] all = Arrays.copyOf(prefix, prefix.length + p.length);
         System.arraycopy(p, 0, all, prefix.length, p.length);
@@ -130,7 +134,8 @@ class KernelPacketSocketTest {
     /** Sends our datagram and returns the kernel's outcome for the incoming copy: -1 dropped, else bytes kept. */
     static int kernelRun(Insn[] p) throws Exception {
         drain();
-        Libc.Result attach = Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, Libc.sockFprog(arena, wrap(p)), 16);
+        Libc.Result attach =
+                Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, Libc.sockFprog(arena, wrap(p)), 16);
         if (attach.failed()) {
             throw new IllegalStateException("attach failed: " + attach);
         }
@@ -149,7 +154,8 @@ class KernelPacketSocketTest {
     }
 
     private static void drain() {
-        while (!Libc.recv(fd, buffer, buffer.byteSize(), Libc.MSG_DONTWAIT | Libc.MSG_TRUNC).failed()) {
+        while (!Libc.recv(fd, buffer, buffer.byteSize(), Libc.MSG_DONTWAIT | Libc.MSG_TRUNC)
+                .failed()) {
             // discard
         }
     }
@@ -158,7 +164,10 @@ class KernelPacketSocketTest {
     static byte[] frame() {
         ByteBuffer b = ByteBuffer.allocate(FRAME);
         b.putShort(12, (short) 0x0800);
-        b.put(14, (byte) 0x45).putShort(16, (short) (FRAME - 14)).put(22, (byte) 64).put(23, (byte) 17);
+        b.put(14, (byte) 0x45)
+                .putShort(16, (short) (FRAME - 14))
+                .put(22, (byte) 64)
+                .put(23, (byte) 17);
         b.putInt(26, 0x7f000001).putInt(30, 0x7f000001);
         b.putShort(34, (short) 40000).putShort(36, (short) port).putShort(38, (short) (8 + PAYLOAD));
         for (int i = 42; i < FRAME; i++) {
@@ -168,11 +177,28 @@ class KernelPacketSocketTest {
     }
 
     static PacketMeta loopbackMeta() {
-        return PacketMeta.builder().protocol(0x0800).pktType(0).device(loIndex, ARPHRD_LOOPBACK).linkLayerOffset(0).networkOffset(14).build();
+        return PacketMeta.builder()
+                .protocol(0x0800)
+                .pktType(0)
+                .device(loIndex, ARPHRD_LOOPBACK)
+                .linkLayerOffset(0)
+                .networkOffset(14)
+                .build();
     }
 
     static Stream<String> cases() {
-        return Stream.of("proto", "ifidx", "hatype", "type", "ll ethertype", "ll ind", "net protocol", "len", "vlan_avail", "mark", "queue");
+        return Stream.of(
+                "proto",
+                "ifidx",
+                "hatype",
+                "type",
+                "ll ethertype",
+                "ll ind",
+                "net protocol",
+                "len",
+                "vlan_avail",
+                "mark",
+                "queue");
     }
 
     static Insn[] checkA(int value, Insn... body) {

@@ -2,6 +2,10 @@ package dev.sluice.tests.kernel;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.seccomp.SeccompAction;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,11 +19,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.core.seccomp.SeccompAction;
 
 /**
  * Seccomp filters run by the live kernel, in child JVMs ({@link SeccompProbeChild}), never in the test JVM.
@@ -52,42 +51,33 @@ public final class KernelSeccomp {
     }
 
     /** A tested program (raw instructions, host order) and the probes to run under it. */
-    public record Job(byte[] program, List<Probe> probes) {
-    }
+    public record Job(byte[] program, List<Probe> probes) {}
 
     /** What the kernel did for one probe, or for the installation. */
     public sealed interface Outcome {
         /** The syscall returned a value >= 0. */
-        record Returned(long value) implements Outcome {
-        }
+        record Returned(long value) implements Outcome {}
 
         /** The syscall failed with errno. */
-        record Failed(int errno) implements Outcome {
-        }
+        record Failed(int errno) implements Outcome {}
 
         /** SIGSYS was delivered (SECCOMP_RET_TRAP) with si_errno = the action's data. */
-        record Trapped(int data) implements Outcome {
-        }
+        record Trapped(int data) implements Outcome {}
 
         /** The probe thread was ended (SECCOMP_RET_KILL_THREAD). */
-        record ThreadKilled() implements Outcome {
-        }
+        record ThreadKilled() implements Outcome {}
 
         /** The child process died; exit 159 = 128 + SIGSYS (SECCOMP_RET_KILL_PROCESS). */
-        record ProcessKilled(int exitValue) implements Outcome {
-        }
+        record ProcessKilled(int exitValue) implements Outcome {}
 
         /** seccomp(SECCOMP_SET_MODE_FILTER) failed with errno (EINVAL: the kernel rejected the program). */
-        record NotInstalled(int errno) implements Outcome {
-        }
+        record NotInstalled(int errno) implements Outcome {}
     }
 
     /** Per job: the installation result ({@code null} = installed) and one outcome per probe. */
-    public record JobResult(Outcome.NotInstalled rejected, List<Outcome> outcomes) {
-    }
+    public record JobResult(Outcome.NotInstalled rejected, List<Outcome> outcomes) {}
 
-    private KernelSeccomp() {
-    }
+    private KernelSeccomp() {}
 
     private static String unavailable;
     private static boolean checked;
@@ -106,17 +96,24 @@ public final class KernelSeccomp {
 
     private static String checkAvailable() {
         if (!Libc.SUPPORTED) {
-            return "live-kernel seccomp needs Linux on x86_64 (os.name=" + System.getProperty("os.name") + ", os.arch=" + System.getProperty("os.arch") + ")";
+            return "live-kernel seccomp needs Linux on x86_64 (os.name=" + System.getProperty("os.name") + ", os.arch="
+                    + System.getProperty("os.arch") + ")";
         }
         try {
-            byte[] allow = RawFormat.encode(Program.of(Insn.stmt(RET | K, SeccompAction.ALLOW.value)), ByteOrder.nativeOrder());
-            JobResult r = run(List.of(new Job(allow, List.of(new Probe(Libc.SYS_GETPPID)))), 60).getFirst();
+            byte[] allow = RawFormat.encode(
+                    Program.of(Insn.stmt(RET | K, SeccompAction.ALLOW.value)), ByteOrder.nativeOrder());
+            JobResult r = run(List.of(new Job(allow, List.of(new Probe(Libc.SYS_GETPPID)))), 60)
+                    .getFirst();
             if (r.rejected() != null) {
-                return "seccomp(SECCOMP_SET_MODE_FILTER) failed with errno " + r.rejected().errno()
-                                + (r.rejected().errno() == Libc.EINVAL ? " (seccomp filters not supported by this kernel?)" : "");
+                return "seccomp(SECCOMP_SET_MODE_FILTER) failed with errno "
+                        + r.rejected().errno()
+                        + (r.rejected().errno() == Libc.EINVAL
+                                ? " (seccomp filters not supported by this kernel?)"
+                                : "");
             }
             Outcome o = r.outcomes().getFirst();
-            if (!(o instanceof Outcome.Returned ret) || ret.value() != ProcessHandle.current().pid()) {
+            if (!(o instanceof Outcome.Returned ret)
+                    || ret.value() != ProcessHandle.current().pid()) {
                 return "an ALLOW filter did not let getppid return the parent's pid: " + o;
             }
             return null;
@@ -128,12 +125,12 @@ public final class KernelSeccomp {
     /** W(P): the ALLOW-all-but-probes prefix, then P with A reset to 0. */
     public static byte[] wrap(byte[] program) {
         Insn[] prefix = {
-                        Insn.stmt(LD | W | ABS, 0), // A = nr
-                        Insn.jump(JMP | JEQ | K, Libc.SYS_GETPPID, 3, 0), // getppid: run P
-                        Insn.jump(JMP | JGE | K, FIRST_UNUSED_NR, 0, 1),
-                        Insn.jump(JMP | JGT | K, LAST_UNUSED_NR, 0, 1),
-                        Insn.stmt(RET | K, SeccompAction.ALLOW.value), // any other syscall
-                        Insn.stmt(LD | IMM, 0), // P starts with A = 0
+            Insn.stmt(LD | W | ABS, 0), // A = nr
+            Insn.jump(JMP | JEQ | K, Libc.SYS_GETPPID, 3, 0), // getppid: run P
+            Insn.jump(JMP | JGE | K, FIRST_UNUSED_NR, 0, 1),
+            Insn.jump(JMP | JGT | K, LAST_UNUSED_NR, 0, 1),
+            Insn.stmt(RET | K, SeccompAction.ALLOW.value), // any other syscall
+            Insn.stmt(LD | IMM, 0), // P starts with A = 0
         };
         byte[] head = RawFormat.encode(Program.of(prefix), ByteOrder.nativeOrder());
         byte[] all = new byte[head.length + program.length];
@@ -151,8 +148,10 @@ public final class KernelSeccomp {
     public static Outcome predict(int verdict, Probe probe, long parentPid) {
         int data = verdict & SeccompAction.DATA_MASK;
         return switch (SeccompAction.of(verdict)) {
-            case ALLOW, LOG -> probe.nr() == Libc.SYS_GETPPID ? new Outcome.Returned(parentPid) : new Outcome.Failed(Libc.ENOSYS);
-            case ERRNO -> data == 0 ? new Outcome.Returned(0) : new Outcome.Failed(Math.min(data, SeccompAction.MAX_ERRNO));
+            case ALLOW, LOG ->
+                probe.nr() == Libc.SYS_GETPPID ? new Outcome.Returned(parentPid) : new Outcome.Failed(Libc.ENOSYS);
+            case ERRNO ->
+                data == 0 ? new Outcome.Returned(0) : new Outcome.Failed(Math.min(data, SeccompAction.MAX_ERRNO));
             case TRACE, USER_NOTIF -> new Outcome.Failed(Libc.ENOSYS);
             case TRAP -> new Outcome.Trapped(data);
             case KILL_THREAD -> new Outcome.ThreadKilled();
@@ -229,17 +228,36 @@ public final class KernelSeccomp {
     }
 
     /** Runs one child; returns null when it finished every job, else {job, probe, exitValue} of the killing probe. */
-    private static int[] runChild(Path file, int startJob, int startProbe, List<Outcome.NotInstalled> rejected, List<Outcome[]> outcomes,
-                    int timeoutSeconds) throws IOException {
+    private static int[] runChild(
+            Path file,
+            int startJob,
+            int startProbe,
+            List<Outcome.NotInstalled> rejected,
+            List<Outcome[]> outcomes,
+            int timeoutSeconds)
+            throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                        "-Xmx64m", "-cp", System.getProperty("java.class.path"), SeccompProbeChild.class.getName(), file.toString(),
-                        Integer.toString(startJob), Integer.toString(startProbe));
-        Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        List<String> cmd = List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xshare:auto",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xmx64m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                SeccompProbeChild.class.getName(),
+                file.toString(),
+                Integer.toString(startJob),
+                Integer.toString(startProbe));
+        Process child = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .start();
         child.getOutputStream().close();
         StringBuilder err = new StringBuilder();
         Thread errReader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getErrorStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(child.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     synchronized (err) {
@@ -264,7 +282,8 @@ public final class KernelSeccomp {
         });
         int[] lastStarted = null;
         boolean lastFinished = true;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
                 String[] f = line.split(" ");
@@ -275,7 +294,7 @@ public final class KernelSeccomp {
                         rejected.set(j, errno == 0 ? null : new Outcome.NotInstalled(errno));
                     }
                     case "S" -> {
-                        lastStarted = new int[]{j, Integer.parseInt(f[2]), 0};
+                        lastStarted = new int[] {j, Integer.parseInt(f[2]), 0};
                         lastFinished = false;
                     }
                     case "R" -> {

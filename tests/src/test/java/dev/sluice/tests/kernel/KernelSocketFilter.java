@@ -29,10 +29,11 @@ public final class KernelSocketFilter implements AutoCloseable {
     /** Why the kernel facility is unusable, or null when it works; tests use it to skip visibly. */
     public static String unavailableReason() {
         if (!Libc.SUPPORTED) {
-            return "live-kernel socket filters need Linux on x86_64 (os.name=" + System.getProperty("os.name") + ", os.arch=" + System.getProperty("os.arch") + ")";
+            return "live-kernel socket filters need Linux on x86_64 (os.name=" + System.getProperty("os.name")
+                    + ", os.arch=" + System.getProperty("os.arch") + ")";
         }
         try (KernelSocketFilter probe = new KernelSocketFilter()) {
-            Libc.Result r = probe.attach(new byte[]{6, 0, 0, 0, -1, -1, 0, 0}); // ret #0xffff
+            Libc.Result r = probe.attach(new byte[] {6, 0, 0, 0, -1, -1, 0, 0}); // ret #0xffff
             if (r.failed()) {
                 return "SO_ATTACH_FILTER failed with errno " + r.errno();
             }
@@ -70,7 +71,8 @@ public final class KernelSocketFilter implements AutoCloseable {
     public void attachOrThrow(byte[] rawInsns) {
         Libc.Result r = attach(rawInsns);
         if (r.failed()) {
-            throw new IllegalStateException("the kernel rejected the filter: setsockopt(SO_ATTACH_FILTER) errno " + r.errno());
+            throw new IllegalStateException(
+                    "the kernel rejected the filter: setsockopt(SO_ATTACH_FILTER) errno " + r.errno());
         }
     }
 
@@ -87,7 +89,8 @@ public final class KernelSocketFilter implements AutoCloseable {
         if (sent.failed() || sent.value() != packet.length) {
             throw new IllegalStateException("send of " + packet.length + " bytes failed: " + sent);
         }
-        Libc.Result got = Libc.recv(receiver, receiveBuffer, receiveBuffer.byteSize(), Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
+        Libc.Result got =
+                Libc.recv(receiver, receiveBuffer, receiveBuffer.byteSize(), Libc.MSG_DONTWAIT | Libc.MSG_TRUNC);
         if (got.failed()) {
             if (got.errno() == Libc.EAGAIN) {
                 return DROPPED;

@@ -30,17 +30,16 @@ import java.util.List;
  * {@code R job probe RET value | ERR errno | TRAP data syscall | KILLTHREAD}.
  */
 public final class SeccompProbeChild {
-    record Job(byte[] program, List<long[]> probes) {
-    }
+    record Job(byte[] program, List<long[]> probes) {}
 
-    private static final PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+    private static final PrintStream OUT =
+            new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
 
     private static volatile boolean trapped;
     private static volatile int trapData;
     private static volatile int trapSyscall;
 
-    private SeccompProbeChild() {
-    }
+    private SeccompProbeChild() {}
 
     public static void main(String[] args) throws Exception {
         List<Job> jobs = read(Path.of(args[0]));
@@ -75,10 +74,16 @@ public final class SeccompProbeChild {
     }
 
     private static void installTrapHandler() throws Exception {
-        var handler = MethodHandles.lookup().findStatic(SeccompProbeChild.class, "onSigsys",
+        var handler = MethodHandles.lookup()
+                .findStatic(
+                        SeccompProbeChild.class,
+                        "onSigsys",
                         MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class));
-        MemorySegment stub = Libc.linker().upcallStub(handler,
-                        FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), Arena.global());
+        MemorySegment stub = Libc.linker()
+                .upcallStub(
+                        handler,
+                        FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
+                        Arena.global());
         MemorySegment action = Arena.global().allocate(Libc.SIGACTION_SIZE, 8);
         action.set(ValueLayout.ADDRESS, 0, stub);
         action.set(ValueLayout.JAVA_INT, 136, Libc.SA_SIGINFO | Libc.SA_NODEFER);
@@ -122,7 +127,8 @@ public final class SeccompProbeChild {
             }
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment prog = Libc.sockFprog(arena, job.program());
-                Libc.Result r = Libc.syscall(Libc.SYS_SECCOMP, Libc.SECCOMP_SET_MODE_FILTER, 0, prog.address(), 0, 0, 0);
+                Libc.Result r =
+                        Libc.syscall(Libc.SYS_SECCOMP, Libc.SECCOMP_SET_MODE_FILTER, 0, prog.address(), 0, 0, 0);
                 if (r.failed()) {
                     OUT.println("I " + jobIndex + " " + r.errno());
                     return;

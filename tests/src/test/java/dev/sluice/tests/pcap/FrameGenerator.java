@@ -40,7 +40,8 @@ public final class FrameGenerator {
             if (chance(25)) {
                 b.putShort((short) ETHERTYPE_QINQ).putShort((short) (rnd.nextInt(8) << 13 | rnd.nextInt(4096)));
             }
-            b.putShort((short) ETHERTYPE_VLAN).putShort((short) (rnd.nextInt(8) << 13 | (chance(50) ? 100 : rnd.nextInt(4096))));
+            b.putShort((short) ETHERTYPE_VLAN)
+                    .putShort((short) (rnd.nextInt(8) << 13 | (chance(50) ? 100 : rnd.nextInt(4096))));
         }
         int r = rnd.nextInt(100);
         if (r < 50) {
@@ -72,9 +73,11 @@ public final class FrameGenerator {
     private byte[] dstMac() {
         int r = rnd.nextInt(100);
         if (r < 10) {
-            return new byte[]{-1, -1, -1, -1, -1, -1};
+            return new byte[] {-1, -1, -1, -1, -1, -1};
         } else if (r < 18) {
-            return new byte[]{0x01, 0x00, 0x5e, (byte) rnd.nextInt(128), (byte) rnd.nextInt(256), (byte) rnd.nextInt(256)};
+            return new byte[] {
+                0x01, 0x00, 0x5e, (byte) rnd.nextInt(128), (byte) rnd.nextInt(256), (byte) rnd.nextInt(256)
+            };
         } else if (r < 33) {
             return KNOWN_MAC.clone();
         }
@@ -115,8 +118,16 @@ public final class FrameGenerator {
             default -> rnd.nextInt(256);
         };
         int frag = chance(85) ? (chance(50) ? 0x4000 : 0) : (chance(50) ? 0x2000 : 0) | (1 + rnd.nextInt(0x1fff));
-        b.put((byte) (0x40 | ihl)).put((byte) rnd.nextInt(256)).putShort((short) 0).putShort((short) rnd.nextInt(0x10000)).putShort((short) frag)
-                        .put((byte) (1 + rnd.nextInt(255))).put((byte) proto).putShort((short) rnd.nextInt(0x10000)).putInt(ipv4Address()).putInt(ipv4Address());
+        b.put((byte) (0x40 | ihl))
+                .put((byte) rnd.nextInt(256))
+                .putShort((short) 0)
+                .putShort((short) rnd.nextInt(0x10000))
+                .putShort((short) frag)
+                .put((byte) (1 + rnd.nextInt(255)))
+                .put((byte) proto)
+                .putShort((short) rnd.nextInt(0x10000))
+                .putInt(ipv4Address())
+                .putInt(ipv4Address());
         for (int i = 20; i < ihl * 4; i++) {
             b.put((byte) 1); // NOP options
         }
@@ -135,7 +146,10 @@ public final class FrameGenerator {
             case 17 -> 0; // hop-by-hop options
             default -> rnd.nextInt(256);
         };
-        b.putInt(0x60000000 | rnd.nextInt(1 << 20)).putShort((short) 0).put((byte) next).put((byte) (1 + rnd.nextInt(255)));
+        b.putInt(0x60000000 | rnd.nextInt(1 << 20))
+                .putShort((short) 0)
+                .put((byte) next)
+                .put((byte) (1 + rnd.nextInt(255)));
         b.put(ipv6Address()).put(ipv6Address());
         int proto = next;
         if (next == 44 || next == 0) {
@@ -195,8 +209,14 @@ public final class FrameGenerator {
             case 6 -> {
                 int offset = chance(75) ? 5 : 6 + rnd.nextInt(3);
                 int flags = pick(0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14, rnd.nextInt(0x100));
-                b.putShort((short) port()).putShort((short) port()).putInt(rnd.nextInt()).putInt(rnd.nextInt())
-                                .put((byte) (offset << 4)).put((byte) flags).putShort((short) rnd.nextInt(0x10000)).putInt(0);
+                b.putShort((short) port())
+                        .putShort((short) port())
+                        .putInt(rnd.nextInt())
+                        .putInt(rnd.nextInt())
+                        .put((byte) (offset << 4))
+                        .put((byte) flags)
+                        .putShort((short) rnd.nextInt(0x10000))
+                        .putInt(0);
                 for (int i = 20; i < offset * 4; i++) {
                     b.put((byte) 1);
                 }
@@ -207,7 +227,10 @@ public final class FrameGenerator {
             }
             case 17 -> {
                 int start = b.position();
-                b.putShort((short) port()).putShort((short) port()).putShort((short) 0).putShort((short) 0);
+                b.putShort((short) port())
+                        .putShort((short) port())
+                        .putShort((short) 0)
+                        .putShort((short) 0);
                 if (chance(20)) {
                     b.putInt(0xdeadbeef);
                 }
@@ -216,7 +239,10 @@ public final class FrameGenerator {
             }
             case 1, 58 -> {
                 int type = proto == 1 ? pick(0, 8, 8, 3, 11, rnd.nextInt(256)) : pick(128, 129, 135, 136, 1);
-                b.put((byte) type).put((byte) rnd.nextInt(4)).putShort((short) 0).putInt(rnd.nextInt());
+                b.put((byte) type)
+                        .put((byte) rnd.nextInt(4))
+                        .putShort((short) 0)
+                        .putInt(rnd.nextInt());
                 payload(b, rnd.nextInt(64));
             }
             case 47 -> {
@@ -228,8 +254,15 @@ public final class FrameGenerator {
     }
 
     private void arp(ByteBuffer b) {
-        b.putShort((short) 1).putShort((short) ETHERTYPE_IPV4).put((byte) 6).put((byte) 4).putShort((short) pick(1, 2));
-        b.put(srcMac()).putInt(ipv4Address()).put(chance(50) ? new byte[6] : unicastMac()).putInt(ipv4Address());
+        b.putShort((short) 1)
+                .putShort((short) ETHERTYPE_IPV4)
+                .put((byte) 6)
+                .put((byte) 4)
+                .putShort((short) pick(1, 2));
+        b.put(srcMac())
+                .putInt(ipv4Address())
+                .put(chance(50) ? new byte[6] : unicastMac())
+                .putInt(ipv4Address());
     }
 
     private void payload(ByteBuffer b, int n) {

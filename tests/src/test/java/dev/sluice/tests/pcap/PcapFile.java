@@ -1,12 +1,11 @@
 package dev.sluice.tests.pcap;
 
+import dev.sluice.core.pcap.Pcap;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.sluice.core.pcap.Pcap;
 
 /**
  * Writes and reads classic libpcap capture files (the 24-byte global header, then a 16-byte header per record:
@@ -25,11 +24,9 @@ public final class PcapFile {
     }
 
     /** A record read back: its timestamp seconds (the writer stores the frame index there) and the frame. */
-    public record Record(long seconds, Frame frame) {
-    }
+    public record Record(long seconds, Frame frame) {}
 
-    private PcapFile() {
-    }
+    private PcapFile() {}
 
     /** A capture of the frames; record i has timestamp i seconds so that a filtered copy names its frames. */
     public static byte[] write(List<Frame> frames, int snaplen) {

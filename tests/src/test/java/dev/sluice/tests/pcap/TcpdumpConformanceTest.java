@@ -3,6 +3,14 @@ package dev.sluice.tests.pcap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.formats.InputFormat;
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.formats.TextFormats;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.tests.EngineMode;
+import dev.sluice.tests.SluiceRunner;
+import dev.sluice.tests.kernel.KernelSocketFilter;
+import dev.sluice.tests.random.RandomPrograms;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -17,22 +25,12 @@ import java.util.Random;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.sluice.bpf.formats.InputFormat;
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.formats.TextFormats;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.tests.EngineMode;
-import dev.sluice.tests.SluiceRunner;
-import dev.sluice.tests.kernel.KernelSocketFilter;
-import dev.sluice.tests.random.RandomPrograms;
 
 /**
  * libpcap as an oracle: for each filter expression, tcpdump compiles it ({@code tcpdump -ddd -y EN10MB}) and filters
@@ -47,42 +45,42 @@ import dev.sluice.tests.random.RandomPrograms;
  */
 class TcpdumpConformanceTest {
     static final List<String> EXPRESSIONS = List.of(
-                    "ip",
-                    "tcp port 80",
-                    "udp",
-                    "vlan",
-                    "vlan 100",
-                    "vlan and ip and udp",
-                    "host 10.1.2.3",
-                    "net 192.168.0.0/16",
-                    "src net 10.0.0.0/8 and not dst port 22",
-                    "portrange 1000-2000",
-                    "icmp[icmptype] == icmp-echo",
-                    "ip6",
-                    "arp",
-                    "len > 100",
-                    "less 64",
-                    "greater 200",
-                    "ether[0] & 1 != 0",
-                    "ether broadcast",
-                    "ether host 02:00:00:00:00:01",
-                    "ether proto 0x88cc",
-                    "tcp[tcpflags] & tcp-syn != 0",
-                    "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
-                    "ip and udp and dst port 53",
-                    "ip6 and tcp",
-                    "ip6 and udp port 53",
-                    "icmp6",
-                    "ip proto 47",
-                    "ip[6:2] & 0x1fff != 0",
-                    "ip[0] & 0xf > 5",
-                    "ip[2:2] > 576",
-                    "ip multicast",
-                    "ip host 8.8.8.8 and (tcp or udp)",
-                    "tcp and (port 443 or port 8080)",
-                    "udp[8:4] = 0xdeadbeef",
-                    "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420",
-                    "not ip and not ip6");
+            "ip",
+            "tcp port 80",
+            "udp",
+            "vlan",
+            "vlan 100",
+            "vlan and ip and udp",
+            "host 10.1.2.3",
+            "net 192.168.0.0/16",
+            "src net 10.0.0.0/8 and not dst port 22",
+            "portrange 1000-2000",
+            "icmp[icmptype] == icmp-echo",
+            "ip6",
+            "arp",
+            "len > 100",
+            "less 64",
+            "greater 200",
+            "ether[0] & 1 != 0",
+            "ether broadcast",
+            "ether host 02:00:00:00:00:01",
+            "ether proto 0x88cc",
+            "tcp[tcpflags] & tcp-syn != 0",
+            "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+            "ip and udp and dst port 53",
+            "ip6 and tcp",
+            "ip6 and udp port 53",
+            "icmp6",
+            "ip proto 47",
+            "ip[6:2] & 0x1fff != 0",
+            "ip[0] & 0xf > 5",
+            "ip[2:2] > 576",
+            "ip multicast",
+            "ip host 8.8.8.8 and (tcp or udp)",
+            "tcp and (port 443 or port 8080)",
+            "udp[8:4] = 0xdeadbeef",
+            "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420",
+            "not ip and not ip6");
 
     private static String tcpdump;
     private static byte[] capture;
@@ -100,7 +98,8 @@ class TcpdumpConformanceTest {
         Assumptions.assumeTrue(tcpdump != null, "SKIPPED: tcpdump is not on PATH (apt-get install -y tcpdump)");
         seed = RandomPrograms.seed();
         int count = RandomPrograms.intProperty("sluice.pcap.frames", 1000);
-        System.err.println("TcpdumpConformanceTest: " + count + " frames, seed " + seed + " (rerun with -Dsluice.random.seed=" + seed + ")");
+        System.err.println("TcpdumpConformanceTest: " + count + " frames, seed " + seed
+                + " (rerun with -Dsluice.random.seed=" + seed + ")");
         FrameGenerator gen = new FrameGenerator(new Random(seed ^ 0xf4a3e5L));
         frames = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -129,7 +128,7 @@ class TcpdumpConformanceTest {
                 return f.getPath();
             }
         }
-        for (String dir : new String[]{"/usr/sbin", "/usr/bin", "/sbin"}) {
+        for (String dir : new String[] {"/usr/sbin", "/usr/bin", "/sbin"}) {
             File f = new File(dir, name);
             if (f.isFile() && f.canExecute()) {
                 return f.getPath();
@@ -167,7 +166,8 @@ class TcpdumpConformanceTest {
         writer.join();
         errReader.join();
         if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " exited with " + p.exitValue() + ": " + err.toString(StandardCharsets.UTF_8));
+            throw new IOException(String.join(" ", command) + " exited with " + p.exitValue() + ": "
+                    + err.toString(StandardCharsets.UTF_8));
         }
         return out;
     }
@@ -198,7 +198,10 @@ class TcpdumpConformanceTest {
                     continue;
                 }
                 boolean accepted = kernel.run(f.captured()) != KernelSocketFilter.DROPPED;
-                assertEquals(libpcap.contains(i), accepted, "kernel and libpcap differ on frame " + i + " for '" + expression + "': "
+                assertEquals(
+                        libpcap.contains(i),
+                        accepted,
+                        "kernel and libpcap differ on frame " + i + " for '" + expression + "': "
                                 + HexFormat.of().formatHex(f.captured()));
                 checked++;
             }
@@ -213,7 +216,8 @@ class TcpdumpConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("expressions")
     void sluiceAcceptsTheFramesLibpcapAccepts(String expression) throws Exception {
-        String ddd = new String(run(new byte[0], tcpdump, "-ddd", "-y", "EN10MB", expression), StandardCharsets.US_ASCII);
+        String ddd =
+                new String(run(new byte[0], tcpdump, "-ddd", "-y", "EN10MB", expression), StandardCharsets.US_ASCII);
         Program program = TextFormats.parse(expression + ".ddd", ddd, InputFormat.DDD);
         byte[] code = RawFormat.encode(program, ByteOrder.nativeOrder());
 
@@ -233,25 +237,40 @@ class TcpdumpConformanceTest {
             }
             assertEquals(sluice.size(), count, "runPcap's count of accepted frames");
             if (!sluice.equals(libpcap)) {
-                StringBuilder sb = new StringBuilder(runner.mode() + ": '" + expression + "' libpcap accepts " + libpcap.size() + ", Sluice " + sluice.size()
-                                + " (seed " + seed + "); differing frames:\n");
+                StringBuilder sb = new StringBuilder(runner.mode() + ": '" + expression + "' libpcap accepts "
+                        + libpcap.size() + ", Sluice " + sluice.size() + " (seed " + seed + "); differing frames:\n");
                 TreeSet<Integer> diff = new TreeSet<>(libpcap);
                 diff.addAll(sluice);
                 int shown = 0;
                 for (int i : diff) {
                     if (libpcap.contains(i) != sluice.contains(i) && shown++ < 5) {
                         PcapFile.Frame f = frames.get(i);
-                        sb.append(String.format("  frame %d (caplen %d, len %d): libpcap %s, Sluice verdict %s%n    %s%n", i, f.captured().length, f.wireLength(),
-                                        libpcap.contains(i) ? "accepts" : "rejects", Integer.toUnsignedString(verdicts[i]), HexFormat.of().formatHex(f.captured())));
+                        sb.append(String.format(
+                                "  frame %d (caplen %d, len %d): libpcap %s, Sluice verdict %s%n    %s%n",
+                                i,
+                                f.captured().length,
+                                f.wireLength(),
+                                libpcap.contains(i) ? "accepts" : "rejects",
+                                Integer.toUnsignedString(verdicts[i]),
+                                HexFormat.of().formatHex(f.captured())));
                     }
                 }
                 throw new AssertionError(sb + "program:\n" + ddd);
             }
         }
         int kernelChecked = kernelAgrees(expression, code, libpcap);
-        System.err.printf("TcpdumpConformanceTest: '%s': %d instructions, %d of %d frames accepted by libpcap and Sluice; %s%n", expression, program.length(),
-                        libpcap.size(), frames.size(), kernelChecked < 0 ? "kernel not available" : kernelChecked + " whole frames also checked on the kernel");
-        assertTrue(!libpcap.isEmpty() && libpcap.size() < frames.size(),
-                        "the capture should hold frames on both sides of '" + expression + "' (accepted " + libpcap.size() + " of " + frames.size() + ")");
+        System.err.printf(
+                "TcpdumpConformanceTest: '%s': %d instructions, %d of %d frames accepted by libpcap and Sluice; %s%n",
+                expression,
+                program.length(),
+                libpcap.size(),
+                frames.size(),
+                kernelChecked < 0
+                        ? "kernel not available"
+                        : kernelChecked + " whole frames also checked on the kernel");
+        assertTrue(
+                !libpcap.isEmpty() && libpcap.size() < frames.size(),
+                "the capture should hold frames on both sides of '" + expression + "' (accepted " + libpcap.size()
+                        + " of " + frames.size() + ")");
     }
 }

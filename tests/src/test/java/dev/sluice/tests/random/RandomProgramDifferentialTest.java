@@ -1,19 +1,7 @@
 package dev.sluice.tests.random;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Random;
-
-import org.graalvm.polyglot.Value;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
@@ -27,6 +15,15 @@ import dev.sluice.tests.kernel.KernelSeccomp;
 import dev.sluice.tests.kernel.KernelSeccomp.Outcome;
 import dev.sluice.tests.kernel.KernelSocketFilter;
 import dev.sluice.tests.kernel.Libc;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.graalvm.polyglot.Value;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Differential testing on random programs: Sluice interpreted, Sluice compiled by Graal (every call target compiled
@@ -56,7 +53,8 @@ class RandomProgramDifferentialTest {
     @BeforeAll
     static void chooseSeed() {
         seed = RandomPrograms.seed();
-        System.err.println("RandomProgramDifferentialTest: seed " + seed + " (rerun with -Dsluice.random.seed=" + seed + ")");
+        System.err.println(
+                "RandomProgramDifferentialTest: seed " + seed + " (rerun with -Dsluice.random.seed=" + seed + ")");
     }
 
     private static void skipUnless(String reason, String what) {
@@ -87,10 +85,14 @@ class RandomProgramDifferentialTest {
     }
 
     private static void assertNoMismatches(String what, long pairs, List<String> mismatches) {
-        System.err.printf("RandomProgramDifferentialTest.%s: seed %d, %d pairs compared, %d mismatches%n", what, seed, pairs, mismatches.size());
+        System.err.printf(
+                "RandomProgramDifferentialTest.%s: seed %d, %d pairs compared, %d mismatches%n",
+                what, seed, pairs, mismatches.size());
         if (!mismatches.isEmpty()) {
             StringBuilder sb = new StringBuilder(mismatches.size() + " mismatches (seed " + seed + "), first ones:\n");
-            mismatches.stream().filter(s -> !s.isEmpty()).forEach(s -> sb.append(s).append('\n'));
+            mismatches.stream()
+                    .filter(s -> !s.isEmpty())
+                    .forEach(s -> sb.append(s).append('\n'));
             throw new AssertionError(sb.toString());
         }
     }
@@ -107,9 +109,10 @@ class RandomProgramDifferentialTest {
         long dropped = 0;
         HexFormat hex = HexFormat.of();
         try (SluiceRunner interpreted = new SluiceRunner(EngineMode.INTERPRETED, "socket");
-                        SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILE_IMMEDIATELY, "socket");
-                        KernelSocketFilter kernel = new KernelSocketFilter()) {
-            assertNotEquals("Interpreted", compiled.engine().getImplementationName(), "the Graal compiler is not active");
+                SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILE_IMMEDIATELY, "socket");
+                KernelSocketFilter kernel = new KernelSocketFilter()) {
+            assertNotEquals(
+                    "Interpreted", compiled.engine().getImplementationName(), "the Graal compiler is not active");
             for (int i = 0; i < programs; i++) {
                 Insn[] program = gen.program(MAX_LENGTH);
                 byte[] code = raw(program);
@@ -120,8 +123,12 @@ class RandomProgramDifferentialTest {
                 String rejection = interpreted.rejection(code);
                 Libc.Result attach = kernel.attach(code);
                 if (rejection != null || attach.failed()) {
-                    report(mismatches, "program " + i + ": generator made a program that Sluice " + (rejection == null ? "accepts" : "rejects (" + rejection + ")")
-                                    + " and the kernel " + (attach.failed() ? "rejects (" + attach + ")" : "accepts") + ":\n" + dump(program));
+                    report(
+                            mismatches,
+                            "program " + i + ": generator made a program that Sluice "
+                                    + (rejection == null ? "accepts" : "rejects (" + rejection + ")")
+                                    + " and the kernel " + (attach.failed() ? "rejects (" + attach + ")" : "accepts")
+                                    + ":\n" + dump(program));
                     continue;
                 }
                 int[] vi = SluiceRunner.runPackets(interpreted.load(code), packets);
@@ -136,16 +143,29 @@ class RandomProgramDifferentialTest {
                         kept++;
                     }
                     if (vi[j] != vc[j] || live != predicted) {
-                        report(mismatches, String.format("program %d packet %d: interpreted %s, compiled %s, kernel %s%n  packet (%d bytes) %s%n%s", i, j,
-                                        Integer.toUnsignedString(vi[j]), Integer.toUnsignedString(vc[j]), live == KernelSocketFilter.DROPPED ? "dropped" : "kept " + live,
-                                        packets[j].length, hex.formatHex(packets[j]), dump(program)));
+                        report(
+                                mismatches,
+                                String.format(
+                                        "program %d packet %d: interpreted %s, compiled %s, kernel %s%n  packet (%d bytes) %s%n%s",
+                                        i,
+                                        j,
+                                        Integer.toUnsignedString(vi[j]),
+                                        Integer.toUnsignedString(vc[j]),
+                                        live == KernelSocketFilter.DROPPED ? "dropped" : "kept " + live,
+                                        packets[j].length,
+                                        hex.formatHex(packets[j]),
+                                        dump(program)));
                     }
                 }
             }
         }
-        System.err.printf("RandomProgramDifferentialTest.socketFiltersAgree: %d programs, kernel kept %d and dropped %d packets%n", programs, kept, dropped);
+        System.err.printf(
+                "RandomProgramDifferentialTest.socketFiltersAgree: %d programs, kernel kept %d and dropped %d packets%n",
+                programs, kept, dropped);
         assertNoMismatches("socketFiltersAgree", pairs, mismatches);
-        assertTrue(kept > pairs / 20 && dropped > pairs / 20, "random programs should both keep and drop packets: kept " + kept + ", dropped " + dropped);
+        assertTrue(
+                kept > pairs / 20 && dropped > pairs / 20,
+                "random programs should both keep and drop packets: kept " + kept + ", dropped " + dropped);
     }
 
     @Test
@@ -155,7 +175,8 @@ class RandomProgramDifferentialTest {
         RandomPrograms gen = new RandomPrograms(new Random(seed ^ 0x3a7a7eL), RandomPrograms.Flavor.SOCKET);
         List<String> mismatches = new ArrayList<>();
         int rejected = 0;
-        try (SluiceRunner sluice = new SluiceRunner(EngineMode.INTERPRETED, "socket"); KernelSocketFilter kernel = new KernelSocketFilter()) {
+        try (SluiceRunner sluice = new SluiceRunner(EngineMode.INTERPRETED, "socket");
+                KernelSocketFilter kernel = new KernelSocketFilter()) {
             for (int i = 0; i < mutants; i++) {
                 Insn[] program = gen.mutate(gen.program(MAX_LENGTH));
                 byte[] code = raw(program);
@@ -166,14 +187,21 @@ class RandomProgramDifferentialTest {
                 }
                 boolean kernelRejects = attach.failed() && attach.errno() == Libc.EINVAL;
                 if ((rejection != null) != kernelRejects || attach.failed() && !kernelRejects) {
-                    report(mismatches, "mutant " + i + ": Sluice " + (rejection == null ? "accepts" : "rejects: " + rejection) + "; kernel "
-                                    + (attach.failed() ? "rejects: " + attach : "accepts") + "\n" + dump(program));
+                    report(
+                            mismatches,
+                            "mutant " + i + ": Sluice " + (rejection == null ? "accepts" : "rejects: " + rejection)
+                                    + "; kernel " + (attach.failed() ? "rejects: " + attach : "accepts") + "\n"
+                                    + dump(program));
                 }
             }
         }
-        System.err.printf("RandomProgramDifferentialTest.socketLoadChecksAgree: %d mutants, %d rejected by the kernel%n", mutants, rejected);
+        System.err.printf(
+                "RandomProgramDifferentialTest.socketLoadChecksAgree: %d mutants, %d rejected by the kernel%n",
+                mutants, rejected);
         assertNoMismatches("socketLoadChecksAgree", mutants, mismatches);
-        assertTrue(rejected > mutants / 5 && rejected < mutants, "mutants should be a mix of valid and invalid programs: " + rejected + " of " + mutants + " rejected");
+        assertTrue(
+                rejected > mutants / 5 && rejected < mutants,
+                "mutants should be a mix of valid and invalid programs: " + rejected + " of " + mutants + " rejected");
     }
 
     @Test
@@ -194,7 +222,7 @@ class RandomProgramDifferentialTest {
         int notSent = 0;
         int[] actions = new int[SeccompAction.values().length];
         try (SluiceRunner interpreted = new SluiceRunner(EngineMode.INTERPRETED, "seccomp");
-                        SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILE_IMMEDIATELY, "seccomp")) {
+                SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILE_IMMEDIATELY, "seccomp")) {
             for (int i = 0; i < programs; i++) {
                 Insn[] program = gen.program(MAX_LENGTH);
                 byte[] code = raw(program);
@@ -202,11 +230,15 @@ class RandomProgramDifferentialTest {
                 byte[] records = new byte[probesPer * SeccompData.SIZE];
                 for (int j = 0; j < probesPer; j++) {
                     probes[j] = gen.probe();
-                    SeccompData.encodeInto(records, j * SeccompData.SIZE, Arch.X86_64, probes[j].nr(), 0, probes[j].args());
+                    SeccompData.encodeInto(
+                            records, j * SeccompData.SIZE, Arch.X86_64, probes[j].nr(), 0, probes[j].args());
                 }
                 String rejection = interpreted.rejection(code);
                 if (rejection != null) {
-                    report(mismatches, "program " + i + ": generator made a program that Sluice rejects (" + rejection + "):\n" + dump(program));
+                    report(
+                            mismatches,
+                            "program " + i + ": generator made a program that Sluice rejects (" + rejection + "):\n"
+                                    + dump(program));
                     continue;
                 }
                 int[] vi = runRecords(interpreted.load(code), records, probesPer);
@@ -220,8 +252,11 @@ class RandomProgramDifferentialTest {
                     sluicePairs++;
                     actions[SeccompAction.of(vi[j]).ordinal()]++;
                     if (vi[j] != vc[j]) {
-                        report(mismatches, String.format("program %d probe %d: interpreted %s, compiled %s%n%s", i, j, SeccompAction.format(vi[j]),
-                                        SeccompAction.format(vc[j]), dump(program)));
+                        report(
+                                mismatches,
+                                String.format(
+                                        "program %d probe %d: interpreted %s, compiled %s%n%s",
+                                        i, j, SeccompAction.format(vi[j]), SeccompAction.format(vc[j]), dump(program)));
                     }
                     if (SeccompAction.of(vi[j]) == SeccompAction.KILL_PROCESS) {
                         if (killSent || killBudget == 0) {
@@ -246,7 +281,10 @@ class RandomProgramDifferentialTest {
         for (int i = 0; i < jobs.size(); i++) {
             KernelSeccomp.JobResult result = live.get(i);
             if (result.rejected() != null) {
-                report(mismatches, "program " + i + ": Sluice accepts, the kernel rejects (" + result.rejected() + "):\n" + dump(generated.get(i)));
+                report(
+                        mismatches,
+                        "program " + i + ": Sluice accepts, the kernel rejects (" + result.rejected() + "):\n"
+                                + dump(generated.get(i)));
                 continue;
             }
             int[] idx = sentIndexes.get(i);
@@ -258,8 +296,18 @@ class RandomProgramDifferentialTest {
                 Outcome actual = result.outcomes().get(s);
                 kernelPairs++;
                 if (!predicted.equals(actual)) {
-                    report(mismatches, String.format("program %d probe %d (nr %d, args %s): Sluice %s predicts %s, kernel %s%n%s", i, j, p.nr(),
-                                    java.util.Arrays.toString(p.args()), SeccompAction.format(v), predicted, actual, dump(generated.get(i))));
+                    report(
+                            mismatches,
+                            String.format(
+                                    "program %d probe %d (nr %d, args %s): Sluice %s predicts %s, kernel %s%n%s",
+                                    i,
+                                    j,
+                                    p.nr(),
+                                    java.util.Arrays.toString(p.args()),
+                                    SeccompAction.format(v),
+                                    predicted,
+                                    actual,
+                                    dump(generated.get(i))));
                 }
             }
         }
@@ -267,11 +315,16 @@ class RandomProgramDifferentialTest {
         for (SeccompAction a : SeccompAction.values()) {
             mix.append(' ').append(a).append('=').append(actions[a.ordinal()]);
         }
-        System.err.printf("RandomProgramDifferentialTest.seccompFiltersAgree: %d programs, %d probes interpreted vs compiled, %d on the kernel"
-                        + " (%d repeated KILL_PROCESS predictions not sent); verdicts:%s%n", programs, sluicePairs, kernelPairs, notSent, mix);
+        System.err.printf(
+                "RandomProgramDifferentialTest.seccompFiltersAgree: %d programs, %d probes interpreted vs compiled, %d on the kernel"
+                        + " (%d repeated KILL_PROCESS predictions not sent); verdicts:%s%n",
+                programs, sluicePairs, kernelPairs, notSent, mix);
         assertNoMismatches("seccompFiltersAgree", kernelPairs, mismatches);
-        assertTrue(actions[SeccompAction.ALLOW.ordinal()] > 0 && actions[SeccompAction.ERRNO.ordinal()] > 0 && actions[SeccompAction.TRAP.ordinal()] > 0,
-                        "random seccomp programs should reach several actions:" + mix);
+        assertTrue(
+                actions[SeccompAction.ALLOW.ordinal()] > 0
+                        && actions[SeccompAction.ERRNO.ordinal()] > 0
+                        && actions[SeccompAction.TRAP.ordinal()] > 0,
+                "random seccomp programs should reach several actions:" + mix);
     }
 
     private static int[] runRecords(Value filter, byte[] records, int n) {
@@ -306,13 +359,20 @@ class RandomProgramDifferentialTest {
                 }
                 boolean kernelRejects = kernel != null && kernel.errno() == Libc.EINVAL;
                 if ((rejection != null) != kernelRejects || kernel != null && !kernelRejects) {
-                    report(mismatches, "mutant " + i + ": Sluice " + (rejection == null ? "accepts" : "rejects: " + rejection) + "; kernel "
-                                    + (kernel != null ? "rejects: " + kernel : "accepts") + "\n" + dump(programs.get(i)));
+                    report(
+                            mismatches,
+                            "mutant " + i + ": Sluice " + (rejection == null ? "accepts" : "rejects: " + rejection)
+                                    + "; kernel " + (kernel != null ? "rejects: " + kernel : "accepts") + "\n"
+                                    + dump(programs.get(i)));
                 }
             }
         }
-        System.err.printf("RandomProgramDifferentialTest.seccompLoadChecksAgree: %d mutants, %d rejected by the kernel%n", mutants, rejected);
+        System.err.printf(
+                "RandomProgramDifferentialTest.seccompLoadChecksAgree: %d mutants, %d rejected by the kernel%n",
+                mutants, rejected);
         assertNoMismatches("seccompLoadChecksAgree", mutants, mismatches);
-        assertTrue(rejected > mutants / 5 && rejected < mutants, "mutants should be a mix of valid and invalid programs: " + rejected + " of " + mutants + " rejected");
+        assertTrue(
+                rejected > mutants / 5 && rejected < mutants,
+                "mutants should be a mix of valid and invalid programs: " + rejected + " of " + mutants + " rejected");
     }
 }

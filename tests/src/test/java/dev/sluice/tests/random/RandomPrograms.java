@@ -2,17 +2,16 @@ package dev.sluice.tests.random;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.core.seccomp.SeccompAction;
+import dev.sluice.tests.kernel.KernelSeccomp;
+import dev.sluice.tests.kernel.Libc;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.random.RandomGenerator;
-
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.core.seccomp.SeccompAction;
-import dev.sluice.tests.kernel.KernelSeccomp;
-import dev.sluice.tests.kernel.Libc;
 
 /**
  * Random classic BPF programs that the kernel accepts by construction (forward jumps inside the program, a final
@@ -31,6 +30,7 @@ public final class RandomPrograms {
 
     /** Ancillary offsets whose values are the same on every AF_UNIX datagram (no rxhash, cpu, poff, rand). */
     private static final int[] STABLE_ANCILLARY = {0, 4, 8, 12, 16, 20, 24, 28, 40, 44, 48, 60};
+
     private static final int[] ALU_OPS = {ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH};
     private static final int[] JUMP_OPS = {JEQ, JGT, JGE, JSET};
 
@@ -66,8 +66,19 @@ public final class RandomPrograms {
             case 0, 1, 2 -> pool[rnd.nextInt(pool.length)];
             case 3 -> pick(0, 1, 2, 3, 4, 7, 8, 14, 16, 31, 32, 33, 63, 64);
             case 4 -> pick(0xff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 0x0800, 0x86dd, 0x8100);
-            case 5 -> flavor == Flavor.SOCKET ? pick(SKF_NET_OFF, SKF_NET_OFF + rnd.nextInt(80), SKF_LL_OFF + rnd.nextInt(20), SKF_AD_OFF, -1 - rnd.nextInt(8))
-                            : pick(Libc.SYS_GETPPID, KernelSeccomp.FIRST_UNUSED_NR, KernelSeccomp.AUDIT_ARCH_X86_64, 0x40000000);
+            case 5 ->
+                flavor == Flavor.SOCKET
+                        ? pick(
+                                SKF_NET_OFF,
+                                SKF_NET_OFF + rnd.nextInt(80),
+                                SKF_LL_OFF + rnd.nextInt(20),
+                                SKF_AD_OFF,
+                                -1 - rnd.nextInt(8))
+                        : pick(
+                                Libc.SYS_GETPPID,
+                                KernelSeccomp.FIRST_UNUSED_NR,
+                                KernelSeccomp.AUDIT_ARCH_X86_64,
+                                0x40000000);
             case 6 -> rnd.nextInt(100);
             default -> rnd.nextInt();
         };
@@ -122,7 +133,15 @@ public final class RandomPrograms {
                 out.set(n - 2, Insn.stmt(ALU | ADD | K, rnd.nextInt(3)));
             } else {
                 out.set(n - 3, Insn.stmt(ALU | AND | K, rnd.nextBoolean() ? 0xfff : 0xffff));
-                out.set(n - 2, Insn.stmt(ALU | OR | K, pick(SeccompAction.ERRNO.value, SeccompAction.ERRNO.value, SeccompAction.TRAP.value, SeccompAction.TRACE.value)));
+                out.set(
+                        n - 2,
+                        Insn.stmt(
+                                ALU | OR | K,
+                                pick(
+                                        SeccompAction.ERRNO.value,
+                                        SeccompAction.ERRNO.value,
+                                        SeccompAction.TRAP.value,
+                                        SeccompAction.TRACE.value)));
             }
             out.set(n - 1, Insn.stmt(RET | A, 0));
         }
@@ -131,8 +150,11 @@ public final class RandomPrograms {
 
     private Insn ret() {
         if (flavor == Flavor.SOCKET) {
-            return rnd.nextInt(3) == 0 ? Insn.stmt(RET | A, 0)
-                            : Insn.stmt(RET | K, switch (rnd.nextInt(5)) {
+            return rnd.nextInt(3) == 0
+                    ? Insn.stmt(RET | A, 0)
+                    : Insn.stmt(
+                            RET | K,
+                            switch (rnd.nextInt(5)) {
                                 case 0 -> 0;
                                 case 1 -> pick(-1, 0xffff, 0x40000, 0x7fffffff);
                                 default -> 1 + rnd.nextInt(120);
@@ -163,7 +185,9 @@ public final class RandomPrograms {
         } else if (r < 99 || rnd.nextInt(3) > 0) {
             return SeccompAction.KILL_THREAD.value | (rnd.nextBoolean() ? 0 : rnd.nextInt(0x10000));
         }
-        return rnd.nextBoolean() ? SeccompAction.KILL_PROCESS.value : 0x00010000 | rnd.nextInt(0x10000); // unknown actions kill the process
+        return rnd.nextBoolean()
+                ? SeccompAction.KILL_PROCESS.value
+                : 0x00010000 | rnd.nextInt(0x10000); // unknown actions kill the process
     }
 
     private Insn instruction(int pc, int lastTarget, List<Integer> written) {
@@ -185,8 +209,9 @@ public final class RandomPrograms {
             int op = JUMP_OPS[rnd.nextInt(JUMP_OPS.length)];
             int jt = rnd.nextInt(maxOff + 1);
             int jf = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(maxOff + 1);
-            return rnd.nextInt(3) == 0 ? Insn.jump(JMP | op | X, rnd.nextInt(3) == 0 ? rnd.nextInt() : 0, jt, jf)
-                            : Insn.jump(JMP | op | K, constant(), jt, jf);
+            return rnd.nextInt(3) == 0
+                    ? Insn.jump(JMP | op | X, rnd.nextInt(3) == 0 ? rnd.nextInt() : 0, jt, jf)
+                    : Insn.jump(JMP | op | K, constant(), jt, jf);
         }
         return ret();
     }
@@ -292,7 +317,9 @@ public final class RandomPrograms {
 
     /** A seccomp probe: mostly getppid, sometimes an unused number; arguments often from the program's constants. */
     public KernelSeccomp.Probe probe() {
-        int nr = rnd.nextInt(10) < 7 ? Libc.SYS_GETPPID : pick(KernelSeccomp.FIRST_UNUSED_NR, 1001, 1234, KernelSeccomp.LAST_UNUSED_NR);
+        int nr = rnd.nextInt(10) < 7
+                ? Libc.SYS_GETPPID
+                : pick(KernelSeccomp.FIRST_UNUSED_NR, 1001, 1234, KernelSeccomp.LAST_UNUSED_NR);
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) {
             long lo = rnd.nextInt(3) > 0 ? pool[rnd.nextInt(pool.length)] : constant();
@@ -320,15 +347,69 @@ public final class RandomPrograms {
             int i = rnd.nextInt(p.size());
             Insn in = p.get(i);
             switch (rnd.nextInt(7)) {
-                case 0 -> p.set(i, new Insn(rnd.nextInt(4) == 0 ? rnd.nextInt(0x10000) : rnd.nextInt(256), in.jt(), in.jf(), in.k()));
-                case 1 -> p.set(i, new Insn(in.code(), rnd.nextInt(256), rnd.nextInt(4) == 0 ? rnd.nextInt(256) : in.jf(), in.k()));
-                case 2 -> p.set(i, new Insn(in.code(), in.jt(), in.jf(), pick(0, 1, 15, 16, 31, 32, 63, 64, 60, 62, -1, SKF_AD_OFF + rnd.nextInt(70),
-                                SKF_NET_OFF, p.size() - i - 1, p.size() - i - 2, rnd.nextInt())));
+                case 0 ->
+                    p.set(
+                            i,
+                            new Insn(
+                                    rnd.nextInt(4) == 0 ? rnd.nextInt(0x10000) : rnd.nextInt(256),
+                                    in.jt(),
+                                    in.jf(),
+                                    in.k()));
+                case 1 ->
+                    p.set(
+                            i,
+                            new Insn(
+                                    in.code(),
+                                    rnd.nextInt(256),
+                                    rnd.nextInt(4) == 0 ? rnd.nextInt(256) : in.jf(),
+                                    in.k()));
+                case 2 ->
+                    p.set(
+                            i,
+                            new Insn(
+                                    in.code(),
+                                    in.jt(),
+                                    in.jf(),
+                                    pick(
+                                            0,
+                                            1,
+                                            15,
+                                            16,
+                                            31,
+                                            32,
+                                            63,
+                                            64,
+                                            60,
+                                            62,
+                                            -1,
+                                            SKF_AD_OFF + rnd.nextInt(70),
+                                            SKF_NET_OFF,
+                                            p.size() - i - 1,
+                                            p.size() - i - 2,
+                                            rnd.nextInt())));
                 case 3 -> p.remove(p.size() - 1);
                 case 4 -> p.add(Insn.stmt(pick(LD | MEM, LDX | MEM, ST, LD | IMM, RET | K, RET | A), rnd.nextInt(20)));
-                case 5 -> p.add(i, Insn.stmt(pick(LD | MEM, LDX | MEM, ALU | DIV | K, ALU | MOD | K, ALU | LSH | K, JMP | JA), rnd.nextInt(40)));
-                default -> p.set(i, new Insn(pick(LD | W | ABS, LD | H | ABS, LD | B | ABS, LD | W | IND, LDX | B | MSH, LD | W | LEN, ALU | MOD | X),
-                                in.jt(), in.jf(), pick(0, 2, 4, 8, 60, 64, SKF_AD_OFF, SKF_AD_OFF + 56, SKF_AD_OFF + 64, in.k())));
+                case 5 ->
+                    p.add(
+                            i,
+                            Insn.stmt(
+                                    pick(LD | MEM, LDX | MEM, ALU | DIV | K, ALU | MOD | K, ALU | LSH | K, JMP | JA),
+                                    rnd.nextInt(40)));
+                default ->
+                    p.set(
+                            i,
+                            new Insn(
+                                    pick(
+                                            LD | W | ABS,
+                                            LD | H | ABS,
+                                            LD | B | ABS,
+                                            LD | W | IND,
+                                            LDX | B | MSH,
+                                            LD | W | LEN,
+                                            ALU | MOD | X),
+                                    in.jt(),
+                                    in.jf(),
+                                    pick(0, 2, 4, 8, 60, 64, SKF_AD_OFF, SKF_AD_OFF + 56, SKF_AD_OFF + 64, in.k())));
             }
         }
         return p.toArray(new Insn[0]);

@@ -7,8 +7,12 @@ import com.oracle.truffle.api.instrumentation.TruffleInstrument;
  * its service with {@code engine.getInstruments().get(CoverageInstrument.ID).lookup(InstructionCoverage.class)},
  * starts it before running filters, and reads the counts afterwards; {@code sluice run --coverage} does that.
  */
-@TruffleInstrument.Registration(id = CoverageInstrument.ID, name = "Sluice instruction coverage", version = "0.1.0", services = InstructionCoverage.class, //
-                website = "https://sluice.dev")
+@TruffleInstrument.Registration(
+        id = CoverageInstrument.ID,
+        name = "Sluice instruction coverage",
+        version = "0.1.0",
+        services = InstructionCoverage.class, //
+        website = "https://sluice.dev")
 public final class CoverageInstrument extends TruffleInstrument {
     public static final String ID = "sluice-coverage";
 

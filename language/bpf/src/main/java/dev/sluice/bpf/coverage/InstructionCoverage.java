@@ -1,13 +1,5 @@
 package dev.sluice.bpf.coverage;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
-
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.EventBinding;
 import com.oracle.truffle.api.instrumentation.ExecutionEventNode;
@@ -16,8 +8,14 @@ import com.oracle.truffle.api.instrumentation.SourceSectionFilter;
 import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.Source;
-
 import dev.sluice.bpf.nodes.InstructionNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counts the runs of every instruction of the classic BPF programs loaded while it is on, from the instructions'
@@ -27,8 +25,7 @@ import dev.sluice.bpf.nodes.InstructionNode;
  */
 public final class InstructionCoverage {
     /** One instruction: its index, its 1-based line in the program's source, and how many times it ran. */
-    public record InstructionCount(int pc, int line, long count) {
-    }
+    public record InstructionCount(int pc, int line, long count) {}
 
     /**
      * The instructions of one program, by index.
@@ -46,6 +43,7 @@ public final class InstructionCoverage {
     private final Instrumenter instrumenter;
     /** Per program source, per instruction index: its line and counter. Shared by the roots of one filter. */
     private final Map<Source, TreeMap<Integer, Counter>> counters = new LinkedHashMap<>();
+
     private EventBinding<?> loading;
     private EventBinding<?> counting;
 
@@ -53,15 +51,16 @@ public final class InstructionCoverage {
         this.instrumenter = instrumenter;
     }
 
-    private record Counter(int line, AtomicLong count) {
-    }
+    private record Counter(int line, AtomicLong count) {}
 
     /** Starts counting: programs loaded or run from now on are covered. Idempotent. */
     public synchronized void start() {
         if (counting != null) {
             return;
         }
-        SourceSectionFilter statements = SourceSectionFilter.newBuilder().tagIs(StandardTags.StatementTag.class).build();
+        SourceSectionFilter statements = SourceSectionFilter.newBuilder()
+                .tagIs(StandardTags.StatementTag.class)
+                .build();
         loading = instrumenter.attachLoadSourceSectionListener(statements, event -> counter(event.getNode()), true);
         counting = instrumenter.attachExecutionEventFactory(statements, context -> {
             Counter c = counter(context.getInstrumentedNode());
@@ -84,7 +83,9 @@ public final class InstructionCoverage {
         List<ProgramCoverage> out = new ArrayList<>();
         for (Map.Entry<Source, TreeMap<Integer, Counter>> e : counters.entrySet()) {
             List<InstructionCount> instructions = new ArrayList<>();
-            e.getValue().forEach((pc, c) -> instructions.add(new InstructionCount(pc, c.line(), c.count().get())));
+            e.getValue()
+                    .forEach((pc, c) -> instructions.add(
+                            new InstructionCount(pc, c.line(), c.count().get())));
             instructions.sort(Comparator.comparingInt(InstructionCount::pc));
             out.add(new ProgramCoverage(e.getKey().getName(), e.getKey().getPath(), List.copyOf(instructions)));
         }
@@ -96,8 +97,8 @@ public final class InstructionCoverage {
             return null; // another language's statement
         }
         var section = instruction.getSourceSection();
-        return counters.computeIfAbsent(section.getSource(), s -> new TreeMap<>()).computeIfAbsent(instruction.pc(),
-                        pc -> new Counter(section.getStartLine(), new AtomicLong()));
+        return counters.computeIfAbsent(section.getSource(), s -> new TreeMap<>())
+                .computeIfAbsent(instruction.pc(), pc -> new Counter(section.getStartLine(), new AtomicLong()));
     }
 
     /** Counts the entries of one instruction. */

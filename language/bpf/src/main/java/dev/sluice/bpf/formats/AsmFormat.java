@@ -39,13 +39,6 @@ import static dev.sluice.bpf.isa.Opcodes.W;
 import static dev.sluice.bpf.isa.Opcodes.X;
 import static dev.sluice.bpf.isa.Opcodes.XOR;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeSet;
-
 import dev.sluice.bpf.formats.TextScanner.Kind;
 import dev.sluice.bpf.formats.TextScanner.Token;
 import dev.sluice.bpf.isa.Ancillary;
@@ -55,6 +48,12 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.error.Words;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The Linux kernel's {@code tools/bpf/bpf_asm} syntax (grammar: {@code tools/bpf/bpf_exp.y} and {@code bpf_exp.l}),
@@ -74,8 +73,7 @@ import dev.sluice.core.error.Words;
  * {@code print(parse(t)).equals(t)} for text it printed.
  */
 public final class AsmFormat {
-    private AsmFormat() {
-    }
+    private AsmFormat() {}
 
     // ------------------------------------------------------------------------------------------------ reading
 
@@ -83,8 +81,7 @@ public final class AsmFormat {
         return new Reader(sourceName, text).read();
     }
 
-    private record LabelDef(int insn, int line) {
-    }
+    private record LabelDef(int insn, int line) {}
 
     /** An instruction under construction with its unresolved label references. */
     private static final class Pending {
@@ -269,12 +266,19 @@ public final class AsmFormat {
             if (size == W && (hash || t.kind() == Kind.NUMBER)) {
                 if (!hash) {
                     // bpf_asm needs '#' here; ldi takes a bare number, ld does not.
-                    throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), "#k, len, M[k], [k], [x + k] or an ancillary name");
+                    throw error(
+                            t,
+                            Failure.ASM_BAD_OPERAND,
+                            Words.clip(m.text()),
+                            t.describe(),
+                            "#k, len, M[k], [k], [x + k] or an ancillary name");
                 }
                 emit(m, LD | IMM, (int) number("a constant", Range.K));
                 return;
             }
-            String expected = size == W ? "#k, len, M[k], [k], [x + k] or an ancillary name" : "[k], [x + k] or an ancillary name";
+            String expected = size == W
+                    ? "#k, len, M[k], [k], [x + k] or an ancillary name"
+                    : "[k], [x + k] or an ancillary name";
             throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(), expected);
         }
 
@@ -291,7 +295,8 @@ public final class AsmFormat {
                 long mask = number("0xf", Range.K);
                 expect(")");
                 if (four != 4 || mask != 0xf) {
-                    throw error(t, Failure.ASM_MSH_FORM, Long.toString(four), "0x" + Long.toHexString(mask & 0xffffffffL));
+                    throw error(
+                            t, Failure.ASM_MSH_FORM, Long.toString(four), "0x" + Long.toHexString(mask & 0xffffffffL));
                 }
                 emit(m, LDX | B | MSH, k);
                 return;
@@ -317,8 +322,12 @@ public final class AsmFormat {
                     return;
                 }
             }
-            throw error(t, Failure.ASM_BAD_OPERAND, Words.clip(m.text()), t.describe(),
-                            byteForm ? "4*([k]&0xf)" : "#k, len, M[k] or 4*([k]&0xf)");
+            throw error(
+                    t,
+                    Failure.ASM_BAD_OPERAND,
+                    Words.clip(m.text()),
+                    t.describe(),
+                    byteForm ? "4*([k]&0xf)" : "#k, len, M[k] or 4*([k]&0xf)");
         }
 
         private void jump(Token m, int op, boolean inverted) {
@@ -505,7 +514,14 @@ public final class AsmFormat {
         long check(String source, Token t, String what) {
             long v = t.value();
             if (v < min || v > max) {
-                throw SluiceException.atPosition(source, t.line(), t.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, Words.clip(t.text()), rule);
+                throw SluiceException.atPosition(
+                        source,
+                        t.line(),
+                        t.column(),
+                        Failure.TEXT_NUMBER_OUT_OF_RANGE,
+                        what,
+                        Words.clip(t.text()),
+                        rule);
             }
             return v;
         }
@@ -542,7 +558,8 @@ public final class AsmFormat {
         for (int i = 0; i < n; i++) {
             String prefix = targets.contains(i) ? label(i) + ":" : "";
             sb.append(prefix).append(" ".repeat(Math.max(width - prefix.length(), prefix.isEmpty() ? width : 1)));
-            sb.append(canonical[i] ? spell(p.get(i), i) : raw(p.get(i)) + "  ; " + whyRaw(p.get(i), i, n)).append('\n');
+            sb.append(canonical[i] ? spell(p.get(i), i) : raw(p.get(i)) + "  ; " + whyRaw(p.get(i), i, n))
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -588,8 +605,14 @@ public final class AsmFormat {
         if (c == (JMP | JA)) {
             return pc + 1 + in.unsignedK() < n;
         }
-        boolean kUnused = c == (MISC | TAX) || c == (MISC | TXA) || c == (ALU | NEG) || c == (RET | A) || retX
-                        || c == (LD | W | LEN) || c == (LDX | W | LEN) || Opcodes.cls(c) == ALU && Opcodes.src(c) == X;
+        boolean kUnused = c == (MISC | TAX)
+                || c == (MISC | TXA)
+                || c == (ALU | NEG)
+                || c == (RET | A)
+                || retX
+                || c == (LD | W | LEN)
+                || c == (LDX | W | LEN)
+                || Opcodes.cls(c) == ALU && Opcodes.src(c) == X;
         return !kUnused || in.k() == 0;
     }
 

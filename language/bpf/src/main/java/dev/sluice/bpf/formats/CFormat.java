@@ -8,14 +8,15 @@ import dev.sluice.bpf.isa.Program;
  * {@link DdFormat} reads it back.
  */
 public final class CFormat {
-    private CFormat() {
-    }
+    private CFormat() {}
 
     public static String print(Program p, String name) {
         String id = identifier(name);
         StringBuilder sb = new StringBuilder();
-        sb.append("/* Classic BPF program, ").append(p.length()).append(p.length() == 1 ? " instruction" : " instructions")
-                        .append(" (written by Sluice). */\n");
+        sb.append("/* Classic BPF program, ")
+                .append(p.length())
+                .append(p.length() == 1 ? " instruction" : " instructions")
+                .append(" (written by Sluice). */\n");
         sb.append("#include <linux/filter.h>\n\n");
         sb.append("struct sock_filter ").append(id).append("[] = {\n");
         for (int i = 0; i < p.length(); i++) {

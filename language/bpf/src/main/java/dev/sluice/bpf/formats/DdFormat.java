@@ -1,15 +1,14 @@
 package dev.sluice.bpf.formats;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-
 import dev.sluice.bpf.formats.TextScanner.Kind;
 import dev.sluice.bpf.formats.TextScanner.Token;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * C initializer rows {@code { 0x28, 0, 0, 0x0000000c },} as {@code tcpdump -dd} prints them. The reader takes every
@@ -19,8 +18,7 @@ import dev.sluice.core.error.SluiceException;
  * skipped, so a filter is never read with instructions silently missing.
  */
 public final class DdFormat {
-    private DdFormat() {
-    }
+    private DdFormat() {}
 
     private static final String C_PUNCTUATION = "{}[]()<>,;:=+-*/%&|^!~?#\"'\\@$`.";
 
@@ -40,14 +38,17 @@ public final class DdFormat {
                 continue;
             }
             long[] fields = new long[4];
-            AsmFormat.Range[] ranges = {AsmFormat.Range.CODE, AsmFormat.Range.JUMP, AsmFormat.Range.JUMP, AsmFormat.Range.K};
+            AsmFormat.Range[] ranges = {
+                AsmFormat.Range.CODE, AsmFormat.Range.JUMP, AsmFormat.Range.JUMP, AsmFormat.Range.K
+            };
             String[] names = {"code", "jt", "jf", "k"};
             int j = i + 1;
             int count = 0;
             while (true) {
                 Token f = tokens.get(j);
                 if (f.kind() != Kind.NUMBER) {
-                    throw SluiceException.atPosition(sourceName, f.line(), f.column(), Failure.TEXT_EXPECTED, "a number", f.describe());
+                    throw SluiceException.atPosition(
+                            sourceName, f.line(), f.column(), Failure.TEXT_EXPECTED, "a number", f.describe());
                 }
                 if (count == 4) {
                     throw SluiceException.atPosition(sourceName, t.line(), t.column(), Failure.DD_ROW, 5);
@@ -64,19 +65,21 @@ public final class DdFormat {
                 } else if (sep.is("}")) {
                     break;
                 } else {
-                    throw SluiceException.atPosition(sourceName, sep.line(), sep.column(), Failure.TEXT_EXPECTED, "',' or '}'", sep.describe());
+                    throw SluiceException.atPosition(
+                            sourceName, sep.line(), sep.column(), Failure.TEXT_EXPECTED, "',' or '}'", sep.describe());
                 }
             }
             if (count != 4) {
                 throw SluiceException.atPosition(sourceName, t.line(), t.column(), Failure.DD_ROW, count);
             }
             insns.add(new Insn((int) fields[0], (int) fields[1], (int) fields[2], (int) fields[3]));
-            positions.add(new int[]{t.line(), t.column()});
+            positions.add(new int[] {t.line(), t.column()});
             i = j;
         }
         if (insns.isEmpty()) {
             Token end = tokens.get(tokens.size() - 1);
-            throw SluiceException.atPosition(sourceName, Math.max(1, end.line()), Math.max(1, end.column()), Failure.TEXT_NO_INSTRUCTIONS, "dd");
+            throw SluiceException.atPosition(
+                    sourceName, Math.max(1, end.line()), Math.max(1, end.column()), Failure.TEXT_NO_INSTRUCTIONS, "dd");
         }
         int[] lines = new int[insns.size()];
         int[] cols = new int[insns.size()];

@@ -1,13 +1,12 @@
 package dev.sluice.bpf.formats;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.error.Words;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Decimal rows {@code code jt jf k}, read in both forms tools print them:
@@ -19,16 +18,13 @@ import dev.sluice.core.error.Words;
  * Written in tcpdump's form; {@link #printCommaForm} writes bpf_asm's. The count must match the rows.
  */
 public final class DddFormat {
-    private DddFormat() {
-    }
+    private DddFormat() {}
 
     /** One whitespace-separated decimal number with its position. */
-    private record Num(String text, int line, int column) {
-    }
+    private record Num(String text, int line, int column) {}
 
     /** One row of numbers: the count row or an instruction row. */
-    private record Row(List<Num> nums, int line, int column) {
-    }
+    private record Row(List<Num> nums, int line, int column) {}
 
     public static Program parse(String sourceName, String text) {
         List<Row> rows = text.indexOf(',') >= 0 ? commaRows(text) : lineRows(text);
@@ -37,16 +33,24 @@ public final class DddFormat {
         }
         Row countRow = rows.get(0);
         if (countRow.nums().size() != 1) {
-            throw SluiceException.atPosition(sourceName, countRow.line(), countRow.column(), Failure.TEXT_EXPECTED,
-                            "the instruction count alone", countRow.nums().size() + " numbers");
+            throw SluiceException.atPosition(
+                    sourceName,
+                    countRow.line(),
+                    countRow.column(),
+                    Failure.TEXT_EXPECTED,
+                    "the instruction count alone",
+                    countRow.nums().size() + " numbers");
         }
-        long count = value(sourceName, countRow.nums().get(0), "the count", 0, Integer.MAX_VALUE, "must be 0 to 2147483647");
+        long count =
+                value(sourceName, countRow.nums().get(0), "the count", 0, Integer.MAX_VALUE, "must be 0 to 2147483647");
         int n = rows.size() - 1;
         if (count != n) {
-            throw SluiceException.atPosition(sourceName, countRow.line(), countRow.column(), Failure.DDD_COUNT_MISMATCH, count, n);
+            throw SluiceException.atPosition(
+                    sourceName, countRow.line(), countRow.column(), Failure.DDD_COUNT_MISMATCH, count, n);
         }
         if (n == 0) {
-            throw SluiceException.atPosition(sourceName, countRow.line(), countRow.column(), Failure.TEXT_NO_INSTRUCTIONS, "ddd");
+            throw SluiceException.atPosition(
+                    sourceName, countRow.line(), countRow.column(), Failure.TEXT_NO_INSTRUCTIONS, "ddd");
         }
         Insn[] insns = new Insn[n];
         int[] lines = new int[n];
@@ -54,13 +58,23 @@ public final class DddFormat {
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i + 1);
             if (r.nums().size() != 4) {
-                throw SluiceException.atPosition(sourceName, r.line(), r.column(), Failure.DDD_ROW, r.nums().size());
+                throw SluiceException.atPosition(
+                        sourceName,
+                        r.line(),
+                        r.column(),
+                        Failure.DDD_ROW,
+                        r.nums().size());
             }
             int code = (int) value(sourceName, r.nums().get(0), "code", 0, 0xffff, "the code must be 0 to 65535");
             int jt = (int) value(sourceName, r.nums().get(1), "jt", 0, 0xff, "jt and jf must be 0 to 255");
             int jf = (int) value(sourceName, r.nums().get(2), "jf", 0, 0xff, "jt and jf must be 0 to 255");
-            int k = (int) value(sourceName, r.nums().get(3), "k", Integer.MIN_VALUE, 0xffffffffL,
-                            "k must fit in 32 bits: -2147483648 to 4294967295");
+            int k = (int) value(
+                    sourceName,
+                    r.nums().get(3),
+                    "k",
+                    Integer.MIN_VALUE,
+                    0xffffffffL,
+                    "k must fit in 32 bits: -2147483648 to 4294967295");
             insns[i] = new Insn(code, jt, jf, k);
             lines[i] = r.line();
             cols[i] = r.column();
@@ -70,14 +84,17 @@ public final class DddFormat {
 
     private static long value(String sourceName, Num num, String what, long min, long max, String rule) {
         String s = num.text();
-        boolean decimal = !s.isEmpty() && s.chars().skip(s.startsWith("-") ? 1 : 0).allMatch(c -> c >= '0' && c <= '9')
-                        && s.length() > (s.startsWith("-") ? 1 : 0);
+        boolean decimal = !s.isEmpty()
+                && s.chars().skip(s.startsWith("-") ? 1 : 0).allMatch(c -> c >= '0' && c <= '9')
+                && s.length() > (s.startsWith("-") ? 1 : 0);
         if (!decimal) {
-            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_MALFORMED_NUMBER, Words.clip(s));
+            throw SluiceException.atPosition(
+                    sourceName, num.line(), num.column(), Failure.TEXT_MALFORMED_NUMBER, Words.clip(s));
         }
         Long v = TextScanner.numberValue(withoutLeadingZeros(s));
         if (v == null || v < min || v > max) {
-            throw SluiceException.atPosition(sourceName, num.line(), num.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, Words.clip(s), rule);
+            throw SluiceException.atPosition(
+                    sourceName, num.line(), num.column(), Failure.TEXT_NUMBER_OUT_OF_RANGE, what, Words.clip(s), rule);
         }
         return v;
     }
@@ -154,7 +171,14 @@ public final class DddFormat {
         sb.append(p.length()).append('\n');
         for (int i = 0; i < p.length(); i++) {
             Insn in = p.get(i);
-            sb.append(in.code()).append(' ').append(in.jt()).append(' ').append(in.jf()).append(' ').append(in.unsignedK()).append('\n');
+            sb.append(in.code())
+                    .append(' ')
+                    .append(in.jt())
+                    .append(' ')
+                    .append(in.jf())
+                    .append(' ')
+                    .append(in.unsignedK())
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -165,7 +189,14 @@ public final class DddFormat {
         sb.append(p.length()).append(',');
         for (int i = 0; i < p.length(); i++) {
             Insn in = p.get(i);
-            sb.append(in.code()).append(' ').append(in.jt()).append(' ').append(in.jf()).append(' ').append(in.unsignedK()).append(',');
+            sb.append(in.code())
+                    .append(' ')
+                    .append(in.jt())
+                    .append(' ')
+                    .append(in.jf())
+                    .append(' ')
+                    .append(in.unsignedK())
+                    .append(',');
         }
         return sb.append('\n').toString();
     }

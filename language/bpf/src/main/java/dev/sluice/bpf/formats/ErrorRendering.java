@@ -4,8 +4,7 @@ import dev.sluice.core.error.SluiceException;
 
 /** Renders a located error for a terminal, compiler style: the message, the source line and a caret. */
 public final class ErrorRendering {
-    private ErrorRendering() {
-    }
+    private ErrorRendering() {}
 
     /**
      * {@code file:line:col: message}, then the source line and a caret under the column. Tabs before the column are

@@ -39,11 +39,10 @@ import static dev.sluice.bpf.isa.Opcodes.W;
 import static dev.sluice.bpf.isa.Opcodes.X;
 import static dev.sluice.bpf.isa.Opcodes.XOR;
 
-import java.util.Locale;
-
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
+import java.util.Locale;
 
 /**
  * The {@code tcpdump -d} listing, for display only: {@code (000) ldh      [12]}, conditional jumps with absolute
@@ -53,12 +52,27 @@ import dev.sluice.bpf.isa.Program;
  * does not know print as {@code unimp 0x..}.
  */
 public final class ListingFormat {
-    private ListingFormat() {
-    }
+    private ListingFormat() {}
 
     /** libpcap's names for SKF_AD_OFF + index*4 (bpf_image.c); null where it has none. */
-    private static final String[] PCAP_ANCILLARY = {"proto", "type", "ifidx", "nla", "nlan", "mark", "queue", "hatype", "rxhash",
-                    "cpu", "xor_x", "vlan_tci", "vlanp", "poff", "random", "vlan_tpid"};
+    private static final String[] PCAP_ANCILLARY = {
+        "proto",
+        "type",
+        "ifidx",
+        "nla",
+        "nlan",
+        "mark",
+        "queue",
+        "hatype",
+        "rxhash",
+        "cpu",
+        "xor_x",
+        "vlan_tci",
+        "vlanp",
+        "poff",
+        "random",
+        "vlan_tpid"
+    };
     /** SKF_AD_MAX in linux/filter.h. */
     private static final int SKF_AD_MAX = 64;
 
@@ -124,12 +138,26 @@ public final class ListingFormat {
                 op = Opcodes.mnemonic(c);
                 operand = "x";
             }
-            case ALU | ADD | X, ALU | SUB | X, ALU | MUL | X, ALU | DIV | X, ALU | MOD | X, ALU | AND | X, ALU | OR | X, ALU | XOR | X,
-                            ALU | LSH | X, ALU | RSH | X -> {
+            case ALU | ADD | X,
+                    ALU | SUB | X,
+                    ALU | MUL | X,
+                    ALU | DIV | X,
+                    ALU | MOD | X,
+                    ALU | AND | X,
+                    ALU | OR | X,
+                    ALU | XOR | X,
+                    ALU | LSH | X,
+                    ALU | RSH | X -> {
                 op = Opcodes.mnemonic(c);
                 operand = "x";
             }
-            case ALU | ADD | K, ALU | SUB | K, ALU | MUL | K, ALU | DIV | K, ALU | MOD | K, ALU | LSH | K, ALU | RSH | K -> {
+            case ALU | ADD | K,
+                    ALU | SUB | K,
+                    ALU | MUL | K,
+                    ALU | DIV | K,
+                    ALU | MOD | K,
+                    ALU | LSH | K,
+                    ALU | RSH | K -> {
                 op = Opcodes.mnemonic(c);
                 operand = "#" + k;
             }
@@ -155,7 +183,8 @@ public final class ListingFormat {
             }
         }
         if (Opcodes.cls(c) == JMP && Opcodes.op(c) != JA) {
-            return String.format(Locale.ROOT, "(%03d) %-8s %-16s jt %d\tjf %d", n, op, operand, n + 1 + in.jt(), n + 1 + in.jf());
+            return String.format(
+                    Locale.ROOT, "(%03d) %-8s %-16s jt %d\tjf %d", n, op, operand, n + 1 + in.jt(), n + 1 + in.jf());
         }
         return String.format(Locale.ROOT, "(%03d) %-8s %s", n, op, operand);
     }

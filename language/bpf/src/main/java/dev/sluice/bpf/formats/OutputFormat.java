@@ -31,6 +31,7 @@ public enum OutputFormat {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown output format '" + id + "' (expected raw, asm, ddd, dd, c or listing)");
+        throw new IllegalArgumentException(
+                "unknown output format '" + id + "' (expected raw, asm, ddd, dd, c or listing)");
     }
 }

@@ -1,14 +1,12 @@
 package dev.sluice.bpf.formats;
 
+import dev.sluice.bpf.isa.Program;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
-import dev.sluice.bpf.isa.Program;
-
 /** Writes a program in any {@link OutputFormat}. Text formats are UTF-8 (in practice ASCII) and end with a newline. */
 public final class ProgramWriter {
-    private ProgramWriter() {
-    }
+    private ProgramWriter() {}
 
     /**
      * The program as text.

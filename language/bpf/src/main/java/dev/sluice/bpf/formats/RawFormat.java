@@ -1,12 +1,11 @@
 package dev.sluice.bpf.formats;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The kernel's binary form: an array of 8-byte {@code struct sock_filter} (u16 code, u8 jt, u8 jf, u32 k) in the
@@ -16,8 +15,7 @@ import dev.sluice.core.error.SluiceException;
 public final class RawFormat {
     public static final int INSN_SIZE = 8;
 
-    private RawFormat() {
-    }
+    private RawFormat() {}
 
     public static Program decode(byte[] bytes, ByteOrder order) {
         if (bytes.length % INSN_SIZE != 0) {

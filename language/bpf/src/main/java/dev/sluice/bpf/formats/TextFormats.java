@@ -1,10 +1,9 @@
 package dev.sluice.bpf.formats;
 
-import java.util.regex.Pattern;
-
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
+import java.util.regex.Pattern;
 
 /**
  * Entry point for the text formats: detection and dispatch to the format's reader.
@@ -20,8 +19,7 @@ import dev.sluice.core.error.SluiceException;
  * No asm program matches 2 or 3: an asm line cannot be a lone number or start with one, and asm has no braces.
  */
 public final class TextFormats {
-    private TextFormats() {
-    }
+    private TextFormats() {}
 
     private static final Pattern DDD_LINE_FORM = Pattern.compile("\\A\\s*\\d+[ \\t\\r]*(\\n|\\z)");
     private static final Pattern DDD_COMMA_FORM = Pattern.compile("\\A\\s*\\d+\\s*,");

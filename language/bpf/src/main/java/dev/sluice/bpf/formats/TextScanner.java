@@ -1,11 +1,10 @@
 package dev.sluice.bpf.formats;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.error.Words;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Splits program text into tokens with 1-based line and column. Shared by the asm and dd readers, which differ only
@@ -89,7 +88,9 @@ final class TextScanner {
         }
         char c = text.charAt(pos);
         int startCol = column();
-        if (Character.isLetter(c) && c < 0x80 || c == '_' || c == '.' && pos + 1 < n && isIdentStart(text.charAt(pos + 1))) {
+        if (Character.isLetter(c) && c < 0x80
+                || c == '_'
+                || c == '.' && pos + 1 < n && isIdentStart(text.charAt(pos + 1))) {
             int start = pos++;
             while (pos < n && isIdentPart(text.charAt(pos))) {
                 pos++;
@@ -120,8 +121,9 @@ final class TextScanner {
                 newline();
             } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
                 pos++;
-            } else if (c == ';' && punctuation.indexOf(';') < 0 || hashLineComments && c == '#' && pos == lineStart
-                            || slashSlashComments && c == '/' && pos + 1 < n && text.charAt(pos + 1) == '/') {
+            } else if (c == ';' && punctuation.indexOf(';') < 0
+                    || hashLineComments && c == '#' && pos == lineStart
+                    || slashSlashComments && c == '/' && pos + 1 < n && text.charAt(pos + 1) == '/') {
                 while (pos < n && text.charAt(pos) != '\n') {
                     pos++;
                 }

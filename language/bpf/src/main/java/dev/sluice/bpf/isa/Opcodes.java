@@ -7,18 +7,33 @@ package dev.sluice.bpf.isa;
  * whitelist mirrors {@code codes[]} in {@code net/core/filter.c}, which accepts exact 16-bit codes only.
  */
 public final class Opcodes {
-    private Opcodes() {
-    }
+    private Opcodes() {}
 
     // Classes.
-    public static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
+    public static final int LD = 0x00,
+            LDX = 0x01,
+            ST = 0x02,
+            STX = 0x03,
+            ALU = 0x04,
+            JMP = 0x05,
+            RET = 0x06,
+            MISC = 0x07;
     // Sizes.
     public static final int W = 0x00, H = 0x08, B = 0x10;
     // Modes.
     public static final int IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, LEN = 0x80, MSH = 0xa0;
     // ALU and JMP operations.
-    public static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70,
-                    NEG = 0x80, MOD = 0x90, XOR = 0xa0;
+    public static final int ADD = 0x00,
+            SUB = 0x10,
+            MUL = 0x20,
+            DIV = 0x30,
+            OR = 0x40,
+            AND = 0x50,
+            LSH = 0x60,
+            RSH = 0x70,
+            NEG = 0x80,
+            MOD = 0x90,
+            XOR = 0xa0;
     public static final int JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40;
     // Sources.
     public static final int K = 0x00, X = 0x08, A = 0x10;
@@ -32,6 +47,7 @@ public final class Opcodes {
 
     /** Negative load offsets (linux/filter.h). */
     public static final int SKF_AD_OFF = -0x1000;
+
     public static final int SKF_NET_OFF = -0x100000;
     public static final int SKF_LL_OFF = -0x200000;
 
@@ -63,23 +79,61 @@ public final class Opcodes {
 
     static {
         int[] allowed = {
-                        // ALU, K and X forms
-                        ALU | ADD | K, ALU | ADD | X, ALU | SUB | K, ALU | SUB | X, ALU | MUL | K, ALU | MUL | X,
-                        ALU | DIV | K, ALU | DIV | X, ALU | MOD | K, ALU | MOD | X, ALU | AND | K, ALU | AND | X,
-                        ALU | OR | K, ALU | OR | X, ALU | XOR | K, ALU | XOR | X, ALU | LSH | K, ALU | LSH | X,
-                        ALU | RSH | K, ALU | RSH | X, ALU | NEG,
-                        // Loads
-                        LD | W | ABS, LD | H | ABS, LD | B | ABS, LD | W | LEN, LD | W | IND, LD | H | IND, LD | B | IND,
-                        LD | IMM, LD | MEM, LDX | W | LEN, LDX | B | MSH, LDX | IMM, LDX | MEM,
-                        // Stores
-                        ST, STX,
-                        // Misc
-                        MISC | TAX, MISC | TXA,
-                        // Return
-                        RET | K, RET | A,
-                        // Jumps
-                        JMP | JA, JMP | JEQ | K, JMP | JEQ | X, JMP | JGE | K, JMP | JGE | X, JMP | JGT | K, JMP | JGT | X,
-                        JMP | JSET | K, JMP | JSET | X,
+            // ALU, K and X forms
+            ALU | ADD | K,
+            ALU | ADD | X,
+            ALU | SUB | K,
+            ALU | SUB | X,
+            ALU | MUL | K,
+            ALU | MUL | X,
+            ALU | DIV | K,
+            ALU | DIV | X,
+            ALU | MOD | K,
+            ALU | MOD | X,
+            ALU | AND | K,
+            ALU | AND | X,
+            ALU | OR | K,
+            ALU | OR | X,
+            ALU | XOR | K,
+            ALU | XOR | X,
+            ALU | LSH | K,
+            ALU | LSH | X,
+            ALU | RSH | K,
+            ALU | RSH | X,
+            ALU | NEG,
+            // Loads
+            LD | W | ABS,
+            LD | H | ABS,
+            LD | B | ABS,
+            LD | W | LEN,
+            LD | W | IND,
+            LD | H | IND,
+            LD | B | IND,
+            LD | IMM,
+            LD | MEM,
+            LDX | W | LEN,
+            LDX | B | MSH,
+            LDX | IMM,
+            LDX | MEM,
+            // Stores
+            ST,
+            STX,
+            // Misc
+            MISC | TAX,
+            MISC | TXA,
+            // Return
+            RET | K,
+            RET | A,
+            // Jumps
+            JMP | JA,
+            JMP | JEQ | K,
+            JMP | JEQ | X,
+            JMP | JGE | K,
+            JMP | JGE | X,
+            JMP | JGT | K,
+            JMP | JGT | X,
+            JMP | JSET | K,
+            JMP | JSET | X,
         };
         for (int c : allowed) {
             ALLOWED[c] = true;

@@ -8,9 +8,17 @@ import dev.sluice.bpf.isa.Profile;
  * {@code constantTime} selects predicated, branch-free execution (the program passed SecretTaint); a non-null
  * {@code operationTrace} sees each operation that mode evaluates.
  */
-public record LoweredProgram(Profile profile, boolean bigEndianData, int[] ops, int[] constants, int[] trueTargets, int[] falseTargets,
-                boolean constantTime, OperationTrace operationTrace) {
-    public LoweredProgram(Profile profile, boolean bigEndianData, int[] ops, int[] constants, int[] trueTargets, int[] falseTargets) {
+public record LoweredProgram(
+        Profile profile,
+        boolean bigEndianData,
+        int[] ops,
+        int[] constants,
+        int[] trueTargets,
+        int[] falseTargets,
+        boolean constantTime,
+        OperationTrace operationTrace) {
+    public LoweredProgram(
+            Profile profile, boolean bigEndianData, int[] ops, int[] constants, int[] trueTargets, int[] falseTargets) {
         this(profile, bigEndianData, ops, constants, trueTargets, falseTargets, false, null);
     }
 

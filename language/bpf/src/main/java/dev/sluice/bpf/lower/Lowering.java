@@ -13,8 +13,7 @@ import dev.sluice.core.seccomp.Arch;
  * the constant offset proves.
  */
 public final class Lowering {
-    private Lowering() {
-    }
+    private Lowering() {}
 
     public static LoweredProgram lower(Program p, Profile profile, Arch arch) {
         int n = p.length();

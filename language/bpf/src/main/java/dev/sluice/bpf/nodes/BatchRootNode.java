@@ -9,7 +9,6 @@ import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.PacketMeta;
@@ -42,14 +41,22 @@ public final class BatchRootNode extends RootNode {
     private final String name;
     private final ContextReference<? extends LanguageContext> contexts;
     private final InstructionSource source;
-    @Child private ProgramBodyNode body;
+
+    @Child
+    private ProgramBodyNode body;
 
     /**
      * @param contexts the language's context reference (for host input access)
      * @param budget the filter's budget (docs/guards.md), or null; it applies to each input
      */
-    public BatchRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, Kind kind, String name,
-                    Budget budget, InstructionSource source) {
+    public BatchRootNode(
+            TruffleLanguage<?> language,
+            ContextReference<? extends LanguageContext> contexts,
+            LoweredProgram program,
+            Kind kind,
+            String name,
+            Budget budget,
+            InstructionSource source) {
         super(language, ProgramBodyNode.frameDescriptor());
         this.source = source;
         this.contexts = contexts;
@@ -66,22 +73,39 @@ public final class BatchRootNode extends RootNode {
         int min = kind == Kind.SPANS ? 3 : kind == Kind.RECORDS ? 2 : 1;
         if (args.length < min) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, name + " takes at least " + min + " arguments, got " + args.length);
+            throw SluiceException.atNode(
+                    this, CoreFailure.BAD_INPUT, name + " takes at least " + min + " arguments, got " + args.length);
         }
         byte[] data = InputAccess.bytes(args[0], env, this);
         return switch (kind) {
-            case SPANS -> runSpans(frame, data, InputAccess.intsOrNull(args[1], env, this, "offsets"), InputAccess.intsOrNull(args[2], env, this, "lengths"),
-                            args.length > 3 ? InputAccess.intsOrNull(args[3], env, this, "verdicts") : null);
-            case RECORDS -> runRecords(frame, data, InputAccess.intArg(args[1], this, "recordSize"),
-                            args.length > 2 ? InputAccess.intsOrNull(args[2], env, this, "verdicts") : null);
-            case PCAP -> runPcap(frame, data, args.length > 1 ? InputAccess.intsOrNull(args[1], env, this, "verdicts") : null);
+            case SPANS ->
+                runSpans(
+                        frame,
+                        data,
+                        InputAccess.intsOrNull(args[1], env, this, "offsets"),
+                        InputAccess.intsOrNull(args[2], env, this, "lengths"),
+                        args.length > 3 ? InputAccess.intsOrNull(args[3], env, this, "verdicts") : null);
+            case RECORDS ->
+                runRecords(
+                        frame,
+                        data,
+                        InputAccess.intArg(args[1], this, "recordSize"),
+                        args.length > 2 ? InputAccess.intsOrNull(args[2], env, this, "verdicts") : null);
+            case PCAP ->
+                runPcap(frame, data, args.length > 1 ? InputAccess.intsOrNull(args[1], env, this, "verdicts") : null);
         };
     }
 
     private long runSpans(VirtualFrame frame, byte[] data, int[] offsets, int[] lengths, int[] verdicts) {
-        if (offsets == null || lengths == null || offsets.length != lengths.length || verdicts != null && verdicts.length < offsets.length) {
+        if (offsets == null
+                || lengths == null
+                || offsets.length != lengths.length
+                || verdicts != null && verdicts.length < offsets.length) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "offsets and lengths must be int[] of equal length, verdicts at least as long");
+            throw SluiceException.atNode(
+                    this,
+                    CoreFailure.BAD_INPUT,
+                    "offsets and lengths must be int[] of equal length, verdicts at least as long");
         }
         int n = offsets.length;
         long accepted = 0;
@@ -90,7 +114,10 @@ public final class BatchRootNode extends RootNode {
             int len = lengths[i];
             if (off < 0 || len < 0 || off > data.length - len || seccomp && len != 64) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
+                throw SluiceException.atNode(
+                        this,
+                        CoreFailure.BAD_INPUT,
+                        "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
             }
             int v = body.execute(frame, data, off, len, len, PacketMeta.DEFAULT);
             if (verdicts != null) {
@@ -107,13 +134,17 @@ public final class BatchRootNode extends RootNode {
     private long runRecords(VirtualFrame frame, byte[] data, int recordSize, int[] verdicts) {
         if (recordSize <= 0 || data.length % recordSize != 0 || seccomp && recordSize != 64) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT,
-                            "records: " + data.length + " bytes do not split into records of " + recordSize + " bytes" + (seccomp ? " (seccomp needs 64)" : ""));
+            throw SluiceException.atNode(
+                    this,
+                    CoreFailure.BAD_INPUT,
+                    "records: " + data.length + " bytes do not split into records of " + recordSize + " bytes"
+                            + (seccomp ? " (seccomp needs 64)" : ""));
         }
         int n = data.length / recordSize;
         if (verdicts != null && verdicts.length < n) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "verdicts has room for " + verdicts.length + " of " + n + " records");
+            throw SluiceException.atNode(
+                    this, CoreFailure.BAD_INPUT, "verdicts has room for " + verdicts.length + " of " + n + " records");
         }
         long accepted = 0;
         for (int i = 0; i < n; i++) {
@@ -146,13 +177,17 @@ public final class BatchRootNode extends RootNode {
             pos += Pcap.RECORD_HEADER_SIZE;
             if (caplen < 0 || caplen > file.length - pos) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, CoreFailure.BAD_PCAP, "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
+                throw SluiceException.atNode(
+                        this,
+                        CoreFailure.BAD_PCAP,
+                        "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
             }
             int v = body.execute(frame, file, pos, caplen, wirelen, meta);
             if (verdicts != null) {
                 if (i >= verdicts.length) {
                     CompilerDirectives.transferToInterpreter();
-                    throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "verdicts has room for only " + verdicts.length + " packets");
+                    throw SluiceException.atNode(
+                            this, CoreFailure.BAD_INPUT, "verdicts has room for only " + verdicts.length + " packets");
                 }
                 verdicts[i] = v;
             }

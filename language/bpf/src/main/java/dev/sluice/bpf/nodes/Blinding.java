@@ -11,15 +11,29 @@ import dev.sluice.bpf.lower.Op;
  * class knows which classic BPF constants are blindable.
  */
 final class Blinding {
-    private Blinding() {
-    }
+    private Blinding() {}
 
     static boolean[] blindableOps(int[] ops) {
         boolean[] b = new boolean[ops.length];
         for (int pc = 0; pc < ops.length; pc++) {
             b[pc] = switch (ops[pc]) {
-                case Op.RET_K, Op.LD_IMM, Op.LDX_IMM, Op.ADD_K, Op.SUB_K, Op.MUL_K, Op.DIV_K, Op.MOD_K, Op.AND_K, Op.OR_K, Op.XOR_K, Op.LSH_K, Op.RSH_K,
-                                Op.JEQ_K, Op.JGT_K, Op.JGE_K, Op.JSET_K -> true;
+                case Op.RET_K,
+                        Op.LD_IMM,
+                        Op.LDX_IMM,
+                        Op.ADD_K,
+                        Op.SUB_K,
+                        Op.MUL_K,
+                        Op.DIV_K,
+                        Op.MOD_K,
+                        Op.AND_K,
+                        Op.OR_K,
+                        Op.XOR_K,
+                        Op.LSH_K,
+                        Op.RSH_K,
+                        Op.JEQ_K,
+                        Op.JGT_K,
+                        Op.JGE_K,
+                        Op.JSET_K -> true;
                 default -> false;
             };
         }

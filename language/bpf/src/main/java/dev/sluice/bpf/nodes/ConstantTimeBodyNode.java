@@ -6,7 +6,6 @@ import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
-
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
@@ -31,10 +30,18 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
     private static final int M = Opcodes.MEMWORDS;
 
-    @CompilationFinal(dimensions = 1) private final int[] ops;
-    @CompilationFinal(dimensions = 1) private final int[] constants;
-    @CompilationFinal(dimensions = 1) private final int[] trueTargets;
-    @CompilationFinal(dimensions = 1) private final int[] falseTargets;
+    @CompilationFinal(dimensions = 1)
+    private final int[] ops;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] constants;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] trueTargets;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] falseTargets;
+
     private final boolean bigEndianData;
     private final OperationTrace trace;
 
@@ -208,8 +215,9 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                     break;
                 }
                 case Op.LD_ANCILLARY: {
-                    long v = trace != null ? tracedAncillary(pc, k, a, x, data, start, captured, meta)
-                                    : PacketOps.ancillary(k, a, x, data, start, captured, meta);
+                    long v = trace != null
+                            ? tracedAncillary(pc, k, a, x, data, start, captured, meta)
+                            : PacketOps.ancillary(k, a, x, data, start, captured, meta);
                     int ok = (int) ~(v >> 63);
                     exitValue = a;
                     a = ((int) v & ok) | (a & ~ok);
@@ -236,7 +244,8 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     }
 
     @ExplodeLoop
-    private static void propagate(int[] inA, int[] inX, int[] inM, int[] reach, int from, int to, int a, int x, int mask) {
+    private static void propagate(
+            int[] inA, int[] inX, int[] inM, int[] reach, int from, int to, int a, int x, int mask) {
         inA[to] |= a & mask;
         inX[to] |= x & mask;
         for (int i = 0; i < M; i++) {
@@ -274,5 +283,4 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     private long tracedAncillary(int pc, int k, int a, int x, byte[] data, int start, int captured, PacketMeta meta) {
         return PacketOps.ancillary(k, a, x, data, start, captured, meta, at -> trace.dependsOn(pc, at));
     }
-
 }

@@ -1,8 +1,5 @@
 package dev.sluice.bpf.nodes;
 
-import java.util.Set;
-import java.util.concurrent.locks.Lock;
-
 import com.oracle.truffle.api.CompilerAsserts;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
@@ -16,7 +13,6 @@ import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
@@ -24,6 +20,8 @@ import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 import dev.sluice.core.guard.BlindingKeys;
 import dev.sluice.core.guard.Budget;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
 
 /**
  * Runs one lowered filter on one input. The dispatch loop is exploded with MERGE_EXPLODE, as GraalWasm does: the
@@ -45,13 +43,22 @@ public final class FilterBodyNode extends ProgramBodyNode {
     /** Register file layout: the accumulator, the index register, then the scratch memory words. */
     private static final int A = 0, X = 1, M = 2, REGISTERS = M + Opcodes.MEMWORDS;
 
-    @CompilationFinal(dimensions = 1) private final int[] ops;
-    @CompilationFinal(dimensions = 1) private final int[] constants;
-    @CompilationFinal(dimensions = 1) private final int[] trueTargets;
-    @CompilationFinal(dimensions = 1) private final int[] falseTargets;
+    @CompilationFinal(dimensions = 1)
+    private final int[] ops;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] constants;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] trueTargets;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] falseTargets;
+
     private final boolean bigEndianData;
     /** Guards (docs/guards.md): final, so without a budget partial evaluation removes every check. */
     private final boolean metered;
+
     private final boolean accounted;
     private final int staticLimit;
     private final Budget budget;
@@ -65,7 +72,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * constant, so a chain of comparisons of one A shares one XOR and compares with immediates.
      */
     private final boolean blinded;
-    @CompilationFinal(dimensions = 1) private final boolean[] blindable;
+
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] blindable;
+
     private volatile int blindingKey;
     /**
      * The end of the furthest absolute packet load (k + size), 0 if the program has none. A packet with at least this
@@ -80,11 +90,13 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * packet length out of traffic that mixes short and long packets. Correctness never depends on it: the unchecked
      * copy runs only for packets long enough for every absolute load.
      */
-    @CompilationFinal private boolean shortPacketSeen;
+    @CompilationFinal
+    private boolean shortPacketSeen;
     /** The source of each instruction, or null: then instruments do not see this body. */
     private final InstructionSource source;
     /** One statement node per instruction, created when an instrument first asks for statements; else null. */
-    @Child private InstructionProbes probes;
+    @Child
+    private InstructionProbes probes;
 
     public FilterBodyNode(LoweredProgram program) {
         this(program, null, null);
@@ -110,7 +122,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.blinded = budget != null && budget.options().constantBlinding();
         this.blindable = Blinding.blindableOps(program.ops());
         this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
-        this.constants = blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
+        this.constants =
+                blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
@@ -152,7 +165,14 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     /** One bounds check per packet for every absolute load, while no short packet has come. */
-    private int run(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter) {
+    private int run(
+            VirtualFrame frame,
+            byte[] data,
+            int start,
+            int captured,
+            int wireLength,
+            PacketMeta meta,
+            InstructionMeter meter) {
         if (absoluteLoadsEnd > 0 && !shortPacketSeen) {
             if (captured >= absoluteLoadsEnd) {
                 return interpret(frame, data, start, captured, wireLength, meta, meter, false);
@@ -164,7 +184,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
-    private int executeMetered(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+    private int executeMetered(
+            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
         if (!accounted) {
             // Only bpf.MaxInstructions: no bookkeeping outside this invocation.
             return run(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
@@ -184,8 +205,15 @@ public final class FilterBodyNode extends ProgramBodyNode {
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    private int interpret(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, InstructionMeter meter,
-                    boolean checkAbsoluteLoads) {
+    private int interpret(
+            VirtualFrame frame,
+            byte[] data,
+            int start,
+            int captured,
+            int wireLength,
+            PacketMeta meta,
+            InstructionMeter meter,
+            boolean checkAbsoluteLoads) {
         // A, X and M[] live in one array, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
         // instruction only when every local holds the same value, so non-constant registers in locals would copy each
         // instruction once per path reaching it (exponential in the number of if/else diamonds; a 256-instruction

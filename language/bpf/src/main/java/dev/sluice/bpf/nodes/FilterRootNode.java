@@ -8,7 +8,6 @@ import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.RootNode;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.PacketMeta;
@@ -27,13 +26,21 @@ public final class FilterRootNode extends RootNode {
     private final String name;
     private final ContextReference<? extends LanguageContext> contexts;
     private final InstructionSource source;
-    @Child private ProgramBodyNode body;
+
+    @Child
+    private ProgramBodyNode body;
 
     /**
      * @param contexts the language's context reference (for host input access)
      * @param budget the filter's budget (docs/guards.md), or null
      */
-    public FilterRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, LoweredProgram program, String name, Budget budget, InstructionSource source) {
+    public FilterRootNode(
+            TruffleLanguage<?> language,
+            ContextReference<? extends LanguageContext> contexts,
+            LoweredProgram program,
+            String name,
+            Budget budget,
+            InstructionSource source) {
         super(language, ProgramBodyNode.frameDescriptor());
         this.source = source;
         this.contexts = contexts;

@@ -1,7 +1,5 @@
 package dev.sluice.bpf.nodes;
 
-import java.util.concurrent.locks.Lock;
-
 import com.oracle.truffle.api.Assumption;
 import com.oracle.truffle.api.CallTarget;
 import com.oracle.truffle.api.CompilerDirectives;
@@ -10,6 +8,7 @@ import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.DirectCallNode;
 import com.oracle.truffle.api.nodes.RootNode;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The root of a swappable filter handle. It caches the installed program in a compilation-final field, guarded by
@@ -42,7 +41,8 @@ public final class HandleRootNode extends RootNode {
     /** Written by {@link #install}; read once per evaluation. */
     private volatile Installed installed;
     /** What compiled code sees as a constant; valid while {@code cached.current} is. */
-    @CompilationFinal private Installed cached;
+    @CompilationFinal
+    private Installed cached;
 
     public HandleRootNode(TruffleLanguage<?> language, String name, Object filter, CallTarget target) {
         super(language);

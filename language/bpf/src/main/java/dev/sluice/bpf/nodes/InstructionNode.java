@@ -41,8 +41,7 @@ public class InstructionNode extends Node implements InstrumentableNode {
     }
 
     /** Marks the moment before the instruction runs; the instruction itself is the body's. */
-    public void execute(@SuppressWarnings("unused") VirtualFrame frame) {
-    }
+    public void execute(@SuppressWarnings("unused") VirtualFrame frame) {}
 
     /** The instruction's index in the program. */
     public final int pc() {
@@ -77,7 +76,9 @@ public class InstructionNode extends Node implements InstrumentableNode {
 
     @ExportMessage
     final Object getScope(Frame frame, @SuppressWarnings("unused") boolean nodeEnter) {
-        Object registers = frame != null && frame.isObject(ProgramBodyNode.REGISTERS_SLOT) ? frame.getObject(ProgramBodyNode.REGISTERS_SLOT) : null;
+        Object registers = frame != null && frame.isObject(ProgramBodyNode.REGISTERS_SLOT)
+                ? frame.getObject(ProgramBodyNode.REGISTERS_SLOT)
+                : null;
         return scope(registers instanceof int[] r ? r : null);
     }
 

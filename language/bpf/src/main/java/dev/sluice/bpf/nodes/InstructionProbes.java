@@ -9,7 +9,8 @@ import com.oracle.truffle.api.nodes.Node;
  * {@link #enter} compiles to the probe of exactly that instruction.
  */
 final class InstructionProbes extends Node {
-    @Children private final InstructionNode[] instructions;
+    @Children
+    private final InstructionNode[] instructions;
 
     InstructionProbes(InstructionSource source, int length) {
         this.instructions = new InstructionNode[length];

@@ -1,10 +1,9 @@
 package dev.sluice.bpf.nodes;
 
-import java.util.function.Supplier;
-
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.source.Source;
 import com.oracle.truffle.api.source.SourceSection;
+import java.util.function.Supplier;
 
 /**
  * Where each instruction of a program is written: a text source and the 1-based line of each instruction. For a

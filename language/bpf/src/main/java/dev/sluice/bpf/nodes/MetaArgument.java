@@ -5,7 +5,6 @@ import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.interop.InteropException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
@@ -16,8 +15,7 @@ import dev.sluice.core.error.SluiceException;
  * dataOffset, networkOffset, linkLayerOffset (e.g. a JavaScript object or a Java Map through a proxy).
  */
 final class MetaArgument {
-    private MetaArgument() {
-    }
+    private MetaArgument() {}
 
     static PacketMeta read(Object o, Env env, Node node) {
         if (o instanceof PacketMeta m) {

@@ -1,7 +1,6 @@
 package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
-
 import dev.sluice.bpf.lower.Op;
 
 /**
@@ -14,8 +13,7 @@ import dev.sluice.bpf.lower.Op;
  * compiled filter stays straight-line code.
  */
 public final class OpSemantics {
-    private OpSemantics() {
-    }
+    private OpSemantics() {}
 
     /** Whether {@code op} computes a new A from A, X and k ({@link #alu}). */
     public static boolean isAlu(int op) {

@@ -7,7 +7,6 @@ import com.oracle.truffle.api.instrumentation.GenerateWrapper;
 import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.PacketMeta;
 
@@ -41,8 +40,11 @@ public abstract class ProgramBodyNode extends Node implements InstrumentableNode
      *
      * @param source the source of each instruction, or null (then instruments see nothing of this body)
      */
-    public static ProgramBodyNode create(LoweredProgram program, dev.sluice.core.guard.Budget budget, InstructionSource source) {
-        return program.constantTime() ? new ConstantTimeBodyNode(program, program.operationTrace()) : new FilterBodyNode(program, budget, source);
+    public static ProgramBodyNode create(
+            LoweredProgram program, dev.sluice.core.guard.Budget budget, InstructionSource source) {
+        return program.constantTime()
+                ? new ConstantTimeBodyNode(program, program.operationTrace())
+                : new FilterBodyNode(program, budget, source);
     }
 
     /** The frame layout of a root holding a body: one slot for the register file. */
@@ -62,7 +64,8 @@ public abstract class ProgramBodyNode extends Node implements InstrumentableNode
      * @param meta ancillary values and header offsets (socket filters)
      * @return the 32-bit return value
      */
-    public abstract int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta);
+    public abstract int execute(
+            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta);
 
     public final int length() {
         return length;

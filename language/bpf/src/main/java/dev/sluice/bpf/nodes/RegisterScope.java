@@ -8,7 +8,6 @@ import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.core.interop.InteropArray;
 
@@ -57,7 +56,7 @@ final class RegisterScope implements TruffleObject {
 
     @ExportMessage
     Object getMembers(@SuppressWarnings("unused") boolean includeInternal) {
-        return new InteropArray(registers == null ? new String[0] : new String[]{A, X, M});
+        return new InteropArray(registers == null ? new String[0] : new String[] {A, X, M});
     }
 
     @ExportMessage

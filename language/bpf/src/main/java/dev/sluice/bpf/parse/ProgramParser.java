@@ -1,21 +1,18 @@
 package dev.sluice.bpf.parse;
 
-import java.nio.ByteOrder;
-
 import com.oracle.truffle.api.source.Source;
-
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.formats.TextFormats;
 import dev.sluice.bpf.isa.Program;
+import java.nio.ByteOrder;
 
 /**
  * Reads a Truffle source into a {@link Program}: binary sources as raw {@code sock_filter} arrays, character sources
  * in one of the text formats. With {@link InputFormat#AUTO} the content decides (see {@link TextFormats#looksLikeText}).
  */
 public final class ProgramParser {
-    private ProgramParser() {
-    }
+    private ProgramParser() {}
 
     public static Program parse(Source source, InputFormat format, ByteOrder rawOrder) {
         if (source.hasBytes()) {

@@ -27,7 +27,8 @@ public enum Failure implements FailureKind {
     UNINITIALIZED_SCRATCH(Category.VERIFY, "insn %d: read of M[%d] before any write on the path from insn %d"),
     // --- Verifier: the kernel's seccomp_check_filter ---
     SECCOMP_FORBIDDEN(Category.VERIFY, "insn %d: %s is not allowed in a seccomp filter"),
-    SECCOMP_LOAD_OUT_OF_RANGE(Category.VERIFY, "insn %d: load offset %d is outside struct seccomp_data (must be below 64)"),
+    SECCOMP_LOAD_OUT_OF_RANGE(
+            Category.VERIFY, "insn %d: load offset %d is outside struct seccomp_data (must be below 64)"),
     SECCOMP_LOAD_UNALIGNED(Category.VERIFY, "insn %d: load offset %d is not a multiple of 4"),
 
     // --- Text formats (formats package): add kinds below this line ---
@@ -42,21 +43,29 @@ public enum Failure implements FailureKind {
     ASM_UNDEFINED_LABEL(Category.SYNTAX, "undefined label '%s'"),
     ASM_DUPLICATE_LABEL(Category.SYNTAX, "duplicate label '%s' (first defined at line %d)"),
     ASM_LABEL_WITHOUT_INSTRUCTION(Category.SYNTAX, "label '%s' is not followed by an instruction"),
-    ASM_JUMP_BACKWARD(Category.SYNTAX, "jump to '%s' goes backward (the label is at line %d); classic BPF jumps only forward"),
-    ASM_JUMP_TOO_FAR(Category.SYNTAX, "jump to '%s' is %d instructions ahead; jt/jf reach at most 255: insert a 'ja %s' trampoline"),
+    ASM_JUMP_BACKWARD(
+            Category.SYNTAX, "jump to '%s' goes backward (the label is at line %d); classic BPF jumps only forward"),
+    ASM_JUMP_TOO_FAR(
+            Category.SYNTAX,
+            "jump to '%s' is %d instructions ahead; jt/jf reach at most 255: insert a 'ja %s' trampoline"),
     ASM_MSH_FORM(Category.SYNTAX, "only 4*([k]&0xf) is a valid ldxb operand, found %s*([k]&%s)"),
     DDD_COUNT_MISMATCH(Category.SYNTAX, "the count says %d instructions but %d follow"),
     DDD_ROW(Category.SYNTAX, "an instruction row has 4 numbers 'code jt jf k', found %d"),
     DD_ROW(Category.SYNTAX, "a { code, jt, jf, k } row has 4 numbers, found %d"),
-    DD_MACRO(Category.SYNTAX, "%s macros are not read; give numeric rows as tcpdump -dd prints them ({ 0x28, 0, 0, 0x0000000c },)"),
+    DD_MACRO(
+            Category.SYNTAX,
+            "%s macros are not read; give numeric rows as tcpdump -dd prints them ({ 0x28, 0, 0, 0x0000000c },)"),
     TEXT_RAW_NOT_TEXT(Category.SYNTAX, "the raw format is binary (8-byte struct sock_filter records), not text"),
 
     HANDLE_SWAP(Category.RUNTIME, "filter handle: %s"),
 
     // --- Constant-time mode (verify/SecretTaint) ---
-    CONSTANT_TIME_SECRET_INDEX(Category.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
+    CONSTANT_TIME_SECRET_INDEX(
+            Category.VERIFY, "insn %d: constant-time program loads at a secret-dependent offset [%s]"),
     CONSTANT_TIME_SECRET_DIVISOR(Category.VERIFY, "insn %d: constant-time program divides by a secret-dependent X"),
-    CONSTANT_TIME_SECRET_SEARCH(Category.VERIFY, "insn %d: constant-time program cannot run %s: its netlink attribute walk reads the packet from offset A to the end, and its steps and result depend on the secret bytes %s");
+    CONSTANT_TIME_SECRET_SEARCH(
+            Category.VERIFY,
+            "insn %d: constant-time program cannot run %s: its netlink attribute walk reads the packet from offset A to the end, and its steps and result depend on the secret bytes %s");
 
     private final Category category;
     private final String format;

@@ -1,9 +1,8 @@
 package dev.sluice.bpf.runtime;
 
+import dev.sluice.bpf.lower.OperationTrace;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.sluice.bpf.lower.OperationTrace;
 
 /**
  * Records the operations of the last constant-time run (a run starts at pc 0), for tests that compare traces across

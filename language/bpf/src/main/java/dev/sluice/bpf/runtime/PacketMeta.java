@@ -63,7 +63,9 @@ public final class PacketMeta {
      * header follows it), otherwise the network header at offset 0.
      */
     public static PacketMeta forLinkType(int linkType) {
-        return linkType == Pcap.LINKTYPE_ETHERNET ? ethernet() : builder().linkLayerOffset(0).build();
+        return linkType == Pcap.LINKTYPE_ETHERNET
+                ? ethernet()
+                : builder().linkLayerOffset(0).build();
     }
 
     public static PacketMeta ethernet() {

@@ -1,12 +1,10 @@
 package dev.sluice.bpf.runtime;
 
-import java.util.function.IntConsumer;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.memory.ByteArraySupport;
-
 import dev.sluice.bpf.isa.Ancillary;
 import dev.sluice.bpf.isa.Opcodes;
+import java.util.function.IntConsumer;
 
 /**
  * Socket-filter loads that need more than a bounds check: offsets computed at run time (X + k), the SKF_NET_OFF /
@@ -17,8 +15,7 @@ import dev.sluice.bpf.isa.Opcodes;
 public final class PacketOps {
     private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
 
-    private PacketOps() {
-    }
+    private PacketOps() {}
 
     /** Reads {@code size} bytes big-endian at a signed offset from skb->data; -1 if out of bounds. */
     public static long load(byte[] data, int start, int captured, int offset, int size, PacketMeta meta) {
@@ -70,7 +67,8 @@ public final class PacketOps {
     }
 
     /** As above; {@code walk}, if not null, receives each attribute offset a netlink walk reads (for traces). */
-    public static long ancillary(int adOffset, int a, int x, byte[] data, int start, int captured, PacketMeta meta, IntConsumer walk) {
+    public static long ancillary(
+            int adOffset, int a, int x, byte[] data, int start, int captured, PacketMeta meta, IntConsumer walk) {
         switch (adOffset) {
             case 0:
                 return meta.protocol;
@@ -105,13 +103,16 @@ public final class PacketOps {
             case 60:
                 return meta.vlanTpid;
             default:
-                throw new IllegalStateException("unverified ancillary offset " + adOffset + " (" + Ancillary.fromK(adOffset + Opcodes.SKF_AD_OFF) + ")");
+                throw new IllegalStateException("unverified ancillary offset " + adOffset + " ("
+                        + Ancillary.fromK(adOffset + Opcodes.SKF_AD_OFF) + ")");
         }
     }
 
     @TruffleBoundary
     private static long random(PacketMeta meta) {
-        return meta.random != null ? meta.random & 0xffffffffL : java.util.concurrent.ThreadLocalRandom.current().nextInt() & 0xffffffffL;
+        return meta.random != null
+                ? meta.random & 0xffffffffL
+                : java.util.concurrent.ThreadLocalRandom.current().nextInt() & 0xffffffffL;
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.sluice.bpf.trace;
 
 import com.oracle.truffle.api.Truffle;
-
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.nodes.FilterBodyNode;
 import dev.sluice.bpf.nodes.ProgramBodyNode;
@@ -15,8 +14,7 @@ import dev.sluice.core.seccomp.SeccompData;
  * needed before a polyglot context exists, as {@code sluice exec} checks that its policy lets {@code execve} through.
  */
 public final class DirectRun {
-    private DirectRun() {
-    }
+    private DirectRun() {}
 
     /** The verdict of a seccomp filter on one 64-byte struct seccomp_data. */
     public static int seccomp(LoweredProgram program, byte[] seccompData) {
@@ -24,7 +22,12 @@ public final class DirectRun {
             throw SluiceException.create(CoreFailure.SECCOMP_INPUT_SIZE, seccompData.length);
         }
         FilterBodyNode body = new FilterBodyNode(program);
-        return body.execute(Truffle.getRuntime().createVirtualFrame(new Object[0], ProgramBodyNode.frameDescriptor()), seccompData, 0, SeccompData.SIZE, SeccompData.SIZE,
-                        PacketMeta.DEFAULT);
+        return body.execute(
+                Truffle.getRuntime().createVirtualFrame(new Object[0], ProgramBodyNode.frameDescriptor()),
+                seccompData,
+                0,
+                SeccompData.SIZE,
+                SeccompData.SIZE,
+                PacketMeta.DEFAULT);
     }
 }

@@ -1,8 +1,5 @@
 package dev.sluice.bpf.trace;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.EventBinding;
@@ -10,9 +7,10 @@ import com.oracle.truffle.api.instrumentation.ExecutionEventNode;
 import com.oracle.truffle.api.instrumentation.Instrumenter;
 import com.oracle.truffle.api.instrumentation.SourceSectionFilter;
 import com.oracle.truffle.api.instrumentation.StandardTags;
-
 import dev.sluice.bpf.nodes.InstructionNode;
 import dev.sluice.bpf.nodes.ProgramBodyNode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Records, between {@link #begin} and {@link #end}, each classic BPF instruction the engine enters and the register
@@ -47,9 +45,14 @@ public final class StepTrace {
     /** Attaches to the statements of every bpf program. Idempotent. */
     public synchronized void start() {
         if (binding == null) {
-            SourceSectionFilter statements = SourceSectionFilter.newBuilder().tagIs(StandardTags.StatementTag.class).build();
-            binding = instrumenter.attachExecutionEventFactory(statements,
-                            context -> context.getInstrumentedNode() instanceof InstructionNode instruction ? new EnteringNode(this, instruction.pc()) : null);
+            SourceSectionFilter statements = SourceSectionFilter.newBuilder()
+                    .tagIs(StandardTags.StatementTag.class)
+                    .build();
+            binding = instrumenter.attachExecutionEventFactory(
+                    statements,
+                    context -> context.getInstrumentedNode() instanceof InstructionNode instruction
+                            ? new EnteringNode(this, instruction.pc())
+                            : null);
         }
     }
 
@@ -92,7 +95,11 @@ public final class StepTrace {
 
         @Override
         protected void onEnter(VirtualFrame frame) {
-            trace.entered(pc, frame.isObject(ProgramBodyNode.REGISTERS_SLOT) ? frame.getObject(ProgramBodyNode.REGISTERS_SLOT) : null);
+            trace.entered(
+                    pc,
+                    frame.isObject(ProgramBodyNode.REGISTERS_SLOT)
+                            ? frame.getObject(ProgramBodyNode.REGISTERS_SLOT)
+                            : null);
         }
     }
 }

@@ -8,8 +8,12 @@ import com.oracle.truffle.api.instrumentation.TruffleInstrument;
  * {@code engine.getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class)}; {@code sluice explain} does
  * that.
  */
-@TruffleInstrument.Registration(id = StepTraceInstrument.ID, name = "Sluice step trace", version = "0.1.0", services = StepTrace.class, //
-                website = "https://sluice.dev")
+@TruffleInstrument.Registration(
+        id = StepTraceInstrument.ID,
+        name = "Sluice step trace",
+        version = "0.1.0",
+        services = StepTrace.class, //
+        website = "https://sluice.dev")
 public final class StepTraceInstrument extends TruffleInstrument {
     public static final String ID = "sluice-step-trace";
 

@@ -1,10 +1,9 @@
 package dev.sluice.bpf.trace;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The path a run of a lowered program took, built from what {@link StepTrace} recorded of the engine's own run (the
@@ -12,22 +11,19 @@ import dev.sluice.bpf.lower.Op;
  * second evaluator, so a trace is the engine's run. Used by {@code sluice explain}.
  */
 public final class Tracer {
-    private Tracer() {
-    }
+    private Tracer() {}
 
     /**
      * One executed instruction: its index, and A, X and the scratch memory M[0..15] after it ran (for a ret: the
      * registers it returned from).
      */
-    public record Step(int pc, int a, int x, int[] m) {
-    }
+    public record Step(int pc, int a, int x, int[] m) {}
 
     /**
      * The path and the result. {@code endedEarly} is true when a failing load or a division by X = 0 ended the
      * program (the kernel then returns 0, or A for an ancillary load with no device) instead of a ret instruction.
      */
-    public record Trace(List<Step> steps, int result, boolean endedEarly) {
-    }
+    public record Trace(List<Step> steps, int result, boolean endedEarly) {}
 
     /**
      * The trace of one run of {@code program} from the instructions it entered, in order, and the value it returned.

@@ -2,8 +2,6 @@ package dev.sluice.bpf.verify;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
-import java.util.BitSet;
-
 import dev.sluice.bpf.isa.Ancillary;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
@@ -11,6 +9,7 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
+import java.util.BitSet;
 
 /**
  * Secret-taint analysis for programs run in constant-time mode. A value is <em>secret</em> if it derives from a
@@ -24,8 +23,7 @@ import dev.sluice.core.error.SluiceException;
  * walk's steps and result depend on the bytes it reads. docs/constant-time.md has the table of every operation.
  */
 public final class SecretTaint {
-    private SecretTaint() {
-    }
+    private SecretTaint() {}
 
     /** Secret input bytes, by offset into the input (struct seccomp_data or the packet). */
     public record Secrets(BitSet bytes) {
@@ -151,7 +149,8 @@ public final class SecretTaint {
         return switch (load) {
             case NLATTR, NLATTR_NEST -> {
                 if (!secrets.bytes().isEmpty()) {
-                    throw SluiceException.atInsn(pc, Failure.CONSTANT_TIME_SECRET_SEARCH, pc, load.asmName(), secrets.describe());
+                    throw SluiceException.atInsn(
+                            pc, Failure.CONSTANT_TIME_SECRET_SEARCH, pc, load.asmName(), secrets.describe());
                 }
                 yield a || x;
             }
@@ -189,8 +188,9 @@ public final class SecretTaint {
             return new Secrets(bits);
         }
         int last = lastInputByte(profile);
-        String valid = profile == Profile.SECCOMP ? "byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5"
-                        : "byte ranges within 0-" + last + " (packet offsets)";
+        String valid = profile == Profile.SECCOMP
+                ? "byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5"
+                : "byte ranges within 0-" + last + " (packet offsets)";
         for (String raw : spec.split(",")) {
             String item = raw.trim();
             if (item.isEmpty()) {
@@ -206,14 +206,22 @@ public final class SecretTaint {
                 from = Integer.decode(dash < 0 ? item : item.substring(0, dash).trim());
                 to = dash < 0 ? from : Integer.decode(item.substring(dash + 1).trim());
             } catch (NumberFormatException e) {
-                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range; expected " + valid);
+                throw SluiceException.create(
+                        CoreFailure.BAD_OPTION,
+                        "bpf.SecretFields: '" + item + "' is not a byte range; expected " + valid);
             }
             if (from < 0 || to < from) {
-                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' is not a byte range (start-end, start <= end); expected " + valid);
+                throw SluiceException.create(
+                        CoreFailure.BAD_OPTION,
+                        "bpf.SecretFields: '" + item + "' is not a byte range (start-end, start <= end); expected "
+                                + valid);
             }
             if (to > last) {
-                throw SluiceException.create(CoreFailure.BAD_OPTION, "bpf.SecretFields: '" + item + "' names bytes past the end of the "
-                                + (profile == Profile.SECCOMP ? "64-byte struct seccomp_data" : "largest packet") + "; expected " + valid);
+                throw SluiceException.create(
+                        CoreFailure.BAD_OPTION,
+                        "bpf.SecretFields: '" + item + "' names bytes past the end of the "
+                                + (profile == Profile.SECCOMP ? "64-byte struct seccomp_data" : "largest packet")
+                                + "; expected " + valid);
             }
             bits.set(from, to + 1);
         }

@@ -18,15 +18,24 @@ import dev.sluice.core.error.SluiceException;
  * <p>Each rule is listed in docs/verifier.md with the test that covers it.
  */
 public final class Verifier {
-    private Verifier() {
-    }
+    private Verifier() {}
 
     /** Every failure this pass can raise: one per kernel rule (docs/verifier.md). */
-    public static final java.util.Set<Failure> FAILURES = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(Failure.EMPTY_PROGRAM,
-                    Failure.PROGRAM_TOO_LONG, Failure.UNKNOWN_OPCODE, Failure.DIVISION_BY_ZERO, Failure.SHIFT_OUT_OF_RANGE,
-                    Failure.SCRATCH_OUT_OF_RANGE, Failure.JUMP_OUT_OF_RANGE, Failure.JUMP_BACKWARD, Failure.LAST_NOT_RETURN,
-                    Failure.UNKNOWN_ANCILLARY, Failure.UNINITIALIZED_SCRATCH, Failure.SECCOMP_FORBIDDEN, Failure.SECCOMP_LOAD_OUT_OF_RANGE,
-                    Failure.SECCOMP_LOAD_UNALIGNED));
+    public static final java.util.Set<Failure> FAILURES = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+            Failure.EMPTY_PROGRAM,
+            Failure.PROGRAM_TOO_LONG,
+            Failure.UNKNOWN_OPCODE,
+            Failure.DIVISION_BY_ZERO,
+            Failure.SHIFT_OUT_OF_RANGE,
+            Failure.SCRATCH_OUT_OF_RANGE,
+            Failure.JUMP_OUT_OF_RANGE,
+            Failure.JUMP_BACKWARD,
+            Failure.LAST_NOT_RETURN,
+            Failure.UNKNOWN_ANCILLARY,
+            Failure.UNINITIALIZED_SCRATCH,
+            Failure.SECCOMP_FORBIDDEN,
+            Failure.SECCOMP_LOAD_OUT_OF_RANGE,
+            Failure.SECCOMP_LOAD_UNALIGNED));
 
     /**
      * Checks a program; returns normally if the kernel would accept it for the profile, else throws the first
@@ -64,7 +73,8 @@ public final class Verifier {
             }
             if (code == (ALU | DIV | K) || code == (ALU | MOD | K)) {
                 if (k == 0) {
-                    throw SluiceException.atInsn(pc, Failure.DIVISION_BY_ZERO, pc, op(code) == DIV ? "division" : "modulo");
+                    throw SluiceException.atInsn(
+                            pc, Failure.DIVISION_BY_ZERO, pc, op(code) == DIV ? "division" : "modulo");
                 }
             } else if (code == (ALU | LSH | K) || code == (ALU | RSH | K)) {
                 if (Integer.compareUnsigned(k, 32) >= 0) {
@@ -101,7 +111,8 @@ public final class Verifier {
     static void checkLastIsReturn(Program p) {
         int last = p.length() - 1;
         if (!isReturn(p.get(last).code())) {
-            throw SluiceException.atInsn(last, Failure.LAST_NOT_RETURN, last, mnemonic(p.get(last).code()));
+            throw SluiceException.atInsn(
+                    last, Failure.LAST_NOT_RETURN, last, mnemonic(p.get(last).code()));
         }
     }
 

@@ -4,6 +4,15 @@ import static dev.sluice.bpf.isa.Opcodes.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.EngineMode;
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Ancillary;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.verify.SecretTaint;
+import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.core.error.SluiceException;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -28,16 +36,6 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 import org.graalvm.polyglot.proxy.ProxyObject;
 
-import dev.sluice.bpf.EngineMode;
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Ancillary;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.verify.SecretTaint;
-import dev.sluice.bpf.verify.Verifier;
-import dev.sluice.core.error.SluiceException;
-
 /**
  * The constant-time property, on random programs built from every operation of classic BPF (every load mode and size,
  * every ancillary load, scratch memory, every ALU and jump op with K and X, returns) over inputs with declared secret
@@ -49,6 +47,7 @@ import dev.sluice.core.error.SluiceException;
 class ConstantTimePropertyTest {
     /** Secret declarations the programs run under (one context per declaration and mode). */
     private static final String[] SOCKET_SECRETS = {"4-11", "16-31", "0-47", "30"};
+
     private static final String[] SECCOMP_SECRETS = {"args", "arg0", "nr,arg1", "ip"};
     private static final int SECRET_VARIANTS = 6;
 
@@ -70,16 +69,23 @@ class ConstantTimePropertyTest {
     }
 
     private static Context context(EngineMode mode, boolean constantTime, String secrets) {
-        return CONTEXTS.computeIfAbsent(mode + "/" + constantTime + "/" + secrets, key -> Context.newBuilder("bpf").engine(ENGINES.get(mode))
-                        .allowExperimentalOptions(true).option("bpf.ConstantTime", Boolean.toString(constantTime)).option("bpf.SecretFields", secrets)
-                        .option("bpf.RecordOperations", Boolean.toString(constantTime)).build());
+        return CONTEXTS.computeIfAbsent(
+                mode + "/" + constantTime + "/" + secrets,
+                key -> Context.newBuilder("bpf")
+                        .engine(ENGINES.get(mode))
+                        .allowExperimentalOptions(true)
+                        .option("bpf.ConstantTime", Boolean.toString(constantTime))
+                        .option("bpf.SecretFields", secrets)
+                        .option("bpf.RecordOperations", Boolean.toString(constantTime))
+                        .build());
     }
 
     /** A program, its secret declaration, and a public input whose secret bytes the property replaces. */
     record Case(Profile profile, Program program, String secrets, byte[] input, long seed) {
         @Override
         public String toString() {
-            return profile.id() + " secrets=" + secrets + " " + program + " input " + HexFormat.of().formatHex(input) + " seed " + seed;
+            return profile.id() + " secrets=" + secrets + " " + program + " input "
+                    + HexFormat.of().formatHex(input) + " seed " + seed;
         }
     }
 
@@ -98,20 +104,33 @@ class ConstantTimePropertyTest {
 
     /** Checked at the end of each property: a property that only ever saw programs ignoring the secret proves nothing. */
     private static void requireSecretReadingProgramsAmongTheAccepted() {
-        Statistics.label("verdict").coverage(coverage -> coverage.check("accepted, reads secret bytes").count(n -> n >= 5));
+        Statistics.label("verdict")
+                .coverage(coverage ->
+                        coverage.check("accepted, reads secret bytes").count(n -> n >= 5));
     }
 
     private static void check(EngineMode mode, Case c) {
         String mime = c.profile == Profile.SECCOMP ? "application/x-bpf-seccomp" : "application/x-bpf-socket";
-        Source source = Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(c.program, ByteOrder.LITTLE_ENDIAN)), "random.bpf").mimeType(mime)
-                        .buildLiteral();
+        Source source = Source.newBuilder(
+                        "bpf", ByteSequence.create(RawFormat.encode(c.program, ByteOrder.LITTLE_ENDIAN)), "random.bpf")
+                .mimeType(mime)
+                .buildLiteral();
         Value ct;
         try {
             ct = context(mode, true, c.secrets).eval(source);
         } catch (PolyglotException e) {
-            assertTrue(e.isSyntaxError() && !e.isInternalError(), () -> "refused as a located syntax error: " + e + " for " + c);
-            assertTrue(e.getMessage().matches("insn \\d+: constant-time program .*"), () -> "located refusal: " + e.getMessage());
-            Statistics.label("verdict").collect("refused: " + e.getMessage().replaceAll("insn \\d+: constant-time program ", "").replaceAll("[:\\[].*", "").trim());
+            assertTrue(
+                    e.isSyntaxError() && !e.isInternalError(),
+                    () -> "refused as a located syntax error: " + e + " for " + c);
+            assertTrue(
+                    e.getMessage().matches("insn \\d+: constant-time program .*"),
+                    () -> "located refusal: " + e.getMessage());
+            Statistics.label("verdict")
+                    .collect("refused: "
+                            + e.getMessage()
+                                    .replaceAll("insn \\d+: constant-time program ", "")
+                                    .replaceAll("[:\\[].*", "")
+                                    .trim());
             return;
         }
         Value normal = context(mode, false, c.secrets).eval(source);
@@ -124,17 +143,26 @@ class ConstantTimePropertyTest {
             long expected = run(normal, input, meta);
             long got = run(ct, input, meta);
             byte[] shown = input;
-            assertEquals(expected, got, () -> "constant-time verdict differs from normal mode for " + c + " with input " + HexFormat.of().formatHex(shown));
+            assertEquals(
+                    expected,
+                    got,
+                    () -> "constant-time verdict differs from normal mode for " + c + " with input "
+                            + HexFormat.of().formatHex(shown));
             String trace = ct.getMember("operationTrace").asString();
             assertTrue(trace.startsWith("0:"), () -> "trace of a whole run: " + trace);
             if (firstTrace == null) {
                 firstTrace = trace;
             } else {
                 String first = firstTrace;
-                assertEquals(first, trace, () -> "the operations depend on the secret for " + c + " with input " + HexFormat.of().formatHex(shown));
+                assertEquals(
+                        first,
+                        trace,
+                        () -> "the operations depend on the secret for " + c + " with input "
+                                + HexFormat.of().formatHex(shown));
             }
         }
-        Statistics.label("verdict").collect(readsSecret(c, secret) ? "accepted, reads secret bytes" : "accepted, no secret read");
+        Statistics.label("verdict")
+                .collect(readsSecret(c, secret) ? "accepted, reads secret bytes" : "accepted, no secret read");
     }
 
     private static long run(Value filter, byte[] input, Object meta) {
@@ -144,7 +172,10 @@ class ConstantTimePropertyTest {
     /** Whether some absolute load of the program reads a declared secret byte (for the statistics). */
     private static boolean readsSecret(Case c, SecretTaint.Secrets secret) {
         for (Insn insn : c.program.insns()) {
-            if (cls(insn.code()) == LD && mode(insn.code()) == ABS && !Ancillary.inAncillaryRange(insn.k()) && secret.overlaps(insn.k(), 4)) {
+            if (cls(insn.code()) == LD
+                    && mode(insn.code()) == ABS
+                    && !Ancillary.inAncillaryRange(insn.k())
+                    && secret.overlaps(insn.k(), 4)) {
                 return true;
             }
         }
@@ -157,7 +188,9 @@ class ConstantTimePropertyTest {
      */
     private static byte[] withSecret(byte[] base, SecretTaint.Secrets secret, Random rnd, int variant) {
         byte[] b = base.clone();
-        for (int i = secret.bytes().nextSetBit(0); i >= 0 && i < b.length; i = secret.bytes().nextSetBit(i + 1)) {
+        for (int i = secret.bytes().nextSetBit(0);
+                i >= 0 && i < b.length;
+                i = secret.bytes().nextSetBit(i + 1)) {
             b[i] = switch (variant) {
                 case 0 -> b[i];
                 case 1 -> 0;
@@ -207,8 +240,12 @@ class ConstantTimePropertyTest {
             // variants below, its walk takes a different number of steps for different secrets. Jumps stay valid: an
             // insertion only moves their targets further from them.
             Ancillary search = r.nextBoolean() ? Ancillary.NLATTR : Ancillary.NLATTR_NEST;
-            insns.addAll(r.nextInt(insns.size()), List.of(Insn.stmt(LD | IMM, new int[]{0, 4, 8, 16, 20, 24, 28}[r.nextInt(7)]),
-                            Insn.stmt(LDX | IMM, r.nextInt(8)), Insn.stmt(LD | W | ABS, search.k())));
+            insns.addAll(
+                    r.nextInt(insns.size()),
+                    List.of(
+                            Insn.stmt(LD | IMM, new int[] {0, 4, 8, 16, 20, 24, 28}[r.nextInt(7)]),
+                            Insn.stmt(LDX | IMM, r.nextInt(8)),
+                            Insn.stmt(LD | W | ABS, search.k())));
         }
         Program program = new Program(insns);
         Profile profile = seccomp ? Profile.SECCOMP : Profile.SOCKET;
@@ -217,7 +254,9 @@ class ConstantTimePropertyTest {
         } catch (SluiceException e) {
             return null;
         }
-        String secrets = seccomp ? SECCOMP_SECRETS[r.nextInt(SECCOMP_SECRETS.length)] : SOCKET_SECRETS[r.nextInt(SOCKET_SECRETS.length)];
+        String secrets = seccomp
+                ? SECCOMP_SECRETS[r.nextInt(SECCOMP_SECRETS.length)]
+                : SOCKET_SECRETS[r.nextInt(SOCKET_SECRETS.length)];
         byte[] input = new byte[seccomp ? 64 : 24 + r.nextInt(40)]; // mostly long enough to hold the secret bytes
         r.nextBytes(input);
         return new Case(profile, program, secrets, input, seed);
@@ -228,27 +267,36 @@ class ConstantTimePropertyTest {
 
     /** One instruction of any kind; {@code room} is how far a jump may go and still land on an instruction. */
     private static Insn randomInsn(Random r, boolean seccomp, int room) {
-        int size = new int[]{W, H, B}[r.nextInt(3)];
+        int size = new int[] {W, H, B}[r.nextInt(3)];
         switch (r.nextInt(14)) {
             case 0:
                 return Insn.stmt(r.nextBoolean() ? LD | IMM : LDX | IMM, r.nextBoolean() ? r.nextInt(48) : r.nextInt());
             case 1, 2:
-                return seccomp ? Insn.stmt(LD | W | ABS, 4 * r.nextInt(16)) : Insn.stmt(LD | size | ABS, packetOffset(r));
+                return seccomp
+                        ? Insn.stmt(LD | W | ABS, 4 * r.nextInt(16))
+                        : Insn.stmt(LD | size | ABS, packetOffset(r));
             case 3:
-                return seccomp ? Insn.stmt(LDX | W | LEN, 0) : Insn.stmt(LD | size | IND, r.nextInt(3) == 0 ? packetOffset(r) : r.nextInt(40) - 4);
+                return seccomp
+                        ? Insn.stmt(LDX | W | LEN, 0)
+                        : Insn.stmt(LD | size | IND, r.nextInt(3) == 0 ? packetOffset(r) : r.nextInt(40) - 4);
             case 4:
-                return seccomp ? Insn.stmt(LD | W | LEN, 0) : Insn.stmt(LDX | B | MSH, r.nextInt(4) == 0 ? packetOffset(r) : r.nextInt(48));
+                return seccomp
+                        ? Insn.stmt(LD | W | LEN, 0)
+                        : Insn.stmt(LDX | B | MSH, r.nextInt(4) == 0 ? packetOffset(r) : r.nextInt(48));
             case 5:
-                return Insn.stmt(new int[]{LD | W | LEN, LDX | W | LEN, ALU | NEG, MISC | TAX, MISC | TXA}[r.nextInt(5)], 0);
+                return Insn.stmt(
+                        new int[] {LD | W | LEN, LDX | W | LEN, ALU | NEG, MISC | TAX, MISC | TXA}[r.nextInt(5)], 0);
             case 6:
-                return Insn.stmt(new int[]{ST, STX, LD | MEM, LDX | MEM}[r.nextInt(4)], r.nextInt(3));
+                return Insn.stmt(new int[] {ST, STX, LD | MEM, LDX | MEM}[r.nextInt(4)], r.nextInt(3));
             case 7, 8: {
                 int op = ALU_OPS[r.nextInt(ALU_OPS.length)];
                 if (r.nextBoolean()) {
                     // Division by X is the ALU op whose work depends on an operand: draw it more often.
                     return Insn.stmt(ALU | (r.nextInt(3) == 0 ? (r.nextBoolean() ? DIV : MOD) : op) | X, 0);
                 }
-                int k = op == LSH || op == RSH ? r.nextInt(32) : op == DIV || op == MOD ? 1 + r.nextInt(9) : r.nextInt(256);
+                int k = op == LSH || op == RSH
+                        ? r.nextInt(32)
+                        : op == DIV || op == MOD ? 1 + r.nextInt(9) : r.nextInt(256);
                 return Insn.stmt(ALU | op | K, k);
             }
             case 9, 10, 11: {
@@ -256,13 +304,18 @@ class ConstantTimePropertyTest {
                     return Insn.stmt(JMP | JA, r.nextInt(room + 1));
                 }
                 int src = r.nextBoolean() ? X : K;
-                return Insn.jump(JMP | JUMP_OPS[r.nextInt(JUMP_OPS.length)] | src, src == X ? 0 : r.nextInt(256), Math.min(255, r.nextInt(room + 1)),
-                                Math.min(255, r.nextInt(room + 1)));
+                return Insn.jump(
+                        JMP | JUMP_OPS[r.nextInt(JUMP_OPS.length)] | src,
+                        src == X ? 0 : r.nextInt(256),
+                        Math.min(255, r.nextInt(room + 1)),
+                        Math.min(255, r.nextInt(room + 1)));
             }
             case 12:
                 if (!seccomp) {
                     Ancillary[] all = Ancillary.values();
-                    return Insn.stmt(LD | size | ABS, all[r.nextInt(all.length)].k()); // the kernel ignores the size of ancillary loads
+                    return Insn.stmt(
+                            LD | size | ABS,
+                            all[r.nextInt(all.length)].k()); // the kernel ignores the size of ancillary loads
                 }
                 return Insn.stmt(LD | W | ABS, 4 * r.nextInt(16));
             default:

@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.EngineMode;
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Ancillary;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.verify.Verifier;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -22,27 +28,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.sluice.bpf.EngineMode;
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Ancillary;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.verify.Verifier;
-
 /**
  * Constant-time mode: predicated execution gives the same verdicts as normal execution, evaluates the same operations
  * in the same order for every input (interpreted and compiled), and the taint check rejects what it cannot hide.
  */
 class ConstantTimeTest {
     private static Value load(Context c, Program p, String mime) {
-        return c.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(p, ByteOrder.nativeOrder())), "p.bpf").mimeType(mime).buildLiteral());
+        return c.eval(
+                Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(p, ByteOrder.nativeOrder())), "p.bpf")
+                        .mimeType(mime)
+                        .buildLiteral());
     }
 
     private static Context context(Engine engine, boolean constantTime, String secrets) {
-        return Context.newBuilder("bpf").engine(engine).allowExperimentalOptions(true)
-                        .option("bpf.ConstantTime", Boolean.toString(constantTime)).option("bpf.SecretFields", secrets)
-                        .option("bpf.RecordOperations", Boolean.toString(constantTime)).build();
+        return Context.newBuilder("bpf")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .option("bpf.ConstantTime", Boolean.toString(constantTime))
+                .option("bpf.SecretFields", secrets)
+                .option("bpf.RecordOperations", Boolean.toString(constantTime))
+                .build();
     }
 
     /** Random valid socket programs; every opcode class, forward jumps only, scratch written before read. */
@@ -56,13 +61,15 @@ class ConstantTimeTest {
             int pc = insns.size();
             int remaining = length - 1 - pc;
             switch (rnd.nextInt(9)) {
-                case 0 -> insns.add(Insn.stmt(LD | new int[]{W, H, B}[rnd.nextInt(3)] | ABS, rnd.nextInt(40)));
-                case 1 -> insns.add(Insn.stmt(LD | new int[]{W, H, B}[rnd.nextInt(3)] | IND, rnd.nextInt(40) - 4));
+                case 0 -> insns.add(Insn.stmt(LD | new int[] {W, H, B}[rnd.nextInt(3)] | ABS, rnd.nextInt(40)));
+                case 1 -> insns.add(Insn.stmt(LD | new int[] {W, H, B}[rnd.nextInt(3)] | IND, rnd.nextInt(40) - 4));
                 case 2 -> insns.add(Insn.stmt(rnd.nextBoolean() ? LD | IMM : LDX | IMM, rnd.nextInt()));
                 case 3 -> {
                     int op = alu[rnd.nextInt(alu.length)];
                     boolean x = rnd.nextBoolean();
-                    int k = op == LSH || op == RSH ? rnd.nextInt(32) : op == DIV || op == MOD ? 1 + rnd.nextInt(9) : rnd.nextInt(256);
+                    int k = op == LSH || op == RSH
+                            ? rnd.nextInt(32)
+                            : op == DIV || op == MOD ? 1 + rnd.nextInt(9) : rnd.nextInt(256);
                     insns.add(Insn.stmt(ALU | op | (x ? X : K), x ? 0 : k));
                 }
                 case 4 -> insns.add(Insn.stmt(rnd.nextBoolean() ? LD | MEM : LDX | MEM, rnd.nextInt(2)));
@@ -72,7 +79,8 @@ class ConstantTimeTest {
                 default -> {
                     int jt = rnd.nextInt(Math.min(remaining, 8));
                     int jf = rnd.nextInt(Math.min(remaining, 8));
-                    insns.add(Insn.jump(JMP | jmp[rnd.nextInt(jmp.length)] | (rnd.nextBoolean() ? X : K), rnd.nextInt(64), jt, jf));
+                    insns.add(Insn.jump(
+                            JMP | jmp[rnd.nextInt(jmp.length)] | (rnd.nextBoolean() ? X : K), rnd.nextInt(64), jt, jf));
                 }
             }
         }
@@ -95,21 +103,29 @@ class ConstantTimeTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void predicatedExecutionGivesTheSameVerdictsAsNormalExecution(EngineMode mode) {
         long seed = Long.getLong("sluice.random.seed", 20261127L);
         System.err.println("ConstantTimeTest seed " + seed);
         Random rnd = new Random(seed);
         int programs = mode == EngineMode.INTERPRETED ? 100 : 30;
         int pairs = 0;
-        try (Engine engine = mode.newEngine(); Context normal = context(engine, false, ""); Context ct = context(engine, true, "")) {
+        try (Engine engine = mode.newEngine();
+                Context normal = context(engine, false, "");
+                Context ct = context(engine, true, "")) {
             for (int i = 0; i < programs; i++) {
                 Program p = randomSocketProgram(rnd, 4 + rnd.nextInt(40));
                 Value f = load(normal, p, "application/x-bpf-socket");
                 Value g = load(ct, p, "application/x-bpf-socket");
                 for (int j = 0; j < 25; j++) {
                     byte[] pkt = randomPacket(rnd);
-                    assertEquals(f.execute(pkt).asLong(), g.execute(pkt).asLong(), () -> "program " + p + " packet " + java.util.HexFormat.of().formatHex(pkt));
+                    assertEquals(
+                            f.execute(pkt).asLong(),
+                            g.execute(pkt).asLong(),
+                            () -> "program " + p + " packet "
+                                    + java.util.HexFormat.of().formatHex(pkt));
                     pairs++;
                 }
             }
@@ -120,24 +136,27 @@ class ConstantTimeTest {
     /** A seccomp filter branching on a secret argument: both outcomes, with their operation traces. */
     private static Program secretBranchPolicy() {
         return Program.of(
-                        Insn.stmt(LD | W | ABS, 0), // nr (public)
-                        Insn.jump(JMP | JEQ | K, 1, 0, 6),
-                        Insn.stmt(LD | W | ABS, 16), // arg0 low (secret)
-                        Insn.jump(JMP | JGT | K, 1000, 0, 3),
-                        Insn.stmt(ALU | MUL | K, 3),
-                        Insn.stmt(ALU | ADD | K, 7),
-                        Insn.stmt(RET | K, 0x00050001),
-                        Insn.stmt(RET | K, 0x7fff0000),
-                        Insn.stmt(RET | K, 0x7fff0000));
+                Insn.stmt(LD | W | ABS, 0), // nr (public)
+                Insn.jump(JMP | JEQ | K, 1, 0, 6),
+                Insn.stmt(LD | W | ABS, 16), // arg0 low (secret)
+                Insn.jump(JMP | JGT | K, 1000, 0, 3),
+                Insn.stmt(ALU | MUL | K, 3),
+                Insn.stmt(ALU | ADD | K, 7),
+                Insn.stmt(RET | K, 0x00050001),
+                Insn.stmt(RET | K, 0x7fff0000),
+                Insn.stmt(RET | K, 0x7fff0000));
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void operationTraceIsIdenticalForAllInputs(EngineMode mode) {
         Program p = secretBranchPolicy();
         Set<String> traces = new HashSet<>();
         Set<Long> verdicts = new HashSet<>();
-        try (Engine engine = mode.newEngine(); Context ct = context(engine, true, "args")) {
+        try (Engine engine = mode.newEngine();
+                Context ct = context(engine, true, "args")) {
             Value f = load(ct, p, "application/x-bpf-seccomp");
             Random rnd = new Random(7);
             for (int i = 0; i < 200; i++) {
@@ -147,7 +166,8 @@ class ConstantTimeTest {
                     default -> rnd.nextLong();
                 };
                 int nr = i % 5 == 0 ? 2 : 1;
-                byte[] data = dev.sluice.core.seccomp.SeccompData.encode(dev.sluice.core.seccomp.Arch.X86_64, nr, 0, arg0);
+                byte[] data =
+                        dev.sluice.core.seccomp.SeccompData.encode(dev.sluice.core.seccomp.Arch.X86_64, nr, 0, arg0);
                 verdicts.add(f.execute(data).asLong());
                 traces.add(f.getMember("operationTrace").asString());
             }
@@ -161,17 +181,22 @@ class ConstantTimeTest {
     @Test
     void secretDependentIndexIsRejected() {
         Program p = Program.of(
-                        Insn.stmt(LD | B | ABS, 0), // secret byte
-                        Insn.stmt(MISC | TAX, 0),
-                        Insn.stmt(LD | B | IND, 2), // offset depends on the secret
-                        Insn.stmt(RET | A, 0));
-        try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "0-3")) {
+                Insn.stmt(LD | B | ABS, 0), // secret byte
+                Insn.stmt(MISC | TAX, 0),
+                Insn.stmt(LD | B | IND, 2), // offset depends on the secret
+                Insn.stmt(RET | A, 0));
+        try (Engine engine = EngineMode.INTERPRETED.newEngine();
+                Context ct = context(engine, true, "0-3")) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> load(ct, p, "application/x-bpf-socket"));
             assertTrue(e.isSyntaxError());
             assertEquals("insn 2: constant-time program loads at a secret-dependent offset [x + 2]", e.getMessage());
             // The same load from a public byte is accepted.
             try (Context pub = context(engine, true, "8-9")) {
-                assertEquals(0L, load(pub, p, "application/x-bpf-socket").execute(new byte[4]).asLong());
+                assertEquals(
+                        0L,
+                        load(pub, p, "application/x-bpf-socket")
+                                .execute(new byte[4])
+                                .asLong());
             }
         }
     }
@@ -179,22 +204,25 @@ class ConstantTimeTest {
     @Test
     void secretDependentDivisorIsRejectedIncludingThroughControlFlow() {
         Program direct = Program.of(
-                        Insn.stmt(LD | W | ABS, 16),
-                        Insn.stmt(MISC | TAX, 0),
-                        Insn.stmt(LD | IMM, 100),
-                        Insn.stmt(ALU | DIV | X, 0),
-                        Insn.stmt(RET | A, 0));
+                Insn.stmt(LD | W | ABS, 16),
+                Insn.stmt(MISC | TAX, 0),
+                Insn.stmt(LD | IMM, 100),
+                Insn.stmt(ALU | DIV | X, 0),
+                Insn.stmt(RET | A, 0));
         Program implicit = Program.of(
-                        Insn.stmt(LD | W | ABS, 16),
-                        Insn.jump(JMP | JEQ | K, 5, 0, 1), // branch on the secret
-                        Insn.stmt(LDX | IMM, 2), // X is now control-dependent on the secret
-                        Insn.stmt(LD | IMM, 100),
-                        Insn.stmt(ALU | DIV | X, 0),
-                        Insn.stmt(RET | A, 0));
-        try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "arg0")) {
-            PolyglotException e1 = assertThrows(PolyglotException.class, () -> load(ct, direct, "application/x-bpf-seccomp"));
+                Insn.stmt(LD | W | ABS, 16),
+                Insn.jump(JMP | JEQ | K, 5, 0, 1), // branch on the secret
+                Insn.stmt(LDX | IMM, 2), // X is now control-dependent on the secret
+                Insn.stmt(LD | IMM, 100),
+                Insn.stmt(ALU | DIV | X, 0),
+                Insn.stmt(RET | A, 0));
+        try (Engine engine = EngineMode.INTERPRETED.newEngine();
+                Context ct = context(engine, true, "arg0")) {
+            PolyglotException e1 =
+                    assertThrows(PolyglotException.class, () -> load(ct, direct, "application/x-bpf-seccomp"));
             assertEquals("insn 3: constant-time program divides by a secret-dependent X", e1.getMessage());
-            PolyglotException e2 = assertThrows(PolyglotException.class, () -> load(ct, implicit, "application/x-bpf-seccomp"));
+            PolyglotException e2 =
+                    assertThrows(PolyglotException.class, () -> load(ct, implicit, "application/x-bpf-seccomp"));
             assertEquals("insn 4: constant-time program divides by a secret-dependent X", e2.getMessage());
         }
     }
@@ -202,41 +230,50 @@ class ConstantTimeTest {
     /** ld #4; ldx #2; ld nla|nlan; tax; ldb [x+0]; ret a: the search from a public offset for a public type. */
     private static Program netlinkSearch(Ancillary search) {
         return Program.of(
-                        Insn.stmt(LD | IMM, 4),
-                        Insn.stmt(LDX | IMM, 2),
-                        Insn.stmt(LD | W | ABS, search.k()),
-                        Insn.stmt(MISC | TAX, 0), // the result as an offset: secret if the walk read secret bytes
-                        Insn.stmt(LD | B | IND, 0),
-                        Insn.stmt(RET | A, 0));
+                Insn.stmt(LD | IMM, 4),
+                Insn.stmt(LDX | IMM, 2),
+                Insn.stmt(LD | W | ABS, search.k()),
+                Insn.stmt(MISC | TAX, 0), // the result as an offset: secret if the walk read secret bytes
+                Insn.stmt(LD | B | IND, 0),
+                Insn.stmt(RET | A, 0));
     }
 
     /** Two attributes from offset 4: type 1 (8 bytes), then type 2; the walk visits offsets 4 and 12. */
     private static byte[] netlinkPacket() {
-        return new byte[]{0, 0, 0, 0, 8, 0, 1, 0, 9, 9, 9, 9, 8, 0, 2, 0, 7, 7, 7, 7};
+        return new byte[] {0, 0, 0, 0, 8, 0, 1, 0, 9, 9, 9, 9, 8, 0, 2, 0, 7, 7, 7, 7};
     }
 
     @Test
     void netlinkWalksOverSecretBytesAreRejectedEvenWithPublicAAndX() {
-        try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "0-63")) {
-            for (Ancillary search : new Ancillary[]{Ancillary.NLATTR, Ancillary.NLATTR_NEST}) {
-                PolyglotException e = assertThrows(PolyglotException.class, () -> load(ct, netlinkSearch(search), "application/x-bpf-socket"));
+        try (Engine engine = EngineMode.INTERPRETED.newEngine();
+                Context ct = context(engine, true, "0-63")) {
+            for (Ancillary search : new Ancillary[] {Ancillary.NLATTR, Ancillary.NLATTR_NEST}) {
+                PolyglotException e = assertThrows(
+                        PolyglotException.class, () -> load(ct, netlinkSearch(search), "application/x-bpf-socket"));
                 assertTrue(e.isSyntaxError());
-                assertEquals("insn 2: constant-time program cannot run " + search.asmName()
+                assertEquals(
+                        "insn 2: constant-time program cannot run " + search.asmName()
                                 + ": its netlink attribute walk reads the packet from offset A to the end, and its steps and result depend on the secret bytes 0-63",
-                                e.getMessage());
+                        e.getMessage());
             }
             // Secret bytes anywhere in the packet are enough: the walk's extent is not known before it runs.
             try (Context late = context(engine, true, "200-210,300")) {
-                PolyglotException e = assertThrows(PolyglotException.class, () -> load(late, netlinkSearch(Ancillary.NLATTR), "application/x-bpf-socket"));
+                PolyglotException e = assertThrows(
+                        PolyglotException.class,
+                        () -> load(late, netlinkSearch(Ancillary.NLATTR), "application/x-bpf-socket"));
                 assertTrue(e.getMessage().endsWith("depend on the secret bytes 200-210,300"), e.getMessage());
             }
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void netlinkWalksWithoutSecretsRunAndTheirTraceShowsTheWalk(EngineMode mode) {
-        try (Engine engine = mode.newEngine(); Context normal = context(engine, false, ""); Context ct = context(engine, true, "")) {
+        try (Engine engine = mode.newEngine();
+                Context normal = context(engine, false, "");
+                Context ct = context(engine, true, "")) {
             Program nla = netlinkSearch(Ancillary.NLATTR);
             Value f = load(normal, nla, "application/x-bpf-socket");
             Value g = load(ct, nla, "application/x-bpf-socket");
@@ -257,26 +294,35 @@ class ConstantTimeTest {
 
     @Test
     void ancillaryValuesTheKernelDerivesFromPacketBytesAreSecret() {
-        for (Ancillary derived : new Ancillary[]{Ancillary.PROTOCOL, Ancillary.RXHASH, Ancillary.PAY_OFFSET}) {
+        for (Ancillary derived : new Ancillary[] {Ancillary.PROTOCOL, Ancillary.RXHASH, Ancillary.PAY_OFFSET}) {
             Program p = Program.of(
-                            Insn.stmt(LD | W | ABS, derived.k()),
-                            Insn.stmt(MISC | TAX, 0),
-                            Insn.stmt(LD | B | IND, 0),
-                            Insn.stmt(RET | A, 0));
-            try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "14-33"); Context pub = context(engine, true, "")) {
-                PolyglotException e = assertThrows(PolyglotException.class, () -> load(ct, p, "application/x-bpf-socket"), derived.name());
-                assertEquals("insn 2: constant-time program loads at a secret-dependent offset [x + 0]", e.getMessage());
+                    Insn.stmt(LD | W | ABS, derived.k()),
+                    Insn.stmt(MISC | TAX, 0),
+                    Insn.stmt(LD | B | IND, 0),
+                    Insn.stmt(RET | A, 0));
+            try (Engine engine = EngineMode.INTERPRETED.newEngine();
+                    Context ct = context(engine, true, "14-33");
+                    Context pub = context(engine, true, "")) {
+                PolyglotException e = assertThrows(
+                        PolyglotException.class, () -> load(ct, p, "application/x-bpf-socket"), derived.name());
+                assertEquals(
+                        "insn 2: constant-time program loads at a secret-dependent offset [x + 0]", e.getMessage());
                 load(pub, p, "application/x-bpf-socket"); // with no secret bytes it is public
             }
         }
         // Metadata that does not come from the packet bytes stays public: a usable offset.
         Program mark = Program.of(
-                        Insn.stmt(LD | W | ABS, Ancillary.MARK.k()),
-                        Insn.stmt(MISC | TAX, 0),
-                        Insn.stmt(LD | B | IND, 0),
-                        Insn.stmt(RET | A, 0));
-        try (Engine engine = EngineMode.INTERPRETED.newEngine(); Context ct = context(engine, true, "14-33")) {
-            assertEquals(0L, load(ct, mark, "application/x-bpf-socket").execute(new byte[0]).asLong());
+                Insn.stmt(LD | W | ABS, Ancillary.MARK.k()),
+                Insn.stmt(MISC | TAX, 0),
+                Insn.stmt(LD | B | IND, 0),
+                Insn.stmt(RET | A, 0));
+        try (Engine engine = EngineMode.INTERPRETED.newEngine();
+                Context ct = context(engine, true, "14-33")) {
+            assertEquals(
+                    0L,
+                    load(ct, mark, "application/x-bpf-socket")
+                            .execute(new byte[0])
+                            .asLong());
         }
     }
 
@@ -284,27 +330,36 @@ class ConstantTimeTest {
     void secretFieldsOutsideTheInputAreAnErrorNamingTheOptionAndTheValidRange() {
         Program p = Program.of(Insn.stmt(LD | W | ABS, 0), Insn.stmt(RET | A, 0));
         try (Engine engine = EngineMode.INTERPRETED.newEngine()) {
-            for (boolean constantTime : new boolean[]{true, false}) {
+            for (boolean constantTime : new boolean[] {true, false}) {
                 try (Context c = context(engine, constantTime, "16-23,64-70")) {
-                    PolyglotException e = assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-seccomp"));
-                    assertEquals("bpf.SecretFields: '64-70' names bytes past the end of the 64-byte struct seccomp_data; "
-                                    + "expected byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5", e.getMessage());
+                    PolyglotException e =
+                            assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-seccomp"));
+                    assertEquals(
+                            "bpf.SecretFields: '64-70' names bytes past the end of the 64-byte struct seccomp_data; "
+                                    + "expected byte ranges within 0-63 (struct seccomp_data) or nr, arch, ip, args, arg0..arg5",
+                            e.getMessage());
                     assertTrue(!e.isInternalError() && e.isGuestException(), e::toString);
                 }
             }
             try (Context c = context(engine, true, "0-65536")) {
-                PolyglotException e = assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-socket"));
-                assertEquals("bpf.SecretFields: '0-65536' names bytes past the end of the largest packet; expected byte ranges within 0-65535 (packet offsets)",
-                                e.getMessage());
+                PolyglotException e =
+                        assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-socket"));
+                assertEquals(
+                        "bpf.SecretFields: '0-65536' names bytes past the end of the largest packet; expected byte ranges within 0-65535 (packet offsets)",
+                        e.getMessage());
             }
-            for (String bad : new String[]{"9-3", "-4", "args", "x"}) {
+            for (String bad : new String[] {"9-3", "-4", "args", "x"}) {
                 try (Context c = context(engine, true, bad)) {
-                    PolyglotException e = assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-socket"), bad);
-                    assertTrue(e.getMessage().startsWith("bpf.SecretFields: '" + bad + "' is not a byte range"), e.getMessage());
+                    PolyglotException e =
+                            assertThrows(PolyglotException.class, () -> load(c, p, "application/x-bpf-socket"), bad);
+                    assertTrue(
+                            e.getMessage().startsWith("bpf.SecretFields: '" + bad + "' is not a byte range"),
+                            e.getMessage());
                 }
             }
             // The last byte of each input is fine.
-            try (Context c = context(engine, true, "63"); Context d = context(engine, true, "65535")) {
+            try (Context c = context(engine, true, "63");
+                    Context d = context(engine, true, "65535")) {
                 load(c, p, "application/x-bpf-seccomp");
                 load(d, p, "application/x-bpf-socket");
             }

@@ -3,19 +3,16 @@ package dev.sluice.bpf.formats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Program;
 import java.nio.ByteOrder;
-
 import java.util.HashSet;
 import java.util.Set;
-
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * Jitk's Lemma 3 for every format: printing then parsing gives the same instructions bit for bit
@@ -55,7 +52,7 @@ class FormatRoundTripProperties {
 
     @Property(tries = 300)
     void rawRoundTripsInBothByteOrders(@ForAll("anyFields") Program p) {
-        for (ByteOrder order : new ByteOrder[]{ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
             byte[] bytes = ProgramWriter.write(p, OutputFormat.RAW, null, order);
             assertEquals(p, RawFormat.decode(bytes, order));
             assertArrayEquals(bytes, RawFormat.encode(RawFormat.decode(bytes, order), order));
@@ -128,7 +125,8 @@ class FormatRoundTripProperties {
         assertEquals(InputFormat.DDD, TextFormats.detect(DddFormat.printCommaForm(p)));
         assertEquals(InputFormat.DD, TextFormats.detect(DdFormat.print(p)));
         assertEquals(InputFormat.DD, TextFormats.detect(CFormat.print(p, "f")));
-        for (OutputFormat f : new OutputFormat[]{OutputFormat.ASM, OutputFormat.DDD, OutputFormat.DD, OutputFormat.C}) {
+        for (OutputFormat f :
+                new OutputFormat[] {OutputFormat.ASM, OutputFormat.DDD, OutputFormat.DD, OutputFormat.C}) {
             assertEquals(p, TextFormats.parse("p", ProgramWriter.writeText(p, f, "f"), InputFormat.AUTO), f.id());
         }
     }
@@ -144,7 +142,10 @@ class FormatRoundTripProperties {
             String rest = lines[i].substring(back.column(i) - 1);
             Insn in = p.get(i);
             char first = rest.charAt(0);
-            assertEquals(true, Character.isLetter(first) || first == '.', "column of insn " + i + " in '" + lines[i] + "' " + in);
+            assertEquals(
+                    true,
+                    Character.isLetter(first) || first == '.',
+                    "column of insn " + i + " in '" + lines[i] + "' " + in);
         }
     }
 }

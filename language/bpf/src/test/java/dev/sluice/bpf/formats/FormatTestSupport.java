@@ -6,8 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 final class FormatTestSupport {
-    private FormatTestSupport() {
-    }
+    private FormatTestSupport() {}
 
     /** A test resource under /formats/ as UTF-8 text; fails the test if missing. */
     static String resource(String path) {

@@ -4,20 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.error.SluiceException;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 
 /** ddd (both forms), dd, C and listing on small hand-checked inputs, their errors, and AUTO detection. */
 class TableFormatsTest {
     /** tcpdump -ddd -y EN10MB ip (and the same as bpf_asm's comma form). */
-    private static final Program IP = Program.of(new Insn(0x28, 0, 0, 12), new Insn(0x15, 0, 1, 0x800), new Insn(0x06, 0, 0, 0x40000),
-                    new Insn(0x06, 0, 0, 0));
+    private static final Program IP = Program.of(
+            new Insn(0x28, 0, 0, 12),
+            new Insn(0x15, 0, 1, 0x800),
+            new Insn(0x06, 0, 0, 0x40000),
+            new Insn(0x06, 0, 0, 0));
 
     private static SluiceException error(String text, InputFormat f) {
         return assertThrows(SluiceException.class, () -> TextFormats.parse("t", text, f));
@@ -39,10 +40,12 @@ class TableFormatsTest {
     void documentedExamples() {
         assertEquals("    ldh [12]\n    jne #0x800, l3\n    ret #0x40000\nl3: ret #0\n", AsmFormat.print(IP));
         assertEquals("4\n40 0 0 12\n21 0 1 2048\n6 0 0 262144\n6 0 0 0\n", DddFormat.print(IP));
-        assertEquals("(000) ldh      [12]\n(001) jeq      #0x800           jt 2\tjf 3\n(002) ret      #262144\n(003) ret      #0\n",
-                        ListingFormat.print(IP));
-        assertEquals("28 00 00 00 0c 00 00 00 15 00 00 01 00 08 00 00 06 00 00 00 00 00 04 00 06 00 00 00 00 00 00 00",
-                        java.util.HexFormat.ofDelimiter(" ").formatHex(RawFormat.encode(IP, ByteOrder.LITTLE_ENDIAN)));
+        assertEquals(
+                "(000) ldh      [12]\n(001) jeq      #0x800           jt 2\tjf 3\n(002) ret      #262144\n(003) ret      #0\n",
+                ListingFormat.print(IP));
+        assertEquals(
+                "28 00 00 00 0c 00 00 00 15 00 00 01 00 08 00 00 06 00 00 00 00 00 04 00 06 00 00 00 00 00 00 00",
+                java.util.HexFormat.ofDelimiter(" ").formatHex(RawFormat.encode(IP, ByteOrder.LITTLE_ENDIAN)));
     }
 
     @Test
@@ -53,20 +56,37 @@ class TableFormatsTest {
 
     @Test
     void dddErrors() {
-        assertEquals("t:1:1: the count says 3 instructions but 4 follow", error("3\n40 0 0 12\n21 0 1 2048\n6 0 0 1\n6 0 0 0\n", InputFormat.DDD).getMessage());
-        assertEquals("t:2:1: an instruction row has 4 numbers 'code jt jf k', found 3", error("1\n6 0 0\n", InputFormat.DDD).getMessage());
-        assertEquals("t:2:3: jt 256 is out of range (jt and jf must be 0 to 255)", error("1\n6 256 0 0\n", InputFormat.DDD).getMessage());
-        assertEquals("t:2:1: code 65536 is out of range (the code must be 0 to 65535)", error("1\n65536 0 0 0\n", InputFormat.DDD).getMessage());
-        assertEquals("t:2:7: k 4294967296 is out of range (k must fit in 32 bits: -2147483648 to 4294967295)",
-                        error("1\n6 0 0 4294967296\n", InputFormat.DDD).getMessage());
-        assertEquals("t:2:7: malformed number '0x10'", error("1\n6 0 0 0x10\n", InputFormat.DDD).getMessage());
-        assertEquals("t:1:1: expected the instruction count alone, found 4 numbers", error("6 0 0 0\n", InputFormat.DDD).getMessage());
-        assertEquals("t:1:1: no instructions found in this ddd program", error("0\n", InputFormat.DDD).getMessage());
+        assertEquals(
+                "t:1:1: the count says 3 instructions but 4 follow",
+                error("3\n40 0 0 12\n21 0 1 2048\n6 0 0 1\n6 0 0 0\n", InputFormat.DDD)
+                        .getMessage());
+        assertEquals(
+                "t:2:1: an instruction row has 4 numbers 'code jt jf k', found 3",
+                error("1\n6 0 0\n", InputFormat.DDD).getMessage());
+        assertEquals(
+                "t:2:3: jt 256 is out of range (jt and jf must be 0 to 255)",
+                error("1\n6 256 0 0\n", InputFormat.DDD).getMessage());
+        assertEquals(
+                "t:2:1: code 65536 is out of range (the code must be 0 to 65535)",
+                error("1\n65536 0 0 0\n", InputFormat.DDD).getMessage());
+        assertEquals(
+                "t:2:7: k 4294967296 is out of range (k must fit in 32 bits: -2147483648 to 4294967295)",
+                error("1\n6 0 0 4294967296\n", InputFormat.DDD).getMessage());
+        assertEquals(
+                "t:2:7: malformed number '0x10'",
+                error("1\n6 0 0 0x10\n", InputFormat.DDD).getMessage());
+        assertEquals(
+                "t:1:1: expected the instruction count alone, found 4 numbers",
+                error("6 0 0 0\n", InputFormat.DDD).getMessage());
+        assertEquals(
+                "t:1:1: no instructions found in this ddd program",
+                error("0\n", InputFormat.DDD).getMessage());
     }
 
     @Test
     void ddReadsTcpdumpRowsAndC() {
-        String dd = "{ 0x28, 0, 0, 0x0000000c },\n{ 0x15, 0, 1, 0x00000800 },\n{ 0x6, 0, 0, 0x00040000 },\n{ 0x6, 0, 0, 0x00000000 },\n";
+        String dd =
+                "{ 0x28, 0, 0, 0x0000000c },\n{ 0x15, 0, 1, 0x00000800 },\n{ 0x6, 0, 0, 0x00040000 },\n{ 0x6, 0, 0, 0x00000000 },\n";
         assertEquals(dd, DdFormat.print(IP));
         assertEquals(IP, TextFormats.parse("t", dd, InputFormat.AUTO));
         String c = CFormat.print(IP, "ip-filter");
@@ -96,18 +116,35 @@ class TableFormatsTest {
 
     @Test
     void ddErrors() {
-        assertEquals("t:1:1: a { code, jt, jf, k } row has 4 numbers, found 3", error("{ 0x6, 0, 0 },", InputFormat.DD).getMessage());
-        assertEquals("t:1:1: a { code, jt, jf, k } row has 4 numbers, found 5", error("{ 6, 0, 0, 0, 1 },", InputFormat.DD).getMessage());
-        assertEquals("t:1:14: expected ',' or '}', found 'x'", error("{ 6, 0, 0, 0 x },", InputFormat.DD).getMessage());
-        assertEquals("t:2:2: BPF_STMT macros are not read; give numeric rows as tcpdump -dd prints them ({ 0x28, 0, 0, 0x0000000c },)",
-                        error("struct sock_filter f[] = {\n\tBPF_STMT(BPF_RET|BPF_K, 0),\n};", InputFormat.DD).getMessage());
-        assertEquals("t:1:7: no instructions found in this dd program", error("int x;", InputFormat.DD).getMessage());
+        assertEquals(
+                "t:1:1: a { code, jt, jf, k } row has 4 numbers, found 3",
+                error("{ 0x6, 0, 0 },", InputFormat.DD).getMessage());
+        assertEquals(
+                "t:1:1: a { code, jt, jf, k } row has 4 numbers, found 5",
+                error("{ 6, 0, 0, 0, 1 },", InputFormat.DD).getMessage());
+        assertEquals(
+                "t:1:14: expected ',' or '}', found 'x'",
+                error("{ 6, 0, 0, 0 x },", InputFormat.DD).getMessage());
+        assertEquals(
+                "t:2:2: BPF_STMT macros are not read; give numeric rows as tcpdump -dd prints them ({ 0x28, 0, 0, 0x0000000c },)",
+                error("struct sock_filter f[] = {\n\tBPF_STMT(BPF_RET|BPF_K, 0),\n};", InputFormat.DD)
+                        .getMessage());
+        assertEquals(
+                "t:1:7: no instructions found in this dd program",
+                error("int x;", InputFormat.DD).getMessage());
     }
 
     @Test
     void listingOfOpcodesTcpdumpDoesNotEmit() {
-        Program p = Program.of(new Insn(0x16, 0, 0, 0), new Insn(0x05, 0, 0, 1), new Insn(0xff, 0, 0, 0), new Insn(0x20, 0, 0, 0xfffff000 + 48),
-                        new Insn(0x20, 0, 0, -4096 + 40), new Insn(0x94, 0, 0, 3), new Insn(0xa4, 0, 0, 0xff), new Insn(0x1d, 1, 0, 0));
+        Program p = Program.of(
+                new Insn(0x16, 0, 0, 0),
+                new Insn(0x05, 0, 0, 1),
+                new Insn(0xff, 0, 0, 0),
+                new Insn(0x20, 0, 0, 0xfffff000 + 48),
+                new Insn(0x20, 0, 0, -4096 + 40),
+                new Insn(0x94, 0, 0, 3),
+                new Insn(0xa4, 0, 0, 0xff),
+                new Insn(0x1d, 1, 0, 0));
         assertEquals("""
                         (000) ret     \s
                         (001) ja       3
@@ -129,14 +166,19 @@ class TableFormatsTest {
         assertEquals(InputFormat.ASM, TextFormats.detect("ldh [12]\nret #0\n"));
         assertEquals(InputFormat.ASM, TextFormats.detect("; 4\nret #4\n"));
         assertEquals(InputFormat.ASM, TextFormats.detect(""));
-        assertEquals("the raw format is binary (8-byte struct sock_filter records), not text",
-                        error("x", InputFormat.RAW).getMessage());
+        assertEquals(
+                "the raw format is binary (8-byte struct sock_filter records), not text",
+                error("x", InputFormat.RAW).getMessage());
     }
 
     @Test
     void writerGivesBytesForEveryFormat() {
-        assertArrayEquals(RawFormat.encode(IP, ByteOrder.BIG_ENDIAN), ProgramWriter.write(IP, OutputFormat.RAW, null, ByteOrder.BIG_ENDIAN));
-        assertArrayEquals(DddFormat.print(IP).getBytes(StandardCharsets.UTF_8), ProgramWriter.write(IP, OutputFormat.DDD, null, ByteOrder.BIG_ENDIAN));
+        assertArrayEquals(
+                RawFormat.encode(IP, ByteOrder.BIG_ENDIAN),
+                ProgramWriter.write(IP, OutputFormat.RAW, null, ByteOrder.BIG_ENDIAN));
+        assertArrayEquals(
+                DddFormat.print(IP).getBytes(StandardCharsets.UTF_8),
+                ProgramWriter.write(IP, OutputFormat.DDD, null, ByteOrder.BIG_ENDIAN));
         assertThrows(IllegalArgumentException.class, () -> ProgramWriter.writeText(IP, OutputFormat.RAW, null));
         for (OutputFormat f : OutputFormat.values()) {
             assertEquals(f, OutputFormat.fromId(f.id().toUpperCase()));

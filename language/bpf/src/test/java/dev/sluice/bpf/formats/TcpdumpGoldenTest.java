@@ -3,22 +3,20 @@ package dev.sluice.bpf.formats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.verify.Verifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.verify.Verifier;
 
 /**
  * Golden files made by the real tcpdump (resources/formats/tcpdump: expressions.txt, generate.sh, VERSION =
@@ -79,7 +77,9 @@ class TcpdumpGoldenTest {
         // bpf_asm syntax spells every instruction except where libpcap leaves a value in a field the opcode ignores
         // (its 'tax' keeps k=7 in the arithmetic filter); those lines use .insn so the bits survive.
         for (String line : asm.split("\n")) {
-            assertTrue(!line.contains(".insn") || line.endsWith("with fields the opcode ignores set (kept bit for bit)"), line);
+            assertTrue(
+                    !line.contains(".insn") || line.endsWith("with fields the opcode ignores set (kept bit for bit)"),
+                    line);
         }
         Program again = TextFormats.parse(g.name() + ".asm", asm, InputFormat.AUTO);
         assertEquals(p, again, asm);
@@ -103,10 +103,16 @@ class TcpdumpGoldenTest {
     void goldensMatchTheInstalledTcpdump(Golden g) throws Exception {
         boolean live = g.options().contains("-i ");
         String out = tcpdump(g, "-ddd");
-        Assumptions.assumeTrue(out != null, () -> skip("tcpdump not installed or " + (live ? "no capture permission for " : "failed on ") + g.name()));
+        Assumptions.assumeTrue(
+                out != null,
+                () -> skip(
+                        "tcpdump not installed or " + (live ? "no capture permission for " : "failed on ") + g.name()));
         String version = tcpdump(new Golden("v", "", ""), "--version");
-        Assumptions.assumeTrue(version != null && version.contains("tcpdump version 4.99.3") && version.contains("libpcap version 1.10.3"),
-                        () -> skip("installed tcpdump is not 4.99.3/libpcap 1.10.3, the goldens' version: " + version));
+        Assumptions.assumeTrue(
+                version != null
+                        && version.contains("tcpdump version 4.99.3")
+                        && version.contains("libpcap version 1.10.3"),
+                () -> skip("installed tcpdump is not 4.99.3/libpcap 1.10.3, the goldens' version: " + version));
         assertEquals(file(g, "ddd"), out);
         assertEquals(file(g, "d"), tcpdump(g, "-d"));
         assertEquals(file(g, "dd"), tcpdump(g, "-dd"));
@@ -127,7 +133,9 @@ class TcpdumpGoldenTest {
             cmd.add(g.expression());
         }
         try {
-            Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process proc = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             byte[] bytes = proc.getInputStream().readAllBytes();
             if (!proc.waitFor(30, TimeUnit.SECONDS)) {
                 proc.destroyForcibly();

@@ -1,14 +1,13 @@
 package dev.sluice.bpf.guards;
 
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Program;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * Run in a child JVM by {@link ConstantBlindingTest}: compiles one filter whose author constant is
@@ -20,25 +19,34 @@ public final class BlindingProbe {
 
     static Program program() {
         return Program.of(
-                        Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0), // A = nr
-                        Insn.stmt(Opcodes.ALU | Opcodes.XOR | Opcodes.K, AUTHOR_CONSTANT), // A ^= C
-                        Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, AUTHOR_CONSTANT ^ 7, 0, 1), // nr == 7?
-                        Insn.stmt(Opcodes.RET | Opcodes.K, AUTHOR_CONSTANT), // yes: C
-                        Insn.stmt(Opcodes.RET | Opcodes.A, 0)); // no: nr ^ C
+                Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0), // A = nr
+                Insn.stmt(Opcodes.ALU | Opcodes.XOR | Opcodes.K, AUTHOR_CONSTANT), // A ^= C
+                Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, AUTHOR_CONSTANT ^ 7, 0, 1), // nr == 7?
+                Insn.stmt(Opcodes.RET | Opcodes.K, AUTHOR_CONSTANT), // yes: C
+                Insn.stmt(Opcodes.RET | Opcodes.A, 0)); // no: nr ^ C
     }
 
     public static void main(String[] args) {
-        try (Engine engine = Engine.newBuilder("bpf").allowExperimentalOptions(true).option("engine.CompileImmediately", "true")
-                        .option("engine.BackgroundCompilation", "false").option("engine.CompilationFailureAction", "Throw").option("engine.WarnInterpreterOnly", "false")
+        try (Engine engine = Engine.newBuilder("bpf")
+                        .allowExperimentalOptions(true)
+                        .option("engine.CompileImmediately", "true")
+                        .option("engine.BackgroundCompilation", "false")
+                        .option("engine.CompilationFailureAction", "Throw")
+                        .option("engine.WarnInterpreterOnly", "false")
                         .build();
-                        Context c = Context.newBuilder("bpf").engine(engine).option("bpf.ConstantBlinding", args[0]).build()) {
-            Value f = c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(program())), "probe.bpf").buildLiteral());
+                Context c = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .option("bpf.ConstantBlinding", args[0])
+                        .build()) {
+            Value f = c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(program())), "probe.bpf")
+                    .buildLiteral());
             long sum = 0;
             for (int i = 0; i < 200; i++) {
                 sum += f.execute(GuardPrograms.seccompData(i % 10)).asLong();
             }
-            System.out.println("engine=" + engine.getImplementationName() + " verdict7=" + Long.toHexString(f.execute(GuardPrograms.seccompData(7)).asLong())
-                            + " verdict3=" + Long.toHexString(f.execute(GuardPrograms.seccompData(3)).asLong()) + " sum=" + sum);
+            System.out.println("engine=" + engine.getImplementationName() + " verdict7="
+                    + Long.toHexString(f.execute(GuardPrograms.seccompData(7)).asLong()) + " verdict3="
+                    + Long.toHexString(f.execute(GuardPrograms.seccompData(3)).asLong()) + " sum=" + sum);
         }
     }
 }

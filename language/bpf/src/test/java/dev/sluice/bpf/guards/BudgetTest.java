@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.EngineMode;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.error.CoreFailure;
 import java.util.Map;
 import java.util.Random;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -17,16 +21,11 @@ import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.sluice.bpf.EngineMode;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.core.error.CoreFailure;
-
 /** Budgets: the exact stopping instruction, the declared action, the counters, and no change to verdicts within budget. */
 class BudgetTest {
     static Value load(Context c, Program p) {
-        return c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(p)), "p.bpf").buildLiteral());
+        return c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(p)), "p.bpf")
+                .buildLiteral());
     }
 
     static Context context(Engine engine, Map<String, String> options) {
@@ -36,25 +35,33 @@ class BudgetTest {
     /** ld [0]; jeq #1, then 1 more instruction, else 4 more: the path length depends on the input. */
     static Program branchy() {
         return Program.of(
-                        Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0), // 0
-                        Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, 1, 0, 1), // 1
-                        Insn.stmt(Opcodes.RET | Opcodes.K, 0x7fff0000), // 2: path of 3
-                        Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 3
-                        Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 4
-                        Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 5
-                        Insn.stmt(Opcodes.RET | Opcodes.A, 0)); // 6: path of 6
+                Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0), // 0
+                Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, 1, 0, 1), // 1
+                Insn.stmt(Opcodes.RET | Opcodes.K, 0x7fff0000), // 2: path of 3
+                Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 3
+                Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 4
+                Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 5
+                Insn.stmt(Opcodes.RET | Opcodes.A, 0)); // 6: path of 6
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void stopsAtTheExactInstruction(EngineMode mode) {
-        try (Engine engine = mode.newEngine(); Context c = context(engine, Map.of("bpf.MaxInstructions", "4", "bpf.BudgetCounters", "true"))) {
+        try (Engine engine = mode.newEngine();
+                Context c = context(engine, Map.of("bpf.MaxInstructions", "4", "bpf.BudgetCounters", "true"))) {
             Value f = load(c, branchy());
             for (int i = 0; i < 20; i++) { // compiled: the first call compiles
-                assertEquals(0x7fff0000L, f.execute(GuardPrograms.seccompData(1)).asLong(), "a 3-instruction path is within 4");
-                PolyglotException e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(2)));
+                assertEquals(
+                        0x7fff0000L,
+                        f.execute(GuardPrograms.seccompData(1)).asLong(),
+                        "a 3-instruction path is within 4");
+                PolyglotException e =
+                        assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(2)));
                 // The path is 0, 1, 3, 4, 5, 6: the fifth instruction, insn 5, is the one over the budget.
-                assertEquals(CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(5, 4, "bpf.MaxInstructions"), e.getMessage());
+                assertEquals(
+                        CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(5, 4, "bpf.MaxInstructions"), e.getMessage());
                 assertTrue(e.isGuestException());
                 assertFalse(e.isSyntaxError());
             }
@@ -62,17 +69,32 @@ class BudgetTest {
             assertEquals(20L * 3 + 20L * 4, f.getMember("instructionsExecuted").asLong());
             assertEquals(20L, f.getMember("overBudget").asLong());
         }
-        try (Engine engine = mode.newEngine(); Context c = context(engine, Map.of("bpf.MaxInstructions", "6", "bpf.OverBudgetAction", "verdict:KILL_PROCESS"))) {
+        try (Engine engine = mode.newEngine();
+                Context c = context(
+                        engine, Map.of("bpf.MaxInstructions", "6", "bpf.OverBudgetAction", "verdict:KILL_PROCESS"))) {
             Value f = load(c, branchy());
             for (int i = 0; i < 20; i++) {
-                assertEquals(0x7fff0000L, f.execute(GuardPrograms.seccompData(1)).asLong());
+                assertEquals(
+                        0x7fff0000L, f.execute(GuardPrograms.seccompData(1)).asLong());
                 assertEquals(5L, f.execute(GuardPrograms.seccompData(2)).asLong(), "a 6-instruction path is within 6");
             }
         }
-        try (Engine engine = mode.newEngine(); Context c = context(engine, Map.of("bpf.MaxInstructions", "5", "bpf.OverBudgetAction", "verdict:KILL_PROCESS", "bpf.BudgetCounters", "true"))) {
+        try (Engine engine = mode.newEngine();
+                Context c = context(
+                        engine,
+                        Map.of(
+                                "bpf.MaxInstructions",
+                                "5",
+                                "bpf.OverBudgetAction",
+                                "verdict:KILL_PROCESS",
+                                "bpf.BudgetCounters",
+                                "true"))) {
             Value f = load(c, branchy());
             for (int i = 0; i < 20; i++) {
-                assertEquals(0x80000000L, f.execute(GuardPrograms.seccompData(2)).asLong(), "stopped at insn 6: the declared verdict");
+                assertEquals(
+                        0x80000000L,
+                        f.execute(GuardPrograms.seccompData(2)).asLong(),
+                        "stopped at insn 6: the declared verdict");
             }
             assertEquals(20L, f.getMember("overBudget").asLong());
             assertEquals(100L, f.getMember("instructionsExecuted").asLong());
@@ -80,7 +102,9 @@ class BudgetTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void verdictsWithinBudgetAreUnchanged(EngineMode mode) {
         Random rnd = new Random(0x5EED);
         int programs = mode == EngineMode.INTERPRETED ? 60 : 6;
@@ -88,9 +112,11 @@ class BudgetTest {
         int inputs = 64;
         byte[] records = new byte[64 * inputs];
         rnd.nextBytes(records);
-        try (Engine engine = mode.newEngine(); Context plain = context(engine, Map.of());
-                        Context counting = context(engine, Map.of("bpf.MaxInstructions", "4096", "bpf.BudgetCounters", "true"));
-                        Context tight = context(engine, Map.of("bpf.MaxInstructions", "4096"))) {
+        try (Engine engine = mode.newEngine();
+                Context plain = context(engine, Map.of());
+                Context counting =
+                        context(engine, Map.of("bpf.MaxInstructions", "4096", "bpf.BudgetCounters", "true"));
+                Context tight = context(engine, Map.of("bpf.MaxInstructions", "4096"))) {
             for (int p = 0; p < programs; p++) {
                 Program program = GuardPrograms.random(rnd, 2 + rnd.nextInt(60));
                 int[] expected = new int[inputs];
@@ -101,7 +127,8 @@ class BudgetTest {
                 assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(got), "program " + p);
                 assertEquals(0L, f.getMember("overBudget").asLong());
                 assertEquals((long) inputs, f.getMember("invocations").asLong());
-                // Each input alone: its instruction count as the budget still gives the same verdict; one less stops it.
+                // Each input alone: its instruction count as the budget still gives the same verdict; one less stops
+                // it.
                 if (p < exactChecks) {
                     for (int i = 0; i < 4; i++) {
                         byte[] one = java.util.Arrays.copyOfRange(records, 64 * i, 64 * i + 64);
@@ -110,9 +137,16 @@ class BudgetTest {
                         int used = (int) (f.getMember("instructionsExecuted").asLong() - before);
                         assertTrue(used >= 1 && used <= program.length());
                         try (Context exact = context(engine, Map.of("bpf.MaxInstructions", Integer.toString(used)));
-                                        Context less = context(engine, Map.of("bpf.MaxInstructions", Integer.toString(Math.max(1, used - 1)),
-                                                        "bpf.OverBudgetAction", "verdict:0xdeadbeef"))) {
-                            assertEquals(expected[i] & 0xffffffffL, load(exact, program).execute(one).asLong());
+                                Context less = context(
+                                        engine,
+                                        Map.of(
+                                                "bpf.MaxInstructions",
+                                                Integer.toString(Math.max(1, used - 1)),
+                                                "bpf.OverBudgetAction",
+                                                "verdict:0xdeadbeef"))) {
+                            assertEquals(
+                                    expected[i] & 0xffffffffL,
+                                    load(exact, program).execute(one).asLong());
                             if (used > 1) {
                                 Value g = load(less, program);
                                 assertEquals(0xdeadbeefL, g.execute(one).asLong());
@@ -130,15 +164,26 @@ class BudgetTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED"})
     void cumulativeBudgetsOverAWindow(EngineMode mode) throws Exception {
         Program five = GuardPrograms.tagged(1, 0); // 5 instructions on every path
         // 1 invocation per second over 5 s: 5 invocations, then the declared verdict.
         try (Engine engine = mode.newEngine();
-                        Context c = context(engine, Map.of("bpf.BudgetInvocationsPerSecond", "1", "bpf.BudgetWindowMillis", "5000", "bpf.OverBudgetAction", "verdict:7"))) {
+                Context c = context(
+                        engine,
+                        Map.of(
+                                "bpf.BudgetInvocationsPerSecond",
+                                "1",
+                                "bpf.BudgetWindowMillis",
+                                "5000",
+                                "bpf.OverBudgetAction",
+                                "verdict:7"))) {
             Value f = load(c, five);
             for (int i = 0; i < 5; i++) {
-                assertEquals(1L << 16 | 3, f.execute(GuardPrograms.seccompData(3)).asLong());
+                assertEquals(
+                        1L << 16 | 3, f.execute(GuardPrograms.seccompData(3)).asLong());
             }
             assertEquals(7L, f.execute(GuardPrograms.seccompData(3)).asLong());
             assertEquals(7L, f.execute(GuardPrograms.seccompData(3)).asLong());
@@ -147,18 +192,27 @@ class BudgetTest {
             assertEquals(25L, f.getMember("instructionsExecuted").asLong());
         }
         // 7 instructions per window: the second run stops at insn 2, the third at insn 0.
-        try (Engine engine = mode.newEngine(); Context c = context(engine, Map.of("bpf.BudgetInstructionsPerSecond", "1", "bpf.BudgetWindowMillis", "7000"))) {
+        try (Engine engine = mode.newEngine();
+                Context c = context(
+                        engine, Map.of("bpf.BudgetInstructionsPerSecond", "1", "bpf.BudgetWindowMillis", "7000"))) {
             Value f = load(c, five);
             assertEquals(1L << 16 | 3, f.execute(GuardPrograms.seccompData(3)).asLong());
             PolyglotException e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(3)));
-            assertEquals(CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(2, 2, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"), e.getMessage());
+            assertEquals(
+                    CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(
+                            2, 2, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"),
+                    e.getMessage());
             e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(3)));
-            assertEquals(CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(0, 0, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"), e.getMessage());
+            assertEquals(
+                    CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(
+                            0, 0, "bpf.BudgetInstructionsPerSecond: 7 per 7000 ms"),
+                    e.getMessage());
             assertEquals(7L, f.getMember("instructionsExecuted").asLong());
         }
         // The window refills: 3 invocations per 300 ms.
         try (Engine engine = mode.newEngine();
-                        Context c = context(engine, Map.of("bpf.BudgetInvocationsPerSecond", "10", "bpf.BudgetWindowMillis", "300"))) {
+                Context c = context(
+                        engine, Map.of("bpf.BudgetInvocationsPerSecond", "10", "bpf.BudgetWindowMillis", "300"))) {
             Value f = load(c, five);
             for (int i = 0; i < 3; i++) {
                 f.execute(GuardPrograms.seccompData(3));
@@ -169,16 +223,23 @@ class BudgetTest {
                 f.execute(GuardPrograms.seccompData(3));
             }
             PolyglotException e = assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(3)));
-            assertEquals(CoreFailure.INVOCATION_BUDGET_EXCEEDED.message(3, 300, "bpf.BudgetInvocationsPerSecond"), e.getMessage());
+            assertEquals(
+                    CoreFailure.INVOCATION_BUDGET_EXCEEDED.message(3, 300, "bpf.BudgetInvocationsPerSecond"),
+                    e.getMessage());
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED"})
     void badOptionsAreClearErrors(EngineMode mode) {
-        try (Engine engine = mode.newEngine(); Context c = context(engine, Map.of("bpf.OverBudgetAction", "verdict:lots"))) {
+        try (Engine engine = mode.newEngine();
+                Context c = context(engine, Map.of("bpf.OverBudgetAction", "verdict:lots"))) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> load(c, GuardPrograms.tagged(1, 0)));
-            assertEquals("bpf.OverBudgetAction: 'verdict:lots': the verdict must be a 32-bit unsigned number or a seccomp action name", e.getMessage());
+            assertEquals(
+                    "bpf.OverBudgetAction: 'verdict:lots': the verdict must be a 32-bit unsigned number or a seccomp action name",
+                    e.getMessage());
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.EngineMode;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -25,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.sluice.bpf.EngineMode;
-
 /**
  * Constant blinding: author constants do not appear in compiled code. A child JVM compiles {@link BlindingProbe}'s
  * filter with Graal's graph dumping on ({@code -Djdk.graal.Dump=Truffle:1 -Djdk.graal.PrintGraph=File}); the dumped
@@ -34,22 +32,31 @@ import dev.sluice.bpf.EngineMode;
  * blinding off the author constant is there; with blinding on it is not, while the verdicts are the same.
  */
 class ConstantBlindingTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    record ProbeRun(String output, String dumps, int filterGraphs) {
-    }
+    record ProbeRun(String output, String dumps, int filterGraphs) {}
 
     ProbeRun probe(String blinding) throws Exception {
         Path dumpDir = dir.resolve("dump-" + blinding);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("-XX:") || a.startsWith("--upgrade-module-path") || a.startsWith("--enable-native-access") || a.startsWith("-Dpolyglot.")) {
+            if (a.startsWith("-XX:")
+                    || a.startsWith("--upgrade-module-path")
+                    || a.startsWith("--enable-native-access")
+                    || a.startsWith("-Dpolyglot.")) {
                 cmd.add(a);
             }
         }
-        cmd.addAll(List.of("-Djdk.graal.Dump=Truffle:1", "-Djdk.graal.PrintGraph=File", "-Djdk.graal.DumpPath=" + dumpDir, "-cp",
-                        System.getProperty("java.class.path"), BlindingProbe.class.getName(), blinding));
+        cmd.addAll(List.of(
+                "-Djdk.graal.Dump=Truffle:1",
+                "-Djdk.graal.PrintGraph=File",
+                "-Djdk.graal.DumpPath=" + dumpDir,
+                "-cp",
+                System.getProperty("java.class.path"),
+                BlindingProbe.class.getName(),
+                blinding));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe finished");
@@ -64,7 +71,10 @@ class ConstantBlindingTest {
                 dumps.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
             }
         }
-        String result = out.lines().filter(l -> l.startsWith("engine=")).findFirst().orElseThrow(() -> new AssertionError("no result line: " + out));
+        String result = out.lines()
+                .filter(l -> l.startsWith("engine="))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no result line: " + out));
         return new ProbeRun(result, dumps.toString(), filterGraphs);
     }
 
@@ -77,19 +87,30 @@ class ConstantBlindingTest {
         assertFalse(off.output().contains("engine=Interpreted"), off.output());
         assertEquals(off.output(), on.output(), "blinding changes no verdict");
         assertTrue(off.filterGraphs() > 0 && on.filterGraphs() > 0, "the filter root was compiled and dumped");
-        assertTrue(off.dumps().contains(constant) && off.dumps().contains(comparand), "unblinded: the author constants are in the compiled graphs");
+        assertTrue(
+                off.dumps().contains(constant) && off.dumps().contains(comparand),
+                "unblinded: the author constants are in the compiled graphs");
         assertFalse(on.dumps().contains(constant), "blinded: the author constant is not in any compiled graph");
         assertFalse(on.dumps().contains(comparand), "blinded: the jump comparand is not in any compiled graph");
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void blindingChangesNoVerdict(EngineMode mode) {
         java.util.Random rnd = new java.util.Random(42);
         byte[] records = new byte[64 * 32];
         rnd.nextBytes(records);
-        try (Engine engine = mode.newEngine(); Context off = Context.newBuilder("bpf").engine(engine).options(Map.of("bpf.ConstantBlinding", "off")).build();
-                        Context on = Context.newBuilder("bpf").engine(engine).options(Map.of("bpf.ConstantBlinding", "on")).build()) {
+        try (Engine engine = mode.newEngine();
+                Context off = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .options(Map.of("bpf.ConstantBlinding", "off"))
+                        .build();
+                Context on = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .options(Map.of("bpf.ConstantBlinding", "on"))
+                        .build()) {
             int programs = mode == EngineMode.INTERPRETED ? 80 : 8;
             for (int i = 0; i < programs; i++) {
                 byte[] p = GuardPrograms.raw(GuardPrograms.random(rnd, 2 + rnd.nextInt(50)));
@@ -99,8 +120,10 @@ class ConstantBlindingTest {
                 load(on, p).invokeMember("runRecords", records, 64, b);
                 assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b), "program " + i);
             }
-            assertNotEquals(off.getBindings("bpf").getMember("measurement").asString(), on.getBindings("bpf").getMember("measurement").asString(),
-                            "the blinding option is measured");
+            assertNotEquals(
+                    off.getBindings("bpf").getMember("measurement").asString(),
+                    on.getBindings("bpf").getMember("measurement").asString(),
+                    "the blinding option is measured");
         }
     }
 

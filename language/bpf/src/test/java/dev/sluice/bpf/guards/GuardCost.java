@@ -6,13 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -41,12 +40,27 @@ public final class GuardCost {
         Map<String, Map<String, String>> configs = new LinkedHashMap<>();
         configs.put("no guards", Map.of("bpf.ConstantBlinding", "off"));
         configs.put("MaxInstructions=4096", Map.of("bpf.ConstantBlinding", "off", "bpf.MaxInstructions", "4096"));
-        configs.put("MaxInstructions=24 (metered)", Map.of("bpf.ConstantBlinding", "off", "bpf.MaxInstructions", "24", "bpf.OverBudgetAction", "verdict:0"));
-        configs.put("MaxInstructions=4096+counters", Map.of("bpf.ConstantBlinding", "off", "bpf.MaxInstructions", "4096", "bpf.BudgetCounters", "true"));
+        configs.put(
+                "MaxInstructions=24 (metered)",
+                Map.of(
+                        "bpf.ConstantBlinding",
+                        "off",
+                        "bpf.MaxInstructions",
+                        "24",
+                        "bpf.OverBudgetAction",
+                        "verdict:0"));
+        configs.put(
+                "MaxInstructions=4096+counters",
+                Map.of("bpf.ConstantBlinding", "off", "bpf.MaxInstructions", "4096", "bpf.BudgetCounters", "true"));
         configs.put("ConstantBlinding=on", Map.of("bpf.ConstantBlinding", "on"));
-        configs.put("MaxInstructions=24+blinding", Map.of("bpf.ConstantBlinding", "on", "bpf.MaxInstructions", "24", "bpf.OverBudgetAction", "verdict:0"));
-        configs.put("BudgetInvocationsPerSecond", Map.of("bpf.ConstantBlinding", "off", "bpf.BudgetInvocationsPerSecond", "1000000000"));
-        System.out.println("filter " + filter.getFileName() + " (" + program.length / 8 + " insns), " + n + " records per batch;"
+        configs.put(
+                "MaxInstructions=24+blinding",
+                Map.of("bpf.ConstantBlinding", "on", "bpf.MaxInstructions", "24", "bpf.OverBudgetAction", "verdict:0"));
+        configs.put(
+                "BudgetInvocationsPerSecond",
+                Map.of("bpf.ConstantBlinding", "off", "bpf.BudgetInvocationsPerSecond", "1000000000"));
+        System.out.println(
+                "filter " + filter.getFileName() + " (" + program.length / 8 + " insns), " + n + " records per batch;"
                         + " each config warmed until its runRecords root is compiled at tier 2, then 21 interleaved rounds, median");
         List<String> names = new ArrayList<>(configs.keySet());
         List<Engine> engines = new ArrayList<>();
@@ -55,26 +69,38 @@ public final class GuardCost {
         List<int[]> outs = new ArrayList<>();
         for (String name : names) {
             boolean[] tier2 = new boolean[1];
-            Engine engine = Engine.newBuilder("bpf").option("engine.TraceCompilation", "true").logHandler(new Handler() {
-                @Override
-                public void publish(LogRecord r) {
-                    if (r.getMessage() != null && r.getMessage().startsWith("opt done") && r.getMessage().contains("runRecords") && r.getMessage().contains("Tier 2")) {
-                        tier2[0] = true;
-                    }
-                }
+            Engine engine = Engine.newBuilder("bpf")
+                    .option("engine.TraceCompilation", "true")
+                    .logHandler(new Handler() {
+                        @Override
+                        public void publish(LogRecord r) {
+                            if (r.getMessage() != null
+                                    && r.getMessage().startsWith("opt done")
+                                    && r.getMessage().contains("runRecords")
+                                    && r.getMessage().contains("Tier 2")) {
+                                tier2[0] = true;
+                            }
+                        }
 
-                @Override
-                public void flush() {
-                }
+                        @Override
+                        public void flush() {}
 
-                @Override
-                public void close() {
-                }
-            }).build();
-            Context c = Context.newBuilder("bpf").engine(engine).option("bpf.Arch", "x86_64").options(configs.get(name)).build();
+                        @Override
+                        public void close() {}
+                    })
+                    .build();
+            Context c = Context.newBuilder("bpf")
+                    .engine(engine)
+                    .option("bpf.Arch", "x86_64")
+                    .options(configs.get(name))
+                    .build();
             engines.add(engine);
             contexts.add(c);
-            Value f = c.eval(Source.newBuilder("bpf", ByteSequence.create(program), filter.getFileName().toString()).buildLiteral());
+            Value f = c.eval(Source.newBuilder(
+                            "bpf",
+                            ByteSequence.create(program),
+                            filter.getFileName().toString())
+                    .buildLiteral());
             int[] verdicts = new int[n];
             outs.add(verdicts);
             Runnable run = () -> f.invokeMember("runRecords", records, 64, verdicts);
@@ -104,7 +130,9 @@ public final class GuardCost {
             if (i == 0) {
                 base = med;
             }
-            System.out.printf("  runRecords %-28s %7.2f ns/record  %+6.1f%%  (verdict hash %d)%n", names.get(i), med, 100 * (med / base - 1), Arrays.hashCode(outs.get(i)));
+            System.out.printf(
+                    "  runRecords %-28s %7.2f ns/record  %+6.1f%%  (verdict hash %d)%n",
+                    names.get(i), med, 100 * (med / base - 1), Arrays.hashCode(outs.get(i)));
         }
         for (Context c : contexts) {
             c.close();

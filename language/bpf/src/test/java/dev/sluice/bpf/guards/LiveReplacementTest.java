@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.EngineMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -11,7 +12,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -21,8 +21,6 @@ import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.sluice.bpf.EngineMode;
 
 /**
  * Live replacement: 8 threads run a filter handle while the main thread swaps its program many times. Program v
@@ -34,12 +32,17 @@ class LiveReplacementTest {
     static final int THREADS = 8;
 
     static Value load(Context c, int version) {
-        return c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(GuardPrograms.tagged(version, 7 * version))), "v" + version + ".bpf")
-                        .buildLiteral());
+        return c.eval(Source.newBuilder(
+                        "bpf",
+                        ByteSequence.create(GuardPrograms.raw(GuardPrograms.tagged(version, 7 * version))),
+                        "v" + version + ".bpf")
+                .buildLiteral());
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void noStaleOrTornVerdictsUnderConcurrentSwaps(EngineMode mode) throws Exception {
         boolean compiled = mode != EngineMode.INTERPRETED;
         int swaps = compiled ? 8 : 200;
@@ -60,18 +63,21 @@ class LiveReplacementTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         // Compiled: compile on first call, but in the background, so evaluating threads never wait for the compiler.
-        try (Engine engine = Engine.newBuilder("bpf").allowExperimentalOptions(true).options(mode.options).option("engine.WarnInterpreterOnly", "false")
+        try (Engine engine = Engine.newBuilder("bpf")
+                        .allowExperimentalOptions(true)
+                        .options(mode.options)
+                        .option("engine.WarnInterpreterOnly", "false")
                         .option("engine.BackgroundCompilation", Boolean.toString(compiled))
-                        .option("engine.TraceCompilation", "true").logHandler(handler).build();
-                        Context c = mode.contextBuilder(engine).build()) {
+                        .option("engine.TraceCompilation", "true")
+                        .logHandler(handler)
+                        .build();
+                Context c = mode.contextBuilder(engine).build()) {
             List<Value> programs = new ArrayList<>();
             for (int v = 0; v <= swaps; v++) {
                 programs.add(load(c, v));
@@ -91,7 +97,9 @@ class LiveReplacementTest {
                     try {
                         while (!board.stop) {
                             int nr = rnd.nextInt(0, 1 << 20);
-                            java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.nativeOrder()).putInt(0, nr);
+                            java.nio.ByteBuffer.wrap(data)
+                                    .order(java.nio.ByteOrder.nativeOrder())
+                                    .putInt(0, nr);
                             long completedBefore = board.completed;
                             long verdict = handle.execute(data).asLong();
                             long startedAfter = board.started;
@@ -119,8 +127,9 @@ class LiveReplacementTest {
                 long seen = evaluations.get();
                 long compilations = handleCompilations.get();
                 long deadline = System.nanoTime() + 10_000_000_000L;
-                while ((evaluations.get() < seen + 50 || compiled && handleCompilations.get() == compilations) && System.nanoTime() < deadline
-                                && failures.isEmpty()) {
+                while ((evaluations.get() < seen + 50 || compiled && handleCompilations.get() == compilations)
+                        && System.nanoTime() < deadline
+                        && failures.isEmpty()) {
                     Thread.sleep(1);
                 }
                 board.started = v;
@@ -136,11 +145,13 @@ class LiveReplacementTest {
                 w.join();
             }
             assertEquals(List.of(), failures);
-            System.err.println("LiveReplacementTest " + mode + ": " + evaluations.get() + " evaluations, " + swaps + " swaps, handle compiled "
-                            + handleCompilations.get() + " times, invalidated " + handleInvalidations.get() + " times, " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            System.err.println("LiveReplacementTest " + mode + ": " + evaluations.get() + " evaluations, " + swaps
+                    + " swaps, handle compiled " + handleCompilations.get() + " times, invalidated "
+                    + handleInvalidations.get() + " times, " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             assertTrue(evaluations.get() > swaps * 50L);
             if (compiled) {
-                assertTrue(handleCompilations.get() >= 2, "the handle root was compiled, and compiled again after a swap");
+                assertTrue(
+                        handleCompilations.get() >= 2, "the handle root was compiled, and compiled again after a swap");
                 assertTrue(handleInvalidations.get() >= 1, "a swap invalidated the compiled handle");
             }
             assertEquals(0, torn.get(), "torn verdicts");
@@ -148,7 +159,8 @@ class LiveReplacementTest {
             assertEquals(0, fromTheFuture.get(), "verdicts of a program not yet swapped in");
             assertEquals((long) swaps, handle.getMember("version").asLong());
             byte[] data = GuardPrograms.seccompData(1);
-            assertEquals(((long) swaps << 16) | (1 + 7 * swaps), handle.execute(data).asLong());
+            assertEquals(
+                    ((long) swaps << 16) | (1 + 7 * swaps), handle.execute(data).asLong());
         }
     }
 
@@ -163,17 +175,25 @@ class LiveReplacementTest {
         try (Context c = Context.newBuilder("bpf").build()) {
             Value handle = load(c, 1).invokeMember("newHandle");
             assertEquals(0, handle.getMember("version").asLong());
-            Value socket = c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(GuardPrograms.tagged(2, 0))), "s.bpf")
-                            .mimeType("application/x-bpf-socket").buildLiteral());
+            Value socket = c.eval(Source.newBuilder(
+                            "bpf", ByteSequence.create(GuardPrograms.raw(GuardPrograms.tagged(2, 0))), "s.bpf")
+                    .mimeType("application/x-bpf-socket")
+                    .buildLiteral());
             PolyglotException e = assertThrows(PolyglotException.class, () -> handle.invokeMember("swap", socket));
             assertTrue(e.getMessage().startsWith("filter handle: the handle runs seccomp filters"), e.getMessage());
             assertThrows(PolyglotException.class, () -> handle.invokeMember("swap", 42));
             assertEquals(1, handle.invokeMember("swap", load(c, 2)).asLong());
             byte[] records = new byte[128];
             int[] verdicts = new int[2];
-            assertEquals(2, handle.invokeMember("runRecords", records, 64, verdicts).asLong());
+            assertEquals(
+                    2, handle.invokeMember("runRecords", records, 64, verdicts).asLong());
             assertEquals((2 << 16) | 14, verdicts[0]);
-            assertEquals("v2.bpf", handle.getMember("filter").getMember("measurement").getMember("name").asString());
+            assertEquals(
+                    "v2.bpf",
+                    handle.getMember("filter")
+                            .getMember("measurement")
+                            .getMember("name")
+                            .asString());
         }
     }
 }

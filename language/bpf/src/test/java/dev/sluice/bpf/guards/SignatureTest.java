@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.runtime.Failure;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.trust.Signing;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +16,6 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
@@ -25,13 +27,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.sluice.bpf.runtime.Failure;
-import dev.sluice.core.error.CoreFailure;
-import dev.sluice.core.trust.Signing;
-
 /** Signed programs: a context that requires signatures loads only programs signed by a trusted key, and checks before parsing. */
 class SignatureTest {
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     static Path keyA;
     static Path pubA;
     static Path keyB;
@@ -56,9 +56,14 @@ class SignatureTest {
         for (Path p : trusted) {
             keys.append(keys.isEmpty() ? "" : ":").append(p);
         }
-        return Context.newBuilder("bpf").option("bpf.RequireSignature", "true").option("bpf.TrustedKeys", keys.toString())
-                        .option("bpf.Signature", inlineSignatures)
-                        .allowIO(IOAccess.newBuilder().fileSystem(FileSystem.newReadOnlyFileSystem(FileSystem.newDefaultFileSystem())).build()).build();
+        return Context.newBuilder("bpf")
+                .option("bpf.RequireSignature", "true")
+                .option("bpf.TrustedKeys", keys.toString())
+                .option("bpf.Signature", inlineSignatures)
+                .allowIO(IOAccess.newBuilder()
+                        .fileSystem(FileSystem.newReadOnlyFileSystem(FileSystem.newDefaultFileSystem()))
+                        .build())
+                .build();
     }
 
     static Path program(String name, byte[] bytes) throws Exception {
@@ -68,7 +73,9 @@ class SignatureTest {
     }
 
     static PolyglotException refused(Context c, Path program) {
-        return assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", program.toFile()).build()));
+        return assertThrows(
+                PolyglotException.class,
+                () -> c.eval(Source.newBuilder("bpf", program.toFile()).build()));
     }
 
     @Test
@@ -95,13 +102,21 @@ class SignatureTest {
         Path p = program("ok.bpf", GuardPrograms.raw(GuardPrograms.tagged(7, 1)));
         Signing.signFile(keyA, p);
         try (Context c = requiring(pubB, pubA)) {
-            org.graalvm.polyglot.Value f = c.eval(Source.newBuilder("bpf", p.toFile()).build());
-            assertEquals((7L << 16) | 43, f.execute(GuardPrograms.seccompData(42)).asLong());
-            assertFalse(f.getMember("constantBlinding").asBoolean(), "bpf.ConstantBlinding=auto: a verified program is trusted");
+            org.graalvm.polyglot.Value f =
+                    c.eval(Source.newBuilder("bpf", p.toFile()).build());
+            assertEquals(
+                    (7L << 16) | 43, f.execute(GuardPrograms.seccompData(42)).asLong());
+            assertFalse(
+                    f.getMember("constantBlinding").asBoolean(),
+                    "bpf.ConstantBlinding=auto: a verified program is trusted");
         }
         try (Context c = Context.newBuilder("bpf").build()) {
-            org.graalvm.polyglot.Value f = c.eval(Source.newBuilder("bpf", ByteSequence.create(Files.readAllBytes(p)), "x.bpf").build());
-            assertTrue(f.getMember("constantBlinding").asBoolean(), "bpf.ConstantBlinding=auto: an unsigned program is blinded");
+            org.graalvm.polyglot.Value f =
+                    c.eval(Source.newBuilder("bpf", ByteSequence.create(Files.readAllBytes(p)), "x.bpf")
+                            .build());
+            assertTrue(
+                    f.getMember("constantBlinding").asBoolean(),
+                    "bpf.ConstantBlinding=auto: an unsigned program is blinded");
         }
     }
 
@@ -112,8 +127,10 @@ class SignatureTest {
         try (Context c = requiring(pubA)) {
             PolyglotException e = refused(c, p);
             assertTrue(e.isSyntaxError());
-            assertEquals("garbage.bpf: refused: no signature (bpf.RequireSignature is set; looked for " + p + ".sig and the option bpf.Signature)",
-                            e.getMessage());
+            assertEquals(
+                    "garbage.bpf: refused: no signature (bpf.RequireSignature is set; looked for " + p
+                            + ".sig and the option bpf.Signature)",
+                    e.getMessage());
         }
         // Signed, the same bytes reach the parser and fail there: the check comes before parsing, not instead of it.
         Signing.signFile(keyA, p);
@@ -130,7 +147,9 @@ class SignatureTest {
         bytes[8 + 4] ^= 2; // the add constant: still a valid program, but not the signed one
         Files.write(p, bytes);
         try (Context c = requiring(pubA)) {
-            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("tampered.bpf", 1, 1), refused(c, p).getMessage());
+            assertEquals(
+                    CoreFailure.SIGNATURE_NOT_TRUSTED.message("tampered.bpf", 1, 1),
+                    refused(c, p).getMessage());
         }
     }
 
@@ -142,7 +161,9 @@ class SignatureTest {
         s[5] ^= 1;
         Files.write(sig, Signing.encodeSignature(s));
         try (Context c = requiring(pubA)) {
-            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("badsig.bpf", 1, 1), refused(c, p).getMessage());
+            assertEquals(
+                    CoreFailure.SIGNATURE_NOT_TRUSTED.message("badsig.bpf", 1, 1),
+                    refused(c, p).getMessage());
         }
         Files.writeString(sig, "not base64 at all!\n");
         try (Context c = requiring(pubA)) {
@@ -156,7 +177,9 @@ class SignatureTest {
         Path p = program("other.bpf", GuardPrograms.raw(GuardPrograms.tagged(7, 1)));
         Signing.signFile(keyB, p);
         try (Context c = requiring(pubA)) {
-            assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("other.bpf", 1, 1), refused(c, p).getMessage());
+            assertEquals(
+                    CoreFailure.SIGNATURE_NOT_TRUSTED.message("other.bpf", 1, 1),
+                    refused(c, p).getMessage());
         }
     }
 
@@ -164,10 +187,14 @@ class SignatureTest {
     void inMemorySourceUsesTheSignatureOption() throws Exception {
         byte[] bytes = GuardPrograms.raw(GuardPrograms.tagged(3, 0));
         String sig = Base64.getEncoder().encodeToString(Signing.sign(keyA, bytes));
-        String otherSig = Base64.getEncoder().encodeToString(Signing.sign(keyA, GuardPrograms.raw(GuardPrograms.tagged(4, 0))));
-        Source src = Source.newBuilder("bpf", ByteSequence.create(bytes), "mem.bpf").build();
+        String otherSig =
+                Base64.getEncoder().encodeToString(Signing.sign(keyA, GuardPrograms.raw(GuardPrograms.tagged(4, 0))));
+        Source src =
+                Source.newBuilder("bpf", ByteSequence.create(bytes), "mem.bpf").build();
         try (Context c = requiring(otherSig + "," + sig, pubA)) {
-            assertEquals((3L << 16) | 5, c.eval(src).execute(GuardPrograms.seccompData(5)).asLong());
+            assertEquals(
+                    (3L << 16) | 5,
+                    c.eval(src).execute(GuardPrograms.seccompData(5)).asLong());
         }
         try (Context c = requiring(otherSig, pubA)) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(src));
@@ -175,7 +202,9 @@ class SignatureTest {
         }
         try (Context c = requiring(pubA)) {
             PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(src));
-            assertEquals("mem.bpf: refused: no signature (bpf.RequireSignature is set; looked for the option bpf.Signature)", e.getMessage());
+            assertEquals(
+                    "mem.bpf: refused: no signature (bpf.RequireSignature is set; looked for the option bpf.Signature)",
+                    e.getMessage());
         }
     }
 
@@ -183,18 +212,26 @@ class SignatureTest {
     void textProgramsAreSignedAsTheirFileBytes() throws Exception {
         Path p = program("allow.bpf", "ld [0]\nret #0x7fff0000\n".getBytes(StandardCharsets.US_ASCII));
         Signing.signFile(keyA, p);
-        Source text = Source.newBuilder("bpf", p.toFile()).mimeType("text/x-bpf").build();
+        Source text =
+                Source.newBuilder("bpf", p.toFile()).mimeType("text/x-bpf").build();
         try (Context c = requiring(pubA)) {
-            // Accepted: it loads, or (while the text reader is another branch's work) fails in the parser, past the check.
+            // Accepted: it loads, or (while the text reader is another branch's work) fails in the parser, past the
+            // check.
             try {
-                assertEquals(0x7fff0000L, c.eval(text).execute(GuardPrograms.seccompData(1)).asLong());
+                assertEquals(
+                        0x7fff0000L,
+                        c.eval(text).execute(GuardPrograms.seccompData(1)).asLong());
             } catch (PolyglotException e) {
                 assertFalse(e.getMessage().contains("refused"), e.getMessage());
             }
         }
         Files.writeString(p, "ld [0]\nret #0x7fff0001\n");
         try (Context c = requiring(pubA)) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", p.toFile()).mimeType("text/x-bpf").build()));
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(Source.newBuilder("bpf", p.toFile())
+                            .mimeType("text/x-bpf")
+                            .build()));
             assertEquals(CoreFailure.SIGNATURE_NOT_TRUSTED.message("allow.bpf", 1, 1), e.getMessage());
         }
     }
@@ -202,18 +239,31 @@ class SignatureTest {
     @Test
     void misconfigurationIsAClearError() throws Exception {
         Path p = program("any.bpf", GuardPrograms.raw(GuardPrograms.tagged(1, 1)));
-        try (Context c = Context.newBuilder("bpf").option("bpf.RequireSignature", "true").build()) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));
+        try (Context c =
+                Context.newBuilder("bpf").option("bpf.RequireSignature", "true").build()) {
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));
             assertEquals(CoreFailure.NO_TRUSTED_KEYS.message("bpf", "bpf"), e.getMessage());
         }
-        try (Context c = Context.newBuilder("bpf").option("bpf.RequireSignature", "true").option("bpf.TrustedKeys", pubA.toString()).build()) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));
-            assertTrue(e.getMessage().startsWith(pubA + ": cannot read: the context does not allow reading files"), e.getMessage());
+        try (Context c = Context.newBuilder("bpf")
+                .option("bpf.RequireSignature", "true")
+                .option("bpf.TrustedKeys", pubA.toString())
+                .build()) {
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));
+            assertTrue(
+                    e.getMessage().startsWith(pubA + ": cannot read: the context does not allow reading files"),
+                    e.getMessage());
         }
         Path notAKey = program("notakey.pub", "hello".getBytes(StandardCharsets.US_ASCII));
         try (Context c = requiring(notAKey)) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));
-            assertEquals(notAKey + ": no '-----BEGIN PUBLIC KEY-----' ... '-----END PUBLIC KEY-----' block", e.getMessage());
+            PolyglotException e = assertThrows(
+                    PolyglotException.class,
+                    () -> c.eval(Source.newBuilder("bpf", p.toFile()).build()));
+            assertEquals(
+                    notAKey + ": no '-----BEGIN PUBLIC KEY-----' ... '-----END PUBLIC KEY-----' block", e.getMessage());
         }
     }
 
@@ -233,12 +283,26 @@ class SignatureTest {
         run("openssl", "pkeyutl", "-sign", "-rawin", "-inkey", key.toString(), "-in", p.toString(), "-out", p + ".sig");
         assertEquals(64, Files.size(Path.of(p + ".sig")), "openssl writes the raw signature");
         try (Context c = requiring(pub)) {
-            assertEquals(9L << 16, c.eval(Source.newBuilder("bpf", p.toFile()).build()).execute(GuardPrograms.seccompData(0)).asLong());
+            assertEquals(
+                    9L << 16,
+                    c.eval(Source.newBuilder("bpf", p.toFile()).build())
+                            .execute(GuardPrograms.seccompData(0))
+                            .asLong());
         }
         // And the other way: a Sluice signature verifies with openssl.
         Files.write(Path.of(p + ".rawsig"), Signing.sign(key, Files.readAllBytes(p)));
-        run("openssl", "pkeyutl", "-verify", "-rawin", "-pubin", "-inkey", pubA.toString().replace("a.pub", "ossl.pub"), "-in", p.toString(), "-sigfile",
-                        p + ".rawsig");
+        run(
+                "openssl",
+                "pkeyutl",
+                "-verify",
+                "-rawin",
+                "-pubin",
+                "-inkey",
+                pubA.toString().replace("a.pub", "ossl.pub"),
+                "-in",
+                p.toString(),
+                "-sigfile",
+                p + ".rawsig");
     }
 
     private static void run(String... cmd) throws Exception {

@@ -2,25 +2,22 @@ package dev.sluice.bpf.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.oracle.truffle.api.debug.Breakpoint;
+import com.oracle.truffle.api.debug.DebugScope;
+import com.oracle.truffle.api.debug.Debugger;
+import com.oracle.truffle.api.debug.DebuggerSession;
+import com.oracle.truffle.api.debug.SuspendedEvent;
+import dev.sluice.bpf.EngineMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import com.oracle.truffle.api.debug.Breakpoint;
-import com.oracle.truffle.api.debug.DebugScope;
-import com.oracle.truffle.api.debug.Debugger;
-import com.oracle.truffle.api.debug.DebuggerSession;
-import com.oracle.truffle.api.debug.SuspendedEvent;
-
-import dev.sluice.bpf.EngineMode;
 
 /**
  * Truffle's debugger on classic BPF: a breakpoint on an instruction's line stops there, stepping goes from instruction
@@ -51,20 +48,28 @@ class DebuggerTest {
     }
 
     /** One stop of the debugger: the line and A, X as the frame shows them. */
-    record Stop(int line, long a, long x) {
-    }
+    record Stop(int line, long a, long x) {}
 
     private static Stop stop(SuspendedEvent event) {
         DebugScope scope = event.getTopStackFrame().getScope();
-        return new Stop(event.getSourceSection().getStartLine(), scope.getDeclaredValue("A").asLong(), scope.getDeclaredValue("X").asLong());
+        return new Stop(
+                event.getSourceSection().getStartLine(),
+                scope.getDeclaredValue("A").asLong(),
+                scope.getDeclaredValue("X").asLong());
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void breakpointOnALineThenStepOverFollowsThePath(EngineMode mode) {
-        Source source = Source.newBuilder("bpf", DENY_MKDIR, "deny-mkdir.asm").mimeType("text/x-bpf-seccomp").buildLiteral();
+        Source source = Source.newBuilder("bpf", DENY_MKDIR, "deny-mkdir.asm")
+                .mimeType("text/x-bpf-seccomp")
+                .buildLiteral();
         List<Stop> stops = new ArrayList<>();
-        try (Engine engine = mode.newEngine(); Context context = mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build()) {
+        try (Engine engine = mode.newEngine();
+                Context context =
+                        mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build()) {
             Value filter = context.eval(source);
             // Compiled before the debugger attaches: attaching must invalidate the code and still stop.
             for (int i = 0; i < 3; i++) {
@@ -87,7 +92,9 @@ class DebuggerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EngineMode.class, names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
     void scratchMemoryAndIndexRegisterAreVariables(EngineMode mode) {
         String program = """
                         ld [0]
@@ -98,21 +105,31 @@ class DebuggerTest {
                         add x
                         ret a
                         """;
-        Source source = Source.newBuilder("bpf", program, "scratch.asm").mimeType("text/x-bpf-seccomp").buildLiteral();
+        Source source = Source.newBuilder("bpf", program, "scratch.asm")
+                .mimeType("text/x-bpf-seccomp")
+                .buildLiteral();
         List<long[]> seen = new ArrayList<>();
-        try (Engine engine = mode.newEngine(); Context context = mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build();
-                        DebuggerSession session = Debugger.find(engine).startSession(event -> {
-                            DebugScope scope = event.getTopStackFrame().getScope();
-                            seen.add(new long[]{event.getSourceSection().getStartLine(), scope.getDeclaredValue("A").asLong(),
-                                            scope.getDeclaredValue("X").asLong(), scope.getDeclaredValue("M").getArray().get(3).asLong(),
-                                            scope.getDeclaredValue("M").getArray().size()});
-                        })) {
+        try (Engine engine = mode.newEngine();
+                Context context =
+                        mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build();
+                DebuggerSession session = Debugger.find(engine).startSession(event -> {
+                    DebugScope scope = event.getTopStackFrame().getScope();
+                    seen.add(new long[] {
+                        event.getSourceSection().getStartLine(),
+                        scope.getDeclaredValue("A").asLong(),
+                        scope.getDeclaredValue("X").asLong(),
+                        scope.getDeclaredValue("M").getArray().get(3).asLong(),
+                        scope.getDeclaredValue("M").getArray().size()
+                    });
+                })) {
             session.install(Breakpoint.newBuilder(source.getURI()).lineIs(5).build());
             Value filter = context.eval(source);
             assertEquals(257 + 7, filter.execute(seccompData(257)).asLong());
         }
         assertEquals(1, seen.size());
         // Before "ld M[3]": A is still 1 (from "ld #1"), X = 7, M[3] holds the syscall number stored at line 2.
-        assertEquals(List.of(5L, 1L, 7L, 257L, 16L), java.util.Arrays.stream(seen.get(0)).boxed().toList());
+        assertEquals(
+                List.of(5L, 1L, 7L, 257L, 16L),
+                java.util.Arrays.stream(seen.get(0)).boxed().toList());
     }
 }

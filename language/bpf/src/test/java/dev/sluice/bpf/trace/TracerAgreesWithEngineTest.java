@@ -4,10 +4,18 @@ import static dev.sluice.bpf.isa.Opcodes.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Ancillary;
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Profile;
+import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.lower.Lowering;
+import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -19,17 +27,6 @@ import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
-
-import dev.sluice.bpf.formats.RawFormat;
-import dev.sluice.bpf.isa.Ancillary;
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Profile;
-import dev.sluice.bpf.isa.Program;
-import dev.sluice.bpf.lower.Lowering;
-import dev.sluice.bpf.runtime.PacketMeta;
-import dev.sluice.bpf.verify.Verifier;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.seccomp.Arch;
 
 /**
  * The trace behind {@code sluice explain} must explain the verdict the engine gives: on random verified programs and
@@ -43,16 +40,24 @@ class TracerAgreesWithEngineTest {
     private static Context seccompBig;
     /** The same three, with the step trace instrument attached. */
     private static Context socketTraced;
+
     private static Context seccompLittleTraced;
     private static Context seccompBigTraced;
 
     private static Context context(String option, String value) {
-        return Context.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").option(option, value).build();
+        return Context.newBuilder("bpf")
+                .option("engine.WarnInterpreterOnly", "false")
+                .option(option, value)
+                .build();
     }
 
     private static Context traced(String option, String value) {
         Context c = context(option, value);
-        c.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class).start();
+        c.getEngine()
+                .getInstruments()
+                .get(StepTraceInstrument.ID)
+                .lookup(StepTrace.class)
+                .start();
         return c;
     }
 
@@ -68,7 +73,9 @@ class TracerAgreesWithEngineTest {
 
     @AfterContainer
     static void close() {
-        for (Context c : new Context[]{socketContext, seccompLittle, seccompBig, socketTraced, seccompLittleTraced, seccompBigTraced}) {
+        for (Context c : new Context[] {
+            socketContext, seccompLittle, seccompBig, socketTraced, seccompLittleTraced, seccompBigTraced
+        }) {
             c.close();
         }
     }
@@ -76,7 +83,8 @@ class TracerAgreesWithEngineTest {
     record Case(Profile profile, Arch arch, Program program, byte[] input) {
         @Override
         public String toString() {
-            return profile.id() + "/" + arch + " " + program + " input " + java.util.HexFormat.of().formatHex(input);
+            return profile.id() + "/" + arch + " " + program + " input "
+                    + java.util.HexFormat.of().formatHex(input);
         }
     }
 
@@ -87,16 +95,24 @@ class TracerAgreesWithEngineTest {
 
     @Property(tries = 1500)
     void seccompFiltersAgree(@ForAll("seccompCases") Case c) {
-        check(c, c.arch.bigEndian() ? seccompBig : seccompLittle, c.arch.bigEndian() ? seccompBigTraced : seccompLittleTraced, "application/x-bpf-seccomp");
+        check(
+                c,
+                c.arch.bigEndian() ? seccompBig : seccompLittle,
+                c.arch.bigEndian() ? seccompBigTraced : seccompLittleTraced,
+                "application/x-bpf-seccomp");
     }
 
     private static Value load(Context context, Case c, String mime) {
-        return context.eval(Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(c.program, c.arch.byteOrder())), "random.bpf").mimeType(mime).buildLiteral());
+        return context.eval(Source.newBuilder(
+                        "bpf", ByteSequence.create(RawFormat.encode(c.program, c.arch.byteOrder())), "random.bpf")
+                .mimeType(mime)
+                .buildLiteral());
     }
 
     private static void check(Case c, Context context, Context traced, String mime) {
         int engine = (int) load(context, c, mime).execute((Object) c.input).asLong();
-        StepTrace stepTrace = traced.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class);
+        StepTrace stepTrace =
+                traced.getEngine().getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class);
         Value observed = load(traced, c, mime);
         stepTrace.begin();
         int observedResult = (int) observed.execute((Object) c.input).asLong();
@@ -111,11 +127,14 @@ class TracerAgreesWithEngineTest {
         }
         int lastPc = steps.get(steps.size() - 1).pc();
         // Lowering folds a constant load below every negative range into "ret 0": the path then ends at that load.
-        boolean foldedFailingLoad = lowered.ops()[lastPc] == dev.sluice.bpf.lower.Op.RET_K && cls(c.program.get(lastPc).code()) == LD;
-        assertTrue(trace.endedEarly() || cls(c.program.get(lastPc).code()) == RET || foldedFailingLoad,
-                        () -> "a trace ends at a ret unless a load failed: " + steps);
+        boolean foldedFailingLoad = lowered.ops()[lastPc] == dev.sluice.bpf.lower.Op.RET_K
+                && cls(c.program.get(lastPc).code()) == LD;
+        assertTrue(
+                trace.endedEarly() || cls(c.program.get(lastPc).code()) == RET || foldedFailingLoad,
+                () -> "a trace ends at a ret unless a load failed: " + steps);
         if (c.program.get(lastPc).code() == (RET | A)) {
-            assertEquals(engine, steps.get(steps.size() - 1).a(), () -> "ret a returns the A the trace shows: " + steps);
+            assertEquals(
+                    engine, steps.get(steps.size() - 1).a(), () -> "ret a returns the A the trace shows: " + steps);
         }
     }
 
@@ -129,7 +148,9 @@ class TracerAgreesWithEngineTest {
         return Arbitraries.randomValue(r -> generate(r, Profile.SECCOMP)).filter(c -> c != null);
     }
 
-    private static final int[] INTERESTING = {0, 1, 2, 3, 4, 7, 8, 14, 31, 32, 0x7f, 0x80, 0xff, 0x800, 0xffff, 0x7fffffff, 0x80000000, -1, -2};
+    private static final int[] INTERESTING = {
+        0, 1, 2, 3, 4, 7, 8, 14, 31, 32, 0x7f, 0x80, 0xff, 0x800, 0xffff, 0x7fffffff, 0x80000000, -1, -2
+    };
 
     private static int anyK(Random r) {
         return r.nextInt(3) == 0 ? r.nextInt() : INTERESTING[r.nextInt(INTERESTING.length)];
@@ -165,21 +186,25 @@ class TracerAgreesWithEngineTest {
                 if (seccomp) {
                     return Insn.stmt(LD | W | ABS, 4 * r.nextInt(16));
                 }
-                return Insn.stmt(LD | new int[]{W, H, B}[r.nextInt(3)] | ABS, packetOffset(r));
+                return Insn.stmt(LD | new int[] {W, H, B}[r.nextInt(3)] | ABS, packetOffset(r));
             case 2:
                 if (seccomp) {
                     return Insn.stmt(r.nextBoolean() ? LD | W | LEN : LDX | W | LEN, 0);
                 }
-                return Insn.stmt(LD | new int[]{W, H, B}[r.nextInt(3)] | IND, r.nextBoolean() ? r.nextInt(40) - 4 : packetOffset(r));
+                return Insn.stmt(
+                        LD | new int[] {W, H, B}[r.nextInt(3)] | IND,
+                        r.nextBoolean() ? r.nextInt(40) - 4 : packetOffset(r));
             case 3:
                 if (seccomp) {
                     return Insn.stmt(LD | W | ABS, 4 * r.nextInt(16));
                 }
-                return r.nextBoolean() ? Insn.stmt(LDX | B | MSH, r.nextInt(40)) : Insn.stmt(r.nextBoolean() ? LD | W | LEN : LDX | W | LEN, 0);
+                return r.nextBoolean()
+                        ? Insn.stmt(LDX | B | MSH, r.nextInt(40))
+                        : Insn.stmt(r.nextBoolean() ? LD | W | LEN : LDX | W | LEN, 0);
             case 4:
-                return Insn.stmt(new int[]{ST, STX, LD | MEM, LDX | MEM}[r.nextInt(4)], r.nextInt(4));
+                return Insn.stmt(new int[] {ST, STX, LD | MEM, LDX | MEM}[r.nextInt(4)], r.nextInt(4));
             case 5, 6: {
-                int op = new int[]{ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH}[r.nextInt(10)];
+                int op = new int[] {ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH}[r.nextInt(10)];
                 if (r.nextBoolean()) {
                     return Insn.stmt(ALU | op | X, 0);
                 }
@@ -187,14 +212,18 @@ class TracerAgreesWithEngineTest {
                 return Insn.stmt(ALU | op | K, k);
             }
             case 7:
-                return Insn.stmt(new int[]{ALU | NEG, MISC | TAX, MISC | TXA}[r.nextInt(3)], 0);
+                return Insn.stmt(new int[] {ALU | NEG, MISC | TAX, MISC | TXA}[r.nextInt(3)], 0);
             case 8, 9, 10: {
                 if (r.nextInt(5) == 0) {
                     return Insn.stmt(JMP | JA, room == 0 ? 0 : r.nextInt(room + 1));
                 }
-                int op = new int[]{JEQ, JGT, JGE, JSET}[r.nextInt(4)];
+                int op = new int[] {JEQ, JGT, JGE, JSET}[r.nextInt(4)];
                 int src = r.nextBoolean() ? X : K;
-                return Insn.jump(JMP | op | src, anyK(r), Math.min(255, r.nextInt(room + 1)), Math.min(255, r.nextInt(room + 1)));
+                return Insn.jump(
+                        JMP | op | src,
+                        anyK(r),
+                        Math.min(255, r.nextInt(room + 1)),
+                        Math.min(255, r.nextInt(room + 1)));
             }
             default:
                 if (!seccomp && r.nextInt(3) == 0) {

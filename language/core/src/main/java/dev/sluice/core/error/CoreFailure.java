@@ -10,8 +10,9 @@ public enum CoreFailure implements FailureKind {
 
     // --- Trust (signatures) ---
     UNSIGNED_PROGRAM(Category.VERIFY, "%s: refused: no signature (%s.RequireSignature is set; looked for %s)"),
-    SIGNATURE_NOT_TRUSTED(Category.VERIFY,
-                    "%s: refused: none of %d signature(s) verifies with the %d trusted key(s) (the program or the signature was changed, or the signer's key is not trusted)"),
+    SIGNATURE_NOT_TRUSTED(
+            Category.VERIFY,
+            "%s: refused: none of %d signature(s) verifies with the %d trusted key(s) (the program or the signature was changed, or the signer's key is not trusted)"),
     MALFORMED_SIGNATURE(Category.VERIFY, "%s: malformed signature: %s"),
     BAD_KEY(Category.RUNTIME, "%s: %s"),
     NO_TRUSTED_KEYS(Category.RUNTIME, "%s.RequireSignature is set but %s.TrustedKeys names no key"),

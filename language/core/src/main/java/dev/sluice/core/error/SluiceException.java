@@ -29,8 +29,15 @@ public final class SluiceException extends AbstractTruffleException {
     private final int column;
     private final transient SourceSection section;
 
-    private SluiceException(FailureKind failure, String detail, int insn, String sourceName, int line, int column, SourceSection section,
-                    Node location) {
+    private SluiceException(
+            FailureKind failure,
+            String detail,
+            int insn,
+            String sourceName,
+            int line,
+            int column,
+            SourceSection section,
+            Node location) {
         super(render(detail, sourceName, line, column), location);
         this.failure = failure;
         this.detail = detail;
@@ -68,7 +75,8 @@ public final class SluiceException extends AbstractTruffleException {
 
     /** A failure at a 1-based line and column of a named source. */
     @TruffleBoundary
-    public static SluiceException atPosition(String sourceName, int line, int column, FailureKind failure, Object... args) {
+    public static SluiceException atPosition(
+            String sourceName, int line, int column, FailureKind failure, Object... args) {
         return new SluiceException(failure, failure.message(args), -1, sourceName, line, column, null, null);
     }
 
@@ -83,7 +91,9 @@ public final class SluiceException extends AbstractTruffleException {
         int col = Math.max(1, atColumn);
         if (source.hasCharacters() && source.getLineCount() >= atLine) {
             int lineLength = source.getLineLength(atLine);
-            s = lineLength == 0 ? source.createSection(atLine) : source.createSection(atLine, Math.min(col, lineLength), 1);
+            s = lineLength == 0
+                    ? source.createSection(atLine)
+                    : source.createSection(atLine, Math.min(col, lineLength), 1);
         }
         return new SluiceException(failure, detail, insn, source.getName(), atLine, col, s, null);
     }
@@ -117,7 +127,9 @@ public final class SluiceException extends AbstractTruffleException {
 
     @ExportMessage
     ExceptionType getExceptionType() {
-        return failure.category() == FailureKind.Category.RUNTIME ? ExceptionType.RUNTIME_ERROR : ExceptionType.PARSE_ERROR;
+        return failure.category() == FailureKind.Category.RUNTIME
+                ? ExceptionType.RUNTIME_ERROR
+                : ExceptionType.PARSE_ERROR;
     }
 
     @ExportMessage

@@ -5,8 +5,7 @@ public final class Words {
     /** The longest quoted word; longer ones keep their start and end in "...". */
     public static final int MAX = 40;
 
-    private Words() {
-    }
+    private Words() {}
 
     public static String clip(String word) {
         return clip(word, MAX);

@@ -11,8 +11,7 @@ import java.security.SecureRandom;
 public final class BlindingKeys {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private BlindingKeys() {
-    }
+    private BlindingKeys() {}
 
     /** A fresh non-zero key (zero would leave constants plain). */
     public static int newKey() {

@@ -1,12 +1,10 @@
 package dev.sluice.core.guard;
 
-import java.util.concurrent.atomic.LongAdder;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The budgets of one loaded program and their counters (a fuel guard any language's interpreter can meter against) (docs/guards.md, "Budgets").
@@ -96,7 +94,8 @@ public final class Budget {
                 // call costs more than a whole filter run on some virtual machines. So a window that expired is
                 // replaced by a new one starting at the first invocation that needs it.
                 boolean invocationsUsedUp = invocationAllowance > 0 && windowInvocations >= invocationAllowance;
-                boolean instructionsLow = instructionAllowance > 0 && instructionAllowance - windowInstructions < Math.min(limit, longestRun);
+                boolean instructionsLow = instructionAllowance > 0
+                        && instructionAllowance - windowInstructions < Math.min(limit, longestRun);
                 if (invocationsUsedUp || instructionsLow) {
                     long now = System.nanoTime();
                     if (now - windowStart >= windowNanos) {
@@ -133,8 +132,12 @@ public final class Budget {
     public int refuse(Node location) {
         overBudget.increment();
         if (options.errorOnOverBudget()) {
-            throw SluiceException.atNode(location, CoreFailure.INVOCATION_BUDGET_EXCEEDED, invocationAllowance, options.windowMillis(),
-                            optionPrefix + ".BudgetInvocationsPerSecond");
+            throw SluiceException.atNode(
+                    location,
+                    CoreFailure.INVOCATION_BUDGET_EXCEEDED,
+                    invocationAllowance,
+                    options.windowMillis(),
+                    optionPrefix + ".BudgetInvocationsPerSecond");
         }
         return options.overBudgetVerdict();
     }
@@ -144,8 +147,10 @@ public final class Budget {
     public int stop(Node location, int pc, int limit) {
         overBudget.increment();
         if (options.errorOnOverBudget()) {
-            String which = options.maxInstructions() > 0 && limit == options.maxInstructions() ? optionPrefix + ".MaxInstructions"
-                            : optionPrefix + ".BudgetInstructionsPerSecond: " + instructionAllowance + " per " + options.windowMillis() + " ms";
+            String which = options.maxInstructions() > 0 && limit == options.maxInstructions()
+                    ? optionPrefix + ".MaxInstructions"
+                    : optionPrefix + ".BudgetInstructionsPerSecond: " + instructionAllowance + " per "
+                            + options.windowMillis() + " ms";
             throw SluiceException.atNode(location, CoreFailure.INSTRUCTION_BUDGET_EXCEEDED, pc, limit, which);
         }
         return options.overBudgetVerdict();

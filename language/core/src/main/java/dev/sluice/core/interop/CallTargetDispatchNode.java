@@ -19,9 +19,11 @@ public abstract class CallTargetDispatchNode extends Node {
     public abstract Object execute(CallTarget target, Object[] arguments);
 
     @Specialization(guards = "target == cachedTarget", limit = "3")
-    static Object doDirect(CallTarget target, Object[] arguments,
-                    @Cached("target") CallTarget cachedTarget,
-                    @Cached("create(cachedTarget)") DirectCallNode call) {
+    static Object doDirect(
+            CallTarget target,
+            Object[] arguments,
+            @Cached("target") CallTarget cachedTarget,
+            @Cached("create(cachedTarget)") DirectCallNode call) {
         return call.call(arguments);
     }
 

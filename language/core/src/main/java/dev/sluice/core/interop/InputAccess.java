@@ -1,16 +1,14 @@
 package dev.sluice.core.interop;
 
-import java.nio.ByteBuffer;
-
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.interop.InteropException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
+import java.nio.ByteBuffer;
 
 /**
  * Turns guest-call arguments into Java arrays. A host {@code byte[]} / {@code int[]} is used in place (the fast
@@ -18,8 +16,7 @@ import dev.sluice.core.error.SluiceException;
  * write their input (eBPF): it never hands out the caller's array.
  */
 public final class InputAccess {
-    private InputAccess() {
-    }
+    private InputAccess() {}
 
     public static byte[] bytes(Object o, Env env, Node node) {
         byte[] host = hostBytes(o, env);
@@ -80,7 +77,8 @@ public final class InputAccess {
             if (lib.hasBufferElements(o)) {
                 long size = lib.getBufferSize(o);
                 if (size > Integer.MAX_VALUE - 8) {
-                    throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input buffer is too large: " + size + " bytes");
+                    throw SluiceException.atNode(
+                            node, CoreFailure.BAD_INPUT, "input buffer is too large: " + size + " bytes");
                 }
                 byte[] out = new byte[(int) size];
                 for (int i = 0; i < out.length; i++) {
@@ -91,7 +89,8 @@ public final class InputAccess {
             if (lib.hasArrayElements(o)) {
                 long size = lib.getArraySize(o);
                 if (size > Integer.MAX_VALUE - 8) {
-                    throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input array is too large: " + size + " elements");
+                    throw SluiceException.atNode(
+                            node, CoreFailure.BAD_INPUT, "input array is too large: " + size + " elements");
                 }
                 byte[] out = new byte[(int) size];
                 for (int i = 0; i < out.length; i++) {
@@ -99,7 +98,8 @@ public final class InputAccess {
                     InteropLibrary el = InteropLibrary.getUncached(e);
                     // signed or unsigned byte values both read as the byte: -1 and 255 are 0xff
                     if (!el.fitsInInt(e) || el.asInt(e) < -128 || el.asInt(e) > 255) {
-                        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "input element " + i + " is not a byte value");
+                        throw SluiceException.atNode(
+                                node, CoreFailure.BAD_INPUT, "input element " + i + " is not a byte value");
                     }
                     out[i] = (byte) el.asInt(e);
                 }
@@ -108,7 +108,8 @@ public final class InputAccess {
         } catch (InteropException e) {
             throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "cannot read input: " + e.getMessage());
         }
-        throw SluiceException.atNode(node, CoreFailure.BAD_INPUT, "expected a byte array or buffer as input, got " + describe(o));
+        throw SluiceException.atNode(
+                node, CoreFailure.BAD_INPUT, "expected a byte array or buffer as input, got " + describe(o));
     }
 
     /** An int[] argument (offsets, lengths, verdicts out), or null when the argument is null / absent. */

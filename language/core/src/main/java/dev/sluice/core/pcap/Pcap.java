@@ -1,13 +1,11 @@
 package dev.sluice.core.pcap;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The classic libpcap capture file format: a 24-byte global header (magic 0xa1b2c3d4 for microseconds or 0xa1b23c4d
@@ -22,27 +20,30 @@ public final class Pcap {
     public static final int MAGIC_MICROSECONDS = 0xa1b2c3d4;
     public static final int MAGIC_NANOSECONDS = 0xa1b23c4d;
 
-    private Pcap() {
-    }
+    private Pcap() {}
 
     /** What the global header says: whether fields are byte-swapped relative to little-endian, and the link type. */
-    public record Header(boolean swapped, int linkType) {
-    }
+    public record Header(boolean swapped, int linkType) {}
 
     /** Reads the global header; a file that is not a classic pcap is a {@link CoreFailure#BAD_PCAP} at {@code node}. */
     @TruffleBoundary
     public static Header header(byte[] file, Node node) {
         if (file.length < GLOBAL_HEADER_SIZE) {
-            throw SluiceException.atNode(node, CoreFailure.BAD_PCAP, "file is " + file.length + " bytes, shorter than the 24-byte header");
+            throw SluiceException.atNode(
+                    node, CoreFailure.BAD_PCAP, "file is " + file.length + " bytes, shorter than the 24-byte header");
         }
         int magicLe = u32(file, 0, false);
         boolean swapped;
         if (magicLe == MAGIC_MICROSECONDS || magicLe == MAGIC_NANOSECONDS) {
             swapped = false;
-        } else if (Integer.reverseBytes(magicLe) == MAGIC_MICROSECONDS || Integer.reverseBytes(magicLe) == MAGIC_NANOSECONDS) {
+        } else if (Integer.reverseBytes(magicLe) == MAGIC_MICROSECONDS
+                || Integer.reverseBytes(magicLe) == MAGIC_NANOSECONDS) {
             swapped = true;
         } else {
-            throw SluiceException.atNode(node, CoreFailure.BAD_PCAP, String.format("not a pcap file (magic 0x%08x; pcapng is not supported)", magicLe));
+            throw SluiceException.atNode(
+                    node,
+                    CoreFailure.BAD_PCAP,
+                    String.format("not a pcap file (magic 0x%08x; pcapng is not supported)", magicLe));
         }
         int linkType = u32(file, 20, swapped) & 0x0fffffff;
         return new Header(swapped, linkType);
@@ -57,7 +58,13 @@ public final class Pcap {
     /** A little-endian microsecond global header (version 2.4, thiszone and sigfigs 0). */
     public static byte[] globalHeader(int snaplen, int linkType) {
         ByteBuffer h = ByteBuffer.allocate(GLOBAL_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        h.putInt(MAGIC_MICROSECONDS).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(snaplen).putInt(linkType);
+        h.putInt(MAGIC_MICROSECONDS)
+                .putShort((short) 2)
+                .putShort((short) 4)
+                .putInt(0)
+                .putInt(0)
+                .putInt(snaplen)
+                .putInt(linkType);
         return h.array();
     }
 

@@ -66,8 +66,7 @@ public enum Arch {
             case "amd64", "x86-64" -> n = "x86_64";
             case "i386", "i686", "ia32" -> n = "x86";
             case "arm64" -> n = "aarch64";
-            default -> {
-            }
+            default -> {}
         }
         for (Arch a : values()) {
             if (a.token.equals(n)) {

@@ -66,7 +66,8 @@ public enum SeccompAction {
     public static String format(int ret) {
         int data = ret & DATA_MASK;
         return switch (of(ret)) {
-            case KILL_PROCESS -> isKnownAction(ret) ? "KILL_PROCESS" : String.format("KILL_PROCESS(unknown action 0x%08x)", ret);
+            case KILL_PROCESS ->
+                isKnownAction(ret) ? "KILL_PROCESS" : String.format("KILL_PROCESS(unknown action 0x%08x)", ret);
             case KILL_THREAD -> "KILL";
             case TRAP -> "TRAP";
             case ERRNO -> "ERRNO(" + data + ")";

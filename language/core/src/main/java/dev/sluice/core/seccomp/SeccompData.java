@@ -9,8 +9,7 @@ import java.nio.ByteBuffer;
 public final class SeccompData {
     public static final int SIZE = 64;
 
-    private SeccompData() {
-    }
+    private SeccompData() {}
 
     /** Encodes a record with the arch's audit value in the arch field. */
     public static byte[] encode(Arch arch, int nr, long instructionPointer, long... args) {
@@ -21,7 +20,8 @@ public final class SeccompData {
      * Encodes a record with an explicit arch field (e.g. to test a foreign arch value). A separate name, not an
      * overload: {@code encode(arch, nr, 0, arg0)} must never be read as (auditArch, nr, ip).
      */
-    public static byte[] encodeWithAuditArch(Arch byteOrderOf, int auditArch, int nr, long instructionPointer, long... args) {
+    public static byte[] encodeWithAuditArch(
+            Arch byteOrderOf, int auditArch, int nr, long instructionPointer, long... args) {
         if (args.length > 6) {
             throw new IllegalArgumentException("a syscall has at most 6 arguments, got " + args.length);
         }

@@ -1,7 +1,5 @@
 package dev.sluice.core.trust;
 
-import java.util.List;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.InvalidArrayIndexException;
@@ -9,13 +7,12 @@ import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
 import dev.sluice.core.interop.InteropArray;
+import java.util.List;
 
 /** Interop views of the measured-load log: an entry (members) and a snapshot of all entries (an array). */
 public final class MeasurementObjects {
-    private MeasurementObjects() {
-    }
+    private MeasurementObjects() {}
 
     static final String[] ENTRY_MEMBERS = {"index", "name", "digest", "profile", "options", "chain"};
 

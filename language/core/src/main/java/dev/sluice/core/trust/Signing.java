@@ -1,5 +1,7 @@
 package dev.sluice.core.trust;
 
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -20,9 +22,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
-import dev.sluice.core.error.CoreFailure;
-import dev.sluice.core.error.SluiceException;
-
 /**
  * Ed25519 keys and detached signatures for programs, from the JDK's {@code Ed25519} provider.
  *
@@ -41,8 +40,7 @@ public final class Signing {
     static final String PRIVATE_LABEL = "PRIVATE KEY";
     static final String PUBLIC_LABEL = "PUBLIC KEY";
 
-    private Signing() {
-    }
+    private Signing() {}
 
     /** Writes a new key pair: the private key to {@code privOut} (owner-only where the file system allows), the public key to {@code pubOut}. */
     public static void generate(Path privOut, Path pubOut) throws IOException {
@@ -54,7 +52,8 @@ public final class Signing {
         }
         byte[] priv = pem(PRIVATE_LABEL, pair.getPrivate().getEncoded());
         try {
-            Files.createFile(privOut, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(
+                    privOut, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
             Files.createFile(privOut);
         }
@@ -134,7 +133,10 @@ public final class Signing {
             throw SluiceException.create(CoreFailure.MALFORMED_SIGNATURE, name, "not base64 (" + e.getMessage() + ")");
         }
         if (sig.length != SIGNATURE_LENGTH) {
-            throw SluiceException.create(CoreFailure.MALFORMED_SIGNATURE, name, "decodes to " + sig.length + " bytes, an Ed25519 signature has 64");
+            throw SluiceException.create(
+                    CoreFailure.MALFORMED_SIGNATURE,
+                    name,
+                    "decodes to " + sig.length + " bytes, an Ed25519 signature has 64");
         }
         return sig;
     }
@@ -145,7 +147,8 @@ public final class Signing {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw SluiceException.create(CoreFailure.BAD_KEY, name, "not an Ed25519 public key (" + e.getMessage() + ")");
+            throw SluiceException.create(
+                    CoreFailure.BAD_KEY, name, "not an Ed25519 public key (" + e.getMessage() + ")");
         }
     }
 
@@ -155,13 +158,16 @@ public final class Signing {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw SluiceException.create(CoreFailure.BAD_KEY, name, "not an Ed25519 private key (" + e.getMessage() + ")");
+            throw SluiceException.create(
+                    CoreFailure.BAD_KEY, name, "not an Ed25519 private key (" + e.getMessage() + ")");
         }
     }
 
     static byte[] pem(String label, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-        return ("-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n").getBytes(StandardCharsets.US_ASCII);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
+        return ("-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n")
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     static byte[] unpem(byte[] content, String label, String name) {

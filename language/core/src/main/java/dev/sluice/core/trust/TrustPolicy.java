@@ -1,18 +1,16 @@
 package dev.sluice.core.trust;
 
+import com.oracle.truffle.api.TruffleFile;
+import com.oracle.truffle.api.TruffleLanguage.Env;
+import com.oracle.truffle.api.source.Source;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.oracle.truffle.api.TruffleFile;
-import com.oracle.truffle.api.TruffleLanguage.Env;
-import com.oracle.truffle.api.source.Source;
 import org.graalvm.options.OptionType;
-
-import dev.sluice.core.error.CoreFailure;
-import dev.sluice.core.error.SluiceException;
 
 /**
  * Whether a context accepts a program: built once per context from the options {@code <lang>.RequireSignature},
@@ -72,7 +70,8 @@ public final class TrustPolicy {
      * @param trustedKeys paths of PEM public keys
      * @param signatures base64 signatures
      */
-    public static TrustPolicy fromOptions(Env env, String optionPrefix, boolean required, List<String> trustedKeys, List<String> signatures) {
+    public static TrustPolicy fromOptions(
+            Env env, String optionPrefix, boolean required, List<String> trustedKeys, List<String> signatures) {
         List<PublicKey> keys = new ArrayList<>();
         for (String path : trustedKeys) {
             keys.add(Signing.readPublicKey(readFile(env, path), path));
@@ -128,7 +127,9 @@ public final class TrustPolicy {
 
     /** The exact bytes a signature covers: a binary source's bytes, or a character source's text in UTF-8. */
     public static byte[] programBytes(Source source) {
-        return source.hasBytes() ? source.getBytes().toByteArray() : source.getCharacters().toString().getBytes(StandardCharsets.UTF_8);
+        return source.hasBytes()
+                ? source.getBytes().toByteArray()
+                : source.getCharacters().toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] readFile(Env env, String path) {
@@ -137,7 +138,10 @@ public final class TrustPolicy {
         } catch (IOException e) {
             throw SluiceException.create(CoreFailure.UNREADABLE_TRUST_FILE, path, Signing.describe(e));
         } catch (SecurityException | UnsupportedOperationException e) {
-            throw SluiceException.create(CoreFailure.UNREADABLE_TRUST_FILE, path, "the context does not allow reading files (" + e.getMessage() + ")");
+            throw SluiceException.create(
+                    CoreFailure.UNREADABLE_TRUST_FILE,
+                    path,
+                    "the context does not allow reading files (" + e.getMessage() + ")");
         }
     }
 
@@ -149,7 +153,10 @@ public final class TrustPolicy {
                 return null;
             }
         } catch (SecurityException | UnsupportedOperationException e) {
-            throw SluiceException.create(CoreFailure.UNREADABLE_TRUST_FILE, path, "the context does not allow reading files (" + e.getMessage() + ")");
+            throw SluiceException.create(
+                    CoreFailure.UNREADABLE_TRUST_FILE,
+                    path,
+                    "the context does not allow reading files (" + e.getMessage() + ")");
         }
         return readFile(env, path);
     }

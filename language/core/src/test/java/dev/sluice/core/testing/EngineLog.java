@@ -6,7 +6,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-
 import org.graalvm.polyglot.Engine;
 
 /**
@@ -33,7 +32,11 @@ public final class EngineLog extends Handler {
      */
     public static Engine engine(String language, Map<String, String> options, String mode) {
         Engine.Builder b = language == null ? Engine.newBuilder() : Engine.newBuilder(language);
-        return b.allowExperimentalOptions(true).options(options).option("engine.WarnInterpreterOnly", "false").logHandler(new EngineLog(mode)).build();
+        return b.allowExperimentalOptions(true)
+                .options(options)
+                .option("engine.WarnInterpreterOnly", "false")
+                .logHandler(new EngineLog(mode))
+                .build();
     }
 
     /** Whether a finished compilation names a call target whose name contains {@code name}. */
@@ -54,10 +57,8 @@ public final class EngineLog extends Handler {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

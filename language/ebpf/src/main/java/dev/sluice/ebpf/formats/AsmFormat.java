@@ -2,6 +2,11 @@ package dev.sluice.ebpf.formats;
 
 import static dev.sluice.ebpf.isa.Opcodes.*;
 
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
+import dev.sluice.ebpf.isa.Insn;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.runtime.EbpfFailure;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,12 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
-import dev.sluice.ebpf.isa.Insn;
-import dev.sluice.ebpf.isa.Program;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.error.Words;
-import dev.sluice.ebpf.runtime.EbpfFailure;
-
 /**
  * The assembly syntax of the bpf_conformance tests (described in its README and in docs/ebpf.md), read and written.
  * One instruction or {@code label:} per line, {@code #} comments, registers {@code %r0..%r10}, memory operands
@@ -23,20 +22,50 @@ import dev.sluice.ebpf.runtime.EbpfFailure;
  * {@code exit} also defines the label {@code exit} unless the text defines it.
  */
 public final class AsmFormat {
-    private AsmFormat() {
-    }
+    private AsmFormat() {}
 
-    private static final Map<String, Integer> ALU_OPS = Map.ofEntries(Map.entry("add", ADD), Map.entry("sub", SUB), Map.entry("mul", MUL),
-                    Map.entry("div", DIV), Map.entry("mod", MOD), Map.entry("or", OR), Map.entry("and", AND), Map.entry("xor", XOR),
-                    Map.entry("lsh", LSH), Map.entry("rsh", RSH), Map.entry("arsh", ARSH), Map.entry("mov", MOV), Map.entry("sdiv", DIV),
-                    Map.entry("smod", MOD));
-    private static final Map<String, Integer> JUMP_OPS = Map.ofEntries(Map.entry("jeq", JEQ), Map.entry("jgt", JGT), Map.entry("jge", JGE),
-                    Map.entry("jset", JSET), Map.entry("jne", JNE), Map.entry("jsgt", JSGT), Map.entry("jsge", JSGE), Map.entry("jlt", JLT),
-                    Map.entry("jle", JLE), Map.entry("jslt", JSLT), Map.entry("jsle", JSLE));
+    private static final Map<String, Integer> ALU_OPS = Map.ofEntries(
+            Map.entry("add", ADD),
+            Map.entry("sub", SUB),
+            Map.entry("mul", MUL),
+            Map.entry("div", DIV),
+            Map.entry("mod", MOD),
+            Map.entry("or", OR),
+            Map.entry("and", AND),
+            Map.entry("xor", XOR),
+            Map.entry("lsh", LSH),
+            Map.entry("rsh", RSH),
+            Map.entry("arsh", ARSH),
+            Map.entry("mov", MOV),
+            Map.entry("sdiv", DIV),
+            Map.entry("smod", MOD));
+    private static final Map<String, Integer> JUMP_OPS = Map.ofEntries(
+            Map.entry("jeq", JEQ),
+            Map.entry("jgt", JGT),
+            Map.entry("jge", JGE),
+            Map.entry("jset", JSET),
+            Map.entry("jne", JNE),
+            Map.entry("jsgt", JSGT),
+            Map.entry("jsge", JSGE),
+            Map.entry("jlt", JLT),
+            Map.entry("jle", JLE),
+            Map.entry("jslt", JSLT),
+            Map.entry("jsle", JSLE));
     private static final Map<String, Integer> ATOMIC_OPS = Map.of("add", ADD, "or", OR, "and", AND, "xor", XOR);
     private static final Map<String, Integer> SIZES = Map.of("b", B, "h", H, "w", W, "dw", DW);
-    private static final Map<String, Integer> PSEUDO_SOURCES = Map.of("map_fd", LDDW_MAP_FD, "map_value_fd", LDDW_MAP_VALUE_FD, "variable", LDDW_VARIABLE,
-                    "func", LDDW_FUNCTION, "map_idx", LDDW_MAP_IDX, "map_value_idx", LDDW_MAP_VALUE_IDX);
+    private static final Map<String, Integer> PSEUDO_SOURCES = Map.of(
+            "map_fd",
+            LDDW_MAP_FD,
+            "map_value_fd",
+            LDDW_MAP_VALUE_FD,
+            "variable",
+            LDDW_VARIABLE,
+            "func",
+            LDDW_FUNCTION,
+            "map_idx",
+            LDDW_MAP_IDX,
+            "map_value_idx",
+            LDDW_MAP_VALUE_IDX);
 
     /** A helper by its Linux name, with or without the {@code bpf_} prefix. */
     private static Integer helperId(String name) {
@@ -50,8 +79,7 @@ public final class AsmFormat {
     }
 
     /** One instruction line after the first pass. */
-    private record Line(String mnemonic, String operands, int line, int column, int operandColumn, int slot) {
-    }
+    private record Line(String mnemonic, String operands, int line, int column, int operandColumn, int slot) {}
 
     private static final class Reader {
         final String name;
@@ -100,7 +128,10 @@ public final class AsmFormat {
                 String label = t.substring(0, t.length() - 1);
                 r.current = new Line("", "", lineNo, column, column, slot);
                 if (label.isEmpty() || !isIdentifier(label)) {
-                    throw r.error(column, EbpfFailure.ASM_SYNTAX, "'" + Words.clip(t) + "' is not a label (a name followed by ':')");
+                    throw r.error(
+                            column,
+                            EbpfFailure.ASM_SYNTAX,
+                            "'" + Words.clip(t) + "' is not a label (a name followed by ':')");
                 }
                 Integer previous = r.labelLines.putIfAbsent(label, lineNo);
                 if (previous != null) {
@@ -119,7 +150,9 @@ public final class AsmFormat {
                     nWords++;
                 }
                 mnemonic = m.toString();
-            } else if (mnemonic.equals("call") && words.length > 1 && (words[1].equals("local") || words[1].equals("runtime"))) {
+            } else if (mnemonic.equals("call")
+                    && words.length > 1
+                    && (words[1].equals("local") || words[1].equals("runtime"))) {
                 mnemonic = "call " + words[1];
                 nWords = 2;
             }
@@ -142,7 +175,7 @@ public final class AsmFormat {
             int before = r.slots.size();
             assemble(r, line);
             for (int s = before; s < r.slots.size(); s++) {
-                r.positions.add(new int[]{line.line, line.column});
+                r.positions.add(new int[] {line.line, line.column});
             }
         }
         int[] lines = new int[r.slots.size()];
@@ -204,7 +237,10 @@ public final class AsmFormat {
                 } else if (!op.isEmpty() && Character.isLetter(op.charAt(0))) {
                     Integer id = helperId(op);
                     if (id == null) {
-                        throw r.error(operandColumn(r, op), EbpfFailure.ASM_SYNTAX, "unknown helper '" + Words.clip(op) + "'");
+                        throw r.error(
+                                operandColumn(r, op),
+                                EbpfFailure.ASM_SYNTAX,
+                                "unknown helper '" + Words.clip(op) + "'");
                     }
                     r.slots.add(new Insn(JMP | CALL, 0, CALL_HELPER, 0, id));
                 } else {
@@ -234,7 +270,8 @@ public final class AsmFormat {
                     r.slots.add(new Insn(0, 0, 0, 0, (int) (v >>> 32)));
                     return;
                 }
-                // Extensions of the syntax for the pseudo sources (RFC 9669 section 5.4), as `sluice disasm` prints them.
+                // Extensions of the syntax for the pseudo sources (RFC 9669 section 5.4), as `sluice disasm` prints
+                // them.
                 String arg = pseudo[1].replace(" ", "");
                 int imm;
                 int next = 0;
@@ -256,13 +293,14 @@ public final class AsmFormat {
                 r.slots.add(new Insn((m.equals("neg") ? ALU64 : ALU) | NEG, register(r, ops.get(0)), 0, 0, 0));
                 return;
             }
-            default -> {
-            }
+            default -> {}
         }
         if (m.matches("(le|be|bswap|swap)(16|32|64)")) {
             List<String> ops = operands(r, line, 1, "a register");
             int width = Integer.parseInt(m.substring(m.length() - 2));
-            int opcode = m.startsWith("le") ? ALU | END | TO_LE : m.startsWith("be") ? ALU | END | TO_BE : ALU64 | END | TO_LE;
+            int opcode = m.startsWith("le")
+                    ? ALU | END | TO_LE
+                    : m.startsWith("be") ? ALU | END | TO_BE : ALU64 | END | TO_LE;
             r.slots.add(new Insn(opcode, register(r, ops.get(0)), 0, 0, width));
             return;
         }
@@ -273,7 +311,8 @@ public final class AsmFormat {
             if (from >= to) {
                 throw r.error(line.column, EbpfFailure.ASM_UNKNOWN_MNEMONIC, m);
             }
-            r.slots.add(new Insn((to == 64 ? ALU64 : ALU) | MOV | X, register(r, ops.get(0)), register(r, ops.get(1)), from, 0));
+            r.slots.add(new Insn(
+                    (to == 64 ? ALU64 : ALU) | MOV | X, register(r, ops.get(0)), register(r, ops.get(1)), from, 0));
             return;
         }
         String base = m.endsWith("32") ? m.substring(0, m.length() - 2) : m;
@@ -338,7 +377,8 @@ public final class AsmFormat {
         if (m.matches("stx?(b|h|w|dw)")) {
             boolean reg = m.startsWith("stx");
             String size = m.substring(reg ? 3 : 2);
-            List<String> ops = operands(r, line, 2, reg ? "a memory operand and a register" : "a memory operand and an immediate");
+            List<String> ops =
+                    operands(r, line, 2, reg ? "a memory operand and a register" : "a memory operand and an immediate");
             int[] mem = memory(r, ops.get(0));
             if (reg) {
                 r.slots.add(new Insn(STX | MEM | SIZES.get(size), mem[0], register(r, ops.get(1)), mem[1], 0));
@@ -391,21 +431,30 @@ public final class AsmFormat {
             if (t.isEmpty() || t.startsWith("-") || t.startsWith("+")) {
                 throw new NumberFormatException();
             }
-            BigInteger v = t.startsWith("0x") || t.startsWith("0X") ? new BigInteger(t.substring(2), 16) : new BigInteger(t, 10);
+            BigInteger v = t.startsWith("0x") || t.startsWith("0X")
+                    ? new BigInteger(t.substring(2), 16)
+                    : new BigInteger(t, 10);
             return negative ? v.negate() : v;
         } catch (NumberFormatException e) {
             throw r.error(operandColumn(r, s), EbpfFailure.ASM_BAD_NUMBER, s);
         }
     }
 
-    private static final BigInteger MIN32 = BigInteger.valueOf(Integer.MIN_VALUE), MAX32U = BigInteger.valueOf(0xffffffffL);
-    private static final BigInteger MIN64 = BigInteger.valueOf(Long.MIN_VALUE), MAX64U = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    private static final BigInteger MIN32 = BigInteger.valueOf(Integer.MIN_VALUE),
+            MAX32U = BigInteger.valueOf(0xffffffffL);
+    private static final BigInteger MIN64 = BigInteger.valueOf(Long.MIN_VALUE),
+            MAX64U = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     /** A 32-bit immediate: -2^31 .. 2^32-1 (hex is an unsigned bit pattern). */
     private static int imm32(Reader r, String s) {
         BigInteger v = number(r, s);
         if (v.compareTo(MIN32) < 0 || v.compareTo(MAX32U) > 0) {
-            throw r.error(operandColumn(r, s), EbpfFailure.ASM_NUMBER_RANGE, "immediate", s, "a 32-bit immediate is -2147483648..4294967295");
+            throw r.error(
+                    operandColumn(r, s),
+                    EbpfFailure.ASM_NUMBER_RANGE,
+                    "immediate",
+                    s,
+                    "a 32-bit immediate is -2147483648..4294967295");
         }
         return v.intValue();
     }
@@ -413,7 +462,8 @@ public final class AsmFormat {
     private static long imm64(Reader r, String s) {
         BigInteger v = number(r, s);
         if (v.compareTo(MIN64) < 0 || v.compareTo(MAX64U) > 0) {
-            throw r.error(operandColumn(r, s), EbpfFailure.ASM_NUMBER_RANGE, "immediate", s, "lddw takes -2^63..2^64-1");
+            throw r.error(
+                    operandColumn(r, s), EbpfFailure.ASM_NUMBER_RANGE, "immediate", s, "lddw takes -2^63..2^64-1");
         }
         return v.longValue();
     }
@@ -421,7 +471,12 @@ public final class AsmFormat {
     /** {@code [%rN]}, {@code [%rN+off]} or {@code [%rN-off]}: returns {register, offset}. */
     private static int[] memory(Reader r, String s) {
         if (!s.startsWith("[") || !s.endsWith("]")) {
-            throw r.error(operandColumn(r, s), EbpfFailure.ASM_OPERANDS, r.current.mnemonic, "a memory operand [%rN+offset]", s);
+            throw r.error(
+                    operandColumn(r, s),
+                    EbpfFailure.ASM_OPERANDS,
+                    r.current.mnemonic,
+                    "a memory operand [%rN+offset]",
+                    s);
         }
         String inner = s.substring(1, s.length() - 1).replace(" ", "");
         int sign = Math.max(inner.indexOf('+'), inner.indexOf('-'));
@@ -430,11 +485,16 @@ public final class AsmFormat {
         if (sign >= 0) {
             BigInteger v = number(r, inner.substring(sign));
             if (v.bitLength() > 15) {
-                throw r.error(operandColumn(r, s), EbpfFailure.ASM_NUMBER_RANGE, "offset", inner.substring(sign), "a 16-bit offset is -32768..32767");
+                throw r.error(
+                        operandColumn(r, s),
+                        EbpfFailure.ASM_NUMBER_RANGE,
+                        "offset",
+                        inner.substring(sign),
+                        "a 16-bit offset is -32768..32767");
             }
             off = v.intValue();
         }
-        return new int[]{register(r, reg), off};
+        return new int[] {register(r, reg), off};
     }
 
     /** A jump target: a label or {@code +N}/{@code -N}; returns the offset relative to the next slot. */
@@ -582,14 +642,16 @@ public final class AsmFormat {
                     };
                 }
                 if (op == JA) {
-                    return cls == JMP32 ? "ja32 " + label(p, pc, pc + 1 + i.imm(), targets) : "ja " + label(p, pc, pc + 1 + i.off(), targets);
+                    return cls == JMP32
+                            ? "ja32 " + label(p, pc, pc + 1 + i.imm(), targets)
+                            : "ja " + label(p, pc, pc + 1 + i.off(), targets);
                 }
                 String n = name(JUMP_OPS, op);
                 if (n == null) {
                     break;
                 }
-                return n + suffix + " " + reg(i.dst()) + ", " + (source(opcode) == X ? reg(i.src()) : imm(i.imm())) + ", "
-                                + label(p, pc, pc + 1 + i.off(), targets);
+                return n + suffix + " " + reg(i.dst()) + ", " + (source(opcode) == X ? reg(i.src()) : imm(i.imm()))
+                        + ", " + label(p, pc, pc + 1 + i.off(), targets);
             }
             case LDX -> {
                 String size = sizeName(opcode);
@@ -629,8 +691,7 @@ public final class AsmFormat {
                     return "ldind" + sizeName(opcode) + " " + reg(i.src()) + ", " + imm(i.imm());
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
         throw SluiceException.atInsn(pc, EbpfFailure.UNKNOWN_OPCODE, pc, opcode);
     }

@@ -1,14 +1,13 @@
 package dev.sluice.ebpf.formats;
 
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.ebpf.isa.Insn;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.runtime.EbpfFailure;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.sluice.ebpf.isa.Insn;
-import dev.sluice.ebpf.isa.Program;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.ebpf.runtime.EbpfFailure;
 
 /**
  * A bpf_conformance test file ({@code .data}): sections started by a line containing {@code --}, of kinds
@@ -48,7 +47,8 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
             if (line.contains("--")) {
                 section = kindOf(line);
                 if (section == null) {
-                    throw SluiceException.atPosition(name, lineNo, 1, EbpfFailure.DATA_FILE, "unknown section '" + line.strip() + "'");
+                    throw SluiceException.atPosition(
+                            name, lineNo, 1, EbpfFailure.DATA_FILE, "unknown section '" + line.strip() + "'");
                 }
                 if (section == Section.ASM) {
                     asmFirstLine = lineNo + 1;
@@ -79,7 +79,12 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
                             continue;
                         }
                         if (!b.matches("[0-9a-fA-F]{1,2}")) {
-                            throw SluiceException.atPosition(name, lineNo, line.indexOf(b) + 1, EbpfFailure.DATA_FILE, "'" + b + "' is not a hex byte");
+                            throw SluiceException.atPosition(
+                                    name,
+                                    lineNo,
+                                    line.indexOf(b) + 1,
+                                    EbpfFailure.DATA_FILE,
+                                    "'" + b + "' is not a hex byte");
                         }
                         mem.write(Integer.parseInt(b, 16));
                     }
@@ -96,11 +101,11 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
                 }
                 case NONE -> {
                     if (!content.isBlank()) {
-                        throw SluiceException.atPosition(name, lineNo, 1, EbpfFailure.DATA_FILE, "text before the first section");
+                        throw SluiceException.atPosition(
+                                name, lineNo, 1, EbpfFailure.DATA_FILE, "text before the first section");
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         Program program;
@@ -148,13 +153,19 @@ public record DataFile(String name, Program program, byte[] memory, Long result,
 
     private static long parseU64(String name, int line, int column, String s) {
         try {
-            BigInteger v = s.startsWith("0x") || s.startsWith("0X") ? new BigInteger(s.substring(2), 16) : new BigInteger(s);
+            BigInteger v =
+                    s.startsWith("0x") || s.startsWith("0X") ? new BigInteger(s.substring(2), 16) : new BigInteger(s);
             if (v.signum() < 0 || v.bitLength() > 64) {
                 throw new NumberFormatException();
             }
             return v.longValue();
         } catch (NumberFormatException e) {
-            throw SluiceException.atPosition(name, Math.max(line, 1), Math.max(column, 1), EbpfFailure.DATA_FILE, "'" + s + "' is not an unsigned 64-bit number");
+            throw SluiceException.atPosition(
+                    name,
+                    Math.max(line, 1),
+                    Math.max(column, 1),
+                    EbpfFailure.DATA_FILE,
+                    "'" + s + "' is not an unsigned 64-bit number");
         }
     }
 }

@@ -1,20 +1,18 @@
 package dev.sluice.ebpf.formats;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
-import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Raw instruction bytes: 8 bytes a slot, each slot a little-endian 64-bit word (RFC 9669 section 3; what clang emits
  * for {@code -target bpfel}, and what the bpf_conformance plugin protocol carries).
  */
 public final class RawFormat {
-    private RawFormat() {
-    }
+    private RawFormat() {}
 
     public static Program decode(byte[] bytes) {
         if (bytes.length % 8 != 0) {

@@ -12,8 +12,7 @@ import com.oracle.truffle.api.CompilerDirectives;
  * width (Java's shift operators do exactly that); 32-bit results are zero-extended.
  */
 public final class Alu {
-    private Alu() {
-    }
+    private Alu() {}
 
     /** ALU64: {@code dst op src}; {@code off} selects sdiv/smod (1) and the width of movsx (8/16/32). */
     public static long alu64(int op, long dst, long src, int off) {

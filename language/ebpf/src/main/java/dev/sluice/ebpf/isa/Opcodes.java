@@ -5,24 +5,54 @@ package dev.sluice.ebpf.isa;
  * byte is a class (low 3 bits) and, depending on the class, an operation and source or a size and mode.
  */
 public final class Opcodes {
-    private Opcodes() {
-    }
+    private Opcodes() {}
 
     // Classes.
-    public static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, JMP32 = 0x06, ALU64 = 0x07;
+    public static final int LD = 0x00,
+            LDX = 0x01,
+            ST = 0x02,
+            STX = 0x03,
+            ALU = 0x04,
+            JMP = 0x05,
+            JMP32 = 0x06,
+            ALU64 = 0x07;
 
     // Source bit of ALU and JMP classes.
     public static final int K = 0x00, X = 0x08;
 
     // ALU operations (high 4 bits).
-    public static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80,
-                    MOD = 0x90, XOR = 0xa0, MOV = 0xb0, ARSH = 0xc0, END = 0xd0;
+    public static final int ADD = 0x00,
+            SUB = 0x10,
+            MUL = 0x20,
+            DIV = 0x30,
+            OR = 0x40,
+            AND = 0x50,
+            LSH = 0x60,
+            RSH = 0x70,
+            NEG = 0x80,
+            MOD = 0x90,
+            XOR = 0xa0,
+            MOV = 0xb0,
+            ARSH = 0xc0,
+            END = 0xd0;
     /** END with the source bit: to little-endian (K) or big-endian (X); on ALU64 only K, an unconditional swap. */
     public static final int TO_LE = 0x00, TO_BE = 0x08;
 
     // Jump operations (high 4 bits).
-    public static final int JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40, JNE = 0x50, JSGT = 0x60, JSGE = 0x70, CALL = 0x80,
-                    EXIT = 0x90, JLT = 0xa0, JLE = 0xb0, JSLT = 0xc0, JSLE = 0xd0;
+    public static final int JA = 0x00,
+            JEQ = 0x10,
+            JGT = 0x20,
+            JGE = 0x30,
+            JSET = 0x40,
+            JNE = 0x50,
+            JSGT = 0x60,
+            JSGE = 0x70,
+            CALL = 0x80,
+            EXIT = 0x90,
+            JLT = 0xa0,
+            JLE = 0xb0,
+            JSLT = 0xc0,
+            JSLE = 0xd0;
 
     // Load and store sizes and modes.
     public static final int W = 0x00, H = 0x08, B = 0x10, DW = 0x18;
@@ -35,8 +65,13 @@ public final class Opcodes {
     public static final int CALL_HELPER = 0, CALL_LOCAL = 1, CALL_KFUNC = 2;
 
     // Pseudo sources of LDDW (src field), RFC 9669 section 5.4.
-    public static final int LDDW_IMM64 = 0, LDDW_MAP_FD = 1, LDDW_MAP_VALUE_FD = 2, LDDW_VARIABLE = 3, LDDW_FUNCTION = 4, LDDW_MAP_IDX = 5,
-                    LDDW_MAP_VALUE_IDX = 6;
+    public static final int LDDW_IMM64 = 0,
+            LDDW_MAP_FD = 1,
+            LDDW_MAP_VALUE_FD = 2,
+            LDDW_VARIABLE = 3,
+            LDDW_FUNCTION = 4,
+            LDDW_MAP_IDX = 5,
+            LDDW_MAP_VALUE_IDX = 6;
 
     /** The LDDW opcode: LD | IMM | DW, two instruction slots. */
     public static final int LDDW = LD | IMM | DW;

@@ -15,8 +15,18 @@ import dev.sluice.ebpf.isa.ProgramType;
  * @param provenRegions per slot, the region the verifier proved a load or store inside (Memory.STACK0, PACKET or
  *            MAP_VALUES), whose run-time guard is therefore left out; 0 where the guard stays
  */
-public record LoweredProgram(Program program, ProgramType type, int[] opcodes, int[] dsts, int[] srcs, int[] offsets, long[] immediates, int[] targets,
-                int[] blockCosts, int[] functionEntries, int[] provenRegions) {
+public record LoweredProgram(
+        Program program,
+        ProgramType type,
+        int[] opcodes,
+        int[] dsts,
+        int[] srcs,
+        int[] offsets,
+        long[] immediates,
+        int[] targets,
+        int[] blockCosts,
+        int[] functionEntries,
+        int[] provenRegions) {
 
     public int length() {
         return opcodes.length;

@@ -2,8 +2,6 @@ package dev.sluice.ebpf.lower;
 
 import static dev.sluice.ebpf.isa.Opcodes.*;
 
-import java.util.Arrays;
-
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
@@ -12,11 +10,11 @@ import dev.sluice.ebpf.runtime.MapAddress;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.verify.StructuralCheck;
 import dev.sluice.ebpf.verify.Verifier;
+import java.util.Arrays;
 
 /** Turns a structurally checked program into the interpreter's {@link LoweredProgram}. */
 public final class Lowering {
-    private Lowering() {
-    }
+    private Lowering() {}
 
     public static LoweredProgram lower(Program p, ProgramType type, StructuralCheck.Shape shape) {
         return lower(p, type, shape, true);
@@ -34,7 +32,8 @@ public final class Lowering {
      * @param verified what the verifier proved, or null (not verified): its proven accesses are lowered without
      *            their run-time guard
      */
-    public static LoweredProgram lower(Program p, ProgramType type, StructuralCheck.Shape shape, boolean meterFuel, Verifier.Result verified) {
+    public static LoweredProgram lower(
+            Program p, ProgramType type, StructuralCheck.Shape shape, boolean meterFuel, Verifier.Result verified) {
         int n = p.length();
         int[] proven = new int[n];
         if (verified != null) {
@@ -66,9 +65,9 @@ public final class Lowering {
                 switch (i.src()) {
                     case LDDW_FUNCTION -> value = FunctionAddress.of(shape.functionOf(pc + 1 + i.imm()));
                     case LDDW_MAP_FD, LDDW_MAP_IDX -> value = MapAddress.of(i.imm());
-                    case LDDW_MAP_VALUE_FD, LDDW_MAP_VALUE_IDX -> value = Memory.mapValuePointer(i.imm(), 0, p.get(pc + 1).imm());
-                    default -> {
-                    }
+                    case LDDW_MAP_VALUE_FD, LDDW_MAP_VALUE_IDX ->
+                        value = Memory.mapValuePointer(i.imm(), 0, p.get(pc + 1).imm());
+                    default -> {}
                 }
                 imms[pc] = value;
             } else if (opcode == (JMP | CALL) && i.src() == CALL_LOCAL) {
@@ -103,6 +102,17 @@ public final class Lowering {
         if (!meterFuel) {
             Arrays.fill(costs, 0);
         }
-        return new LoweredProgram(p, type, opcodes, dsts, srcs, offsets, imms, targets, costs, shape.functionEntries().clone(), proven);
+        return new LoweredProgram(
+                p,
+                type,
+                opcodes,
+                dsts,
+                srcs,
+                offsets,
+                imms,
+                targets,
+                costs,
+                shape.functionEntries().clone(),
+                proven);
     }
 }

@@ -1,13 +1,5 @@
 package dev.sluice.ebpf.maps;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.interop.InteropException;
@@ -18,8 +10,14 @@ import com.oracle.truffle.api.interop.UnsupportedMessageException;
 import com.oracle.truffle.api.interop.UnsupportedTypeException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
 import dev.sluice.core.interop.InteropArray;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One eBPF map: array, hash, per-CPU array and hash (one CPU, so one value per key), LRU hash, or program array.
@@ -39,6 +37,7 @@ public final class EbpfMap implements TruffleObject {
     private volatile byte[][] values;
     /** Hash maps: key -> entry index (access order for LRU maps). */
     private final Map<Key, Integer> index;
+
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
     private int used;
     /** Program arrays: the programs. */
@@ -208,7 +207,7 @@ public final class EbpfMap implements TruffleObject {
             if (lib.fitsInLong(o) && (size == 1 || size == 2 || size == 4 || size == 8)) {
                 long v = lib.asLong(o);
                 if (size < 8 && (v < 0 || v >>> (8 * size) != 0) && !(v < 0 && v >= -(1L << (8 * size - 1)))) {
-                    throw UnsupportedTypeException.create(new Object[]{o}, v + " does not fit in " + size + " bytes");
+                    throw UnsupportedTypeException.create(new Object[] {o}, v + " does not fit in " + size + " bytes");
                 }
                 byte[] b = new byte[size];
                 for (int i = 0; i < size; i++) {
@@ -233,7 +232,7 @@ public final class EbpfMap implements TruffleObject {
         } catch (InteropException e) {
             // not convertible: reported below
         }
-        throw UnsupportedTypeException.create(new Object[]{o}, "expected a number or " + size + " bytes");
+        throw UnsupportedTypeException.create(new Object[] {o}, "expected a number or " + size + " bytes");
     }
 
     private static Object toHost(byte[] b) {
@@ -323,7 +322,7 @@ public final class EbpfMap implements TruffleObject {
                 throw UnknownKeyException.create(key);
             }
             if (!(value instanceof TailCallTarget)) {
-                throw UnsupportedTypeException.create(new Object[]{value}, "a prog_array map holds eBPF programs");
+                throw UnsupportedTypeException.create(new Object[] {value}, "a prog_array map holds eBPF programs");
             }
             programs[i] = value;
             return;
@@ -429,6 +428,7 @@ public final class EbpfMap implements TruffleObject {
     @ExportMessage
     @TruffleBoundary
     Object toDisplayString(@SuppressWarnings("unused") boolean allowSideEffects) {
-        return spec.type().id + " map '" + spec.name() + "' (key " + spec.keySize() + " bytes, value " + spec.valueSize() + " bytes, max " + spec.maxEntries() + ")";
+        return spec.type().id + " map '" + spec.name() + "' (key " + spec.keySize() + " bytes, value "
+                + spec.valueSize() + " bytes, max " + spec.maxEntries() + ")";
     }
 }

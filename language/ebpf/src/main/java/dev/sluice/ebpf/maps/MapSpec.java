@@ -28,7 +28,8 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
     /** Checks the sizes as the kernel's map_create does; returns an error text or null. */
     public String problem() {
         if (keySize <= 0 || keySize > MAX_SIZE || valueSize <= 0 || valueSize > MAX_SIZE) {
-            return "map '" + name + "': key and value sizes must be 1.." + MAX_SIZE + " (got " + keySize + " and " + valueSize + ")";
+            return "map '" + name + "': key and value sizes must be 1.." + MAX_SIZE + " (got " + keySize + " and "
+                    + valueSize + ")";
         }
         if (maxEntries <= 0 || maxEntries > MAX_ENTRIES) {
             return "map '" + name + "': max_entries must be 1.." + MAX_ENTRIES + " (got " + maxEntries + ")";
@@ -51,14 +52,18 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
         for (String def : text.split(",")) {
             String[] f = def.strip().split(":");
             if (f.length != 5) {
-                throw new IllegalArgumentException("'" + def.strip() + "' is not name:type:keySize:valueSize:maxEntries");
+                throw new IllegalArgumentException(
+                        "'" + def.strip() + "' is not name:type:keySize:valueSize:maxEntries");
             }
             MapType type = MapType.fromName(f[1]);
             if (type == null) {
-                throw new IllegalArgumentException("'" + f[1] + "' is not a map type (array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash, prog_array)");
+                throw new IllegalArgumentException(
+                        "'" + f[1]
+                                + "' is not a map type (array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash, prog_array)");
             }
             try {
-                MapSpec spec = new MapSpec(f[0], type, Integer.parseInt(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]));
+                MapSpec spec =
+                        new MapSpec(f[0], type, Integer.parseInt(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]));
                 String problem = spec.problem();
                 if (problem != null) {
                     throw new IllegalArgumentException(problem);

@@ -1,7 +1,6 @@
 package dev.sluice.ebpf.maps;
 
 import com.oracle.truffle.api.CallTarget;
-
 import dev.sluice.ebpf.isa.ProgramType;
 
 /**

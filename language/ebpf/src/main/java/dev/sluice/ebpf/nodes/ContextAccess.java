@@ -2,7 +2,6 @@ package dev.sluice.ebpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Memory;
@@ -14,23 +13,35 @@ import dev.sluice.ebpf.runtime.Memory;
  */
 final class ContextAccess {
     /** Offsets in struct xdp_md (include/uapi/linux/bpf.h). */
-    static final int XDP_DATA = 0, XDP_DATA_END = 4, XDP_DATA_META = 8, XDP_INGRESS_IFINDEX = 12, XDP_RX_QUEUE_INDEX = 16;
+    static final int XDP_DATA = 0,
+            XDP_DATA_END = 4,
+            XDP_DATA_META = 8,
+            XDP_INGRESS_IFINDEX = 12,
+            XDP_RX_QUEUE_INDEX = 16;
     /** Offsets in struct __sk_buff. */
     static final int SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_CB = 48, SKB_CB_END = 68;
 
-    private ContextAccess() {
-    }
+    private ContextAccess() {}
 
     static long xdpLoad(Memory memory, long address, int size, boolean signed, int pc, Node node) {
         int off = (int) address;
         if (off == XDP_DATA || off == XDP_DATA_END || off == XDP_DATA_META) {
             if (size != 4 || signed) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(node, EbpfFailure.BAD_CONTEXT_ACCESS, pc, signed ? "sign-extending load" : "load", size, "xdp_md+" + off, "xdp");
+                throw SluiceException.atNode(
+                        node,
+                        EbpfFailure.BAD_CONTEXT_ACCESS,
+                        pc,
+                        signed ? "sign-extending load" : "load",
+                        size,
+                        "xdp_md+" + off,
+                        "xdp");
             }
             return Memory.pointer(Memory.PACKET, off == XDP_DATA_END ? memory.length(Memory.PACKET, null) : 0);
         }
-        return signed ? MemoryGuard.loadSigned(memory, address, size, 0, pc, node) : MemoryGuard.load(memory, address, size, pc, node);
+        return signed
+                ? MemoryGuard.loadSigned(memory, address, size, 0, pc, node)
+                : MemoryGuard.load(memory, address, size, pc, node);
     }
 
     static void checkSkbStore(long address, int size, int pc, Node node) {
@@ -40,7 +51,14 @@ final class ContextAccess {
         int off = (int) address;
         if (off < SKB_CB || off > SKB_CB_END - size) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(node, EbpfFailure.BAD_CONTEXT_ACCESS, pc, "store", size, "__sk_buff+" + off + " (only cb[] is writable)", "socket_filter");
+            throw SluiceException.atNode(
+                    node,
+                    EbpfFailure.BAD_CONTEXT_ACCESS,
+                    pc,
+                    "store",
+                    size,
+                    "__sk_buff+" + off + " (only cb[] is writable)",
+                    "socket_filter");
         }
     }
 }

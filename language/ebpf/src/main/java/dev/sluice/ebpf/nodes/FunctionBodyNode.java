@@ -20,16 +20,15 @@ import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
-
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.ebpf.isa.Alu;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
-import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.FunctionAddress;
 import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.runtime.RunState;
-import dev.sluice.ebpf.isa.Alu;
 
 /**
  * Runs one eBPF function (the entry or a local function) in its own frame. The dispatch loop is exploded with
@@ -49,18 +48,36 @@ import dev.sluice.ebpf.isa.Alu;
  */
 @GenerateWrapper
 public class FunctionBodyNode extends Node implements InstrumentableNode {
-    @CompilationFinal(dimensions = 1) private final int[] opcodes;
-    @CompilationFinal(dimensions = 1) private final int[] dsts;
-    @CompilationFinal(dimensions = 1) private final int[] srcs;
-    @CompilationFinal(dimensions = 1) private final int[] offsets;
-    @CompilationFinal(dimensions = 1) private final long[] immediates;
-    @CompilationFinal(dimensions = 1) private final int[] targets;
-    @CompilationFinal(dimensions = 1) private final int[] blockCosts;
+    @CompilationFinal(dimensions = 1)
+    private final int[] opcodes;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] dsts;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] srcs;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] offsets;
+
+    @CompilationFinal(dimensions = 1)
+    private final long[] immediates;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] targets;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] blockCosts;
     /** Per slot, the region the verifier proved the load or store inside (no guard), or 0. */
-    @CompilationFinal(dimensions = 1) private final int[] provenRegions;
-    @CompilationFinal(dimensions = 1) private final Helper[] helpers;
+    @CompilationFinal(dimensions = 1)
+    private final int[] provenRegions;
+
+    @CompilationFinal(dimensions = 1)
+    private final Helper[] helpers;
     /** Index into {@link #localCalls} of the local call at each slot. */
-    @CompilationFinal(dimensions = 1) private final int[] callSlots;
+    @CompilationFinal(dimensions = 1)
+    private final int[] callSlots;
+
     private final int entry;
     private final int end;
     private final ProgramType type;
@@ -68,16 +85,24 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
     private final int packetRegion;
     /** Loads from an xdp_md give packet pointers; stores to an __sk_buff may only write cb[]. */
     private final boolean xdpContext;
+
     private final boolean skbContext;
-    @Children private final DirectCallNode[] localCalls;
-    @Child private IndirectCallNode indirectCall;
+
+    @Children
+    private final DirectCallNode[] localCalls;
+
+    @Child
+    private IndirectCallNode indirectCall;
     /** Every function of the program, by index, for callx. */
-    @CompilationFinal(dimensions = 1) private CallTarget[] functions;
+    @CompilationFinal(dimensions = 1)
+    private CallTarget[] functions;
     /** The program and the function's index, for the listing instruments see and the wrapper's copy. */
     private final LoweredProgram program;
+
     private final int function;
     /** One statement node per slot of the function, created when an instrument first asks for statements; else null. */
-    @Child private InstructionProbes probes;
+    @Child
+    private InstructionProbes probes;
     /**
      * The slot of a function root's frame where the body keeps its registers while instruments are attached, so that
      * they see r0-r10 as the instruction about to run does (tools read them; the compiled code without instruments
@@ -87,10 +112,12 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
 
     /** The frame of a root running a body: one slot, {@link #REGISTERS_SLOT}. */
     public static com.oracle.truffle.api.frame.FrameDescriptor frameDescriptor() {
-        com.oracle.truffle.api.frame.FrameDescriptor.Builder b = com.oracle.truffle.api.frame.FrameDescriptor.newBuilder();
+        com.oracle.truffle.api.frame.FrameDescriptor.Builder b =
+                com.oracle.truffle.api.frame.FrameDescriptor.newBuilder();
         b.addSlot(com.oracle.truffle.api.frame.FrameSlotKind.Object, "registers", null);
         return b.build();
     }
+
     private volatile InstructionListing listing;
 
     public FunctionBodyNode(LoweredProgram program, int function) {
@@ -152,7 +179,8 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
      *
      * @param truffleFrame the frame of the root running this body (instruments see it)
      */
-    public long execute(VirtualFrame truffleFrame, RunState state, int frame, long r1, long r2, long r3, long r4, long r5) {
+    public long execute(
+            VirtualFrame truffleFrame, RunState state, int frame, long r1, long r2, long r3, long r4, long r5) {
         state.memory.enterFrame(frame);
         final long[] r = new long[REGISTERS];
         r[1] = r1;
@@ -224,7 +252,8 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
                             if (frame + 1 >= Memory.MAX_FRAMES) {
                                 throw tooManyFrames(pc, frame + 1);
                             }
-                            r[0] = (long) localCalls[callSlots[pc]].call(state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
+                            r[0] = (long)
+                                    localCalls[callSlots[pc]].call(state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
                         } else {
                             r[0] = Helpers.call(helpers[pc], state, r[1], r[2], r[3], r[4], r[5], pc, this);
                         }
@@ -254,8 +283,9 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
                     if (proven == 0 && xdpContext && (address >>> 32) == Memory.CONTEXT) {
                         r[dst] = ContextAccess.xdpLoad(memory, address, size, mode(opcode) == MEMSX, pc, this);
                     } else {
-                        r[dst] = mode(opcode) == MEMSX ? MemoryGuard.loadSigned(memory, address, size, proven, pc, this)
-                                        : MemoryGuard.load(memory, address, size, proven, pc, this);
+                        r[dst] = mode(opcode) == MEMSX
+                                ? MemoryGuard.loadSigned(memory, address, size, proven, pc, this)
+                                : MemoryGuard.load(memory, address, size, proven, pc, this);
                     }
                     pc++;
                     break;
@@ -299,7 +329,8 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
                     // Legacy packet access: r0 = the packet's bytes at imm (ABS) or src + imm (IND), big-endian.
                     // The kernel adds in 64 bits and passes the helper an int (net/core/filter.c, bpf_gen_ld_abs).
                     int k = mode(opcode) == IND ? (int) (r[src] + imm) : (int) imm;
-                    long value = MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), sizeBytes(opcode));
+                    long value =
+                            MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), sizeBytes(opcode));
                     if (value < 0) {
                         return 0; // outside the packet: the kernel ends the program with 0
                     }
@@ -315,11 +346,14 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
 
     /** callx: a function address (lddw src 4) calls that function; a helper id of this program type calls the helper. */
     private long callIndirect(RunState state, int frame, long target, long[] r, int pc) {
-        if (FunctionAddress.is(target) && FunctionAddress.function(target) >= 0 && FunctionAddress.function(target) < functions.length) {
+        if (FunctionAddress.is(target)
+                && FunctionAddress.function(target) >= 0
+                && FunctionAddress.function(target) < functions.length) {
             if (frame + 1 >= Memory.MAX_FRAMES) {
                 throw tooManyFrames(pc, frame + 1);
             }
-            return (long) indirectCall.call(functions[FunctionAddress.function(target)], state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
+            return (long) indirectCall.call(
+                    functions[FunctionAddress.function(target)], state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
         }
         Helper helper = lookupHelper(type, target);
         if (helper == null) {
@@ -335,7 +369,8 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
     }
 
     @TruffleBoundary
-    private static long callHelperBoundary(Helper helper, RunState state, long r1, long r2, long r3, long r4, long r5, int pc, Node node) {
+    private static long callHelperBoundary(
+            Helper helper, RunState state, long r1, long r2, long r3, long r4, long r5, int pc, Node node) {
         return Helpers.call(helper, state, r1, r2, r3, r4, r5, pc, node);
     }
 
@@ -376,8 +411,13 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
             synchronized (this) {
                 l = listing;
                 if (l == null) {
-                    String name = getRootNode() instanceof ProgramNamed root ? root.programName() : String.valueOf(getRootNode());
-                    listing = l = InstructionListing.of(program.program(), name, getRootNode().getLanguageInfo().getId());
+                    String name = getRootNode() instanceof ProgramNamed root
+                            ? root.programName()
+                            : String.valueOf(getRootNode());
+                    listing = l = InstructionListing.of(
+                            program.program(),
+                            name,
+                            getRootNode().getLanguageInfo().getId());
                 }
             }
         }

@@ -3,7 +3,6 @@ package dev.sluice.ebpf.nodes;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.RootNode;
-
 import dev.sluice.ebpf.runtime.RunState;
 
 /**
@@ -11,7 +10,9 @@ import dev.sluice.ebpf.runtime.RunState;
  * Callers reach it through a DirectCallNode (static calls, which Graal can inline) or an IndirectCallNode (callx).
  */
 public final class FunctionRootNode extends RootNode implements ProgramNamed {
-    @Child private FunctionBodyNode body;
+    @Child
+    private FunctionBodyNode body;
+
     private final String name;
 
     public FunctionRootNode(TruffleLanguage<?> language, FunctionBodyNode body, String name) {
@@ -27,7 +28,8 @@ public final class FunctionRootNode extends RootNode implements ProgramNamed {
     @Override
     public Object execute(VirtualFrame frame) {
         Object[] a = frame.getArguments();
-        return body.execute(frame, (RunState) a[0], (int) a[1], (long) a[2], (long) a[3], (long) a[4], (long) a[5], (long) a[6]);
+        return body.execute(
+                frame, (RunState) a[0], (int) a[1], (long) a[2], (long) a[3], (long) a[4], (long) a[5], (long) a[6]);
     }
 
     /** The program's name: this root's is the program's with {@code @ENTRY} of the function. */

@@ -1,23 +1,21 @@
 package dev.sluice.ebpf.nodes;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadLocalRandom;
-
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.nodes.Node;
-
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.maps.MapType;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.maps.TailCallTarget;
+import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.MapAddress;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.runtime.RunState;
 import dev.sluice.ebpf.runtime.TailCall;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The helper functions' implementations, called with r1-r5; each returns r0. Pointer arguments go through the same
@@ -27,14 +25,14 @@ import dev.sluice.ebpf.runtime.TailCall;
 final class Helpers {
     private static final int EFAULT = 14;
 
-    private Helpers() {
-    }
+    private Helpers() {}
 
     static long call(Helper helper, RunState state, long r1, long r2, long r3, long r4, long r5, int pc, Node node) {
         switch (helper) {
             case MAP_LOOKUP_ELEM: {
                 EbpfMap map = dataMap(state, r1, helper, pc, node);
-                int entry = map.lookup(MemoryGuard.copyOut(state.memory, r2, map.spec().keySize(), pc, node));
+                int entry = map.lookup(
+                        MemoryGuard.copyOut(state.memory, r2, map.spec().keySize(), pc, node));
                 return entry < 0 ? 0 : Memory.mapValuePointer(MapAddress.map(r1), entry, 0);
             }
             case MAP_UPDATE_ELEM: {
@@ -45,7 +43,8 @@ final class Helpers {
             }
             case MAP_DELETE_ELEM: {
                 EbpfMap map = writableDataMap(state, r1, helper, pc, node);
-                return map.delete(MemoryGuard.copyOut(state.memory, r2, map.spec().keySize(), pc, node));
+                return map.delete(
+                        MemoryGuard.copyOut(state.memory, r2, map.spec().keySize(), pc, node));
             }
             case KTIME_GET_NS:
                 return nanoTime();
@@ -103,7 +102,9 @@ final class Helpers {
             throw argument(helper, "map '" + map.name() + "' is not a prog_array", pc, node);
         }
         Object target = map.program(index & 0xffffffffL);
-        if (target == null || state.tailCalls >= RunState.MAX_TAIL_CALLS || ((TailCallTarget) target).type() != state.type) {
+        if (target == null
+                || state.tailCalls >= RunState.MAX_TAIL_CALLS
+                || ((TailCallTarget) target).type() != state.type) {
             return -EbpfMap.ENOENT;
         }
         state.tailCalls++;
@@ -203,11 +204,14 @@ final class Helpers {
                 switch (fmt.charAt(j)) {
                     case 'd', 'i' -> {
                         long n = wide ? v : (long) (int) v;
-                        body = (n >= 0 && flags.indexOf('+') >= 0 ? "+" : n >= 0 && flags.indexOf(' ') >= 0 ? " " : "") + n;
+                        body = (n >= 0 && flags.indexOf('+') >= 0 ? "+" : n >= 0 && flags.indexOf(' ') >= 0 ? " " : "")
+                                + n;
                     }
                     case 'u' -> body = wide ? Long.toUnsignedString(v) : Integer.toUnsignedString((int) v);
                     case 'x' -> body = wide ? Long.toHexString(v) : Integer.toHexString((int) v);
-                    case 'X' -> body = (wide ? Long.toHexString(v) : Integer.toHexString((int) v)).toUpperCase(java.util.Locale.ROOT);
+                    case 'X' ->
+                        body = (wide ? Long.toHexString(v) : Integer.toHexString((int) v))
+                                .toUpperCase(java.util.Locale.ROOT);
                     default -> {
                         return -EbpfMap.EINVAL;
                     }
@@ -221,7 +225,12 @@ final class Helpers {
             state.output.write(bytes);
             state.output.flush();
         } catch (IOException e) {
-            throw SluiceException.atNode(node, EbpfFailure.BAD_HELPER_ARGUMENT, pc, "trace_printk", "cannot write the output: " + e.getMessage());
+            throw SluiceException.atNode(
+                    node,
+                    EbpfFailure.BAD_HELPER_ARGUMENT,
+                    pc,
+                    "trace_printk",
+                    "cannot write the output: " + e.getMessage());
         }
         return bytes.length;
     }
@@ -271,7 +280,11 @@ final class Helpers {
         StringBuilder s = new StringBuilder();
         for (int k = 0; k < n; k++) {
             if (v4) {
-                s.append(k > 0 ? "." : "").append(standard ? Integer.toString(bytes[k]) : String.format(java.util.Locale.ROOT, "%03d", bytes[k]));
+                s.append(k > 0 ? "." : "")
+                        .append(
+                                standard
+                                        ? Integer.toString(bytes[k])
+                                        : String.format(java.util.Locale.ROOT, "%03d", bytes[k]));
             } else {
                 if (standard && k > 0 && k % 2 == 0) {
                     s.append(':');

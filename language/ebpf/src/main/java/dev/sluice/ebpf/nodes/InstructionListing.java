@@ -2,13 +2,11 @@ package dev.sluice.ebpf.nodes;
 
 import static dev.sluice.ebpf.isa.Opcodes.LDDW;
 
-import java.util.TreeSet;
-
 import com.oracle.truffle.api.source.Source;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.isa.Program;
+import java.util.TreeSet;
 
 /**
  * What instruments see of an eBPF program: a listing with one line per instruction slot (line pc + 1 is slot pc), in
@@ -41,7 +39,8 @@ final class InstructionListing {
             }
             text.append(String.format("(%03d) %s%n", pc, insn));
         }
-        return new InstructionListing(Source.newBuilder(languageId, text.toString(), programName + SUFFIX).build());
+        return new InstructionListing(Source.newBuilder(languageId, text.toString(), programName + SUFFIX)
+                .build());
     }
 
     /** The line of slot {@code pc}. */

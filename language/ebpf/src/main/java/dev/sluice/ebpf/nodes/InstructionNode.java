@@ -33,8 +33,7 @@ public class InstructionNode extends Node implements InstrumentableNode {
     }
 
     /** Marks the moment before the instruction runs. */
-    public void execute(@SuppressWarnings("unused") VirtualFrame frame) {
-    }
+    public void execute(@SuppressWarnings("unused") VirtualFrame frame) {}
 
     /** The instruction's slot in the program. */
     public final int pc() {

@@ -10,7 +10,9 @@ import com.oracle.truffle.api.nodes.Node;
  */
 final class InstructionProbes extends Node {
     private final int entry;
-    @Children private final InstructionNode[] instructions;
+
+    @Children
+    private final InstructionNode[] instructions;
 
     InstructionProbes(FunctionBodyNode body, int entry, int end) {
         this.entry = entry;

@@ -5,7 +5,6 @@ import static dev.sluice.ebpf.isa.Opcodes.*;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Memory;
@@ -20,8 +19,7 @@ final class MemoryGuard {
     private static final ByteArraySupport LE = ByteArraySupport.littleEndian();
     private static final ByteArraySupport BE = ByteArraySupport.bigEndian();
 
-    private MemoryGuard() {
-    }
+    private MemoryGuard() {}
 
     /**
      * The array holding the region when {@code [address, address+size)} lies inside it; else a guest error. The
@@ -33,7 +31,8 @@ final class MemoryGuard {
         byte[] bytes = memory.array(region);
         if (bytes == null || offset < 0 || offset > memory.length(region, bytes) - size) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(node, EbpfFailure.BAD_ACCESS, pc, write ? "store" : "load", size, Memory.describe(address));
+            throw SluiceException.atNode(
+                    node, EbpfFailure.BAD_ACCESS, pc, write ? "store" : "load", size, Memory.describe(address));
         }
         if (write && !memory.writable(region)) {
             CompilerDirectives.transferToInterpreter();
@@ -48,7 +47,8 @@ final class MemoryGuard {
      * A map value can still be gone (the host deleted the hash element); that one check stays, and its error is the
      * guard's. Java's own array bounds checks remain underneath, so even a wrong proof cannot reach outside the array.
      */
-    private static byte[] provenArray(Memory memory, long address, int proven, int size, boolean write, int pc, Node node) {
+    private static byte[] provenArray(
+            Memory memory, long address, int proven, int size, boolean write, int pc, Node node) {
         switch (proven) {
             case Memory.PACKET:
                 return memory.packetArray();
@@ -90,7 +90,9 @@ final class MemoryGuard {
 
     /** A load; {@code proven} is the region the verifier proved it inside, or 0 (then the guard checks it). */
     static long load(Memory memory, long address, int size, int proven, int pc, Node node) {
-        byte[] b = proven != 0 ? provenArray(memory, address, proven, size, false, pc, node) : checked(memory, address, size, false, pc, node);
+        byte[] b = proven != 0
+                ? provenArray(memory, address, proven, size, false, pc, node)
+                : checked(memory, address, size, false, pc, node);
         int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
         switch (size) {
             case 1:
@@ -106,7 +108,9 @@ final class MemoryGuard {
 
     /** A little-endian load of {@code size} bytes, sign-extended (LDX MEMSX); {@code proven} as for {@link #load}. */
     static long loadSigned(Memory memory, long address, int size, int proven, int pc, Node node) {
-        byte[] b = proven != 0 ? provenArray(memory, address, proven, size, false, pc, node) : checked(memory, address, size, false, pc, node);
+        byte[] b = proven != 0
+                ? provenArray(memory, address, proven, size, false, pc, node)
+                : checked(memory, address, size, false, pc, node);
         int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
         switch (size) {
             case 1:
@@ -124,7 +128,9 @@ final class MemoryGuard {
 
     /** A store; {@code proven} as for {@link #load} (the verifier also proved the region writable). */
     static void store(Memory memory, long address, int size, long value, int proven, int pc, Node node) {
-        byte[] b = proven != 0 ? provenArray(memory, address, proven, size, true, pc, node) : checked(memory, address, size, true, pc, node);
+        byte[] b = proven != 0
+                ? provenArray(memory, address, proven, size, true, pc, node)
+                : checked(memory, address, size, true, pc, node);
         int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
         switch (size) {
             case 1:

@@ -1,8 +1,5 @@
 package dev.sluice.ebpf.nodes;
 
-import java.io.OutputStream;
-import java.util.Arrays;
-
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
@@ -12,16 +9,16 @@ import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
-
-import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.core.interop.InputAccess;
 import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.maps.EbpfMap;
+import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.runtime.RunState;
 import dev.sluice.ebpf.runtime.TailCall;
+import java.io.OutputStream;
 
 /**
  * Runs a program: sets up the context of its type, runs the entry function, follows tail calls (at most 33) and
@@ -44,8 +41,13 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
     }
 
     private final ContextReference<? extends LanguageContext> contexts;
-    @Child private FunctionBodyNode body;
-    @Child private IndirectCallNode tailCallNode = IndirectCallNode.create();
+
+    @Child
+    private FunctionBodyNode body;
+
+    @Child
+    private IndirectCallNode tailCallNode = IndirectCallNode.create();
+
     private final Kind kind;
     private final ProgramType type;
     private final boolean networkStart;
@@ -54,15 +56,26 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
     private final int bodyLength;
     private final boolean verdictOverLimit;
     private final long limitVerdict;
-    @CompilerDirectives.CompilationFinal(dimensions = 1) private final EbpfMap[] maps;
+
+    @CompilerDirectives.CompilationFinal(dimensions = 1)
+    private final EbpfMap[] maps;
 
     /** @param limitVerdict the result of a run over its instruction limit, or null for an error (ebpf.OverBudgetAction) */
     /**
      * @param networkStart for socket_filter: the data starts after the input frame's Ethernet header (ebpf.SocketData
      *            network, as BPF_PROG_TEST_RUN runs it), not at it (link, as on an AF_PACKET socket)
      */
-    public ProgramRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, FunctionBodyNode body, Kind kind, ProgramType type,
-                    boolean networkStart, EbpfMap[] maps, String name, long maxInstructions, Long limitVerdict) {
+    public ProgramRootNode(
+            TruffleLanguage<?> language,
+            ContextReference<? extends LanguageContext> contexts,
+            FunctionBodyNode body,
+            Kind kind,
+            ProgramType type,
+            boolean networkStart,
+            EbpfMap[] maps,
+            String name,
+            long maxInstructions,
+            Long limitVerdict) {
         super(language, FunctionBodyNode.frameDescriptor());
         this.contexts = contexts;
         this.networkStart = networkStart;
@@ -91,7 +104,10 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                 byte[] packet = args.length == 0 ? null : InputAccess.hostBytes(args[0], env);
                 if (packet == null) {
                     CompilerDirectives.transferToInterpreter();
-                    throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runInPlace takes a host byte[] (the packet, changed in place)");
+                    throw SluiceException.atNode(
+                            this,
+                            EbpfFailure.BAD_INPUT,
+                            "runInPlace takes a host byte[] (the packet, changed in place)");
                 }
                 return runOne(frame, packet, 0, packet.length, out);
             }
@@ -103,15 +119,25 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
     private long runBatch(VirtualFrame frame, Object[] args, Env env, OutputStream out) {
         if (args.length < 3) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runBatch takes (byte[] data, int[] offsets, int[] lengths[, long[] results])");
+            throw SluiceException.atNode(
+                    this,
+                    EbpfFailure.BAD_INPUT,
+                    "runBatch takes (byte[] data, int[] offsets, int[] lengths[, long[] results])");
         }
         byte[] data = InputAccess.hostBytes(args[0], env);
         int[] offsets = InputAccess.hostInts(args[1], env);
         int[] lengths = InputAccess.hostInts(args[2], env);
         long[] results = args.length > 3 ? InputAccess.hostLongs(args[3], env) : null;
-        if (data == null || offsets == null || lengths == null || offsets.length != lengths.length || args.length > 3 && (results == null || results.length < offsets.length)) {
+        if (data == null
+                || offsets == null
+                || lengths == null
+                || offsets.length != lengths.length
+                || args.length > 3 && (results == null || results.length < offsets.length)) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "runBatch takes a byte[], two int[] of equal length and optionally a long[] at least as long");
+            throw SluiceException.atNode(
+                    this,
+                    EbpfFailure.BAD_INPUT,
+                    "runBatch takes a byte[], two int[] of equal length and optionally a long[] at least as long");
         }
         long nonzero = 0;
         for (int i = 0; i < offsets.length; i++) {
@@ -119,7 +145,10 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
             int len = lengths[i];
             if (off < 0 || len < 0 || off > data.length - len) {
                 CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
+                throw SluiceException.atNode(
+                        this,
+                        EbpfFailure.BAD_INPUT,
+                        "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
             }
             long r0 = runOne(frame, data, off, len, out);
             if (results != null) {
@@ -157,7 +186,10 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                 if (networkStart) {
                     if (length < ETH_HLEN) {
                         CompilerDirectives.transferToInterpreter();
-                        throw SluiceException.atNode(this, EbpfFailure.BAD_INPUT, "a socket_filter input is an Ethernet frame (ebpf.SocketData=network): at least "
+                        throw SluiceException.atNode(
+                                this,
+                                EbpfFailure.BAD_INPUT,
+                                "a socket_filter input is an Ethernet frame (ebpf.SocketData=network): at least "
                                         + ETH_HLEN + " bytes, not " + length);
                     }
                     memory.setPacket(input, base + ETH_HLEN, length - ETH_HLEN, false, ETH_HLEN, 0);
@@ -213,6 +245,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
      * read as pointers (ContextAccess). Read-only, so every run shares it.
      */
     private static final byte[] XDP_MD = new byte[ProgramType.XDP.contextSize];
+
     static {
         XDP_MD[12] = 1;
     }
@@ -237,7 +270,9 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
             int protocol;
             if (etherType >= 0x600) {
                 protocol = etherType;
-            } else if (frameLength >= ETH_HLEN + 2 && frame[base + ETH_HLEN] == (byte) 0xff && frame[base + ETH_HLEN + 1] == (byte) 0xff) {
+            } else if (frameLength >= ETH_HLEN + 2
+                    && frame[base + ETH_HLEN] == (byte) 0xff
+                    && frame[base + ETH_HLEN + 1] == (byte) 0xff) {
                 protocol = 0x0001;
             } else {
                 protocol = 0x0004;

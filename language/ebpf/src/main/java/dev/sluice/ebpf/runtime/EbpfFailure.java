@@ -19,7 +19,8 @@ public enum EbpfFailure implements FailureKind {
     ASM_NUMBER_RANGE(Category.SYNTAX, "%s %s is out of range (%s)"),
     ASM_UNDEFINED_LABEL(Category.SYNTAX, "undefined label '%s'"),
     ASM_DUPLICATE_LABEL(Category.SYNTAX, "duplicate label '%s' (first defined at line %d)"),
-    ASM_JUMP_TOO_FAR(Category.SYNTAX, "jump to '%s' is %d slots away; a 16-bit offset reaches -32768..32767 (use ja32)"),
+    ASM_JUMP_TOO_FAR(
+            Category.SYNTAX, "jump to '%s' is %d slots away; a 16-bit offset reaches -32768..32767 (use ja32)"),
     DATA_FILE(Category.SYNTAX, "%s"),
     ELF_OBJECT(Category.SYNTAX, "%s"),
     ELF_PROGRAM(Category.VERIFY, "%s: section %s: %s"),
@@ -36,7 +37,9 @@ public enum EbpfFailure implements FailureKind {
     JUMP_INTO_LDDW(Category.VERIFY, "insn %d: jump to insn %d lands in the second slot of lddw"),
     JUMP_OUT_OF_FUNCTION(Category.VERIFY, "insn %d: jump to insn %d leaves the function at insn %d"),
     INCOMPLETE_LDDW(Category.VERIFY, "insn %d: lddw needs a second slot"),
-    FALLS_OFF_END(Category.VERIFY, "insn %d: the function at insn %d ends without exit or jump (execution would fall off its end)"),
+    FALLS_OFF_END(
+            Category.VERIFY,
+            "insn %d: the function at insn %d ends without exit or jump (execution would fall off its end)"),
     CALL_OUT_OF_RANGE(Category.VERIFY, "insn %d: call to insn %d is outside the program (%d slots)"),
     RECURSIVE_CALL(Category.VERIFY, "insn %d: recursive call: %s"),
     CALL_CHAIN_TOO_DEEP(Category.VERIFY, "insn %d: call chain of %d frames (%s), more than the limit of %d"),
@@ -45,7 +48,9 @@ public enum EbpfFailure implements FailureKind {
 
     // --- The verifier (verify.Verifier): each rule its own kind; the wording follows the kernel's log ---
     V_UNREACHABLE(Category.VERIFY, "insn %d: unreachable insn (no path from the entry reaches it)"),
-    V_TOO_COMPLEX(Category.VERIFY, "insn %d: BPF program is too large. Processed %d insn (the limit is %d, ebpf.VerifierLimit): a loop without a proven bound, or too many paths"),
+    V_TOO_COMPLEX(
+            Category.VERIFY,
+            "insn %d: BPF program is too large. Processed %d insn (the limit is %d, ebpf.VerifierLimit): a loop without a proven bound, or too many paths"),
     V_INFINITE_LOOP(Category.VERIFY, "insn %d: infinite loop detected at insn %d (the same state again)"),
     V_UNINIT_REGISTER(Category.VERIFY, "insn %d: R%d !read_ok (the register is not initialised on this path)"),
     V_LEGACY_LOAD(Category.VERIFY, "insn %d: %s"),
@@ -55,21 +60,30 @@ public enum EbpfFailure implements FailureKind {
     V_INVALID_SHIFT(Category.VERIFY, "insn %d: invalid shift %d (an immediate shift must be in [0, %d))"),
     V_VARIABLE_OFFSET(Category.VERIFY, "insn %d: R%d variable %s access var_off=(%s) disallowed"),
     V_READ_ONLY(Category.VERIFY, "insn %d: cannot write into %s (R%d %s)"),
-    V_UNBOUNDED_ACCESS(Category.VERIFY, "insn %d: R%d unbounded memory access, make sure to bounds check any such access (%s)"),
+    V_UNBOUNDED_ACCESS(
+            Category.VERIFY, "insn %d: R%d unbounded memory access, make sure to bounds check any such access (%s)"),
     V_PACKET_ACCESS(Category.VERIFY, "insn %d: invalid access to packet, off=%d size=%d, R%d %s"),
     V_MAP_VALUE_ACCESS(Category.VERIFY, "insn %d: invalid access to map value, value_size=%d off=%d size=%d, R%d %s"),
     // The kernel's words (check_map_access_type, record_func_map) for a map created with BPF_F_RDONLY_PROG.
-    V_MAP_WRITE_FORBIDDEN(Category.VERIFY, "insn %d: write into map forbidden, value_size=%d off=%d size=%d, R%d %s (the map is read-only to programs)"),
-    V_MAP_WRITE_FORBIDDEN_HELPER(Category.VERIFY, "insn %d: write into map forbidden: %s cannot change map '%s', which is read-only to programs"),
+    V_MAP_WRITE_FORBIDDEN(
+            Category.VERIFY,
+            "insn %d: write into map forbidden, value_size=%d off=%d size=%d, R%d %s (the map is read-only to programs)"),
+    V_MAP_WRITE_FORBIDDEN_HELPER(
+            Category.VERIFY,
+            "insn %d: write into map forbidden: %s cannot change map '%s', which is read-only to programs"),
     // The kernel's words for what an unprivileged program may not do (verifier.c, !allow_ptr_leaks / !bpf_capable).
     V_CONSTANT_TIME(Category.VERIFY, "insn %d: constant-time program %s (ebpf.ConstantTime)"),
     V_UNPRIVILEGED(Category.VERIFY, "insn %d: %s (refused for unprivileged programs, ebpf.Unprivileged)"),
     V_MISALIGNED(Category.VERIFY, "insn %d: misaligned %saccess off %d size %d, R%d %s"),
     V_INVALID_MEM_ACCESS(Category.VERIFY, "insn %d: R%d invalid mem access '%s' (%s)"),
     V_STACK_ACCESS(Category.VERIFY, "insn %d: invalid %s stack R%d off=%d size=%d (%s): the stack is r10-512 to r10"),
-    V_UNINIT_STACK(Category.VERIFY, "insn %d: invalid read from stack R%d off %d+%d size %d (%s): the byte is not initialised"),
+    V_UNINIT_STACK(
+            Category.VERIFY,
+            "insn %d: invalid read from stack R%d off %d+%d size %d (%s): the byte is not initialised"),
     V_CONTEXT_ACCESS(Category.VERIFY, "insn %d: invalid bpf_context access off=%d size=%d: %s"),
-    V_CALLX(Category.VERIFY, "insn %d: callx cannot be verified (the kernel has no call by register; ebpf.Verify=false runs it under the run-time guards)"),
+    V_CALLX(
+            Category.VERIFY,
+            "insn %d: callx cannot be verified (the kernel has no call by register; ebpf.Verify=false runs it under the run-time guards)"),
     V_RETURN(Category.VERIFY, "insn %d: at exit: %s"),
     V_HELPER_ARGUMENT(Category.VERIFY, "insn %d: %s: R%d type=%s expected=%s"),
     V_HELPER_SIZE(Category.VERIFY, "insn %d: %s: R%d %s"),
@@ -85,9 +99,12 @@ public enum EbpfFailure implements FailureKind {
     BAD_HELPER_ARGUMENT(Category.RUNTIME, "insn %d: %s: %s"),
     BAD_CONTEXT_ACCESS(Category.RUNTIME, "insn %d: invalid %s of %d bytes at %s in a %s program"),
     NO_SUCH_MAP(Category.VERIFY, "insn %d: lddw refers to map %d, but the program has %d maps"),
-    BAD_MAP_VALUE(Category.VERIFY, "insn %d: lddw of a map value needs an array map with the offset inside its value (map %d, offset %d)"),
+    BAD_MAP_VALUE(
+            Category.VERIFY,
+            "insn %d: lddw of a map value needs an array map with the offset inside its value (map %d, offset %d)"),
     TOO_MANY_MAPS(Category.VERIFY, "the program has %d maps, more than the limit of %d"),
-    BAD_CALL_TARGET(Category.RUNTIME, "insn %d: callx target 0x%x is neither a helper of program type %s nor a function"),
+    BAD_CALL_TARGET(
+            Category.RUNTIME, "insn %d: callx target 0x%x is neither a helper of program type %s nor a function"),
     BAD_INPUT(Category.RUNTIME, "%s"),
     BAD_OPTION(Category.RUNTIME, "%s");
 

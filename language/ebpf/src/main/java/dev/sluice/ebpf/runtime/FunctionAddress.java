@@ -8,8 +8,7 @@ package dev.sluice.ebpf.runtime;
 public final class FunctionAddress {
     public static final int TAG = 0x7fffffff;
 
-    private FunctionAddress() {
-    }
+    private FunctionAddress() {}
 
     public static long of(int function) {
         return (long) TAG << 32 | function;

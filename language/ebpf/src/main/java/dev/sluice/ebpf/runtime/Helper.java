@@ -1,9 +1,8 @@
 package dev.sluice.ebpf.runtime;
 
+import dev.sluice.ebpf.isa.ProgramType;
 import java.util.EnumSet;
 import java.util.Set;
-
-import dev.sluice.ebpf.isa.ProgramType;
 
 /** Helper functions by their Linux ids ({@code enum bpf_func_id} in include/uapi/linux/bpf.h). */
 public enum Helper {
@@ -27,8 +26,15 @@ public enum Helper {
 
     /** The helper table of a program type: the helpers its programs may call. */
     public static Set<Helper> forType(ProgramType type) {
-        Set<Helper> common = EnumSet.of(MAP_LOOKUP_ELEM, MAP_UPDATE_ELEM, MAP_DELETE_ELEM, KTIME_GET_NS, TRACE_PRINTK, GET_PRANDOM_U32, GET_SMP_PROCESSOR_ID,
-                        TAIL_CALL);
+        Set<Helper> common = EnumSet.of(
+                MAP_LOOKUP_ELEM,
+                MAP_UPDATE_ELEM,
+                MAP_DELETE_ELEM,
+                KTIME_GET_NS,
+                TRACE_PRINTK,
+                GET_PRANDOM_U32,
+                GET_SMP_PROCESSOR_ID,
+                TAIL_CALL);
         if (type == ProgramType.SOCKET_FILTER) {
             common.add(SKB_LOAD_BYTES);
         }
@@ -46,6 +52,7 @@ public enum Helper {
     }
 
     private static final Helper[][] TABLES = new Helper[ProgramType.values().length][];
+
     static {
         for (ProgramType t : ProgramType.values()) {
             TABLES[t.ordinal()] = forType(t).toArray(new Helper[0]);

@@ -7,8 +7,7 @@ package dev.sluice.ebpf.runtime;
 public final class MapAddress {
     public static final int TAG = 0x7ffffffe;
 
-    private MapAddress() {
-    }
+    private MapAddress() {}
 
     public static long of(int map) {
         return (long) TAG << 32 | map;

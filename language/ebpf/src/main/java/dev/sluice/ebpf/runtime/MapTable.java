@@ -7,9 +7,8 @@ import com.oracle.truffle.api.interop.TruffleObject;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-
-import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.core.interop.InteropArray;
+import dev.sluice.ebpf.maps.EbpfMap;
 
 /** A program's maps: members by name, and array elements by index (the fd a program's lddw uses). */
 @ExportLibrary(InteropLibrary.class)

@@ -225,7 +225,8 @@ public final class Memory {
         } else if (region == PACKET) {
             name = "packet";
         } else if (region >= STACK0 && region < STACK0 + MAX_FRAMES) {
-            return "stack of frame " + (region - STACK0) + " (r10" + (offset - STACK_SIZE < 0 ? "" : "+") + (offset - STACK_SIZE) + ")";
+            return "stack of frame " + (region - STACK0) + " (r10" + (offset - STACK_SIZE < 0 ? "" : "+")
+                    + (offset - STACK_SIZE) + ")";
         } else if (FunctionAddress.is(address)) {
             return "the address of function " + FunctionAddress.function(address) + ", which is not data";
         } else if (MapAddress.is(address)) {

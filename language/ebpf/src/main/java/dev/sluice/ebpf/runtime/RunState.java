@@ -14,6 +14,7 @@ public final class RunState {
     public final Memory memory = new Memory();
     /** Instructions this run may still execute; a field of an object, so MERGE_EXPLODE can merge paths over it. */
     public long fuel;
+
     public final long maxInstructions;
     public int tailCalls;
     public final OutputStream output;
@@ -22,13 +23,19 @@ public final class RunState {
 
     /** {@code ebpf.OverBudgetAction=verdict:N}: a run over its instruction limit returns N instead of failing. */
     public final boolean verdictOverLimit;
+
     public final long limitVerdict;
 
     public RunState(long maxInstructions, OutputStream output, dev.sluice.ebpf.isa.ProgramType type) {
         this(maxInstructions, output, type, false, 0);
     }
 
-    public RunState(long maxInstructions, OutputStream output, dev.sluice.ebpf.isa.ProgramType type, boolean verdictOverLimit, long limitVerdict) {
+    public RunState(
+            long maxInstructions,
+            OutputStream output,
+            dev.sluice.ebpf.isa.ProgramType type,
+            boolean verdictOverLimit,
+            long limitVerdict) {
         this.verdictOverLimit = verdictOverLimit;
         this.limitVerdict = limitVerdict;
         this.type = type;

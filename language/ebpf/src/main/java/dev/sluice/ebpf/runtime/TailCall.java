@@ -1,7 +1,6 @@
 package dev.sluice.ebpf.runtime;
 
 import com.oracle.truffle.api.nodes.ControlFlowException;
-
 import dev.sluice.ebpf.maps.TailCallTarget;
 
 /** A successful bpf_tail_call: unwinds the running program's frames to its root, which runs {@link #target} instead. */

@@ -1,8 +1,5 @@
 package dev.sluice.ebpf.trace;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.EventBinding;
@@ -10,9 +7,10 @@ import com.oracle.truffle.api.instrumentation.ExecutionEventNode;
 import com.oracle.truffle.api.instrumentation.Instrumenter;
 import com.oracle.truffle.api.instrumentation.SourceSectionFilter;
 import com.oracle.truffle.api.instrumentation.StandardTags;
-
 import dev.sluice.ebpf.nodes.FunctionBodyNode;
 import dev.sluice.ebpf.nodes.InstructionNode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Records, between {@link #begin} and {@link #end}, each eBPF instruction the engine enters and the registers r0-r10
@@ -22,8 +20,7 @@ import dev.sluice.ebpf.nodes.InstructionNode;
  */
 public final class StepTrace {
     /** One instruction entered: its slot, its text in the program's listing, and r0-r10 on entry (a copy). */
-    public record Entry(int pc, String instruction, long[] registers) {
-    }
+    public record Entry(int pc, String instruction, long[] registers) {}
 
     private final Instrumenter instrumenter;
     private EventBinding<?> binding;
@@ -36,10 +33,20 @@ public final class StepTrace {
     /** Attaches to the instructions of every eBPF program. Idempotent. */
     public synchronized void start() {
         if (binding == null) {
-            SourceSectionFilter statements = SourceSectionFilter.newBuilder().tagIs(StandardTags.StatementTag.class)
-                            .sourceIs(source -> "ebpf".equals(source.getLanguage())).build();
-            binding = instrumenter.attachExecutionEventFactory(statements, context -> context.getInstrumentedNode() instanceof InstructionNode instruction
-                            ? new EnteringNode(this, instruction.pc(), context.getInstrumentedSourceSection().getCharacters().toString().strip())
+            SourceSectionFilter statements = SourceSectionFilter.newBuilder()
+                    .tagIs(StandardTags.StatementTag.class)
+                    .sourceIs(source -> "ebpf".equals(source.getLanguage()))
+                    .build();
+            binding = instrumenter.attachExecutionEventFactory(
+                    statements,
+                    context -> context.getInstrumentedNode() instanceof InstructionNode instruction
+                            ? new EnteringNode(
+                                    this,
+                                    instruction.pc(),
+                                    context.getInstrumentedSourceSection()
+                                            .getCharacters()
+                                            .toString()
+                                            .strip())
                             : null);
         }
     }
@@ -85,7 +92,12 @@ public final class StepTrace {
 
         @Override
         protected void onEnter(VirtualFrame frame) {
-            trace.entered(pc, instruction, frame.isObject(FunctionBodyNode.REGISTERS_SLOT) ? frame.getObject(FunctionBodyNode.REGISTERS_SLOT) : null);
+            trace.entered(
+                    pc,
+                    instruction,
+                    frame.isObject(FunctionBodyNode.REGISTERS_SLOT)
+                            ? frame.getObject(FunctionBodyNode.REGISTERS_SLOT)
+                            : null);
         }
     }
 }

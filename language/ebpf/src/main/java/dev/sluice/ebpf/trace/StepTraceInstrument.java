@@ -7,8 +7,12 @@ import com.oracle.truffle.api.instrumentation.TruffleInstrument;
  * service with {@code engine.getInstruments().get(StepTraceInstrument.ID).lookup(StepTrace.class)};
  * {@code sluice explain --lang ebpf} uses it.
  */
-@TruffleInstrument.Registration(id = StepTraceInstrument.ID, name = "Sluice eBPF step trace", version = "0.1.0", services = StepTrace.class, //
-                website = "https://sluice.dev")
+@TruffleInstrument.Registration(
+        id = StepTraceInstrument.ID,
+        name = "Sluice eBPF step trace",
+        version = "0.1.0",
+        services = StepTrace.class, //
+        website = "https://sluice.dev")
 public final class StepTraceInstrument extends TruffleInstrument {
     public static final String ID = "sluice-ebpf-trace";
 

@@ -10,8 +10,18 @@ package dev.sluice.ebpf.verify;
  */
 record Reg(Kind kind, Scalar var, int off, int id, int range, int map, int frame) {
     enum Kind {
-        NOT_INIT("not initialised"), SCALAR("scalar"), CTX("ctx"), INPUT("mem"), PACKET("pkt"), PACKET_META("pkt_meta"), PACKET_END("pkt_end"),
-        STACK("fp"), MAP_VALUE("map_value"), MAP_VALUE_OR_NULL("map_value_or_null"), MAP_PTR("map_ptr"), FUNC("func");
+        NOT_INIT("not initialised"),
+        SCALAR("scalar"),
+        CTX("ctx"),
+        INPUT("mem"),
+        PACKET("pkt"),
+        PACKET_META("pkt_meta"),
+        PACKET_END("pkt_end"),
+        STACK("fp"),
+        MAP_VALUE("map_value"),
+        MAP_VALUE_OR_NULL("map_value_or_null"),
+        MAP_PTR("map_ptr"),
+        FUNC("func");
 
         final String kernelName;
 
@@ -99,10 +109,15 @@ record Reg(Kind kind, Scalar var, int off, int id, int range, int map, int frame
         return switch (kind) {
             case NOT_INIT -> "not initialised";
             case SCALAR -> var.isConstant() ? "scalar(" + var.value() + ")" : "scalar(" + var + ")";
-            case STACK -> "fp" + off + (var.isConstant() && var.value() == 0 ? "" : "+var(" + var + ")") + (frame > 0 ? " of frame " + frame : "");
-            case PACKET -> "pkt(id=" + id + ",off=" + off + ",r=" + range + (var.isConstant() && var.value() == 0 ? "" : "," + var) + ")";
-            case MAP_VALUE, MAP_VALUE_OR_NULL -> kind.kernelName + "(map=" + map + ",off=" + off + (id != 0 ? ",id=" + id : "")
-                            + (var.isConstant() && var.value() == 0 ? "" : "," + var) + ")";
+            case STACK ->
+                "fp" + off + (var.isConstant() && var.value() == 0 ? "" : "+var(" + var + ")")
+                        + (frame > 0 ? " of frame " + frame : "");
+            case PACKET ->
+                "pkt(id=" + id + ",off=" + off + ",r=" + range + (var.isConstant() && var.value() == 0 ? "" : "," + var)
+                        + ")";
+            case MAP_VALUE, MAP_VALUE_OR_NULL ->
+                kind.kernelName + "(map=" + map + ",off=" + off + (id != 0 ? ",id=" + id : "")
+                        + (var.isConstant() && var.value() == 0 ? "" : "," + var) + ")";
             case MAP_PTR -> "map_ptr(map=" + map + ")";
             default -> kind.kernelName + "(off=" + off + (var.isConstant() && var.value() == 0 ? "" : "," + var) + ")";
         };

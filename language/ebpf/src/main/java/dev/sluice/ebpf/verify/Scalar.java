@@ -29,13 +29,21 @@ record Scalar(long value, long mask, long umin, long umax, long smin, long smax)
     }
 
     boolean contains(long v) {
-        return (v & ~mask) == value && Long.compareUnsigned(v, umin) >= 0 && Long.compareUnsigned(v, umax) <= 0 && v >= smin && v <= smax;
+        return (v & ~mask) == value
+                && Long.compareUnsigned(v, umin) >= 0
+                && Long.compareUnsigned(v, umax) <= 0
+                && v >= smin
+                && v <= smax;
     }
 
     /** Whether every value this admits is admitted by {@code wider} (the state-pruning test). */
     boolean within(Scalar wider) {
-        return Long.compareUnsigned(wider.umin, umin) <= 0 && Long.compareUnsigned(umax, wider.umax) <= 0 && wider.smin <= smin && smax <= wider.smax
-                        && (mask & ~wider.mask) == 0 && (value & ~wider.mask) == wider.value;
+        return Long.compareUnsigned(wider.umin, umin) <= 0
+                && Long.compareUnsigned(umax, wider.umax) <= 0
+                && wider.smin <= smin
+                && smax <= wider.smax
+                && (mask & ~wider.mask) == 0
+                && (value & ~wider.mask) == wider.value;
     }
 
     // --- tnum arithmetic ---
@@ -49,10 +57,10 @@ record Scalar(long value, long mask, long umin, long umax, long smin, long smax)
         long chi = min ^ max;
         int bits = 64 - Long.numberOfLeadingZeros(chi);
         if (bits >= 64) {
-            return new long[]{0, -1L};
+            return new long[] {0, -1L};
         }
         long delta = (1L << bits) - 1;
-        return new long[]{min & ~delta, delta};
+        return new long[] {min & ~delta, delta};
     }
 
     /**
@@ -251,7 +259,11 @@ record Scalar(long value, long mask, long umin, long umax, long smin, long smax)
             b.append("umax=").append(Long.toUnsignedString(umax)).append(',');
         }
         if (mask != -1L) {
-            b.append("var_off=(0x").append(Long.toHexString(value)).append("; 0x").append(Long.toHexString(mask)).append("),");
+            b.append("var_off=(0x")
+                    .append(Long.toHexString(value))
+                    .append("; 0x")
+                    .append(Long.toHexString(mask))
+                    .append("),");
         }
         return b.isEmpty() ? "unknown" : b.substring(0, b.length() - 1);
     }

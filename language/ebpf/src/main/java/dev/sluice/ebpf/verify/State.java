@@ -1,8 +1,7 @@
 package dev.sluice.ebpf.verify;
 
-import java.util.Arrays;
-
 import dev.sluice.ebpf.runtime.Memory;
+import java.util.Arrays;
 
 /**
  * The abstract state at one instruction of one path: the call frames, each with its registers and its 512-byte
@@ -21,6 +20,7 @@ final class State {
         final Reg[] spills = new Reg[SLOTS];
         /** Constant-time mode: which registers and stack bytes hold a value derived from a secret input byte. */
         final boolean[] secretRegs = new boolean[11];
+
         final boolean[] secretBytes = new boolean[Memory.STACK_SIZE];
 
         Frame(int callSite, int function) {

@@ -2,18 +2,17 @@ package dev.sluice.ebpf.verify;
 
 import static dev.sluice.ebpf.isa.Opcodes.*;
 
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.ebpf.isa.Insn;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.runtime.EbpfFailure;
+import dev.sluice.ebpf.runtime.Helper;
+import dev.sluice.ebpf.runtime.Memory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
-
-import dev.sluice.ebpf.isa.Insn;
-import dev.sluice.ebpf.isa.Program;
-import dev.sluice.ebpf.isa.ProgramType;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.ebpf.runtime.EbpfFailure;
-import dev.sluice.ebpf.runtime.Helper;
-import dev.sluice.ebpf.runtime.Memory;
 
 /**
  * The checks a program must pass before it runs at all, its own pass: every opcode is defined by RFC 9669 and every
@@ -26,8 +25,7 @@ public final class StructuralCheck {
     /** The kernel's limit for privileged programs (BPF_COMPLEXITY_LIMIT_INSNS). */
     public static final int MAX_SLOTS = 1_000_000;
 
-    private StructuralCheck() {
-    }
+    private StructuralCheck() {}
 
     /** What the check learned that later stages use: the function entries (sorted) and the lddw second slots. */
     public record Shape(int[] functionEntries, boolean[] secondSlot) {
@@ -70,7 +68,12 @@ public final class StructuralCheck {
                 }
                 Insn hi = p.get(pc + 1);
                 if (hi.opcode() != 0 || hi.dst() != 0 || hi.src() != 0 || hi.off() != 0) {
-                    throw SluiceException.atInsn(pc + 1, EbpfFailure.RESERVED_FIELD, pc + 1, "the second slot of lddw", "opcode, dst, src and offset must be 0");
+                    throw SluiceException.atInsn(
+                            pc + 1,
+                            EbpfFailure.RESERVED_FIELD,
+                            pc + 1,
+                            "the second slot of lddw",
+                            "opcode, dst, src and offset must be 0");
                 }
                 second[pc + 1] = true;
                 mapReference(i, hi, pc, maps);
@@ -120,10 +123,18 @@ public final class StructuralCheck {
         if (entryArray.length > 1) {
             for (int pc = 0; pc < n; pc++) {
                 int opcode = p.get(pc).opcode();
-                if (!second[pc] && shape.functionOf(pc) != 0 && cls(opcode) == LD && (mode(opcode) == ABS || mode(opcode) == IND)) {
+                if (!second[pc]
+                        && shape.functionOf(pc) != 0
+                        && cls(opcode) == LD
+                        && (mode(opcode) == ABS || mode(opcode) == IND)) {
                     // As in the kernel (without BTF): an out-of-packet legacy load ends the whole program, which a
-                    // callee cannot do. In the main function it is allowed: there, ending the function ends the program.
-                    throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a legacy packet load (ld_abs/ld_ind) in a local function");
+                    // callee cannot do. In the main function it is allowed: there, ending the function ends the
+                    // program.
+                    throw SluiceException.atInsn(
+                            pc,
+                            EbpfFailure.UNSUPPORTED,
+                            pc,
+                            "a legacy packet load (ld_abs/ld_ind) in a local function");
                 }
             }
         }
@@ -142,7 +153,10 @@ public final class StructuralCheck {
         }
         if (src == LDDW_MAP_VALUE_FD || src == LDDW_MAP_VALUE_IDX) {
             dev.sluice.ebpf.maps.MapSpec m = maps.get(i.imm());
-            if (!m.type().isArray() || m.type() == dev.sluice.ebpf.maps.MapType.PROG_ARRAY || hi.imm() < 0 || hi.imm() >= m.valueSize()) {
+            if (!m.type().isArray()
+                    || m.type() == dev.sluice.ebpf.maps.MapType.PROG_ARRAY
+                    || hi.imm() < 0
+                    || hi.imm() >= m.valueSize()) {
                 throw SluiceException.atInsn(pc, EbpfFailure.BAD_MAP_VALUE, pc, i.imm(), hi.imm());
             }
         } else if (hi.imm() != 0) {
@@ -181,7 +195,7 @@ public final class StructuralCheck {
             Insn i = p.get(pc);
             if (!shape.secondSlot()[pc] && i.opcode() == (JMP | CALL) && i.src() == CALL_LOCAL) {
                 int callee = shape.functionOf(pc + 1 + i.imm());
-                calls.get(shape.functionOf(pc)).add(new int[]{pc, callee});
+                calls.get(shape.functionOf(pc)).add(new int[] {pc, callee});
             }
         }
         int[] state = new int[functions]; // 0 unvisited, 1 on the path, 2 done
@@ -191,7 +205,8 @@ public final class StructuralCheck {
         }
     }
 
-    private static int depthOf(int f, List<List<int[]>> calls, int[] state, int[] depth, Shape shape, List<Integer> path, Program p) {
+    private static int depthOf(
+            int f, List<List<int[]>> calls, int[] state, int[] depth, Shape shape, List<Integer> path, Program p) {
         if (state[f] == 2) {
             return depth[f];
         }
@@ -210,8 +225,13 @@ public final class StructuralCheck {
             }
             int d = 1 + depthOf(callee, calls, state, depth, shape, path, p);
             if (d > Memory.MAX_FRAMES) {
-                throw SluiceException.atInsn(call[0], EbpfFailure.CALL_CHAIN_TOO_DEEP, call[0], d, "from the function at insn " + shape.functionEntries()[f],
-                                Memory.MAX_FRAMES);
+                throw SluiceException.atInsn(
+                        call[0],
+                        EbpfFailure.CALL_CHAIN_TOO_DEEP,
+                        call[0],
+                        d,
+                        "from the function at insn " + shape.functionEntries()[f],
+                        Memory.MAX_FRAMES);
             }
             deepest = Math.max(deepest, d);
         }
@@ -267,12 +287,17 @@ public final class StructuralCheck {
                         throw reserved(pc, is64 ? "bswap" : "le/be", "src and offset 0");
                     }
                     if (i.imm() != 16 && i.imm() != 32 && i.imm() != 64) {
-                        throw SluiceException.atInsn(pc, EbpfFailure.BAD_IMMEDIATE, pc, "byte swap width " + i.imm() + " is not 16, 32 or 64");
+                        throw SluiceException.atInsn(
+                                pc,
+                                EbpfFailure.BAD_IMMEDIATE,
+                                pc,
+                                "byte swap width " + i.imm() + " is not 16, 32 or 64");
                     }
                     return;
                 }
-                boolean offOk = i.off() == 0 || (op == DIV || op == MOD) && i.off() == 1
-                                || op == MOV && source(opcode) == X && (i.off() == 8 || i.off() == 16 || is64 && i.off() == 32);
+                boolean offOk = i.off() == 0
+                        || (op == DIV || op == MOD) && i.off() == 1
+                        || op == MOV && source(opcode) == X && (i.off() == 8 || i.off() == 16 || is64 && i.off() == 32);
                 if (!offOk) {
                     throw reserved(pc, "ALU instruction", "offset must be 0 (1 for sdiv/smod; 8, 16 or 32 for movsx)");
                 }
@@ -298,7 +323,10 @@ public final class StructuralCheck {
                             throw unknown(pc, opcode);
                         }
                         if (i.dst() != 0 || i.src() != 0 || (is32 ? i.off() != 0 : i.imm() != 0)) {
-                            throw reserved(pc, is32 ? "ja32" : "ja", is32 ? "dst, src and offset must be 0" : "dst, src and imm must be 0");
+                            throw reserved(
+                                    pc,
+                                    is32 ? "ja32" : "ja",
+                                    is32 ? "dst, src and offset must be 0" : "dst, src and imm must be 0");
                         }
                     }
                     case EXIT -> {
@@ -326,13 +354,19 @@ public final class StructuralCheck {
                         switch (i.src()) {
                             case CALL_HELPER -> {
                                 if (Helper.lookup(type, i.imm()) == null) {
-                                    throw SluiceException.atInsn(pc, EbpfFailure.UNKNOWN_HELPER, pc, i.imm(), type.id());
+                                    throw SluiceException.atInsn(
+                                            pc, EbpfFailure.UNKNOWN_HELPER, pc, i.imm(), type.id());
                                 }
                             }
-                            case CALL_LOCAL -> {
-                            }
-                            case CALL_KFUNC -> throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "a call of a kernel function (call runtime, src 2)");
-                            default -> throw reserved(pc, "call", "src must be 0 (helper), 1 (local) or 2 (kernel function)");
+                            case CALL_LOCAL -> {}
+                            case CALL_KFUNC ->
+                                throw SluiceException.atInsn(
+                                        pc,
+                                        EbpfFailure.UNSUPPORTED,
+                                        pc,
+                                        "a call of a kernel function (call runtime, src 2)");
+                            default ->
+                                throw reserved(pc, "call", "src must be 0 (helper), 1 (local) or 2 (kernel function)");
                         }
                     }
                     default -> {
@@ -356,12 +390,13 @@ public final class StructuralCheck {
                         throw reserved(pc, "lddw", "offset must be 0");
                     }
                     switch (i.src()) {
-                        case LDDW_IMM64, LDDW_FUNCTION -> {
-                        }
+                        case LDDW_IMM64, LDDW_FUNCTION -> {}
                         case LDDW_MAP_FD, LDDW_MAP_VALUE_FD, LDDW_MAP_IDX, LDDW_MAP_VALUE_IDX -> {
                             // checked with the second slot (mapReference)
                         }
-                        case LDDW_VARIABLE -> throw SluiceException.atInsn(pc, EbpfFailure.UNSUPPORTED, pc, "lddw of a variable address (src 3)");
+                        case LDDW_VARIABLE ->
+                            throw SluiceException.atInsn(
+                                    pc, EbpfFailure.UNSUPPORTED, pc, "lddw of a variable address (src 3)");
                         default -> throw reserved(pc, "lddw", "src must be 0 to 6");
                     }
                     return;
@@ -371,7 +406,10 @@ public final class StructuralCheck {
                     throw unknown(pc, opcode);
                 }
                 if (i.dst() != 0 || i.off() != 0 || mode == ABS && i.src() != 0) {
-                    throw reserved(pc, mode == ABS ? "ld_abs" : "ld_ind", "dst and offset must be 0" + (mode == ABS ? ", and src" : ""));
+                    throw reserved(
+                            pc,
+                            mode == ABS ? "ld_abs" : "ld_ind",
+                            "dst and offset must be 0" + (mode == ABS ? ", and src" : ""));
                 }
                 register(pc, i.src());
             }
@@ -411,7 +449,11 @@ public final class StructuralCheck {
                 int code = i.imm();
                 int base = code & ~FETCH;
                 if (code != XCHG && code != CMPXCHG && base != ADD && base != OR && base != AND && base != XOR) {
-                    throw SluiceException.atInsn(pc, EbpfFailure.BAD_IMMEDIATE, pc, "atomic operation 0x" + Integer.toHexString(code) + " is not defined");
+                    throw SluiceException.atInsn(
+                            pc,
+                            EbpfFailure.BAD_IMMEDIATE,
+                            pc,
+                            "atomic operation 0x" + Integer.toHexString(code) + " is not defined");
                 }
             }
             default -> throw unknown(pc, opcode);

@@ -2,12 +2,8 @@ package dev.sluice.ebpf.verify;
 
 import static dev.sluice.ebpf.isa.Opcodes.*;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
-
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.ebpf.isa.Alu;
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
@@ -17,7 +13,10 @@ import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.verify.Reg.Kind;
-import dev.sluice.ebpf.isa.Alu;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 
 /**
  * The eBPF verifier: an abstract interpreter that follows every path of a structurally checked program before it
@@ -36,7 +35,8 @@ public final class Verifier {
     static final long MAX_OFF = 1L << 29;
 
     /** What a successful verification measured. */
-    public record Result(long processed, int statesStored, int peakStack, java.util.BitSet reached, int[] provenRegions) {
+    public record Result(
+            long processed, int statesStored, int peakStack, java.util.BitSet reached, int[] provenRegions) {
         /** Whether some path the verifier explored reached instruction {@code pc} (else it is dead code for it). */
         public boolean reached(int pc) {
             return reached.get(pc);
@@ -62,6 +62,7 @@ public final class Verifier {
     private final boolean unprivileged;
     /** Constant-time mode: the secret bytes of the program's data (packet, or a raw program's input); null when off. */
     private final java.util.BitSet secret;
+
     private final int[] stackDepth; // per function: the deepest stack byte touched (bytes below r10)
     private final List<List<Visit>> visits;
     private final boolean[] prunePoint;
@@ -97,7 +98,14 @@ public final class Verifier {
         }
     }
 
-    private Verifier(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged, java.util.BitSet secret) {
+    private Verifier(
+            Program program,
+            ProgramType type,
+            StructuralCheck.Shape shape,
+            List<MapSpec> maps,
+            long limit,
+            boolean unprivileged,
+            java.util.BitSet secret) {
         this.program = program;
         this.unprivileged = unprivileged;
         this.secret = secret;
@@ -118,18 +126,31 @@ public final class Verifier {
      * Verifies {@code program} (already through {@link StructuralCheck}); a rule broken anywhere is a VERIFY
      * {@link SluiceException} naming the instruction.
      */
-    public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit) {
+    public static Result verify(
+            Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit) {
         return verify(program, type, shape, maps, limit, false);
     }
 
     /** @param unprivileged apply the kernel's rules for unprivileged programs as well */
-    public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged) {
+    public static Result verify(
+            Program program,
+            ProgramType type,
+            StructuralCheck.Shape shape,
+            List<MapSpec> maps,
+            long limit,
+            boolean unprivileged) {
         return verify(program, type, shape, maps, limit, unprivileged, null);
     }
 
     /** @param secret constant-time mode: the secret bytes of the program's data; null for the normal rules */
-    public static Result verify(Program program, ProgramType type, StructuralCheck.Shape shape, List<MapSpec> maps, long limit, boolean unprivileged,
-                    java.util.BitSet secret) {
+    public static Result verify(
+            Program program,
+            ProgramType type,
+            StructuralCheck.Shape shape,
+            List<MapSpec> maps,
+            long limit,
+            boolean unprivileged,
+            java.util.BitSet secret) {
         Verifier v = new Verifier(program, type, shape, maps, limit, unprivileged, secret);
         if (unprivileged) {
             v.unprivilegedStructure();
@@ -214,7 +235,7 @@ public final class Verifier {
         } else {
             main.regs[1] = Reg.pointer(Kind.CTX, 0);
         }
-        return new State(new State.Frame[]{main});
+        return new State(new State.Frame[] {main});
     }
 
     private void explore() {
@@ -253,7 +274,7 @@ public final class Verifier {
             here = new ArrayList<>();
             visits.set(path.pc, here);
         }
-        for (java.util.Iterator<Visit> it = here.iterator(); it.hasNext();) {
+        for (java.util.Iterator<Visit> it = here.iterator(); it.hasNext(); ) {
             Visit v = it.next();
             if (v.branches == 0) {
                 if (path.state.within(v.state)) {
@@ -331,7 +352,8 @@ public final class Verifier {
             case LDX -> {
                 Reg base = read(pc, st, i.src());
                 recordRegion(pc, base);
-                Reg value = access(pc, st, i.src(), base, i.off(), sizeBytes(opcode), Access.LOAD, null, mode(opcode) == MEMSX);
+                Reg value = access(
+                        pc, st, i.src(), base, i.off(), sizeBytes(opcode), Access.LOAD, null, mode(opcode) == MEMSX);
                 st.set(i.dst(), value);
                 path.pc = pc + 1;
                 return true;
@@ -395,7 +417,8 @@ public final class Verifier {
         long value = (i.imm() & 0xffffffffL) | (long) insn(pc + 1).imm() << 32;
         return switch (i.src()) {
             case LDDW_MAP_FD, LDDW_MAP_IDX -> Reg.mapPointer(i.imm());
-            case LDDW_MAP_VALUE_FD, LDDW_MAP_VALUE_IDX -> Reg.mapValue(Kind.MAP_VALUE, i.imm(), insn(pc + 1).imm(), 0);
+            case LDDW_MAP_VALUE_FD, LDDW_MAP_VALUE_IDX ->
+                Reg.mapValue(Kind.MAP_VALUE, i.imm(), insn(pc + 1).imm(), 0);
             case LDDW_FUNCTION -> Reg.pointer(Kind.FUNC, pc + 1 + i.imm());
             default -> Reg.constant(value);
         };
@@ -403,12 +426,16 @@ public final class Verifier {
 
     private void legacyPacketLoad(int pc, Insn i, State st) {
         if (type == ProgramType.XDP) {
-            throw fail(pc, EbpfFailure.V_LEGACY_LOAD, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+            throw fail(
+                    pc, EbpfFailure.V_LEGACY_LOAD, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
         }
         Reg ctx = st.reg(6);
         Kind expected = type == ProgramType.RAW ? Kind.INPUT : Kind.CTX;
         if (ctx.kind() != expected || ctx.off() != 0 || !isZero(ctx.var())) {
-            throw fail(pc, EbpfFailure.V_LEGACY_LOAD, "at the time of BPF_LD_ABS|IND R6 != pointer to skb (R6 " + ctx.describe() + ")");
+            throw fail(
+                    pc,
+                    EbpfFailure.V_LEGACY_LOAD,
+                    "at the time of BPF_LD_ABS|IND R6 != pointer to skb (R6 " + ctx.describe() + ")");
         }
         if (mode(i.opcode()) == IND) {
             read(pc, st, i.src());
@@ -429,7 +456,9 @@ public final class Verifier {
 
     // --- ALU ---
 
-    private static final String[] OP_NAMES = {"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian"};
+    private static final String[] OP_NAMES = {
+        "+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian"
+    };
 
     private void alu(int pc, Insn i, State st) {
         int opcode = i.opcode();
@@ -437,9 +466,13 @@ public final class Verifier {
         int op = op(opcode);
         int d = i.dst();
         if (op == MOV) {
-            Reg src = source(opcode) == X ? read(pc, st, i.src()) : Reg.constant(is64 ? i.imm() : i.imm() & Scalar.U32_MAX);
+            Reg src = source(opcode) == X
+                    ? read(pc, st, i.src())
+                    : Reg.constant(is64 ? i.imm() : i.imm() & Scalar.U32_MAX);
             if (source(opcode) == X && i.off() != 0) {
-                Scalar s = src.isScalar() ? src.var().signExtend(i.off()) : Scalar.signedRange(-(1L << (i.off() - 1)), (1L << (i.off() - 1)) - 1);
+                Scalar s = src.isScalar()
+                        ? src.var().signExtend(i.off())
+                        : Scalar.signedRange(-(1L << (i.off() - 1)), (1L << (i.off() - 1)) - 1);
                 st.set(d, Reg.scalar(is64 ? s : s.low32()));
             } else if (is64) {
                 if (src.isScalar() && source(opcode) == X && !src.var().isConstant()) {
@@ -464,13 +497,20 @@ public final class Verifier {
                 throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + d + " pointer arithmetic prohibited");
             }
             if (!dst.isScalar()) {
-                st.set(d, Reg.scalar(is64 && op == NEG ? Scalar.UNKNOWN : Scalar.upTo(op == END ? sizeMask(i.imm() / 8) : Scalar.U32_MAX)));
+                st.set(
+                        d,
+                        Reg.scalar(
+                                is64 && op == NEG
+                                        ? Scalar.UNKNOWN
+                                        : Scalar.upTo(op == END ? sizeMask(i.imm() / 8) : Scalar.U32_MAX)));
                 return;
             }
             Scalar a = dst.var();
             Scalar r;
             if (op == NEG) {
-                r = is64 ? Scalar.constant(0).sub(a) : Scalar.constant(0).sub(a.low32()).low32();
+                r = is64
+                        ? Scalar.constant(0).sub(a)
+                        : Scalar.constant(0).sub(a.low32()).low32();
             } else {
                 boolean swap = is64 || source(opcode) == TO_BE;
                 if (a.isConstant()) {
@@ -512,8 +552,8 @@ public final class Verifier {
             b = b.low32();
         }
         if (a.isConstant() && b.isConstant()) {
-            return Scalar.constant(is64 ? Alu.alu64(op, a.value(), b.value(), off)
-                            : Alu.alu32(op, a.value(), b.value(), off));
+            return Scalar.constant(
+                    is64 ? Alu.alu64(op, a.value(), b.value(), off) : Alu.alu32(op, a.value(), b.value(), off));
         }
         int width = is64 ? 64 : 32;
         Scalar r;
@@ -554,7 +594,12 @@ public final class Verifier {
         int d = i.dst();
         String name = OP_NAMES[op >> 4];
         if (!is64) {
-            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "32-bit pointer arithmetic prohibited", (dst.isPointer() ? dst : src).describe());
+            throw fail(
+                    pc,
+                    EbpfFailure.V_POINTER_ARITHMETIC,
+                    d,
+                    "32-bit pointer arithmetic prohibited",
+                    (dst.isPointer() ? dst : src).describe());
         }
         if (dst.isPointer() && src.isPointer()) {
             if (op == SUB && !unprivileged) {
@@ -563,33 +608,63 @@ public final class Verifier {
             if (op == SUB) {
                 throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + d + " pointer -= pointer prohibited");
             }
-            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "pointer " + name + " pointer prohibited", dst.describe());
+            throw fail(
+                    pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "pointer " + name + " pointer prohibited", dst.describe());
         }
         Reg ptr = dst.isPointer() ? dst : src;
         Scalar delta = dst.isPointer() ? src.var() : dst.var();
         if (!dst.isPointer() && op != ADD) {
-            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, op == SUB ? "tried to subtract pointer from scalar" : "pointer arithmetic with " + name + " operator prohibited",
-                            src.describe());
+            throw fail(
+                    pc,
+                    EbpfFailure.V_POINTER_ARITHMETIC,
+                    d,
+                    op == SUB
+                            ? "tried to subtract pointer from scalar"
+                            : "pointer arithmetic with " + name + " operator prohibited",
+                    src.describe());
         }
         switch (ptr.kind()) {
-            case MAP_VALUE_OR_NULL -> throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "pointer arithmetic on map_value_or_null prohibited, null-check it first",
-                            ptr.describe());
-            case MAP_PTR, PACKET_END, FUNC -> throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "pointer arithmetic on " + ptr.kind().kernelName + " prohibited",
-                            ptr.describe());
-            default -> {
-            }
+            case MAP_VALUE_OR_NULL ->
+                throw fail(
+                        pc,
+                        EbpfFailure.V_POINTER_ARITHMETIC,
+                        d,
+                        "pointer arithmetic on map_value_or_null prohibited, null-check it first",
+                        ptr.describe());
+            case MAP_PTR, PACKET_END, FUNC ->
+                throw fail(
+                        pc,
+                        EbpfFailure.V_POINTER_ARITHMETIC,
+                        d,
+                        "pointer arithmetic on " + ptr.kind().kernelName + " prohibited",
+                        ptr.describe());
+            default -> {}
         }
         if (op == AND || op == OR || op == XOR) {
-            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "bitwise operator " + name + " on pointer prohibited", ptr.describe());
+            throw fail(
+                    pc,
+                    EbpfFailure.V_POINTER_ARITHMETIC,
+                    d,
+                    "bitwise operator " + name + " on pointer prohibited",
+                    ptr.describe());
         }
         if (op != ADD && op != SUB) {
-            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "pointer arithmetic with " + name + " operator prohibited", ptr.describe());
+            throw fail(
+                    pc,
+                    EbpfFailure.V_POINTER_ARITHMETIC,
+                    d,
+                    "pointer arithmetic with " + name + " operator prohibited",
+                    ptr.describe());
         }
         if (delta.isConstant()) {
             long off = op == ADD ? (long) ptr.off() + delta.value() : (long) ptr.off() - delta.value();
             if (delta.value() >= MAX_OFF || delta.value() <= -MAX_OFF || off >= MAX_OFF || off <= -MAX_OFF) {
-                throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "value " + delta.value() + " makes " + ptr.kind().kernelName + " pointer be out of bounds",
-                                ptr.describe());
+                throw fail(
+                        pc,
+                        EbpfFailure.V_POINTER_ARITHMETIC,
+                        d,
+                        "value " + delta.value() + " makes " + ptr.kind().kernelName + " pointer be out of bounds",
+                        ptr.describe());
             }
             return ptr.withOff((int) off);
         }
@@ -608,18 +683,31 @@ public final class Verifier {
 
     private void saneVariableOffset(int pc, int d, Reg ptr, Scalar offset) {
         if (offset.smin() == Long.MIN_VALUE) {
-            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "math between " + ptr.kind().kernelName + " pointer and register with unbounded min value is not allowed",
-                            ptr.describe());
+            throw fail(
+                    pc,
+                    EbpfFailure.V_POINTER_ARITHMETIC,
+                    d,
+                    "math between " + ptr.kind().kernelName
+                            + " pointer and register with unbounded min value is not allowed",
+                    ptr.describe());
         }
         if (offset.smin() <= -MAX_OFF) {
-            throw fail(pc, EbpfFailure.V_POINTER_ARITHMETIC, d, "value " + offset.smin() + " makes " + ptr.kind().kernelName + " pointer be out of bounds", ptr.describe());
+            throw fail(
+                    pc,
+                    EbpfFailure.V_POINTER_ARITHMETIC,
+                    d,
+                    "value " + offset.smin() + " makes " + ptr.kind().kernelName + " pointer be out of bounds",
+                    ptr.describe());
         }
     }
 
     // --- Memory ---
 
     enum Access {
-        LOAD("read from", "load"), STORE("write to", "store"), ATOMIC("atomic access to", "atomic"), HELPER_READ("read from", "helper read"),
+        LOAD("read from", "load"),
+        STORE("write to", "store"),
+        ATOMIC("atomic access to", "atomic"),
+        HELPER_READ("read from", "helper read"),
         HELPER_WRITE("write to", "helper write");
 
         final String stackWord;
@@ -644,14 +732,20 @@ public final class Verifier {
      * accesses, {@code size} is the largest size the argument admits and {@code minSize} (through
      * {@code value.var().umin()}) the smallest.
      */
-    private Reg access(int pc, State st, int regno, Reg base, int off, int size, Access how, Reg value, boolean signed) {
+    private Reg access(
+            int pc, State st, int regno, Reg base, int off, int size, Access how, Reg value, boolean signed) {
         switch (base.kind()) {
             case STACK -> {
                 return stackAccess(pc, st, regno, base, off, size, how, value, signed);
             }
             case CTX -> {
                 if (!isZero(base.var())) {
-                    throw fail(pc, EbpfFailure.V_VARIABLE_OFFSET, regno, "ctx", base.var().toString());
+                    throw fail(
+                            pc,
+                            EbpfFailure.V_VARIABLE_OFFSET,
+                            regno,
+                            "ctx",
+                            base.var().toString());
                 }
                 return contextAccess(pc, base.off() + off, size, how, signed);
             }
@@ -694,7 +788,13 @@ public final class Verifier {
                 }
                 return loaded(size, signed);
             }
-            default -> throw fail(pc, EbpfFailure.V_INVALID_MEM_ACCESS, regno, base.kind() == Kind.SCALAR ? "scalar" : base.kind().kernelName, base.describe());
+            default ->
+                throw fail(
+                        pc,
+                        EbpfFailure.V_INVALID_MEM_ACCESS,
+                        regno,
+                        base.kind() == Kind.SCALAR ? "scalar" : base.kind().kernelName,
+                        base.describe());
         }
     }
 
@@ -764,7 +864,8 @@ public final class Verifier {
         if (!base.var().isConstant()) {
             return Taint.NOTHING;
         }
-        int first = (int) Math.max(0, Math.min(Memory.STACK_SIZE, base.off() + base.var().value() + off + Memory.STACK_SIZE));
+        int first = (int)
+                Math.max(0, Math.min(Memory.STACK_SIZE, base.off() + base.var().value() + off + Memory.STACK_SIZE));
         int end = (int) Math.max(0, Math.min(Memory.STACK_SIZE, (long) first + size));
         return new Taint(Taint.STACK, -1, secretValue, base.frame(), first, end);
     }
@@ -781,12 +882,16 @@ public final class Verifier {
                     return Taint.register(i.dst(), srcSecret);
                 }
                 if ((op == DIV || op == MOD) && srcSecret) {
-                    throw notConstantTime(pc, "divides by a secret value (R" + i.src() + "): division takes a time that depends on the divisor");
+                    throw notConstantTime(
+                            pc,
+                            "divides by a secret value (R" + i.src()
+                                    + "): division takes a time that depends on the divisor");
                 }
                 Reg d = st.reg(i.dst());
                 Reg s = regSource ? st.reg(i.src()) : null;
                 if (d.isPointer() && srcSecret || s != null && s.isPointer() && sr[i.dst()]) {
-                    throw notConstantTime(pc, "computes an address from a secret value (R" + (srcSecret ? i.src() : i.dst()) + ")");
+                    throw notConstantTime(
+                            pc, "computes an address from a secret value (R" + (srcSecret ? i.src() : i.dst()) + ")");
                 }
                 return Taint.register(i.dst(), sr[i.dst()] || srcSecret);
             }
@@ -796,7 +901,8 @@ public final class Verifier {
                 long at = (long) base.off() + i.off();
                 boolean loaded = switch (base.kind()) {
                     case STACK -> secretStack(st, base, i.off(), size);
-                    case PACKET, INPUT -> secretData(at + base.var().smin(), at + base.var().smax() + size);
+                    case PACKET, INPUT ->
+                        secretData(at + base.var().smin(), at + base.var().smax() + size);
                     // __sk_buff fields other than len come from the packet's bytes (protocol) or are the program's own
                     // scratch (cb[]): secret whenever any byte is
                     case CTX -> type == ProgramType.SOCKET_FILTER && at != 0 && !secret.isEmpty();
@@ -813,7 +919,9 @@ public final class Verifier {
                 boolean value = sr[i.src()];
                 int size = sizeBytes(opcode);
                 if (mode(opcode) == ATOMIC) {
-                    if (value || base.kind() == Kind.STACK && secretStack(st, base, i.off(), size) || i.imm() == CMPXCHG && sr[0]) {
+                    if (value
+                            || base.kind() == Kind.STACK && secretStack(st, base, i.off(), size)
+                            || i.imm() == CMPXCHG && sr[0]) {
                         throw notConstantTime(pc, "applies an atomic operation to a secret value");
                     }
                     return i.imm() == CMPXCHG ? Taint.register(0, false) : Taint.register(i.src(), false);
@@ -857,10 +965,15 @@ public final class Verifier {
                     return new Taint(Taint.EXIT, 0, sr[0], -1, 0, 0);
                 }
                 if (op == CALL) {
-                    return regSource ? Taint.NOTHING : i.src() == CALL_LOCAL ? new Taint(Taint.LOCAL_CALL, -1, false, -1, 0, 0) : helperTaint(pc, i, st);
+                    return regSource
+                            ? Taint.NOTHING
+                            : i.src() == CALL_LOCAL
+                                    ? new Taint(Taint.LOCAL_CALL, -1, false, -1, 0, 0)
+                                    : helperTaint(pc, i, st);
                 }
                 if (sr[i.dst()] || regSource && sr[i.src()]) {
-                    throw notConstantTime(pc, "branches on a secret value (R" + (sr[i.dst()] ? i.dst() : i.src()) + ")");
+                    throw notConstantTime(
+                            pc, "branches on a secret value (R" + (sr[i.dst()] ? i.dst() : i.src()) + ")");
                 }
                 return Taint.NOTHING;
             }
@@ -883,9 +996,9 @@ public final class Verifier {
         Reg r1 = st.reg(1);
         MapSpec map = r1.kind() == Kind.MAP_PTR && r1.map() >= 0 && r1.map() < maps.size() ? maps.get(r1.map()) : null;
         int[][] reads = switch (h) {
-            case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> map == null ? new int[0][] : new int[][]{{2, map.keySize()}};
-            case MAP_UPDATE_ELEM -> map == null ? new int[0][] : new int[][]{{2, map.keySize()}, {3, map.valueSize()}};
-            case TRACE_PRINTK -> new int[][]{{1, (int) Math.min(st.reg(2).var().umax(), Memory.STACK_SIZE)}};
+            case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> map == null ? new int[0][] : new int[][] {{2, map.keySize()}};
+            case MAP_UPDATE_ELEM -> map == null ? new int[0][] : new int[][] {{2, map.keySize()}, {3, map.valueSize()}};
+            case TRACE_PRINTK -> new int[][] {{1, (int) Math.min(st.reg(2).var().umax(), Memory.STACK_SIZE)}};
             default -> new int[0][];
         };
         for (int[] read : reads) {
@@ -936,8 +1049,7 @@ public final class Verifier {
                     java.util.Arrays.fill(top.secretRegs, 1, 6, false);
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -950,7 +1062,10 @@ public final class Verifier {
      */
     private void unprivilegedStructure() {
         if (type == ProgramType.XDP) {
-            throw fail(0, EbpfFailure.V_UNPRIVILEGED, "xdp programs need CAP_NET_ADMIN or CAP_BPF; unprivileged programs are socket filters");
+            throw fail(
+                    0,
+                    EbpfFailure.V_UNPRIVILEGED,
+                    "xdp programs need CAP_NET_ADMIN or CAP_BPF; unprivileged programs are socket filters");
         }
         int n = program.length();
         for (int pc = 0; pc < n; pc++) {
@@ -958,8 +1073,12 @@ public final class Verifier {
                 continue;
             }
             Insn i = insn(pc);
-            if (i.opcode() == (JMP | CALL) && (i.src() == CALL_LOCAL || source(i.opcode()) == X) || i.opcode() == LDDW && i.src() == LDDW_FUNCTION) {
-                throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN");
+            if (i.opcode() == (JMP | CALL) && (i.src() == CALL_LOCAL || source(i.opcode()) == X)
+                    || i.opcode() == LDDW && i.src() == LDDW_FUNCTION) {
+                throw fail(
+                        pc,
+                        EbpfFailure.V_UNPRIVILEGED,
+                        "loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN");
             }
         }
         byte[] color = new byte[n]; // 0 unvisited, 1 on the walk's stack, 2 done
@@ -995,21 +1114,21 @@ public final class Verifier {
         Insn i = insn(pc);
         int opcode = i.opcode();
         if (opcode == LDDW) {
-            return new int[]{pc + 2};
+            return new int[] {pc + 2};
         }
         if (opcode == (JMP | EXIT)) {
             return new int[0];
         }
         if (opcode == (JMP | JA)) {
-            return new int[]{pc + 1 + i.off()};
+            return new int[] {pc + 1 + i.off()};
         }
         if (opcode == (JMP32 | JA)) {
-            return new int[]{pc + 1 + i.imm()};
+            return new int[] {pc + 1 + i.imm()};
         }
         if (isConditionalJump(opcode)) {
-            return new int[]{pc + 1, pc + 1 + i.off()};
+            return new int[] {pc + 1, pc + 1 + i.off()};
         }
-        return new int[]{pc + 1};
+        return new int[] {pc + 1};
     }
 
     /**
@@ -1024,8 +1143,12 @@ public final class Verifier {
         }
         if (a.isPointer() && !packets) {
             int op = op(i.opcode());
-            boolean nullCheck = !is32 && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)
-                            && (a.kind() == Kind.MAP_VALUE_OR_NULL || a.var().smin() > -MAX_OFF && a.var().smax() < MAX_OFF);
+            boolean nullCheck = !is32
+                    && b.isScalar()
+                    && isZero(b.var())
+                    && (op == JEQ || op == JNE)
+                    && (a.kind() == Kind.MAP_VALUE_OR_NULL
+                            || a.var().smin() > -MAX_OFF && a.var().smax() < MAX_OFF);
             if (!nullCheck) {
                 throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.dst() + " pointer comparison prohibited");
             }
@@ -1041,9 +1164,15 @@ public final class Verifier {
         return Reg.scalar(signed ? s.signExtend(size * 8) : s);
     }
 
-    private Reg stackAccess(int pc, State st, int regno, Reg base, int off, int size, Access how, Reg value, boolean signed) {
+    private Reg stackAccess(
+            int pc, State st, int regno, Reg base, int off, int size, Access how, Reg value, boolean signed) {
         if (!base.var().isConstant()) {
-            throw fail(pc, EbpfFailure.V_VARIABLE_OFFSET, regno, "stack", base.var().toString());
+            throw fail(
+                    pc,
+                    EbpfFailure.V_VARIABLE_OFFSET,
+                    regno,
+                    "stack",
+                    base.var().toString());
         }
         long at = base.off() + base.var().value() + off; // from r10, negative
         boolean helper = how == Access.HELPER_READ || how == Access.HELPER_WRITE;
@@ -1069,8 +1198,16 @@ public final class Verifier {
                     if (frame.bytes[b] == State.INVALID) {
                         throw fail(pc, EbpfFailure.V_UNINIT_STACK, regno, at, b - first, size, base.describe());
                     }
-                    if (unprivileged && frame.bytes[b] == State.SPILL && frame.spills[b / 8] != null && frame.spills[b / 8].isPointer()) {
-                        throw fail(pc, EbpfFailure.V_UNPRIVILEGED, helper ? "invalid indirect read from stack R" + regno + " off " + at + "+" + (b - first) + " size " + size
+                    if (unprivileged
+                            && frame.bytes[b] == State.SPILL
+                            && frame.spills[b / 8] != null
+                            && frame.spills[b / 8].isPointer()) {
+                        throw fail(
+                                pc,
+                                EbpfFailure.V_UNPRIVILEGED,
+                                helper
+                                        ? "invalid indirect read from stack R" + regno + " off " + at + "+"
+                                                + (b - first) + " size " + size
                                         : "invalid size of register fill");
                     }
                 }
@@ -1078,7 +1215,8 @@ public final class Verifier {
             }
         }
         if (how.writes()) {
-            int writeSize = how == Access.HELPER_WRITE ? (int) Math.min(value.var().umin(), size) : size;
+            int writeSize =
+                    how == Access.HELPER_WRITE ? (int) Math.min(value.var().umin(), size) : size;
             if (how == Access.STORE && size == 8 && first % 8 == 0) {
                 int slot = first / 8;
                 Reg stored = value;
@@ -1096,7 +1234,10 @@ public final class Verifier {
                 // bytes written: initialised, unknown; a spilled register they touch is broken into unknown bytes
                 for (int b = first; b < first + size; b++) {
                     int slot = b / 8;
-                    if (unprivileged && frame.bytes[b] == State.SPILL && frame.spills[slot] != null && frame.spills[slot].isPointer()) {
+                    if (unprivileged
+                            && frame.bytes[b] == State.SPILL
+                            && frame.spills[slot] != null
+                            && frame.spills[slot].isPointer()) {
                         throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "attempt to corrupt spilled pointer on stack");
                     }
                     if (frame.bytes[b] == State.SPILL) {
@@ -1109,7 +1250,11 @@ public final class Verifier {
                 for (int b = first; b < first + writeSize; b++) {
                     frame.bytes[b] = State.MISC;
                 }
-                if (how == Access.STORE && size < 8 && value.isScalar() && value.var().isConstant() && value.var().value() == 0) {
+                if (how == Access.STORE
+                        && size < 8
+                        && value.isScalar()
+                        && value.var().isConstant()
+                        && value.var().value() == 0) {
                     // nothing more: zero bytes are tracked only as initialised
                 }
             }
@@ -1132,7 +1277,13 @@ public final class Verifier {
     }
 
     /** Offsets in struct __sk_buff and struct xdp_md (include/uapi/linux/bpf.h). */
-    private static final int SKB_CB = 48, SKB_CB_END = 68, SKB_HASH_END = 72, SKB_NAPI_ID = 84, SKB_GSO_SEGS = 164, SKB_GSO_SIZE = 176;
+    private static final int SKB_CB = 48,
+            SKB_CB_END = 68,
+            SKB_HASH_END = 72,
+            SKB_NAPI_ID = 84,
+            SKB_GSO_SEGS = 164,
+            SKB_GSO_SIZE = 176;
+
     private static final int XDP_DATA = 0, XDP_DATA_END = 4, XDP_DATA_META = 8, XDP_MD_SIZE = 24;
 
     private Reg contextAccess(int pc, long at, int size, Access how, boolean signed) {
@@ -1140,7 +1291,12 @@ public final class Verifier {
             throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "atomic operations on the context are not allowed");
         }
         if (at < 0 || at % size != 0 || at + size > type.contextSize) {
-            throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "outside the " + type.contextSize + "-byte context or not aligned to the size");
+            throw fail(
+                    pc,
+                    EbpfFailure.V_CONTEXT_ACCESS,
+                    at,
+                    size,
+                    "outside the " + type.contextSize + "-byte context or not aligned to the size");
         }
         boolean helper = how == Access.HELPER_READ || how == Access.HELPER_WRITE;
         if (helper) {
@@ -1152,9 +1308,16 @@ public final class Verifier {
             }
             if (at < XDP_DATA_META + 4) {
                 if (size != 4 || signed || at % 4 != 0) {
-                    throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "data, data_end and data_meta are read with 4-byte loads");
+                    throw fail(
+                            pc,
+                            EbpfFailure.V_CONTEXT_ACCESS,
+                            at,
+                            size,
+                            "data, data_end and data_meta are read with 4-byte loads");
                 }
-                return at == XDP_DATA ? Reg.pointer(Kind.PACKET, 0) : at == XDP_DATA_END ? Reg.pointer(Kind.PACKET_END, 0) : Reg.pointer(Kind.PACKET_META, 0);
+                return at == XDP_DATA
+                        ? Reg.pointer(Kind.PACKET, 0)
+                        : at == XDP_DATA_END ? Reg.pointer(Kind.PACKET_END, 0) : Reg.pointer(Kind.PACKET_META, 0);
             }
             if (size > 4 || at >= XDP_MD_SIZE) {
                 throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "xdp_md fields are 4 bytes");
@@ -1169,10 +1332,14 @@ public final class Verifier {
             }
             return Reg.UNKNOWN;
         }
-        boolean readable = at < SKB_HASH_END && (size <= 4 || inCb) || size <= 4 && (at >= SKB_NAPI_ID && at < SKB_NAPI_ID + 4
-                        || at >= SKB_GSO_SEGS && at < SKB_GSO_SEGS + 4 || at >= SKB_GSO_SIZE && at < SKB_GSO_SIZE + 4);
+        boolean readable = at < SKB_HASH_END && (size <= 4 || inCb)
+                || size <= 4
+                        && (at >= SKB_NAPI_ID && at < SKB_NAPI_ID + 4
+                                || at >= SKB_GSO_SEGS && at < SKB_GSO_SEGS + 4
+                                || at >= SKB_GSO_SIZE && at < SKB_GSO_SIZE + 4);
         if (!readable) {
-            throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "a socket filter may not read this field of __sk_buff");
+            throw fail(
+                    pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "a socket filter may not read this field of __sk_buff");
         }
         return loaded(size, signed);
     }
@@ -1186,13 +1353,22 @@ public final class Verifier {
         if (unprivileged && st.reg(i.src()).isPointer()) {
             throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "R" + i.src() + " leaks addr into mem");
         }
-        if (unprivileged && base.kind() == Kind.STACK && base.var().isConstant() && base.frame() >= 0 && base.frame() < st.frames.length) {
+        if (unprivileged
+                && base.kind() == Kind.STACK
+                && base.var().isConstant()
+                && base.frame() >= 0
+                && base.frame() < st.frames.length) {
             // Sluice reads an atomic's old value as a number; over a spilled pointer that number would be the address
             long first = base.off() + base.var().value() + i.off() + Memory.STACK_SIZE;
             State.Frame f = st.frames[base.frame()];
             for (long b = Math.max(first, 0); b < Math.min(first + size, Memory.STACK_SIZE); b++) {
-                if (f.bytes[(int) b] == State.SPILL && f.spills[(int) b / 8] != null && f.spills[(int) b / 8].isPointer()) {
-                    throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "leaking pointer from stack off " + (first - Memory.STACK_SIZE));
+                if (f.bytes[(int) b] == State.SPILL
+                        && f.spills[(int) b / 8] != null
+                        && f.spills[(int) b / 8].isPointer()) {
+                    throw fail(
+                            pc,
+                            EbpfFailure.V_UNPRIVILEGED,
+                            "leaking pointer from stack off " + (first - Memory.STACK_SIZE));
                 }
             }
         }
@@ -1299,18 +1475,26 @@ public final class Verifier {
     }
 
     private enum Arg {
-        ANYTHING, CTX, MAP, PROG_ARRAY, KEY, VALUE, MEM, SIZE, UNINIT_MEM
+        ANYTHING,
+        CTX,
+        MAP,
+        PROG_ARRAY,
+        KEY,
+        VALUE,
+        MEM,
+        SIZE,
+        UNINIT_MEM
     }
 
     private static Arg[] prototype(Helper h) {
         return switch (h) {
-            case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> new Arg[]{Arg.MAP, Arg.KEY};
-            case MAP_UPDATE_ELEM -> new Arg[]{Arg.MAP, Arg.KEY, Arg.VALUE, Arg.ANYTHING};
+            case MAP_LOOKUP_ELEM, MAP_DELETE_ELEM -> new Arg[] {Arg.MAP, Arg.KEY};
+            case MAP_UPDATE_ELEM -> new Arg[] {Arg.MAP, Arg.KEY, Arg.VALUE, Arg.ANYTHING};
             // The kernel's bpf_trace_printk_proto declares only fmt and fmt_size: r3-r5 are not checked (clang leaves
             // the ones a format does not use unset).
-            case TRACE_PRINTK -> new Arg[]{Arg.MEM, Arg.SIZE};
-            case TAIL_CALL -> new Arg[]{Arg.CTX, Arg.PROG_ARRAY, Arg.ANYTHING};
-            case SKB_LOAD_BYTES -> new Arg[]{Arg.CTX, Arg.ANYTHING, Arg.UNINIT_MEM, Arg.SIZE};
+            case TRACE_PRINTK -> new Arg[] {Arg.MEM, Arg.SIZE};
+            case TAIL_CALL -> new Arg[] {Arg.CTX, Arg.PROG_ARRAY, Arg.ANYTHING};
+            case SKB_LOAD_BYTES -> new Arg[] {Arg.CTX, Arg.ANYTHING, Arg.UNINIT_MEM, Arg.SIZE};
             default -> new Arg[0];
         };
     }
@@ -1319,7 +1503,10 @@ public final class Verifier {
         Helper h = Helper.lookup(type, i.imm());
         if (unprivileged && h == Helper.TRACE_PRINTK) {
             // bpf_base_func_proto gives bpf_trace_printk only to programs loaded with CAP_PERFMON
-            throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "program of this type cannot use helper " + h.linuxName + "#" + h.id);
+            throw fail(
+                    pc,
+                    EbpfFailure.V_UNPRIVILEGED,
+                    "program of this type cannot use helper " + h.linuxName + "#" + h.id);
         }
         Arg[] proto = prototype(h);
         String name = h.linuxName + "#" + h.id;
@@ -1356,8 +1543,16 @@ public final class Verifier {
                         throw fail(pc, EbpfFailure.V_MAP_WRITE_FORBIDDEN_HELPER, name, map.name());
                     }
                 }
-                case KEY, VALUE -> memoryArgument(pc, st, r, v, proto[a] == Arg.KEY ? map.keySize() : map.valueSize(), proto[a] == Arg.KEY ? map.keySize() : map.valueSize(),
-                                Access.HELPER_READ, name);
+                case KEY, VALUE ->
+                    memoryArgument(
+                            pc,
+                            st,
+                            r,
+                            v,
+                            proto[a] == Arg.KEY ? map.keySize() : map.valueSize(),
+                            proto[a] == Arg.KEY ? map.keySize() : map.valueSize(),
+                            Access.HELPER_READ,
+                            name);
                 case MEM, UNINIT_MEM -> {
                     Reg size = st.reg(r + 1);
                     if (size.kind() == Kind.NOT_INIT) {
@@ -1368,12 +1563,31 @@ public final class Verifier {
                     }
                     Scalar s = size.var();
                     if (s.umin() == 0) {
-                        throw fail(pc, EbpfFailure.V_HELPER_SIZE, name, r + 1, "invalid zero-sized read (" + size.describe() + ")");
+                        throw fail(
+                                pc,
+                                EbpfFailure.V_HELPER_SIZE,
+                                name,
+                                r + 1,
+                                "invalid zero-sized read (" + size.describe() + ")");
                     }
                     if (Long.compareUnsigned(s.umax(), 1L << 29) >= 0) {
-                        throw fail(pc, EbpfFailure.V_HELPER_SIZE, name, r + 1, "unbounded memory access, use 'var &= const' or 'if (var < const)' (" + size.describe() + ")");
+                        throw fail(
+                                pc,
+                                EbpfFailure.V_HELPER_SIZE,
+                                name,
+                                r + 1,
+                                "unbounded memory access, use 'var &= const' or 'if (var < const)' (" + size.describe()
+                                        + ")");
                     }
-                    memoryArgument(pc, st, r, v, (int) s.umax(), (int) s.umin(), proto[a] == Arg.MEM ? Access.HELPER_READ : Access.HELPER_WRITE, name);
+                    memoryArgument(
+                            pc,
+                            st,
+                            r,
+                            v,
+                            (int) s.umax(),
+                            (int) s.umin(),
+                            proto[a] == Arg.MEM ? Access.HELPER_READ : Access.HELPER_WRITE,
+                            name);
                     a++; // the size argument is checked with its memory argument
                 }
                 default -> throw new IllegalStateException();
@@ -1383,7 +1597,8 @@ public final class Verifier {
         for (int r = 1; r <= 5; r++) {
             st.set(r, Reg.NOT_INIT);
         }
-        if (h == Helper.MAP_DELETE_ELEM && !map.type().isArray() || h == Helper.MAP_UPDATE_ELEM && map.type().isLru()) {
+        if (h == Helper.MAP_DELETE_ELEM && !map.type().isArray()
+                || h == Helper.MAP_UPDATE_ELEM && map.type().isLru()) {
             // Sluice frees a deleted (or evicted) element at once, where the kernel's RCU keeps it readable: the value
             // pointers this program holds into that map may point to nothing now, so they become numbers.
             forgetValues(st, mapIndex(map));
@@ -1400,12 +1615,15 @@ public final class Verifier {
     private static void forgetValues(State st, int map) {
         for (State.Frame f : st.frames) {
             for (int x = 0; x < f.regs.length; x++) {
-                if ((f.regs[x].kind() == Kind.MAP_VALUE || f.regs[x].kind() == Kind.MAP_VALUE_OR_NULL) && f.regs[x].map() == map) {
+                if ((f.regs[x].kind() == Kind.MAP_VALUE || f.regs[x].kind() == Kind.MAP_VALUE_OR_NULL)
+                        && f.regs[x].map() == map) {
                     f.regs[x] = Reg.UNKNOWN;
                 }
             }
             for (int s = 0; s < State.SLOTS; s++) {
-                if (f.spills[s] != null && (f.spills[s].kind() == Kind.MAP_VALUE || f.spills[s].kind() == Kind.MAP_VALUE_OR_NULL) && f.spills[s].map() == map) {
+                if (f.spills[s] != null
+                        && (f.spills[s].kind() == Kind.MAP_VALUE || f.spills[s].kind() == Kind.MAP_VALUE_OR_NULL)
+                        && f.spills[s].map() == map) {
                     f.spills[s] = Reg.UNKNOWN;
                 }
             }
@@ -1423,19 +1641,26 @@ public final class Verifier {
 
     private void memoryArgument(int pc, State st, int r, Reg v, int maxSize, int minSize, Access how, String name) {
         switch (v.kind()) {
-            case STACK, MAP_VALUE, INPUT -> {
-            }
+            case STACK, MAP_VALUE, INPUT -> {}
             case PACKET -> {
                 if (how == Access.HELPER_WRITE) {
                     throw fail(pc, EbpfFailure.V_HELPER_ARGUMENT, name, r, v.describe(), "fp, map_value");
                 }
             }
-            default -> throw fail(pc, EbpfFailure.V_HELPER_ARGUMENT, name, r, v.describe(), how == Access.HELPER_WRITE ? "fp, map_value" : "fp, pkt, map_value");
+            default ->
+                throw fail(
+                        pc,
+                        EbpfFailure.V_HELPER_ARGUMENT,
+                        name,
+                        r,
+                        v.describe(),
+                        how == Access.HELPER_WRITE ? "fp, map_value" : "fp, pkt, map_value");
         }
         access(pc, st, r, v, 0, maxSize, how, Reg.scalar(Scalar.constant(minSize)), false);
     }
 
     private static final int[] NEGATED = new int[16];
+
     static {
         NEGATED[JEQ >> 4] = JNE;
         NEGATED[JNE >> 4] = JEQ;
@@ -1482,12 +1707,18 @@ public final class Verifier {
             if (a.kind() == Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)) {
                 nullCheck(op == JEQ ? taken : st, a.id(), true);
                 nullCheck(op == JEQ ? st : taken, a.id(), false);
-            } else if (a.isPointer() && a.kind() != Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)
-                            && a.var().smin() > -MAX_OFF && a.var().smax() < MAX_OFF) {
+            } else if (a.isPointer()
+                    && a.kind() != Kind.MAP_VALUE_OR_NULL
+                    && b.isScalar()
+                    && isZero(b.var())
+                    && (op == JEQ || op == JNE)
+                    && a.var().smin() > -MAX_OFF
+                    && a.var().smax() < MAX_OFF) {
                 // a pointer within 2^29 bytes of its region is never 0 (region numbers start at 1, in the high 32 bits)
                 takenOk = op == JNE;
                 fallOk = op == JEQ;
-            } else if (a.kind() == Kind.PACKET && b.kind() == Kind.PACKET_END || a.kind() == Kind.PACKET_END && b.kind() == Kind.PACKET) {
+            } else if (a.kind() == Kind.PACKET && b.kind() == Kind.PACKET_END
+                    || a.kind() == Kind.PACKET_END && b.kind() == Kind.PACKET) {
                 packetComparison(op, a, b, taken, st);
             }
         }
@@ -1533,8 +1764,9 @@ public final class Verifier {
             if ((a.value() & bits) != 0) {
                 return null;
             }
-            Scalar na = new Scalar(a.value() & ~bits, a.mask() & ~bits, a.umin(), a.umax(), a.smin(), a.smax()).normalize();
-            return na == null ? null : new Scalar[]{na, b};
+            Scalar na =
+                    new Scalar(a.value() & ~bits, a.mask() & ~bits, a.umin(), a.umax(), a.smin(), a.smax()).normalize();
+            return na == null ? null : new Scalar[] {na, b};
         }
         int o = holds ? op : NEGATED[op >> 4];
         Scalar na, nb;
@@ -1549,7 +1781,7 @@ public final class Verifier {
             }
             case JNE -> {
                 if (a.isConstant() && b.isConstant()) {
-                    return a.value() == b.value() ? null : new Scalar[]{a, b};
+                    return a.value() == b.value() ? null : new Scalar[] {a, b};
                 }
                 na = b.isConstant() ? exclude(a, b.value()) : a;
                 nb = a.isConstant() ? exclude(b, a.value()) : b;
@@ -1564,7 +1796,7 @@ public final class Verifier {
             }
             case JLT, JLE -> {
                 Scalar[] r = branch(o == JLT ? JGT : JGE, true, b, a, false);
-                return r == null ? null : r.length == 2 ? new Scalar[]{r[1], r[0]} : r;
+                return r == null ? null : r.length == 2 ? new Scalar[] {r[1], r[0]} : r;
             }
             case JSGT, JSGE -> {
                 long d = o == JSGT ? 1 : 0;
@@ -1576,7 +1808,7 @@ public final class Verifier {
             }
             case JSLT, JSLE -> {
                 Scalar[] r = branch(o == JSLT ? JSGT : JSGE, true, b, a, false);
-                return r == null ? null : r.length == 2 ? new Scalar[]{r[1], r[0]} : r;
+                return r == null ? null : r.length == 2 ? new Scalar[] {r[1], r[0]} : r;
             }
             default -> {
                 return new Scalar[1];
@@ -1585,7 +1817,7 @@ public final class Verifier {
         if (na == null || nb == null) {
             return null;
         }
-        return new Scalar[]{na, nb};
+        return new Scalar[] {na, nb};
     }
 
     private static Scalar bounds(Scalar s, long umin, long umax, long smin, long smax) {
@@ -1618,7 +1850,14 @@ public final class Verifier {
         }
         long v = a.value() | b.value();
         long m = a.mask() & b.mask();
-        return new Scalar(v & ~m, m, maxU(a.umin(), b.umin()), minU(a.umax(), b.umax()), Math.max(a.smin(), b.smin()), Math.min(a.smax(), b.smax())).normalize();
+        return new Scalar(
+                        v & ~m,
+                        m,
+                        maxU(a.umin(), b.umin()),
+                        minU(a.umax(), b.umax()),
+                        Math.max(a.smin(), b.smin()),
+                        Math.min(a.smax(), b.smax()))
+                .normalize();
     }
 
     private static long maxU(long a, long b) {
@@ -1667,7 +1906,9 @@ public final class Verifier {
         if (r.kind() != Kind.MAP_VALUE_OR_NULL || r.id() != id) {
             return r;
         }
-        return isNull ? Reg.constant(0) : Reg.mapValue(Kind.MAP_VALUE, r.map(), r.off(), 0).withVar(r.var());
+        return isNull
+                ? Reg.constant(0)
+                : Reg.mapValue(Kind.MAP_VALUE, r.map(), r.off(), 0).withVar(r.var());
     }
 
     /**
@@ -1710,7 +1951,10 @@ public final class Verifier {
                 return;
             }
         }
-        if (pkt.off() < 0 || pkt.var().smin() < 0 || pkt.var().smax() > MAX_PACKET_OFF || pkt.off() + extra > MAX_PACKET_OFF) {
+        if (pkt.off() < 0
+                || pkt.var().smin() < 0
+                || pkt.var().smax() > MAX_PACKET_OFF
+                || pkt.off() + extra > MAX_PACKET_OFF) {
             return;
         }
         int range = pkt.off() + extra;

@@ -4,21 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.oracle.truffle.api.debug.Debugger;
+import com.oracle.truffle.api.debug.DebuggerSession;
+import dev.sluice.ebpf.EngineMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import com.oracle.truffle.api.debug.Debugger;
-import com.oracle.truffle.api.debug.DebuggerSession;
-
-import dev.sluice.ebpf.EngineMode;
 
 /**
  * eBPF instructions are Truffle statements: stepping into every statement of a run visits each executed instruction
@@ -44,10 +41,11 @@ class InstructionStatementsTest {
     void everyExecutedInstructionIsAStatementOnItsListingLine(EngineMode mode) {
         Map<Integer, Integer> visits = new TreeMap<>();
         List<String> texts = new ArrayList<>();
-        try (Engine engine = mode.newEngine(); Context context = mode.contextBuilder(engine).build()) {
+        try (Engine engine = mode.newEngine();
+                Context context = mode.contextBuilder(engine).build()) {
             Value program = context.eval(EngineMode.asm(SUM));
             for (int i = 0; i < 3; i++) {
-                assertEquals(6L, program.execute((Object) new byte[]{3}).asLong());
+                assertEquals(6L, program.execute((Object) new byte[] {3}).asLong());
             }
             if (mode == EngineMode.COMPILED) {
                 assertNotEquals("Interpreted", engine.getImplementationName(), "Graal compiler is not active");
@@ -56,18 +54,26 @@ class InstructionStatementsTest {
             try (DebuggerSession session = Debugger.find(engine).startSession(event -> {
                 int line = event.getSourceSection().getStartLine();
                 if (visits.merge(line, 1, Integer::sum) == 1) {
-                    texts.add(event.getSourceSection().getSource().getName() + ": " + event.getSourceSection().getCharacters());
+                    texts.add(event.getSourceSection().getSource().getName() + ": "
+                            + event.getSourceSection().getCharacters());
                 }
                 event.prepareStepInto(1);
             })) {
                 session.suspendNextExecution();
                 // 3 + 2 + 1: the loop body runs three times
-                assertEquals(6L, program.execute((Object) new byte[]{3}).asLong());
+                assertEquals(6L, program.execute((Object) new byte[] {3}).asLong());
             }
         }
         assertEquals(Map.of(1, 1, 2, 1, 3, 1, 4, 3, 5, 3, 6, 3, 7, 1), visits);
-        assertEquals(List.of("ebpf-raw:Unnamed (listing): (000) mov %r0, 0", "ebpf-raw:Unnamed (listing): (001) ldxb %r3, [%r1]", "ebpf-raw:Unnamed (listing): (002) jeq %r3, 0, +3",
-                        "ebpf-raw:Unnamed (listing): (003) add %r0, %r3", "ebpf-raw:Unnamed (listing): (004) sub %r3, 1", "ebpf-raw:Unnamed (listing): (005) jne %r3, 0, -3",
-                        "ebpf-raw:Unnamed (listing): (006) exit"), texts);
+        assertEquals(
+                List.of(
+                        "ebpf-raw:Unnamed (listing): (000) mov %r0, 0",
+                        "ebpf-raw:Unnamed (listing): (001) ldxb %r3, [%r1]",
+                        "ebpf-raw:Unnamed (listing): (002) jeq %r3, 0, +3",
+                        "ebpf-raw:Unnamed (listing): (003) add %r0, %r3",
+                        "ebpf-raw:Unnamed (listing): (004) sub %r3, 1",
+                        "ebpf-raw:Unnamed (listing): (005) jne %r3, 0, -3",
+                        "ebpf-raw:Unnamed (listing): (006) exit"),
+                texts);
     }
 }

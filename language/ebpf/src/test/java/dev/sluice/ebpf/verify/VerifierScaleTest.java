@@ -3,13 +3,11 @@ package dev.sluice.ebpf.verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * The verifier's work on the largest programs: for loop-free code with early exits (the shape of packet parsers) the
@@ -45,12 +43,13 @@ class VerifierScaleTest {
 
     @Test
     void loopFreeCodeIsVerifiedInLinearWork() {
-        for (int slots : new int[]{1024, 4096, 16384}) {
+        for (int slots : new int[] {1024, 4096, 16384}) {
             String asm = parser(slots);
             Program p = AsmFormat.read(asm, "scale", 1);
             Verifier.Result r = verify(asm, ProgramType.XDP);
             // every instruction once on the main path, plus the two of 'out' for each branch to it
-            assertTrue(r.processed() <= 2L * p.length(), slots + " slots: " + r.processed() + " instructions processed");
+            assertTrue(
+                    r.processed() <= 2L * p.length(), slots + " slots: " + r.processed() + " instructions processed");
             StructuralCheck.Shape shape = StructuralCheck.check(p, ProgramType.XDP);
             long best = Long.MAX_VALUE;
             for (int run = 0; run < 5; run++) {
@@ -58,8 +57,9 @@ class VerifierScaleTest {
                 Verifier.verify(p, ProgramType.XDP, shape, List.of(), Verifier.DEFAULT_LIMIT);
                 best = Math.min(best, System.nanoTime() - t0);
             }
-            System.out.printf("verifier scale: %d slots, %d instructions processed, %d states stored, best of 5 (the verifier alone, after parsing and the structural checks): %.2f ms%n", p.length(), r.processed(),
-                            r.statesStored(), best / 1e6);
+            System.out.printf(
+                    "verifier scale: %d slots, %d instructions processed, %d states stored, best of 5 (the verifier alone, after parsing and the structural checks): %.2f ms%n",
+                    p.length(), r.processed(), r.statesStored(), best / 1e6);
         }
     }
 
@@ -72,6 +72,8 @@ class VerifierScaleTest {
         StructuralCheck.Shape shape = StructuralCheck.check(p, ProgramType.RAW);
         long t0 = System.nanoTime();
         Verifier.verify(p, ProgramType.RAW, shape, List.of(), Verifier.DEFAULT_LIMIT);
-        System.out.printf("verifier scale: a 5000-trip loop, %d instructions processed, %.2f ms%n", r.processed(), (System.nanoTime() - t0) / 1e6);
+        System.out.printf(
+                "verifier scale: a 5000-trip loop, %d instructions processed, %.2f ms%n",
+                r.processed(), (System.nanoTime() - t0) / 1e6);
     }
 }

@@ -2,17 +2,15 @@ package dev.sluice.inetdiag.formats;
 
 import static dev.sluice.inetdiag.isa.Ops.*;
 
-import java.util.Locale;
-
 import dev.sluice.inetdiag.runtime.SocketEntry;
+import java.util.Locale;
 
 /**
  * Text of checked bytecode, one op of the yes chain per line: byte offset, op, condition, and where {@code yes} and
  * {@code no} lead (a byte offset, {@code accept} at the end, {@code reject} 4 bytes past it).
  */
 public final class Disassembler {
-    private Disassembler() {
-    }
+    private Disassembler() {}
 
     public static String disassemble(byte[] bc) {
         StringBuilder s = new StringBuilder();
@@ -26,7 +24,10 @@ public final class Disassembler {
     public static String line(byte[] bc, int at) {
         int code = u8(bc, at);
         String cond = condition(bc, at);
-        String targets = code == NOP ? "yes " + target(bc, at + u8(bc, at + 1)) : code == JMP ? "no " + target(bc, at + u16(bc, at + 2))
+        String targets = code == NOP
+                ? "yes " + target(bc, at + u8(bc, at + 1))
+                : code == JMP
+                        ? "no " + target(bc, at + u16(bc, at + 2))
                         : "yes " + target(bc, at + u8(bc, at + 1)) + "  no " + target(bc, at + u16(bc, at + 2));
         return String.format(Locale.ROOT, "%5d: %-11s %-34s %s", at, name(code), cond, targets);
     }
@@ -39,8 +40,10 @@ public final class Disassembler {
         int code = u8(bc, at);
         int c = at + OP_SIZE;
         return switch (code) {
-            case S_GE, S_LE, S_EQ -> "sport " + (code == S_GE ? ">=" : code == S_LE ? "<=" : "==") + " " + u16(bc, c + 2);
-            case D_GE, D_LE, D_EQ -> "dport " + (code == D_GE ? ">=" : code == D_LE ? "<=" : "==") + " " + u16(bc, c + 2);
+            case S_GE, S_LE, S_EQ ->
+                "sport " + (code == S_GE ? ">=" : code == S_LE ? "<=" : "==") + " " + u16(bc, c + 2);
+            case D_GE, D_LE, D_EQ ->
+                "dport " + (code == D_GE ? ">=" : code == D_LE ? "<=" : "==") + " " + u16(bc, c + 2);
             case S_COND, D_COND -> {
                 int family = u8(bc, c);
                 int prefix = u8(bc, c + 1);
@@ -55,7 +58,8 @@ public final class Disassembler {
                     }
                     addr = SocketEntry.addressText(w, family) + "/" + prefix;
                 }
-                yield (code == S_COND ? "src " : "dst ") + addr + " port " + (port == -1 ? "*" : Integer.toString(port));
+                yield (code == S_COND ? "src " : "dst ") + addr + " port "
+                        + (port == -1 ? "*" : Integer.toString(port));
             }
             case DEV_COND -> "dev " + Integer.toUnsignedString(s32(bc, c));
             case MARK_COND -> String.format(Locale.ROOT, "fwmark 0x%x/0x%x", s32(bc, c), s32(bc, c + 4));

@@ -7,8 +7,7 @@ package dev.sluice.inetdiag.isa;
  * control reaches exactly the end, and rejects it when control goes 4 bytes past the end.
  */
 public final class Ops {
-    private Ops() {
-    }
+    private Ops() {}
 
     public static final int NOP = 0;
     public static final int JMP = 1;
@@ -38,8 +37,22 @@ public final class Ops {
     /** The most bytes an INET_DIAG_REQ_BYTECODE attribute carries: its u16 nla_len minus the 4-byte header. */
     public static final int MAX_LENGTH = 65535 - 4;
 
-    private static final String[] NAMES = {"NOP", "JMP", "S_GE", "S_LE", "D_GE", "D_LE", "AUTO", "S_COND", "D_COND", "DEV_COND", "MARK_COND", "S_EQ",
-                    "D_EQ", "CGROUP_COND"};
+    private static final String[] NAMES = {
+        "NOP",
+        "JMP",
+        "S_GE",
+        "S_LE",
+        "D_GE",
+        "D_LE",
+        "AUTO",
+        "S_COND",
+        "D_COND",
+        "DEV_COND",
+        "MARK_COND",
+        "S_EQ",
+        "D_EQ",
+        "CGROUP_COND"
+    };
 
     public static String name(int code) {
         return code >= 0 && code < NAMES.length ? NAMES[code] : "code " + code;

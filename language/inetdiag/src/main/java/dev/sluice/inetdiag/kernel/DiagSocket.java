@@ -7,8 +7,22 @@ import dev.sluice.inetdiag.runtime.SocketEntry;
  * are the four network-order words of {@code idiag_src}/{@code idiag_dst}; {@code mark} and {@code cgroupId} are null
  * when the kernel did not send them (INET_DIAG_MARK needs CAP_NET_ADMIN); {@code v6only} is INET_DIAG_SKV6ONLY.
  */
-public record DiagSocket(int protocol, int family, int state, int[] src, int sport, int[] dst, int dport, int ifindex, long inode, int uid, int rqueue,
-                int wqueue, Integer mark, Long cgroupId, boolean v6only) {
+public record DiagSocket(
+        int protocol,
+        int family,
+        int state,
+        int[] src,
+        int sport,
+        int[] dst,
+        int dport,
+        int ifindex,
+        long inode,
+        int uid,
+        int rqueue,
+        int wqueue,
+        Integer mark,
+        Long cgroupId,
+        boolean v6only) {
 
     public static final int IPPROTO_TCP = 6;
     public static final int IPPROTO_UDP = 17;
@@ -18,12 +32,21 @@ public record DiagSocket(int protocol, int family, int state, int[] src, int spo
      * port was chosen by the kernel is given ({@link SockDiag#autoboundInodes}).
      */
     public SocketEntry entry(boolean autobound) {
-        return new SocketEntry(family, src, dst, sport, dport, ifindex, autobound, mark == null ? 0 : mark, cgroupId == null ? 0 : cgroupId);
+        return new SocketEntry(
+                family,
+                src,
+                dst,
+                sport,
+                dport,
+                ifindex,
+                autobound,
+                mark == null ? 0 : mark,
+                cgroupId == null ? 0 : cgroupId);
     }
 
     /** A key that names the socket across dumps. */
     public String key() {
-        return (protocol == IPPROTO_TCP ? "tcp " : "udp ") + SocketEntry.addressText(src, family) + ":" + sport + " " + SocketEntry.addressText(dst, family) + ":" + dport
-                        + " inode " + inode;
+        return (protocol == IPPROTO_TCP ? "tcp " : "udp ") + SocketEntry.addressText(src, family) + ":" + sport + " "
+                + SocketEntry.addressText(dst, family) + ":" + dport + " inode " + inode;
     }
 }

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.sluice.inetdiag.isa.Ops;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import dev.sluice.inetdiag.isa.Ops;
-
 /**
  * The kernel's socket dump through NETLINK_SOCK_DIAG, with the FFM API (no C toolchain, no JNI): one
  * SOCK_DIAG_BY_FAMILY request ({@code struct inet_diag_req_v2}) per family and protocol, with or without an
@@ -28,8 +27,10 @@ import dev.sluice.inetdiag.isa.Ops;
  * x86_64 and aarch64 Linux only ({@link #SUPPORTED}).
  */
 public final class SockDiag {
-    public static final boolean SUPPORTED = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")
-                    && (System.getProperty("os.arch", "").equals("amd64") || System.getProperty("os.arch", "").equals("aarch64"));
+    public static final boolean SUPPORTED =
+            System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")
+                    && (System.getProperty("os.arch", "").equals("amd64")
+                            || System.getProperty("os.arch", "").equals("aarch64"));
 
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
@@ -60,20 +61,24 @@ public final class SockDiag {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SENDTO = bind("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SOCKET =
+            bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SENDTO =
+            bind("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECV =
+            bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT =
+            bind("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
-    private SockDiag() {
-    }
+    private SockDiag() {}
 
     private static MethodHandle bind(String name, FunctionDescriptor d) {
         if (!SUPPORTED) {
             return null;
         }
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, Linker.Option.captureCallState("errno"));
+        return LINKER.downcallHandle(
+                LINKER.defaultLookup().find(name).orElseThrow(), d, Linker.Option.captureCallState("errno"));
     }
 
     /** The kernel refused a request: the negative errno of its NLMSG_ERROR (EINVAL for bytecode its audit rejects). */
@@ -123,8 +128,8 @@ public final class SockDiag {
     /** Dumps IPv4 and IPv6, TCP and UDP, in that order. */
     public static List<DiagSocket> dumpAll(byte[] bytecode) throws KernelRefusal {
         List<DiagSocket> all = new ArrayList<>();
-        for (int protocol : new int[]{DiagSocket.IPPROTO_TCP, DiagSocket.IPPROTO_UDP}) {
-            for (int family : new int[]{Ops.AF_INET, Ops.AF_INET6}) {
+        for (int protocol : new int[] {DiagSocket.IPPROTO_TCP, DiagSocket.IPPROTO_UDP}) {
+            for (int family : new int[] {Ops.AF_INET, Ops.AF_INET6}) {
                 all.addAll(dump(family, protocol, bytecode));
             }
         }
@@ -144,7 +149,8 @@ public final class SockDiag {
         return inodes;
     }
 
-    private static void send(Arena arena, MemorySegment errno, int fd, int family, int protocol, byte[] bytecode) throws Throwable {
+    private static void send(Arena arena, MemorySegment errno, int fd, int family, int protocol, byte[] bytecode)
+            throws Throwable {
         int attr = bytecode == null ? 0 : 4 + ((bytecode.length + 3) & ~3);
         int total = NLMSG_HDR + REQ_V2 + attr;
         MemorySegment m = arena.allocate(total, 8);
@@ -242,6 +248,8 @@ public final class SockDiag {
             }
             at += (len + 3) & ~3;
         }
-        return new DiagSocket(protocol, family, state, src, sport, dst, dport, ifindex, inode, uid, rqueue, wqueue, mark, cgroup, v6only);
+        return new DiagSocket(
+                protocol, family, state, src, sport, dst, dport, ifindex, inode, uid, rqueue, wqueue, mark, cgroup,
+                v6only);
     }
 }

@@ -9,8 +9,7 @@ import java.util.Map;
 
 /** Turns bytecode the {@link dev.sluice.inetdiag.verify.Audit} accepted into a {@link LoweredFilter}. */
 public final class Lowering {
-    private Lowering() {
-    }
+    private Lowering() {}
 
     public static LoweredFilter lower(byte[] bc) {
         List<Integer> chain = new ArrayList<>();
@@ -61,13 +60,13 @@ public final class Lowering {
                     masks[i] = s32(bc, cond + 4);
                 }
                 case CGROUP_COND -> cgroups[i] = s64(bc, cond);
-                default -> {
-                }
+                default -> {}
             }
             if (addresses[i] == null) {
                 addresses[i] = new int[0];
             }
         }
-        return new LoweredFilter(codes, yes, no, offsets, ports, families, prefixes, values, masks, addresses, cgroups, bc.clone());
+        return new LoweredFilter(
+                codes, yes, no, offsets, ports, families, prefixes, values, masks, addresses, cgroups, bc.clone());
     }
 }

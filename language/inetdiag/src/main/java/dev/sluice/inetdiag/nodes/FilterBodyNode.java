@@ -2,12 +2,9 @@ package dev.sluice.inetdiag.nodes;
 
 import static dev.sluice.inetdiag.isa.Ops.*;
 
-import java.util.Set;
-import java.util.concurrent.locks.Lock;
-
 import com.oracle.truffle.api.CompilerAsserts;
-import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
+import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
@@ -19,9 +16,10 @@ import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.inetdiag.lower.LoweredFilter;
 import dev.sluice.inetdiag.runtime.SocketEntry;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
 
 /**
  * Runs a checked filter over one socket: the kernel's {@code inet_diag_bc_run}. The dispatch loop is exploded with
@@ -31,17 +29,40 @@ import dev.sluice.inetdiag.runtime.SocketEntry;
 @GenerateWrapper
 public class FilterBodyNode extends Node implements InstrumentableNode {
     private final OpListing listing;
-    @Child private OpProbes probes;
-    @CompilationFinal(dimensions = 1) private final int[] codes;
-    @CompilationFinal(dimensions = 1) private final int[] yesTargets;
-    @CompilationFinal(dimensions = 1) private final int[] noTargets;
-    @CompilationFinal(dimensions = 1) private final int[] ports;
-    @CompilationFinal(dimensions = 1) private final int[] families;
-    @CompilationFinal(dimensions = 1) private final int[] prefixes;
-    @CompilationFinal(dimensions = 1) private final int[] values;
-    @CompilationFinal(dimensions = 1) private final int[] masks;
-    @CompilationFinal(dimensions = 2) private final int[][] addresses;
-    @CompilationFinal(dimensions = 1) private final long[] cgroups;
+
+    @Child
+    private OpProbes probes;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] codes;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] yesTargets;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] noTargets;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] ports;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] families;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] prefixes;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] values;
+
+    @CompilationFinal(dimensions = 1)
+    private final int[] masks;
+
+    @CompilationFinal(dimensions = 2)
+    private final int[][] addresses;
+
+    @CompilationFinal(dimensions = 1)
+    private final long[] cgroups;
+
     private final int accept;
 
     public FilterBodyNode(LoweredFilter f, OpListing listing) {

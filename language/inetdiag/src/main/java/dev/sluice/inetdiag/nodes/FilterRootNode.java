@@ -4,13 +4,14 @@ import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.RootNode;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.inetdiag.lower.LoweredFilter;
 import dev.sluice.inetdiag.runtime.SocketEntry;
 
 /** One filter as a call target: argument 0 is a {@link SocketEntry}, the result whether the filter selects it. */
 public final class FilterRootNode extends RootNode {
-    @Child private FilterBodyNode body;
+    @Child
+    private FilterBodyNode body;
+
     private final String name;
 
     private final OpListing listing;

@@ -1,9 +1,8 @@
 package dev.sluice.inetdiag.nodes;
 
-import java.util.function.Supplier;
-
 import com.oracle.truffle.api.source.Source;
 import com.oracle.truffle.api.source.SourceSection;
+import java.util.function.Supplier;
 
 /**
  * Where instruments see each op: a listing of the checked bytecode, one op per line in the interpreter's op order

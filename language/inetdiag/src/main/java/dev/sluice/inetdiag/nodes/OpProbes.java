@@ -8,7 +8,8 @@ import com.oracle.truffle.api.nodes.Node;
  * loop's op number is a partial-evaluation constant, so {@link #report} compiles to the probe of exactly that op.
  */
 final class OpProbes extends Node {
-    @Children private final OpNode[] ops;
+    @Children
+    private final OpNode[] ops;
 
     OpProbes(OpListing listing, int length) {
         this.ops = new OpNode[length];

@@ -2,16 +2,15 @@ package dev.sluice.inetdiag.parse;
 
 import static dev.sluice.inetdiag.isa.Ops.*;
 
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
+import dev.sluice.inetdiag.runtime.InetDiagFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.error.Words;
-import dev.sluice.inetdiag.runtime.InetDiagFailure;
 
 /**
  * Compiles a filter in {@code ss}'s syntax to INET-DIAG bytecode, byte for byte as iproute2's {@code ss} compiles
@@ -37,19 +36,22 @@ import dev.sluice.inetdiag.runtime.InetDiagFailure;
  * </pre>
  */
 public final class FilterCompiler {
-    private FilterCompiler() {
-    }
+    private FilterCompiler() {}
 
     /** Compiles {@code text}; an empty filter selects every socket and compiles to one NOP. */
     public static byte[] compile(String text, String sourceName) {
         Parser p = new Parser(text, sourceName);
         Node tree = p.parseFilter();
         if (tree == null) {
-            return new byte[]{NOP, 4, 0, 0};
+            return new byte[] {NOP, 4, 0, 0};
         }
         byte[] bc = emit(tree, p);
         if (bc.length > MAX_LENGTH) {
-            throw p.error(1, 1, "the filter compiles to " + bc.length + " bytes, more than an INET_DIAG_REQ_BYTECODE attribute holds (" + MAX_LENGTH + ")");
+            throw p.error(
+                    1,
+                    1,
+                    "the filter compiles to " + bc.length
+                            + " bytes, more than an INET_DIAG_REQ_BYTECODE attribute holds (" + MAX_LENGTH + ")");
         }
         return bc;
     }
@@ -66,37 +68,27 @@ public final class FilterCompiler {
 
     // --- Syntax tree ---
 
-    sealed interface Node permits And, Or, Not, Host, PortCmp, Auto, Dev, Cgroup, Mark {
-    }
+    sealed interface Node permits And, Or, Not, Host, PortCmp, Auto, Dev, Cgroup, Mark {}
 
-    record And(Node left, Node right) implements Node {
-    }
+    record And(Node left, Node right) implements Node {}
 
-    record Or(Node left, Node right) implements Node {
-    }
+    record Or(Node left, Node right) implements Node {}
 
-    record Not(Node operand) implements Node {
-    }
+    record Not(Node operand) implements Node {}
 
     /** S_COND / D_COND; address holds 4 bytes (16 for AF_INET6). */
-    record Host(int code, int family, int prefix, int port, byte[] address) implements Node {
-    }
+    record Host(int code, int family, int prefix, int port, byte[] address) implements Node {}
 
     /** S_GE, S_LE, D_GE, D_LE. */
-    record PortCmp(int code, int port) implements Node {
-    }
+    record PortCmp(int code, int port) implements Node {}
 
-    record Auto() implements Node {
-    }
+    record Auto() implements Node {}
 
-    record Cgroup(long id) implements Node {
-    }
+    record Cgroup(long id) implements Node {}
 
-    record Dev(int ifindex) implements Node {
-    }
+    record Dev(int ifindex) implements Node {}
 
-    record Mark(int mark, int mask) implements Node {
-    }
+    record Mark(int mark, int mask) implements Node {}
 
     // --- Code generation (ss's ssfilter_bytecompile) ---
 
@@ -183,7 +175,10 @@ public final class FilterCompiler {
 
     private static int checkedDistance(int distance, Parser p) {
         if (distance > 0xffff) {
-            throw p.error(1, 1, "the filter is too large: a jump of " + distance + " bytes does not fit the 16-bit 'no' field");
+            throw p.error(
+                    1,
+                    1,
+                    "the filter is too large: a jump of " + distance + " bytes does not fit the 16-bit 'no' field");
         }
         return distance;
     }
@@ -202,8 +197,7 @@ public final class FilterCompiler {
 
     // --- Lexer and parser ---
 
-    private record Token(String text, int line, int column) {
-    }
+    private record Token(String text, int line, int column) {}
 
     static final class Parser {
         private final String sourceName;
@@ -245,7 +239,9 @@ public final class FilterCompiler {
                         i++;
                     }
                 } else {
-                    while (i < text.length() && !Character.isWhitespace(text.charAt(i)) && "()=!<>&|#".indexOf(text.charAt(i)) < 0) {
+                    while (i < text.length()
+                            && !Character.isWhitespace(text.charAt(i))
+                            && "()=!<>&|#".indexOf(text.charAt(i)) < 0) {
                         i++;
                     }
                 }
@@ -289,7 +285,10 @@ public final class FilterCompiler {
             }
             Node n = parseList();
             if (!atEnd()) {
-                throw error(peek(), "unexpected '" + Words.clip(peek().text()) + "'" + (peek().text().equals(")") ? " (no '(' to close)" : ""));
+                throw error(
+                        peek(),
+                        "unexpected '" + Words.clip(peek().text()) + "'"
+                                + (peek().text().equals(")") ? " (no '(' to close)" : ""));
             }
             return n;
         }
@@ -306,7 +305,10 @@ public final class FilterCompiler {
                     or = true;
                 }
                 if (atEnd() || peek().text().equals(")")) {
-                    throw error(peek(), "expected a condition after '" + Words.clip(tokens.get(pos - 1).text()) + "'");
+                    throw error(
+                            peek(),
+                            "expected a condition after '"
+                                    + Words.clip(tokens.get(pos - 1).text()) + "'");
                 }
                 Node right = parseTerm();
                 left = or ? new Or(left, right) : new And(left, right);
@@ -374,8 +376,16 @@ public final class FilterCompiler {
                     Node n = new Cgroup(cgroupId(valueToken(t)));
                     return negate ? new Not(n) : n;
                 }
-                case "state", "exclude" -> throw error(t, "'" + Words.clip(t.text()) + "' must come before the expression (the bytecode has no state condition: `sluice ss state NAME ...` selects states)");
-                default -> throw error(t, "unknown condition '" + Words.clip(t.text()) + "' (expected src, dst, sport, dport, dev, fwmark, cgroup, autobound, not or '(')");
+                case "state", "exclude" ->
+                    throw error(
+                            t,
+                            "'" + Words.clip(t.text())
+                                    + "' must come before the expression (the bytecode has no state condition: `sluice ss state NAME ...` selects states)");
+                default ->
+                    throw error(
+                            t,
+                            "unknown condition '" + Words.clip(t.text())
+                                    + "' (expected src, dst, sport, dport, dev, fwmark, cgroup, autobound, not or '(')");
             }
         }
 
@@ -404,7 +414,10 @@ public final class FilterCompiler {
                 return Rel.EQ;
             }
             if (!orderings && rel != Rel.EQ && rel != Rel.NE) {
-                throw error(peek(), "'" + Words.clip(keyword.text()) + "' takes = or != only, not '" + Words.clip(peek().text()) + "'");
+                throw error(
+                        peek(),
+                        "'" + Words.clip(keyword.text()) + "' takes = or != only, not '" + Words.clip(peek().text())
+                                + "'");
             }
             next();
             return rel;
@@ -440,7 +453,11 @@ public final class FilterCompiler {
                 String rest = s.substring(close + 1);
                 if (!rest.isEmpty()) {
                     if (!rest.startsWith(":")) {
-                        throw error(v.line(), v.column() + close + 1, "expected ':PORT' after ']', found '" + Words.clip(rest) + "' (an IPv6 prefix goes inside the brackets: [::1/64])");
+                        throw error(
+                                v.line(),
+                                v.column() + close + 1,
+                                "expected ':PORT' after ']', found '" + Words.clip(rest)
+                                        + "' (an IPv6 prefix goes inside the brackets: [::1/64])");
                     }
                     port = portOf(v, rest.substring(1));
                 }
@@ -539,7 +556,10 @@ public final class FilterCompiler {
                 return (int) Long.parseLong(s);
             }
             if (!validInterfaceName(s)) {
-                throw error(v, "'" + Words.clip(s) + "' is not an interface name (1-15 bytes, no '/', ':', space or NUL, not . or ..)");
+                throw error(
+                        v,
+                        "'" + Words.clip(s)
+                                + "' is not an interface name (1-15 bytes, no '/', ':', space or NUL, not . or ..)");
             }
             Path f = Path.of("/sys/class/net", s, "ifindex");
             if (Files.isReadable(f)) {
@@ -561,7 +581,9 @@ public final class FilterCompiler {
             String s = v.text();
             Path mount = cgroup2Mount();
             if (mount == null) {
-                throw error(v, "cgroup " + Words.clip(s) + ": no cgroup2 file system is mounted (see /proc/self/mountinfo)");
+                throw error(
+                        v,
+                        "cgroup " + Words.clip(s) + ": no cgroup2 file system is mounted (see /proc/self/mountinfo)");
             }
             Path given = Path.of(s);
             Path dir = Files.isDirectory(given) ? given : null;
@@ -574,12 +596,15 @@ public final class FilterCompiler {
                 }
             }
             if (dir == null) {
-                throw error(v, "cgroup " + Words.clip(s) + ": no such cgroup (looked at the path and under " + mount + ")");
+                throw error(
+                        v, "cgroup " + Words.clip(s) + ": no such cgroup (looked at the path and under " + mount + ")");
             }
             try {
                 Path real = dir.toRealPath();
                 if (!real.startsWith(mount.toRealPath())) {
-                    throw error(v, "cgroup " + Words.clip(s) + ": " + real + " is not in the cgroup2 hierarchy at " + mount);
+                    throw error(
+                            v,
+                            "cgroup " + Words.clip(s) + ": " + real + " is not in the cgroup2 hierarchy at " + mount);
                 }
                 return ((Number) Files.getAttribute(real, "unix:ino")).longValue();
             } catch (IOException | UnsupportedOperationException e) {
@@ -591,7 +616,8 @@ public final class FilterCompiler {
         private static Path cgroup2Mount() {
             try {
                 for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                    // fields: id parent major:minor root mount-point options [optional...] - fstype source super-options
+                    // fields: id parent major:minor root mount-point options [optional...] - fstype source
+                    // super-options
                     String[] f = line.split(" ");
                     int dash = java.util.Arrays.asList(f).indexOf("-");
                     if (dash > 0 && dash + 1 < f.length && f[dash + 1].equals("cgroup2") && f.length > 4) {
@@ -606,7 +632,10 @@ public final class FilterCompiler {
 
         /** The kernel's dev_valid_name: what can name a device, so also what may be looked up under /sys/class/net. */
         static boolean validInterfaceName(String s) {
-            if (s.isEmpty() || s.equals(".") || s.equals("..") || s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 16) {
+            if (s.isEmpty()
+                    || s.equals(".")
+                    || s.equals("..")
+                    || s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 16) {
                 return false;
             }
             for (int i = 0; i < s.length(); i++) {

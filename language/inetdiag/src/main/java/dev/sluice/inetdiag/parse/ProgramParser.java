@@ -1,13 +1,11 @@
 package dev.sluice.inetdiag.parse;
 
 import com.oracle.truffle.api.source.Source;
-
 import dev.sluice.core.error.SluiceException;
 
 /** A source to bytecode: bytes are the bytecode itself, text is a filter in ss's syntax ({@link FilterCompiler}). */
 public final class ProgramParser {
-    private ProgramParser() {
-    }
+    private ProgramParser() {}
 
     public static byte[] bytecode(Source source) {
         if (source.hasBytes()) {

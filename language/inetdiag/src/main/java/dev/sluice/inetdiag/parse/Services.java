@@ -10,8 +10,7 @@ import java.util.Map;
 final class Services {
     private static volatile Map<String, Integer> table;
 
-    private Services() {
-    }
+    private Services() {}
 
     static Integer port(String name) {
         Map<String, Integer> t = table;

@@ -20,7 +20,16 @@ public final class SocketEntry {
     public final int mark;
     public final long cgroupId;
 
-    public SocketEntry(int family, int[] src, int[] dst, int sport, int dport, int ifindex, boolean autobound, int mark, long cgroupId) {
+    public SocketEntry(
+            int family,
+            int[] src,
+            int[] dst,
+            int sport,
+            int dport,
+            int ifindex,
+            boolean autobound,
+            int mark,
+            long cgroupId) {
         if (src.length != 4 || dst.length != 4) {
             throw new IllegalArgumentException("addresses are four 32-bit words");
         }
@@ -42,7 +51,10 @@ public final class SocketEntry {
         }
         int[] w = new int[4];
         for (int i = 0; i < address.length / 4; i++) {
-            w[i] = (address[4 * i] & 0xff) << 24 | (address[4 * i + 1] & 0xff) << 16 | (address[4 * i + 2] & 0xff) << 8 | (address[4 * i + 3] & 0xff);
+            w[i] = (address[4 * i] & 0xff) << 24
+                    | (address[4 * i + 1] & 0xff) << 16
+                    | (address[4 * i + 2] & 0xff) << 8
+                    | (address[4 * i + 3] & 0xff);
         }
         return w;
     }
@@ -64,7 +76,9 @@ public final class SocketEntry {
         try {
             if (family == 10) {
                 if (words[0] == 0 && words[1] == 0 && words[2] == 0xffff) {
-                    return "::ffff:" + InetAddress.getByAddress(bytes(new int[]{words[3], 0, 0, 0}, 2)).getHostAddress();
+                    return "::ffff:"
+                            + InetAddress.getByAddress(bytes(new int[] {words[3], 0, 0, 0}, 2))
+                                    .getHostAddress();
                 }
                 return compress(bytes(words, 10));
             }
@@ -82,7 +96,7 @@ public final class SocketEntry {
         }
         int bestStart = -1;
         int bestLen = 1;
-        for (int i = 0; i < 8;) {
+        for (int i = 0; i < 8; ) {
             if (g[i] != 0) {
                 i++;
                 continue;
@@ -114,14 +128,23 @@ public final class SocketEntry {
 
     @Override
     public String toString() {
-        return "family " + family + " " + addressText(src, family) + ":" + sport + " -> " + addressText(dst, family) + ":" + dport + " if " + ifindex
-                        + (autobound ? " autobound" : "") + " mark 0x" + Integer.toHexString(mark) + " cgroup " + cgroupId;
+        return "family " + family + " " + addressText(src, family) + ":" + sport + " -> " + addressText(dst, family)
+                + ":" + dport + " if " + ifindex + (autobound ? " autobound" : "") + " mark 0x"
+                + Integer.toHexString(mark) + " cgroup " + cgroupId;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SocketEntry e && e.family == family && Arrays.equals(e.src, src) && Arrays.equals(e.dst, dst) && e.sport == sport
-                        && e.dport == dport && e.ifindex == ifindex && e.autobound == autobound && e.mark == mark && e.cgroupId == cgroupId;
+        return o instanceof SocketEntry e
+                && e.family == family
+                && Arrays.equals(e.src, src)
+                && Arrays.equals(e.dst, dst)
+                && e.sport == sport
+                && e.dport == dport
+                && e.ifindex == ifindex
+                && e.autobound == autobound
+                && e.mark == mark
+                && e.cgroupId == cgroupId;
     }
 
     @Override

@@ -1,15 +1,13 @@
 package dev.sluice.inetdiag.runtime;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
-
-import dev.sluice.core.error.SluiceException;
 import com.oracle.truffle.api.interop.InteropLibrary;
 import com.oracle.truffle.api.interop.InvalidArrayIndexException;
 import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.interop.UnsupportedMessageException;
+import dev.sluice.core.error.SluiceException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /**
  * How embedders pass a socket: a byte record of {@link #SIZE} bytes, or an object with members. The record (integers
@@ -28,8 +26,7 @@ import com.oracle.truffle.api.interop.UnsupportedMessageException;
 public final class SocketRecord {
     public static final int SIZE = 56;
 
-    private SocketRecord() {
-    }
+    private SocketRecord() {}
 
     public static byte[] encode(SocketEntry e) {
         byte[] r = new byte[SIZE];
@@ -51,21 +48,32 @@ public final class SocketRecord {
 
     public static SocketEntry decode(byte[] r) {
         if (r.length != SIZE) {
-            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + r.length);
+            throw SluiceException.create(
+                    InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + r.length);
         }
         if (r[7] != 0 || (r[6] & ~1) != 0) {
-            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "reserved bits of the record's flags (bytes 6-7) are set");
+            throw SluiceException.create(
+                    InetDiagFailure.BAD_SOCKET, "reserved bits of the record's flags (bytes 6-7) are set");
         }
         int family = (r[0] & 0xff) | (r[1] & 0xff) << 8;
         checkFamily(family);
         long cgroup = (getInt(r, 16) & 0xffffffffL) | (long) getInt(r, 20) << 32;
-        return new SocketEntry(family, getWords(r, 24), getWords(r, 40), (r[2] & 0xff) | (r[3] & 0xff) << 8, (r[4] & 0xff) | (r[5] & 0xff) << 8, getInt(r, 8),
-                        (r[6] & 1) != 0, getInt(r, 12), cgroup);
+        return new SocketEntry(
+                family,
+                getWords(r, 24),
+                getWords(r, 40),
+                (r[2] & 0xff) | (r[3] & 0xff) << 8,
+                (r[4] & 0xff) | (r[5] & 0xff) << 8,
+                getInt(r, 8),
+                (r[6] & 1) != 0,
+                getInt(r, 12),
+                cgroup);
     }
 
     private static void checkFamily(int family) {
         if (family != 2 && family != 10) {
-            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "family " + family + " is not AF_INET (2) or AF_INET6 (10)");
+            throw SluiceException.create(
+                    InetDiagFailure.BAD_SOCKET, "family " + family + " is not AF_INET (2) or AF_INET6 (10)");
         }
     }
 
@@ -80,7 +88,8 @@ public final class SocketRecord {
             if (lib.hasBufferElements(value)) {
                 long n = lib.getBufferSize(value);
                 if (n != SIZE) {
-                    throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + n);
+                    throw SluiceException.create(
+                            InetDiagFailure.BAD_SOCKET, "a socket record is " + SIZE + " bytes, not " + n);
                 }
                 byte[] r = new byte[SIZE];
                 for (int i = 0; i < SIZE; i++) {
@@ -94,16 +103,25 @@ public final class SocketRecord {
             if (lib.hasMembers(value)) {
                 return fromMembers(lib, value);
             }
-        } catch (UnsupportedMessageException | InvalidArrayIndexException | UnknownIdentifierException | com.oracle.truffle.api.interop.InvalidBufferOffsetException e) {
-            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (UnsupportedMessageException
+                | InvalidArrayIndexException
+                | UnknownIdentifierException
+                | com.oracle.truffle.api.interop.InvalidBufferOffsetException e) {
+            throw SluiceException.create(
+                    InetDiagFailure.BAD_SOCKET,
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
-        throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "expected a " + SIZE + "-byte record or an object with src, dst, sport, dport");
+        throw SluiceException.create(
+                InetDiagFailure.BAD_SOCKET,
+                "expected a " + SIZE + "-byte record or an object with src, dst, sport, dport");
     }
 
-    private static SocketEntry fromMembers(InteropLibrary lib, Object v) throws UnsupportedMessageException, InvalidArrayIndexException, UnknownIdentifierException {
+    private static SocketEntry fromMembers(InteropLibrary lib, Object v)
+            throws UnsupportedMessageException, InvalidArrayIndexException, UnknownIdentifierException {
         byte[] src = address(lib, v, "src");
         byte[] dst = address(lib, v, "dst");
-        int family = lib.isMemberReadable(v, "family") ? intMember(lib, v, "family", 0, 0xffff) : src.length == 16 ? 10 : 2;
+        int family =
+                lib.isMemberReadable(v, "family") ? intMember(lib, v, "family", 0, 0xffff) : src.length == 16 ? 10 : 2;
         checkFamily(family);
         int need = family == 10 ? 16 : 4;
         src = widen(src, need, "src");
@@ -112,7 +130,9 @@ public final class SocketRecord {
         int dport = intMember(lib, v, "dport", 0, 0xffff);
         int ifindex = lib.isMemberReadable(v, "ifindex") ? (int) longMember(lib, v, "ifindex", 0, 0xffffffffL) : 0;
         int mark = lib.isMemberReadable(v, "mark") ? (int) longMember(lib, v, "mark", 0, 0xffffffffL) : 0;
-        long cgroup = lib.isMemberReadable(v, "cgroupId") ? longMember(lib, v, "cgroupId", Long.MIN_VALUE, Long.MAX_VALUE) : 0;
+        long cgroup = lib.isMemberReadable(v, "cgroupId")
+                ? longMember(lib, v, "cgroupId", Long.MIN_VALUE, Long.MAX_VALUE)
+                : 0;
         boolean autobound = false;
         if (lib.isMemberReadable(v, "autobound")) {
             Object a = lib.readMember(v, "autobound");
@@ -121,7 +141,8 @@ public final class SocketRecord {
             }
             autobound = lib.asBoolean(a);
         }
-        return new SocketEntry(family, SocketEntry.words(src), SocketEntry.words(dst), sport, dport, ifindex, autobound, mark, cgroup);
+        return new SocketEntry(
+                family, SocketEntry.words(src), SocketEntry.words(dst), sport, dport, ifindex, autobound, mark, cgroup);
     }
 
     /** An IPv4 address given for an IPv6 socket is the v4-mapped address, as the kernel stores it. */
@@ -139,7 +160,8 @@ public final class SocketRecord {
         throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " is an IPv6 address but family is AF_INET");
     }
 
-    private static byte[] address(InteropLibrary lib, Object v, String name) throws UnsupportedMessageException, InvalidArrayIndexException, UnknownIdentifierException {
+    private static byte[] address(InteropLibrary lib, Object v, String name)
+            throws UnsupportedMessageException, InvalidArrayIndexException, UnknownIdentifierException {
         if (!lib.isMemberReadable(v, name)) {
             throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "member '" + name + "' is missing");
         }
@@ -150,7 +172,8 @@ public final class SocketRecord {
         if (lib.hasArrayElements(a)) {
             byte[] b = byteArray(lib, a, name);
             if (b.length != 4 && b.length != 16) {
-                throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " has " + b.length + " bytes, not 4 or 16");
+                throw SluiceException.create(
+                        InetDiagFailure.BAD_SOCKET, name + " has " + b.length + " bytes, not 4 or 16");
             }
             return b;
         }
@@ -178,10 +201,12 @@ public final class SocketRecord {
                 // falls through to the error below
             }
         }
-        throw SluiceException.create(InetDiagFailure.BAD_SOCKET, what + " '" + text + "' is not a numeric IPv4 or IPv6 address");
+        throw SluiceException.create(
+                InetDiagFailure.BAD_SOCKET, what + " '" + text + "' is not a numeric IPv4 or IPv6 address");
     }
 
-    private static byte[] byteArray(InteropLibrary lib, Object a, String what) throws UnsupportedMessageException, InvalidArrayIndexException {
+    private static byte[] byteArray(InteropLibrary lib, Object a, String what)
+            throws UnsupportedMessageException, InvalidArrayIndexException {
         long n = lib.getArraySize(a);
         if (n > 4096) {
             throw SluiceException.create(InetDiagFailure.BAD_SOCKET, what + " has " + n + " elements");
@@ -194,18 +219,21 @@ public final class SocketRecord {
             }
             int x = lib.asInt(e);
             if (x < -128 || x > 255) {
-                throw SluiceException.create(InetDiagFailure.BAD_SOCKET, what + "[" + i + "] = " + x + " is not a byte");
+                throw SluiceException.create(
+                        InetDiagFailure.BAD_SOCKET, what + "[" + i + "] = " + x + " is not a byte");
             }
             b[i] = (byte) x;
         }
         return b;
     }
 
-    private static int intMember(InteropLibrary lib, Object v, String name, int min, int max) throws UnsupportedMessageException, UnknownIdentifierException {
+    private static int intMember(InteropLibrary lib, Object v, String name, int min, int max)
+            throws UnsupportedMessageException, UnknownIdentifierException {
         return (int) longMember(lib, v, name, min, max);
     }
 
-    private static long longMember(InteropLibrary lib, Object v, String name, long min, long max) throws UnsupportedMessageException, UnknownIdentifierException {
+    private static long longMember(InteropLibrary lib, Object v, String name, long min, long max)
+            throws UnsupportedMessageException, UnknownIdentifierException {
         if (!lib.isMemberReadable(v, name)) {
             throw SluiceException.create(InetDiagFailure.BAD_SOCKET, "member '" + name + "' is missing");
         }
@@ -215,7 +243,8 @@ public final class SocketRecord {
         }
         long l = lib.asLong(x);
         if (l < min || l > max) {
-            throw SluiceException.create(InetDiagFailure.BAD_SOCKET, name + " = " + l + " is out of range " + min + ".." + max);
+            throw SluiceException.create(
+                    InetDiagFailure.BAD_SOCKET, name + " = " + l + " is out of range " + min + ".." + max);
         }
         return l;
     }

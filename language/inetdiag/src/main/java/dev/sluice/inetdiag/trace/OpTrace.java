@@ -1,8 +1,5 @@
 package dev.sluice.inetdiag.trace;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.EventBinding;
 import com.oracle.truffle.api.instrumentation.EventContext;
@@ -11,6 +8,8 @@ import com.oracle.truffle.api.instrumentation.Instrumenter;
 import com.oracle.truffle.api.instrumentation.SourceSectionFilter;
 import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.SourceSection;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The ops INET-DIAG filters ran while recording, in order, each with the branch it took. It observes the
@@ -18,8 +17,7 @@ import com.oracle.truffle.api.source.SourceSection;
  */
 public final class OpTrace {
     /** One op run: its line in the filter's op listing, that line's text, and whether it took its yes branch. */
-    public record Step(int line, String op, boolean yes) {
-    }
+    public record Step(int line, String op, boolean yes) {}
 
     private final Instrumenter instrumenter;
     private final List<Step> steps = new ArrayList<>();
@@ -35,12 +33,13 @@ public final class OpTrace {
         if (binding != null) {
             return;
         }
-        SourceSectionFilter ops = SourceSectionFilter.newBuilder().tagIs(StandardTags.StatementTag.class)
-                        .sourceIs(source -> "inetdiag".equals(source.getLanguage())).build();
+        SourceSectionFilter ops = SourceSectionFilter.newBuilder()
+                .tagIs(StandardTags.StatementTag.class)
+                .sourceIs(source -> "inetdiag".equals(source.getLanguage()))
+                .build();
         binding = instrumenter.attachExecutionEventListener(ops, new ExecutionEventListener() {
             @Override
-            public void onEnter(EventContext context, VirtualFrame frame) {
-            }
+            public void onEnter(EventContext context, VirtualFrame frame) {}
 
             @Override
             public void onReturnValue(EventContext context, VirtualFrame frame, Object result) {
@@ -48,8 +47,7 @@ public final class OpTrace {
             }
 
             @Override
-            public void onReturnExceptional(EventContext context, VirtualFrame frame, Throwable exception) {
-            }
+            public void onReturnExceptional(EventContext context, VirtualFrame frame, Throwable exception) {}
         });
     }
 

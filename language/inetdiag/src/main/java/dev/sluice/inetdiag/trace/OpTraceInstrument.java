@@ -8,8 +8,12 @@ import com.oracle.truffle.api.instrumentation.TruffleInstrument;
  * {@code engine.getInstruments().get(OpTraceInstrument.ID).lookup(OpTrace.class)}; {@code sluice explain --lang
  * inetdiag} uses it.
  */
-@TruffleInstrument.Registration(id = OpTraceInstrument.ID, name = "Sluice INET-DIAG op trace", version = "0.1.0", services = OpTrace.class, //
-                website = "https://sluice.dev")
+@TruffleInstrument.Registration(
+        id = OpTraceInstrument.ID,
+        name = "Sluice INET-DIAG op trace",
+        version = "0.1.0",
+        services = OpTrace.class, //
+        website = "https://sluice.dev")
 public final class OpTraceInstrument extends TruffleInstrument {
     public static final String ID = "sluice-inetdiag-trace";
 

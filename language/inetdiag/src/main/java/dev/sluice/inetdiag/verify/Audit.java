@@ -17,8 +17,7 @@ import dev.sluice.inetdiag.runtime.InetDiagFailure;
  * refuses the same programs later (every step is a multiple of 4, so the chain cannot end at the end).
  */
 public final class Audit {
-    private Audit() {
-    }
+    private Audit() {}
 
     /**
      * @param netAdmin whether the requester has CAP_NET_ADMIN; without it MARK_COND is refused, as the kernel does
@@ -67,12 +66,14 @@ public final class Audit {
                     case AF_UNSPEC -> addrLen = 0;
                     case AF_INET -> addrLen = 4;
                     case AF_INET6 -> addrLen = 16;
-                    default -> throw SluiceException.atInsn(at, InetDiagFailure.HOSTCOND_FAMILY, at, name(code), family);
+                    default ->
+                        throw SluiceException.atInsn(at, InetDiagFailure.HOSTCOND_FAMILY, at, name(code), family);
                 }
                 need(at, code, OP_SIZE + HOSTCOND_SIZE + addrLen, len);
                 int prefix = u8(bc, at + OP_SIZE + 1);
                 if (prefix > 8 * addrLen) {
-                    throw SluiceException.atInsn(at, InetDiagFailure.HOSTCOND_PREFIX, at, name(code), prefix, 8 * addrLen);
+                    throw SluiceException.atInsn(
+                            at, InetDiagFailure.HOSTCOND_PREFIX, at, name(code), prefix, 8 * addrLen);
                 }
                 return HOSTCOND_SIZE + addrLen;
             }

@@ -1,14 +1,13 @@
 package dev.sluice.scpl.compile;
 
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Program;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-
-import dev.sluice.bpf.isa.Insn;
-import dev.sluice.bpf.isa.Opcodes;
-import dev.sluice.bpf.isa.Program;
 
 /**
  * A label-based classic BPF assembler. Conditional jumps name label targets; {@link #assemble()} lays the code out,
@@ -111,7 +110,7 @@ final class Assembler {
                     boolean farT = pos.get(it.jt) - pc - 1 > 255;
                     boolean farF = pos.get(it.jf) - pc - 1 > 255;
                     if (farT || farF) {
-                        far.add(new int[]{i, farT ? 1 : 0, farF ? 1 : 0});
+                        far.add(new int[] {i, farT ? 1 : 0, farF ? 1 : 0});
                     }
                 }
                 pc++;
@@ -173,6 +172,5 @@ final class Assembler {
         return null;
     }
 
-    record Assembled(Program program, String[] parts, int trampolines) {
-    }
+    record Assembled(Program program, String[] parts, int trampolines) {}
 }

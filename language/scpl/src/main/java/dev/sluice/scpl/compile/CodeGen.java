@@ -2,18 +2,17 @@ package dev.sluice.scpl.compile;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
-
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.Assembler.Label;
 import dev.sluice.scpl.policy.Cond;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Emits the decision tree: arch check (bad-arch action), the x32 check on x86_64's audit value, per ABI a
@@ -44,8 +43,7 @@ final class CodeGen {
     }
 
     /** One (condition, verdict) step of a leaf; condition null means always. */
-    record Step(Cond condition, int verdict) {
-    }
+    record Step(Cond condition, int verdict) {}
 
     private Assembler.Assembled run() {
         Label bad = ret(policy.badArchAction().encode());
@@ -105,8 +103,7 @@ final class CodeGen {
     }
 
     /** A run of syscall numbers [start, end] with one outcome; weight = table syscalls inside. */
-    record Segment(long start, long end, List<Step> leaf, int weight) {
-    }
+    record Segment(long start, long end, List<Step> leaf, int weight) {}
 
     private void emitAbi(Arch abi, long lo, long hi) {
         asm.part("syscall search for " + abi.token());
@@ -162,7 +159,8 @@ final class CodeGen {
         if (!segments.isEmpty()) {
             Segment last = segments.get(segments.size() - 1);
             if (last.leaf().equals(s.leaf()) && last.end() + 1 == s.start()) {
-                segments.set(segments.size() - 1, new Segment(last.start(), s.end(), s.leaf(), last.weight() + s.weight()));
+                segments.set(
+                        segments.size() - 1, new Segment(last.start(), s.end(), s.leaf(), last.weight() + s.weight()));
                 return;
             }
         }
@@ -187,7 +185,9 @@ final class CodeGen {
         }
         steps.add(new Step(null, policy.defaultAction().encode()));
         // Trailing steps that give the default verdict anyway need no test.
-        while (steps.size() > 1 && steps.get(steps.size() - 2).verdict() == steps.get(steps.size() - 1).verdict()) {
+        while (steps.size() > 1
+                && steps.get(steps.size() - 2).verdict()
+                        == steps.get(steps.size() - 1).verdict()) {
             steps.remove(steps.size() - 2);
         }
         return List.copyOf(steps);
@@ -205,7 +205,8 @@ final class CodeGen {
             }
             return leafLabels.computeIfAbsent(leaf, k -> new Label(abi.token() + "_leaf" + leafLabels.size()));
         }
-        return new Label(abi.token() + "_node_" + s.get(a).start() + "_" + s.get(b).end());
+        return new Label(
+                abi.token() + "_node_" + s.get(a).start() + "_" + s.get(b).end());
     }
 
     /** Emits the search over segments a..b; the code starts at {@code here}. */
@@ -342,7 +343,8 @@ final class CodeGen {
     }
 
     /** (arg & mask) > value (op JGT) or >= value (op JGE), unsigned, high half first. */
-    private void greater(boolean low32, int hiOff, int loOff, int mh, int ml, int vh, int vl, int op, Label t, Label f) {
+    private void greater(
+            boolean low32, int hiOff, int loOff, int mh, int ml, int vh, int vl, int op, Label t, Label f) {
         if (!low32) {
             if (mh == 0) {
                 if (vh != 0) {

@@ -1,9 +1,8 @@
 package dev.sluice.scpl.compile;
 
-import java.util.List;
-
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.policy.Policy.IncludeResolver;
+import java.util.List;
 
 /**
  * Options of {@link ScplCompiler#compile}. Immutable; each setter returns a copy.

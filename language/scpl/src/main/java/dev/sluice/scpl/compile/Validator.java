@@ -1,17 +1,5 @@
 package dev.sluice.scpl.compile;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Engine;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.error.SluiceException;
@@ -23,6 +11,16 @@ import dev.sluice.scpl.policy.Cond;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.ByteSequence;
 
 /**
  * Translation validation (Jitk's Lemma 2, checked rather than proved): runs the compiled program in the bpf language
@@ -32,20 +30,33 @@ import dev.sluice.scpl.syscalls.SyscallTable;
  * sign and half-word boundaries; and foreign arch values.
  */
 final class Validator {
-    private static final long[] BOUNDARIES = {0L, 1L, -1L, 0x7fffffffL, 0x80000000L, 0xffffffffL, 0x100000000L, 0xffffffff00000000L,
-                    0x7fffffffffffffffL, 0x8000000000000000L, 0x00000001ffffffffL, 0xfffffffe00000000L};
+    private static final long[] BOUNDARIES = {
+        0L,
+        1L,
+        -1L,
+        0x7fffffffL,
+        0x80000000L,
+        0xffffffffL,
+        0x100000000L,
+        0xffffffff00000000L,
+        0x7fffffffffffffffL,
+        0x8000000000000000L,
+        0x00000001ffffffffL,
+        0xfffffffe00000000L
+    };
     private static final int MAX_VECTORS_PER_RULE = 600;
     private static volatile Engine engine;
 
-    private Validator() {
-    }
+    private Validator() {}
 
     private static Engine engine() {
         Engine e = engine;
         if (e == null) {
             synchronized (Validator.class) {
                 if (engine == null) {
-                    engine = Engine.newBuilder("bpf").option("engine.WarnInterpreterOnly", "false").build();
+                    engine = Engine.newBuilder("bpf")
+                            .option("engine.WarnInterpreterOnly", "false")
+                            .build();
                 }
                 e = engine;
             }
@@ -53,8 +64,7 @@ final class Validator {
         return e;
     }
 
-    record Case(int audit, int nr, long[] args) {
-    }
+    record Case(int audit, int nr, long[] args) {}
 
     static CompileResult.Validation validate(Policy policy, Program program) {
         long start = System.nanoTime();
@@ -81,12 +91,22 @@ final class Validator {
         byte[] records = new byte[cases.size() * SeccompData.SIZE];
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
-            System.arraycopy(SeccompData.encodeWithAuditArch(order, c.audit(), c.nr(), 0L, c.args()), 0, records, i * SeccompData.SIZE, SeccompData.SIZE);
+            System.arraycopy(
+                    SeccompData.encodeWithAuditArch(order, c.audit(), c.nr(), 0L, c.args()),
+                    0,
+                    records,
+                    i * SeccompData.SIZE,
+                    SeccompData.SIZE);
         }
         int[] out = new int[cases.size()];
-        try (Context ctx = Context.newBuilder("bpf").engine(engine()).option("bpf.Arch", order.token()).build()) {
-            Source src = Source.newBuilder("bpf", ByteSequence.create(RawFormat.encode(program, order.byteOrder())), "compiled.bpf")
-                            .mimeType("application/x-bpf-seccomp").buildLiteral();
+        try (Context ctx = Context.newBuilder("bpf")
+                .engine(engine())
+                .option("bpf.Arch", order.token())
+                .build()) {
+            Source src = Source.newBuilder(
+                            "bpf", ByteSequence.create(RawFormat.encode(program, order.byteOrder())), "compiled.bpf")
+                    .mimeType("application/x-bpf-seccomp")
+                    .buildLiteral();
             Value filter = ctx.eval(src);
             filter.invokeMember("runRecords", records, SeccompData.SIZE, out);
         }
@@ -103,14 +123,22 @@ final class Validator {
     private static SluiceException mismatch(Policy policy, Case c, int expected, int actual) {
         Arch abi = policy.abiFor(c.audit(), c.nr());
         String archText = abi == null ? String.format("0x%08x", c.audit()) : abi.token();
-        String name = abi == null ? null : SyscallTable.forArch(abi).name(c.nr()).orElse(null);
+        String name =
+                abi == null ? null : SyscallTable.forArch(abi).name(c.nr()).orElse(null);
         String sys = (name == null ? "syscall" : "syscall " + name) + " (nr " + Integer.toUnsignedString(c.nr()) + ")";
         StringBuilder args = new StringBuilder("[");
         for (int i = 0; i < 6; i++) {
             args.append(i == 0 ? "" : ", ").append(String.format("0x%x", c.args()[i]));
         }
         args.append(']');
-        return SluiceException.create(ScplFailure.SCPL_VALIDATION_MISMATCH, archText, sys, args, SeccompAction.format(expected), SeccompAction.format(actual), "");
+        return SluiceException.create(
+                ScplFailure.SCPL_VALIDATION_MISMATCH,
+                archText,
+                sys,
+                args,
+                SeccompAction.format(expected),
+                SeccompAction.format(actual),
+                "");
     }
 
     static List<Case> cases(Policy policy, Arch abi) {
@@ -118,8 +146,20 @@ final class Validator {
         int audit = abi.auditArch();
         SyscallTable table = SyscallTable.forArch(abi);
         TreeSet<Integer> nrs = new TreeSet<>();
-        long[] extremes = {0, 1, table.maxNumber(), table.maxNumber() + 1L, table.maxNumber() + 2L, 0x3fffffffL, 0x40000000L, 0x40000001L,
-                        0x7fffffffL, 0x80000000L, 0xfffffffeL, 0xffffffffL};
+        long[] extremes = {
+            0,
+            1,
+            table.maxNumber(),
+            table.maxNumber() + 1L,
+            table.maxNumber() + 2L,
+            0x3fffffffL,
+            0x40000000L,
+            0x40000001L,
+            0x7fffffffL,
+            0x80000000L,
+            0xfffffffeL,
+            0xffffffffL
+        };
         for (long e : extremes) {
             nrs.add((int) e);
         }
@@ -163,7 +203,7 @@ final class Validator {
         audits.add(0);
         audits.add(-1);
         for (int audit : audits) {
-            for (int nr : new int[]{0, 1, 2, 59, 0x40000000, -1}) {
+            for (int nr : new int[] {0, 1, 2, 59, 0x40000000, -1}) {
                 out.add(new Case(audit, nr, new long[6]));
             }
         }
@@ -222,7 +262,9 @@ final class Validator {
                 Set<Long> s = perArg.get(cmp.arg());
                 long v = cmp.value();
                 long m = cmp.mask();
-                for (long x : new long[]{v, v - 1, v + 1, v & m, v | ~m, ~v, v ^ 0xffffffff00000000L, v & 0xffffffffL, m, m + 1, ~m}) {
+                for (long x : new long[] {
+                    v, v - 1, v + 1, v & m, v | ~m, ~v, v ^ 0xffffffff00000000L, v & 0xffffffffL, m, m + 1, ~m
+                }) {
                     s.add(x);
                 }
                 for (long b : BOUNDARIES) {
@@ -238,8 +280,7 @@ final class Validator {
                 collect(o.right(), perArg);
             }
             case Cond.Not n -> collect(n.operand(), perArg);
-            case Cond.Const k -> {
-            }
+            case Cond.Const k -> {}
         }
     }
 }

@@ -1,11 +1,5 @@
 package dev.sluice.scpl.coverage;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.EventBinding;
 import com.oracle.truffle.api.instrumentation.ExecutionEventNode;
@@ -14,9 +8,13 @@ import com.oracle.truffle.api.instrumentation.SourceSectionFilter;
 import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.scpl.nodes.RuleStatementNode;
 import dev.sluice.scpl.policy.Rule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counts, per rule of the SCPL policies loaded while it is on, the calls that reached the rule and those it decided,
@@ -34,16 +32,15 @@ public final class RuleCoverage {
      * @param reached calls that reached the rule (it names their syscall and no earlier rule decided)
      * @param decided calls whose verdict the rule gave
      */
-    public record RuleCount(Rule rule, String text, long reached, long decided) {
-    }
+    public record RuleCount(Rule rule, String text, long reached, long decided) {}
 
     /** The rules of one policy, by index. */
-    public record PolicyCoverage(String name, List<RuleCount> rules) {
-    }
+    public record PolicyCoverage(String name, List<RuleCount> rules) {}
 
     private final Instrumenter instrumenter;
     /** Per policy source name, per rule index: its counters. */
     private final Map<String, Map<Integer, Counter>> counters = new LinkedHashMap<>();
+
     private EventBinding<?> loading;
     private EventBinding<?> counting;
 
@@ -51,15 +48,16 @@ public final class RuleCoverage {
         this.instrumenter = instrumenter;
     }
 
-    private record Counter(Rule rule, String text, AtomicLong reached, AtomicLong decided) {
-    }
+    private record Counter(Rule rule, String text, AtomicLong reached, AtomicLong decided) {}
 
     /** Starts counting: policies loaded or run from now on are covered. Idempotent. */
     public synchronized void start() {
         if (counting != null) {
             return;
         }
-        SourceSectionFilter statements = SourceSectionFilter.newBuilder().tagIs(StandardTags.StatementTag.class).build();
+        SourceSectionFilter statements = SourceSectionFilter.newBuilder()
+                .tagIs(StandardTags.StatementTag.class)
+                .build();
         loading = instrumenter.attachLoadSourceSectionListener(statements, event -> counter(event.getNode()), true);
         counting = instrumenter.attachExecutionEventFactory(statements, context -> {
             Counter c = counter(context.getInstrumentedNode());
@@ -82,8 +80,10 @@ public final class RuleCoverage {
         List<PolicyCoverage> out = new ArrayList<>();
         for (Map.Entry<String, Map<Integer, Counter>> e : counters.entrySet()) {
             List<RuleCount> rules = new ArrayList<>();
-            e.getValue().values().stream().sorted((a, b) -> Integer.compare(a.rule().index(), b.rule().index()))
-                            .forEach(c -> rules.add(new RuleCount(c.rule(), c.text(), c.reached().get(), c.decided().get())));
+            e.getValue().values().stream()
+                    .sorted((a, b) -> Integer.compare(a.rule().index(), b.rule().index()))
+                    .forEach(c -> rules.add(new RuleCount(
+                            c.rule(), c.text(), c.reached().get(), c.decided().get())));
             out.add(new PolicyCoverage(e.getKey(), List.copyOf(rules)));
         }
         return out;
@@ -96,8 +96,14 @@ public final class RuleCoverage {
         SourceSection section = statement.getSourceSection();
         Rule rule = statement.rule();
         String policy = statement.getRootNode().getSourceSection().getSource().getName();
-        return counters.computeIfAbsent(policy, p -> new LinkedHashMap<>()).computeIfAbsent(rule.index(),
-                        i -> new Counter(rule, section == null ? "" : section.getCharacters().toString(), new AtomicLong(), new AtomicLong()));
+        return counters.computeIfAbsent(policy, p -> new LinkedHashMap<>())
+                .computeIfAbsent(
+                        rule.index(),
+                        i -> new Counter(
+                                rule,
+                                section == null ? "" : section.getCharacters().toString(),
+                                new AtomicLong(),
+                                new AtomicLong()));
     }
 
     /** Counts the entries of one rule's statement and the returns that decided. */

@@ -8,8 +8,12 @@ import com.oracle.truffle.api.instrumentation.TruffleInstrument;
  * with {@code engine.getInstruments().get(RuleCoverageInstrument.ID).lookup(RuleCoverage.class)}; {@code sluice run
  * --coverage} on a policy does that.
  */
-@TruffleInstrument.Registration(id = RuleCoverageInstrument.ID, name = "Sluice SCPL rule coverage", version = "0.1.0", services = RuleCoverage.class, //
-                website = "https://sluice.dev")
+@TruffleInstrument.Registration(
+        id = RuleCoverageInstrument.ID,
+        name = "Sluice SCPL rule coverage",
+        version = "0.1.0",
+        services = RuleCoverage.class, //
+        website = "https://sluice.dev")
 public final class RuleCoverageInstrument extends TruffleInstrument {
     public static final String ID = "sluice-rule-coverage";
 

@@ -19,10 +19,15 @@ public enum ScplFailure implements FailureKind {
     SCPL_INCLUDE_CYCLE(Category.SYNTAX, "include cycle: %s%s"),
     SCPL_INCLUDE_FAILED(Category.SYNTAX, "cannot include \"%s\": %s%s"),
     SCPL_NO_POLICY(Category.SYNTAX, "no policy block '{ default_action = ...; rules = [...] }' in %s%s"),
-    SCPL_SECOND_POLICY(Category.SYNTAX, "a second policy block (the first is at %s); a policy file has exactly one, included files none%s"),
+    SCPL_SECOND_POLICY(
+            Category.SYNTAX,
+            "a second policy block (the first is at %s); a policy file has exactly one, included files none%s"),
     SCPL_SHADOWED_RULE(Category.SYNTAX, "rule never applies: %s %s decided by the earlier rule at %s%s"),
-    SCPL_TOO_LARGE(Category.VERIFY, "compiled filter has %d instructions, more than the kernel's 4096; largest part: %s%s"),
-    SCPL_VALIDATION_MISMATCH(Category.RUNTIME, "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
+    SCPL_TOO_LARGE(
+            Category.VERIFY, "compiled filter has %d instructions, more than the kernel's 4096; largest part: %s%s"),
+    SCPL_VALIDATION_MISMATCH(
+            Category.RUNTIME,
+            "translation validation failed (compiler bug): arch %s, %s, args %s: policy says %s, compiled BPF says %s%s"),
     // Docker/OCI seccomp profile import (dev.sluice.scpl.oci); like the SCPL kinds, each format ends in the snippet %s.
     OCI_MALFORMED_JSON(Category.SYNTAX, "malformed JSON: %s%s"),
     OCI_SCHEMA(Category.SYNTAX, "not a valid seccomp profile: %s%s"),

@@ -1,25 +1,27 @@
 package dev.sluice.scpl.nodes;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.policy.Rule;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The rules of one target ABI, first match wins, else the default verdict. */
 final class AbiNode extends Node {
     private final int auditArch;
     /** 0: any nr; 1: nr must be in the x32 range (>= 0x40000000 unsigned); -1: must be below it (x86_64 and x32 share the audit value). */
     private final int x32Bit;
+
     private final int defaultVerdict;
-    @Children private final RuleNode[] rules;
+
+    @Children
+    private final RuleNode[] rules;
     /** The rules' statement nodes, present only while an instrument has asked for statements. */
-    @Child private RuleProbes probes;
+    @Child
+    private RuleProbes probes;
 
     AbiNode(Policy policy, Arch abi, boolean bigEndian) {
         this.auditArch = abi.auditArch();

@@ -2,7 +2,6 @@ package dev.sluice.scpl.nodes;
 
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.scpl.policy.Cond;
 
 /** Argument-condition nodes. Leaf tests call {@link Cond.Compare#holds(long)}, the shared evaluator core. */
@@ -32,14 +31,18 @@ abstract class CondNode extends Node {
 
         @Override
         boolean execute(byte[] data) {
-            long arg = (bigEndian ? ByteArraySupport.bigEndian() : ByteArraySupport.littleEndian()).getLong(data, offset);
+            long arg =
+                    (bigEndian ? ByteArraySupport.bigEndian() : ByteArraySupport.littleEndian()).getLong(data, offset);
             return compare.holds(arg);
         }
     }
 
     static final class AndNode extends CondNode {
-        @Child private CondNode left;
-        @Child private CondNode right;
+        @Child
+        private CondNode left;
+
+        @Child
+        private CondNode right;
 
         AndNode(CondNode left, CondNode right) {
             this.left = left;
@@ -53,8 +56,11 @@ abstract class CondNode extends Node {
     }
 
     static final class OrNode extends CondNode {
-        @Child private CondNode left;
-        @Child private CondNode right;
+        @Child
+        private CondNode left;
+
+        @Child
+        private CondNode right;
 
         OrNode(CondNode left, CondNode right) {
             this.left = left;
@@ -68,7 +74,8 @@ abstract class CondNode extends Node {
     }
 
     static final class NotNode extends CondNode {
-        @Child private CondNode operand;
+        @Child
+        private CondNode operand;
 
         NotNode(CondNode operand) {
             this.operand = operand;

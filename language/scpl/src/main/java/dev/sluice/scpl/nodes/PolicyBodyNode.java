@@ -1,8 +1,5 @@
 package dev.sluice.scpl.nodes;
 
-import java.util.Set;
-import java.util.concurrent.locks.Lock;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
@@ -14,8 +11,9 @@ import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.scpl.policy.Policy;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The policy's meaning on one struct seccomp_data: reads arch and nr, selects the target ABI (as {@link Policy#abiFor})
@@ -27,7 +25,9 @@ public class PolicyBodyNode extends Node implements InstrumentableNode {
     private final boolean bigEndian;
     private final int badArchVerdict;
     private final RuleSources sources;
-    @Children private final AbiNode[] abis;
+
+    @Children
+    private final AbiNode[] abis;
 
     PolicyBodyNode(Policy policy, boolean bigEndian, RuleSources sources) {
         this.bigEndian = bigEndian;

@@ -8,7 +8,6 @@ import com.oracle.truffle.api.frame.FrameSlotKind;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.RootNode;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.interop.InputAccess;
@@ -24,7 +23,9 @@ public final class PolicyRootNode extends RootNode {
     /** The frame slot holding the call's struct seccomp_data, so a debugger shows it at a rule. */
     static final int DATA_SLOT = 0;
 
-    @Child private PolicyBodyNode body;
+    @Child
+    private PolicyBodyNode body;
+
     private final RuleSources sources;
     private final ContextReference<? extends LanguageContext> contexts;
 
@@ -32,7 +33,12 @@ public final class PolicyRootNode extends RootNode {
      * @param contexts the language's context reference (for host input access)
      * @param sources the policy's sources (then instruments see its rules), or null
      */
-    public PolicyRootNode(TruffleLanguage<?> language, ContextReference<? extends LanguageContext> contexts, Policy policy, Arch byteOrderOf, RuleSources sources) {
+    public PolicyRootNode(
+            TruffleLanguage<?> language,
+            ContextReference<? extends LanguageContext> contexts,
+            Policy policy,
+            Arch byteOrderOf,
+            RuleSources sources) {
         super(language, frameDescriptor());
         this.contexts = contexts;
         this.sources = sources;
@@ -51,7 +57,8 @@ public final class PolicyRootNode extends RootNode {
         Object[] args = frame.getArguments();
         if (args.length < 1) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "a policy takes a 64-byte struct seccomp_data as argument");
+            throw SluiceException.atNode(
+                    this, CoreFailure.BAD_INPUT, "a policy takes a 64-byte struct seccomp_data as argument");
         }
         byte[] data = InputAccess.bytes(args[0], contexts.get(this).env(), this);
         if (data.length != 64) {

@@ -2,15 +2,18 @@ package dev.sluice.scpl.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.scpl.policy.Rule;
 
 /** One rule on one ABI: the syscall numbers it names (sorted) and its condition. */
 final class RuleNode extends Node {
-    @CompilationFinal(dimensions = 1) private final int[] numbers;
+    @CompilationFinal(dimensions = 1)
+    private final int[] numbers;
+
     final int verdict;
     final Rule rule;
-    @Child private CondNode condition;
+
+    @Child
+    private CondNode condition;
 
     RuleNode(Rule rule, int[] numbers, boolean bigEndian) {
         this.rule = rule;

@@ -2,7 +2,6 @@ package dev.sluice.scpl.nodes;
 
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.Node;
-
 import dev.sluice.scpl.policy.Rule;
 
 /**
@@ -10,7 +9,8 @@ import dev.sluice.scpl.policy.Rule;
  * exploded, so {@link #report} compiles to the probe of exactly that rule.
  */
 final class RuleProbes extends Node {
-    @Children private final RuleStatementNode[] statements;
+    @Children
+    private final RuleStatementNode[] statements;
 
     RuleProbes(Rule[] rules, RuleSources sources, boolean bigEndian) {
         this.statements = new RuleStatementNode[rules.length];

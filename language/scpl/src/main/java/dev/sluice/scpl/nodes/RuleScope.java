@@ -1,8 +1,5 @@
 package dev.sluice.scpl.nodes;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.interop.InteropLibrary;
@@ -11,9 +8,10 @@ import com.oracle.truffle.api.interop.UnknownIdentifierException;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 import com.oracle.truffle.api.memory.ByteArraySupport;
-
 import dev.sluice.core.interop.InteropArray;
 import dev.sluice.scpl.policy.Rule;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The variables a debugger shows at a rule: the fields of struct seccomp_data as the policy reads them ({@code nr},
@@ -106,7 +104,10 @@ final class RuleScope implements TruffleObject {
                 case INSTRUCTION_POINTER:
                     return access.getLong(data, 8);
                 default:
-                    if (member.length() == 4 && member.startsWith("arg") && member.charAt(3) >= '0' && member.charAt(3) <= '5') {
+                    if (member.length() == 4
+                            && member.startsWith("arg")
+                            && member.charAt(3) >= '0'
+                            && member.charAt(3) <= '5') {
                         return access.getLong(data, 16 + 8 * (member.charAt(3) - '0'));
                     }
             }

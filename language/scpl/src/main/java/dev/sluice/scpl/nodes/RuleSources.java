@@ -1,12 +1,10 @@
 package dev.sluice.scpl.nodes;
 
-import java.util.Map;
-
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.source.Source;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.scpl.policy.Rule;
+import java.util.Map;
 
 /**
  * Where a policy is written: the policy's own source and the sources of the files it includes, by the file names its

@@ -13,7 +13,6 @@ import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
-
 import dev.sluice.scpl.policy.Rule;
 
 /**
@@ -83,7 +82,9 @@ public class RuleStatementNode extends Node implements InstrumentableNode {
 
     @ExportMessage
     final Object getScope(Frame frame, @SuppressWarnings("unused") boolean nodeEnter) {
-        Object data = frame != null && frame.isObject(PolicyRootNode.DATA_SLOT) ? frame.getObject(PolicyRootNode.DATA_SLOT) : null;
+        Object data = frame != null && frame.isObject(PolicyRootNode.DATA_SLOT)
+                ? frame.getObject(PolicyRootNode.DATA_SLOT)
+                : null;
         return scope(data instanceof byte[] d ? d : null);
     }
 

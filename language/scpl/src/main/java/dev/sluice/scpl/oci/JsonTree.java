@@ -1,22 +1,20 @@
 package dev.sluice.scpl.oci;
 
-import java.io.IOException;
-import java.math.BigInteger;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 import dev.sluice.scpl.parse.Diagnostics;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A JSON tree that remembers where each value starts, so schema errors can say {@code file:line:col}. Jackson's own
@@ -82,7 +80,11 @@ final class JsonTree {
     }
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(100).build()).build();
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(64)
+                    .maxNumberLength(100)
+                    .build())
+            .build();
 
     private final String file;
     private final String text;
@@ -108,11 +110,16 @@ final class JsonTree {
             return root;
         } catch (JsonParseException e) {
             JsonLocation l = e.getLocation();
-            throw Diagnostics.error(pos(file, l), text, ScplFailure.OCI_MALFORMED_JSON, e.getOriginalMessage().lines().findFirst().orElse("?"));
+            throw Diagnostics.error(
+                    pos(file, l),
+                    text,
+                    ScplFailure.OCI_MALFORMED_JSON,
+                    e.getOriginalMessage().lines().findFirst().orElse("?"));
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
             throw Diagnostics.error(new Pos(file, 1, 1), text, ScplFailure.OCI_MALFORMED_JSON, e.getOriginalMessage());
         } catch (IOException e) {
-            throw Diagnostics.error(new Pos(file, 1, 1), text, ScplFailure.OCI_MALFORMED_JSON, String.valueOf(e.getMessage()));
+            throw Diagnostics.error(
+                    new Pos(file, 1, 1), text, ScplFailure.OCI_MALFORMED_JSON, String.valueOf(e.getMessage()));
         }
     }
 
@@ -135,7 +142,11 @@ final class JsonTree {
                     String key = parser.currentName();
                     Pos keyPos = pos(file, parser.currentTokenLocation());
                     if (members.containsKey(key)) {
-                        throw Diagnostics.error(keyPos, text, ScplFailure.OCI_SCHEMA, "key \"" + key + "\" appears twice in this object (first at line "
+                        throw Diagnostics.error(
+                                keyPos,
+                                text,
+                                ScplFailure.OCI_SCHEMA,
+                                "key \"" + key + "\" appears twice in this object (first at line "
                                         + keys.get(key).line() + ")");
                     }
                     parser.nextToken();

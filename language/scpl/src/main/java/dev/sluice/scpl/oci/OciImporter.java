@@ -1,19 +1,5 @@
 package dev.sluice.scpl.oci;
 
-import java.math.BigInteger;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.OptionalInt;
-import java.util.Set;
-import java.util.TreeSet;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
@@ -28,6 +14,19 @@ import dev.sluice.scpl.parse.Diagnostics;
 import dev.sluice.scpl.syscalls.Errno;
 import dev.sluice.scpl.syscalls.SyscallTable;
 import dev.sluice.scpl.text.ScplLayout;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns a Docker/OCI seccomp profile (moby's {@code profiles/seccomp/default.json} format, a superset of the OCI
@@ -57,8 +56,7 @@ import dev.sluice.scpl.text.ScplLayout;
  * Malformed JSON and schema violations are {@code file:line:col} errors.
  */
 public final class OciImporter {
-    private OciImporter() {
-    }
+    private OciImporter() {}
 
     /**
      * @param nativeArch the host arch the profile is loaded on: selects the {@code archMap} entry, evaluates
@@ -95,7 +93,8 @@ public final class OciImporter {
      * {@code 6.18.0-1-amd64}); moby profiles/seccomp kernel_linux.go, kernelGreaterEqualThan.
      */
     public record KernelVersion(int kernel, int major) implements Comparable<KernelVersion> {
-        private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile("(\\d{1,9})\\.(\\d{1,9})(?:[.\\-+~_].*)?");
+        private static final java.util.regex.Pattern RELEASE =
+                java.util.regex.Pattern.compile("(\\d{1,9})\\.(\\d{1,9})(?:[.\\-+~_].*)?");
 
         /**
          * A release string as {@code uname -r} prints it ({@code 6.18.0-1-amd64}) or {@code X.Y}; empty if it does
@@ -195,7 +194,14 @@ public final class OciImporter {
         }
     }
 
-    static final Set<String> OPS = Set.of("SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ");
+    static final Set<String> OPS = Set.of(
+            "SCMP_CMP_NE",
+            "SCMP_CMP_LT",
+            "SCMP_CMP_LE",
+            "SCMP_CMP_EQ",
+            "SCMP_CMP_GE",
+            "SCMP_CMP_GT",
+            "SCMP_CMP_MASKED_EQ");
 
     private static final BigInteger MAX_U64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
@@ -264,8 +270,17 @@ public final class OciImporter {
         String run(Node rootNode) {
             Obj root = object(rootNode, "the profile");
             for (String key : root.members().keySet()) {
-                if (!Set.of("defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap", "syscalls", "flags", "listenerPath",
-                                "listenerMetadata").contains(key)) {
+                if (!Set.of(
+                                "defaultAction",
+                                "defaultErrnoRet",
+                                "defaultErrno",
+                                "architectures",
+                                "archMap",
+                                "syscalls",
+                                "flags",
+                                "listenerPath",
+                                "listenerMetadata")
+                        .contains(key)) {
                     header.add("field \"" + key + "\" is not part of the seccomp profile format; ignored");
                 }
             }
@@ -276,10 +291,12 @@ public final class OciImporter {
             Act defaultAction = action(da, root.get("defaultErrnoRet"), root.get("defaultErrno"), "defaultAction");
             targets = targets(root);
             if (root.get("flags") != null) {
-                header.add("\"flags\" " + strings(root, "flags", "the profile") + " choose how the filter is installed, not what it decides; not carried over");
+                header.add("\"flags\" " + strings(root, "flags", "the profile")
+                        + " choose how the filter is installed, not what it decides; not carried over");
             }
             if (root.get("listenerPath") != null) {
-                header.add("\"listenerPath\" (where SCMP_ACT_NOTIFY events go) is the runtime's business; not carried over");
+                header.add(
+                        "\"listenerPath\" (where SCMP_ACT_NOTIFY events go) is the runtime's business; not carried over");
             }
             List<Entry> entries = new ArrayList<>();
             List<Node> syscalls = array(root, "syscalls", "the profile");
@@ -319,7 +336,9 @@ public final class OciImporter {
             Node list = root.get("architectures");
             Node map = root.get("archMap");
             if (list != null && map != null) {
-                throw schema(root.keys().get("archMap"), "both \"architectures\" and \"archMap\" are given; use one of them (as Docker requires)");
+                throw schema(
+                        root.keys().get("archMap"),
+                        "both \"architectures\" and \"archMap\" are given; use one of them (as Docker requires)");
             }
             List<String> unsupported = new ArrayList<>();
             Set<Arch> out = new LinkedHashSet<>();
@@ -357,24 +376,36 @@ public final class OciImporter {
                     }
                 }
                 if (!found) {
-                    header.add("archMap has no entry for the native arch " + opts.nativeArch().token() + "; the filter covers the native arch only");
+                    header.add("archMap has no entry for the native arch "
+                            + opts.nativeArch().token() + "; the filter covers the native arch only");
                 }
             }
             if (out.isEmpty() && unsupported.isEmpty()) {
                 out.add(opts.nativeArch());
             }
             if (!unsupported.isEmpty()) {
-                header.add("no SCPL syscall table for " + String.join(", ", unsupported) + ": left out (the filter gives them bad_arch_action)");
+                header.add("no SCPL syscall table for " + String.join(", ", unsupported)
+                        + ": left out (the filter gives them bad_arch_action)");
             }
             if (!opts.arches().isEmpty()) {
-                header.add("target arches set by the importer's options, replacing the profile's " + out.stream().map(Arch::token).toList());
+                header.add("target arches set by the importer's options, replacing the profile's "
+                        + out.stream().map(Arch::token).toList());
                 out = new LinkedHashSet<>(opts.arches());
             }
-            List<String> noTable = out.stream().filter(a -> !SyscallTable.SUPPORTED.contains(a)).map(Arch::token).toList();
+            List<String> noTable = out.stream()
+                    .filter(a -> !SyscallTable.SUPPORTED.contains(a))
+                    .map(Arch::token)
+                    .toList();
             if (out.isEmpty() || !noTable.isEmpty()) {
                 String names = out.isEmpty() ? String.join(", ", unsupported) : String.join(", ", noTable);
-                throw Diagnostics.error(root.pos(), text, ScplFailure.OCI_NO_TARGET_ARCH, names,
-                                String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
+                throw Diagnostics.error(
+                        root.pos(),
+                        text,
+                        ScplFailure.OCI_NO_TARGET_ARCH,
+                        names,
+                        String.join(
+                                ", ",
+                                SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
             }
             return List.copyOf(out);
         }
@@ -392,19 +423,26 @@ public final class OciImporter {
                 case "SCMP_ACT_TRACE" -> "TRACE";
                 case "SCMP_ACT_LOG" -> "LOG";
                 case "SCMP_ACT_NOTIFY" -> "NOTIFY";
-                default -> throw schema(actionNode.pos(), "unknown action \"" + name
-                                + "\" (expected SCMP_ACT_ALLOW, ERRNO, KILL, KILL_THREAD, KILL_PROCESS, TRAP, TRACE, LOG or NOTIFY)");
+                default ->
+                    throw schema(
+                            actionNode.pos(),
+                            "unknown action \"" + name
+                                    + "\" (expected SCMP_ACT_ALLOW, ERRNO, KILL, KILL_THREAD, KILL_PROCESS, TRAP, TRACE, LOG or NOTIFY)");
             };
             boolean takesErrno = kind.equals("ERRNO") || kind.equals("TRACE");
             Node given = errnoRet != null ? errnoRet : errnoName;
             if (given != null && !takesErrno) {
-                throw schema(given.pos(), "an errno is given for " + name + ", which returns none (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one)");
+                throw schema(
+                        given.pos(),
+                        "an errno is given for " + name
+                                + ", which returns none (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one)");
             }
             int data = 0;
             if (takesErrno) {
                 int max = kind.equals("ERRNO") ? SeccompAction.MAX_ERRNO : 0xffff;
                 if (errnoRet != null) {
-                    data = unsigned(errnoRet, "the errno of " + what, BigInteger.valueOf(max)).intValue();
+                    data = unsigned(errnoRet, "the errno of " + what, BigInteger.valueOf(max))
+                            .intValue();
                 }
                 if (errnoName != null) {
                     // containers/common's field: a name or a decimal string; it wins over errnoRet there, while Docker
@@ -415,7 +453,9 @@ public final class OciImporter {
                         throw schema(errnoName.pos(), "unknown errno name \"" + e + "\"");
                     }
                     if (errnoRet != null && v.getAsInt() != data) {
-                        throw schema(errnoName.pos(), "the errno of " + what + " is " + e + " (" + v.getAsInt() + ") but errnoRet is " + data
+                        throw schema(
+                                errnoName.pos(),
+                                "the errno of " + what + " is " + e + " (" + v.getAsInt() + ") but errnoRet is " + data
                                         + "; podman reads the name and Docker the number, so they must agree");
                     }
                     data = v.getAsInt();
@@ -459,12 +499,14 @@ public final class OciImporter {
             Entry e = new Entry(index, o.pos());
             String where = e.label();
             for (String key : o.members().keySet()) {
-                if (!Set.of("names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes").contains(key)) {
+                if (!Set.of("names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes")
+                        .contains(key)) {
                     e.notes.add("field \"" + key + "\" ignored");
                 }
             }
             if (o.get("name") != null && o.get("names") != null) {
-                throw schema(o.keys().get("name"), where + " has both \"name\" and \"names\"; use one (as Docker requires)");
+                throw schema(
+                        o.keys().get("name"), where + " has both \"name\" and \"names\"; use one (as Docker requires)");
             }
             if (o.get("name") != null) {
                 e.names.add(string(o.get("name"), where + ".name"));
@@ -496,10 +538,13 @@ public final class OciImporter {
                 }
                 if (repeated) {
                     // runc: libseccomp refuses two comparisons of one argument in a rule, so each becomes its own rule
-                    e.notes.add("an argument index repeats: the conditions are OR-ed, as runc adds each as its own rule");
-                    e.condition = String.join(" || ", args.stream().map(Arg::scpl).toList());
+                    e.notes.add(
+                            "an argument index repeats: the conditions are OR-ed, as runc adds each as its own rule");
+                    e.condition =
+                            String.join(" || ", args.stream().map(Arg::scpl).toList());
                 } else {
-                    e.condition = String.join(" && ", args.stream().map(Arg::scpl).toList());
+                    e.condition =
+                            String.join(" && ", args.stream().map(Arg::scpl).toList());
                 }
             }
             Node c = o.get("comment");
@@ -516,7 +561,9 @@ public final class OciImporter {
         private Arg arg(Obj a, String where) {
             for (String key : a.members().keySet()) {
                 if (!Set.of("index", "value", "valueTwo", "op").contains(key)) {
-                    throw schema(a.keys().get(key), where + " has an unknown field \"" + key + "\" (expected index, value, valueTwo, op)");
+                    throw schema(
+                            a.keys().get(key),
+                            where + " has an unknown field \"" + key + "\" (expected index, value, valueTwo, op)");
                 }
             }
             Node index = a.get("index");
@@ -528,10 +575,14 @@ public final class OciImporter {
             int i = unsigned(index, where + ".index", BigInteger.valueOf(5)).intValue();
             String o = string(op, where + ".op");
             if (!OPS.contains(o)) {
-                throw schema(op.pos(), "unknown operator \"" + o + "\" (expected SCMP_CMP_NE, LT, LE, EQ, GE, GT or MASKED_EQ)");
+                throw schema(
+                        op.pos(),
+                        "unknown operator \"" + o + "\" (expected SCMP_CMP_NE, LT, LE, EQ, GE, GT or MASKED_EQ)");
             }
             BigInteger v = value == null ? BigInteger.ZERO : unsigned(value, where + ".value", MAX_U64);
-            BigInteger v2 = a.get("valueTwo") == null ? BigInteger.ZERO : unsigned(a.get("valueTwo"), where + ".valueTwo", MAX_U64);
+            BigInteger v2 = a.get("valueTwo") == null
+                    ? BigInteger.ZERO
+                    : unsigned(a.get("valueTwo"), where + ".valueTwo", MAX_U64);
             if (value == null && !o.equals("SCMP_CMP_MASKED_EQ")) {
                 throw schema(a.pos(), where + " has no \"value\"");
             }
@@ -551,7 +602,9 @@ public final class OciImporter {
                 Obj f = object(n, part);
                 for (String key : f.members().keySet()) {
                     if (!Set.of("caps", "arches", "minKernel").contains(key)) {
-                        throw schema(f.keys().get(key), part + " has an unknown field \"" + key + "\" (expected caps, arches, minKernel)");
+                        throw schema(
+                                f.keys().get(key),
+                                part + " has an unknown field \"" + key + "\" (expected caps, arches, minKernel)");
                     }
                 }
             }
@@ -613,9 +666,13 @@ public final class OciImporter {
             if (v.isEmpty()) {
                 return null;
             }
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,3})\\.(\\d{1,3})").matcher(v);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("(\\d{1,3})\\.(\\d{1,3})").matcher(v);
             if (!m.matches() || Integer.parseInt(m.group(1)) > 255 || Integer.parseInt(m.group(2)) > 255) {
-                throw schema(n.pos(), where + ".minKernel \"" + v + "\" is not a kernel version \"<kernel>.<major>\" (each 0..255, as Docker reads it)");
+                throw schema(
+                        n.pos(),
+                        where + ".minKernel \"" + v
+                                + "\" is not a kernel version \"<kernel>.<major>\" (each 0..255, as Docker reads it)");
             }
             KernelVersion k = new KernelVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
             if (k.kernel() == 0 && k.major() == 0) {
@@ -655,10 +712,12 @@ public final class OciImporter {
                     }
                 }
                 if (!decidedEarlier.isEmpty()) {
-                    e.notes.add("already decided by an earlier entry without args: " + String.join(", ", decidedEarlier));
+                    e.notes.add(
+                            "already decided by an earlier entry without args: " + String.join(", ", decidedEarlier));
                 }
             }
-            // conditional entries: drop names an entry without args decides (anywhere in the file), and names an earlier
+            // conditional entries: drop names an entry without args decides (anywhere in the file), and names an
+            // earlier
             // conditional rule with the same condition already decides (SCPL would reject the rule as dead code)
             Map<String, Set<String>> sameCondition = new HashMap<>();
             for (Entry e : entries) {
@@ -681,14 +740,17 @@ public final class OciImporter {
                         dominated.add(name + " (" + by.label() + ")");
                         continue;
                     }
-                    if (sameCondition.computeIfAbsent(name, k -> new HashSet<>()).add(e.condition)) {
+                    if (sameCondition
+                            .computeIfAbsent(name, k -> new HashSet<>())
+                            .add(e.condition)) {
                         e.kept.add(name);
                     } else {
                         e.notes.add(name + ": an earlier entry has the same condition; left out");
                     }
                 }
                 if (!dominated.isEmpty()) {
-                    e.notes.add("decided by an entry without args (libseccomp lets it win): " + String.join(", ", dominated));
+                    e.notes.add("decided by an entry without args (libseccomp lets it win): "
+                            + String.join(", ", dominated));
                 }
             }
         }
@@ -705,8 +767,9 @@ public final class OciImporter {
                 (any ? out : unknown).add(n);
             }
             if (!unknown.isEmpty()) {
-                e.notes.add("not in the syscall table of " + String.join(", ", targets.stream().map(Arch::token).toList()) + ", left out: "
-                                + String.join(", ", unknown));
+                e.notes.add("not in the syscall table of "
+                        + String.join(", ", targets.stream().map(Arch::token).toList()) + ", left out: "
+                        + String.join(", ", unknown));
             }
             return out;
         }
@@ -716,11 +779,19 @@ public final class OciImporter {
         private String render(Act defaultAction, List<Entry> entries) {
             StringBuilder out = new StringBuilder();
             out.append("# Imported by Sluice from ").append(file).append(" (Docker/OCI seccomp profile).\n");
-            comment(out, "# ", "Native arch " + opts.nativeArch().token() + " (includes/excludes.arches are evaluated for \""
-                            + goNames(opts.nativeArch()).stream().sorted().findFirst().orElseThrow() + "\"); capabilities: "
+            comment(
+                    out,
+                    "# ",
+                    "Native arch " + opts.nativeArch().token() + " (includes/excludes.arches are evaluated for \""
+                            + goNames(opts.nativeArch()).stream()
+                                    .sorted()
+                                    .findFirst()
+                                    .orElseThrow() + "\"); capabilities: "
                             + (caps.isEmpty() ? "none" : String.join(", ", caps)) + ".");
-            out.append("# libseccomp's meaning: an entry without args decides its syscalls over entries with args; entries\n");
-            out.append("# with the default action are left out; conditions on one argument index twice are OR-ed (runc).\n");
+            out.append(
+                    "# libseccomp's meaning: an entry without args decides its syscalls over entries with args; entries\n");
+            out.append(
+                    "# with the default action are left out; conditions on one argument index twice are OR-ed (runc).\n");
             for (String h : header) {
                 comment(out, "# ", "Note: " + h + ".");
             }
@@ -731,26 +802,35 @@ public final class OciImporter {
                     continue;
                 }
                 List<String> items = new ArrayList<>();
-                Map<String, List<String>> partial = new LinkedHashMap<>(); // "x86_64 x32" -> names only those arches have
+                Map<String, List<String>> partial =
+                        new LinkedHashMap<>(); // "x86_64 x32" -> names only those arches have
                 for (String n : e.kept) {
-                    List<String> on = targets.stream().filter(a -> SyscallTable.forArch(a).number(n).isPresent()).map(Arch::token).toList();
+                    List<String> on = targets.stream()
+                            .filter(a -> SyscallTable.forArch(a).number(n).isPresent())
+                            .map(Arch::token)
+                            .toList();
                     if (on.size() == targets.size()) {
                         items.add(n);
                     } else {
-                        partial.computeIfAbsent(String.join(" ", on), k -> new ArrayList<>()).add(n);
+                        partial.computeIfAbsent(String.join(" ", on), k -> new ArrayList<>())
+                                .add(n);
                     }
                 }
                 for (Map.Entry<String, List<String>> p : partial.entrySet()) {
                     if (!groupsDeclared) {
                         out.append("\n");
-                        comment(out, "# ", "A name only some of the arches have is in a group declared `on` those arches: it names the syscall there "
+                        comment(
+                                out,
+                                "# ",
+                                "A name only some of the arches have is in a group declared `on` those arches: it names the syscall there "
                                         + "and nothing on the others, as libseccomp skips a name an arch lacks. So the policy compiles for each of "
                                         + "its arches alone and for all at once.");
                         groupsDeclared = true;
                     }
                     String[] on = p.getKey().split(" ");
                     String group = "@syscalls" + e.index + "-on-" + String.join("-", on);
-                    String head = "group " + group + " on " + (on.length == 1 ? on[0] : "[" + String.join(", ", on) + "]") + " =";
+                    String head = "group " + group + " on "
+                            + (on.length == 1 ? on[0] : "[" + String.join(", ", on) + "]") + " =";
                     out.append(ScplLayout.list(head, p.getValue(), "")).append('\n');
                     items.add(group);
                 }
@@ -759,8 +839,11 @@ public final class OciImporter {
             if (groupsDeclared) {
                 out.append("\n");
             }
-            out.append("{ arch = [").append(String.join(", ", targets.stream().map(Arch::token).toList())).append("];\n");
-            out.append("  bad_arch_action = KillThread;  # libseccomp's default (SCMP_ACT_KILL) for an arch the filter does not cover\n");
+            out.append("{ arch = [")
+                    .append(String.join(", ", targets.stream().map(Arch::token).toList()))
+                    .append("];\n");
+            out.append(
+                    "  bad_arch_action = KillThread;  # libseccomp's default (SCMP_ACT_KILL) for an arch the filter does not cover\n");
             out.append("  default_action = ").append(defaultAction.scpl()).append(";\n");
             out.append("  rules = [\n");
             for (Entry e : entries) {
@@ -777,7 +860,11 @@ public final class OciImporter {
                     out.append("    #   (no syscall left)\n");
                     continue;
                 }
-                out.append(ScplLayout.list("    " + e.action.scpl(), ruleItems.get(e), e.condition == null ? "" : " if " + e.condition)).append('\n');
+                out.append(ScplLayout.list(
+                                "    " + e.action.scpl(),
+                                ruleItems.get(e),
+                                e.condition == null ? "" : " if " + e.condition))
+                        .append('\n');
             }
             out.append("  ] }\n");
             return out.toString();
@@ -788,7 +875,9 @@ public final class OciImporter {
         }
 
         private static String abbreviate(List<String> names) {
-            return names.size() > 6 ? String.join(", ", names.subList(0, 6)) + ", ... (" + names.size() + " names)" : String.join(", ", names);
+            return names.size() > 6
+                    ? String.join(", ", names.subList(0, 6)) + ", ... (" + names.size() + " names)"
+                    : String.join(", ", names);
         }
     }
 }

@@ -9,8 +9,7 @@ import dev.sluice.scpl.parse.Ast.Pos;
  * Every SCPL ScplFailure format ends in {@code %s}, which receives that two-line snippet.
  */
 public final class Diagnostics {
-    private Diagnostics() {
-    }
+    private Diagnostics() {}
 
     public static SluiceException error(Pos pos, String text, ScplFailure failure, Object... args) {
         Object[] all = java.util.Arrays.copyOf(args, args.length + 1);

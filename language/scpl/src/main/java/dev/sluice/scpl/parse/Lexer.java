@@ -1,15 +1,19 @@
 package dev.sluice.scpl.parse;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Splits SCPL text into tokens. Comments: {@code #...}, {@code //...} and {@code /* ... *}{@code /}. */
 public final class Lexer {
     public enum Kind {
-        IDENT, NUMBER, STRING, GROUP, PUNCT, EOF
+        IDENT,
+        NUMBER,
+        STRING,
+        GROUP,
+        PUNCT,
+        EOF
     }
 
     public record Token(Kind kind, String text, long number, Pos pos) {
@@ -42,8 +46,10 @@ public final class Lexer {
         }
     }
 
-    private static final String[] PUNCTS = {"==", "!=", "<=", ">=", "&&", "||", "{", "}", "[", "]", "(", ")", ";", ",", "=", "<", ">",
-                    "&", "|", "!", "-", "~"};
+    private static final String[] PUNCTS = {
+        "==", "!=", "<=", ">=", "&&", "||", "{", "}", "[", "]", "(", ")", ";", ",", "=", "<", ">", "&", "|", "!", "-",
+        "~"
+    };
 
     private final String file;
     private final String text;
@@ -84,7 +90,10 @@ public final class Lexer {
                 out.add(number(p));
             } else if (c == '@') {
                 int s = ++i;
-                while (i < text.length() && (Character.isLetterOrDigit(text.charAt(i)) || text.charAt(i) == '_' || text.charAt(i) == '-')) {
+                while (i < text.length()
+                        && (Character.isLetterOrDigit(text.charAt(i))
+                                || text.charAt(i) == '_'
+                                || text.charAt(i) == '-')) {
                     i++;
                 }
                 if (s == i) {
@@ -143,7 +152,12 @@ public final class Lexer {
             long v = Long.parseUnsignedLong(body, radix);
             return new Token(Kind.NUMBER, text.substring(s, i), v, p);
         } catch (NumberFormatException e) {
-            throw Diagnostics.error(p, text, ScplFailure.SCPL_SYNTAX, "bad number '" + text.substring(s, i) + "' (numbers are 64-bit: decimal, 0x hex, 0o octal or 0b binary)");
+            throw Diagnostics.error(
+                    p,
+                    text,
+                    ScplFailure.SCPL_SYNTAX,
+                    "bad number '" + text.substring(s, i)
+                            + "' (numbers are 64-bit: decimal, 0x hex, 0o octal or 0b binary)");
         }
     }
 

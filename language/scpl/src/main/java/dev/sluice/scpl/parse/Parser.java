@@ -1,16 +1,14 @@
 package dev.sluice.scpl.parse;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-
-import dev.sluice.scpl.policy.ActionWord;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.*;
 import dev.sluice.scpl.parse.Lexer.Kind;
 import dev.sluice.scpl.parse.Lexer.Token;
+import dev.sluice.scpl.policy.ActionWord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /** Recursive-descent parser for SCPL (grammar in docs/scpl.md). */
 public final class Parser {
@@ -24,6 +22,7 @@ public final class Parser {
     private int p;
     /** Nesting depth of conditions and values; bounded so hostile input cannot overflow the stack. */
     private int depth;
+
     static final int MAX_DEPTH = 200;
 
     private Parser(String file, String text) {
@@ -88,7 +87,11 @@ public final class Parser {
             Token t = peek();
             if (t.is("{")) {
                 if (policy != null) {
-                    throw Diagnostics.error(t.pos(), text, ScplFailure.SCPL_SECOND_POLICY, policy.pos().toString());
+                    throw Diagnostics.error(
+                            t.pos(),
+                            text,
+                            ScplFailure.SCPL_SECOND_POLICY,
+                            policy.pos().toString());
                 }
                 policy = policy();
                 accept(";");
@@ -117,7 +120,9 @@ public final class Parser {
                     next();
                     on = arches();
                 }
-                expect("=", on.isEmpty() ? "after the group name (or 'on' and its arches)" : "after the group's arches");
+                expect(
+                        "=",
+                        on.isEmpty() ? "after the group name (or 'on' and its arches)" : "after the group's arches");
                 decls.add(new GroupDecl(t.pos(), name.text(), on, syscalls()));
                 expect(";", "after the group");
             } else if (isKeyword(t, "cond")) {
@@ -155,7 +160,11 @@ public final class Parser {
                 case "bad_arch_action" -> badArch = once(badArch, field, action());
                 case "arch", "arches" -> arches = once(arches, field, arches());
                 case "rules" -> rules = once(rules, field, rules());
-                default -> throw error(field, "unknown policy field '" + field.text() + "' (expected default_action, bad_arch_action, arch or rules)");
+                default ->
+                    throw error(
+                            field,
+                            "unknown policy field '" + field.text()
+                                    + "' (expected default_action, bad_arch_action, arch or rules)");
             }
             if (!accept(";")) {
                 break;
@@ -165,7 +174,12 @@ public final class Parser {
         if (defaultAction == null) {
             throw error(open, "the policy has no default_action");
         }
-        return new PolicyBlock(open.pos(), defaultAction, badArch, arches == null ? List.of() : arches, rules == null ? List.of() : rules);
+        return new PolicyBlock(
+                open.pos(),
+                defaultAction,
+                badArch,
+                arches == null ? List.of() : arches,
+                rules == null ? List.of() : rules);
     }
 
     private <T> T once(T previous, Token field, T value) {
@@ -218,7 +232,8 @@ public final class Parser {
                 case "action" -> action = once(action, field, action());
                 case "syscall", "syscalls" -> syscalls = once(syscalls, field, syscalls());
                 case "when", "args", "if" -> cond = once(cond, field, cond());
-                default -> throw error(field, "unknown rule field '" + field.text() + "' (expected action, syscall or when)");
+                default ->
+                    throw error(field, "unknown rule field '" + field.text() + "' (expected action, syscall or when)");
             }
             if (!accept(";")) {
                 break;
@@ -248,7 +263,12 @@ public final class Parser {
     }
 
     private ActionAst action() {
-        Token t = ident("an action (" + String.join(", ", java.util.Arrays.stream(ActionWord.values()).map(w -> w.spelling).toList()) + ")");
+        Token t = ident("an action ("
+                + String.join(
+                        ", ",
+                        java.util.Arrays.stream(ActionWord.values())
+                                .map(w -> w.spelling)
+                                .toList()) + ")");
         String k = ActionWord.key(t.text());
         if (!ACTIONS.contains(k)) {
             throw error(t, "unknown action '" + t.text() + "' (expected " + ActionWord.list() + ")");
@@ -274,8 +294,7 @@ public final class Parser {
                     data = valueTerm();
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
         return new ActionAst(t.pos(), k, data);
     }
@@ -303,8 +322,11 @@ public final class Parser {
 
     private static boolean startsSyscallItem(Token t) {
         // An action keyword written capitalised (Kill) starts the next rule; lowercase kill is the syscall.
-        return t.kind() == Kind.NUMBER || t.kind() == Kind.GROUP
-                        || t.kind() == Kind.IDENT && !(ACTIONS.contains(ActionWord.key(t.text())) && Character.isUpperCase(t.text().charAt(0)));
+        return t.kind() == Kind.NUMBER
+                || t.kind() == Kind.GROUP
+                || t.kind() == Kind.IDENT
+                        && !(ACTIONS.contains(ActionWord.key(t.text()))
+                                && Character.isUpperCase(t.text().charAt(0)));
     }
 
     private SyscallItem syscallItem() {
@@ -355,7 +377,10 @@ public final class Parser {
 
     private void limitTerms(Token t, int terms) {
         if (terms > MAX_TERMS) {
-            throw error(t, "condition has more than " + MAX_TERMS + " terms joined by one operator (a filter has at most 4096 instructions)");
+            throw error(
+                    t,
+                    "condition has more than " + MAX_TERMS
+                            + " terms joined by one operator (a filter has at most 4096 instructions)");
         }
     }
 
@@ -377,7 +402,10 @@ public final class Parser {
             return c;
         }
         if (t.kind() != Kind.IDENT) {
-            throw error(t, "expected a condition (argN op value, low32(argN) op value, a cond name, true or false), found " + t.describe());
+            throw error(
+                    t,
+                    "expected a condition (argN op value, low32(argN) op value, a cond name, true or false), found "
+                            + t.describe());
         }
         if (t.text().equals("true") || t.text().equals("false")) {
             next();
@@ -442,16 +470,17 @@ public final class Parser {
         return switch (t.kind()) {
             case NUMBER -> new Literal(t.pos(), t.number());
             case IDENT -> new NameRef(t.pos(), t.text());
-            case PUNCT -> switch (t.text()) {
-                case "-" -> new Negate(t.pos(), valueTerm());
-                case "~" -> new Complement(t.pos(), valueTerm());
-                case "(" -> {
-                    Value v = value();
-                    expect(")", "to close the parenthesised value");
-                    yield v;
-                }
-                default -> throw error(t, "expected a number or a constant name, found " + t.describe());
-            };
+            case PUNCT ->
+                switch (t.text()) {
+                    case "-" -> new Negate(t.pos(), valueTerm());
+                    case "~" -> new Complement(t.pos(), valueTerm());
+                    case "(" -> {
+                        Value v = value();
+                        expect(")", "to close the parenthesised value");
+                        yield v;
+                    }
+                    default -> throw error(t, "expected a number or a constant name, found " + t.describe());
+                };
             default -> throw error(t, "expected a number or a constant name, found " + t.describe());
         };
     }

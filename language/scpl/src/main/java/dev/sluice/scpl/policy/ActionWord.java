@@ -1,11 +1,10 @@
 package dev.sluice.scpl.policy;
 
+import dev.sluice.core.seccomp.SeccompAction;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import dev.sluice.core.seccomp.SeccompAction;
 
 /**
  * The action words of SCPL, the one place they are spelled: the parser reads them, the checker resolves them to
@@ -39,7 +38,8 @@ public enum ActionWord {
     }
 
     /** The keys of every word (what {@link #key} gives for them). */
-    public static final Set<String> KEYS = Stream.of(values()).map(w -> key(w.spelling)).collect(Collectors.toUnmodifiableSet());
+    public static final Set<String> KEYS =
+            Stream.of(values()).map(w -> key(w.spelling)).collect(Collectors.toUnmodifiableSet());
 
     /** The word a key names, or null. */
     public static ActionWord ofKey(String key) {

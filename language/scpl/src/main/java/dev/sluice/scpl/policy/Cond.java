@@ -11,7 +11,12 @@ public sealed interface Cond {
     boolean test(long[] args);
 
     enum Op {
-        EQ("=="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">=");
+        EQ("=="),
+        NE("!="),
+        LT("<"),
+        LE("<="),
+        GT(">"),
+        GE(">=");
 
         public final String symbol;
 
@@ -58,7 +63,8 @@ public sealed interface Cond {
             String a = low32 ? "low32(arg" + arg + ")" : "arg" + arg;
             long full = low32 ? 0xffffffffL : -1L;
             String m = mask == full ? "" : String.format(" & 0x%x", mask);
-            return a + m + " " + op.symbol + " " + (value >= 0 && value < 4096 ? Long.toString(value) : String.format("0x%x", value));
+            return a + m + " " + op.symbol + " "
+                    + (value >= 0 && value < 4096 ? Long.toString(value) : String.format("0x%x", value));
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.sluice.scpl.policy;
 
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.seccomp.SeccompData;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,11 +11,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import dev.sluice.core.error.CoreFailure;
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.core.seccomp.SeccompData;
 
 /**
  * A checked SCPL policy and its reference meaning in plain Java (the Truffle nodes in {@code nodes} implement the
@@ -27,7 +26,8 @@ public final class Policy {
     private final List<String> warnings;
     private final Map<Arch, Map<Integer, Rule[]>> index = new EnumMap<>(Arch.class);
 
-    public Policy(List<Arch> arches, Action defaultAction, Action badArchAction, List<Rule> rules, List<String> warnings) {
+    public Policy(
+            List<Arch> arches, Action defaultAction, Action badArchAction, List<Rule> rules, List<String> warnings) {
         this.arches = List.copyOf(arches);
         this.defaultAction = defaultAction;
         this.badArchAction = badArchAction;
@@ -115,7 +115,10 @@ public final class Policy {
     public Decision decide(int auditArch, int nr, long[] args) {
         Arch abi = abiFor(auditArch, nr);
         if (abi == null) {
-            return new Decision(badArchAction.encode(), null, String.format("arch 0x%08x, nr %d is not a target ABI: bad_arch_action", auditArch, nr));
+            return new Decision(
+                    badArchAction.encode(),
+                    null,
+                    String.format("arch 0x%08x, nr %d is not a target ABI: bad_arch_action", auditArch, nr));
         }
         for (Rule r : rulesFor(abi, nr)) {
             if (r.condition() == null || r.condition().test(args)) {
@@ -131,8 +134,7 @@ public final class Policy {
         /** Returns the canonical name and text of the included file; throws IOException if it cannot be read. */
         Included read(String includingFile, String path) throws java.io.IOException;
 
-        record Included(String name, String text) {
-        }
+        record Included(String name, String text) {}
 
         /** Reads a top-level file by name through this resolver (for in-memory sets of files). */
         default String readUnchecked(String name) {
@@ -145,7 +147,9 @@ public final class Policy {
 
         /** Reads files relative to the including file's directory. */
         IncludeResolver FILES = (including, path) -> {
-            java.nio.file.Path base = including == null ? null : java.nio.file.Path.of(including).toAbsolutePath().getParent();
+            java.nio.file.Path base = including == null
+                    ? null
+                    : java.nio.file.Path.of(including).toAbsolutePath().getParent();
             java.nio.file.Path p = base == null ? java.nio.file.Path.of(path) : base.resolve(path);
             p = p.toAbsolutePath().normalize();
             return new Included(p.toString(), java.nio.file.Files.readString(p));
@@ -160,7 +164,9 @@ public final class Policy {
         static IncludeResolver of(Map<String, String> files) {
             Map<String, String> copy = Collections.unmodifiableMap(new HashMap<>(files));
             return (including, path) -> {
-                String dir = including == null || !including.contains("/") ? "" : including.substring(0, including.lastIndexOf('/') + 1);
+                String dir = including == null || !including.contains("/")
+                        ? ""
+                        : including.substring(0, including.lastIndexOf('/') + 1);
                 String name = java.nio.file.Path.of(dir + path).normalize().toString();
                 String text = copy.get(name);
                 if (text == null) {

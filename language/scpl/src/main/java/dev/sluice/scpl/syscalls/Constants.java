@@ -12,10 +12,10 @@ import java.util.OptionalLong;
  * {@code int} argument passed in a 64-bit register. Errno names are also accepted here.
  */
 public final class Constants {
-    private static final Map<String, Long> VALUES = Collections.unmodifiableMap(TsvTable.read("/dev/sluice/scpl/constants.tsv"));
+    private static final Map<String, Long> VALUES =
+            Collections.unmodifiableMap(TsvTable.read("/dev/sluice/scpl/constants.tsv"));
 
-    private Constants() {
-    }
+    private Constants() {}
 
     public static OptionalLong lookup(String name) {
         Long v = VALUES.get(name);

@@ -17,8 +17,7 @@ public final class Errno {
         VALUES = Collections.unmodifiableMap(m);
     }
 
-    private Errno() {
-    }
+    private Errno() {}
 
     public static OptionalInt lookup(String name) {
         Integer v = VALUES.get(name);
@@ -27,7 +26,10 @@ public final class Errno {
 
     /** The first name listed for a value (EAGAIN rather than EWOULDBLOCK). */
     public static Optional<String> name(int value) {
-        return VALUES.entrySet().stream().filter(e -> e.getValue() == value).map(Map.Entry::getKey).findFirst();
+        return VALUES.entrySet().stream()
+                .filter(e -> e.getValue() == value)
+                .map(Map.Entry::getKey)
+                .findFirst();
     }
 
     public static Map<String, Integer> all() {

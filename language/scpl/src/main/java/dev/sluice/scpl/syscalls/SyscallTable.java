@@ -1,5 +1,6 @@
 package dev.sluice.scpl.syscalls;
 
+import dev.sluice.core.seccomp.Arch;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -9,8 +10,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 
-import dev.sluice.core.seccomp.Arch;
-
 /**
  * The syscall names and numbers of one ABI, loaded from {@code syscalls/<arch>.tsv}, which
  * {@code language/scpl/tools/gen-syscalls.py} generates from Debian's libseccomp tables (themselves generated from
@@ -18,7 +17,8 @@ import dev.sluice.core.seccomp.Arch;
  */
 public final class SyscallTable {
     /** The ABIs SCPL ships tables for. */
-    public static final List<Arch> SUPPORTED = List.of(Arch.X86_64, Arch.X86, Arch.X32, Arch.AARCH64, Arch.ARM, Arch.RISCV64);
+    public static final List<Arch> SUPPORTED =
+            List.of(Arch.X86_64, Arch.X86, Arch.X32, Arch.AARCH64, Arch.ARM, Arch.RISCV64);
 
     private static final Map<Arch, SyscallTable> CACHE = Collections.synchronizedMap(new EnumMap<>(Arch.class));
 
@@ -38,7 +38,7 @@ public final class SyscallTable {
         return CACHE.computeIfAbsent(arch, a -> {
             if (!SUPPORTED.contains(a)) {
                 throw new IllegalArgumentException("no syscall table for arch " + a.token() + " (SCPL has tables for "
-                                + String.join(", ", SUPPORTED.stream().map(Arch::token).toList()) + ")");
+                        + String.join(", ", SUPPORTED.stream().map(Arch::token).toList()) + ")");
             }
             Map<String, Integer> m = new LinkedHashMap<>();
             TsvTable.read("/dev/sluice/scpl/syscalls/" + a.token() + ".tsv").forEach((n, v) -> m.put(n, v.intValue()));

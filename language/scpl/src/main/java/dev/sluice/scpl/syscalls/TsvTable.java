@@ -11,8 +11,7 @@ import java.util.Map;
 
 /** Reads the generated {@code name TAB number} resource files; lines starting with '#' are comments. */
 final class TsvTable {
-    private TsvTable() {
-    }
+    private TsvTable() {}
 
     static Map<String, Long> read(String resource) {
         Map<String, Long> rows = new LinkedHashMap<>();
@@ -60,9 +59,12 @@ final class TsvTable {
         String u = unknown.toLowerCase(java.util.Locale.ROOT);
         int limit = Math.max(2, u.length() / 3);
         return names.stream()
-                        .map(n -> Map.entry(n, editDistance(u, n.toLowerCase(java.util.Locale.ROOT))))
-                        .filter(e -> e.getValue() <= limit || e.getKey().toLowerCase(java.util.Locale.ROOT).startsWith(u) && u.length() >= 3)
-                        .sorted(Map.Entry.<String, Integer> comparingByValue().thenComparing(Map.Entry.comparingByKey()))
-                        .limit(max).map(Map.Entry::getKey).toList();
+                .map(n -> Map.entry(n, editDistance(u, n.toLowerCase(java.util.Locale.ROOT))))
+                .filter(e -> e.getValue() <= limit
+                        || e.getKey().toLowerCase(java.util.Locale.ROOT).startsWith(u) && u.length() >= 3)
+                .sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                .limit(max)
+                .map(Map.Entry::getKey)
+                .toList();
     }
 }

@@ -9,8 +9,7 @@ import java.util.List;
 public final class ScplLayout {
     public static final int WIDTH = 110;
 
-    private ScplLayout() {
-    }
+    private ScplLayout() {}
 
     /** A {@code #} comment wrapped at {@link #WIDTH} columns; continuation lines are indented two more. No final newline. */
     public static String comment(String prefix, String text) {

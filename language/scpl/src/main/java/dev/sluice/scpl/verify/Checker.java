@@ -1,21 +1,5 @@
 package dev.sluice.scpl.verify;
 
-import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.Set;
-import java.util.TreeSet;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
@@ -32,6 +16,21 @@ import dev.sluice.scpl.policy.Rule;
 import dev.sluice.scpl.syscalls.Constants;
 import dev.sluice.scpl.syscalls.Errno;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Resolves names (includes, constants, groups, condition macros, syscalls per arch, errno names) and applies the
@@ -64,7 +63,8 @@ public final class Checker {
     }
 
     /** With {@code override}, {@code arches} replace the policy's own arch list; else they apply when it names none. */
-    public static Policy check(String sourceName, String text, List<Arch> arches, boolean override, IncludeResolver resolver) {
+    public static Policy check(
+            String sourceName, String text, List<Arch> arches, boolean override, IncludeResolver resolver) {
         Checker c = new Checker(resolver);
         c.overrideArches = override;
         return c.run(sourceName, text, arches);
@@ -88,16 +88,30 @@ public final class Checker {
         }
         arches = resolveArches(block, defaultArches);
         Action defaultAction = action(block.defaultAction());
-        Action badArch = block.badArchAction() == null ? new Action(SeccompAction.KILL_PROCESS, 0) : action(block.badArchAction());
+        Action badArch = block.badArchAction() == null
+                ? new Action(SeccompAction.KILL_PROCESS, 0)
+                : action(block.badArchAction());
         List<Rule> rules = new ArrayList<>();
         for (Ast.RuleAst r : block.rules()) {
             Action a = action(r.action());
             Map<Arch, int[]> numbers = syscalls(r);
             Cond c = r.condition() == null ? null : cond(r.condition());
-            Rule rule = new Rule(rules.size(), r.pos().file(), r.pos().line(), r.pos().col(), r.last().line(), r.last().col(), a, numbers, c);
+            Rule rule = new Rule(
+                    rules.size(),
+                    r.pos().file(),
+                    r.pos().line(),
+                    r.pos().col(),
+                    r.last().line(),
+                    r.last().col(),
+                    a,
+                    numbers,
+                    c);
             checkShadowing(rule, rules, r.pos());
             if (a.equals(defaultAction)) {
-                warnings.add(Diagnostics.warning(r.pos(), "the rule's action " + a + " equals the default action; the rule has no effect unless a later rule differs"));
+                warnings.add(Diagnostics.warning(
+                        r.pos(),
+                        "the rule's action " + a
+                                + " equals the default action; the rule has no effect unless a later rule differs"));
             }
             rules.add(rule);
         }
@@ -114,7 +128,8 @@ public final class Checker {
                     try {
                         included = resolver.read(file.name(), inc.path());
                     } catch (IOException | RuntimeException e) {
-                        throw error(inc.pos(), ScplFailure.SCPL_INCLUDE_FAILED, inc.path(), String.valueOf(e.getMessage()));
+                        throw error(
+                                inc.pos(), ScplFailure.SCPL_INCLUDE_FAILED, inc.path(), String.valueOf(e.getMessage()));
                     }
                     if (stack.contains(included.name())) {
                         List<String> chain = new ArrayList<>(stack);
@@ -139,9 +154,14 @@ public final class Checker {
     }
 
     private <T extends Ast.Decl> void define(Map<String, T> into, String name, T decl, Pos pos) {
-        Ast.Decl previous = into == groups ? groups.get(name) : consts.containsKey(name) ? consts.get(name) : conds.get(name);
+        Ast.Decl previous =
+                into == groups ? groups.get(name) : consts.containsKey(name) ? consts.get(name) : conds.get(name);
         if (previous != null) {
-            throw error(pos, ScplFailure.SCPL_DUPLICATE, (into == groups ? "@" : "") + name, previous.pos().toString());
+            throw error(
+                    pos,
+                    ScplFailure.SCPL_DUPLICATE,
+                    (into == groups ? "@" : "") + name,
+                    previous.pos().toString());
         }
         into.put(name, decl);
     }
@@ -152,7 +172,15 @@ public final class Checker {
         if (block.arches().isEmpty() || overrideArches) {
             for (Arch a : defaults) {
                 if (!SyscallTable.SUPPORTED.contains(a)) {
-                    throw error(block.pos(), ScplFailure.SCPL_UNKNOWN_ARCH, a.token(), String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
+                    throw error(
+                            block.pos(),
+                            ScplFailure.SCPL_UNKNOWN_ARCH,
+                            a.token(),
+                            String.join(
+                                    ", ",
+                                    SyscallTable.SUPPORTED.stream()
+                                            .map(Arch::token)
+                                            .toList()));
                 }
             }
             return List.copyOf(defaults);
@@ -170,7 +198,13 @@ public final class Checker {
                 a = null;
             }
             if (a == null || !SyscallTable.SUPPORTED.contains(a)) {
-                throw error(ref.pos(), ScplFailure.SCPL_UNKNOWN_ARCH, ref.name(), String.join(", ", SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
+                throw error(
+                        ref.pos(),
+                        ScplFailure.SCPL_UNKNOWN_ARCH,
+                        ref.name(),
+                        String.join(
+                                ", ",
+                                SyscallTable.SUPPORTED.stream().map(Arch::token).toList()));
             }
             if (!out.contains(a)) {
                 out.add(a);
@@ -197,7 +231,10 @@ public final class Checker {
         }
         long v = value(a.data());
         if (v < 0 || v > max) {
-            throw error(a.data().pos(), ScplFailure.SCPL_BAD_VALUE, a.keyword() + " data " + v + " is out of range 0.." + max);
+            throw error(
+                    a.data().pos(),
+                    ScplFailure.SCPL_BAD_VALUE,
+                    a.keyword() + " data " + v + " is out of range 0.." + max);
         }
         return (int) v;
     }
@@ -214,7 +251,10 @@ public final class Checker {
             v = value(a.data());
         }
         if (v < 0 || v > SeccompAction.MAX_ERRNO) {
-            throw error(a.data().pos(), ScplFailure.SCPL_BAD_VALUE, "errno " + v + " is out of range 0.." + SeccompAction.MAX_ERRNO + " (the kernel's MAX_ERRNO)");
+            throw error(
+                    a.data().pos(),
+                    ScplFailure.SCPL_BAD_VALUE,
+                    "errno " + v + " is out of range 0.." + SeccompAction.MAX_ERRNO + " (the kernel's MAX_ERRNO)");
         }
         return (int) v;
     }
@@ -243,7 +283,12 @@ public final class Checker {
         Ast.ConstDecl decl = consts.get(n.name());
         if (decl != null) {
             if (resolving.contains("const " + n.name())) {
-                throw error(n.pos(), ScplFailure.SCPL_DEFINITION_CYCLE, "constant", n.name(), String.join(" <- ", resolving));
+                throw error(
+                        n.pos(),
+                        ScplFailure.SCPL_DEFINITION_CYCLE,
+                        "constant",
+                        n.name(),
+                        String.join(" <- ", resolving));
             }
             resolving.push("const " + n.name());
             long v = value(decl.value());
@@ -257,7 +302,12 @@ public final class Checker {
         }
         List<String> near = new ArrayList<>(Constants.suggestions(n.name()));
         near.addAll(dev.sluice.scpl.syscalls.Suggestions.nearest(n.name(), consts.keySet()));
-        throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_NAME, "constant", n.name(), suggest(near.stream().distinct().limit(5).toList()));
+        throw error(
+                n.pos(),
+                ScplFailure.SCPL_UNKNOWN_NAME,
+                "constant",
+                n.name(),
+                suggest(near.stream().distinct().limit(5).toList()));
     }
 
     private Cond cond(Ast.Cond c) {
@@ -285,7 +335,10 @@ public final class Checker {
         if (v >>> 32 == 0 || v >> 31 == -1) {
             return v & 0xffffffffL;
         }
-        throw error(pos, ScplFailure.SCPL_BAD_VALUE, String.format("%s 0x%x does not fit in 32 bits (low32 compares the low 32 bits only)", what, v));
+        throw error(
+                pos,
+                ScplFailure.SCPL_BAD_VALUE,
+                String.format("%s 0x%x does not fit in 32 bits (low32 compares the low 32 bits only)", what, v));
     }
 
     private Cond condRef(Ast.CondRef ref) {
@@ -295,11 +348,20 @@ public final class Checker {
         }
         Ast.CondDecl decl = conds.get(ref.name());
         if (decl == null) {
-            throw error(ref.pos(), ScplFailure.SCPL_UNKNOWN_NAME, "condition", ref.name(),
-                            suggest(dev.sluice.scpl.syscalls.Suggestions.nearest(ref.name(), conds.keySet())));
+            throw error(
+                    ref.pos(),
+                    ScplFailure.SCPL_UNKNOWN_NAME,
+                    "condition",
+                    ref.name(),
+                    suggest(dev.sluice.scpl.syscalls.Suggestions.nearest(ref.name(), conds.keySet())));
         }
         if (resolving.contains("cond " + ref.name())) {
-            throw error(ref.pos(), ScplFailure.SCPL_DEFINITION_CYCLE, "condition", ref.name(), String.join(" <- ", resolving));
+            throw error(
+                    ref.pos(),
+                    ScplFailure.SCPL_DEFINITION_CYCLE,
+                    "condition",
+                    ref.name(),
+                    String.join(" <- ", resolving));
         }
         resolving.push("cond " + ref.name());
         Cond c = cond(decl.cond());
@@ -327,26 +389,46 @@ public final class Checker {
      * and counts only on the targets among them. Outside, a name must exist on some target (a warning names the
      * targets that lack it).
      */
-    private void expand(List<Ast.SyscallItem> items, Map<Arch, TreeSet<Integer>> into, Set<String> groupStack, Set<Arch> scope) {
-        List<Arch> active = scope == null ? arches : arches.stream().filter(scope::contains).toList();
+    private void expand(
+            List<Ast.SyscallItem> items, Map<Arch, TreeSet<Integer>> into, Set<String> groupStack, Set<Arch> scope) {
+        List<Arch> active =
+                scope == null ? arches : arches.stream().filter(scope::contains).toList();
         for (Ast.SyscallItem item : items) {
             switch (item) {
                 case Ast.SyscallNumber n -> {
                     if (n.number() < 0 || n.number() > 0xffffffffL) {
-                        throw error(n.pos(), ScplFailure.SCPL_BAD_VALUE, "syscall number " + n.number() + " does not fit in 32 bits");
+                        throw error(
+                                n.pos(),
+                                ScplFailure.SCPL_BAD_VALUE,
+                                "syscall number " + n.number() + " does not fit in 32 bits");
                     }
                     active.forEach(a -> into.get(a).add((int) n.number()));
                 }
-                case Ast.SyscallName n when scope != null -> {
-                    List<Arch> lacking = scope.stream().filter(a -> SyscallTable.forArch(a).number(n.name()).isEmpty()).toList();
+                case Ast.SyscallName n
+                when scope != null -> {
+                    List<Arch> lacking = scope.stream()
+                            .filter(a ->
+                                    SyscallTable.forArch(a).number(n.name()).isEmpty())
+                            .toList();
                     if (!lacking.isEmpty()) {
                         List<String> near = new ArrayList<>();
                         lacking.forEach(a -> near.addAll(SyscallTable.forArch(a).suggestions(n.name())));
-                        throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_SYSCALL, n.name(), String.join(", ", lacking.stream().map(Arch::token).toList())
-                                        + " (the group is declared on " + String.join(", ", scope.stream().map(Arch::token).toList()) + ")",
-                                        suggest(near.stream().distinct().limit(5).toList()));
+                        throw error(
+                                n.pos(),
+                                ScplFailure.SCPL_UNKNOWN_SYSCALL,
+                                n.name(),
+                                String.join(
+                                                ", ",
+                                                lacking.stream()
+                                                        .map(Arch::token)
+                                                        .toList()) + " (the group is declared on "
+                                        + String.join(
+                                                ", ",
+                                                scope.stream().map(Arch::token).toList()) + ")",
+                                suggest(near.stream().distinct().limit(5).toList()));
                     }
-                    active.forEach(a -> into.get(a).add(SyscallTable.forArch(a).number(n.name()).getAsInt()));
+                    active.forEach(a -> into.get(a)
+                            .add(SyscallTable.forArch(a).number(n.name()).getAsInt()));
                 }
                 case Ast.SyscallName n -> {
                     List<String> missing = new ArrayList<>();
@@ -363,22 +445,39 @@ public final class Checker {
                         for (Arch a : arches) {
                             near.addAll(SyscallTable.forArch(a).suggestions(n.name()));
                         }
-                        throw error(n.pos(), ScplFailure.SCPL_UNKNOWN_SYSCALL, n.name(), String.join(", ", missing),
-                                        suggest(near.stream().distinct().limit(5).toList()));
+                        throw error(
+                                n.pos(),
+                                ScplFailure.SCPL_UNKNOWN_SYSCALL,
+                                n.name(),
+                                String.join(", ", missing),
+                                suggest(near.stream().distinct().limit(5).toList()));
                     }
                     if (!missing.isEmpty()) {
-                        warnings.add(Diagnostics.warning(n.pos(), "syscall '" + n.name() + "' does not exist on " + String.join(", ", missing)
+                        warnings.add(Diagnostics.warning(
+                                n.pos(),
+                                "syscall '" + n.name() + "' does not exist on " + String.join(", ", missing)
                                         + "; the rule does not name it there"));
                     }
                 }
                 case Ast.GroupRef g -> {
                     Ast.GroupDecl decl = groups.get(g.name());
                     if (decl == null) {
-                        throw error(g.pos(), ScplFailure.SCPL_UNKNOWN_NAME, "group", "@" + g.name(),
-                                        suggest(dev.sluice.scpl.syscalls.Suggestions.nearest(g.name(), groups.keySet()).stream().map(s -> "@" + s).toList()));
+                        throw error(
+                                g.pos(),
+                                ScplFailure.SCPL_UNKNOWN_NAME,
+                                "group",
+                                "@" + g.name(),
+                                suggest(dev.sluice.scpl.syscalls.Suggestions.nearest(g.name(), groups.keySet()).stream()
+                                        .map(s -> "@" + s)
+                                        .toList()));
                     }
                     if (!groupStack.add(g.name())) {
-                        throw error(g.pos(), ScplFailure.SCPL_DEFINITION_CYCLE, "group", "@" + g.name(), String.join(" <- ", groupStack));
+                        throw error(
+                                g.pos(),
+                                ScplFailure.SCPL_DEFINITION_CYCLE,
+                                "group",
+                                "@" + g.name(),
+                                String.join(" <- ", groupStack));
                     }
                     Set<Arch> inner = scope;
                     if (decl.archConditional()) {
@@ -432,8 +531,12 @@ public final class Checker {
         }
         String list = names.size() > 4 ? String.join(", ", names.subList(0, 4)) + ", ..." : String.join(", ", names);
         if (shadowed == total) {
-            throw error(pos, ScplFailure.SCPL_SHADOWED_RULE, list, names.size() == 1 ? "is" : "are", firstShadow.where());
+            throw error(
+                    pos, ScplFailure.SCPL_SHADOWED_RULE, list, names.size() == 1 ? "is" : "are", firstShadow.where());
         }
-        warnings.add(Diagnostics.warning(pos, list + (names.size() == 1 ? " is" : " are") + " already decided by the earlier rule at " + firstShadow.where()));
+        warnings.add(Diagnostics.warning(
+                pos,
+                list + (names.size() == 1 ? " is" : " are") + " already decided by the earlier rule at "
+                        + firstShadow.where()));
     }
 }

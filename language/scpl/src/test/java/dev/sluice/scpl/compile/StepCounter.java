@@ -2,11 +2,10 @@ package dev.sluice.scpl.compile;
 
 import static dev.sluice.bpf.isa.Opcodes.*;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * A small seccomp BPF evaluator that counts executed instructions, for comparing filters (SCPL vs libseccomp). It
@@ -14,8 +13,7 @@ import dev.sluice.bpf.isa.Program;
  * on constants, ja, ret); anything else fails loudly.
  */
 final class StepCounter {
-    record Run(int verdict, int steps) {
-    }
+    record Run(int verdict, int steps) {}
 
     static Run run(Program p, byte[] data) {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);

@@ -3,23 +3,8 @@ package dev.sluice.scpl.oci;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.seccomp.Arch;
@@ -31,6 +16,19 @@ import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.syscalls.SyscallTable;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * Side by side with libseccomp: one rule list ({@code oci/libseccomp-compare.json}, more than 300 syscalls and
@@ -44,14 +42,15 @@ import dev.sluice.scpl.syscalls.SyscallTable;
 class LibseccompComparisonTest {
     static final String RULES = "libseccomp-compare.json";
 
-    record Libseccomp(Program program, String version) {
-    }
+    record Libseccomp(Program program, String version) {}
 
     /** A python3 that can import seccomp (Debian's python3-seccomp), or null. */
     static String pythonWithSeccomp() throws InterruptedException {
         for (String python : List.of("/usr/bin/python3", "python3")) {
             try {
-                Process p = new ProcessBuilder(python, "-c", "import seccomp").redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(python, "-c", "import seccomp")
+                        .redirectErrorStream(true)
+                        .start();
                 p.getInputStream().readAllBytes();
                 if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
                     return python;
@@ -93,12 +92,15 @@ class LibseccompComparisonTest {
     void fewerExecutedInstructionsThanLibseccompWithTheSameVerdicts() throws Exception {
         String python = pythonWithSeccomp();
         if (python == null) {
-            System.err.println("SKIPPED: LibseccompComparisonTest: python3-seccomp is not installed (apt-get install python3-seccomp)");
+            System.err.println(
+                    "SKIPPED: LibseccompComparisonTest: python3-seccomp is not installed (apt-get install python3-seccomp)");
         }
-        Assumptions.assumeTrue(python != null, "SKIPPED: python3-seccomp is not installed (apt-get install python3-seccomp)");
+        Assumptions.assumeTrue(
+                python != null, "SKIPPED: python3-seccomp is not installed (apt-get install python3-seccomp)");
         Path rules;
         try {
-            rules = Path.of(LibseccompComparisonTest.class.getResource("/oci/" + RULES).toURI());
+            rules = Path.of(
+                    LibseccompComparisonTest.class.getResource("/oci/" + RULES).toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -109,7 +111,8 @@ class LibseccompComparisonTest {
         assertTrue(named.size() > 300, "the policy names " + named.size() + " syscalls");
 
         String scpl = OciImporter.toScpl(json, RULES, Set.of(), ImportOptions.defaults());
-        CompileResult ours = ScplCompiler.compile("libseccomp-compare.scpl", scpl, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
+        CompileResult ours = ScplCompiler.compile(
+                "libseccomp-compare.scpl", scpl, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
         assertEquals(List.of(), ours.warnings());
         Libseccomp lib = libseccomp(python, rules);
 
@@ -124,7 +127,8 @@ class LibseccompComparisonTest {
         long argCases = 0;
         long oursArgSteps = 0;
         long libArgSteps = 0;
-        try (BpfRunner sluice = new BpfRunner(ours.program(), Arch.X86_64); BpfRunner libseccomp = new BpfRunner(lib.program(), Arch.X86_64)) {
+        try (BpfRunner sluice = new BpfRunner(ours.program(), Arch.X86_64);
+                BpfRunner libseccomp = new BpfRunner(lib.program(), Arch.X86_64)) {
             for (Map.Entry<String, Integer> sc : table.entrySet()) {
                 int nr = sc.getValue();
                 List<JsonNode> withArgs = new ArrayList<>();
@@ -133,7 +137,8 @@ class LibseccompComparisonTest {
                         withArgs.add(e);
                     }
                 });
-                List<long[]> vectors = withArgs.isEmpty() ? List.of(new long[6]) : OciImporterTest.vectors(constants, withArgs);
+                List<long[]> vectors =
+                        withArgs.isEmpty() ? List.of(new long[6]) : OciImporterTest.vectors(constants, withArgs);
                 for (long[] args : vectors) {
                     long expected = meaning.verdict(Arch.X86_64, nr, args);
                     long fromLibseccomp = libseccomp.run(nr, args);
@@ -146,8 +151,14 @@ class LibseccompComparisonTest {
                         libArgSteps += libTraced.steps(data);
                     }
                     if (expected != fromLibseccomp || expected != fromSluice) {
-                        throw new AssertionError(String.format("%s (nr %d), args %s: the rules mean 0x%08x; libseccomp gives 0x%08x, SCPL 0x%08x", sc.getKey(), nr,
-                                        java.util.Arrays.toString(args), expected, fromLibseccomp, fromSluice));
+                        throw new AssertionError(String.format(
+                                "%s (nr %d), args %s: the rules mean 0x%08x; libseccomp gives 0x%08x, SCPL 0x%08x",
+                                sc.getKey(),
+                                nr,
+                                java.util.Arrays.toString(args),
+                                expected,
+                                fromLibseccomp,
+                                fromSluice));
                     }
                 }
             }
@@ -169,16 +180,31 @@ class LibseccompComparisonTest {
         libTraced.close();
         double oursMean = (double) oursTotal / table.size();
         double libMean = (double) libTotal / table.size();
-        String report = String.format(java.util.Locale.ROOT,
-                        "| filter | instructions | mean executed per syscall | max executed |%n|---|---|---|---|%n| SCPL (Sluice) | %d | %.2f | %d |%n| libseccomp %s, binary tree | %d | %.2f | %d |%n"
-                                        + "%n%d syscalls named, %d x86_64 table entries, %d verdict cases agree.%n"
-                                        + "On the %d argument vectors of the syscalls with argument rules: SCPL %.2f, libseccomp %.2f executed on average.%n",
-                        ours.program().length(), oursMean, oursMax, lib.version(), lib.program().length(), libMean, libMax, named.size(), table.size(), cases,
-                        argCases, (double) oursArgSteps / argCases, (double) libArgSteps / argCases);
+        String report = String.format(
+                java.util.Locale.ROOT,
+                "| filter | instructions | mean executed per syscall | max executed |%n|---|---|---|---|%n| SCPL (Sluice) | %d | %.2f | %d |%n| libseccomp %s, binary tree | %d | %.2f | %d |%n"
+                        + "%n%d syscalls named, %d x86_64 table entries, %d verdict cases agree.%n"
+                        + "On the %d argument vectors of the syscalls with argument rules: SCPL %.2f, libseccomp %.2f executed on average.%n",
+                ours.program().length(),
+                oursMean,
+                oursMax,
+                lib.version(),
+                lib.program().length(),
+                libMean,
+                libMax,
+                named.size(),
+                table.size(),
+                cases,
+                argCases,
+                (double) oursArgSteps / argCases,
+                (double) libArgSteps / argCases);
         System.err.print("LibseccompComparisonTest:\n" + report);
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/scpl-vs-libseccomp.md"), report);
-        assertTrue(oursMean < libMean, String.format("SCPL executes %.2f instructions per syscall on average, libseccomp %.2f", oursMean, libMean));
+        assertTrue(
+                oursMean < libMean,
+                String.format(
+                        "SCPL executes %.2f instructions per syscall on average, libseccomp %.2f", oursMean, libMean));
     }
 
     /**
@@ -192,14 +218,17 @@ class LibseccompComparisonTest {
     void dockersDefaultProfileGivesLibseccompsVerdicts() throws Exception {
         String python = pythonWithSeccomp();
         if (python == null) {
-            System.err.println("SKIPPED: LibseccompComparisonTest: python3-seccomp is not installed (apt-get install python3-seccomp)");
+            System.err.println(
+                    "SKIPPED: LibseccompComparisonTest: python3-seccomp is not installed (apt-get install python3-seccomp)");
         }
-        Assumptions.assumeTrue(python != null, "SKIPPED: python3-seccomp is not installed (apt-get install python3-seccomp)");
+        Assumptions.assumeTrue(
+                python != null, "SKIPPED: python3-seccomp is not installed (apt-get install python3-seccomp)");
         ObjectMapper mapper = new ObjectMapper();
         String json = Files.readString(dev.sluice.scpl.Examples.dir().resolve("docker-default.json"));
         JsonNode profile = mapper.readTree(json);
         int cases = 0;
-        for (Set<String> caps : List.of(OciImporterTest.DOCKER_DEFAULT_CAPS, OciImporterTest.privileged(), Set.<String> of())) {
+        for (Set<String> caps :
+                List.of(OciImporterTest.DOCKER_DEFAULT_CAPS, OciImporterTest.privileged(), Set.<String>of())) {
             OciMeaning meaning = new OciMeaning(profile, caps, "amd64", 6, 1);
             com.fasterxml.jackson.databind.node.ObjectNode rules = mapper.createObjectNode();
             rules.set("defaultAction", profile.get("defaultAction"));
@@ -221,13 +250,21 @@ class LibseccompComparisonTest {
             } finally {
                 Files.deleteIfExists(rulesFile);
             }
-            String scpl = OciImporter.toScpl(json, "docker-default.json", caps,
-                            ImportOptions.defaults().kernel(new OciImporter.KernelVersion(6, 1)).arches(List.of(Arch.X86_64)));
-            CompileResult ours = ScplCompiler.compile("docker-default.scpl", scpl, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
+            String scpl = OciImporter.toScpl(
+                    json,
+                    "docker-default.json",
+                    caps,
+                    ImportOptions.defaults()
+                            .kernel(new OciImporter.KernelVersion(6, 1))
+                            .arches(List.of(Arch.X86_64)));
+            CompileResult ours = ScplCompiler.compile(
+                    "docker-default.scpl", scpl, CompileOptions.defaults().resolver(Policy.IncludeResolver.NONE));
             assertEquals(List.of(), ours.warnings());
             List<Long> constants = OciImporterTest.constants(profile);
-            try (BpfRunner sluice = new BpfRunner(ours.program(), Arch.X86_64); BpfRunner libseccomp = new BpfRunner(lib.program(), Arch.X86_64)) {
-                for (Map.Entry<String, Integer> sc : SyscallTable.forArch(Arch.X86_64).all().entrySet()) {
+            try (BpfRunner sluice = new BpfRunner(ours.program(), Arch.X86_64);
+                    BpfRunner libseccomp = new BpfRunner(lib.program(), Arch.X86_64)) {
+                for (Map.Entry<String, Integer> sc :
+                        SyscallTable.forArch(Arch.X86_64).all().entrySet()) {
                     int nr = sc.getValue();
                     List<JsonNode> withArgs = new ArrayList<>();
                     profile.get("syscalls").forEach(e -> {
@@ -235,21 +272,32 @@ class LibseccompComparisonTest {
                             withArgs.add(e);
                         }
                     });
-                    List<long[]> vectors = withArgs.isEmpty() ? List.of(new long[6]) : OciImporterTest.vectors(constants, withArgs);
+                    List<long[]> vectors =
+                            withArgs.isEmpty() ? List.of(new long[6]) : OciImporterTest.vectors(constants, withArgs);
                     for (long[] args : vectors) {
                         long fromLibseccomp = libseccomp.run(nr, args);
                         long fromSluice = sluice.run(nr, args);
                         long expected = meaning.verdict(Arch.X86_64, nr, args);
                         cases++;
                         if (fromLibseccomp != fromSluice || expected != fromSluice) {
-                            throw new AssertionError(String.format("caps %s: %s (nr %d), args %s: libseccomp %s gives 0x%08x, SCPL 0x%08x, the profile means 0x%08x",
-                                            caps, sc.getKey(), nr, java.util.Arrays.toString(args), lib.version(), fromLibseccomp, fromSluice, expected));
+                            throw new AssertionError(String.format(
+                                    "caps %s: %s (nr %d), args %s: libseccomp %s gives 0x%08x, SCPL 0x%08x, the profile means 0x%08x",
+                                    caps,
+                                    sc.getKey(),
+                                    nr,
+                                    java.util.Arrays.toString(args),
+                                    lib.version(),
+                                    fromLibseccomp,
+                                    fromSluice,
+                                    expected));
                         }
                     }
                 }
             }
         }
-        System.err.printf("LibseccompComparisonTest: Docker's default profile, 3 capability sets: %d x86_64 verdict cases agree with libseccomp%n", cases);
+        System.err.printf(
+                "LibseccompComparisonTest: Docker's default profile, 3 capability sets: %d x86_64 verdict cases agree with libseccomp%n",
+                cases);
         assertTrue(cases > 3_000, "cases " + cases);
     }
 }

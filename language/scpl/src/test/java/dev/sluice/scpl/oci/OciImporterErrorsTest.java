@@ -4,13 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.Set;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.scpl.compile.CompileOptions;
@@ -18,11 +11,17 @@ import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.oci.OciImporter.ImportOptions;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Bad profiles give {@code file:line:col: message} errors; options and the smaller format features. */
 class OciImporterErrorsTest {
     static SluiceException fails(String json) {
-        return assertThrows(SluiceException.class, () -> OciImporter.toScpl(json, "p.json", Set.of(), ImportOptions.defaults()));
+        return assertThrows(
+                SluiceException.class, () -> OciImporter.toScpl(json, "p.json", Set.of(), ImportOptions.defaults()));
     }
 
     static String wrap(String entry) {
@@ -66,7 +65,10 @@ class OciImporterErrorsTest {
         assertTrue(e.getMessage().startsWith("p.json:" + lineCol + ": "), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
         if (!json.isEmpty()) {
-            assertTrue(e.getMessage().contains("\n    " + json.strip()) && e.getMessage().endsWith("^"), "source line and caret: " + e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("\n    " + json.strip())
+                            && e.getMessage().endsWith("^"),
+                    "source line and caret: " + e.getMessage());
         }
     }
 
@@ -75,7 +77,9 @@ class OciImporterErrorsTest {
         SluiceException e = fails(wrap("{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALOW\"}"));
         assertEquals(4, e.line());
         assertEquals(35, e.column());
-        assertTrue(e.getMessage().startsWith("p.json:4:35: not a valid seccomp profile: unknown action \"SCMP_ACT_ALOW\""), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("p.json:4:35: not a valid seccomp profile: unknown action \"SCMP_ACT_ALOW\""),
+                e.getMessage());
     }
 
     static String importText(String json, Set<String> caps, ImportOptions opts) {
@@ -97,18 +101,36 @@ class OciImporterErrorsTest {
         String arm64 = importText(archMap, Set.of(), ImportOptions.defaults().nativeArch(Arch.AARCH64));
         assertTrue(arm64.contains("{ arch = [aarch64, arm];"), arm64);
         // set_tls is arm's, not aarch64's: a group declared on arm
-        assertTrue(arm64.contains("group @syscalls1-on-arm on arm = set_tls;") && arm64.contains("Allow @syscalls1-on-arm;"), arm64);
-        for (List<Arch> arches : List.of(List.<Arch> of(), List.of(Arch.AARCH64), List.of(Arch.ARM))) {
-            assertEquals(List.of(), ScplCompiler.compile("a.scpl", arm64, CompileOptions.defaults().arches(arches)).warnings(), arches.toString());
+        assertTrue(
+                arm64.contains("group @syscalls1-on-arm on arm = set_tls;")
+                        && arm64.contains("Allow @syscalls1-on-arm;"),
+                arm64);
+        for (List<Arch> arches : List.of(List.<Arch>of(), List.of(Arch.AARCH64), List.of(Arch.ARM))) {
+            assertEquals(
+                    List.of(),
+                    ScplCompiler.compile(
+                                    "a.scpl", arm64, CompileOptions.defaults().arches(arches))
+                            .warnings(),
+                    arches.toString());
         }
         String riscv = importText(archMap, Set.of(), ImportOptions.defaults().nativeArch(Arch.RISCV64));
-        assertTrue(riscv.contains("{ arch = [riscv64];") && riscv.contains("archMap has no entry for the native arch riscv64"), riscv);
+        assertTrue(
+                riscv.contains("{ arch = [riscv64];")
+                        && riscv.contains("archMap has no entry for the native arch riscv64"),
+                riscv);
         String override = importText(archMap, Set.of(), ImportOptions.defaults().arches(List.of(Arch.X86_64)));
         assertTrue(override.contains("{ arch = [x86_64];"), override);
-        String plain = importText("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_PPC64LE\"]}", Set.of(),
-                        ImportOptions.defaults());
-        assertTrue(plain.contains("{ arch = [x86_64];") && plain.contains("no SCPL syscall table for SCMP_ARCH_PPC64LE"), plain);
-        String none = importText("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", Set.of(), ImportOptions.defaults().nativeArch(Arch.AARCH64));
+        String plain = importText(
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_PPC64LE\"]}",
+                Set.of(),
+                ImportOptions.defaults());
+        assertTrue(
+                plain.contains("{ arch = [x86_64];") && plain.contains("no SCPL syscall table for SCMP_ARCH_PPC64LE"),
+                plain);
+        String none = importText(
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+                Set.of(),
+                ImportOptions.defaults().nativeArch(Arch.AARCH64));
         assertTrue(none.contains("{ arch = [aarch64];"), none);
     }
 
@@ -135,10 +157,22 @@ class OciImporterErrorsTest {
                          "flags": ["SECCOMP_FILTER_FLAG_LOG"], "listenerPath": "/run/notify.sock", "extra": 1}
                         """;
         String scpl = importText(json, Set.of(), ImportOptions.defaults());
-        for (String expected : List.of("default_action = KillProcess;", "Allow read;", "Errno EACCES write;", "Errno ENOENT open;", "KillThread close;",
-                        "KillThread stat;", "Trap fstat;", "Trace 42 lstat;", "Log poll;", "Notify lseek;",
-                        "Allow mmap if arg0 != 1 && arg1 < 2 && arg2 <= 3 && arg3 == 4 && arg4 >= 5 && arg5 > 6;", "Allow mprotect if arg2 & 0x4 == 0;",
-                        "\"flags\" [SECCOMP_FILTER_FLAG_LOG]", "\"listenerPath\"", "field \"extra\" is not part of the seccomp profile format")) {
+        for (String expected : List.of(
+                "default_action = KillProcess;",
+                "Allow read;",
+                "Errno EACCES write;",
+                "Errno ENOENT open;",
+                "KillThread close;",
+                "KillThread stat;",
+                "Trap fstat;",
+                "Trace 42 lstat;",
+                "Log poll;",
+                "Notify lseek;",
+                "Allow mmap if arg0 != 1 && arg1 < 2 && arg2 <= 3 && arg3 == 4 && arg4 >= 5 && arg5 > 6;",
+                "Allow mprotect if arg2 & 0x4 == 0;",
+                "\"flags\" [SECCOMP_FILTER_FLAG_LOG]",
+                "\"listenerPath\"",
+                "field \"extra\" is not part of the seccomp profile format")) {
             assertTrue(scpl.contains(expected), expected + " in\n" + scpl);
         }
         CompileResult r = ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults());
@@ -152,9 +186,12 @@ class OciImporterErrorsTest {
                         {"defaultAction": "SCMP_ACT_ERRNO",
                          "syscalls": [{"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_PTRACE"]}}]}
                         """;
-        assertTrue(importText(json, Set.of("sys_ptrace"), ImportOptions.defaults()).contains("Allow ptrace;"));
-        assertTrue(importText(json, Set.of("CAP_SYS_PTRACE"), ImportOptions.defaults()).contains("Allow ptrace;"));
-        assertTrue(importText(json, Set.of(), ImportOptions.defaults()).contains("left out, needs CAP_SYS_PTRACE: ptrace"));
+        assertTrue(
+                importText(json, Set.of("sys_ptrace"), ImportOptions.defaults()).contains("Allow ptrace;"));
+        assertTrue(importText(json, Set.of("CAP_SYS_PTRACE"), ImportOptions.defaults())
+                .contains("Allow ptrace;"));
+        assertTrue(importText(json, Set.of(), ImportOptions.defaults())
+                .contains("left out, needs CAP_SYS_PTRACE: ptrace"));
     }
 
     @Test
@@ -166,9 +203,14 @@ class OciImporterErrorsTest {
                                       {"names": ["no_such_call"], "action": "SCMP_ACT_ALLOW"}]}
                         """;
         String scpl = importText(json, Set.of(), ImportOptions.defaults());
-        assertTrue(scpl.contains("Log bind if arg0 == 1;") && scpl.contains("socket: an earlier entry has the same condition; left out"), scpl);
+        assertTrue(
+                scpl.contains("Log bind if arg0 == 1;")
+                        && scpl.contains("socket: an earlier entry has the same condition; left out"),
+                scpl);
         assertTrue(scpl.contains("(no syscall left)"), scpl);
-        assertEquals(List.of(), ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
+        assertEquals(
+                List.of(),
+                ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
     }
 
     /** Spellings real Docker profiles use: null subArchitectures, MASKED_EQ without valueTwo, empty includes/excludes. */
@@ -186,18 +228,26 @@ class OciImporterErrorsTest {
                          ]}
                         """;
         String scpl = importText(json, Set.of(), ImportOptions.defaults());
-        for (String expected : List.of("{ arch = [x86_64];", "Allow read;", "Allow clone if arg0 & 0x7e020000 == 0;", "Allow ptrace;",
-                        "includes.minKernel 4.8: kernel")) {
+        for (String expected : List.of(
+                "{ arch = [x86_64];",
+                "Allow read;",
+                "Allow clone if arg0 & 0x7e020000 == 0;",
+                "Allow ptrace;",
+                "includes.minKernel 4.8: kernel")) {
             assertTrue(scpl.contains(expected), expected + " in\n" + scpl);
         }
-        assertEquals(List.of(), ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
+        assertEquals(
+                List.of(),
+                ScplCompiler.compile("a.scpl", scpl, CompileOptions.defaults()).warnings());
     }
 
     /** minKernel as Docker parses it ("<kernel>.<major>", each 0..255, not 0.0), located. */
     @Test
     void malformedMinKernelIsALocatedError() {
         for (String bad : List.of("4", "4.8.1", "0.0", "256.1", "4.x", "v4.8")) {
-            String json = "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\",\n   \"includes\": {\"caps\": [\"CAP_X\"], \"minKernel\": \"" + bad + "\"}}]}";
+            String json =
+                    "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\",\n   \"includes\": {\"caps\": [\"CAP_X\"], \"minKernel\": \""
+                            + bad + "\"}}]}";
             SluiceException e = fails(json);
             assertEquals(ScplFailure.OCI_SCHEMA, e.failure(), e.getMessage());
             assertEquals(3, e.line(), e.getMessage());

@@ -3,6 +3,18 @@ package dev.sluice.scpl.oci;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.BpfRunner;
+import dev.sluice.scpl.Examples;
+import dev.sluice.scpl.compile.CompileOptions;
+import dev.sluice.scpl.compile.CompileResult;
+import dev.sluice.scpl.compile.ScplCompiler;
+import dev.sluice.scpl.oci.OciImporter.ImportOptions;
+import dev.sluice.scpl.oci.OciImporter.KernelVersion;
+import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.syscalls.SyscallTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,21 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.BpfRunner;
-import dev.sluice.scpl.Examples;
-import dev.sluice.scpl.compile.CompileOptions;
-import dev.sluice.scpl.compile.CompileResult;
-import dev.sluice.scpl.compile.ScplCompiler;
-import dev.sluice.scpl.oci.OciImporter.ImportOptions;
-import dev.sluice.scpl.oci.OciImporter.KernelVersion;
-import dev.sluice.scpl.policy.Policy;
-import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**
  * The importer against an independent reading of the profile ({@link OciMeaning}): the imported SCPL is compiled, and
@@ -39,8 +37,21 @@ class OciImporterTest {
     static final String PROFILE = "realistic-default.json";
 
     /** Docker's default capability set (moby oci/caps/defaults.go). */
-    static final Set<String> DOCKER_DEFAULT_CAPS = Set.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
-                    "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+    static final Set<String> DOCKER_DEFAULT_CAPS = Set.of(
+            "CAP_CHOWN",
+            "CAP_DAC_OVERRIDE",
+            "CAP_FSETID",
+            "CAP_FOWNER",
+            "CAP_MKNOD",
+            "CAP_NET_RAW",
+            "CAP_SETGID",
+            "CAP_SETUID",
+            "CAP_SETFCAP",
+            "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE",
+            "CAP_SYS_CHROOT",
+            "CAP_KILL",
+            "CAP_AUDIT_WRITE");
 
     static Set<String> privileged() {
         Set<String> s = new TreeSet<>(DOCKER_DEFAULT_CAPS);
@@ -67,9 +78,14 @@ class OciImporterTest {
     }
 
     /** {@code compileArches}: the compiler's arch override (empty: the policy's own arches). */
-    static CompileResult importAndCompile(String json, Set<String> caps, KernelVersion kernel, List<Arch> compileArches) {
-        String scpl = OciImporter.toScpl(json, PROFILE, caps, ImportOptions.defaults().kernel(kernel));
-        return ScplCompiler.compile("imported.scpl", scpl, CompileOptions.defaults().arches(compileArches).resolver(Policy.IncludeResolver.NONE));
+    static CompileResult importAndCompile(
+            String json, Set<String> caps, KernelVersion kernel, List<Arch> compileArches) {
+        String scpl =
+                OciImporter.toScpl(json, PROFILE, caps, ImportOptions.defaults().kernel(kernel));
+        return ScplCompiler.compile(
+                "imported.scpl",
+                scpl,
+                CompileOptions.defaults().arches(compileArches).resolver(Policy.IncludeResolver.NONE));
     }
 
     /** 0, all-ones, and each constant of the profile with its neighbours and mask variants. */
@@ -78,7 +94,8 @@ class OciImporterTest {
         for (JsonNode e : profile.path("syscalls")) {
             for (JsonNode a : e.path("args")) {
                 long v = a.get("value").bigIntegerValue().longValue();
-                long v2 = a.has("valueTwo") ? a.get("valueTwo").bigIntegerValue().longValue() : 0;
+                long v2 =
+                        a.has("valueTwo") ? a.get("valueTwo").bigIntegerValue().longValue() : 0;
                 for (long c : new long[] {v, v2, v2 | ~v, v & 0xffffffffL, v >>> 32}) {
                     out.add(c - 1);
                     out.add(c);
@@ -146,7 +163,8 @@ class OciImporterTest {
      * Imports for amd64 and {@code kernel}, compiles for {@code compileArches} (empty: the profile's), and checks every
      * syscall of {@code abi}'s table. The compile must give no warning at all.
      */
-    static int checkAgreement(String json, Set<String> caps, Arch abi, KernelVersion kernel, List<Arch> compileArches) throws IOException {
+    static int checkAgreement(String json, Set<String> caps, Arch abi, KernelVersion kernel, List<Arch> compileArches)
+            throws IOException {
         JsonNode profile = new ObjectMapper().readTree(json);
         OciMeaning meaning = new OciMeaning(profile, caps, "amd64", kernel.kernel(), kernel.major());
         CompileResult compiled = importAndCompile(json, caps, kernel, compileArches);
@@ -159,26 +177,40 @@ class OciImporterTest {
                 int nr = sc.getValue();
                 List<JsonNode> withArgs = new ArrayList<>();
                 for (JsonNode e : profile.path("syscalls")) {
-                    if (!e.path("args").isEmpty() && OciMeaning.names(e, abi, nr)) { // podman writes "args": [] on every entry
+                    if (!e.path("args").isEmpty()
+                            && OciMeaning.names(e, abi, nr)) { // podman writes "args": [] on every entry
                         withArgs.add(e);
                     }
                 }
-                List<long[]> argVectors = withArgs.isEmpty() ? List.of(new long[6], new long[] {-1, -1, -1, -1, -1, -1}) : vectors(constants, withArgs);
+                List<long[]> argVectors = withArgs.isEmpty()
+                        ? List.of(new long[6], new long[] {-1, -1, -1, -1, -1, -1})
+                        : vectors(constants, withArgs);
                 for (long[] args : argVectors) {
                     long expected = meaning.verdict(abi, nr, args);
                     long actual = bpf.run(nr, args);
                     cases++;
                     if (expected != actual) {
-                        throw new AssertionError(String.format("caps %s, %s %s (nr %d), args %s: the profile means 0x%08x, the imported filter gives 0x%08x",
-                                        caps, abi.token(), sc.getKey(), nr, java.util.Arrays.toString(args), expected, actual));
+                        throw new AssertionError(String.format(
+                                "caps %s, %s %s (nr %d), args %s: the profile means 0x%08x, the imported filter gives 0x%08x",
+                                caps, abi.token(), sc.getKey(), nr, java.util.Arrays.toString(args), expected, actual));
                     }
                 }
             }
         }
         // checked after the verdicts, so a meaning bug shows as a counter-example first
-        assertEquals(List.of(), compiled.warnings(), "an imported profile compiles without warnings for " + (compileArches.isEmpty() ? "its arches" : compileArches));
-        System.err.printf("OciImporterTest: %s (compiled for %s), caps %d, kernel %s: %d cases agree (%.0f ms)%n", abi.token(),
-                        compileArches.isEmpty() ? "all its arches" : compileArches, caps.size(), kernel, cases, (System.nanoTime() - t0) / 1e6);
+        assertEquals(
+                List.of(),
+                compiled.warnings(),
+                "an imported profile compiles without warnings for "
+                        + (compileArches.isEmpty() ? "its arches" : compileArches));
+        System.err.printf(
+                "OciImporterTest: %s (compiled for %s), caps %d, kernel %s: %d cases agree (%.0f ms)%n",
+                abi.token(),
+                compileArches.isEmpty() ? "all its arches" : compileArches,
+                caps.size(),
+                kernel,
+                cases,
+                (System.nanoTime() - t0) / 1e6);
         return cases;
     }
 
@@ -212,20 +244,43 @@ class OciImporterTest {
         assertEquals(OciMeaning.RET_ALLOW, admin.verdict(Arch.X86_64, mount, zero));
         int socket = t.number("socket").getAsInt();
         assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, socket, new long[] {2, 1, 0, 0, 0, 0}));
-        assertEquals(OciMeaning.RET_ERRNO | 1, plain.verdict(Arch.X86_64, socket, new long[] {40, 1, 0, 0, 0, 0}), "AF_VSOCK");
-        assertEquals(OciMeaning.RET_LOG, admin.verdict(Arch.X86_64, socket, new long[] {40, 1, 0, 0, 0, 0}), "CAP_NET_ADMIN: the entry without args wins");
+        assertEquals(
+                OciMeaning.RET_ERRNO | 1,
+                plain.verdict(Arch.X86_64, socket, new long[] {40, 1, 0, 0, 0, 0}),
+                "AF_VSOCK");
+        assertEquals(
+                OciMeaning.RET_LOG,
+                admin.verdict(Arch.X86_64, socket, new long[] {40, 1, 0, 0, 0, 0}),
+                "CAP_NET_ADMIN: the entry without args wins");
         int clone = t.number("clone").getAsInt();
         assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, clone, new long[] {0x11, 0, 0, 0, 0, 0}));
-        assertEquals(OciMeaning.RET_ERRNO | 1, plain.verdict(Arch.X86_64, clone, new long[] {0x10000000, 0, 0, 0, 0, 0}), "CLONE_NEWUSER");
+        assertEquals(
+                OciMeaning.RET_ERRNO | 1,
+                plain.verdict(Arch.X86_64, clone, new long[] {0x10000000, 0, 0, 0, 0, 0}),
+                "CLONE_NEWUSER");
         int clone3 = t.number("clone3").getAsInt();
         assertEquals(OciMeaning.RET_ERRNO | 38, plain.verdict(Arch.X86_64, clone3, zero));
         int openByHandle = t.number("open_by_handle_at").getAsInt();
-        assertEquals(OciMeaning.RET_ALLOW, admin.verdict(Arch.X86_64, openByHandle, zero), "the entry with the default action does not count");
-        assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, t.number("getpid").getAsInt(), zero), "the first entry without args decides");
-        assertEquals(OciMeaning.RET_TRACE | 5, plain.verdict(Arch.X86_64, t.number("vhangup").getAsInt(), zero));
-        assertEquals(OciMeaning.RET_TRACE | 1, plain.verdict(Arch.X86_64, t.number("acct").getAsInt(), zero), "TRACE defaults to EPERM");
+        assertEquals(
+                OciMeaning.RET_ALLOW,
+                admin.verdict(Arch.X86_64, openByHandle, zero),
+                "the entry with the default action does not count");
+        assertEquals(
+                OciMeaning.RET_ALLOW,
+                plain.verdict(Arch.X86_64, t.number("getpid").getAsInt(), zero),
+                "the first entry without args decides");
+        assertEquals(
+                OciMeaning.RET_TRACE | 5,
+                plain.verdict(Arch.X86_64, t.number("vhangup").getAsInt(), zero));
+        assertEquals(
+                OciMeaning.RET_TRACE | 1,
+                plain.verdict(Arch.X86_64, t.number("acct").getAsInt(), zero),
+                "TRACE defaults to EPERM");
         int fcntl = t.number("fcntl").getAsInt();
-        assertEquals(OciMeaning.RET_ALLOW, plain.verdict(Arch.X86_64, fcntl, new long[] {3, 4, 0, 0, 0, 0}), "repeated index: OR");
+        assertEquals(
+                OciMeaning.RET_ALLOW,
+                plain.verdict(Arch.X86_64, fcntl, new long[] {3, 4, 0, 0, 0, 0}),
+                "repeated index: OR");
         assertEquals(OciMeaning.RET_ERRNO | 1, plain.verdict(Arch.X86_64, fcntl, new long[] {3, 5, 0, 0, 0, 0}));
     }
 
@@ -244,7 +299,7 @@ class OciImporterTest {
         int cases = 0;
         for (String profile : List.of("docker-default.json", "podman-default.json")) {
             String json = example(profile);
-            for (Set<String> caps : List.of(DOCKER_DEFAULT_CAPS, Set.<String> of())) {
+            for (Set<String> caps : List.of(DOCKER_DEFAULT_CAPS, Set.<String>of())) {
                 for (Arch abi : List.of(Arch.X86_64, Arch.X86, Arch.X32)) {
                     cases += checkAgreement(json, caps, abi, KERNEL, List.of(abi));
                     cases += checkAgreement(json, caps, abi, KERNEL, List.of());
@@ -259,13 +314,21 @@ class OciImporterTest {
     void minKernelIsEvaluatedForTheGivenKernel() throws IOException {
         String json = example("docker-default.json");
         int ptrace = SyscallTable.forArch(Arch.X86_64).number("ptrace").getAsInt();
-        for (KernelVersion k : List.of(new KernelVersion(4, 4), new KernelVersion(4, 8), new KernelVersion(3, 19), new KernelVersion(5, 0))) {
+        for (KernelVersion k : List.of(
+                new KernelVersion(4, 4), new KernelVersion(4, 8), new KernelVersion(3, 19), new KernelVersion(5, 0))) {
             boolean newEnough = k.atLeast(new KernelVersion(4, 8));
-            try (BpfRunner bpf = new BpfRunner(importAndCompile(json, DOCKER_DEFAULT_CAPS, k, List.of()).program(), Arch.X86_64)) {
-                assertEquals(newEnough ? OciMeaning.RET_ALLOW : OciMeaning.RET_ERRNO | 1, bpf.run(ptrace, new long[6]), "ptrace on kernel " + k);
+            try (BpfRunner bpf = new BpfRunner(
+                    importAndCompile(json, DOCKER_DEFAULT_CAPS, k, List.of()).program(), Arch.X86_64)) {
+                assertEquals(
+                        newEnough ? OciMeaning.RET_ALLOW : OciMeaning.RET_ERRNO | 1,
+                        bpf.run(ptrace, new long[6]),
+                        "ptrace on kernel " + k);
             }
-            OciMeaning meaning = new OciMeaning(new ObjectMapper().readTree(json), DOCKER_DEFAULT_CAPS, "amd64", k.kernel(), k.major());
-            assertEquals(newEnough ? OciMeaning.RET_ALLOW : OciMeaning.RET_ERRNO | 1, meaning.verdict(Arch.X86_64, ptrace, new long[6]));
+            OciMeaning meaning = new OciMeaning(
+                    new ObjectMapper().readTree(json), DOCKER_DEFAULT_CAPS, "amd64", k.kernel(), k.major());
+            assertEquals(
+                    newEnough ? OciMeaning.RET_ALLOW : OciMeaning.RET_ERRNO | 1,
+                    meaning.verdict(Arch.X86_64, ptrace, new long[6]));
         }
         checkAgreement(json, DOCKER_DEFAULT_CAPS, Arch.X86_64, new KernelVersion(4, 4), List.of());
         // excludes.minKernel drops the entry from that kernel on
@@ -273,18 +336,30 @@ class OciImporterTest {
                         {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
                           {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "excludes": {"minKernel": "5.10"}}]}
                         """;
-        String old = OciImporter.toScpl(excluding, "x.json", Set.of(), ImportOptions.defaults().kernel(new KernelVersion(5, 9)));
-        String recent = OciImporter.toScpl(excluding, "x.json", Set.of(), ImportOptions.defaults().kernel(new KernelVersion(5, 10)));
-        assertTrue(old.contains("Errno EPERM mkdir;") && old.contains("excludes.minKernel 5.10: kept, kernel 5.9 is older"), old);
-        assertTrue(!recent.contains("Errno EPERM mkdir;") && recent.contains("excluded on kernel 5.10 and later (evaluated for kernel 5.10)"), recent);
+        String old = OciImporter.toScpl(
+                excluding, "x.json", Set.of(), ImportOptions.defaults().kernel(new KernelVersion(5, 9)));
+        String recent = OciImporter.toScpl(
+                excluding, "x.json", Set.of(), ImportOptions.defaults().kernel(new KernelVersion(5, 10)));
+        assertTrue(
+                old.contains("Errno EPERM mkdir;")
+                        && old.contains("excludes.minKernel 5.10: kept, kernel 5.9 is older"),
+                old);
+        assertTrue(
+                !recent.contains("Errno EPERM mkdir;")
+                        && recent.contains("excluded on kernel 5.10 and later (evaluated for kernel 5.10)"),
+                recent);
         checkAgreement(excluding, Set.of(), Arch.X86_64, new KernelVersion(5, 9), List.of());
         checkAgreement(excluding, Set.of(), Arch.X86_64, new KernelVersion(5, 10), List.of());
     }
 
     @Test
     void kernelReleasesParseAsDockerReadsThem() {
-        assertEquals(new KernelVersion(6, 18), KernelVersion.parseRelease("6.18.0-1-amd64").orElseThrow());
-        assertEquals(new KernelVersion(3, 12), KernelVersion.parseRelease("3.12-1-amd64").orElseThrow());
+        assertEquals(
+                new KernelVersion(6, 18),
+                KernelVersion.parseRelease("6.18.0-1-amd64").orElseThrow());
+        assertEquals(
+                new KernelVersion(3, 12),
+                KernelVersion.parseRelease("3.12-1-amd64").orElseThrow());
         assertEquals(new KernelVersion(4, 8), KernelVersion.parseRelease("4.8").orElseThrow());
         assertTrue(KernelVersion.parseRelease("4").isEmpty());
         assertTrue(KernelVersion.parseRelease("v4.8").isEmpty());
@@ -293,7 +368,11 @@ class OciImporterTest {
 
     @Test
     void goldenText() throws IOException {
-        String actual = OciImporter.toScpl(resource(PROFILE), PROFILE, DOCKER_DEFAULT_CAPS, ImportOptions.defaults().kernel(KERNEL));
+        String actual = OciImporter.toScpl(
+                resource(PROFILE),
+                PROFILE,
+                DOCKER_DEFAULT_CAPS,
+                ImportOptions.defaults().kernel(KERNEL));
         String golden = "realistic-default.docker-caps.scpl";
         Path source = Path.of("src/test/resources/oci", golden);
         if (Boolean.getBoolean("sluice.updateGolden")) {
@@ -301,6 +380,12 @@ class OciImporterTest {
         }
         assertEquals(resource(golden), actual, "regenerate with -Dsluice.updateGolden=true and review the diff");
         // deterministic: the same input gives the same text
-        assertEquals(actual, OciImporter.toScpl(resource(PROFILE), PROFILE, new TreeSet<>(DOCKER_DEFAULT_CAPS), ImportOptions.defaults().kernel(KERNEL)));
+        assertEquals(
+                actual,
+                OciImporter.toScpl(
+                        resource(PROFILE),
+                        PROFILE,
+                        new TreeSet<>(DOCKER_DEFAULT_CAPS),
+                        ImportOptions.defaults().kernel(KERNEL)));
     }
 }

@@ -1,15 +1,13 @@
 package dev.sluice.scpl.oci;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.core.seccomp.Arch;
+import dev.sluice.scpl.syscalls.SyscallTable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.sluice.core.seccomp.Arch;
-import dev.sluice.scpl.syscalls.SyscallTable;
 
 /**
  * The meaning of a Docker/OCI seccomp profile, evaluated straight from the JSON (Jackson's tree), without SCPL: for

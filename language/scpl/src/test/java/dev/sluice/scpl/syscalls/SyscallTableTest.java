@@ -3,11 +3,9 @@ package dev.sluice.scpl.syscalls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.OptionalInt;
-
-import org.junit.jupiter.api.Test;
-
 import dev.sluice.core.seccomp.Arch;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
 
 /** Spot checks of the generated tables against numbers from the kernel's syscall tables (named per line). */
 class SyscallTableTest {
@@ -33,7 +31,8 @@ class SyscallTableTest {
         assertEquals(OptionalInt.of(102), SyscallTable.forArch(Arch.X86).number("socketcall"));
         // x32: syscall_64.tbl common entries with __X32_SYSCALL_BIT; x32 execve is 520
         assertEquals(OptionalInt.of(0x40000000), SyscallTable.forArch(Arch.X32).number("read"));
-        assertEquals(OptionalInt.of(0x40000000 + 520), SyscallTable.forArch(Arch.X32).number("execve"));
+        assertEquals(
+                OptionalInt.of(0x40000000 + 520), SyscallTable.forArch(Arch.X32).number("execve"));
         // include/uapi/asm-generic/unistd.h (aarch64, riscv64): no open, openat = 56
         assertEquals(OptionalInt.empty(), SyscallTable.forArch(Arch.AARCH64).number("open"));
         assertEquals(OptionalInt.of(56), SyscallTable.forArch(Arch.AARCH64).number("openat"));
@@ -48,7 +47,9 @@ class SyscallTableTest {
     void suggestionsAreNearestNames() {
         SyscallTable t = SyscallTable.forArch(Arch.X86_64);
         assertTrue(t.suggestions("opne").contains("open"), t.suggestions("opne").toString());
-        assertTrue(t.suggestions("SYS_getpdi").contains("getpid"), t.suggestions("getpdi").toString());
+        assertTrue(
+                t.suggestions("SYS_getpdi").contains("getpid"),
+                t.suggestions("getpdi").toString());
         assertTrue(t.suggestions("zzzzzzzzzzzzzzzzzzzz").isEmpty());
     }
 

@@ -9,16 +9,41 @@ import java.util.List;
  * (include/uapi/linux/btf.h: struct btf_header, struct btf_type and the per-kind trailers; Documentation/bpf/btf.rst).
  */
 final class Btf {
-    static final int KIND_INT = 1, KIND_PTR = 2, KIND_ARRAY = 3, KIND_STRUCT = 4, KIND_UNION = 5, KIND_ENUM = 6, KIND_FWD = 7, KIND_TYPEDEF = 8,
-                    KIND_VOLATILE = 9, KIND_CONST = 10, KIND_RESTRICT = 11, KIND_FUNC = 12, KIND_FUNC_PROTO = 13, KIND_VAR = 14, KIND_DATASEC = 15,
-                    KIND_FLOAT = 16, KIND_DECL_TAG = 17, KIND_TYPE_TAG = 18, KIND_ENUM64 = 19;
+    static final int KIND_INT = 1,
+            KIND_PTR = 2,
+            KIND_ARRAY = 3,
+            KIND_STRUCT = 4,
+            KIND_UNION = 5,
+            KIND_ENUM = 6,
+            KIND_FWD = 7,
+            KIND_TYPEDEF = 8,
+            KIND_VOLATILE = 9,
+            KIND_CONST = 10,
+            KIND_RESTRICT = 11,
+            KIND_FUNC = 12,
+            KIND_FUNC_PROTO = 13,
+            KIND_VAR = 14,
+            KIND_DATASEC = 15,
+            KIND_FLOAT = 16,
+            KIND_DECL_TAG = 17,
+            KIND_TYPE_TAG = 18,
+            KIND_ENUM64 = 19;
     private static final int MAGIC = 0xeb9f;
     /** How deep a chain of typedefs, qualifiers and arrays may be before it is called a cycle. */
     private static final int MAX_CHAIN = 32;
 
     /** One type; {@code members} holds (name, type id, offset) triples for structs and unions, (type, offset, size) for datasecs. */
-    record Type(int id, int kind, String name, int vlen, int sizeOrType, long at, int[] members, String[] memberNames, int arrayElem, int arrayLength) {
-    }
+    record Type(
+            int id,
+            int kind,
+            String name,
+            int vlen,
+            int sizeOrType,
+            long at,
+            int[] members,
+            String[] memberNames,
+            int arrayElem,
+            int arrayLength) {}
 
     private final ElfFile elf;
     private final List<Type> types = new ArrayList<>();
@@ -28,10 +53,14 @@ final class Btf {
         types.add(new Type(0, 0, "void", 0, 0, section.offset(), new int[0], new String[0], 0, 0));
         long base = section.offset();
         if (section.size() < 24) {
-            throw elf.error(base, "section '.BTF' of " + section.size() + " bytes is shorter than the 24-byte BTF header");
+            throw elf.error(
+                    base, "section '.BTF' of " + section.size() + " bytes is shorter than the 24-byte BTF header");
         }
         if (elf.u16(base) != MAGIC) {
-            throw elf.error(base, String.format("section '.BTF' does not start with the BTF magic 0xeb9f (found 0x%04x)", elf.u16(base)));
+            throw elf.error(
+                    base,
+                    String.format(
+                            "section '.BTF' does not start with the BTF magic 0xeb9f (found 0x%04x)", elf.u16(base)));
         }
         long hdrLen = elf.u32(base + 4) & 0xffffffffL;
         long typeOff = elf.u32(base + 8) & 0xffffffffL;
@@ -40,9 +69,15 @@ final class Btf {
         long strLen = elf.u32(base + 20) & 0xffffffffL;
         long data = base + hdrLen;
         long sectionEnd = base + section.size();
-        if (hdrLen < 24 || hdrLen > section.size() || typeOff + typeLen > section.size() - hdrLen || strOff + strLen > section.size() - hdrLen) {
-            throw elf.error(base, "BTF header: type table (" + typeOff + "+" + typeLen + ") or string table (" + strOff + "+" + strLen
-                            + ") lies outside the section of " + section.size() + " bytes after a " + hdrLen + "-byte header");
+        if (hdrLen < 24
+                || hdrLen > section.size()
+                || typeOff + typeLen > section.size() - hdrLen
+                || strOff + strLen > section.size() - hdrLen) {
+            throw elf.error(
+                    base,
+                    "BTF header: type table (" + typeOff + "+" + typeLen + ") or string table (" + strOff + "+" + strLen
+                            + ") lies outside the section of " + section.size() + " bytes after a " + hdrLen
+                            + "-byte header");
         }
         long strings = data + strOff;
         long at = data + typeOff;
@@ -56,18 +91,29 @@ final class Btf {
             int sizeOrType = elf.u32(at + 8);
             int vlen = info & 0xffff;
             int kind = (info >>> 24) & 0x1f;
-            String name = nameOff == 0 ? "" : elf.string(strings, strLen, nameOff, at, "BTF type " + types.size() + "'s name");
+            String name = nameOff == 0
+                    ? ""
+                    : elf.string(strings, strLen, nameOff, at, "BTF type " + types.size() + "'s name");
             long trailer = at + 12;
             long trailerSize = switch (kind) {
                 case KIND_INT, KIND_VAR, KIND_DECL_TAG -> 4;
                 case KIND_ARRAY -> 12;
                 case KIND_STRUCT, KIND_UNION, KIND_DATASEC, KIND_ENUM64 -> 12L * vlen;
                 case KIND_ENUM, KIND_FUNC_PROTO -> 8L * vlen;
-                case KIND_PTR, KIND_FWD, KIND_TYPEDEF, KIND_VOLATILE, KIND_CONST, KIND_RESTRICT, KIND_FUNC, KIND_FLOAT, KIND_TYPE_TAG -> 0;
+                case KIND_PTR,
+                        KIND_FWD,
+                        KIND_TYPEDEF,
+                        KIND_VOLATILE,
+                        KIND_CONST,
+                        KIND_RESTRICT,
+                        KIND_FUNC,
+                        KIND_FLOAT,
+                        KIND_TYPE_TAG -> 0;
                 default -> throw elf.error(at, "BTF type " + types.size() + " has unknown kind " + kind);
             };
             if (trailer + trailerSize > end || trailer + trailerSize > sectionEnd) {
-                throw elf.error(at, "BTF type " + types.size() + " '" + name + "' is cut off by the end of the type table");
+                throw elf.error(
+                        at, "BTF type " + types.size() + " '" + name + "' is cut off by the end of the type table");
             }
             int[] members = new int[0];
             String[] memberNames = new String[0];
@@ -85,7 +131,10 @@ final class Btf {
                         memberNames[m] = "";
                     } else {
                         int mname = elf.u32(mat);
-                        memberNames[m] = mname == 0 ? "" : elf.string(strings, strLen, mname, mat, "BTF member " + m + " of type " + types.size());
+                        memberNames[m] = mname == 0
+                                ? ""
+                                : elf.string(
+                                        strings, strLen, mname, mat, "BTF member " + m + " of type " + types.size());
                         members[3 * m] = mname;
                         members[3 * m + 1] = elf.u32(mat + 4); // type
                         members[3 * m + 2] = elf.u32(mat + 8); // bit offset
@@ -95,14 +144,17 @@ final class Btf {
                 arrayElem = elf.u32(trailer);
                 arrayLength = elf.u32(trailer + 8);
             }
-            types.add(new Type(types.size(), kind, name, vlen, sizeOrType, at, members, memberNames, arrayElem, arrayLength));
+            types.add(new Type(
+                    types.size(), kind, name, vlen, sizeOrType, at, members, memberNames, arrayElem, arrayLength));
             at = trailer + trailerSize;
         }
     }
 
     Type type(int id, long referencedAt) {
         if (id < 0 || id >= types.size()) {
-            throw elf.error(referencedAt, "BTF type id " + (id & 0xffffffffL) + " is not one of the " + types.size() + " types");
+            throw elf.error(
+                    referencedAt,
+                    "BTF type id " + (id & 0xffffffffL) + " is not one of the " + types.size() + " types");
         }
         return types.get(id);
     }
@@ -121,13 +173,17 @@ final class Btf {
         Type cur = t;
         for (int i = 0; i < MAX_CHAIN; i++) {
             switch (cur.kind()) {
-                case KIND_TYPEDEF, KIND_VOLATILE, KIND_CONST, KIND_RESTRICT, KIND_TYPE_TAG -> cur = type(cur.sizeOrType(), cur.at());
+                case KIND_TYPEDEF, KIND_VOLATILE, KIND_CONST, KIND_RESTRICT, KIND_TYPE_TAG ->
+                    cur = type(cur.sizeOrType(), cur.at());
                 default -> {
                     return cur;
                 }
             }
         }
-        throw elf.error(t.at(), "BTF type " + t.id() + " '" + t.name() + "': chain of typedefs and qualifiers longer than " + MAX_CHAIN + " (a cycle?)");
+        throw elf.error(
+                t.at(),
+                "BTF type " + t.id() + " '" + t.name() + "': chain of typedefs and qualifiers longer than " + MAX_CHAIN
+                        + " (a cycle?)");
     }
 
     /** The size in bytes of a type, as sizeof would give it. */
@@ -137,14 +193,19 @@ final class Btf {
 
     private long sizeOf(Type t, int depth) {
         if (depth > MAX_CHAIN) {
-            throw elf.error(t.at(), "BTF type " + t.id() + " '" + t.name() + "' nests more than " + MAX_CHAIN + " levels (a cycle?)");
+            throw elf.error(
+                    t.at(),
+                    "BTF type " + t.id() + " '" + t.name() + "' nests more than " + MAX_CHAIN + " levels (a cycle?)");
         }
         Type r = resolve(t);
         return switch (r.kind()) {
-            case KIND_INT, KIND_STRUCT, KIND_UNION, KIND_ENUM, KIND_ENUM64, KIND_FLOAT, KIND_DATASEC -> r.sizeOrType() & 0xffffffffL;
+            case KIND_INT, KIND_STRUCT, KIND_UNION, KIND_ENUM, KIND_ENUM64, KIND_FLOAT, KIND_DATASEC ->
+                r.sizeOrType() & 0xffffffffL;
             case KIND_PTR -> 8;
             case KIND_ARRAY -> (r.arrayLength() & 0xffffffffL) * sizeOf(type(r.arrayElem(), r.at()), depth + 1);
-            default -> throw elf.error(r.at(), "BTF type " + r.id() + " '" + r.name() + "' (kind " + r.kind() + ") has no size");
+            default ->
+                throw elf.error(
+                        r.at(), "BTF type " + r.id() + " '" + r.name() + "' (kind " + r.kind() + ") has no size");
         };
     }
 }

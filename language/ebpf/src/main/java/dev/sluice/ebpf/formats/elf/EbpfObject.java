@@ -23,8 +23,17 @@ public record EbpfObject(String fileName, List<MapDefinition> maps, List<ObjectP
      * libbpf makes it, whose value starts as {@code initialValue} (the section's bytes; zeros for {@code .bss});
      * {@code initialValue} is null for other maps.
      */
-    public record MapDefinition(String name, int type, int keySize, int valueSize, int maxEntries, int flags, String section, byte[] initialValue) {
-        public MapDefinition(String name, int type, int keySize, int valueSize, int maxEntries, int flags, String section) {
+    public record MapDefinition(
+            String name,
+            int type,
+            int keySize,
+            int valueSize,
+            int maxEntries,
+            int flags,
+            String section,
+            byte[] initialValue) {
+        public MapDefinition(
+                String name, int type, int keySize, int valueSize, int maxEntries, int flags, String section) {
             this(name, type, keySize, valueSize, maxEntries, flags, section, null);
         }
 
@@ -60,7 +69,9 @@ public record EbpfObject(String fileName, List<MapDefinition> maps, List<ObjectP
     /** The program in a section, or null; a section with several functions is asked for by {@code section/name}. */
     public ObjectProgram program(String sectionOrName) {
         for (ObjectProgram p : programs) {
-            if (p.section().equals(sectionOrName) || (p.section() + "/" + p.name()).equals(sectionOrName) || p.name().equals(sectionOrName)) {
+            if (p.section().equals(sectionOrName)
+                    || (p.section() + "/" + p.name()).equals(sectionOrName)
+                    || p.name().equals(sectionOrName)) {
                 return p;
             }
         }

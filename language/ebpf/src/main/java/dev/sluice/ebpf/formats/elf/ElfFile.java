@@ -25,14 +25,12 @@ final class ElfFile {
     static final int SHN_UNDEF = 0;
     static final int SHN_LORESERVE = 0xff00;
 
-    record Section(int index, String name, int type, long flags, long offset, long size, int link, int info, long entsize) {
-    }
+    record Section(
+            int index, String name, int type, long flags, long offset, long size, int link, int info, long entsize) {}
 
-    record Symbol(int index, String name, int type, int bind, int sectionIndex, long value, long size) {
-    }
+    record Symbol(int index, String name, int type, int bind, int sectionIndex, long value, long size) {}
 
-    record Relocation(long offset, int symbol, int type, long fileOffset) {
-    }
+    record Relocation(long offset, int symbol, int type, long fileOffset) {}
 
     final String fileName;
     final byte[] bytes;
@@ -53,7 +51,10 @@ final class ElfFile {
 
     void need(long offset, long length, String what) {
         if (offset < 0 || length < 0 || offset > bytes.length || length > bytes.length - offset) {
-            throw error(offset, what + " (" + length + " bytes at offset " + offset + ") lies outside the file of " + bytes.length + " bytes");
+            throw error(
+                    offset,
+                    what + " (" + length + " bytes at offset " + offset + ") lies outside the file of " + bytes.length
+                            + " bytes");
         }
     }
 
@@ -82,7 +83,8 @@ final class ElfFile {
             throw error(4, "ELF class " + u8(4) + " is not ELFCLASS64: eBPF objects are 64-bit");
         }
         if (u8(5) != 1) {
-            throw error(5, "ELF data encoding " + u8(5) + " is not little-endian (clang -target bpfel or bpf on x86_64)");
+            throw error(
+                    5, "ELF data encoding " + u8(5) + " is not little-endian (clang -target bpfel or bpf on x86_64)");
         }
         int machine = u16(18);
         if (machine != EM_BPF) {
@@ -126,7 +128,9 @@ final class ElfFile {
     String string(long tableOffset, long tableSize, int index, long referencedAt, String what) {
         long start = index & 0xffffffffL;
         if (start >= tableSize) {
-            throw error(referencedAt, what + ": string offset " + start + " is outside its table of " + tableSize + " bytes");
+            throw error(
+                    referencedAt,
+                    what + ": string offset " + start + " is outside its table of " + tableSize + " bytes");
         }
         long end = tableOffset + start;
         long limit = tableOffset + tableSize;
@@ -136,12 +140,15 @@ final class ElfFile {
         if (end == limit) {
             throw error(referencedAt, what + ": the string at offset " + start + " runs past the end of its table");
         }
-        return new String(bytes, (int) (tableOffset + start), (int) (end - tableOffset - start), StandardCharsets.UTF_8);
+        return new String(
+                bytes, (int) (tableOffset + start), (int) (end - tableOffset - start), StandardCharsets.UTF_8);
     }
 
     Section section(int index, long referencedAt, String what) {
         if (index <= 0 || index >= sections.size()) {
-            throw error(referencedAt, what + ": section index " + index + " is not one of the " + sections.size() + " sections");
+            throw error(
+                    referencedAt,
+                    what + ": section index " + index + " is not one of the " + sections.size() + " sections");
         }
         return sections.get(index);
     }
@@ -160,7 +167,8 @@ final class ElfFile {
         for (Section s : sections) {
             if (s.type() == SHT_SYMTAB) {
                 if (symtab != null) {
-                    throw error(-1, "more than one symbol table (sections " + symtab.index() + " and " + s.index() + ")");
+                    throw error(
+                            -1, "more than one symbol table (sections " + symtab.index() + " and " + s.index() + ")");
                 }
                 symtab = s;
             }
@@ -169,12 +177,17 @@ final class ElfFile {
             return;
         }
         if (symtab.entsize() != 24 || symtab.size() % 24 != 0) {
-            throw error(symtab.offset(), "symbol table '" + symtab.name() + "': entry size " + symtab.entsize() + " and size " + symtab.size()
-                            + " are not 24-byte Elf64_Sym records");
+            throw error(
+                    symtab.offset(),
+                    "symbol table '" + symtab.name() + "': entry size " + symtab.entsize() + " and size "
+                            + symtab.size() + " are not 24-byte Elf64_Sym records");
         }
         Section strtab = section(symtab.link(), symtab.offset(), "symbol table's string table");
         if (strtab.type() != SHT_STRTAB) {
-            throw error(symtab.offset(), "symbol table links to section " + strtab.index() + " '" + strtab.name() + "', which is not a string table");
+            throw error(
+                    symtab.offset(),
+                    "symbol table links to section " + strtab.index() + " '" + strtab.name()
+                            + "', which is not a string table");
         }
         long count = symtab.size() / 24;
         for (int i = 0; i < count; i++) {
@@ -187,7 +200,9 @@ final class ElfFile {
 
     Symbol symbol(int index, long referencedAt) {
         if (index < 0 || index >= symbols.size()) {
-            throw error(referencedAt, "relocation names symbol " + index + ", but the symbol table has " + symbols.size() + " entries");
+            throw error(
+                    referencedAt,
+                    "relocation names symbol " + index + ", but the symbol table has " + symbols.size() + " entries");
         }
         return symbols.get(index);
     }
@@ -198,7 +213,9 @@ final class ElfFile {
             throw error(rel.offset(), "relocation section '" + rel.name() + "' is RELA; eBPF objects use REL");
         }
         if (rel.entsize() != 16 || rel.size() % 16 != 0) {
-            throw error(rel.offset(), "relocation section '" + rel.name() + "': entry size " + rel.entsize() + " and size " + rel.size()
+            throw error(
+                    rel.offset(),
+                    "relocation section '" + rel.name() + "': entry size " + rel.entsize() + " and size " + rel.size()
                             + " are not 16-byte Elf64_Rel records");
         }
         List<Relocation> out = new ArrayList<>();

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.ebpf.formats.elf.EbpfObject.MapDefinition;
+import dev.sluice.ebpf.formats.elf.EbpfObject.ObjectProgram;
+import dev.sluice.ebpf.formats.elf.EbpfObject.ProgramKind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,13 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-
-import dev.sluice.ebpf.formats.elf.EbpfObject.MapDefinition;
-import dev.sluice.ebpf.formats.elf.EbpfObject.ObjectProgram;
-import dev.sluice.ebpf.formats.elf.EbpfObject.ProgramKind;
 
 /**
  * The ELF object loader on clang's own output (the C programs in src/test/c, compiled by the build with
@@ -40,7 +38,8 @@ class ElfObjectReaderTest {
         String reason = null;
         if (Files.exists(skipped)) {
             try {
-                reason = "the C test programs were not compiled: " + Files.readString(skipped).strip();
+                reason = "the C test programs were not compiled: "
+                        + Files.readString(skipped).strip();
             } catch (IOException e) {
                 reason = "the C test programs were not compiled";
             }
@@ -103,7 +102,8 @@ class ElfObjectReaderTest {
         ElfFile elf = new ElfFile("x", object("xdp_swap_mac"));
         ElfFile.Section xdp = elf.byName("xdp");
         // Without relocations the code is the section's bytes unchanged.
-        assertArrayEquals(Arrays.copyOfRange(elf.bytes, (int) xdp.offset(), (int) (xdp.offset() + xdp.size())), p.code());
+        assertArrayEquals(
+                Arrays.copyOfRange(elf.bytes, (int) xdp.offset(), (int) (xdp.offset() + xdp.size())), p.code());
         assertEquals(0x95, opcode(slots(p)[p.slots() - 1]), "ends with exit");
     }
 
@@ -146,7 +146,11 @@ class ElfObjectReaderTest {
     @Test
     void btfDefinedMapsAndTheirRelocations() {
         EbpfObject o = ElfObjectReader.read("m.o", object("map_counter"));
-        assertEquals(List.of(new MapDefinition("packets_by_class", 2, 4, 8, 4, 0, ".maps"), new MapDefinition("bytes_by_length", 1, 4, 8, 64, 0, ".maps")), o.maps());
+        assertEquals(
+                List.of(
+                        new MapDefinition("packets_by_class", 2, 4, 8, 4, 0, ".maps"),
+                        new MapDefinition("bytes_by_length", 1, 4, 8, 64, 0, ".maps")),
+                o.maps());
         long[] code = slots(o.program("xdp"));
         List<Integer> maps = new ArrayList<>();
         for (int pc = 0; pc < code.length; pc++) {
@@ -166,7 +170,8 @@ class ElfObjectReaderTest {
         EbpfObject o = ElfObjectReader.read("l.o", object("legacy_map"));
         assertEquals(List.of(new MapDefinition("runs", 2, 4, 8, 1, 0, "maps")), o.maps());
         long[] code = slots(o.program("socket"));
-        assertTrue(Arrays.stream(code).anyMatch(s -> opcode(s) == 0x18 && src(s) == EbpfObject.PSEUDO_MAP_IDX && imm(s) == 0));
+        assertTrue(Arrays.stream(code)
+                .anyMatch(s -> opcode(s) == 0x18 && src(s) == EbpfObject.PSEUDO_MAP_IDX && imm(s) == 0));
     }
 
     @Test
@@ -198,7 +203,7 @@ class ElfObjectReaderTest {
         for (int i = 0; i < p.slots(); i++) {
             long slot = b.getLong(8 * i);
             if ((slot & 0xff) == 0x18) {
-                out.add(new long[]{(slot >>> 12) & 0xf, (int) (slot >>> 32), (int) (b.getLong(8 * (i + 1)) >>> 32)});
+                out.add(new long[] {(slot >>> 12) & 0xf, (int) (slot >>> 32), (int) (b.getLong(8 * (i + 1)) >>> 32)});
                 i++;
             }
         }
@@ -208,7 +213,10 @@ class ElfObjectReaderTest {
     @Test
     void globalVariablesBecomeOneEntryArrayMaps() {
         EbpfObject o = ElfObjectReader.read("g.o", object("global_data"));
-        MapDefinition bss = mapNamed(o, ".bss"), data = mapNamed(o, ".data"), rodata = mapNamed(o, ".rodata"), table = mapNamed(o, ".rodata.cst16");
+        MapDefinition bss = mapNamed(o, ".bss"),
+                data = mapNamed(o, ".data"),
+                rodata = mapNamed(o, ".rodata"),
+                table = mapNamed(o, ".rodata.cst16");
         for (MapDefinition m : List.of(bss, data, rodata, table)) {
             assertEquals(EbpfObject.MAP_TYPE_ARRAY, m.type(), m.name());
             assertEquals(4, m.keySize(), m.name());
@@ -217,9 +225,9 @@ class ElfObjectReaderTest {
         }
         assertArrayEquals(new byte[8], bss.initialValue(), ".bss starts zeroed");
         // .data: u64 bytes_total = 1000, then u32 last_length = 7 (clang's layout: declaration order)
-        assertArrayEquals(new byte[]{(byte) 0xe8, 3, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0}, data.initialValue());
-        assertArrayEquals(new byte[]{3, 0, 0, 0}, rodata.initialValue());
-        assertArrayEquals(new byte[]{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3}, table.initialValue());
+        assertArrayEquals(new byte[] {(byte) 0xe8, 3, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0}, data.initialValue());
+        assertArrayEquals(new byte[] {3, 0, 0, 0}, rodata.initialValue());
+        assertArrayEquals(new byte[] {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3}, table.initialValue());
         assertEquals(EbpfObject.F_RDONLY_PROG, rodata.flags() & EbpfObject.F_RDONLY_PROG);
         assertEquals(EbpfObject.F_RDONLY_PROG, table.flags() & EbpfObject.F_RDONLY_PROG);
         assertEquals(0, data.flags() & EbpfObject.F_RDONLY_PROG);
@@ -248,15 +256,21 @@ class ElfObjectReaderTest {
 
     @Test
     void unknownProgramSectionIsRefused() {
-        ElfFormatException e = assertThrows(ElfFormatException.class, () -> ElfObjectReader.read("u.o", object("unknown_section")));
-        assertTrue(e.getMessage().contains("section 'kprobe/do_sys_open'") && e.getMessage().contains("does not run"), e.getMessage());
+        ElfFormatException e =
+                assertThrows(ElfFormatException.class, () -> ElfObjectReader.read("u.o", object("unknown_section")));
+        assertTrue(
+                e.getMessage().contains("section 'kprobe/do_sys_open'")
+                        && e.getMessage().contains("does not run"),
+                e.getMessage());
     }
 
     @Test
     void headerChecks() {
         byte[] good = object("xdp_swap_mac");
         assertTrue(refused(new byte[0]).getMessage().contains("not an ELF object"));
-        assertTrue(refused("#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII)).getMessage().contains("not an ELF object"));
+        assertTrue(refused("#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII))
+                .getMessage()
+                .contains("not an ELF object"));
         assertTrue(refused(Arrays.copyOf(good, 20)).getMessage().contains("the ELF header"));
         byte[] elf32 = good.clone();
         elf32[4] = 1;
@@ -295,12 +309,16 @@ class ElfObjectReaderTest {
         byte[] type = good.clone();
         type[(int) rel + 8] = 2; // R_BPF_64_ABS64
         ElfFormatException e = refused(type);
-        assertTrue(e.getMessage().contains("section 'xdp', instruction 13") && e.getMessage().contains("relocation type 2 against 'packets_by_class'"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("section 'xdp', instruction 13")
+                        && e.getMessage().contains("relocation type 2 against 'packets_by_class'"),
+                e.getMessage());
 
         byte[] offset = good.clone();
         offset[(int) rel] = 8; // onto instruction 1, a load
         e = refused(offset);
-        assertTrue(e.getMessage().contains("instruction 1 ") && e.getMessage().contains("not on an LDDW"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("instruction 1 ") && e.getMessage().contains("not on an LDDW"), e.getMessage());
 
         byte[] unaligned = good.clone();
         unaligned[(int) rel] = 0x69;
@@ -343,7 +361,11 @@ class ElfObjectReaderTest {
         long to = shoff + 64L * xdp;
         System.arraycopy(good, (int) from, renamed, (int) to, 4);
         ElfFormatException e = refused(renamed);
-        assertTrue(e.getMessage().contains("section 'license' (index " + xdp + ") is a program section of a type Sluice does not run"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("section 'license' (index " + xdp
+                                + ") is a program section of a type Sluice does not run"),
+                e.getMessage());
     }
 
     @Test
@@ -353,7 +375,14 @@ class ElfObjectReaderTest {
         Random rnd = new Random(seed);
         int loaded = 0;
         int refusedCount = 0;
-        for (String name : List.of("map_counter", "calls", "legacy_map", "bounded_loop", "xdp_swap_mac", "global_data", "global_strings")) {
+        for (String name : List.of(
+                "map_counter",
+                "calls",
+                "legacy_map",
+                "bounded_loop",
+                "xdp_swap_mac",
+                "global_data",
+                "global_strings")) {
             byte[] good = object(name);
             for (int i = 0; i < perObject; i++) {
                 byte[] m = good.clone();
@@ -367,11 +396,16 @@ class ElfObjectReaderTest {
                     loaded++;
                 } catch (ElfFormatException e) {
                     refusedCount++;
-                    assertFalse(e.getMessage().contains(LAST_RESORT), "seed " + seed + ": no specific check caught mutant " + i + " of " + name + ": " + e.getMessage());
+                    assertFalse(
+                            e.getMessage().contains(LAST_RESORT),
+                            "seed " + seed + ": no specific check caught mutant " + i + " of " + name + ": "
+                                    + e.getMessage());
                 }
             }
         }
-        System.err.printf("ElfObjectReaderTest: seed %d, %d mutants loaded, %d refused with a located error%n", seed, loaded, refusedCount);
+        System.err.printf(
+                "ElfObjectReaderTest: seed %d, %d mutants loaded, %d refused with a located error%n",
+                seed, loaded, refusedCount);
         assertTrue(refusedCount > 0 && loaded > 0);
     }
 }
