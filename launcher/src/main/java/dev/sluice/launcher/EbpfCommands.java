@@ -196,12 +196,7 @@ final class EbpfCommands {
             boolean hex,
             PolyglotOptions polyglot,
             PrintWriter out) {
-        if (type == ProgramType.RAW && pcap != null) {
-            throw UserError.usage("sluice run: --pcap needs --profile xdp or socket_filter");
-        }
-        if (type != ProgramType.RAW && pcap == null) {
-            throw UserError.usage("sluice run: a " + type.id() + " program runs over --pcap FILE");
-        }
+        requireInput("run", type, pcap);
         try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
             Value program = eval(context, loaded);
             if (pcap == null) {
@@ -244,6 +239,16 @@ final class EbpfCommands {
         return Main.OK;
     }
 
+    /** A raw program runs on memory, the others over a capture: the input {@code sluice COMMAND} needs. */
+    private static void requireInput(String command, ProgramType type, Path pcap) {
+        if (type == ProgramType.RAW && pcap != null) {
+            throw UserError.usage("sluice " + command + ": --pcap needs --profile xdp or socket_filter");
+        }
+        if (type != ProgramType.RAW && pcap == null) {
+            throw UserError.usage("sluice " + command + ": a " + type.id() + " program runs over --pcap FILE");
+        }
+    }
+
     /**
      * {@code sluice explain --lang ebpf}: runs the program on each input (the {@code --data} memory of a raw program,
      * or each packet of {@code --pcap}) with the step trace instrument attached, and prints r0, then each instruction
@@ -252,12 +257,7 @@ final class EbpfCommands {
      */
     static int explain(
             Loaded loaded, ProgramType type, Path data, Path pcap, PolyglotOptions polyglot, PrintWriter out) {
-        if (type == ProgramType.RAW && pcap != null) {
-            throw UserError.usage("sluice explain: --pcap needs --profile xdp or socket_filter");
-        }
-        if (type != ProgramType.RAW && pcap == null) {
-            throw UserError.usage("sluice explain: a " + type.id() + " program runs over --pcap FILE");
-        }
+        requireInput("explain", type, pcap);
         List<byte[]> inputs = new ArrayList<>();
         if (pcap == null) {
             inputs.add(data == null ? new byte[0] : LoadedProgram.readFile(data));
