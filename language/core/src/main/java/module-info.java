@@ -21,4 +21,7 @@ module dev.sluice.core {
     exports dev.sluice.core.guard to
             dev.sluice.bpf,
             dev.sluice.launcher;
+    exports dev.sluice.core.tools to
+            dev.sluice.bpf,
+            dev.sluice.ebpf;
 }

@@ -2,22 +2,21 @@ package dev.sluice.bpf.trace;
 
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
-import com.oracle.truffle.api.instrumentation.EventBinding;
+import com.oracle.truffle.api.instrumentation.EventContext;
 import com.oracle.truffle.api.instrumentation.ExecutionEventNode;
 import com.oracle.truffle.api.instrumentation.Instrumenter;
 import com.oracle.truffle.api.instrumentation.SourceSectionFilter;
 import com.oracle.truffle.api.instrumentation.StandardTags;
 import dev.sluice.bpf.nodes.InstructionNode;
 import dev.sluice.bpf.nodes.ProgramBodyNode;
-import java.util.ArrayList;
-import java.util.List;
+import dev.sluice.core.tools.StepRecorder;
 
 /**
  * Records, between {@link #begin} and {@link #end}, each classic BPF instruction the engine enters and the register
  * file (A, X, M[0..15]) it is about to see, read from the frame of the filter's root as a debugger reads it. The
  * statement nodes exist once {@link #start} has been called; programs are then recorded from their first run.
  */
-public final class StepTrace {
+public final class StepTrace extends StepRecorder<StepTrace.Entry> {
     /** One instruction entered: its index and the registers on entry (A, X, then M[0..15]; a copy). */
     public record Entry(int pc, int[] registers) {
         public int a() {
@@ -34,53 +33,28 @@ public final class StepTrace {
         }
     }
 
-    private final Instrumenter instrumenter;
-    private EventBinding<?> binding;
-    private List<Entry> entries;
-
     StepTrace(Instrumenter instrumenter) {
-        this.instrumenter = instrumenter;
+        super(instrumenter);
     }
 
-    /** Attaches to the statements of every bpf program. Idempotent. */
-    public synchronized void start() {
-        if (binding == null) {
-            SourceSectionFilter statements = SourceSectionFilter.newBuilder()
-                    .tagIs(StandardTags.StatementTag.class)
-                    .build();
-            binding = instrumenter.attachExecutionEventFactory(
-                    statements,
-                    context -> context.getInstrumentedNode() instanceof InstructionNode instruction
-                            ? new EnteringNode(this, instruction.pc())
-                            : null);
-        }
+    /** The statements of every bpf program. */
+    @Override
+    protected SourceSectionFilter statements() {
+        return SourceSectionFilter.newBuilder()
+                .tagIs(StandardTags.StatementTag.class)
+                .build();
     }
 
-    /** Detaches; runs from now on are not observed. */
-    public synchronized void stop() {
-        if (binding != null) {
-            binding.dispose();
-            binding = null;
-        }
-    }
-
-    /** Starts recording the instructions entered (those recorded before are dropped). */
-    public synchronized void begin() {
-        entries = new ArrayList<>();
-    }
-
-    /** Stops recording; returns the instructions entered since {@link #begin}, in order. */
-    public synchronized List<Entry> end() {
-        List<Entry> out = entries == null ? List.of() : List.copyOf(entries);
-        entries = null;
-        return out;
+    @Override
+    protected ExecutionEventNode observer(EventContext context) {
+        return context.getInstrumentedNode() instanceof InstructionNode instruction
+                ? new EnteringNode(this, instruction.pc())
+                : null;
     }
 
     @TruffleBoundary
-    synchronized void entered(int pc, Object registers) {
-        if (entries != null) {
-            entries.add(new Entry(pc, registers instanceof int[] r ? r.clone() : new int[2 + 16]));
-        }
+    void entered(int pc, Object registers) {
+        record(new Entry(pc, registers instanceof int[] r ? r.clone() : new int[2 + 16]));
     }
 
     /** Reports the entry of one instruction with the register file the body keeps in the frame for instruments. */
