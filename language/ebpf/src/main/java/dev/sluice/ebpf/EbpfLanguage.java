@@ -324,7 +324,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             dev.sluice.ebpf.formats.elf.EbpfObject.MapDefinition d = definitions.get(i);
             dev.sluice.ebpf.maps.MapType type = dev.sluice.ebpf.maps.MapType.fromLinuxId(d.type());
             String problem = type == null
-                    ? "map '" + d.name() + "': map type " + d.type()
+                    ? "map '" + dev.sluice.ebpf.maps.MapSpec.printable(d.name()) + "': map type " + d.type()
                             + " is not supported (array, hash, per-CPU, LRU hash and prog_array are)"
                     : new dev.sluice.ebpf.maps.MapSpec(d.name(), type, d.keySize(), d.valueSize(), d.maxEntries())
                             .problem();

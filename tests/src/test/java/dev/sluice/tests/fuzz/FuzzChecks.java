@@ -76,6 +76,19 @@ final class FuzzChecks {
      * by {@code ./mvnw verify} (where a loaded machine must not turn the build red).
      */
     static <T> T budgeted(String step, int size, java.util.function.Supplier<T> work) {
+        return budgeted(step, size, 0, work);
+    }
+
+    /** A step's work for a step whose work is bounded by a number of units whatever the input (the eBPF verifier). */
+    static final long CPU_PER_UNIT_NS = 1_000L, ALLOCATED_PER_UNIT = 256L;
+
+    /**
+     * {@link #budgeted(String, int, java.util.function.Supplier)} for a step that may do up to {@code units} units of
+     * work on an input of any size, by design: the eBPF verifier, like the kernel's, explores a loop until it ends or
+     * until it has processed ebpf.VerifierLimit instructions, so a 3-instruction loop may cost as much as a long
+     * program. Each unit adds {@link #CPU_PER_UNIT_NS} of CPU and {@link #ALLOCATED_PER_UNIT} bytes to the budget.
+     */
+    static <T> T budgeted(String step, int size, long units, java.util.function.Supplier<T> work) {
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         long allocated0 = THREADS.getCurrentThreadAllocatedBytes();
         boolean finished = false;
@@ -86,7 +99,7 @@ final class FuzzChecks {
         } finally {
             long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
             long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocated0;
-            overBudget(step, size, cpu, allocated, finished);
+            overBudget(step, size, units, cpu, allocated, finished);
         }
     }
 
@@ -97,12 +110,12 @@ final class FuzzChecks {
         });
     }
 
-    private static void overBudget(String step, int size, long cpu, long allocated, boolean finished) {
+    private static void overBudget(String step, int size, long units, long cpu, long allocated, boolean finished) {
         if (CALLS.merge(step, 1, Integer::sum) <= WARM_UP) {
             return;
         }
-        long cpuBudget = CPU_BASE_NS + CPU_PER_BYTE_NS * size;
-        long allocatedBudget = ALLOCATED_BASE + ALLOCATED_PER_BYTE * size;
+        long cpuBudget = CPU_BASE_NS + CPU_PER_BYTE_NS * size + CPU_PER_UNIT_NS * units;
+        long allocatedBudget = ALLOCATED_BASE + ALLOCATED_PER_BYTE * size + ALLOCATED_PER_UNIT * units;
         if (cpu <= cpuBudget && allocated <= allocatedBudget) {
             return;
         }

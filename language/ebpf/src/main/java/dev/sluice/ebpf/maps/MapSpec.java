@@ -25,20 +25,33 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
     /** Key and value sizes, at most (the kernel's KMALLOC_MAX_SIZE is larger; this keeps copies small). */
     public static final int MAX_SIZE = 1 << 16;
 
+    /**
+     * A map name as a message quotes it: names come from ELF objects and options, so control characters are shown as
+     * \\xNN (the message stays one line) and a name longer than 64 characters is clipped.
+     */
+    public static String printable(String name) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < name.length() && sb.length() < 64; i++) {
+            char c = name.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        }
+        return sb.length() < 64 || name.length() <= 64 ? sb.toString() : sb.substring(0, 61) + "...";
+    }
+
     /** Checks the sizes as the kernel's map_create does; returns an error text or null. */
     public String problem() {
         if (keySize <= 0 || keySize > MAX_SIZE || valueSize <= 0 || valueSize > MAX_SIZE) {
-            return "map '" + name + "': key and value sizes must be 1.." + MAX_SIZE + " (got " + keySize + " and "
-                    + valueSize + ")";
+            return "map '" + printable(name) + "': key and value sizes must be 1.." + MAX_SIZE + " (got " + keySize
+                    + " and " + valueSize + ")";
         }
         if (maxEntries <= 0 || maxEntries > MAX_ENTRIES) {
-            return "map '" + name + "': max_entries must be 1.." + MAX_ENTRIES + " (got " + maxEntries + ")";
+            return "map '" + printable(name) + "': max_entries must be 1.." + MAX_ENTRIES + " (got " + maxEntries + ")";
         }
         if (type.isArray() && keySize != 4) {
-            return "map '" + name + "': an " + type.id + " map needs 4-byte keys (got " + keySize + ")";
+            return "map '" + printable(name) + "': an " + type.id + " map needs 4-byte keys (got " + keySize + ")";
         }
         if (type == MapType.PROG_ARRAY && valueSize != 4) {
-            return "map '" + name + "': a prog_array map needs 4-byte values (got " + valueSize + ")";
+            return "map '" + printable(name) + "': a prog_array map needs 4-byte values (got " + valueSize + ")";
         }
         return null;
     }
@@ -53,12 +66,12 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
             String[] f = def.strip().split(":");
             if (f.length != 5) {
                 throw new IllegalArgumentException(
-                        "'" + def.strip() + "' is not name:type:keySize:valueSize:maxEntries");
+                        "'" + printable(def.strip()) + "' is not name:type:keySize:valueSize:maxEntries");
             }
             MapType type = MapType.fromName(f[1]);
             if (type == null) {
                 throw new IllegalArgumentException(
-                        "'" + f[1]
+                        "'" + printable(f[1])
                                 + "' is not a map type (array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash, prog_array)");
             }
             try {
@@ -70,7 +83,8 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
                 }
                 specs.add(spec);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + def.strip() + "': sizes and max entries must be numbers");
+                throw new IllegalArgumentException(
+                        "'" + printable(def.strip()) + "': sizes and max entries must be numbers");
             }
         }
         return specs;

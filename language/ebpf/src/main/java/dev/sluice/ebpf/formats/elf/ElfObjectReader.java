@@ -89,6 +89,14 @@ public final class ElfObjectReader {
                     s.offset(),
                     "section '" + s.name() + "' has no contents in the file (SHT_NOBITS) where contents are needed");
         }
+        if (s.type() == 0) {
+            // SHT_NULL: the section header says there is nothing here, whatever its offset and size fields say
+            throw elf.error(
+                    -1,
+                    "section " + s.index() + " '" + s.name()
+                            + "' is of type NULL, so it has no contents where contents are needed");
+        }
+        elf.need(s.offset(), s.size(), "section '" + s.name() + "'");
         byte[] out = new byte[(int) s.size()];
         System.arraycopy(elf.bytes, (int) s.offset(), out, 0, out.length);
         return out;
