@@ -111,13 +111,16 @@ final class ElfFile {
         long namesOff = u64(raw[shstrndx] + 24);
         long namesSize = u64(raw[shstrndx] + 32);
         need(namesOff, namesSize, "the section-name table");
-        for (int i = 0; i < shnum; i++) {
+        // Section 0 is reserved (SHN_UNDEF): it names nothing and holds nothing, whatever its header's fields say;
+        // taken as written, a header that names it '.BTF' or 'maps' would point the reader anywhere.
+        sections.add(new Section(0, "", 0, 0, 0, 0, 0, 0, 0));
+        for (int i = 1; i < shnum; i++) {
             long h = raw[i];
             String name = string(namesOff, namesSize, u32(h), h, "section " + i + "'s name");
             int type = u32(h + 4);
             long offset = u64(h + 24);
             long size = u64(h + 32);
-            if (type != SHT_NOBITS && i != 0) {
+            if (type != SHT_NOBITS) {
                 need(offset, size, "section " + i + " '" + name + "'");
             }
             sections.add(new Section(i, name, type, u64(h + 8), offset, size, u32(h + 40), u32(h + 44), u64(h + 56)));
