@@ -1,7 +1,11 @@
 package dev.sluice.scpl.compile;
 
 import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.bpf.lower.Lowering;
+import dev.sluice.bpf.trace.DirectRun;
+import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
@@ -16,11 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Engine;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.ByteSequence;
 
 /**
  * Translation validation (Jitk's Lemma 2, checked rather than proved): runs the compiled program in the bpf language
@@ -45,24 +44,8 @@ final class Validator {
         0xfffffffe00000000L
     };
     private static final int MAX_VECTORS_PER_RULE = 600;
-    private static volatile Engine engine;
 
     private Validator() {}
-
-    private static Engine engine() {
-        Engine e = engine;
-        if (e == null) {
-            synchronized (Validator.class) {
-                if (engine == null) {
-                    engine = Engine.newBuilder("bpf")
-                            .option("engine.WarnInterpreterOnly", "false")
-                            .build();
-                }
-                e = engine;
-            }
-        }
-        return e;
-    }
 
     record Case(int audit, int nr, long[] args) {}
 
@@ -98,18 +81,12 @@ final class Validator {
                     i * SeccompData.SIZE,
                     SeccompData.SIZE);
         }
-        int[] out = new int[cases.size()];
-        try (Context ctx = Context.newBuilder("bpf")
-                .engine(engine())
-                .option("bpf.Arch", order.token())
-                .build()) {
-            Source src = Source.newBuilder(
-                            "bpf", ByteSequence.create(RawFormat.encode(program, order.byteOrder())), "compiled.bpf")
-                    .mimeType("application/x-bpf-seccomp")
-                    .buildLiteral();
-            Value filter = ctx.eval(src);
-            filter.invokeMember("runRecords", records, SeccompData.SIZE, out);
-        }
+        // The program as the kernel gets it (its bytes in the ABI's order), read back, verified and lowered by the
+        // bpf language's own stages, then run by its interpreter's body: the meaning every engine mode shares. No
+        // polyglot engine: building one was most of a short command's first run (issue 12).
+        Program read = RawFormat.decode(RawFormat.encode(program, order.byteOrder()), order.byteOrder());
+        Verifier.verify(read, Profile.SECCOMP);
+        int[] out = DirectRun.seccompRecords(Lowering.lower(read, Profile.SECCOMP, order), records);
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
             int expected = policy.decide(c.audit(), c.nr(), c.args()).verdict();
