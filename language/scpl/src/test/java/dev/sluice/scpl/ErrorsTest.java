@@ -40,6 +40,26 @@ class ErrorsTest {
                 e.getMessage());
     }
 
+    /** A fuzzing campaign found a 474-character message quoting a long bad number (issue 18): quoted input is clipped. */
+    @Test
+    void longWordsFromTheInputAreClippedInMessages() {
+        String word = "T".repeat(2000);
+        for (String text : List.of(
+                "{ default_action = Kill; rules = [ 0O" + word + " ] }",
+                "{ default_action = Kill; rules = [ { action = Allow; syscall = " + word + " } ] }",
+                "{ default_action = Kill; " + word + " = 1; rules = [] }",
+                "{ default_action = " + word + "; rules = [] }",
+                "{ default_action = Kill; rules = [ Allow [" + word + "x, " + word + "y] ] }")) {
+            SluiceException e = fails(text);
+            String first = e.getMessage().split("\n", -1)[0];
+            assertTrue(first.length() <= 330, () -> first.length() + " characters: " + first);
+            assertTrue(first.contains("TTT..."), first);
+        }
+        assertTrue(fails("{ default_action = Kill; rules = [ 0O" + word + " ] }")
+                .getMessage()
+                .contains("' (numbers are 64-bit"));
+    }
+
     @Test
     void unknownErrno() {
         SluiceException e = fails("{ default_action = Errno EACCESS; rules = [] }");

@@ -1,6 +1,7 @@
 package dev.sluice.scpl.parse;
 
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 
@@ -11,8 +12,21 @@ import dev.sluice.scpl.parse.Ast.Pos;
 public final class Diagnostics {
     private Diagnostics() {}
 
+    /** The longest first line of a message, without its location: a quoted name from the input cannot stretch it. */
+    static final int MAX_MESSAGE = 300;
+
     public static SluiceException error(Pos pos, String text, ScplFailure failure, Object... args) {
         Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = "";
+        if (failure.message(all).length() > MAX_MESSAGE) {
+            // Where a site did not clip what it quotes: each quoted string gets an equal share of the line.
+            int share = Math.max(40, MAX_MESSAGE / Math.max(1, args.length));
+            for (int i = 0; i < args.length; i++) {
+                if (all[i] instanceof String quoted) {
+                    all[i] = Words.clip(quoted, share);
+                }
+            }
+        }
         all[args.length] = snippet(text, pos.line(), pos.col());
         return SluiceException.atPosition(pos.file(), pos.line(), pos.col(), failure, all);
     }

@@ -1,5 +1,6 @@
 package dev.sluice.scpl.parse;
 
+import dev.sluice.core.error.Words;
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ public final class Lexer {
                 case EOF -> "end of file";
                 case STRING -> "string \"" + text + "\"";
                 case GROUP -> "group @" + text;
-                default -> "'" + text + "'";
+                default -> "'" + Words.clip(text) + "'";
             };
         }
     }
@@ -156,7 +157,7 @@ public final class Lexer {
                     p,
                     text,
                     ScplFailure.SCPL_SYNTAX,
-                    "bad number '" + text.substring(s, i)
+                    "bad number '" + Words.clip(text.substring(s, i))
                             + "' (numbers are 64-bit: decimal, 0x hex, 0o octal or 0b binary)");
         }
     }

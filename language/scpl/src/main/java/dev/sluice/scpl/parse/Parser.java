@@ -1,6 +1,7 @@
 package dev.sluice.scpl.parse;
 
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.*;
 import dev.sluice.scpl.parse.Lexer.Kind;
@@ -163,7 +164,7 @@ public final class Parser {
                 default ->
                     throw error(
                             field,
-                            "unknown policy field '" + field.text()
+                            "unknown policy field '" + Words.clip(field.text())
                                     + "' (expected default_action, bad_arch_action, arch or rules)");
             }
             if (!accept(";")) {
@@ -184,7 +185,7 @@ public final class Parser {
 
     private <T> T once(T previous, Token field, T value) {
         if (previous != null) {
-            throw error(field, "field '" + field.text() + "' is given twice");
+            throw error(field, "field '" + Words.clip(field.text()) + "' is given twice");
         }
         return value;
     }
@@ -233,7 +234,9 @@ public final class Parser {
                 case "syscall", "syscalls" -> syscalls = once(syscalls, field, syscalls());
                 case "when", "args", "if" -> cond = once(cond, field, cond());
                 default ->
-                    throw error(field, "unknown rule field '" + field.text() + "' (expected action, syscall or when)");
+                    throw error(
+                            field,
+                            "unknown rule field '" + Words.clip(field.text()) + "' (expected action, syscall or when)");
             }
             if (!accept(";")) {
                 break;
@@ -271,7 +274,7 @@ public final class Parser {
                                 .toList()) + ")");
         String k = ActionWord.key(t.text());
         if (!ACTIONS.contains(k)) {
-            throw error(t, "unknown action '" + t.text() + "' (expected " + ActionWord.list() + ")");
+            throw error(t, "unknown action '" + Words.clip(t.text()) + "' (expected " + ActionWord.list() + ")");
         }
         Value data = null;
         switch (k) {
