@@ -11,9 +11,24 @@ public final class Words {
         return clip(word, MAX);
     }
 
-    /** At most {@code max} characters of {@code word} (max >= 4), line breaks shown as \n. */
+    /**
+     * At most {@code max} characters of {@code word} (max >= 4), line breaks shown as \n and \r, other control
+     * characters (but tab) as \xNN: a message stays one printable line whatever the input holds.
+     */
     public static String clip(String word, int max) {
-        String w = word.replace("\r", "\\r").replace("\n", "\\n");
-        return w.length() <= max ? w : w.substring(0, max - 3) + "...";
+        StringBuilder w = new StringBuilder(Math.min(word.length(), max + 8));
+        for (int i = 0; i < word.length() && w.length() <= max; i++) {
+            char c = word.charAt(i);
+            if (c == '\n') {
+                w.append("\\n");
+            } else if (c == '\r') {
+                w.append("\\r");
+            } else if (c < 0x20 && c != '\t' || c == 0x7f) {
+                w.append(String.format("\\x%02x", (int) c));
+            } else {
+                w.append(c);
+            }
+        }
+        return w.length() <= max ? w.toString() : w.substring(0, max - 3) + "...";
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import dev.sluice.core.error.Words;
 import dev.sluice.scpl.error.ScplFailure;
 import dev.sluice.scpl.parse.Ast.Pos;
 import dev.sluice.scpl.parse.Diagnostics;
@@ -146,7 +147,7 @@ final class JsonTree {
                                 keyPos,
                                 text,
                                 ScplFailure.OCI_SCHEMA,
-                                "key \"" + key + "\" appears twice in this object (first at line "
+                                "key \"" + Words.clip(key, 64) + "\" appears twice in this object (first at line "
                                         + keys.get(key).line() + ")");
                     }
                     parser.nextToken();

@@ -1,6 +1,7 @@
 package dev.sluice.scpl.oci;
 
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.error.Words;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.scpl.error.ScplFailure;
@@ -281,7 +282,8 @@ public final class OciImporter {
                                 "listenerPath",
                                 "listenerMetadata")
                         .contains(key)) {
-                    header.add("field \"" + key + "\" is not part of the seccomp profile format; ignored");
+                    header.add(
+                            "field \"" + Words.clip(key, 64) + "\" is not part of the seccomp profile format; ignored");
                 }
             }
             Node da = root.get("defaultAction");
@@ -312,7 +314,7 @@ public final class OciImporter {
         private Arch scmpArch(Node n, List<String> unsupported) {
             String s = string(n, "an architecture");
             if (!s.startsWith("SCMP_ARCH_")) {
-                throw schema(n.pos(), "architecture \"" + s + "\" is not an SCMP_ARCH_* name");
+                throw schema(n.pos(), "architecture \"" + Words.clip(s, 64) + "\" is not an SCMP_ARCH_* name");
             }
             String suffix = s.substring("SCMP_ARCH_".length());
             if (OTHER_SCMP_ARCHES.contains(suffix)) {
@@ -323,7 +325,7 @@ public final class OciImporter {
             try {
                 a = Arch.fromToken(suffix.toLowerCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw schema(n.pos(), "unknown architecture \"" + s + "\"");
+                throw schema(n.pos(), "unknown architecture \"" + Words.clip(s, 64) + "\"");
             }
             if (!SyscallTable.SUPPORTED.contains(a)) {
                 unsupported.add(s);
@@ -426,7 +428,7 @@ public final class OciImporter {
                 default ->
                     throw schema(
                             actionNode.pos(),
-                            "unknown action \"" + name
+                            "unknown action \"" + Words.clip(name, 64)
                                     + "\" (expected SCMP_ACT_ALLOW, ERRNO, KILL, KILL_THREAD, KILL_PROCESS, TRAP, TRACE, LOG or NOTIFY)");
             };
             boolean takesErrno = kind.equals("ERRNO") || kind.equals("TRACE");
@@ -450,7 +452,7 @@ public final class OciImporter {
                     String e = string(errnoName, "the errno name of " + what);
                     OptionalInt v = e.matches("\\d{1,4}") ? OptionalInt.of(Integer.parseInt(e)) : Errno.lookup(e);
                     if (v.isEmpty() || v.getAsInt() > max) {
-                        throw schema(errnoName.pos(), "unknown errno name \"" + e + "\"");
+                        throw schema(errnoName.pos(), "unknown errno name \"" + Words.clip(e, 64) + "\"");
                     }
                     if (errnoRet != null && v.getAsInt() != data) {
                         throw schema(
@@ -501,7 +503,7 @@ public final class OciImporter {
             for (String key : o.members().keySet()) {
                 if (!Set.of("names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes")
                         .contains(key)) {
-                    e.notes.add("field \"" + key + "\" ignored");
+                    e.notes.add("field \"" + Words.clip(key, 64) + "\" ignored");
                 }
             }
             if (o.get("name") != null && o.get("names") != null) {
@@ -563,7 +565,8 @@ public final class OciImporter {
                 if (!Set.of("index", "value", "valueTwo", "op").contains(key)) {
                     throw schema(
                             a.keys().get(key),
-                            where + " has an unknown field \"" + key + "\" (expected index, value, valueTwo, op)");
+                            where + " has an unknown field \"" + Words.clip(key, 64)
+                                    + "\" (expected index, value, valueTwo, op)");
                 }
             }
             Node index = a.get("index");
@@ -577,7 +580,8 @@ public final class OciImporter {
             if (!OPS.contains(o)) {
                 throw schema(
                         op.pos(),
-                        "unknown operator \"" + o + "\" (expected SCMP_CMP_NE, LT, LE, EQ, GE, GT or MASKED_EQ)");
+                        "unknown operator \"" + Words.clip(o, 64)
+                                + "\" (expected SCMP_CMP_NE, LT, LE, EQ, GE, GT or MASKED_EQ)");
             }
             BigInteger v = value == null ? BigInteger.ZERO : unsigned(value, where + ".value", MAX_U64);
             BigInteger v2 = a.get("valueTwo") == null
@@ -604,7 +608,8 @@ public final class OciImporter {
                     if (!Set.of("caps", "arches", "minKernel").contains(key)) {
                         throw schema(
                                 f.keys().get(key),
-                                part + " has an unknown field \"" + key + "\" (expected caps, arches, minKernel)");
+                                part + " has an unknown field \"" + Words.clip(key, 64)
+                                        + "\" (expected caps, arches, minKernel)");
                     }
                 }
             }
@@ -671,7 +676,7 @@ public final class OciImporter {
             if (!m.matches() || Integer.parseInt(m.group(1)) > 255 || Integer.parseInt(m.group(2)) > 255) {
                 throw schema(
                         n.pos(),
-                        where + ".minKernel \"" + v
+                        where + ".minKernel \"" + Words.clip(v, 64)
                                 + "\" is not a kernel version \"<kernel>.<major>\" (each 0..255, as Docker reads it)");
             }
             KernelVersion k = new KernelVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
