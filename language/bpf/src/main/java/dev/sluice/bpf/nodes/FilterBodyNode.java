@@ -190,7 +190,9 @@ public final class FilterBodyNode extends ProgramBodyNode {
             // Only bpf.MaxInstructions: no bookkeeping outside this invocation.
             return run(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
         }
-        int limit = budget.admit();
+        // The thread's share of the window: admitting and charging take no lock until it runs dry.
+        Budget.Lease lease = budget.lease();
+        int limit = lease.admit();
         if (limit < 0) {
             return budget.refuse(this);
         }
@@ -199,7 +201,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         try {
             return run(frame, data, start, captured, wireLength, meta, meter);
         } finally {
-            budget.charge(limit - meter.remaining);
+            lease.charge(limit - meter.remaining);
         }
     }
 
