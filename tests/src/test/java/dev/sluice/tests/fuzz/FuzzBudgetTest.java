@@ -32,6 +32,16 @@ class FuzzBudgetTest {
             assertTrue(e.getMessage().endsWith("(budget 81920 KiB)"), e.getMessage());
             // 10 KiB of input may allocate 64 MiB + 160 MiB: the same step is within.
             assertEquals(100, FuzzChecks.budgeted("budget test step", 10 * 1024, FuzzBudgetTest::allocate100MiB));
+            // A cost paid once (the first input that reaches some code loads and instruments its classes) is not the
+            // input's: the step is measured again on the same input, and only a second run over budget is a finding.
+            boolean[] paid = {false};
+            assertEquals(7, FuzzChecks.budgeted("budget test step", 1024, () -> {
+                if (!paid[0]) {
+                    paid[0] = true;
+                    allocate100MiB();
+                }
+                return 7;
+            }));
         } finally {
             if (before == null) {
                 System.clearProperty("sluice.fuzz.campaign");

@@ -89,6 +89,7 @@ final class FuzzChecks {
      * program. Each unit adds {@link #CPU_PER_UNIT_NS} of CPU and {@link #ALLOCATED_PER_UNIT} bytes to the budget.
      */
     static <T> T budgeted(String step, int size, long units, java.util.function.Supplier<T> work) {
+        boolean measured = CALLS.merge(step, 1, Integer::sum) > WARM_UP;
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         long allocated0 = THREADS.getCurrentThreadAllocatedBytes();
         boolean finished = false;
@@ -99,7 +100,19 @@ final class FuzzChecks {
         } finally {
             long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
             long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocated0;
-            overBudget(step, size, units, cpu, allocated, finished);
+            if (finished && measured && over(size, units, cpu, allocated)) {
+                // Once more on the same input: a first run of code no earlier input reached pays for loading and
+                // instrumenting its classes (the scpl campaign's first policy to pass validation after 200 failing
+                // ones: 346 MB), a cost of the JVM, not of the input. Only what costs as much again is reported.
+                cpu0 = THREADS.getCurrentThreadCpuTime();
+                allocated0 = THREADS.getCurrentThreadAllocatedBytes();
+                work.get();
+                cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
+                allocated = THREADS.getCurrentThreadAllocatedBytes() - allocated0;
+            }
+            if (measured) {
+                overBudget(step, size, units, cpu, allocated, finished);
+            }
         }
     }
 
@@ -110,13 +123,15 @@ final class FuzzChecks {
         });
     }
 
+    private static boolean over(int size, long units, long cpu, long allocated) {
+        return cpu > CPU_BASE_NS + CPU_PER_BYTE_NS * size + CPU_PER_UNIT_NS * units
+                || allocated > ALLOCATED_BASE + ALLOCATED_PER_BYTE * size + ALLOCATED_PER_UNIT * units;
+    }
+
     private static void overBudget(String step, int size, long units, long cpu, long allocated, boolean finished) {
-        if (CALLS.merge(step, 1, Integer::sum) <= WARM_UP) {
-            return;
-        }
         long cpuBudget = CPU_BASE_NS + CPU_PER_BYTE_NS * size + CPU_PER_UNIT_NS * units;
         long allocatedBudget = ALLOCATED_BASE + ALLOCATED_PER_BYTE * size + ALLOCATED_PER_UNIT * units;
-        if (cpu <= cpuBudget && allocated <= allocatedBudget) {
+        if (!over(size, units, cpu, allocated)) {
             return;
         }
         String report = String.format(
