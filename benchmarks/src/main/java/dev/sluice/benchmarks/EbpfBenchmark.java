@@ -132,8 +132,41 @@ public class EbpfBenchmark {
 
     private Context loopContext;
 
+    /**
+     * After the measurement, the verdicts of the compiled code that was timed, appended to
+     * {@code -Dsluice.bench.verdicts=FILE} as {@code sluice-ebpf-verdicts xdp TIER VERIFY NONZERO FNV-HASH} (the hash
+     * of benchmarks/native/ebpf_kernel_peer.c, which the kernel's verdicts must match), and the fastest and median
+     * passes: {@code sluice-ebpf-min xdp|loop TIER VERIFY MIN MEDIAN} in ns per packet or per trip.
+     */
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws java.io.IOException {
+        String file = System.getProperty("sluice.bench.verdicts");
+        if (file != null) {
+            xdpBatch();
+            int[] verdicts = new int[results.length];
+            for (int i = 0; i < results.length; i++) {
+                verdicts[i] = (int) results[i];
+            }
+            long[] xdpPasses = SocketFilterBenchmark.minimumAndMedian(this::xdpBatch);
+            long[] loopPasses = SocketFilterBenchmark.minimumAndMedian(this::loop);
+            String line = String.format(
+                            "sluice-ebpf-verdicts xdp %s %s %d %016x%n",
+                            tier, verify, VerdictHash.accepted(verdicts), VerdictHash.of(verdicts))
+                    + String.format(
+                            "sluice-ebpf-min xdp %s %s %.2f %.2f%n",
+                            tier,
+                            verify,
+                            xdpPasses[0] / (double) results.length,
+                            xdpPasses[1] / (double) results.length)
+                    + String.format(
+                            "sluice-ebpf-min loop %s %s %.3f %.3f%n",
+                            tier, verify, loopPasses[0] / (double) TRIPS, loopPasses[1] / (double) TRIPS);
+            java.nio.file.Files.writeString(
+                    Path.of(file),
+                    line,
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
         context.close();
         loopContext.close();
     }

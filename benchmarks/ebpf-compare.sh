@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# eBPF against the kernel's JIT, side by side in one run (issue 16, "eBPF"; docs/performance.md "eBPF against the
+# kernel's JIT"):
+#   - examples/ebpf/xdp-ipv4.s over the generated 10,000-frame packet set: Sluice's runBatch (JMH, compiled, verified:
+#     proven packet loads without their guard) against the same instruction bytes loaded by bpf(BPF_PROG_LOAD) as an
+#     XDP program and run by BPF_PROG_TEST_RUN on each frame (the kernel's own time per run, repeat 100), with the
+#     kernel's empty XDP program (r0 = XDP_PASS) as its baseline;
+#   - a counted loop of 10,000 trips of 3 instructions: Sluice's EbpfBenchmark.loop (trip count read from memory) against
+#     the same loop with the count as a constant (the kernel's verifier must bound it) as a socket filter, per trip.
+# The kernel runs before and after Sluice; the verdicts of the compiled code that was timed must equal the kernel's,
+# frame by frame (count and FNV-1a hash). Figures: JMH means and the fastest pass (min) of the whole set.
+# Not here yet: the gcc -O2 limit of the same eBPF programs (classic filters have it, benchmarks/compare.sh).
+# Usage: benchmarks/ebpf-compare.sh [--quick]      (root; needs a JDK 25 and cc)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bench="$root/benchmarks"
+out="$bench/target/ebpf-compare"
+quick=""
+[ "${1:-}" = "--quick" ] && quick=yes
+. "$root/scripts/find-jdk25.sh"
+sluice_find_jdk25
+log() { echo "[$(date -u +%H:%M:%S)] load $(cut -d' ' -f1 /proc/loadavg): $*" >&2; }
+
+log "building the benchmarks module"
+(cd "$root" && { ./mvnw -q -o -DskipTests -pl benchmarks -am package 2>/dev/null || ./mvnw -q -DskipTests -pl benchmarks -am package; }) >&2
+rm -rf "$out" && mkdir -p "$out"
+cc -O2 -Wall -o "$out/ebpf_kernel_peer" "$bench/native/ebpf_kernel_peer.c"
+"$root/sluice.sh" asm --lang ebpf "$root/examples/ebpf/xdp-ipv4.s" -o "$out/xdp.bin"
+printf 'mov %%r0, 0\nmov %%r3, 10000\nloop:\nadd %%r0, %%r3\nsub %%r3, 1\njne %%r3, 0, loop\nexit\n' > "$out/loop.s"
+"$root/sluice.sh" asm --lang ebpf "$out/loop.s" -o "$out/loop.bin"
+
+cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$bench"/target/lib/*.jar)"
+pcap="$out/packets.pcap"
+jvm=("$JAVA_HOME/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$bench/target/compiler"
+    --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "-Dpolyglot.engine.userResourceCache=$bench/target/truffle-cache"
+    "-Dsluice.bench.data=$bench/data" "-Dsluice.bench.pcap=$pcap" "-Dsluice.bench.examples=$root/examples"
+    "-Dsluice.bench.verdicts=$out/sluice.txt" -cp "$cp")
+"${jvm[@]}" dev.sluice.benchmarks.PacketSet "$pcap" > "$out/workload.txt"
+
+kernel() { # WHEN
+    log "kernel JIT ($1)"
+    "$out/ebpf_kernel_peer" xdp "$out/xdp.bin" "$pcap" 100 | sed "s/^/$1 /" >> "$out/kernel.txt"
+    "$out/ebpf_kernel_peer" loop "$out/loop.bin" 10000 10 | sed "s/^/$1 /" >> "$out/kernel.txt"
+}
+kernel before
+log "Sluice (JMH, compiled, verified)"
+if [ -n "$quick" ]; then iterations=(-wi 2 -w 1s -i 2 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5); else iterations=(-wi 3 -w 1s -i 5 -r 1s -f 1); fi
+"${jvm[@]}" org.openjdk.jmh.Main EbpfBenchmark -p tier=compiled -p verify=true "${iterations[@]}" \
+    -rf csv -rff "$out/jmh.csv" > "$out/jmh.log" 2>&1 || { tail -30 "$out/jmh.log" >&2; exit 1; }
+[ -n "$quick" ] || kernel after
+
+python3 - "$out" <<'PY'
+import csv, sys
+out = sys.argv[1]
+k = {}
+for line in open(f"{out}/kernel.txt"):
+    when, _, kind, name, value, *rest = line.split()
+    k.setdefault((kind, name), []).append(value if name == "verdicts" else float(value))
+    if name == "verdicts":
+        k[(kind, name)][-1] = (value, rest[0])
+s = {}
+for line in open(f"{out}/sluice.txt"):
+    f = line.split()
+    s[(f[0], f[1])] = f[4:]
+jmh = {r["Benchmark"].split(".")[-1]: float(r["Score"]) for r in csv.DictReader(open(f"{out}/jmh.csv"))}
+kv = set(k[("xdp", "verdicts")])
+sv = tuple(s[("sluice-ebpf-verdicts", "xdp")])
+if len(kv) != 1 or sv != next(iter(kv)):
+    sys.exit(f"ebpf-compare: FAILED: Sluice's compiled verdicts {sv} differ from the kernel's {kv}")
+kx, ke = min(k[("xdp", "program")]), min(k[("xdp", "empty")])
+sx_min = float(s[("sluice-ebpf-min", "xdp")][0])
+kt = min(k[("loop", "trip")])
+st_min = float(s[("sluice-ebpf-min", "loop")][0])
+print(f"# verdicts: Sluice's compiled code and the kernel agree on all frames (nonzero {sv[0]}, FNV-1a {sv[1]})")
+print("| program | Sluice (JMH mean) | Sluice (fastest pass) | kernel JIT (TEST_RUN) | kernel net of its empty program | Sluice min / kernel | Sluice min / kernel net |")
+print("|---|---|---|---|---|---|---|")
+print(f"| xdp-ipv4, ns/packet | {jmh['xdpBatch']:.2f} | {sx_min:.2f} | {kx:.2f} (empty {ke:.2f}) | {kx - ke:.2f} | {sx_min / kx:.2f}x | {sx_min / (kx - ke):.2f}x |")
+print(f"| loop, ns/trip | {jmh['loop']:.3f} | {st_min:.3f} | {kt:.3f} (net of the empty run) | {kt:.3f} | {st_min / kt:.2f}x | {st_min / kt:.2f}x |")
+PY
