@@ -11,7 +11,7 @@ jar="$root/launcher/target/sluice-launcher-0.1.0-SNAPSHOT.jar"
 stale=""
 if [ ! -f "$jar" ]; then
     stale=yes
-elif [ -n "$(find "$root/language" "$root/launcher" -path '*/src/main/*' -newer "$jar" -print -quit 2>/dev/null)" ]; then
+elif [ -n "$(find "$root/language" "$root/launcher" -name target -prune -o -path '*/src/main/*' -newer "$jar" -print -quit 2>/dev/null)" ]; then
     stale=yes
 fi
 if [ -n "$stale" ]; then

@@ -2,15 +2,26 @@
 # Order: JAVA_HOME if it is 25, then a JDK 25 under /usr/lib/jvm (SLUICE_JVM_DIR overrides, for tests),
 # then `java` on PATH if it is 25.
 sluice_java_major() {
-    # The JDK's release file answers without starting a JVM (about 0.1 s each); java -version when it has none.
+    # Sets sluice_major to the JDK's major version. The release file answers without starting a JVM (about 0.1 s
+    # each), and is read with the shell's own read and patterns: no process is started, which every command pays for
+    # (sluice.sh runs this before each start).
+    sluice_major=""
     if [ -f "$1/release" ]; then
-        sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" | head -1
+        while IFS= read -r sluice_line || [ -n "$sluice_line" ]; do
+            case "$sluice_line" in
+                JAVA_VERSION=\"[0-9]*)
+                    sluice_major="${sluice_line#JAVA_VERSION=\"}"
+                    sluice_major="${sluice_major%%[!0-9]*}"
+                    return 0
+                    ;;
+            esac
+        done < "$1/release"
     else
-        "$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
+        sluice_major="$("$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
     fi
 }
 sluice_is_jdk25() {
-    [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && [ "$(sluice_java_major "$1")" = "25" ]
+    [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && sluice_java_major "$1" && [ "$sluice_major" = "25" ]
 }
 sluice_find_jdk25() {
     if [ -n "${JAVA_HOME:-}" ] && sluice_is_jdk25 "$JAVA_HOME"; then
