@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * eBPF, first figures: {@code xdpBatch} runs {@code examples/ebpf/xdp-ipv4.s} (bounds check against data_end, the
  * Ethernet type, XDP_PASS or XDP_DROP) over the generated packet set in one {@code runBatch}, in ns per packet;
  * {@code loop} runs a counted loop of {@link #TRIPS} trips of 3 instructions (the trip count read from memory, so it
- * is not a constant), in ns per trip.
+ * is not a constant: unverified, under the fuel guard), in ns per trip; {@code constantLoop} the same loop with the
+ * count as a constant, verified, so without fuel checks: the program the kernel's JIT is compared with.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +38,20 @@ public class EbpfBenchmark {
     static final String LOOP = """
                     mov %r0, 0
                     ldxdw %r3, [%r1]
+                    loop:
+                    add %r0, %r3
+                    sub %r3, 1
+                    jne %r3, 0, loop
+                    exit
+                    """;
+    /**
+     * The same loop with its trip count as a constant, as the kernel's verifier needs it bounded: the verifier proves
+     * that a run executes at most 30,003 instructions, so it runs with no fuel check (benchmarks/ebpf-compare.sh loads
+     * these very instructions into the kernel).
+     */
+    static final String CONSTANT_LOOP = """
+                    mov %r0, 0
+                    mov %r3, 10000
                     loop:
                     add %r0, %r3
                     sub %r3, 1
@@ -116,6 +131,19 @@ public class EbpfBenchmark {
         loopContext = lb.build();
         loop = loopContext.eval(
                 Source.newBuilder("ebpf", LOOP, "loop").mimeType("text/x-ebpf").build());
+        Context.Builder vb = Context.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("ebpf.Verify", "true")
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch);
+        Tier.of(tier).configure(vb);
+        constantLoopContext = vb.build();
+        constantLoop = constantLoopContext.eval(Source.newBuilder("ebpf", CONSTANT_LOOP, "constant-loop")
+                .mimeType("text/x-ebpf")
+                .build());
+        if (constantLoop() != (long) TRIPS * (TRIPS + 1) / 2) {
+            throw new IllegalStateException("the constant loop computed " + constantLoop());
+        }
         if (loop() != (long) TRIPS * (TRIPS + 1) / 2) {
             throw new IllegalStateException("the loop program computed " + loop());
         }
@@ -127,10 +155,14 @@ public class EbpfBenchmark {
                     this::xdpBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
             watch.warmUntilCompiled(
                     this::loop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
+            watch.warmUntilCompiled(
+                    this::constantLoop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
         }
     }
 
     private Context loopContext;
+    private Context constantLoopContext;
+    private Value constantLoop;
 
     /**
      * After the measurement, the verdicts of the compiled code that was timed, appended to
@@ -149,6 +181,7 @@ public class EbpfBenchmark {
             }
             long[] xdpPasses = SocketFilterBenchmark.minimumAndMedian(this::xdpBatch);
             long[] loopPasses = SocketFilterBenchmark.minimumAndMedian(this::loop);
+            long[] constantLoopPasses = SocketFilterBenchmark.minimumAndMedian(this::constantLoop);
             String line = String.format(
                             "sluice-ebpf-verdicts xdp %s %s %d %016x%n",
                             tier, verify, VerdictHash.accepted(verdicts), VerdictHash.of(verdicts))
@@ -160,7 +193,13 @@ public class EbpfBenchmark {
                             xdpPasses[1] / (double) results.length)
                     + String.format(
                             "sluice-ebpf-min loop %s %s %.3f %.3f%n",
-                            tier, verify, loopPasses[0] / (double) TRIPS, loopPasses[1] / (double) TRIPS);
+                            tier, verify, loopPasses[0] / (double) TRIPS, loopPasses[1] / (double) TRIPS)
+                    + String.format(
+                            "sluice-ebpf-min constant-loop %s %s %.3f %.3f%n",
+                            tier,
+                            verify,
+                            constantLoopPasses[0] / (double) TRIPS,
+                            constantLoopPasses[1] / (double) TRIPS);
             java.nio.file.Files.writeString(
                     Path.of(file),
                     line,
@@ -169,6 +208,7 @@ public class EbpfBenchmark {
         }
         context.close();
         loopContext.close();
+        constantLoopContext.close();
     }
 
     @Benchmark
@@ -181,5 +221,11 @@ public class EbpfBenchmark {
     @OperationsPerInvocation(TRIPS)
     public long loop() {
         return loop.execute(trips).asLong();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(TRIPS)
+    public long constantLoop() {
+        return constantLoop.execute(trips).asLong();
     }
 }
