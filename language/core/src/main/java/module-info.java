@@ -23,5 +23,7 @@ module dev.sluice.core {
             dev.sluice.launcher;
     exports dev.sluice.core.tools to
             dev.sluice.bpf,
-            dev.sluice.ebpf;
+            dev.sluice.scpl,
+            dev.sluice.ebpf,
+            dev.sluice.inetdiag;
 }

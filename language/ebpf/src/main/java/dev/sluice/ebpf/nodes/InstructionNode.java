@@ -1,14 +1,10 @@
 package dev.sluice.ebpf.nodes;
 
-import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
-import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.core.tools.StatementNode;
 
 /**
  * Where instruments see one eBPF instruction ({@code StatementTag}, its line of the program's listing). The node
@@ -17,7 +13,7 @@ import com.oracle.truffle.api.source.SourceSection;
  * instruments the body never creates these nodes.
  */
 @GenerateWrapper
-public class InstructionNode extends Node implements InstrumentableNode {
+public class InstructionNode extends StatementNode {
     private final int pc;
     private final FunctionBodyNode body;
 
@@ -41,18 +37,7 @@ public class InstructionNode extends Node implements InstrumentableNode {
     }
 
     @Override
-    public boolean isInstrumentable() {
-        return true;
-    }
-
-    @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.StatementTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection statementSection() {
         return body.listing().instruction(pc);
     }
 
