@@ -395,6 +395,11 @@ public class FunctionBodyNode extends InstrumentableBody {
         return listing().program();
     }
 
+    /** The lowered program this function belongs to. */
+    final LoweredProgram loweredProgram() {
+        return program;
+    }
+
     /** The program's listing, made on first use (the name is the root's program's). */
     @TruffleBoundary
     final InstructionListing listing() {

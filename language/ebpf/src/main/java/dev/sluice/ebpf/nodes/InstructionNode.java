@@ -16,16 +16,20 @@ import dev.sluice.core.tools.StatementNode;
 public class InstructionNode extends StatementNode {
     private final int pc;
     private final FunctionBodyNode body;
+    /** Whether the slot is the second half of a 16-byte lddw (never executed, no instruction of its own). */
+    private final boolean secondSlot;
 
-    InstructionNode(int pc, FunctionBodyNode body) {
+    InstructionNode(int pc, FunctionBodyNode body, boolean secondSlot) {
         this.pc = pc;
         this.body = body;
+        this.secondSlot = secondSlot;
     }
 
     /** For the generated wrapper. */
     protected InstructionNode(InstructionNode copy) {
         this.pc = copy.pc;
         this.body = copy.body;
+        this.secondSlot = copy.secondSlot;
     }
 
     /** Marks the moment before the instruction runs. */
@@ -34,6 +38,11 @@ public class InstructionNode extends StatementNode {
     /** The instruction's slot in the program. */
     public final int pc() {
         return pc;
+    }
+
+    /** Whether this slot is the second half of a 16-byte {@code lddw}, which no run enters. */
+    public final boolean isSecondSlot() {
+        return secondSlot;
     }
 
     @Override
