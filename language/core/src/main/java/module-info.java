@@ -3,7 +3,8 @@
  * interop helpers, trust (signatures, measured loads), guards (budgets, blinding keys) and the pcap format. Depends on
  * no language.
  *
- * <p>Public API (docs/embedding.md): {@code error}, {@code seccomp}, {@code trust}, {@code pcap}. The node-level
+ * <p>Public API (docs/embedding.md): {@code error}, {@code seccomp}, {@code trust}, {@code pcap}, {@code coverage}
+ * (the instruction counts the languages' coverage instruments report). The node-level
  * helpers ({@code interop}, {@code guard}) are for the languages and the launcher only.
  */
 module dev.sluice.core {
@@ -14,6 +15,7 @@ module dev.sluice.core {
     exports dev.sluice.core.seccomp;
     exports dev.sluice.core.trust;
     exports dev.sluice.core.pcap;
+    exports dev.sluice.core.coverage;
     exports dev.sluice.core.interop to
             dev.sluice.bpf,
             dev.sluice.scpl,
@@ -23,5 +25,7 @@ module dev.sluice.core {
             dev.sluice.launcher;
     exports dev.sluice.core.tools to
             dev.sluice.bpf,
-            dev.sluice.ebpf;
+            dev.sluice.scpl,
+            dev.sluice.ebpf,
+            dev.sluice.inetdiag;
 }

@@ -15,9 +15,11 @@ module dev.sluice.ebpf {
     exports dev.sluice.ebpf.runtime;
     exports dev.sluice.ebpf.maps;
     exports dev.sluice.ebpf.trace;
+    exports dev.sluice.ebpf.coverage;
 
     provides com.oracle.truffle.api.provider.TruffleLanguageProvider with
             dev.sluice.ebpf.EbpfLanguageProvider;
     provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider with
+            dev.sluice.ebpf.coverage.CoverageInstrumentProvider,
             dev.sluice.ebpf.trace.StepTraceInstrumentProvider;
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -42,15 +42,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PcapFilterJobTest {
     static final int PARALLELISM = 2;
     static final long WINDOW_SECONDS = 900;
-    /** Engine options of the two engine modes (as EngineMode in the tests module). */
-    static final Map<String, List<String>> ENGINE_MODES = Map.of(
-            "COMPILE_IMMEDIATELY",
-                    List.of(
-                            "--engine.CompileImmediately=true",
-                            "--engine.BackgroundCompilation=false",
-                            "--engine.CompilationFailureAction=Throw",
-                            "--engine.TraceCompilation=true"),
-            "INTERPRETED", List.of("--engine.Compilation=false"));
+    /** The job's command-line options for an engine mode (core's test EngineMode, shared by every module's tests). */
+    static List<String> engineOptions(EngineMode mode) {
+        return mode.options.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .sorted()
+                .toList();
+    }
 
     static final List<String> EXPRESSIONS = List.of(
             "tcp port 80",
@@ -114,18 +112,18 @@ class PcapFilterJobTest {
     static Stream<Arguments> expressionsInEachMode() {
         List<Arguments> cases = new ArrayList<>();
         for (String e : EXPRESSIONS) {
-            cases.add(Arguments.of("COMPILE_IMMEDIATELY", e));
+            cases.add(Arguments.of(EngineMode.COMPILED, e));
         }
         // Interpreted runs cover fewer expressions: the filter semantics are the same code, the mode is what varies.
         for (String e : EXPRESSIONS.subList(0, 3)) {
-            cases.add(Arguments.of("INTERPRETED", e));
+            cases.add(Arguments.of(EngineMode.INTERPRETED, e));
         }
         return cases.stream();
     }
 
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("expressionsInEachMode")
-    void writesThePacketsTcpdumpKeeps(String mode, String expression) throws Exception {
+    void writesThePacketsTcpdumpKeeps(EngineMode mode, String expression) throws Exception {
         Assumptions.assumeTrue(tcpdump != null, "SKIPPED: tcpdump is not on PATH (apt-get install -y tcpdump)");
         Path program = dir.resolve("filter-" + Integer.toHexString(expression.hashCode()) + ".ddd");
         Files.write(program, Tcpdump.run(tcpdump, "-ddd", "-y", "EN10MB", expression));
@@ -151,7 +149,7 @@ class PcapFilterJobTest {
                 Long.toString(WINDOW_SECONDS),
                 "--parallelism",
                 Integer.toString(PARALLELISM)));
-        args.addAll(ENGINE_MODES.get(mode));
+        args.addAll(engineOptions(mode));
         JobRun run = runJob(args);
         assertEquals(0, run.status, "job failed: " + run.err);
 
@@ -208,7 +206,7 @@ class PcapFilterJobTest {
                 "--count",
                 "--parallelism",
                 Integer.toString(PARALLELISM)));
-        args.addAll(ENGINE_MODES.get("COMPILE_IMMEDIATELY"));
+        args.addAll(engineOptions(EngineMode.COMPILED));
         PcapFilterJob.Options options = PcapFilterJob.parse(args.toArray(String[]::new));
         PcapFilterJob.Result result = PcapFilterJob.run(StreamExecutionEnvironment.getExecutionEnvironment(), options);
         assertEquals(totalPackets, result.packets(), "every packet of the six captures was read");
@@ -235,7 +233,7 @@ class PcapFilterJobTest {
                 "--parallelism",
                 Integer.toString(PARALLELISM),
                 "--engine.TraceCompilation=true"));
-        args.addAll(ENGINE_MODES.get("INTERPRETED"));
+        args.addAll(engineOptions(EngineMode.INTERPRETED));
         PcapFilterJob.Result result = PcapFilterJob.run(
                 StreamExecutionEnvironment.getExecutionEnvironment(), PcapFilterJob.parse(args.toArray(String[]::new)));
         assertEquals(totalPackets, result.matched(), "ret #-1 keeps every packet");

@@ -48,9 +48,10 @@ final class AsmCommand implements Callable<Integer> {
 
     @Option(
             names = "--output-format",
-            paramLabel = "raw|ddd|dd|c|asm",
+            paramLabel = "FORMAT",
+            completionCandidates = FormatNames.Written.class,
             defaultValue = "raw",
-            description = "Output format (default: ${DEFAULT-VALUE}).")
+            description = "Output format: ${COMPLETION-CANDIDATES} (eBPF: raw or asm; default: ${DEFAULT-VALUE}).")
     String outputFormat;
 
     @Override

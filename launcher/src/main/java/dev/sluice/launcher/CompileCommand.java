@@ -47,9 +47,10 @@ final class CompileCommand implements Callable<Integer> {
 
     @Option(
             names = "--output-format",
-            paramLabel = "raw|asm|ddd|dd|c",
+            paramLabel = "FORMAT",
+            completionCandidates = FormatNames.Written.class,
             defaultValue = "raw",
-            description = "Output format (default: ${DEFAULT-VALUE}).")
+            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String outputFormat;
 
     @Option(

@@ -1,20 +1,23 @@
 package dev.sluice.launcher;
 
 import dev.sluice.bpf.BpfLanguage;
-import dev.sluice.bpf.coverage.InstructionCoverage.InstructionCount;
-import dev.sluice.bpf.coverage.InstructionCoverage.ProgramCoverage;
 import dev.sluice.bpf.formats.ListingFormat;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.coverage.InstructionCounts.InstructionCount;
+import dev.sluice.core.coverage.InstructionCounts.ProgramCoverage;
+import dev.sluice.ebpf.formats.AsmFormat;
+import dev.sluice.ebpf.isa.Opcodes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * {@code sluice run --coverage}: the counts of the coverage instrument for the program that ran, as text or LCOV. The
- * launcher hands the bpf language raw instructions, so the instrument reports them on the program's listing (line
- * pc + 1); this maps them back to the lines of a text program. Binary programs and SCPL policies (compiled BPF) are
- * reported on the listing, as {@code sluice disasm --output-format listing} prints it. For a policy the rules' table
- * ({@link PolicyRuleCoverage}) comes first.
+ * {@code sluice run --coverage}: the counts of a coverage instrument for the program that ran, as text or LCOV. The
+ * launcher hands the languages raw instructions, so the instruments report them on the program's listing (line pc + 1);
+ * this maps them back to the lines of a text program. Binary programs and SCPL policies (compiled BPF) are reported
+ * on the listing, as {@code sluice disasm --output-format listing} (eBPF: {@code sluice disasm --lang ebpf}) prints
+ * it. For a policy the rules' table ({@link PolicyRuleCoverage}) comes first.
  */
 final class CoverageReport {
     enum Format {
@@ -22,45 +25,100 @@ final class CoverageReport {
         lcov
     }
 
-    private final LoadedProgram loaded;
-    /** Runs of each instruction, by index. */
-    private final long[] runs;
+    /** One instruction: its index, its line (of the text program or of the listing), what it says, and its runs. */
+    private record Row(int pc, int line, String text, long runs) {}
+
+    private final String name;
+    /** Whether lines are those of the user's text file (else of the listing). */
+    private final boolean sourceLines;
+
+    private final List<Row> rows;
     /** For an SCPL policy: its rules' coverage; else null. */
     private final PolicyRuleCoverage rules;
 
-    private CoverageReport(LoadedProgram loaded, long[] runs, PolicyRuleCoverage rules) {
-        this.loaded = loaded;
-        this.runs = runs;
+    private CoverageReport(String name, boolean sourceLines, List<Row> rows, PolicyRuleCoverage rules) {
+        this.name = name;
+        this.sourceLines = sourceLines;
+        this.rows = rows;
         this.rules = rules;
     }
 
-    /**
-     * The report for {@code loaded} among the instrument's results (all zero if it never ran).
-     *
-     * @param rules for an SCPL policy, its rules' coverage (or null)
-     */
-    static CoverageReport of(LoadedProgram loaded, List<ProgramCoverage> results, PolicyRuleCoverage rules) {
-        long[] runs = new long[loaded.program().length()];
-        String name = loaded.name() + BpfLanguage.LISTING_SUFFIX;
+    /** Runs per instruction index of the program named {@code listingName} among an instrument's results. */
+    private static long[] runs(int length, String listingName, List<ProgramCoverage> results) {
+        long[] runs = new long[length];
         for (ProgramCoverage p : results) {
-            if (p.name().equals(name)) {
+            if (p.name().equals(listingName)) {
                 for (InstructionCount i : p.instructions()) {
                     runs[i.pc()] += i.count();
                 }
             }
         }
-        return new CoverageReport(loaded, runs, rules);
+        return runs;
     }
 
-    /** Whether instruction lines are those of the user's text file (else of the listing). */
-    private boolean onSourceLines() {
-        return loaded.sourceText() != null
-                && loaded.policy() == null
-                && loaded.program().hasPositions();
+    /**
+     * The report for a classic BPF program or policy {@code loaded} among the instrument's results (all zero if it
+     * never ran).
+     *
+     * @param rules for an SCPL policy, its rules' coverage (or null)
+     */
+    static CoverageReport of(LoadedProgram loaded, List<ProgramCoverage> results, PolicyRuleCoverage rules) {
+        Program program = loaded.program();
+        long[] runs = runs(program.length(), loaded.name() + BpfLanguage.LISTING_SUFFIX, results);
+        boolean sourceLines = loaded.sourceText() != null && loaded.policy() == null && program.hasPositions();
+        String[] sourceText = sourceLines ? loaded.sourceText().split("\n", -1) : null;
+        String[] listing = ListingFormat.print(program).split("\n");
+        List<Row> rows = new ArrayList<>();
+        for (int pc = 0; pc < runs.length; pc++) {
+            rows.add(
+                    sourceLines
+                            ? new Row(pc, program.line(pc), sourceLine(sourceText, program.line(pc)), runs[pc])
+                            : new Row(pc, pc + 1, listing[pc], runs[pc]));
+        }
+        return new CoverageReport(loaded.name(), sourceLines, rows, rules);
     }
 
-    private int line(int pc) {
-        return onSourceLines() ? loaded.program().line(pc) : pc + 1;
+    /**
+     * The report for an eBPF program among the eBPF instrument's results: one row per instruction (the second slot of
+     * an {@code lddw} is none), on the lines of an assembly text or else of the listing.
+     *
+     * @param listingName the name of the listing the instrument saw (the program's name with {@code " (listing)"})
+     */
+    static CoverageReport ofEbpf(
+            String name,
+            dev.sluice.ebpf.isa.Program program,
+            String sourceText,
+            String listingName,
+            List<ProgramCoverage> results) {
+        long[] runs = runs(program.length(), listingName, results);
+        boolean sourceLines = sourceText != null && program.hasPositions();
+        String[] text = sourceLines ? sourceText.split("\n", -1) : null;
+        TreeSet<Integer> targets = new TreeSet<>();
+        for (int pc = 0; pc < program.length(); pc++) {
+            int t = AsmFormat.targetOf(program, pc);
+            if (t >= 0 && t < program.length()) {
+                targets.add(t);
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int pc = 0; pc < program.length(); pc++) {
+            rows.add(
+                    sourceLines
+                            ? new Row(pc, program.line(pc), sourceLine(text, program.line(pc)), runs[pc])
+                            : new Row(
+                                    pc,
+                                    pc + 1,
+                                    String.format("(%03d) %s", pc, AsmFormat.instruction(program, pc, targets)),
+                                    runs[pc]));
+            if (program.get(pc).opcode() == Opcodes.LDDW) {
+                pc++;
+            }
+        }
+        return new CoverageReport(name, sourceLines, rows, null);
+    }
+
+    private static String sourceLine(String[] lines, int line) {
+        return line >= 1 && line <= lines.length ? lines[line - 1].strip() : "";
     }
 
     String render(Format format) {
@@ -70,49 +128,34 @@ final class CoverageReport {
 
     /** A table of every instruction with its runs, then the instructions never reached. */
     String text() {
-        Program program = loaded.program();
-        boolean sourceLines = onSourceLines();
-        String[] sourceText = sourceLines ? loaded.sourceText().split("\n", -1) : null;
-        String[] listing = ListingFormat.print(program).split("\n");
-        int covered = 0;
-        List<Integer> never = new ArrayList<>();
-        for (int pc = 0; pc < runs.length; pc++) {
-            if (runs[pc] > 0) {
-                covered++;
-            } else {
-                never.add(pc);
-            }
-        }
+        List<Row> never = rows.stream().filter(r -> r.runs() == 0).toList();
         StringBuilder sb = new StringBuilder();
         sb.append("coverage of ")
-                .append(loaded.name())
+                .append(name)
                 .append(": ")
-                .append(covered)
+                .append(rows.size() - never.size())
                 .append(" of ")
-                .append(runs.length)
+                .append(rows.size())
                 .append(" instructions ran\n");
         sb.append(
                 sourceLines
                         ? String.format("%5s %5s %10s  %s%n", "insn", "line", "runs", "source")
                         : String.format("%5s %10s  %s%n", "insn", "runs", "instruction (listing)"));
-        for (int pc = 0; pc < runs.length; pc++) {
-            if (sourceLines) {
-                int line = program.line(pc);
-                String text = line >= 1 && line <= sourceText.length ? sourceText[line - 1].strip() : "";
-                sb.append(String.format("%5d %5d %10d  %s%n", pc, line, runs[pc], text));
-            } else {
-                sb.append(String.format("%5d %10d  %s%n", pc, runs[pc], listing[pc]));
-            }
+        for (Row r : rows) {
+            sb.append(
+                    sourceLines
+                            ? String.format("%5d %5d %10d  %s%n", r.pc(), r.line(), r.runs(), r.text())
+                            : String.format("%5d %10d  %s%n", r.pc(), r.runs(), r.text()));
         }
         if (never.isEmpty()) {
             sb.append("every instruction ran\n");
         } else {
             sb.append("never reached: ");
             for (int i = 0; i < never.size(); i++) {
-                int pc = never.get(i);
-                sb.append(i == 0 ? "" : ", ").append("insn ").append(pc);
+                Row r = never.get(i);
+                sb.append(i == 0 ? "" : ", ").append("insn ").append(r.pc());
                 if (sourceLines) {
-                    sb.append(" (line ").append(program.line(pc)).append(')');
+                    sb.append(" (line ").append(r.line()).append(')');
                 }
             }
             sb.append('\n');
@@ -126,13 +169,13 @@ final class CoverageReport {
      */
     String lcov() {
         TreeMap<Integer, Long> lines = new TreeMap<>();
-        for (int pc = 0; pc < runs.length; pc++) {
-            lines.merge(line(pc), runs[pc], Math::max);
+        for (Row r : rows) {
+            lines.merge(r.line(), r.runs(), Math::max);
         }
         StringBuilder sb = new StringBuilder();
         sb.append("TN:\n");
         sb.append("SF:")
-                .append(onSourceLines() ? loaded.name() : loaded.name() + BpfLanguage.LISTING_SUFFIX)
+                .append(sourceLines ? name : name + BpfLanguage.LISTING_SUFFIX)
                 .append('\n');
         int hit = 0;
         for (var e : lines.entrySet()) {

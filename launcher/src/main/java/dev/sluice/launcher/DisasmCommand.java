@@ -40,9 +40,10 @@ final class DisasmCommand implements Callable<Integer> {
 
     @Option(
             names = "--output-format",
-            paramLabel = "asm|listing|ddd|dd|c",
+            paramLabel = "FORMAT",
+            completionCandidates = FormatNames.Text.class,
             defaultValue = "asm",
-            description = "Text format (default: ${DEFAULT-VALUE}).")
+            description = "Text format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String outputFormat;
 
     @Override

@@ -3,6 +3,8 @@ package dev.sluice.launcher;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.pcap.Pcap;
 import dev.sluice.ebpf.EbpfLanguage;
+import dev.sluice.ebpf.coverage.CoverageInstrument;
+import dev.sluice.ebpf.coverage.InstructionCoverage;
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.isa.Program;
@@ -195,40 +197,27 @@ final class EbpfCommands {
             boolean count,
             boolean hex,
             PolyglotOptions polyglot,
-            PrintWriter out) {
+            PrintWriter out,
+            java.util.function.Consumer<CoverageReport> coverage) {
         requireInput("run", type, pcap);
         try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
+            InstructionCoverage counts = null;
+            if (coverage != null) {
+                counts = context.getEngine()
+                        .getInstruments()
+                        .get(CoverageInstrument.ID)
+                        .lookup(InstructionCoverage.class);
+                counts.start();
+            }
             Value program = eval(context, loaded);
-            if (pcap == null) {
-                byte[] memory = data == null ? new byte[0] : LoadedProgram.readFile(data);
-                print(out, program.execute(memory).asLong(), hex);
-                return Main.OK;
-            }
-            byte[] file = LoadedProgram.readFile(pcap);
-            List<int[]> spans = packets(file, pcap);
-            int[] offsets = new int[spans.size()];
-            int[] lengths = new int[spans.size()];
-            for (int i = 0; i < offsets.length; i++) {
-                offsets[i] = spans.get(i)[0];
-                lengths[i] = spans.get(i)[1];
-            }
-            long[] results = new long[offsets.length];
-            long nonzero = program.invokeMember("runBatch", file, offsets, lengths, results)
-                    .asLong();
-            if (count) {
-                // Packets that go on: a socket filter keeps a packet for a nonzero result, XDP passes it for XDP_PASS.
-                long passed = nonzero;
-                if (type == ProgramType.XDP) {
-                    passed = 0;
-                    for (long r : results) {
-                        passed += r == XDP_PASS ? 1 : 0;
-                    }
-                }
-                out.println(passed);
-            } else {
-                for (long r : results) {
-                    print(out, r, hex);
-                }
+            runLoaded(program, type, data, pcap, count, hex, out);
+            if (counts != null) {
+                coverage.accept(CoverageReport.ofEbpf(
+                        loaded.name(),
+                        loaded.program(),
+                        loaded.text(),
+                        "ebpf-" + type.id() + ":" + loaded.name() + LISTING_SUFFIX,
+                        counts.results()));
             }
         } catch (PolyglotException e) {
             if (e.isGuestException() && !e.isInternalError()) {
@@ -237,6 +226,45 @@ final class EbpfCommands {
             throw e;
         }
         return Main.OK;
+    }
+
+    /** The name suffix of the listing the eBPF language shows instruments (its {@code InstructionListing}). */
+    private static final String LISTING_SUFFIX = " (listing)";
+
+    /** One run on the memory of {@code --data}, or one per packet of {@code --pcap}, printing what the program returned. */
+    private static void runLoaded(
+            Value program, ProgramType type, Path data, Path pcap, boolean count, boolean hex, PrintWriter out) {
+        if (pcap == null) {
+            byte[] memory = data == null ? new byte[0] : LoadedProgram.readFile(data);
+            print(out, program.execute(memory).asLong(), hex);
+            return;
+        }
+        byte[] file = LoadedProgram.readFile(pcap);
+        List<int[]> spans = packets(file, pcap);
+        int[] offsets = new int[spans.size()];
+        int[] lengths = new int[spans.size()];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = spans.get(i)[0];
+            lengths[i] = spans.get(i)[1];
+        }
+        long[] results = new long[offsets.length];
+        long nonzero = program.invokeMember("runBatch", file, offsets, lengths, results)
+                .asLong();
+        if (count) {
+            // Packets that go on: a socket filter keeps a packet for a nonzero result, XDP passes it for XDP_PASS.
+            long passed = nonzero;
+            if (type == ProgramType.XDP) {
+                passed = 0;
+                for (long r : results) {
+                    passed += r == XDP_PASS ? 1 : 0;
+                }
+            }
+            out.println(passed);
+        } else {
+            for (long r : results) {
+                print(out, r, hex);
+            }
+        }
     }
 
     /** A raw program runs on memory, the others over a capture: the input {@code sluice COMMAND} needs. */

@@ -230,6 +230,7 @@ public final class Main implements Callable<Integer> {
                 cl.addSubcommand(c);
             }
         }
+        FormatNames.label(cl);
         return cl;
     }
 

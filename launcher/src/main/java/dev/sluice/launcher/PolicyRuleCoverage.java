@@ -1,7 +1,5 @@
 package dev.sluice.launcher;
 
-import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.scpl.ScplLanguage;
 import dev.sluice.scpl.coverage.RuleCoverage;
 import dev.sluice.scpl.coverage.RuleCoverageInstrument;
 import dev.sluice.scpl.policy.Rule;
@@ -9,25 +7,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.Value;
 
 /**
  * {@code sluice run --coverage} of an SCPL policy: which rules the calls reached and which decided. The compiled BPF
  * cannot say this (rules share its search tree, leaves and returns), so the same calls also run through SCPL's own
- * interpreter, the meaning the BPF is validated against, with the rule coverage instrument attached; every verdict
- * of the interpreter must equal the BPF's (a difference is an internal error, as in {@code explain}).
+ * interpreter ({@link PolicyInterpreter}: each verdict must be the filter's) with the rule coverage instrument attached.
  */
 final class PolicyRuleCoverage {
     private final LoadedProgram loaded;
     private final RuleCoverage coverage;
-    private final Value policy;
-    private long calls;
+    private final PolicyInterpreter interpreter;
 
-    private PolicyRuleCoverage(LoadedProgram loaded, RuleCoverage coverage, Value policy) {
+    private PolicyRuleCoverage(LoadedProgram loaded, RuleCoverage coverage, PolicyInterpreter interpreter) {
         this.loaded = loaded;
         this.coverage = coverage;
-        this.policy = policy;
+        this.interpreter = interpreter;
     }
 
     /** Starts the instrument and loads the policy into the scpl language of {@code context}. */
@@ -37,24 +31,12 @@ final class PolicyRuleCoverage {
                 .get(RuleCoverageInstrument.ID)
                 .lookup(RuleCoverage.class);
         coverage.start();
-        Source source = Source.newBuilder(ScplLanguage.ID, loaded.sourceText(), loaded.name())
-                .mimeType(ScplLanguage.MIME)
-                .buildLiteral();
-        return new PolicyRuleCoverage(loaded, coverage, context.eval(source));
+        return new PolicyRuleCoverage(loaded, coverage, PolicyInterpreter.load(context, loaded));
     }
 
     /** Runs {@code n} records of {@code records} through the policy; each verdict must be the filter's in {@code verdicts}. */
     void run(byte[] records, int[] verdicts, int n) {
-        for (int i = 0; i < n; i++) {
-            byte[] call = java.util.Arrays.copyOfRange(records, i * SeccompData.SIZE, (i + 1) * SeccompData.SIZE);
-            int verdict = (int) policy.execute((Object) call).asLong();
-            if (verdict != verdicts[i]) {
-                throw new IllegalStateException(String.format(
-                        "the policy (0x%08x) and its compiled filter (0x%08x) disagree on record %d",
-                        verdict, verdicts[i], calls + i));
-            }
-        }
-        calls += n;
+        interpreter.run(records, verdicts, n);
     }
 
     /** One rule of the policy with its counts (0 for rules the instrument never saw: no target ABI has their syscalls). */
@@ -115,8 +97,8 @@ final class PolicyRuleCoverage {
         sb.append("rule coverage of ")
                 .append(loaded.name())
                 .append(": ")
-                .append(calls)
-                .append(calls == 1 ? " call, " : " calls, ")
+                .append(interpreter.calls())
+                .append(interpreter.calls() == 1 ? " call, " : " calls, ")
                 .append(reached)
                 .append(" of ")
                 .append(rows.size())

@@ -66,11 +66,58 @@ final class PolyglotOptions {
         return newContext(languageOptions, false);
     }
 
+    /** Whether the command line asks for the Chrome inspector ({@code --inspect}). */
+    boolean inspecting() {
+        return options.containsKey("inspect");
+    }
+
+    /** The user's options without the inspector's ({@code inspect}, {@code inspect.X}). */
+    private Map<String, String> withoutInspector() {
+        Map<String, String> out = new LinkedHashMap<>(options);
+        out.keySet().removeIf(k -> k.equals("inspect") || k.startsWith("inspect."));
+        return out;
+    }
+
+    /**
+     * A context for the scpl language alone, with read-only access to files (a policy's includes), the user's options
+     * (the inspector's too) without those of other languages, then the given ones (which win): where {@code run
+     * --inspect} debugs a policy's rules.
+     */
+    Context newScplContext(Map<String, String> languageOptions) {
+        Context.Builder b = Context.newBuilder("scpl")
+                .allowExperimentalOptions(true)
+                .allowIO(org.graalvm.polyglot.io.IOAccess.newBuilder()
+                        .fileSystem(org.graalvm.polyglot.io.FileSystem.newReadOnlyFileSystem(
+                                org.graalvm.polyglot.io.FileSystem.newDefaultFileSystem()))
+                        .build());
+        try {
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                if (!e.getKey().startsWith("bpf.")
+                        && !e.getKey().startsWith("ebpf.")
+                        && !e.getKey().startsWith("inetdiag.")) {
+                    b.option(e.getKey(), e.getValue());
+                }
+            }
+            b.options(languageOptions);
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+    }
+
     /**
      * A context for the bpf language, and with {@code scpl} also for the scpl language with read-only access to files
      * (a policy's includes), with the user's options, then the given ones (which win).
      */
     Context newContext(Map<String, String> languageOptions, boolean scpl) {
+        return newContext(languageOptions, scpl, true);
+    }
+
+    /**
+     * As {@link #newContext(Map, boolean)}; without {@code withInspector} the inspector's options are left out (the
+     * compiled filter of a policy whose rules {@code run --inspect} debugs in another context).
+     */
+    Context newContext(Map<String, String> languageOptions, boolean scpl, boolean withInspector) {
         Context.Builder b =
                 (scpl ? Context.newBuilder("bpf", "scpl") : Context.newBuilder("bpf")).allowExperimentalOptions(true);
         if (scpl) {
@@ -80,7 +127,7 @@ final class PolyglotOptions {
                     .build());
         }
         try {
-            b.options(options);
+            b.options(withInspector ? options : withoutInspector());
             b.options(languageOptions);
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -33,8 +33,10 @@ final class ProgramOptions {
 
     @Option(
             names = "--input-format",
-            paramLabel = "raw|asm|ddd|dd|auto",
-            description = "Program format. Default: auto (detected from the content).")
+            paramLabel = "FORMAT",
+            completionCandidates = FormatNames.Input.class,
+            description =
+                    "Program format: ${COMPLETION-CANDIDATES} (eBPF: raw or asm). Default: auto (detected from the content).")
     String inputFormat;
 
     /** Whether {@code --lang ebpf} was given. */

@@ -101,7 +101,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--coverage",
             description =
-                    "After the verdicts, print how often each instruction ran and which never did; for an SCPL policy first how often each rule was reached and decided (docs/tools.md).")
+                    "After the verdicts, print how often each instruction (classic BPF or eBPF) ran and which never did; for an SCPL policy first how often each rule was reached and decided (docs/tools.md).")
     boolean coverage;
 
     @Option(
@@ -135,9 +135,6 @@ final class RunCommand implements Callable<Integer> {
             throw UserError.usage("sluice run: --socket is for --lang inetdiag");
         }
         if (options.ebpf()) {
-            if (covering) {
-                throw UserError.usage("sluice run --coverage: classic BPF and SCPL only (eBPF has no coverage yet)");
-            }
             if (syscalls != null || data != null && pcap != null) {
                 throw UserError.usage(
                         "sluice run --lang ebpf: give --data FILE (the memory of a raw program) or --pcap FILE (xdp, socket_filter)");
@@ -154,7 +151,10 @@ final class RunCommand implements Callable<Integer> {
                     count,
                     raw,
                     main.polyglot,
-                    spec.commandLine().getOut());
+                    spec.commandLine().getOut(),
+                    covering
+                            ? report -> writeCoverage(report, spec.commandLine().getOut())
+                            : null);
         }
         int inputs = (syscalls != null ? 1 : 0) + (data != null ? 1 : 0) + (pcap != null ? 1 : 0);
         if (inputs != 1) {
@@ -188,6 +188,18 @@ final class RunCommand implements Callable<Integer> {
                     "sluice run --coverage: the rule table runs the policy in SCPL's interpreter, which has no syscall table for --arch "
                             + arch.token());
         }
+        // --inspect of a policy debugs its rules: the same calls run through SCPL's interpreter under the inspector,
+        // after the compiled filter (which runs without it) has given the verdicts.
+        boolean inspectingRules = main.polyglot.inspecting() && LoadedProgram.isScpl(program);
+        if (inspectingRules && Provenance.inForce()) {
+            throw UserError.usage(
+                    "sluice run --inspect: a policy's rules are debugged on a second load of the policy (with its includes); not with trust flags");
+        }
+        if (inspectingRules && !dev.sluice.scpl.syscalls.SyscallTable.SUPPORTED.contains(arch)) {
+            throw UserError.usage(
+                    "sluice run --inspect: a policy's rules are debugged in SCPL's interpreter, which has no syscall table for --arch "
+                            + arch.token());
+        }
         LoadedProgram loaded = LoadedProgram.load(program, profile, arch, options.inputFormat(main.polyglot));
         PrintWriter out = spec.commandLine().getOut();
         Map<String, String> languageOptions = coveringRules
@@ -201,7 +213,9 @@ final class RunCommand implements Callable<Integer> {
                         "scpl.Arch",
                         arch.token())
                 : Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw");
-        try (Context context = main.polyglot.newContext(languageOptions, coveringRules)) {
+        try (Context context = main.polyglot.newContext(languageOptions, coveringRules, !inspectingRules);
+                Context inspected =
+                        inspectingRules ? main.polyglot.newScplContext(Map.of("scpl.Arch", arch.token())) : null) {
             InstructionCoverage instructionCoverage = null;
             if (covering) {
                 instructionCoverage = context.getEngine()
@@ -211,6 +225,16 @@ final class RunCommand implements Callable<Integer> {
                 instructionCoverage.start();
             }
             PolicyRuleCoverage rules = coveringRules ? PolicyRuleCoverage.start(context, loaded) : null;
+            PolicyInterpreter debugged = inspectingRules ? PolicyInterpreter.load(inspected, loaded) : null;
+            RecordsCheck checks = (records, verdicts, n) -> {
+                if (rules != null) {
+                    rules.run(records, verdicts, n);
+                }
+                if (debugged != null) {
+                    out.flush(); // the verdicts are out before the debugger stops at a rule
+                    debugged.run(records, verdicts, n);
+                }
+            };
             Value filter = evalFilter(context, loaded);
             int status = Main.OK;
             if (!calls.isEmpty()) {
@@ -222,11 +246,9 @@ final class RunCommand implements Callable<Integer> {
                 int[] verdicts = new int[calls.size()];
                 filter.invokeMember("runRecords", records, SeccompData.SIZE, verdicts);
                 print(out, verdicts, verdicts.length, profile);
-                if (rules != null) {
-                    rules.run(records, verdicts, verdicts.length);
-                }
+                checks.run(records, verdicts, verdicts.length);
             } else if (data != null) {
-                runData(filter, out, rules);
+                runData(filter, out, checks);
             } else {
                 status = runPcap(filter, out);
             }
@@ -280,8 +302,14 @@ final class RunCommand implements Callable<Integer> {
     /** How every refusal of the bpf language about one instruction begins (the Failure messages of the verifiers). */
     private static final Pattern INSN_PREFIX = Pattern.compile("insn (\\d+): ");
 
-    /** @param rules for {@code --coverage} of a policy: runs the records through its rules too (else null) */
-    private void runData(Value filter, PrintWriter out, PolicyRuleCoverage rules) {
+    /** What else sees the records after the filter: a policy's interpreter for --coverage and --inspect. */
+    @FunctionalInterface
+    private interface RecordsCheck {
+        void run(byte[] records, int[] verdicts, int n);
+    }
+
+    /** @param checks runs each slice of records through a policy's rules too (for --coverage and --inspect) */
+    private void runData(Value filter, PrintWriter out, RecordsCheck checks) {
         byte[] all = LoadedProgram.readFile(data);
         if (all.length % SeccompData.SIZE != 0) {
             throw UserError.invalid(CliFailure.CLI_SECCOMP_DATA_LENGTH, data, all.length);
@@ -300,9 +328,7 @@ final class RunCommand implements Callable<Integer> {
                 int[] v = m == verdicts.length ? verdicts : new int[m];
                 filter.invokeMember("runRecords", slice, SeccompData.SIZE, v);
                 print(out, v, m, Profile.SECCOMP);
-                if (rules != null) {
-                    rules.run(slice, v, m);
-                }
+                checks.run(slice, v, m);
                 if (progress != null) {
                     progress.update((long) (first + m) * SeccompData.SIZE);
                 }

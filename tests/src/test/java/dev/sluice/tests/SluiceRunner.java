@@ -2,6 +2,7 @@ package dev.sluice.tests;
 
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.graalvm.polyglot.Context;
@@ -24,7 +25,7 @@ public final class SluiceRunner implements AutoCloseable {
 
     public SluiceRunner(EngineMode mode, String profile) {
         this.mode = mode;
-        this.engine = mode.newEngine();
+        this.engine = mode.newEngine("bpf");
         this.context = Context.newBuilder("bpf")
                 .engine(engine)
                 .allowExperimentalOptions(true)

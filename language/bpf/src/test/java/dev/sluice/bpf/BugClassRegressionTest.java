@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +31,10 @@ import org.junit.jupiter.api.Test;
  * One regression test per bug class that the Jitk paper (OSDI'14) found in BPF interpreters and JITs: control flow
  * (off-by-one jump targets, offset overflow), arithmetic (division by zero, shifts out of range), memory
  * (out-of-bounds loads, scratch index out of range), and information leaks (registers or M[] carrying data from one
- * run into another). Each runs interpreted and compiled (COMPILE_IMMEDIATELY) through the polyglot API.
+ * run into another). Each runs interpreted and compiled (COMPILED) through the polyglot API.
  */
 class BugClassRegressionTest {
-    private static final EngineMode[] MODES = {EngineMode.INTERPRETED, EngineMode.COMPILE_IMMEDIATELY};
+    private static final EngineMode[] MODES = {EngineMode.INTERPRETED, EngineMode.COMPILED};
     private static final Map<EngineMode, Engine> ENGINES = new ConcurrentHashMap<>();
 
     @AfterAll
@@ -53,7 +54,9 @@ class BugClassRegressionTest {
     }
 
     private static Context context(EngineMode mode) {
-        return mode.contextBuilder(engine(mode)).option("bpf.Arch", "x86_64").build();
+        return mode.contextBuilder("bpf", engine(mode))
+                .option("bpf.Arch", "x86_64")
+                .build();
     }
 
     /** The verifier's message for a program, or fails if it is accepted. */
@@ -170,7 +173,7 @@ class BugClassRegressionTest {
      * compare", whose jumps reach shared instructions with different values in A. Compiled, it must give the
      * reference interpreter's result. With A and X held in Java locals the engine made a copy of an instruction per
      * distinct incoming A, and this 602-instruction filter (like libseccomp's 1,219-instruction 05-sim-long_jumps)
-     * failed to compile: "too many loop explosion iterations" (COMPILE_IMMEDIATELY throws on a failed compilation).
+     * failed to compile: "too many loop explosion iterations" (COMPILED throws on a failed compilation).
      */
     @Test
     void controlFlowLargeBranchyFilterCompiles() {
@@ -189,7 +192,7 @@ class BugClassRegressionTest {
         p.add(s(0x06, 0x7fff0000));
         p.add(s(0x06, 0));
         Insn[] insns = p.toArray(new Insn[0]);
-        try (Context c = context(EngineMode.COMPILE_IMMEDIATELY)) {
+        try (Context c = context(EngineMode.COMPILED)) {
             Value f = c.eval(socketSource("policy-shaped", insns));
             java.util.Random rnd = new java.util.Random(7);
             for (int i = 0; i < 40; i++) {
@@ -336,7 +339,7 @@ class BugClassRegressionTest {
             }
         }
         // M[15] is the last valid cell.
-        try (Context c = context(EngineMode.COMPILE_IMMEDIATELY)) {
+        try (Context c = context(EngineMode.COMPILED)) {
             Value f = c.eval(socketSource("m15", s(0x00, 0x15), s(0x02, 15), s(0x00, 0), s(0x60, 15), s(0x16, 0)));
             assertEquals(0x15L, f.execute(new byte[0]).asLong());
         }
@@ -350,7 +353,7 @@ class BugClassRegressionTest {
      */
     @Test
     void leaksUninitialisedScratchReadIsRefused() {
-        try (Context c = context(EngineMode.COMPILE_IMMEDIATELY)) {
+        try (Context c = context(EngineMode.COMPILED)) {
             // Store a secret in every cell and in A and X.
             List<Insn> store = new ArrayList<>();
             store.add(s(0x20, 0));
@@ -394,7 +397,7 @@ class BugClassRegressionTest {
                 s(0x16, 0), // 11: ret a
                 s(0x60, 2), // 12: ld M[2]       the secret back from M[]
                 s(0x16, 0)); // 13: ret a
-        for (EngineMode mode : new EngineMode[] {EngineMode.COMPILE_IMMEDIATELY, EngineMode.BACKGROUND}) {
+        for (EngineMode mode : new EngineMode[] {EngineMode.COMPILED, EngineMode.BACKGROUND}) {
             Engine engine = EngineMode.BACKGROUND == mode ? engine(EngineMode.BACKGROUND) : engine(mode);
             int threads = 4;
             int runs = 400;
@@ -405,7 +408,7 @@ class BugClassRegressionTest {
                 for (int t = 0; t < threads; t++) {
                     int thread = t;
                     results.add(pool.submit(() -> {
-                        try (Context c = mode.contextBuilder(engine)
+                        try (Context c = mode.contextBuilder("bpf", engine)
                                 .option("bpf.Arch", "x86_64")
                                 .build()) {
                             Value f = c.eval(src);

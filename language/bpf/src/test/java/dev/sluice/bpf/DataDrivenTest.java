@@ -16,6 +16,7 @@ import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.seccomp.Arch;
+import dev.sluice.core.testing.EngineMode;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -123,13 +124,13 @@ class DataDrivenTest {
             nodes.add(dynamicTest("BACKGROUND mode compiled filters while the cases ran", () -> {
                 // Compilation is asynchronous: give the compiler threads time to finish on a busy machine.
                 long deadline = System.nanoTime() + 60_000_000_000L;
-                while (EngineMode.COMPILATIONS.size() == 0 && System.nanoTime() < deadline) {
+                while (EngineMode.BACKGROUND.compilations().size() == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                System.err.println(
-                        "DataDrivenTest: background compilations finished: " + EngineMode.COMPILATIONS.size());
+                System.err.println("DataDrivenTest: background compilations finished: "
+                        + EngineMode.BACKGROUND.compilations().size());
                 assertTrue(
-                        EngineMode.COMPILATIONS.size() > 0,
+                        EngineMode.BACKGROUND.compilations().size() > 0,
                         "no background compilation finished: BACKGROUND ran interpreted only");
             }));
         }
@@ -179,14 +180,15 @@ class DataDrivenTest {
         if (mode == EngineMode.BACKGROUND) {
             tests.add(dynamicTest("repeated calls while background compilation runs", () -> {
                 Value f = filter(mode, p, filter);
-                int compiledBefore = EngineMode.COMPILATIONS.size();
+                int compiledBefore = EngineMode.BACKGROUND.compilations().size();
                 long deadline = System.nanoTime() + BACKGROUND_WAIT_NANOS;
                 // Past the thresholds, then on until a compilation lands (this filter's or an earlier one's) or time is
                 // up,
                 // so that calls run while the compiler swaps code in.
                 for (int call = 0;
                         call < BACKGROUND_CALLS
-                                || EngineMode.COMPILATIONS.size() == compiledBefore && System.nanoTime() < deadline; ) {
+                                || EngineMode.BACKGROUND.compilations().size() == compiledBefore
+                                        && System.nanoTime() < deadline; ) {
                     for (InputCase in : p.inputs) {
                         assertEquals(
                                 in.expected() & 0xffffffffL,
@@ -284,7 +286,7 @@ class DataDrivenTest {
         Engine engine = ENGINES.computeIfAbsent(mode, EngineMode::newEngine);
         return CONTEXTS.computeIfAbsent(
                 mode + "/" + arch.token(),
-                k -> mode.contextBuilder(engine)
+                k -> mode.contextBuilder("bpf", engine)
                         .option("bpf.Arch", arch.token())
                         .build());
     }

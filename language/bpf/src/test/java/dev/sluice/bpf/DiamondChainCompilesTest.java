@@ -7,6 +7,7 @@ import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,7 @@ class DiamondChainCompilesTest {
         };
         try (Engine engine = Engine.newBuilder("bpf")
                         .allowExperimentalOptions(true)
-                        .options(EngineMode.COMPILE_IMMEDIATELY.options)
+                        .options(EngineMode.COMPILED.options)
                         .options(Map.of("engine.MultiTier", "false", "engine.TraceCompilation", "true"))
                         .logHandler(handler)
                         .build();

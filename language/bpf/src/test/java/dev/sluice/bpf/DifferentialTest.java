@@ -9,6 +9,7 @@ import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * Random socket filters (seeded, so reproducible) that the verifier accepts, run on random packets by a small
  * reference interpreter written here straight from the kernel's rules (it works on the raw instructions, not on
  * Sluice's lowered form) and by Sluice interpreted ({@code execute}) and compiled ({@code runBatch},
- * COMPILE_IMMEDIATELY). All three must agree on every packet: this catches a lowering or node bug that the
+ * COMPILED). All three must agree on every packet: this catches a lowering or node bug that the
  * hand-written cases miss, and any disagreement between interpreter and compiled code.
  */
 class DifferentialTest {
@@ -39,10 +40,11 @@ class DifferentialTest {
         int attempts = 0;
         int runs = 0;
         try (Engine interpreted = EngineMode.INTERPRETED.newEngine();
-                Engine compiled = EngineMode.COMPILE_IMMEDIATELY.newEngine();
-                Context ic = EngineMode.INTERPRETED.contextBuilder(interpreted).build();
-                Context cc =
-                        EngineMode.COMPILE_IMMEDIATELY.contextBuilder(compiled).build()) {
+                Engine compiled = EngineMode.COMPILED.newEngine();
+                Context ic = EngineMode.INTERPRETED
+                        .contextBuilder("bpf", interpreted)
+                        .build();
+                Context cc = EngineMode.COMPILED.contextBuilder("bpf", compiled).build()) {
             while (accepted < PROGRAMS) {
                 attempts++;
                 assertTrue(attempts < PROGRAMS * 50, "the generator rarely makes verifiable programs");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
+import dev.sluice.core.testing.EngineMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Sluice against libseccomp's own verdicts: the 40 filters and 7,562 (filter, arch, syscall, args) cases of
  * libseccomp 2.5.4's bpf-sim regression tests (shared/conformance/libseccomp, see its README). Every case runs compiled
- * (COMPILE_IMMEDIATELY) through {@code runRecords}, one call per (filter, arch) group; every 10th case also runs
+ * (COMPILED) through {@code runRecords}, one call per (filter, arch) group; every 10th case also runs
  * through a single {@code execute} in the INTERPRETED engine. All must print as libseccomp's verdict.
  */
 class LibseccompConformanceTest {
@@ -101,7 +102,7 @@ class LibseccompConformanceTest {
         int interpretedRun = 0;
         int interpretedAgree = 0;
         Map<String, byte[]> programs = new HashMap<>();
-        try (Engine compiled = EngineMode.COMPILE_IMMEDIATELY.newEngine();
+        try (Engine compiled = EngineMode.COMPILED.newEngine();
                 Engine interpreted = EngineMode.INTERPRETED.newEngine()) {
             Map<Arch, Context> compiledContexts = new HashMap<>();
             Map<Arch, Context> interpretedContexts = new HashMap<>();
@@ -116,7 +117,7 @@ class LibseccompConformanceTest {
                                     BpfLanguage.ID, ByteSequence.create(raw), first.program() + ".bpf")
                             .mimeType(BpfLanguage.MIME_BINARY_SECCOMP)
                             .buildLiteral();
-                    Value filter = context(compiledContexts, compiled, EngineMode.COMPILE_IMMEDIATELY, first.arch())
+                    Value filter = context(compiledContexts, compiled, EngineMode.COMPILED, first.arch())
                             .eval(source);
                     Value sampleFilter = null;
 
@@ -193,7 +194,9 @@ class LibseccompConformanceTest {
     private static Context context(Map<Arch, Context> contexts, Engine engine, EngineMode mode, Arch arch) {
         return contexts.computeIfAbsent(
                 arch,
-                a -> mode.contextBuilder(engine).option("bpf.Arch", a.token()).build());
+                a -> mode.contextBuilder("bpf", engine)
+                        .option("bpf.Arch", a.token())
+                        .build());
     }
 
     private static byte[] readProgram(Path dir, String name) {

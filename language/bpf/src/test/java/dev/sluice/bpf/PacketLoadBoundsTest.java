@@ -7,6 +7,7 @@ import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +108,7 @@ class PacketLoadBoundsTest {
             at += packets[i].length + 8;
         }
         try (Engine engine = mode.newEngine();
-                Context ctx = mode.contextBuilder(engine)
+                Context ctx = mode.contextBuilder("bpf", engine)
                         .option("bpf.Profile", "socket")
                         .build()) {
             Value filter = ctx.eval(Source.newBuilder("bpf", ByteSequence.create(program()), "bounds.bpf")

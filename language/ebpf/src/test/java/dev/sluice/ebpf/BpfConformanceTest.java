@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.formats.DataFile;
 import dev.sluice.ebpf.formats.RawFormat;
@@ -141,13 +142,15 @@ class BpfConformanceTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void everyTestPasses(EngineMode mode) throws IOException {
         List<String> failures = new ArrayList<>();
         Map<String, Integer> passedPerGroup = new TreeMap<>();
         int passed = 0;
         Map<String, String> rejected = new TreeMap<>();
-        try (Engine engine = mode.newEngine()) {
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-")) {
             if (mode == EngineMode.COMPILED) {
                 assertNotEquals(
                         "Interpreted",
@@ -158,7 +161,7 @@ class BpfConformanceTest {
                 String name = "conf-" + mode + "-" + f.name();
                 boolean verify = true;
                 if (VERIFIER_REJECTS.containsKey(f.name())) {
-                    try (Context context = mode.contextBuilder(engine).build()) {
+                    try (Context context = mode.contextBuilder("ebpf", engine).build()) {
                         context.eval(Source.newBuilder(
                                         "ebpf", ByteSequence.create(RawFormat.encode(f.program())), name + "-verified")
                                 .build());
@@ -168,7 +171,7 @@ class BpfConformanceTest {
                     }
                     verify = false;
                 }
-                try (Context context = mode.contextBuilder(engine)
+                try (Context context = mode.contextBuilder("ebpf", engine)
                         .option("ebpf.Verify", Boolean.toString(verify))
                         .build()) {
                     Value program = context.eval(

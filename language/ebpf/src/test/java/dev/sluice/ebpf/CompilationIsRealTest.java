@@ -102,7 +102,7 @@ class CompilationIsRealTest {
                     "Interpreted",
                     engine.getImplementationName(),
                     "Graal compiler is not active; check --upgrade-module-path");
-            Value program = context.eval(EngineMode.asm(LOOP_FROM_MEMORY));
+            Value program = context.eval(EbpfTestSources.asm(LOOP_FROM_MEMORY));
             for (long n = 1; n < 50; n++) {
                 byte[] memory = java.nio.ByteBuffer.allocate(8)
                         .order(java.nio.ByteOrder.LITTLE_ENDIAN)

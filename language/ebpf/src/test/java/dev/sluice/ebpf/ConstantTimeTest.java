@@ -180,7 +180,7 @@ class ConstantTimeTest {
                 .option("ebpf.SecretBytes", "14-70000")
                 .build()) {
             PolyglotException e =
-                    assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r0, 0\nexit")));
+                    assertThrows(PolyglotException.class, () -> c.eval(EbpfTestSources.asm("mov %r0, 0\nexit")));
             assertTrue(
                     e.getMessage()
                             .contains("ebpf.SecretBytes: '14-70000' is not a byte offset or range a-b within 0-65535"),
@@ -191,7 +191,7 @@ class ConstantTimeTest {
                 .option("ebpf.Verify", "false")
                 .build()) {
             PolyglotException e =
-                    assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r0, 0\nexit")));
+                    assertThrows(PolyglotException.class, () -> c.eval(EbpfTestSources.asm("mov %r0, 0\nexit")));
             assertTrue(
                     e.getMessage()
                             .contains(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,11 +42,13 @@ class ElfEmbeddingTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void mapCounterObjectCountsIntoItsMaps(EngineMode mode) throws IOException {
         byte[] elf = object("map_counter");
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context c = mode.contextBuilder("ebpf", engine).build()) {
             Value object = eval(c, elf, "map_counter.o");
             assertEquals("GPL", object.getMember("license").asString());
             Value xdp = object.getMember("programs").getMember("xdp");
@@ -64,11 +67,13 @@ class ElfEmbeddingTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void xdpSwapMacRewritesThePacket(EngineMode mode) throws IOException {
         byte[] elf = object("xdp_swap_mac");
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context c = mode.contextBuilder("ebpf", engine).build()) {
             Value xdp = eval(c, elf, "xdp_swap_mac.o").getMember("programs").getMember("xdp");
             for (int i = 0; i < 3; i++) {
                 byte[] packet = {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 8, 0, 42};
@@ -83,11 +88,13 @@ class ElfEmbeddingTest {
     private static final int[] WEIGHTS = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void globalVariablesLiveInTheirSectionMaps(EngineMode mode) throws IOException {
         byte[] elf = object("global_data");
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine)
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context c = mode.contextBuilder("ebpf", engine)
                         .option("ebpf.SocketData", "network")
                         .build()) {
             Value object = eval(c, elf, "global_data.o");
@@ -115,12 +122,14 @@ class ElfEmbeddingTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void aStringLiteralIsTraceFormat(EngineMode mode) throws IOException {
         byte[] elf = object("global_strings");
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).out(out).build()) {
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context c = mode.contextBuilder("ebpf", engine).out(out).build()) {
             Value xdp = eval(c, elf, "global_strings.o").getMember("programs").getMember("xdp");
             assertEquals(2L, xdp.execute(new byte[60]).asLong(), "XDP_PASS");
             assertEquals(1L, xdp.execute(new byte[101]).asLong(), "XDP_DROP");
@@ -140,11 +149,13 @@ class ElfEmbeddingTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void unverifiedTheRunTimeGuardRefusesTheStore(EngineMode mode) throws IOException {
         byte[] elf = object("rodata_write");
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine)
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context c = mode.contextBuilder("ebpf", engine)
                         .option("ebpf.Verify", "false")
                         .build()) {
             Value object = eval(c, elf, "rodata_write.o");

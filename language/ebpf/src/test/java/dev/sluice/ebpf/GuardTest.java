@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -27,8 +28,8 @@ class GuardTest {
 
     @BeforeAll
     static void engines() {
-        interpreted = EngineMode.INTERPRETED.newEngine();
-        compiled = EngineMode.COMPILED.newEngine();
+        interpreted = EngineMode.INTERPRETED.newEngine("ebpf", "ebpf-");
+        compiled = EngineMode.COMPILED.newEngine("ebpf", "ebpf-");
     }
 
     @AfterAll
@@ -43,11 +44,11 @@ class GuardTest {
 
     /** Runs {@code asm} on {@code memory} (several times, so compiled mode runs compiled code) and returns the guest error. */
     static String runtimeError(EngineMode mode, String asm, byte[] memory, long maxInstructions) {
-        try (Context context = mode.contextBuilder(engine(mode))
+        try (Context context = mode.contextBuilder("ebpf", engine(mode))
                 .option("ebpf.Verify", "false")
                 .option("ebpf.MaxInstructions", Long.toString(maxInstructions))
                 .build()) {
-            Value program = context.eval(EngineMode.asm(asm));
+            Value program = context.eval(EbpfTestSources.asm(asm));
             String message = null;
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, () -> program.execute(memory));
@@ -66,15 +67,17 @@ class GuardTest {
 
     static String loadError(String asm) {
         try (Context context =
-                EngineMode.INTERPRETED.contextBuilder(interpreted).build()) {
-            PolyglotException e = assertThrows(PolyglotException.class, () -> context.eval(EngineMode.asm(asm)));
+                EngineMode.INTERPRETED.contextBuilder("ebpf", interpreted).build()) {
+            PolyglotException e = assertThrows(PolyglotException.class, () -> context.eval(EbpfTestSources.asm(asm)));
             assertTrue(e.isSyntaxError() && !e.isInternalError(), () -> "not a syntax error: " + e);
             return e.getMessage();
         }
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void loadPastTheEndOfTheMemory(EngineMode mode) {
         assertEquals(
                 "insn 1: invalid load of 4 bytes at context+5",
@@ -82,13 +85,17 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void loadBeforeTheStartOfTheMemory(EngineMode mode) {
         assertEquals("insn 0: invalid load of 1 bytes at context-1", runtimeError(mode, "ldxb %r0, [%r1-1]\nexit"));
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void storeBelowTheStackFrame(EngineMode mode) {
         assertEquals(
                 "insn 1: invalid store of 8 bytes at stack of frame 0 (r10-520)",
@@ -96,7 +103,9 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void storeAboveTheStackFrame(EngineMode mode) {
         assertEquals(
                 "insn 0: invalid store of 4 bytes at stack of frame 0 (r10+0)",
@@ -104,7 +113,9 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void uninitialisedRegisterIsNotAPointer(EngineMode mode) {
         assertEquals(
                 "insn 0: invalid load of 8 bytes at 0x0, which is not a pointer",
@@ -112,7 +123,9 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void forgedPointerFromAnInteger(EngineMode mode) {
         // A forged address decodes to a region like any other, and the guard checks it like any other.
         assertEquals(
@@ -121,7 +134,9 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void truncatedPointerIsNotAPointer(EngineMode mode) {
         assertEquals(
                 "insn 1: invalid load of 1 bytes at 0x0, which is not a pointer",
@@ -129,14 +144,17 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void functionAddressIsNotData(EngineMode mode) {
         // lddw src 4 (a function address; the assembler has no syntax for it, so the slot is patched).
         byte[] raw = dev.sluice.ebpf.formats.RawFormat.encode(
                 dev.sluice.ebpf.formats.AsmFormat.read("lddw %r2, 3\nldxb %r0, [%r2]\nexit\nmov %r0, 1\nexit", "t", 1));
         raw[1] = (byte) (2 | 4 << 4);
-        try (Context context =
-                mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
+        try (Context context = mode.contextBuilder("ebpf", engine(mode))
+                .option("ebpf.Verify", "false")
+                .build()) {
             Value program = context.eval(
                     Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "function-address")
                             .buildLiteral());
@@ -151,7 +169,9 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void misalignedAtomic(EngineMode mode) {
         assertEquals(
                 "insn 1: atomic access of 8 bytes at stack of frame 0 (r10-12) is not aligned to its size",
@@ -159,7 +179,9 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void infiniteLoopStopsAtTheInstructionLimit(EngineMode mode) {
         String asm = "mov %r0, 0\nloop:\nadd %r0, 1\nja loop\n";
         String message = runtimeError(mode, asm, new byte[0], 1000);
@@ -170,40 +192,44 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void overTheLimitAVerdictInsteadOfAnError(EngineMode mode) {
         // The loop runs in a local function two frames down: the verdict unwinds every frame.
         String asm = "call local f\nexit\nf:\ncall local g\nexit\ng:\nmov %r0, 0\nloop:\nadd %r0, 1\nja loop\n";
-        try (Context context = mode.contextBuilder(engine(mode))
+        try (Context context = mode.contextBuilder("ebpf", engine(mode))
                 .option("ebpf.Verify", "false")
                 .option("ebpf.MaxInstructions", "5000")
                 .option("ebpf.OverBudgetAction", "verdict:7")
                 .build()) {
-            Value program = context.eval(EngineMode.asm(asm));
+            Value program = context.eval(EbpfTestSources.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(7L, program.execute().asLong());
             }
         }
-        try (Context context = mode.contextBuilder(engine(mode))
+        try (Context context = mode.contextBuilder("ebpf", engine(mode))
                 .option("ebpf.Verify", "false")
                 .option("ebpf.OverBudgetAction", "verdict:x")
                 .build()) {
             PolyglotException e =
-                    assertThrows(PolyglotException.class, () -> context.eval(EngineMode.asm("mov %r0, 0\nexit")));
+                    assertThrows(PolyglotException.class, () -> context.eval(EbpfTestSources.asm("mov %r0, 0\nexit")));
             assertEquals("ebpf.OverBudgetAction: 'verdict:x': the verdict must be a number", e.getMessage());
         }
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void limitCountsInstructionsExactly(EngineMode mode) {
         // 1 + 2 * 10 + 1 = 22 instructions: runs with a limit of 22, stops with 21.
         String asm = "mov %r0, 10\nloop:\nsub %r0, 1\njne %r0, 0, loop\nexit\n";
-        try (Context context = mode.contextBuilder(engine(mode))
+        try (Context context = mode.contextBuilder("ebpf", engine(mode))
                 .option("ebpf.Verify", "false")
                 .option("ebpf.MaxInstructions", "22")
                 .build()) {
-            Value program = context.eval(EngineMode.asm(asm));
+            Value program = context.eval(EbpfTestSources.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(0L, program.execute().asLong());
             }
@@ -214,7 +240,9 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void callxRecursionStopsAtEightFrames(EngineMode mode) {
         // Function 1 calls itself through callx with its own address: only a run-time guard can stop it.
         String asm = "mov %r0, 0\ncall local f\nexit\nf:\nlddw %r3, 0\ncall %r3\nexit\n";
@@ -225,8 +253,9 @@ class GuardTest {
         raw[3 * 8 + 5] = (byte) 0xff;
         raw[3 * 8 + 6] = (byte) 0xff;
         raw[3 * 8 + 7] = (byte) 0xff;
-        try (Context context =
-                mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
+        try (Context context = mode.contextBuilder("ebpf", engine(mode))
+                .option("ebpf.Verify", "false")
+                .build()) {
             Value program = context.eval(
                     Source.newBuilder("ebpf", org.graalvm.polyglot.io.ByteSequence.create(raw), "callx-recursion")
                             .buildLiteral());
@@ -239,11 +268,14 @@ class GuardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void legacyPacketLoadOutsideThePacketReturnsZero(EngineMode mode) {
-        try (Context context =
-                mode.contextBuilder(engine(mode)).option("ebpf.Verify", "false").build()) {
-            Value program = context.eval(EngineMode.asm("mov %r0, 7\nldabsw 6\nexit"));
+        try (Context context = mode.contextBuilder("ebpf", engine(mode))
+                .option("ebpf.Verify", "false")
+                .build()) {
+            Value program = context.eval(EbpfTestSources.asm("mov %r0, 7\nldabsw 6\nexit"));
             for (int i = 0; i < 3; i++) {
                 assertEquals(0L, program.execute(new byte[8]).asLong());
                 assertEquals(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.maps.MapSpec;
 import dev.sluice.ebpf.maps.MapType;
@@ -30,8 +31,8 @@ class MapsAndHelpersTest {
 
     @BeforeAll
     static void engines() {
-        interpreted = EngineMode.INTERPRETED.newEngine();
-        compiled = EngineMode.COMPILED.newEngine();
+        interpreted = EngineMode.INTERPRETED.newEngine("ebpf", "ebpf-");
+        compiled = EngineMode.COMPILED.newEngine("ebpf", "ebpf-");
     }
 
     @AfterAll
@@ -42,7 +43,7 @@ class MapsAndHelpersTest {
 
     /** A context whose programs are not verified: for the run-time checks the verifier would otherwise pre-empt. */
     static Context unverified(EngineMode mode, String maps, String type) {
-        return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled)
+        return mode.contextBuilder("ebpf", mode == EngineMode.INTERPRETED ? interpreted : compiled)
                 .option("ebpf.Maps", maps)
                 .option("ebpf.ProgramType", type)
                 .option("ebpf.Verify", "false")
@@ -50,7 +51,7 @@ class MapsAndHelpersTest {
     }
 
     static Context context(EngineMode mode, String maps, String type) {
-        return mode.contextBuilder(mode == EngineMode.INTERPRETED ? interpreted : compiled)
+        return mode.contextBuilder("ebpf", mode == EngineMode.INTERPRETED ? interpreted : compiled)
                 .option("ebpf.Maps", maps)
                 .option("ebpf.ProgramType", type)
                 .build();
@@ -75,10 +76,12 @@ class MapsAndHelpersTest {
                     """;
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void programCountsInAnArrayMapAndTheHostReadsIt(EngineMode mode) {
         try (Context c = context(mode, "counts:array:4:8:4", "raw")) {
-            Value program = c.eval(EngineMode.asm(COUNTER));
+            Value program = c.eval(EbpfTestSources.asm(COUNTER));
             for (int i = 0; i < 10; i++) {
                 assertEquals(1L, program.execute(new byte[] {2}).asLong());
             }
@@ -97,7 +100,9 @@ class MapsAndHelpersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void hashMapUpdateLookupDeleteWithFlags(EngineMode mode) {
         // r0 = sum of update(key 7, NOEXIST) [0], update(key 7, NOEXIST) [-EEXIST], update(key 8, EXIST) [-ENOENT],
         // delete(key 7) [0], delete(key 7) [-ENOENT], in separate 16-bit fields so each result is checked.
@@ -154,7 +159,7 @@ class MapsAndHelpersTest {
                         exit
                         """;
         try (Context c = context(mode, "h:hash:8:8:16", "raw")) {
-            Value program = c.eval(EngineMode.asm(asm));
+            Value program = c.eval(EbpfTestSources.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(0x02_00_02_11_00L, program.execute().asLong()); // ENOENT 2, EEXIST 17 (0x11)
             }
@@ -198,7 +203,7 @@ class MapsAndHelpersTest {
     @Test
     void hostIteratesAndEditsAHashMap() {
         try (Context c = context(EngineMode.INTERPRETED, "h:hash:4:8:16", "raw")) {
-            Value program = c.eval(EngineMode.asm("mov %r0, 0\nexit"));
+            Value program = c.eval(EbpfTestSources.asm("mov %r0, 0\nexit"));
             Value h = program.getMember("maps").getMember("h");
             h.putHashEntry(1, 10L);
             h.putHashEntry(2, 20L);
@@ -216,12 +221,14 @@ class MapsAndHelpersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void mapValuePseudoLoadIsAGlobalVariable(EngineMode mode) {
         // lddw map_value_fd 0+8: a pointer to byte 8 of entry 0 of an array map, as clang's .data/.bss globals.
         String asm = "lddw %r1, map_value_fd 0+8\nldxdw %r0, [%r1]\nadd %r0, 1\nstxdw [%r1], %r0\nexit";
         try (Context c = context(mode, "data:array:4:16:1", "raw")) {
-            Value program = c.eval(EngineMode.asm(asm));
+            Value program = c.eval(EbpfTestSources.asm(asm));
             for (long i = 1; i <= 5; i++) {
                 assertEquals(i, program.execute().asLong());
             }
@@ -232,14 +239,16 @@ class MapsAndHelpersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void tracePrintkWritesToTheContextOutput(EngineMode mode) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // "x=%d\n" on the stack: 0x0a64253d78 little-endian.
         String asm =
                 "lddw %r1, 0x0a64253d78\nstxdw [%r10-8], %r1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, -5\nmov %r4, 0\nmov %r5, 0\ncall trace_printk\nexit";
         try (Context c = EngineMode.INTERPRETED == mode ? interpretedWithOut(out) : compiledWithOut(out)) {
-            Value program = c.eval(EngineMode.asm(asm));
+            Value program = c.eval(EbpfTestSources.asm(asm));
             assertEquals(5L, program.execute().asLong());
             assertEquals(5L, program.execute().asLong());
         }
@@ -251,7 +260,9 @@ class MapsAndHelpersTest {
      * nothing), flags and widths, %c and %pI4. The format and the data are in a raw program's input memory.
      */
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void tracePrintkFormatsStringsWidthsAndAddresses(EngineMode mode) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         String asm = """
@@ -292,7 +303,7 @@ class MapsAndHelpersTest {
         memory[83] = 3;
         put(memory, 96, "%s!\n");
         try (Context c = EngineMode.INTERPRETED == mode ? interpretedWithOut(out) : compiledWithOut(out)) {
-            Value program = c.eval(EngineMode.asm(asm));
+            Value program = c.eval(EbpfTestSources.asm(asm));
             for (int i = 0; i < 2; i++) {
                 assertEquals(21L + 10 + 2, program.execute((Object) memory).asLong());
             }
@@ -307,20 +318,25 @@ class MapsAndHelpersTest {
     }
 
     private static Context interpretedWithOut(ByteArrayOutputStream out) {
-        return EngineMode.INTERPRETED.contextBuilder(interpreted).out(out).build();
+        return EngineMode.INTERPRETED
+                .contextBuilder("ebpf", interpreted)
+                .out(out)
+                .build();
     }
 
     private static Context compiledWithOut(ByteArrayOutputStream out) {
-        return EngineMode.COMPILED.contextBuilder(compiled).out(out).build();
+        return EngineMode.COMPILED.contextBuilder("ebpf", compiled).out(out).build();
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void tailCallReplacesTheProgramAndStopsAfter33(EngineMode mode) {
         String caller = "lddw %r2, map_fd 0\nmov %r3, 0\ncall tail_call\nmov %r0, 1\nexit";
         try (Context c = context(mode, "jumps:prog_array:4:4:2", "raw")) {
-            Value a = c.eval(EngineMode.asm(caller));
-            Value b = c.eval(EngineMode.asm("mov %r0, 42\nexit"));
+            Value a = c.eval(EbpfTestSources.asm(caller));
+            Value b = c.eval(EbpfTestSources.asm("mov %r0, 42\nexit"));
             assertEquals(1L, a.execute().asLong(), "empty slot: the call fails and the program goes on");
             a.getMember("maps").getMember("jumps").putHashEntry(0, b);
             for (int i = 0; i < 3; i++) {
@@ -347,7 +363,7 @@ class MapsAndHelpersTest {
                         exit
                         """;
         try (Context c = context(mode, "runs:array:4:8:1,self:prog_array:4:4:1", "raw")) {
-            Value p = c.eval(EngineMode.asm(self));
+            Value p = c.eval(EbpfTestSources.asm(self));
             p.getMember("maps").getMember("self").putHashEntry(0, p);
             assertEquals(7L, p.execute().asLong());
             assertEquals(
@@ -378,10 +394,12 @@ class MapsAndHelpersTest {
                     """;
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void xdpProgramRewritesThePacketInPlace(EngineMode mode) {
         try (Context c = context(mode, "", "xdp")) {
-            Value program = c.eval(EngineMode.asm(XDP_SWAP));
+            Value program = c.eval(EbpfTestSources.asm(XDP_SWAP));
             for (int i = 0; i < 3; i++) {
                 byte[] packet = {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 8, 0, 42};
                 assertEquals(3L, program.invokeMember("runInPlace", packet).asLong());
@@ -404,18 +422,20 @@ class MapsAndHelpersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void xdpAccessPastDataEndIsADefinedError(EngineMode mode) {
         try (Context c = context(mode, "", "xdp")) {
             PolyglotException refused = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit")));
+                    () -> c.eval(EbpfTestSources.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit")));
             assertEquals(
                     "Unnamed:2:1: insn 1: invalid access to packet, off=20 size=1, R2 pkt(id=0,off=0,r=0)",
                     refused.getMessage());
         }
         try (Context c = unverified(mode, "", "xdp")) {
-            Value program = c.eval(EngineMode.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit"));
+            Value program = c.eval(EbpfTestSources.asm("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20]\nexit"));
             for (int i = 0; i < 3; i++) {
                 PolyglotException e = assertThrows(PolyglotException.class, () -> program.execute(new byte[20]));
                 assertFalse(e.isInternalError());
@@ -423,14 +443,16 @@ class MapsAndHelpersTest {
             }
             PolyglotException e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("ldxh %r2, [%r1+0]\nmov %r0, 0\nexit"))
+                    () -> c.eval(EbpfTestSources.asm("ldxh %r2, [%r1+0]\nmov %r0, 0\nexit"))
                             .execute(new byte[4]));
             assertEquals("insn 0: invalid load of 2 bytes at xdp_md+0 in a xdp program", e.getMessage());
         }
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void socketFilterReadsTheSkbAndThePacket(EngineMode mode) {
         // Keep the packet (return its length from __sk_buff.len) when the Ethernet type, read with ld_abs, is IPv4.
         String asm = """
@@ -450,7 +472,7 @@ class MapsAndHelpersTest {
                         exit
                         """;
         try (Context c = context(mode, "", "socket_filter")) {
-            Value program = c.eval(EngineMode.asm(asm));
+            Value program = c.eval(EbpfTestSources.asm(asm));
             byte[] ipv4 = new byte[60];
             ipv4[12] = 8;
             byte[] arp = new byte[60];
@@ -473,7 +495,7 @@ class MapsAndHelpersTest {
             assertArrayEquals(new long[] {65, 0, 65}, results);
             PolyglotException e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("mov %r2, 1\nstxw [%r1+0], %r2\nmov %r0, 0\nexit")));
+                    () -> c.eval(EbpfTestSources.asm("mov %r2, 1\nstxw [%r1+0], %r2\nmov %r0, 0\nexit")));
             assertEquals(
                     "Unnamed:2:1: insn 1: invalid bpf_context access off=0 size=4: a socket filter writes only __sk_buff.cb[]",
                     e.getMessage());
@@ -481,7 +503,7 @@ class MapsAndHelpersTest {
         try (Context c = unverified(mode, "", "socket_filter")) {
             PolyglotException e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("stw [%r1+0], 1\nmov %r0, 0\nexit"))
+                    () -> c.eval(EbpfTestSources.asm("stw [%r1+0], 1\nmov %r0, 0\nexit"))
                             .execute(new byte[60]));
             assertEquals(
                     "insn 0: invalid store of 4 bytes at __sk_buff+0 (only cb[] is writable) in a socket_filter program",
@@ -495,7 +517,9 @@ class MapsAndHelpersTest {
      * ends the program with 0; in a local function it is refused, as the kernel does without BTF.
      */
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void legacyLoadsInTheMainFunctionOfAProgramWithLocalFunctions(EngineMode mode) {
         String asm = """
                         mov %r6, %r1
@@ -509,14 +533,15 @@ class MapsAndHelpersTest {
                         exit
                         """;
         try (Context c = context(mode, "", "socket_filter")) {
-            Value program = c.eval(EngineMode.asm(asm));
+            Value program = c.eval(EbpfTestSources.asm(asm));
             for (int i = 0; i < 3; i++) {
                 assertEquals(42L, program.execute(new byte[] {21, 0}).asLong());
                 assertEquals(0L, program.execute(new byte[0]).asLong(), "ld_abs past the end ends the program with 0");
             }
             PolyglotException e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("mov %r6, %r1\ncall local f\nexit\nf:\nmov %r6, %r1\nldabsb 0\nexit")));
+                    () -> c.eval(
+                            EbpfTestSources.asm("mov %r6, %r1\ncall local f\nexit\nf:\nmov %r6, %r1\nldabsb 0\nexit")));
             assertTrue(e.isSyntaxError());
             assertTrue(
                     e.getMessage().contains("insn 4: ")
@@ -530,15 +555,16 @@ class MapsAndHelpersTest {
         try (Context c = context(EngineMode.INTERPRETED, "h:hash:4:4:4,p:prog_array:4:4:1", "raw")) {
             // Verified (the default): refused at load time by the prototypes.
             PolyglotException e = assertThrows(
-                    PolyglotException.class, () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit")));
+                    PolyglotException.class,
+                    () -> c.eval(EbpfTestSources.asm("mov %r1, 0\ncall map_lookup_elem\nexit")));
             assertEquals("Unnamed:2:1: insn 1: map_lookup_elem#1: R1 type=scalar(0) expected=map_ptr", e.getMessage());
             e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit")));
+                    () -> c.eval(EbpfTestSources.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit")));
             assertEquals("Unnamed:2:1: insn 2: cannot pass map_type 3 into func map_lookup_elem#1", e.getMessage());
             e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit")));
+                    () -> c.eval(EbpfTestSources.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit")));
             assertEquals(
                     "Unnamed:3:1: insn 3: map_lookup_elem#1: R2 type=scalar(0) expected=fp, pkt, map_value",
                     e.getMessage());
@@ -547,35 +573,36 @@ class MapsAndHelpersTest {
         try (Context c = unverified(EngineMode.INTERPRETED, "h:hash:4:4:4,p:prog_array:4:4:1", "raw")) {
             PolyglotException e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("mov %r1, 0\ncall map_lookup_elem\nexit"))
+                    () -> c.eval(EbpfTestSources.asm("mov %r1, 0\ncall map_lookup_elem\nexit"))
                             .execute());
             assertEquals("insn 1: map_lookup_elem: r1 is not a map of this program", e.getMessage());
             e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit"))
+                    () -> c.eval(EbpfTestSources.asm("lddw %r1, map_fd 1\ncall map_lookup_elem\nexit"))
                             .execute());
             assertEquals("insn 2: map_lookup_elem: map 'p' is a prog_array, which only tail_call uses", e.getMessage());
             e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit"))
+                    () -> c.eval(EbpfTestSources.asm("lddw %r1, map_fd 0\nmov %r2, 0\ncall map_lookup_elem\nexit"))
                             .execute());
             assertEquals("insn 3: invalid load of 4 bytes at 0x0, which is not a pointer", e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_fd 2\nexit")));
+            e = assertThrows(PolyglotException.class, () -> c.eval(EbpfTestSources.asm("lddw %r1, map_fd 2\nexit")));
             assertTrue(e.isSyntaxError());
             assertEquals("Unnamed:1:1: insn 0: lddw refers to map 2, but the program has 2 maps", e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("lddw %r1, map_value_fd 0+0\nexit")));
+            e = assertThrows(
+                    PolyglotException.class, () -> c.eval(EbpfTestSources.asm("lddw %r1, map_value_fd 0+0\nexit")));
             assertEquals(
                     "Unnamed:1:1: insn 0: lddw of a map value needs an array map with the offset inside its value (map 0, offset 0)",
                     e.getMessage());
         }
         try (Context c = context(EngineMode.INTERPRETED, "", "xdp")) {
-            PolyglotException e =
-                    assertThrows(PolyglotException.class, () -> c.eval(EngineMode.asm("call skb_load_bytes\nexit")));
+            PolyglotException e = assertThrows(
+                    PolyglotException.class, () -> c.eval(EbpfTestSources.asm("call skb_load_bytes\nexit")));
             assertEquals("Unnamed:1:1: insn 0: unknown helper 26 for program type xdp", e.getMessage());
         }
         PolyglotException e = assertThrows(PolyglotException.class, () -> {
             try (Context c = context(EngineMode.INTERPRETED, "x:queue:4:4:1", "raw")) {
-                c.eval(EngineMode.asm("mov %r0, 0\nexit"));
+                c.eval(EbpfTestSources.asm("mov %r0, 0\nexit"));
             }
         });
         assertTrue(e.getMessage().contains("ebpf.Maps: 'queue' is not a map type"), e.getMessage());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
@@ -99,21 +100,23 @@ class ProvenAccessTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void verifiedRunsEqualGuardedRuns(EngineMode mode) {
         Random rnd = new Random(11);
-        try (Engine engine = mode.newEngine();
-                Context verified = mode.contextBuilder(engine)
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context verified = mode.contextBuilder("ebpf", engine)
                         .option("ebpf.ProgramType", "xdp")
                         .option("ebpf.Maps", MAPS)
                         .build();
-                Context guarded = mode.contextBuilder(engine)
+                Context guarded = mode.contextBuilder("ebpf", engine)
                         .option("ebpf.ProgramType", "xdp")
                         .option("ebpf.Maps", MAPS)
                         .option("ebpf.Verify", "false")
                         .build()) {
-            Value v = verified.eval(EngineMode.asm(PROGRAM));
-            Value g = guarded.eval(EngineMode.asm(PROGRAM));
+            Value v = verified.eval(EbpfTestSources.asm(PROGRAM));
+            Value g = guarded.eval(EbpfTestSources.asm(PROGRAM));
             for (int i = 0; i < 300; i++) {
                 byte[] f = frame(rnd);
                 byte[] a = f.clone(), b = f.clone();

@@ -4,6 +4,7 @@ import static dev.sluice.ebpf.isa.Opcodes.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
@@ -157,8 +158,8 @@ class RandomProgramsTest {
         Random rnd = new Random(20261129);
         int loaded = 0, errors = 0, values = 0, verified = 0;
         java.util.Map<String, Integer> refusals = new java.util.TreeMap<>();
-        try (Engine interpreted = EngineMode.INTERPRETED.newEngine();
-                Engine compiled = EngineMode.COMPILED.newEngine()) {
+        try (Engine interpreted = EngineMode.INTERPRETED.newEngine("ebpf", "ebpf-");
+                Engine compiled = EngineMode.COMPILED.newEngine("ebpf", "ebpf-")) {
             for (int i = 0; i < PROGRAMS; i++) {
                 byte[] raw = RawFormat.encode(randomProgram(rnd));
                 byte[] memory = new byte[rnd.nextInt(24)];
@@ -167,7 +168,7 @@ class RandomProgramsTest {
                 String expected;
                 String actual;
                 try (Context c = EngineMode.INTERPRETED
-                        .contextBuilder(interpreted)
+                        .contextBuilder("ebpf", interpreted)
                         .option("ebpf.MaxInstructions", "5000")
                         .option("ebpf.Verify", "false")
                         .build()) {
@@ -177,7 +178,7 @@ class RandomProgramsTest {
                 // exception or an internal error. (What it accepts is run by VerifierSoundnessTest in the tests
                 // module.)
                 try (Context c = EngineMode.INTERPRETED
-                        .contextBuilder(interpreted)
+                        .contextBuilder("ebpf", interpreted)
                         .option("ebpf.VerifierLimit", "100000")
                         .build()) {
                     c.eval(Source.newBuilder("ebpf", ByteSequence.create(raw), name + "-verified")
@@ -191,7 +192,7 @@ class RandomProgramsTest {
                 }
                 if (i < COMPILED_PROGRAMS) {
                     try (Context c = EngineMode.COMPILED
-                            .contextBuilder(compiled)
+                            .contextBuilder("ebpf", compiled)
                             .option("ebpf.MaxInstructions", "5000")
                             .option("ebpf.Verify", "false")
                             .build()) {

@@ -3,6 +3,7 @@ package dev.sluice.ebpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -96,15 +97,17 @@ class VerifierCasesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void everyCaseHasItsOutcome(EngineMode mode) {
         List<String> wrong = new ArrayList<>();
         int refused = 0, accepted = 0;
         Random rnd = new Random(15);
-        try (Engine engine = mode.newEngine()) {
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-")) {
             for (Case c : cases()) {
                 String where = c.file() + ":" + c.line() + " (" + c.name() + ")";
-                try (Context context = mode.contextBuilder(engine)
+                try (Context context = mode.contextBuilder("ebpf", engine)
                         .option("ebpf.ProgramType", c.type())
                         .option("ebpf.Maps", c.maps())
                         .option("ebpf.Unprivileged", Boolean.toString(c.unprivileged()))

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.inetdiag.runtime.SocketEntry;
 import dev.sluice.inetdiag.runtime.SocketRecord;
 import java.util.HexFormat;
@@ -98,16 +99,18 @@ class InterpreterTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void opsMeanWhatTheKernelMeans(EngineMode mode) {
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine)
+        try (Engine engine = InetDiagTestSources.engine(mode);
+                Context c = InetDiagTestSources.contextBuilder(mode, engine)
                         .option("inetdiag.NetAdmin", "true")
                         .build()) {
             for (boolean asRecord : new boolean[] {false, true}) {
                 Value[] sockets = {socket(c, V4, asRecord), socket(c, MAPPED, asRecord), socket(c, V6, asRecord)};
                 for (Object[] row : CASES) {
-                    Value filter = c.eval(EngineMode.filter((String) row[0]));
+                    Value filter = c.eval(InetDiagTestSources.filter((String) row[0]));
                     for (int i = 0; i < 3; i++) {
                         assertEquals(
                                 row[i + 1],
@@ -124,12 +127,14 @@ class InterpreterTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void rawBytecodeRunsAndCgroupMatches(EngineMode mode) {
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = InetDiagTestSources.engine(mode);
+                Context c = InetDiagTestSources.contextBuilder(mode, engine).build()) {
             // CGROUP_COND 77, then S_EQ 22 (ops ss 6.1 does not emit)
-            Value f = c.eval(EngineMode.bytecode(
+            Value f = c.eval(InetDiagTestSources.bytecode(
                     HexFormat.of().parseHex("0d0c1800" + "4d00000000000000" + "0b080c00" + "00001600"), "cg.bc"));
             Value v4 = c.asValue(ProxyObject.fromMap(new java.util.HashMap<>(V4)));
             assertTrue(f.execute(v4).asBoolean());
@@ -143,20 +148,23 @@ class InterpreterTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void checkerFailuresAreSyntaxErrorsBeforeAnythingRuns(EngineMode mode) {
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = InetDiagTestSources.engine(mode);
+                Context c = InetDiagTestSources.contextBuilder(mode, engine).build()) {
             PolyglotException e = assertThrows(
                     PolyglotException.class,
-                    () -> c.eval(EngineMode.bytecode(HexFormat.of().parseHex("06040c00"), "bad.bc")));
+                    () -> c.eval(InetDiagTestSources.bytecode(HexFormat.of().parseHex("06040c00"), "bad.bc")));
             assertTrue(e.isSyntaxError());
             assertEquals("op at byte 0: no = 12 goes beyond the end + 4 (4 bytes remain)", e.getMessage());
-            e = assertThrows(PolyglotException.class, () -> c.eval(EngineMode.filter("fwmark 0x1")));
+            e = assertThrows(PolyglotException.class, () -> c.eval(InetDiagTestSources.filter("fwmark 0x1")));
             assertTrue(e.isSyntaxError());
             assertTrue(e.getMessage().contains("MARK_COND needs CAP_NET_ADMIN"), e.getMessage());
             e = assertThrows(
-                    PolyglotException.class, () -> c.eval(EngineMode.filter("sport = :1\n  and src 1.2.3.4.5")));
+                    PolyglotException.class,
+                    () -> c.eval(InetDiagTestSources.filter("sport = :1\n  and src 1.2.3.4.5")));
             assertTrue(e.isSyntaxError());
             assertEquals("filter:2:11: '1.2.3.4.5' is not an IPv4 address", e.getMessage());
             assertEquals(2, e.getSourceLocation().getStartLine());
@@ -165,11 +173,13 @@ class InterpreterTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void badSocketsAreGuestErrors(EngineMode mode) {
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).build()) {
-            Value f = c.eval(EngineMode.filter("sport = :1"));
+        try (Engine engine = InetDiagTestSources.engine(mode);
+                Context c = InetDiagTestSources.contextBuilder(mode, engine).build()) {
+            Value f = c.eval(InetDiagTestSources.filter("sport = :1"));
             for (Object bad : new Object[] {
                 new byte[3],
                 42,

@@ -3,6 +3,7 @@ package dev.sluice.inetdiag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.inetdiag.formats.Disassembler;
 import dev.sluice.inetdiag.parse.FilterCompiler;
 import dev.sluice.inetdiag.trace.OpTrace;
@@ -51,7 +52,9 @@ class OpTraceTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void tracesTheOpsRunAndTheirBranches(EngineMode mode) {
         String[] listing =
                 Disassembler.disassemble(FilterCompiler.compile(FILTER, "t")).split("\n");
@@ -59,10 +62,10 @@ class OpTraceTest {
         assertTrue(
                 listing[0].contains("S_GE") && listing[2].contains("JMP") && listing[3].contains("D_COND"),
                 String.join("\n", listing));
-        try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).build()) {
+        try (Engine engine = InetDiagTestSources.engine(mode);
+                Context c = InetDiagTestSources.contextBuilder(mode, engine).build()) {
             OpTrace trace = engine.getInstruments().get(OpTraceInstrument.ID).lookup(OpTrace.class);
-            Value filter = c.eval(EngineMode.filter(FILTER));
+            Value filter = c.eval(InetDiagTestSources.filter(FILTER));
             for (int round = 0; round < 3; round++) {
                 assertEquals(
                         List.of("1 yes", "2 yes", "3 no"),

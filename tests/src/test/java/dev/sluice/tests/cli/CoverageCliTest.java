@@ -185,10 +185,70 @@ class CoverageCliTest {
     }
 
     @Test
-    void coverageIsRefusedForEbpf() {
+    void ebpfTextCoverageListsTheLoopNoRunEntered(@TempDir Path dir) throws IOException {
+        Path zero = dir.resolve("zero.bin");
+        Files.write(zero, new byte[] {0});
+        Sluice.Result r =
+                Sluice.run("run", "--lang", "ebpf", "examples/ebpf/sum.s", "--data", zero.toString(), "--coverage");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("""
+                        0
+                        coverage of examples/ebpf/sum.s: 4 of 7 instructions ran
+                         insn  line       runs  source
+                            0     2          1  mov %r0, 0
+                            1     3          1  ldxb %r3, [%r1]
+                            2     4          1  jeq %r3, 0, done
+                            3     6          0  add %r0, %r3
+                            4     7          0  sub %r3, 1
+                            5     8          0  jne %r3, 0, loop
+                            6    10          1  exit
+                        never reached: insn 3 (line 6), insn 4 (line 7), insn 5 (line 8)
+                        """, r.stdout());
+        assertEquals("", r.stderr());
+    }
+
+    @Test
+    void ebpfLcovOfABinaryProgramIsOnItsListingWithoutLddwSecondSlots(@TempDir Path dir) throws IOException {
+        Path asm = dir.resolve("sum-or-big.s");
+        Files.writeString(asm, """
+                mov %r0, 0
+                ldxb %r3, [%r1]
+                jgt %r3, 100, big
+                jeq %r3, 0, done
+                loop:
+                add %r0, %r3
+                sub %r3, 1
+                jne %r3, 0, loop
+                done:
+                exit
+                big:
+                lddw %r0, 0x100000000
+                exit
+                """);
+        Path bin = dir.resolve("sum-or-big.bin");
+        Sluice.Result assembled = Sluice.run("asm", "--lang", "ebpf", asm.toString(), "-o", bin.toString());
+        assertEquals(0, assembled.exit(), assembled::toString);
+        Path three = dir.resolve("three.bin");
+        Files.write(three, new byte[] {3});
         Sluice.Result r = Sluice.run(
-                "run", "--lang", "ebpf", "examples/ebpf/xdp-ipv4.s", "--pcap", "examples/sample.pcap", "--coverage");
-        assertEquals(2, r.exit(), r::toString);
-        assertEquals("sluice run --coverage: classic BPF and SCPL only (eBPF has no coverage yet)\n", r.stderr());
+                "run", "--lang", "ebpf", bin.toString(), "--data", three.toString(), "--coverage-format", "lcov");
+        assertEquals(0, r.exit(), r::toString);
+        // Listing line pc + 1; the loop (slots 4-6) ran 3 times, big (8, 10) never; slot 9 is the lddw's second half.
+        assertEquals("6\nTN:\nSF:" + bin + " (listing)\n" + """
+                        DA:1,1
+                        DA:2,1
+                        DA:3,1
+                        DA:4,1
+                        DA:5,3
+                        DA:6,3
+                        DA:7,3
+                        DA:8,1
+                        DA:9,0
+                        DA:11,0
+                        LF:10
+                        LH:8
+                        end_of_record
+                        """, r.stdout());
+        assertEquals("", r.stderr());
     }
 }

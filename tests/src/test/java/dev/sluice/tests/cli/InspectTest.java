@@ -32,9 +32,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code sluice run --inspect}: GraalVM's Chrome inspector on a classic BPF filter, driven over its DevTools protocol
- * on a loopback port as Chrome would: it stops on the first instruction, a breakpoint on a listing line stops the run
- * there, and the frame's scope shows A and X with the values of the input's path.
+ * {@code sluice run --inspect}: GraalVM's Chrome inspector on a classic BPF filter and on an SCPL policy's rules,
+ * driven over its DevTools protocol on a loopback port as Chrome would: it stops on the first instruction (rule), a
+ * breakpoint on a line stops the run there, and the frame's scope shows A and X (the call and the rule's condition)
+ * with the values of the input's path.
  */
 class InspectTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -130,16 +131,34 @@ class InspectTest {
         }
     }
 
-    @Test
-    void stopsOnABreakpointAndShowsTheRegisters() throws Exception {
+    /** A {@code sluice} process started under the inspector, with a DevTools session attached and the run waiting. */
+    private record Inspected(
+            Process process,
+            Session session,
+            CompletableFuture<String> stdout,
+            CompletableFuture<String> stderr,
+            ExecutorService readers)
+            implements AutoCloseable {
+        /** Resumes the last stop and waits for the run's end; returns its standard output. */
+        String finish() throws Exception {
+            session.call("Debugger.resume", Map.of());
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "sluice run did not finish after the last resume");
+            assertEquals(0, process.exitValue(), stderr::join);
+            return stdout.join();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+            readers.shutdownNow();
+        }
+    }
+
+    private static Inspected inspect(String... runArgs) throws Exception {
         int port = freePort();
-        List<String> cmd = Sluice.command(
-                List.of(),
-                "run",
-                "--inspect=" + port,
-                "examples/deny-mkdir.bpf",
-                "--syscall",
-                "mkdirat(AT_FDCWD, 0x1000, 0755)");
+        List<String> args = new ArrayList<>(List.of("run", "--inspect=" + port));
+        args.addAll(List.of(runArgs));
+        List<String> cmd = Sluice.command(List.of(), args.toArray(new String[0]));
         Process process =
                 new ProcessBuilder(cmd).directory(Sluice.ROOT.toFile()).start();
         ExecutorService readers = Executors.newCachedThreadPool();
@@ -177,7 +196,22 @@ class InspectTest {
             session.call("Runtime.enable", Map.of());
             session.call("Debugger.enable", Map.of());
             session.call("Runtime.runIfWaitingForDebugger", Map.of());
+            return new Inspected(process, session, stdout, restOfStderr, readers);
+        } catch (Throwable t) {
+            process.destroyForcibly();
+            readers.shutdownNow();
+            throw t;
+        }
+    }
 
+    private static int line(JsonNode paused) {
+        return paused.get("callFrames").get(0).get("location").get("lineNumber").asInt();
+    }
+
+    @Test
+    void stopsOnABreakpointAndShowsTheRegisters() throws Exception {
+        try (Inspected run = inspect("examples/deny-mkdir.bpf", "--syscall", "mkdirat(AT_FDCWD, 0x1000, 0755)")) {
+            Session session = run.session();
             // Suspended on the first instruction (listing line 1, 0-based 0): nothing loaded yet.
             JsonNode first = session.event("Debugger.paused");
             JsonNode location = first.get("callFrames").get(0).get("location");
@@ -193,24 +227,50 @@ class InspectTest {
             assertEquals(5, bp.get("actualLocation").get("lineNumber").asInt(), bp::toString);
             session.call("Debugger.resume", Map.of());
             JsonNode atBreakpoint = session.event("Debugger.paused");
-            assertEquals(
-                    5,
-                    atBreakpoint
-                            .get("callFrames")
-                            .get(0)
-                            .get("location")
-                            .get("lineNumber")
-                            .asInt(),
-                    atBreakpoint::toString);
+            assertEquals(5, line(atBreakpoint), atBreakpoint::toString);
             assertEquals(Map.of("A", "258", "X", "0"), withoutM(session.variables(atBreakpoint)));
-            session.call("Debugger.resume", Map.of());
+            assertEquals("ERRNO(1)\n", run.finish());
+        }
+    }
 
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "sluice run did not finish after the last resume");
-            assertEquals(0, process.exitValue(), restOfStderr::join);
-            assertEquals("ERRNO(1)\n", stdout.join());
-        } finally {
-            process.destroyForcibly();
-            readers.shutdownNow();
+    /**
+     * On a policy the inspector debugs its rules in SCPL's interpreter (the compiled filter gives the verdicts first,
+     * without the inspector): it stops at the first rule a call reaches, in the policy's own file, with the call and
+     * the rule's condition as variables, and a breakpoint on a rule's line stops the run there.
+     */
+    @Test
+    void stopsAtTheRulesOfAPolicy() throws Exception {
+        try (Inspected run =
+                inspect("examples/echo-hi.scpl", "--syscall", "write(2, 0x1000, 3)", "--syscall", "exit_group(0)")) {
+            Session session = run.session();
+            // write is named only by line 15 (0-based 14): "Allow write if arg0 == 1", which fails for fd 2.
+            JsonNode first = session.event("Debugger.paused");
+            assertEquals(14, line(first), first::toString);
+            String scriptId = first.get("callFrames")
+                    .get(0)
+                    .get("location")
+                    .get("scriptId")
+                    .asText();
+            JsonNode script = session.call("Debugger.getScriptSource", Map.of("scriptId", scriptId));
+            assertTrue(
+                    script.get("scriptSource").asText().contains("Allow write if arg0 == 1;"),
+                    () -> "not the policy's file: " + script);
+            Map<String, String> atWrite = session.variables(first);
+            assertEquals("1", atWrite.get("nr"), atWrite::toString);
+            assertEquals("2", atWrite.get("arg0"), atWrite::toString);
+            assertEquals("arg0 == 1", atWrite.get("condition"), atWrite::toString);
+
+            // A breakpoint on line 16 (0-based 15), "Allow exit_group": the next call stops there.
+            JsonNode bp = session.call(
+                    "Debugger.setBreakpoint", Map.of("location", Map.of("scriptId", scriptId, "lineNumber", 15)));
+            assertEquals(15, bp.get("actualLocation").get("lineNumber").asInt(), bp::toString);
+            session.call("Debugger.resume", Map.of());
+            JsonNode atExit = session.event("Debugger.paused");
+            assertEquals(15, line(atExit), atExit::toString);
+            Map<String, String> atExitGroup = session.variables(atExit);
+            assertEquals("231", atExitGroup.get("nr"), atExitGroup::toString);
+            assertEquals("always", atExitGroup.get("condition"), atExitGroup::toString);
+            assertEquals("ERRNO(38)\nALLOW\n", run.finish());
         }
     }
 

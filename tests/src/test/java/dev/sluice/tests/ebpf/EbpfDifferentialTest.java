@@ -3,7 +3,7 @@ package dev.sluice.tests.ebpf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.tests.kernel.KernelEbpf;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -93,7 +93,7 @@ class EbpfDifferentialTest {
         Set<Integer> returnValues = new HashSet<>();
         HexFormat hex = HexFormat.of();
         try (SluiceEbpfRunner interpreted = new SluiceEbpfRunner(EngineMode.INTERPRETED, sluiceType(flavor));
-                SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, sluiceType(flavor))) {
+                SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILED, sluiceType(flavor))) {
             assertNotEquals(
                     "Interpreted", compiled.engine().getImplementationName(), "the Graal compiler is not active");
             for (int i = 0; i < programs; i++) {

@@ -1,6 +1,6 @@
 package dev.sluice.tests.ebpf;
 
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;

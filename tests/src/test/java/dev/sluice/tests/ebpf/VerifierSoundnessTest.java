@@ -3,7 +3,7 @@ package dev.sluice.tests.ebpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -51,7 +51,7 @@ class VerifierSoundnessTest {
         long runs = 0;
         List<String> violations = new ArrayList<>();
         try (SluiceEbpfRunner interpreted = new SluiceEbpfRunner(EngineMode.INTERPRETED, type);
-                SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, type);
+                SluiceEbpfRunner compiled = new SluiceEbpfRunner(EngineMode.COMPILED, type);
                 SluiceEbpfRunner guarded = new SluiceEbpfRunner(EngineMode.INTERPRETED, type, "", false)) {
             for (int i = 0; i < programs; i++) {
                 RandomEbpfPrograms.Generated g = gen.program(5 + i % 30);

@@ -16,7 +16,7 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.tests.SluiceRunner;
 import java.nio.ByteOrder;
 import org.graalvm.polyglot.PolyglotException;

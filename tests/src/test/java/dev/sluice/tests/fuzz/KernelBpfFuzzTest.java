@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Program;
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.tests.SluiceRunner;
 import dev.sluice.tests.kernel.KernelSocketFilter;
 import dev.sluice.tests.kernel.Libc;
@@ -45,7 +45,7 @@ class KernelBpfFuzzTest {
         }
         Assumptions.assumeTrue(reason == null, () -> "SKIPPED: " + reason);
         interpreted = new SluiceRunner(EngineMode.INTERPRETED, "socket");
-        compiled = new SluiceRunner(EngineMode.COMPILE_IMMEDIATELY, "socket");
+        compiled = new SluiceRunner(EngineMode.COMPILED, "socket");
         assertNotEquals("Interpreted", compiled.engine().getImplementationName(), "the Graal compiler is not active");
         kernel = new KernelSocketFilter();
     }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.tests.ebpf.RandomEbpfPrograms;
 import dev.sluice.tests.ebpf.SluiceEbpfRunner;
 import dev.sluice.tests.kernel.KernelEbpf;
@@ -45,7 +45,7 @@ class KernelEbpfFuzzTest {
         for (RandomEbpfPrograms.Flavor f : FLAVORS) {
             String type = f == RandomEbpfPrograms.Flavor.XDP ? "xdp" : "socket_filter";
             interpreted[f.ordinal()] = new SluiceEbpfRunner(EngineMode.INTERPRETED, type);
-            compiled[f.ordinal()] = new SluiceEbpfRunner(EngineMode.COMPILE_IMMEDIATELY, type);
+            compiled[f.ordinal()] = new SluiceEbpfRunner(EngineMode.COMPILED, type);
             assertNotEquals(
                     "Interpreted",
                     compiled[f.ordinal()].engine().getImplementationName(),

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.inetdiag.kernel.DiagSocket;
 import dev.sluice.inetdiag.kernel.SockDiag;
 import dev.sluice.inetdiag.parse.FilterCompiler;
 import dev.sluice.inetdiag.runtime.SocketEntry;
 import dev.sluice.inetdiag.runtime.SocketRecord;
 import dev.sluice.inetdiag.verify.Audit;
-import dev.sluice.tests.EngineMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -180,7 +180,7 @@ class KernelInetDiagTest {
             boolean auto = m.what().startsWith("accepted") ? autobound.contains(s.inode()) : m.autobound();
             entries.put(s.inode(), s.entry(auto));
         }
-        for (EngineMode mode : EngineMode.values()) {
+        for (EngineMode mode : EngineMode.INTERPRETED_AND_COMPILED) {
             Engine engine = mode.newEngine("inetdiag");
             engines.add(engine);
             contexts.add(Context.newBuilder("inetdiag")

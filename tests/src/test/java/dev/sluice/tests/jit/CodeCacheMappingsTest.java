@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +27,7 @@ class CodeCacheMappingsTest {
                 System.getProperty("os.name").equals("Linux")
                         && System.getProperty("os.arch").equals("amd64"),
                 "SKIPPED: the W^X statement in docs/guards.md is about Linux x86-64 only");
-        try (Engine engine = EngineMode.COMPILE_IMMEDIATELY.newEngine();
+        try (Engine engine = EngineMode.COMPILED.newEngine("bpf");
                 Context context = Context.newBuilder("bpf").engine(engine).build()) {
             Value filter = context.eval(
                     Source.newBuilder("bpf", "ld [0]\njeq #0x5eed, ok, drop\nok: ret #1\ndrop: ret #0\n", "probe.asm")

@@ -9,7 +9,7 @@ import dev.sluice.bpf.isa.Insn;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.tests.SluiceRunner;
 import dev.sluice.tests.kernel.KernelSeccomp.Outcome;
 import dev.sluice.tests.kernel.KernelSeccomp.Probe;
@@ -212,7 +212,7 @@ class KernelSeccompTest {
             jobs.add(new KernelSeccomp.Job(l.program, List.of(getppid())));
         }
         results = KernelSeccomp.run(jobs);
-        for (EngineMode mode : EngineMode.values()) {
+        for (EngineMode mode : EngineMode.INTERPRETED_AND_COMPILED) {
             RUNNERS.add(new SluiceRunner(mode, "seccomp"));
         }
     }

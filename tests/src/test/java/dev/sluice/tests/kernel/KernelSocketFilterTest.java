@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.bpf.isa.Insn;
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.tests.SluiceRunner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -46,7 +46,7 @@ class KernelSocketFilterTest {
         }
         Assumptions.assumeTrue(reason == null, "SKIPPED: " + reason);
         kernel = new KernelSocketFilter();
-        for (EngineMode mode : EngineMode.values()) {
+        for (EngineMode mode : EngineMode.INTERPRETED_AND_COMPILED) {
             RUNNERS.add(new SluiceRunner(mode, "socket"));
         }
     }

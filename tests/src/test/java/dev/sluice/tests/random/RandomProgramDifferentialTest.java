@@ -9,7 +9,7 @@ import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
-import dev.sluice.tests.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.tests.SluiceRunner;
 import dev.sluice.tests.kernel.KernelSeccomp;
 import dev.sluice.tests.kernel.KernelSeccomp.Outcome;
@@ -109,7 +109,7 @@ class RandomProgramDifferentialTest {
         long dropped = 0;
         HexFormat hex = HexFormat.of();
         try (SluiceRunner interpreted = new SluiceRunner(EngineMode.INTERPRETED, "socket");
-                SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILE_IMMEDIATELY, "socket");
+                SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILED, "socket");
                 KernelSocketFilter kernel = new KernelSocketFilter()) {
             assertNotEquals(
                     "Interpreted", compiled.engine().getImplementationName(), "the Graal compiler is not active");
@@ -222,7 +222,7 @@ class RandomProgramDifferentialTest {
         int notSent = 0;
         int[] actions = new int[SeccompAction.values().length];
         try (SluiceRunner interpreted = new SluiceRunner(EngineMode.INTERPRETED, "seccomp");
-                SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILE_IMMEDIATELY, "seccomp")) {
+                SluiceRunner compiled = new SluiceRunner(EngineMode.COMPILED, "seccomp")) {
             for (int i = 0; i < programs; i++) {
                 Insn[] program = gen.program(MAX_LENGTH);
                 byte[] code = raw(program);

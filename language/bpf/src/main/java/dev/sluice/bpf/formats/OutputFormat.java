@@ -31,7 +31,16 @@ public enum OutputFormat {
                 return f;
             }
         }
-        throw new IllegalArgumentException(
-                "unknown output format '" + id + "' (expected raw, asm, ddd, dd, c or listing)");
+        throw new IllegalArgumentException("unknown output format '" + id + "' (expected " + names() + ")");
+    }
+
+    /** Every format's id, for messages: {@code raw, asm, ddd, dd, c or listing}. */
+    public static String names() {
+        StringBuilder sb = new StringBuilder();
+        OutputFormat[] all = values();
+        for (int i = 0; i < all.length; i++) {
+            sb.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].id());
+        }
+        return sb.toString();
     }
 }

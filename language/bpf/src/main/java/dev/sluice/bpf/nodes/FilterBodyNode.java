@@ -3,12 +3,8 @@ package dev.sluice.bpf.nodes;
 import com.oracle.truffle.api.CompilerAsserts;
 import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
-import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.frame.VirtualFrame;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
@@ -20,8 +16,6 @@ import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 import dev.sluice.core.guard.BlindingKeys;
 import dev.sluice.core.guard.Budget;
-import java.util.Set;
-import java.util.concurrent.locks.Lock;
 
 /**
  * Runs one lowered filter on one input. The dispatch loop is exploded with MERGE_EXPLODE, as GraalWasm does: the
@@ -414,32 +408,18 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.RootTag.class || tag == StandardTags.RootBodyTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection bodySection() {
         return source == null ? null : source.program();
     }
 
-    /** Adds the statement nodes the first time an instrument asks for statements (StatementTag). */
     @Override
-    @TruffleBoundary
-    public InstrumentableNode materializeInstrumentableNodes(Set<Class<? extends Tag>> materializedTags) {
-        if (source != null && probes == null && materializedTags.contains(StandardTags.StatementTag.class)) {
-            Lock lock = getLock();
-            lock.lock();
-            try {
-                if (probes == null) {
-                    probes = insert(new InstructionProbes(source, ops.length));
-                    notifyInserted(probes);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        return this;
+    protected boolean hasStatements() {
+        return probes != null;
+    }
+
+    @Override
+    protected void addStatements() {
+        probes = insert(new InstructionProbes(source, ops.length));
+        notifyInserted(probes);
     }
 }

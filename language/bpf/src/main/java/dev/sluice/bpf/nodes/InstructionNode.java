@@ -4,15 +4,12 @@ import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.Frame;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.interop.NodeLibrary;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.core.tools.StatementNode;
 
 /**
  * Where instruments see one instruction ({@code StatementTag}, its source line). The node computes nothing: what the
@@ -25,7 +22,7 @@ import com.oracle.truffle.api.source.SourceSection;
  */
 @GenerateWrapper
 @ExportLibrary(NodeLibrary.class)
-public class InstructionNode extends Node implements InstrumentableNode {
+public class InstructionNode extends StatementNode {
     private final int pc;
     private final InstructionSource source;
 
@@ -49,18 +46,7 @@ public class InstructionNode extends Node implements InstrumentableNode {
     }
 
     @Override
-    public boolean isInstrumentable() {
-        return true;
-    }
-
-    @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.StatementTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection statementSection() {
         return source.instruction(pc);
     }
 

@@ -4,11 +4,11 @@ import com.oracle.truffle.api.frame.FrameDescriptor;
 import com.oracle.truffle.api.frame.FrameSlotKind;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.nodes.Node;
+import com.oracle.truffle.api.source.SourceSection;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.core.tools.InstrumentableBody;
 
 /**
  * Runs one lowered program on one input; the roots hold one of these per compilation unit. It is the instrumentable
@@ -16,7 +16,7 @@ import dev.sluice.bpf.runtime.PacketMeta;
  * ({@link InstructionSource}), and the constant-time body not at all (it evaluates every instruction on every run).
  */
 @GenerateWrapper
-public abstract class ProgramBodyNode extends Node implements InstrumentableNode {
+public abstract class ProgramBodyNode extends InstrumentableBody {
     /**
      * The frame slot that holds the register file (A, X, M[]) while instruments are attached, so a debugger reads
      * it as variables; the roots that hold a body build their frame with {@link #frameDescriptor()}.
@@ -75,6 +75,19 @@ public abstract class ProgramBodyNode extends Node implements InstrumentableNode
     public boolean isInstrumentable() {
         return false;
     }
+
+    @Override
+    protected SourceSection bodySection() {
+        return null;
+    }
+
+    @Override
+    protected boolean hasStatements() {
+        return true;
+    }
+
+    @Override
+    protected void addStatements() {}
 
     @Override
     public WrapperNode createWrapper(ProbeNode probe) {

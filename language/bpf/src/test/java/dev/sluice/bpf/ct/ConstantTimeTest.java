@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.bpf.EngineMode;
 import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Ancillary;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.bpf.verify.Verifier;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -105,7 +105,7 @@ class ConstantTimeTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void predicatedExecutionGivesTheSameVerdictsAsNormalExecution(EngineMode mode) {
         long seed = Long.getLong("sluice.random.seed", 20261127L);
         System.err.println("ConstantTimeTest seed " + seed);
@@ -150,7 +150,7 @@ class ConstantTimeTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void operationTraceIsIdenticalForAllInputs(EngineMode mode) {
         Program p = secretBranchPolicy();
         Set<String> traces = new HashSet<>();
@@ -269,7 +269,7 @@ class ConstantTimeTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void netlinkWalksWithoutSecretsRunAndTheirTraceShowsTheWalk(EngineMode mode) {
         try (Engine engine = mode.newEngine();
                 Context normal = context(engine, false, "");

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.bpf.EngineMode;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.testing.EngineMode;
 import java.util.Map;
 import java.util.Random;
 import org.graalvm.polyglot.Context;
@@ -47,7 +47,7 @@ class BudgetTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void stopsAtTheExactInstruction(EngineMode mode) {
         try (Engine engine = mode.newEngine();
                 Context c = context(engine, Map.of("bpf.MaxInstructions", "4", "bpf.BudgetCounters", "true"))) {
@@ -104,7 +104,7 @@ class BudgetTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void verdictsWithinBudgetAreUnchanged(EngineMode mode) {
         Random rnd = new Random(0x5EED);
         int programs = mode == EngineMode.INTERPRETED ? 60 : 6;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.bpf.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,7 +97,7 @@ class ConstantBlindingTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void blindingChangesNoVerdict(EngineMode mode) {
         java.util.Random rnd = new java.util.Random(42);
         byte[] records = new byte[64 * 32];

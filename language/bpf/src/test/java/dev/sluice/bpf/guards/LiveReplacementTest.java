@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.bpf.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,7 +42,7 @@ class LiveReplacementTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void noStaleOrTornVerdictsUnderConcurrentSwaps(EngineMode mode) throws Exception {
         boolean compiled = mode != EngineMode.INTERPRETED;
         int swaps = compiled ? 8 : 200;
@@ -77,7 +77,7 @@ class LiveReplacementTest {
                         .option("engine.TraceCompilation", "true")
                         .logHandler(handler)
                         .build();
-                Context c = mode.contextBuilder(engine).build()) {
+                Context c = mode.contextBuilder("bpf", engine).build()) {
             List<Value> programs = new ArrayList<>();
             for (int v = 0; v <= swaps; v++) {
                 programs.add(load(c, v));

@@ -3,10 +3,10 @@ package dev.sluice.bpf.guards;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.sluice.bpf.EngineMode;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.testing.EngineMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -90,7 +90,7 @@ class MaximalProgramTest {
     @EnumSource(EngineMode.class)
     void maximalProgramsLoadAndRunWithoutStackOverflow(EngineMode mode) {
         try (Engine engine = mode.newEngine();
-                Context c = mode.contextBuilder(engine).build()) {
+                Context c = mode.contextBuilder("bpf", engine).build()) {
             for (Shape s : shapes()) {
                 try {
                     Value f = c.eval(

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.sluice.bpf.BpfLanguage;
-import dev.sluice.bpf.EngineMode;
 import dev.sluice.bpf.coverage.CoverageInstrument;
 import dev.sluice.bpf.coverage.InstructionCoverage;
-import dev.sluice.bpf.coverage.InstructionCoverage.InstructionCount;
-import dev.sluice.bpf.coverage.InstructionCoverage.ProgramCoverage;
 import dev.sluice.bpf.formats.AsmFormat;
 import dev.sluice.bpf.formats.RawFormat;
+import dev.sluice.core.coverage.InstructionCounts.InstructionCount;
+import dev.sluice.core.coverage.InstructionCounts.ProgramCoverage;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -49,15 +49,16 @@ class CoverageTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY", "BACKGROUND"})
+            names = {"INTERPRETED", "COMPILED", "BACKGROUND"})
     void exactCountsPerLineOfATextProgram(EngineMode mode) {
         Source source = Source.newBuilder("bpf", DebuggerTest.DENY_MKDIR, "deny-mkdir.asm")
                 .mimeType("text/x-bpf-seccomp")
                 .buildLiteral();
         List<ProgramCoverage> results;
         try (Engine engine = mode.newEngine();
-                Context context =
-                        mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build()) {
+                Context context = mode.contextBuilder("bpf", engine)
+                        .option("bpf.Arch", "x86_64")
+                        .build()) {
             InstructionCoverage coverage = start(engine);
             Value filter = context.eval(source);
             int[] verdicts = new int[INPUTS.length];
@@ -95,7 +96,7 @@ class CoverageTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void aBinaryProgramIsCoveredOnItsListing(EngineMode mode) {
         byte[] raw =
                 RawFormat.encode(AsmFormat.parse("deny-mkdir.asm", DebuggerTest.DENY_MKDIR), ByteOrder.LITTLE_ENDIAN);
@@ -104,8 +105,9 @@ class CoverageTest {
                 .buildLiteral();
         List<ProgramCoverage> results;
         try (Engine engine = mode.newEngine();
-                Context context =
-                        mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build()) {
+                Context context = mode.contextBuilder("bpf", engine)
+                        .option("bpf.Arch", "x86_64")
+                        .build()) {
             InstructionCoverage coverage = start(engine);
             Value filter = context.eval(source);
             filter.invokeMember("runRecords", records(258, 0x40000001), 64);

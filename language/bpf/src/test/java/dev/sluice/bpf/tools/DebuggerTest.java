@@ -7,7 +7,7 @@ import com.oracle.truffle.api.debug.DebugScope;
 import com.oracle.truffle.api.debug.Debugger;
 import com.oracle.truffle.api.debug.DebuggerSession;
 import com.oracle.truffle.api.debug.SuspendedEvent;
-import dev.sluice.bpf.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -61,15 +61,16 @@ class DebuggerTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void breakpointOnALineThenStepOverFollowsThePath(EngineMode mode) {
         Source source = Source.newBuilder("bpf", DENY_MKDIR, "deny-mkdir.asm")
                 .mimeType("text/x-bpf-seccomp")
                 .buildLiteral();
         List<Stop> stops = new ArrayList<>();
         try (Engine engine = mode.newEngine();
-                Context context =
-                        mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build()) {
+                Context context = mode.contextBuilder("bpf", engine)
+                        .option("bpf.Arch", "x86_64")
+                        .build()) {
             Value filter = context.eval(source);
             // Compiled before the debugger attaches: attaching must invalidate the code and still stop.
             for (int i = 0; i < 3; i++) {
@@ -94,7 +95,7 @@ class DebuggerTest {
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILE_IMMEDIATELY"})
+            names = {"INTERPRETED", "COMPILED"})
     void scratchMemoryAndIndexRegisterAreVariables(EngineMode mode) {
         String program = """
                         ld [0]
@@ -110,8 +111,9 @@ class DebuggerTest {
                 .buildLiteral();
         List<long[]> seen = new ArrayList<>();
         try (Engine engine = mode.newEngine();
-                Context context =
-                        mode.contextBuilder(engine).option("bpf.Arch", "x86_64").build();
+                Context context = mode.contextBuilder("bpf", engine)
+                        .option("bpf.Arch", "x86_64")
+                        .build();
                 DebuggerSession session = Debugger.find(engine).startSession(event -> {
                     DebugScope scope = event.getTopStackFrame().getScope();
                     seen.add(new long[] {

@@ -10,10 +10,7 @@ import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.nodes.DirectCallNode;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
@@ -21,6 +18,7 @@ import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.tools.InstrumentableBody;
 import dev.sluice.ebpf.isa.Alu;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
@@ -47,7 +45,7 @@ import dev.sluice.ebpf.runtime.RunState;
  * field is a child (compilation-final) and null until then, so without instruments the compiled code has none of it.
  */
 @GenerateWrapper
-public class FunctionBodyNode extends Node implements InstrumentableNode {
+public class FunctionBodyNode extends InstrumentableBody {
     @CompilationFinal(dimensions = 1)
     private final int[] opcodes;
 
@@ -393,14 +391,13 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
     }
 
     @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.RootTag.class || tag == StandardTags.RootBodyTag.class;
+    protected SourceSection bodySection() {
+        return listing().program();
     }
 
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
-        return listing().program();
+    /** The lowered program this function belongs to. */
+    final LoweredProgram loweredProgram() {
+        return program;
     }
 
     /** The program's listing, made on first use (the name is the root's program's). */
@@ -429,22 +426,14 @@ public class FunctionBodyNode extends Node implements InstrumentableNode {
         return new FunctionBodyNodeWrapper(this, this, probe);
     }
 
-    /** Adds the instruction nodes the first time an instrument asks for statements. */
     @Override
-    @TruffleBoundary
-    public InstrumentableNode materializeInstrumentableNodes(java.util.Set<Class<? extends Tag>> materializedTags) {
-        if (probes == null && materializedTags.contains(StandardTags.StatementTag.class)) {
-            java.util.concurrent.locks.Lock lock = getLock();
-            lock.lock();
-            try {
-                if (probes == null) {
-                    probes = insert(new InstructionProbes(this, entry, end));
-                    notifyInserted(probes);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        return this;
+    protected boolean hasStatements() {
+        return probes != null;
+    }
+
+    @Override
+    protected void addStatements() {
+        probes = insert(new InstructionProbes(this, entry, end));
+        notifyInserted(probes);
     }
 }

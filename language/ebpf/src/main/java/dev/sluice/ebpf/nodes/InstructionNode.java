@@ -1,14 +1,10 @@
 package dev.sluice.ebpf.nodes;
 
-import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
-import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.core.tools.StatementNode;
 
 /**
  * Where instruments see one eBPF instruction ({@code StatementTag}, its line of the program's listing). The node
@@ -17,19 +13,23 @@ import com.oracle.truffle.api.source.SourceSection;
  * instruments the body never creates these nodes.
  */
 @GenerateWrapper
-public class InstructionNode extends Node implements InstrumentableNode {
+public class InstructionNode extends StatementNode {
     private final int pc;
     private final FunctionBodyNode body;
+    /** Whether the slot is the second half of a 16-byte lddw (never executed, no instruction of its own). */
+    private final boolean secondSlot;
 
-    InstructionNode(int pc, FunctionBodyNode body) {
+    InstructionNode(int pc, FunctionBodyNode body, boolean secondSlot) {
         this.pc = pc;
         this.body = body;
+        this.secondSlot = secondSlot;
     }
 
     /** For the generated wrapper. */
     protected InstructionNode(InstructionNode copy) {
         this.pc = copy.pc;
         this.body = copy.body;
+        this.secondSlot = copy.secondSlot;
     }
 
     /** Marks the moment before the instruction runs. */
@@ -40,19 +40,13 @@ public class InstructionNode extends Node implements InstrumentableNode {
         return pc;
     }
 
-    @Override
-    public boolean isInstrumentable() {
-        return true;
+    /** Whether this slot is the second half of a 16-byte {@code lddw}, which no run enters. */
+    public final boolean isSecondSlot() {
+        return secondSlot;
     }
 
     @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.StatementTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection statementSection() {
         return body.listing().instruction(pc);
     }
 

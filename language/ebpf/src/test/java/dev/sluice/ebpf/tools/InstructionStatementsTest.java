@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.oracle.truffle.api.debug.Debugger;
 import com.oracle.truffle.api.debug.DebuggerSession;
-import dev.sluice.ebpf.EngineMode;
+import dev.sluice.core.testing.EngineMode;
+import dev.sluice.ebpf.EbpfTestSources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +38,15 @@ class InstructionStatementsTest {
                     """;
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void everyExecutedInstructionIsAStatementOnItsListingLine(EngineMode mode) {
         Map<Integer, Integer> visits = new TreeMap<>();
         List<String> texts = new ArrayList<>();
-        try (Engine engine = mode.newEngine();
-                Context context = mode.contextBuilder(engine).build()) {
-            Value program = context.eval(EngineMode.asm(SUM));
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context context = mode.contextBuilder("ebpf", engine).build()) {
+            Value program = context.eval(EbpfTestSources.asm(SUM));
             for (int i = 0; i < 3; i++) {
                 assertEquals(6L, program.execute((Object) new byte[] {3}).asLong());
             }

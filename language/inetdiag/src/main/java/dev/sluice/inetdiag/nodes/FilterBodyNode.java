@@ -4,22 +4,16 @@ import static dev.sluice.inetdiag.isa.Ops.*;
 
 import com.oracle.truffle.api.CompilerAsserts;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
-import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
-import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.core.tools.InstrumentableBody;
 import dev.sluice.inetdiag.lower.LoweredFilter;
 import dev.sluice.inetdiag.runtime.SocketEntry;
-import java.util.Set;
-import java.util.concurrent.locks.Lock;
 
 /**
  * Runs a checked filter over one socket: the kernel's {@code inet_diag_bc_run}. The dispatch loop is exploded with
@@ -27,7 +21,7 @@ import java.util.concurrent.locks.Lock;
  * to straight-line code of at most one copy per op.
  */
 @GenerateWrapper
-public class FilterBodyNode extends Node implements InstrumentableNode {
+public class FilterBodyNode extends InstrumentableBody {
     private final OpListing listing;
 
     @Child
@@ -169,13 +163,7 @@ public class FilterBodyNode extends Node implements InstrumentableNode {
     }
 
     @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.RootTag.class || tag == StandardTags.RootBodyTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection bodySection() {
         return listing == null ? null : listing.program();
     }
 
@@ -184,22 +172,14 @@ public class FilterBodyNode extends Node implements InstrumentableNode {
         return new FilterBodyNodeWrapper(this, this, probe);
     }
 
-    /** Adds the op nodes the first time an instrument asks for statements. */
     @Override
-    @TruffleBoundary
-    public InstrumentableNode materializeInstrumentableNodes(Set<Class<? extends Tag>> materializedTags) {
-        if (listing != null && probes == null && materializedTags.contains(StandardTags.StatementTag.class)) {
-            Lock lock = getLock();
-            lock.lock();
-            try {
-                if (probes == null) {
-                    probes = insert(new OpProbes(listing, codes.length));
-                    notifyInserted(probes);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        return this;
+    protected boolean hasStatements() {
+        return probes != null;
+    }
+
+    @Override
+    protected void addStatements() {
+        probes = insert(new OpProbes(listing, codes.length));
+        notifyInserted(probes);
     }
 }

@@ -1,14 +1,10 @@
 package dev.sluice.inetdiag.nodes;
 
-import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
-import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.core.tools.StatementNode;
 
 /**
  * Where instruments see one op ({@code StatementTag}, its listing line) and its outcome. The node decides nothing: the
@@ -17,7 +13,7 @@ import com.oracle.truffle.api.source.SourceSection;
  * Without instruments the body never creates these nodes.
  */
 @GenerateWrapper
-public class OpNode extends Node implements InstrumentableNode {
+public class OpNode extends StatementNode {
     private final int pc;
     private final OpListing listing;
 
@@ -38,18 +34,7 @@ public class OpNode extends Node implements InstrumentableNode {
     }
 
     @Override
-    public boolean isInstrumentable() {
-        return true;
-    }
-
-    @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.StatementTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection statementSection() {
         return listing.op(pc);
     }
 

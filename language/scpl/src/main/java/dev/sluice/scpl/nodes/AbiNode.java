@@ -67,6 +67,10 @@ final class AbiNode extends Node {
     }
 
     /** Creates the statement nodes of this ABI's rules (the caller holds the AST lock); returns them, or null if already there. */
+    boolean hasProbes() {
+        return probes != null;
+    }
+
     RuleProbes materializeProbes(RuleSources sources, boolean bigEndian) {
         if (probes != null) {
             return null;

@@ -1,19 +1,13 @@
 package dev.sluice.scpl.nodes;
 
-import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
-import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.core.tools.InstrumentableBody;
 import dev.sluice.scpl.policy.Policy;
-import java.util.Set;
-import java.util.concurrent.locks.Lock;
 
 /**
  * The policy's meaning on one struct seccomp_data: reads arch and nr, selects the target ABI (as {@link Policy#abiFor})
@@ -21,7 +15,7 @@ import java.util.concurrent.locks.Lock;
  * policy source); the rules' statement nodes are added below it when an instrument asks for statements.
  */
 @GenerateWrapper
-public class PolicyBodyNode extends Node implements InstrumentableNode {
+public class PolicyBodyNode extends InstrumentableBody {
     private final boolean bigEndian;
     private final int badArchVerdict;
     private final RuleSources sources;
@@ -67,13 +61,7 @@ public class PolicyBodyNode extends Node implements InstrumentableNode {
     }
 
     @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.RootTag.class || tag == StandardTags.RootBodyTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection bodySection() {
         return sources == null ? null : sources.policy();
     }
 
@@ -82,24 +70,23 @@ public class PolicyBodyNode extends Node implements InstrumentableNode {
         return new PolicyBodyNodeWrapper(this, this, probe);
     }
 
-    /** Adds the rules' statement nodes the first time an instrument asks for statements. */
     @Override
-    @TruffleBoundary
-    public InstrumentableNode materializeInstrumentableNodes(Set<Class<? extends Tag>> materializedTags) {
-        if (sources != null && materializedTags.contains(StandardTags.StatementTag.class)) {
-            Lock lock = getLock();
-            lock.lock();
-            try {
-                for (AbiNode abi : abis) {
-                    RuleProbes added = abi.materializeProbes(sources, bigEndian);
-                    if (added != null) {
-                        notifyInserted(added);
-                    }
-                }
-            } finally {
-                lock.unlock();
+    protected boolean hasStatements() {
+        for (AbiNode abi : abis) {
+            if (!abi.hasProbes()) {
+                return false;
             }
         }
-        return this;
+        return true;
+    }
+
+    @Override
+    protected void addStatements() {
+        for (AbiNode abi : abis) {
+            RuleProbes added = abi.materializeProbes(sources, bigEndian);
+            if (added != null) {
+                notifyInserted(added);
+            }
+        }
     }
 }

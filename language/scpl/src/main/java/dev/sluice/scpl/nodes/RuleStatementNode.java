@@ -4,15 +4,12 @@ import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.frame.Frame;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
-import com.oracle.truffle.api.instrumentation.InstrumentableNode;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
-import com.oracle.truffle.api.instrumentation.StandardTags;
-import com.oracle.truffle.api.instrumentation.Tag;
 import com.oracle.truffle.api.interop.NodeLibrary;
 import com.oracle.truffle.api.library.ExportLibrary;
 import com.oracle.truffle.api.library.ExportMessage;
-import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.core.tools.StatementNode;
 import dev.sluice.scpl.policy.Rule;
 
 /**
@@ -26,7 +23,7 @@ import dev.sluice.scpl.policy.Rule;
  */
 @GenerateWrapper
 @ExportLibrary(NodeLibrary.class)
-public class RuleStatementNode extends Node implements InstrumentableNode {
+public class RuleStatementNode extends StatementNode {
     private final Rule rule;
     private final RuleSources sources;
     private final boolean bigEndian;
@@ -55,18 +52,7 @@ public class RuleStatementNode extends Node implements InstrumentableNode {
     }
 
     @Override
-    public boolean isInstrumentable() {
-        return true;
-    }
-
-    @Override
-    public boolean hasTag(Class<? extends Tag> tag) {
-        return tag == StandardTags.StatementTag.class;
-    }
-
-    @Override
-    @TruffleBoundary
-    public SourceSection getSourceSection() {
+    protected SourceSection statementSection() {
         return sources.rule(rule);
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
 import dev.sluice.core.testing.EngineLog;
-import dev.sluice.scpl.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import dev.sluice.scpl.coverage.RuleCoverage;
 import dev.sluice.scpl.coverage.RuleCoverageInstrument;
 import java.util.List;
@@ -43,12 +43,16 @@ class RuleCoverageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void countsPerRuleWhatReachedAndWhatDecided(EngineMode mode) {
         Source source = Source.newBuilder("scpl", POLICY, "rules.scpl").buildLiteral();
         RuleCoverage.PolicyCoverage covered;
         try (Engine engine = mode.newEngine();
-                Context context = mode.contextBuilder(engine).build()) {
+                Context context = mode.contextBuilder("scpl", engine)
+                        .option("scpl.Arch", "x86_64")
+                        .build()) {
             RuleCoverage coverage =
                     engine.getInstruments().get(RuleCoverageInstrument.ID).lookup(RuleCoverage.class);
             coverage.start();
@@ -65,7 +69,7 @@ class RuleCoverageTest {
             List<RuleCoverage.PolicyCoverage> results = coverage.results();
             assertEquals(1, results.size());
             covered = results.get(0);
-            if (mode == EngineMode.COMPILE_IMMEDIATELY) {
+            if (mode == EngineMode.COMPILED) {
                 assertNotEquals("Interpreted", engine.getImplementationName(), "Graal compiler is not active");
                 assertTrue(
                         EngineLog.compiled("scpl-policy"),
@@ -89,7 +93,9 @@ class RuleCoverageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void rulesOfIncludedFilesCarryTheirOwnFile(EngineMode mode) throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("scpl-coverage");
         java.nio.file.Files.writeString(dir.resolve("io.scpl"), "cond stdio = arg0 <= 2;\n");
@@ -98,7 +104,8 @@ class RuleCoverageTest {
                 main,
                 "include \"io.scpl\";\n{ arch = x86_64; default_action = Kill;\n  rules = [ Allow write if stdio; ] }\n");
         try (Engine engine = mode.newEngine();
-                Context context = mode.contextBuilder(engine)
+                Context context = mode.contextBuilder("scpl", engine)
+                        .option("scpl.Arch", "x86_64")
                         .allowIO(org.graalvm.polyglot.io.IOAccess.ALL)
                         .build()) {
             RuleCoverage coverage =

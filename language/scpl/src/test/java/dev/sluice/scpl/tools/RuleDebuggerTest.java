@@ -7,7 +7,7 @@ import com.oracle.truffle.api.debug.DebugScope;
 import com.oracle.truffle.api.debug.Debugger;
 import com.oracle.truffle.api.debug.DebuggerSession;
 import com.oracle.truffle.api.debug.SuspendedEvent;
-import dev.sluice.scpl.EngineMode;
+import dev.sluice.core.testing.EngineMode;
 import java.util.ArrayList;
 import java.util.List;
 import org.graalvm.polyglot.Context;
@@ -36,13 +36,17 @@ class RuleDebuggerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(EngineMode.class)
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
     void breakpointOnARuleThenStepOverToTheNextRuleReached(EngineMode mode) {
         Source source =
                 Source.newBuilder("scpl", RuleCoverageTest.POLICY, "rules.scpl").buildLiteral();
         List<Stop> stops = new ArrayList<>();
         try (Engine engine = mode.newEngine();
-                Context context = mode.contextBuilder(engine).build()) {
+                Context context = mode.contextBuilder("scpl", engine)
+                        .option("scpl.Arch", "x86_64")
+                        .build()) {
             Value policy = context.eval(source);
             // Run (and, in the compiled mode, compile) before the debugger attaches: attaching must still stop.
             for (int i = 0; i < 3; i++) {
