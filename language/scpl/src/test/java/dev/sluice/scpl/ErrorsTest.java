@@ -55,6 +55,11 @@ class ErrorsTest {
             assertTrue(first.length() <= 330, () -> first.length() + " characters: " + first);
             assertTrue(first.contains("TTT..."), first);
         }
+        // The scpl campaign's second finding: a string token with a carriage return, quoted as "found string ...".
+        String found = fails("{ default_action = Kill; rules = [ Allow [read] when arg0 == \"a\\rb\r" + word + "\" ] }")
+                .getMessage()
+                .split("\n", -1)[0];
+        assertTrue(!found.contains("\r") && found.length() <= 330, found);
         assertTrue(fails("{ default_action = Kill; rules = [ 0O" + word + " ] }")
                 .getMessage()
                 .contains("' (numbers are 64-bit"));

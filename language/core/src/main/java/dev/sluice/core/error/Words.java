@@ -16,9 +16,20 @@ public final class Words {
      * characters (but tab) as \xNN: a message stays one printable line whatever the input holds.
      */
     public static String clip(String word, int max) {
-        StringBuilder w = new StringBuilder(Math.min(word.length(), max + 8));
-        for (int i = 0; i < word.length() && w.length() <= max; i++) {
-            char c = word.charAt(i);
+        String w = printable(word, max + 1);
+        return w.length() <= max ? w : w.substring(0, max - 3) + "...";
+    }
+
+    /** {@code text} with line breaks shown as \n and \r and other control characters (but tab) as \xNN. */
+    public static String printable(String text) {
+        return printable(text, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #printable(String)}, stopping once the result is longer than {@code max} characters. */
+    private static String printable(String text, int max) {
+        StringBuilder w = new StringBuilder(Math.min(text.length(), 1024));
+        for (int i = 0; i < text.length() && w.length() < max; i++) {
+            char c = text.charAt(i);
             if (c == '\n') {
                 w.append("\\n");
             } else if (c == '\r') {
@@ -29,6 +40,6 @@ public final class Words {
                 w.append(c);
             }
         }
-        return w.length() <= max ? w.toString() : w.substring(0, max - 3) + "...";
+        return w.toString();
     }
 }

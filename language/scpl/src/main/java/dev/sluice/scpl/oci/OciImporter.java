@@ -783,7 +783,9 @@ public final class OciImporter {
 
         private String render(Act defaultAction, List<Entry> entries) {
             StringBuilder out = new StringBuilder();
-            out.append("# Imported by Sluice from ").append(file).append(" (Docker/OCI seccomp profile).\n");
+            out.append("# Imported by Sluice from ")
+                    .append(Words.printable(file))
+                    .append(" (Docker/OCI seccomp profile).\n");
             comment(
                     out,
                     "# ",

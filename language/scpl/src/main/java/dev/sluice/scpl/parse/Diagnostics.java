@@ -18,8 +18,14 @@ public final class Diagnostics {
     public static SluiceException error(Pos pos, String text, ScplFailure failure, Object... args) {
         Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
         all[args.length] = "";
+        // What a site did not escape or clip: no control character reaches the message line, and where it is too
+        // long, each quoted string gets an equal share of it.
+        for (int i = 0; i < args.length; i++) {
+            if (all[i] instanceof String quoted) {
+                all[i] = Words.printable(quoted);
+            }
+        }
         if (failure.message(all).length() > MAX_MESSAGE) {
-            // Where a site did not clip what it quotes: each quoted string gets an equal share of the line.
             int share = Math.max(40, MAX_MESSAGE / Math.max(1, args.length));
             for (int i = 0; i < args.length; i++) {
                 if (all[i] instanceof String quoted) {

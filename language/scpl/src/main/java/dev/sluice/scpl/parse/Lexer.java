@@ -40,7 +40,7 @@ public final class Lexer {
         String describe() {
             return switch (kind) {
                 case EOF -> "end of file";
-                case STRING -> "string \"" + text + "\"";
+                case STRING -> "string \"" + Words.clip(text, 60) + "\"";
                 case GROUP -> "group @" + text;
                 default -> "'" + Words.clip(text) + "'";
             };

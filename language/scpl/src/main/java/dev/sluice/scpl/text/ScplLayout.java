@@ -13,6 +13,8 @@ public final class ScplLayout {
 
     /** A {@code #} comment wrapped at {@link #WIDTH} columns; continuation lines are indented two more. No final newline. */
     public static String comment(String prefix, String text) {
+        // A line break inside the text (a name from an imported file) would end the comment and make the rest code.
+        text = dev.sluice.core.error.Words.printable(text);
         StringBuilder out = new StringBuilder();
         StringBuilder line = new StringBuilder();
         String lead = prefix;

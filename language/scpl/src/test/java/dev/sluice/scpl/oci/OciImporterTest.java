@@ -214,6 +214,27 @@ class OciImporterTest {
         return cases;
     }
 
+    /**
+     * A name with a line break (the oci campaign's finding: "f\nit_module") is left out with a comment, and the
+     * comment stays one comment: the break is shown escaped, so the rest of the name cannot become SCPL code.
+     */
+    @Test
+    void namesWithLineBreaksStayInsideTheirComment() {
+        String json = """
+                {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+                 "syscalls": [{"names": ["read", "f\\nit_module", "x\\r\\u0000y"], "action": "SCMP_ACT_ALLOW"}]}
+                """;
+        String scpl = OciImporter.toScpl(
+                json, PROFILE, Set.of(), ImportOptions.defaults().kernel(KERNEL));
+        assertTrue(scpl.contains("f\\nit_module"), scpl);
+        assertTrue(scpl.contains("x\\r\\x00y"), scpl);
+        for (String line : scpl.split("\n")) {
+            assertTrue(!line.contains("it_module") || line.stripLeading().startsWith("#"), line);
+        }
+        CompileResult r = importAndCompile(json, Set.of());
+        assertTrue(r.program().length() > 0);
+    }
+
     @Test
     void importedFilterAgreesWithTheProfileForDockersDefaultCapabilities() throws IOException {
         String json = resource(PROFILE);
