@@ -703,7 +703,7 @@ public final class OciImporter {
                     boolean fresh = false;
                     Entry by = null;
                     for (Arch a : targets) {
-                        OptionalInt nr = SyscallTable.forArch(a).number(name);
+                        OptionalInt nr = SyscallTable.forArch(a).exactNumber(name);
                         if (nr.isPresent()) {
                             Entry prev = unconditional.get(a).putIfAbsent(nr.getAsInt(), e);
                             fresh |= prev == null;
@@ -734,7 +734,7 @@ public final class OciImporter {
                     boolean undecided = false;
                     Entry by = null;
                     for (Arch a : targets) {
-                        OptionalInt nr = SyscallTable.forArch(a).number(name);
+                        OptionalInt nr = SyscallTable.forArch(a).exactNumber(name);
                         if (nr.isPresent()) {
                             Entry u = unconditional.get(a).get(nr.getAsInt());
                             undecided |= u == null;
@@ -767,7 +767,7 @@ public final class OciImporter {
             for (String n : e.names) {
                 boolean any = false;
                 for (Arch a : targets) {
-                    any |= SyscallTable.forArch(a).number(n).isPresent();
+                    any |= SyscallTable.forArch(a).exactNumber(n).isPresent();
                 }
                 (any ? out : unknown).add(n);
             }
@@ -813,7 +813,7 @@ public final class OciImporter {
                         new LinkedHashMap<>(); // "x86_64 x32" -> names only those arches have
                 for (String n : e.kept) {
                     List<String> on = targets.stream()
-                            .filter(a -> SyscallTable.forArch(a).number(n).isPresent())
+                            .filter(a -> SyscallTable.forArch(a).exactNumber(n).isPresent())
                             .map(Arch::token)
                             .toList();
                     if (on.size() == targets.size()) {

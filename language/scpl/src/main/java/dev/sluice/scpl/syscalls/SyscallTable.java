@@ -56,6 +56,15 @@ public final class SyscallTable {
         return nr == null ? OptionalInt.empty() : OptionalInt.of(nr);
     }
 
+    /**
+     * The number of a syscall named exactly as the table names it, without a prefix: how libseccomp's
+     * seccomp_syscall_resolve_name reads the names of an OCI profile (runc ignores a name it does not know).
+     */
+    public OptionalInt exactNumber(String name) {
+        Integer nr = byName.get(name);
+        return nr == null ? OptionalInt.empty() : OptionalInt.of(nr);
+    }
+
     /** The name of a syscall number, if the table has one. */
     public Optional<String> name(int nr) {
         return Optional.ofNullable(byNumber.get(nr));

@@ -148,7 +148,7 @@ final class OciMeaning {
             ns.add(e.get("name").asText());
         }
         for (String n : ns) {
-            var number = SyscallTable.forArch(abi).number(n);
+            var number = SyscallTable.forArch(abi).exactNumber(n);
             if (number.isPresent() && number.getAsInt() == nr) {
                 return true;
             }
