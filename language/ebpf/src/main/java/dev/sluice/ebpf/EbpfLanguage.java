@@ -13,11 +13,14 @@ import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
 import dev.sluice.ebpf.lower.Lowering;
+import dev.sluice.ebpf.maps.MapSpec;
 import dev.sluice.ebpf.nodes.ConstantRootNode;
 import dev.sluice.ebpf.parse.ProgramParser;
 import dev.sluice.ebpf.verify.StructuralCheck;
 import dev.sluice.ebpf.verify.Verifier;
 import dev.sluice.ebpf.verify.VerifierOptions;
+import java.util.BitSet;
+import java.util.List;
 import java.util.function.Function;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
@@ -108,7 +111,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "Maps for raw and asm programs, in fd order: name:type:keySize:valueSize:maxEntries separated by ','; type is array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash or prog_array.", //
             usageSyntax = "<name>:<type>:<keySize>:<valueSize>:<maxEntries>,...") //
-    public static final OptionKey<String> Maps = new OptionKey<>("");
+    public static final OptionKey<List<MapSpec>> Maps =
+            new OptionKey<>(List.of(), typed("Maps", text -> List.copyOf(MapSpec.parseList(text))));
 
     @Option(
             category = OptionCategory.USER,
@@ -136,7 +140,31 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             stability = OptionStability.STABLE, //
             help =
                     "The secret bytes of constant-time mode: offsets in the program's data (the packet as LD_ABS and packet pointers see it, or a raw program's input), as ranges 'a-b,c', within 0-65535.") //
-    public static final OptionKey<String> SecretBytes = new OptionKey<>("");
+    public static final OptionKey<BitSet> SecretBytes =
+            new OptionKey<>(new BitSet(), typed("SecretBytes", EbpfLanguage::secretByteRanges));
+
+    /** ebpf.SecretBytes: ranges 'a-b,c' of offsets 0-65535 (blank: none). */
+    static BitSet secretByteRanges(String text) {
+        BitSet set = new BitSet();
+        if (text.isBlank()) {
+            return set;
+        }
+        for (String part : text.split(",")) {
+            String p = part.strip();
+            String[] ends = p.split("-", -1);
+            try {
+                int lo = Integer.parseInt(ends[0].strip());
+                int hi = ends.length == 2 ? Integer.parseInt(ends[1].strip()) : lo;
+                if (ends.length > 2 || lo < 0 || hi > 65535 || lo > hi) {
+                    throw new NumberFormatException();
+                }
+                set.set(lo, hi + 1);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + p + "' is not a byte offset or range a-b within 0-65535");
+            }
+        }
+        return set;
+    }
 
     @Option(
             category = OptionCategory.USER,

@@ -8,6 +8,8 @@ import dev.sluice.core.guard.OverBudgetAction;
 import dev.sluice.core.testing.EngineMode;
 import dev.sluice.ebpf.formats.InputFormat;
 import dev.sluice.ebpf.isa.ProgramType;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Map;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -20,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * ebpf.ProgramType, ebpf.SocketData, ebpf.InputFormat and ebpf.OverBudgetAction are typed: Truffle refuses a bad value
- * when the context is built, with the message naming the option, and a good value still decides how programs load and
- * run.
+ * ebpf.ProgramType, ebpf.SocketData, ebpf.InputFormat, ebpf.OverBudgetAction, ebpf.Maps and ebpf.SecretBytes are
+ * typed: Truffle refuses a bad value when the context is built, with the message naming the option, and a good value
+ * still decides how programs load and run.
  */
 class EbpfTypedOptionsTest {
     private static String refusal(String key, String value) {
@@ -51,6 +53,15 @@ class EbpfTypedOptionsTest {
         assertEquals(
                 "ebpf.OverBudgetAction: 'verdict:KILL_PROCESS': the verdict must be a number",
                 refusal("ebpf.OverBudgetAction", "verdict:KILL_PROCESS"));
+        assertEquals(
+                "ebpf.Maps: 'm:array:4' is not name:type:keySize:valueSize:maxEntries",
+                refusal("ebpf.Maps", "m:array:4"));
+        assertEquals(
+                "ebpf.Maps: 'm:array:4:x:1': sizes and max entries must be numbers",
+                refusal("ebpf.Maps", "m:array:4:x:1"));
+        assertEquals(
+                "ebpf.SecretBytes: '9-3' is not a byte offset or range a-b within 0-65535",
+                refusal("ebpf.SecretBytes", "0-7, 9-3"));
     }
 
     @Test
@@ -68,6 +79,8 @@ class EbpfTypedOptionsTest {
             assertEquals(
                     OverBudgetAction.ERROR,
                     options.get("ebpf.OverBudgetAction").getKey().getDefaultValue());
+            assertEquals(List.of(), options.get("ebpf.Maps").getKey().getDefaultValue());
+            assertEquals(new BitSet(), options.get("ebpf.SecretBytes").getKey().getDefaultValue());
         }
     }
 
@@ -134,6 +147,23 @@ class EbpfTypedOptionsTest {
                 assertEquals(
                         16L,
                         c.eval(EbpfTestSources.asm(loop))
+                                .execute((Object) frame)
+                                .asLong());
+            }
+            try (Context c = context(mode, engine, Map.of("ebpf.Maps", " m:array:4:8:2 , h:hash:8:8:16"))) {
+                Value maps = c.eval(EbpfTestSources.asm("mov %r0, 0\nexit")).getMember("maps");
+                assertEquals(2L, maps.getMember("m").getHashSize());
+                assertTrue(maps.hasMember("h"));
+            }
+            // A branch on byte 0: refused when byte 0 is secret, accepted (and run) when only byte 8 is.
+            String branchOnByte0 = "ldxb %r0, [%r1+0]\njeq %r0, 0, done\nmov %r0, 1\ndone:\nexit";
+            try (Context c = context(mode, engine, Map.of("ebpf.ConstantTime", "true", "ebpf.SecretBytes", "0-3,8"))) {
+                assertThrows(PolyglotException.class, () -> c.eval(EbpfTestSources.asm(branchOnByte0)));
+            }
+            try (Context c = context(mode, engine, Map.of("ebpf.ConstantTime", "true", "ebpf.SecretBytes", "8"))) {
+                assertEquals(
+                        0L,
+                        c.eval(EbpfTestSources.asm(branchOnByte0))
                                 .execute((Object) frame)
                                 .asLong());
             }

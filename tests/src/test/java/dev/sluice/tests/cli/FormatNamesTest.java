@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The format names and SCPL action words have one source, the enums ({@code InputFormat}, {@code OutputFormat},
  * {@code ActionWord}): the command line's help reads them, and the places that must still spell them by hand (the
- * docs' tables and grammar, the README, the bpf and ebpf languages' option annotations) are checked against them here, so they
- * cannot drift.
+ * docs' tables and grammar, the README, the bpf and ebpf languages' option annotations) are checked against them here,
+ * so they cannot drift.
  */
 class FormatNamesTest {
     private static final Set<String> INPUT =
