@@ -1,6 +1,7 @@
 package dev.sluice.launcher;
 
-import dev.sluice.core.guard.OverBudgetAction;
+import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.GuardOptions;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,8 +37,8 @@ final class BudgetOptions {
             })
     void overBudget(String action) {
         try {
-            OverBudgetAction.seccompVerdicts("bpf.OverBudgetAction").convert(action);
-        } catch (IllegalArgumentException e) {
+            GuardOptions.of("bpf", 0, 0, 0, 1000, action);
+        } catch (SluiceException e) {
             throw new ParameterException(
                     mixee.commandLine(),
                     "--over-budget: '" + action

@@ -4,7 +4,6 @@ import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.GuardOptions;
-import dev.sluice.core.guard.OverBudgetAction;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.trust.MeasuredLoadLog;
 import dev.sluice.core.trust.Signing;
@@ -228,12 +227,11 @@ final class Provenance {
                     Long.parseLong(given.getOrDefault("bpf.BudgetInstructionsPerSecond", "0")),
                     Long.parseLong(given.getOrDefault("bpf.BudgetInvocationsPerSecond", "0")),
                     Long.parseLong(given.getOrDefault("bpf.BudgetWindowMillis", "1000")),
-                    OverBudgetAction.seccompVerdicts("bpf.OverBudgetAction")
-                            .convert(given.getOrDefault("bpf.OverBudgetAction", "error")));
+                    given.getOrDefault("bpf.OverBudgetAction", "error"));
             return "," + g.measured();
         } catch (NumberFormatException e) {
             throw usage("a budget option is not a number: " + e.getMessage());
-        } catch (SluiceException | IllegalArgumentException e) {
+        } catch (SluiceException e) {
             throw usage(e.getMessage());
         }
     }

@@ -5,6 +5,8 @@ import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Profile;
+import dev.sluice.core.error.CoreFailure;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.GuardOptions;
 import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.core.seccomp.Arch;
@@ -30,7 +32,12 @@ public final class BpfContext implements LanguageContext {
     BpfContext(BpfLanguage language, Env env) {
         this.env = env;
         this.defaultProfile = env.getOptions().get(BpfLanguage.Profile);
-        this.arch = env.getOptions().get(BpfLanguage.Arch);
+        String archName = env.getOptions().get(BpfLanguage.Arch);
+        try {
+            this.arch = archName.isEmpty() ? Arch.host() : Arch.fromToken(archName);
+        } catch (IllegalArgumentException e) {
+            throw SluiceException.create(CoreFailure.BAD_OPTION, BpfLanguage.ID + ".Arch: " + e.getMessage());
+        }
         this.guards = GuardOptions.of(
                         BpfLanguage.ID,
                         env.getOptions().get(BpfLanguage.MaxInstructions),
