@@ -22,6 +22,7 @@ module dev.sluice.core {
             dev.sluice.ebpf;
     exports dev.sluice.core.guard to
             dev.sluice.bpf,
+            dev.sluice.ebpf,
             dev.sluice.launcher;
     exports dev.sluice.core.tools to
             dev.sluice.bpf,

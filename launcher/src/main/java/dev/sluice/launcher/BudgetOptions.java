@@ -1,7 +1,6 @@
 package dev.sluice.launcher;
 
-import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.guard.OverBudgetAction;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -37,8 +36,8 @@ final class BudgetOptions {
             })
     void overBudget(String action) {
         try {
-            GuardOptions.of("bpf", 0, 0, 0, 1000, action);
-        } catch (SluiceException e) {
+            OverBudgetAction.seccompVerdicts("bpf.OverBudgetAction").convert(action);
+        } catch (IllegalArgumentException e) {
             throw new ParameterException(
                     mixee.commandLine(),
                     "--over-budget: '" + action

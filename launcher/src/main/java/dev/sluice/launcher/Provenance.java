@@ -4,6 +4,7 @@ import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.guard.OverBudgetAction;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.trust.MeasuredLoadLog;
 import dev.sluice.core.trust.Signing;
@@ -227,11 +228,12 @@ final class Provenance {
                     Long.parseLong(given.getOrDefault("bpf.BudgetInstructionsPerSecond", "0")),
                     Long.parseLong(given.getOrDefault("bpf.BudgetInvocationsPerSecond", "0")),
                     Long.parseLong(given.getOrDefault("bpf.BudgetWindowMillis", "1000")),
-                    given.getOrDefault("bpf.OverBudgetAction", "error"));
+                    OverBudgetAction.seccompVerdicts("bpf.OverBudgetAction")
+                            .convert(given.getOrDefault("bpf.OverBudgetAction", "error")));
             return "," + g.measured();
         } catch (NumberFormatException e) {
             throw usage("a budget option is not a number: " + e.getMessage());
-        } catch (SluiceException e) {
+        } catch (SluiceException | IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
     }

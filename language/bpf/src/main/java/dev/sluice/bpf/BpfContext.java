@@ -5,8 +5,6 @@ import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
 import dev.sluice.bpf.formats.InputFormat;
 import dev.sluice.bpf.isa.Profile;
-import dev.sluice.core.error.CoreFailure;
-import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.GuardOptions;
 import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.core.seccomp.Arch;
@@ -32,12 +30,7 @@ public final class BpfContext implements LanguageContext {
     BpfContext(BpfLanguage language, Env env) {
         this.env = env;
         this.defaultProfile = env.getOptions().get(BpfLanguage.Profile);
-        String archName = env.getOptions().get(BpfLanguage.Arch);
-        try {
-            this.arch = archName.isEmpty() ? Arch.host() : Arch.fromToken(archName);
-        } catch (IllegalArgumentException e) {
-            throw SluiceException.create(CoreFailure.BAD_OPTION, BpfLanguage.ID + ".Arch: " + e.getMessage());
-        }
+        this.arch = env.getOptions().get(BpfLanguage.Arch);
         this.guards = GuardOptions.of(
                         BpfLanguage.ID,
                         env.getOptions().get(BpfLanguage.MaxInstructions),

@@ -20,6 +20,7 @@ import dev.sluice.bpf.verify.SecretTaint;
 import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.guard.OverBudgetAction;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.trust.TrustPolicy;
 import java.nio.ByteOrder;
@@ -86,7 +87,8 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     "Syscall ABI for seccomp filters, as libseccomp names it; sets the byte order of struct seccomp_data and of raw programs. Default: the host.", //
             usageSyntax =
                     "x86_64|x86|x32|aarch64|arm|riscv64|ppc64le|ppc64|ppc|s390x|s390|mips|mipsel|mips64|mipsel64|mips64n32|mipsel64n32|parisc|parisc64") //
-    public static final OptionKey<String> Arch = new OptionKey<>("");
+    public static final OptionKey<Arch> Arch =
+            new OptionKey<>(dev.sluice.core.seccomp.Arch.host(), dev.sluice.core.seccomp.Arch.optionType(ID + ".Arch"));
 
     @Option(
             category = OptionCategory.USER,
@@ -178,7 +180,9 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
             help =
                     "What happens when a budget runs out: error (a guest runtime error naming the instruction) or verdict:<n> (return n: a number or a seccomp action name such as KILL_PROCESS).", //
             usageSyntax = "error|verdict:<n>") //
-    public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");
+    public static final OptionKey<OverBudgetAction> OverBudgetAction = new OptionKey<>(
+            dev.sluice.core.guard.OverBudgetAction.ERROR,
+            dev.sluice.core.guard.OverBudgetAction.seccompVerdicts(ID + ".OverBudgetAction"));
 
     @Option(
             category = OptionCategory.USER,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.guard.OverBudgetAction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -21,7 +22,9 @@ class BudgetLeaseTest {
 
     private static Budget invocations(long perWindow, long windowMillis) {
         return new Budget(
-                GuardOptions.of("bpf", 0, 0, perWindow * 1000 / windowMillis, windowMillis, "error"), "bpf", 4096);
+                GuardOptions.of("bpf", 0, 0, perWindow * 1000 / windowMillis, windowMillis, OverBudgetAction.ERROR),
+                "bpf",
+                4096);
     }
 
     @Test
@@ -92,7 +95,7 @@ class BudgetLeaseTest {
     void instructionAllowanceStopsAtTheExactInstructionAcrossLeases() {
         // 10 per second over 1,000 s: 10,000 instructions per window; each run wants up to 4096 (the longest classic
         // run), executes 1000.
-        Budget b = new Budget(GuardOptions.of("bpf", 0, 10, 0, LONG_WINDOW_MS, "error"), "bpf", 4096);
+        Budget b = new Budget(GuardOptions.of("bpf", 0, 10, 0, LONG_WINDOW_MS, OverBudgetAction.ERROR), "bpf", 4096);
         Budget.Lease lease = b.lease();
         long executed = 0;
         for (int i = 0; i < 10; i++) {

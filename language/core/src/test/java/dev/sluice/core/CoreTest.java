@@ -11,6 +11,7 @@ import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.BlindingKeys;
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.guard.GuardOptions;
+import dev.sluice.core.guard.OverBudgetAction;
 import dev.sluice.core.pcap.Pcap;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
@@ -57,21 +58,42 @@ class CoreTest {
     }
 
     @Test
-    void optionsNameTheLanguagesNamespace() {
-        SluiceException e = assertThrows(SluiceException.class, () -> GuardOptions.of("ebpf", 0, 0, 0, 1000, "panic"));
-        assertEquals(CoreFailure.BAD_OPTION, e.failure());
+    void overBudgetActionsNameTheLanguagesNamespace() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> OverBudgetAction.numericVerdicts("ebpf.OverBudgetAction").convert("panic"));
         assertEquals("ebpf.OverBudgetAction: 'panic' is not error or verdict:<n>", e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> OverBudgetAction.seccompVerdicts("bpf.OverBudgetAction").convert("verdict:0x100000000"));
+        assertEquals(
+                "bpf.OverBudgetAction: 'verdict:0x100000000': the verdict must be a 32-bit unsigned number or a seccomp action name",
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> OverBudgetAction.numericVerdicts("ebpf.OverBudgetAction").convert("verdict:KILL_PROCESS"));
+        assertEquals("ebpf.OverBudgetAction: 'verdict:KILL_PROCESS': the verdict must be a number", e.getMessage());
+        var seccomp = OverBudgetAction.seccompVerdicts("bpf.OverBudgetAction");
+        assertEquals(OverBudgetAction.ERROR, seccomp.convert(" error "));
         assertEquals(
                 SeccompAction.ALLOW.value,
-                GuardOptions.of("bpf", 0, 0, 0, 1000, "verdict:allow").overBudgetVerdict());
+                GuardOptions.of("bpf", 0, 0, 0, 1000, seccomp.convert("verdict:allow"))
+                        .overBudgetVerdict());
         assertEquals(
                 0xfffffffe,
-                GuardOptions.of("bpf", 0, 0, 0, 1000, "verdict:0xfffffffe").overBudgetVerdict());
+                GuardOptions.of("bpf", 0, 0, 0, 1000, seccomp.convert("verdict: 0xfffffffe"))
+                        .overBudgetVerdict());
+        assertEquals("verdict:4294967294", seccomp.convert("verdict:0xfffffffe").id());
+        assertEquals(
+                -1L,
+                OverBudgetAction.numericVerdicts("ebpf.OverBudgetAction")
+                        .convert("verdict:-1")
+                        .verdict());
     }
 
     @Test
     void meteringIsNeededOnlyWhenTheLimitCanBeReached() {
-        Budget limited = new Budget(GuardOptions.of("bpf", 10, 0, 0, 1000, "error"), "bpf", 4096);
+        Budget limited = new Budget(GuardOptions.of("bpf", 10, 0, 0, 1000, OverBudgetAction.ERROR), "bpf", 4096);
         assertFalse(limited.needsMetering(10), "a run of 10 instructions never exceeds a limit of 10");
         assertTrue(limited.needsMetering(11));
         Budget unlimited = new Budget(GuardOptions.NONE, "bpf", 4096);
@@ -82,7 +104,7 @@ class CoreTest {
 
     @Test
     void overBudgetMessagesNameTheLanguagesOption() {
-        Budget b = new Budget(GuardOptions.of("ebpf", 5, 0, 0, 1000, "error"), "ebpf", 1_000_000);
+        Budget b = new Budget(GuardOptions.of("ebpf", 5, 0, 0, 1000, OverBudgetAction.ERROR), "ebpf", 1_000_000);
         SluiceException e = assertThrows(SluiceException.class, () -> b.stop(null, 5, 5));
         assertEquals("insn 5: over budget: stopped after 5 instructions (ebpf.MaxInstructions)", e.getMessage());
         assertEquals(1, b.overBudgetCount());

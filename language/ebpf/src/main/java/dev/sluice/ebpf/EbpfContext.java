@@ -4,7 +4,9 @@ import com.oracle.truffle.api.TruffleLanguage.ContextReference;
 import com.oracle.truffle.api.TruffleLanguage.Env;
 import com.oracle.truffle.api.nodes.Node;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.OverBudgetAction;
 import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.ebpf.formats.InputFormat;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 
@@ -14,7 +16,7 @@ public final class EbpfContext implements LanguageContext {
 
     private final Env env;
     private final ProgramType programType;
-    private final String inputFormat;
+    private final InputFormat inputFormat;
     private final boolean socketDataAtNetworkHeader;
     private final long maxInstructions;
     private final Long limitVerdict;
@@ -23,46 +25,15 @@ public final class EbpfContext implements LanguageContext {
 
     EbpfContext(Env env) {
         this.env = env;
-        try {
-            this.programType = ProgramType.fromId(env.getOptions().get(EbpfLanguage.ProgramType));
-        } catch (IllegalArgumentException e) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.ProgramType: " + e.getMessage());
-        }
-        String socketData = env.getOptions().get(EbpfLanguage.SocketData);
-        if (!socketData.equals("link") && !socketData.equals("network")) {
-            throw SluiceException.create(
-                    EbpfFailure.BAD_OPTION, "ebpf.SocketData: '" + socketData + "' is not link or network");
-        }
-        this.socketDataAtNetworkHeader = socketData.equals("network");
+        // The typed options (ProgramType, SocketData, InputFormat, Maps, OverBudgetAction, SecretBytes) were validated
+        // when the context was built; what is checked here are ranges and combinations.
+        this.programType = env.getOptions().get(EbpfLanguage.ProgramType);
+        this.socketDataAtNetworkHeader = env.getOptions().get(EbpfLanguage.SocketData) == SocketData.NETWORK;
         this.inputFormat = env.getOptions().get(EbpfLanguage.InputFormat);
-        if (!inputFormat.equals("auto")
-                && !inputFormat.equals("raw")
-                && !inputFormat.equals("asm")
-                && !inputFormat.equals("elf")) {
-            throw SluiceException.create(
-                    EbpfFailure.BAD_OPTION, "ebpf.InputFormat: '" + inputFormat + "' is not auto, raw, asm or elf");
-        }
-        try {
-            this.maps = dev.sluice.ebpf.maps.MapSpec.parseList(env.getOptions().get(EbpfLanguage.Maps));
-        } catch (IllegalArgumentException e) {
-            throw SluiceException.create(EbpfFailure.BAD_OPTION, "ebpf.Maps: " + e.getMessage());
-        }
+        this.maps = env.getOptions().get(EbpfLanguage.Maps);
         this.maxInstructions = env.getOptions().get(EbpfLanguage.MaxInstructions);
-        String action = env.getOptions().get(EbpfLanguage.OverBudgetAction);
-        if (action.equals("error")) {
-            this.limitVerdict = null;
-        } else if (action.startsWith("verdict:")) {
-            try {
-                this.limitVerdict = Long.decode(action.substring("verdict:".length()));
-            } catch (NumberFormatException e) {
-                throw SluiceException.create(
-                        EbpfFailure.BAD_OPTION,
-                        "ebpf.OverBudgetAction: '" + action + "': the verdict must be a number");
-            }
-        } else {
-            throw SluiceException.create(
-                    EbpfFailure.BAD_OPTION, "ebpf.OverBudgetAction: '" + action + "' is not error or verdict:<n>");
-        }
+        OverBudgetAction action = env.getOptions().get(EbpfLanguage.OverBudgetAction);
+        this.limitVerdict = action.error() ? null : action.verdict();
         long verifierLimit = env.getOptions().get(EbpfLanguage.VerifierLimit);
         if (verifierLimit <= 0) {
             throw SluiceException.create(
@@ -74,7 +45,9 @@ public final class EbpfContext implements LanguageContext {
                     EbpfFailure.BAD_OPTION,
                     "ebpf.Unprivileged: the rules for unprivileged programs are the verifier's; they need ebpf.Verify=true");
         }
-        java.util.BitSet secretBytes = secretBytes(env.getOptions().get(EbpfLanguage.SecretBytes));
+        // A copy: the option's value is shared by every context built with the same options.
+        java.util.BitSet secretBytes = (java.util.BitSet)
+                env.getOptions().get(EbpfLanguage.SecretBytes).clone();
         boolean constantTime = env.getOptions().get(EbpfLanguage.ConstantTime);
         if (constantTime && !env.getOptions().get(EbpfLanguage.Verify)) {
             throw SluiceException.create(
@@ -90,31 +63,6 @@ public final class EbpfContext implements LanguageContext {
             throw SluiceException.create(
                     EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
         }
-    }
-
-    /** ebpf.SecretBytes: ranges 'a-b,c' of offsets 0-65535; an error naming the option otherwise. */
-    static java.util.BitSet secretBytes(String text) {
-        java.util.BitSet set = new java.util.BitSet();
-        if (text.isBlank()) {
-            return set;
-        }
-        for (String part : text.split(",")) {
-            String p = part.strip();
-            String[] ends = p.split("-", -1);
-            try {
-                int lo = Integer.parseInt(ends[0].strip());
-                int hi = ends.length == 2 ? Integer.parseInt(ends[1].strip()) : lo;
-                if (ends.length > 2 || lo < 0 || hi > 65535 || lo > hi) {
-                    throw new NumberFormatException();
-                }
-                set.set(lo, hi + 1);
-            } catch (NumberFormatException e) {
-                throw SluiceException.create(
-                        EbpfFailure.BAD_OPTION,
-                        "ebpf.SecretBytes: '" + p + "' is not a byte offset or range a-b within 0-65535");
-            }
-        }
-        return set;
     }
 
     public static EbpfContext get(Node node) {
@@ -140,7 +88,7 @@ public final class EbpfContext implements LanguageContext {
         return programType;
     }
 
-    public String inputFormat() {
+    public InputFormat inputFormat() {
         return inputFormat;
     }
 

@@ -7,18 +7,26 @@ import com.oracle.truffle.api.instrumentation.ProvidedTags;
 import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.Source;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.guard.OverBudgetAction;
+import dev.sluice.ebpf.formats.InputFormat;
 import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
 import dev.sluice.ebpf.lower.Lowering;
+import dev.sluice.ebpf.maps.MapSpec;
 import dev.sluice.ebpf.nodes.ConstantRootNode;
 import dev.sluice.ebpf.parse.ProgramParser;
 import dev.sluice.ebpf.verify.StructuralCheck;
 import dev.sluice.ebpf.verify.Verifier;
 import dev.sluice.ebpf.verify.VerifierOptions;
+import java.util.BitSet;
+import java.util.List;
+import java.util.function.Function;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
+import org.graalvm.options.OptionType;
 import org.graalvm.options.OptionValues;
 
 /**
@@ -41,13 +49,25 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final String MIME_BINARY = "application/x-ebpf";
     public static final String MIME_TEXT = "text/x-ebpf";
 
+    /** An option type Truffle validates with {@code parse} when the context is built; its error names the option. */
+    private static <T> OptionType<T> typed(String option, Function<String, T> parse) {
+        return new OptionType<>(option, text -> {
+            try {
+                return parse.apply(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ID + "." + option + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
     @Option(
             category = OptionCategory.USER,
             stability = OptionStability.STABLE, //
             help =
                     "Program type (context layout and helpers): raw (r1 = input memory, r2 = its length), socket_filter (r1 = __sk_buff), xdp (r1 = xdp_md).", //
             usageSyntax = "raw|socket_filter|xdp") //
-    public static final OptionKey<String> ProgramType = new OptionKey<>("raw");
+    public static final OptionKey<ProgramType> ProgramType = new OptionKey<>(
+            dev.sluice.ebpf.isa.ProgramType.RAW, typed("ProgramType", dev.sluice.ebpf.isa.ProgramType::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -55,7 +75,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "Where a socket_filter program's data starts in its input, an Ethernet frame: link (at the link-layer header, as on an AF_PACKET socket) or network (after the 14-byte Ethernet header, as on an IP socket and in the kernel's BPF_PROG_TEST_RUN: __sk_buff.len is 14 less and SKF_LL_OFF + k reaches the Ethernet header).", //
             usageSyntax = "link|network") //
-    public static final OptionKey<String> SocketData = new OptionKey<>("link");
+    public static final OptionKey<SocketData> SocketData =
+            new OptionKey<>(dev.sluice.ebpf.SocketData.LINK, typed("SocketData", dev.sluice.ebpf.SocketData::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -63,7 +84,9 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "Program format: raw (8-byte little-endian instruction slots), asm (bpf_conformance assembly), elf (an object from clang -target bpf), or auto (bytes: ELF by its magic, else raw; text: asm).", //
             usageSyntax = "auto|raw|asm|elf") //
-    public static final OptionKey<String> InputFormat = new OptionKey<>("auto");
+    public static final OptionKey<InputFormat> InputFormat = new OptionKey<>(
+            dev.sluice.ebpf.formats.InputFormat.AUTO,
+            typed("InputFormat", dev.sluice.ebpf.formats.InputFormat::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -78,7 +101,9 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "What a run over ebpf.MaxInstructions does: error (a guest runtime error naming the instruction) or verdict:<n> (it returns n).", //
             usageSyntax = "error|verdict:<n>") //
-    public static final OptionKey<String> OverBudgetAction = new OptionKey<>("error");
+    public static final OptionKey<OverBudgetAction> OverBudgetAction = new OptionKey<>(
+            dev.sluice.core.guard.OverBudgetAction.ERROR,
+            dev.sluice.core.guard.OverBudgetAction.numericVerdicts(ID + ".OverBudgetAction"));
 
     @Option(
             category = OptionCategory.USER,
@@ -86,7 +111,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "Maps for raw and asm programs, in fd order: name:type:keySize:valueSize:maxEntries separated by ','; type is array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash or prog_array.", //
             usageSyntax = "<name>:<type>:<keySize>:<valueSize>:<maxEntries>,...") //
-    public static final OptionKey<String> Maps = new OptionKey<>("");
+    public static final OptionKey<List<MapSpec>> Maps =
+            new OptionKey<>(List.of(), typed("Maps", text -> List.copyOf(MapSpec.parseList(text))));
 
     @Option(
             category = OptionCategory.USER,
@@ -114,7 +140,31 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             stability = OptionStability.STABLE, //
             help =
                     "The secret bytes of constant-time mode: offsets in the program's data (the packet as LD_ABS and packet pointers see it, or a raw program's input), as ranges 'a-b,c', within 0-65535.") //
-    public static final OptionKey<String> SecretBytes = new OptionKey<>("");
+    public static final OptionKey<BitSet> SecretBytes =
+            new OptionKey<>(new BitSet(), typed("SecretBytes", EbpfLanguage::secretByteRanges));
+
+    /** ebpf.SecretBytes: ranges 'a-b,c' of offsets 0-65535 (blank: none). */
+    static BitSet secretByteRanges(String text) {
+        BitSet set = new BitSet();
+        if (text.isBlank()) {
+            return set;
+        }
+        for (String part : text.split(",")) {
+            String p = part.strip();
+            String[] ends = p.split("-", -1);
+            try {
+                int lo = Integer.parseInt(ends[0].strip());
+                int hi = ends.length == 2 ? Integer.parseInt(ends[1].strip()) : lo;
+                if (ends.length > 2 || lo < 0 || hi > 65535 || lo > hi) {
+                    throw new NumberFormatException();
+                }
+                set.set(lo, hi + 1);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + p + "' is not a byte offset or range a-b within 0-65535");
+            }
+        }
+        return set;
+    }
 
     @Option(
             category = OptionCategory.USER,
@@ -144,8 +194,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
         Source source = request.getSource();
         EbpfContext context = EbpfContext.get(null);
         if (source.hasBytes()
-                && (context.inputFormat().equals("elf")
-                        || context.inputFormat().equals("auto")
+                && (context.inputFormat() == dev.sluice.ebpf.formats.InputFormat.ELF
+                        || context.inputFormat() == dev.sluice.ebpf.formats.InputFormat.AUTO
                                 && dev.sluice.ebpf.formats.elf.ElfObjectReader.isElf(
                                         source.getBytes().toByteArray()))) {
             return new ConstantRootNode(
@@ -162,7 +212,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
                 this,
                 source,
                 context.programType(),
-                context.inputFormat(),
+                context.inputFormat().id(),
                 context.maps(),
                 context.maxInstructions(),
                 context.limitVerdict(),

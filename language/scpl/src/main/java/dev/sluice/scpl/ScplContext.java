@@ -18,12 +18,8 @@ public final class ScplContext implements LanguageContext {
 
     ScplContext(Env env) {
         this.env = env;
-        String name = env.getOptions().get(ScplLanguage.Arch);
-        try {
-            this.arch = name.isEmpty() ? Arch.host() : Arch.fromToken(name);
-        } catch (IllegalArgumentException e) {
-            throw SluiceException.create(CoreFailure.BAD_OPTION, "scpl.Arch: " + e.getMessage());
-        }
+        this.arch = env.getOptions().get(ScplLanguage.Arch);
+        // A value given is checked when the context is built; the default (the host's arch) is not converted.
         if (!SyscallTable.SUPPORTED.contains(arch)) {
             throw SluiceException.create(
                     CoreFailure.BAD_OPTION, "scpl.Arch: SCPL has no syscall table for " + arch.token());

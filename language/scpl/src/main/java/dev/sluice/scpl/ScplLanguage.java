@@ -10,6 +10,7 @@ import com.oracle.truffle.api.source.Source;
 import dev.sluice.bpf.nodes.ConstantRootNode;
 import dev.sluice.scpl.nodes.RuleSources;
 import dev.sluice.scpl.policy.Policy;
+import dev.sluice.scpl.syscalls.SyscallTable;
 import dev.sluice.scpl.verify.Checker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
+import org.graalvm.options.OptionType;
 import org.graalvm.options.OptionValues;
 
 /**
@@ -49,7 +51,18 @@ public final class ScplLanguage extends TruffleLanguage<ScplContext> {
             help =
                     "Syscall ABI: the byte order of struct seccomp_data inputs, and the target arch of policies that name none. Default: the host.", //
             usageSyntax = "x86_64|x86|x32|aarch64|arm|riscv64") //
-    public static final OptionKey<String> Arch = new OptionKey<>("");
+    public static final OptionKey<dev.sluice.core.seccomp.Arch> Arch = new OptionKey<>(
+            dev.sluice.core.seccomp.Arch.host(), new OptionType<>("Arch", ScplLanguage::archWithSyscallTable));
+
+    /** The value of scpl.Arch: an arch SCPL has a syscall table for (empty: the host's); checked when the context is built. */
+    static dev.sluice.core.seccomp.Arch archWithSyscallTable(String token) {
+        dev.sluice.core.seccomp.Arch arch =
+                dev.sluice.core.seccomp.Arch.optionType(ID + ".Arch").convert(token);
+        if (!SyscallTable.SUPPORTED.contains(arch)) {
+            throw new IllegalArgumentException(ID + ".Arch: SCPL has no syscall table for " + arch.token());
+        }
+        return arch;
+    }
 
     @Override
     protected OptionDescriptors getOptionDescriptors() {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The format names and SCPL action words have one source, the enums ({@code InputFormat}, {@code OutputFormat},
  * {@code ActionWord}): the command line's help reads them, and the places that must still spell them by hand (the
- * docs' tables and grammar, the README, the bpf language's option annotation) are checked against them here, so they
- * cannot drift.
+ * docs' tables and grammar, the README, the bpf and ebpf languages' option annotations) are checked against them here,
+ * so they cannot drift.
  */
 class FormatNamesTest {
     private static final Set<String> INPUT =
@@ -128,6 +128,20 @@ class FormatNamesTest {
             OptionDescriptor d = engine.getLanguages().get("bpf").getOptions().get("bpf.InputFormat");
             assertEquals(String.join("|", INPUT), d.getUsageSyntax());
             for (String id : INPUT) {
+                assertTrue(d.getHelp().contains(id), () -> d.getHelp() + " does not name " + id);
+            }
+        }
+    }
+
+    @Test
+    void theEbpfInputFormatOptionNamesItsEnum() {
+        List<String> ebpf = Stream.of(dev.sluice.ebpf.formats.InputFormat.values())
+                .map(dev.sluice.ebpf.formats.InputFormat::id)
+                .toList();
+        try (Engine engine = Engine.newBuilder("ebpf").build()) {
+            OptionDescriptor d = engine.getLanguages().get("ebpf").getOptions().get("ebpf.InputFormat");
+            assertEquals(String.join("|", ebpf), d.getUsageSyntax());
+            for (String id : ebpf) {
                 assertTrue(d.getHelp().contains(id), () -> d.getHelp() + " does not name " + id);
             }
         }

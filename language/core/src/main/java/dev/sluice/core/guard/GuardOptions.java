@@ -2,8 +2,6 @@ package dev.sluice.core.guard;
 
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.seccomp.SeccompAction;
-import java.util.Locale;
 
 /**
  * The guard options of a context, read once: budgets and the over-budget action (docs/guards.md).
@@ -65,8 +63,9 @@ public record GuardOptions(
     }
 
     /**
-     * Validated options; {@code optionPrefix} is the language's option namespace ({@code "bpf"}), named in errors.
-     * {@code action} is {@code error} or {@code verdict:<n>} (a 32-bit number or a seccomp action name).
+     * Validated options; {@code optionPrefix} is the language's option namespace ({@code "bpf"}), named in errors. The
+     * over-budget action was validated when the context was built ({@link OverBudgetAction}); its verdict is a 32-bit
+     * value here.
      */
     public static GuardOptions of(
             String optionPrefix,
@@ -74,50 +73,20 @@ public record GuardOptions(
             long instructionsPerSecond,
             long invocationsPerSecond,
             long windowMillis,
-            String action) {
+            OverBudgetAction action) {
         requireAtLeast(optionPrefix + ".MaxInstructions", maxInstructions, 0);
         requireAtLeast(optionPrefix + ".BudgetInstructionsPerSecond", instructionsPerSecond, 0);
         requireAtLeast(optionPrefix + ".BudgetInvocationsPerSecond", invocationsPerSecond, 0);
         requireAtLeast(optionPrefix + ".BudgetWindowMillis", windowMillis, 1);
-        String a = action.strip();
-        if (a.equals("error")) {
-            return new GuardOptions(
-                    maxInstructions, instructionsPerSecond, invocationsPerSecond, windowMillis, true, 0, false, false);
-        }
-        if (a.startsWith("verdict:")) {
-            return new GuardOptions(
-                    maxInstructions,
-                    instructionsPerSecond,
-                    invocationsPerSecond,
-                    windowMillis,
-                    false,
-                    parseVerdict(optionPrefix, a.substring(8).strip(), action),
-                    false,
-                    false);
-        }
-        throw SluiceException.create(
-                CoreFailure.BAD_OPTION,
-                optionPrefix + ".OverBudgetAction: '" + action + "' is not error or verdict:<n>");
-    }
-
-    private static int parseVerdict(String optionPrefix, String v, String action) {
-        try {
-            return SeccompAction.valueOf(v.toUpperCase(Locale.ROOT)).value;
-        } catch (IllegalArgumentException e) {
-            // not an action name: a number
-        }
-        try {
-            long n = v.startsWith("0x") || v.startsWith("0X") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
-            if (n >= 0 && n <= 0xffffffffL) {
-                return (int) n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw SluiceException.create(
-                CoreFailure.BAD_OPTION,
-                optionPrefix + ".OverBudgetAction: '" + action
-                        + "': the verdict must be a 32-bit unsigned number or a seccomp action name");
+        return new GuardOptions(
+                maxInstructions,
+                instructionsPerSecond,
+                invocationsPerSecond,
+                windowMillis,
+                action.error(),
+                (int) action.verdict(),
+                false,
+                false);
     }
 
     /** As measured into the load log. */

@@ -2,6 +2,7 @@ package dev.sluice.core.seccomp;
 
 import java.nio.ByteOrder;
 import java.util.Locale;
+import org.graalvm.options.OptionType;
 
 /**
  * Syscall ABIs, named as libseccomp names them. The audit value is what the kernel puts in
@@ -74,6 +75,21 @@ public enum Arch {
             }
         }
         throw new IllegalArgumentException("unknown arch '" + name + "' (expected one of " + tokens() + ")");
+    }
+
+    /**
+     * The option type of a language's {@code Arch} option ({@code option} is its full name, e.g. {@code "bpf.Arch"}):
+     * a token as {@link #fromToken} reads it, or empty for {@link #host()}. Truffle reports a bad value when the
+     * context is built, with a message naming the option.
+     */
+    public static OptionType<Arch> optionType(String option) {
+        return new OptionType<>("Arch", token -> {
+            try {
+                return token.isEmpty() ? host() : fromToken(token);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     public static String tokens() {
