@@ -187,5 +187,10 @@ class FilterCompilerTest {
         assertEquals(8, none.column());
         SluiceException outside = assertThrows(SluiceException.class, () -> FilterCompiler.compile("cgroup /etc", "f"));
         assertEquals("cgroup /etc: /etc is not in the cgroup2 hierarchy at " + mount, outside.detail());
+        // Found by the inetdiag-filter campaign: a NUL byte in the path was a host InvalidPathException.
+        SluiceException nul = assertThrows(SluiceException.class, () -> FilterCompiler.compile("cgroup /a\0b", "f"));
+        assertEquals(InetDiagFailure.FILTER_SYNTAX, nul.failure());
+        assertEquals("cgroup /a\\x00b: a path cannot contain a NUL byte", nul.detail());
+        assertEquals(8, nul.column());
     }
 }

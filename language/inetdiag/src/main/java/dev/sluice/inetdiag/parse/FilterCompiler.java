@@ -585,6 +585,10 @@ public final class FilterCompiler {
                         v,
                         "cgroup " + Words.clip(s) + ": no cgroup2 file system is mounted (see /proc/self/mountinfo)");
             }
+            // A file name cannot hold a NUL byte (iproute2's C string would end there); Path.of would throw.
+            if (s.indexOf('\0') >= 0) {
+                throw error(v, "cgroup " + Words.clip(s) + ": a path cannot contain a NUL byte");
+            }
             Path given = Path.of(s);
             Path dir = Files.isDirectory(given) ? given : null;
             if (dir == null) {
