@@ -525,17 +525,22 @@ public final class AsmFormat {
 
     /**
      * Writes a program in the same syntax; jump and call targets become labels {@code L<slot>} (a target outside the
-     * program stays a relative {@code +N}/{@code -N}). Reading the text back gives the same slots.
+     * program, or in the second slot of an {@code lddw}, where no label line can go, stays a relative
+     * {@code +N}/{@code -N}). Reading the text back gives the same slots.
      */
     public static String write(Program p) {
-        TreeSet<Integer> targets = new TreeSet<>();
+        java.util.BitSet starts = new java.util.BitSet();
         for (int pc = 0; pc < p.length(); pc++) {
-            int t = targetOf(p, pc);
-            if (t >= 0 && t < p.length()) {
-                targets.add(t);
-            }
+            starts.set(pc);
             if (p.get(pc).opcode() == LDDW) {
                 pc++;
+            }
+        }
+        TreeSet<Integer> targets = new TreeSet<>();
+        for (int pc = starts.nextSetBit(0); pc >= 0; pc = starts.nextSetBit(pc + 1)) {
+            int t = targetOf(p, pc);
+            if (t >= 0 && t < p.length() && starts.get(t)) {
+                targets.add(t);
             }
         }
         StringBuilder out = new StringBuilder();
