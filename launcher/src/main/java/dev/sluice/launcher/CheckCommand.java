@@ -70,6 +70,12 @@ final class CheckCommand implements Callable<Integer> {
         // The same load as run's: the launcher's parse and kernel checks, then the bpf language with every language
         // option given (constant-time mode's taint check, signatures, ...), so that 'ok' means run would load it. A
         // file the policy cache holds as loaded by the language under these options needs neither again.
+        // With no language option and no provenance flag, the language's load is the stages LoadedProgram.load runs
+        // with the language's own classes (the reader, Verifier.verify for the profile; for SCPL, translation
+        // validation reads, verifies, lowers and runs the compiled bytes), plus Lowering.lower, run here: a polyglot
+        // context would only repeat them, for about 125 ms of a cold start (issue 12's first-run target).
+        // CheckWithoutContextTest checks that both ways give the same verdicts and messages.
+        boolean throughContext = !main.polyglot.all().isEmpty() || Provenance.inForce();
         Context context = null;
         try {
             for (Path f : files) {
@@ -78,7 +84,7 @@ final class CheckCommand implements Callable<Integer> {
                     report(f, hit.program(), out, err);
                     continue;
                 }
-                if (context == null) {
+                if (throughContext && context == null) {
                     context = main.polyglot.newContext(
                             Map.of("bpf.Profile", profile.id(), "bpf.Arch", arch.token(), "bpf.InputFormat", "raw"));
                 }
@@ -100,6 +106,7 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
+    /** @param context the bpf language's context to load into, or null when it would add nothing (no options) */
     private static int check(
             Path f,
             Profile profile,
@@ -112,7 +119,11 @@ final class CheckCommand implements Callable<Integer> {
         try {
             PolicyCache.Loaded stored = cache == null ? null : cache.loadAndStore(f, profile, arch, format);
             LoadedProgram p = stored == null ? LoadedProgram.load(f, profile, arch, format) : stored.program();
-            RunCommand.evalFilter(context, p);
+            if (context != null) {
+                RunCommand.evalFilter(context, p);
+            } else {
+                p.lowered(); // the language's last stage
+            }
             if (stored != null) {
                 cache.languageLoaded(stored.entry());
             }
