@@ -189,7 +189,7 @@ public class CallFloorBenchmark {
     static final int CHUNK = 1_000;
 
     /**
-     * All callees in one JVM, timed in rotation for {@code seconds} (default 10): each round times one chunk of 1,000
+     * All callees in one JVM, timed in rotation for {@code seconds} (default 20): each round times one chunk of 1,000
      * calls (the next tenth of the packet set) of every callee in turn, so every callee is timed under the same load;
      * a JMH trial of one callee and the next trial minutes later do not see the same load on a shared machine. Short
      * chunks are more often undisturbed than whole passes. A callee's figure is the sum over the ten chunks of each
@@ -198,10 +198,21 @@ public class CallFloorBenchmark {
      * Tier 2 code, as in the JMH trials.
      */
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         String[] callees = args.length > 1
                 ? java.util.Arrays.copyOfRange(args, 1, args.length)
-                : new String[] {"sluice-tcp-port-80", "sluice-ret-0", "js-tcp-port-80", "js-length", "js-constant"};
+                : new String[] {
+                    "sluice-tcp-port-80",
+                    "sluice-tcp-port-80-unblinded",
+                    "sluice-ret-0",
+                    "js-tcp-port-80",
+                    "js-length",
+                    "js-constant",
+                    "sluice-tcp-port-80-entered",
+                    "sluice-ret-0-entered",
+                    "js-tcp-port-80-entered",
+                    "js-constant-entered"
+                };
         int jsConstant = java.util.Arrays.asList(callees).indexOf("js-constant");
         int jsTcp = java.util.Arrays.asList(callees).indexOf("js-tcp-port-80");
         if (jsConstant < 0 || jsTcp < 0) {
