@@ -23,6 +23,8 @@ final class CompileWatch extends Handler {
     private static final Pattern OPT_DONE =
             Pattern.compile("opt done\\s+engine=\\d+\\s+id=\\d+\\s+(\\S+)\\s+\\|Tier (\\d)\\|");
     private final Set<String> lastTier = ConcurrentHashMap.newKeySet();
+    /** The last "opt done" line of each Tier 2 root (its node counts and code size). */
+    private final java.util.Map<String, String> lastTierLines = new ConcurrentHashMap<>();
 
     @Override
     public void publish(LogRecord r) {
@@ -33,6 +35,7 @@ final class CompileWatch extends Handler {
         Matcher match = OPT_DONE.matcher(m);
         if (match.find() && match.group(2).equals("2")) {
             lastTier.add(match.group(1));
+            lastTierLines.put(match.group(1), m);
         }
     }
 
@@ -60,6 +63,16 @@ final class CompileWatch extends Handler {
                     "[sluice-bench] WARNING: %s not all at Tier 2 after %.0f s (done: %s); measuring anyway%n",
                     String.join(", ", roots), took, lastTier);
         }
+    }
+
+    /** The roots with Tier 2 code so far. */
+    Set<String> compiledRoots() {
+        return Set.copyOf(lastTier);
+    }
+
+    /** The "opt done" line of a root's last Tier 2 compilation (node counts, code size), or null. */
+    String lastTierLine(String root) {
+        return lastTierLines.get(root);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.TruffleLanguage.ContextReference;
@@ -31,6 +32,16 @@ public final class FilterRootNode extends RootNode {
     private ProgramBodyNode body;
 
     /**
+     * Whether an input other than a host {@code byte[]} has come (a guest buffer or array, a {@code ByteBuffer}). Until
+     * then compiled code takes only the host array and deoptimizes on anything else. Compiling the general path as
+     * well costs every call an allocation: it copies the argument out of compiled code ({@code InputAccess}'s
+     * {@code TruffleBoundary}), so where that path rejoins the host path Graal must allocate the argument's host-object
+     * wrapper on both, 24 bytes per call (docs/performance.md, "Single call: the host-to-guest floor").
+     */
+    @CompilationFinal
+    private boolean otherInputSeen;
+
+    /**
      * @param contexts the language's context reference (for host input access)
      * @param budget the filter's budget (docs/guards.md), or null
      */
@@ -57,7 +68,7 @@ public final class FilterRootNode extends RootNode {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "a filter takes its input as first argument");
         }
-        byte[] data = InputAccess.bytes(args[0], env, this);
+        byte[] data = input(args[0], env);
         if (seccomp) {
             if (data.length != 64) {
                 CompilerDirectives.transferToInterpreter();
@@ -72,6 +83,18 @@ public final class FilterRootNode extends RootNode {
             throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "dataOffset is past the end of the input");
         }
         return body.execute(frame, data, meta.dataOffset, captured, captured, meta) & 0xffffffffL;
+    }
+
+    private byte[] input(Object argument, Env env) {
+        if (!otherInputSeen) {
+            byte[] host = InputAccess.hostBytes(argument, env);
+            if (host != null) {
+                return host;
+            }
+            CompilerDirectives.transferToInterpreterAndInvalidate();
+            otherInputSeen = true;
+        }
+        return InputAccess.bytes(argument, env, this);
     }
 
     @Override
