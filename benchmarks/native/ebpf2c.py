@@ -114,6 +114,8 @@ def alu(code, dst, src, off, imm):
 
 def jump(pc, code, dst, src, off, imm):
     op = code & 0xf0
+    if op in (0x80, 0x90) and code & 7 == JMP32:
+        raise Refused("jump opcode %#04x is not covered" % code)
     if op == 0x80:
         raise Refused("calls (helpers, subprograms, kfuncs) are not translated")
     if op == 0x90:
@@ -191,7 +193,7 @@ def translate(insns):
             if dst == FRAME and cls in (LDX, ALU, ALU64):
                 raise Refused("r10, the frame pointer, is read-only")
             no_operands = cls in (JMP, JMP32) and code & 0xf0 in (0x00, 0x80, 0x90)  # ja, call, exit
-            context_load = cls == LDX and src == CONTEXT  # checked in memory()
+            context_load = cls == LDX and src == CONTEXT and dst != CONTEXT  # checked in memory()
             if not no_operands and not context_load and uses_context(code, dst, src):
                 raise Refused("r1 is the XDP context: only its data (offset 0) and data_end (offset 4) are translated")
             if cls in (ALU, ALU64, LDX):

@@ -96,6 +96,8 @@ REFUSED = {
     "context_field": (ins(0x61, 0, 1, 8) + ins(0x95), "data_end"),
     "context_copy": (ins(0xbf, 6, 1) + mov(0, 0) + ins(0x95), "context"),
     "falls_off": (mov(0, 0), "fall off"),
+    "context_overwritten": (ins(0x61, 1, 1, 0) + mov(0, 0) + ins(0x95), "context"),
+    "exit_in_jmp32": (mov(0, 0) + ins(0x96), "not covered"),
     "jump_outside": (ins(0x05, 0, 0, 5) + ins(0x95), "outside"),
 }
 
