@@ -8,9 +8,15 @@
 #   - a counted loop of 10,000 trips of 3 instructions with the count as a constant (the kernel's verifier must bound
 #     it), per trip: Sluice's EbpfBenchmark.constantLoop (verified, so no fuel checks) against the kernel running it as
 #     a socket filter; and Sluice's EbpfBenchmark.loop, the count read from memory (unverified, under the fuel guard).
-# The kernel runs before and after Sluice; the verdicts of the compiled code that was timed must equal the kernel's,
-# frame by frame (count and FNV-1a hash). Figures: JMH means and the fastest pass (min) of the whole set.
-# Not here yet: the gcc -O2 limit of the same eBPF programs (classic filters have it, benchmarks/compare.sh).
+# The gcc -O2 limit of the same programs: benchmarks/native/ebpf2c.py translates the very instruction bytes to C (one
+# statement per instruction, the program's own bounds checks and no others, a compiler barrier at the loop head so
+# gcc cannot replace the loop by its result), benchmarks/native/ebpf_gcc_peer.c runs it with cc -O2 over the same
+# capture, frames back to back as Sluice's batch gets them (fastest pass of about a second of passes). First,
+# benchmarks/native/ebpf2c_check.py checks the translation itself against the kernel on 43 small programs.
+# The kernel and the gcc limit run before and after Sluice (--quick: the kernel only before); the verdicts of the
+# compiled code that was timed, and of the gcc limit, must equal the kernel's frame by frame (count and FNV-1a hash),
+# and the gcc loop's result the kernel's, or the script stops with exit 1. Figures: JMH means and the fastest pass
+# (min) of the whole set.
 # Usage: benchmarks/ebpf-compare.sh [--quick]      (root; needs a JDK 25 and cc)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +35,10 @@ cc -O2 -Wall -o "$out/ebpf_kernel_peer" "$bench/native/ebpf_kernel_peer.c"
 "$root/sluice.sh" asm --lang ebpf "$root/examples/ebpf/xdp-ipv4.s" -o "$out/xdp.bin"
 printf 'mov %%r0, 0\nmov %%r3, 10000\nloop:\nadd %%r0, %%r3\nsub %%r3, 1\njne %%r3, 0, loop\nexit\n' > "$out/loop.s"
 "$root/sluice.sh" asm --lang ebpf "$out/loop.s" -o "$out/loop.bin"
+python3 "$bench/native/ebpf2c.py" "xdp=$out/xdp.bin" "loop=$out/loop.bin" > "$out/ebpf_programs.c"
+cc -O2 -Wall -I "$bench/native" -o "$out/ebpf_gcc_peer" "$bench/native/ebpf_gcc_peer.c" "$out/ebpf_programs.c"
+log "checking ebpf2c.py's translation against the kernel"
+python3 "$bench/native/ebpf2c_check.py" "$out/ebpf2c-check" "$out/ebpf_kernel_peer" >&2
 
 cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$bench"/target/lib/*.jar)"
 pcap="$out/packets.pcap"
@@ -43,22 +53,31 @@ kernel() { # WHEN
     "$out/ebpf_kernel_peer" xdp "$out/xdp.bin" "$pcap" 100 | sed "s/^/$1 /" >> "$out/kernel.txt"
     "$out/ebpf_kernel_peer" loop "$out/loop.bin" 10000 10 | sed "s/^/$1 /" >> "$out/kernel.txt"
 }
+gcc_limit() { # WHEN
+    log "gcc -O2 limit ($1)"
+    "$out/ebpf_gcc_peer" xdp xdp "$pcap" | sed "s/^/$1 /" >> "$out/gcc.txt"
+    "$out/ebpf_gcc_peer" loop loop 10000 | sed "s/^/$1 /" >> "$out/gcc.txt"
+}
 kernel before
+gcc_limit before
 log "Sluice (JMH, compiled, verified)"
 if [ -n "$quick" ]; then iterations=(-wi 2 -w 1s -i 2 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5); else iterations=(-wi 3 -w 1s -i 5 -r 1s -f 1); fi
 "${jvm[@]}" org.openjdk.jmh.Main EbpfBenchmark -p tier=compiled -p verify=true "${iterations[@]}" \
     -rf csv -rff "$out/jmh.csv" > "$out/jmh.log" 2>&1 || { tail -30 "$out/jmh.log" >&2; exit 1; }
+gcc_limit after
 [ -n "$quick" ] || kernel after
 
 python3 - "$out" <<'PY'
 import csv, sys
 out = sys.argv[1]
-k = {}
-for line in open(f"{out}/kernel.txt"):
-    when, _, kind, name, value, *rest = line.split()
-    k.setdefault((kind, name), []).append(value if name == "verdicts" else float(value))
-    if name == "verdicts":
-        k[(kind, name)][-1] = (value, rest[0])
+def figures(path):
+    fig = {}
+    for line in open(path):
+        when, _, kind, name, value, *rest = line.split()
+        fig.setdefault((kind, name), []).append((value, rest[0]) if name == "verdicts" else float(value))
+    return fig
+k = figures(f"{out}/kernel.txt")
+g = figures(f"{out}/gcc.txt")
 s = {}
 for line in open(f"{out}/sluice.txt"):
     f = line.split()
@@ -68,15 +87,21 @@ kv = set(k[("xdp", "verdicts")])
 sv = tuple(s[("sluice-ebpf-verdicts", "xdp")])
 if len(kv) != 1 or sv != next(iter(kv)):
     sys.exit(f"ebpf-compare: FAILED: Sluice's compiled verdicts {sv} differ from the kernel's {kv}")
+gv = set(g[("xdp", "verdicts")])
+if gv != kv:
+    sys.exit(f"ebpf-compare: FAILED: the gcc limit's verdicts {gv} differ from the kernel's {kv}")
+if set(g[("loop", "result")]) != set(k[("loop", "result")]):
+    sys.exit(f"ebpf-compare: FAILED: the gcc loop returns {g[('loop', 'result')]}, the kernel's {k[('loop', 'result')]}")
+gx, gt = min(g[("xdp", "program")]), min(g[("loop", "trip")])
 kx, ke = min(k[("xdp", "program")]), min(k[("xdp", "empty")])
 sx_min = float(s[("sluice-ebpf-min", "xdp")][0])
 kt = min(k[("loop", "trip")])
 st_min = float(s[("sluice-ebpf-min", "loop")][0])
 sc_min = float(s[("sluice-ebpf-min", "constant-loop")][0])
-print(f"# verdicts: Sluice's compiled code and the kernel agree on all frames (nonzero {sv[0]}, FNV-1a {sv[1]})")
-print("| program | Sluice (JMH mean) | Sluice (fastest pass) | kernel JIT (TEST_RUN) | kernel net of its empty program | Sluice min / kernel | Sluice min / kernel net |")
-print("|---|---|---|---|---|---|---|")
-print(f"| xdp-ipv4, ns/packet | {jmh['xdpBatch']:.2f} | {sx_min:.2f} | {kx:.2f} (empty {ke:.2f}) | {kx - ke:.2f} | {sx_min / kx:.2f}x | {sx_min / (kx - ke):.2f}x |")
-print(f"| loop, constant count (verified: no fuel), ns/trip | {jmh['constantLoop']:.3f} | {sc_min:.3f} | {kt:.3f} (net of the empty run) | {kt:.3f} | {sc_min / kt:.2f}x | {sc_min / kt:.2f}x |")
-print(f"| loop, count from memory (unverified: fuel), ns/trip | {jmh['loop']:.3f} | {st_min:.3f} | (the kernel refuses an unbounded loop) | | {st_min / kt:.2f}x | {st_min / kt:.2f}x |")
+print(f"# verdicts: Sluice's compiled code, the gcc limit and the kernel agree on all frames (nonzero {sv[0]}, FNV-1a {sv[1]})")
+print("| program | Sluice (JMH mean) | Sluice (fastest pass) | kernel JIT (TEST_RUN) | kernel net of its empty program | gcc -O2 limit | Sluice min / kernel | Sluice min / kernel net | Sluice min / gcc |")
+print("|---|---|---|---|---|---|---|---|---|")
+print(f"| xdp-ipv4, ns/packet | {jmh['xdpBatch']:.2f} | {sx_min:.2f} | {kx:.2f} (empty {ke:.2f}) | {kx - ke:.2f} | {gx:.2f} | {sx_min / kx:.2f}x | {sx_min / (kx - ke):.2f}x | {sx_min / gx:.2f}x |")
+print(f"| loop, constant count (verified: no fuel), ns/trip | {jmh['constantLoop']:.3f} | {sc_min:.3f} | {kt:.3f} (net of the empty run) | {kt:.3f} | {gt:.3f} | {sc_min / kt:.2f}x | {sc_min / kt:.2f}x | {sc_min / gt:.2f}x |")
+print(f"| loop, count from memory (unverified: fuel), ns/trip | {jmh['loop']:.3f} | {st_min:.3f} | (the kernel refuses an unbounded loop) | | {gt:.3f} (its constant-count loop) | {st_min / kt:.2f}x | {st_min / kt:.2f}x | {st_min / gt:.2f}x |")
 PY
