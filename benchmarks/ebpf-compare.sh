@@ -78,10 +78,17 @@ def figures(path):
     return fig
 k = figures(f"{out}/kernel.txt")
 g = figures(f"{out}/gcc.txt")
+# sluice.txt has a line per JMH trial: every trial's verdicts must agree, and the fastest pass is the smallest MIN.
 s = {}
 for line in open(f"{out}/sluice.txt"):
     f = line.split()
-    s[(f[0], f[1])] = f[4:]
+    key = (f[0], f[1])
+    if f[0] == "sluice-ebpf-verdicts":
+        if key in s and s[key] != f[4:]:
+            sys.exit(f"ebpf-compare: FAILED: Sluice's compiled verdicts differ between trials: {s[key]} and {f[4:]}")
+        s[key] = f[4:]
+    elif key not in s or float(f[4]) < float(s[key][0]):
+        s[key] = f[4:]
 jmh = {r["Benchmark"].split(".")[-1]: float(r["Score"]) for r in csv.DictReader(open(f"{out}/jmh.csv"))}
 kv = set(k[("xdp", "verdicts")])
 sv = tuple(s[("sluice-ebpf-verdicts", "xdp")])
