@@ -42,6 +42,17 @@ public final class ColdStart {
         return b.array();
     }
 
+    /** {@code -Dcoldstart.trace=true}: print every compilation event, with the time since start, to stderr. */
+    private static final boolean TRACE = Boolean.getBoolean("coldstart.trace");
+
+    private static final long START = System.nanoTime();
+
+    /** {@code -Dcoldstart.options=engine.Mode=latency,...}: engine options for the measured context (not the warm-up). */
+    private static final java.util.List<String> EXTRA_OPTIONS =
+            System.getProperty("coldstart.options", "").isEmpty()
+                    ? java.util.List.of()
+                    : java.util.List.of(System.getProperty("coldstart.options").split(","));
+
     static final class CompilationWatch extends Handler {
         volatile long firstDone;
         volatile long tier2Done;
@@ -50,6 +61,9 @@ public final class ColdStart {
         @Override
         public void publish(LogRecord r) {
             String m = r.getMessage();
+            if (TRACE && m != null && m.contains("opt ")) {
+                System.err.println("  [" + (System.nanoTime() - START) / 1_000_000 + " ms] " + m.strip());
+            }
             if (m != null && m.contains("opt done") && m.contains("bpf-socket ")) {
                 long now = System.nanoTime();
                 if (firstDone == 0) {
@@ -78,7 +92,9 @@ public final class ColdStart {
             packet[i] = (byte) (i * 37 + 11);
         }
         if (mode.equals("eager-warm")) {
-            warmCompiler(packet);
+            warmCompiler(packet, 1, 21);
+        } else if (mode.equals("eager-hot")) {
+            warmCompiler(packet, HOT_ROUNDS, 1024);
         }
         CompilationWatch watch = new CompilationWatch();
         long t0 = System.nanoTime();
@@ -87,11 +103,15 @@ public final class ColdStart {
                 .option("bpf.Profile", "socket")
                 .option("engine.TraceCompilation", "true")
                 .logHandler(watch);
+        for (String option : EXTRA_OPTIONS) {
+            int eq = option.indexOf('=');
+            b.option(option.substring(0, eq), option.substring(eq + 1));
+        }
         switch (mode) {
-            case "eager", "eager-warm" ->
+            case "eager", "eager-warm", "eager-hot" ->
                 b.option("engine.CompileImmediately", "true").option("engine.BackgroundCompilation", "false");
             case "default" -> {}
-            default -> throw new IllegalArgumentException("mode: eager, eager-warm or default");
+            default -> throw new IllegalArgumentException("mode: eager, eager-warm, eager-hot or default");
         }
         try (Context ctx = b.build()) {
             long tContext = System.nanoTime();
@@ -135,20 +155,37 @@ public final class ColdStart {
                             ? String.format(", eval->tier 2 done %.0f ms", ms(watch.tier2Done - tContext))
                             : "");
             System.out.println("  " + watch.firstLine);
+            if (!EXTRA_OPTIONS.isEmpty()) {
+                System.out.println("  with " + String.join(", ", EXTRA_OPTIONS));
+            }
         }
     }
 
-    /** Compiles a 21-instruction filter in a separate engine, so the compiler itself is warm. */
-    private static void warmCompiler(byte[] packet) {
-        try (Context warm = Context.newBuilder("bpf")
-                .allowExperimentalOptions(true)
-                .option("bpf.Profile", "socket")
-                .option("engine.CompileImmediately", "true")
-                .option("engine.BackgroundCompilation", "false")
-                .build()) {
-            Value small = Sluice.load(warm, "socket", "warm", program(21));
-            for (int i = 0; i < 3; i++) {
-                small.execute(packet);
+    /** Rounds of {@code eager-hot}: enough 1024-instruction compilations for the compiler's own code to be JIT-compiled. */
+    private static final int HOT_ROUNDS = 8;
+
+    /**
+     * Compiles {@code rounds} filters of {@code size} instructions, each in a separate engine, so the compiler itself is
+     * warm: one small filter ({@code eager-warm}) loads and links the compiler; many large ones ({@code eager-hot})
+     * leave its hot paths compiled by HotSpot, as in a long-running process that has compiled other filters before.
+     */
+    private static void warmCompiler(byte[] packet, int rounds, int size) {
+        for (int round = 0; round < rounds; round++) {
+            long t = System.nanoTime();
+            try (Context warm = Context.newBuilder("bpf")
+                    .allowExperimentalOptions(true)
+                    .option("bpf.Profile", "socket")
+                    .option("engine.CompileImmediately", "true")
+                    .option("engine.BackgroundCompilation", "false")
+                    .build()) {
+                Value filter = Sluice.load(warm, "socket", "warm" + round, program(size));
+                for (int i = 0; i < 3; i++) {
+                    filter.execute(packet);
+                }
+            }
+            if (rounds > 1) {
+                System.out.printf(
+                        "  warm-up round %d: %d instructions, %.0f ms%n", round, size, ms(System.nanoTime() - t));
             }
         }
     }

@@ -34,8 +34,13 @@ class DiamondChainCompilesTest {
 
     /** Per block: ldh [k]; add x; jgt #0x7fff, jt 0, jf 1; xor #i; tax. Then ret a. */
     static byte[] program() {
+        return program(BLOCKS);
+    }
+
+    /** {@code blocks} diamond blocks and a {@code ret a}: 5 * blocks + 1 instructions. */
+    static byte[] program(int blocks) {
         List<Insn> insns = new ArrayList<>();
-        for (int i = 0; i < BLOCKS; i++) {
+        for (int i = 0; i < blocks; i++) {
             insns.add(Insn.stmt(Opcodes.LD | Opcodes.H | Opcodes.ABS, (i % 29) * 2));
             insns.add(Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.X, 0));
             insns.add(Insn.jump(Opcodes.JMP | Opcodes.JGT | Opcodes.K, 0x7fff, 0, 1));
@@ -47,9 +52,13 @@ class DiamondChainCompilesTest {
     }
 
     static long model(byte[] p) {
+        return model(p, BLOCKS);
+    }
+
+    static long model(byte[] p, int blocks) {
         int a = 0;
         int x = 0;
-        for (int i = 0; i < BLOCKS; i++) {
+        for (int i = 0; i < blocks; i++) {
             int k = (i % 29) * 2;
             a = (p[k] & 0xff) << 8 | p[k + 1] & 0xff;
             a += x;

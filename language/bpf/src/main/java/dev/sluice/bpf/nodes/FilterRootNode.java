@@ -15,6 +15,7 @@ import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.Budget;
+import dev.sluice.core.interop.CallerInlining;
 import dev.sluice.core.interop.InputAccess;
 import dev.sluice.core.interop.LanguageContext;
 
@@ -41,6 +42,9 @@ public final class FilterRootNode extends RootNode {
     @CompilationFinal
     private boolean otherInputSeen;
 
+    /** Whether callers' compilations must not inline this root ({@link CallerInlining}). */
+    private final boolean neverInlined;
+
     /**
      * @param contexts the language's context reference (for host input access)
      * @param budget the filter's budget (docs/guards.md), or null
@@ -58,10 +62,12 @@ public final class FilterRootNode extends RootNode {
         this.seccomp = program.profile() == Profile.SECCOMP;
         this.body = ProgramBodyNode.create(program, budget, source);
         this.name = name;
+        this.neverInlined = CallerInlining.refused(program.ops().length);
     }
 
     @Override
     public Object execute(VirtualFrame frame) {
+        CallerInlining.stopExploration(neverInlined);
         Object[] args = frame.getArguments();
         Env env = contexts.get(this).env();
         if (args.length < 1) {

@@ -10,6 +10,7 @@ import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.CallerInlining;
 import dev.sluice.core.interop.InputAccess;
 import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.ebpf.isa.ProgramType;
@@ -65,6 +66,9 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
      * @param networkStart for socket_filter: the data starts after the input frame's Ethernet header (ebpf.SocketData
      *            network, as BPF_PROG_TEST_RUN runs it), not at it (link, as on an AF_PACKET socket)
      */
+    /** Whether callers' compilations must not inline this root ({@link CallerInlining}). */
+    private final boolean neverInlined;
+
     public ProgramRootNode(
             TruffleLanguage<?> language,
             ContextReference<? extends LanguageContext> contexts,
@@ -88,10 +92,12 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         this.name = name;
         this.maxInstructions = maxInstructions == 0 ? Long.MAX_VALUE : maxInstructions;
         this.bodyLength = Math.max(1, body.length());
+        this.neverInlined = CallerInlining.refused(body.length());
     }
 
     @Override
     public Object execute(VirtualFrame frame) {
+        CallerInlining.stopExploration(neverInlined);
         Object[] args = frame.getArguments();
         Env env = contexts.get(this).env();
         OutputStream out = env.out();
