@@ -59,10 +59,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
     /**
      * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
      * unblinded when used. The key is neither final nor compilation-final, so partial evaluation cannot fold it and no
-     * author constant becomes an immediate of compiled code. It is read once per run, and the read is volatile: a
-     * plain read is loop-invariant in a batch, so Graal may hoist it, and with it every {@code k ^ key}, out of the
-     * batch loop, one live value per blinded constant (the slowdown this avoids: docs/performance.md). Read inside the
-     * run, the key is one register and each use one XOR; {@code jeq #k} compares {@code A ^ key} with the stored
+     * author constant becomes an immediate of compiled code. It is read once per run with a plain read. A volatile read
+     * (used before 2026-11-30, to keep Graal from hoisting the key and every {@code k ^ key} out of a batch loop) made
+     * blinding cost +143-168% on a compare-heavy seccomp tree, against +22-77% with the plain read, and did not help the
+     * 110-instruction host list either (docs/guards.md, "Cost"). {@code jeq #k} compares {@code A ^ key} with the stored
      * constant, so a chain of comparisons of one A shares one XOR and compares with immediates.
      */
     private final boolean blinded;
@@ -70,7 +70,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
     @CompilationFinal(dimensions = 1)
     private final boolean[] blindable;
 
-    private volatile int blindingKey;
+    private int blindingKey;
     /**
      * The end of the furthest absolute packet load (k + size), 0 if the program has none. A packet with at least this
      * many captured bytes cannot fail an absolute load, so the loads need no bounds check of their own: one check per
