@@ -21,17 +21,16 @@ import dev.sluice.bpf.verify.Verifier;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.GuardOptions;
 import dev.sluice.core.guard.OverBudgetAction;
+import dev.sluice.core.interop.TypedOptions;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.trust.TrustPolicy;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.function.Function;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
-import org.graalvm.options.OptionType;
 import org.graalvm.options.OptionValues;
 
 /**
@@ -60,25 +59,14 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
     public static final String MIME_TEXT_SECCOMP = "text/x-bpf-seccomp";
     public static final String MIME_TEXT_SOCKET = "text/x-bpf-socket";
 
-    /** An option type Truffle validates with {@code parse}; its error names the option ("bpf.Profile: ..."). */
-    private static <T> OptionType<T> typed(String option, Function<String, T> parse) {
-        return new OptionType<>(option, text -> {
-            try {
-                return parse.apply(text);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(ID + "." + option + ": " + e.getMessage(), e);
-            }
-        });
-    }
-
     @Option(
             category = OptionCategory.USER,
             stability = OptionStability.STABLE, //
             help =
                     "Program kind when the MIME type does not say: seccomp (input: 64-byte struct seccomp_data) or socket (input: packet bytes).", //
             usageSyntax = "seccomp|socket") //
-    public static final OptionKey<dev.sluice.bpf.isa.Profile> Profile =
-            new OptionKey<>(dev.sluice.bpf.isa.Profile.SECCOMP, typed("Profile", dev.sluice.bpf.isa.Profile::fromId));
+    public static final OptionKey<dev.sluice.bpf.isa.Profile> Profile = new OptionKey<>(
+            dev.sluice.bpf.isa.Profile.SECCOMP, TypedOptions.parsed(ID, "Profile", dev.sluice.bpf.isa.Profile::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -96,7 +84,8 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
             help = "Program format: raw, asm, ddd, dd, or auto (detected from the content).",
             usageSyntax = "auto|raw|asm|ddd|dd") //
     public static final OptionKey<dev.sluice.bpf.formats.InputFormat> InputFormat = new OptionKey<>(
-            dev.sluice.bpf.formats.InputFormat.AUTO, typed("InputFormat", dev.sluice.bpf.formats.InputFormat::fromId));
+            dev.sluice.bpf.formats.InputFormat.AUTO,
+            TypedOptions.parsed(ID, "InputFormat", dev.sluice.bpf.formats.InputFormat::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -191,7 +180,8 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
                     "Blind author constants in compiled code against JIT spraying: auto (on unless the program's signature was verified with bpf.RequireSignature), on, off.", //
             usageSyntax = "auto|on|off") //
     public static final OptionKey<ConstantBlinding> ConstantBlinding = new OptionKey<>(
-            dev.sluice.bpf.ConstantBlinding.AUTO, typed("ConstantBlinding", dev.sluice.bpf.ConstantBlinding::fromId));
+            dev.sluice.bpf.ConstantBlinding.AUTO,
+            TypedOptions.parsed(ID, "ConstantBlinding", dev.sluice.bpf.ConstantBlinding::fromId));
 
     @Override
     protected OptionDescriptors getOptionDescriptors() {

@@ -8,6 +8,7 @@ import com.oracle.truffle.api.instrumentation.StandardTags;
 import com.oracle.truffle.api.source.Source;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.OverBudgetAction;
+import dev.sluice.core.interop.TypedOptions;
 import dev.sluice.ebpf.formats.InputFormat;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
@@ -21,12 +22,10 @@ import dev.sluice.ebpf.verify.Verifier;
 import dev.sluice.ebpf.verify.VerifierOptions;
 import java.util.BitSet;
 import java.util.List;
-import java.util.function.Function;
 import org.graalvm.options.OptionCategory;
 import org.graalvm.options.OptionDescriptors;
 import org.graalvm.options.OptionKey;
 import org.graalvm.options.OptionStability;
-import org.graalvm.options.OptionType;
 import org.graalvm.options.OptionValues;
 
 /**
@@ -49,17 +48,6 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
     public static final String MIME_BINARY = "application/x-ebpf";
     public static final String MIME_TEXT = "text/x-ebpf";
 
-    /** An option type Truffle validates with {@code parse} when the context is built; its error names the option. */
-    private static <T> OptionType<T> typed(String option, Function<String, T> parse) {
-        return new OptionType<>(option, text -> {
-            try {
-                return parse.apply(text);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(ID + "." + option + ": " + e.getMessage(), e);
-            }
-        });
-    }
-
     @Option(
             category = OptionCategory.USER,
             stability = OptionStability.STABLE, //
@@ -67,7 +55,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
                     "Program type (context layout and helpers): raw (r1 = input memory, r2 = its length), socket_filter (r1 = __sk_buff), xdp (r1 = xdp_md).", //
             usageSyntax = "raw|socket_filter|xdp") //
     public static final OptionKey<ProgramType> ProgramType = new OptionKey<>(
-            dev.sluice.ebpf.isa.ProgramType.RAW, typed("ProgramType", dev.sluice.ebpf.isa.ProgramType::fromId));
+            dev.sluice.ebpf.isa.ProgramType.RAW,
+            TypedOptions.parsed(ID, "ProgramType", dev.sluice.ebpf.isa.ProgramType::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -75,8 +64,8 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "Where a socket_filter program's data starts in its input, an Ethernet frame: link (at the link-layer header, as on an AF_PACKET socket) or network (after the 14-byte Ethernet header, as on an IP socket and in the kernel's BPF_PROG_TEST_RUN: __sk_buff.len is 14 less and SKF_LL_OFF + k reaches the Ethernet header).", //
             usageSyntax = "link|network") //
-    public static final OptionKey<SocketData> SocketData =
-            new OptionKey<>(dev.sluice.ebpf.SocketData.LINK, typed("SocketData", dev.sluice.ebpf.SocketData::fromId));
+    public static final OptionKey<SocketData> SocketData = new OptionKey<>(
+            dev.sluice.ebpf.SocketData.LINK, TypedOptions.parsed(ID, "SocketData", dev.sluice.ebpf.SocketData::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -86,7 +75,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             usageSyntax = "auto|raw|asm|elf") //
     public static final OptionKey<InputFormat> InputFormat = new OptionKey<>(
             dev.sluice.ebpf.formats.InputFormat.AUTO,
-            typed("InputFormat", dev.sluice.ebpf.formats.InputFormat::fromId));
+            TypedOptions.parsed(ID, "InputFormat", dev.sluice.ebpf.formats.InputFormat::fromId));
 
     @Option(
             category = OptionCategory.USER,
@@ -112,7 +101,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
                     "Maps for raw and asm programs, in fd order: name:type:keySize:valueSize:maxEntries separated by ','; type is array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash or prog_array.", //
             usageSyntax = "<name>:<type>:<keySize>:<valueSize>:<maxEntries>,...") //
     public static final OptionKey<List<MapSpec>> Maps =
-            new OptionKey<>(List.of(), typed("Maps", text -> List.copyOf(MapSpec.parseList(text))));
+            new OptionKey<>(List.of(), TypedOptions.parsed(ID, "Maps", text -> List.copyOf(MapSpec.parseList(text))));
 
     @Option(
             category = OptionCategory.USER,
@@ -141,7 +130,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "The secret bytes of constant-time mode: offsets in the program's data (the packet as LD_ABS and packet pointers see it, or a raw program's input), as ranges 'a-b,c', within 0-65535.") //
     public static final OptionKey<BitSet> SecretBytes =
-            new OptionKey<>(new BitSet(), typed("SecretBytes", EbpfLanguage::secretByteRanges));
+            new OptionKey<>(new BitSet(), TypedOptions.parsed(ID, "SecretBytes", EbpfLanguage::secretByteRanges));
 
     /** ebpf.SecretBytes: ranges 'a-b,c' of offsets 0-65535 (blank: none). */
     static BitSet secretByteRanges(String text) {
