@@ -1,0 +1,69 @@
+package dev.sluice.ebpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.core.interop.CallerInlining;
+import java.util.List;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An eBPF program longer than {@link CallerInlining#INSTRUCTION_LIMIT} instructions is never explored for inlining into
+ * the host's call root (exploring means partially evaluating it, as long as compiling it); a shorter one still is.
+ * Read from compiler.TraceInlining: the host root's call tree shows the program {@code BailedOut} or {@code Inlined}.
+ */
+class LongProgramNotInlinedTest {
+    /** r0 = 0, then {@code adds} times r0 += 1, then exit: adds + 2 instructions, returning {@code adds}. */
+    static String additions(int adds) {
+        return "mov %r0, 0\n" + "add %r0, 1\n".repeat(adds) + "exit\n";
+    }
+
+    @Test
+    void programOverTheLimitIsNotExplored() {
+        int adds = CallerInlining.INSTRUCTION_LIMIT; // 1026 instructions
+        List<String> log = run("long", adds);
+        assertTrue(has(log, "BailedOut", "ebpf-raw:long"), "the host root must not expand the program; log: " + log);
+        assertFalse(has(log, "Inlined ", "ebpf-raw:long", "|call diff"), "must not be inlined; log: " + log);
+    }
+
+    @Test
+    void programUnderTheLimitIsInlined() {
+        int adds = CallerInlining.INSTRUCTION_LIMIT - 10; // 1016 instructions
+        List<String> log = run("short", adds);
+        assertTrue(has(log, "Inlined ", "ebpf-raw:short", "|call diff"), "must be inlined; log: " + log);
+        assertFalse(has(log, "BailedOut", "ebpf-raw:short"), "log: " + log);
+    }
+
+    private static boolean has(List<String> log, String... parts) {
+        return log.stream().anyMatch(m -> m != null && List.of(parts).stream().allMatch(m::contains));
+    }
+
+    private static List<String> run(String name, int adds) {
+        CompilationIsRealTest.Log log = new CompilationIsRealTest.Log();
+        try (Engine engine = Engine.newBuilder("ebpf")
+                        .allowExperimentalOptions(true)
+                        .option("engine.CompileImmediately", "true")
+                        .option("engine.BackgroundCompilation", "false")
+                        .option("engine.MultiTier", "false")
+                        .option("engine.CompilationFailureAction", "Throw")
+                        .option("engine.TraceCompilation", "true")
+                        .option("compiler.TraceInlining", "true")
+                        .logHandler(log)
+                        .build();
+                Context context = Context.newBuilder("ebpf").engine(engine).build()) {
+            Value program = context.eval(Source.newBuilder("ebpf", additions(adds), name)
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(adds, program.execute().asLong());
+            }
+        }
+        assertTrue(log.codeSize("ebpf-raw:" + name) > 0);
+        return log.lines;
+    }
+}
