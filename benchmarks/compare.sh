@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sluice side by side with its peers, on this machine, in one run (see docs/performance.md).
-# Packet filters (tcpdump programs over the same 10,000-frame pcap), per filter in turn, so that every peer is timed
-# under the same conditions as Sluice:
+# Packet filters (tcpdump programs over two 10,000-frame pcaps: `generated`, frames drawn independently (PacketSet),
+# and `linkmix`, a link's flows in trains with heavy-tailed sizes (LinkMix)), per set and filter in turn, so that
+# every peer is timed under the same conditions as Sluice:
 #   native peers (benchmarks/native/pcap_peers.c): libpcap's bpf_filter; the limit = the filter translated to C by
 #   bpf2c.py and compiled by gcc -O2, in the same loop; the kernel's JIT via BPF_PROG_LOAD + BPF_PROG_TEST_RUN
 #   (the kernel's own time per run) and its empty-program baseline. Every peer's verdicts equal libpcap's, packet by
@@ -10,10 +11,13 @@
 #   peers again; the table uses the mean of the two native runs and shows how far they drifted.
 #   The compiled code that was timed reports its verdicts after the measurement; they must equal libpcap's.
 # Seccomp: the kernel's seccomp cost (benchmarks/native/seccomp_bench.c) and Sluice on the same seccomp programs.
+# Each set's branch predictability per filter (BranchProfile: match rate, verdict changes, a bimodal predictor's
+# mispredictions, path entropy), from a tracing interpreter whose verdicts must equal libpcap's.
 # Prints a table of ns per packet / per syscall and the ratios; raw results stay in benchmarks/target/compare/.
 #
-# Usage: benchmarks/compare.sh [--quick] [--baseline REV] [--update-docs]
+# Usage: benchmarks/compare.sh [--quick] [--sets LIST] [--baseline REV] [--update-docs]
 #   --quick: a smoke run with very short JMH settings; numbers are rough
+#   --sets LIST: the packet sets to run, comma-separated (default generated,linkmix)
 #   --baseline REV: also times the engine of commit REV (its modules built from `git archive REV`, run by this
 #     commit's benchmarks) right after Sluice on each filter, so the table shows what the changes since REV bought,
 #     before and after in one run
@@ -29,13 +33,15 @@ quick=""
 update_docs=""
 baseline=""
 report_only=""
-usage() { echo "usage: benchmarks/compare.sh [--quick] [--baseline REV] [--update-docs] [--report-only]" >&2; exit 2; }
+sets=(generated linkmix)
+usage() { echo "usage: benchmarks/compare.sh [--quick] [--sets generated,linkmix] [--baseline REV] [--update-docs] [--report-only]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=yes ;;
         --update-docs) update_docs=yes ;;
         --report-only) report_only=yes ;;
         --baseline) [ $# -ge 2 ] || usage; baseline=$2; shift ;;
+        --sets) [ $# -ge 2 ] || usage; IFS=, read -r -a sets <<< "$2"; shift ;;
         *) usage ;;
     esac
     shift
@@ -45,6 +51,9 @@ sluice_find_jdk25
 log() { echo "compare.sh: $*" >&2; }
 
 filters=(tcp-port-80 udp-dst-53 vlan-tcp-syn host-list)
+for s in "${sets[@]}"; do case "$s" in generated | linkmix) ;; *) echo "compare.sh: unknown packet set '$s' (generated, linkmix)" >&2; exit 2 ;; esac; done
+# The pcap of a packet set (the generated set keeps its old name: startup.sh reads it).
+pcap_of() { if [ "$1" = generated ]; then echo "$out/packets.pcap"; else echo "$out/packets-$1.pcap"; fi; }
 if [ -z "$report_only" ]; then # measure
 # --- tools -------------------------------------------------------------------------------------------------------
 missing=()
@@ -65,7 +74,7 @@ fi
 log "building the benchmarks module"
 (cd "$root" && { ./mvnw -q -o -DskipTests -pl benchmarks -am package 2>/dev/null || ./mvnw -q -DskipTests -pl benchmarks -am package; }) >&2
 mkdir -p "$out" "$bench/target/native"
-rm -f "$out"/jmh-*.csv
+rm -f "$out"/jmh-*.csv "$out"/profile-*.txt "$out"/workload-*.txt
 peer_args=()
 for f in "${filters[@]}"; do peer_args+=("$f=$bench/data/$f.ddd"); done
 python3 "$bench/native/bpf2c.py" "${peer_args[@]}" > "$bench/target/native/filters.c"
@@ -81,13 +90,23 @@ if [ -n "$baseline" ]; then
     (cd "$base_tree" && { ./mvnw -q -o -DskipTests -pl benchmarks -am package 2>/dev/null || ./mvnw -q -DskipTests -pl benchmarks -am package; }) >&2
 fi
 cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$bench"/target/lib/*.jar)"
-pcap="$out/packets.pcap"
-jvm=("$JAVA_HOME/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$bench/target/compiler"
-    --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "-Dpolyglot.engine.userResourceCache=$bench/target/truffle-cache"
-    "-Dsluice.bench.data=$bench/data" "-Dsluice.bench.pcap=$pcap" "-Dsluice.bench.verdicts=$out/sluice-verdicts.txt" -cp "$cp")
+# The JVM for a packet set: JMH's forks inherit these flags, so the benchmarks read that set's pcap and write its
+# verdicts file. The class path stays the last element (the baseline replaces it).
+jvm_for() {
+    jvm=("$JAVA_HOME/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$bench/target/compiler"
+        --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "-Dpolyglot.engine.userResourceCache=$bench/target/truffle-cache"
+        "-Dsluice.bench.data=$bench/data" "-Dsluice.bench.pcap=$(pcap_of "$1")" "-Dsluice.bench.verdicts=$out/sluice-verdicts-$1.txt" -cp "$cp")
+}
+jvm_for generated
 
 # --- workloads ---------------------------------------------------------------------------------------------------
-"${jvm[@]}" dev.sluice.benchmarks.PacketSet "$pcap" | tee "$out/workload.txt" >&2
+printf '%s\n' "${sets[@]}" > "$out/sets.txt"
+for s in "${sets[@]}"; do
+    generator=dev.sluice.benchmarks.PacketSet
+    [ "$s" = linkmix ] && generator=dev.sluice.benchmarks.LinkMix
+    "${jvm[@]}" "$generator" "$(pcap_of "$s")" | tee "$out/workload-$s.txt" >&2
+    "${jvm[@]}" dev.sluice.benchmarks.BranchProfile "$s" "$(pcap_of "$s")" "$bench/data" "${filters[@]}" > "$out/profile-$s.txt"
+done
 
 if [ -n "$quick" ]; then
     compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5)
@@ -97,7 +116,7 @@ else
     compiled=(-wi 3 -w 1s -i 4 -r 1s -f 1)
     interpreted=(-wi 3 -w 2s -i 3 -r 1s -f 1)
 fi
-rm -f "$out/sluice-verdicts.txt" "$out/baseline-verdicts.txt" "$out"/peers-*.txt "$out/load.txt"
+rm -f "$out"/sluice-verdicts*.txt "$out"/baseline-verdicts*.txt "$out"/peers-*.txt "$out/load.txt"
 : > "$out/jmh-compiled.log"
 : > "$out/jmh-interpreter.log"
 load() { echo "load $1 $(cut -d' ' -f1 /proc/loadavg)" >> "$out/load.txt"; }
@@ -107,42 +126,49 @@ jmh() { # log csv args...
     "${jvm[@]}" org.openjdk.jmh.Main "$@" -rf csv -rff "$csv" >> "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
 }
 
-# --- packet filters: native peers, Sluice, native peers again, filter by filter --------------------------------------
+# --- packet filters: per set, native peers, Sluice, native peers again, filter by filter ---------------------------
+for s in "${sets[@]}"; do
+jvm_for "$s"
+pcap=$(pcap_of "$s")
 for f in "${filters[@]}"; do
-    log "$f: native peers (libpcap, gcc -O2 limit, kernel JIT)"
-    load "$f:before"
-    "$bench/target/native/pcap_peers" "$pcap" "$f=$bench/data/$f.ddd" | sed 's/^/before /' >> "$out/peers-$f.txt"
-    log "$f: Sluice, JMH (compiled: default settings and blinding off)"
-    load "$f:jmh"
-    jmh "$out/jmh-compiled.log" "$out/jmh-compiled-$f.csv" SocketFilterBenchmark -p filter="$f" -p tier=compiled,unblinded "${compiled[@]}"
+    log "$s $f: native peers (libpcap, gcc -O2 limit, kernel JIT)"
+    load "$s/$f:before"
+    "$bench/target/native/pcap_peers" "$pcap" "$f=$bench/data/$f.ddd" | sed 's/^/before /' >> "$out/peers-$s-$f.txt"
+    log "$s $f: Sluice, JMH (compiled: default settings and blinding off)"
+    load "$s/$f:jmh"
+    jmh "$out/jmh-compiled.log" "$out/jmh-compiled-socket-$s-$f.csv" SocketFilterBenchmark -p filter="$f" -p tier=compiled,unblinded "${compiled[@]}"
     if [ -n "$baseline" ]; then
-        log "$f: the baseline engine ($base_rev), same benchmarks"
+        log "$s $f: the baseline engine ($base_rev), same benchmarks"
         # This commit's benchmark classes first, then the baseline's modules (its bpf language and core).
         base_cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$base_tree"/benchmarks/target/lib/*.jar)"
         jvm_base=("${jvm[@]}")
         jvm_base[${#jvm_base[@]}-1]=$base_cp
         jvm_base[3]="--upgrade-module-path=$base_tree/benchmarks/target/compiler"
         "${jvm_base[@]}" org.openjdk.jmh.Main SocketFilterBenchmark -p filter="$f" -p tier=compiled,unblinded "${compiled[@]}" \
-            -jvmArgsAppend "-Dsluice.bench.verdicts=$out/baseline-verdicts.txt" -rf csv -rff "$out/jmh-baseline-$f.csv" >> "$out/jmh-compiled.log" 2>&1 \
+            -jvmArgsAppend "-Dsluice.bench.verdicts=$out/baseline-verdicts-$s.txt" -rf csv -rff "$out/jmh-baseline-socket-$s-$f.csv" >> "$out/jmh-compiled.log" 2>&1 \
             || { tail -30 "$out/jmh-compiled.log" >&2; exit 1; }
     fi
-    log "$f: native peers again"
-    load "$f:after"
-    "$bench/target/native/pcap_peers" "$pcap" "$f=$bench/data/$f.ddd" | sed 's/^/after /' >> "$out/peers-$f.txt"
+    log "$s $f: native peers again"
+    load "$s/$f:after"
+    "$bench/target/native/pcap_peers" "$pcap" "$f=$bench/data/$f.ddd" | sed 's/^/after /' >> "$out/peers-$s-$f.txt"
 done
-log "interpreter-only tier"
-jmh "$out/jmh-interpreter.log" "$out/jmh-interpreter-socket.csv" SocketFilterBenchmark -p tier=interpreter "${interpreted[@]}"
+log "$s: interpreter-only tier"
+jmh "$out/jmh-interpreter.log" "$out/jmh-interpreter-socket-$s.csv" SocketFilterBenchmark -p tier=interpreter "${interpreted[@]}"
 
-# The timed compiled code must have given libpcap's verdicts (count and per-packet hash), and so must the interpreter.
+# The timed compiled code must have given libpcap's verdicts (count and per-packet hash), and so must the interpreter
+# and BranchProfile's tracer (so its figures describe the paths libpcap takes).
 while read -r _ f tier entry accepted hash; do
-    theirs=$(awk -v f="$f" '$1=="before" && $2=="libpcap" && $3==f {print $5, $6; exit}' "$out/peers-$f.txt")
+    theirs=$(awk -v f="$f" '$1=="before" && $2=="libpcap" && $3==f {print $5, $6; exit}' "$out/peers-$s-$f.txt")
     if [ "$accepted $hash" != "$theirs" ]; then
-        echo "compare.sh: FAILED: $f ($tier, $entry) gave verdicts $accepted $hash, libpcap $theirs; the timings would not compare like with like" >&2
+        echo "compare.sh: FAILED: $s $f ($tier, $entry) gave verdicts $accepted $hash, libpcap $theirs; the timings would not compare like with like" >&2
         exit 1
     fi
-done < <(cat "$out/sluice-verdicts.txt" "$out/baseline-verdicts.txt" 2>/dev/null | grep '^sluice-verdicts ')
-checked=$(grep -c '^sluice-verdicts ' "$out/sluice-verdicts.txt")
-[ "$checked" -ge $(( ${#filters[@]} * 6 )) ] || { echo "compare.sh: FAILED: only $checked Sluice runs reported their verdicts" >&2; exit 1; }
+done < <(cat "$out/sluice-verdicts-$s.txt" "$out/baseline-verdicts-$s.txt" 2>/dev/null | grep '^sluice-verdicts ';
+         awk '{print "profile", $3, "tracer", "-", $5, $6}' "$out/profile-$s.txt")
+checked=$(grep -c '^sluice-verdicts ' "$out/sluice-verdicts-$s.txt")
+[ "$checked" -ge $(( ${#filters[@]} * 6 )) ] || { echo "compare.sh: FAILED: $s: only $checked Sluice runs reported their verdicts" >&2; exit 1; }
+done
+jvm_for generated
 
 # --- seccomp -------------------------------------------------------------------------------------------------------
 log "kernel seccomp"
@@ -165,29 +191,37 @@ jmh "$out/jmh-interpreter.log" "$out/jmh-interpreter-seccomp.csv" SeccompBenchma
 load "end"
 
 fi # measure
+mapfile -t sets < "$out/sets.txt"
 # --- table -------------------------------------------------------------------------------------------------------
 {
     echo "# Sluice and its peers, $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, kernel $(uname -r)"
     echo "# JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p); $(head -1 "$bench/data/tcpdump-version.txt"), $(sed -n 2p "$bench/data/tcpdump-version.txt"); $(cc --version | head -1)"
     echo "# load average (1 min) at each step: $(awk '{printf "%s%s %s", sep, $2, $3; sep=", "}' "$out/load.txt")${quick:+; QUICK RUN: rough numbers}"
     echo "# compiled-tier trials measured before their roots reached Tier 2: $(grep -c 'not all at Tier 2' "$out/jmh-compiled.log" || true)"
-    echo "# verdicts checked against libpcap, packet by packet (FNV-1a hash): $(grep -c '^sluice-verdicts ' "$out/sluice-verdicts.txt") Sluice runs (the compiled code after its measurement), the gcc limit, the kernel JIT"
+    echo "# verdicts checked against libpcap, packet by packet (FNV-1a hash): $(cat "$out"/sluice-verdicts-*.txt | grep -c '^sluice-verdicts ') Sluice runs (the compiled code after its measurement), the gcc limit, the kernel JIT, BranchProfile's tracer"
+    for s in "${sets[@]}"; do sed -n 's/^[^:]*: \(.*\)/# '"$s"' set: \1/p' "$out/workload-$s.txt"; done
     awk -F'\t' 'NR>1 {print "insns", $1, $2}' "$bench/data/filters.tsv"
     for policy in large jitk; do echo "insns $policy $(( $(stat -c %s "$bench/data/seccomp-$policy.bpf") / 8 ))"; done
-    for f in "${filters[@]}"; do sed 's/^/peer /' "$out/peers-$f.txt"; done
+    for s in "${sets[@]}"; do
+        for f in "${filters[@]}"; do awk -v s="$s" '{ $3 = s "/" $3; print "peer", $0 }' "$out/peers-$s-$f.txt"; done
+        cat "$out/profile-$s.txt"
+    done
     cat "$out/kernel.txt"
     sed 's/^/counts /' "$out/sluice-counts.txt"
-    grep '^sluice-min ' "$out/sluice-verdicts.txt"
-    if [ -f "$out/baseline-verdicts.txt" ]; then grep '^sluice-min ' "$out/baseline-verdicts.txt" | awk '{ $3 = "base-" $3; print }'; fi
+    for s in "${sets[@]}"; do
+        grep '^sluice-min ' "$out/sluice-verdicts-$s.txt" | awk -v s="$s" '{ $2 = s "/" $2; print }'
+        if [ -f "$out/baseline-verdicts-$s.txt" ]; then grep '^sluice-min ' "$out/baseline-verdicts-$s.txt" | awk -v s="$s" '{ $2 = s "/" $2; $3 = "base-" $3; print }'; fi
+    done
     if [ -n "$baseline" ]; then
         base_rev=$(git -C "$root" rev-parse --short "$baseline^{commit}")
         echo "# baseline engine: $base_rev ($(git -C "$root" log -1 --format=%s "$base_rev" | cut -c1-80))"
     fi
     for csv in "$out"/jmh-*.csv; do
         prefix=""; case "$csv" in */jmh-baseline-*) prefix="base-" ;; esac
-        tr -d '"\r' < "$csv" | awk -F, -v prefix="$prefix" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        pset=$(basename "$csv" | sed -n 's/^jmh-[a-z]*-socket-\([a-z]*\).*/\1/p')
+        tr -d '"\r' < "$csv" | awk -F, -v prefix="$prefix" -v set="$pset" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
         { n = split($1, p, "."); kind = p[n - 1] ~ /Seccomp/ ? "seccomp" : "socket";
-          name = kind == "seccomp" ? $col["Param: policy"] ":" $col["Param: records"] : $col["Param: filter"];
+          name = kind == "seccomp" ? $col["Param: policy"] ":" $col["Param: records"] : set "/" $col["Param: filter"];
           printf "sluice %s %s %s%s %s %.2f %s\n", kind, name, prefix, $col["Param: tier"], p[n], $col["Score"], $col["Score Error (99.9%)"] }'
     done
 } > "$out/results.txt"

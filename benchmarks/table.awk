@@ -1,5 +1,6 @@
 # Formats benchmarks/target/compare/results.txt (written by compare.sh) as the comparison tables.
-# Ratios are Sluice's cost divided by the peer's: below 1 means Sluice is faster.
+# Ratios are Sluice's cost divided by the peer's: below 1 means Sluice is faster. Packet filters are keyed SET/FILTER
+# (SET: generated or linkmix).
 $1 == "#" { print; next }
 $1 == "insns" { insns[$2] = $3 }
 # peer WHEN PEER NAME NS ACCEPTED HASH MIN (WHEN: before or after Sluice's JMH run of the same filter; NS: median
@@ -14,6 +15,10 @@ $1 == "kernel" { sub(/^seccomp-/, "", $2); sub(/\.bpf$/, "", $2); kernel[$2, $3]
 # sluice-min FILTER TIER ENTRY MIN MEDIAN: the fastest and the median pass of the code JMH timed, after its measurement
 $1 == "sluice-min" { smin[$2, $3, $4] = $5 }
 $1 == "sluice" { t[$2, $3, $4, $5] = $6; if ($4 ~ /^base-/) hasBase = 1 }
+# profile SET FILTER PACKETS ACCEPTED HASH MATCH% CHANGES% MISPREDICTS/PKT BRANCHES/PKT H H|PREV (BranchProfile)
+$1 == "profile" { k = $2 "/" $3; if (!(k in prof)) porder[++np] = k; prof[k] = sprintf("%6.2f %8.2f %9.3f %9.2f %7.3f %7.3f", $7, $8, $9, $10, $11, $12) }
+function setOf(k,    a) { split(k, a, "/"); return a[1] }
+function filterOf(k,    a) { split(k, a, "/"); return a[2] }
 function cell(v) { return v == "" ? "     -" : sprintf("%6.2f", v) }
 function ratio(a, b) { return (a == "" || b == "" || b <= 0) ? "    -" : sprintf("%5.2f", a / b) }
 function drift(p, f) { return sprintf("%+4.0f%%", 100 * (peer[p, f, "after"] - peer[p, f, "before"]) / peer[p, f, "before"]) }
@@ -24,26 +29,34 @@ function change(f, tier, bench,    a, b) {
 function verdict(ok, what) { return (ok ? "MET    " : "MISSED ") what }
 END {
     print ""
-    print "Packet filters, ns per packet over the 10,000-frame set. Every figure is the fastest pass over the whole set (min),"
+    print "Packet sets (10,000 frames each): generated = frames drawn independently (PacketSet); linkmix = a link's flows, heavy-"
+    print "tailed sizes, packets in trains (LinkMix). How predictable each filter's branches are on each set, from BranchProfile's"
+    print "tracing interpreter (its verdicts equal libpcap's): match = accepted; changes = verdict differs from the previous"
+    print "packet's; bimodal = mispredictions per packet of a 2-bit counter per conditional jump; H = entropy of the path"
+    print "through the filter, H|prev = given the previous packet's path (bits)"
+    printf "%-9s %-14s | %6s %8s %9s %9s %7s %7s\n", "set", "filter", "match%", "changes%", "bimodal", "branches", "H", "H|prev"
+    for (i = 1; i <= np; i++) printf "%-9s %-14s | %s\n", setOf(porder[i]), filterOf(porder[i]), prof[porder[i]]
+    print ""
+    print "Packet filters, ns per packet over each 10,000-frame set. Every figure is the fastest pass over the whole set (min),"
     print "the cost when nothing else ran on the core: the machine is shared. The peers ran just before and just after"
     print "Sluice on the same filter (min of both); med = median timed round, with its drift from before to after."
     print "limit = the filter as straight-line C, gcc -O2, same loop. kernel = the kernel's JIT, its own time per"
     print "BPF_PROG_TEST_RUN run, each packet 100 times in a row (so its branches are predicted), mean over the packets."
-    printf "%-14s %5s | %-24s | %-24s | %s\n", "filter", "insns", "limit: min  med (drift)", "libpcap: min  med (drift)", "kernel JIT: min"
+    printf "%-9s %-14s %5s | %-24s | %-24s | %s\n", "set", "filter", "insns", "limit: min  med (drift)", "libpcap: min  med (drift)", "kernel JIT: min"
     for (i = 1; i <= n; i++) {
         f = order[i]
-        printf "%-14s %5s | %6.2f %7.2f (%s) | %6.2f %7.2f (%s) | %6.2f\n", f, insns[f], best["limit", f], (peer["limit", f, "before"] + peer["limit", f, "after"]) / 2,
+        printf "%-9s %-14s %5s | %6.2f %7.2f (%s) | %6.2f %7.2f (%s) | %6.2f\n", setOf(f), filterOf(f), insns[filterOf(f)], best["limit", f], (peer["limit", f, "before"] + peer["limit", f, "after"]) / 2,
             drift("limit", f), best["libpcap", f], (peer["libpcap", f, "before"] + peer["libpcap", f, "after"]) / 2, drift("libpcap", f), best["kernel", f]
     }
     printf "(the kernel's test run of an empty program, ret #0: %.2f ns per run)\n", emptyMin
     print ""
     print "Sluice, ns per packet: min = fastest pass (as the peers); JMH = JMH's mean. Ratios of the mins (below 1 = Sluice faster)"
-    printf "%-14s | %6s %6s %6s %6s %6s | %6s %6s %8s | %6s %6s %6s | %s\n", "filter", "batch", "/limit", "/kern.", "/pcap", "JMH",
+    printf "%-9s %-14s | %6s %6s %6s %6s %6s | %6s %6s %8s | %6s %6s %6s | %s\n", "set", "filter", "batch", "/limit", "/kern.", "/pcap", "JMH",
         "unbl.", "/limit", "blinding", "single", "/pcap", "JMH", "interpreter-only JMH: batch single"
     for (i = 1; i <= n; i++) {
         f = order[i]
         b = smin[f, "compiled", "batch"]; u = smin[f, "unblinded", "batch"]; s = smin[f, "compiled", "singleCall"]
-        printf "%-14s | %6s %6s %6s %6s %6s | %6s %6s %8s | %6s %6s %6s | %s %s\n", f, cell(b), ratio(b, best["limit", f]), ratio(b, best["kernel", f]),
+        printf "%-9s %-14s | %6s %6s %6s %6s %6s | %6s %6s %8s | %6s %6s %6s | %s %s\n", setOf(f), filterOf(f), cell(b), ratio(b, best["limit", f]), ratio(b, best["kernel", f]),
             ratio(b, best["libpcap", f]), cell(t["socket", f, "compiled", "batch"]), cell(u), ratio(u, best["limit", f]),
             (b == "" || u == "" ? "-" : sprintf("%+6.0f%%", 100 * (b - u) / u)), cell(s), ratio(s, best["libpcap", f]), cell(t["socket", f, "compiled", "singleCall"]),
             cell(t["socket", f, "interpreter", "batch"]), cell(t["socket", f, "interpreter", "singleCall"])
@@ -52,10 +65,10 @@ END {
     if (hasBase) {
         print ""
         print "What the engine changes since the baseline bought (same run; min ns per packet, baseline -> this commit)"
-        printf "%-14s | %-24s | %-24s | %-24s\n", "filter", "batch (default)", "batch (blinding off)", "single call (default)"
+        printf "%-9s %-14s | %-24s | %-24s | %-24s\n", "set", "filter", "batch (default)", "batch (blinding off)", "single call (default)"
         for (i = 1; i <= n; i++) {
             f = order[i]
-            printf "%-14s | %s | %s | %s\n", f, change(f, "compiled", "batch"), change(f, "unblinded", "batch"), change(f, "compiled", "singleCall")
+            printf "%-9s %-14s | %s | %s | %s\n", setOf(f), filterOf(f), change(f, "compiled", "batch"), change(f, "unblinded", "batch"), change(f, "compiled", "singleCall")
         }
     }
     print ""
@@ -81,6 +94,8 @@ END {
         u = smin[f, "unblinded", "batch"]
         if (u != "") print "  " verdict(b <= 1.1 * u, sprintf("blinding on %s at most 10%% over unblinded: %+.0f%%", f, 100 * (b - u) / u))
     }
-    s = smin["tcp-port-80", "compiled", "singleCall"]
-    if (s != "") print "  " verdict(s <= 15, sprintf("single call tcp port 80 at most 15 ns: %.2f ns (min; JMH mean %.2f)", s, t["socket", "tcp-port-80", "compiled", "singleCall"]))
+    for (i = 1; i <= n; i++) {
+        f = order[i]; s = smin[f, "compiled", "singleCall"]
+        if (filterOf(f) == "tcp-port-80" && s != "") print "  " verdict(s <= 15, sprintf("single call tcp port 80 (%s) at most 15 ns: %.2f ns (min; JMH mean %.2f)", setOf(f), s, t["socket", f, "compiled", "singleCall"]))
+    }
 }
