@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cold start and memory (see docs/performance.md):
 #  - ColdStart: eval of a 4096-instruction socket filter to its first compiled execution, each mode in a fresh JVM:
-#    eager (engine.CompileImmediately=true, engine.BackgroundCompilation=false) and default (Truffle's thresholds);
+#    eager (engine.CompileImmediately=true, engine.BackgroundCompilation=false), eager after one small compilation
+#    (eager-warm) and after eight 1024-instruction compilations (eager-hot: the compiler itself JIT-compiled), and
+#    default (Truffle's thresholds);
 #  - resident memory (/usr/bin/time -v, maximum RSS) of `sluice run --pcap` over the 10,000-frame set and of
 #    `sluice check` on the large seccomp policy.
 # Usage: benchmarks/startup.sh   (after benchmarks/compare.sh, or it builds what it needs)
@@ -22,7 +24,7 @@ pcap="$out/packets.pcap"
 [ -f "$pcap" ] || "${jvm[@]}" dev.sluice.benchmarks.PacketSet "$pcap" >&2
 {
     echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    for mode in eager eager-warm default; do
+    for mode in eager eager-warm eager-hot default; do
         "${jvm[@]}" dev.sluice.benchmarks.ColdStart "$mode" 4096
     done
     "$root/sluice.sh" check "$bench/data/seccomp-large.bpf" >/dev/null 2>&1 || true # builds the launcher if needed

@@ -14,9 +14,11 @@ import org.graalvm.polyglot.Value;
  * coming as a busy filter would see them). A compilation is detected from engine.TraceCompilation's "opt done" line
  * for the filter's root; the next call runs the compiled code. Mode {@code eager-warm} is {@code eager} after another
  * engine has compiled a small filter: it separates the Graal compiler's own warm-up (on a stock JDK the compiler is
- * Java code that starts interpreted) from the work of compiling this program.
+ * Java code that starts interpreted) from the work of compiling this program; {@code eager-hot} compiles eight
+ * 1024-instruction filters first, so the compiler's own code is JIT-compiled, as in a process that has compiled other
+ * filters before.
  *
- * <p>{@code java <graal flags> -cp ... dev.sluice.benchmarks.ColdStart eager|eager-warm|default [instructions]}
+ * <p>{@code java <graal flags> -cp ... dev.sluice.benchmarks.ColdStart eager|eager-warm|eager-hot|default [instructions]}
  */
 public final class ColdStart {
     private ColdStart() {}
