@@ -1688,13 +1688,15 @@ public final class Verifier {
         if (unprivileged) {
             unprivilegedComparison(pc, i, a, b, is32);
         }
-        State taken = st.copy();
+        State taken; // the state on the jump
         boolean takenOk = true, fallOk = true;
         if (a.isScalar() && b.isScalar()) {
             Scalar[] yes = branch(op, true, a.var(), b.var(), is32);
             Scalar[] no = branch(op, false, a.var(), b.var(), is32);
             takenOk = yes != null;
             fallOk = no != null;
+            // A copy only when both ways go on: else the one way that does goes on with st, narrowed for it alone.
+            taken = takenOk && fallOk ? st.copy() : st;
             if (takenOk && yes.length == 2) {
                 narrow(taken, i.dst(), a, yes[0]);
                 if (source(opcode) == X) {
@@ -1707,23 +1709,27 @@ public final class Verifier {
                     narrow(st, i.src(), b, no[1]);
                 }
             }
-        } else if (!is32) {
-            if (a.kind() == Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)) {
-                nullCheck(op == JEQ ? taken : st, a.id(), true);
-                nullCheck(op == JEQ ? st : taken, a.id(), false);
-            } else if (a.isPointer()
-                    && a.kind() != Kind.MAP_VALUE_OR_NULL
-                    && b.isScalar()
-                    && isZero(b.var())
-                    && (op == JEQ || op == JNE)
-                    && a.var().smin() > -MAX_OFF
-                    && a.var().smax() < MAX_OFF) {
-                // a pointer within 2^29 bytes of its region is never 0 (region numbers start at 1, in the high 32 bits)
-                takenOk = op == JNE;
-                fallOk = op == JEQ;
-            } else if (a.kind() == Kind.PACKET && b.kind() == Kind.PACKET_END
-                    || a.kind() == Kind.PACKET_END && b.kind() == Kind.PACKET) {
-                packetComparison(op, a, b, taken, st);
+        } else {
+            taken = st.copy();
+            if (!is32) {
+                if (a.kind() == Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)) {
+                    nullCheck(op == JEQ ? taken : st, a.id(), true);
+                    nullCheck(op == JEQ ? st : taken, a.id(), false);
+                } else if (a.isPointer()
+                        && a.kind() != Kind.MAP_VALUE_OR_NULL
+                        && b.isScalar()
+                        && isZero(b.var())
+                        && (op == JEQ || op == JNE)
+                        && a.var().smin() > -MAX_OFF
+                        && a.var().smax() < MAX_OFF) {
+                    // a pointer within 2^29 bytes of its region is never 0 (region numbers start at 1, in the
+                    // high 32 bits)
+                    takenOk = op == JNE;
+                    fallOk = op == JEQ;
+                } else if (a.kind() == Kind.PACKET && b.kind() == Kind.PACKET_END
+                        || a.kind() == Kind.PACKET_END && b.kind() == Kind.PACKET) {
+                    packetComparison(op, a, b, taken, st);
+                }
             }
         }
         if (takenOk && fallOk) {
@@ -1737,6 +1743,9 @@ public final class Verifier {
         }
     }
 
+    /** {@link #branch}'s answer when the branch can be taken but narrows nothing (shared: never written). */
+    private static final Scalar[] NOT_NARROWED = new Scalar[1];
+
     /**
      * The operands narrowed by the branch ({@code holds}: the condition holds), or null when the branch cannot be
      * taken; a one-element array when it can but nothing is narrowed.
@@ -1748,22 +1757,22 @@ public final class Verifier {
             boolean fits = a.smin() >= 0 && a.smax() <= limit && b.smin() >= 0 && b.smax() <= limit;
             if (!fits) {
                 if (a.isConstant() && b.isConstant()) {
-                    return Alu.condition32(op, a.value(), b.value()) == holds ? new Scalar[1] : null;
+                    return Alu.condition32(op, a.value(), b.value()) == holds ? NOT_NARROWED : null;
                 }
-                return new Scalar[1];
+                return NOT_NARROWED;
             }
             // both values fit in 32 bits with the same meaning as 64-bit values: the 64-bit rules apply
         }
         if (op == JSET) {
             if (a.isConstant() && b.isConstant()) {
-                return ((a.value() & b.value()) != 0) == holds ? new Scalar[1] : null;
+                return ((a.value() & b.value()) != 0) == holds ? NOT_NARROWED : null;
             }
             if (!b.isConstant()) {
-                return new Scalar[1];
+                return NOT_NARROWED;
             }
             long bits = b.value();
             if (holds) {
-                return ((a.value() | a.mask()) & bits) == 0 ? null : new Scalar[1];
+                return ((a.value() | a.mask()) & bits) == 0 ? null : NOT_NARROWED;
             }
             if ((a.value() & bits) != 0) {
                 return null;
@@ -1815,7 +1824,7 @@ public final class Verifier {
                 return r == null ? null : r.length == 2 ? new Scalar[] {r[1], r[0]} : r;
             }
             default -> {
-                return new Scalar[1];
+                return NOT_NARROWED;
             }
         }
         if (na == null || nb == null) {
