@@ -1,9 +1,15 @@
 package dev.sluice.tests.fuzz;
 
 import com.code_intelligence.jazzer.driver.FuzzedDataProviderImpl;
+import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.testing.EngineMode;
+import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.formats.elf.ElfFormatException;
 import dev.sluice.ebpf.formats.elf.ElfObjectReader;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.verify.StructuralCheck;
+import dev.sluice.ebpf.verify.Verifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +30,12 @@ import org.graalvm.polyglot.io.ByteSequence;
  * thread (ThreadMXBean), the smaller of two runs after a warm-up pass over all inputs. Prints the costliest first.
  *
  * <pre>
- * java -cp "$(cat tests/target/fuzz/classpath.txt):tests/target/test-classes" dev.sluice.tests.fuzz.EbpfFuzzCost [TOP]
+ * java -cp "$(cat tests/target/fuzz/classpath.txt):tests/target/test-classes" dev.sluice.tests.fuzz.EbpfFuzzCost [TOP [OUTCOMES]]
  * </pre>
+ *
+ * With OUTCOMES, it also writes each input's outcome there, one line each, and for the raw target's programs without
+ * maps the verifier's own counts (instructions processed, states stored, stack depth): two builds of the verifier
+ * that write the same file reached the same verdicts by the same exploration.
  */
 public final class EbpfFuzzCost {
     private static final Path INPUTS = Path.of("tests/src/test/resources/dev/sluice/tests/fuzz/EbpfFuzzTestInputs");
@@ -54,6 +64,29 @@ public final class EbpfFuzzCost {
                         .option("ebpf.Maps", maps)
                         .option("ebpf.MaxInstructions", "20000")
                         .build());
+    }
+
+    /** The verifier alone on a raw target's program without maps: its counts, or its refusal. */
+    private static String verifierCounts(byte[] kept) {
+        String type;
+        byte[] code;
+        try (FuzzedDataProviderImpl data = FuzzedDataProviderImpl.withJavaData(kept)) {
+            type = data.pickValue(PROGRAM_TYPES);
+            if (data.consumeBoolean()) {
+                return "(maps)";
+            }
+            data.consumeBytes(data.consumeInt(0, 256));
+            code = data.consumeRemainingAsBytes();
+        }
+        try {
+            Program p = RawFormat.decode(code);
+            ProgramType t = ProgramType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
+            Verifier.Result r = Verifier.verify(p, t, StructuralCheck.check(p, t), List.of(), Verifier.DEFAULT_LIMIT);
+            return "processed " + r.processed() + ", stored " + r.statesStored() + ", depth " + r.peakStack()
+                    + ", reached " + r.reached();
+        } catch (SluiceException e) {
+            return e.getMessage();
+        }
     }
 
     /** The load step of rawProgramsLoadOrAreRefused on one kept input; returns the outcome (ok or the message). */
@@ -142,6 +175,19 @@ public final class EbpfFuzzCost {
         System.out.println("most CPU:");
         for (Cost c : costs.subList(0, Math.min(top, costs.size()))) {
             print(c);
+        }
+        if (args.length > 1) {
+            costs.sort((a, b) -> (a.step() + a.input()).compareTo(b.step() + b.input()));
+            List<String> lines = new ArrayList<>();
+            for (Cost c : costs) {
+                String counts = c.step().equals("ebpf load")
+                        ? " | "
+                                + verifierCounts(Files.readAllBytes(INPUTS.resolve("rawProgramsLoadOrAreRefused")
+                                        .resolve(c.input())))
+                        : "";
+                lines.add(c.step() + " " + c.input() + ": " + c.outcome() + counts);
+            }
+            Files.write(Path.of(args[1]), lines);
         }
         CONTEXTS.values().forEach(Context::close);
         engine.close();
