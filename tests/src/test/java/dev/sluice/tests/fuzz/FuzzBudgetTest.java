@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The per-input work budget of the fuzz targets ({@link FuzzChecks#budgeted}): after its warm-up, a step that
@@ -15,9 +19,13 @@ import org.junit.jupiter.api.Test;
  */
 class FuzzBudgetTest {
     @Test
-    void aStepOverItsBudgetIsAFindingInACampaign() {
+    void aStepOverItsBudgetIsAFindingInACampaign(@TempDir Path temp) throws IOException {
         String before = System.getProperty("sluice.fuzz.campaign");
+        String reportBefore = System.getProperty(FuzzChecks.REPORT_PROPERTY);
         System.setProperty("sluice.fuzz.campaign", "true");
+        // This test's own step over budget is reported here, not among the replay's reports (target/fuzz).
+        Path report = temp.resolve("over-budget.txt");
+        System.setProperty(FuzzChecks.REPORT_PROPERTY, report.toString());
         try {
             for (int i = 0; i < FuzzChecks.WARM_UP; i++) {
                 FuzzChecks.budgeted("budget test step", 10, () -> new byte[64]);
@@ -30,6 +38,7 @@ class FuzzBudgetTest {
                     e.getMessage().startsWith("over budget: budget test step on a 1024-byte input took "),
                     e.getMessage());
             assertTrue(e.getMessage().endsWith("(budget 81920 KiB)"), e.getMessage());
+            assertEquals(List.of(e.getMessage()), Files.readAllLines(report), "the report file holds the finding");
             // 10 KiB of input may allocate 64 MiB + 160 MiB: the same step is within.
             assertEquals(100, FuzzChecks.budgeted("budget test step", 10 * 1024, FuzzBudgetTest::allocate100MiB));
             // A cost paid once (the first input that reaches some code loads and instruments its classes) is not the
@@ -42,12 +51,18 @@ class FuzzBudgetTest {
                 }
                 return 7;
             }));
+            assertEquals(1, Files.readAllLines(report).size(), "only the step over budget is reported");
         } finally {
-            if (before == null) {
-                System.clearProperty("sluice.fuzz.campaign");
-            } else {
-                System.setProperty("sluice.fuzz.campaign", before);
-            }
+            restore("sluice.fuzz.campaign", before);
+            restore(FuzzChecks.REPORT_PROPERTY, reportBefore);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
         }
     }
 

@@ -52,15 +52,13 @@ record Scalar(long value, long mask, long umin, long umax, long smin, long smax)
         return new Scalar(v & ~m, m, 0, -1L, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
-    /** The known bits a range {@code [min, max]} implies: the common prefix of min and max. */
-    private static long[] rangeBits(long min, long max) {
-        long chi = min ^ max;
-        int bits = 64 - Long.numberOfLeadingZeros(chi);
-        if (bits >= 64) {
-            return new long[] {0, -1L};
-        }
-        long delta = (1L << bits) - 1;
-        return new long[] {min & ~delta, delta};
+    /**
+     * The bits a range {@code [min, max]} leaves unknown: those below the common prefix of min and max (the known bits
+     * are {@code min & ~rangeMask(min, max)}).
+     */
+    private static long rangeMask(long min, long max) {
+        int bits = 64 - Long.numberOfLeadingZeros(min ^ max);
+        return bits >= 64 ? -1L : (1L << bits) - 1;
     }
 
     /**
@@ -93,10 +91,10 @@ record Scalar(long value, long mask, long umin, long umax, long smin, long smax)
                 return null;
             }
             // bounds -> known bits
-            long[] r = rangeBits(umin, umax);
-            long nv = v | r[0];
-            long nm = m & r[1];
-            if (((v ^ r[0]) & ~m & ~r[1]) != 0) {
+            long rangeMask = rangeMask(umin, umax), rangeValue = umin & ~rangeMask;
+            long nv = v | rangeValue;
+            long nm = m & rangeMask;
+            if (((v ^ rangeValue) & ~m & ~rangeMask) != 0) {
                 return null; // a bit known one way by the tnum and the other by the range
             }
             v = nv & ~nm;
@@ -104,6 +102,14 @@ record Scalar(long value, long mask, long umin, long umax, long smin, long smax)
         }
         if (Long.compareUnsigned(umin, umax) > 0 || smin > smax) {
             return null;
+        }
+        if (v == value
+                && m == mask
+                && umin == this.umin
+                && umax == this.umax
+                && smin == this.smin
+                && smax == this.smax) {
+            return this; // already consistent (a record: the same value either way, without an allocation)
         }
         return new Scalar(v, m, umin, umax, smin, smax);
     }

@@ -72,6 +72,8 @@ public final class Verifier {
     private final java.util.BitSet reached = new java.util.BitSet();
     /** Per instruction: the region every visit's load or store was checked in (Memory's ids), -1 for mixed or other. */
     private final int[] accessRegions;
+    /** The map of ids of every state comparison (one at a time): allocated once, not per comparison. */
+    private final State.IdMap ids = new State.IdMap();
 
     /** A state stored at a prune point, with the number of paths from it still being explored. */
     private static final class Visit {
@@ -274,17 +276,17 @@ public final class Verifier {
             here = new ArrayList<>();
             visits.set(path.pc, here);
         }
-        for (java.util.Iterator<Visit> it = here.iterator(); it.hasNext(); ) {
-            Visit v = it.next();
+        for (int k = 0; k < here.size(); k++) {
+            Visit v = here.get(k);
             if (v.branches == 0) {
-                if (path.state.within(v.state)) {
+                if (path.state.within(v.state, ids)) {
                     v.hits++;
                     return true;
                 }
                 if (++v.misses > v.hits * 3 + 3 && here.size() >= MAX_VISITS_PER_INSN / 2) {
-                    it.remove();
+                    here.remove(k--);
                 }
-            } else if (path.state.sameAs(v.state) && isAncestor(v, path.visit)) {
+            } else if (path.state.sameAs(v.state, ids) && isAncestor(v, path.visit)) {
                 throw fail(path.pc, EbpfFailure.V_INFINITE_LOOP, path.pc);
             }
         }
@@ -851,9 +853,9 @@ public final class Verifier {
             return true; // the verifier refuses these accesses anyway
         }
         long first = base.off() + base.var().value() + off + Memory.STACK_SIZE;
-        boolean[] bytes = st.frames[base.frame()].secretBytes;
-        for (long b = Math.max(first, 0); b < Math.min(first + size, bytes.length); b++) {
-            if (bytes[(int) b]) {
+        State.Frame frame = st.frames[base.frame()];
+        for (long b = Math.max(first, 0); b < Math.min(first + size, Memory.STACK_SIZE); b++) {
+            if (frame.secretByte((int) b)) {
                 return true;
             }
         }
@@ -1023,7 +1025,7 @@ public final class Verifier {
             case Taint.REGISTER -> top.secretRegs[t.reg()] = t.secret();
             case Taint.STACK -> {
                 if (t.frame() >= 0 && t.frame() < st.frames.length) {
-                    java.util.Arrays.fill(st.frames[t.frame()].secretBytes, t.from(), t.to(), t.secret());
+                    st.frames[t.frame()].setSecretBytes(t.from(), t.to(), t.secret());
                 }
             }
             case Taint.LEGACY -> {
@@ -1040,7 +1042,7 @@ public final class Verifier {
             case Taint.HELPER -> {
                 java.util.Arrays.fill(top.secretRegs, 0, 6, false);
                 if (t.frame() >= 0 && t.frame() < st.frames.length) {
-                    java.util.Arrays.fill(st.frames[t.frame()].secretBytes, t.from(), t.to(), t.secret());
+                    st.frames[t.frame()].setSecretBytes(t.from(), t.to(), t.secret());
                 }
             }
             case Taint.EXIT -> {
@@ -1189,19 +1191,19 @@ public final class Verifier {
         if (how.reads()) {
             int slot = first / 8;
             if (size == 8 && first % 8 == 0 && allSpill(frame, slot) && how == Access.LOAD) {
-                result = frame.spills[slot];
+                result = frame.spill(slot);
                 if (signed) {
                     result = Reg.UNKNOWN;
                 }
             } else {
                 for (int b = first; b < first + size; b++) {
-                    if (frame.bytes[b] == State.INVALID) {
+                    if (frame.stackByte(b) == State.INVALID) {
                         throw fail(pc, EbpfFailure.V_UNINIT_STACK, regno, at, b - first, size, base.describe());
                     }
                     if (unprivileged
-                            && frame.bytes[b] == State.SPILL
-                            && frame.spills[b / 8] != null
-                            && frame.spills[b / 8].isPointer()) {
+                            && frame.stackByte(b) == State.SPILL
+                            && frame.spill(b / 8) != null
+                            && frame.spill(b / 8).isPointer()) {
                         throw fail(
                                 pc,
                                 EbpfFailure.V_UNPRIVILEGED,
@@ -1223,9 +1225,9 @@ public final class Verifier {
                 if (!value.isPointer() && value.kind() != Kind.SCALAR) {
                     stored = Reg.UNKNOWN;
                 }
-                frame.spills[slot] = stored;
+                frame.setSpill(slot, stored);
                 for (int b = first; b < first + 8; b++) {
-                    frame.bytes[b] = State.SPILL;
+                    frame.setStackByte(b, State.SPILL);
                 }
             } else {
                 if (unprivileged && how == Access.STORE && value != null && value.isPointer()) {
@@ -1235,20 +1237,20 @@ public final class Verifier {
                 for (int b = first; b < first + size; b++) {
                     int slot = b / 8;
                     if (unprivileged
-                            && frame.bytes[b] == State.SPILL
-                            && frame.spills[slot] != null
-                            && frame.spills[slot].isPointer()) {
+                            && frame.stackByte(b) == State.SPILL
+                            && frame.spill(slot) != null
+                            && frame.spill(slot).isPointer()) {
                         throw fail(pc, EbpfFailure.V_UNPRIVILEGED, "attempt to corrupt spilled pointer on stack");
                     }
-                    if (frame.bytes[b] == State.SPILL) {
+                    if (frame.stackByte(b) == State.SPILL) {
                         for (int c = slot * 8; c < slot * 8 + 8; c++) {
-                            frame.bytes[c] = State.MISC;
+                            frame.setStackByte(c, State.MISC);
                         }
-                        frame.spills[slot] = null;
+                        frame.setSpill(slot, null);
                     }
                 }
                 for (int b = first; b < first + writeSize; b++) {
-                    frame.bytes[b] = State.MISC;
+                    frame.setStackByte(b, State.MISC);
                 }
                 if (how == Access.STORE
                         && size < 8
@@ -1264,11 +1266,11 @@ public final class Verifier {
 
     private static boolean allSpill(State.Frame f, int slot) {
         for (int b = slot * 8; b < slot * 8 + 8; b++) {
-            if (f.bytes[b] != State.SPILL) {
+            if (f.stackByte(b) != State.SPILL) {
                 return false;
             }
         }
-        return f.spills[slot] != null;
+        return f.spill(slot) != null;
     }
 
     /** A narrow load of initialised bytes: unknown within its width (a spilled pointer's bytes are a number). */
@@ -1362,9 +1364,9 @@ public final class Verifier {
             long first = base.off() + base.var().value() + i.off() + Memory.STACK_SIZE;
             State.Frame f = st.frames[base.frame()];
             for (long b = Math.max(first, 0); b < Math.min(first + size, Memory.STACK_SIZE); b++) {
-                if (f.bytes[(int) b] == State.SPILL
-                        && f.spills[(int) b / 8] != null
-                        && f.spills[(int) b / 8].isPointer()) {
+                if (f.stackByte((int) b) == State.SPILL
+                        && f.spill((int) b / 8) != null
+                        && f.spill((int) b / 8).isPointer()) {
                     throw fail(
                             pc,
                             EbpfFailure.V_UNPRIVILEGED,
@@ -1465,8 +1467,10 @@ public final class Verifier {
                 }
             }
             for (int s = 0; s < State.SLOTS; s++) {
-                if (f.spills[s] != null && f.spills[s].kind() == Kind.STACK && f.spills[s].frame() >= depth) {
-                    f.spills[s] = Reg.UNKNOWN;
+                if (f.spill(s) != null
+                        && f.spill(s).kind() == Kind.STACK
+                        && f.spill(s).frame() >= depth) {
+                    f.setSpill(s, Reg.UNKNOWN);
                 }
             }
         }
@@ -1621,10 +1625,10 @@ public final class Verifier {
                 }
             }
             for (int s = 0; s < State.SLOTS; s++) {
-                if (f.spills[s] != null
-                        && (f.spills[s].kind() == Kind.MAP_VALUE || f.spills[s].kind() == Kind.MAP_VALUE_OR_NULL)
-                        && f.spills[s].map() == map) {
-                    f.spills[s] = Reg.UNKNOWN;
+                if (f.spill(s) != null
+                        && (f.spill(s).kind() == Kind.MAP_VALUE || f.spill(s).kind() == Kind.MAP_VALUE_OR_NULL)
+                        && f.spill(s).map() == map) {
+                    f.setSpill(s, Reg.UNKNOWN);
                 }
             }
         }
@@ -1684,13 +1688,15 @@ public final class Verifier {
         if (unprivileged) {
             unprivilegedComparison(pc, i, a, b, is32);
         }
-        State taken = st.copy();
+        State taken; // the state on the jump
         boolean takenOk = true, fallOk = true;
         if (a.isScalar() && b.isScalar()) {
             Scalar[] yes = branch(op, true, a.var(), b.var(), is32);
             Scalar[] no = branch(op, false, a.var(), b.var(), is32);
             takenOk = yes != null;
             fallOk = no != null;
+            // A copy only when both ways go on: else the one way that does goes on with st, narrowed for it alone.
+            taken = takenOk && fallOk ? st.copy() : st;
             if (takenOk && yes.length == 2) {
                 narrow(taken, i.dst(), a, yes[0]);
                 if (source(opcode) == X) {
@@ -1703,23 +1709,27 @@ public final class Verifier {
                     narrow(st, i.src(), b, no[1]);
                 }
             }
-        } else if (!is32) {
-            if (a.kind() == Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)) {
-                nullCheck(op == JEQ ? taken : st, a.id(), true);
-                nullCheck(op == JEQ ? st : taken, a.id(), false);
-            } else if (a.isPointer()
-                    && a.kind() != Kind.MAP_VALUE_OR_NULL
-                    && b.isScalar()
-                    && isZero(b.var())
-                    && (op == JEQ || op == JNE)
-                    && a.var().smin() > -MAX_OFF
-                    && a.var().smax() < MAX_OFF) {
-                // a pointer within 2^29 bytes of its region is never 0 (region numbers start at 1, in the high 32 bits)
-                takenOk = op == JNE;
-                fallOk = op == JEQ;
-            } else if (a.kind() == Kind.PACKET && b.kind() == Kind.PACKET_END
-                    || a.kind() == Kind.PACKET_END && b.kind() == Kind.PACKET) {
-                packetComparison(op, a, b, taken, st);
+        } else {
+            taken = st.copy();
+            if (!is32) {
+                if (a.kind() == Kind.MAP_VALUE_OR_NULL && b.isScalar() && isZero(b.var()) && (op == JEQ || op == JNE)) {
+                    nullCheck(op == JEQ ? taken : st, a.id(), true);
+                    nullCheck(op == JEQ ? st : taken, a.id(), false);
+                } else if (a.isPointer()
+                        && a.kind() != Kind.MAP_VALUE_OR_NULL
+                        && b.isScalar()
+                        && isZero(b.var())
+                        && (op == JEQ || op == JNE)
+                        && a.var().smin() > -MAX_OFF
+                        && a.var().smax() < MAX_OFF) {
+                    // a pointer within 2^29 bytes of its region is never 0 (region numbers start at 1, in the
+                    // high 32 bits)
+                    takenOk = op == JNE;
+                    fallOk = op == JEQ;
+                } else if (a.kind() == Kind.PACKET && b.kind() == Kind.PACKET_END
+                        || a.kind() == Kind.PACKET_END && b.kind() == Kind.PACKET) {
+                    packetComparison(op, a, b, taken, st);
+                }
             }
         }
         if (takenOk && fallOk) {
@@ -1733,6 +1743,9 @@ public final class Verifier {
         }
     }
 
+    /** {@link #branch}'s answer when the branch can be taken but narrows nothing (shared: never written). */
+    private static final Scalar[] NOT_NARROWED = new Scalar[1];
+
     /**
      * The operands narrowed by the branch ({@code holds}: the condition holds), or null when the branch cannot be
      * taken; a one-element array when it can but nothing is narrowed.
@@ -1744,22 +1757,22 @@ public final class Verifier {
             boolean fits = a.smin() >= 0 && a.smax() <= limit && b.smin() >= 0 && b.smax() <= limit;
             if (!fits) {
                 if (a.isConstant() && b.isConstant()) {
-                    return Alu.condition32(op, a.value(), b.value()) == holds ? new Scalar[1] : null;
+                    return Alu.condition32(op, a.value(), b.value()) == holds ? NOT_NARROWED : null;
                 }
-                return new Scalar[1];
+                return NOT_NARROWED;
             }
             // both values fit in 32 bits with the same meaning as 64-bit values: the 64-bit rules apply
         }
         if (op == JSET) {
             if (a.isConstant() && b.isConstant()) {
-                return ((a.value() & b.value()) != 0) == holds ? new Scalar[1] : null;
+                return ((a.value() & b.value()) != 0) == holds ? NOT_NARROWED : null;
             }
             if (!b.isConstant()) {
-                return new Scalar[1];
+                return NOT_NARROWED;
             }
             long bits = b.value();
             if (holds) {
-                return ((a.value() | a.mask()) & bits) == 0 ? null : new Scalar[1];
+                return ((a.value() | a.mask()) & bits) == 0 ? null : NOT_NARROWED;
             }
             if ((a.value() & bits) != 0) {
                 return null;
@@ -1811,7 +1824,7 @@ public final class Verifier {
                 return r == null ? null : r.length == 2 ? new Scalar[] {r[1], r[0]} : r;
             }
             default -> {
-                return new Scalar[1];
+                return NOT_NARROWED;
             }
         }
         if (na == null || nb == null) {
@@ -1881,8 +1894,8 @@ public final class Verifier {
                 }
             }
             for (int s = 0; s < State.SLOTS; s++) {
-                if (f.spills[s] != null && f.spills[s].isScalar() && f.spills[s].id() == old.id()) {
-                    f.spills[s] = f.spills[s].withVar(value);
+                if (f.spill(s) != null && f.spill(s).isScalar() && f.spill(s).id() == old.id()) {
+                    f.setSpill(s, f.spill(s).withVar(value));
                 }
             }
         }
@@ -1895,8 +1908,8 @@ public final class Verifier {
                 f.regs[x] = resolved(f.regs[x], id, isNull);
             }
             for (int s = 0; s < State.SLOTS; s++) {
-                if (f.spills[s] != null) {
-                    f.spills[s] = resolved(f.spills[s], id, isNull);
+                if (f.spill(s) != null) {
+                    f.setSpill(s, resolved(f.spill(s), id, isNull));
                 }
             }
         }
@@ -1963,8 +1976,8 @@ public final class Verifier {
                 f.regs[x] = withRange(f.regs[x], pkt.id(), range);
             }
             for (int s = 0; s < State.SLOTS; s++) {
-                if (f.spills[s] != null) {
-                    f.spills[s] = withRange(f.spills[s], pkt.id(), range);
+                if (f.spill(s) != null) {
+                    f.setSpill(s, withRange(f.spill(s), pkt.id(), range));
                 }
             }
         }
