@@ -39,22 +39,67 @@ class LongProgramNotInlinedTest {
         assertFalse(has(log, "BailedOut", "ebpf-raw:short"), "log: " + log);
     }
 
-    private static boolean has(List<String> log, String... parts) {
-        return log.stream().anyMatch(m -> m != null && List.of(parts).stream().allMatch(m::contains));
-    }
-
-    private static List<String> run(String name, int adds) {
+    /**
+     * A short main calling a long local function: the long function is not explored for inlining into the main
+     * program's compilation. Both are called until warm first (a function never called is not worth exploring either),
+     * then compiled at a call-count threshold.
+     */
+    @Test
+    void longLocalFunctionIsNotExploredByItsCaller() {
+        int adds = CallerInlining.INSTRUCTION_LIMIT;
+        // r2 from the input keeps the sum from folding into a constant.
+        String asm =
+                "ldxdw %r2, [%r1]\ncall local f\nexit\nf:\nmov %r0, 0\n" + "add %r0, %r2\n".repeat(adds) + "exit\n";
         CompilationIsRealTest.Log log = new CompilationIsRealTest.Log();
         try (Engine engine = Engine.newBuilder("ebpf")
                         .allowExperimentalOptions(true)
-                        .option("engine.CompileImmediately", "true")
-                        .option("engine.BackgroundCompilation", "false")
                         .option("engine.MultiTier", "false")
+                        .option("engine.SingleTierCompilationThreshold", "20")
+                        .option("engine.BackgroundCompilation", "false")
                         .option("engine.CompilationFailureAction", "Throw")
                         .option("engine.TraceCompilation", "true")
                         .option("compiler.TraceInlining", "true")
                         .logHandler(log)
                         .build();
+                Context context = Context.newBuilder("ebpf")
+                        .engine(engine)
+                        .option("ebpf.Verify", "false")
+                        .build()) {
+            Value program = context.eval(Source.newBuilder("ebpf", asm, "caller")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
+            byte[] input = java.nio.ByteBuffer.allocate(8)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putLong(3)
+                    .array();
+            for (int i = 0; i < 60; i++) {
+                assertEquals(3L * adds, program.execute(input).asLong());
+            }
+        }
+        assertTrue(has(log.lines, "BailedOut", "ebpf-raw:caller@"), "the function must not be expanded; " + log.lines);
+        assertFalse(has(log.lines, "Inlined ", "ebpf-raw:caller@", "|call diff"), "nor inlined; " + log.lines);
+    }
+
+    private static boolean has(List<String> log, String... parts) {
+        return log.stream().anyMatch(m -> m != null && List.of(parts).stream().allMatch(m::contains));
+    }
+
+    private static Engine engine(CompilationIsRealTest.Log log) {
+        return Engine.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("engine.CompileImmediately", "true")
+                .option("engine.BackgroundCompilation", "false")
+                .option("engine.MultiTier", "false")
+                .option("engine.CompilationFailureAction", "Throw")
+                .option("engine.TraceCompilation", "true")
+                .option("compiler.TraceInlining", "true")
+                .logHandler(log)
+                .build();
+    }
+
+    private static List<String> run(String name, int adds) {
+        CompilationIsRealTest.Log log = new CompilationIsRealTest.Log();
+        try (Engine engine = engine(log);
                 Context context = Context.newBuilder("ebpf").engine(engine).build()) {
             Value program = context.eval(Source.newBuilder("ebpf", additions(adds), name)
                     .mimeType("text/x-ebpf")

@@ -172,6 +172,11 @@ public class FunctionBodyNode extends InstrumentableBody {
         return opcodes.length;
     }
 
+    /** The instructions of this body's own function (its calls run other call targets). */
+    public final int functionLength() {
+        return end - entry;
+    }
+
     /**
      * Runs the function in stack frame {@code frame} with arguments r1-r5; returns r0.
      *

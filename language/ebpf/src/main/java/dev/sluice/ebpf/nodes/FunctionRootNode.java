@@ -3,6 +3,7 @@ package dev.sluice.ebpf.nodes;
 import com.oracle.truffle.api.TruffleLanguage;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.RootNode;
+import dev.sluice.core.interop.CallerInlining;
 import dev.sluice.ebpf.runtime.RunState;
 
 /**
@@ -14,11 +15,14 @@ public final class FunctionRootNode extends RootNode implements ProgramNamed {
     private FunctionBodyNode body;
 
     private final String name;
+    /** Whether callers' compilations must not inline this function ({@link CallerInlining}). */
+    private final boolean neverInlined;
 
     public FunctionRootNode(TruffleLanguage<?> language, FunctionBodyNode body, String name) {
         super(language, FunctionBodyNode.frameDescriptor());
         this.body = body;
         this.name = name;
+        this.neverInlined = CallerInlining.refused(body.functionLength());
     }
 
     public FunctionBodyNode body() {
@@ -27,6 +31,7 @@ public final class FunctionRootNode extends RootNode implements ProgramNamed {
 
     @Override
     public Object execute(VirtualFrame frame) {
+        CallerInlining.stopExploration(neverInlined);
         Object[] a = frame.getArguments();
         return body.execute(
                 frame, (RunState) a[0], (int) a[1], (long) a[2], (long) a[3], (long) a[4], (long) a[5], (long) a[6]);

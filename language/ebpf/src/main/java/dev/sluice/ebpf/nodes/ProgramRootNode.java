@@ -92,7 +92,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         this.name = name;
         this.maxInstructions = maxInstructions == 0 ? Long.MAX_VALUE : maxInstructions;
         this.bodyLength = Math.max(1, body.length());
-        this.neverInlined = CallerInlining.refused(body.length());
+        this.neverInlined = CallerInlining.refused(body.functionLength());
     }
 
     @Override
