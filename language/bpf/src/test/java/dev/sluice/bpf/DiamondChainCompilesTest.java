@@ -7,15 +7,13 @@ import dev.sluice.bpf.formats.RawFormat;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
+import dev.sluice.core.testing.CapturedLog;
 import dev.sluice.core.testing.EngineMode;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -72,19 +70,8 @@ class DiamondChainCompilesTest {
 
     @Test
     void longChainOfDiamondsCompilesAndComputesTheModel() throws Exception {
-        List<String> log = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                log.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
+        CapturedLog handler = new CapturedLog();
+        List<String> log = handler.lines;
         try (Engine engine = Engine.newBuilder("bpf")
                         .allowExperimentalOptions(true)
                         .options(EngineMode.COMPILED.options)

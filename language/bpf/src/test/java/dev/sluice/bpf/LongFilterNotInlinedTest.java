@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.core.interop.CallerInlining;
+import dev.sluice.core.testing.CapturedLog;
 import dev.sluice.core.testing.EngineMode;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -30,41 +27,29 @@ class LongFilterNotInlinedTest {
     void filterJustOverTheLimitIsNotExploredForInlining() throws Exception {
         int blocks = 205; // 1026 instructions
         assertTrue(5 * blocks + 1 > CallerInlining.INSTRUCTION_LIMIT);
-        List<String> log = compileFromHost(blocks);
-        assertTrue(has(log, "BailedOut", "bpf-socket"), "the host root must not expand the filter; log: " + log);
-        assertTrue(!has(log, "Inlined        bpf-socket"), "the filter must not be inlined; log: " + log);
-        assertTrue(has(log, "opt done", "Value<BpfFilter>.execute", "Inlined   0Y"), "host root compiled; log: " + log);
+        CapturedLog log = compileFromHost(blocks);
+        assertTrue(log.has("BailedOut", "bpf-socket"), "the host root must not expand the filter; log: " + log.lines);
+        assertTrue(!log.has("Inlined        bpf-socket"), "the filter must not be inlined; log: " + log.lines);
+        assertTrue(
+                log.has("opt done", "Value<BpfFilter>.execute", "Inlined   0Y"),
+                "host root compiled; log: " + log.lines);
     }
 
     @Test
     void filterJustUnderTheLimitIsStillInlined() throws Exception {
         int blocks = 204; // 1021 instructions
         assertTrue(5 * blocks + 1 <= CallerInlining.INSTRUCTION_LIMIT);
-        List<String> log = compileFromHost(blocks);
-        assertTrue(has(log, "Inlined        bpf-socket"), "the filter must be inlined; log: " + log);
-        assertTrue(!has(log, "BailedOut", "bpf-socket"), "log: " + log);
-        assertTrue(has(log, "opt done", "Value<BpfFilter>.execute", "Inlined   1Y"), "host root compiled; log: " + log);
-    }
-
-    private static boolean has(List<String> log, String... parts) {
-        return log.stream().anyMatch(m -> m != null && List.of(parts).stream().allMatch(m::contains));
+        CapturedLog log = compileFromHost(blocks);
+        assertTrue(log.has("Inlined        bpf-socket"), "the filter must be inlined; log: " + log.lines);
+        assertTrue(!log.has("BailedOut", "bpf-socket"), "log: " + log.lines);
+        assertTrue(
+                log.has("opt done", "Value<BpfFilter>.execute", "Inlined   1Y"),
+                "host root compiled; log: " + log.lines);
     }
 
     /** Compiles the filter and the host's call root eagerly, checks verdicts, returns the compilation log. */
-    private static List<String> compileFromHost(int blocks) throws Exception {
-        List<String> log = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                log.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
+    private static CapturedLog compileFromHost(int blocks) throws Exception {
+        CapturedLog log = new CapturedLog();
         try (Engine engine = Engine.newBuilder("bpf")
                         .allowExperimentalOptions(true)
                         .options(EngineMode.COMPILED.options)
@@ -72,7 +57,7 @@ class LongFilterNotInlinedTest {
                                 "engine.MultiTier", "false",
                                 "engine.TraceCompilation", "true",
                                 "compiler.TraceInlining", "true"))
-                        .logHandler(handler)
+                        .logHandler(log)
                         .build();
                 Context context = Context.newBuilder("bpf")
                         .engine(engine)
@@ -91,7 +76,7 @@ class LongFilterNotInlinedTest {
                         "packet " + n);
             }
         }
-        assertTrue(has(log, "opt done", "bpf-socket"), "the filter root must compile; log: " + log);
+        assertTrue(log.has("opt done", "bpf-socket"), "the filter root must compile; log: " + log.lines);
         return log;
     }
 }

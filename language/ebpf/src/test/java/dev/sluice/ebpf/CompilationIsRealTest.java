@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
+import dev.sluice.core.testing.CapturedLog;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.graalvm.polyglot.Context;
@@ -50,20 +47,7 @@ class CompilationIsRealTest {
 
     private static final Pattern CODE_SIZE = Pattern.compile("CodeSize\\s+(\\d+)");
 
-    static final class Log extends Handler {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void publish(LogRecord r) {
-            lines.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-
+    static final class Log extends CapturedLog {
         /** The machine-code size of the compilation of {@code name}'s root, from its "opt done" line. */
         int codeSize(String name) {
             for (String line : lines) {
