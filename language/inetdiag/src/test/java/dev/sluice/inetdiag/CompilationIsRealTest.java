@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
+import dev.sluice.core.testing.CapturedLog;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Value;
@@ -20,24 +17,9 @@ import org.junit.jupiter.api.Test;
  * module path the engine is "Interpreted" and it fails.
  */
 class CompilationIsRealTest {
-    static final class Log extends Handler {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void publish(LogRecord r) {
-            lines.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    }
-
     @Test
     void filterRootIsCompiledAndGivesTheSameAnswers() {
-        Log log = new Log();
+        CapturedLog log = new CapturedLog();
         try (Engine engine = Engine.newBuilder("inetdiag")
                         .allowExperimentalOptions(true)
                         .option("engine.CompileImmediately", "true")
