@@ -76,6 +76,36 @@ class PacketLoadBoundsTest {
         return v;
     }
 
+    /** ldxb 4*([40]&0xf); ldh [x+2]; A += 1; ret A: the header-length load at the edge, then a load it places. */
+    static byte[] headerLengthProgram() {
+        return RawFormat.encode(
+                Program.of(
+                        Insn.stmt(Opcodes.LDX | Opcodes.B | Opcodes.MSH, 40),
+                        Insn.stmt(Opcodes.LD | Opcodes.H | Opcodes.IND, 2),
+                        Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1),
+                        Insn.stmt(Opcodes.RET | Opcodes.A, 0)),
+                ByteOrder.nativeOrder());
+    }
+
+    static int headerLengthModel(byte[] d) {
+        if (d.length < 41) {
+            return 0;
+        }
+        int x = 4 * (d[40] & 0xf);
+        return x + 4 > d.length ? 0 : be(d, x + 2, 2) + 1;
+    }
+
+    /** ldx #x; ld [x+k]; A += 1; ret A: x + k wraps around 2^32, as the kernel's 32-bit sum does. */
+    static byte[] wrappingProgram(int x, int k) {
+        return RawFormat.encode(
+                Program.of(
+                        Insn.stmt(Opcodes.LDX | Opcodes.IMM, x),
+                        Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.IND, k),
+                        Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1),
+                        Insn.stmt(Opcodes.RET | Opcodes.A, 0)),
+                ByteOrder.nativeOrder());
+    }
+
     @AfterAll
     static void noEngineWarnings() {
         assertTrue(EngineMode.ENGINE_WARNINGS.isEmpty(), EngineMode.ENGINE_WARNINGS.toString());
@@ -84,6 +114,29 @@ class PacketLoadBoundsTest {
     @ParameterizedTest
     @EnumSource(EngineMode.class)
     void everyLengthAroundTheFurthestLoadGivesTheKernelsVerdict(EngineMode mode) {
+        assertEveryLength(mode, program(), PacketLoadBoundsTest::model);
+    }
+
+    /** The header length (`ldxb 4*([k]&0xf)`) read at the edge, and an indirect load at the offset it gives. */
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void headerLengthLoadsAtTheEdge(EngineMode mode) {
+        assertEveryLength(mode, headerLengthProgram(), PacketLoadBoundsTest::headerLengthModel);
+    }
+
+    /**
+     * x + k is a 32-bit sum: 0xfffffff8 + 12 reads the word at 4; 0x7ffffff0 + 0x20 is negative, below every
+     * negative range, so the program ends with 0 (never a read before the packet).
+     */
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void indirectOffsetsWrapAsThirtyTwoBitSums(EngineMode mode) {
+        assertEveryLength(mode, wrappingProgram(0xfffffff8, 12), d -> d.length < 8 ? 0 : be(d, 4, 4) + 1);
+        assertEveryLength(mode, wrappingProgram(0x7ffffff0, 0x20), d -> 0);
+    }
+
+    private static void assertEveryLength(
+            EngineMode mode, byte[] program, java.util.function.ToIntFunction<byte[]> model) {
         java.util.Random rnd = new java.util.Random(7);
         int lengths = 60;
         byte[][] packets = new byte[lengths][];
@@ -111,14 +164,14 @@ class PacketLoadBoundsTest {
                 Context ctx = mode.contextBuilder("bpf", engine)
                         .option("bpf.Profile", "socket")
                         .build()) {
-            Value filter = ctx.eval(Source.newBuilder("bpf", ByteSequence.create(program()), "bounds.bpf")
+            Value filter = ctx.eval(Source.newBuilder("bpf", ByteSequence.create(program), "bounds.bpf")
                     .buildLiteral());
             // Enough rounds for BACKGROUND's thresholds, so the later rounds run compiled code.
             for (int round = 0; round < (mode == EngineMode.BACKGROUND ? 40 : 2); round++) {
                 int[] verdicts = new int[lengths];
                 filter.invokeMember("runBatch", buffer, offsets, spanLengths, verdicts);
                 for (int i = 0; i < lengths; i++) {
-                    int expected = model(packets[i]);
+                    int expected = model.applyAsInt(packets[i]);
                     assertEquals(
                             expected,
                             (int) filter.execute(packets[i]).asLong(),

@@ -5,7 +5,6 @@ import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
 import com.oracle.truffle.api.frame.VirtualFrame;
-import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.source.SourceSection;
@@ -32,8 +31,6 @@ import dev.sluice.core.guard.Budget;
  * loop's pc is a constant, so with instruments each instruction calls exactly its own probe.
  */
 public final class FilterBodyNode extends ProgramBodyNode {
-    private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
-    private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
     /** Register file layout: the accumulator, the index register, then the scratch memory words. */
     private static final int A = 0, X = 1, M = 2, REGISTERS = M + Opcodes.MEMWORDS;
 
@@ -143,6 +140,14 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     /**
+     * Whether {@code size} bytes at {@code offset} lie in the captured bytes, in one compare: read as unsigned, a
+     * negative offset is at least 2^31 and fails it.
+     */
+    private static boolean inPacket(int offset, int captured, int size) {
+        return (offset & 0xffffffffL) + size <= captured;
+    }
+
+    /**
      * @param data the bytes; the packet (or struct seccomp_data) starts at {@code start}
      * @param start index of skb->data in {@code data}
      * @param captured bytes available from {@code start} (caplen for a capture; 64 for seccomp)
@@ -167,6 +172,12 @@ public final class FilterBodyNode extends ProgramBodyNode {
             int wireLength,
             PacketMeta meta,
             InstructionMeter meter) {
+        if (start < 0 || captured < 0 || start > data.length - captured) {
+            // Every caller passes a span inside data (the batch roots check it in the same form, so in their compiled
+            // code this check folds away); the packet loads' unchecked reads (UncheckedReads) rely on it.
+            CompilerDirectives.transferToInterpreter();
+            throw CompilerDirectives.shouldNotReachHere("packet span outside its array");
+        }
         if (absoluteLoadsEnd > 0 && !shortPacketSeen) {
             if (captured >= absoluteLoadsEnd) {
                 return interpret(frame, data, start, captured, wireLength, meta, meter, false);
@@ -331,38 +342,53 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     pc = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k) ? trueTargets[pc] : falseTargets[pc];
                     break;
                 case Op.LD_SECCOMP_WORD:
-                    r[A] = bigEndianData ? BIG.getInt(data, start + k) : LITTLE.getInt(data, start + k);
+                    if (k < 0 || k > captured - 4) {
+                        // The verifier keeps seccomp loads inside struct seccomp_data, and every caller passes 64 bytes
+                        // (the batch checks the record size first, so in compiled code this folds away).
+                        CompilerDirectives.transferToInterpreter();
+                        throw CompilerDirectives.shouldNotReachHere("seccomp_data load outside the record");
+                    }
+                    r[A] = bigEndianData
+                            ? UncheckedReads.getInt(data, start + k)
+                            : UncheckedReads.getIntLittleEndian(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_W:
                     if (checkAbsoluteLoads && k > captured - 4) {
                         return 0;
                     }
-                    r[A] = BIG.getInt(data, start + k);
+                    r[A] = UncheckedReads.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (checkAbsoluteLoads && k > captured - 2) {
                         return 0;
                     }
-                    r[A] = BIG.getShort(data, start + k) & 0xffff;
+                    r[A] = UncheckedReads.getUnsignedShort(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_B:
                     if (checkAbsoluteLoads && k >= captured) {
                         return 0;
                     }
-                    r[A] = data[start + k] & 0xff;
+                    r[A] = UncheckedReads.getUnsignedByte(data, start + k);
                     pc++;
                     break;
                 case Op.LD_IND_W:
                 case Op.LD_IND_H:
                 case Op.LD_IND_B: {
-                    long v = PacketOps.load(data, start, captured, r[X] + k, OpSemantics.loadSize(ops[pc]), meta);
-                    if (v < 0) {
-                        return 0; // out of the packet: the kernel ends the program with 0
+                    final int size = OpSemantics.loadSize(ops[pc]);
+                    final int offset = r[X] + k;
+                    if (inPacket(offset, captured, size)) {
+                        r[A] = (int) UncheckedReads.read(data, start + offset, size);
+                    } else {
+                        // Negative offsets address the network or link-layer header (SKF_NET_OFF, SKF_LL_OFF).
+                        long v = offset < 0 ? PacketOps.loadNegative(data, start, captured, offset, size, meta) : -1;
+                        if (v < 0) {
+                            return 0; // out of the packet: the kernel ends the program with 0
+                        }
+                        r[A] = (int) v;
                     }
-                    r[A] = (int) v;
                     pc++;
                     break;
                 }
@@ -378,6 +404,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     break;
                 }
                 case Op.LDX_MSH: {
+                    if (inPacket(k, captured, 1)) {
+                        r[X] = OpSemantics.headerLength(UncheckedReads.getUnsignedByte(data, start + k));
+                        pc++;
+                        break;
+                    }
                     long v = PacketOps.load(data, start, captured, k, 1, meta);
                     if (v < 0) {
                         return 0;
