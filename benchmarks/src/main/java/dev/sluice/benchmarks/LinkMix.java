@@ -93,7 +93,7 @@ public final class LinkMix {
         }
     }
 
-    private static final int ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806, ETH_VLAN = 0x8100;
+    private static final int ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806, ETH_VLAN = Frames.ETH_VLAN;
     private static final int ETH_LLDP = 0x88cc;
     private static final int PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_ICMPV6 = 58;
     private static final int FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10;
@@ -443,23 +443,17 @@ public final class LinkMix {
         }
 
         private byte[] frame(int etherType, byte[] payload, boolean fromClient) {
-            int header = vlanTag != 0 ? 18 : 14;
-            ByteBuffer b = ByteBuffer.allocate(Math.max(60, header + payload.length));
-            b.put(fromClient ? serverMac : clientMac).put(fromClient ? clientMac : serverMac);
-            if (vlanTag != 0) {
-                b.putShort((short) ETH_VLAN).putShort((short) vlanTag);
-            }
-            return b.putShort((short) etherType).put(payload).array();
+            return Frames.ethernet(
+                    fromClient ? serverMac : clientMac,
+                    fromClient ? clientMac : serverMac,
+                    vlanTag,
+                    etherType,
+                    payload);
         }
     }
 
     private byte[] mac() {
-        byte[] m = new byte[6];
-        m[0] = (byte) (0x02 | rnd.nextInt(64) << 2); // locally administered unicast
-        for (int i = 1; i < 6; i++) {
-            m[i] = (byte) rnd.nextInt(256);
-        }
-        return m;
+        return Frames.mac(rnd);
     }
 
     /** Clients: 30% in 10.0.0.0/24 (hosts 1-16 are listed), 15% 192.168/16, 8% 172.16/12, 5% 100.64/10, else public. */

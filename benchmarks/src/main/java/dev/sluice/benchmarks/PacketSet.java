@@ -24,11 +24,7 @@ public final class PacketSet {
 
     public record Frame(long timestampMicros, byte[] bytes) {}
 
-    private static final int ETH_IPV4 = 0x0800,
-            ETH_IPV6 = 0x86dd,
-            ETH_ARP = 0x0806,
-            ETH_VLAN = 0x8100,
-            ETH_LLDP = 0x88cc;
+    private static final int ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806, ETH_LLDP = 0x88cc;
     private static final int PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_ICMPV6 = 58;
     private static final int FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10;
 
@@ -101,23 +97,14 @@ public final class PacketSet {
     }
 
     private byte[] ethernet(int etherType, byte[] payload, boolean vlan) {
-        int header = vlan ? 18 : 14;
-        ByteBuffer b = ByteBuffer.allocate(Math.max(60, header + payload.length));
-        b.put(mac()).put(mac());
-        if (vlan) {
-            b.putShort((short) ETH_VLAN).putShort((short) (rnd.nextInt(8) << 13 | 1 + rnd.nextInt(4094)));
-        }
-        b.putShort((short) etherType).put(payload);
-        return b.array();
+        byte[] destination = mac();
+        byte[] source = mac();
+        int tag = vlan ? rnd.nextInt(8) << 13 | 1 + rnd.nextInt(4094) : 0;
+        return Frames.ethernet(destination, source, tag, etherType, payload);
     }
 
     private byte[] mac() {
-        byte[] m = new byte[6];
-        m[0] = (byte) (0x02 | rnd.nextInt(64) << 2); // locally administered unicast
-        for (int i = 1; i < 6; i++) {
-            m[i] = (byte) rnd.nextInt(256);
-        }
-        return m;
+        return Frames.mac(rnd);
     }
 
     /** An IPv4 address: a quarter from 10.0.0.0/24 (hosts 1-16 are in the host list), then the listed nets, then public. */
