@@ -2,7 +2,6 @@ package dev.sluice.tests.fuzz;
 
 import com.code_intelligence.jazzer.driver.FuzzedDataProviderImpl;
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.testing.EngineMode;
 import dev.sluice.ebpf.formats.RawFormat;
 import dev.sluice.ebpf.formats.elf.ElfFormatException;
 import dev.sluice.ebpf.formats.elf.ElfObjectReader;
@@ -14,12 +13,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.io.ByteSequence;
@@ -39,7 +35,6 @@ import org.graalvm.polyglot.io.ByteSequence;
  */
 public final class EbpfFuzzCost {
     private static final Path INPUTS = Path.of("tests/src/test/resources/dev/sluice/tests/fuzz/EbpfFuzzTestInputs");
-    private static final String[] PROGRAM_TYPES = {"raw", "socket_filter", "xdp"};
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -47,31 +42,12 @@ public final class EbpfFuzzCost {
 
     private record Cost(String step, String input, int size, long cpuNs, long allocated, String outcome) {}
 
-    private static Engine engine;
-    private static final Map<String, Context> CONTEXTS = new HashMap<>();
-
-    private static Context context(String programType, String maps) {
-        if (engine == null) {
-            engine = EngineMode.INTERPRETED.newEngine("ebpf");
-        }
-        return CONTEXTS.computeIfAbsent(
-                programType + "|" + maps,
-                k -> Context.newBuilder("ebpf")
-                        .engine(engine)
-                        .allowExperimentalOptions(true)
-                        .option("ebpf.ProgramType", programType)
-                        .option("ebpf.InputFormat", "raw")
-                        .option("ebpf.Maps", maps)
-                        .option("ebpf.MaxInstructions", "20000")
-                        .build());
-    }
-
     /** The verifier alone on a raw target's program without maps: its counts, or its refusal. */
     private static String verifierCounts(byte[] kept) {
         String type;
         byte[] code;
         try (FuzzedDataProviderImpl data = FuzzedDataProviderImpl.withJavaData(kept)) {
-            type = data.pickValue(PROGRAM_TYPES);
+            type = data.pickValue(EbpfFuzzTest.PROGRAM_TYPES);
             if (data.consumeBoolean()) {
                 return "(maps)";
             }
@@ -94,12 +70,12 @@ public final class EbpfFuzzCost {
         String type, maps;
         byte[] code;
         try (FuzzedDataProviderImpl data = FuzzedDataProviderImpl.withJavaData(kept)) {
-            type = data.pickValue(PROGRAM_TYPES);
+            type = data.pickValue(EbpfFuzzTest.PROGRAM_TYPES);
             maps = data.consumeBoolean() ? "m:2:4:8:4,h:1:4:4:16" : "";
             data.consumeBytes(data.consumeInt(0, 256));
             code = data.consumeRemainingAsBytes();
         }
-        Context context = context(type, maps);
+        Context context = EbpfFuzzTest.context(type, maps);
         try {
             context.eval(Source.newBuilder("ebpf", ByteSequence.create(code), "fuzz.ebpf")
                     .cached(false)
@@ -189,8 +165,7 @@ public final class EbpfFuzzCost {
             }
             Files.write(Path.of(args[1]), lines);
         }
-        CONTEXTS.values().forEach(Context::close);
-        engine.close();
+        EbpfFuzzTest.closeContexts();
     }
 
     private static void print(Cost c) {

@@ -33,12 +33,12 @@ import org.junit.jupiter.api.AfterAll;
  * that a loop ends quickly.
  */
 class EbpfFuzzTest {
-    private static final String[] PROGRAM_TYPES = {"raw", "socket_filter", "xdp"};
+    static final String[] PROGRAM_TYPES = {"raw", "socket_filter", "xdp"};
     private static Engine engine;
     private static final Map<String, Context> CONTEXTS = new HashMap<>();
 
-    /** One context per program type and maps option, on one interpreted engine. */
-    private static Context context(String programType, String maps) {
+    /** One context per program type and maps option, on one interpreted engine (EbpfFuzzCost replays with these). */
+    static Context context(String programType, String maps) {
         if (engine == null) {
             engine = EngineMode.INTERPRETED.newEngine("ebpf");
         }
@@ -55,7 +55,7 @@ class EbpfFuzzTest {
     }
 
     @AfterAll
-    static void close() {
+    static void closeContexts() {
         CONTEXTS.values().forEach(Context::close);
         CONTEXTS.clear();
         if (engine != null) {
