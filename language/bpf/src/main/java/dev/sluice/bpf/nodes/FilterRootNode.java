@@ -84,9 +84,12 @@ public final class FilterRootNode extends RootNode {
         }
         PacketMeta meta = args.length > 1 ? MetaArgument.read(args[1], env, this) : PacketMeta.DEFAULT;
         int captured = data.length - meta.dataOffset;
-        if (captured < 0) {
+        if (meta.dataOffset < 0 || captured < 0) {
             CompilerDirectives.transferToInterpreter();
-            throw SluiceException.atNode(this, CoreFailure.BAD_INPUT, "dataOffset is past the end of the input");
+            throw SluiceException.atNode(
+                    this,
+                    CoreFailure.BAD_INPUT,
+                    "dataOffset " + meta.dataOffset + " is outside the input of " + data.length + " bytes");
         }
         return body.execute(frame, data, meta.dataOffset, captured, captured, meta) & 0xffffffffL;
     }
