@@ -187,6 +187,8 @@ def reads(code, dst, src, off):
     if code == 0x18:
         return set()
     if cls in (ALU, ALU64):
+        if op == 0xd0:  # byte swaps: their 0x08 bit is the byte order, not a source register
+            return {dst}
         used = {src} if code & 0x08 else set()
         return used if op == 0xb0 else used | {dst}  # mov does not read dst
     if cls in (JMP, JMP32):
