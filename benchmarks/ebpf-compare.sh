@@ -5,6 +5,11 @@
 #     proven packet loads without their guard) against the same instruction bytes loaded by bpf(BPF_PROG_LOAD) as an
 #     XDP program and run by BPF_PROG_TEST_RUN on each frame (the kernel's own time per run, repeat 100), with the
 #     kernel's empty XDP program (r0 = XDP_PASS) as its baseline;
+#   - examples/ebpf/socket-tcp-port-80.s, a socket filter (legacy LD_ABS/LD_IND packet loads, skb->len), over the same
+#     set: Sluice's runBatch (ebpf.ProgramType=socket_filter, the frames from their link-layer header) against the
+#     kernel running it as BPF_PROG_TYPE_SOCKET_FILTER with a dummy Ethernet header in front of each frame (its test
+#     run strips one, so the program sees the frame as on an AF_PACKET socket), with the empty socket filter as its
+#     baseline;
 #   - a counted loop of 10,000 trips of 3 instructions with the count as a constant (the kernel's verifier must bound
 #     it), per trip: Sluice's EbpfBenchmark.constantLoop (verified, so no fuel checks) against the kernel running it as
 #     a socket filter; and Sluice's EbpfBenchmark.loop, the count read from memory (unverified, under the fuel guard).
@@ -12,7 +17,8 @@
 # statement per instruction, the program's own bounds checks and no others, a compiler barrier at the loop head so
 # gcc cannot replace the loop by its result), benchmarks/native/ebpf_gcc_peer.c runs it with cc -O2 over the same
 # capture, frames back to back as Sluice's batch gets them (fastest pass of about a second of passes). First,
-# benchmarks/native/ebpf2c_check.py checks the translation itself against the kernel on 43 small programs.
+# benchmarks/native/ebpf2c_check.py checks the translation itself against the kernel on small programs (the ALU,
+# jumps, memory, and the socket filters' legacy loads and skb->len, in and out of bounds).
 # The kernel and the gcc limit run before and after Sluice (--quick: the kernel only before); the verdicts of the
 # compiled code that was timed, and of the gcc limit, must equal the kernel's frame by frame (count and FNV-1a hash),
 # and the gcc loop's result the kernel's, or the script stops with exit 1. Figures: JMH means and the fastest pass
@@ -33,9 +39,10 @@ log "building the benchmarks module"
 rm -rf "$out" && mkdir -p "$out"
 cc -O2 -Wall -o "$out/ebpf_kernel_peer" "$bench/native/ebpf_kernel_peer.c"
 "$root/sluice.sh" asm --lang ebpf "$root/examples/ebpf/xdp-ipv4.s" -o "$out/xdp.bin"
+"$root/sluice.sh" asm --lang ebpf "$root/examples/ebpf/socket-tcp-port-80.s" -o "$out/socket.bin"
 printf 'mov %%r0, 0\nmov %%r3, 10000\nloop:\nadd %%r0, %%r3\nsub %%r3, 1\njne %%r3, 0, loop\nexit\n' > "$out/loop.s"
 "$root/sluice.sh" asm --lang ebpf "$out/loop.s" -o "$out/loop.bin"
-python3 "$bench/native/ebpf2c.py" "xdp=$out/xdp.bin" "loop=$out/loop.bin" > "$out/ebpf_programs.c"
+python3 "$bench/native/ebpf2c.py" "xdp=$out/xdp.bin" "socket:socket=$out/socket.bin" "loop=$out/loop.bin" > "$out/ebpf_programs.c"
 cc -O2 -Wall -I "$bench/native" -o "$out/ebpf_gcc_peer" "$bench/native/ebpf_gcc_peer.c" "$out/ebpf_programs.c"
 log "checking ebpf2c.py's translation against the kernel"
 python3 "$bench/native/ebpf2c_check.py" "$out/ebpf2c-check" "$out/ebpf_kernel_peer" >&2
@@ -51,11 +58,13 @@ jvm=("$JAVA_HOME/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--
 kernel() { # WHEN
     log "kernel JIT ($1)"
     "$out/ebpf_kernel_peer" xdp "$out/xdp.bin" "$pcap" 100 | sed "s/^/$1 /" >> "$out/kernel.txt"
+    "$out/ebpf_kernel_peer" socket "$out/socket.bin" "$pcap" 100 | sed "s/^/$1 /" >> "$out/kernel.txt"
     "$out/ebpf_kernel_peer" loop "$out/loop.bin" 10000 10 | sed "s/^/$1 /" >> "$out/kernel.txt"
 }
 gcc_limit() { # WHEN
     log "gcc -O2 limit ($1)"
     "$out/ebpf_gcc_peer" xdp xdp "$pcap" | sed "s/^/$1 /" >> "$out/gcc.txt"
+    "$out/ebpf_gcc_peer" socket socket "$pcap" | sed "s/^/$1 /" >> "$out/gcc.txt"
     "$out/ebpf_gcc_peer" loop loop 10000 | sed "s/^/$1 /" >> "$out/gcc.txt"
 }
 kernel before
@@ -90,25 +99,33 @@ for line in open(f"{out}/sluice.txt"):
     elif key not in s or float(f[4]) < float(s[key][0]):
         s[key] = f[4:]
 jmh = {r["Benchmark"].split(".")[-1]: float(r["Score"]) for r in csv.DictReader(open(f"{out}/jmh.csv"))}
-kv = set(k[("xdp", "verdicts")])
-sv = tuple(s[("sluice-ebpf-verdicts", "xdp")])
-if len(kv) != 1 or sv != next(iter(kv)):
-    sys.exit(f"ebpf-compare: FAILED: Sluice's compiled verdicts {sv} differ from the kernel's {kv}")
-gv = set(g[("xdp", "verdicts")])
-if gv != kv:
-    sys.exit(f"ebpf-compare: FAILED: the gcc limit's verdicts {gv} differ from the kernel's {kv}")
+verdicts = {}
+for kind in ("xdp", "socket"):
+    kv = set(k[(kind, "verdicts")])
+    sv = tuple(s[("sluice-ebpf-verdicts", kind)])
+    if len(kv) != 1 or sv != next(iter(kv)):
+        sys.exit(f"ebpf-compare: FAILED: Sluice's compiled {kind} verdicts {sv} differ from the kernel's {kv}")
+    gv = set(g[(kind, "verdicts")])
+    if gv != kv:
+        sys.exit(f"ebpf-compare: FAILED: the gcc limit's {kind} verdicts {gv} differ from the kernel's {kv}")
+    verdicts[kind] = sv
 if set(g[("loop", "result")]) != set(k[("loop", "result")]):
     sys.exit(f"ebpf-compare: FAILED: the gcc loop returns {g[('loop', 'result')]}, the kernel's {k[('loop', 'result')]}")
 gx, gt = min(g[("xdp", "program")]), min(g[("loop", "trip")])
 kx, ke = min(k[("xdp", "program")]), min(k[("xdp", "empty")])
 sx_min = float(s[("sluice-ebpf-min", "xdp")][0])
+gs = min(g[("socket", "program")])
+ks, kse = min(k[("socket", "program")]), min(k[("socket", "empty")])
+ss_min = float(s[("sluice-ebpf-min", "socket")][0])
 kt = min(k[("loop", "trip")])
 st_min = float(s[("sluice-ebpf-min", "loop")][0])
 sc_min = float(s[("sluice-ebpf-min", "constant-loop")][0])
-print(f"# verdicts: Sluice's compiled code, the gcc limit and the kernel agree on all frames (nonzero {sv[0]}, FNV-1a {sv[1]})")
+for kind, (nonzero, fnv) in verdicts.items():
+    print(f"# {kind} verdicts: Sluice's compiled code, the gcc limit and the kernel agree on all frames (nonzero {nonzero}, FNV-1a {fnv})")
 print("| program | Sluice (JMH mean) | Sluice (fastest pass) | kernel JIT (TEST_RUN) | kernel net of its empty program | gcc -O2 limit | Sluice min / kernel | Sluice min / kernel net | Sluice min / gcc |")
 print("|---|---|---|---|---|---|---|---|---|")
 print(f"| xdp-ipv4, ns/packet | {jmh['xdpBatch']:.2f} | {sx_min:.2f} | {kx:.2f} (empty {ke:.2f}) | {kx - ke:.2f} | {gx:.2f} | {sx_min / kx:.2f}x | {sx_min / (kx - ke):.2f}x | {sx_min / gx:.2f}x |")
+print(f"| socket-tcp-port-80, ns/packet | {jmh['socketBatch']:.2f} | {ss_min:.2f} | {ks:.2f} (empty {kse:.2f}) | {ks - kse:.2f} | {gs:.2f} | {ss_min / ks:.2f}x | {ss_min / (ks - kse):.2f}x | {ss_min / gs:.2f}x |")
 print(f"| loop, constant count (verified: no fuel), ns/trip | {jmh['constantLoop']:.3f} | {sc_min:.3f} | {kt:.3f} (net of the empty run) | {kt:.3f} | {gt:.3f} | {sc_min / kt:.2f}x | {sc_min / kt:.2f}x | {sc_min / gt:.2f}x |")
 print(f"| loop, count from memory (unverified: fuel), ns/trip | {jmh['loop']:.3f} | {st_min:.3f} | (the kernel refuses an unbounded loop) | | {gt:.3f} (its constant-count loop) | {st_min / kt:.2f}x | {st_min / kt:.2f}x | {st_min / gt:.2f}x |")
 PY

@@ -3,8 +3,13 @@
 translation spells out (32-bit ALU zero-extension, masked shift counts, division and modulo by zero, signed division,
 arithmetic shifts, byte swaps, sign-extending moves and loads, signed and 32-bit jumps, the stack), each run by the
 kernel as a socket filter (ebpf_kernel_peer loop) and by the gcc -O2 translation; r0 must agree (folded to 32 bits,
-low ^ high, as the kernel's test run returns 32 bits). Then the forms ebpf2c must refuse (calls, atomics, map loads,
-LD_ABS, other context fields): exit status 2 and a message naming the instruction.
+low ^ high, as the kernel's test run returns 32 bits). Then socket filters translated with ebpf2c's socket type, for
+the legacy packet loads and skb->len (in-bounds loads of each size at the packet's first and last bytes, loads one
+byte past its end, LD_IND with negative, overflowing and 64-bit offsets, the context copied and kept across the loads):
+each run by the kernel as a socket filter on one 60-byte frame (ebpf_kernel_peer socket, with its dummy Ethernet
+header in front) and by the translation on the same frame; r0 must agree. Then the forms ebpf2c must refuse (calls,
+atomics, map loads, LD_ABS outside socket programs and at a negative offset, other context fields, other uses of the
+context): exit status 2 and a message naming the instruction.
 
 Usage: ebpf2c_check.py WORKDIR KERNEL_PEER      (ebpf-compare.sh runs it before using the translation)
 Exit 1 on any disagreement.
@@ -33,6 +38,22 @@ def mov(dst, imm):
 
 # r0's 64 bits folded into the 32 the kernel's test run returns: r9 = r0 >> 32; r0 ^= r9; exit.
 FOLD = ins(0xbf, 9, 0) + ins(0x77, 9, 0, 0, 32) + ins(0xaf, 0, 9) + ins(0x95)
+
+
+def ctx_to_r6():
+    return ins(0xbf, 6, 1)  # the kernel's legacy loads need the context in r6
+
+
+def ld_abs(size, k):
+    return ins(0x20 | {1: 0x10, 2: 0x08, 4: 0x00}[size], 0, 0, 0, k)
+
+
+def ld_ind(size, src, k):
+    return ins(0x40 | {1: 0x10, 2: 0x08, 4: 0x00}[size], 0, src, 0, k)
+
+
+def ldxw(dst, src, off):
+    return ins(0x61, dst, src, off)
 
 
 def branch(setup, jump):
@@ -88,15 +109,54 @@ PROGRAMS = {
     "counted_loop": mov(0, 0) + mov(3, 100) + ins(0x0f, 0, 3) + ins(0x17, 3, 0, 0, 1) + ins(0x55, 3, 0, -3, 0),
 }
 
+# The frame the socket programs run on: 60 bytes, an IPv4 Ethernet type at 12, byte 20 with its top bit set.
+FRAME = bytes((i * 7 + 3) & 0xff for i in range(60))
+FRAME = FRAME[:12] + b"\x08\x00" + FRAME[14:]
+# "After an out-of-packet load r0 = 5" shows that the load ended the program (with 0) rather than going on.
+AFTER = mov(0, 5)
+
+SOCKET_PROGRAMS = {
+    "ldabsb_first_byte": ctx_to_r6() + ld_abs(1, 0),
+    "ldabsh_ethernet_type": ctx_to_r6() + ld_abs(2, 12),
+    "ldabsw_last_four_bytes": ctx_to_r6() + ld_abs(4, 56),
+    "ldabsb_last_byte": ctx_to_r6() + ld_abs(1, 59),
+    "ldabsw_one_byte_past_end": ctx_to_r6() + ld_abs(4, 57) + AFTER,
+    "ldabsh_straddles_end": ctx_to_r6() + ld_abs(2, 59) + AFTER,
+    "ldabsb_at_end": ctx_to_r6() + ld_abs(1, 60) + AFTER,
+    "ldabsw_far_past_end": ctx_to_r6() + ld_abs(4, 0x7ffffff0) + AFTER,
+    "ldabsw_zero_extended": branch(ctx_to_r6() + ld_abs(4, 20) + ins(0xbf, 8, 0), ins(0x65, 8, 0, 1, 0)),
+    "ldindb": ctx_to_r6() + mov(7, 2) + ld_ind(1, 7, 3),
+    "ldindh_negative_register": ctx_to_r6() + mov(7, -2) + ld_ind(2, 7, 14),
+    "ldindw_64_bit_sum_truncated": ctx_to_r6() + lddw(7, 0x100000004) + ld_ind(4, 7, 0),
+    "ldindb_negative_offset": ctx_to_r6() + mov(7, -1) + ld_ind(1, 7, 0) + AFTER,
+    "ldindh_offset_overflows_int": ctx_to_r6() + mov(7, 0x7fffffff) + ld_ind(2, 7, 1) + AFTER,
+    "ldindw_last_four_bytes": ctx_to_r6() + mov(7, 48) + ld_ind(4, 7, 8),
+    "ldindw_one_byte_past_end": ctx_to_r6() + mov(7, 49) + ld_ind(4, 7, 8) + AFTER,
+    "skb_len": ctx_to_r6() + ldxw(0, 6, 0),
+    "skb_len_through_r1": ldxw(0, 1, 0),
+    "skb_len_after_legacy_load": ctx_to_r6() + ld_abs(1, 0) + ldxw(0, 6, 0),
+    "context_copied_on_both_paths": ctx_to_r6() + mov(0, 0) + ins(0x15, 0, 0, 1, 0) + ctx_to_r6() + ldxw(0, 6, 0),
+    "loads_combined": ctx_to_r6() + ld_abs(2, 12) + ins(0xbf, 8, 0) + ld_abs(1, 23) + ins(0x67, 8, 0, 0, 8)
+    + ins(0x0f, 0, 8) + mov(7, 4) + ld_ind(2, 7, 30) + ins(0x0f, 0, 8),
+}
+
 REFUSED = {
     "helper_call": (mov(0, 0) + ins(0x85, 0, 0, 0, 5) + ins(0x95), "calls"),
     "atomic_add": (mov(0, 0) + ins(0x7b, 10, 0, -8) + ins(0xdb, 10, 0, -8) + ins(0x95), "atomic"),
     "map_load": (lddw(1, 3, src=1) + mov(0, 0) + ins(0x95), "lddw with src 1"),
     "ld_abs": (ins(0x20, 0, 0, 0, 12) + ins(0x95), "LD_ABS"),
     "context_field": (ins(0x61, 0, 1, 8) + ins(0x95), "data_end"),
-    "context_copy": (ins(0xbf, 6, 1) + mov(0, 0) + ins(0x95), "context"),
+    "context_arithmetic": (ins(0x07, 1, 0, 0, 8) + ldxw(0, 1, 0) + ins(0x95), "context"),
     "falls_off": (mov(0, 0), "fall off"),
-    "context_overwritten": (ins(0x61, 1, 1, 0) + mov(0, 0) + ins(0x95), "context"),
+    "context_returned": (ins(0xbf, 0, 1) + ins(0x95), "context"),
+    "socket:ld_abs_negative": (ctx_to_r6() + ld_abs(1, -0x100000) + ins(0x95), "SKF_NET_OFF"),
+    "socket:ld_dw": (ctx_to_r6() + ins(0x38, 0, 0, 0, 0) + ins(0x95), "not covered"),
+    "socket:context_field": (ldxw(0, 1, 16) + ins(0x95), "its len"),
+    "socket:context_on_some_paths": (mov(0, 0) + ins(0x15, 0, 0, 1, 0) + ctx_to_r6() + ldxw(0, 6, 0) + ins(0x95),
+                                     "some paths"),
+    "socket:context_compared": (ctx_to_r6() + mov(0, 0) + ins(0x15, 6, 0, 0, 0) + ins(0x95), "context"),
+    "socket:context_stored": (ins(0x7b, 10, 1, -8) + mov(0, 0) + ins(0x95), "context"),
+    "socket:ld_ind_of_context": (ctx_to_r6() + ld_ind(1, 6, 0) + ins(0x95), "context"),
     "exit_in_jmp32": (mov(0, 0) + ins(0x96), "not covered"),
     "jump_outside": (ins(0x05, 0, 0, 5) + ins(0x95), "outside"),
 }
@@ -110,17 +170,33 @@ def main(work, kernel_peer):
         with open(path, "wb") as f:
             f.write(body + FOLD)
         args.append("%s=%s" % (name, path))
+    for name, body in SOCKET_PROGRAMS.items():
+        path = os.path.join(work, name + ".bin")
+        with open(path, "wb") as f:
+            f.write(body + FOLD)
+        args.append("socket:%s=%s" % (name, path))
+    frame = os.path.join(work, "frame.bin")
+    with open(frame, "wb") as f:
+        f.write(FRAME)
+    pcap = os.path.join(work, "frame.pcap")  # the same frame as a capture, for the kernel peer
+    with open(pcap, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        f.write(struct.pack("<IIII", 0, 0, len(FRAME), len(FRAME)) + FRAME)
     c = os.path.join(work, "programs.c")
     with open(c, "w") as f:
         subprocess.run([sys.executable, os.path.join(HERE, "ebpf2c.py")] + args, stdout=f, check=True)
     main_c = os.path.join(work, "main.c")
     with open(main_c, "w") as f:
-        f.write('#include <stdio.h>\n#include "ebpf_programs.h"\nint main(void) {\n'
+        # Every program runs on the frame (the PROGRAMS do not read it): data is its first byte, data_end past its last.
+        f.write('#include <stdio.h>\n#include "ebpf_programs.h"\nint main(int argc, char **argv) {\n'
+                '    static uint8_t frame[65536];\n    FILE *f = argc > 1 ? fopen(argv[1], "rb") : 0;\n'
+                '    if (!f) return 1;\n    size_t n = fread(frame, 1, sizeof frame, f);\n    fclose(f);\n'
                 '    for (const struct ebpf_program *p = ebpf_programs; p->name; p++)\n'
-                '        printf("%s %u\\n", p->name, (unsigned)p->one(0, 0));\n    return 0;\n}\n')
+                '        printf("%s %u\\n", p->name, (unsigned)p->one(frame, frame + n));\n    return 0;\n}\n')
     binary = os.path.join(work, "programs")
     subprocess.run(["cc", "-O2", "-Wall", "-I", HERE, "-o", binary, main_c, c], check=True)
-    gcc = dict(line.split() for line in subprocess.run([binary], capture_output=True, text=True, check=True).stdout.splitlines())
+    gcc = dict(line.split() for line in
+               subprocess.run([binary, frame], capture_output=True, text=True, check=True).stdout.splitlines())
     failures = 0
     for name in PROGRAMS:
         run = subprocess.run([kernel_peer, "loop", os.path.join(work, name + ".bin"), "1", "1"], capture_output=True, text=True)
@@ -131,20 +207,31 @@ def main(work, kernel_peer):
         elif result[0] != gcc[name]:
             print("ebpf2c check: %s: the kernel returns %s, the gcc translation %s" % (name, result[0], gcc[name]))
             failures += 1
-    for name, (body, words) in REFUSED.items():
-        path = os.path.join(work, name + ".bin")
+    for name in SOCKET_PROGRAMS:
+        run = subprocess.run([kernel_peer, "socket", os.path.join(work, name + ".bin"), pcap, "1"],
+                             capture_output=True, text=True)
+        result = [line.split()[3] for line in run.stdout.splitlines() if line.startswith("kernel-ebpf socket last")]
+        if run.returncode != 0 or not result:
+            print("ebpf2c check: %s: the kernel refuses it: %s" % (name, run.stderr.strip()[:300]))
+            failures += 1
+        elif result[0] != gcc[name]:
+            print("ebpf2c check: %s: the kernel returns %s, the gcc translation %s" % (name, result[0], gcc[name]))
+            failures += 1
+    for typed_name, (body, words) in REFUSED.items():
+        name = typed_name.partition(":")[2] or typed_name
+        path = os.path.join(work, "refused-" + name + ".bin")
         with open(path, "wb") as f:
             f.write(body)
-        run = subprocess.run([sys.executable, os.path.join(HERE, "ebpf2c.py"), "%s=%s" % (name, path)],
+        run = subprocess.run([sys.executable, os.path.join(HERE, "ebpf2c.py"), "%s=%s" % (typed_name, path)],
                              capture_output=True, text=True)
         if run.returncode != 2 or words not in run.stderr or run.stdout:
             print("ebpf2c check: %s: expected exit 2 with '%s', got %d: %s" % (name, words, run.returncode, run.stderr.strip()))
             failures += 1
     if failures:
-        print("ebpf2c check: FAILED: %d of %d" % (failures, len(PROGRAMS) + len(REFUSED)))
+        print("ebpf2c check: FAILED: %d of %d" % (failures, len(PROGRAMS) + len(SOCKET_PROGRAMS) + len(REFUSED)))
         return 1
-    print("ebpf2c check: %d programs return what the kernel returns; %d refused forms refused"
-          % (len(PROGRAMS), len(REFUSED)))
+    print("ebpf2c check: %d programs and %d socket filters return what the kernel returns; %d refused forms refused"
+          % (len(PROGRAMS), len(SOCKET_PROGRAMS), len(REFUSED)))
     return 0
 
 

@@ -6,6 +6,8 @@
  *   ebpf_gcc_peer xdp NAME PACKETS.pcap   every frame of the capture through the program NAME, as an XDP program
  *                                         sees it (data, data_end); ns per packet, and the verdicts
  *                                         (a count of nonzero actions and an FNV-1a hash, as ebpf_kernel_peer prints)
+ *   ebpf_gcc_peer socket NAME PACKETS.pcap the same for a socket filter (translated with ebpf2c.py's socket: type):
+ *                                         each frame from its link-layer header, skb->len its length
  *   ebpf_gcc_peer loop NAME TRIPS         one run of the program NAME (a loop of TRIPS trips); ns per trip
  *
  * Timing, as the benchmarks' SocketFilterBenchmark.minimumAndMedian times Sluice: passes (the whole capture, or one
@@ -118,12 +120,13 @@ static int time_passes(double *times, const struct ebpf_frame *frames, size_t n,
 
 int main(int argc, char **argv) {
     if (argc != 4) {
-        fprintf(stderr, "usage: ebpf_gcc_peer xdp NAME PACKETS.pcap | loop NAME TRIPS\n");
+        fprintf(stderr, "usage: ebpf_gcc_peer xdp|socket NAME PACKETS.pcap | loop NAME TRIPS\n");
         return 2;
     }
     const struct ebpf_program *program = find(argv[2]);
     static double times[MAX_PASSES];
-    if (strcmp(argv[1], "xdp") == 0) {
+    if (strcmp(argv[1], "xdp") == 0 || strcmp(argv[1], "socket") == 0) {
+        const char *kind = argv[1];
         size_t n;
         struct ebpf_frame *frames = read_frames(argv[3], &n);
         if (n == 0) { fprintf(stderr, "ebpf_gcc_peer: %s has no frames\n", argv[3]); return 1; }
@@ -139,11 +142,11 @@ int main(int argc, char **argv) {
         }
         run_all = program->run;
         int passes = time_passes(times, frames, n, sum);
-        printf("gcc-ebpf xdp packets %zu count\n", n);
-        printf("gcc-ebpf xdp program %.3f ns/packet\n", times[0] / n);
-        printf("gcc-ebpf xdp median %.3f ns/packet\n", times[passes / 2] / n);
-        printf("gcc-ebpf xdp passes %d count\n", passes);
-        printf("gcc-ebpf xdp verdicts %ld %016llx nonzero-and-fnv1a\n", nonzero, (unsigned long long)hash);
+        printf("gcc-ebpf %s packets %zu count\n", kind, n);
+        printf("gcc-ebpf %s program %.3f ns/packet\n", kind, times[0] / n);
+        printf("gcc-ebpf %s median %.3f ns/packet\n", kind, times[passes / 2] / n);
+        printf("gcc-ebpf %s passes %d count\n", kind, passes);
+        printf("gcc-ebpf %s verdicts %ld %016llx nonzero-and-fnv1a\n", kind, nonzero, (unsigned long long)hash);
     } else if (strcmp(argv[1], "loop") == 0) {
         long trips = atol(argv[3]);
         if (trips <= 0) { fprintf(stderr, "ebpf_gcc_peer: TRIPS must be positive\n"); return 2; }

@@ -25,6 +25,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * eBPF, first figures: {@code xdpBatch} runs {@code examples/ebpf/xdp-ipv4.s} (bounds check against data_end, the
  * Ethernet type, XDP_PASS or XDP_DROP) over the generated packet set in one {@code runBatch}, in ns per packet;
+ * {@code socketBatch} runs the socket filter {@code examples/ebpf/socket-tcp-port-80.s} (legacy LD_ABS/LD_IND packet
+ * loads and {@code skb->len}; the frames seen from their link-layer header, as on an AF_PACKET socket) over the same
+ * set in the same way;
  * {@code loop} runs a counted loop of {@link #TRIPS} trips of 3 instructions (the trip count read from memory, so it
  * is not a constant: unverified, under the fuel guard), in ns per trip; {@code constantLoop} the same loop with the
  * count as a constant, verified, so without fuel checks: the program the kernel's JIT is compared with.
@@ -71,6 +74,9 @@ public class EbpfBenchmark {
 
     private Context context;
     private Value xdp;
+    private Context socketContext;
+    private Value socket;
+    private long[] socketResults;
     private Value loop;
     private byte[] buffer;
     private int[] offsets;
@@ -90,6 +96,7 @@ public class EbpfBenchmark {
         offsets = new int[n];
         lengths = new int[n];
         results = new long[n];
+        socketResults = new long[n];
         int total = 0;
         for (byte[] p : frames) {
             total += p.length;
@@ -121,6 +128,22 @@ public class EbpfBenchmark {
         xdp = context.eval(Source.newBuilder("ebpf", xdpText, "xdp-ipv4")
                 .mimeType("text/x-ebpf")
                 .build());
+        // The socket filter's context: the frames from their link-layer header (ebpf.SocketData=link), so skb->len is
+        // the frame's length, as ebpf_kernel_peer.c runs it in the kernel (a dummy Ethernet header in front).
+        Context.Builder sb = Context.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("ebpf.ProgramType", "socket_filter")
+                .option("ebpf.SocketData", "link")
+                .option("ebpf.Verify", verify)
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch);
+        Tier.of(tier).configure(sb);
+        socketContext = sb.build();
+        String socketText = Files.readString(
+                Path.of(System.getProperty("sluice.bench.examples", "examples")).resolve("ebpf/socket-tcp-port-80.s"));
+        socket = socketContext.eval(Source.newBuilder("ebpf", socketText, "socket-tcp-port-80")
+                .mimeType("text/x-ebpf")
+                .build());
         // The loop is a raw program (r1 = memory), so it gets a context of its own.
         Context.Builder lb = Context.newBuilder("ebpf")
                 .allowExperimentalOptions(true)
@@ -149,10 +172,13 @@ public class EbpfBenchmark {
         }
         long passed = xdpBatch();
         System.err.printf("[sluice-bench] xdp-ipv4: %d of %d packets give a nonzero action%n", passed, n);
+        System.err.printf("[sluice-bench] socket-tcp-port-80: %d of %d packets kept%n", socketBatch(), n);
         if (Tier.of(tier).compiles()) {
             // As for classic BPF (CompileWatch): the host-to-guest roots reach Tier 2 with the program's root inlined.
             watch.warmUntilCompiled(
                     this::xdpBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
+            watch.warmUntilCompiled(
+                    this::socketBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
             watch.warmUntilCompiled(
                     this::loop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
             watch.warmUntilCompiled(
@@ -166,9 +192,10 @@ public class EbpfBenchmark {
 
     /**
      * After the measurement, the verdicts of the compiled code that was timed, appended to
-     * {@code -Dsluice.bench.verdicts=FILE} as {@code sluice-ebpf-verdicts xdp TIER VERIFY NONZERO FNV-HASH} (the hash
-     * of benchmarks/native/ebpf_kernel_peer.c, which the kernel's verdicts must match), and the fastest and median
-     * passes: {@code sluice-ebpf-min xdp|loop TIER VERIFY MIN MEDIAN} in ns per packet or per trip.
+     * {@code -Dsluice.bench.verdicts=FILE} as {@code sluice-ebpf-verdicts xdp|socket TIER VERIFY NONZERO FNV-HASH} (the
+     * hash of benchmarks/native/ebpf_kernel_peer.c, which the kernel's verdicts must match), and the fastest and median
+     * passes: {@code sluice-ebpf-min xdp|socket|loop|constant-loop TIER VERIFY MIN MEDIAN} in ns per packet or per
+     * trip.
      */
     @TearDown(Level.Trial)
     public void tearDown() throws java.io.IOException {
@@ -180,6 +207,12 @@ public class EbpfBenchmark {
                 verdicts[i] = (int) results[i];
             }
             long[] xdpPasses = SocketFilterBenchmark.minimumAndMedian(this::xdpBatch);
+            socketBatch();
+            int[] socketVerdicts = new int[socketResults.length];
+            for (int i = 0; i < socketResults.length; i++) {
+                socketVerdicts[i] = (int) socketResults[i];
+            }
+            long[] socketPasses = SocketFilterBenchmark.minimumAndMedian(this::socketBatch);
             long[] loopPasses = SocketFilterBenchmark.minimumAndMedian(this::loop);
             long[] constantLoopPasses = SocketFilterBenchmark.minimumAndMedian(this::constantLoop);
             String line = String.format(
@@ -191,6 +224,15 @@ public class EbpfBenchmark {
                             verify,
                             xdpPasses[0] / (double) results.length,
                             xdpPasses[1] / (double) results.length)
+                    + String.format(
+                            "sluice-ebpf-verdicts socket %s %s %d %016x%n",
+                            tier, verify, VerdictHash.accepted(socketVerdicts), VerdictHash.of(socketVerdicts))
+                    + String.format(
+                            "sluice-ebpf-min socket %s %s %.2f %.2f%n",
+                            tier,
+                            verify,
+                            socketPasses[0] / (double) socketResults.length,
+                            socketPasses[1] / (double) socketResults.length)
                     + String.format(
                             "sluice-ebpf-min loop %s %s %.3f %.3f%n",
                             tier, verify, loopPasses[0] / (double) TRIPS, loopPasses[1] / (double) TRIPS)
@@ -207,6 +249,7 @@ public class EbpfBenchmark {
                     java.nio.file.StandardOpenOption.APPEND);
         }
         context.close();
+        socketContext.close();
         loopContext.close();
         constantLoopContext.close();
     }
@@ -215,6 +258,13 @@ public class EbpfBenchmark {
     @OperationsPerInvocation(SocketFilterBenchmark.PACKETS)
     public long xdpBatch() {
         return xdp.invokeMember("runBatch", buffer, offsets, lengths, results).asLong();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SocketFilterBenchmark.PACKETS)
+    public long socketBatch() {
+        return socket.invokeMember("runBatch", buffer, offsets, lengths, socketResults)
+                .asLong();
     }
 
     @Benchmark

@@ -122,6 +122,11 @@ final class Helpers {
         } else {
             result = -EFAULT;
         }
+        if (len > 0) {
+            // Into the __sk_buff only cb[] is writable, as for the program's own stores (the verifier refuses the
+            // rest; unverified, this check does): a batch reuses the __sk_buff and resets only what can be written.
+            ContextAccess.checkSkbStore(to, len, pc, node);
+        }
         MemoryGuard.copyIn(state.memory, to, bytes, pc, node);
         return result;
     }

@@ -1,0 +1,260 @@
+package dev.sluice.ebpf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.core.testing.EngineMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Socket filters in one {@code runBatch}, under the interpreter and compiled (where the batch root must have been
+ * compiled by Graal): the bundled {@code examples/ebpf/socket-tcp-port-80.s} (the socket-filter shape of
+ * benchmarks/ebpf-compare.sh: legacy LD_ABS/LD_IND loads and skb->len) as EbpfBenchmark runs it, and the __sk_buff the
+ * runs of a batch share (one per batch, its fields set for each run): each run sees its own len and protocol and a
+ * zeroed cb[], whatever the run before wrote.
+ */
+class SocketFilterBatchTest {
+    private static final String EXAMPLE = "ebpf/socket-tcp-port-80.s";
+
+    /** An Ethernet + IPv4 (header of {@code ihl} words) + TCP frame of {@code length} bytes (at most the full one). */
+    private static byte[] tcp(int ihl, int protocol, int fragment, int sport, int dport, int length) {
+        byte[] f = new byte[14 + 4 * ihl + 20];
+        f[12] = 0x08; // IPv4
+        f[14] = (byte) (0x40 | ihl);
+        f[20] = (byte) (fragment >>> 8);
+        f[21] = (byte) fragment;
+        f[23] = (byte) protocol;
+        int l4 = 14 + 4 * ihl;
+        f[l4] = (byte) (sport >>> 8);
+        f[l4 + 1] = (byte) sport;
+        f[l4 + 2] = (byte) (dport >>> 8);
+        f[l4 + 3] = (byte) dport;
+        return Arrays.copyOf(f, Math.min(length, f.length));
+    }
+
+    private record Case(byte[] frame, long kept) {}
+
+    private static List<Case> cases() {
+        List<Case> cases = new ArrayList<>();
+        cases.add(new Case(tcp(5, 6, 0, 80, 40000, 54), 54)); // source port 80: kept whole
+        cases.add(new Case(tcp(6, 6, 0, 40000, 80, 58), 58)); // destination 80 after 4 bytes of IPv4 options
+        cases.add(new Case(tcp(6, 6, 0, 80, 1, 58), 58));
+        cases.add(new Case(tcp(5, 6, 0, 1234, 443, 54), 0)); // other ports
+        cases.add(new Case(tcp(15, 6, 0, 40000, 80, 94), 94)); // the longest IPv4 header
+        cases.add(new Case(tcp(5, 17, 0, 80, 80, 54), 0)); // UDP
+        cases.add(new Case(tcp(5, 6, 0x2000, 80, 80, 54), 54)); // more fragments, offset 0: a first fragment
+        cases.add(new Case(tcp(5, 6, 0x0001, 80, 80, 54), 0)); // offset 1: no ports in it
+        cases.add(new Case(tcp(5, 6, 0, 80, 80, 36), 36)); // source port is the frame's last 2 bytes: kept
+        cases.add(new Case(tcp(5, 6, 0, 40000, 80, 37), 0)); // destination port one byte past the end: LD_IND ends it
+        cases.add(new Case(tcp(5, 6, 0, 40000, 80, 23), 0)); // protocol byte past the end: LD_ABS ends it
+        cases.add(new Case(new byte[13], 0)); // shorter than the Ethernet type
+        byte[] ipv6 = tcp(5, 6, 0, 80, 80, 54);
+        ipv6[12] = (byte) 0x86;
+        ipv6[13] = (byte) 0xdd;
+        cases.add(new Case(ipv6, 0));
+        return cases;
+    }
+
+    /** A batch of {@code frames} back to back through {@code program}; r0 of each run. */
+    private static long[] batch(Value program, byte[]... frames) {
+        int total = 0;
+        for (byte[] f : frames) {
+            total += f.length;
+        }
+        byte[] data = new byte[total];
+        int[] offsets = new int[frames.length];
+        int[] lengths = new int[frames.length];
+        int at = 0;
+        for (int i = 0; i < frames.length; i++) {
+            System.arraycopy(frames[i], 0, data, at, frames[i].length);
+            offsets[i] = at;
+            lengths[i] = frames[i].length;
+            at += frames[i].length;
+        }
+        long[] results = new long[frames.length];
+        program.invokeMember("runBatch", data, offsets, lengths, results);
+        return results;
+    }
+
+    private static Value socketFilter(Context context, String asm, String name) {
+        return context.eval(
+                Source.newBuilder("ebpf", asm, name).mimeType("text/x-ebpf").buildLiteral());
+    }
+
+    /** Each run reads cb[0..4] (their sum plus 1 is r0) and then writes 1 into all five: a run sees none of that. */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void cbWrittenByOneRunIsZeroInTheNext(EngineMode mode) {
+        StringBuilder asm = new StringBuilder("mov %r0, 1\n");
+        for (int off = 48; off < 68; off += 4) {
+            asm.append("ldxw %r2, [%r1+").append(off).append("]\nadd %r0, %r2\n");
+        }
+        asm.append("mov %r3, 1\n"); // stores of an immediate into the context are refused (as by the kernel)
+        for (int off = 48; off < 68; off += 4) {
+            asm.append("stxw [%r1+").append(off).append("], %r3\n");
+        }
+        asm.append("exit\n");
+        try (Engine engine = mode.newEngine("ebpf", "cb-writer");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .build()) {
+            Value program = socketFilter(context, asm.toString(), "cb-writer");
+            for (int round = 0; round < 3; round++) {
+                assertArrayEquals(
+                        new long[] {1, 1, 1, 1},
+                        batch(program, new byte[60], new byte[60], new byte[14], new byte[60]));
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("cb-writer-runBatch"), "not compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+
+    /**
+     * r0 = len << 16 | the protocol field's low 16 bits (network order in memory, so 0x0800 reads 0x0008): each run
+     * its own, a short frame's protocol 0 after an IPv4 one's.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void lenAndProtocolAreEachRunsOwn(EngineMode mode) {
+        String asm = """
+                        ldxw %r2, [%r1+16]
+                        ldxw %r0, [%r1+0]
+                        lsh %r0, 16
+                        or %r0, %r2
+                        exit
+                        """;
+        byte[] ipv4 = new byte[60];
+        ipv4[12] = 0x08;
+        byte[] arp = new byte[42];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        try (Engine engine = mode.newEngine("ebpf", "len-protocol");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .build()) {
+            Value program = socketFilter(context, asm, "len-protocol");
+            for (int round = 0; round < 3; round++) {
+                assertArrayEquals(
+                        new long[] {60L << 16 | 0x0008, 10L << 16, 42L << 16 | 0x0608, 60L << 16 | 0x0008},
+                        batch(program, ipv4, new byte[10], arp, ipv4));
+            }
+        }
+    }
+
+    /**
+     * Unverified, skb_load_bytes may copy into cb[] but not over the rest of the __sk_buff, as the program's own stores
+     * may not (the verifier refuses both; the batch relies on it, resetting only cb[] between runs).
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void skbLoadBytesWritesOnlyCb(EngineMode mode) {
+        String intoCb = """
+                        mov %r6, %r1
+                        mov %r2, 12
+                        mov %r3, %r6
+                        add %r3, 48
+                        mov %r4, 2
+                        call skb_load_bytes
+                        ldxh %r0, [%r6+48]
+                        exit
+                        """;
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .option("ebpf.Verify", "false")
+                        .build()) {
+            byte[] ipv4 = new byte[60];
+            ipv4[12] = 0x08;
+            Value program = socketFilter(context, intoCb, "into-cb");
+            for (int round = 0; round < 3; round++) {
+                assertArrayEquals(new long[] {0x0008, 0x0008}, batch(program, ipv4, ipv4));
+            }
+            Value overLen = socketFilter(context, intoCb.replace("add %r3, 48", "add %r3, 0"), "over-len");
+            for (int round = 0; round < 3; round++) {
+                org.graalvm.polyglot.PolyglotException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        org.graalvm.polyglot.PolyglotException.class, () -> batch(overLen, ipv4));
+                assertTrue(e.isGuestException(), e.toString());
+                assertEquals(
+                        "insn 5: invalid store of 2 bytes at __sk_buff+0 (only cb[] is writable) in a socket_filter program",
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static Path example() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("examples").resolve(EXAMPLE))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException(
+                    "examples/" + EXAMPLE + " not found above " + Path.of("").toAbsolutePath());
+        }
+        return p.resolve("examples").resolve(EXAMPLE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void bundledExampleKeepsTcpPort80(EngineMode mode) throws IOException {
+        List<Case> cases = cases();
+        int total = cases.stream().mapToInt(c -> c.frame.length).sum();
+        byte[] data = new byte[total];
+        int[] offsets = new int[cases.size()];
+        int[] lengths = new int[cases.size()];
+        long[] expected = new long[cases.size()];
+        int at = 0;
+        for (int i = 0; i < cases.size(); i++) {
+            byte[] f = cases.get(i).frame;
+            System.arraycopy(f, 0, data, at, f.length);
+            offsets[i] = at;
+            lengths[i] = f.length;
+            expected[i] = cases.get(i).kept;
+            at += f.length;
+        }
+        long keptCount = Arrays.stream(expected).filter(v -> v != 0).count();
+        String text = Files.readString(example());
+        try (Engine engine = mode.newEngine("ebpf", "socket-tcp-port-80");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .option("ebpf.SocketData", "link")
+                        .build()) {
+            Value program = context.eval(Source.newBuilder("ebpf", text, "socket-tcp-port-80.s")
+                    .mimeType("text/x-ebpf")
+                    .build());
+            for (int round = 0; round < 3; round++) {
+                long[] results = new long[cases.size()];
+                assertEquals(
+                        keptCount,
+                        program.invokeMember("runBatch", data, offsets, lengths, results)
+                                .asLong());
+                assertArrayEquals(expected, results, "round " + round);
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(
+                    EngineMode.compiled("socket-tcp-port-80.s-runBatch"),
+                    "the batch root was not compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+}
