@@ -197,16 +197,16 @@ public final class FilterBodyNode extends ProgramBodyNode {
         }
         // The thread's share of the window: admitting and charging take no lock until it runs dry.
         Budget.Lease lease = budget.lease();
-        int limit = lease.admit();
-        if (limit < 0) {
+        if (!budget.admit(lease)) {
             return budget.refuse(this);
         }
+        int limit = budget.instructionLimit(lease);
         // Allocated here and never escaping, so the counter lives in a register in compiled code.
         InstructionMeter meter = new InstructionMeter(limit);
         try {
             return run(frame, data, start, captured, wireLength, meta, meter);
         } finally {
-            lease.charge(limit - meter.remaining);
+            budget.charge(lease, limit - meter.remaining);
         }
     }
 

@@ -148,29 +148,48 @@ public final class Budget {
          * used up (the caller then applies {@link #refuse}). No lock unless the lease has run dry.
          */
         public int admit() {
-            int limit = staticLimit;
-            if (windowed) {
-                int need = Math.min(limit, longestRun);
-                if (leaseGeneration != generation
-                        || invocationAllowance > 0 && invocationsLeft <= 0
-                        || instructionAllowance > 0 && instructionsLeft < need) {
-                    if (!renew(this, need)) {
-                        return -1;
-                    }
-                }
-                invocationsLeft--;
-                if (instructionAllowance > 0) {
-                    limit = (int) Math.min(limit, Math.max(0, instructionsLeft));
-                }
-            }
-            invocations++;
-            return limit;
+            return Budget.this.admit(this) ? instructionLimit(this) : -1;
         }
 
         /** Records the instructions one invocation executed. */
         public void charge(int executed) {
-            instructions += executed;
-            instructionsLeft -= executed;
+            Budget.this.charge(this, executed);
+        }
+    }
+
+    /**
+     * Admits one invocation through the thread's lease: false when the invocation allowance of the window is used up
+     * (the caller then applies {@link #refuse}). No lock unless the lease has run dry. This and {@link
+     * #instructionLimit}, {@link #charge} are the budget's methods, not the lease's, so that in compiled code, where the
+     * budget is a constant, its settings fold: with no instruction allowance every run gets the constant static limit,
+     * and the interpreter's per-instruction checks against it fold away on paths that cannot reach it.
+     */
+    public boolean admit(Lease l) {
+        if (windowed) {
+            int need = Math.min(staticLimit, longestRun);
+            if (l.leaseGeneration != generation
+                    || invocationAllowance > 0 && l.invocationsLeft <= 0
+                    || instructionAllowance > 0 && l.instructionsLeft < need) {
+                if (!renew(l, need)) {
+                    return false;
+                }
+            }
+            l.invocationsLeft--;
+        }
+        l.invocations++;
+        return true;
+    }
+
+    /** The instruction limit of an admitted invocation: the static limit, or less when the lease holds less. */
+    public int instructionLimit(Lease l) {
+        return instructionAllowance > 0 ? (int) Math.min(staticLimit, Math.max(0, l.instructionsLeft)) : staticLimit;
+    }
+
+    /** Records the instructions one invocation executed. */
+    public void charge(Lease l, int executed) {
+        l.instructions += executed;
+        if (instructionAllowance > 0) {
+            l.instructionsLeft -= executed;
         }
     }
 
