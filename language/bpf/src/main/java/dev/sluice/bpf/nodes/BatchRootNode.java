@@ -108,6 +108,7 @@ public final class BatchRootNode extends RootNode {
                     "offsets and lengths must be int[] of equal length, verdicts at least as long");
         }
         int n = offsets.length;
+        int key = body.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
         long accepted = 0;
         for (int i = 0; i < n; i++) {
             int off = offsets[i];
@@ -119,7 +120,7 @@ public final class BatchRootNode extends RootNode {
                         CoreFailure.BAD_INPUT,
                         "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
             }
-            int v = body.execute(frame, data, off, len, len, PacketMeta.DEFAULT);
+            int v = body.runWithKey(frame, data, off, len, len, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
                 verdicts[i] = v;
             }
@@ -146,9 +147,10 @@ public final class BatchRootNode extends RootNode {
             throw SluiceException.atNode(
                     this, CoreFailure.BAD_INPUT, "verdicts has room for " + verdicts.length + " of " + n + " records");
         }
+        int key = body.blindingKey();
         long accepted = 0;
         for (int i = 0; i < n; i++) {
-            int v = body.execute(frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT);
+            int v = body.runWithKey(frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
                 verdicts[i] = v;
             }
@@ -166,6 +168,7 @@ public final class BatchRootNode extends RootNode {
         boolean swapped = header.swapped();
         int pos = Pcap.GLOBAL_HEADER_SIZE;
         int i = 0;
+        int key = body.blindingKey();
         long accepted = 0;
         while (pos < file.length) {
             if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
@@ -182,7 +185,7 @@ public final class BatchRootNode extends RootNode {
                         CoreFailure.BAD_PCAP,
                         "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
             }
-            int v = body.execute(frame, file, pos, caplen, wirelen, meta);
+            int v = body.runWithKey(frame, file, pos, caplen, wirelen, meta, key);
             if (verdicts != null) {
                 if (i >= verdicts.length) {
                     CompilerDirectives.transferToInterpreter();

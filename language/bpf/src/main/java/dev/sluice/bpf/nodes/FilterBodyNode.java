@@ -157,10 +157,21 @@ public final class FilterBodyNode extends ProgramBodyNode {
      */
     @Override
     public int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        return runWithKey(frame, data, start, captured, wireLength, meta, blindingKey());
+    }
+
+    @Override
+    public int blindingKey() {
+        return blinded ? blindingKey : 0;
+    }
+
+    @Override
+    public int runWithKey(
+            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, int key) {
         if (metered) {
-            return executeMetered(frame, data, start, captured, wireLength, meta);
+            return executeMetered(frame, data, start, captured, wireLength, meta, key);
         }
-        return run(frame, data, start, captured, wireLength, meta, null);
+        return run(frame, data, start, captured, wireLength, meta, null, key);
     }
 
     /** One bounds check per packet for every absolute load, while no short packet has come. */
@@ -171,7 +182,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
             int captured,
             int wireLength,
             PacketMeta meta,
-            InstructionMeter meter) {
+            InstructionMeter meter,
+            int key) {
         if (start < 0 || captured < 0 || start > data.length - captured) {
             // Every caller passes a span inside data (the batch roots check it in the same form, so in their compiled
             // code this check folds away); the packet loads' unchecked reads (UncheckedReads) rely on it.
@@ -180,20 +192,20 @@ public final class FilterBodyNode extends ProgramBodyNode {
         }
         if (absoluteLoadsEnd > 0 && !shortPacketSeen) {
             if (captured >= absoluteLoadsEnd) {
-                return interpret(frame, data, start, captured, wireLength, meta, meter, false);
+                return interpret(frame, data, start, captured, wireLength, meta, meter, key, false);
             }
             CompilerDirectives.transferToInterpreterAndInvalidate();
             shortPacketSeen = true;
         }
-        return interpret(frame, data, start, captured, wireLength, meta, meter, true);
+        return interpret(frame, data, start, captured, wireLength, meta, meter, key, true);
     }
 
     /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
     private int executeMetered(
-            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, int key) {
         if (!accounted) {
             // Only bpf.MaxInstructions: no bookkeeping outside this invocation.
-            return run(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit));
+            return run(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit), key);
         }
         // The thread's share of the window: admitting and charging take no lock until it runs dry.
         Budget.Lease lease = budget.lease();
@@ -204,7 +216,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         // Allocated here and never escaping, so the counter lives in a register in compiled code.
         InstructionMeter meter = new InstructionMeter(limit);
         try {
-            return run(frame, data, start, captured, wireLength, meta, meter);
+            return run(frame, data, start, captured, wireLength, meta, meter, key);
         } finally {
             budget.charge(lease, limit - meter.remaining);
         }
@@ -220,6 +232,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
             int wireLength,
             PacketMeta meta,
             InstructionMeter meter,
+            int key,
             boolean checkAbsoluteLoads) {
         // A, X and M[] live in one array, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
         // instruction only when every local holds the same value, so non-constant registers in locals would copy each
@@ -230,7 +243,6 @@ public final class FilterBodyNode extends ProgramBodyNode {
         if (probes != null) {
             frame.setObject(REGISTERS_SLOT, r); // what a debugger shows as A, X and M
         }
-        final int key = blinded ? blindingKey : 0;
         int pc = 0;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
