@@ -56,7 +56,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
     /**
      * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
      * unblinded when used. The key is neither final nor compilation-final, so partial evaluation cannot fold it and no
-     * author constant becomes an immediate of compiled code. It is read once per run with a plain read. A volatile read
+     * author constant becomes an immediate of compiled code. It is read with a plain read, once per batch by the batch
+     * roots ({@link #blindingKey}) and once per call otherwise. A volatile read
      * (used before 2026-11-30, to keep Graal from hoisting the key and every {@code k ^ key} out of a batch loop) made
      * blinding cost +143-168% on a compare-heavy seccomp tree, against +21-77% with the plain read, and did not help the
      * 110-instruction host list either (docs/guards.md, "Cost"). {@code jeq #k} compares {@code A ^ key} with the stored
