@@ -110,7 +110,9 @@ public final class BatchRootNode extends RootNode {
         int n = offsets.length;
         int key = body.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
         long accepted = 0;
-        for (int i = 0; i < n; i++) {
+        // An unsigned loop condition (the same as i < n, since i counts up from 0) is the very compare of offsets[i]'s
+        // bounds check, so Graal keeps one of the two (the loop is not recognised as counted, so the check stays).
+        for (int i = 0; Integer.compareUnsigned(i, n) < 0; i++) {
             int off = offsets[i];
             int len = lengths[i];
             if (off < 0 || len < 0 || off > data.length - len || seccomp && len != 64) {
