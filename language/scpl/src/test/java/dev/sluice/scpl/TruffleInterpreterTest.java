@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompData;
+import dev.sluice.core.testing.CapturedLog;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.verify.Checker;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -118,26 +115,14 @@ class TruffleInterpreterTest {
 
     @Test
     void policyRootIsCompiledByGraal() {
-        List<String> log = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord rec) {
-                log.add(rec.getMessage());
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
+        CapturedLog log = new CapturedLog();
         try (Engine engine = Engine.newBuilder("scpl")
                         .allowExperimentalOptions(true)
                         .option("engine.CompileImmediately", "true")
                         .option("engine.BackgroundCompilation", "false")
                         .option("engine.CompilationFailureAction", "Throw")
                         .option("engine.TraceCompilation", "true")
-                        .logHandler(handler)
+                        .logHandler(log)
                         .build();
                 Context ctx = Context.newBuilder("scpl")
                         .engine(engine)
@@ -156,7 +141,7 @@ class TruffleInterpreterTest {
             }
         }
         assertTrue(
-                log.stream().anyMatch(m -> m.contains("opt done") && m.contains("scpl-policy")),
-                "expected an 'opt done' compilation log line for the policy root, got: " + log);
+                log.has("opt done", "scpl-policy"),
+                "expected an 'opt done' compilation log line for the policy root, got: " + log.lines);
     }
 }
