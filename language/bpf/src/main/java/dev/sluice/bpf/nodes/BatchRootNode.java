@@ -110,11 +110,12 @@ public final class BatchRootNode extends RootNode {
         int n = offsets.length;
         int key = body.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
         long accepted = 0;
-        // An unsigned loop condition (the same as i < n, since i counts up from 0) is the very compare of offsets[i]'s
-        // bounds check, so Graal keeps one of the two (the loop is not recognised as counted, so the check stays).
+        // Every index below n lies in offsets, lengths (equal lengths) and verdicts (at least as long), checked above,
+        // so the loop reads and stores them without Java's per-element checks, which Graal keeps here (the loop is
+        // not recognised as counted). An unsigned loop condition is the same as i < n, since i counts up from 0.
         for (int i = 0; Integer.compareUnsigned(i, n) < 0; i++) {
-            int off = offsets[i];
-            int len = lengths[i];
+            int off = UncheckedReads.element(offsets, i);
+            int len = UncheckedReads.element(lengths, i);
             if (off < 0 || len < 0 || off > data.length - len || seccomp && len != 64) {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(
@@ -124,14 +125,20 @@ public final class BatchRootNode extends RootNode {
             }
             int v = body.runWithKey(frame, data, off, len, len, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
-                verdicts[i] = v;
+                UncheckedReads.setElement(verdicts, i, v);
             }
-            if (v != 0) {
-                accepted++;
-            }
+            accepted += nonzero(v);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
+    }
+
+    /**
+     * 1 if {@code v} is nonzero, else 0, without a branch: {@code v | -v} has its sign bit set exactly when {@code v}
+     * is nonzero. A branch here follows the filter's verdict and mispredicts wherever the verdicts change.
+     */
+    private static int nonzero(int v) {
+        return (v | -v) >>> 31;
     }
 
     private long runRecords(VirtualFrame frame, byte[] data, int recordSize, int[] verdicts) {
@@ -154,11 +161,9 @@ public final class BatchRootNode extends RootNode {
         for (int i = 0; i < n; i++) {
             int v = body.runWithKey(frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
-                verdicts[i] = v;
+                UncheckedReads.setElement(verdicts, i, v); // i < n <= verdicts.length, checked above
             }
-            if (v != 0) {
-                accepted++;
-            }
+            accepted += nonzero(v);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -196,9 +201,7 @@ public final class BatchRootNode extends RootNode {
                 }
                 verdicts[i] = v;
             }
-            if (v != 0) {
-                accepted++;
-            }
+            accepted += nonzero(v);
             pos += caplen;
             i++;
         }
