@@ -91,11 +91,12 @@ if [ -n "$baseline" ]; then
 fi
 cp="$bench/target/sluice-benchmarks.jar:$(printf '%s:' "$bench"/target/lib/*.jar)"
 # The JVM for a packet set: JMH's forks inherit these flags, so the benchmarks read that set's pcap and write its
-# verdicts file. The class path stays the last element (the baseline replaces it).
+# verdicts file. The class path stays the last element (the baseline replaces it). JMH's lock is ignored: a second
+# JMH on the machine would otherwise end a 35-minute run midway; the load average recorded at each step shows it.
 jvm_for() {
     jvm=("$JAVA_HOME/bin/java" -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$bench/target/compiler"
         --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "-Dpolyglot.engine.userResourceCache=$bench/target/truffle-cache"
-        "-Dsluice.bench.data=$bench/data" "-Dsluice.bench.pcap=$(pcap_of "$1")" "-Dsluice.bench.verdicts=$out/sluice-verdicts-$1.txt" -cp "$cp")
+        "-Dsluice.bench.data=$bench/data" "-Dsluice.bench.pcap=$(pcap_of "$1")" "-Dsluice.bench.verdicts=$out/sluice-verdicts-$1.txt" -Djmh.ignoreLock=true -cp "$cp")
 }
 jvm_for generated
 
