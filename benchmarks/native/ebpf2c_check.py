@@ -197,26 +197,24 @@ def main(work, kernel_peer):
     subprocess.run(["cc", "-O2", "-Wall", "-I", HERE, "-o", binary, main_c, c], check=True)
     gcc = dict(line.split() for line in
                subprocess.run([binary, frame], capture_output=True, text=True, check=True).stdout.splitlines())
+
+    def disagrees(name, args, marker):
+        """Runs the kernel peer with `args`; reports whether its result (the line starting with `marker`) differs."""
+        run = subprocess.run([kernel_peer] + args, capture_output=True, text=True)
+        result = [line.split()[3] for line in run.stdout.splitlines() if line.startswith(marker)]
+        if run.returncode != 0 or not result:
+            print("ebpf2c check: %s: the kernel refuses it: %s" % (name, run.stderr.strip()[:300]))
+            return 1
+        if result[0] != gcc[name]:
+            print("ebpf2c check: %s: the kernel returns %s, the gcc translation %s" % (name, result[0], gcc[name]))
+            return 1
+        return 0
+
     failures = 0
     for name in PROGRAMS:
-        run = subprocess.run([kernel_peer, "loop", os.path.join(work, name + ".bin"), "1", "1"], capture_output=True, text=True)
-        result = [line.split()[3] for line in run.stdout.splitlines() if line.startswith("kernel-ebpf loop result")]
-        if run.returncode != 0 or not result:
-            print("ebpf2c check: %s: the kernel refuses it: %s" % (name, run.stderr.strip()[:300]))
-            failures += 1
-        elif result[0] != gcc[name]:
-            print("ebpf2c check: %s: the kernel returns %s, the gcc translation %s" % (name, result[0], gcc[name]))
-            failures += 1
+        failures += disagrees(name, ["loop", os.path.join(work, name + ".bin"), "1", "1"], "kernel-ebpf loop result")
     for name in SOCKET_PROGRAMS:
-        run = subprocess.run([kernel_peer, "socket", os.path.join(work, name + ".bin"), pcap, "1"],
-                             capture_output=True, text=True)
-        result = [line.split()[3] for line in run.stdout.splitlines() if line.startswith("kernel-ebpf socket last")]
-        if run.returncode != 0 or not result:
-            print("ebpf2c check: %s: the kernel refuses it: %s" % (name, run.stderr.strip()[:300]))
-            failures += 1
-        elif result[0] != gcc[name]:
-            print("ebpf2c check: %s: the kernel returns %s, the gcc translation %s" % (name, result[0], gcc[name]))
-            failures += 1
+        failures += disagrees(name, ["socket", os.path.join(work, name + ".bin"), pcap, "1"], "kernel-ebpf socket last")
     for typed_name, (body, words) in REFUSED.items():
         name = typed_name.partition(":")[2] or typed_name
         path = os.path.join(work, "refused-" + name + ".bin")
