@@ -113,6 +113,28 @@ public final class Lowering {
                 targets,
                 costs,
                 shape.functionEntries().clone(),
-                proven);
+                proven,
+                type == ProgramType.SOCKET_FILTER && readsSkbProtocol(p, shape, verified));
+    }
+
+    /**
+     * Whether a run of a socket filter may read {@code __sk_buff.protocol}: an unverified program can compute any
+     * context address, a tail call's target is a program not known here, and a verified program reads it only where
+     * one of its loads does (the verifier requires constant context offsets).
+     */
+    private static boolean readsSkbProtocol(Program p, StructuralCheck.Shape shape, Verifier.Result verified) {
+        if (verified == null || verified.readsContext(LoweredProgram.SKB_PROTOCOL, 4)) {
+            return true;
+        }
+        for (int pc = 0; pc < p.length(); pc++) {
+            Insn i = p.get(pc);
+            if (!shape.secondSlot()[pc]
+                    && i.opcode() == (JMP | CALL)
+                    && i.src() == CALL_HELPER
+                    && i.imm() == dev.sluice.ebpf.runtime.Helper.TAIL_CALL.id) {
+                return true;
+            }
+        }
+        return false;
     }
 }
