@@ -212,12 +212,22 @@ class SocketFilterBatchTest {
         }
     }
 
-    /** Whether the lowered program asks for __sk_buff.protocol to be computed for each run. */
-    private static boolean readsProtocol(String asm, ProgramType type, boolean verify, List<MapSpec> maps) {
-        Program p = AsmFormat.read(asm, "protocol", 1);
+    private static dev.sluice.ebpf.lower.LoweredProgram lower(
+            String asm, ProgramType type, boolean verify, List<MapSpec> maps) {
+        Program p = AsmFormat.read(asm, "skb", 1);
         StructuralCheck.Shape shape = StructuralCheck.check(p, type, maps);
         Verifier.Result verified = verify ? Verifier.verify(p, type, shape, maps, Verifier.DEFAULT_LIMIT) : null;
-        return Lowering.lower(p, type, shape, true, verified).readsSkbProtocol();
+        return Lowering.lower(p, type, shape, true, verified);
+    }
+
+    /** Whether the lowered program asks for __sk_buff.protocol to be computed for each run. */
+    private static boolean readsProtocol(String asm, ProgramType type, boolean verify, List<MapSpec> maps) {
+        return lower(asm, type, verify, maps).readsSkbProtocol();
+    }
+
+    /** Whether the lowered program asks a batch to zero __sk_buff.cb[] again before each run. */
+    private static boolean writesCb(String asm, ProgramType type, boolean verify, List<MapSpec> maps) {
+        return lower(asm, type, verify, maps).writesSkbCb();
     }
 
     /**
@@ -248,6 +258,15 @@ class SocketFilterBatchTest {
                 readsProtocol(tailCall, socket, true, List.of(new MapSpec("jumps", MapType.PROG_ARRAY, 4, 4, 1))),
                 "a tail call's target may read it");
         assertFalse(readsProtocol("ldxw %r0, [%r1+16]\nexit", ProgramType.XDP, true, none), "xdp has no __sk_buff");
+
+        // cb[] is zeroed again before each run only when a run may have written it.
+        assertFalse(writesCb(example, socket, true, none), "the example stores nothing into the context");
+        assertFalse(writesCb("ldxw %r0, [%r1+48]\nexit", socket, true, none), "reading cb[] does not change it");
+        assertTrue(writesCb(example, socket, false, none), "unverified: any context address can be computed");
+        assertTrue(writesCb("mov %r2, 7\nstxw [%r1+64], %r2\nmov %r0, 0\nexit", socket, true, none));
+        assertTrue(
+                writesCb(tailCall, socket, true, List.of(new MapSpec("jumps", MapType.PROG_ARRAY, 4, 4, 1))),
+                "a tail call's target may write it");
     }
 
     /** Frames with each of eth_type_trans's outcomes, and the protocol field as a 4-byte little-endian load reads it. */
@@ -392,6 +411,83 @@ class SocketFilterBatchTest {
         }
         if (mode == EngineMode.COMPILED) {
             assertTrue(EngineMode.compiled("marker-runBatch"), "not compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+
+    /**
+     * A verified program that stores nothing into the context, whose tail call's target reads cb[] and then writes it:
+     * the next run of the batch still sees cb[] zeroed.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void cbWrittenByATailCallTargetIsZeroInTheNextRun(EngineMode mode) {
+        String writer = """
+                        ldxw %r0, [%r1+48]
+                        add %r0, 1
+                        mov %r3, 9
+                        stxw [%r1+48], %r3
+                        exit
+                        """;
+        String caller = "lddw %r2, map_fd 0\nmov %r3, 0\ncall tail_call\nmov %r0, 99\nexit";
+        try (Engine engine = mode.newEngine("ebpf", "cb-");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .option("ebpf.Maps", "jumps:prog_array:4:4:1")
+                        .build()) {
+            Value target = socketFilter(context, writer, "cb-target");
+            Value tailCaller = socketFilter(context, caller, "cb-tail-caller");
+            tailCaller.getMember("maps").getMember("jumps").putHashEntry(0, target);
+            for (int round = 0; round < 3; round++) {
+                assertArrayEquals(new long[] {1, 1, 1}, batch(tailCaller, new byte[60], new byte[60], new byte[60]));
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("cb-tail-caller-runBatch"), "not compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+
+    /**
+     * Each span is checked before its run: a negative offset or length, a span past the end, one whose end overflows
+     * an int; the error names the span. Spans that end exactly at the data's end, or are empty, run.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void spansOutsideTheDataAreRefused(EngineMode mode) {
+        try (Engine engine = mode.newEngine("ebpf", "spans");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .build()) {
+            Value program = socketFilter(context, "ldxw %r0, [%r1+0]\nadd %r0, 1\nexit", "spans");
+            int[][] bad = {
+                {-1, 4}, {0, -1}, {10, 21}, {31, 0}, {Integer.MAX_VALUE, Integer.MAX_VALUE}, {1, Integer.MAX_VALUE}
+            };
+            for (int round = 0; round < 3; round++) {
+                for (int[] span : bad) {
+                    long[] results = new long[2];
+                    PolyglotException e = assertThrows(
+                            PolyglotException.class,
+                            () -> program.invokeMember(
+                                    "runBatch", new byte[30], new int[] {0, span[0]}, new int[] {5, span[1]}, results));
+                    assertTrue(e.isGuestException(), e.toString());
+                    assertEquals(
+                            "span 1 (offset " + span[0] + ", length " + span[1] + ") is outside the data",
+                            e.getMessage());
+                }
+                long[] results = new long[3];
+                assertEquals(
+                        3L,
+                        program.invokeMember(
+                                        "runBatch", new byte[30], new int[] {0, 30, 10}, new int[] {30, 0, 20}, results)
+                                .asLong());
+                assertArrayEquals(new long[] {31, 1, 21}, results);
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("spans-runBatch"), "not compiled: " + EngineMode.COMPILATIONS);
         }
     }
 

@@ -17,6 +17,9 @@ import dev.sluice.ebpf.isa.ProgramType;
  * @param readsSkbProtocol for a socket filter: whether a run may read {@code __sk_buff.protocol}, so that it must be
  *            computed for each run (unverified programs and programs that make tail calls: always; verified ones
  *            only when one of their loads reads it)
+ * @param writesSkbCb for a socket filter: whether a run may write {@code __sk_buff.cb[]}, so that a batch must zero it
+ *            again for the next run (unverified programs and programs that make tail calls: always; verified ones
+ *            only when they store into the context)
  */
 public record LoweredProgram(
         Program program,
@@ -30,7 +33,8 @@ public record LoweredProgram(
         int[] blockCosts,
         int[] functionEntries,
         int[] provenRegions,
-        boolean readsSkbProtocol) {
+        boolean readsSkbProtocol,
+        boolean writesSkbCb) {
     /** Offset of {@code protocol} in struct __sk_buff (include/uapi/linux/bpf.h). */
     public static final int SKB_PROTOCOL = 16;
 

@@ -114,18 +114,19 @@ public final class Lowering {
                 costs,
                 shape.functionEntries().clone(),
                 proven,
-                type == ProgramType.SOCKET_FILTER && readsSkbProtocol(p, shape, verified));
+                type == ProgramType.SOCKET_FILTER
+                        && (verified == null
+                                || verified.readsContext(LoweredProgram.SKB_PROTOCOL, 4)
+                                || makesTailCall(p, shape)),
+                type == ProgramType.SOCKET_FILTER
+                        && (verified == null || verified.writesContext() || makesTailCall(p, shape)));
     }
 
     /**
-     * Whether a run of a socket filter may read {@code __sk_buff.protocol}: an unverified program can compute any
-     * context address, a tail call's target is a program not known here, and a verified program reads it only where
-     * one of its loads does (the verifier requires constant context offsets).
+     * Whether the program calls tail_call: its target, a program not known here, then runs on the same __sk_buff.
+     * (The verifier refuses callx, the one other way to reach a helper.)
      */
-    private static boolean readsSkbProtocol(Program p, StructuralCheck.Shape shape, Verifier.Result verified) {
-        if (verified == null || verified.readsContext(LoweredProgram.SKB_PROTOCOL, 4)) {
-            return true;
-        }
+    private static boolean makesTailCall(Program p, StructuralCheck.Shape shape) {
         for (int pc = 0; pc < p.length(); pc++) {
             Insn i = p.get(pc);
             if (!shape.secondSlot()[pc]

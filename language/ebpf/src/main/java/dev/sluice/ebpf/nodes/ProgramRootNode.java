@@ -58,6 +58,8 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
     private final boolean verdictOverLimit;
     /** Whether a run may read __sk_buff.protocol (LoweredProgram#readsSkbProtocol): else it is not computed. */
     private final boolean setsSkbProtocol;
+    /** Whether a run may write __sk_buff.cb[] (LoweredProgram#writesSkbCb): else a batch's runs leave it zero. */
+    private final boolean zeroesSkbCb;
 
     private final long limitVerdict;
 
@@ -96,6 +98,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         this.maxInstructions = maxInstructions == 0 ? Long.MAX_VALUE : maxInstructions;
         this.bodyLength = Math.max(1, body.length());
         this.setsSkbProtocol = body.loweredProgram().readsSkbProtocol();
+        this.zeroesSkbCb = body.loweredProgram().writesSkbCb();
         this.neverInlined = CallerInlining.refused(body.functionLength());
     }
 
@@ -161,7 +164,9 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         for (int i = 0; i < n; i++) {
             int off = HostArrays.intAt(offsets, i);
             int len = HostArrays.intAt(lengths, i);
-            if (off < 0 || len < 0 || off > data.length - len) {
+            // One compare for the whole span: an offset or length negative as an int is at least 2^31 unsigned, more
+            // than any array's length (off < 0 || len < 0 || off > data.length - len took three).
+            if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length) {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(
                         this,
@@ -218,7 +223,14 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                     memory.setPacket(input, base, length, false, 0, ETH_HLEN);
                 }
                 byte[] context = skb != null ? skb : new byte[ProgramType.SOCKET_FILTER.contextSize];
-                skBuff(context, input, base, length, networkStart ? length - ETH_HLEN : length, setsSkbProtocol);
+                skBuff(
+                        context,
+                        input,
+                        base,
+                        length,
+                        networkStart ? length - ETH_HLEN : length,
+                        setsSkbProtocol,
+                        zeroesSkbCb);
                 memory.setContext(context, 0, context.length, true);
                 break;
             }
@@ -287,13 +299,17 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
      * 0x600), else ETH_P_802_3 (1) for Novell's raw 802.3 (the payload starts with 0xffff), else ETH_P_802_2 (4);
      * stored in network order, as the kernel does. Only when {@code protocol} is set (a run may read it): a verified
      * program that never loads it (and makes no tail call) does not pay its two byte loads and branches per run,
-     * and its protocol field stays 0, which nothing reads.
+     * and its protocol field stays 0, which nothing reads. Likewise cb[] is zeroed only when {@code cb} is set (a run
+     * may write it): a verified program that stores nothing into the context leaves the zeroes of the allocation.
      */
-    private static void skBuff(byte[] skb, byte[] frame, int base, int frameLength, int len, boolean protocol) {
+    private static void skBuff(
+            byte[] skb, byte[] frame, int base, int frameLength, int len, boolean protocol, boolean cb) {
         SKB_BYTES.putInt(skb, ContextAccess.SKB_LEN, len);
-        SKB_BYTES.putLong(skb, ContextAccess.SKB_CB, 0);
-        SKB_BYTES.putLong(skb, ContextAccess.SKB_CB + 8, 0);
-        SKB_BYTES.putInt(skb, ContextAccess.SKB_CB + 16, 0);
+        if (cb) {
+            SKB_BYTES.putLong(skb, ContextAccess.SKB_CB, 0);
+            SKB_BYTES.putLong(skb, ContextAccess.SKB_CB + 8, 0);
+            SKB_BYTES.putInt(skb, ContextAccess.SKB_CB + 16, 0);
+        }
         if (protocol) {
             SKB_BYTES.putInt(skb, ContextAccess.SKB_PROTOCOL, skbProtocol(frame, base, frameLength));
         }

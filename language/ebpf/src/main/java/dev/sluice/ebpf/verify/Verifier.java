@@ -41,7 +41,8 @@ public final class Verifier {
             int peakStack,
             java.util.BitSet reached,
             int[] provenRegions,
-            java.util.BitSet contextRead) {
+            java.util.BitSet contextRead,
+            boolean writesContext) {
         /** Whether some path the verifier explored reached instruction {@code pc} (else it is dead code for it). */
         public boolean reached(int pc) {
             return reached.get(pc);
@@ -66,6 +67,14 @@ public final class Verifier {
             int next = contextRead.nextSetBit(at);
             return next >= 0 && next < at + size;
         }
+
+        /**
+         * Whether some store the verifier explored writes the context (a socket filter's cb[]: the only writable
+         * part, and helpers cannot take the context as memory).
+         */
+        public boolean writesContext() {
+            return writesContext;
+        }
     }
 
     private final Program program;
@@ -89,6 +98,8 @@ public final class Verifier {
     private final int[] accessRegions;
     /** The context bytes some explored load reads (Result#readsContext). */
     private final java.util.BitSet contextRead = new java.util.BitSet();
+    /** Whether some explored store writes the context (Result#writesContext). */
+    private boolean contextWritten;
     /** The map of ids of every state comparison (one at a time): allocated once, not per comparison. */
     private final State.IdMap ids = new State.IdMap();
 
@@ -177,7 +188,7 @@ public final class Verifier {
         v.reachability();
         v.explore();
         int peak = v.checkStackDepth();
-        return new Result(v.processed, v.stored, peak, v.reached, v.accessRegions, v.contextRead);
+        return new Result(v.processed, v.stored, peak, v.reached, v.accessRegions, v.contextRead, v.contextWritten);
     }
 
     private Insn insn(int pc) {
@@ -1323,6 +1334,8 @@ public final class Verifier {
         }
         if (how == Access.LOAD) {
             contextRead.set((int) at, (int) at + size);
+        } else if (how == Access.STORE) {
+            contextWritten = true;
         }
         if (type == ProgramType.XDP) {
             if (how.writes()) {
