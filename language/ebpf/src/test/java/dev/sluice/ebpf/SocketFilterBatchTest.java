@@ -2,9 +2,19 @@ package dev.sluice.ebpf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.core.testing.EngineMode;
+import dev.sluice.ebpf.formats.AsmFormat;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.lower.Lowering;
+import dev.sluice.ebpf.maps.MapSpec;
+import dev.sluice.ebpf.maps.MapType;
+import dev.sluice.ebpf.verify.StructuralCheck;
+import dev.sluice.ebpf.verify.Verifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +23,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -197,6 +209,285 @@ class SocketFilterBatchTest {
                         "insn 5: invalid store of 2 bytes at __sk_buff+0 (only cb[] is writable) in a socket_filter program",
                         e.getMessage());
             }
+        }
+    }
+
+    private static dev.sluice.ebpf.lower.LoweredProgram lower(
+            String asm, ProgramType type, boolean verify, List<MapSpec> maps) {
+        Program p = AsmFormat.read(asm, "skb", 1);
+        StructuralCheck.Shape shape = StructuralCheck.check(p, type, maps);
+        Verifier.Result verified = verify ? Verifier.verify(p, type, shape, maps, Verifier.DEFAULT_LIMIT) : null;
+        return Lowering.lower(p, type, shape, true, verified);
+    }
+
+    /** Whether the lowered program asks for __sk_buff.protocol to be computed for each run. */
+    private static boolean readsProtocol(String asm, ProgramType type, boolean verify, List<MapSpec> maps) {
+        return lower(asm, type, verify, maps).readsSkbProtocol();
+    }
+
+    /** Whether the lowered program asks a batch to zero __sk_buff.cb[] again before each run. */
+    private static boolean writesCb(String asm, ProgramType type, boolean verify, List<MapSpec> maps) {
+        return lower(asm, type, verify, maps).writesSkbCb();
+    }
+
+    /**
+     * The protocol (eth_type_trans's two byte loads and branches) is computed for a run only when it may be read: a
+     * verified program that loads some byte of it, a program that makes a tail call (its target is not known when it
+     * is loaded), any unverified program. The bundled example never reads it.
+     */
+    @Test
+    void protocolIsComputedOnlyWhereARunMayReadIt() throws IOException {
+        List<MapSpec> none = List.of();
+        String example = Files.readString(example());
+        ProgramType socket = ProgramType.SOCKET_FILTER;
+        assertFalse(readsProtocol(example, socket, true, none), "the example reads len, never protocol");
+        assertTrue(readsProtocol(example, socket, false, none), "unverified: any context address can be computed");
+        assertTrue(readsProtocol("ldxw %r0, [%r1+16]\nexit", socket, true, none));
+        assertTrue(readsProtocol("ldxh %r0, [%r1+18]\nexit", socket, true, none), "its upper half");
+        assertTrue(readsProtocol("ldxb %r0, [%r1+19]\nexit", socket, true, none), "its last byte");
+        assertTrue(
+                readsProtocol("mov %r2, %r1\nadd %r2, 8\nldxw %r0, [%r2+8]\nexit", socket, true, none),
+                "through a copy of the context pointer, offset by arithmetic");
+        assertFalse(readsProtocol("ldxw %r0, [%r1+12]\nexit", socket, true, none), "queue_mapping, just before");
+        assertFalse(readsProtocol("ldxw %r0, [%r1+20]\nexit", socket, true, none), "vlan_present, just after");
+        assertFalse(
+                readsProtocol("mov %r0, 0\njeq %r0, 0, out\nldxw %r0, [%r1+16]\nout:\nexit", socket, true, none),
+                "a load no path reaches");
+        String tailCall = "lddw %r2, map_fd 0\nmov %r3, 0\ncall tail_call\nmov %r0, 1\nexit";
+        assertTrue(
+                readsProtocol(tailCall, socket, true, List.of(new MapSpec("jumps", MapType.PROG_ARRAY, 4, 4, 1))),
+                "a tail call's target may read it");
+        assertFalse(readsProtocol("ldxw %r0, [%r1+16]\nexit", ProgramType.XDP, true, none), "xdp has no __sk_buff");
+
+        // cb[] is zeroed again before each run only when a run may have written it.
+        assertFalse(writesCb(example, socket, true, none), "the example stores nothing into the context");
+        assertFalse(writesCb("ldxw %r0, [%r1+48]\nexit", socket, true, none), "reading cb[] does not change it");
+        assertTrue(writesCb(example, socket, false, none), "unverified: any context address can be computed");
+        assertTrue(writesCb("mov %r2, 7\nstxw [%r1+64], %r2\nmov %r0, 0\nexit", socket, true, none));
+        assertTrue(
+                writesCb(tailCall, socket, true, List.of(new MapSpec("jumps", MapType.PROG_ARRAY, 4, 4, 1))),
+                "a tail call's target may write it");
+    }
+
+    /** Frames with each of eth_type_trans's outcomes, and the protocol field as a 4-byte little-endian load reads it. */
+    private static final byte[][] PROTOCOL_FRAMES;
+
+    private static final long[] PROTOCOL_READ;
+
+    static {
+        byte[] ipv4 = new byte[60];
+        ipv4[12] = 0x08;
+        byte[] arp = new byte[42];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        byte[] novell = new byte[40]; // length field 40 (< 0x600), payload 0xffff: raw 802.3, ETH_P_802_3
+        novell[13] = 40;
+        novell[14] = (byte) 0xff;
+        novell[15] = (byte) 0xff;
+        byte[] llc = new byte[40]; // length field, payload not 0xffff: 802.2 LLC, ETH_P_802_2
+        llc[13] = 40;
+        llc[14] = (byte) 0xaa;
+        byte[] shortFrame = new byte[10];
+        PROTOCOL_FRAMES = new byte[][] {ipv4, shortFrame, arp, novell, llc, ipv4};
+        PROTOCOL_READ = new long[] {0x0008, 0, 0x0608, 0x0100, 0x0400, 0x0008};
+    }
+
+    /**
+     * A program that reads the protocol sees each frame's own, in a batch and in single calls: verified, a program
+     * that loads it; unverified, one that reaches it at an address computed from the frame's first byte (16 here);
+     * and a verified program that never reads it but tail-calls one that does.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void protocolIsRightWhereverItIsRead(EngineMode mode) {
+        byte[][] frames = new byte[PROTOCOL_FRAMES.length][];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = PROTOCOL_FRAMES[i].clone();
+            frames[i][0] = 16;
+        }
+        String computed = """
+                        mov %r6, %r1
+                        ldabsb 0
+                        add %r6, %r0
+                        ldxw %r0, [%r6+0]
+                        exit
+                        """;
+        String caller = "lddw %r2, map_fd 0\nmov %r3, 0\ncall tail_call\nmov %r0, 99\nexit";
+        try (Engine engine = mode.newEngine("ebpf", "protocol-");
+                Context verified = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .option("ebpf.Maps", "jumps:prog_array:4:4:1")
+                        .build();
+                Context unverified = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .option("ebpf.Verify", "false")
+                        .build()) {
+            Value reader = socketFilter(verified, "ldxw %r0, [%r1+16]\nexit", "protocol-reader");
+            Value tailCaller = socketFilter(verified, caller, "protocol-tail-caller");
+            tailCaller.getMember("maps").getMember("jumps").putHashEntry(0, reader);
+            Value computing = socketFilter(unverified, computed, "protocol-computed");
+            for (Value program : List.of(reader, tailCaller, computing)) {
+                for (int round = 0; round < 3; round++) {
+                    assertArrayEquals(PROTOCOL_READ, batch(program, frames), program + ", round " + round);
+                    for (int i = 0; i < frames.length; i++) {
+                        assertEquals(
+                                PROTOCOL_READ[i],
+                                program.execute(frames[i]).asLong(),
+                                program + ", single call " + i + ", round " + round);
+                    }
+                }
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            for (String root :
+                    List.of("protocol-reader-runBatch", "protocol-tail-caller-runBatch", "protocol-computed")) {
+                assertTrue(EngineMode.compiled(root), root + " not compiled: " + EngineMode.COMPILATIONS);
+            }
+        }
+    }
+
+    /**
+     * A batch whose arrays are too short for each other is refused before any run: the error says what runBatch
+     * takes, and an XDP program that writes every packet's first byte has written nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void arraysTooShortAreRefusedBeforeAnyRun(EngineMode mode) {
+        String marker = """
+                        ldxw %r2, [%r1+0]
+                        ldxw %r3, [%r1+4]
+                        mov %r4, %r2
+                        add %r4, 1
+                        jgt %r4, %r3, out
+                        stb [%r2+0], 0x55
+                        out:
+                        mov %r0, 2
+                        exit
+                        """;
+        try (Engine engine = mode.newEngine("ebpf", "marker");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "xdp")
+                        .build()) {
+            Value program = context.eval(Source.newBuilder("ebpf", marker, "marker")
+                    .mimeType("text/x-ebpf")
+                    .buildLiteral());
+            int[] three = {0, 10, 20};
+            int[] lengths = {10, 10, 10};
+            Object[][] refused = {
+                {new byte[30], three, new int[] {10, 10}, new long[3]}, // lengths shorter
+                {new byte[30], new int[] {0, 10}, lengths, new long[3]}, // offsets shorter
+                {new byte[30], three, lengths, new long[2]}, // results shorter
+                {new byte[30], three, lengths, new long[0]},
+            };
+            for (int round = 0; round < 3; round++) {
+                for (Object[] args : refused) {
+                    PolyglotException e =
+                            assertThrows(PolyglotException.class, () -> program.invokeMember("runBatch", args));
+                    assertTrue(e.isGuestException(), e.toString());
+                    assertEquals(
+                            "runBatch takes a byte[], two int[] of equal length and optionally a long[] at least as"
+                                    + " long",
+                            e.getMessage());
+                    assertArrayEquals(new byte[30], (byte[]) args[0], "a refused batch ran a program");
+                    assertArrayEquals(new long[((long[]) args[3]).length], (long[]) args[3]);
+                }
+                byte[] data = new byte[30];
+                long[] results = new long[4]; // longer than needed: the rest stays untouched
+                results[3] = -1;
+                assertEquals(
+                        3L,
+                        program.invokeMember("runBatch", data, three, lengths, results)
+                                .asLong());
+                assertArrayEquals(new long[] {2, 2, 2, -1}, results);
+                assertEquals(0x55, data[0]);
+                assertEquals(0x55, data[10]);
+                assertEquals(0x55, data[20]);
+                assertEquals(0, data[1]);
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("marker-runBatch"), "not compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+
+    /**
+     * A verified program that stores nothing into the context, whose tail call's target reads cb[] and then writes it:
+     * the next run of the batch still sees cb[] zeroed.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void cbWrittenByATailCallTargetIsZeroInTheNextRun(EngineMode mode) {
+        String writer = """
+                        ldxw %r0, [%r1+48]
+                        add %r0, 1
+                        mov %r3, 9
+                        stxw [%r1+48], %r3
+                        exit
+                        """;
+        String caller = "lddw %r2, map_fd 0\nmov %r3, 0\ncall tail_call\nmov %r0, 99\nexit";
+        try (Engine engine = mode.newEngine("ebpf", "cb-");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .option("ebpf.Maps", "jumps:prog_array:4:4:1")
+                        .build()) {
+            Value target = socketFilter(context, writer, "cb-target");
+            Value tailCaller = socketFilter(context, caller, "cb-tail-caller");
+            tailCaller.getMember("maps").getMember("jumps").putHashEntry(0, target);
+            for (int round = 0; round < 3; round++) {
+                assertArrayEquals(new long[] {1, 1, 1}, batch(tailCaller, new byte[60], new byte[60], new byte[60]));
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("cb-tail-caller-runBatch"), "not compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+
+    /**
+     * Each span is checked before its run: a negative offset or length, a span past the end, one whose end overflows
+     * an int; the error names the span. Spans that end exactly at the data's end, or are empty, run.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void spansOutsideTheDataAreRefused(EngineMode mode) {
+        try (Engine engine = mode.newEngine("ebpf", "spans");
+                Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .build()) {
+            Value program = socketFilter(context, "ldxw %r0, [%r1+0]\nadd %r0, 1\nexit", "spans");
+            int[][] bad = {
+                {-1, 4}, {0, -1}, {10, 21}, {31, 0}, {Integer.MAX_VALUE, Integer.MAX_VALUE}, {1, Integer.MAX_VALUE}
+            };
+            for (int round = 0; round < 3; round++) {
+                for (int[] span : bad) {
+                    long[] results = new long[2];
+                    PolyglotException e = assertThrows(
+                            PolyglotException.class,
+                            () -> program.invokeMember(
+                                    "runBatch", new byte[30], new int[] {0, span[0]}, new int[] {5, span[1]}, results));
+                    assertTrue(e.isGuestException(), e.toString());
+                    assertEquals(
+                            "span 1 (offset " + span[0] + ", length " + span[1] + ") is outside the data",
+                            e.getMessage());
+                }
+                long[] results = new long[3];
+                assertEquals(
+                        3L,
+                        program.invokeMember(
+                                        "runBatch", new byte[30], new int[] {0, 30, 10}, new int[] {30, 0, 20}, results)
+                                .asLong());
+                assertArrayEquals(new long[] {31, 1, 21}, results);
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("spans-runBatch"), "not compiled: " + EngineMode.COMPILATIONS);
         }
     }
 

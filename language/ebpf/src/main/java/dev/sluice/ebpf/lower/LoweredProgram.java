@@ -14,6 +14,12 @@ import dev.sluice.ebpf.isa.ProgramType;
  * @param functionEntries first slot of each function; function 0 is the entry
  * @param provenRegions per slot, the region the verifier proved a load or store inside (Memory.STACK0, PACKET or
  *            MAP_VALUES), whose run-time guard is therefore left out; 0 where the guard stays
+ * @param readsSkbProtocol for a socket filter: whether a run may read {@code __sk_buff.protocol}, so that it must be
+ *            computed for each run (unverified programs and programs that make tail calls: always; verified ones
+ *            only when one of their loads reads it)
+ * @param writesSkbCb for a socket filter: whether a run may write {@code __sk_buff.cb[]}, so that a batch must zero it
+ *            again for the next run (unverified programs and programs that make tail calls: always; verified ones
+ *            only when they store into the context)
  */
 public record LoweredProgram(
         Program program,
@@ -26,7 +32,11 @@ public record LoweredProgram(
         int[] targets,
         int[] blockCosts,
         int[] functionEntries,
-        int[] provenRegions) {
+        int[] provenRegions,
+        boolean readsSkbProtocol,
+        boolean writesSkbCb) {
+    /** Offset of {@code protocol} in struct __sk_buff (include/uapi/linux/bpf.h). */
+    public static final int SKB_PROTOCOL = 16;
 
     public int length() {
         return opcodes.length;

@@ -113,6 +113,29 @@ public final class Lowering {
                 targets,
                 costs,
                 shape.functionEntries().clone(),
-                proven);
+                proven,
+                type == ProgramType.SOCKET_FILTER
+                        && (verified == null
+                                || verified.readsContext(LoweredProgram.SKB_PROTOCOL, 4)
+                                || makesTailCall(p, shape)),
+                type == ProgramType.SOCKET_FILTER
+                        && (verified == null || verified.writesContext() || makesTailCall(p, shape)));
+    }
+
+    /**
+     * Whether the program calls tail_call: its target, a program not known here, then runs on the same __sk_buff.
+     * (The verifier refuses callx, the one other way to reach a helper.)
+     */
+    private static boolean makesTailCall(Program p, StructuralCheck.Shape shape) {
+        for (int pc = 0; pc < p.length(); pc++) {
+            Insn i = p.get(pc);
+            if (!shape.secondSlot()[pc]
+                    && i.opcode() == (JMP | CALL)
+                    && i.src() == CALL_HELPER
+                    && i.imm() == dev.sluice.ebpf.runtime.Helper.TAIL_CALL.id) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -19,7 +19,10 @@ final class ContextAccess {
             XDP_INGRESS_IFINDEX = 12,
             XDP_RX_QUEUE_INDEX = 16;
     /** Offsets in struct __sk_buff. */
-    static final int SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_CB = 48, SKB_CB_END = 68;
+    static final int SKB_LEN = 0,
+            SKB_PROTOCOL = dev.sluice.ebpf.lower.LoweredProgram.SKB_PROTOCOL,
+            SKB_CB = 48,
+            SKB_CB_END = 68;
 
     private ContextAccess() {}
 

@@ -189,7 +189,9 @@ final class MemoryGuard {
             case 1:
                 return b[off] & 0xffL;
             case 2:
-                return BE.getShort(b, off) & 0xffffL;
+                // The big-endian value as the top half of the little-endian one's byte swap: a load, a bswap and a
+                // shift, where BE.getShort(b, off) & 0xffff compiled to five instructions (a sign extension undone).
+                return Integer.reverseBytes(LE.getShort(b, off)) >>> 16;
             default:
                 return BE.getInt(b, off) & 0xffffffffL;
         }

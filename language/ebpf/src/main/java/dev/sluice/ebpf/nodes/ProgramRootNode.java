@@ -56,6 +56,11 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
     private final long maxInstructions;
     private final int bodyLength;
     private final boolean verdictOverLimit;
+    /** Whether a run may read __sk_buff.protocol (LoweredProgram#readsSkbProtocol): else it is not computed. */
+    private final boolean setsSkbProtocol;
+    /** Whether a run may write __sk_buff.cb[] (LoweredProgram#writesSkbCb): else a batch's runs leave it zero. */
+    private final boolean zeroesSkbCb;
+
     private final long limitVerdict;
 
     @CompilerDirectives.CompilationFinal(dimensions = 1)
@@ -92,6 +97,8 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         this.name = name;
         this.maxInstructions = maxInstructions == 0 ? Long.MAX_VALUE : maxInstructions;
         this.bodyLength = Math.max(1, body.length());
+        this.setsSkbProtocol = body.loweredProgram().readsSkbProtocol();
+        this.zeroesSkbCb = body.loweredProgram().writesSkbCb();
         this.neverInlined = CallerInlining.refused(body.functionLength());
     }
 
@@ -150,12 +157,16 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         // per run cost a socket filter's batch about 22 ns per packet in compiled code (a program returning a
         // constant: 24 ns per packet against 3 now; docs/performance.md "eBPF against the kernel's JIT").
         byte[] skb = type == ProgramType.SOCKET_FILTER ? new byte[ProgramType.SOCKET_FILTER.contextSize] : null;
-        // An unsigned loop condition (the same as i < n, since i counts up from 0) is the very compare of offsets[i]'s
-        // bounds check, so Graal keeps one of the two (the loop is not recognised as counted, so the check stays).
-        for (int i = 0; Integer.compareUnsigned(i, offsets.length) < 0; i++) {
-            int off = offsets[i];
-            int len = lengths[i];
-            if (off < 0 || len < 0 || off > data.length - len) {
+        // offsets, lengths and results are the embedder's arrays, checked above to hold n elements each (results:
+        // at least n), so the loop reads and writes them without Java's per-element checks (HostArrays); the spans
+        // they give are still checked, each before its run, and the runs' memory accesses keep all their checks.
+        int n = offsets.length;
+        for (int i = 0; i < n; i++) {
+            int off = HostArrays.intAt(offsets, i);
+            int len = HostArrays.intAt(lengths, i);
+            // One compare for the whole span: an offset or length negative as an int is at least 2^31 unsigned, more
+            // than any array's length (off < 0 || len < 0 || off > data.length - len took three).
+            if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length) {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(
                         this,
@@ -164,14 +175,14 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
             }
             long r0 = runOne(frame, data, off, len, out, skb);
             if (results != null) {
-                results[i] = r0;
+                HostArrays.putLong(results, i, r0);
             }
             if (r0 != 0) {
                 nonzero++;
             }
         }
         // A batch is one call of this root: the runs it made count towards its compilation as loop iterations.
-        LoopNode.reportLoopCount(this, offsets.length);
+        LoopNode.reportLoopCount(this, n);
         return nonzero;
     }
 
@@ -212,7 +223,14 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                     memory.setPacket(input, base, length, false, 0, ETH_HLEN);
                 }
                 byte[] context = skb != null ? skb : new byte[ProgramType.SOCKET_FILTER.contextSize];
-                skBuff(context, input, base, length, networkStart ? length - ETH_HLEN : length);
+                skBuff(
+                        context,
+                        input,
+                        base,
+                        length,
+                        networkStart ? length - ETH_HLEN : length,
+                        setsSkbProtocol,
+                        zeroesSkbCb);
                 memory.setContext(context, 0, context.length, true);
                 break;
             }
@@ -279,13 +297,26 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
      * which cost about 4 ns per run; zeroing the whole structure each run cost 4-9 ns. The protocol is what the
      * kernel's eth_type_trans makes of the frame (net/ethernet/eth.c): the Ethernet type when it is one (at least
      * 0x600), else ETH_P_802_3 (1) for Novell's raw 802.3 (the payload starts with 0xffff), else ETH_P_802_2 (4);
-     * stored in network order, as the kernel does.
+     * stored in network order, as the kernel does. Only when {@code protocol} is set (a run may read it): a verified
+     * program that never loads it (and makes no tail call) does not pay its two byte loads and branches per run,
+     * and its protocol field stays 0, which nothing reads. Likewise cb[] is zeroed only when {@code cb} is set (a run
+     * may write it): a verified program that stores nothing into the context leaves the zeroes of the allocation.
      */
-    private static void skBuff(byte[] skb, byte[] frame, int base, int frameLength, int len) {
+    private static void skBuff(
+            byte[] skb, byte[] frame, int base, int frameLength, int len, boolean protocol, boolean cb) {
         SKB_BYTES.putInt(skb, ContextAccess.SKB_LEN, len);
-        SKB_BYTES.putLong(skb, ContextAccess.SKB_CB, 0);
-        SKB_BYTES.putLong(skb, ContextAccess.SKB_CB + 8, 0);
-        SKB_BYTES.putInt(skb, ContextAccess.SKB_CB + 16, 0);
+        if (cb) {
+            SKB_BYTES.putLong(skb, ContextAccess.SKB_CB, 0);
+            SKB_BYTES.putLong(skb, ContextAccess.SKB_CB + 8, 0);
+            SKB_BYTES.putInt(skb, ContextAccess.SKB_CB + 16, 0);
+        }
+        if (protocol) {
+            SKB_BYTES.putInt(skb, ContextAccess.SKB_PROTOCOL, skbProtocol(frame, base, frameLength));
+        }
+    }
+
+    /** eth_type_trans's protocol of the frame at {@code base}, in network order as __sk_buff holds it. */
+    private static int skbProtocol(byte[] frame, int base, int frameLength) {
         int protocol = 0;
         if (frameLength >= ETH_HLEN) {
             int etherType = (frame[base + 12] & 0xff) << 8 | (frame[base + 13] & 0xff);
@@ -299,7 +330,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                 protocol = 0x0004;
             }
         }
-        SKB_BYTES.putInt(skb, ContextAccess.SKB_PROTOCOL, Integer.reverseBytes(protocol << 16)); // network order
+        return Integer.reverseBytes(protocol << 16); // network order
     }
 
     /** The program's name: the batch and in-place roots' names are the program's with a suffix. */

@@ -36,7 +36,13 @@ public final class Verifier {
 
     /** What a successful verification measured. */
     public record Result(
-            long processed, int statesStored, int peakStack, java.util.BitSet reached, int[] provenRegions) {
+            long processed,
+            int statesStored,
+            int peakStack,
+            java.util.BitSet reached,
+            int[] provenRegions,
+            java.util.BitSet contextRead,
+            boolean writesContext) {
         /** Whether some path the verifier explored reached instruction {@code pc} (else it is dead code for it). */
         public boolean reached(int pc) {
             return reached.get(pc);
@@ -50,6 +56,24 @@ public final class Verifier {
          */
         public int provenRegion(int pc) {
             return provenRegions[pc] > 0 ? provenRegions[pc] : 0;
+        }
+
+        /**
+         * Whether some load the verifier explored reads a byte of the context in {@code [at, at + size)}. Context
+         * accesses have constant offsets (a variable one is refused), so this covers every read of the program's own
+         * code; a tail call's target is another program, with its own reads.
+         */
+        public boolean readsContext(int at, int size) {
+            int next = contextRead.nextSetBit(at);
+            return next >= 0 && next < at + size;
+        }
+
+        /**
+         * Whether some store the verifier explored writes the context (a socket filter's cb[]: the only writable
+         * part, and helpers cannot take the context as memory).
+         */
+        public boolean writesContext() {
+            return writesContext;
         }
     }
 
@@ -72,6 +96,10 @@ public final class Verifier {
     private final java.util.BitSet reached = new java.util.BitSet();
     /** Per instruction: the region every visit's load or store was checked in (Memory's ids), -1 for mixed or other. */
     private final int[] accessRegions;
+    /** The context bytes some explored load reads (Result#readsContext). */
+    private final java.util.BitSet contextRead = new java.util.BitSet();
+    /** Whether some explored store writes the context (Result#writesContext). */
+    private boolean contextWritten;
     /** The map of ids of every state comparison (one at a time): allocated once, not per comparison. */
     private final State.IdMap ids = new State.IdMap();
 
@@ -160,7 +188,7 @@ public final class Verifier {
         v.reachability();
         v.explore();
         int peak = v.checkStackDepth();
-        return new Result(v.processed, v.stored, peak, v.reached, v.accessRegions);
+        return new Result(v.processed, v.stored, peak, v.reached, v.accessRegions, v.contextRead, v.contextWritten);
     }
 
     private Insn insn(int pc) {
@@ -1303,6 +1331,11 @@ public final class Verifier {
         boolean helper = how == Access.HELPER_READ || how == Access.HELPER_WRITE;
         if (helper) {
             throw fail(pc, EbpfFailure.V_CONTEXT_ACCESS, at, size, "the context cannot be a helper's memory argument");
+        }
+        if (how == Access.LOAD) {
+            contextRead.set((int) at, (int) at + size);
+        } else if (how == Access.STORE) {
+            contextWritten = true;
         }
         if (type == ProgramType.XDP) {
             if (how.writes()) {
