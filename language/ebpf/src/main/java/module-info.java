@@ -3,7 +3,6 @@ module dev.sluice.ebpf {
     requires transitive dev.sluice.core;
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;
-    requires jdk.unsupported; // sun.misc.Unsafe: a batch's host arrays, checked once per batch (nodes.HostArrays)
 
     exports dev.sluice.ebpf;
     exports dev.sluice.ebpf.isa;

@@ -15,6 +15,7 @@ import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.Budget;
+import dev.sluice.core.interop.HostArrays;
 import dev.sluice.core.interop.InputAccess;
 import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.core.pcap.Pcap;
@@ -114,9 +115,10 @@ public final class BatchRootNode extends RootNode {
         // so the loop reads and stores them without Java's per-element checks, which Graal keeps here (the loop is
         // not recognised as counted). An unsigned loop condition is the same as i < n, since i counts up from 0.
         for (int i = 0; Integer.compareUnsigned(i, n) < 0; i++) {
-            int off = UncheckedReads.element(offsets, i);
-            int len = UncheckedReads.element(lengths, i);
-            if (off < 0 || len < 0 || off > data.length - len || seccomp && len != 64) {
+            int off = HostArrays.intAt(offsets, i);
+            int len = HostArrays.intAt(lengths, i);
+            // One compare for the span: an offset or length negative as an int is at least 2^31 unsigned.
+            if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length || seccomp && len != 64) {
                 CompilerDirectives.transferToInterpreter();
                 throw SluiceException.atNode(
                         this,
@@ -125,20 +127,12 @@ public final class BatchRootNode extends RootNode {
             }
             int v = body.runWithKey(frame, data, off, len, len, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
-                UncheckedReads.setElement(verdicts, i, v);
+                HostArrays.putInt(verdicts, i, v);
             }
-            accepted += nonzero(v);
+            accepted += HostArrays.nonzero(v);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
-    }
-
-    /**
-     * 1 if {@code v} is nonzero, else 0, without a branch: {@code v | -v} has its sign bit set exactly when {@code v}
-     * is nonzero. A branch here follows the filter's verdict and mispredicts wherever the verdicts change.
-     */
-    private static int nonzero(int v) {
-        return (v | -v) >>> 31;
     }
 
     private long runRecords(VirtualFrame frame, byte[] data, int recordSize, int[] verdicts) {
@@ -161,9 +155,9 @@ public final class BatchRootNode extends RootNode {
         for (int i = 0; i < n; i++) {
             int v = body.runWithKey(frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
-                UncheckedReads.setElement(verdicts, i, v); // i < n <= verdicts.length, checked above
+                HostArrays.putInt(verdicts, i, v); // i < n <= verdicts.length, checked above
             }
-            accepted += nonzero(v);
+            accepted += HostArrays.nonzero(v);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -201,7 +195,7 @@ public final class BatchRootNode extends RootNode {
                 }
                 verdicts[i] = v;
             }
-            accepted += nonzero(v);
+            accepted += HostArrays.nonzero(v);
             pos += caplen;
             i++;
         }

@@ -12,16 +12,11 @@ import sun.misc.Unsafe;
  * relate to those checks, so each load would otherwise pay two more compares and branches; these reads compile to a
  * load and a byte swap. Truffle's own {@code ByteArraySupport} reads through the same {@code Unsafe} after its check.
  *
- * <p>The batch loop ({@code BatchRootNode}) reads its host arrays ({@code offsets}, {@code lengths}) and stores its
- * verdicts the same way, after checking once that every index of the batch lies in each array.
- *
  * <p>Callers must guarantee {@code 0 <= at} and {@code at + size <= data.length}.
  */
 final class UncheckedReads {
     private static final Unsafe UNSAFE = unsafe();
     private static final long BASE = Unsafe.ARRAY_BYTE_BASE_OFFSET;
-    private static final long INT_BASE = Unsafe.ARRAY_INT_BASE_OFFSET;
-    private static final long INT_SCALE = Unsafe.ARRAY_INT_INDEX_SCALE;
     private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
 
     private UncheckedReads() {}
@@ -43,19 +38,6 @@ final class UncheckedReads {
 
     static int getUnsignedByte(byte[] data, int at) {
         return UNSAFE.getByte(data, BASE + at) & 0xff;
-    }
-
-    /**
-     * Element {@code i} of a batch's host array ({@code offsets}, {@code lengths}), for loops that checked once that
-     * every index they use lies in the array. Callers must guarantee {@code 0 <= i < a.length}.
-     */
-    static int element(int[] a, int i) {
-        return UNSAFE.getInt(a, INT_BASE + INT_SCALE * i);
-    }
-
-    /** Stores element {@code i} of a batch's verdicts; the same guarantee as {@link #element}. */
-    static void setElement(int[] a, int i, int value) {
-        UNSAFE.putInt(a, INT_BASE + INT_SCALE * i, value);
     }
 
     /** The unsigned value of {@code size} (1, 2 or 4) bytes at {@code at}. */

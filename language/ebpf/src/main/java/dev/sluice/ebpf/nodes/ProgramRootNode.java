@@ -11,6 +11,7 @@ import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.interop.CallerInlining;
+import dev.sluice.core.interop.HostArrays;
 import dev.sluice.core.interop.InputAccess;
 import dev.sluice.core.interop.LanguageContext;
 import dev.sluice.ebpf.isa.ProgramType;
@@ -177,9 +178,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
             if (results != null) {
                 HostArrays.putLong(results, i, r0);
             }
-            if (r0 != 0) {
-                nonzero++;
-            }
+            nonzero += HostArrays.nonzero(r0); // no branch on the verdict
         }
         // A batch is one call of this root: the runs it made count towards its compilation as loop iterations.
         LoopNode.reportLoopCount(this, n);
