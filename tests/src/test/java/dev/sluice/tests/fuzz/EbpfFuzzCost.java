@@ -25,8 +25,18 @@ import org.graalvm.polyglot.io.ByteSequence;
  * ("ebpf load" of the raw target's programs, "ebpf ELF reader"), per input: CPU time and bytes allocated on this
  * thread (ThreadMXBean), the smaller of two runs after a warm-up pass over all inputs. Prints the costliest first.
  *
+ * From the repository's root, after {@code scripts/fuzz.sh} has written {@code tests/target/fuzz/classpath.txt} (or
+ * the same {@code ./mvnw -pl tests -am test-compile dependency:build-classpath} it runs). Outside Jazzer's agent the
+ * {@code FuzzedDataProvider} needs Jazzer's bootstrap classes, which ship as a jar inside the Jazzer jar; the engine
+ * options of {@code EngineMode} need Graal on the upgrade module path:
+ *
  * <pre>
- * java -cp "$(cat tests/target/fuzz/classpath.txt):tests/target/test-classes" dev.sluice.tests.fuzz.EbpfFuzzCost [TOP [OUTCOMES]]
+ * unzip -o -j -d tests/target/fuzz ~/.m2/repository/com/code-intelligence/jazzer/0.30.0/jazzer-0.30.0.jar \
+ *     com/code_intelligence/jazzer/runtime/jazzer_bootstrap.jar
+ * java -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=tests/target/compiler \
+ *     --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+ *     -cp "$(cat tests/target/fuzz/classpath.txt):tests/target/fuzz/jazzer_bootstrap.jar:tests/target/test-classes" \
+ *     dev.sluice.tests.fuzz.EbpfFuzzCost [TOP [OUTCOMES]]
  * </pre>
  *
  * With OUTCOMES, it also writes each input's outcome there, one line each, and for the raw target's programs without
