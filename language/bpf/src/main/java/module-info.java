@@ -9,7 +9,6 @@ module dev.sluice.bpf {
     requires transitive dev.sluice.core;
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;
-    requires jdk.unsupported; // sun.misc.Unsafe: packet reads proven in bounds (nodes.UncheckedReads)
 
     exports dev.sluice.bpf;
     exports dev.sluice.bpf.isa;

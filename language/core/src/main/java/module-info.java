@@ -10,7 +10,7 @@
 module dev.sluice.core {
     requires transitive org.graalvm.truffle;
     requires org.graalvm.polyglot;
-    requires jdk.unsupported; // sun.misc.Unsafe: batch host arrays read after one check per batch (interop.HostArrays)
+    requires jdk.unsupported; // sun.misc.Unsafe, in interop.UncheckedArrays only
 
     exports dev.sluice.core.error;
     exports dev.sluice.core.seccomp;

@@ -15,9 +15,9 @@ import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.error.CoreFailure;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.guard.Budget;
-import dev.sluice.core.interop.HostArrays;
 import dev.sluice.core.interop.InputAccess;
 import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.core.interop.UncheckedArrays;
 import dev.sluice.core.pcap.Pcap;
 
 /**
@@ -115,8 +115,8 @@ public final class BatchRootNode extends RootNode {
         // so the loop reads and stores them without Java's per-element checks, which Graal keeps here (the loop is
         // not recognised as counted). An unsigned loop condition is the same as i < n, since i counts up from 0.
         for (int i = 0; Integer.compareUnsigned(i, n) < 0; i++) {
-            int off = HostArrays.intAt(offsets, i);
-            int len = HostArrays.intAt(lengths, i);
+            int off = UncheckedArrays.intAt(offsets, i);
+            int len = UncheckedArrays.intAt(lengths, i);
             // One compare for the span: an offset or length negative as an int is at least 2^31 unsigned.
             if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length || seccomp && len != 64) {
                 CompilerDirectives.transferToInterpreter();
@@ -127,9 +127,9 @@ public final class BatchRootNode extends RootNode {
             }
             int v = body.runWithKey(frame, data, off, len, len, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
-                HostArrays.putInt(verdicts, i, v);
+                UncheckedArrays.putInt(verdicts, i, v);
             }
-            accepted += HostArrays.nonzero(v);
+            accepted += UncheckedArrays.nonzero(v);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -155,9 +155,9 @@ public final class BatchRootNode extends RootNode {
         for (int i = 0; i < n; i++) {
             int v = body.runWithKey(frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT, key);
             if (verdicts != null) {
-                HostArrays.putInt(verdicts, i, v); // i < n <= verdicts.length, checked above
+                UncheckedArrays.putInt(verdicts, i, v); // i < n <= verdicts.length, checked above
             }
-            accepted += HostArrays.nonzero(v);
+            accepted += UncheckedArrays.nonzero(v);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -195,7 +195,7 @@ public final class BatchRootNode extends RootNode {
                 }
                 verdicts[i] = v;
             }
-            accepted += HostArrays.nonzero(v);
+            accepted += UncheckedArrays.nonzero(v);
             pos += caplen;
             i++;
         }

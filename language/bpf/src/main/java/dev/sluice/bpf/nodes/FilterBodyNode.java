@@ -15,6 +15,7 @@ import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 import dev.sluice.core.guard.BlindingKeys;
 import dev.sluice.core.guard.Budget;
+import dev.sluice.core.interop.UncheckedArrays;
 
 /**
  * Runs one lowered filter on one input. The dispatch loop is exploded with MERGE_EXPLODE, as GraalWasm does: the
@@ -185,9 +186,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
             PacketMeta meta,
             InstructionMeter meter,
             int key) {
-        if (start < 0 || captured < 0 || start > data.length - captured) {
+        if (Integer.toUnsignedLong(start) + Integer.toUnsignedLong(captured) > data.length) {
             // Every caller passes a span inside data (the batch roots check it in the same form, so in their compiled
-            // code this check folds away); the packet loads' unchecked reads (UncheckedReads) rely on it.
+            // code this check folds away); the packet loads' unchecked reads (UncheckedArrays) rely on it. Negative
+            // values are at least 2^31 read as unsigned, so one compare covers them.
             CompilerDirectives.transferToInterpreter();
             throw CompilerDirectives.shouldNotReachHere("packet span outside its array");
         }
@@ -272,10 +274,12 @@ public final class FilterBodyNode extends ProgramBodyNode {
             if (probes != null) {
                 probes.enter(frame, pc);
             }
-            final int k = blinded && blindable[pc] ? constants[pc] ^ key : constants[pc];
+            // Read here, where pc is a constant of the exploded loop, so that partial evaluation folds the read.
+            final int stored = constants[pc];
+            final int k = blinded && blindable[pc] ? stored ^ key : stored;
             switch (ops[pc]) {
                 case Op.RET_K:
-                    return constants[pc]; // blinded: k ^ key, the exit value of verdict k (unblind)
+                    return stored; // blinded: k ^ key, the exit value of verdict k (unblind)
                 case Op.RET_A:
                     return exit(r[A], key);
                 case Op.LD_IMM:
@@ -378,29 +382,29 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         throw CompilerDirectives.shouldNotReachHere("seccomp_data load outside the record");
                     }
                     r[A] = bigEndianData
-                            ? UncheckedReads.getInt(data, start + k)
-                            : UncheckedReads.getIntLittleEndian(data, start + k);
+                            ? UncheckedArrays.getInt(data, start + k)
+                            : UncheckedArrays.getIntLittleEndian(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_W:
                     if (checkAbsoluteLoads && k > captured - 4) {
                         return exit(0, key);
                     }
-                    r[A] = UncheckedReads.getInt(data, start + k);
+                    r[A] = UncheckedArrays.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (checkAbsoluteLoads && k > captured - 2) {
                         return exit(0, key);
                     }
-                    r[A] = UncheckedReads.getUnsignedShort(data, start + k);
+                    r[A] = UncheckedArrays.getUnsignedShort(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_B:
                     if (checkAbsoluteLoads && k >= captured) {
                         return exit(0, key);
                     }
-                    r[A] = UncheckedReads.getUnsignedByte(data, start + k);
+                    r[A] = UncheckedArrays.getUnsignedByte(data, start + k);
                     pc++;
                     break;
                 case Op.LD_IND_W:
@@ -409,7 +413,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     final int size = OpSemantics.loadSize(ops[pc]);
                     final int offset = r[X] + k;
                     if (inPacket(offset, captured, size)) {
-                        r[A] = (int) UncheckedReads.read(data, start + offset, size);
+                        r[A] = (int) UncheckedArrays.read(data, start + offset, size);
                     } else {
                         // Negative offsets address the network or link-layer header (SKF_NET_OFF, SKF_LL_OFF).
                         long v = offset < 0 ? PacketOps.loadNegative(data, start, captured, offset, size, meta) : -1;
@@ -434,7 +438,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 }
                 case Op.LDX_MSH: {
                     if (inPacket(k, captured, 1)) {
-                        r[X] = OpSemantics.headerLength(UncheckedReads.getUnsignedByte(data, start + k));
+                        r[X] = OpSemantics.headerLength(UncheckedArrays.getUnsignedByte(data, start + k));
                         pc++;
                         break;
                     }

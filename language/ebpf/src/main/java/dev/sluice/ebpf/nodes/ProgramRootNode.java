@@ -11,9 +11,9 @@ import com.oracle.truffle.api.nodes.LoopNode;
 import com.oracle.truffle.api.nodes.RootNode;
 import dev.sluice.core.error.SluiceException;
 import dev.sluice.core.interop.CallerInlining;
-import dev.sluice.core.interop.HostArrays;
 import dev.sluice.core.interop.InputAccess;
 import dev.sluice.core.interop.LanguageContext;
+import dev.sluice.core.interop.UncheckedArrays;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.runtime.EbpfFailure;
@@ -159,12 +159,12 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         // constant: 24 ns per packet against 3 now; docs/performance.md "eBPF against the kernel's JIT").
         byte[] skb = type == ProgramType.SOCKET_FILTER ? new byte[ProgramType.SOCKET_FILTER.contextSize] : null;
         // offsets, lengths and results are the embedder's arrays, checked above to hold n elements each (results:
-        // at least n), so the loop reads and writes them without Java's per-element checks (HostArrays); the spans
+        // at least n), so the loop reads and writes them without Java's per-element checks (UncheckedArrays); the spans
         // they give are still checked, each before its run, and the runs' memory accesses keep all their checks.
         int n = offsets.length;
         for (int i = 0; i < n; i++) {
-            int off = HostArrays.intAt(offsets, i);
-            int len = HostArrays.intAt(lengths, i);
+            int off = UncheckedArrays.intAt(offsets, i);
+            int len = UncheckedArrays.intAt(lengths, i);
             // One compare for the whole span: an offset or length negative as an int is at least 2^31 unsigned, more
             // than any array's length (off < 0 || len < 0 || off > data.length - len took three).
             if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length) {
@@ -176,9 +176,9 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
             }
             long r0 = runOne(frame, data, off, len, out, skb);
             if (results != null) {
-                HostArrays.putLong(results, i, r0);
+                UncheckedArrays.putLong(results, i, r0);
             }
-            nonzero += HostArrays.nonzero(r0); // no branch on the verdict
+            nonzero += UncheckedArrays.nonzero(r0); // no branch on the verdict
         }
         // A batch is one call of this root: the runs it made count towards its compilation as loop iterations.
         LoopNode.reportLoopCount(this, n);

@@ -1,0 +1,99 @@
+package dev.sluice.core.interop;
+
+import java.lang.reflect.Field;
+import java.nio.ByteOrder;
+import sun.misc.Unsafe;
+
+/**
+ * Reads and writes of host arrays <em>without a bounds check of their own</em>, where a check made once has already
+ * proven every index in bounds: the one place Sluice uses {@code sun.misc.Unsafe}. Java's check of each element would
+ * otherwise stay in compiled code (Graal cannot relate it to the earlier check): a compare and a branch per access.
+ * <ul>
+ * <li>A batch's host arrays (offsets, lengths, verdicts or results), after the batch root checked before its loop
+ * that every index the loop uses lies in each array (bpf {@code BatchRootNode}, eBPF {@code ProgramRootNode}). The
+ * loops are not recognised as counted loops, so Java's checks would stay in them.</li>
+ * <li>Classic BPF packet loads, big-endian, after the packet's span was checked once per packet and each load by the
+ * program's own rule ({@code FilterBodyNode}). Truffle's own {@code ByteArraySupport} reads through the same
+ * {@code Unsafe} after its check.</li>
+ * </ul>
+ * Guest memory of eBPF never comes here: its accesses keep their guards and Java's checks (docs/ebpf-verifier.md).
+ *
+ * <p>Callers must guarantee {@code 0 <= index < array.length}, and for byte reads {@code 0 <= at} and
+ * {@code at + size <= data.length}.
+ */
+public final class UncheckedArrays {
+    private static final Unsafe UNSAFE = unsafe();
+    private static final long BYTE_BASE = Unsafe.ARRAY_BYTE_BASE_OFFSET;
+    private static final long INT_BASE = Unsafe.ARRAY_INT_BASE_OFFSET;
+    private static final long INT_SCALE = Unsafe.ARRAY_INT_INDEX_SCALE;
+    private static final long LONG_BASE = Unsafe.ARRAY_LONG_BASE_OFFSET;
+    private static final long LONG_SCALE = Unsafe.ARRAY_LONG_INDEX_SCALE;
+    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
+    private UncheckedArrays() {}
+
+    public static int intAt(int[] array, int index) {
+        return UNSAFE.getInt(array, INT_BASE + INT_SCALE * index);
+    }
+
+    public static void putInt(int[] array, int index, int value) {
+        UNSAFE.putInt(array, INT_BASE + INT_SCALE * index, value);
+    }
+
+    public static void putLong(long[] array, int index, long value) {
+        UNSAFE.putLong(array, LONG_BASE + LONG_SCALE * index, value);
+    }
+
+    /** The big-endian int at {@code at}: a load and a byte swap. */
+    public static int getInt(byte[] data, int at) {
+        int v = UNSAFE.getInt(data, BYTE_BASE + at);
+        return NATIVE_BIG_ENDIAN ? v : Integer.reverseBytes(v);
+    }
+
+    public static int getIntLittleEndian(byte[] data, int at) {
+        int v = UNSAFE.getInt(data, BYTE_BASE + at);
+        return NATIVE_BIG_ENDIAN ? Integer.reverseBytes(v) : v;
+    }
+
+    public static int getUnsignedShort(byte[] data, int at) {
+        char v = UNSAFE.getChar(data, BYTE_BASE + at);
+        return NATIVE_BIG_ENDIAN ? v : Character.reverseBytes(v);
+    }
+
+    public static int getUnsignedByte(byte[] data, int at) {
+        return UNSAFE.getByte(data, BYTE_BASE + at) & 0xff;
+    }
+
+    /** The unsigned big-endian value of {@code size} (1, 2 or 4) bytes at {@code at}. */
+    public static long read(byte[] data, int at, int size) {
+        return switch (size) {
+            case 4 -> getInt(data, at) & 0xffffffffL;
+            case 2 -> getUnsignedShort(data, at);
+            default -> getUnsignedByte(data, at);
+        };
+    }
+
+    /**
+     * 1 if {@code v} is nonzero, else 0, without a branch ({@code v | -v} has its sign bit set exactly when {@code v}
+     * is nonzero): a batch's count of accepted inputs, where a branch would follow the verdict and mispredict wherever
+     * the verdicts change.
+     */
+    public static int nonzero(int v) {
+        return (v | -v) >>> 31;
+    }
+
+    /** The same for a 64-bit result. */
+    public static long nonzero(long v) {
+        return (v | -v) >>> 63;
+    }
+
+    private static Unsafe unsafe() {
+        try {
+            Field f = Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return (Unsafe) f.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
