@@ -195,28 +195,24 @@ public final class FilterBodyNode extends ProgramBodyNode {
         }
         if (absoluteLoadsEnd > 0 && !shortPacketSeen) {
             if (captured >= absoluteLoadsEnd) {
-                return unblind(interpret(frame, data, start, captured, wireLength, meta, meter, key, false), key);
+                return xorKey(interpret(frame, data, start, captured, wireLength, meta, meter, key, false), key);
             }
             CompilerDirectives.transferToInterpreterAndInvalidate();
             shortPacketSeen = true;
         }
-        return unblind(interpret(frame, data, start, captured, wireLength, meta, meter, key, true), key);
+        return xorKey(interpret(frame, data, start, captured, wireLength, meta, meter, key, true), key);
     }
 
     /**
-     * The verdict from what {@link #interpret} returns: with blinding, every exit of the program returns its verdict
-     * XOR the key, so that a returned constant is the stored {@code k ^ key} itself, and the key is applied once, here,
-     * after the exits have merged. Unblinded at each {@code ret #k} instead, the verdicts of a filter's exits would be
-     * values computed from the key, not constants: Graal then keeps each unblinded verdict in a register across a batch
-     * loop (spilling others) and chooses between them with branches where it uses conditional moves for constants.
+     * XOR with the key when blinded (its own inverse): turns a verdict into the value an exit of {@link #interpret}
+     * returns, and that value back into the verdict. With blinding, every exit returns its verdict XOR the key, so that
+     * a returned constant is the stored {@code k ^ key} itself, and the key is applied once, in {@link #run}, after the
+     * exits have merged. Unblinded at each {@code ret #k} instead, the verdicts of a filter's exits would be values
+     * computed from the key, not constants: Graal then keeps each unblinded verdict in a register across a batch loop
+     * (spilling others) and chooses between them with branches where it uses conditional moves for constants.
      */
-    private int unblind(int exitValue, int key) {
-        return blinded ? exitValue ^ key : exitValue;
-    }
-
-    /** What an exit of {@link #interpret} returns for {@code verdict}; {@link #unblind} gives the verdict back. */
-    private int exit(int verdict, int key) {
-        return blinded ? verdict ^ key : verdict;
+    private int xorKey(int value, int key) {
+        return blinded ? value ^ key : value;
     }
 
     /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
@@ -267,7 +263,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
             CompilerAsserts.partialEvaluationConstant(pc);
             if (metered) {
                 if (meter.remaining <= 0) {
-                    return exit(budget.stop(this, pc, meter.limit), key);
+                    return xorKey(budget.stop(this, pc, meter.limit), key);
                 }
                 meter.remaining--;
             }
@@ -279,9 +275,9 @@ public final class FilterBodyNode extends ProgramBodyNode {
             final int k = blinded && blindable[pc] ? stored ^ key : stored;
             switch (ops[pc]) {
                 case Op.RET_K:
-                    return stored; // blinded: k ^ key, the exit value of verdict k (unblind)
+                    return stored; // blinded: k ^ key, the exit value of verdict k (xorKey)
                 case Op.RET_A:
-                    return exit(r[A], key);
+                    return xorKey(r[A], key);
                 case Op.LD_IMM:
                     r[A] = k;
                     pc++;
@@ -347,7 +343,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.DIV_X:
                 case Op.MOD_X:
                     if (r[X] == 0) {
-                        return exit(0, key); // the kernel ends the program with 0
+                        return xorKey(0, key); // the kernel ends the program with 0
                     }
                     r[A] = OpSemantics.alu(ops[pc], r[A], r[X], k);
                     pc++;
@@ -388,21 +384,21 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     break;
                 case Op.LD_ABS_W:
                     if (checkAbsoluteLoads && k > captured - 4) {
-                        return exit(0, key);
+                        return xorKey(0, key);
                     }
                     r[A] = UncheckedArrays.getInt(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (checkAbsoluteLoads && k > captured - 2) {
-                        return exit(0, key);
+                        return xorKey(0, key);
                     }
                     r[A] = UncheckedArrays.getUnsignedShort(data, start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_B:
                     if (checkAbsoluteLoads && k >= captured) {
-                        return exit(0, key);
+                        return xorKey(0, key);
                     }
                     r[A] = UncheckedArrays.getUnsignedByte(data, start + k);
                     pc++;
@@ -418,7 +414,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         // Negative offsets address the network or link-layer header (SKF_NET_OFF, SKF_LL_OFF).
                         long v = offset < 0 ? PacketOps.loadNegative(data, start, captured, offset, size, meta) : -1;
                         if (v < 0) {
-                            return exit(0, key); // out of the packet: the kernel ends the program with 0
+                            return xorKey(0, key); // out of the packet: the kernel ends the program with 0
                         }
                         r[A] = (int) v;
                     }
@@ -430,7 +426,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.LD_NEG_B: {
                     long v = PacketOps.loadNegative(data, start, captured, k, OpSemantics.loadSize(ops[pc]), meta);
                     if (v < 0) {
-                        return exit(0, key);
+                        return xorKey(0, key);
                     }
                     r[A] = (int) v;
                     pc++;
@@ -444,7 +440,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     }
                     long v = PacketOps.load(data, start, captured, k, 1, meta);
                     if (v < 0) {
-                        return exit(0, key);
+                        return xorKey(0, key);
                     }
                     r[X] = OpSemantics.headerLength((int) v);
                     pc++;
@@ -454,7 +450,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     long v = PacketOps.ancillary(k, r[A], r[X], data, start, captured, meta);
                     if (v < 0) {
                         // No device behind ifidx/hatype: the kernel's converted code exits with A.
-                        return exit(r[A], key);
+                        return xorKey(r[A], key);
                     }
                     r[A] = (int) v;
                     pc++;
