@@ -271,16 +271,7 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             if (verified == null || maxInstructions != 0 && verified.processed() > maxInstructions) {
                 return true;
             }
-            for (int pc = 0; pc < program.length(); pc++) {
-                dev.sluice.ebpf.isa.Insn i = program.get(pc);
-                if (!shape.secondSlot()[pc]
-                        && i.opcode() == (dev.sluice.ebpf.isa.Opcodes.JMP | dev.sluice.ebpf.isa.Opcodes.CALL)
-                        && i.src() == dev.sluice.ebpf.isa.Opcodes.CALL_HELPER
-                        && i.imm() == dev.sluice.ebpf.runtime.Helper.TAIL_CALL.id) {
-                    return true;
-                }
-            }
-            return false;
+            return Lowering.makesTailCall(program, shape);
         }
     }
 

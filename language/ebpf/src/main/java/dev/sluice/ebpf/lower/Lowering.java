@@ -6,6 +6,7 @@ import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
 import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.runtime.FunctionAddress;
+import dev.sluice.ebpf.runtime.Helper;
 import dev.sluice.ebpf.runtime.MapAddress;
 import dev.sluice.ebpf.runtime.Memory;
 import dev.sluice.ebpf.verify.StructuralCheck;
@@ -123,16 +124,16 @@ public final class Lowering {
     }
 
     /**
-     * Whether the program calls tail_call: its target, a program not known here, then runs on the same __sk_buff.
-     * (The verifier refuses callx, the one other way to reach a helper.)
+     * Whether the program calls tail_call: its target, a program not known here, then runs on the same __sk_buff and
+     * shares the run's fuel. (The verifier refuses callx, the one other way to reach a helper.)
      */
-    private static boolean makesTailCall(Program p, StructuralCheck.Shape shape) {
+    public static boolean makesTailCall(Program p, StructuralCheck.Shape shape) {
         for (int pc = 0; pc < p.length(); pc++) {
             Insn i = p.get(pc);
             if (!shape.secondSlot()[pc]
                     && i.opcode() == (JMP | CALL)
                     && i.src() == CALL_HELPER
-                    && i.imm() == dev.sluice.ebpf.runtime.Helper.TAIL_CALL.id) {
+                    && i.imm() == Helper.TAIL_CALL.id) {
                 return true;
             }
         }
