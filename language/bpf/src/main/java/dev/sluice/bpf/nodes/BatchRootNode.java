@@ -111,25 +111,31 @@ public final class BatchRootNode extends RootNode {
         int n = offsets.length;
         int key = body.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
         long accepted = 0;
-        // Every index below n lies in offsets, lengths (equal lengths) and verdicts (at least as long), checked above,
-        // so the loop reads and stores them without Java's per-element checks, which Graal keeps here (the loop is
-        // not recognised as counted). An unsigned loop condition is the same as i < n, since i counts up from 0.
-        for (int i = 0; Integer.compareUnsigned(i, n) < 0; i++) {
-            int off = UncheckedArrays.intAt(offsets, i);
-            int len = UncheckedArrays.intAt(lengths, i);
-            // One compare for the span: an offset or length negative as an int is at least 2^31 unsigned.
-            if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length || seccomp && len != 64) {
-                CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(
-                        this,
-                        CoreFailure.BAD_INPUT,
-                        "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
+        BatchTally tally = body.startBatch();
+        try {
+            // Every index below n lies in offsets, lengths (equal lengths) and verdicts (at least as long), checked
+            // above,
+            // so the loop reads and stores them without Java's per-element checks, which Graal keeps here (the loop is
+            // not recognised as counted). An unsigned loop condition is the same as i < n, since i counts up from 0.
+            for (int i = 0; Integer.compareUnsigned(i, n) < 0; i++) {
+                int off = UncheckedArrays.intAt(offsets, i);
+                int len = UncheckedArrays.intAt(lengths, i);
+                // One compare for the span: an offset or length negative as an int is at least 2^31 unsigned.
+                if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length || seccomp && len != 64) {
+                    CompilerDirectives.transferToInterpreter();
+                    throw SluiceException.atNode(
+                            this,
+                            CoreFailure.BAD_INPUT,
+                            "span " + i + " (offset " + off + ", length " + len + ") is not a valid input");
+                }
+                int v = body.runInBatch(frame, data, off, len, len, PacketMeta.DEFAULT, key, tally);
+                if (verdicts != null) {
+                    UncheckedArrays.putInt(verdicts, i, v);
+                }
+                accepted += UncheckedArrays.nonzero(v);
             }
-            int v = body.runWithKey(frame, data, off, len, len, PacketMeta.DEFAULT, key);
-            if (verdicts != null) {
-                UncheckedArrays.putInt(verdicts, i, v);
-            }
-            accepted += UncheckedArrays.nonzero(v);
+        } finally {
+            body.endBatch(tally);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -152,12 +158,18 @@ public final class BatchRootNode extends RootNode {
         }
         int key = body.blindingKey();
         long accepted = 0;
-        for (int i = 0; i < n; i++) {
-            int v = body.runWithKey(frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT, key);
-            if (verdicts != null) {
-                UncheckedArrays.putInt(verdicts, i, v); // i < n <= verdicts.length, checked above
+        BatchTally tally = body.startBatch();
+        try {
+            for (int i = 0; i < n; i++) {
+                int v = body.runInBatch(
+                        frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT, key, tally);
+                if (verdicts != null) {
+                    UncheckedArrays.putInt(verdicts, i, v); // i < n <= verdicts.length, checked above
+                }
+                accepted += UncheckedArrays.nonzero(v);
             }
-            accepted += UncheckedArrays.nonzero(v);
+        } finally {
+            body.endBatch(tally);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -171,33 +183,40 @@ public final class BatchRootNode extends RootNode {
         int i = 0;
         int key = body.blindingKey();
         long accepted = 0;
-        while (pos < file.length) {
-            if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
-                CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(this, CoreFailure.BAD_PCAP, "truncated record header at byte " + pos);
-            }
-            int caplen = Pcap.u32(file, pos + 8, swapped);
-            int wirelen = Pcap.u32(file, pos + 12, swapped);
-            pos += Pcap.RECORD_HEADER_SIZE;
-            if (caplen < 0 || caplen > file.length - pos) {
-                CompilerDirectives.transferToInterpreter();
-                throw SluiceException.atNode(
-                        this,
-                        CoreFailure.BAD_PCAP,
-                        "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
-            }
-            int v = body.runWithKey(frame, file, pos, caplen, wirelen, meta, key);
-            if (verdicts != null) {
-                if (i >= verdicts.length) {
+        BatchTally tally = body.startBatch();
+        try {
+            while (pos < file.length) {
+                if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
+                    CompilerDirectives.transferToInterpreter();
+                    throw SluiceException.atNode(this, CoreFailure.BAD_PCAP, "truncated record header at byte " + pos);
+                }
+                int caplen = Pcap.u32(file, pos + 8, swapped);
+                int wirelen = Pcap.u32(file, pos + 12, swapped);
+                pos += Pcap.RECORD_HEADER_SIZE;
+                if (caplen < 0 || caplen > file.length - pos) {
                     CompilerDirectives.transferToInterpreter();
                     throw SluiceException.atNode(
-                            this, CoreFailure.BAD_INPUT, "verdicts has room for only " + verdicts.length + " packets");
+                            this,
+                            CoreFailure.BAD_PCAP,
+                            "packet " + (i + 1) + " claims " + caplen + " bytes but the file ends first");
                 }
-                verdicts[i] = v;
+                int v = body.runInBatch(frame, file, pos, caplen, wirelen, meta, key, tally);
+                if (verdicts != null) {
+                    if (i >= verdicts.length) {
+                        CompilerDirectives.transferToInterpreter();
+                        throw SluiceException.atNode(
+                                this,
+                                CoreFailure.BAD_INPUT,
+                                "verdicts has room for only " + verdicts.length + " packets");
+                    }
+                    verdicts[i] = v;
+                }
+                accepted += UncheckedArrays.nonzero(v);
+                pos += caplen;
+                i++;
             }
-            accepted += UncheckedArrays.nonzero(v);
-            pos += caplen;
-            i++;
+        } finally {
+            body.endBatch(tally);
         }
         LoopNode.reportLoopCount(this, i);
         return accepted;

@@ -167,13 +167,53 @@ public final class FilterBodyNode extends ProgramBodyNode {
         return blinded ? blindingKey : 0;
     }
 
-    @Override
-    public int runWithKey(
+    private int runWithKey(
             VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, int key) {
         if (metered) {
-            return executeMetered(frame, data, start, captured, wireLength, meta, key);
+            return executeMetered(
+                    frame, data, start, captured, wireLength, meta, key, accounted ? budget.lease() : null);
         }
         return run(frame, data, start, captured, wireLength, meta, null, key);
+    }
+
+    @Override
+    public BatchTally startBatch() {
+        return accounted ? new BatchTally(budget.lease()) : null;
+    }
+
+    @Override
+    public int runInBatch(
+            VirtualFrame frame,
+            byte[] data,
+            int start,
+            int captured,
+            int wireLength,
+            PacketMeta meta,
+            int key,
+            BatchTally tally) {
+        if (!accounted || budget.windowed()) {
+            // Unmetered, metered against the static limit only, or admitted one by one against a window.
+            return metered
+                    ? executeMetered(
+                            frame, data, start, captured, wireLength, meta, key, accounted ? tally.lease : null)
+                    : run(frame, data, start, captured, wireLength, meta, null, key);
+        }
+        // Counters only: every invocation is admitted with the static limit, so the batch counts in its tally and
+        // charges the lease once, in endBatch.
+        InstructionMeter meter = new InstructionMeter(staticLimit);
+        tally.invocations++;
+        try {
+            return run(frame, data, start, captured, wireLength, meta, meter, key);
+        } finally {
+            tally.instructions += staticLimit - meter.remaining;
+        }
+    }
+
+    @Override
+    public void endBatch(BatchTally tally) {
+        if (tally != null && tally.invocations > 0) {
+            budget.settle(tally.lease, tally.invocations, tally.instructions);
+        }
     }
 
     /** One bounds check per packet for every absolute load, while no short packet has come. */
@@ -215,15 +255,25 @@ public final class FilterBodyNode extends ProgramBodyNode {
         return blinded ? value ^ key : value;
     }
 
-    /** Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws). */
+    /**
+     * Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws).
+     *
+     * @param lease the calling thread's lease when the budget is {@link #accounted}, else null
+     */
     private int executeMetered(
-            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, int key) {
+            VirtualFrame frame,
+            byte[] data,
+            int start,
+            int captured,
+            int wireLength,
+            PacketMeta meta,
+            int key,
+            Budget.Lease lease) {
         if (!accounted) {
             // Only bpf.MaxInstructions: no bookkeeping outside this invocation.
             return run(frame, data, start, captured, wireLength, meta, new InstructionMeter(staticLimit), key);
         }
         // The thread's share of the window: admitting and charging take no lock until it runs dry.
-        Budget.Lease lease = budget.lease();
         if (!budget.admit(lease)) {
             return budget.refuse(this);
         }

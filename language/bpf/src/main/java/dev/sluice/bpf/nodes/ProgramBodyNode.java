@@ -69,7 +69,7 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
 
     /**
      * The key this body's constants are blinded with (docs/guards.md), 0 if they are not. A root that runs many inputs
-     * reads it once and passes it to {@link #runWithKey}: read in the body, it is read once per input, and in a batch
+     * reads it once and passes it to {@link #runInBatch}: read in the body, it is read once per input, and in a batch
      * loop that also holds calls out of compiled code (a budget's) Graal may not hoist the read, so every constant
      * was unblinded again for every input (on a 208-instruction seccomp tree, metering plus blinding cost 2.3x no
      * guards).
@@ -78,11 +78,33 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
         return 0;
     }
 
-    /** {@link #execute} with the blinding key read by the caller ({@link #blindingKey}). */
-    public int runWithKey(
-            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, int key) {
+    /**
+     * Starts a batch: the state a batch root threads through {@link #runInBatch} for this body's accounting
+     * (docs/guards.md, "Budgets"), or null when the body has none. A root that calls this calls {@link #endBatch} with
+     * the result when the batch ends, also when it ends by an exception.
+     */
+    public BatchTally startBatch() {
+        return null;
+    }
+
+    /**
+     * {@link #execute} as one input of a batch: with the blinding key read by the caller ({@link #blindingKey}) and the
+     * batch's tally ({@link #startBatch}).
+     */
+    public int runInBatch(
+            VirtualFrame frame,
+            byte[] data,
+            int start,
+            int captured,
+            int wireLength,
+            PacketMeta meta,
+            int key,
+            BatchTally tally) {
         return execute(frame, data, start, captured, wireLength, meta);
     }
+
+    /** Settles what {@link #runInBatch} tallied during a batch; {@code tally} is what {@link #startBatch} gave. */
+    public void endBatch(BatchTally tally) {}
 
     public final int length() {
         return length;

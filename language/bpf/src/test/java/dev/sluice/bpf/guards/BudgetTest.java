@@ -247,4 +247,92 @@ class BudgetTest {
                     e.getMessage());
         }
     }
+
+    /**
+     * A batch counts each of its inputs as a call of its own would (the batch roots tally a counting budget in the
+     * batch and settle it once): with the counters alone, with a window, with the declared verdict, and when the
+     * budget's error ends a batch midway (the inputs before it and the one stopped are counted, none after).
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void batchesCountAsSingleCalls(EngineMode mode) {
+        Random rnd = new Random(0xBA7C4);
+        int inputs = 48;
+        byte[] records = new byte[64 * inputs];
+        int[] offsets = new int[inputs];
+        int[] lengths = new int[inputs];
+        long shortPaths = 0;
+        int firstLong = -1;
+        for (int i = 0; i < inputs; i++) {
+            boolean shortPath = i < 5 || rnd.nextBoolean(); // branchy(): nr 1 runs 3 instructions, nr 2 runs 6
+            System.arraycopy(GuardPrograms.seccompData(shortPath ? 1 : 2), 0, records, 64 * i, 64);
+            offsets[i] = 64 * i;
+            lengths[i] = 64;
+            shortPaths += shortPath ? 1 : 0;
+            if (!shortPath && firstLong < 0) {
+                firstLong = i;
+            }
+        }
+        long longPaths = inputs - shortPaths;
+        long perBatch = 3 * shortPaths + 6 * longPaths;
+        for (Map<String, String> options : java.util.List.of(
+                Map.of("bpf.MaxInstructions", "4096", "bpf.BudgetCounters", "true"),
+                Map.of("bpf.BudgetInvocationsPerSecond", "1000000000"))) {
+            try (Engine engine = mode.newEngine();
+                    Context c = context(engine, options)) {
+                Value f = load(c, branchy());
+                int[] verdicts = new int[inputs];
+                f.invokeMember("runRecords", records, 64, verdicts);
+                f.invokeMember("runBatch", records, offsets, lengths, verdicts);
+                f.invokeMember("runRecords", records, 64);
+                assertEquals(3L * inputs, f.getMember("invocations").asLong(), options.toString());
+                assertEquals(3 * perBatch, f.getMember("instructionsExecuted").asLong(), options.toString());
+                f.execute(GuardPrograms.seccompData(2));
+                assertEquals(3L * inputs + 1, f.getMember("invocations").asLong(), options.toString());
+                assertEquals(
+                        3 * perBatch + 6, f.getMember("instructionsExecuted").asLong(), options.toString());
+            }
+        }
+        // Over budget with the declared verdict: the stopped inputs are charged the limit, 5.
+        try (Engine engine = mode.newEngine();
+                Context c = context(
+                        engine,
+                        Map.of(
+                                "bpf.MaxInstructions",
+                                "5",
+                                "bpf.OverBudgetAction",
+                                "verdict:KILL_PROCESS",
+                                "bpf.BudgetCounters",
+                                "true"))) {
+            Value f = load(c, branchy());
+            int[] verdicts = new int[inputs];
+            assertEquals(
+                    (long) inputs,
+                    f.invokeMember("runRecords", records, 64, verdicts).asLong());
+            assertEquals((long) inputs, f.getMember("invocations").asLong());
+            assertEquals(
+                    3 * shortPaths + 5 * longPaths,
+                    f.getMember("instructionsExecuted").asLong());
+            assertEquals(longPaths, f.getMember("overBudget").asLong());
+        }
+        // Over budget with an error: the batch ends at the first long path.
+        try (Engine engine = mode.newEngine();
+                Context c = context(engine, Map.of("bpf.MaxInstructions", "5", "bpf.BudgetCounters", "true"))) {
+            Value f = load(c, branchy());
+            for (int round = 1; round <= 3; round++) {
+                PolyglotException e = assertThrows(
+                        PolyglotException.class, () -> f.invokeMember("runBatch", records, offsets, lengths));
+                assertEquals(
+                        CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(6, 5, "bpf.MaxInstructions"), e.getMessage());
+                assertEquals(
+                        round * (firstLong + 1L), f.getMember("invocations").asLong());
+                assertEquals(
+                        round * (3L * firstLong + 5),
+                        f.getMember("instructionsExecuted").asLong());
+                assertEquals((long) round, f.getMember("overBudget").asLong());
+            }
+        }
+    }
 }

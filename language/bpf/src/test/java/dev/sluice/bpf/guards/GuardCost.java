@@ -57,6 +57,9 @@ public final class GuardCost {
                 "MaxInstructions=24+blinding",
                 Map.of("bpf.ConstantBlinding", "on", "bpf.MaxInstructions", "24", "bpf.OverBudgetAction", "verdict:0"));
         configs.put(
+                "all: 4096+counters+blinding",
+                Map.of("bpf.ConstantBlinding", "on", "bpf.MaxInstructions", "4096", "bpf.BudgetCounters", "true"));
+        configs.put(
                 "BudgetInvocationsPerSecond",
                 Map.of("bpf.ConstantBlinding", "off", "bpf.BudgetInvocationsPerSecond", "1000000000"));
         System.out.println(

@@ -85,6 +85,15 @@ public final class Budget {
         return windowed || options.counters();
     }
 
+    /**
+     * Whether invocations are admitted against a window ({@code BudgetInvocationsPerSecond} or
+     * {@code BudgetInstructionsPerSecond}); if not, an accounted budget only counts, and every invocation runs with the
+     * {@link #staticLimit}, so a caller running many may count them itself and {@link #settle} once.
+     */
+    public boolean windowed() {
+        return windowed;
+    }
+
     /** The instruction limit of an invocation when nothing is {@link #accounted}: {@code <lang>.MaxInstructions} or unlimited. */
     public int staticLimit() {
         return staticLimit;
@@ -191,6 +200,19 @@ public final class Budget {
         if (instructionAllowance > 0) {
             l.instructionsLeft -= executed;
         }
+    }
+
+    /**
+     * Records {@code invocations} invocations that executed {@code instructions} instructions in all, counted by the
+     * caller, for a budget that is not {@link #windowed} (so each was admitted without condition and ran with the
+     * {@link #staticLimit}): what {@link #admit} and {@link #charge} would have recorded one by one.
+     */
+    public void settle(Lease l, long invocations, long instructions) {
+        if (windowed) {
+            throw new IllegalStateException("a windowed budget admits and charges each invocation");
+        }
+        l.invocations += invocations;
+        l.instructions += instructions;
     }
 
     /**
