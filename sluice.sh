@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the sluice command from a source checkout, building it first when needed.
-# Short commands (check, compile, explain, exec, ...) start without JVMCI and with the JDK's AOT cache that the build
-# trained (launcher/target/sluice.aot); runs over a capture or a data file, and --version, start with the Graal
-# compiler, which pays for itself only on long runs. SLUICE_JIT=on|off overrides the choice.
+# Commands start without JVMCI and with the JDK's AOT cache that the build trained (launcher/target/sluice.aot);
+# --version and --engine.* options start with the Graal compiler (scripts/sluice-jit-choice.sh says why).
+# SLUICE_JIT=on|off overrides the choice.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$root/scripts/find-jdk25.sh"

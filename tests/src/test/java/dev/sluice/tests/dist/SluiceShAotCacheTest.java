@@ -44,4 +44,34 @@ class SluiceShAotCacheTest {
                 classes.stream().noneMatch(l -> l.contains("jdk.graal.compiler.")),
                 "check must start without the Graal compiler");
     }
+
+    /**
+     * A run over a capture starts the same way, without the Graal compiler (scripts/sluice-jit-choice.sh: measured,
+     * such runs end sooner without it), and SLUICE_JIT=on still starts it; the count is the same both ways.
+     */
+    @Test
+    void runOverACaptureStartsWithoutTheCompilerUnlessAsked() throws Exception {
+        Path root = RepoPaths.root();
+        for (String jit : List.of("auto", "on")) {
+            Path log = tmp.resolve("run-" + jit + ".log");
+            ProcessBuilder pb = new ProcessBuilder(
+                            root.resolve("sluice.sh").toString(),
+                            "run",
+                            "examples/tcp-port-80.ddd",
+                            "--profile",
+                            "socket",
+                            "--pcap",
+                            "examples/sample.pcap",
+                            "--count")
+                    .directory(root.toFile());
+            Map<String, String> env = pb.environment();
+            env.put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + log);
+            env.put("SLUICE_JIT", jit);
+            Exec r = Exec.run(pb, 120);
+            assertEquals(0, r.exitCode(), r::toString);
+            assertEquals("3\n", r.stdout(), r::toString); // examples/sample.pcap: 3 packets to or from port 80
+            boolean graal = Files.readAllLines(log).stream().anyMatch(l -> l.contains("jdk.graal.compiler."));
+            assertEquals(jit.equals("on"), graal, "SLUICE_JIT=" + jit + ": the Graal compiler loaded: " + graal);
+        }
+    }
 }

@@ -118,21 +118,25 @@ class StandaloneTarballTest {
                 classes.lines().noneMatch(l -> l.contains("jdk.graal.compiler.")),
                 "check must start without the Graal compiler");
 
-        Path jitLog = unpackDir.resolve("classes-run.log");
-        Exec run = sluiceWith(
-                Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + jitLog),
-                "run",
-                "--profile",
-                "socket",
-                home.resolve("examples/tcp-port-80.ddd").toString(),
-                "--pcap",
-                home.resolve("examples/sample.pcap").toString(),
-                "--count");
-        assertEquals(0, run.exitCode(), run::toString);
-        assertEquals("3\n", run.stdout(), run::toString);
-        assertTrue(
-                Files.readString(jitLog).lines().anyMatch(l -> l.contains("jdk.graal.compiler.")),
-                "a capture run starts with the Graal compiler");
+        // A capture run starts without the compiler too (lib/sluice-jit-choice.sh); SLUICE_JIT=on starts it.
+        for (String jit : List.of("auto", "on")) {
+            Path runLog = unpackDir.resolve("classes-run-" + jit + ".log");
+            Exec run = sluiceWith(
+                    Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + runLog, "SLUICE_JIT", jit),
+                    "run",
+                    "--profile",
+                    "socket",
+                    home.resolve("examples/tcp-port-80.ddd").toString(),
+                    "--pcap",
+                    home.resolve("examples/sample.pcap").toString(),
+                    "--count");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertEquals("3\n", run.stdout(), run::toString);
+            assertEquals(
+                    jit.equals("on"),
+                    Files.readString(runLog).lines().anyMatch(l -> l.contains("jdk.graal.compiler.")),
+                    "SLUICE_JIT=" + jit + ": whether the capture run loaded the Graal compiler");
+        }
     }
 
     @Test
