@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `sluice run --pcap` with and without the Graal compiler, side by side in one hyperfine run (docs/performance.md,
 # "Runs over a capture"): the 10,000-frame generated set, and the same frames repeated 20, 100 and 400 times
-# (200,000 to 4,000,000 packets, 89 MB to 1.8 GB: up to what `run` reads, a capture below 2 GB).
+# (200,000 to 4,000,000 packets, 89 MB to 1.8 GB).
 # Usage: benchmarks/capture-runs.sh [RUNS]   (needs hyperfine and python3; builds what it needs)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -308,124 +308,149 @@ final class RunCommand implements Callable<Integer> {
         void run(byte[] records, int[] verdicts, int n);
     }
 
-    /** @param checks runs each slice of records through a policy's rules too (for --coverage and --inspect) */
+    /**
+     * Reads the records a slice at a time, so a data file of any size runs in the memory of one slice.
+     *
+     * @param checks runs each slice of records through a policy's rules too (for --coverage and --inspect)
+     */
     private void runData(Value filter, PrintWriter out, RecordsCheck checks) {
-        byte[] all = LoadedProgram.readFile(data);
-        if (all.length % SeccompData.SIZE != 0) {
-            throw UserError.invalid(CliFailure.CLI_SECCOMP_DATA_LENGTH, data, all.length);
-        }
-        int n = all.length / SeccompData.SIZE;
-        int perChunk =
-                (int) Math.max(1, Math.min(Integer.MAX_VALUE / SeccompData.SIZE, CHUNK_BYTES / SeccompData.SIZE));
-        int[] verdicts = new int[Math.min(n, perChunk)];
-        Progress progress = Progress.start("sluice run: " + data, all.length);
-        try {
-            for (int first = 0; first < n; first += perChunk) {
-                int m = Math.min(perChunk, n - first);
-                byte[] slice = m == n
-                        ? all
-                        : Arrays.copyOfRange(all, first * SeccompData.SIZE, (first + m) * SeccompData.SIZE);
-                int[] v = m == verdicts.length ? verdicts : new int[m];
-                filter.invokeMember("runRecords", slice, SeccompData.SIZE, v);
-                print(out, v, m, Profile.SECCOMP);
-                checks.run(slice, v, m);
-                if (progress != null) {
-                    progress.update((long) (first + m) * SeccompData.SIZE);
-                }
+        try (InputFile in = InputFile.open(data)) {
+            if (in.size() % SeccompData.SIZE != 0) {
+                throw UserError.invalid(CliFailure.CLI_SECCOMP_DATA_LENGTH, data, in.size());
             }
-        } finally {
-            if (progress != null) {
-                progress.close();
+            long n = in.size() / SeccompData.SIZE;
+            int perChunk =
+                    (int) Math.max(1, Math.min(Integer.MAX_VALUE / SeccompData.SIZE, CHUNK_BYTES / SeccompData.SIZE));
+            Progress progress = Progress.start("sluice run: " + data, in.size());
+            try {
+                for (long first = 0; first < n; first += perChunk) {
+                    int m = (int) Math.min(perChunk, n - first);
+                    byte[] slice = new byte[m * SeccompData.SIZE];
+                    int got = in.read(slice, 0, slice.length);
+                    if (got < slice.length) { // the file shrank while it was read
+                        throw UserError.invalid(
+                                CliFailure.CLI_SECCOMP_DATA_LENGTH, data, first * SeccompData.SIZE + got);
+                    }
+                    int[] v = new int[m];
+                    filter.invokeMember("runRecords", slice, SeccompData.SIZE, v);
+                    print(out, v, m, Profile.SECCOMP);
+                    checks.run(slice, v, m);
+                    if (progress != null) {
+                        progress.update((first + m) * SeccompData.SIZE);
+                    }
+                }
+            } finally {
+                if (progress != null) {
+                    progress.close();
+                }
             }
         }
     }
 
     /**
-     * Runs the capture in slices of whole records. A file cut short inside a record is handled as tcpdump does: the
-     * packets before the cut are processed and printed, then the truncation is reported and the exit code is 1.
+     * Runs the capture in slices of whole records, read as it goes, so a capture of any size runs in the memory of one
+     * slice. A file cut short inside a record is handled as tcpdump does: the packets before the cut are processed and
+     * printed, then the truncation is reported and the exit code is 1.
      */
     private int runPcap(Value filter, PrintWriter out) {
-        byte[] file = LoadedProgram.readFile(pcap);
-        Pcap.Header header;
-        try {
-            header = Pcap.header(file, null);
-        } catch (SluiceException e) {
-            throw UserError.invalid(pcap + ": " + e.detail());
-        }
-        List<int[]> slices = new ArrayList<>(); // {first byte, end byte, packets}
-        CliFailure truncation = null;
-        Object[] truncationArgs = null;
-        int pos = Pcap.GLOBAL_HEADER_SIZE;
-        int sliceStart = pos;
-        int slicePackets = 0;
-        int packets = 0;
-        while (pos < file.length) {
-            if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
-                truncation = CliFailure.CLI_PCAP_CUT_IN_HEADER;
-                truncationArgs = new Object[] {pcap, packets + 1, file.length - pos, packets};
-                break;
+        try (InputFile in = InputFile.open(pcap)) {
+            long size = in.size();
+            // A slice is the capture's global header followed by whole records, as runPcap takes a capture.
+            byte[] slice = new byte
+                    [(int) Math.min(Math.min(size, CHUNK_BYTES + (64 << 10)), 1 << 30) + Pcap.RECORD_HEADER_SIZE];
+            int headerBytes = in.read(slice, 0, Pcap.GLOBAL_HEADER_SIZE);
+            Pcap.Header header;
+            try {
+                header = Pcap.header(Arrays.copyOf(slice, headerBytes), null);
+            } catch (SluiceException e) {
+                throw UserError.invalid(pcap + ": " + e.detail());
             }
-            int caplen = Pcap.u32(file, pos + 8, header.swapped());
-            if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
-                truncation = CliFailure.CLI_PCAP_CUT_IN_DATA;
-                truncationArgs = new Object[] {
-                    pcap,
-                    packets + 1,
-                    Integer.toUnsignedString(caplen),
-                    file.length - pos - Pcap.RECORD_HEADER_SIZE,
-                    packets
-                };
-                break;
-            }
-            pos += Pcap.RECORD_HEADER_SIZE + caplen;
-            packets++;
-            slicePackets++;
-            if (pos - sliceStart >= CHUNK_BYTES) {
-                slices.add(new int[] {sliceStart, pos, slicePackets});
-                sliceStart = pos;
-                slicePackets = 0;
-            }
-        }
-        if (slicePackets > 0) {
-            slices.add(new int[] {sliceStart, pos, slicePackets});
-        }
-        long accepted = 0;
-        Progress progress = Progress.start("sluice run: " + pcap, file.length);
-        try {
-            for (int[] s : slices) {
-                byte[] bytes;
-                if (s[0] == Pcap.GLOBAL_HEADER_SIZE && s[1] == file.length) {
-                    bytes = file;
-                } else {
-                    bytes = new byte[Pcap.GLOBAL_HEADER_SIZE + s[1] - s[0]];
-                    System.arraycopy(file, 0, bytes, 0, Pcap.GLOBAL_HEADER_SIZE);
-                    System.arraycopy(file, s[0], bytes, Pcap.GLOBAL_HEADER_SIZE, s[1] - s[0]);
+            CliFailure truncation = null;
+            Object[] truncationArgs = null;
+            long pos = Pcap.GLOBAL_HEADER_SIZE; // of the next record in the file
+            int used = Pcap.GLOBAL_HEADER_SIZE; // bytes of the slice
+            int slicePackets = 0;
+            int packets = 0;
+            long accepted = 0;
+            Progress progress = Progress.start("sluice run: " + pcap, size);
+            try {
+                while (true) {
+                    slice = room(slice, used, Pcap.RECORD_HEADER_SIZE);
+                    int got = in.read(slice, used, Pcap.RECORD_HEADER_SIZE);
+                    if (got == 0) {
+                        break;
+                    }
+                    if (got < Pcap.RECORD_HEADER_SIZE) {
+                        truncation = CliFailure.CLI_PCAP_CUT_IN_HEADER;
+                        truncationArgs = new Object[] {pcap, packets + 1, got, packets};
+                        break;
+                    }
+                    int caplen = Pcap.u32(slice, used + 8, header.swapped());
+                    long left = Math.max(0, size - pos - Pcap.RECORD_HEADER_SIZE);
+                    if (caplen >= 0 && caplen <= left) {
+                        slice = room(slice, used + Pcap.RECORD_HEADER_SIZE, caplen);
+                        left = in.read(slice, used + Pcap.RECORD_HEADER_SIZE, caplen);
+                    }
+                    if (caplen < 0 || caplen > left) {
+                        truncation = CliFailure.CLI_PCAP_CUT_IN_DATA;
+                        truncationArgs =
+                                new Object[] {pcap, packets + 1, Integer.toUnsignedString(caplen), left, packets};
+                        break;
+                    }
+                    used += Pcap.RECORD_HEADER_SIZE + caplen;
+                    pos += Pcap.RECORD_HEADER_SIZE + caplen;
+                    packets++;
+                    slicePackets++;
+                    if (used - Pcap.GLOBAL_HEADER_SIZE >= CHUNK_BYTES) {
+                        accepted += runSlice(filter, out, Arrays.copyOf(slice, used), slicePackets);
+                        used = Pcap.GLOBAL_HEADER_SIZE;
+                        slicePackets = 0;
+                        if (progress != null) {
+                            progress.update(pos);
+                        }
+                    }
                 }
-                if (count) {
-                    accepted += filter.invokeMember("runPcap", bytes).asLong();
-                } else {
-                    int[] verdicts = new int[s[2]];
-                    accepted += filter.invokeMember("runPcap", bytes, verdicts).asLong();
-                    print(out, verdicts, verdicts.length, Profile.SOCKET);
+                if (slicePackets > 0) {
+                    accepted += runSlice(filter, out, Arrays.copyOf(slice, used), slicePackets);
                 }
+            } finally {
                 if (progress != null) {
-                    progress.update(s[1]);
+                    progress.close();
                 }
             }
-        } finally {
-            if (progress != null) {
-                progress.close();
+            if (count) {
+                out.println(accepted);
             }
+            if (truncation != null) {
+                out.flush();
+                spec.commandLine().getErr().println(truncation.message(truncationArgs));
+                return Main.INVALID;
+            }
+            return Main.OK;
         }
+    }
+
+    /** {@code buffer}, or a larger copy of its first {@code used} bytes, with room for {@code more} after them. */
+    private byte[] room(byte[] buffer, int used, int more) {
+        long need = (long) used + more;
+        if (need <= buffer.length) {
+            return buffer;
+        }
+        if (need > Integer.MAX_VALUE - 8) {
+            throw UserError.invalid(CliFailure.CLI_TOO_LARGE, pcap);
+        }
+        return Arrays.copyOf(buffer, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, 2L * buffer.length)));
+    }
+
+    /** Runs one slice of the capture (its global header and {@code packets} records); returns how many it accepted. */
+    private long runSlice(Value filter, PrintWriter out, byte[] bytes, int packets) {
         if (count) {
-            out.println(accepted);
+            return filter.invokeMember("runPcap", bytes).asLong();
         }
-        if (truncation != null) {
-            out.flush();
-            spec.commandLine().getErr().println(truncation.message(truncationArgs));
-            return Main.INVALID;
-        }
-        return Main.OK;
+        int[] verdicts = new int[packets];
+        long accepted = filter.invokeMember("runPcap", bytes, verdicts).asLong();
+        print(out, verdicts, verdicts.length, Profile.SOCKET);
+        return accepted;
     }
 
     /** Verdict texts seen so far: a run has few distinct verdicts, and formatting each record would dominate. */

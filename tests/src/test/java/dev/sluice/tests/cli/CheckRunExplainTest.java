@@ -118,6 +118,19 @@ class CheckRunExplainTest {
                 List.of(
                         "examples/truncated.pcap: truncated dump file: packet 10 claims 60 captured bytes, only 10 remain (the 9 packets before it were processed)"),
                 r.stderrLines());
+        // Read in slices of about 100 bytes, the slices before the cut run first: the same count and message.
+        Sluice.Result sliced = Sluice.runWith(
+                List.of("-Dsluice.chunkBytes=100"),
+                "run",
+                "--profile",
+                "socket",
+                "examples/tcp-port-80.bpf",
+                "--pcap",
+                "examples/truncated.pcap",
+                "--count");
+        assertEquals(1, sliced.exit(), sliced::toString);
+        assertEquals(r.stdout(), sliced.stdout(), sliced::toString);
+        assertEquals(r.stderrLines(), sliced.stderrLines(), sliced::toString);
         assertEquals(3, tcpdumpCount("examples/truncated.pcap"));
     }
 
