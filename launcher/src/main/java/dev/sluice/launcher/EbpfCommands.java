@@ -1,7 +1,6 @@
 package dev.sluice.launcher;
 
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.pcap.Pcap;
 import dev.sluice.ebpf.EbpfLanguage;
 import dev.sluice.ebpf.coverage.CoverageInstrument;
 import dev.sluice.ebpf.coverage.InstructionCoverage;
@@ -239,31 +238,27 @@ final class EbpfCommands {
             print(out, program.execute(memory).asLong(), hex);
             return;
         }
-        byte[] file = LoadedProgram.readFile(pcap);
-        List<int[]> spans = packets(file, pcap);
-        int[] offsets = new int[spans.size()];
-        int[] lengths = new int[spans.size()];
-        for (int i = 0; i < offsets.length; i++) {
-            offsets[i] = spans.get(i)[0];
-            lengths[i] = spans.get(i)[1];
-        }
-        long[] results = new long[offsets.length];
-        long nonzero = program.invokeMember("runBatch", file, offsets, lengths, results)
-                .asLong();
-        if (count) {
-            // Packets that go on: a socket filter keeps a packet for a nonzero result, XDP passes it for XDP_PASS.
-            long passed = nonzero;
-            if (type == ProgramType.XDP) {
-                passed = 0;
+        // A cut capture is refused before any packet runs; then the capture runs a slice at a time.
+        CaptureReader.requireWhole(pcap);
+        long nonzero = 0;
+        long passed = 0;
+        try (CaptureReader capture = CaptureReader.open(pcap, RunCommand.CHUNK_BYTES)) {
+            while (capture.nextSlice(RunCommand.CHUNK_BYTES)) {
+                long[] results = new long[capture.slicePackets()];
+                nonzero += program.invokeMember(
+                                "runBatch", capture.slice(), capture.offsets(), capture.lengths(), results)
+                        .asLong();
                 for (long r : results) {
+                    if (!count) {
+                        print(out, r, hex);
+                    }
                     passed += r == XDP_PASS ? 1 : 0;
                 }
             }
-            out.println(passed);
-        } else {
-            for (long r : results) {
-                print(out, r, hex);
-            }
+        }
+        if (count) {
+            // Packets that go on: a socket filter keeps a packet for a nonzero result, XDP passes it for XDP_PASS.
+            out.println(type == ProgramType.XDP ? passed : nonzero);
         }
     }
 
@@ -290,9 +285,16 @@ final class EbpfCommands {
         if (pcap == null) {
             inputs.add(data == null ? new byte[0] : LoadedProgram.readFile(data));
         } else {
-            byte[] file = LoadedProgram.readFile(pcap);
-            for (int[] span : packets(file, pcap)) {
-                inputs.add(java.util.Arrays.copyOfRange(file, span[0], span[0] + span[1]));
+            CaptureReader.requireWhole(pcap);
+            try (CaptureReader capture = CaptureReader.open(pcap, RunCommand.CHUNK_BYTES)) {
+                while (capture.nextSlice(RunCommand.CHUNK_BYTES)) {
+                    byte[] slice = capture.slice();
+                    int[] offsets = capture.offsets();
+                    int[] lengths = capture.lengths();
+                    for (int i = 0; i < offsets.length; i++) {
+                        inputs.add(java.util.Arrays.copyOfRange(slice, offsets[i], offsets[i] + lengths[i]));
+                    }
+                }
             }
         }
         try (Context context = newContext(polyglot, Map.of("ebpf.ProgramType", type.id()))) {
@@ -376,37 +378,6 @@ final class EbpfCommands {
 
     private static void print(PrintWriter out, long r0, boolean hex) {
         out.println(hex ? "0x" + Long.toHexString(r0) : Long.toUnsignedString(r0));
-    }
-
-    /** The packets of a capture as {offset, length} of their captured bytes. */
-    private static List<int[]> packets(byte[] file, Path pcap) {
-        Pcap.Header header;
-        try {
-            header = Pcap.header(file, null);
-        } catch (SluiceException e) {
-            throw UserError.invalid(pcap + ": " + e.detail());
-        }
-        List<int[]> spans = new ArrayList<>();
-        int pos = Pcap.GLOBAL_HEADER_SIZE;
-        while (pos < file.length) {
-            if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
-                throw UserError.invalid(
-                        CliFailure.CLI_PCAP_CUT_IN_HEADER, pcap, spans.size() + 1, file.length - pos, spans.size());
-            }
-            int caplen = Pcap.u32(file, pos + 8, header.swapped());
-            if (caplen < 0 || caplen > file.length - pos - Pcap.RECORD_HEADER_SIZE) {
-                throw UserError.invalid(
-                        CliFailure.CLI_PCAP_CUT_IN_DATA,
-                        pcap,
-                        spans.size() + 1,
-                        Integer.toUnsignedString(caplen),
-                        file.length - pos - Pcap.RECORD_HEADER_SIZE,
-                        spans.size());
-            }
-            spans.add(new int[] {pos + Pcap.RECORD_HEADER_SIZE, caplen});
-            pos += Pcap.RECORD_HEADER_SIZE + caplen;
-        }
-        return spans;
     }
 
     static String disassemble(Loaded loaded) {

@@ -54,6 +54,26 @@ final class InputFile implements AutoCloseable {
         }
     }
 
+    /** Skips {@code length} bytes, or fewer at the end of the file; returns how many. */
+    long skip(long length) {
+        try {
+            long skipped = 0;
+            while (skipped < length) {
+                long n = in.skip(length - skipped);
+                if (n <= 0) {
+                    if (in.read() < 0) {
+                        break;
+                    }
+                    n = 1;
+                }
+                skipped += n;
+            }
+            return skipped;
+        } catch (IOException e) {
+            throw UserError.invalid(CliFailure.CLI_CANNOT_READ, path, e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -6,14 +6,12 @@ import dev.sluice.bpf.coverage.InstructionCoverage;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.runtime.Failure;
 import dev.sluice.core.error.SluiceException;
-import dev.sluice.core.pcap.Pcap;
 import dev.sluice.core.seccomp.Arch;
 import dev.sluice.core.seccomp.SeccompAction;
 import dev.sluice.core.seccomp.SeccompData;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -348,98 +346,38 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the capture in slices of whole records, read as it goes, so a capture of any size runs in the memory of one
-     * slice. A file cut short inside a record is handled as tcpdump does: the packets before the cut are processed and
-     * printed, then the truncation is reported and the exit code is 1.
+     * Runs the capture in slices of whole records, read as it goes ({@link CaptureReader}). A file cut short inside a
+     * record is handled as tcpdump does: the packets before the cut are processed and printed, then the truncation is
+     * reported and the exit code is 1.
      */
     private int runPcap(Value filter, PrintWriter out) {
-        try (InputFile in = InputFile.open(pcap)) {
-            long size = in.size();
-            // A slice is the capture's global header followed by whole records, as runPcap takes a capture.
-            byte[] slice = new byte
-                    [(int) Math.min(Math.min(size, CHUNK_BYTES + (64 << 10)), 1 << 30) + Pcap.RECORD_HEADER_SIZE];
-            int headerBytes = in.read(slice, 0, Pcap.GLOBAL_HEADER_SIZE);
-            Pcap.Header header;
+        long accepted = 0;
+        String cut;
+        try (CaptureReader capture = CaptureReader.open(pcap, CHUNK_BYTES)) {
+            Progress progress = Progress.start("sluice run: " + pcap, capture.size());
             try {
-                header = Pcap.header(Arrays.copyOf(slice, headerBytes), null);
-            } catch (SluiceException e) {
-                throw UserError.invalid(pcap + ": " + e.detail());
-            }
-            CliFailure truncation = null;
-            Object[] truncationArgs = null;
-            long pos = Pcap.GLOBAL_HEADER_SIZE; // of the next record in the file
-            int used = Pcap.GLOBAL_HEADER_SIZE; // bytes of the slice
-            int slicePackets = 0;
-            int packets = 0;
-            long accepted = 0;
-            Progress progress = Progress.start("sluice run: " + pcap, size);
-            try {
-                while (true) {
-                    slice = room(slice, used, Pcap.RECORD_HEADER_SIZE);
-                    int got = in.read(slice, used, Pcap.RECORD_HEADER_SIZE);
-                    if (got == 0) {
-                        break;
+                while (capture.nextSlice(CHUNK_BYTES)) {
+                    accepted += runSlice(filter, out, capture.slice(), capture.slicePackets());
+                    if (progress != null) {
+                        progress.update(capture.position());
                     }
-                    if (got < Pcap.RECORD_HEADER_SIZE) {
-                        truncation = CliFailure.CLI_PCAP_CUT_IN_HEADER;
-                        truncationArgs = new Object[] {pcap, packets + 1, got, packets};
-                        break;
-                    }
-                    int caplen = Pcap.u32(slice, used + 8, header.swapped());
-                    long left = Math.max(0, size - pos - Pcap.RECORD_HEADER_SIZE);
-                    if (caplen >= 0 && caplen <= left) {
-                        slice = room(slice, used + Pcap.RECORD_HEADER_SIZE, caplen);
-                        left = in.read(slice, used + Pcap.RECORD_HEADER_SIZE, caplen);
-                    }
-                    if (caplen < 0 || caplen > left) {
-                        truncation = CliFailure.CLI_PCAP_CUT_IN_DATA;
-                        truncationArgs =
-                                new Object[] {pcap, packets + 1, Integer.toUnsignedString(caplen), left, packets};
-                        break;
-                    }
-                    used += Pcap.RECORD_HEADER_SIZE + caplen;
-                    pos += Pcap.RECORD_HEADER_SIZE + caplen;
-                    packets++;
-                    slicePackets++;
-                    if (used - Pcap.GLOBAL_HEADER_SIZE >= CHUNK_BYTES) {
-                        accepted += runSlice(filter, out, Arrays.copyOf(slice, used), slicePackets);
-                        used = Pcap.GLOBAL_HEADER_SIZE;
-                        slicePackets = 0;
-                        if (progress != null) {
-                            progress.update(pos);
-                        }
-                    }
-                }
-                if (slicePackets > 0) {
-                    accepted += runSlice(filter, out, Arrays.copyOf(slice, used), slicePackets);
                 }
             } finally {
                 if (progress != null) {
                     progress.close();
                 }
             }
-            if (count) {
-                out.println(accepted);
-            }
-            if (truncation != null) {
-                out.flush();
-                spec.commandLine().getErr().println(truncation.message(truncationArgs));
-                return Main.INVALID;
-            }
-            return Main.OK;
+            cut = capture.cut();
         }
-    }
-
-    /** {@code buffer}, or a larger copy of its first {@code used} bytes, with room for {@code more} after them. */
-    private byte[] room(byte[] buffer, int used, int more) {
-        long need = (long) used + more;
-        if (need <= buffer.length) {
-            return buffer;
+        if (count) {
+            out.println(accepted);
         }
-        if (need > Integer.MAX_VALUE - 8) {
-            throw UserError.invalid(CliFailure.CLI_TOO_LARGE, pcap);
+        if (cut != null) {
+            out.flush();
+            spec.commandLine().getErr().println(cut);
+            return Main.INVALID;
         }
-        return Arrays.copyOf(buffer, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, 2L * buffer.length)));
+        return Main.OK;
     }
 
     /** Runs one slice of the capture (its global header and {@code packets} records); returns how many it accepted. */
