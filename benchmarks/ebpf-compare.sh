@@ -71,7 +71,7 @@ kernel before
 gcc_limit before
 log "Sluice (JMH, compiled, verified)"
 if [ -n "$quick" ]; then iterations=(-wi 2 -w 1s -i 2 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5); else iterations=(-wi 3 -w 1s -i 5 -r 1s -f 1); fi
-"${jvm[@]}" org.openjdk.jmh.Main EbpfBenchmark -p tier=compiled -p verify=true "${iterations[@]}" \
+"${jvm[@]}" org.openjdk.jmh.Main EbpfBenchmark -p tier=compiled -p verify=true -p blinding=off "${iterations[@]}" \
     -rf csv -rff "$out/jmh.csv" > "$out/jmh.log" 2>&1 || { tail -30 "$out/jmh.log" >&2; exit 1; }
 gcc_limit after
 [ -n "$quick" ] || kernel after

@@ -71,6 +71,12 @@ public class EbpfBenchmark {
      */
     @Param({"true", "false"})
     public String verify;
+    /**
+     * ebpf.ConstantBlinding of every program here (docs/guards.md, "Constant blinding of eBPF"): off, the default for
+     * these privileged loads, or on, what unprivileged loads get by default.
+     */
+    @Param({"off", "on"})
+    public String blinding;
 
     private Context context;
     private Value xdp;
@@ -114,6 +120,7 @@ public class EbpfBenchmark {
                 .allowExperimentalOptions(true)
                 .option("ebpf.ProgramType", "xdp")
                 .option("ebpf.Verify", verify)
+                .option("ebpf.ConstantBlinding", blinding)
                 .option("engine.TraceCompilation", "true")
                 .logHandler(watch);
         Tier.of(tier).configure(b);
@@ -135,6 +142,7 @@ public class EbpfBenchmark {
                 .option("ebpf.ProgramType", "socket_filter")
                 .option("ebpf.SocketData", "link")
                 .option("ebpf.Verify", verify)
+                .option("ebpf.ConstantBlinding", blinding)
                 .option("engine.TraceCompilation", "true")
                 .logHandler(watch);
         Tier.of(tier).configure(sb);
@@ -148,6 +156,7 @@ public class EbpfBenchmark {
         Context.Builder lb = Context.newBuilder("ebpf")
                 .allowExperimentalOptions(true)
                 .option("ebpf.Verify", "false")
+                .option("ebpf.ConstantBlinding", blinding)
                 .option("engine.TraceCompilation", "true")
                 .logHandler(watch);
         Tier.of(tier).configure(lb);
@@ -157,6 +166,7 @@ public class EbpfBenchmark {
         Context.Builder vb = Context.newBuilder("ebpf")
                 .allowExperimentalOptions(true)
                 .option("ebpf.Verify", "true")
+                .option("ebpf.ConstantBlinding", blinding)
                 .option("engine.TraceCompilation", "true")
                 .logHandler(watch);
         Tier.of(tier).configure(vb);
@@ -164,6 +174,9 @@ public class EbpfBenchmark {
         constantLoop = constantLoopContext.eval(Source.newBuilder("ebpf", CONSTANT_LOOP, "constant-loop")
                 .mimeType("text/x-ebpf")
                 .build());
+        if (xdp.getMember("constantBlinding").asBoolean() != blinding.equals("on")) {
+            throw new IllegalStateException("ebpf.ConstantBlinding=" + blinding + " did not apply");
+        }
         if (constantLoop() != (long) TRIPS * (TRIPS + 1) / 2) {
             throw new IllegalStateException("the constant loop computed " + constantLoop());
         }

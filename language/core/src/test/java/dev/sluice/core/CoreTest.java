@@ -118,6 +118,10 @@ class CoreTest {
         assertEquals(1 ^ key, blinded[0]);
         assertEquals(2, blinded[1]);
         assertEquals(3 ^ key, blinded[2]);
+        for (int i = 0; i < 64; i++) {
+            long wide = BlindingKeys.newWideKey();
+            assertTrue((int) wide != 0 && (int) (wide >>> 32) != 0, () -> Long.toHexString(wide));
+        }
     }
 
     @Test

@@ -22,6 +22,7 @@ public final class EbpfContext implements LanguageContext {
     private final Long limitVerdict;
     private final java.util.List<dev.sluice.ebpf.maps.MapSpec> maps;
     private final dev.sluice.ebpf.verify.VerifierOptions verifier;
+    private final boolean blindConstants;
 
     EbpfContext(Env env) {
         this.env = env;
@@ -59,6 +60,8 @@ public final class EbpfContext implements LanguageContext {
                 verifierLimit,
                 unprivileged,
                 constantTime ? secretBytes : null);
+        this.blindConstants =
+                env.getOptions().get(EbpfLanguage.ConstantBlinding).blinds(unprivileged);
         if (maxInstructions < 0) {
             throw SluiceException.create(
                     EbpfFailure.BAD_OPTION, "ebpf.MaxInstructions: " + maxInstructions + " is negative");
@@ -105,6 +108,11 @@ public final class EbpfContext implements LanguageContext {
     /** ebpf.Verify and ebpf.VerifierLimit. */
     public dev.sluice.ebpf.verify.VerifierOptions verifier() {
         return verifier;
+    }
+
+    /** Whether the programs loaded in this context get their immediates blinded (ebpf.ConstantBlinding). */
+    public boolean blindConstants() {
+        return blindConstants;
     }
 
     public long maxInstructions() {

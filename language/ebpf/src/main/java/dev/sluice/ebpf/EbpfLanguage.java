@@ -121,6 +121,16 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             category = OptionCategory.USER,
             stability = OptionStability.STABLE, //
             help =
+                    "Blind the immediates a program's author chose (ALU and jump operands, lddw values, stored values, legacy packet offsets) in compiled code against JIT spraying, as the kernel's net.core.bpf_jit_harden does: auto (on for ebpf.Unprivileged=true, the kernel's bpf_jit_harden=1), on, off.", //
+            usageSyntax = "auto|on|off") //
+    public static final OptionKey<ConstantBlinding> ConstantBlinding = new OptionKey<>(
+            dev.sluice.ebpf.ConstantBlinding.AUTO,
+            TypedOptions.parsed(ID, "ConstantBlinding", dev.sluice.ebpf.ConstantBlinding::fromId));
+
+    @Option(
+            category = OptionCategory.USER,
+            stability = OptionStability.STABLE, //
+            help =
                     "Constant-time mode (docs/ebpf-verifier.md): the verifier refuses every program whose control flow, addresses, divisors, helper calls or stores into maps, the packet or the context depend on the bytes named by ebpf.SecretBytes; what it accepts does the same work for every value of those bytes.") //
     public static final OptionKey<Boolean> ConstantTime = new OptionKey<>(false);
 

@@ -14,6 +14,7 @@ import dev.sluice.ebpf.isa.ProgramType;
 import dev.sluice.ebpf.lower.LoweredProgram;
 import dev.sluice.ebpf.maps.EbpfMap;
 import dev.sluice.ebpf.maps.TailCallTarget;
+import dev.sluice.ebpf.nodes.Blinding;
 import dev.sluice.ebpf.nodes.FunctionBodyNode;
 import dev.sluice.ebpf.nodes.FunctionRootNode;
 import dev.sluice.ebpf.nodes.ProgramRootNode;
@@ -24,7 +25,8 @@ import dev.sluice.ebpf.runtime.MapTable;
  * the input (memory for {@code raw}, the packet for {@code xdp} and {@code socket_filter}) and returns r0 as a long.
  * Invocable members: {@code runInPlace(byte[] packet)} (the program's writes land in the host array) and
  * {@code runBatch(byte[] data, int[] offsets, int[] lengths[, long[] results])}. Readable members: {@code length}
- * (instruction slots), {@code type}, {@code functions}, {@code maps} (by name, each a polyglot hash).
+ * (instruction slots), {@code type}, {@code functions}, {@code maps} (by name, each a polyglot hash),
+ * {@code constantBlinding} (whether its immediates are blinded in compiled code, ebpf.ConstantBlinding).
  */
 @ExportLibrary(InteropLibrary.class)
 public final class EbpfProgram implements TruffleObject, TailCallTarget {
@@ -34,10 +36,14 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
     static final String MAPS = "maps";
     static final String RUN_IN_PLACE = "runInPlace";
     static final String RUN_BATCH = "runBatch";
+    static final String CONSTANT_BLINDING = "constantBlinding";
 
     private final LoweredProgram lowered;
     private final EbpfMap[] maps;
     private final CallTarget[] functions;
+    /** Whether this program's immediates are blinded (ebpf.ConstantBlinding). */
+    private final boolean constantBlinding;
+
     final CallTarget run;
     final CallTarget runInPlace;
     final CallTarget runBatch;
@@ -59,18 +65,23 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
         this.maps = maps;
         int n = lowered.functionCount();
         this.functions = new CallTarget[n];
+        // Programs are loaded while their context is entered (in parse); its options say how they run.
+        EbpfContext context = EbpfContext.get(null);
+        this.constantBlinding = context.blindConstants();
+        // One key per loaded program, shared by its functions and roots (a tail call's target has its own).
+        Blinding blinding = constantBlinding ? Blinding.of(lowered) : null;
         FunctionBodyNode[] bodies = new FunctionBodyNode[n + 3];
         for (int f = 0; f < n; f++) {
-            bodies[f] = new FunctionBodyNode(lowered, f);
+            bodies[f] = new FunctionBodyNode(lowered, f, blinding);
             functions[f] = new FunctionRootNode(language, bodies[f], name + "@" + lowered.functionEntries()[f])
                     .getCallTarget();
         }
         ProgramRootNode.Kind[] kinds = ProgramRootNode.Kind.values();
-        // Programs are loaded while their context is entered (in parse); its ebpf.SocketData says where packets start.
-        boolean networkStart = EbpfContext.get(null).socketDataAtNetworkHeader();
+        // ebpf.SocketData says where packets start.
+        boolean networkStart = context.socketDataAtNetworkHeader();
         CallTarget[] roots = new CallTarget[kinds.length];
         for (int k = 0; k < kinds.length; k++) {
-            bodies[n + k] = new FunctionBodyNode(lowered, 0);
+            bodies[n + k] = new FunctionBodyNode(lowered, 0, blinding);
             String rootName = kinds[k] == ProgramRootNode.Kind.SINGLE
                     ? name
                     : name + "-" + (kinds[k] == ProgramRootNode.Kind.BATCH ? RUN_BATCH : RUN_IN_PLACE);
@@ -132,13 +143,13 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
 
     @ExportMessage
     Object getMembers(@SuppressWarnings("unused") boolean includeInternal) {
-        return new InteropArray(LENGTH, TYPE, FUNCTIONS, MAPS, RUN_IN_PLACE, RUN_BATCH);
+        return new InteropArray(LENGTH, TYPE, FUNCTIONS, MAPS, CONSTANT_BLINDING, RUN_IN_PLACE, RUN_BATCH);
     }
 
     @ExportMessage
     boolean isMemberReadable(String member) {
         return switch (member) {
-            case LENGTH, TYPE, FUNCTIONS, MAPS -> true;
+            case LENGTH, TYPE, FUNCTIONS, MAPS, CONSTANT_BLINDING -> true;
             default -> false;
         };
     }
@@ -166,6 +177,7 @@ public final class EbpfProgram implements TruffleObject, TailCallTarget {
             case TYPE -> lowered.type().id();
             case FUNCTIONS -> lowered.functionCount();
             case MAPS -> new MapTable(maps);
+            case CONSTANT_BLINDING -> constantBlinding;
             default -> throw UnknownIdentifierException.create(member);
         };
     }

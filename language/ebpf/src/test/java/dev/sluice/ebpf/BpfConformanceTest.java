@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -25,7 +26,8 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every test of bpf_conformance (313 {@code .data} files, copied into the test resources with their licences), read
@@ -141,11 +143,21 @@ class BpfConformanceTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(
-            value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILED"})
-    void everyTestPasses(EngineMode mode) throws IOException {
+    /**
+     * Interpreted and compiled, each with the default blinding (off: these loads are privileged) and with
+     * ebpf.ConstantBlinding=on, which must change no result in any of the 64 bits (docs/guards.md).
+     */
+    static Stream<Arguments> modesAndBlinding() {
+        return Stream.of(
+                Arguments.of(EngineMode.INTERPRETED, "auto"),
+                Arguments.of(EngineMode.COMPILED, "auto"),
+                Arguments.of(EngineMode.INTERPRETED, "on"),
+                Arguments.of(EngineMode.COMPILED, "on"));
+    }
+
+    @ParameterizedTest(name = "{0}, ebpf.ConstantBlinding={1}")
+    @MethodSource("modesAndBlinding")
+    void everyTestPasses(EngineMode mode, String blinding) throws IOException {
         List<String> failures = new ArrayList<>();
         Map<String, Integer> passedPerGroup = new TreeMap<>();
         int passed = 0;
@@ -158,10 +170,12 @@ class BpfConformanceTest {
                         "Graal compiler is not active; check --upgrade-module-path");
             }
             for (DataFile f : all()) {
-                String name = "conf-" + mode + "-" + f.name();
+                String name = "conf-" + mode + "-" + blinding + "-" + f.name();
                 boolean verify = true;
                 if (VERIFIER_REJECTS.containsKey(f.name())) {
-                    try (Context context = mode.contextBuilder("ebpf", engine).build()) {
+                    try (Context context = mode.contextBuilder("ebpf", engine)
+                            .option("ebpf.ConstantBlinding", blinding)
+                            .build()) {
                         context.eval(Source.newBuilder(
                                         "ebpf", ByteSequence.create(RawFormat.encode(f.program())), name + "-verified")
                                 .build());
@@ -173,10 +187,15 @@ class BpfConformanceTest {
                 }
                 try (Context context = mode.contextBuilder("ebpf", engine)
                         .option("ebpf.Verify", Boolean.toString(verify))
+                        .option("ebpf.ConstantBlinding", blinding)
                         .build()) {
                     Value program = context.eval(
                             Source.newBuilder("ebpf", ByteSequence.create(RawFormat.encode(f.program())), name)
                                     .build());
+                    assertEquals(
+                            blinding.equals("on"),
+                            program.getMember("constantBlinding").asBoolean(),
+                            f.name() + ": blinded as the option says");
                     long r0 = program.execute(f.memory()).asLong();
                     if (mode == EngineMode.COMPILED) {
                         // Compiled on the first call; a second run goes through the compiled code.
@@ -201,7 +220,7 @@ class BpfConformanceTest {
                 }
             }
         }
-        assertEquals(List.of(), failures, mode + ": failing tests");
+        assertEquals(List.of(), failures, mode + ", blinding " + blinding + ": failing tests");
         assertEquals(VERIFIER_REJECTS, rejected, "the tests the verifier refuses, with its messages");
         assertEquals(313, passed);
         assertEquals(EXPECTED_GROUPS, passedPerGroup);

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * ebpf.ProgramType, ebpf.SocketData, ebpf.InputFormat, ebpf.OverBudgetAction, ebpf.Maps and ebpf.SecretBytes are
+ * ebpf.ProgramType, ebpf.SocketData, ebpf.InputFormat, ebpf.OverBudgetAction, ebpf.Maps, ebpf.SecretBytes and
+ * ebpf.ConstantBlinding are
  * typed: Truffle refuses a bad value when the context is built, with the message naming the option, and a good value
  * still decides how programs load and run.
  */
@@ -62,6 +63,7 @@ class EbpfTypedOptionsTest {
         assertEquals(
                 "ebpf.SecretBytes: '9-3' is not a byte offset or range a-b within 0-65535",
                 refusal("ebpf.SecretBytes", "0-7, 9-3"));
+        assertEquals("ebpf.ConstantBlinding: 'yes' is not auto, on or off", refusal("ebpf.ConstantBlinding", "yes"));
     }
 
     @Test
@@ -81,6 +83,9 @@ class EbpfTypedOptionsTest {
                     options.get("ebpf.OverBudgetAction").getKey().getDefaultValue());
             assertEquals(List.of(), options.get("ebpf.Maps").getKey().getDefaultValue());
             assertEquals(new BitSet(), options.get("ebpf.SecretBytes").getKey().getDefaultValue());
+            assertEquals(
+                    ConstantBlinding.AUTO,
+                    options.get("ebpf.ConstantBlinding").getKey().getDefaultValue());
         }
     }
 

@@ -6,15 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.core.testing.EngineMode;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.sluice.core.testing.GraphDumps;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -27,7 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Constant blinding: author constants do not appear in compiled code. A child JVM compiles {@link BlindingProbe}'s
- * filter with Graal's graph dumping on ({@code -Djdk.graal.Dump=Truffle:1 -Djdk.graal.PrintGraph=File}); the dumped
+ * filter with Graal's graph dumping on (core's {@link GraphDumps}); the dumped
  * graphs (after partial evaluation and at the end of compilation) name every constant node's value in decimal. With
  * blinding off the author constant is there; with blinding on it is not, while the verdicts are the same.
  */
@@ -35,48 +29,13 @@ class ConstantBlindingTest {
     @TempDir
     Path dir;
 
-    record ProbeRun(String output, String dumps, int filterGraphs) {}
-
     ProbeRun probe(String blinding) throws Exception {
-        Path dumpDir = dir.resolve("dump-" + blinding);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("-XX:")
-                    || a.startsWith("--upgrade-module-path")
-                    || a.startsWith("--enable-native-access")
-                    || a.startsWith("-Dpolyglot.")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of(
-                "-Djdk.graal.Dump=Truffle:1",
-                "-Djdk.graal.PrintGraph=File",
-                "-Djdk.graal.DumpPath=" + dumpDir,
-                "-cp",
-                System.getProperty("java.class.path"),
-                BlindingProbe.class.getName(),
-                blinding));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe finished");
-        assertEquals(0, p.exitValue(), out);
-        StringBuilder dumps = new StringBuilder();
-        int filterGraphs = 0;
-        try (Stream<Path> files = Files.list(dumpDir)) {
-            for (Path f : files.toList()) {
-                if (f.getFileName().toString().contains("bpf-seccomp")) {
-                    filterGraphs++;
-                }
-                dumps.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
-            }
-        }
-        String result = out.lines()
-                .filter(l -> l.startsWith("engine="))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no result line: " + out));
-        return new ProbeRun(result, dumps.toString(), filterGraphs);
+        GraphDumps.Run run =
+                GraphDumps.run(dir.resolve("dump-" + blinding), BlindingProbe.class, "bpf-seccomp", blinding);
+        return new ProbeRun(run.line("engine="), run.dumps(), run.programGraphs());
     }
+
+    record ProbeRun(String output, String dumps, int filterGraphs) {}
 
     @Test
     void authorConstantsAreNotImmediatesOfCompiledCode() throws Exception {

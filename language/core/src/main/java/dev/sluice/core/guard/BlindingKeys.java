@@ -22,6 +22,15 @@ public final class BlindingKeys {
         return key;
     }
 
+    /**
+     * A fresh 64-bit key whose two 32-bit halves are both non-zero, for languages with 64-bit constants (eBPF's lddw):
+     * its low half blinds the 32-bit constants (sign-extended), the whole key the 64-bit ones, so that no half of a
+     * constant is left plain.
+     */
+    public static long newWideKey() {
+        return (long) newKey() << 32 | (newKey() & 0xffffffffL);
+    }
+
     /** {@code constants} with every {@code blindable} entry XORed with {@code key}. */
     public static int[] blind(int[] constants, boolean[] blindable, int key) {
         int[] out = constants.clone();

@@ -58,8 +58,27 @@ public class FunctionBodyNode extends InstrumentableBody {
     @CompilationFinal(dimensions = 1)
     private final int[] offsets;
 
+    /** The immediates, blinded where {@link #blindingKinds} says so. */
     @CompilationFinal(dimensions = 1)
     private final long[] immediates;
+    /**
+     * Constant blinding (docs/guards.md, "Constant blinding of eBPF"; {@link Blinding}): whether this program's
+     * immediates are blinded, and with which key each slot's is ({@link Blinding#PLAIN}, {@code KEY32}, {@code KEY64}).
+     */
+    private final boolean blinded;
+
+    @CompilationFinal(dimensions = 1)
+    private final byte[] blindingKinds;
+    /**
+     * The program's blinding key, 0 when it is not blinded. Neither final nor compilation-final, so partial evaluation
+     * cannot fold it and no blinded immediate is unblinded in compiled code before it runs. Read with a plain read by
+     * the roots, once per batch or call ({@link #blindingKey}), and passed to {@link #execute}: read in the body, a
+     * batch loop that also calls out of compiled code (helpers) may read it again for every input and unblind every
+     * immediate anew (what classic BPF measured: docs/guards.md, "Metering with blinding").
+     */
+    private long blindingKey;
+    /** What {@link #blindingKey} and the blinded immediates came from (the wrapper's copy gets the same). */
+    private final Blinding blinding;
 
     @CompilationFinal(dimensions = 1)
     private final int[] targets;
@@ -118,14 +137,19 @@ public class FunctionBodyNode extends InstrumentableBody {
 
     private volatile InstructionListing listing;
 
-    public FunctionBodyNode(LoweredProgram program, int function) {
+    /** @param blinding the program's blinded immediates and key, or null when they are not blinded */
+    public FunctionBodyNode(LoweredProgram program, int function, Blinding blinding) {
         this.program = program;
         this.function = function;
+        this.blinding = blinding;
         this.opcodes = program.opcodes();
         this.dsts = program.dsts();
         this.srcs = program.srcs();
         this.offsets = program.offsets();
-        this.immediates = program.immediates();
+        this.blinded = blinding != null;
+        this.immediates = blinded ? blinding.immediates() : program.immediates();
+        this.blindingKinds = blinded ? blinding.kinds() : null;
+        this.blindingKey = blinded ? blinding.key() : 0;
         this.targets = program.targets();
         this.blockCosts = program.blockCosts();
         this.provenRegions = program.provenRegions();
@@ -140,7 +164,7 @@ public class FunctionBodyNode extends InstrumentableBody {
         int calls = 0;
         for (int pc = entry; pc < end; pc++) {
             if (opcodes[pc] == (JMP | CALL) && srcs[pc] == CALL_HELPER) {
-                helpers[pc] = Helper.lookup(type, immediates[pc]);
+                helpers[pc] = Helper.lookup(type, program.immediates()[pc]);
             } else if (opcodes[pc] == (JMP | CALL) && srcs[pc] == CALL_LOCAL) {
                 callSlots[pc] = calls++;
             }
@@ -153,7 +177,7 @@ public class FunctionBodyNode extends InstrumentableBody {
      * and function, so that it stays a faithful copy whatever fields the body gains.
      */
     protected FunctionBodyNode(FunctionBodyNode copy) {
-        this(copy.program, copy.function);
+        this(copy.program, copy.function, copy.blinding);
     }
 
     /** Connects the local calls of this function to the call targets of the program's functions. */
@@ -177,13 +201,27 @@ public class FunctionBodyNode extends InstrumentableBody {
         return end - entry;
     }
 
+    /** The key this program's immediates are blinded with, 0 when they are not: what the roots pass to execute. */
+    public final long blindingKey() {
+        return blinded ? blindingKey : 0;
+    }
+
     /**
      * Runs the function in stack frame {@code frame} with arguments r1-r5; returns r0.
      *
      * @param truffleFrame the frame of the root running this body (instruments see it)
+     * @param key {@link #blindingKey()}, read by the caller
      */
     public long execute(
-            VirtualFrame truffleFrame, RunState state, int frame, long r1, long r2, long r3, long r4, long r5) {
+            VirtualFrame truffleFrame,
+            RunState state,
+            int frame,
+            long r1,
+            long r2,
+            long r3,
+            long r4,
+            long r5,
+            long key) {
         state.memory.enterFrame(frame);
         final long[] r = new long[REGISTERS];
         r[1] = r1;
@@ -192,13 +230,15 @@ public class FunctionBodyNode extends InstrumentableBody {
         r[4] = r4;
         r[5] = r5;
         r[FRAME_POINTER] = Memory.stackPointer(frame);
-        return run(truffleFrame, state, frame, r);
+        return run(truffleFrame, state, frame, r, key);
     }
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    private long run(VirtualFrame truffleFrame, RunState state, int frame, long[] r) {
+    private long run(VirtualFrame truffleFrame, RunState state, int frame, long[] r, long key) {
         final Memory memory = state.memory;
+        // 32-bit immediates are blinded with the key's low half, sign-extended (Blinding).
+        final long key32 = (int) key;
         if (probes != null) {
             truffleFrame.setObject(REGISTERS_SLOT, r);
         }
@@ -220,7 +260,13 @@ public class FunctionBodyNode extends InstrumentableBody {
             final int dst = dsts[pc];
             final int src = srcs[pc];
             final int off = offsets[pc];
-            final long imm = immediates[pc];
+            // Read here, where pc is a constant of the exploded loop: a plain slot's immediate folds to a constant, a
+            // blinded one is a constant XORed with the run's key.
+            final long stored = immediates[pc];
+            final byte blindingKind = blinded ? blindingKinds[pc] : Blinding.PLAIN;
+            final long imm = blindingKind == Blinding.KEY32
+                    ? stored ^ key32
+                    : blindingKind == Blinding.KEY64 ? stored ^ key : stored;
             switch (cls(opcode)) {
                 case ALU64: {
                     int op = op(opcode);
@@ -261,6 +307,14 @@ public class FunctionBodyNode extends InstrumentableBody {
                             r[0] = Helpers.call(helpers[pc], state, r[1], r[2], r[3], r[4], r[5], pc, this);
                         }
                         pc++;
+                    } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
+                        // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
+                        // register shares one XOR of it and compares with constants that are not the author's.
+                        if (Alu.condition64(op, r[dst] ^ key32, stored)) {
+                            pc = targets[pc];
+                        } else {
+                            pc++;
+                        }
                     } else if (Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm)) {
                         pc = targets[pc];
                     } else {
@@ -272,6 +326,13 @@ public class FunctionBodyNode extends InstrumentableBody {
                     int op = op(opcode);
                     if (op == JA) {
                         pc = targets[pc];
+                    } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
+                        // As for JMP: equal low halves exactly when equal after XOR with the same key.
+                        if (Alu.condition32(op, r[dst] ^ key32, stored)) {
+                            pc = targets[pc];
+                        } else {
+                            pc++;
+                        }
                     } else if (Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm)) {
                         pc = targets[pc];
                     } else {

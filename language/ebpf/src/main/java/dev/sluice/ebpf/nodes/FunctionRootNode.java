@@ -33,8 +33,17 @@ public final class FunctionRootNode extends RootNode implements ProgramNamed {
     public Object execute(VirtualFrame frame) {
         CallerInlining.stopExploration(neverInlined);
         Object[] a = frame.getArguments();
+        // The function's own program's key: a tail call's target is another program, with another key.
         return body.execute(
-                frame, (RunState) a[0], (int) a[1], (long) a[2], (long) a[3], (long) a[4], (long) a[5], (long) a[6]);
+                frame,
+                (RunState) a[0],
+                (int) a[1],
+                (long) a[2],
+                (long) a[3],
+                (long) a[4],
+                (long) a[5],
+                (long) a[6],
+                body.blindingKey());
     }
 
     /** The program's name: this root's is the program's with {@code @ENTRY} of the function. */

@@ -112,7 +112,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         switch (kind) {
             case SINGLE: {
                 byte[] input = args.length == 0 ? new byte[0] : InputAccess.copy(args[0], env, this);
-                return runOne(frame, input, 0, input.length, out, null);
+                return runOne(frame, input, 0, input.length, out, null, body.blindingKey());
             }
             case IN_PLACE: {
                 byte[] packet = args.length == 0 ? null : InputAccess.hostBytes(args[0], env);
@@ -123,7 +123,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                             EbpfFailure.BAD_INPUT,
                             "runInPlace takes a host byte[] (the packet, changed in place)");
                 }
-                return runOne(frame, packet, 0, packet.length, out, null);
+                return runOne(frame, packet, 0, packet.length, out, null, body.blindingKey());
             }
             default:
                 return runBatch(frame, args, env, out);
@@ -162,6 +162,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         // at least n), so the loop reads and writes them without Java's per-element checks (UncheckedArrays); the spans
         // they give are still checked, each before its run, and the runs' memory accesses keep all their checks.
         int n = offsets.length;
+        long key = body.blindingKey(); // once per batch (FunctionBodyNode.blindingKey)
         for (int i = 0; i < n; i++) {
             int off = UncheckedArrays.intAt(offsets, i);
             int len = UncheckedArrays.intAt(lengths, i);
@@ -174,7 +175,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                         EbpfFailure.BAD_INPUT,
                         "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
             }
-            long r0 = runOne(frame, data, off, len, out, skb);
+            long r0 = runOne(frame, data, off, len, out, skb, key);
             if (results != null) {
                 UncheckedArrays.putLong(results, i, r0);
             }
@@ -187,9 +188,10 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
 
     /**
      * One run on {@code input[base, base + length)}, in place; a socket filter's __sk_buff is {@code skb} (reset
-     * here), or a new one when it is null.
+     * here), or a new one when it is null; {@code key} is the body's blinding key, read by the caller.
      */
-    private long runOne(VirtualFrame frame, byte[] input, int base, int length, OutputStream out, byte[] skb) {
+    private long runOne(
+            VirtualFrame frame, byte[] input, int base, int length, OutputStream out, byte[] skb, long key) {
         RunState state = new RunState(maxInstructions, out, type, verdictOverLimit, limitVerdict);
         Memory memory = state.memory;
         memory.useMaps(maps);
@@ -235,7 +237,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
             }
         }
         try {
-            long r0 = body.execute(frame, state, 0, r1, r2, 0, 0, 0);
+            long r0 = body.execute(frame, state, 0, r1, r2, 0, 0, 0, key);
             reportExecuted(state);
             return r0;
         } catch (TailCall call) {

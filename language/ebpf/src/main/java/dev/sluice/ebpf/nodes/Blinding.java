@@ -1,0 +1,110 @@
+package dev.sluice.ebpf.nodes;
+
+import static dev.sluice.ebpf.isa.Opcodes.*;
+
+import dev.sluice.core.guard.BlindingKeys;
+import dev.sluice.ebpf.lower.LoweredProgram;
+
+/**
+ * Constant blinding of a loaded program (docs/guards.md, "Constant blinding of eBPF"), in the manner of the kernel's
+ * {@code bpf_jit_blind_constants} (kernel/bpf/core.c): the immediates an author chooses for values are kept as
+ * {@code imm ^ key} and unblinded at run time with a key partial evaluation cannot fold, so that none of them is an
+ * immediate of compiled code. One random 64-bit key per loaded program, shared by its functions and roots.
+ *
+ * <p>Which immediates: those the kernel blinds. ALU and ALU64 with K of add, sub, mul, div, mod (also sdiv and smod),
+ * or, and, xor, mov (mov of 0 stays plain, as the kernel makes it {@code xor dst, dst}: it carries nothing an author
+ * chose); every conditional jump with K, 32- and 64-bit; the value of a store of an immediate ({@code ST_MEM}); the
+ * offset of a legacy packet load (LD_ABS, LD_IND: checked at run time in any case, so no proof depends on it); the
+ * 64-bit value of {@code lddw} with src 0. Plain, as in the kernel: shift amounts (at most 6 bits after masking) and
+ * END's width. Plain because the engine's structure depends on them: jump offsets and targets, register numbers,
+ * helper ids and local call targets (resolved at load), atomic operation codes, and the values of the pseudo
+ * {@code lddw} forms (map and function handles the engine made at load, whose only author-chosen part, a map value's
+ * offset, is below the value size). The {@code off} field of loads and stores (16 bits) stays plain as well: the
+ * verifier's proven accesses ({@code LoweredProgram.provenRegions}) and the kernel both keep it as it is.
+ *
+ * <p>Keys: a 32-bit immediate is blinded with the key's low half sign-extended, lddw's 64-bit value with the whole
+ * key ({@link BlindingKeys#newWideKey}, both halves non-zero). Every immediate is kept sign-extended to 64 bits, so a
+ * 32-bit one has no author bits in its high half; blinded with a sign-extended key it stays a sign-extended 32-bit
+ * value, which x86's instructions take as an immediate operand, where a 64-bit key would make every blinded constant a
+ * separate 64-bit move. lddw's high half is the author's, so it gets the key's own high half.
+ */
+public final class Blinding {
+    /** Per-slot key kinds: not blinded, blinded with the key's low half sign-extended, with the whole key. */
+    static final byte PLAIN = 0, KEY32 = 1, KEY64 = 2;
+
+    private final long key;
+    private final long[] immediates;
+    private final byte[] kinds;
+
+    private Blinding(long key, long[] immediates, byte[] kinds) {
+        this.key = key;
+        this.immediates = immediates;
+        this.kinds = kinds;
+    }
+
+    /** A fresh key for {@code program}, and its immediates blinded with it. */
+    public static Blinding of(LoweredProgram program) {
+        long key = BlindingKeys.newWideKey();
+        byte[] kinds = kinds(program);
+        long[] blinded = program.immediates().clone();
+        for (int pc = 0; pc < blinded.length; pc++) {
+            blinded[pc] ^= keyFor(kinds[pc], key);
+        }
+        return new Blinding(key, blinded, kinds);
+    }
+
+    /** The key a slot of kind {@code kind} is blinded with, from the program's 64-bit key (0 for a plain slot). */
+    static long keyFor(byte kind, long key) {
+        return switch (kind) {
+            case KEY32 -> (int) key;
+            case KEY64 -> key;
+            default -> 0;
+        };
+    }
+
+    long key() {
+        return key;
+    }
+
+    long[] immediates() {
+        return immediates;
+    }
+
+    byte[] kinds() {
+        return kinds;
+    }
+
+    /** Which key each slot's immediate is blinded with (see the class comment for why each is or is not). */
+    static byte[] kinds(LoweredProgram program) {
+        int[] opcodes = program.opcodes();
+        byte[] kinds = new byte[opcodes.length];
+        for (int pc = 0; pc < opcodes.length; pc++) {
+            int opcode = opcodes[pc];
+            if (opcode < 0) {
+                continue; // the second slot of an lddw
+            }
+            kinds[pc] = switch (cls(opcode)) {
+                case ALU, ALU64 ->
+                    source(opcode) == K && blindableAlu(op(opcode), program.immediates()[pc]) ? KEY32 : PLAIN;
+                case JMP, JMP32 -> source(opcode) == K && isConditionalJump(opcode) ? KEY32 : PLAIN;
+                case ST -> mode(opcode) == MEM ? KEY32 : PLAIN;
+                case LD -> {
+                    if (opcode == LDDW) {
+                        yield program.srcs()[pc] == LDDW_IMM64 ? KEY64 : PLAIN;
+                    }
+                    yield mode(opcode) == ABS || mode(opcode) == IND ? KEY32 : PLAIN;
+                }
+                default -> PLAIN;
+            };
+        }
+        return kinds;
+    }
+
+    private static boolean blindableAlu(int op, long imm) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, MOD, OR, AND, XOR -> true;
+            case MOV -> imm != 0;
+            default -> false; // shifts, neg, end
+        };
+    }
+}

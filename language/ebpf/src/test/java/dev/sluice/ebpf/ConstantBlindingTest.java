@@ -1,0 +1,144 @@
+package dev.sluice.ebpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.core.testing.EngineMode;
+import dev.sluice.core.testing.GraphDumps;
+import dev.sluice.ebpf.formats.RawFormat;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Constant blinding of eBPF (ebpf.ConstantBlinding): the immediates an author chose do not appear in compiled code,
+ * and blinding changes no result. A child JVM compiles {@link BlindingProbe}'s program with Graal's graph dumping on
+ * (core's {@link GraphDumps}); the dumped graphs (after partial evaluation and at the end of compilation) name every
+ * constant node's value in decimal. With blinding off each marker is there; with blinding on none is, while the
+ * results are the same.
+ */
+class ConstantBlindingTest {
+    @TempDir
+    Path dir;
+
+    GraphDumps.Run probe(String blinding) throws Exception {
+        return GraphDumps.run(dir.resolve("dump-" + blinding), BlindingProbe.class, BlindingProbe.NAME, blinding);
+    }
+
+    @Test
+    void authorImmediatesAreNotConstantsOfCompiledCode() throws Exception {
+        GraphDumps.Run off = probe("off");
+        GraphDumps.Run on = probe("on");
+        assertEquals("blinded=false", off.line("blinded="));
+        assertEquals("blinded=true", on.line("blinded="));
+        assertFalse(off.line("engine=").contains("engine=Interpreted"), off.output());
+        assertEquals(off.line("engine="), on.line("engine="), "blinding changes no result");
+        assertTrue(off.programGraphs() > 0 && on.programGraphs() > 0, "the program's roots were compiled and dumped");
+        // Each marker as the graphs may spell it: the compiler turns r0 > G into G + 1 <= r0, and an unsigned
+        // comparison (Long.compareUnsigned) compares both sides with their sign bits flipped.
+        Map<String, List<Long>> markers = Map.of(
+                "the ALU xor operand", List.of((long) BlindingProbe.ALU_XOR),
+                "the jeq comparand", List.of((long) BlindingProbe.JEQ_COMPARAND),
+                "the jgt comparand",
+                        List.of(
+                                (long) BlindingProbe.JGT_COMPARAND,
+                                BlindingProbe.JGT_COMPARAND + 1L,
+                                BlindingProbe.JGT_COMPARAND ^ Long.MIN_VALUE),
+                "the stored immediate", List.of((long) BlindingProbe.STORED),
+                "the mov immediate", List.of((long) BlindingProbe.MOV_IMM),
+                "the lddw value", List.of(BlindingProbe.LDDW_VALUE),
+                "the constant made of a mov and a xor",
+                        List.of((long) (BlindingProbe.CHAIN_A ^ BlindingProbe.CHAIN_B)));
+        for (Map.Entry<String, List<Long>> m : markers.entrySet()) {
+            List<String> spellings = m.getValue().stream().map(String::valueOf).toList();
+            assertTrue(
+                    spellings.stream().anyMatch(off.dumps()::contains),
+                    "unblinded: " + m.getKey() + " is in the compiled graphs");
+            for (String decimal : spellings) {
+                assertFalse(on.dumps().contains(decimal), "blinded: " + m.getKey() + " is in no compiled graph");
+            }
+        }
+    }
+
+    /**
+     * Random programs (RandomProgramsTest's generator: every ALU, jump, load, store and atomic form, lddw, legacy
+     * loads), compiled with blinding on, against the interpreter without it: the same r0 or the same error.
+     */
+    @Test
+    void blindedCompiledRunsEqualUnblindedInterpretedRuns() {
+        Random rnd = new Random(20261130);
+        int compared = 0;
+        try (Engine interpreted = EngineMode.INTERPRETED.newEngine("ebpf", "ebpf-");
+                Engine compiled = EngineMode.COMPILED.newEngine("ebpf", "ebpf-")) {
+            for (int i = 0; i < 150; i++) {
+                byte[] raw = RawFormat.encode(RandomProgramsTest.randomProgram(rnd));
+                byte[] memory = new byte[rnd.nextInt(24)];
+                rnd.nextBytes(memory);
+                String name = "ebpf-blinding-random-" + i;
+                String expected;
+                try (Context c = unverified(EngineMode.INTERPRETED, interpreted, "off")) {
+                    expected = RandomProgramsTest.outcome(c, raw, name, memory);
+                }
+                try (Context c = unverified(EngineMode.INTERPRETED, interpreted, "on")) {
+                    assertEquals(expected, RandomProgramsTest.outcome(c, raw, name, memory), name + " interpreted");
+                }
+                try (Context c = unverified(EngineMode.COMPILED, compiled, "on")) {
+                    assertEquals(expected, RandomProgramsTest.outcome(c, raw, name, memory), name + " compiled");
+                }
+                if (!expected.startsWith("load error")) {
+                    compared++;
+                }
+            }
+        }
+        assertTrue(compared > 100, "most random programs load and run: " + compared);
+    }
+
+    private static Context unverified(EngineMode mode, Engine engine, String blinding) {
+        return mode.contextBuilder("ebpf", engine)
+                .option("ebpf.MaxInstructions", "5000")
+                .option("ebpf.Verify", "false")
+                .option("ebpf.ConstantBlinding", blinding)
+                .build();
+    }
+
+    /** auto follows ebpf.Unprivileged, as the kernel's bpf_jit_harden=1; on and off force it; programs say which. */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void autoBlindsUnprivilegedProgramsAndTheProgramSaysSo(EngineMode mode) {
+        String program = "mov %r0, 0x5eed\nadd %r0, 1\nexit";
+        List<List<String>> cases = List.of(
+                List.of("auto", "false", "false"),
+                List.of("auto", "true", "true"),
+                List.of("on", "false", "true"),
+                List.of("off", "true", "false"));
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-")) {
+            for (List<String> c : cases) {
+                try (Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .option("ebpf.ConstantBlinding", c.get(0))
+                        .option("ebpf.Unprivileged", c.get(1))
+                        .build()) {
+                    var p = context.eval(EbpfTestSources.asm(program));
+                    assertEquals(
+                            Boolean.parseBoolean(c.get(2)),
+                            p.getMember("constantBlinding").asBoolean(),
+                            c.toString());
+                    assertTrue(p.hasMember("constantBlinding"), "listed among the members");
+                    byte[] frame = new byte[60];
+                    assertEquals(0x5eeeL, p.execute((Object) frame).asLong(), c.toString());
+                    assertEquals(0x5eeeL, p.execute((Object) frame).asLong(), c.toString());
+                }
+            }
+        }
+    }
+}

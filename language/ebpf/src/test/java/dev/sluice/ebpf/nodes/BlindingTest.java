@@ -1,0 +1,79 @@
+package dev.sluice.ebpf.nodes;
+
+import static dev.sluice.ebpf.isa.Opcodes.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.sluice.ebpf.isa.Insn;
+import dev.sluice.ebpf.isa.Program;
+import dev.sluice.ebpf.isa.ProgramType;
+import dev.sluice.ebpf.lower.LoweredProgram;
+import dev.sluice.ebpf.lower.Lowering;
+import dev.sluice.ebpf.maps.MapSpec;
+import dev.sluice.ebpf.maps.MapType;
+import dev.sluice.ebpf.verify.StructuralCheck;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which immediates are blinded, and that blinding keeps them recoverable: the decisions docs/guards.md section 6.1
+ * states, one slot of each form (ConstantBlindingTest shows the effect in compiled code).
+ */
+class BlindingTest {
+    private static final byte P = Blinding.PLAIN, K32 = Blinding.KEY32, K64 = Blinding.KEY64;
+
+    @Test
+    void theKernelsBlindedFormsAreBlindedAndTheEnginesStructureIsNot() {
+        Program p = Program.of(
+                new Insn(ALU64 | ADD | K, 1, 0, 0, 7), // 0: add
+                new Insn(ALU | LSH | K, 1, 0, 0, 3), // 1: shift amount
+                new Insn(ALU64 | ARSH | K, 1, 0, 0, 2), // 2: shift amount
+                new Insn(ALU64 | MOV | K, 2, 0, 0, 0), // 3: mov of 0
+                new Insn(ALU | MOV | K, 2, 0, 0, 5), // 4: mov
+                new Insn(ALU | END | TO_BE, 2, 0, 0, 16), // 5: END's width
+                new Insn(ALU64 | DIV | K, 2, 0, 1, 3), // 6: sdiv
+                new Insn(ST | MEM | W, 10, 0, -8, 9), // 7: stored value
+                new Insn(STX | ATOMIC | W, 10, 2, -8, ADD), // 8: atomic operation code
+                new Insn(LDDW, 3, LDDW_IMM64, 0, 2), // 9: lddw value
+                new Insn(0, 0, 0, 0, 1), // 10
+                new Insn(LDDW, 4, LDDW_MAP_IDX, 0, 0), // 11: a map's handle
+                new Insn(0, 0, 0, 0, 0), // 12
+                new Insn(JMP32 | JGT | K, 2, 0, 0, 100), // 13: jump comparand
+                new Insn(JMP | JEQ | X, 2, 3, 0, 0), // 14: register comparison
+                new Insn(JMP | JA, 0, 0, 0, 0), // 15: jump offset
+                new Insn(LD | ABS | H, 0, 0, 0, 12), // 16: legacy load offset
+                new Insn(LD | IND | B, 0, 2, 0, 3), // 17: legacy load offset
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 18: mov of 0
+                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 19
+        List<MapSpec> maps = List.of(new MapSpec("m", MapType.ARRAY, 4, 8, 1));
+        LoweredProgram lowered =
+                Lowering.lower(p, ProgramType.SOCKET_FILTER, StructuralCheck.check(p, ProgramType.SOCKET_FILTER, maps));
+        assertArrayEquals(
+                new byte[] {K32, P, P, P, K32, P, K32, K32, P, K64, P, P, P, K32, P, P, K32, K32, P, P},
+                Blinding.kinds(lowered));
+
+        Blinding blinding = Blinding.of(lowered);
+        long key = blinding.key();
+        long[] plain = lowered.immediates();
+        long[] stored = blinding.immediates();
+        for (int pc = 0; pc < plain.length; pc++) {
+            byte kind = blinding.kinds()[pc];
+            assertEquals(plain[pc], stored[pc] ^ Blinding.keyFor(kind, key), "slot " + pc + " unblinds");
+            if (kind == P) {
+                assertEquals(plain[pc], stored[pc], "slot " + pc + " is kept as it is");
+            } else {
+                assertNotEquals(plain[pc], stored[pc], "slot " + pc + " is not kept as the author wrote it");
+            }
+            if (kind == K32) {
+                // Blinded with the key's low half sign-extended: still a sign-extended 32-bit value (an immediate
+                // operand of x86 instructions), with no plain half.
+                assertEquals((long) (int) stored[pc], stored[pc], "slot " + pc + " stays a sign-extended int");
+            }
+        }
+        // lddw's two halves are both the author's: each differs from the author's half.
+        assertNotEquals((int) plain[9], (int) stored[9]);
+        assertNotEquals((int) (plain[9] >>> 32), (int) (stored[9] >>> 32));
+        assertNotEquals(Blinding.of(lowered).key(), key, "a fresh key per load");
+    }
+}
