@@ -24,7 +24,7 @@ public final class BpfContext implements LanguageContext {
     private final boolean recordOperations;
     private final TrustPolicy trustPolicy;
     private final GuardOptions guards;
-    private final ConstantBlinding constantBlinding;
+    private final dev.sluice.core.guard.ConstantBlinding constantBlinding;
     private final MeasuredLoadLog loadLog = new MeasuredLoadLog();
 
     BpfContext(BpfLanguage language, Env env) {
@@ -91,7 +91,7 @@ public final class BpfContext implements LanguageContext {
 
     /** Whether to blind a program's constants: bpf.ConstantBlinding, where auto means unless its signature was verified. */
     public boolean blindConstants(boolean signatureVerified) {
-        return constantBlinding.blinds(signatureVerified);
+        return constantBlinding.blinds(!signatureVerified);
     }
 
     public TrustPolicy trustPolicy() {

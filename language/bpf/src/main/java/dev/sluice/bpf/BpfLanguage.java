@@ -179,9 +179,9 @@ public final class BpfLanguage extends TruffleLanguage<BpfContext> {
             help =
                     "Blind author constants in compiled code against JIT spraying: auto (on unless the program's signature was verified with bpf.RequireSignature), on, off.", //
             usageSyntax = "auto|on|off") //
-    public static final OptionKey<ConstantBlinding> ConstantBlinding = new OptionKey<>(
-            dev.sluice.bpf.ConstantBlinding.AUTO,
-            TypedOptions.parsed(ID, "ConstantBlinding", dev.sluice.bpf.ConstantBlinding::fromId));
+    public static final OptionKey<dev.sluice.core.guard.ConstantBlinding> ConstantBlinding = new OptionKey<>(
+            dev.sluice.core.guard.ConstantBlinding.AUTO,
+            TypedOptions.parsed(ID, "ConstantBlinding", dev.sluice.core.guard.ConstantBlinding::fromId));
 
     @Override
     protected OptionDescriptors getOptionDescriptors() {

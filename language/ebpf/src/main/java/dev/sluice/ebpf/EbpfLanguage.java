@@ -123,9 +123,9 @@ public final class EbpfLanguage extends TruffleLanguage<EbpfContext> {
             help =
                     "Blind the immediates a program's author chose (ALU and jump operands, lddw values, stored values, legacy packet offsets) in compiled code against JIT spraying, as the kernel's net.core.bpf_jit_harden does: auto (on for ebpf.Unprivileged=true, the kernel's bpf_jit_harden=1), on, off.", //
             usageSyntax = "auto|on|off") //
-    public static final OptionKey<ConstantBlinding> ConstantBlinding = new OptionKey<>(
-            dev.sluice.ebpf.ConstantBlinding.AUTO,
-            TypedOptions.parsed(ID, "ConstantBlinding", dev.sluice.ebpf.ConstantBlinding::fromId));
+    public static final OptionKey<dev.sluice.core.guard.ConstantBlinding> ConstantBlinding = new OptionKey<>(
+            dev.sluice.core.guard.ConstantBlinding.AUTO,
+            TypedOptions.parsed(ID, "ConstantBlinding", dev.sluice.core.guard.ConstantBlinding::fromId));
 
     @Option(
             category = OptionCategory.USER,

@@ -1,11 +1,11 @@
-package dev.sluice.ebpf;
+package dev.sluice.core.guard;
 
 import java.util.Locale;
 
 /**
- * The values of {@code ebpf.ConstantBlinding} (docs/guards.md, "Constant blinding of eBPF"): auto blinds the
- * constants of programs loaded with {@code ebpf.Unprivileged=true}, as the kernel's {@code net.core.bpf_jit_harden=1}
- * blinds those of unprivileged loaders; on and off force it.
+ * The values of a language's {@code ConstantBlinding} option (docs/guards.md): {@code auto} blinds the programs the
+ * language does not trust (classic BPF: those without a verified signature; eBPF: those loaded as unprivileged, the
+ * kernel's {@code net.core.bpf_jit_harden=1}); {@code on} and {@code off} force it.
  */
 public enum ConstantBlinding {
     AUTO,
@@ -27,12 +27,12 @@ public enum ConstantBlinding {
         throw new IllegalArgumentException("'" + id + "' is not auto, on or off");
     }
 
-    /** Whether to blind the programs of a context whose loads are (or are not) unprivileged. */
-    public boolean blinds(boolean unprivileged) {
+    /** Whether to blind a program the language does (or does not) trust. */
+    public boolean blinds(boolean untrusted) {
         return switch (this) {
             case ON -> true;
             case OFF -> false;
-            case AUTO -> unprivileged;
+            case AUTO -> untrusted;
         };
     }
 }
