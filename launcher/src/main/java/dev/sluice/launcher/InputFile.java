@@ -10,8 +10,8 @@ import java.nio.file.Path;
 
 /**
  * An input file read as a stream, one slice at a time, so that a capture or data file of any size runs in the memory
- * of one slice (read whole, a capture needed about 2.3x its size in heap and could not pass 2 GB). Its errors are
- * those of {@link LoadedProgram#readFile}.
+ * of one slice (read whole, a capture needed about 2.3x its size in heap and could not pass 2 GB); also what reads the
+ * command's smaller files whole ({@link LoadedProgram#readFile}), so both report the same errors.
  */
 final class InputFile implements AutoCloseable {
     private final Path path;
@@ -51,6 +51,17 @@ final class InputFile implements AutoCloseable {
             return in.readNBytes(into, offset, length);
         } catch (IOException e) {
             throw UserError.invalid(CliFailure.CLI_CANNOT_READ, path, e.getMessage());
+        }
+    }
+
+    /** The rest of the file, whole (program files, keys, signatures: what is read at once). */
+    byte[] readAll() {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw UserError.invalid(CliFailure.CLI_CANNOT_READ, path, e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw UserError.invalid(CliFailure.CLI_TOO_LARGE, path);
         }
     }
 

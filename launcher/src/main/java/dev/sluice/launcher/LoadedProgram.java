@@ -16,11 +16,7 @@ import dev.sluice.scpl.compile.CompileResult;
 import dev.sluice.scpl.compile.ScplCompiler;
 import dev.sluice.scpl.policy.Policy;
 import dev.sluice.scpl.policy.Policy.IncludeResolver;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -44,19 +40,8 @@ record LoadedProgram(
     }
 
     static byte[] readFile(Path path) {
-        try {
-            if (Files.isDirectory(path)) {
-                throw UserError.invalid(CliFailure.CLI_IS_DIRECTORY, path);
-            }
-            return Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw UserError.invalid(CliFailure.CLI_NO_SUCH_FILE, path);
-        } catch (AccessDeniedException e) {
-            throw UserError.invalid(CliFailure.CLI_PERMISSION_DENIED, path);
-        } catch (IOException e) {
-            throw UserError.invalid(CliFailure.CLI_CANNOT_READ, path, e.getMessage());
-        } catch (OutOfMemoryError e) {
-            throw UserError.invalid(CliFailure.CLI_TOO_LARGE, path);
+        try (InputFile in = InputFile.open(path)) {
+            return in.readAll();
         }
     }
 
