@@ -159,7 +159,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
      */
     @Override
     public int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
-        return runWithKey(frame, data, start, captured, wireLength, meta, blindingKey());
+        return runWithKey(
+                frame, data, start, captured, wireLength, meta, blindingKey(), accounted ? budget.lease() : null);
     }
 
     @Override
@@ -167,11 +168,18 @@ public final class FilterBodyNode extends ProgramBodyNode {
         return blinded ? blindingKey : 0;
     }
 
+    /** @param lease the calling thread's lease when the budget is {@link #accounted}, else null */
     private int runWithKey(
-            VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta, int key) {
+            VirtualFrame frame,
+            byte[] data,
+            int start,
+            int captured,
+            int wireLength,
+            PacketMeta meta,
+            int key,
+            Budget.Lease lease) {
         if (metered) {
-            return executeMetered(
-                    frame, data, start, captured, wireLength, meta, key, accounted ? budget.lease() : null);
+            return executeMetered(frame, data, start, captured, wireLength, meta, key, lease);
         }
         return run(frame, data, start, captured, wireLength, meta, null, key);
     }
@@ -193,10 +201,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
             BatchTally tally) {
         if (!accounted || budget.windowed()) {
             // Unmetered, metered against the static limit only, or admitted one by one against a window.
-            return metered
-                    ? executeMetered(
-                            frame, data, start, captured, wireLength, meta, key, accounted ? tally.lease : null)
-                    : run(frame, data, start, captured, wireLength, meta, null, key);
+            return runWithKey(frame, data, start, captured, wireLength, meta, key, accounted ? tally.lease : null);
         }
         // Counters only: every invocation is admitted with the static limit, so the batch counts in its tally and
         // charges the lease once, in endBatch.
