@@ -69,6 +69,17 @@ public final class FilterBodyNode extends ProgramBodyNode {
     @CompilationFinal(dimensions = 1)
     private final boolean[] blindable;
 
+    /**
+     * With blinding, the comparands of {@code jgt #k} and {@code jge #k} as {@code k + key} in 64 bits (both read as
+     * unsigned 32-bit values), else null. XOR does not keep order, so these compare {@code A + key} with the stored
+     * sum, which does: neither sum reaches 2^33. Unblinding {@code k ^ key} instead gave Graal one key-derived value per
+     * comparison, all invariant in a batch loop: it computed them before the loop and kept them on the stack, so every
+     * comparison of a seccomp tree read memory (docs/performance.md). The sums are immediates, and {@code A + key} is
+     * one add shared by a chain of comparisons of the same A.
+     */
+    @CompilationFinal(dimensions = 1)
+    private final long[] orderedComparands;
+
     private int blindingKey;
     /**
      * The end of the furthest absolute packet load (k + size), 0 if the program has none. A packet with at least this
@@ -117,10 +128,22 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
         this.constants =
                 blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
+        this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey) : null;
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
+    }
+
+    /** {@code k + key} (unsigned, in 64 bits) for each {@code jgt #k} and {@code jge #k}; 0 elsewhere. */
+    static long[] orderedComparands(int[] ops, int[] constants, int key) {
+        long[] sums = new long[ops.length];
+        for (int pc = 0; pc < ops.length; pc++) {
+            if (ops[pc] == Op.JGT_K || ops[pc] == Op.JGE_K) {
+                sums[pc] = Integer.toUnsignedLong(constants[pc]) + Integer.toUnsignedLong(key);
+            }
+        }
+        return sums;
     }
 
     /** The largest k + size over the absolute packet loads (offsets are plain, never blinded), or 0. */
@@ -418,6 +441,16 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     break;
                 case Op.JGT_K:
                 case Op.JGE_K:
+                    if (blinded) {
+                        // A > k exactly when A + key > k + key, with no wrap-around in 64 bits (orderedComparands).
+                        long shifted = Integer.toUnsignedLong(r[A]) + Integer.toUnsignedLong(key);
+                        long comparand = orderedComparands[pc];
+                        boolean taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
+                        pc = taken ? trueTargets[pc] : falseTargets[pc];
+                    } else {
+                        pc = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k) ? trueTargets[pc] : falseTargets[pc];
+                    }
+                    break;
                 case Op.JSET_K:
                 case Op.JEQ_X:
                 case Op.JGT_X:

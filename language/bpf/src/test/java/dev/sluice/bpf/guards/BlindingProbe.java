@@ -17,13 +17,20 @@ public final class BlindingProbe {
     /** A distinctive constant that appears nowhere else in Sluice or Truffle. */
     static final int AUTHOR_CONSTANT = 0x5EED1234;
 
+    /** The comparands of the ordered jumps, also distinctive: with blinding they are kept as k + key. */
+    static final int ABOVE = AUTHOR_CONSTANT ^ 3, AT_LEAST = AUTHOR_CONSTANT ^ 5;
+
     static Program program() {
         return Program.of(
                 Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0), // A = nr
                 Insn.stmt(Opcodes.ALU | Opcodes.XOR | Opcodes.K, AUTHOR_CONSTANT), // A ^= C
                 Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, AUTHOR_CONSTANT ^ 7, 0, 1), // nr == 7?
                 Insn.stmt(Opcodes.RET | Opcodes.K, AUTHOR_CONSTANT), // yes: C
-                Insn.stmt(Opcodes.RET | Opcodes.A, 0)); // no: nr ^ C
+                Insn.jump(Opcodes.JMP | Opcodes.JGT | Opcodes.K, ABOVE, 0, 1), // nr 8 or 9?
+                Insn.stmt(Opcodes.RET | Opcodes.K, 1),
+                Insn.jump(Opcodes.JMP | Opcodes.JGE | Opcodes.K, AT_LEAST, 0, 1), // nr 0-3, 5 or 6?
+                Insn.stmt(Opcodes.RET | Opcodes.A, 0), // yes: nr ^ C
+                Insn.stmt(Opcodes.RET | Opcodes.K, 2)); // nr 4
     }
 
     public static void main(String[] args) {

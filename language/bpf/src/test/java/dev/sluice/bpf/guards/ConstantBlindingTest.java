@@ -5,9 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.bpf.isa.Insn;
+import dev.sluice.bpf.isa.Opcodes;
+import dev.sluice.bpf.isa.Program;
 import dev.sluice.core.testing.EngineMode;
 import dev.sluice.core.testing.GraphDumps;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -51,6 +57,16 @@ class ConstantBlindingTest {
                 "unblinded: the author constants are in the compiled graphs");
         assertFalse(on.dumps().contains(constant), "blinded: the author constant is not in any compiled graph");
         assertFalse(on.dumps().contains(comparand), "blinded: the jump comparand is not in any compiled graph");
+        // Graal may compile A > k as A >= k + 1, so either value counts as the comparand.
+        for (int ordered : new int[] {BlindingProbe.ABOVE, BlindingProbe.AT_LEAST}) {
+            String value = Integer.toString(ordered), next = Integer.toString(ordered + 1);
+            assertTrue(
+                    off.dumps().contains(value) || off.dumps().contains(next),
+                    "unblinded: the jgt/jge comparand " + value + " is compiled in");
+            assertFalse(
+                    on.dumps().contains(value) || on.dumps().contains(next),
+                    "blinded: the jgt/jge comparand " + value + " is not");
+        }
     }
 
     @ParameterizedTest
@@ -77,12 +93,64 @@ class ConstantBlindingTest {
                 int[] b = new int[32];
                 load(off, p).invokeMember("runRecords", records, 64, a);
                 load(on, p).invokeMember("runRecords", records, 64, b);
-                assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b), "program " + i);
+                assertEquals(Arrays.toString(a), Arrays.toString(b), "program " + i);
             }
             assertNotEquals(
                     off.getBindings("bpf").getMember("measurement").asString(),
                     on.getBindings("bpf").getMember("measurement").asString(),
                     "the blinding option is measured");
+        }
+    }
+
+    /**
+     * Blinded {@code jgt #k} and {@code jge #k} compare {@code A + key} with {@code k + key} in 64 bits: at the edges of
+     * the unsigned range (A and k at 0, 2^31 and 2^32 - 1, and each beside k) they take the unblinded jumps.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void orderedJumpsKeepTheirMeaningAtTheEdgesOfTheRange(EngineMode mode) {
+        int[] edges = {0, 1, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0x5EED1234};
+        try (Engine engine = mode.newEngine();
+                Context off = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .options(Map.of("bpf.ConstantBlinding", "off"))
+                        .build();
+                Context on = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .options(Map.of("bpf.ConstantBlinding", "on"))
+                        .build()) {
+            for (int k : edges) {
+                // 1 when A > k, 2 when A == k, 3 when A < k (unsigned).
+                byte[] p = GuardPrograms.raw(Program.of(
+                        Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0),
+                        Insn.jump(Opcodes.JMP | Opcodes.JGT | Opcodes.K, k, 0, 1),
+                        Insn.stmt(Opcodes.RET | Opcodes.K, 1),
+                        Insn.jump(Opcodes.JMP | Opcodes.JGE | Opcodes.K, k, 0, 1),
+                        Insn.stmt(Opcodes.RET | Opcodes.K, 2),
+                        Insn.stmt(Opcodes.RET | Opcodes.K, 3)));
+                int[] as = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff, k - 1, k, k + 1};
+                ByteBuffer records = ByteBuffer.allocate(64 * as.length).order(ByteOrder.LITTLE_ENDIAN);
+                int[] expected = new int[as.length];
+                for (int i = 0; i < as.length; i++) {
+                    records.putInt(64 * i, as[i]); // seccomp_data.nr, what ld [0] loads
+                    int c = Integer.compareUnsigned(as[i], k);
+                    expected[i] = c > 0 ? 1 : c == 0 ? 2 : 3;
+                }
+                Value plain = load(off, p);
+                Value blinded = load(on, p);
+                int rounds = mode == EngineMode.COMPILED ? 3 : 1; // compiled after the first batch
+                for (int r = 0; r < rounds; r++) {
+                    int[] a = new int[as.length];
+                    int[] b = new int[as.length];
+                    plain.invokeMember("runRecords", records.array(), 64, a);
+                    blinded.invokeMember("runRecords", records.array(), 64, b);
+                    String at = "k=" + Integer.toHexString(k) + " round " + r;
+                    assertEquals(Arrays.toString(expected), Arrays.toString(a), "unblinded " + at);
+                    assertEquals(Arrays.toString(expected), Arrays.toString(b), "blinded " + at);
+                }
+            }
         }
     }
 
