@@ -212,7 +212,7 @@ public final class BpfFilter implements TruffleObject {
             case INVOCATIONS -> budget.invocations();
             case OVER_BUDGET -> budget.overBudgetCount();
             // The constant-time body (ConstantTimeBodyNode) does not blind: say what actually applies.
-            case CONSTANT_BLINDING -> budget.options().constantBlinding() && !lowered.constantTime();
+            case CONSTANT_BLINDING -> budget.options().constantBlinding();
             default -> throw UnknownIdentifierException.create(member);
         };
     }

@@ -12,6 +12,7 @@ import dev.sluice.bpf.lower.Op;
 import dev.sluice.bpf.lower.OperationTrace;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
+import dev.sluice.core.guard.BlindingKeys;
 
 /**
  * Predicated, branch-free execution for constant-time programs. Every instruction is evaluated once, in program order
@@ -24,6 +25,10 @@ import dev.sluice.bpf.runtime.PacketOps;
  *
  * <p>An optional {@link OperationTrace} sees every evaluated operation in order; tests use it to show the sequence is
  * identical for all inputs.
+ *
+ * <p>Constant blinding (docs/guards.md) as in {@link FilterBodyNode}: the same constants are stored as {@code k ^ key}
+ * and unblinded where used, one XOR with the run's key, the same for every input, so blinding adds no secret-dependent
+ * work.
  */
 public final class ConstantTimeBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport BIG = ByteArraySupport.bigEndian();
@@ -44,11 +49,23 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
 
     private final boolean bigEndianData;
     private final OperationTrace trace;
+    private final boolean blinded;
 
-    public ConstantTimeBodyNode(LoweredProgram program, OperationTrace trace) {
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] blindable;
+
+    /** Neither final nor compilation-final, as {@link FilterBodyNode}'s, so that no author constant is folded. */
+    private int blindingKey;
+
+    /** @param blinded whether the program's constants are blinded (bpf.ConstantBlinding) */
+    public ConstantTimeBodyNode(LoweredProgram program, OperationTrace trace, boolean blinded) {
         super(program.ops().length);
         this.ops = program.ops();
-        this.constants = program.constants();
+        this.blinded = blinded;
+        this.blindable = Blinding.blindableOps(program.ops());
+        this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
+        this.constants =
+                blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
         this.trueTargets = program.trueTargets();
         this.falseTargets = program.falseTargets();
         this.bigEndianData = program.bigEndianData();
@@ -61,8 +78,30 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     }
 
     @Override
-    @ExplodeLoop
+    public int blindingKey() {
+        return blinded ? blindingKey : 0;
+    }
+
+    @Override
     public int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
+        return run(data, start, captured, wireLength, meta, blindingKey());
+    }
+
+    @Override
+    public int runInBatch(
+            VirtualFrame frame,
+            byte[] data,
+            int start,
+            int captured,
+            int wireLength,
+            PacketMeta meta,
+            int key,
+            BatchTally tally) {
+        return run(data, start, captured, wireLength, meta, key);
+    }
+
+    @ExplodeLoop
+    private int run(byte[] data, int start, int captured, int wireLength, PacketMeta meta, int key) {
         final int n = ops.length;
         final int[] inA = new int[n];
         final int[] inX = new int[n];
@@ -76,7 +115,7 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
                 traceOperation(pc);
             }
             final int r = reach[pc];
-            final int k = constants[pc];
+            final int k = blinded && blindable[pc] ? constants[pc] ^ key : constants[pc];
             int a = inA[pc];
             int x = inX[pc];
             int exit = 0; // mask of runs that end here returning 0 (or A for LD_ANCILLARY without device)

@@ -43,7 +43,10 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
     public static ProgramBodyNode create(
             LoweredProgram program, dev.sluice.core.guard.Budget budget, InstructionSource source) {
         return program.constantTime()
-                ? new ConstantTimeBodyNode(program, program.operationTrace())
+                ? new ConstantTimeBodyNode(
+                        program,
+                        program.operationTrace(),
+                        budget != null && budget.options().constantBlinding())
                 : new FilterBodyNode(program, budget, source);
     }
 

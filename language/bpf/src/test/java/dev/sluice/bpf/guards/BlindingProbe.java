@@ -11,7 +11,8 @@ import org.graalvm.polyglot.io.ByteSequence;
 
 /**
  * Run in a child JVM by {@link ConstantBlindingTest}: compiles one filter whose author constant is
- * {@link #AUTHOR_CONSTANT} and prints its verdicts. Argument: the bpf.ConstantBlinding value.
+ * {@link #AUTHOR_CONSTANT} and prints its verdicts. Arguments: the bpf.ConstantBlinding value, and the bpf.ConstantTime
+ * value (default false).
  */
 public final class BlindingProbe {
     /** A distinctive constant that appears nowhere else in Sluice or Truffle. */
@@ -43,7 +44,9 @@ public final class BlindingProbe {
                         .build();
                 Context c = Context.newBuilder("bpf")
                         .engine(engine)
+                        .allowExperimentalOptions(true)
                         .option("bpf.ConstantBlinding", args[0])
+                        .option("bpf.ConstantTime", args.length > 1 ? args[1] : "false")
                         .build()) {
             Value f = c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(program())), "probe.bpf")
                     .buildLiteral());

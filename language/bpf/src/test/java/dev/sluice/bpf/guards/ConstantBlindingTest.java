@@ -36,8 +36,16 @@ class ConstantBlindingTest {
     Path dir;
 
     ProbeRun probe(String blinding) throws Exception {
-        GraphDumps.Run run =
-                GraphDumps.run(dir.resolve("dump-" + blinding), BlindingProbe.class, "bpf-seccomp", blinding);
+        return probe(blinding, "false");
+    }
+
+    ProbeRun probe(String blinding, String constantTime) throws Exception {
+        GraphDumps.Run run = GraphDumps.run(
+                dir.resolve("dump-" + blinding + "-" + constantTime),
+                BlindingProbe.class,
+                "bpf-seccomp",
+                blinding,
+                constantTime);
         return new ProbeRun(run.line("engine="), run.dumps(), run.programGraphs());
     }
 
@@ -67,6 +75,74 @@ class ConstantBlindingTest {
                     on.dumps().contains(value) || on.dumps().contains(next),
                     "blinded: the jgt/jge comparand " + value + " is not");
         }
+    }
+
+    /** Constant-time programs (bpf.ConstantTime, the predicated body) are blinded the same way. */
+    @Test
+    void constantTimeProgramsKeepAuthorConstantsOutOfCompiledCodeToo() throws Exception {
+        ProbeRun off = probe("off", "true");
+        ProbeRun on = probe("on", "true");
+        assertFalse(off.output().contains("engine=Interpreted"), off.output());
+        assertEquals(off.output(), on.output(), "blinding changes no verdict");
+        assertEquals(probe("off").output(), off.output(), "the constant-time body computes what the other does");
+        assertTrue(off.filterGraphs() > 0 && on.filterGraphs() > 0, "the filter root was compiled and dumped");
+        // The unblinded graphs show the author constant; Graal may fold the others away there (nr ^ C == C ^ 7 is
+        // nr == 7) or compile A > k as A >= k + 1. Blinded, none of them nor k + 1 appears.
+        assertTrue(
+                off.dumps().contains(Integer.toString(BlindingProbe.AUTHOR_CONSTANT)), "unblinded: C is compiled in");
+        for (int constant : new int[] {
+            BlindingProbe.AUTHOR_CONSTANT,
+            BlindingProbe.AUTHOR_CONSTANT ^ 7,
+            BlindingProbe.ABOVE,
+            BlindingProbe.AT_LEAST
+        }) {
+            for (String value : new String[] {Integer.toString(constant), Integer.toString(constant + 1)}) {
+                assertFalse(on.dumps().contains(value), "blinded: " + value + " is not");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void constantTimeBlindingChangesNoVerdict(EngineMode mode) {
+        java.util.Random rnd = new java.util.Random(43);
+        byte[] records = new byte[64 * 32];
+        rnd.nextBytes(records);
+        try (Engine engine = mode.newEngine();
+                Context off = constantTime(engine, "off");
+                Context on = constantTime(engine, "on")) {
+            int programs = mode == EngineMode.INTERPRETED ? 80 : 8;
+            for (int i = 0; i < programs; i++) {
+                byte[] p = GuardPrograms.raw(GuardPrograms.random(rnd, 2 + rnd.nextInt(50)));
+                Value plain = load(off, p);
+                Value blinded = load(on, p);
+                assertFalse(plain.getMember("constantBlinding").asBoolean(), "program " + i);
+                assertTrue(blinded.getMember("constantBlinding").asBoolean(), "program " + i);
+                int[] a = new int[32];
+                int[] b = new int[32];
+                plain.invokeMember("runRecords", records, 64, a);
+                blinded.invokeMember("runRecords", records, 64, b);
+                assertEquals(Arrays.toString(a), Arrays.toString(b), "program " + i);
+                for (int r = 0; r < 4; r++) {
+                    byte[] record = Arrays.copyOfRange(records, 64 * r, 64 * r + 64);
+                    assertEquals(
+                            plain.execute(record).asLong(),
+                            blinded.execute(record).asLong(),
+                            "program " + i);
+                }
+            }
+        }
+    }
+
+    private static Context constantTime(Engine engine, String blinding) {
+        return Context.newBuilder("bpf")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .option("bpf.ConstantTime", "true")
+                .option("bpf.ConstantBlinding", blinding)
+                .build();
     }
 
     @ParameterizedTest
