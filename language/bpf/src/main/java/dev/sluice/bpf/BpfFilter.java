@@ -211,7 +211,6 @@ public final class BpfFilter implements TruffleObject {
             case INSTRUCTIONS_EXECUTED -> budget.instructionsExecuted();
             case INVOCATIONS -> budget.invocations();
             case OVER_BUDGET -> budget.overBudgetCount();
-            // The constant-time body (ConstantTimeBodyNode) does not blind: say what actually applies.
             case CONSTANT_BLINDING -> budget.options().constantBlinding();
             default -> throw UnknownIdentifierException.create(member);
         };

@@ -74,7 +74,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * unsigned 32-bit values), else null. XOR does not keep order, so these compare {@code A + key} with the stored
      * sum, which does: neither sum reaches 2^33. Unblinding {@code k ^ key} instead gave Graal one key-derived value per
      * comparison, all invariant in a batch loop: it computed them before the loop and kept them on the stack, so every
-     * comparison of a seccomp tree read memory (docs/performance.md). The sums are immediates, and {@code A + key} is
+     * comparison of a seccomp tree read memory (docs/guards.md, "Ordered comparisons"). The sums are immediates, and {@code A + key} is
      * one add shared by a chain of comparisons of the same A.
      */
     @CompilationFinal(dimensions = 1)
