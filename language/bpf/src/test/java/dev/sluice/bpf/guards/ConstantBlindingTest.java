@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
+import java.util.stream.Stream;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -23,7 +23,9 @@ import org.graalvm.polyglot.io.ByteSequence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Constant blinding: author constants do not appear in compiled code. A child JVM compiles {@link BlindingProbe}'s
@@ -102,17 +104,21 @@ class ConstantBlindingTest {
         }
     }
 
+    static Stream<Arguments> modesAndBodies() {
+        return Stream.of(EngineMode.INTERPRETED, EngineMode.COMPILED)
+                .flatMap(mode -> Stream.of(Arguments.of(mode, false), Arguments.of(mode, true)));
+    }
+
+    /** Random programs, blinded and not, give the same verdicts, in both bodies (bpf.ConstantTime false and true). */
     @ParameterizedTest
-    @EnumSource(
-            value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILED"})
-    void constantTimeBlindingChangesNoVerdict(EngineMode mode) {
-        java.util.Random rnd = new java.util.Random(43);
+    @MethodSource("modesAndBodies")
+    void blindingChangesNoVerdict(EngineMode mode, boolean constantTime) {
+        java.util.Random rnd = new java.util.Random(42);
         byte[] records = new byte[64 * 32];
         rnd.nextBytes(records);
         try (Engine engine = mode.newEngine();
-                Context off = constantTime(engine, "off");
-                Context on = constantTime(engine, "on")) {
+                Context off = context(engine, "off", constantTime);
+                Context on = context(engine, "on", constantTime)) {
             int programs = mode == EngineMode.INTERPRETED ? 80 : 8;
             for (int i = 0; i < programs; i++) {
                 byte[] p = GuardPrograms.raw(GuardPrograms.random(rnd, 2 + rnd.nextInt(50)));
@@ -133,49 +139,20 @@ class ConstantBlindingTest {
                             "program " + i);
                 }
             }
-        }
-    }
-
-    private static Context constantTime(Engine engine, String blinding) {
-        return Context.newBuilder("bpf")
-                .engine(engine)
-                .allowExperimentalOptions(true)
-                .option("bpf.ConstantTime", "true")
-                .option("bpf.ConstantBlinding", blinding)
-                .build();
-    }
-
-    @ParameterizedTest
-    @EnumSource(
-            value = EngineMode.class,
-            names = {"INTERPRETED", "COMPILED"})
-    void blindingChangesNoVerdict(EngineMode mode) {
-        java.util.Random rnd = new java.util.Random(42);
-        byte[] records = new byte[64 * 32];
-        rnd.nextBytes(records);
-        try (Engine engine = mode.newEngine();
-                Context off = Context.newBuilder("bpf")
-                        .engine(engine)
-                        .options(Map.of("bpf.ConstantBlinding", "off"))
-                        .build();
-                Context on = Context.newBuilder("bpf")
-                        .engine(engine)
-                        .options(Map.of("bpf.ConstantBlinding", "on"))
-                        .build()) {
-            int programs = mode == EngineMode.INTERPRETED ? 80 : 8;
-            for (int i = 0; i < programs; i++) {
-                byte[] p = GuardPrograms.raw(GuardPrograms.random(rnd, 2 + rnd.nextInt(50)));
-                int[] a = new int[32];
-                int[] b = new int[32];
-                load(off, p).invokeMember("runRecords", records, 64, a);
-                load(on, p).invokeMember("runRecords", records, 64, b);
-                assertEquals(Arrays.toString(a), Arrays.toString(b), "program " + i);
-            }
             assertNotEquals(
                     off.getBindings("bpf").getMember("measurement").asString(),
                     on.getBindings("bpf").getMember("measurement").asString(),
                     "the blinding option is measured");
         }
+    }
+
+    private static Context context(Engine engine, String blinding, boolean constantTime) {
+        return Context.newBuilder("bpf")
+                .engine(engine)
+                .allowExperimentalOptions(true)
+                .option("bpf.ConstantTime", Boolean.toString(constantTime))
+                .option("bpf.ConstantBlinding", blinding)
+                .build();
     }
 
     /**
@@ -189,14 +166,8 @@ class ConstantBlindingTest {
     void orderedJumpsKeepTheirMeaningAtTheEdgesOfTheRange(EngineMode mode) {
         int[] edges = {0, 1, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0x5EED1234};
         try (Engine engine = mode.newEngine();
-                Context off = Context.newBuilder("bpf")
-                        .engine(engine)
-                        .options(Map.of("bpf.ConstantBlinding", "off"))
-                        .build();
-                Context on = Context.newBuilder("bpf")
-                        .engine(engine)
-                        .options(Map.of("bpf.ConstantBlinding", "on"))
-                        .build()) {
+                Context off = context(engine, "off", false);
+                Context on = context(engine, "on", false)) {
             for (int k : edges) {
                 // 1 when A > k, 2 when A == k, 3 when A < k (unsigned).
                 byte[] p = GuardPrograms.raw(Program.of(
