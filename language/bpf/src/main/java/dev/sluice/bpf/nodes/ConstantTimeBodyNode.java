@@ -2,7 +2,6 @@ package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerAsserts;
 import com.oracle.truffle.api.CompilerDirectives;
-import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
@@ -12,7 +11,6 @@ import dev.sluice.bpf.lower.Op;
 import dev.sluice.bpf.lower.OperationTrace;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
-import dev.sluice.core.guard.BlindingKeys;
 
 /**
  * Predicated, branch-free execution for constant-time programs. Every instruction is evaluated once, in program order
@@ -35,51 +33,17 @@ public final class ConstantTimeBodyNode extends ProgramBodyNode {
     private static final ByteArraySupport LITTLE = ByteArraySupport.littleEndian();
     private static final int M = Opcodes.MEMWORDS;
 
-    @CompilationFinal(dimensions = 1)
-    private final int[] ops;
-
-    @CompilationFinal(dimensions = 1)
-    private final int[] constants;
-
-    @CompilationFinal(dimensions = 1)
-    private final int[] trueTargets;
-
-    @CompilationFinal(dimensions = 1)
-    private final int[] falseTargets;
-
-    private final boolean bigEndianData;
     private final OperationTrace trace;
-    private final boolean blinded;
-
-    @CompilationFinal(dimensions = 1)
-    private final boolean[] blindable;
-
-    /** Neither final nor compilation-final, as {@link FilterBodyNode}'s, so that no author constant is folded. */
-    private int blindingKey;
 
     /** @param blinded whether the program's constants are blinded (bpf.ConstantBlinding) */
     public ConstantTimeBodyNode(LoweredProgram program, OperationTrace trace, boolean blinded) {
-        super(program.ops().length);
-        this.ops = program.ops();
-        this.blinded = blinded;
-        this.blindable = Blinding.blindableOps(program.ops());
-        this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
-        this.constants =
-                blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
-        this.trueTargets = program.trueTargets();
-        this.falseTargets = program.falseTargets();
-        this.bigEndianData = program.bigEndianData();
+        super(program, blinded);
         this.trace = trace;
     }
 
     /** -1 if a >= b (signed ints, as used for offsets and lengths), else 0. */
     private static int atLeast(int a, int b) {
         return (int) ~(((long) a - (long) b) >> 63);
-    }
-
-    @Override
-    public int blindingKey() {
-        return blinded ? blindingKey : 0;
     }
 
     @Override

@@ -13,7 +13,6 @@ import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.Op;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
-import dev.sluice.core.guard.BlindingKeys;
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.interop.UncheckedArrays;
 
@@ -35,40 +34,12 @@ public final class FilterBodyNode extends ProgramBodyNode {
     /** Register file layout: the accumulator, the index register, then the scratch memory words. */
     private static final int A = 0, X = 1, M = 2, REGISTERS = M + Opcodes.MEMWORDS;
 
-    @CompilationFinal(dimensions = 1)
-    private final int[] ops;
-
-    @CompilationFinal(dimensions = 1)
-    private final int[] constants;
-
-    @CompilationFinal(dimensions = 1)
-    private final int[] trueTargets;
-
-    @CompilationFinal(dimensions = 1)
-    private final int[] falseTargets;
-
-    private final boolean bigEndianData;
     /** Guards (docs/guards.md): final, so without a budget partial evaluation removes every check. */
     private final boolean metered;
 
     private final boolean accounted;
     private final int staticLimit;
     private final Budget budget;
-    /**
-     * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
-     * unblinded when used. The key is neither final nor compilation-final, so partial evaluation cannot fold it and no
-     * author constant becomes an immediate of compiled code. It is read with a plain read, once per batch by the batch
-     * roots ({@link #blindingKey}) and once per call otherwise. A volatile read
-     * (used before 2026-11-30, to keep Graal from hoisting the key and every {@code k ^ key} out of a batch loop) made
-     * blinding cost +143-168% on a compare-heavy seccomp tree, against +21-77% with the plain read, and did not help the
-     * 110-instruction host list either (docs/guards.md, "Cost"). {@code jeq #k} compares {@code A ^ key} with the stored
-     * constant, so a chain of comparisons of one A shares one XOR and compares with immediates.
-     */
-    private final boolean blinded;
-
-    @CompilationFinal(dimensions = 1)
-    private final boolean[] blindable;
-
     /**
      * With blinding, the comparands of {@code jgt #k} and {@code jge #k} as {@code k + key} in 64 bits (both read as
      * unsigned 32-bit values), else null. XOR does not keep order, so these compare {@code A + key} with the stored
@@ -80,7 +51,6 @@ public final class FilterBodyNode extends ProgramBodyNode {
     @CompilationFinal(dimensions = 1)
     private final long[] orderedComparands;
 
-    private int blindingKey;
     /**
      * The end of the furthest absolute packet load (k + size), 0 if the program has none. A packet with at least this
      * many captured bytes cannot fail an absolute load, so the loads need no bounds check of their own: one check per
@@ -116,22 +86,13 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * @param source the source of each instruction (for instruments), or null
      */
     public FilterBodyNode(LoweredProgram program, Budget budget, InstructionSource source) {
-        super(program.ops().length);
+        super(program, budget != null && budget.options().constantBlinding());
         this.source = source;
         this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program.longestPath());
         this.accounted = metered && budget.accounted();
         this.staticLimit = budget == null ? 0 : budget.staticLimit();
         this.budget = budget;
-        this.ops = program.ops();
-        this.blinded = budget != null && budget.options().constantBlinding();
-        this.blindable = Blinding.blindableOps(program.ops());
-        this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
-        this.constants =
-                blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
-        this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey) : null;
-        this.trueTargets = program.trueTargets();
-        this.falseTargets = program.falseTargets();
-        this.bigEndianData = program.bigEndianData();
+        this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey()) : null;
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
     }
 
@@ -184,11 +145,6 @@ public final class FilterBodyNode extends ProgramBodyNode {
     public int execute(VirtualFrame frame, byte[] data, int start, int captured, int wireLength, PacketMeta meta) {
         return runWithKey(
                 frame, data, start, captured, wireLength, meta, blindingKey(), accounted ? budget.lease() : null);
-    }
-
-    @Override
-    public int blindingKey() {
-        return blinded ? blindingKey : 0;
     }
 
     /** @param lease the calling thread's lease when the budget is {@link #accounted}, else null */

@@ -1,5 +1,6 @@
 package dev.sluice.bpf.nodes;
 
+import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.frame.FrameDescriptor;
 import com.oracle.truffle.api.frame.FrameSlotKind;
 import com.oracle.truffle.api.frame.VirtualFrame;
@@ -8,6 +9,7 @@ import com.oracle.truffle.api.instrumentation.ProbeNode;
 import com.oracle.truffle.api.source.SourceSection;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.PacketMeta;
+import dev.sluice.core.guard.BlindingKeys;
 import dev.sluice.core.tools.InstrumentableBody;
 
 /**
@@ -23,15 +25,61 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
      */
     public static final int REGISTERS_SLOT = 0;
 
-    private final int length;
+    @CompilationFinal(dimensions = 1)
+    protected final int[] ops;
 
-    protected ProgramBodyNode(int length) {
-        this.length = length;
+    /** The program's constants, blinded ({@code k ^ key}) where {@link #blindable} says so when {@link #blinded}. */
+    @CompilationFinal(dimensions = 1)
+    protected final int[] constants;
+
+    @CompilationFinal(dimensions = 1)
+    protected final int[] trueTargets;
+
+    @CompilationFinal(dimensions = 1)
+    protected final int[] falseTargets;
+
+    /** Whether seccomp_data words are read big-endian (the audit architecture's byte order). */
+    protected final boolean bigEndianData;
+    /**
+     * Constant blinding (docs/guards.md): author constants of value operations are stored as {@code k ^ key} and
+     * unblinded when used, so that no author constant becomes an immediate of compiled code.
+     */
+    protected final boolean blinded;
+
+    @CompilationFinal(dimensions = 1)
+    protected final boolean[] blindable;
+    /**
+     * One random key per loaded body. Neither final nor compilation-final, so partial evaluation cannot fold it. Read
+     * with a plain read, once per batch by the batch roots ({@link #blindingKey}) and once per call otherwise. A
+     * volatile read (used before 2026-11-30, to keep Graal from hoisting the key and every {@code k ^ key} out of a
+     * batch loop) made blinding cost +143-168% on a compare-heavy seccomp tree, against +21-77% with the plain read,
+     * and did not help the 110-instruction host list either (docs/guards.md, "Cost").
+     */
+    private int blindingKey;
+
+    /** @param blinded whether the program's constants are blinded (bpf.ConstantBlinding) */
+    protected ProgramBodyNode(LoweredProgram program, boolean blinded) {
+        this.ops = program.ops();
+        this.blinded = blinded;
+        this.blindable = Blinding.blindableOps(program.ops());
+        this.blindingKey = blinded ? BlindingKeys.newKey() : 0;
+        this.constants =
+                blinded ? BlindingKeys.blind(program.constants(), blindable, blindingKey) : program.constants();
+        this.trueTargets = program.trueTargets();
+        this.falseTargets = program.falseTargets();
+        this.bigEndianData = program.bigEndianData();
     }
 
-    /** For the generated wrapper. */
+    /** For the generated wrapper: the same program, constants and key. */
     protected ProgramBodyNode(ProgramBodyNode copy) {
-        this.length = copy.length;
+        this.ops = copy.ops;
+        this.constants = copy.constants;
+        this.trueTargets = copy.trueTargets;
+        this.falseTargets = copy.falseTargets;
+        this.bigEndianData = copy.bigEndianData;
+        this.blinded = copy.blinded;
+        this.blindable = copy.blindable;
+        this.blindingKey = copy.blindingKey;
     }
 
     /**
@@ -77,8 +125,8 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
      * was unblinded again for every input (on a 208-instruction seccomp tree, metering plus blinding cost 2.3x no
      * guards).
      */
-    public int blindingKey() {
-        return 0;
+    public final int blindingKey() {
+        return blinded ? blindingKey : 0;
     }
 
     /**
@@ -110,7 +158,7 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
     public void endBatch(BatchTally tally) {}
 
     public final int length() {
-        return length;
+        return ops.length;
     }
 
     @Override
