@@ -101,6 +101,96 @@ class ConstantBlindingTest {
         assertTrue(compared > 100, "most random programs load and run: " + compared);
     }
 
+    /**
+     * A blinded {@code mov r0, K} right before an {@code exit} returns its stored {@code K ^ key}, and the function
+     * applies the key once after its exits merge (FunctionBodyNode.returnsStored). Each exit form, blinded and not, in
+     * the interpreter and compiled: 64-bit movs of negative and edge values (sign-extended), a 32-bit mov (zero-extended,
+     * not shortened), an exit that a jump also lands on (r0 may come from elsewhere), a local function whose verdict its
+     * caller uses, and a legacy packet load that ends the program with 0.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void exitsRightAfterABlindedMovGiveTheAuthorsVerdicts(EngineMode mode) {
+        String tree = String.join(
+                "\n",
+                "ldxw %r2, [%r1+0]",
+                "jgt %r2, 100, big",
+                "jgt %r2, 50, mid",
+                "mov %r0, -5",
+                "exit",
+                "mid:",
+                "mov %r0, 0x7fffffff",
+                "exit",
+                "big:",
+                "jgt %r2, 200, huge",
+                "mov %r0, -1",
+                "exit",
+                "huge:",
+                "mov32 %r0, -7",
+                "exit");
+        String landedOn =
+                String.join("\n", "ldxw %r2, [%r1+0]", "mov %r0, 3", "jgt %r2, 10, out", "mov %r0, 9", "out:", "exit");
+        String localCall = String.join(
+                "\n",
+                "ldxw %r2, [%r1+0]",
+                "call local f",
+                "add %r0, 1",
+                "exit",
+                "f:",
+                "jgt %r2, 5, g",
+                "mov %r0, 40",
+                "exit",
+                "g:",
+                "mov %r0, -2",
+                "exit");
+        Map<String, long[][]> cases = new java.util.LinkedHashMap<>();
+        cases.put(
+                tree,
+                new long[][] {{0, -5}, {50, -5}, {51, 0x7fffffff}, {100, 0x7fffffff}, {101, -1}, {201, 0xfffffff9L}});
+        cases.put(landedOn, new long[][] {{10, 9}, {11, 3}});
+        cases.put(localCall, new long[][] {{5, 41}, {6, -1}});
+        try (Engine engine = mode.newEngine("ebpf", "ebpf-")) {
+            for (String blinding : List.of("off", "on")) {
+                try (Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ConstantBlinding", blinding)
+                        .build()) {
+                    for (Map.Entry<String, long[][]> c : cases.entrySet()) {
+                        var program = context.eval(EbpfTestSources.asm(c.getKey()));
+                        assertEquals(
+                                blinding.equals("on"),
+                                program.getMember("constantBlinding").asBoolean());
+                        for (int round = 0; round < 2; round++) { // compiled mode: the first call compiles
+                            for (long[] inputAndVerdict : c.getValue()) {
+                                byte[] memory = new byte[8];
+                                memory[0] = (byte) inputAndVerdict[0];
+                                assertEquals(
+                                        inputAndVerdict[1],
+                                        program.execute((Object) memory).asLong(),
+                                        "blinding " + blinding + ", input " + inputAndVerdict[0] + ":\n" + c.getKey());
+                            }
+                        }
+                    }
+                }
+                try (Context context = mode.contextBuilder("ebpf", engine)
+                        .option("ebpf.ConstantBlinding", blinding)
+                        .option("ebpf.ProgramType", "socket_filter")
+                        .build()) {
+                    var program = context.eval(EbpfTestSources.asm("mov %r6, %r1\nldabsb 100\nmov %r0, 5\nexit"));
+                    for (int round = 0; round < 2; round++) {
+                        assertEquals(5L, program.execute((Object) new byte[101]).asLong(), "blinding " + blinding);
+                        assertEquals(0L, program.execute((Object) new byte[100]).asLong(), "blinding " + blinding);
+                    }
+                }
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("ebpf-raw:Unnamed"), "compiled: " + EngineMode.COMPILATIONS);
+            assertTrue(EngineMode.compiled("ebpf-socket_filter:Unnamed"), "compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+
     private static Context unverified(EngineMode mode, Engine engine, String blinding) {
         return mode.contextBuilder("ebpf", engine)
                 .option("ebpf.MaxInstructions", "5000")

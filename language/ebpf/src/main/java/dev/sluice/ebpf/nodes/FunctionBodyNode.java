@@ -82,6 +82,16 @@ public class FunctionBodyNode extends InstrumentableBody {
 
     @CompilationFinal(dimensions = 1)
     private final int[] targets;
+    /**
+     * With blinding, per slot: a blinded 64-bit {@code mov r0, K} that an {@code exit} follows in the same basic block,
+     * else false or null. Such a mov returns its stored {@code K ^ key} as it is: every exit of a blinded
+     * function returns r0 XOR the key and {@link #execute} applies the key once, after the exits have merged, so a
+     * function's verdicts stay constants of the compiled code. Unblinded at the mov, they were values computed from the
+     * key: Graal computed them before a batch loop and chose between them with branches where it uses a conditional
+     * move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
+     */
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] returnsStored;
 
     @CompilationFinal(dimensions = 1)
     private final int[] blockCosts;
@@ -151,6 +161,7 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.blindingKinds = blinded ? blinding.kinds() : null;
         this.blindingKey = blinded ? blinding.key() : 0;
         this.targets = program.targets();
+        this.returnsStored = blinded ? returnsStored(program, blinding.kinds()) : null;
         this.blockCosts = program.blockCosts();
         this.provenRegions = program.provenRegions();
         this.entry = program.functionEntries()[function];
@@ -170,6 +181,23 @@ public class FunctionBodyNode extends InstrumentableBody {
             }
         }
         this.localCalls = new DirectCallNode[calls];
+    }
+
+    /**
+     * {@link #returnsStored} for every function of {@code program}. The exit must not start a basic block (no jump lands
+     * on it): then its fuel was charged with the mov's block, so returning at the mov skips no charge.
+     */
+    static boolean[] returnsStored(LoweredProgram program, byte[] kinds) {
+        int[] opcodes = program.opcodes();
+        boolean[] result = new boolean[opcodes.length];
+        for (int pc = 0; pc + 1 < opcodes.length; pc++) {
+            result[pc] = opcodes[pc] == (ALU64 | MOV | K)
+                    && program.dsts()[pc] == 0
+                    && kinds[pc] == Blinding.KEY32
+                    && opcodes[pc + 1] == (JMP | EXIT)
+                    && program.blockCosts()[pc + 1] == 0;
+        }
+        return result;
     }
 
     /**
@@ -230,7 +258,13 @@ public class FunctionBodyNode extends InstrumentableBody {
         r[4] = r4;
         r[5] = r5;
         r[FRAME_POINTER] = Memory.stackPointer(frame);
-        return run(truffleFrame, state, frame, r, key);
+        long exit = run(truffleFrame, state, frame, r, key);
+        return blinded ? exit ^ (int) key : exit;
+    }
+
+    /** What an exit returns for r0: r0 XOR the key's low half (sign-extended) when blinded ({@link #returnsStored}). */
+    private long exitValue(long r0, long key32) {
+        return blinded ? r0 ^ key32 : r0;
     }
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
@@ -269,6 +303,9 @@ public class FunctionBodyNode extends InstrumentableBody {
                     : blindingKind == Blinding.KEY64 ? stored ^ key : stored;
             switch (cls(opcode)) {
                 case ALU64: {
+                    if (blinded && probes == null && returnsStored[pc]) {
+                        return stored; // mov r0, K; exit: K ^ key is r0 XOR the key (exitValue)
+                    }
                     int op = op(opcode);
                     if (op == END) {
                         r[dst] = Alu.byteSwap(true, (int) imm, r[dst]);
@@ -293,7 +330,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                     if (op == JA) {
                         pc = targets[pc];
                     } else if (op == EXIT) {
-                        return r[0];
+                        return exitValue(r[0], key32);
                     } else if (op == CALL) {
                         if (source(opcode) == X) {
                             r[0] = callIndirect(state, frame, r[dst], r, pc);
@@ -396,7 +433,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                     long value =
                             MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), sizeBytes(opcode));
                     if (value < 0) {
-                        return 0; // outside the packet: the kernel ends the program with 0
+                        return exitValue(0, key32); // outside the packet: the kernel ends the program with 0
                     }
                     r[0] = value;
                     pc++;

@@ -76,4 +76,35 @@ class BlindingTest {
         assertNotEquals((int) (plain[9] >>> 32), (int) (stored[9] >>> 32));
         assertNotEquals(Blinding.of(lowered).key(), key, "a fresh key per load");
     }
+    /**
+     * Which movs return their stored value (FunctionBodyNode.returnsStored): a blinded 64-bit {@code mov r0, K} that
+     * only an exit follows; not a 32-bit mov, a mov of 0 (plain), a mov to another register, or one before an exit a
+     * jump lands on.
+     */
+    @Test
+    void onlyABlindedMovOfR0RightBeforeAnExitNoJumpLandsOnReturnsItsStoredValue() {
+        Program p = Program.of(
+                new Insn(LDX | MEM | W, 2, 1, 0, 0), // 0
+                new Insn(JMP | JGT | K, 2, 0, 2, 10), // 1: to 4
+                new Insn(ALU64 | MOV | K, 0, 0, 0, -5), // 2: yes
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 3
+                new Insn(JMP | JGT | K, 2, 0, 2, 20), // 4: to 7
+                new Insn(ALU | MOV | K, 0, 0, 0, 7), // 5: 32-bit
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 6
+                new Insn(JMP | JGT | K, 2, 0, 2, 30), // 7: to 10
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 8: mov of 0, plain
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 9
+                new Insn(JMP | JGT | K, 2, 0, 3, 40), // 10: to 14
+                new Insn(ALU64 | MOV | K, 1, 0, 0, 9), // 11: r1
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 8), // 12: the exit below is landed on
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 13
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 6), // 14
+                new Insn(JMP | JA, 0, 0, -3, 0)); // 15: to 13
+        LoweredProgram lowered =
+                Lowering.lower(p, ProgramType.RAW, StructuralCheck.check(p, ProgramType.RAW, List.of()));
+        boolean[] returnsStored = FunctionBodyNode.returnsStored(lowered, Blinding.kinds(lowered));
+        for (int pc = 0; pc < returnsStored.length; pc++) {
+            assertEquals(pc == 2, returnsStored[pc], "slot " + pc);
+        }
+    }
 }
