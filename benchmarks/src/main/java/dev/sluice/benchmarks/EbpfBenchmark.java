@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
@@ -30,7 +31,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * set in the same way;
  * {@code loop} runs a counted loop of {@link #TRIPS} trips of 3 instructions (the trip count read from memory, so it
  * is not a constant: unverified, under the fuel guard), in ns per trip; {@code constantLoop} the same loop with the
- * count as a constant, verified, so without fuel checks: the program the kernel's JIT is compared with.
+ * count as a constant, verified, so without fuel checks: the program the kernel's JIT is compared with;
+ * {@code treeBatch} runs {@link #tree()}, a compare-heavy raw program (a balanced tree of 31 {@code jgt} with a verdict
+ * at each of its 32 leaves, the shape of a seccomp policy's syscall tree), over {@link #TREE_RECORDS} 8-byte records in
+ * one {@code runBatch}, in ns per record: with {@code blinding=on} every comparand and verdict is blinded.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +42,34 @@ import org.openjdk.jmh.annotations.TearDown;
 @Fork(1)
 public class EbpfBenchmark {
     public static final int TRIPS = 10_000;
+    public static final int TREE_RECORDS = 4096;
+    /** The tree's leaves: leaf i answers {@code i + 1} for the values {@code 15 i} to {@code 15 i + 14}. */
+    static final int TREE_LEAVES = 32, TREE_STEP = 15;
+
+    /** {@code ldxw r2, [r1]}, then the tree of {@code jgt r2, K} over [0, 32 * 15) down to {@code mov r0, leaf; exit}. */
+    static String tree() {
+        StringBuilder text = new StringBuilder("ldxw %r2, [%r1+0]\n");
+        tree(text, 0, TREE_LEAVES, new int[1]);
+        return text.toString();
+    }
+
+    private static void tree(StringBuilder text, int low, int high, int[] labels) {
+        if (high - low == 1) {
+            text.append("mov %r0, ").append(low + 1).append("\nexit\n");
+            return;
+        }
+        int middle = (low + high) / 2;
+        String upper = "upper" + labels[0]++;
+        text.append("jgt %r2, ")
+                .append(middle * TREE_STEP - 1)
+                .append(", ")
+                .append(upper)
+                .append('\n');
+        tree(text, low, middle, labels);
+        text.append(upper).append(":\n");
+        tree(text, middle, high, labels);
+    }
+
     static final String LOOP = """
                     mov %r0, 0
                     ldxdw %r3, [%r1]
@@ -84,6 +116,12 @@ public class EbpfBenchmark {
     private Value socket;
     private long[] socketResults;
     private Value loop;
+    private Context treeContext;
+    private Value tree;
+    private final byte[] treeRecords = new byte[8 * TREE_RECORDS];
+    private final int[] treeOffsets = new int[TREE_RECORDS];
+    private final int[] treeLengths = new int[TREE_RECORDS];
+    private final long[] treeResults = new long[TREE_RECORDS];
     private byte[] buffer;
     private int[] offsets;
     private int[] lengths;
@@ -183,6 +221,35 @@ public class EbpfBenchmark {
         if (loop() != (long) TRIPS * (TRIPS + 1) / 2) {
             throw new IllegalStateException("the loop program computed " + loop());
         }
+        Random values = new Random(31);
+        for (int i = 0; i < TREE_RECORDS; i++) {
+            int value = values.nextInt(TREE_LEAVES * TREE_STEP);
+            ByteBuffer.wrap(treeRecords, 8 * i, 8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(value);
+            treeOffsets[i] = 8 * i;
+            treeLengths[i] = 8;
+        }
+        Context.Builder tb = Context.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("ebpf.Verify", verify)
+                .option("ebpf.ConstantBlinding", blinding)
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch);
+        Tier.of(tier).configure(tb);
+        treeContext = tb.build();
+        tree = treeContext.eval(Source.newBuilder("ebpf", tree(), "tree")
+                .mimeType("text/x-ebpf")
+                .build());
+        treeBatch();
+        for (int i = 0; i < TREE_RECORDS; i++) {
+            int value = ByteBuffer.wrap(treeRecords, 8 * i, 4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getInt();
+            if (treeResults[i] != value / TREE_STEP + 1) {
+                throw new IllegalStateException("the tree gave " + treeResults[i] + " for " + value);
+            }
+        }
         long passed = xdpBatch();
         System.err.printf("[sluice-bench] xdp-ipv4: %d of %d packets give a nonzero action%n", passed, n);
         System.err.printf("[sluice-bench] socket-tcp-port-80: %d of %d packets kept%n", socketBatch(), n);
@@ -194,6 +261,8 @@ public class EbpfBenchmark {
                     this::socketBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
             watch.warmUntilCompiled(
                     this::loop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
+            watch.warmUntilCompiled(
+                    this::treeBatch, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.invoke");
             watch.warmUntilCompiled(
                     this::constantLoop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
         }
@@ -228,6 +297,7 @@ public class EbpfBenchmark {
             long[] socketPasses = SocketFilterBenchmark.minimumAndMedian(this::socketBatch);
             long[] loopPasses = SocketFilterBenchmark.minimumAndMedian(this::loop);
             long[] constantLoopPasses = SocketFilterBenchmark.minimumAndMedian(this::constantLoop);
+            long[] treeMinimumAndMedian = SocketFilterBenchmark.minimumAndMedian(this::treeBatch);
             String line = String.format(
                             "sluice-ebpf-verdicts xdp %s %s %d %016x%n",
                             tier, verify, VerdictHash.accepted(verdicts), VerdictHash.of(verdicts))
@@ -254,7 +324,13 @@ public class EbpfBenchmark {
                             tier,
                             verify,
                             constantLoopPasses[0] / (double) TRIPS,
-                            constantLoopPasses[1] / (double) TRIPS);
+                            constantLoopPasses[1] / (double) TRIPS)
+                    + String.format(
+                            "sluice-ebpf-min tree %s %s %.3f %.3f%n",
+                            tier,
+                            verify,
+                            treeMinimumAndMedian[0] / (double) TREE_RECORDS,
+                            treeMinimumAndMedian[1] / (double) TREE_RECORDS);
             java.nio.file.Files.writeString(
                     Path.of(file),
                     line,
@@ -265,6 +341,7 @@ public class EbpfBenchmark {
         socketContext.close();
         loopContext.close();
         constantLoopContext.close();
+        treeContext.close();
     }
 
     @Benchmark
@@ -277,6 +354,13 @@ public class EbpfBenchmark {
     @OperationsPerInvocation(SocketFilterBenchmark.PACKETS)
     public long socketBatch() {
         return socket.invokeMember("runBatch", buffer, offsets, lengths, socketResults)
+                .asLong();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(TREE_RECORDS)
+    public long treeBatch() {
+        return tree.invokeMember("runBatch", treeRecords, treeOffsets, treeLengths, treeResults)
                 .asLong();
     }
 
