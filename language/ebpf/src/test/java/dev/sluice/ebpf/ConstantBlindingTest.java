@@ -102,17 +102,18 @@ class ConstantBlindingTest {
     }
 
     /**
-     * A blinded {@code mov r0, K} right before an {@code exit} returns its stored {@code K ^ key}, and the function
-     * applies the key once after its exits merge (FunctionBodyNode.returnsStored). Each exit form, blinded and not, in
-     * the interpreter and compiled: 64-bit movs of negative and edge values (sign-extended), a 32-bit mov (zero-extended,
-     * not shortened), an exit that a jump also lands on (r0 may come from elsewhere), a local function whose verdict its
-     * caller uses, and a legacy packet load that ends the program with 0.
+     * A blinded {@code mov r0, K} keeps {@code K ^ key} in r0 until something reads it or an exit returns it, and the
+     * function applies the key once after its exits merge (BlindedR0). Each form, blinded and not, in the interpreter
+     * and compiled: 64-bit movs of negative and edge values (sign-extended), a 32-bit mov (zero-extended), verdicts set
+     * before a branch to a shared exit (clang's shape), a merge of a blinded r0 with a plain one, an add that reads a
+     * blinded r0, a loop around a blinded r0, a local function whose verdict its caller uses, and a legacy packet load
+     * that ends the program with 0.
      */
     @ParameterizedTest
     @EnumSource(
             value = EngineMode.class,
             names = {"INTERPRETED", "COMPILED"})
-    void exitsRightAfterABlindedMovGiveTheAuthorsVerdicts(EngineMode mode) {
+    void blindedMovsOfR0GiveTheAuthorsVerdicts(EngineMode mode) {
         String tree = String.join(
                 "\n",
                 "ldxw %r2, [%r1+0]",
@@ -145,12 +146,37 @@ class ConstantBlindingTest {
                 "g:",
                 "mov %r0, -2",
                 "exit");
+        String mixedMerge = String.join(
+                "\n", "ldxw %r2, [%r1+0]", "mov %r0, -3", "jgt %r2, 10, out", "mov %r0, %r2", "out:", "exit");
+        String readAfter = String.join(
+                "\n",
+                "ldxw %r2, [%r1+0]",
+                "mov %r0, 0x7ffffff0",
+                "jgt %r2, 10, skip",
+                "add %r0, 0x20",
+                "skip:",
+                "exit");
+        String loop = String.join(
+                "\n",
+                "ldxw %r2, [%r1+0]",
+                "and %r2, 7",
+                "mov %r0, 5",
+                "loop:",
+                "jeq %r2, 0, done",
+                "sub %r2, 1",
+                "mov %r0, 6",
+                "ja loop",
+                "done:",
+                "exit");
         Map<String, long[][]> cases = new java.util.LinkedHashMap<>();
         cases.put(
                 tree,
                 new long[][] {{0, -5}, {50, -5}, {51, 0x7fffffff}, {100, 0x7fffffff}, {101, -1}, {201, 0xfffffff9L}});
         cases.put(landedOn, new long[][] {{10, 9}, {11, 3}});
         cases.put(localCall, new long[][] {{5, 41}, {6, -1}});
+        cases.put(mixedMerge, new long[][] {{7, 7}, {10, 10}, {11, -3}});
+        cases.put(readAfter, new long[][] {{10, 0x80000010L}, {11, 0x7ffffff0}});
+        cases.put(loop, new long[][] {{0, 5}, {8, 5}, {3, 6}, {15, 6}});
         try (Engine engine = mode.newEngine("ebpf", "ebpf-")) {
             for (String blinding : List.of("off", "on")) {
                 try (Context context = mode.contextBuilder("ebpf", engine)

@@ -83,15 +83,25 @@ public class FunctionBodyNode extends InstrumentableBody {
     @CompilationFinal(dimensions = 1)
     private final int[] targets;
     /**
-     * With blinding, per slot: a blinded 64-bit {@code mov r0, K} that an {@code exit} follows in the same basic block,
-     * else false or null. Such a mov returns its stored {@code K ^ key} as it is: every exit of a blinded
+     * With blinding, where r0 is kept in its blinded form ({@link BlindedR0}), else null: per slot, whether r0 is
+     * pending when it starts and after it, whether it is unblinded before the slot, and whether the slot is a blinded
+     * {@code mov r0, K} that stores {@code K ^ key} as it is. Every exit of a blinded
      * function returns r0 XOR the key and {@link #execute} applies the key once, after the exits have merged, so a
-     * function's verdicts stay constants of the compiled code. Unblinded at the mov, they were values computed from the
-     * key: Graal computed them before a batch loop and chose between them with branches where it uses a conditional
-     * move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
+     * function's verdicts stay constants of the compiled code. Unblinded at each mov, they were values computed from
+     * the key: Graal computed them before a batch loop and chose between them with branches where it uses a
+     * conditional move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
      */
     @CompilationFinal(dimensions = 1)
-    private final boolean[] returnsStored;
+    private final boolean[] r0PendingIn;
+
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] r0PendingOut;
+
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] r0UnblindBefore;
+
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] r0StoresBlinded;
 
     @CompilationFinal(dimensions = 1)
     private final int[] blockCosts;
@@ -161,7 +171,11 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.blindingKinds = blinded ? blinding.kinds() : null;
         this.blindingKey = blinded ? blinding.key() : 0;
         this.targets = program.targets();
-        this.returnsStored = blinded ? returnsStored(program, blinding.kinds()) : null;
+        BlindedR0 r0 = blinded ? BlindedR0.of(program, blinding.kinds()) : null;
+        this.r0PendingIn = blinded ? r0.pendingIn() : null;
+        this.r0PendingOut = blinded ? r0.pendingOut() : null;
+        this.r0UnblindBefore = blinded ? r0.unblindBefore() : null;
+        this.r0StoresBlinded = blinded ? r0.storesBlinded() : null;
         this.blockCosts = program.blockCosts();
         this.provenRegions = program.provenRegions();
         this.entry = program.functionEntries()[function];
@@ -181,23 +195,6 @@ public class FunctionBodyNode extends InstrumentableBody {
             }
         }
         this.localCalls = new DirectCallNode[calls];
-    }
-
-    /**
-     * {@link #returnsStored} for every function of {@code program}. The exit must not start a basic block (no jump lands
-     * on it): then its fuel was charged with the mov's block, so returning at the mov skips no charge.
-     */
-    static boolean[] returnsStored(LoweredProgram program, byte[] kinds) {
-        int[] opcodes = program.opcodes();
-        boolean[] result = new boolean[opcodes.length];
-        for (int pc = 0; pc + 1 < opcodes.length; pc++) {
-            result[pc] = opcodes[pc] == (ALU64 | MOV | K)
-                    && program.dsts()[pc] == 0
-                    && kinds[pc] == Blinding.KEY32
-                    && opcodes[pc + 1] == (JMP | EXIT)
-                    && program.blockCosts()[pc + 1] == 0;
-        }
-        return result;
     }
 
     /**
@@ -262,9 +259,21 @@ public class FunctionBodyNode extends InstrumentableBody {
         return blinded ? exit ^ (int) key : exit;
     }
 
-    /** What an exit returns for r0: r0 XOR the key's low half (sign-extended) when blinded ({@link #returnsStored}). */
+    /** What an exit returns for a plain r0: r0 XOR the key's low half (sign-extended) when blinded ({@link BlindedR0}). */
     private long exitValue(long r0, long key32) {
         return blinded ? r0 ^ key32 : r0;
+    }
+
+    /**
+     * Control passes from slot {@code from} to slot {@code to}: where r0 is pending after {@code from} but not when
+     * {@code to} starts (a merge with a path that wrote r0 plainly), it is unblinded on the way. Both slots are
+     * constants of the exploded loop, so this folds to nothing or to one XOR.
+     */
+    private int step(int from, int to, long[] r, long key32, boolean trackR0) {
+        if (trackR0 && r0PendingOut[from] && !r0PendingIn[to]) {
+            r[0] ^= key32;
+        }
+        return to;
     }
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
@@ -273,6 +282,9 @@ public class FunctionBodyNode extends InstrumentableBody {
         final Memory memory = state.memory;
         // 32-bit immediates are blinded with the key's low half, sign-extended (Blinding).
         final long key32 = (int) key;
+        // Blinded and without instruments (a debugger shows r0 as the instruction sees it): r0 may be kept blinded.
+        // Decided once per run, so that one run keeps one convention even if an instrument attaches meanwhile.
+        final boolean trackR0 = blinded && probes == null;
         if (probes != null) {
             truffleFrame.setObject(REGISTERS_SLOT, r);
         }
@@ -290,6 +302,9 @@ public class FunctionBodyNode extends InstrumentableBody {
             if (probes != null) {
                 probes.enter(truffleFrame, pc);
             }
+            if (trackR0 && r0UnblindBefore[pc]) {
+                r[0] ^= key32; // this slot touches r0: its plain value
+            }
             final int opcode = opcodes[pc];
             final int dst = dsts[pc];
             final int src = srcs[pc];
@@ -303,8 +318,10 @@ public class FunctionBodyNode extends InstrumentableBody {
                     : blindingKind == Blinding.KEY64 ? stored ^ key : stored;
             switch (cls(opcode)) {
                 case ALU64: {
-                    if (blinded && probes == null && returnsStored[pc]) {
-                        return stored; // mov r0, K; exit: K ^ key is r0 XOR the key (exitValue)
+                    if (trackR0 && r0StoresBlinded[pc]) {
+                        r[0] = stored; // mov r0, K: K ^ key, r0 XOR the key, unblinded when used (BlindedR0)
+                        pc = step(pc, pc + 1, r, key32, trackR0);
+                        break;
                     }
                     int op = op(opcode);
                     if (op == END) {
@@ -312,7 +329,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                     } else {
                         r[dst] = Alu.alu64(op, r[dst], source(opcode) == X ? r[src] : imm, off);
                     }
-                    pc++;
+                    pc = step(pc, pc + 1, r, key32, trackR0);
                     break;
                 }
                 case ALU: {
@@ -322,15 +339,15 @@ public class FunctionBodyNode extends InstrumentableBody {
                     } else {
                         r[dst] = Alu.alu32(op, r[dst], source(opcode) == X ? r[src] : imm, off);
                     }
-                    pc++;
+                    pc = step(pc, pc + 1, r, key32, trackR0);
                     break;
                 }
                 case JMP: {
                     int op = op(opcode);
                     if (op == JA) {
-                        pc = targets[pc];
+                        pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (op == EXIT) {
-                        return exitValue(r[0], key32);
+                        return trackR0 && r0PendingIn[pc] ? r[0] : exitValue(r[0], key32);
                     } else if (op == CALL) {
                         if (source(opcode) == X) {
                             r[0] = callIndirect(state, frame, r[dst], r, pc);
@@ -343,37 +360,37 @@ public class FunctionBodyNode extends InstrumentableBody {
                         } else {
                             r[0] = Helpers.call(helpers[pc], state, r[1], r[2], r[3], r[4], r[5], pc, this);
                         }
-                        pc++;
+                        pc = step(pc, pc + 1, r, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
                         // register shares one XOR of it and compares with constants that are not the author's.
                         if (Alu.condition64(op, r[dst] ^ key32, stored)) {
-                            pc = targets[pc];
+                            pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
-                            pc++;
+                            pc = step(pc, pc + 1, r, key32, trackR0);
                         }
                     } else if (Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm)) {
-                        pc = targets[pc];
+                        pc = step(pc, targets[pc], r, key32, trackR0);
                     } else {
-                        pc++;
+                        pc = step(pc, pc + 1, r, key32, trackR0);
                     }
                     break;
                 }
                 case JMP32: {
                     int op = op(opcode);
                     if (op == JA) {
-                        pc = targets[pc];
+                        pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // As for JMP: equal low halves exactly when equal after XOR with the same key.
                         if (Alu.condition32(op, r[dst] ^ key32, stored)) {
-                            pc = targets[pc];
+                            pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
-                            pc++;
+                            pc = step(pc, pc + 1, r, key32, trackR0);
                         }
                     } else if (Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm)) {
-                        pc = targets[pc];
+                        pc = step(pc, targets[pc], r, key32, trackR0);
                     } else {
-                        pc++;
+                        pc = step(pc, pc + 1, r, key32, trackR0);
                     }
                     break;
                 }
@@ -388,7 +405,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                                 ? MemoryGuard.loadSigned(memory, address, size, proven, pc, this)
                                 : MemoryGuard.load(memory, address, size, proven, pc, this);
                     }
-                    pc++;
+                    pc = step(pc, pc + 1, r, key32, trackR0);
                     break;
                 }
                 case ST: {
@@ -397,7 +414,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                         ContextAccess.checkSkbStore(r[dst] + off, sizeBytes(opcode), pc, this);
                     }
                     MemoryGuard.store(memory, r[dst] + off, sizeBytes(opcode), imm, proven, pc, this);
-                    pc++;
+                    pc = step(pc, pc + 1, r, key32, trackR0);
                     break;
                 }
                 case STX: {
@@ -418,13 +435,13 @@ public class FunctionBodyNode extends InstrumentableBody {
                     } else {
                         MemoryGuard.store(memory, address, size, r[src], proven, pc, this);
                     }
-                    pc++;
+                    pc = step(pc, pc + 1, r, key32, trackR0);
                     break;
                 }
                 case LD: {
                     if (opcode == LDDW) {
                         r[dst] = imm;
-                        pc += 2;
+                        pc = step(pc, pc + 2, r, key32, trackR0);
                         break;
                     }
                     // Legacy packet access: r0 = the packet's bytes at imm (ABS) or src + imm (IND), big-endian.
@@ -436,7 +453,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                         return exitValue(0, key32); // outside the packet: the kernel ends the program with 0
                     }
                     r[0] = value;
-                    pc++;
+                    pc = step(pc, pc + 1, r, key32, trackR0);
                     break;
                 }
                 default:

@@ -77,34 +77,44 @@ class BlindingTest {
         assertNotEquals(Blinding.of(lowered).key(), key, "a fresh key per load");
     }
     /**
-     * Which movs return their stored value (FunctionBodyNode.returnsStored): a blinded 64-bit {@code mov r0, K} that
-     * only an exit follows; not a 32-bit mov, a mov of 0 (plain), a mov to another register, or one before an exit a
-     * jump lands on.
+     * Where r0 stays blinded (BlindedR0): from a blinded 64-bit {@code mov r0, K} through instructions that neither
+     * read nor write r0, to an exit and into a merge where every path has it blinded; unblinded before an instruction
+     * that reads it (not before one that only overwrites it), and on the edge into a merge with a path that wrote it
+     * plainly; never stored blinded by a 32-bit mov or a mov of 0.
      */
     @Test
-    void onlyABlindedMovOfR0RightBeforeAnExitNoJumpLandsOnReturnsItsStoredValue() {
+    void r0StaysBlindedFromABlindedMovUntilSomethingTouchesIt() {
         Program p = Program.of(
-                new Insn(LDX | MEM | W, 2, 1, 0, 0), // 0
-                new Insn(JMP | JGT | K, 2, 0, 2, 10), // 1: to 4
-                new Insn(ALU64 | MOV | K, 0, 0, 0, -5), // 2: yes
-                new Insn(JMP | EXIT, 0, 0, 0, 0), // 3
-                new Insn(JMP | JGT | K, 2, 0, 2, 20), // 4: to 7
-                new Insn(ALU | MOV | K, 0, 0, 0, 7), // 5: 32-bit
-                new Insn(JMP | EXIT, 0, 0, 0, 0), // 6
-                new Insn(JMP | JGT | K, 2, 0, 2, 30), // 7: to 10
-                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 8: mov of 0, plain
-                new Insn(JMP | EXIT, 0, 0, 0, 0), // 9
-                new Insn(JMP | JGT | K, 2, 0, 3, 40), // 10: to 14
-                new Insn(ALU64 | MOV | K, 1, 0, 0, 9), // 11: r1
-                new Insn(ALU64 | MOV | K, 0, 0, 0, 8), // 12: the exit below is landed on
-                new Insn(JMP | EXIT, 0, 0, 0, 0), // 13
-                new Insn(ALU64 | MOV | K, 0, 0, 0, 6), // 14
-                new Insn(JMP | JA, 0, 0, -3, 0)); // 15: to 13
+                new Insn(LDX | MEM | W, 2, 1, 0, 0), // 0: r2 = [r1]
+                new Insn(ALU64 | MOV | K, 0, 0, 0, -5), // 1: r0 blinded
+                new Insn(JMP | JGT | K, 2, 0, 2, 10), // 2: to 5; r0 stays blinded on both edges
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 7), // 3: r0 blinded
+                new Insn(JMP | JA, 0, 0, 0, 0), // 4: to 5
+                new Insn(JMP | JGT | K, 2, 0, 2, 20), // 5: both paths into it blinded; to 8
+                new Insn(ALU64 | ADD | K, 0, 0, 0, 1), // 6: reads r0: unblinded first
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 7: plain
+                new Insn(JMP | JGT | K, 2, 0, 2, 30), // 8: to 11
+                new Insn(ALU | MOV | K, 0, 0, 0, 9), // 9: 32-bit: plain
+                new Insn(JMP | JA, 0, 0, 1, 0), // 10: to 12
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 11: mov of 0: plain
+                new Insn(JMP | JGT | K, 2, 0, 2, 40), // 12: to 15
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 3), // 13: blinded, but 15 is reached plainly from 12
+                new Insn(JMP | JA, 0, 0, 0, 0), // 14: to 15, unblinding r0 on the way
+                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 15: plain
         LoweredProgram lowered =
                 Lowering.lower(p, ProgramType.RAW, StructuralCheck.check(p, ProgramType.RAW, List.of()));
-        boolean[] returnsStored = FunctionBodyNode.returnsStored(lowered, Blinding.kinds(lowered));
-        for (int pc = 0; pc < returnsStored.length; pc++) {
-            assertEquals(pc == 2, returnsStored[pc], "slot " + pc);
+        BlindedR0 r0 = BlindedR0.of(lowered, Blinding.kinds(lowered));
+        assertArrayEquals(slots(16, 2, 3, 4, 5, 6, 8, 9, 11, 14), r0.pendingIn(), "pending when the slot starts");
+        assertArrayEquals(slots(16, 1, 2, 3, 4, 5, 8, 13, 14), r0.pendingOut(), "pending after the slot");
+        assertArrayEquals(slots(16, 6), r0.unblindBefore(), "unblinded before the slot");
+        assertArrayEquals(slots(16, 1, 3, 13), r0.storesBlinded(), "stores K ^ key");
+    }
+
+    private static boolean[] slots(int length, int... set) {
+        boolean[] b = new boolean[length];
+        for (int pc : set) {
+            b[pc] = true;
         }
+        return b;
     }
 }
