@@ -344,10 +344,14 @@ public class FunctionBodyNode extends InstrumentableBody {
                 }
                 case JMP: {
                     int op = op(opcode);
+                    // What an exit returns, decided here: the code after the exit's test is outside the exploded loop,
+                    // where the exits of all iterations have merged and pc is no longer a constant (reading r0PendingIn
+                    // there cost a load and a branch per run). Unused by other jumps, so partial evaluation drops it.
+                    final long exitR0 = trackR0 && r0PendingIn[pc] ? r[0] : exitValue(r[0], key32);
                     if (op == JA) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (op == EXIT) {
-                        return trackR0 && r0PendingIn[pc] ? r[0] : exitValue(r[0], key32);
+                        return exitR0;
                     } else if (op == CALL) {
                         if (source(opcode) == X) {
                             r[0] = callIndirect(state, frame, r[dst], r, pc);
