@@ -91,6 +91,13 @@ public class FunctionBodyNode extends InstrumentableBody {
      * the key: Graal computed them before a batch loop and chose between them with branches where it uses a
      * conditional move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
      */
+    /**
+     * Whether this function's exits return r0 XOR the key for {@link #execute} to undo: blinded, with an exit that r0
+     * reaches blinded. A function whose exits all see r0 plain (a socket filter returning a length or a mov of 0)
+     * returns it as it is, without two XORs that would cancel.
+     */
+    private final boolean exitsBlinded;
+
     @CompilationFinal(dimensions = 1)
     private final boolean[] r0PendingIn;
 
@@ -184,6 +191,11 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.xdpContext = type == ProgramType.XDP;
         this.skbContext = type == ProgramType.SOCKET_FILTER;
         this.end = function + 1 < program.functionCount() ? program.functionEntries()[function + 1] : program.length();
+        boolean pendingExit = false;
+        for (int pc = entry; blinded && pc < end; pc++) {
+            pendingExit |= opcodes[pc] == (JMP | EXIT) && r0PendingIn[pc];
+        }
+        this.exitsBlinded = pendingExit;
         this.helpers = new Helper[program.length()];
         this.callSlots = new int[program.length()];
         int calls = 0;
@@ -256,12 +268,12 @@ public class FunctionBodyNode extends InstrumentableBody {
         r[5] = r5;
         r[FRAME_POINTER] = Memory.stackPointer(frame);
         long exit = run(truffleFrame, state, frame, r, key);
-        return blinded ? exit ^ (int) key : exit;
+        return exitsBlinded ? exit ^ (int) key : exit;
     }
 
-    /** What an exit returns for a plain r0: r0 XOR the key's low half (sign-extended) when blinded ({@link BlindedR0}). */
+    /** What an exit returns for a plain r0: r0 XOR the key's low half (sign-extended) when {@link #exitsBlinded}. */
     private long exitValue(long r0, long key32) {
-        return blinded ? r0 ^ key32 : r0;
+        return exitsBlinded ? r0 ^ key32 : r0;
     }
 
     /**
