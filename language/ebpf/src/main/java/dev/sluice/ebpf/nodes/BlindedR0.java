@@ -8,8 +8,8 @@ import java.util.Arrays;
 /**
  * Where a blinded program may keep r0 in its blinded form (docs/guards.md 6.1, "Verdicts kept constants"). Every exit
  * of a blinded function returns r0 XOR the key's low half (sign-extended), and the function applies the key once after
- * its exits have merged ({@link FunctionBodyNode#execute}). A blinded 64-bit {@code mov r0, K} then need not unblind
- * K: it stores the blinded {@code K ^ key} in r0 as it is ("pending"), and r0 stays pending as long as no instruction
+ * its exits have merged ({@link FunctionBodyNode#execute}). A blinded {@code mov r0, K} then need not unblind K: it
+ * stores r0's value XOR the key ("pending"; for a 64-bit mov the blinded {@code K ^ key} as it is), and r0 stays pending as long as no instruction
  * reads or writes it, up to an exit, which returns it as it is. So verdicts set before a branch or a jump to a shared
  * exit (clang's {@code r0 = 1; if ... goto L; r0 = 2; L: exit}) stay constants of the compiled code, between which
  * Graal chooses with a conditional move; unblinded at each mov, they were values computed from the key.
@@ -23,20 +23,36 @@ import java.util.Arrays;
  * @param pendingIn per slot, whether r0 is pending when the slot starts
  * @param pendingOut per slot, whether r0 is pending after it (for its successors)
  * @param unblindBefore per slot, whether r0 is pending and the slot reads it, so it is unblinded first
- * @param storesBlinded per slot, whether it is a blinded {@code mov r0, K} that leaves r0 pending
+ * @param storesBlinded per slot, whether it is a blinded {@code mov r0, K} (64- or 32-bit) that leaves r0 pending
+ * @param blindedValues per such slot, what it stores: its value XOR the key's low half sign-extended. For a 64-bit mov
+ *     that is the stored immediate; for a 32-bit one, whose value is K zero-extended, the stored immediate's low half
+ *     (K's low half XOR the key's) under the key's high half (all ones or all zeros: the key's sign, nothing of K)
  */
-record BlindedR0(boolean[] pendingIn, boolean[] pendingOut, boolean[] unblindBefore, boolean[] storesBlinded) {
+record BlindedR0(
+        boolean[] pendingIn,
+        boolean[] pendingOut,
+        boolean[] unblindBefore,
+        boolean[] storesBlinded,
+        long[] blindedValues) {
 
-    static BlindedR0 of(LoweredProgram program, byte[] kinds) {
+    static BlindedR0 of(LoweredProgram program, Blinding blinding) {
+        byte[] kinds = blinding.kinds();
+        long key32 = (int) blinding.key();
         int[] opcodes = program.opcodes();
         int n = opcodes.length;
         boolean[] storesBlinded = new boolean[n];
+        long[] blindedValues = new long[n];
         boolean[] reads = new boolean[n];
         boolean[] writes = new boolean[n];
         for (int pc = 0; pc < n; pc++) {
             if (opcodes[pc] >= 0) {
-                storesBlinded[pc] =
-                        opcodes[pc] == (ALU64 | MOV | K) && program.dsts()[pc] == 0 && kinds[pc] == Blinding.KEY32;
+                boolean mov = opcodes[pc] == (ALU64 | MOV | K) || opcodes[pc] == (ALU | MOV | K);
+                storesBlinded[pc] = mov && program.dsts()[pc] == 0 && kinds[pc] == Blinding.KEY32;
+                long stored = blinding.immediates()[pc];
+                if (storesBlinded[pc]) {
+                    blindedValues[pc] =
+                            cls(opcodes[pc]) == ALU64 ? stored : (stored & 0xffffffffL) | (key32 & 0xffffffff00000000L);
+                }
                 reads[pc] = readsR0(opcodes[pc], program.dsts()[pc], program.srcs()[pc]);
                 writes[pc] = writesR0(opcodes[pc], program.dsts()[pc]);
             }
@@ -71,7 +87,7 @@ record BlindedR0(boolean[] pendingIn, boolean[] pendingOut, boolean[] unblindBef
         for (int pc = 0; pc < n; pc++) {
             unblindBefore[pc] = opcodes[pc] >= 0 && in[pc] && reads[pc];
         }
-        return new BlindedR0(in, out, unblindBefore, storesBlinded);
+        return new BlindedR0(in, out, unblindBefore, storesBlinded, blindedValues);
     }
 
     /**

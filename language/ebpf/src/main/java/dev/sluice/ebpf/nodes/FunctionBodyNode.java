@@ -111,6 +111,9 @@ public class FunctionBodyNode extends InstrumentableBody {
     private final boolean[] r0StoresBlinded;
 
     @CompilationFinal(dimensions = 1)
+    private final long[] r0BlindedValues;
+
+    @CompilationFinal(dimensions = 1)
     private final int[] blockCosts;
     /** Per slot, the region the verifier proved the load or store inside (no guard), or 0. */
     @CompilationFinal(dimensions = 1)
@@ -178,11 +181,12 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.blindingKinds = blinded ? blinding.kinds() : null;
         this.blindingKey = blinded ? blinding.key() : 0;
         this.targets = program.targets();
-        BlindedR0 r0 = blinded ? BlindedR0.of(program, blinding.kinds()) : null;
+        BlindedR0 r0 = blinded ? BlindedR0.of(program, blinding) : null;
         this.r0PendingIn = blinded ? r0.pendingIn() : null;
         this.r0PendingOut = blinded ? r0.pendingOut() : null;
         this.r0UnblindBefore = blinded ? r0.unblindBefore() : null;
         this.r0StoresBlinded = blinded ? r0.storesBlinded() : null;
+        this.r0BlindedValues = blinded ? r0.blindedValues() : null;
         this.blockCosts = program.blockCosts();
         this.provenRegions = program.provenRegions();
         this.entry = program.functionEntries()[function];
@@ -331,7 +335,7 @@ public class FunctionBodyNode extends InstrumentableBody {
             switch (cls(opcode)) {
                 case ALU64: {
                     if (trackR0 && r0StoresBlinded[pc]) {
-                        r[0] = stored; // mov r0, K: K ^ key, r0 XOR the key, unblinded when used (BlindedR0)
+                        r[0] = r0BlindedValues[pc]; // mov r0, K: K ^ key, r0 XOR the key, unblinded when used
                         pc = step(pc, pc + 1, r, key32, trackR0);
                         break;
                     }
@@ -345,6 +349,11 @@ public class FunctionBodyNode extends InstrumentableBody {
                     break;
                 }
                 case ALU: {
+                    if (trackR0 && r0StoresBlinded[pc]) {
+                        r[0] = r0BlindedValues[pc]; // mov32 r0, K: K zero-extended, XOR the key (BlindedR0)
+                        pc = step(pc, pc + 1, r, key32, trackR0);
+                        break;
+                    }
                     int op = op(opcode);
                     if (op == END) {
                         r[dst] = Alu.byteSwap(source(opcode) == TO_BE, (int) imm, r[dst]);

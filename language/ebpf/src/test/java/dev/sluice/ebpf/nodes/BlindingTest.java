@@ -4,6 +4,7 @@ import static dev.sluice.ebpf.isa.Opcodes.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.ebpf.isa.Insn;
 import dev.sluice.ebpf.isa.Program;
@@ -80,7 +81,7 @@ class BlindingTest {
      * Where r0 stays blinded (BlindedR0): from a blinded 64-bit {@code mov r0, K} through instructions that neither
      * read nor write r0, to an exit and into a merge where every path has it blinded; unblinded before an instruction
      * that reads it (not before one that only overwrites it), and on the edge into a merge with a path that wrote it
-     * plainly; never stored blinded by a 32-bit mov or a mov of 0.
+     * plainly; a 32-bit mov stores its zero-extended value, a mov of 0 (not blinded) nothing.
      */
     @Test
     void r0StaysBlindedFromABlindedMovUntilSomethingTouchesIt() {
@@ -94,7 +95,7 @@ class BlindingTest {
                 new Insn(ALU64 | ADD | K, 0, 0, 0, 1), // 6: reads r0: unblinded first
                 new Insn(JMP | EXIT, 0, 0, 0, 0), // 7: plain
                 new Insn(JMP | JGT | K, 2, 0, 2, 30), // 8: to 11
-                new Insn(ALU | MOV | K, 0, 0, 0, 9), // 9: 32-bit: plain
+                new Insn(ALU | MOV | K, 0, 0, 0, 9), // 9: 32-bit: blinded too, zero-extended
                 new Insn(JMP | JA, 0, 0, 1, 0), // 10: to 12
                 new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 11: mov of 0: plain
                 new Insn(JMP | JGT | K, 2, 0, 2, 40), // 12: to 15
@@ -103,11 +104,29 @@ class BlindingTest {
                 new Insn(JMP | EXIT, 0, 0, 0, 0)); // 15: plain
         LoweredProgram lowered =
                 Lowering.lower(p, ProgramType.RAW, StructuralCheck.check(p, ProgramType.RAW, List.of()));
-        BlindedR0 r0 = BlindedR0.of(lowered, Blinding.kinds(lowered));
-        assertArrayEquals(slots(16, 2, 3, 4, 5, 6, 8, 9, 11, 14), r0.pendingIn(), "pending when the slot starts");
-        assertArrayEquals(slots(16, 1, 2, 3, 4, 5, 8, 13, 14), r0.pendingOut(), "pending after the slot");
+        Blinding blinding = Blinding.of(lowered);
+        BlindedR0 r0 = BlindedR0.of(lowered, blinding);
+        assertArrayEquals(slots(16, 2, 3, 4, 5, 6, 8, 9, 10, 11, 14), r0.pendingIn(), "pending when the slot starts");
+        assertArrayEquals(slots(16, 1, 2, 3, 4, 5, 8, 9, 10, 13, 14), r0.pendingOut(), "pending after the slot");
         assertArrayEquals(slots(16, 6), r0.unblindBefore(), "unblinded before the slot");
-        assertArrayEquals(slots(16, 1, 3, 13), r0.storesBlinded(), "stores K ^ key");
+        assertArrayEquals(slots(16, 1, 3, 9, 13), r0.storesBlinded(), "stores r0 XOR the key");
+        // What a blinded mov stores is r0's value XOR the key's low half, sign-extended: -5 (64-bit), 9 zero-extended.
+        long key32 = (int) blinding.key();
+        assertEquals(-5L, r0.blindedValues()[1] ^ key32);
+        assertEquals(7L, r0.blindedValues()[3] ^ key32);
+        assertEquals(9L, r0.blindedValues()[9] ^ key32);
+        assertEquals(3L, r0.blindedValues()[13] ^ key32);
+        assertNotEquals(9L, r0.blindedValues()[9], "not the author's value");
+        // The 32-bit mov's high half comes from the key's sign: fresh keys until both signs have been checked.
+        boolean negativeSeen = false, positiveSeen = false;
+        for (int load = 0; load < 200 && !(negativeSeen && positiveSeen); load++) {
+            Blinding fresh = Blinding.of(lowered);
+            long freshKey32 = (int) fresh.key();
+            negativeSeen |= freshKey32 < 0;
+            positiveSeen |= freshKey32 >= 0;
+            assertEquals(9L, BlindedR0.of(lowered, fresh).blindedValues()[9] ^ freshKey32, "key " + freshKey32);
+        }
+        assertTrue(negativeSeen && positiveSeen, "both signs of the key's low half were checked");
     }
 
     private static boolean[] slots(int length, int... set) {
