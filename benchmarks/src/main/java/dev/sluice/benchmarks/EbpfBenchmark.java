@@ -154,15 +154,7 @@ public class EbpfBenchmark {
             at += frames.get(i).length;
         }
         CompileWatch watch = new CompileWatch();
-        Context.Builder b = Context.newBuilder("ebpf")
-                .allowExperimentalOptions(true)
-                .option("ebpf.ProgramType", "xdp")
-                .option("ebpf.Verify", verify)
-                .option("ebpf.ConstantBlinding", blinding)
-                .option("engine.TraceCompilation", "true")
-                .logHandler(watch);
-        Tier.of(tier).configure(b);
-        context = b.build();
+        context = newContext(watch, verify, "ebpf.ProgramType", "xdp");
         if (Tier.of(tier).compiles()
                 && context.getEngine().getImplementationName().contains("Interpreted")) {
             throw new IllegalStateException(
@@ -175,40 +167,17 @@ public class EbpfBenchmark {
                 .build());
         // The socket filter's context: the frames from their link-layer header (ebpf.SocketData=link), so skb->len is
         // the frame's length, as ebpf_kernel_peer.c runs it in the kernel (a dummy Ethernet header in front).
-        Context.Builder sb = Context.newBuilder("ebpf")
-                .allowExperimentalOptions(true)
-                .option("ebpf.ProgramType", "socket_filter")
-                .option("ebpf.SocketData", "link")
-                .option("ebpf.Verify", verify)
-                .option("ebpf.ConstantBlinding", blinding)
-                .option("engine.TraceCompilation", "true")
-                .logHandler(watch);
-        Tier.of(tier).configure(sb);
-        socketContext = sb.build();
+        socketContext = newContext(watch, verify, "ebpf.ProgramType", "socket_filter", "ebpf.SocketData", "link");
         String socketText = Files.readString(
                 Path.of(System.getProperty("sluice.bench.examples", "examples")).resolve("ebpf/socket-tcp-port-80.s"));
         socket = socketContext.eval(Source.newBuilder("ebpf", socketText, "socket-tcp-port-80")
                 .mimeType("text/x-ebpf")
                 .build());
         // The loop is a raw program (r1 = memory), so it gets a context of its own.
-        Context.Builder lb = Context.newBuilder("ebpf")
-                .allowExperimentalOptions(true)
-                .option("ebpf.Verify", "false")
-                .option("ebpf.ConstantBlinding", blinding)
-                .option("engine.TraceCompilation", "true")
-                .logHandler(watch);
-        Tier.of(tier).configure(lb);
-        loopContext = lb.build();
+        loopContext = newContext(watch, "false");
         loop = loopContext.eval(
                 Source.newBuilder("ebpf", LOOP, "loop").mimeType("text/x-ebpf").build());
-        Context.Builder vb = Context.newBuilder("ebpf")
-                .allowExperimentalOptions(true)
-                .option("ebpf.Verify", "true")
-                .option("ebpf.ConstantBlinding", blinding)
-                .option("engine.TraceCompilation", "true")
-                .logHandler(watch);
-        Tier.of(tier).configure(vb);
-        constantLoopContext = vb.build();
+        constantLoopContext = newContext(watch, "true");
         constantLoop = constantLoopContext.eval(Source.newBuilder("ebpf", CONSTANT_LOOP, "constant-loop")
                 .mimeType("text/x-ebpf")
                 .build());
@@ -230,14 +199,7 @@ public class EbpfBenchmark {
             treeOffsets[i] = 8 * i;
             treeLengths[i] = 8;
         }
-        Context.Builder tb = Context.newBuilder("ebpf")
-                .allowExperimentalOptions(true)
-                .option("ebpf.Verify", verify)
-                .option("ebpf.ConstantBlinding", blinding)
-                .option("engine.TraceCompilation", "true")
-                .logHandler(watch);
-        Tier.of(tier).configure(tb);
-        treeContext = tb.build();
+        treeContext = newContext(watch, verify);
         tree = treeContext.eval(Source.newBuilder("ebpf", tree(), "tree")
                 .mimeType("text/x-ebpf")
                 .build());
@@ -266,6 +228,24 @@ public class EbpfBenchmark {
             watch.warmUntilCompiled(
                     this::constantLoop, CompileWatch.WARM_SECONDS, "org.graalvm.polyglot.Value<EbpfProgram>.execute");
         }
+    }
+
+    /**
+     * A context for one program: the trial's tier and blinding, ebpf.Verify as given, compilations reported to
+     * {@code watch}, and {@code options} as name-value pairs.
+     */
+    private Context newContext(CompileWatch watch, String verifyValue, String... options) {
+        Context.Builder b = Context.newBuilder("ebpf")
+                .allowExperimentalOptions(true)
+                .option("ebpf.Verify", verifyValue)
+                .option("ebpf.ConstantBlinding", blinding)
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch);
+        for (int i = 0; i < options.length; i += 2) {
+            b.option(options[i], options[i + 1]);
+        }
+        Tier.of(tier).configure(b);
+        return b.build();
     }
 
     private Context loopContext;
