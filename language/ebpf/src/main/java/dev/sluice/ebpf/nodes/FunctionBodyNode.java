@@ -83,21 +83,21 @@ public class FunctionBodyNode extends InstrumentableBody {
     @CompilationFinal(dimensions = 1)
     private final int[] targets;
     /**
-     * With blinding, where r0 is kept in its blinded form ({@link BlindedR0}), else null: per slot, whether r0 is
-     * pending when it starts and after it, whether it is unblinded before the slot, and whether the slot is a blinded
-     * {@code mov r0, K} that stores {@code K ^ key} as it is. Every exit of a blinded
-     * function returns r0 XOR the key and {@link #execute} applies the key once, after the exits have merged, so a
-     * function's verdicts stay constants of the compiled code. Unblinded at each mov, they were values computed from
-     * the key: Graal computed them before a batch loop and chose between them with branches where it uses a
-     * conditional move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
-     */
-    /**
      * Whether this function's exits return r0 XOR the key for {@link #execute} to undo: blinded, with an exit that r0
      * reaches blinded. A function whose exits all see r0 plain (a socket filter returning a length or a mov of 0)
      * returns it as it is, without two XORs that would cancel.
      */
     private final boolean exitsBlinded;
 
+    /**
+     * With blinding, where r0 is kept in its blinded form ({@link BlindedR0}), else null: per slot, whether r0 is
+     * pending when it starts and after it, whether it is unblinded before the slot, whether the slot is a blinded
+     * {@code mov r0, K} that stores r0 XOR the key, and what it stores. Every exit of an {@link #exitsBlinded}
+     * function returns r0 XOR the key and {@link #execute} applies the key once, after the exits have merged, so a
+     * function's verdicts stay constants of the compiled code. Unblinded at each mov, they were values computed from the
+     * key: Graal computed them before a batch loop and chose between them with branches where it uses a conditional
+     * move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
+     */
     @CompilationFinal(dimensions = 1)
     private final boolean[] r0PendingIn;
 
