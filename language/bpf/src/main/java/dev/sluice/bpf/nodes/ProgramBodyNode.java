@@ -140,9 +140,9 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
 
     /**
      * {@link #execute} as one input of a batch: with the blinding key read by the caller ({@link #blindingKey}) and the
-     * batch's tally ({@link #startBatch}).
+     * batch's tally ({@link #startBatch}). Abstract, so that no body can read the key again per input by default.
      */
-    public int runInBatch(
+    public abstract int runInBatch(
             VirtualFrame frame,
             byte[] data,
             int start,
@@ -150,9 +150,7 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
             int wireLength,
             PacketMeta meta,
             int key,
-            BatchTally tally) {
-        return execute(frame, data, start, captured, wireLength, meta);
-    }
+            BatchTally tally);
 
     /** Settles what {@link #runInBatch} tallied during a batch; {@code tally} is what {@link #startBatch} gave. */
     public void endBatch(BatchTally tally) {}
