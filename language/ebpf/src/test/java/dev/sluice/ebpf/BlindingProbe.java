@@ -24,7 +24,9 @@ public final class BlindingProbe {
             JGT_COMPARAND = 0x5EED3456,
             MOV_IMM = 0x5EED4567,
             CHAIN_A = 0x5EED789A,
-            CHAIN_B = 0x00001111;
+            CHAIN_B = 0x00001111,
+            LEGACY_IND = 0x5EED9ABC,
+            LEGACY_ABS = 0x5EEDABCD;
     /** The jeq's comparand: the input word 7 after the xor. */
     static final int JEQ_COMPARAND = ALU_XOR ^ 7;
 
@@ -35,23 +37,29 @@ public final class BlindingProbe {
     static Program program() {
         return Program.of(
                 new Insn(LDX | MEM | W, 0, 1, 0, 0), // 0: r0 = the input's first word
-                new Insn(ALU | XOR | K, 0, 0, 0, ALU_XOR), // 1: r0 ^= ALU_XOR (32-bit)
-                new Insn(JMP | JEQ | K, 0, 0, 12, JEQ_COMPARAND), // 2: word 7? -> 15
+                new Insn(ALU64 | MOV | X, 6, 1, 0, 0), // 1: r6 = the input, as legacy loads need
+                new Insn(JMP | JNE | K, 0, 0, 4, 9), // 2: word 9 takes the legacy loads, the rest -> 7
+                new Insn(LDX | MEM | B, 2, 1, 1, 0), // 3: r2 = the input's byte 1, 0: not a constant
+                new Insn(LD | IND | B, 0, 2, 0, LEGACY_IND), // 4: r0 = input[r2 + LEGACY_IND]: outside, exits 0
+                new Insn(LD | ABS | W, 0, 0, 0, LEGACY_ABS), // 5: r0 = input[LEGACY_ABS]: outside, exits 0
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 6
+                new Insn(ALU | XOR | K, 0, 0, 0, ALU_XOR), // 7: r0 ^= ALU_XOR (32-bit)
+                new Insn(JMP | JEQ | K, 0, 0, 12, JEQ_COMPARAND), // 8: word 7? -> 21
                 // On the 32-bit r0, so that the compiler cannot decide it from r0's range.
-                new Insn(JMP | JGT | K, 0, 0, 1, JGT_COMPARAND), // 3: r0 > JGT_COMPARAND? -> 5
-                new Insn(ALU64 | ADD | K, 0, 0, 0, 1), // 4: r0 += 1
-                new Insn(LDDW, 2, 0, 0, (int) LDDW_VALUE), // 5: r2 = LDDW_VALUE
-                new Insn(0, 0, 0, 0, (int) (LDDW_VALUE >>> 32)), // 6
-                new Insn(ALU64 | ADD | X, 0, 2, 0, 0), // 7: r0 += r2
-                new Insn(ST | MEM | W, 10, 0, -4, STORED), // 8: *(u32 *)(r10 - 4) = STORED
-                new Insn(LDX | MEM | W, 3, 10, -4, 0), // 9: r3 = STORED
-                new Insn(ALU64 | ADD | X, 0, 3, 0, 0), // 10: r0 += r3
-                new Insn(ALU | MOV | K, 4, 0, 0, CHAIN_A), // 11: r4 = CHAIN_A
-                new Insn(ALU | XOR | K, 4, 0, 0, CHAIN_B), // 12: r4 ^= CHAIN_B: a constant the author made of two
-                new Insn(ALU64 | ADD | X, 0, 4, 0, 0), // 13: r0 += r4
-                new Insn(JMP | EXIT, 0, 0, 0, 0), // 14
-                new Insn(ALU64 | MOV | K, 0, 0, 0, MOV_IMM), // 15: r0 = MOV_IMM
-                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 16
+                new Insn(JMP | JGT | K, 0, 0, 1, JGT_COMPARAND), // 9: r0 > JGT_COMPARAND? -> 11
+                new Insn(ALU64 | ADD | K, 0, 0, 0, 1), // 10: r0 += 1
+                new Insn(LDDW, 2, 0, 0, (int) LDDW_VALUE), // 11: r2 = LDDW_VALUE
+                new Insn(0, 0, 0, 0, (int) (LDDW_VALUE >>> 32)), // 12
+                new Insn(ALU64 | ADD | X, 0, 2, 0, 0), // 13: r0 += r2
+                new Insn(ST | MEM | W, 10, 0, -4, STORED), // 14: *(u32 *)(r10 - 4) = STORED
+                new Insn(LDX | MEM | W, 3, 10, -4, 0), // 15: r3 = STORED
+                new Insn(ALU64 | ADD | X, 0, 3, 0, 0), // 16: r0 += r3
+                new Insn(ALU | MOV | K, 4, 0, 0, CHAIN_A), // 17: r4 = CHAIN_A
+                new Insn(ALU | XOR | K, 4, 0, 0, CHAIN_B), // 18: r4 ^= CHAIN_B: a constant the author made of two
+                new Insn(ALU64 | ADD | X, 0, 4, 0, 0), // 19: r0 += r4
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 20
+                new Insn(ALU64 | MOV | K, 0, 0, 0, MOV_IMM), // 21: r0 = MOV_IMM
+                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 22
     }
 
     static byte[] input(int word) {

@@ -55,8 +55,10 @@ class ConstantBlindingTest {
                 "the stored immediate", List.of((long) BlindingProbe.STORED),
                 "the mov immediate", List.of((long) BlindingProbe.MOV_IMM),
                 "the lddw value", List.of(BlindingProbe.LDDW_VALUE),
-                "the constant made of a mov and a xor",
-                        List.of((long) (BlindingProbe.CHAIN_A ^ BlindingProbe.CHAIN_B)));
+                "the constant made of a mov and a xor", List.of((long) (BlindingProbe.CHAIN_A ^ BlindingProbe.CHAIN_B)),
+                "the LD_IND offset", List.of((long) BlindingProbe.LEGACY_IND),
+                // The load's check as the graphs may spell it: k <= length - 4, or k + 4 <= length.
+                "the LD_ABS offset", List.of((long) BlindingProbe.LEGACY_ABS, BlindingProbe.LEGACY_ABS + 4L));
         for (Map.Entry<String, List<Long>> m : markers.entrySet()) {
             List<String> spellings = m.getValue().stream().map(String::valueOf).toList();
             assertTrue(
@@ -215,6 +217,91 @@ class ConstantBlindingTest {
             assertTrue(EngineMode.compiled("ebpf-raw:Unnamed"), "compiled: " + EngineMode.COMPILATIONS);
             assertTrue(EngineMode.compiled("ebpf-socket_filter:Unnamed"), "compiled: " + EngineMode.COMPILATIONS);
         }
+    }
+
+    /**
+     * Legacy packet loads read the same bytes, and end the program with 0 at the same offsets, blinded or not: LD_ABS
+     * (its offset blinded by a sum, Blinding.OFFSET, or by XOR in the kernel's negative windows) at offsets around the
+     * frame's end, far past it, in the SKF_NET_OFF and SKF_LL_OFF windows and below them; LD_IND with the register read
+     * from the frame, so that one program reaches every offset, including sums that wrap at 32 bits and negative ones.
+     * Frames seen from the link-layer and from the network header. Unblinded and interpreted is the reference (the
+     * kernel differential tests check that one against the kernel); blinded interpreted and compiled must equal it.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void legacyLoadsKeepTheirMeaningBlinded(EngineMode mode) {
+        int net = -0x100000, ll = -0x200000;
+        List<String> programs = new java.util.ArrayList<>();
+        for (String size : List.of("b", "h", "w")) {
+            for (int k :
+                    new int[] {0, 12, 45, 46, 47, 57, 58, 59, 60, 61, 0x7fffffff, net + 2, net + 45, ll + 13, ll - 1, -1
+                    }) {
+                programs.add("mov %r6, %r1\nldabs" + size + " " + k + "\nexit");
+            }
+            for (int imm : new int[] {0, 3, -4, 0x7fffffff, net, ll + 14}) {
+                programs.add("mov %r6, %r1\nldabsw 0\nmov %r7, %r0\nldind" + size + " %r7, " + imm + "\nexit");
+            }
+        }
+        Random rnd = new Random(2026113001);
+        List<byte[]> frames = new java.util.ArrayList<>();
+        for (long first :
+                new long[] {0, 1, 14, 44, 45, 56, 57, 58, 59, 60, 0x7ffffffcL, 0xfff00000L, 0xfffffffcL, 0xffffffffL}) {
+            for (int length : new int[] {60, 64}) {
+                byte[] frame = new byte[length];
+                rnd.nextBytes(frame);
+                java.nio.ByteBuffer.wrap(frame).putInt((int) first);
+                frames.add(frame);
+            }
+        }
+        for (String socketData : List.of("link", "network")) {
+            Map<String, List<Long>> expected = new java.util.HashMap<>();
+            try (Engine engine = EngineMode.INTERPRETED.newEngine("ebpf", "ebpf-");
+                    Context context = socketFilter(EngineMode.INTERPRETED, engine, "off", socketData)) {
+                for (String text : programs) {
+                    var program = context.eval(EbpfTestSources.asm(text));
+                    expected.put(
+                            text,
+                            frames.stream()
+                                    .map(f -> program.execute((Object) f).asLong())
+                                    .toList());
+                }
+            }
+            long zeroes = expected.values().stream()
+                    .flatMap(List::stream)
+                    .filter(v -> v == 0)
+                    .count();
+            assertTrue(
+                    zeroes > 200 && zeroes < programs.size() * frames.size() - 200,
+                    "loads inside and outside the frame: " + zeroes + " zeroes");
+            try (Engine engine = mode.newEngine("ebpf", "ebpf-");
+                    Context context = socketFilter(mode, engine, "on", socketData)) {
+                for (String text : programs) {
+                    var program = context.eval(EbpfTestSources.asm(text));
+                    assertTrue(program.getMember("constantBlinding").asBoolean());
+                    for (int round = 0; round < 2; round++) { // compiled mode: the first call compiles
+                        for (int i = 0; i < frames.size(); i++) {
+                            assertEquals(
+                                    expected.get(text).get(i),
+                                    program.execute((Object) frames.get(i)).asLong(),
+                                    socketData + " data, frame " + i + ":\n" + text);
+                        }
+                    }
+                }
+            }
+        }
+        if (mode == EngineMode.COMPILED) {
+            assertTrue(EngineMode.compiled("ebpf-socket_filter:Unnamed"), "compiled: " + EngineMode.COMPILATIONS);
+        }
+    }
+
+    private static Context socketFilter(EngineMode mode, Engine engine, String blinding, String socketData) {
+        return mode.contextBuilder("ebpf", engine)
+                .option("ebpf.ProgramType", "socket_filter")
+                .option("ebpf.SocketData", socketData)
+                .option("ebpf.ConstantBlinding", blinding)
+                .build();
     }
 
     private static Context unverified(EngineMode mode, Engine engine, String blinding) {

@@ -15,8 +15,11 @@ import sun.misc.Unsafe;
  * <li>Classic BPF packet loads, big-endian, after the packet's span was checked once per packet and each load by the
  * program's own rule ({@code FilterBodyNode}). Truffle's own {@code ByteArraySupport} reads through the same
  * {@code Unsafe} after its check.</li>
+ * <li>eBPF's legacy packet loads (LD_ABS, LD_IND), after the load's own rule, checked at run time as classic BPF's,
+ * on a region whose array bounds {@code Memory}'s setters checked ({@code MemoryGuard.loadPacket}).</li>
  * </ul>
- * Guest memory of eBPF never comes here: its accesses keep their guards and Java's checks (docs/ebpf-verifier.md).
+ * eBPF's other memory accesses never come here: they keep their guards and Java's checks, so that even a wrong proof
+ * of the verifier stays inside the array of the region it names (docs/ebpf-verifier.md).
  *
  * <p>Callers must guarantee {@code 0 <= index < array.length}, and for byte reads {@code 0 <= at} and
  * {@code at + size <= data.length}.

@@ -298,6 +298,7 @@ public class FunctionBodyNode extends InstrumentableBody {
         final Memory memory = state.memory;
         // 32-bit immediates are blinded with the key's low half, sign-extended (Blinding).
         final long key32 = (int) key;
+        final long offsetKey = blinded ? Blinding.offsetKey(key) : 0;
         // Blinded and without instruments (a debugger shows r0 as the instruction sees it): r0 may be kept blinded.
         // Decided once per run, so that one run keeps one convention even if an instrument attaches meanwhile.
         final boolean trackR0 = blinded && probes == null;
@@ -471,9 +472,16 @@ public class FunctionBodyNode extends InstrumentableBody {
                     }
                     // Legacy packet access: r0 = the packet's bytes at imm (ABS) or src + imm (IND), big-endian.
                     // The kernel adds in 64 bits and passes the helper an int (net/core/filter.c, bpf_gen_ld_abs).
-                    int k = mode(opcode) == IND ? (int) (r[src] + imm) : (int) imm;
-                    long value =
-                            MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), sizeBytes(opcode));
+                    final int size = sizeBytes(opcode);
+                    long value;
+                    if (blindingKind == Blinding.OFFSET && mode(opcode) == ABS) {
+                        // stored = imm + offsetKey, imm >= 0 (Blinding.offsetKey): checked and read without imm.
+                        value = MemoryGuard.loadPacketBlinded(memory, packetRegion, stored, size, offsetKey);
+                    } else {
+                        long added = blindingKind == Blinding.OFFSET ? r[src] - offsetKey + stored : r[src] + imm;
+                        int k = mode(opcode) == IND ? (int) added : (int) imm;
+                        value = MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), size);
+                    }
                     if (value < 0) {
                         return exitValue(0, key32); // outside the packet: the kernel ends the program with 0
                     }

@@ -6,6 +6,7 @@ import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.memory.ByteArraySupport;
 import com.oracle.truffle.api.nodes.Node;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.UncheckedArrays;
 import dev.sluice.ebpf.runtime.EbpfFailure;
 import dev.sluice.ebpf.runtime.Memory;
 
@@ -17,7 +18,6 @@ import dev.sluice.ebpf.runtime.Memory;
  */
 final class MemoryGuard {
     private static final ByteArraySupport LE = ByteArraySupport.littleEndian();
-    private static final ByteArraySupport BE = ByteArraySupport.bigEndian();
 
     private MemoryGuard() {}
 
@@ -184,17 +184,25 @@ final class MemoryGuard {
         if (b == null || offset < -before || offset > memory.length(region, b) - size) {
             return -1;
         }
-        int off = memory.base(region) + (int) offset;
-        switch (size) {
-            case 1:
-                return b[off] & 0xffL;
-            case 2:
-                // The big-endian value as the top half of the little-endian one's byte swap: a load, a bswap and a
-                // shift, where BE.getShort(b, off) & 0xffff compiled to five instructions (a sign extension undone).
-                return Integer.reverseBytes(LE.getShort(b, off)) >>> 16;
-            default:
-                return BE.getInt(b, off) & 0xffffffffL;
+        // Inside the region or the bytes before it by the rule just checked, and those lie inside b (Memory's
+        // setters check it): read without Java's checks, two compares and branches per load otherwise, as classic
+        // BPF's packet loads do.
+        return UncheckedArrays.read(b, memory.base(region) + (int) offset, size);
+    }
+
+    /**
+     * {@link #loadPacket} of a blinded LD_ABS at offset {@code k >= 0}, given as {@code stored = k + offsetKey}
+     * (Blinding.offsetKey): {@code k + size <= length} exactly when {@code stored + size <= length + offsetKey} (no
+     * term wraps), and {@code base + k} is {@code (base - offsetKey) + stored}. So {@code k} is neither an immediate of
+     * compiled code nor a value computed per load; the key is one long (its int half as a second value cost a register
+     * in a batch loop that spilled its index and count).
+     */
+    static long loadPacketBlinded(Memory memory, int region, long stored, int size, long offsetKey) {
+        byte[] b = memory.array(region);
+        if (b == null || stored + size > memory.length(region, b) + offsetKey) {
+            return -1;
         }
+        return UncheckedArrays.read(b, (int) (memory.base(region) - offsetKey + stored), size);
     }
 
     /**

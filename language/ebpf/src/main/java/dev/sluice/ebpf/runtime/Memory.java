@@ -1,5 +1,6 @@
 package dev.sluice.ebpf.runtime;
 
+import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 
 /**
@@ -64,6 +65,7 @@ public final class Memory {
     private int frames;
 
     public void setContext(byte[] bytes, int base, int length, boolean canWrite) {
+        requireInside(bytes, base, length, 0);
         context = bytes;
         contextBase = base;
         contextLength = length;
@@ -81,12 +83,26 @@ public final class Memory {
      *            Ethernet header)
      */
     public void setPacket(byte[] bytes, int base, int length, boolean canWrite, int linkHeader, int networkHeader) {
+        requireInside(bytes, base, length, linkHeader);
         packet = bytes;
         packetBase = base;
         packetLength = length;
         packetWritable = canWrite;
         packetLinkHeader = linkHeader;
         packetNetworkHeader = networkHeader;
+    }
+
+    /**
+     * A region and the {@code before} bytes in front of it (a packet's link-layer header) lie inside {@code bytes}:
+     * legacy packet loads read through {@code UncheckedArrays} after their own rule, relying on it. Every caller
+     * passes a span it has checked (a batch's span check has this very form, so in compiled code this one folds
+     * away); failing it is a bug of Sluice, not of the input.
+     */
+    private static void requireInside(byte[] bytes, int base, int length, int before) {
+        if (Integer.toUnsignedLong(base - before) + Integer.toUnsignedLong(length + before) > bytes.length) {
+            CompilerDirectives.transferToInterpreter();
+            throw CompilerDirectives.shouldNotReachHere("memory region outside its array");
+        }
     }
 
     /** SKF_NET_OFF and SKF_LL_OFF (include/uapi/linux/filter.h): legacy loads there read the network or link-layer header. */

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * states, one slot of each form (ConstantBlindingTest shows the effect in compiled code).
  */
 class BlindingTest {
-    private static final byte P = Blinding.PLAIN, K32 = Blinding.KEY32, K64 = Blinding.KEY64;
+    private static final byte P = Blinding.PLAIN, K32 = Blinding.KEY32, K64 = Blinding.KEY64, OFF = Blinding.OFFSET;
 
     @Test
     void theKernelsBlindedFormsAreBlindedAndTheEnginesStructureIsNot() {
@@ -45,13 +45,14 @@ class BlindingTest {
                 new Insn(JMP | JA, 0, 0, 0, 0), // 15: jump offset
                 new Insn(LD | ABS | H, 0, 0, 0, 12), // 16: legacy load offset
                 new Insn(LD | IND | B, 0, 2, 0, 3), // 17: legacy load offset
-                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 18: mov of 0
-                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 19
+                new Insn(LD | ABS | B, 0, 0, 0, -0x100000 + 2), // 18: legacy load offset in SKF_NET_OFF's window
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 19: mov of 0
+                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 20
         List<MapSpec> maps = List.of(new MapSpec("m", MapType.ARRAY, 4, 8, 1));
         LoweredProgram lowered =
                 Lowering.lower(p, ProgramType.SOCKET_FILTER, StructuralCheck.check(p, ProgramType.SOCKET_FILTER, maps));
         assertArrayEquals(
-                new byte[] {K32, P, P, P, K32, P, K32, K32, P, K64, P, P, P, K32, P, P, K32, K32, P, P},
+                new byte[] {K32, P, P, P, K32, P, K32, K32, P, K64, P, P, P, K32, P, P, OFF, OFF, K32, P, P},
                 Blinding.kinds(lowered));
 
         Blinding blinding = Blinding.of(lowered);
@@ -60,7 +61,7 @@ class BlindingTest {
         long[] stored = blinding.immediates();
         for (int pc = 0; pc < plain.length; pc++) {
             byte kind = blinding.kinds()[pc];
-            assertEquals(plain[pc], stored[pc] ^ Blinding.keyFor(kind, key), "slot " + pc + " unblinds");
+            assertEquals(plain[pc], Blinding.unblind(kind, stored[pc], key), "slot " + pc + " unblinds");
             if (kind == P) {
                 assertEquals(plain[pc], stored[pc], "slot " + pc + " is kept as it is");
             } else {
