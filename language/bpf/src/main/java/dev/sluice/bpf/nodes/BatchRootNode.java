@@ -112,17 +112,21 @@ public final class BatchRootNode extends RootNode {
         int key = body.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
         long accepted = 0;
         BatchTally tally = body.startBatch();
+        int i = 0;
+        boolean done = false;
+        boolean refused = false;
         try {
             // Every index below n lies in offsets, lengths (equal lengths) and verdicts (at least as long), checked
-            // above,
-            // so the loop reads and stores them without Java's per-element checks, which Graal keeps here (the loop is
-            // not recognised as counted). An unsigned loop condition is the same as i < n, since i counts up from 0.
-            for (int i = 0; Integer.compareUnsigned(i, n) < 0; i++) {
+            // above, so the loop reads and stores them without Java's per-element checks, which Graal keeps here (the
+            // loop is not recognised as counted). An unsigned loop condition is the same as i < n, since i counts up
+            // from 0.
+            for (; Integer.compareUnsigned(i, n) < 0; i++) {
                 int off = UncheckedArrays.intAt(offsets, i);
                 int len = UncheckedArrays.intAt(lengths, i);
                 // One compare for the span: an offset or length negative as an int is at least 2^31 unsigned.
                 if (Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len) > data.length || seccomp && len != 64) {
                     CompilerDirectives.transferToInterpreter();
+                    refused = true;
                     throw SluiceException.atNode(
                             this,
                             CoreFailure.BAD_INPUT,
@@ -134,11 +138,21 @@ public final class BatchRootNode extends RootNode {
                 }
                 accepted += UncheckedArrays.nonzero(v);
             }
+            done = true;
         } finally {
-            body.endBatch(tally);
+            body.endBatch(tally, runs(i, done, refused));
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
+    }
+
+    /**
+     * How many inputs a batch ran, for the body's accounting: all {@code i} when it finished, else also the input it
+     * was at, unless that one was refused before its run. Exceptions leave compiled code first, so in compiled code
+     * this is the loop's count, with no value of its own carried through the loop.
+     */
+    private static long runs(int i, boolean done, boolean refused) {
+        return done || refused ? i : i + 1L;
     }
 
     private long runRecords(VirtualFrame frame, byte[] data, int recordSize, int[] verdicts) {
@@ -159,8 +173,10 @@ public final class BatchRootNode extends RootNode {
         int key = body.blindingKey();
         long accepted = 0;
         BatchTally tally = body.startBatch();
+        int i = 0;
+        boolean done = false;
         try {
-            for (int i = 0; i < n; i++) {
+            for (; i < n; i++) {
                 int v = body.runInBatch(
                         frame, data, i * recordSize, recordSize, recordSize, PacketMeta.DEFAULT, key, tally);
                 if (verdicts != null) {
@@ -168,8 +184,9 @@ public final class BatchRootNode extends RootNode {
                 }
                 accepted += UncheckedArrays.nonzero(v);
             }
+            done = true;
         } finally {
-            body.endBatch(tally);
+            body.endBatch(tally, runs(i, done, false));
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -184,10 +201,13 @@ public final class BatchRootNode extends RootNode {
         int key = body.blindingKey();
         long accepted = 0;
         BatchTally tally = body.startBatch();
+        boolean done = false;
+        boolean refused = false;
         try {
             while (pos < file.length) {
                 if (file.length - pos < Pcap.RECORD_HEADER_SIZE) {
                     CompilerDirectives.transferToInterpreter();
+                    refused = true;
                     throw SluiceException.atNode(this, CoreFailure.BAD_PCAP, "truncated record header at byte " + pos);
                 }
                 int caplen = Pcap.u32(file, pos + 8, swapped);
@@ -195,6 +215,7 @@ public final class BatchRootNode extends RootNode {
                 pos += Pcap.RECORD_HEADER_SIZE;
                 if (caplen < 0 || caplen > file.length - pos) {
                     CompilerDirectives.transferToInterpreter();
+                    refused = true;
                     throw SluiceException.atNode(
                             this,
                             CoreFailure.BAD_PCAP,
@@ -215,8 +236,9 @@ public final class BatchRootNode extends RootNode {
                 pos += caplen;
                 i++;
             }
+            done = true;
         } finally {
-            body.endBatch(tally);
+            body.endBatch(tally, runs(i, done, refused));
         }
         LoopNode.reportLoopCount(this, i);
         return accepted;

@@ -185,7 +185,6 @@ public final class FilterBodyNode extends ProgramBodyNode {
         // Counters only: every invocation is admitted with the static limit, so the batch counts in its tally and
         // charges the lease once, in endBatch.
         InstructionMeter meter = new InstructionMeter(staticLimit);
-        tally.invocations++;
         try {
             return run(frame, data, start, captured, wireLength, meta, meter, key);
         } finally {
@@ -194,9 +193,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     @Override
-    public void endBatch(BatchTally tally) {
-        if (tally != null && tally.invocations > 0) {
-            budget.settle(tally.lease, tally.invocations, tally.instructions);
+    public void endBatch(BatchTally tally, long runs) {
+        // A windowed budget admitted and charged each run through the lease already (runInBatch).
+        if (tally != null && !budget.windowed() && runs > 0) {
+            budget.settle(tally.lease, runs, tally.instructions);
         }
     }
 

@@ -152,8 +152,12 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
             int key,
             BatchTally tally);
 
-    /** Settles what {@link #runInBatch} tallied during a batch; {@code tally} is what {@link #startBatch} gave. */
-    public void endBatch(BatchTally tally) {}
+    /**
+     * Settles what {@link #runInBatch} tallied during a batch; {@code tally} is what {@link #startBatch} gave, {@code
+     * runs} how many inputs the batch ran (or began to run, when one ended it by an exception). The root counts them,
+     * so that the body does not carry a count of its own through the batch loop.
+     */
+    public void endBatch(BatchTally tally, long runs) {}
 
     public final int length() {
         return ops.length;

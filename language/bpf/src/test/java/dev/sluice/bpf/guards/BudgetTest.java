@@ -334,5 +334,16 @@ class BudgetTest {
                 assertEquals((long) round, f.getMember("overBudget").asLong());
             }
         }
+        // A span refused before its run ends the batch without counting it: the inputs before it count.
+        try (Engine engine = mode.newEngine();
+                Context c = context(engine, Map.of("bpf.MaxInstructions", "4096", "bpf.BudgetCounters", "true"))) {
+            Value f = load(c, branchy());
+            int[] badLengths = lengths.clone();
+            badLengths[7] = 63;
+            PolyglotException e = assertThrows(
+                    PolyglotException.class, () -> f.invokeMember("runBatch", records, offsets, badLengths));
+            assertTrue(e.getMessage().contains("span 7"), e.getMessage());
+            assertEquals(7L, f.getMember("invocations").asLong());
+        }
     }
 }
