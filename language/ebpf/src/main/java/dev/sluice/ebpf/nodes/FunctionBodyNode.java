@@ -94,9 +94,9 @@ public class FunctionBodyNode extends InstrumentableBody {
      * pending when it starts and after it, whether it is unblinded before the slot, whether the slot is a blinded
      * {@code mov r0, K} that stores r0 XOR the key, and what it stores. Every exit of an {@link #exitsBlinded}
      * function returns r0 XOR the key and {@link #execute} applies the key once, after the exits have merged, so a
-     * function's verdicts stay constants of the compiled code. Unblinded at each mov, they were values computed from the
-     * key: Graal computed them before a batch loop and chose between them with branches where it uses a conditional
-     * move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
+     * function's verdicts stay constants of the compiled code. Unblinded at each mov, they were values computed from
+     * the key: Graal computed them before a batch loop and chose between them with branches where it uses a
+     * conditional move for constants (a tree of 31 {@code jgt} cost 3x blinded; docs/guards.md, section 6.1).
      */
     @CompilationFinal(dimensions = 1)
     private final boolean[] r0PendingIn;
@@ -478,8 +478,10 @@ public class FunctionBodyNode extends InstrumentableBody {
                         // stored = imm + offsetKey, imm >= 0 (Blinding.offsetKey): checked and read without imm.
                         value = MemoryGuard.loadPacketBlinded(memory, packetRegion, stored, size, offsetKey);
                     } else {
-                        long added = blindingKind == Blinding.OFFSET ? r[src] - offsetKey + stored : r[src] + imm;
-                        int k = mode(opcode) == IND ? (int) added : (int) imm;
+                        // An OFFSET slot here is LD_IND's immediate, kept as imm + offsetKey.
+                        int k = mode(opcode) == ABS
+                                ? (int) imm
+                                : (int) (blindingKind == Blinding.OFFSET ? r[src] - offsetKey + stored : r[src] + imm);
                         value = MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), size);
                     }
                     if (value < 0) {
