@@ -75,6 +75,7 @@ class ProvenAccessTest {
         StructuralCheck.Shape shape = StructuralCheck.check(p, ProgramType.XDP, maps);
         Verifier.Result r = Verifier.verify(p, ProgramType.XDP, shape, maps, Verifier.DEFAULT_LIMIT);
         int[] expected = new int[p.length()];
+        expected[4] = Memory.PACKET; // jgt r4, r3: packet against its end, decided on the offsets
         expected[5] = Memory.PACKET; // ldxh [r2+12]
         expected[6] = Memory.STACK0; // stxdw [r10-8]
         expected[7] = Memory.PACKET; // ldxb [r2+0]
@@ -91,6 +92,48 @@ class ProvenAccessTest {
         // The context loads (slots 0 and 1) stay guarded: the context is not one of the proven regions.
         assertArrayEquals(expected, actual);
         assertEquals(26, r.processed(), "compiledCodeWithoutTheGuardsIsSmaller relies on this to keep the fuel meter");
+    }
+
+    /**
+     * Which register jumps compare a packet pointer with the packet's end in one region, decided on the offsets: either
+     * order, strict or not, signed or not; not JSET (true on the equal high halves whatever the offsets), not a packet
+     * pointer against itself, not a pointer whose offset may be negative, not a jump reached once with other kinds.
+     */
+    @Test
+    void packetComparisonsAreProvenOnlyWhereTheOffsetsDecide() {
+        Program p = AsmFormat.read("""
+                ldxw %r2, [%r1+0]
+                ldxw %r3, [%r1+4]
+                mov %r4, %r2
+                add %r4, 14
+                jgt %r4, %r3, out
+                jle %r3, %r4, out
+                jsge %r4, %r3, out
+                jset %r4, %r3, out
+                jeq %r4, %r2, out
+                mov %r5, %r2
+                add %r5, -4
+                jgt %r5, %r3, out
+                ldxb %r6, [%r2+0]
+                mov %r7, %r3
+                jeq %r6, 0, join
+                mov %r7, 64
+                mov %r4, 0
+                join:
+                jlt %r4, %r7, out
+                out:
+                mov %r0, 2
+                exit
+                """, "comparisons", 1);
+        StructuralCheck.Shape shape = StructuralCheck.check(p, ProgramType.XDP, List.of());
+        Verifier.Result r = Verifier.verify(p, ProgramType.XDP, shape, List.of(), Verifier.DEFAULT_LIMIT);
+        assertEquals(Memory.PACKET, r.provenRegion(4), "jgt pkt, end");
+        assertEquals(Memory.PACKET, r.provenRegion(5), "jle end, pkt");
+        assertEquals(Memory.PACKET, r.provenRegion(6), "jsge pkt, end");
+        assertEquals(0, r.provenRegion(7), "jset pkt, end");
+        assertEquals(0, r.provenRegion(8), "jeq pkt, pkt");
+        assertEquals(0, r.provenRegion(11), "jgt pkt-4, end");
+        assertEquals(0, r.provenRegion(17), "jlt reached with pkt, end and with 0, 64");
     }
 
     private static byte[] frame(Random rnd) {

@@ -17,9 +17,10 @@ import sun.misc.Unsafe;
  * {@code Unsafe} after its check.</li>
  * <li>eBPF's legacy packet loads (LD_ABS, LD_IND), after the load's own rule, checked at run time as classic BPF's,
  * on a region whose array bounds {@code Memory}'s setters checked ({@code MemoryGuard.loadPacket}).</li>
+ * <li>eBPF's loads and stores the verifier proved inside the packet or a stack, after one compare of the access with
+ * the region's actual bounds (the packet's length, the stacks' array), so that even a wrong proof stays inside the
+ * region it names ({@code MemoryGuard.provenAt}). Map values keep Java's checks (docs/ebpf-verifier.md).</li>
  * </ul>
- * eBPF's other memory accesses never come here: they keep their guards and Java's checks, so that even a wrong proof
- * of the verifier stays inside the array of the region it names (docs/ebpf-verifier.md).
  *
  * <p>Callers must guarantee {@code 0 <= index < array.length}, and for byte reads {@code 0 <= at} and
  * {@code at + size <= data.length}.
@@ -74,6 +75,33 @@ public final class UncheckedArrays {
             case 2 -> getUnsignedShort(data, at);
             default -> getUnsignedByte(data, at);
         };
+    }
+
+    /** The zero-extended little-endian value of {@code size} (1, 2, 4 or 8) bytes at {@code at}. */
+    public static long readLittleEndian(byte[] data, int at, int size) {
+        long address = BYTE_BASE + at;
+        return switch (size) {
+            case 8 ->
+                NATIVE_BIG_ENDIAN ? Long.reverseBytes(UNSAFE.getLong(data, address)) : UNSAFE.getLong(data, address);
+            case 4 -> getIntLittleEndian(data, at) & 0xffffffffL;
+            case 2 -> {
+                char v = UNSAFE.getChar(data, address);
+                yield NATIVE_BIG_ENDIAN ? Character.reverseBytes(v) : v;
+            }
+            default -> getUnsignedByte(data, at);
+        };
+    }
+
+    /** Stores the low {@code size} (1, 2, 4 or 8) bytes of {@code value} little-endian at {@code at}. */
+    public static void writeLittleEndian(byte[] data, int at, int size, long value) {
+        long address = BYTE_BASE + at;
+        switch (size) {
+            case 8 -> UNSAFE.putLong(data, address, NATIVE_BIG_ENDIAN ? Long.reverseBytes(value) : value);
+            case 4 -> UNSAFE.putInt(data, address, NATIVE_BIG_ENDIAN ? Integer.reverseBytes((int) value) : (int) value);
+            case 2 ->
+                UNSAFE.putChar(data, address, NATIVE_BIG_ENDIAN ? Character.reverseBytes((char) value) : (char) value);
+            default -> UNSAFE.putByte(data, address, (byte) value);
+        }
     }
 
     /**

@@ -66,4 +66,35 @@ class UncheckedArraysTest {
             }
         }
     }
+
+    @Test
+    void littleEndianReadsAndWritesAreJavasAtEveryOffsetAndSize() {
+        byte[] data = new byte[45];
+        new java.util.Random(9).nextBytes(data);
+        ByteBuffer little = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at < data.length; at++) {
+            assertEquals(data[at] & 0xffL, UncheckedArrays.readLittleEndian(data, at, 1), "1 at " + at);
+            if (at + 2 <= data.length) {
+                assertEquals(
+                        little.getShort(at) & 0xffffL, UncheckedArrays.readLittleEndian(data, at, 2), "2 at " + at);
+            }
+            if (at + 4 <= data.length) {
+                assertEquals(
+                        little.getInt(at) & 0xffffffffL, UncheckedArrays.readLittleEndian(data, at, 4), "4 at " + at);
+            }
+            if (at + 8 <= data.length) {
+                assertEquals(little.getLong(at), UncheckedArrays.readLittleEndian(data, at, 8), "8 at " + at);
+            }
+        }
+        long value = 0x8877665544332211L;
+        for (int size : new int[] {1, 2, 4, 8}) {
+            byte[] out = new byte[12];
+            UncheckedArrays.writeLittleEndian(out, 3, size, value);
+            byte[] expected = new byte[12];
+            for (int i = 0; i < size; i++) {
+                expected[3 + i] = (byte) (value >>> (8 * i));
+            }
+            assertArrayEquals(expected, out, "write of " + size);
+        }
+    }
 }

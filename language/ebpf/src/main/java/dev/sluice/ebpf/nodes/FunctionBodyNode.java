@@ -395,6 +395,15 @@ public class FunctionBodyNode extends InstrumentableBody {
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
                         }
+                    } else if (provenRegions[pc] == Memory.PACKET) {
+                        // A packet pointer against the packet's end, both in the packet's region (the verifier's
+                        // proof): the offsets decide, and in that form the compiler sees the program's bounds check
+                        // imply the one of each proven packet access (MemoryGuard.provenInside), and drops that.
+                        if (Alu.condition64(op, r[dst] & 0xffffffffL, r[src] & 0xffffffffL)) {
+                            pc = step(pc, targets[pc], r, key32, trackR0);
+                        } else {
+                            pc = step(pc, pc + 1, r, key32, trackR0);
+                        }
                     } else if (Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm)) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else {

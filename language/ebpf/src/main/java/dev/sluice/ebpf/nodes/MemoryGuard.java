@@ -13,8 +13,10 @@ import dev.sluice.ebpf.runtime.Memory;
 /**
  * The run-time guard of every load and store: it decodes the region of an address, checks that the whole access lies
  * inside that region (and that the region is writable for a store), and only then touches the bytes. A failed check
- * is a defined guest error naming the instruction; no access ever reaches a host array out of its bounds. Only an
- * access the verifier proved inside a stack, the packet or a map value skips the check ({@code proven}).
+ * is a defined guest error naming the instruction; no access ever reaches a host array out of its bounds. An access
+ * the verifier proved inside a stack, the packet or a map value ({@code proven}) skips the region check; one inside
+ * the packet or a stack keeps a single compare with the region's actual bounds in place of Java's array checks, which
+ * the compiler drops where it sees the program's own bounds check imply it.
  */
 final class MemoryGuard {
     private static final ByteArraySupport LE = ByteArraySupport.littleEndian();
@@ -42,40 +44,52 @@ final class MemoryGuard {
     }
 
     /**
-     * The array of an access the verifier proved inside region {@code proven} (Memory.STACK0 for a stack,
-     * Memory.PACKET, Memory.MAP_VALUES), with no bounds or region check: the proof covers every path to the access.
-     * A map value can still be gone (the host deleted the hash element); that one check stays, and its error is the
-     * guard's. Java's own array bounds checks remain underneath, so even a wrong proof cannot reach outside the array.
+     * Whether an access the verifier proved inside the packet or a stack ({@code proven}: Memory.PACKET or
+     * Memory.STACK0) does lie inside that region. The proof covers every path to the access, so this one compare fails
+     * only for a wrong proof; it replaces Java's two array bounds checks (the access then goes through
+     * {@code UncheckedArrays}) and is stricter than they were: a packet access must lie in this run's packet, not
+     * merely in the batch's buffer. For a stack access at a constant offset from r10, the usual case, the compare is
+     * on constants and folds away.
      */
-    private static byte[] provenArray(
-            Memory memory, long address, int proven, int size, boolean write, int pc, Node node) {
-        switch (proven) {
-            case Memory.PACKET:
-                return memory.packetArray();
-            case Memory.STACK0:
-                return memory.stackArray();
-            default: {
-                byte[] b = memory.array((int) (address >>> 32));
-                if (b == null) {
-                    CompilerDirectives.transferToInterpreterAndInvalidate();
-                    return checked(memory, address, size, write, pc, node);
-                }
-                return b;
-            }
+    private static boolean provenInside(Memory memory, long address, int proven, int size) {
+        if (proven == Memory.PACKET) {
+            // Memory.setPacket checked that the packet lies inside its array; the length zero-extended, as in the
+            // packet's end pointer, so that the program's own comparison with that pointer implies this one.
+            return Integer.toUnsignedLong((int) address) + size <= Integer.toUnsignedLong(memory.packetLength());
         }
+        return Integer.toUnsignedLong(stackIndex(address)) + size <= Memory.STACK_SIZE * Memory.MAX_FRAMES;
     }
 
-    /** Where a proven access's {@code address} is in {@link #provenArray}. */
-    private static int provenIndex(Memory memory, long address, int proven) {
-        int offset = (int) address;
-        switch (proven) {
-            case Memory.PACKET:
-                return memory.packetBase() + offset;
-            case Memory.STACK0:
-                return ((int) (address >>> 32) - Memory.STACK0) * Memory.STACK_SIZE + offset;
-            default:
-                return offset;
+    private static int stackIndex(long address) {
+        return ((int) (address >>> 32) - Memory.STACK0) * Memory.STACK_SIZE + (int) address;
+    }
+
+    /** Where an access {@link #provenInside} admitted lies in {@link #provenArray}. */
+    private static int provenAt(Memory memory, long address, int proven) {
+        return proven == Memory.PACKET ? memory.packetBase() + (int) address : stackIndex(address);
+    }
+
+    private static byte[] provenArray(Memory memory, int proven) {
+        return proven == Memory.PACKET ? memory.packetArray() : memory.stackArray();
+    }
+
+    /**
+     * The array of an access the verifier proved inside a map value ({@code proven} Memory.MAP_VALUES), with no
+     * bounds or region check: the proof covers every path to the access. The value can still be gone (the host
+     * deleted the hash element); that one check stays, and its error is the guard's. Java's own array bounds checks
+     * remain underneath, so even a wrong proof cannot reach outside the value's array.
+     */
+    private static byte[] provenMapValue(Memory memory, long address, int size, boolean write, int pc, Node node) {
+        byte[] b = memory.array((int) (address >>> 32));
+        if (b == null) {
+            CompilerDirectives.transferToInterpreterAndInvalidate();
+            return checked(memory, address, size, write, pc, node);
         }
+        return b;
+    }
+
+    private static boolean inPacketOrStack(int proven) {
+        return proven == Memory.PACKET || proven == Memory.STACK0;
     }
 
     /** Where {@code address} is in the array {@link #checked} returned for it. */
@@ -90,10 +104,19 @@ final class MemoryGuard {
 
     /** A load; {@code proven} is the region the verifier proved it inside, or 0 (then the guard checks it). */
     static long load(Memory memory, long address, int size, int proven, int pc, Node node) {
+        if (inPacketOrStack(proven)) {
+            if (!provenInside(memory, address, proven, size)) {
+                // A wrong proof: a bug of Sluice's verifier. The guard decides, as for an unverified program.
+                CompilerDirectives.transferToInterpreterAndInvalidate();
+                return load(memory, address, size, 0, pc, node);
+            }
+            return UncheckedArrays.readLittleEndian(
+                    provenArray(memory, proven), provenAt(memory, address, proven), size);
+        }
         byte[] b = proven != 0
-                ? provenArray(memory, address, proven, size, false, pc, node)
+                ? provenMapValue(memory, address, size, false, pc, node)
                 : checked(memory, address, size, false, pc, node);
-        int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
+        int off = proven != 0 ? (int) address : index(memory, address);
         switch (size) {
             case 1:
                 return b[off] & 0xffL;
@@ -108,17 +131,14 @@ final class MemoryGuard {
 
     /** A little-endian load of {@code size} bytes, sign-extended (LDX MEMSX); {@code proven} as for {@link #load}. */
     static long loadSigned(Memory memory, long address, int size, int proven, int pc, Node node) {
-        byte[] b = proven != 0
-                ? provenArray(memory, address, proven, size, false, pc, node)
-                : checked(memory, address, size, false, pc, node);
-        int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
+        long v = load(memory, address, size, proven, pc, node);
         switch (size) {
             case 1:
-                return b[off];
+                return (byte) v;
             case 2:
-                return LE.getShort(b, off);
+                return (short) v;
             default:
-                return LE.getInt(b, off);
+                return (int) v;
         }
     }
 
@@ -128,10 +148,20 @@ final class MemoryGuard {
 
     /** A store; {@code proven} as for {@link #load} (the verifier also proved the region writable). */
     static void store(Memory memory, long address, int size, long value, int proven, int pc, Node node) {
+        if (inPacketOrStack(proven)) {
+            if (provenInside(memory, address, proven, size)) {
+                UncheckedArrays.writeLittleEndian(
+                        provenArray(memory, proven), provenAt(memory, address, proven), size, value);
+                return;
+            }
+            // A wrong proof, as in load.
+            CompilerDirectives.transferToInterpreterAndInvalidate();
+            proven = 0;
+        }
         byte[] b = proven != 0
-                ? provenArray(memory, address, proven, size, true, pc, node)
+                ? provenMapValue(memory, address, size, true, pc, node)
                 : checked(memory, address, size, true, pc, node);
-        int off = proven != 0 ? provenIndex(memory, address, proven) : index(memory, address);
+        int off = proven != 0 ? (int) address : index(memory, address);
         switch (size) {
             case 1:
                 b[off] = (byte) value;

@@ -172,6 +172,11 @@ public final class Memory {
         return packetBase;
     }
 
+    /** The packet's length: 0 while this run has none. */
+    public int packetLength() {
+        return packetLength;
+    }
+
     @TruffleBoundary(allowInlining = true)
     private byte[] allocateStack() {
         stack = new byte[STACK_SIZE * MAX_FRAMES];

@@ -52,7 +52,9 @@ public final class Verifier {
          * The region the load or store at {@code pc} (LDX, ST, STX; not atomics) was proven inside on every path that
          * reached it: {@link Memory#STACK0} (a stack), {@link Memory#PACKET} or {@link Memory#MAP_VALUES} (a map
          * value); 0 when not proven (the context, a raw program's input, or different regions on different paths).
-         * The run-time guard need not check these accesses.
+         * The run-time guard need not check these accesses. For a 64-bit register jump, {@link Memory#PACKET} when on
+         * every path it compared a packet pointer with the packet's end, both in the packet's region (so their low
+         * halves decide it).
          */
         public int provenRegion(int pc) {
             return provenRegions[pc] > 0 ? provenRegions[pc] : 0;
@@ -1721,6 +1723,9 @@ public final class Verifier {
         if (unprivileged) {
             unprivilegedComparison(pc, i, a, b, is32);
         }
+        if (!is32 && source(opcode) == X) {
+            recordPacketComparison(pc, op, a, b);
+        }
         State taken; // the state on the jump
         boolean takenOk = true, fallOk = true;
         if (a.isScalar() && b.isScalar()) {
@@ -1955,6 +1960,30 @@ public final class Verifier {
         return isNull
                 ? Reg.constant(0)
                 : Reg.mapValue(Kind.MAP_VALUE, r.map(), r.off(), 0).withVar(r.var());
+    }
+
+    /**
+     * Notes whether this visit of the 64-bit register jump at {@code pc} compares a packet pointer with the packet's
+     * end, the packet pointer's offset within [0, 2 * MAX_PACKET_OFF]. When every visit does, both operands always
+     * hold the packet's region in their high halves (Memory.pointer), so the jump decides the same on their low
+     * halves alone, the offsets: the nodes compare those, which lets the compiler relate the program's bounds check
+     * to the offsets of its packet accesses ({@code provenRegion} is Memory.PACKET for such a jump). Not JSET: the
+     * equal high halves make it true whatever the offsets are.
+     */
+    private void recordPacketComparison(int pc, int op, Reg a, Reg b) {
+        Reg pkt = a.kind() == Kind.PACKET ? a : b;
+        Reg end = a.kind() == Kind.PACKET ? b : a;
+        boolean offsets = op != JSET
+                && pkt.kind() == Kind.PACKET
+                && end.kind() == Kind.PACKET_END
+                && end.off() == 0
+                && pkt.off() >= 0
+                && pkt.off() <= MAX_PACKET_OFF
+                && pkt.var().smin() >= 0
+                && pkt.var().smax() <= MAX_PACKET_OFF;
+        int before = accessRegions[pc];
+        int now = offsets ? Memory.PACKET : -1;
+        accessRegions[pc] = before == 0 || before == now ? now : -1;
     }
 
     /**
