@@ -13,7 +13,9 @@ import dev.sluice.ebpf.isa.ProgramType;
  * @param blockCosts at the first slot of a basic block, its number of instructions; 0 elsewhere
  * @param functionEntries first slot of each function; function 0 is the entry
  * @param provenRegions per slot, the region the verifier proved a load or store inside (Memory.STACK0, PACKET or
- *            MAP_VALUES), whose run-time guard is therefore left out; 0 where the guard stays
+ *            MAP_VALUES), whose run-time guard is therefore left out; 0 where the guard stays. At a 64-bit register
+ *            jump, PACKET when it compares a packet pointer with the packet's end on every path (decided on the
+ *            offsets)
  * @param readsSkbProtocol for a socket filter: whether a run may read {@code __sk_buff.protocol}, so that it must be
  *            computed for each run (unverified programs and programs that make tail calls: always; verified ones
  *            only when one of their loads reads it)
