@@ -18,8 +18,8 @@ import sun.misc.Unsafe;
  * <li>eBPF's legacy packet loads (LD_ABS, LD_IND), after the load's own rule, checked at run time as classic BPF's,
  * on a region whose array bounds {@code Memory}'s setters checked ({@code MemoryGuard.loadPacket}).</li>
  * <li>eBPF's loads and stores the verifier proved inside the packet or a stack, after one compare of the access with
- * the region's actual bounds (the packet's length, the stacks' array), so that even a wrong proof stays inside the
- * region it names ({@code MemoryGuard.provenAt}). Map values keep Java's checks (docs/ebpf-verifier.md).</li>
+ * the region's actual bounds, so that even a wrong proof stays inside this run's packet, or inside the stacks' array
+ * ({@code MemoryGuard.provenInside}). Map values keep Java's checks (docs/ebpf-verifier.md).</li>
  * </ul>
  *
  * <p>Callers must guarantee {@code 0 <= index < array.length}, and for byte reads {@code 0 <= at} and
