@@ -156,7 +156,8 @@ final class MemoryGuard {
             }
             // A wrong proof, as in load.
             CompilerDirectives.transferToInterpreterAndInvalidate();
-            proven = 0;
+            store(memory, address, size, value, 0, pc, node);
+            return;
         }
         byte[] b = proven != 0
                 ? provenMapValue(memory, address, size, true, pc, node)

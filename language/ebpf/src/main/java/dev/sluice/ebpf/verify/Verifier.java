@@ -841,6 +841,11 @@ public final class Verifier {
             case MAP_VALUE -> Memory.MAP_VALUES;
             default -> -1;
         };
+        mergeRegion(pc, region);
+    }
+
+    /** Merges one visit's {@code region} (-1: none) into what earlier visits of {@code pc} noted: equal on every path, or -1. */
+    private void mergeRegion(int pc, int region) {
         int before = accessRegions[pc];
         accessRegions[pc] = before == 0 || before == region ? region : -1;
     }
@@ -1981,9 +1986,7 @@ public final class Verifier {
                 && pkt.off() <= MAX_PACKET_OFF
                 && pkt.var().smin() >= 0
                 && pkt.var().smax() <= MAX_PACKET_OFF;
-        int before = accessRegions[pc];
-        int now = offsets ? Memory.PACKET : -1;
-        accessRegions[pc] = before == 0 || before == now ? now : -1;
+        mergeRegion(pc, offsets ? Memory.PACKET : -1);
     }
 
     /**
