@@ -5,7 +5,7 @@
  *
  * <p>Public API (docs/embedding.md): {@code error}, {@code seccomp}, {@code trust}, {@code pcap}, {@code coverage}
  * (the instruction counts the languages' coverage instruments report). The node-level
- * helpers ({@code interop}, {@code guard}) are for the languages and the launcher only.
+ * helpers ({@code interop}, {@code guard}, {@code profile}) are for the languages and the launcher only.
  */
 module dev.sluice.core {
     requires transitive org.graalvm.truffle;
@@ -25,6 +25,10 @@ module dev.sluice.core {
             dev.sluice.bpf,
             dev.sluice.ebpf,
             dev.sluice.launcher;
+    exports dev.sluice.core.profile to
+            dev.sluice.bpf,
+            dev.sluice.ebpf,
+            dev.sluice.inetdiag;
     exports dev.sluice.core.tools to
             dev.sluice.bpf,
             dev.sluice.scpl,

@@ -70,4 +70,53 @@ class CompilationIsRealTest {
                 log.stream().anyMatch(m -> m.contains("opt done") && m.contains("bpf-socket")),
                 "expected an 'opt done' compilation log line for the filter root, got: " + log);
     }
+
+    /**
+     * Branch counts (core's BranchCounts) only guide layout: a jump that always went one way in the interpreter still
+     * goes the other way in compiled code, without a deoptimization or a second compilation.
+     */
+    @Test
+    void aJumpNeverTakenBeforeCompilationStillWorksCompiled() throws Exception {
+        CapturedLog handler = new CapturedLog();
+        List<String> log = handler.lines;
+        try (Engine engine = Engine.newBuilder("bpf")
+                        .allowExperimentalOptions(true)
+                        .option("engine.MultiTier", "false")
+                        .option("engine.SingleTierCompilationThreshold", "100")
+                        .option("engine.BackgroundCompilation", "false")
+                        .option("engine.CompilationFailureAction", "Throw")
+                        .option("engine.TraceCompilation", "true")
+                        .logHandler(handler)
+                        .build();
+                Context context = Context.newBuilder("bpf")
+                        .engine(engine)
+                        .option("bpf.Profile", "socket")
+                        .build()) {
+            Value filter = context.eval(
+                    Source.newBuilder("bpf", org.graalvm.polyglot.io.ByteSequence.create(tcpPort80()), "tcp.bpf")
+                            .build());
+            byte[] tcp = new byte[64];
+            tcp[12] = 0x08;
+            tcp[23] = 6;
+            for (int i = 0; i < 300; i++) {
+                assertEquals(0x40000L, filter.execute(tcp).asLong());
+            }
+            // The host's call root inlines the filter's root, so that is the compilation.
+            assertTrue(log.stream().anyMatch(m -> m.contains("opt done")), "nothing was compiled: " + log);
+            int before = log.size();
+            byte[] arp = new byte[64];
+            arp[12] = 0x08;
+            arp[13] = 0x06;
+            byte[] udp = tcp.clone();
+            udp[23] = 17;
+            for (int i = 0; i < 300; i++) {
+                assertEquals(0L, filter.execute(arp).asLong());
+                assertEquals(0L, filter.execute(udp).asLong());
+            }
+            List<String> after = log.subList(before, log.size());
+            assertTrue(
+                    after.stream().noneMatch(m -> m.contains("opt ")),
+                    "compiled code was invalidated or compiled again for the untaken ways: " + after);
+        }
+    }
 }

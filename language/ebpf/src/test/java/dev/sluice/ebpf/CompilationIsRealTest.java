@@ -133,4 +133,47 @@ class CompilationIsRealTest {
         assertEquals(smallSize, largeSize, "code size depends on the trip count");
         assertTrue(largeSize < 4096, "a 4-instruction loop body compiled to " + largeSize + " bytes");
     }
+
+    /**
+     * Branch counts (core's BranchCounts) only guide layout: a jump that always went one way in the interpreter still
+     * goes the other way in compiled code, without a deoptimization or a second compilation.
+     */
+    @Test
+    void aJumpNeverTakenBeforeCompilationStillWorksCompiled() {
+        Log log = new Log();
+        try (Engine engine = Engine.newBuilder("ebpf")
+                        .allowExperimentalOptions(true)
+                        .option("engine.MultiTier", "false")
+                        .option("engine.SingleTierCompilationThreshold", "100")
+                        .option("engine.BackgroundCompilation", "false")
+                        .option("engine.CompilationFailureAction", "Throw")
+                        .option("engine.TraceCompilation", "true")
+                        .logHandler(log)
+                        .build();
+                Context context = Context.newBuilder("ebpf").engine(engine).build()) {
+            // r0 = 1 when the input's first byte is above 100, else 2
+            Value program = context.eval(EbpfTestSources.asm("""
+                            ldxb %r2, [%r1]
+                            mov %r0, 1
+                            jgt %r2, 100, out
+                            mov %r0, 2
+                            out:
+                            exit
+                            """));
+            byte[] high = {(byte) 200};
+            for (int i = 0; i < 300; i++) {
+                assertEquals(1L, program.execute((Object) high).asLong());
+            }
+            assertTrue(log.lines.stream().anyMatch(m -> m.contains("opt done")), "nothing was compiled: " + log.lines);
+            int before = log.lines.size();
+            byte[] low = {7};
+            for (int i = 0; i < 300; i++) {
+                assertEquals(2L, program.execute((Object) low).asLong());
+            }
+            java.util.List<String> after = log.lines.subList(before, log.lines.size());
+            assertTrue(
+                    after.stream().noneMatch(m -> m.contains("opt ")),
+                    "compiled code was invalidated or compiled again for the untaken way: " + after);
+        }
+    }
 }

@@ -15,6 +15,7 @@ import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.interop.UncheckedArrays;
+import dev.sluice.core.profile.BranchCounts;
 
 /**
  * Runs one lowered filter on one input. The dispatch loop is exploded with MERGE_EXPLODE, as GraalWasm does: the
@@ -66,6 +67,14 @@ public final class FilterBodyNode extends ProgramBodyNode {
      */
     @CompilationFinal
     private boolean shortPacketSeen;
+    /**
+     * How often each conditional jump went each way in the interpreter (core's {@link BranchCounts}): Graal lays out
+     * the way most inputs go as the fall-through. Without it a filter that ends most packets at its first compare
+     * (`vlan and ...`) ran that common path through four taken jumps.
+     */
+    @CompilationFinal(dimensions = 1)
+    private final int[] branchCounts;
+
     /** The source of each instruction, or null: then instruments do not see this body. */
     private final InstructionSource source;
     /** One statement node per instruction, created when an instrument first asks for statements; else null. */
@@ -94,6 +103,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.budget = budget;
         this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey()) : null;
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
+        this.branchCounts = BranchCounts.forSites(program.ops().length);
     }
 
     /** {@code k + key} (unsigned, in 64 bits) for each {@code jgt #k} and {@code jge #k}; 0 elsewhere. */
@@ -386,15 +396,14 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.JUMP_ALWAYS:
                     pc = trueTargets[pc];
                     break;
-                case Op.JEQ_K:
-                    if (blinded) {
-                        // A == k exactly when A ^ key == k ^ key, the stored constant: one XOR of A, shared by a chain
-                        // of comparisons of the same A (a host list), and compares against an immediate that is not k.
-                        pc = (r[A] ^ key) == constants[pc] ? trueTargets[pc] : falseTargets[pc];
-                    } else {
-                        pc = r[A] == k ? trueTargets[pc] : falseTargets[pc];
-                    }
+                case Op.JEQ_K: {
+                    // Blinded, A == k exactly when A ^ key == k ^ key, the stored constant: one XOR of A, shared by a
+                    // chain of comparisons of the same A (a host list), and compares against an immediate that is not
+                    // k.
+                    boolean equal = blinded ? (r[A] ^ key) == constants[pc] : r[A] == k;
+                    pc = BranchCounts.profile(branchCounts, pc, equal) ? trueTargets[pc] : falseTargets[pc];
                     break;
+                }
                 case Op.JGT_K:
                 case Op.JGE_K:
                     if (blinded) {
@@ -402,18 +411,23 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         long shifted = Integer.toUnsignedLong(r[A]) + Integer.toUnsignedLong(key);
                         long comparand = orderedComparands[pc];
                         boolean taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
-                        pc = taken ? trueTargets[pc] : falseTargets[pc];
+                        pc = BranchCounts.profile(branchCounts, pc, taken) ? trueTargets[pc] : falseTargets[pc];
                     } else {
-                        pc = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k) ? trueTargets[pc] : falseTargets[pc];
+                        boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
+                        pc = BranchCounts.profile(branchCounts, pc, taken) ? trueTargets[pc] : falseTargets[pc];
                     }
                     break;
                 case Op.JSET_K:
                 case Op.JEQ_X:
                 case Op.JGT_X:
                 case Op.JGE_X:
-                case Op.JSET_X:
-                    pc = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k) ? trueTargets[pc] : falseTargets[pc];
+                case Op.JSET_X: {
+                    boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
+                    // A ternary here, not in a helper: a helper's return would merge the two targets into one value
+                    // before the loop, and the exploded loop needs pc constant on each path.
+                    pc = BranchCounts.profile(branchCounts, pc, taken) ? trueTargets[pc] : falseTargets[pc];
                     break;
+                }
                 case Op.LD_SECCOMP_WORD:
                     if (k < 0 || k > captured - 4) {
                         // The verifier keeps seccomp loads inside struct seccomp_data, and every caller passes 64 bytes

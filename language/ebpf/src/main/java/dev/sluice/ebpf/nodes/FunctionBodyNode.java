@@ -18,6 +18,7 @@ import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.profile.BranchCounts;
 import dev.sluice.core.tools.InstrumentableBody;
 import dev.sluice.ebpf.isa.Alu;
 import dev.sluice.ebpf.isa.ProgramType;
@@ -82,6 +83,12 @@ public class FunctionBodyNode extends InstrumentableBody {
 
     @CompilationFinal(dimensions = 1)
     private final int[] targets;
+    /**
+     * How often each conditional jump went each way in the interpreter, by pc (core's {@link BranchCounts}): Graal lays
+     * out the way most runs go as the fall-through, and a loop's back edge as the likely one.
+     */
+    @CompilationFinal(dimensions = 1)
+    private final int[] branchCounts;
     /**
      * Whether this function's exits return r0 XOR the key for {@link #execute} to undo: blinded, with an exit that r0
      * reaches blinded. A function whose exits all see r0 plain (a socket filter returning a length or a mov of 0)
@@ -181,6 +188,7 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.blindingKinds = blinded ? blinding.kinds() : null;
         this.blindingKey = blinded ? blinding.key() : 0;
         this.targets = program.targets();
+        this.branchCounts = BranchCounts.forSites(program.length());
         BlindedR0 r0 = blinded ? BlindedR0.of(program, blinding) : null;
         this.r0PendingIn = blinded ? r0.pendingIn() : null;
         this.r0PendingOut = blinded ? r0.pendingOut() : null;
@@ -390,7 +398,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
                         // register shares one XOR of it and compares with constants that are not the author's.
-                        if (Alu.condition64(op, r[dst] ^ key32, stored)) {
+                        if (BranchCounts.profile(branchCounts, pc, Alu.condition64(op, r[dst] ^ key32, stored))) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
@@ -399,12 +407,14 @@ public class FunctionBodyNode extends InstrumentableBody {
                         // A packet pointer against the packet's end, both in the packet's region (the verifier's
                         // proof): the offsets decide, and in that form the compiler sees the program's bounds check
                         // imply the one of each proven packet access (MemoryGuard.provenInside), and drops that.
-                        if (Alu.condition64(op, r[dst] & 0xffffffffL, r[src] & 0xffffffffL)) {
+                        if (BranchCounts.profile(
+                                branchCounts, pc, Alu.condition64(op, r[dst] & 0xffffffffL, r[src] & 0xffffffffL))) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
                         }
-                    } else if (Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm)) {
+                    } else if (BranchCounts.profile(
+                            branchCounts, pc, Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm))) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else {
                         pc = step(pc, pc + 1, r, key32, trackR0);
@@ -417,12 +427,13 @@ public class FunctionBodyNode extends InstrumentableBody {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // As for JMP: equal low halves exactly when equal after XOR with the same key.
-                        if (Alu.condition32(op, r[dst] ^ key32, stored)) {
+                        if (BranchCounts.profile(branchCounts, pc, Alu.condition32(op, r[dst] ^ key32, stored))) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
                         }
-                    } else if (Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm)) {
+                    } else if (BranchCounts.profile(
+                            branchCounts, pc, Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm))) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else {
                         pc = step(pc, pc + 1, r, key32, trackR0);
