@@ -70,10 +70,9 @@ public final class FilterBodyNode extends ProgramBodyNode {
     /**
      * How often each conditional jump went each way in the interpreter (core's {@link BranchCounts}): Graal lays out
      * the way most inputs go as the fall-through. Without it a filter that ends most packets at its first compare
-     * (`vlan and ...`) ran that common path through four taken jumps.
+     * ({@code vlan and ...}) ran that common path through four taken jumps.
      */
-    @CompilationFinal(dimensions = 1)
-    private final int[] branchCounts;
+    private final BranchCounts branchCounts;
 
     /** The source of each instruction, or null: then instruments do not see this body. */
     private final InstructionSource source;
@@ -103,7 +102,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.budget = budget;
         this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey()) : null;
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
-        this.branchCounts = BranchCounts.forSites(program.ops().length);
+        this.branchCounts = new BranchCounts(program.ops().length);
     }
 
     /** {@code k + key} (unsigned, in 64 bits) for each {@code jgt #k} and {@code jge #k}; 0 elsewhere. */
@@ -397,11 +396,12 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     pc = trueTargets[pc];
                     break;
                 case Op.JEQ_K: {
-                    // Blinded, A == k exactly when A ^ key == k ^ key, the stored constant: one XOR of A, shared by a
-                    // chain of comparisons of the same A (a host list), and compares against an immediate that is not
-                    // k.
+                    // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by a
+                    // chain of comparisons of the same A (a host list), and compares with immediates that are not k.
                     boolean equal = blinded ? (r[A] ^ key) == constants[pc] : r[A] == k;
-                    pc = BranchCounts.profile(branchCounts, pc, equal) ? trueTargets[pc] : falseTargets[pc];
+                    // The ternary stays here, not in a helper: a helper's return would merge both targets into one
+                    // value, and the exploded loop needs pc constant on each path.
+                    pc = branchCounts.profile(pc, equal) ? trueTargets[pc] : falseTargets[pc];
                     break;
                 }
                 case Op.JGT_K:
@@ -411,10 +411,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         long shifted = Integer.toUnsignedLong(r[A]) + Integer.toUnsignedLong(key);
                         long comparand = orderedComparands[pc];
                         boolean taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
-                        pc = BranchCounts.profile(branchCounts, pc, taken) ? trueTargets[pc] : falseTargets[pc];
+                        pc = branchCounts.profile(pc, taken) ? trueTargets[pc] : falseTargets[pc];
                     } else {
                         boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
-                        pc = BranchCounts.profile(branchCounts, pc, taken) ? trueTargets[pc] : falseTargets[pc];
+                        pc = branchCounts.profile(pc, taken) ? trueTargets[pc] : falseTargets[pc];
                     }
                     break;
                 case Op.JSET_K:
@@ -423,9 +423,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.JGE_X:
                 case Op.JSET_X: {
                     boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
-                    // A ternary here, not in a helper: a helper's return would merge the two targets into one value
-                    // before the loop, and the exploded loop needs pc constant on each path.
-                    pc = BranchCounts.profile(branchCounts, pc, taken) ? trueTargets[pc] : falseTargets[pc];
+                    pc = branchCounts.profile(pc, taken) ? trueTargets[pc] : falseTargets[pc];
                     break;
                 }
                 case Op.LD_SECCOMP_WORD:

@@ -1,59 +1,74 @@
 package dev.sluice.core.profile;
 
 import com.oracle.truffle.api.CompilerDirectives;
+import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 
 /**
  * How often each conditional jump of a guest program went each way while interpreted, given to the compiler as the
- * jump's branch probability where one way clearly dominates ({@link #skewed}), as GraalWasm profiles its branches. Partial evaluation does not see the host
- * interpreter's profiles, so without this every guest branch is a coin toss to Graal: it lays out either successor
- * as the fall-through and may choose a conditional move where one side is almost never taken. With the counts, the
- * path most packets take runs straight through.
+ * jump's branch probability where one way clearly dominates ({@link #skewed}), as GraalWasm profiles its branches.
+ * Partial evaluation does not see the host interpreter's profiles, so without this Graal weighs both ways of every
+ * guest branch alike: it lays out either successor as the fall-through and may choose a conditional move where one side is
+ * almost never taken. With the counts, the path most packets take runs straight through.
  *
  * <p>The counts only guide code layout: no branch is removed or speculated on, so a branch that was never taken in the
- * interpreter still works, just out of line. Counting happens only in the interpreter; races between threads lose
+ * interpreter still works, just out of line. Counting happens only in the interpreter, and only for a body's first
+ * {@link #COUNTED} jumps: only the counts before a compilation matter, and an interpreter that never compiles
+ * ({@code engine.Compilation=false}, the sluice command over a capture) then pays one read per jump instead of two
+ * writes (counting every jump made a seccomp tree's interpreted batch 1.3-1.8x slower). Races between threads lose
  * increments, which only blurs a probability.
  *
- * <p>A holder keeps the array in a field marked {@code @CompilationFinal(dimensions = 1)}, so that in compiled code
- * the counts are constants and the probability folds.
+ * <p>A node holds one in a final field, so that in compiled code the counts are constants and the probability folds.
  */
 public final class BranchCounts {
-    /** Counts are halved when a site's two counts together reach this, so that later behaviour still shows. */
-    private static final int HALVE_AT = 1 << 24;
+    /** How many jumps of a body are counted, at most: far more than a compilation waits for. */
+    static final int COUNTED = 1 << 20;
     /** The share of the rarer way at or below which a branch counts as {@link #skewed}. */
     private static final double UNEVEN = 0.2;
 
-    private BranchCounts() {}
+    /** Per site, the times taken, then the times not taken. */
+    @CompilationFinal(dimensions = 1)
+    private final int[] counts;
+    /** How many more jumps are counted; read and written in the interpreter only. */
+    private int left;
 
     /** Counts for {@code sites} branch sites, numbered from 0 (a program's instruction indexes). */
-    public static int[] forSites(int sites) {
-        return new int[2 * sites];
+    public BranchCounts(int sites) {
+        this(sites, COUNTED);
+    }
+
+    BranchCounts(int sites, int counted) {
+        this.counts = new int[2 * sites];
+        this.left = counted;
     }
 
     /**
      * {@code condition}, counted at {@code site} in the interpreter and, in compiled code, with the probability the
      * counts give.
      */
-    public static boolean profile(int[] counts, int site, boolean condition) {
-        int taken = counts[2 * site];
-        int notTaken = counts[2 * site + 1];
+    public boolean profile(int site, boolean condition) {
         if (CompilerDirectives.inInterpreter()) {
-            if (condition) {
-                taken++;
-            } else {
-                notTaken++;
+            if (left > 0) {
+                left--;
+                counts[condition ? 2 * site : 2 * site + 1]++;
             }
-            if (taken + notTaken >= HALVE_AT) {
-                taken >>= 1;
-                notTaken >>= 1;
-            }
-            counts[2 * site] = taken;
-            counts[2 * site + 1] = notTaken;
             return condition;
         }
+        int taken = counts[2 * site];
+        int notTaken = counts[2 * site + 1];
         if (!skewed(taken, notTaken)) {
             return condition;
         }
         return CompilerDirectives.injectBranchProbability(probability(taken, notTaken), condition);
+    }
+
+    /** The times {@code site} was taken (for tests). */
+    int taken(int site) {
+        return counts[2 * site];
+    }
+
+    /** The times {@code site} was not taken (for tests). */
+    int notTaken(int site) {
+        return counts[2 * site + 1];
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.sluice.core.profile;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,26 +9,31 @@ import org.junit.jupiter.api.Test;
 class BranchCountsTest {
     @Test
     void countsEachSiteAndDirectionAndReturnsTheCondition() {
-        int[] counts = BranchCounts.forSites(3);
-        assertEquals(6, counts.length);
+        BranchCounts counts = new BranchCounts(3);
         for (int i = 0; i < 5; i++) {
-            assertTrue(BranchCounts.profile(counts, 1, true));
+            assertTrue(counts.profile(1, true));
         }
-        assertFalse(BranchCounts.profile(counts, 1, false));
-        assertFalse(BranchCounts.profile(counts, 2, false));
-        // site 0 untouched; site 1: 5 taken, 1 not; site 2: 0 taken, 1 not
-        assertArrayEquals(new int[] {0, 0, 5, 1, 0, 1}, counts);
+        assertFalse(counts.profile(1, false));
+        assertFalse(counts.profile(2, false));
+        assertEquals(0, counts.taken(0));
+        assertEquals(0, counts.notTaken(0));
+        assertEquals(5, counts.taken(1));
+        assertEquals(1, counts.notTaken(1));
+        assertEquals(0, counts.taken(2));
+        assertEquals(1, counts.notTaken(2));
     }
 
     @Test
-    void halvesBothCountsWhenTheyReachTheLimitSoLaterBehaviourShows() {
-        int[] counts = BranchCounts.forSites(1);
-        counts[0] = (1 << 24) - 2;
-        counts[1] = 1;
-        BranchCounts.profile(counts, 0, false); // the sum reaches 2^24
-        assertEquals(((1 << 24) - 2) >> 1, counts[0]);
-        assertEquals(1, counts[1]);
-        assertTrue(counts[0] + counts[1] < 1 << 24);
+    void stopsCountingAfterItsQuotaOfJumps() {
+        BranchCounts counts = new BranchCounts(2, 3);
+        assertTrue(counts.profile(0, true));
+        assertFalse(counts.profile(1, false));
+        assertTrue(counts.profile(0, true));
+        // the quota of 3 is spent: the condition still comes back, uncounted
+        assertTrue(counts.profile(0, true));
+        assertFalse(counts.profile(1, false));
+        assertEquals(2, counts.taken(0));
+        assertEquals(1, counts.notTaken(1));
     }
 
     @Test

@@ -87,8 +87,7 @@ public class FunctionBodyNode extends InstrumentableBody {
      * How often each conditional jump went each way in the interpreter, by pc (core's {@link BranchCounts}): Graal lays
      * out the way most runs go as the fall-through, and a loop's back edge as the likely one.
      */
-    @CompilationFinal(dimensions = 1)
-    private final int[] branchCounts;
+    private final BranchCounts branchCounts;
     /**
      * Whether this function's exits return r0 XOR the key for {@link #execute} to undo: blinded, with an exit that r0
      * reaches blinded. A function whose exits all see r0 plain (a socket filter returning a length or a mov of 0)
@@ -188,7 +187,7 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.blindingKinds = blinded ? blinding.kinds() : null;
         this.blindingKey = blinded ? blinding.key() : 0;
         this.targets = program.targets();
-        this.branchCounts = BranchCounts.forSites(program.length());
+        this.branchCounts = new BranchCounts(program.length());
         BlindedR0 r0 = blinded ? BlindedR0.of(program, blinding) : null;
         this.r0PendingIn = blinded ? r0.pendingIn() : null;
         this.r0PendingOut = blinded ? r0.pendingOut() : null;
@@ -398,7 +397,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
                         // register shares one XOR of it and compares with constants that are not the author's.
-                        if (BranchCounts.profile(branchCounts, pc, Alu.condition64(op, r[dst] ^ key32, stored))) {
+                        if (branchCounts.profile(pc, Alu.condition64(op, r[dst] ^ key32, stored))) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
@@ -407,14 +406,13 @@ public class FunctionBodyNode extends InstrumentableBody {
                         // A packet pointer against the packet's end, both in the packet's region (the verifier's
                         // proof): the offsets decide, and in that form the compiler sees the program's bounds check
                         // imply the one of each proven packet access (MemoryGuard.provenInside), and drops that.
-                        if (BranchCounts.profile(
-                                branchCounts, pc, Alu.condition64(op, r[dst] & 0xffffffffL, r[src] & 0xffffffffL))) {
+                        if (branchCounts.profile(pc, Alu.condition64(op, r[dst] & 0xffffffffL, r[src] & 0xffffffffL))) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
                         }
-                    } else if (BranchCounts.profile(
-                            branchCounts, pc, Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm))) {
+                    } else if (branchCounts.profile(
+                            pc, Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm))) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else {
                         pc = step(pc, pc + 1, r, key32, trackR0);
@@ -427,13 +425,13 @@ public class FunctionBodyNode extends InstrumentableBody {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // As for JMP: equal low halves exactly when equal after XOR with the same key.
-                        if (BranchCounts.profile(branchCounts, pc, Alu.condition32(op, r[dst] ^ key32, stored))) {
+                        if (branchCounts.profile(pc, Alu.condition32(op, r[dst] ^ key32, stored))) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
                         }
-                    } else if (BranchCounts.profile(
-                            branchCounts, pc, Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm))) {
+                    } else if (branchCounts.profile(
+                            pc, Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm))) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else {
                         pc = step(pc, pc + 1, r, key32, trackR0);
