@@ -7,8 +7,8 @@ import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
  * How often each conditional jump of a guest program went each way while interpreted, given to the compiler as the
  * jump's branch probability where one way clearly dominates ({@link #skewed}), as GraalWasm profiles its branches.
  * Partial evaluation does not see the host interpreter's profiles, so without this Graal weighs both ways of every
- * guest branch alike: it lays out either successor as the fall-through and may choose a conditional move where one side is
- * almost never taken. With the counts, the path most packets take runs straight through.
+ * guest branch alike: it lays out either successor as the fall-through and may choose a conditional move where one
+ * side is almost never taken. With the counts, the path most packets take runs straight through.
  *
  * <p>The counts only guide code layout: no branch is removed or speculated on, so a branch that was never taken in the
  * interpreter still works, just out of line. Counting happens only in the interpreter, and only for a body's first
