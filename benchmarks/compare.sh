@@ -10,6 +10,9 @@
 #   Sluice (JMH, batch and single call, compiled with the default settings and with blinding off), then the native
 #   peers again; the table uses the mean of the two native runs and shows how far they drifted.
 #   The compiled code that was timed reports its verdicts after the measurement; they must equal libpcap's.
+#   Then the gcc limit and Sluice (blinded and not) interleaved in one process over the same arrays, a pass of each in
+#   turn (Interleaved.java): once with every pass in the capture's order, once with each round in another order of the
+#   same packets, so that no branch predictor learns the set from pass to pass.
 # Seccomp: the kernel's seccomp cost (benchmarks/native/seccomp_bench.c) and Sluice on the same seccomp programs.
 # Each set's branch predictability per filter (BranchProfile: match rate, verdict changes, a bimodal predictor's
 # mispredictions, path entropy), from a tracing interpreter whose verdicts must equal libpcap's.
@@ -80,6 +83,7 @@ for f in "${filters[@]}"; do peer_args+=("$f=$bench/data/$f.ddd"); done
 python3 "$bench/native/bpf2c.py" "${peer_args[@]}" > "$bench/target/native/filters.c"
 cc -O2 -Wall -Wno-unused-label -I"$bench/native" -o "$bench/target/native/pcap_peers" \
     "$bench/native/pcap_peers.c" "$bench/native/kernel_peer.c" "$bench/target/native/filters.c" -lpcap
+cc -O2 -Wall -Wno-unused-label -shared -fPIC -I"$bench/native" -o "$bench/target/native/libfilters.so" "$bench/target/native/filters.c"
 cc -O2 -Wall -o "$bench/target/native/seccomp_bench" "$bench/native/seccomp_bench.c"
 if [ -n "$baseline" ]; then
     base_rev=$(git -C "$root" rev-parse --short "$baseline^{commit}")
@@ -112,12 +116,14 @@ done
 if [ -n "$quick" ]; then
     compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5)
     interpreted=(-wi 1 -w 1s -i 1 -r 1s -f 1)
+    interleaved_rounds=300
 else
     # Each compiled-tier trial first warms up until its roots have Tier 2 code (CompileWatch), then JMH warms up again.
     compiled=(-wi 3 -w 1s -i 4 -r 1s -f 1)
     interpreted=(-wi 3 -w 2s -i 3 -r 1s -f 1)
+    interleaved_rounds=3000
 fi
-rm -f "$out"/sluice-verdicts*.txt "$out"/baseline-verdicts*.txt "$out"/peers-*.txt "$out/load.txt"
+rm -f "$out"/sluice-verdicts*.txt "$out"/baseline-verdicts*.txt "$out"/peers-*.txt "$out"/interleaved-*.txt "$out/load.txt"
 : > "$out/jmh-compiled.log"
 : > "$out/jmh-interpreter.log"
 load() { echo "load $1 $(cut -d' ' -f1 /proc/loadavg)" >> "$out/load.txt"; }
@@ -152,6 +158,10 @@ for f in "${filters[@]}"; do
     log "$s $f: native peers again"
     load "$s/$f:after"
     "$bench/target/native/pcap_peers" "$pcap" "$f=$bench/data/$f.ddd" | sed 's/^/after /' >> "$out/peers-$s-$f.txt"
+    log "$s $f: the gcc limit and Sluice interleaved in one process (repeated and shuffled orders)"
+    load "$s/$f:interleaved"
+    "${jvm[@]}" dev.sluice.benchmarks.Interleaved "$bench/target/native/libfilters.so" "$f" "$interleaved_rounds" \
+        2>> "$out/jmh-compiled.log" | awk -v s="$s" '{ $2 = s "/" $2; print }' > "$out/interleaved-$s-$f.txt"
 done
 log "$s: interpreter-only tier"
 jmh "$out/jmh-interpreter.log" "$out/jmh-interpreter-socket-$s.csv" SocketFilterBenchmark -p tier=interpreter "${interpreted[@]}"
@@ -166,6 +176,11 @@ while read -r _ f tier entry accepted hash; do
     fi
 done < <(cat "$out/sluice-verdicts-$s.txt" "$out/baseline-verdicts-$s.txt" 2>/dev/null | grep '^sluice-verdicts ';
          awk '{print "profile", $3, "tracer", "-", $5, $6}' "$out/profile-$s.txt")
+for f in "${filters[@]}"; do
+    mine=$(awk '$1 == "interleaved-count" {print $3}' "$out/interleaved-$s-$f.txt")
+    theirs=$(awk -v f="$f" '$1=="before" && $2=="libpcap" && $3==f {print $5; exit}' "$out/peers-$s-$f.txt")
+    [ "$mine" = "$theirs" ] || { echo "compare.sh: FAILED: $s $f: the interleaved run accepted '$mine' packets, libpcap $theirs" >&2; exit 1; }
+done
 checked=$(grep -c '^sluice-verdicts ' "$out/sluice-verdicts-$s.txt")
 [ "$checked" -ge $(( ${#filters[@]} * 6 )) ] || { echo "compare.sh: FAILED: $s: only $checked Sluice runs reported their verdicts" >&2; exit 1; }
 done
@@ -209,6 +224,7 @@ mapfile -t sets < "$out/sets.txt"
     done
     cat "$out/kernel.txt"
     sed 's/^/counts /' "$out/sluice-counts.txt"
+    cat "$out"/interleaved-*.txt 2>/dev/null || true
     for s in "${sets[@]}"; do
         grep '^sluice-min ' "$out/sluice-verdicts-$s.txt" | awk -v s="$s" '{ $2 = s "/" $2; print }'
         if [ -f "$out/baseline-verdicts-$s.txt" ]; then grep '^sluice-min ' "$out/baseline-verdicts-$s.txt" | awk -v s="$s" '{ $2 = s "/" $2; $3 = "base-" $3; print }'; fi

@@ -15,6 +15,9 @@ $1 == "kernel" { sub(/^seccomp-/, "", $2); sub(/\.bpf$/, "", $2); kernel[$2, $3]
 # sluice-min FILTER TIER ENTRY MIN MEDIAN: the fastest and the median pass of the code JMH timed, after its measurement
 $1 == "sluice-min" { smin[$2, $3, $4] = $5 }
 $1 == "sluice" { t[$2, $3, $4, $5] = $6; if ($4 ~ /^base-/) hasBase = 1 }
+# interleaved SET/FILTER MODE PARTY MIN P10 MEDIAN; interleaved-ratio SET/FILTER MODE A/B MEDIAN P10 P90 (Interleaved.java)
+$1 == "interleaved" { il[$2, $3, $4] = $5; if (!($2 in ilSeen)) { ilSeen[$2] = 1; nil++ } }
+$1 == "interleaved-ratio" { ilr[$2, $3, $4] = $5 }
 # profile SET FILTER PACKETS ACCEPTED HASH MATCH% CHANGES% MISPREDICTS/PKT BRANCHES/PKT H H|PREV (BranchProfile)
 $1 == "profile" { k = $2 "/" $3; if (!(k in prof)) porder[++np] = k; prof[k] = sprintf("%6.2f %8.2f %9.3f %9.2f %7.3f %7.3f", $7, $8, $9, $10, $11, $12) }
 function setOf(k,    a) { split(k, a, "/"); return a[1] }
@@ -62,6 +65,30 @@ END {
             cell(t["socket", f, "interpreter", "batch"]), cell(t["socket", f, "interpreter", "singleCall"])
     }
     print "(batch, single: the default settings, constant blinding on for unsigned programs; unbl.: bpf.ConstantBlinding=off)"
+    if (nil > 0) {
+        print ""
+        print "Interleaved in one process (Interleaved.java): the gcc limit and Sluice's batch (counts only) over the same Java"
+        print "arrays, a pass of each in turn, round after round, so that all meet the same moment of a shared machine."
+        print "repeated = every pass in the capture's order, as timed above; shuffled = each round another order of the same"
+        print "packets, so that no branch predictor learns the set's outcomes from pass to pass (a link never repeats itself;"
+        print "on the link mix this also breaks up the flows' trains). min = fastest pass, ns per packet; x = median over the"
+        print "rounds of Sluice's pass / the limit's pass of the same round; blinding = median of blinded / unblinded"
+        printf "%-9s %-14s | %-40s | %s\n", "", "", "repeated (the capture's order)", "shuffled (no two passes alike)"
+        printf "%-9s %-14s |", "set", "filter"
+        for (m = 1; m <= 2; m++) printf "   %6s %6s %5s %6s %5s %6s %s", "limit", "batch", "x", "unbl.", "x", "blind.", m == 1 ? "|" : ""
+        printf "\n"
+        for (i = 1; i <= n; i++) {
+            f = order[i]
+            if (!(f in ilSeen)) continue
+            printf "%-9s %-14s |", setOf(f), filterOf(f)
+            for (m = 1; m <= 2; m++) {
+                mode = m == 1 ? "repeated" : "shuffled"
+                printf "   %6s %6s %5s %6s %5s %+5.0f%% %s", cell(il[f, mode, "limit"]), cell(il[f, mode, "sluice"]), sprintf("%5.2f", ilr[f, mode, "sluice/limit"]),
+                    cell(il[f, mode, "sluice-unblinded"]), sprintf("%5.2f", ilr[f, mode, "sluice-unblinded/limit"]), 100 * (ilr[f, mode, "sluice/sluice-unblinded"] - 1), m == 1 ? "|" : ""
+            }
+            printf "\n"
+        }
+    }
     if (hasBase) {
         print ""
         print "What the engine changes since the baseline bought (same run; min ns per packet, baseline -> this commit)"
@@ -93,6 +120,12 @@ END {
         print "  " verdict(b <= best["kernel", f], sprintf("batch %s at most 1.0x the kernel's JIT: %.2fx", f, b / best["kernel", f]))
         u = smin[f, "unblinded", "batch"]
         if (u != "") print "  " verdict(b <= 1.1 * u, sprintf("blinding on %s at most 10%% over unblinded: %+.0f%%", f, 100 * (b - u) / u))
+    }
+    for (i = 1; i <= n; i++) {
+        f = order[i]; x = ilr[f, "shuffled", "sluice/limit"]; bl = ilr[f, "shuffled", "sluice/sluice-unblinded"]
+        if (x == "") continue
+        print "  " verdict(x <= 1.2, sprintf("batch %s at most 1.2x the gcc -O2 limit, interleaved, shuffled orders: %.2fx (fastest passes: %.2fx)", f, x, il[f, "shuffled", "sluice"] / il[f, "shuffled", "limit"]))
+        print "  " verdict(bl <= 1.1, sprintf("blinding on %s at most 10%% over unblinded, interleaved, shuffled orders: %+.0f%%", f, 100 * (bl - 1)))
     }
     for (i = 1; i <= n; i++) {
         f = order[i]; s = smin[f, "compiled", "singleCall"]

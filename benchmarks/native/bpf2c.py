@@ -7,8 +7,9 @@ the captured bytes returns 0, division by zero returns 0, a shift by 32 or more 
 an ahead-of-time JIT would; pcap_peers.c runs it in the same loop, over the same packets, as libpcap.
 
 Usage: bpf2c.py NAME=PROGRAM.ddd... > filters.c
-The output also defines `compiled_filters[]`: each name with a function that runs the filter over a packet array and
-one that returns the verdict of one packet (for the verdict check against libpcap).
+The output also defines `compiled_filters[]`: each name with a function that runs the filter over a packet array, one
+that returns the verdict of one packet (for the verdict check against libpcap), and one that runs it over spans of one
+buffer, the form Sluice's batch takes (for Interleaved.java, which calls it on the same Java arrays Sluice reads).
 """
 import re
 import sys
@@ -103,11 +104,15 @@ def main(args):
         print("    long accepted = 0;")
         print("    for (size_t i = 0; i < n; i++) accepted += filter_%s(pk[i].data, pk[i].wirelen, pk[i].caplen) != 0;" % ident)
         print("    return accepted;\n}")
-        print("static u_int one_%s(const struct packet *pk) { return filter_%s(pk->data, pk->wirelen, pk->caplen); }\n" % (ident, ident))
+        print("static u_int one_%s(const struct packet *pk) { return filter_%s(pk->data, pk->wirelen, pk->caplen); }" % (ident, ident))
+        print("static long spans_%s(const u_char *data, const int *offsets, const int *lengths, size_t n) {" % ident)
+        print("    long accepted = 0;")
+        print("    for (size_t i = 0; i < n; i++) accepted += filter_%s(data + offsets[i], lengths[i], lengths[i]) != 0;" % ident)
+        print("    return accepted;\n}\n")
     print("const struct compiled_filter compiled_filters[] = {")
     for name, ident in names:
-        print("    {\"%s\", run_%s, one_%s}," % (name, ident, ident))
-    print("    {0, 0, 0}\n};")
+        print("    {\"%s\", run_%s, one_%s, spans_%s}," % (name, ident, ident, ident))
+    print("    {0, 0, 0, 0}\n};")
 
 
 if __name__ == "__main__":

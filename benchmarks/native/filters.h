@@ -11,6 +11,8 @@ struct compiled_filter {
     const char *name;
     long (*run)(const struct packet *pk, size_t n); /* the whole packet array; returns the accepted count */
     u_int (*one)(const struct packet *pk);          /* one packet's verdict */
+    /* The packets as Sluice's batch takes them (Interleaved.java): spans of one buffer; returns the accepted count */
+    long (*spans)(const u_char *data, const int *offsets, const int *lengths, size_t n);
 };
 extern const struct compiled_filter compiled_filters[];
 
