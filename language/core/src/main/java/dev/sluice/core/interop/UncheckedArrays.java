@@ -61,7 +61,9 @@ public final class UncheckedArrays {
 
     public static int getUnsignedShort(byte[] data, int at) {
         char v = UNSAFE.getChar(data, BYTE_BASE + at);
-        return NATIVE_BIG_ENDIAN ? v : Character.reverseBytes(v);
+        // Swapped as an int and shifted unsigned: already zero-extended, where Character.reverseBytes compiles to a
+        // signed shift and one more instruction to zero-extend the result.
+        return NATIVE_BIG_ENDIAN ? v : Integer.reverseBytes(v) >>> 16;
     }
 
     public static int getUnsignedByte(byte[] data, int at) {
@@ -105,17 +107,17 @@ public final class UncheckedArrays {
     }
 
     /**
-     * 1 if {@code v} is nonzero, else 0, without a branch ({@code v | -v} has its sign bit set exactly when {@code v}
-     * is nonzero): a batch's count of accepted inputs, where a branch would follow the verdict and mispredict wherever
-     * the verdicts change.
+     * 1 if {@code v} is nonzero, else 0: a batch's count of accepted inputs. Graal compiles the conditional to
+     * {@code test; setne; movzx}, no branch (a branch would follow the verdict and mispredict wherever the verdicts
+     * change), one instruction and two dependent steps fewer than the arithmetic {@code (v | -v) >>> 31}.
      */
     public static int nonzero(int v) {
-        return (v | -v) >>> 31;
+        return v != 0 ? 1 : 0;
     }
 
     /** The same for a 64-bit result. */
     public static long nonzero(long v) {
-        return (v | -v) >>> 63;
+        return v != 0 ? 1L : 0L;
     }
 
     private static Unsafe unsafe() {
