@@ -434,29 +434,29 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         throw CompilerDirectives.shouldNotReachHere("seccomp_data load outside the record");
                     }
                     r[A] = bigEndianData
-                            ? UncheckedArrays.getInt(data, start + k)
-                            : UncheckedArrays.getIntLittleEndian(data, start + k);
+                            ? UncheckedArrays.getInt(data, (long) start + k)
+                            : UncheckedArrays.getIntLittleEndian(data, (long) start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_W:
                     if (checkAbsoluteLoads && k > captured - 4) {
                         return xorKey(0, key);
                     }
-                    r[A] = UncheckedArrays.getInt(data, start + k);
+                    r[A] = UncheckedArrays.getInt(data, (long) start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (checkAbsoluteLoads && k > captured - 2) {
                         return xorKey(0, key);
                     }
-                    r[A] = UncheckedArrays.getUnsignedShort(data, start + k);
+                    r[A] = UncheckedArrays.getUnsignedShort(data, (long) start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_B:
                     if (checkAbsoluteLoads && k >= captured) {
                         return xorKey(0, key);
                     }
-                    r[A] = UncheckedArrays.getUnsignedByte(data, start + k);
+                    r[A] = UncheckedArrays.getUnsignedByte(data, (long) start + k);
                     pc++;
                     break;
                 case Op.LD_IND_W:
@@ -465,7 +465,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     final int size = OpSemantics.loadSize(ops[pc]);
                     final int offset = r[X] + k;
                     if (inPacket(offset, captured, size)) {
-                        r[A] = (int) UncheckedArrays.read(data, start + offset, size);
+                        r[A] = (int) UncheckedArrays.read(data, (long) start + offset, size);
                     } else {
                         // Negative offsets address the network or link-layer header (SKF_NET_OFF, SKF_LL_OFF).
                         long v = offset < 0 ? PacketOps.loadNegative(data, start, captured, offset, size, meta) : -1;
@@ -490,7 +490,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 }
                 case Op.LDX_MSH: {
                     if (inPacket(k, captured, 1)) {
-                        r[X] = OpSemantics.headerLength(UncheckedArrays.getUnsignedByte(data, start + k));
+                        r[X] = OpSemantics.headerLength(UncheckedArrays.getUnsignedByte(data, (long) start + k));
                         pc++;
                         break;
                     }

@@ -49,29 +49,29 @@ public final class UncheckedArrays {
     }
 
     /** The big-endian int at {@code at}: a load and a byte swap. */
-    public static int getInt(byte[] data, int at) {
+    public static int getInt(byte[] data, long at) {
         int v = UNSAFE.getInt(data, BYTE_BASE + at);
         return NATIVE_BIG_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
-    public static int getIntLittleEndian(byte[] data, int at) {
+    public static int getIntLittleEndian(byte[] data, long at) {
         int v = UNSAFE.getInt(data, BYTE_BASE + at);
         return NATIVE_BIG_ENDIAN ? Integer.reverseBytes(v) : v;
     }
 
-    public static int getUnsignedShort(byte[] data, int at) {
+    public static int getUnsignedShort(byte[] data, long at) {
         char v = UNSAFE.getChar(data, BYTE_BASE + at);
         // Swapped as an int and shifted unsigned: already zero-extended, where Character.reverseBytes compiles to a
         // signed shift and one more instruction to zero-extend the result.
         return NATIVE_BIG_ENDIAN ? v : Integer.reverseBytes(v) >>> 16;
     }
 
-    public static int getUnsignedByte(byte[] data, int at) {
+    public static int getUnsignedByte(byte[] data, long at) {
         return UNSAFE.getByte(data, BYTE_BASE + at) & 0xff;
     }
 
     /** The unsigned big-endian value of {@code size} (1, 2 or 4) bytes at {@code at}. */
-    public static long read(byte[] data, int at, int size) {
+    public static long read(byte[] data, long at, int size) {
         return switch (size) {
             case 4 -> getInt(data, at) & 0xffffffffL;
             case 2 -> getUnsignedShort(data, at);
