@@ -114,7 +114,8 @@ public final class Interleaved {
                     Value program = Sluice.load(context, "socket", filter, Sluice.packetFilter(filter));
                     contexts.add(context);
                     names.add(tier.equals("compiled") ? "sluice" : "sluice-unblinded");
-                    passes.add(batch(program, buffer, offsets, lengths, watch, CompileWatch.HOST_INVOKE));
+                    passes.add(batch(
+                            program, buffer, offsets, lengths, watch, CompileWatch.HOST_INVOKE, "bpf-socket-runBatch"));
                 }
             } else {
                 // eBPF: the default for a privileged load (blinding off), then blinded as an unprivileged load runs.
@@ -159,9 +160,9 @@ public final class Interleaved {
         }
     }
 
-    /** A party running {@code program}'s {@code runBatch} (counts only), warmed until its roots have Tier 2 code. */
+    /** A party running {@code program}'s {@code runBatch}, warmed until {@code roots} have Tier 2 code. */
     private static Pass batch(
-            Value program, byte[] buffer, int[][] offsets, int[][] lengths, CompileWatch watch, String hostRoot) {
+            Value program, byte[] buffer, int[][] offsets, int[][] lengths, CompileWatch watch, String... roots) {
         // Classic filters: counts only, as the limit's loop (every verdict decides the count). eBPF: every r0 stored,
         // as the limit's loop does, since an XDP program's verdicts are all nonzero and a count alone lets a compiler
         // drop the program.
@@ -179,7 +180,7 @@ public final class Interleaved {
                     }
                 },
                 CompileWatch.WARM_SECONDS,
-                hostRoot);
+                roots);
         return batch;
     }
 
