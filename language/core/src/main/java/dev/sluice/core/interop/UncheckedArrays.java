@@ -80,7 +80,7 @@ public final class UncheckedArrays {
     }
 
     /** The zero-extended little-endian value of {@code size} (1, 2, 4 or 8) bytes at {@code at}. */
-    public static long readLittleEndian(byte[] data, int at, int size) {
+    public static long readLittleEndian(byte[] data, long at, int size) {
         long address = BYTE_BASE + at;
         return switch (size) {
             case 8 ->
@@ -95,7 +95,7 @@ public final class UncheckedArrays {
     }
 
     /** Stores the low {@code size} (1, 2, 4 or 8) bytes of {@code value} little-endian at {@code at}. */
-    public static void writeLittleEndian(byte[] data, int at, int size, long value) {
+    public static void writeLittleEndian(byte[] data, long at, int size, long value) {
         long address = BYTE_BASE + at;
         switch (size) {
             case 8 -> UNSAFE.putLong(data, address, NATIVE_BIG_ENDIAN ? Long.reverseBytes(value) : value);

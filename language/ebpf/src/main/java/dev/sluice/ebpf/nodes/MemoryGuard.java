@@ -65,8 +65,10 @@ final class MemoryGuard {
     }
 
     /** Where an access {@link #provenInside} admitted lies in {@link #provenArray}. */
-    private static int provenAt(Memory memory, long address, int proven) {
-        return proven == Memory.PACKET ? memory.packetBase() + (int) address : stackIndex(address);
+    private static long provenAt(Memory memory, long address, int proven) {
+        // A long sum: the packet's base is sign-extended once per run and the access's constant offset becomes the
+        // load's address displacement, where an int sum is added and sign-extended again for every access.
+        return proven == Memory.PACKET ? (long) memory.packetBase() + (int) address : stackIndex(address);
     }
 
     private static byte[] provenArray(Memory memory, int proven) {
