@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
@@ -50,10 +52,11 @@ public final class Interleaved {
 
     /** {@code -Dinterleaved.tiers=compiled,unblinded}: Sluice's classic parties (empty: the limit alone). */
     private static final List<String> TIERS =
-            System.getProperty("interleaved.tiers", "compiled,unblinded").isEmpty()
-                    ? List.of()
-                    : List.of(System.getProperty("interleaved.tiers", "compiled,unblinded")
-                            .split(","));
+            List.of(System.getProperty("interleaved.tiers", "compiled,unblinded")
+                            .split(","))
+                    .stream()
+                    .filter(t -> !t.isEmpty())
+                    .toList();
 
     /** A party: one pass over all packets, returning the accepted count. */
     private interface Pass {
@@ -87,7 +90,7 @@ public final class Interleaved {
         // The shuffled stretch goes through K orders of the same packets (-Dinterleaved.orders=K, default 16; order 0
         // is the capture's, the others a fixed-seed shuffle of its spans), one per round: no branch predictor can then
         // learn the set's sequence of outcomes from pass to pass, as it can when every pass repeats the last.
-        java.util.SplittableRandom random = new java.util.SplittableRandom(0x0DE5L);
+        SplittableRandom random = new SplittableRandom(0x0DE5L);
         for (int o = 1; o < orders; o++) {
             offsets[o] = offsets[0].clone();
             lengths[o] = lengths[0].clone();
@@ -196,7 +199,7 @@ public final class Interleaved {
             int rounds,
             int n,
             long expected,
-            java.util.function.IntUnaryOperator orderOfRound)
+            IntUnaryOperator orderOfRound)
             throws Throwable {
         int parties = passes.size();
         long[][] ns = new long[parties][rounds];
