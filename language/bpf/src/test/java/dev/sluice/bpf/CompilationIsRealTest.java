@@ -34,23 +34,6 @@ class CompilationIsRealTest {
                 java.nio.ByteOrder.nativeOrder());
     }
 
-    /**
-     * An engine that compiles in the foreground, fails on a failed compilation and logs its compilations to
-     * {@code handler}; {@code whenToCompile} are further option name/value pairs.
-     */
-    private static Engine tracingEngine(CapturedLog handler, String... whenToCompile) {
-        Engine.Builder builder = Engine.newBuilder("bpf")
-                .allowExperimentalOptions(true)
-                .option("engine.BackgroundCompilation", "false")
-                .option("engine.CompilationFailureAction", "Throw")
-                .option("engine.TraceCompilation", "true")
-                .logHandler(handler);
-        for (int i = 0; i < whenToCompile.length; i += 2) {
-            builder.option(whenToCompile[i], whenToCompile[i + 1]);
-        }
-        return builder.build();
-    }
-
     private static Context socketContext(Engine engine) {
         return Context.newBuilder("bpf")
                 .engine(engine)
@@ -62,7 +45,7 @@ class CompilationIsRealTest {
     void filterRootIsCompiledByGraal() throws Exception {
         CapturedLog handler = new CapturedLog();
         List<String> log = handler.lines;
-        try (Engine engine = tracingEngine(handler, "engine.CompileImmediately", "true");
+        try (Engine engine = handler.tracingEngine("bpf", "engine.CompileImmediately", "true");
                 Context context = socketContext(engine)) {
             assertNotEquals(
                     "Interpreted",
@@ -93,8 +76,8 @@ class CompilationIsRealTest {
     void aJumpNeverTakenBeforeCompilationStillWorksCompiled() throws Exception {
         CapturedLog handler = new CapturedLog();
         List<String> log = handler.lines;
-        try (Engine engine = tracingEngine(
-                        handler, "engine.MultiTier", "false", "engine.SingleTierCompilationThreshold", "100");
+        try (Engine engine = handler.tracingEngine(
+                        "bpf", "engine.MultiTier", "false", "engine.SingleTierCompilationThreshold", "100");
                 Context context = socketContext(engine)) {
             Value filter = context.eval(
                     Source.newBuilder("bpf", org.graalvm.polyglot.io.ByteSequence.create(tcpPort80()), "tcp.bpf")

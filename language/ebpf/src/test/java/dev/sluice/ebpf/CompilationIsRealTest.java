@@ -63,24 +63,7 @@ class CompilationIsRealTest {
     }
 
     static Engine compilingEngine(Log log) {
-        return tracingEngine(log, "engine.CompileImmediately", "true", "engine.CompileOnly", "ebpf-");
-    }
-
-    /**
-     * An engine that compiles in the foreground, fails on a failed compilation and logs its compilations to
-     * {@code log}; {@code whenToCompile} are further option name/value pairs.
-     */
-    static Engine tracingEngine(Log log, String... whenToCompile) {
-        Engine.Builder builder = Engine.newBuilder("ebpf")
-                .allowExperimentalOptions(true)
-                .option("engine.BackgroundCompilation", "false")
-                .option("engine.CompilationFailureAction", "Throw")
-                .option("engine.TraceCompilation", "true")
-                .logHandler(log);
-        for (int i = 0; i < whenToCompile.length; i += 2) {
-            builder.option(whenToCompile[i], whenToCompile[i + 1]);
-        }
-        return builder.build();
+        return log.tracingEngine("ebpf", "engine.CompileImmediately", "true", "engine.CompileOnly", "ebpf-");
     }
 
     @Test
@@ -150,8 +133,8 @@ class CompilationIsRealTest {
     @Test
     void aJumpNeverTakenBeforeCompilationStillWorksCompiled() {
         Log log = new Log();
-        try (Engine engine = tracingEngine(
-                        log, "engine.MultiTier", "false", "engine.SingleTierCompilationThreshold", "100");
+        try (Engine engine = log.tracingEngine(
+                        "ebpf", "engine.MultiTier", "false", "engine.SingleTierCompilationThreshold", "100");
                 Context context = Context.newBuilder("ebpf").engine(engine).build()) {
             // r0 = 1 when the input's first byte is above 100, else 2
             Value program = context.eval(EbpfTestSources.asm("""
