@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -48,6 +49,8 @@ class InspectTest {
         private final StringBuilder partial = new StringBuilder();
         private WebSocket socket;
         private int nextId = 1;
+        /** What the failure message shows if the inspector goes silent: the sluice process, its threads. */
+        private java.util.function.Supplier<String> whenSilent = () -> "";
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
@@ -62,6 +65,18 @@ class InspectTest {
             }
             webSocket.request(1);
             return null;
+        }
+
+        // The connection's end is a message too, so a waiting test fails at once with the reason, not after a timeout.
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            incoming.add(JSON.createObjectNode().put("closed", statusCode + " " + reason));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            incoming.add(JSON.createObjectNode().put("closed", "error: " + error));
         }
 
         JsonNode call(String method, Map<String, Object> params) throws Exception {
@@ -98,7 +113,14 @@ class InspectTest {
 
         private JsonNode next(String waitingFor) throws InterruptedException {
             JsonNode m = incoming.poll(60, TimeUnit.SECONDS);
-            assertNotNull(m, "no message from the inspector while waiting for " + waitingFor);
+            if (m == null) {
+                throw new AssertionError(
+                        "no message from the inspector in 60 s while waiting for " + waitingFor + whenSilent.get());
+            }
+            if (m.has("closed")) {
+                throw new AssertionError("the inspector's connection ended ("
+                        + m.get("closed").asText() + ") while waiting for " + waitingFor + whenSilent.get());
+            }
             return m;
         }
 
@@ -176,8 +198,13 @@ class InspectTest {
             assertTrue(url.startsWith("ws://127.0.0.1:" + port + "/"), url); // loopback only
             // Own threads, not the common pool: on a 2-core machine its one worker, blocked on a pipe, would also be
             // what the HTTP client's handshake waits for.
-            CompletableFuture<String> restOfStderr =
-                    CompletableFuture.supplyAsync(() -> stderr.lines().reduce("", (a, b) -> a + b + "\n"), readers);
+            StringBuffer stderrSoFar = new StringBuffer();
+            CompletableFuture<String> restOfStderr = CompletableFuture.supplyAsync(
+                    () -> {
+                        stderr.lines().forEach(line -> stderrSoFar.append(line).append('\n'));
+                        return stderrSoFar.toString();
+                    },
+                    readers);
             CompletableFuture<String> stdout = CompletableFuture.supplyAsync(
                     () -> {
                         try {
@@ -189,6 +216,7 @@ class InspectTest {
                     readers);
 
             Session session = new Session();
+            session.whenSilent = () -> diagnosis(process, stderrSoFar);
             session.socket = HttpClient.newHttpClient()
                     .newWebSocketBuilder()
                     .buildAsync(URI.create(url), session)
@@ -202,6 +230,35 @@ class InspectTest {
             readers.shutdownNow();
             throw t;
         }
+    }
+
+    /**
+     * Why the inspector may be silent: whether the sluice process still runs, what it printed on stderr, and (while it
+     * runs) its threads, so that a hang shows where each thread waits.
+     */
+    private static String diagnosis(Process process, StringBuffer stderrSoFar) {
+        StringBuilder out = new StringBuilder("\n--- sluice process ")
+                .append(process.pid())
+                .append(process.isAlive() ? " still running" : " ended with status " + process.exitValue())
+                .append("; its stderr after the listening line:\n")
+                .append(stderrSoFar);
+        if (process.isAlive()) {
+            try {
+                Process jcmd = new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                        .toString(),
+                                Long.toString(process.pid()),
+                                "Thread.print")
+                        .redirectErrorStream(true)
+                        .start();
+                String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                jcmd.waitFor(30, TimeUnit.SECONDS);
+                out.append("--- its threads:\n").append(dump);
+            } catch (IOException | InterruptedException e) {
+                out.append("--- no thread dump: ").append(e);
+            }
+        }
+        return out.toString();
     }
 
     private static int line(JsonNode paused) {
