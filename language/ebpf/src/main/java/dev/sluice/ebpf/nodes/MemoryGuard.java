@@ -219,8 +219,9 @@ final class MemoryGuard {
         }
         // Inside the region or the bytes before it by the rule just checked, and those lie inside b (Memory's
         // setters check it): read without Java's checks, two compares and branches per load otherwise, as classic
-        // BPF's packet loads do.
-        return UncheckedArrays.read(b, memory.base(region) + (int) offset, size);
+        // BPF's packet loads do. At a long position, as MemoryGuard.provenAt's: the base is sign-extended once per
+        // run, not the int sum once per load.
+        return UncheckedArrays.read(b, memory.base(region) + offset, size);
     }
 
     /**
@@ -235,7 +236,7 @@ final class MemoryGuard {
         if (b == null || stored + size > memory.length(region, b) + offsetKey) {
             return -1;
         }
-        return UncheckedArrays.read(b, (int) (memory.base(region) - offsetKey + stored), size);
+        return UncheckedArrays.read(b, memory.base(region) - offsetKey + stored, size);
     }
 
     /**
