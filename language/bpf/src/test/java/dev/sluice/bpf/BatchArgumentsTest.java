@@ -102,6 +102,94 @@ class BatchArgumentsTest {
         }
     }
 
+    /**
+     * Every kind of exit, by the input's first word: {@code ret #k} with k zero and nonzero (the sign bit alone too),
+     * {@code ret a} nonzero and zero, and the runs the kernel ends with 0 (division by zero, a load outside the
+     * packet).
+     */
+    private static final String EXITS = String.join(
+            "\n",
+            "        ld [0]",
+            "        jeq #0, zero",
+            "        jeq #1, divide",
+            "        jeq #2, outside",
+            "        jeq #3, sign",
+            "        jeq #4, returnA",
+            "        jeq #6, returnA",
+            "        jgt #0x80000000, zero",
+            "        ret #0x40000",
+            "zero:   ret #0",
+            "sign:   ret #0x80000000",
+            "returnA: ld [0]",
+            "        sub #6",
+            "        ret a",
+            "divide: ldx #0",
+            "        div x",
+            "        ret #7",
+            "outside: ld [100]",
+            "        ret #9",
+            "");
+
+    /** The first words of the inputs and the verdict of each through {@link #EXITS}. */
+    private static final int[][] EXIT_CASES = {
+        {0, 0}, {1, 0}, {2, 0}, {3, 0x80000000}, {4, -2}, {6, 0}, {5, 0x40000}, {0x80000001, 0}, {0x7fffffff, 0x40000}
+    };
+
+    /**
+     * A batch body counts its accepted inputs at its exits (ProgramBodyNode.countsAccepted), each kind of exit its own
+     * way: the count must be the number of nonzero verdicts whichever exits the inputs take, blinded or not, in the
+     * interpreter and in compiled code.
+     */
+    @ParameterizedTest
+    @EnumSource(EngineMode.class)
+    void everyKindOfExitCounts(EngineMode mode) {
+        int n = 400;
+        Random rnd = new Random(5);
+        int[] expected = new int[n];
+        byte[] records = new byte[8 * n];
+        long nonzero = 0;
+        for (int i = 0; i < n; i++) {
+            int[] c = EXIT_CASES[rnd.nextInt(EXIT_CASES.length)];
+            putWord(records, 8 * i, c[0]);
+            expected[i] = c[1];
+            nonzero += c[1] != 0 ? 1 : 0;
+        }
+        int[] offsets = new int[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            offsets[i] = 8 * i;
+            lengths[i] = 8;
+        }
+        for (String blinding : new String[] {"on", "off"}) {
+            try (Engine engine = mode.newEngine();
+                    Context ctx = mode.contextBuilder("bpf", engine)
+                            .option("bpf.Profile", "socket")
+                            .option("bpf.ConstantBlinding", blinding)
+                            .build()) {
+                Value f = ctx.eval(Source.newBuilder("bpf", EXITS, "exits.asm")
+                        .mimeType("text/x-bpf")
+                        .buildLiteral());
+                for (int round = 0; round < (mode == EngineMode.BACKGROUND ? 40 : 2); round++) {
+                    String what = mode + ", blinding " + blinding + ", round " + round;
+                    int[] verdicts = new int[n];
+                    assertEquals(
+                            nonzero,
+                            f.invokeMember("runBatch", records, offsets, lengths, verdicts)
+                                    .asLong(),
+                            what);
+                    assertArrayEquals(expected, verdicts, what + ": runBatch verdicts");
+                    assertEquals(
+                            nonzero,
+                            f.invokeMember("runBatch", records, offsets, lengths)
+                                    .asLong(),
+                            what);
+                    assertEquals(
+                            nonzero, f.invokeMember("runRecords", records, 8).asLong(), what);
+                }
+            }
+        }
+    }
+
     @Test
     void arraysThatDoNotFitAreRefusedAndNothingIsWritten() {
         byte[] data = new byte[64];

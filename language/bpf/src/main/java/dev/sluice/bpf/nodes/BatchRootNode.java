@@ -63,7 +63,7 @@ public final class BatchRootNode extends RootNode {
         this.contexts = contexts;
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
-        this.body = ProgramBodyNode.create(program, budget, source);
+        this.body = ProgramBodyNode.create(program, budget, source, true);
         this.name = name;
     }
 
@@ -111,6 +111,7 @@ public final class BatchRootNode extends RootNode {
         int n = offsets.length;
         int key = body.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
         long accepted = 0;
+        boolean counting = startCount(frame);
         BatchTally tally = body.startBatch();
         int i = 0;
         boolean done = false;
@@ -136,14 +137,31 @@ public final class BatchRootNode extends RootNode {
                 if (verdicts != null) {
                     UncheckedArrays.putInt(verdicts, i, v);
                 }
-                accepted += UncheckedArrays.nonzero(v);
+                if (!counting) {
+                    accepted += UncheckedArrays.nonzero(v);
+                }
             }
             done = true;
         } finally {
             body.endBatch(tally, runs(i, done, refused));
         }
+        if (counting) {
+            accepted = frame.getLong(ProgramBodyNode.ACCEPTED_SLOT);
+        }
         LoopNode.reportLoopCount(this, n);
         return accepted;
+    }
+
+    /**
+     * Whether the body counts its nonzero results in the frame ({@link ProgramBodyNode#countsAccepted}); if so, clears
+     * the count for a batch.
+     */
+    private boolean startCount(VirtualFrame frame) {
+        boolean counting = body.countsAccepted();
+        if (counting) {
+            frame.setLong(ProgramBodyNode.ACCEPTED_SLOT, 0);
+        }
+        return counting;
     }
 
     /**
@@ -172,6 +190,7 @@ public final class BatchRootNode extends RootNode {
         }
         int key = body.blindingKey();
         long accepted = 0;
+        boolean counting = startCount(frame);
         BatchTally tally = body.startBatch();
         int i = 0;
         boolean done = false;
@@ -182,11 +201,16 @@ public final class BatchRootNode extends RootNode {
                 if (verdicts != null) {
                     UncheckedArrays.putInt(verdicts, i, v); // i < n <= verdicts.length, checked above
                 }
-                accepted += UncheckedArrays.nonzero(v);
+                if (!counting) {
+                    accepted += UncheckedArrays.nonzero(v);
+                }
             }
             done = true;
         } finally {
             body.endBatch(tally, runs(i, done, false));
+        }
+        if (counting) {
+            accepted = frame.getLong(ProgramBodyNode.ACCEPTED_SLOT);
         }
         LoopNode.reportLoopCount(this, n);
         return accepted;
@@ -200,6 +224,7 @@ public final class BatchRootNode extends RootNode {
         int i = 0;
         int key = body.blindingKey();
         long accepted = 0;
+        boolean counting = startCount(frame);
         BatchTally tally = body.startBatch();
         boolean done = false;
         boolean refused = false;
@@ -232,13 +257,18 @@ public final class BatchRootNode extends RootNode {
                     }
                     verdicts[i] = v;
                 }
-                accepted += UncheckedArrays.nonzero(v);
+                if (!counting) {
+                    accepted += UncheckedArrays.nonzero(v);
+                }
                 pos += caplen;
                 i++;
             }
             done = true;
         } finally {
             body.endBatch(tally, runs(i, done, refused));
+        }
+        if (counting) {
+            accepted = frame.getLong(ProgramBodyNode.ACCEPTED_SLOT);
         }
         LoopNode.reportLoopCount(this, i);
         return accepted;

@@ -73,6 +73,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * ({@code vlan and ...}) ran that common path through four taken jumps.
      */
     private final BranchCounts branchCounts;
+    /** Whether runs count their nonzero results in the frame (a batch root's body: {@link #countsAccepted}). */
+    private final boolean countsAccepted;
+    /** By pc: 1 for a {@code ret #k} with k nonzero (that exit counts 1), else 0. */
+    @CompilationFinal(dimensions = 1)
+    private final int[] acceptingExits;
 
     /** The source of each instruction, or null: then instruments do not see this body. */
     private final InstructionSource source;
@@ -94,8 +99,19 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * @param source the source of each instruction (for instruments), or null
      */
     public FilterBodyNode(LoweredProgram program, Budget budget, InstructionSource source) {
+        this(program, budget, source, false);
+    }
+
+    /**
+     * @param budget the filter's budget, or null for none
+     * @param source the source of each instruction (for instruments), or null
+     * @param countsAccepted whether runs count their nonzero results in the frame ({@link #countsAccepted})
+     */
+    public FilterBodyNode(LoweredProgram program, Budget budget, InstructionSource source, boolean countsAccepted) {
         super(program, budget != null && budget.options().constantBlinding());
         this.source = source;
+        this.countsAccepted = countsAccepted;
+        this.acceptingExits = acceptingExits(program.ops(), program.constants());
         this.metered = budget != null && budget.options().budgeted() && budget.needsMetering(program.longestPath());
         this.accounted = metered && budget.accounted();
         this.staticLimit = budget == null ? 0 : budget.staticLimit();
@@ -103,6 +119,28 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey()) : null;
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
         this.branchCounts = new BranchCounts(program.ops().length);
+    }
+
+    /** Whether each instruction is a {@code ret #k} with k nonzero (from the plain constants, so never blinded). */
+    private static int[] acceptingExits(int[] ops, int[] constants) {
+        int[] accepting = new int[ops.length];
+        for (int pc = 0; pc < ops.length; pc++) {
+            accepting[pc] = ops[pc] == Op.RET_K && constants[pc] != 0 ? 1 : 0;
+        }
+        return accepting;
+    }
+
+    @Override
+    public boolean countsAccepted() {
+        return countsAccepted;
+    }
+
+    /** Counts a run's result in the frame when this body counts ({@link #countsAccepted}); returns it. */
+    private int counted(VirtualFrame frame, int verdict) {
+        if (countsAccepted) {
+            frame.setLong(ACCEPTED_SLOT, frame.getLong(ACCEPTED_SLOT) + UncheckedArrays.nonzero(verdict));
+        }
+        return verdict;
     }
 
     /** {@code k + key} (unsigned, in 64 bits) for each {@code jgt #k} and {@code jge #k}; 0 elsewhere. */
@@ -268,7 +306,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
         }
         // The thread's share of the window: admitting and charging take no lock until it runs dry.
         if (!budget.admit(lease)) {
-            return budget.refuse(this);
+            return counted(frame, budget.refuse(this));
         }
         int limit = budget.instructionLimit(lease);
         // Allocated here and never escaping, so the counter lives in a register in compiled code.
@@ -306,21 +344,26 @@ public final class FilterBodyNode extends ProgramBodyNode {
             CompilerAsserts.partialEvaluationConstant(pc);
             if (metered) {
                 if (meter.remaining <= 0) {
-                    return xorKey(budget.stop(this, pc, meter.limit), key);
+                    return xorKey(counted(frame, budget.stop(this, pc, meter.limit)), key);
                 }
                 meter.remaining--;
             }
             if (probes != null) {
                 probes.enter(frame, pc);
             }
-            // Read here, where pc is a constant of the exploded loop, so that partial evaluation folds the read.
+            // Read here, where pc is a constant of the exploded loop, so that partial evaluation folds the reads (read
+            // in the RET_K case instead, the accepting flag stayed a load from the array, at an index Graal merged).
             final int stored = constants[pc];
+            final int accepting = acceptingExits[pc];
             final int k = blinded && blindable[pc] ? stored ^ key : stored;
             switch (ops[pc]) {
                 case Op.RET_K:
+                    if (countsAccepted) {
+                        frame.setLong(ACCEPTED_SLOT, frame.getLong(ACCEPTED_SLOT) + accepting);
+                    }
                     return stored; // blinded: k ^ key, the exit value of verdict k (xorKey)
                 case Op.RET_A:
-                    return xorKey(r[A], key);
+                    return xorKey(counted(frame, r[A]), key);
                 case Op.LD_IMM:
                     r[A] = k;
                     pc++;
@@ -506,7 +549,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     long v = PacketOps.ancillary(k, r[A], r[X], data, start, captured, meta);
                     if (v < 0) {
                         // No device behind ifidx/hatype: the kernel's converted code exits with A.
-                        return xorKey(r[A], key);
+                        return xorKey(counted(frame, r[A]), key);
                     }
                     r[A] = (int) v;
                     pc++;

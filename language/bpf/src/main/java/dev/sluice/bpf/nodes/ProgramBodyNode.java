@@ -25,6 +25,12 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
      */
     public static final int REGISTERS_SLOT = 0;
 
+    /**
+     * The frame slot where a body made for a batch ({@link #countsAccepted}) counts the nonzero results it returns. A
+     * batch root clears it before its loop and reads it after.
+     */
+    public static final int ACCEPTED_SLOT = 1;
+
     @CompilationFinal(dimensions = 1)
     protected final int[] ops;
 
@@ -90,20 +96,40 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
      */
     public static ProgramBodyNode create(
             LoweredProgram program, dev.sluice.core.guard.Budget budget, InstructionSource source) {
+        return create(program, budget, source, false);
+    }
+
+    /**
+     * As {@link #create(LoweredProgram, dev.sluice.core.guard.Budget, InstructionSource)}, for a batch root when
+     * {@code forBatch}: then a body that can ({@link #countsAccepted}) counts its nonzero results in the frame.
+     */
+    public static ProgramBodyNode create(
+            LoweredProgram program, dev.sluice.core.guard.Budget budget, InstructionSource source, boolean forBatch) {
         return program.constantTime()
                 ? new ConstantTimeBodyNode(
                         program,
                         program.operationTrace(),
                         budget != null && budget.options().constantBlinding())
-                : new FilterBodyNode(program, budget, source);
+                : new FilterBodyNode(program, budget, source, forBatch);
     }
 
-    /** The frame layout of a root holding a body: one slot for the register file. */
+    /** The frame layout of a root holding a body: a slot for the register file and one for the batch's count. */
     public static FrameDescriptor frameDescriptor() {
-        FrameDescriptor.Builder builder = FrameDescriptor.newBuilder(1);
+        FrameDescriptor.Builder builder = FrameDescriptor.newBuilder(2);
         int slot = builder.addSlot(FrameSlotKind.Object, "registers", null);
         assert slot == REGISTERS_SLOT;
+        slot = builder.addSlot(FrameSlotKind.Long, "accepted", null);
+        assert slot == ACCEPTED_SLOT;
         return builder.build();
+    }
+
+    /**
+     * Whether each run adds 1 to the frame's {@link #ACCEPTED_SLOT} when its result is nonzero. A body's exits count,
+     * where a {@code ret #k} knows whether k is zero, so that a batch loop adds a constant on each path (nothing on a
+     * drop path) instead of testing the merged result of every run ({@code test; setne; movzx; add}).
+     */
+    public boolean countsAccepted() {
+        return false;
     }
 
     /**
