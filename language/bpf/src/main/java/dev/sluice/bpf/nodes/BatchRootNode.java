@@ -47,6 +47,13 @@ public final class BatchRootNode extends RootNode {
     private ProgramBodyNode body;
 
     /**
+     * The body itself, for what is not an execution: its key, its batch accounting and whether it counts. While
+     * instruments are attached, {@link #body} is their generated wrapper, which only forwards the execute methods and
+     * would answer the others with the defaults (no tally, no count).
+     */
+    private final ProgramBodyNode bodyItself;
+
+    /**
      * @param contexts the language's context reference (for host input access)
      * @param budget the filter's budget (docs/guards.md), or null; it applies to each input
      */
@@ -64,6 +71,7 @@ public final class BatchRootNode extends RootNode {
         this.kind = kind;
         this.seccomp = program.profile() == Profile.SECCOMP;
         this.body = ProgramBodyNode.create(program, budget, source, true);
+        this.bodyItself = body;
         this.name = name;
     }
 
@@ -109,10 +117,10 @@ public final class BatchRootNode extends RootNode {
                     "offsets and lengths must be int[] of equal length, verdicts at least as long");
         }
         int n = offsets.length;
-        int key = body.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
+        int key = bodyItself.blindingKey(); // once per batch (ProgramBodyNode.blindingKey)
         long accepted = 0;
         boolean counting = startCount(frame);
-        BatchTally tally = body.startBatch();
+        BatchTally tally = bodyItself.startBatch();
         int i = 0;
         boolean done = false;
         boolean refused = false;
@@ -143,7 +151,7 @@ public final class BatchRootNode extends RootNode {
             }
             done = true;
         } finally {
-            body.endBatch(tally, runs(i, done, refused));
+            bodyItself.endBatch(tally, runs(i, done, refused));
         }
         if (counting) {
             accepted = frame.getLong(ProgramBodyNode.ACCEPTED_SLOT);
@@ -157,7 +165,7 @@ public final class BatchRootNode extends RootNode {
      * the count for a batch.
      */
     private boolean startCount(VirtualFrame frame) {
-        boolean counting = body.countsAccepted();
+        boolean counting = bodyItself.countsAccepted();
         if (counting) {
             frame.setLong(ProgramBodyNode.ACCEPTED_SLOT, 0);
         }
@@ -188,10 +196,10 @@ public final class BatchRootNode extends RootNode {
             throw SluiceException.atNode(
                     this, CoreFailure.BAD_INPUT, "verdicts has room for " + verdicts.length + " of " + n + " records");
         }
-        int key = body.blindingKey();
+        int key = bodyItself.blindingKey();
         long accepted = 0;
         boolean counting = startCount(frame);
-        BatchTally tally = body.startBatch();
+        BatchTally tally = bodyItself.startBatch();
         int i = 0;
         boolean done = false;
         try {
@@ -207,7 +215,7 @@ public final class BatchRootNode extends RootNode {
             }
             done = true;
         } finally {
-            body.endBatch(tally, runs(i, done, false));
+            bodyItself.endBatch(tally, runs(i, done, false));
         }
         if (counting) {
             accepted = frame.getLong(ProgramBodyNode.ACCEPTED_SLOT);
@@ -222,10 +230,10 @@ public final class BatchRootNode extends RootNode {
         boolean swapped = header.swapped();
         int pos = Pcap.GLOBAL_HEADER_SIZE;
         int i = 0;
-        int key = body.blindingKey();
+        int key = bodyItself.blindingKey();
         long accepted = 0;
         boolean counting = startCount(frame);
-        BatchTally tally = body.startBatch();
+        BatchTally tally = bodyItself.startBatch();
         boolean done = false;
         boolean refused = false;
         try {
@@ -265,7 +273,7 @@ public final class BatchRootNode extends RootNode {
             }
             done = true;
         } finally {
-            body.endBatch(tally, runs(i, done, refused));
+            bodyItself.endBatch(tally, runs(i, done, refused));
         }
         if (counting) {
             accepted = frame.getLong(ProgramBodyNode.ACCEPTED_SLOT);

@@ -17,6 +17,7 @@ import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -133,5 +134,66 @@ class DebuggerTest {
         assertEquals(
                 List.of(5L, 1L, 7L, 257L, 16L),
                 java.util.Arrays.stream(seen.get(0)).boxed().toList());
+    }
+    /**
+     * A batch under the debugger: the root's body is then the instruments' wrapper, and the batch must still ask the
+     * body itself how it counts accepted inputs and accounts for its budget (a wrapper inherits the defaults: it once
+     * left the count uncleared, and the body failed reading it, in `sluice --inspect` on a policy's calls).
+     */
+    @ParameterizedTest
+    @CsvSource({"INTERPRETED,false", "INTERPRETED,true", "COMPILED,false", "COMPILED,true"})
+    void aBatchUnderTheDebuggerCountsItsAcceptedInputsAndItsBudget(EngineMode mode, boolean counters) {
+        String program = """
+                        ld [0]
+                        jeq #258, deny
+                        jeq #39, pass
+                        ret #0x7fff0000
+                deny:   ret #0
+                pass:   ret a
+                """;
+        Source source = Source.newBuilder("bpf", program, "batch.asm")
+                .mimeType("text/x-bpf-seccomp")
+                .buildLiteral();
+        int[] calls = {39, 258, 83, 258, 39};
+        ByteBuffer records = ByteBuffer.allocate(64 * calls.length);
+        for (int i = 0; i < calls.length; i++) {
+            records.put(64 * i, seccompData(calls[i]));
+        }
+        List<Integer> stoppedWithA = new ArrayList<>();
+        try (Engine engine = mode.newEngine()) {
+            Context.Builder builder = mode.contextBuilder("bpf", engine).option("bpf.Arch", "x86_64");
+            if (counters) {
+                builder.option("bpf.MaxInstructions", "4096").option("bpf.BudgetCounters", "true");
+            }
+            try (Context context = builder.build();
+                    DebuggerSession session = Debugger.find(engine)
+                            .startSession(event -> stoppedWithA.add(event.getTopStackFrame()
+                                    .getScope()
+                                    .getDeclaredValue("A")
+                                    .asInt()))) {
+                session.install(Breakpoint.newBuilder(source.getURI()).lineIs(2).build());
+                Value filter = context.eval(source);
+                int[] verdicts = new int[calls.length];
+                for (int round = 0; round < 3; round++) {
+                    assertEquals(
+                            3L,
+                            filter.invokeMember("runRecords", records.array(), 64, verdicts)
+                                    .asLong());
+                    assertEquals(
+                            List.of(39, 0, 0x7fff0000, 0, 39),
+                            java.util.Arrays.stream(verdicts).boxed().toList());
+                }
+                if (counters) {
+                    assertEquals(
+                            3L * calls.length, filter.getMember("invocations").asLong());
+                    // 39: 4 instructions; 258: 3; 83: 4.
+                    assertEquals(
+                            3L * (4 + 3 + 4 + 3 + 4),
+                            filter.getMember("instructionsExecuted").asLong());
+                }
+            }
+        }
+        assertEquals(3 * calls.length, stoppedWithA.size());
+        assertEquals(List.of(39, 258, 83, 258, 39), stoppedWithA.subList(0, calls.length));
     }
 }
