@@ -135,6 +135,7 @@ class DebuggerTest {
                 List.of(5L, 1L, 7L, 257L, 16L),
                 java.util.Arrays.stream(seen.get(0)).boxed().toList());
     }
+
     /**
      * A batch under the debugger: the root's body is then the instruments' wrapper, and the batch must still ask the
      * body itself how it counts accepted inputs and accounts for its budget (a wrapper inherits the defaults: it once
