@@ -141,6 +141,7 @@ public class CallFloorBenchmark {
             throw new IllegalStateException(callee + ": a pass gave " + got + ", expected " + expected);
         }
         watch.warmUntilCompiled(this::call, CompileWatch.WARM_SECONDS, hostRoot);
+        watch.settle(this::call, CompileWatch.SETTLE_SECONDS);
         System.err.printf("[sluice-bench] %s: Tier 2 roots: %s%n", callee, watch.compiledRoots());
         System.err.printf("[sluice-bench] %s: %s%n", callee, watch.lastTierLine(hostRoot));
     }

@@ -19,6 +19,8 @@ final class CompileWatch extends Handler {
     static final String HOST_INVOKE = "org.graalvm.polyglot.Value<BpfFilter>.invoke";
     /** The longest warm-up before measuring anyway (compare.sh --quick lowers it). */
     static final int WARM_SECONDS = Integer.getInteger("sluice.bench.warmSeconds", 90);
+    /** The longest wait for a steady state after Tier 2 ({@link #settle}). */
+    static final int SETTLE_SECONDS = Integer.getInteger("sluice.bench.settleSeconds", 30);
 
     private static final Pattern OPT_DONE =
             Pattern.compile("opt done\\s+engine=\\d+\\s+id=\\d+\\s+(\\S+)\\s+\\|Tier (\\d)\\|");
@@ -63,6 +65,40 @@ final class CompileWatch extends Handler {
                     "[sluice-bench] WARNING: %s not all at Tier 2 after %.0f s (done: %s); measuring anyway%n",
                     String.join(", ", roots), took, lastTier);
         }
+    }
+
+    /** Windows of {@link #settle}, and how many in a row must be near the best one. */
+    private static final long SETTLE_WINDOW_NANOS = 500_000_000L;
+
+    private static final int SETTLED_WINDOWS = 4;
+
+    /**
+     * After {@link #warmUntilCompiled}: runs {@code work} in windows of half a second until {@value #SETTLED_WINDOWS}
+     * windows in a row cost at most 1.25x the best window so far, or {@code seconds} pass; says which on stderr. Tier 2
+     * code is not yet the steady state of a fresh JVM on a stock JDK: single calls measured 24-35 ns per call from about
+     * 13 s after start, but 300-700 ns in whole seconds before that, with no Truffle compilation, invalidation or
+     * transfer to the interpreter traced in between (2026-12-02, docs/performance.md "Single call"), which JMH's three
+     * one-second warm-up iterations did not cover.
+     */
+    void settle(Runnable work, int seconds) {
+        long start = System.nanoTime();
+        long deadline = start + seconds * 1_000_000_000L;
+        double best = Double.MAX_VALUE;
+        int near = 0;
+        while (near < SETTLED_WINDOWS && System.nanoTime() < deadline) {
+            long t = System.nanoTime();
+            long runs = 0;
+            while (System.nanoTime() - t < SETTLE_WINDOW_NANOS) {
+                work.run();
+                runs++;
+            }
+            double perRun = (System.nanoTime() - t) / (double) runs;
+            best = Math.min(best, perRun);
+            near = perRun <= 1.25 * best ? near + 1 : 0;
+        }
+        System.err.printf(
+                "[sluice-bench] %s after %.1f s of settling%n",
+                near >= SETTLED_WINDOWS ? "steady" : "WARNING: not steady", (System.nanoTime() - start) / 1e9);
     }
 
     /** The roots with Tier 2 code so far. */

@@ -81,6 +81,7 @@ public class SeccompBenchmark {
                         this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-seccomp-runRecords");
             } else {
                 watch.warmUntilCompiled(this::singleCall, CompileWatch.WARM_SECONDS, CompileWatch.HOST_EXECUTE);
+                watch.settle(this::singleCall, CompileWatch.SETTLE_SECONDS);
             }
         }
     }

@@ -87,6 +87,7 @@ public class SocketFilterBenchmark {
                         this::batch, CompileWatch.WARM_SECONDS, CompileWatch.HOST_INVOKE, "bpf-socket-runBatch");
             } else {
                 watch.warmUntilCompiled(this::singleCall, CompileWatch.WARM_SECONDS, CompileWatch.HOST_EXECUTE);
+                watch.settle(this::singleCall, CompileWatch.SETTLE_SECONDS);
             }
         }
     }
