@@ -114,7 +114,7 @@ for s in "${sets[@]}"; do
 done
 
 if [ -n "$quick" ]; then
-    compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1 -jvmArgsAppend -Dsluice.bench.warmSeconds=5)
+    compiled=(-wi 2 -w 1s -i 1 -r 1s -f 1 -jvmArgsAppend "-Dsluice.bench.warmSeconds=5 -Dsluice.bench.settleSeconds=5")
     interpreted=(-wi 1 -w 1s -i 1 -r 1s -f 1)
     interleaved_rounds=300
 else
