@@ -84,8 +84,12 @@ final class CompileWatch extends Handler {
         long start = System.nanoTime();
         long deadline = start + seconds * 1_000_000_000L;
         double best = Double.MAX_VALUE;
-        int near = 0;
-        while (near < SETTLED_WINDOWS && System.nanoTime() < deadline) {
+        // The last windows' costs: each is judged against the best so far when it ends, and again when a later window
+        // sets a new best (else slow windows counted before the first fast one would pass for steady with it).
+        double[] last = new double[SETTLED_WINDOWS];
+        int windows = 0;
+        boolean steady = false;
+        while (!steady && System.nanoTime() < deadline) {
             long t = System.nanoTime();
             long runs = 0;
             while (System.nanoTime() - t < SETTLE_WINDOW_NANOS) {
@@ -94,11 +98,15 @@ final class CompileWatch extends Handler {
             }
             double perRun = (System.nanoTime() - t) / (double) runs;
             best = Math.min(best, perRun);
-            near = perRun <= 1.25 * best ? near + 1 : 0;
+            last[windows++ % SETTLED_WINDOWS] = perRun;
+            steady = windows >= SETTLED_WINDOWS;
+            for (double cost : last) {
+                steady &= cost <= 1.25 * best;
+            }
         }
         System.err.printf(
                 "[sluice-bench] %s after %.1f s of settling%n",
-                near >= SETTLED_WINDOWS ? "steady" : "WARNING: not steady", (System.nanoTime() - start) / 1e9);
+                steady ? "steady" : "WARNING: not steady", (System.nanoTime() - start) / 1e9);
     }
 
     /** The roots with Tier 2 code so far. */
