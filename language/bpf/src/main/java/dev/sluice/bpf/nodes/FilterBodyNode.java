@@ -10,9 +10,11 @@ import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.source.SourceSection;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
+import dev.sluice.bpf.lower.NativeOrderPlan;
 import dev.sluice.bpf.lower.Op;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.bpf.runtime.PacketOps;
+import dev.sluice.core.guard.BlindingKeys;
 import dev.sluice.core.guard.Budget;
 import dev.sluice.core.interop.UncheckedArrays;
 import dev.sluice.core.profile.BranchCounts;
@@ -58,6 +60,16 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * packet suffices ({@link #run}).
      */
     private final int absoluteLoadsEnd;
+    /**
+     * The halfword and word packet loads that leave A in the machine's byte order, as their only readers compare or
+     * mask it ({@link NativeOrderPlan}); null when there are none. Used only while no instrument watches, so that a
+     * debugger shows A as the program defines it.
+     */
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] nativeLoads;
+    /** {@link #constants} with the comparands and masks of those loads' readers in the machine's order (blinded). */
+    @CompilationFinal(dimensions = 1)
+    private final int[] nativeConstants;
     /**
      * Whether a packet shorter than {@link #absoluteLoadsEnd} has come. Until one does, compiled code holds only the
      * copy of the program without the per-load checks and deoptimizes on a short packet; from then on only the checked
@@ -118,6 +130,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.budget = budget;
         this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey()) : null;
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
+        NativeOrderPlan plan = NativeOrderPlan.of(program);
+        this.nativeLoads = plan == null ? null : plan.loads();
+        this.nativeConstants = plan == null
+                ? null
+                : blinded ? BlindingKeys.blind(plan.constants(), blindable, blindingKey()) : plan.constants();
         this.branchCounts = new BranchCounts(program.ops().length);
     }
 
@@ -339,6 +356,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
         if (probes != null) {
             frame.setObject(REGISTERS_SLOT, r); // what a debugger shows as A, X and M
         }
+        // Fixed for the run: instruments inserted while it runs must not see a native value or compare with one.
+        final boolean nativeOrder = nativeLoads != null && probes == null;
         int pc = 0;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
@@ -353,7 +372,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
             }
             // Read here, where pc is a constant of the exploded loop, so that partial evaluation folds the reads (read
             // in the RET_K case instead, the accepting flag stayed a load from the array, at an index Graal merged).
-            final int stored = constants[pc];
+            final int stored = nativeOrder ? nativeConstants[pc] : constants[pc];
+            final boolean nativeLoad = nativeOrder && nativeLoads[pc];
             final int accepting = acceptingExits[pc];
             final int k = blinded && blindable[pc] ? stored ^ key : stored;
             switch (ops[pc]) {
@@ -441,7 +461,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.JEQ_K: {
                     // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by a
                     // chain of comparisons of the same A (a host list), and compares with immediates that are not k.
-                    boolean equal = blinded ? (r[A] ^ key) == constants[pc] : r[A] == k;
+                    boolean equal = blinded ? (r[A] ^ key) == stored : r[A] == k;
                     // The ternary stays here, not in a helper: a helper's return would merge both targets into one
                     // value, and the exploded loop needs pc constant on each path.
                     pc = branchCounts.profile(pc, equal) ? trueTargets[pc] : falseTargets[pc];
@@ -485,14 +505,18 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     if (checkAbsoluteLoads && k > captured - 4) {
                         return xorKey(0, key);
                     }
-                    r[A] = UncheckedArrays.getInt(data, (long) start + k);
+                    r[A] = nativeLoad
+                            ? UncheckedArrays.getIntNative(data, (long) start + k)
+                            : UncheckedArrays.getInt(data, (long) start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (checkAbsoluteLoads && k > captured - 2) {
                         return xorKey(0, key);
                     }
-                    r[A] = UncheckedArrays.getUnsignedShort(data, (long) start + k);
+                    r[A] = nativeLoad
+                            ? UncheckedArrays.getUnsignedShortNative(data, (long) start + k)
+                            : UncheckedArrays.getUnsignedShort(data, (long) start + k);
                     pc++;
                     break;
                 case Op.LD_ABS_B:
@@ -508,14 +532,16 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     final int size = OpSemantics.loadSize(ops[pc]);
                     final int offset = r[X] + k;
                     if (inPacket(offset, captured, size)) {
-                        r[A] = (int) UncheckedArrays.read(data, (long) start + offset, size);
+                        r[A] = nativeLoad
+                                ? (int) UncheckedArrays.readNative(data, (long) start + offset, size)
+                                : (int) UncheckedArrays.read(data, (long) start + offset, size);
                     } else {
                         // Negative offsets address the network or link-layer header (SKF_NET_OFF, SKF_LL_OFF).
                         long v = offset < 0 ? PacketOps.loadNegative(data, start, captured, offset, size, meta) : -1;
                         if (v < 0) {
                             return xorKey(0, key); // out of the packet: the kernel ends the program with 0
                         }
-                        r[A] = (int) v;
+                        r[A] = nativeLoad ? NativeOrderPlan.toNative((int) v, size) : (int) v;
                     }
                     pc++;
                     break;

@@ -197,4 +197,59 @@ class DebuggerTest {
         assertEquals(3 * calls.length, stoppedWithA.size());
         assertEquals(List.of(39, 258, 83, 258, 39), stoppedWithA.subList(0, calls.length));
     }
+    /**
+     * A packet filter whose halfword and word loads run in the machine's byte order while nothing watches
+     * (lower.NativeOrderPlan): a debugger that attaches after the filter has run, compiled or not, still sees A as the
+     * program defines it, and the verdicts do not change.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void aDebuggerAttachedLaterSeesLoadedValuesAsTheProgramDefinesThem(EngineMode mode) {
+        String program = """
+                        ldh [12]
+                        jeq #0x800, ip, drop
+                ip:     ld [26]
+                        jeq #0x0a000001, accept, drop
+                accept: ret #1
+                drop:   ret #0
+                """;
+        Source source = Source.newBuilder("bpf", program, "native-order.asm")
+                .mimeType("text/x-bpf")
+                .buildLiteral();
+        byte[] packet = new byte[64];
+        packet[12] = 0x08;
+        packet[26] = 10;
+        packet[29] = 1;
+        List<long[]> seen = new ArrayList<>();
+        try (Engine engine = mode.newEngine();
+                Context context = mode.contextBuilder("bpf", engine)
+                        .option("bpf.Profile", "socket")
+                        .build()) {
+            Value filter = context.eval(source);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, filter.execute(packet).asInt());
+            }
+            try (DebuggerSession session = Debugger.find(engine)
+                    .startSession(event -> seen.add(new long[] {
+                        event.getSourceSection().getStartLine(),
+                        event.getTopStackFrame()
+                                .getScope()
+                                .getDeclaredValue("A")
+                                .asLong()
+                    }))) {
+                session.install(Breakpoint.newBuilder(source.getURI()).lineIs(2).build());
+                session.install(Breakpoint.newBuilder(source.getURI()).lineIs(4).build());
+                assertEquals(1, filter.execute(packet).asInt());
+            }
+        }
+        assertEquals(2, seen.size());
+        assertEquals(
+                List.of(2L, 0x800L),
+                java.util.Arrays.stream(seen.get(0)).boxed().toList());
+        assertEquals(
+                List.of(4L, 0x0a000001L),
+                java.util.Arrays.stream(seen.get(1)).boxed().toList());
+    }
 }

@@ -54,6 +54,25 @@ public final class UncheckedArrays {
         return NATIVE_BIG_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
+    /** The int at {@code at} in the machine's byte order: a load (FilterBodyNode's native-order loads). */
+    public static int getIntNative(byte[] data, long at) {
+        return UNSAFE.getInt(data, BYTE_BASE + at);
+    }
+
+    /** The unsigned halfword at {@code at} in the machine's byte order: a zero-extending load. */
+    public static int getUnsignedShortNative(byte[] data, long at) {
+        return UNSAFE.getChar(data, BYTE_BASE + at);
+    }
+
+    /** The unsigned value of {@code size} (1, 2 or 4) bytes at {@code at}, in the machine's byte order. */
+    public static long readNative(byte[] data, long at, int size) {
+        return switch (size) {
+            case 4 -> getIntNative(data, at) & 0xffffffffL;
+            case 2 -> getUnsignedShortNative(data, at);
+            default -> getUnsignedByte(data, at);
+        };
+    }
+
     public static int getIntLittleEndian(byte[] data, long at) {
         int v = UNSAFE.getInt(data, BYTE_BASE + at);
         return NATIVE_BIG_ENDIAN ? Integer.reverseBytes(v) : v;
