@@ -34,6 +34,11 @@ public final class SluiceEbpfRunner implements AutoCloseable {
 
     /** {@code verify}: false runs programs unverified, every load and store under its run-time guard (ebpf.Verify). */
     public SluiceEbpfRunner(EngineMode mode, String programType, String maps, boolean verify) {
+        this(mode, programType, maps, verify, "auto");
+    }
+
+    /** {@code blinding}: the {@code ebpf.ConstantBlinding} option (auto, on, off). */
+    public SluiceEbpfRunner(EngineMode mode, String programType, String maps, boolean verify, String blinding) {
         this.mode = mode;
         if (mode == EngineMode.INTERPRETED) {
             this.engine = mode.newEngine("ebpf");
@@ -69,6 +74,7 @@ public final class SluiceEbpfRunner implements AutoCloseable {
                 .option("ebpf.Maps", maps)
                 .option("ebpf.SocketData", "network")
                 .option("ebpf.Verify", Boolean.toString(verify))
+                .option("ebpf.ConstantBlinding", blinding)
                 .build();
     }
 

@@ -63,6 +63,16 @@ public class FunctionBodyNode extends InstrumentableBody {
     @CompilationFinal(dimensions = 1)
     private final long[] immediates;
     /**
+     * The legacy packet loads that leave r0 in the machine's byte order, as only {@code jeq}, {@code jne}, {@code jset}
+     * and {@code and} with immediates read it ({@link NativeOrderR0}); null when there are none. Used only while no
+     * instrument watches, so that a debugger shows r0 as the program defines it.
+     */
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] nativeLoads;
+    /** {@link #immediates} with those readers' immediates in the machine's order (blinded as the others). */
+    @CompilationFinal(dimensions = 1)
+    private final long[] nativeImmediates;
+    /**
      * Constant blinding (docs/guards.md, "Constant blinding of eBPF"; {@link Blinding}): whether this program's
      * immediates are blinded, and with which key each slot's is ({@link Blinding#PLAIN}, {@code KEY32}, {@code KEY64}).
      */
@@ -186,6 +196,9 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.immediates = blinded ? blinding.immediates() : program.immediates();
         this.blindingKinds = blinded ? blinding.kinds() : null;
         this.blindingKey = blinded ? blinding.key() : 0;
+        NativeOrderR0 nativeOrder = NativeOrderR0.of(program);
+        this.nativeLoads = nativeOrder == null ? null : nativeOrder.loads();
+        this.nativeImmediates = nativeOrder == null ? null : nativeImmediates(nativeOrder, immediates, blindingKinds);
         this.targets = program.targets();
         this.branchCounts = new BranchCounts(program.length());
         BlindedR0 r0 = blinded ? BlindedR0.of(program, blinding) : null;
@@ -218,6 +231,15 @@ public class FunctionBodyNode extends InstrumentableBody {
             }
         }
         this.localCalls = new DirectCallNode[calls];
+    }
+
+    /** The immediates with those of {@code plan}'s converted slots replaced, blinded with this body's key. */
+    private long[] nativeImmediates(NativeOrderR0 plan, long[] stored, byte[] kinds) {
+        long[] result = stored.clone();
+        for (int pc : plan.converted()) {
+            result[pc] = plan.immediates()[pc] ^ (blinded ? Blinding.keyFor(kinds[pc], blindingKey) : 0);
+        }
+        return result;
     }
 
     /**
@@ -309,6 +331,8 @@ public class FunctionBodyNode extends InstrumentableBody {
         // Blinded and without instruments (a debugger shows r0 as the instruction sees it): r0 may be kept blinded.
         // Decided once per run, so that one run keeps one convention even if an instrument attaches meanwhile.
         final boolean trackR0 = blinded && probes == null;
+        // The same for legacy loads left in the machine's byte order (NativeOrderR0).
+        final boolean nativeR0 = nativeLoads != null && probes == null;
         if (probes != null) {
             truffleFrame.setObject(REGISTERS_SLOT, r);
         }
@@ -335,7 +359,7 @@ public class FunctionBodyNode extends InstrumentableBody {
             final int off = offsets[pc];
             // Read here, where pc is a constant of the exploded loop: a plain slot's immediate folds to a constant, a
             // blinded one is a constant XORed with the run's key.
-            final long stored = immediates[pc];
+            final long stored = nativeR0 ? nativeImmediates[pc] : immediates[pc];
             final byte blindingKind = blinded ? blindingKinds[pc] : Blinding.PLAIN;
             final long imm = blindingKind == Blinding.KEY32
                     ? stored ^ key32
@@ -494,13 +518,15 @@ public class FunctionBodyNode extends InstrumentableBody {
                     long value;
                     if (blindingKind == Blinding.OFFSET && mode(opcode) == ABS) {
                         // stored = imm + offsetKey, imm >= 0 (Blinding.offsetKey): checked and read without imm.
-                        value = MemoryGuard.loadPacketBlinded(memory, packetRegion, stored, size, offsetKey);
+                        value = MemoryGuard.loadPacketBlinded(
+                                memory, packetRegion, stored, size, offsetKey, nativeR0 && nativeLoads[pc]);
                     } else {
                         // An OFFSET slot here is LD_IND's immediate, kept as imm + offsetKey.
                         int k = mode(opcode) == ABS
                                 ? (int) imm
                                 : (int) (blindingKind == Blinding.OFFSET ? r[src] - offsetKey + stored : r[src] + imm);
-                        value = MemoryGuard.loadPacket(memory, packetRegion, memory.legacyOffset(k), size);
+                        value = MemoryGuard.loadPacket(
+                                memory, packetRegion, memory.legacyOffset(k), size, nativeR0 && nativeLoads[pc]);
                     }
                     if (value < 0) {
                         return exitValue(0, key32); // outside the packet: the kernel ends the program with 0

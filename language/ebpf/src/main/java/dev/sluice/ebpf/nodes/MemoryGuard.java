@@ -209,9 +209,10 @@ final class MemoryGuard {
     /**
      * A legacy packet load (LD_ABS/LD_IND) at {@code offset} from the packet's first byte (negative: into the
      * link-layer header before it, where there is one): big-endian, zero-extended; -1 when outside, where the kernel
-     * ends the program with return value 0.
+     * ends the program with return value 0. With {@code machineOrder}, the bytes in the machine's order instead
+     * (NativeOrderR0: no byte swap).
      */
-    static long loadPacket(Memory memory, int region, long offset, int size) {
+    static long loadPacket(Memory memory, int region, long offset, int size, boolean machineOrder) {
         byte[] b = memory.array(region);
         int before = region == Memory.PACKET ? memory.packetLinkHeader() : 0;
         if (b == null || offset < -before || offset > memory.length(region, b) - size) {
@@ -221,7 +222,8 @@ final class MemoryGuard {
         // setters check it): read without Java's checks, two compares and branches per load otherwise, as classic
         // BPF's packet loads do. At a long position, as MemoryGuard.provenAt's: the base is sign-extended once per
         // run, not the int sum once per load.
-        return UncheckedArrays.read(b, memory.base(region) + offset, size);
+        long at = memory.base(region) + offset;
+        return machineOrder ? UncheckedArrays.readNative(b, at, size) : UncheckedArrays.read(b, at, size);
     }
 
     /**
@@ -231,12 +233,14 @@ final class MemoryGuard {
      * compiled code nor a value computed per load; the key is one long (its int half as a second value cost a register
      * in a batch loop that spilled its index and count).
      */
-    static long loadPacketBlinded(Memory memory, int region, long stored, int size, long offsetKey) {
+    static long loadPacketBlinded(
+            Memory memory, int region, long stored, int size, long offsetKey, boolean machineOrder) {
         byte[] b = memory.array(region);
         if (b == null || stored + size > memory.length(region, b) + offsetKey) {
             return -1;
         }
-        return UncheckedArrays.read(b, memory.base(region) - offsetKey + stored, size);
+        long at = memory.base(region) - offsetKey + stored;
+        return machineOrder ? UncheckedArrays.readNative(b, at, size) : UncheckedArrays.read(b, at, size);
     }
 
     /**

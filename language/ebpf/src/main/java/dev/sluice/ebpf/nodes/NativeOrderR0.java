@@ -1,0 +1,255 @@
+package dev.sluice.ebpf.nodes;
+
+import static dev.sluice.ebpf.isa.Opcodes.*;
+
+import dev.sluice.ebpf.lower.LoweredProgram;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which legacy packet loads (LD_ABS, LD_IND of a halfword or word) may leave r0 in the machine's byte order, and the
+ * immediates their readers use instead, as classic BPF's {@code lower.NativeOrderPlan} does and as gcc compiles the
+ * same program: the load reads the bytes as they lie and the compare's constant has its bytes swapped, once, at load
+ * time (no {@code bswap} per packet).
+ *
+ * <p>Equality, bit tests and masks do not care in which order the bytes of both sides are, so a loaded value may stay
+ * unswapped while everything that reads r0 before it is overwritten is a {@code jeq}, {@code jne} or {@code jset} of r0
+ * with an immediate (64- or 32-bit) or an {@code and} of r0 with an immediate (its result stays in the same order).
+ * Anything else that reads r0 (an exit, arithmetic, an ordered compare, a compare with a register, a move, a store, an
+ * indexed load from r0) needs the plain value, and so does every load whose value can meet it: the values of r0 that
+ * paths merge into one where r0 is live are one class (union-find over the flow graph, loops included), and a class is
+ * native only if all its loads have one width and nothing in it needs the plain value.
+ *
+ * <p>The body uses it only while no instrument watches (a debugger shows r0 as the program defines it).
+ *
+ * @param loads per slot, whether the legacy load there leaves r0 in the machine's byte order
+ * @param converted the slots whose immediate is replaced
+ * @param immediates per slot, the program's immediate with those of the converted slots in the machine's order
+ */
+record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
+    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
+    /** The plan for a program, or null when no legacy load can keep the machine's byte order. */
+    static NativeOrderR0 of(LoweredProgram program) {
+        int[] opcodes = program.opcodes();
+        int n = opcodes.length;
+        boolean any = false;
+        for (int pc = 0; pc < n; pc++) {
+            any |= opcodes[pc] >= 0 && loadWidth(opcodes[pc]) != 0;
+        }
+        if (!any) {
+            return null;
+        }
+        boolean[] reads = new boolean[n];
+        boolean[] writes = new boolean[n];
+        for (int pc = 0; pc < n; pc++) {
+            int opcode = opcodes[pc];
+            if (opcode >= 0) { // not the second slot of an lddw
+                int dst = program.dsts()[pc];
+                reads[pc] = BlindedR0.readsR0(opcode, dst, program.srcs()[pc]) || opcode == (JMP | EXIT);
+                writes[pc] = BlindedR0.writesR0(opcode, dst);
+            }
+        }
+        // Where r0 is live (read before it is written on some path): jumps go backwards in loops, so to a fixpoint.
+        boolean[] live = new boolean[n];
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int pc = n - 1; pc >= 0; pc--) {
+                if (opcodes[pc] < 0 || live[pc]) {
+                    continue;
+                }
+                boolean liveAfter = false;
+                for (int next : successors(program, pc)) {
+                    liveAfter |= next < n && live[next];
+                }
+                if (reads[pc] || (!writes[pc] && liveAfter)) {
+                    live[pc] = true;
+                    changed = true;
+                }
+            }
+        }
+        // Nodes 0..n-1: r0 on entry to a slot; n..2n-1: r0 as a slot defines it.
+        Classes classes = new Classes(2 * n);
+        for (int entry : program.functionEntries()) {
+            classes.markPlain(entry); // r0 holds nothing at a function's entry
+        }
+        for (int pc = 0; pc < n; pc++) {
+            int opcode = opcodes[pc];
+            if (opcode < 0) {
+                continue;
+            }
+            int dst = program.dsts()[pc];
+            boolean usable = usableInNativeOrder(opcode, dst);
+            if (reads[pc] && !usable) {
+                classes.markPlain(pc);
+            }
+            int out = pc;
+            if (usable && isAnd(opcode)) {
+                out = pc; // the mask keeps the order: its result is of the same class
+            } else if (writes[pc]) {
+                out = n + pc;
+                int width = loadWidth(opcode);
+                if (width == 0) {
+                    classes.markPlain(out);
+                } else {
+                    classes.setWidth(out, width);
+                }
+            }
+            for (int next : successors(program, pc)) {
+                if (next < n && live[next]) {
+                    classes.union(out, next);
+                }
+            }
+        }
+        boolean[] loads = new boolean[n];
+        long[] immediates = program.immediates().clone();
+        List<Integer> converted = new ArrayList<>();
+        boolean anyNative = false;
+        for (int pc = 0; pc < n; pc++) {
+            int opcode = opcodes[pc];
+            if (opcode < 0) {
+                continue;
+            }
+            if (loadWidth(opcode) != 0 && classes.isNative(n + pc)) {
+                loads[pc] = true;
+                anyNative = true;
+            } else if (usableInNativeOrder(opcode, program.dsts()[pc]) && classes.isNative(pc)) {
+                immediates[pc] = convert(opcode, immediates[pc], classes.width(pc));
+                converted.add(pc);
+            }
+        }
+        if (!anyNative) {
+            return null;
+        }
+        return new NativeOrderR0(
+                loads, converted.stream().mapToInt(Integer::intValue).toArray(), immediates);
+    }
+
+    /** A value of {@code width} bytes (2 or 4) in the machine's order, given its plain (big-endian) value. */
+    static long toNative(long value, int width) {
+        if (NATIVE_BIG_ENDIAN) {
+            return value;
+        }
+        return width == 4
+                ? Integer.reverseBytes((int) value) & 0xffffffffL
+                : (Integer.reverseBytes((int) value) >>> 16) & 0xffffL;
+    }
+
+    /**
+     * The immediate a reader of a native r0 uses. A loaded value is zero-extended below 2^16 or 2^32: an equality
+     * immediate outside that range (64-bit compares: as sign-extended; 32-bit ones: the low half) never equals it and
+     * stays as it is; a mask loses the bits above the width.
+     */
+    static long convert(int opcode, long imm, int width) {
+        long range = width == 4 ? 0xffffffffL : 0xffffL;
+        if (cls(opcode) == JMP || cls(opcode) == JMP32) {
+            if (op(opcode) != JSET) {
+                long compared = cls(opcode) == JMP32 ? imm & 0xffffffffL : imm;
+                return compared >= 0 && compared <= range ? toNative(compared, width) : imm;
+            }
+        }
+        return toNative(imm & range, width);
+    }
+
+    private static boolean usableInNativeOrder(int opcode, int dst) {
+        if (dst != 0 || source(opcode) != K) {
+            return false;
+        }
+        int cls = cls(opcode);
+        int op = op(opcode);
+        return (cls == JMP || cls == JMP32) && (op == JEQ || op == JNE || op == JSET) || isAnd(opcode);
+    }
+
+    private static boolean isAnd(int opcode) {
+        return (cls(opcode) == ALU || cls(opcode) == ALU64) && op(opcode) == AND && source(opcode) == K;
+    }
+
+    /** The legacy loads whose value can stay in the machine's order: halfwords and words. */
+    static int loadWidth(int opcode) {
+        if (cls(opcode) != LD || (mode(opcode) != ABS && mode(opcode) != IND)) {
+            return 0;
+        }
+        return switch (size(opcode)) {
+            case H -> 2;
+            case W -> 4;
+            default -> 0;
+        };
+    }
+
+    /** The slots a slot passes control to within its function (as {@link BlindedR0}'s flow). */
+    private static int[] successors(LoweredProgram program, int pc) {
+        int opcode = program.opcodes()[pc];
+        int[] targets = program.targets();
+        if (cls(opcode) == JMP || cls(opcode) == JMP32) {
+            int op = op(opcode);
+            if (op == EXIT && cls(opcode) == JMP) {
+                return new int[0];
+            }
+            if (op == JA) {
+                return new int[] {targets[pc]};
+            }
+            if (op != CALL) {
+                return new int[] {pc + 1, targets[pc]};
+            }
+        }
+        return new int[] {opcode == LDDW ? pc + 2 : pc + 1};
+    }
+
+    /** Union-find over values of r0, each class with its loads' width and whether something needs it plain. */
+    private static final class Classes {
+        private static final int CONFLICT = -1;
+        private final int[] parent;
+        private final boolean[] plain;
+        private final int[] width;
+
+        Classes(int size) {
+            parent = new int[size];
+            plain = new boolean[size];
+            width = new int[size];
+            for (int i = 0; i < size; i++) {
+                parent[i] = i;
+            }
+        }
+
+        int find(int node) {
+            while (parent[node] != node) {
+                parent[node] = parent[parent[node]];
+                node = parent[node];
+            }
+            return node;
+        }
+
+        void union(int a, int b) {
+            int ra = find(a), rb = find(b);
+            if (ra != rb) {
+                parent[rb] = ra;
+                plain[ra] |= plain[rb];
+                width[ra] = join(width[ra], width[rb]);
+            }
+        }
+
+        private static int join(int a, int b) {
+            return a == 0 ? b : b == 0 || a == b ? a : CONFLICT;
+        }
+
+        void markPlain(int node) {
+            plain[find(node)] = true;
+        }
+
+        void setWidth(int node, int w) {
+            int root = find(node);
+            width[root] = join(width[root], w);
+        }
+
+        int width(int node) {
+            return width[find(node)];
+        }
+
+        boolean isNative(int node) {
+            int root = find(node);
+            return !plain[root] && width[root] > 0;
+        }
+    }
+}
