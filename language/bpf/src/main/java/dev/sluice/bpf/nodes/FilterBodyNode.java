@@ -53,6 +53,15 @@ public final class FilterBodyNode extends ProgramBodyNode {
      */
     @CompilationFinal(dimensions = 1)
     private final long[] orderedComparands;
+    /**
+     * By pc: a {@code jeq #k} that is the only comparison of its A (no {@code jeq #k} right before or after it on any
+     * path). Blinded, where most inputs reach it, it compares A with {@code stored ^ key}, a value Graal computes once
+     * per batch, where a chain shares one {@code A ^ key} per input (docs/performance.md, "Lone comparisons").
+     */
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] loneCompares;
+    /** The first conditional jump: what every input that reaches a comparison reaches first ({@link #loneCompares}). */
+    private final int firstBranch;
 
     /**
      * The end of the furthest absolute packet load (k + size), 0 if the program has none. A packet with at least this
@@ -128,6 +137,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.accounted = metered && budget.accounted();
         this.staticLimit = budget == null ? 0 : budget.staticLimit();
         this.budget = budget;
+        this.loneCompares = loneCompares(program);
+        this.firstBranch = firstBranch(program.ops());
         this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey()) : null;
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
         NativeOrderPlan plan = NativeOrderPlan.of(program);
@@ -169,6 +180,35 @@ public final class FilterBodyNode extends ProgramBodyNode {
             }
         }
         return sums;
+    }
+
+    private static int firstBranch(int[] ops) {
+        for (int pc = 0; pc < ops.length; pc++) {
+            if (ops[pc] >= Op.JEQ_K && ops[pc] <= Op.JSET_X) {
+                return pc;
+            }
+        }
+        return 0;
+    }
+
+    static boolean[] loneCompares(LoweredProgram program) {
+        int[] ops = program.ops();
+        boolean[] chained = new boolean[ops.length];
+        for (int pc = 0; pc < ops.length; pc++) {
+            if (ops[pc] == Op.JEQ_K) {
+                for (int next : new int[] {program.trueTargets()[pc], program.falseTargets()[pc]}) {
+                    if (ops[next] == Op.JEQ_K) {
+                        chained[pc] = true;
+                        chained[next] = true;
+                    }
+                }
+            }
+        }
+        boolean[] lone = new boolean[ops.length];
+        for (int pc = 0; pc < ops.length; pc++) {
+            lone[pc] = ops[pc] == Op.JEQ_K && !chained[pc];
+        }
+        return lone;
     }
 
     /** The largest k + size over the absolute packet loads (offsets are plain, never blinded), or 0. */
@@ -461,7 +501,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.JEQ_K: {
                     // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by a
                     // chain of comparisons of the same A (a host list), and compares with immediates that are not k.
-                    boolean equal = blinded ? (r[A] ^ key) == stored : r[A] == k;
+                    // A lone comparison of its A on the path most inputs take compares A with k = stored ^ key instead:
+                    // no XOR per input, and a value computed once per batch, worth its register only on a common path.
+                    boolean lone =
+                            loneCompares[pc] && 2L * branchCounts.reached(pc) >= branchCounts.reached(firstBranch);
+                    boolean equal = blinded && !lone ? (r[A] ^ key) == stored : r[A] == k;
                     // The ternary stays here, not in a helper: a helper's return would merge both targets into one
                     // value, and the exploded loop needs pc constant on each path.
                     pc = branchCounts.profile(pc, equal) ? trueTargets[pc] : falseTargets[pc];

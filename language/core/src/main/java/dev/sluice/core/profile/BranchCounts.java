@@ -61,6 +61,14 @@ public final class BranchCounts {
         return CompilerDirectives.injectBranchProbability(probability(taken, notTaken), condition);
     }
 
+    /**
+     * How often {@code site} was reached in the interpreter, either way; a constant in compiled code. A body uses it to
+     * choose between two equivalent forms of one instruction by how common its path is.
+     */
+    public int reached(int site) {
+        return counts[2 * site] + counts[2 * site + 1];
+    }
+
     /** The times {@code site} was taken (for tests). */
     int taken(int site) {
         return counts[2 * site];

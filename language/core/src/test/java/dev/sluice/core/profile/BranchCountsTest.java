@@ -19,6 +19,9 @@ class BranchCountsTest {
         assertEquals(0, counts.notTaken(0));
         assertEquals(5, counts.taken(1));
         assertEquals(1, counts.notTaken(1));
+        assertEquals(6, counts.reached(1), "either way");
+        assertEquals(1, counts.reached(2));
+        assertEquals(0, counts.reached(0));
         assertEquals(0, counts.taken(2));
         assertEquals(1, counts.notTaken(2));
     }
