@@ -25,6 +25,9 @@ module dev.sluice.core {
             dev.sluice.bpf,
             dev.sluice.ebpf,
             dev.sluice.launcher;
+    exports dev.sluice.core.byteorder to
+            dev.sluice.bpf,
+            dev.sluice.ebpf;
     exports dev.sluice.core.profile to
             dev.sluice.bpf,
             dev.sluice.ebpf,

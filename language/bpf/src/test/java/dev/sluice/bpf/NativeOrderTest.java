@@ -35,23 +35,15 @@ import org.junit.jupiter.api.Test;
  * match often) and, now and then, a use that needs the plain value, run by the reference interpreter of
  * {@link DifferentialTest} and by Sluice interpreted and compiled, blinded and not.
  */
-class NativeOrderTest {
+public class NativeOrderTest {
     private static final long SEED = 0x0de5L;
     private static final int PROGRAMS = 60;
     private static final int PACKETS = 24;
     /** Few byte values, so that loaded halfwords and words often equal constants built from them. */
     private static final int[] ALPHABET = {0x00, 0x08, 0x86};
 
-    private static NativeOrderPlan plan(String asm) {
-        Program p = AsmFormat.parse("plan.asm", asm);
-        Verifier.verify(p, Profile.SOCKET);
-        return NativeOrderPlan.of(Lowering.lower(p, Profile.SOCKET, Arch.X86_64));
-    }
-
-    @Test
-    void tcpPort80KeepsEveryHalfwordInTheMachinesOrder() {
-        // tcpdump -d 'tcp port 80'
-        NativeOrderPlan plan = plan("""
+    /** {@code tcpdump -d 'tcp port 80'} in bpf_asm syntax. */
+    public static final String TCP_PORT_80 = """
                 ldh [12]
                 jeq #0x86dd, l2, l8
                 l2: ldb [20]
@@ -72,7 +64,17 @@ class NativeOrderTest {
                 jeq #0x50, accept, drop
                 accept: ret #262144
                 drop: ret #0
-                """);
+                """;
+
+    private static NativeOrderPlan plan(String asm) {
+        Program p = AsmFormat.parse("plan.asm", asm);
+        Verifier.verify(p, Profile.SOCKET);
+        return NativeOrderPlan.of(Lowering.lower(p, Profile.SOCKET, Arch.X86_64));
+    }
+
+    @Test
+    void tcpPort80KeepsEveryHalfwordInTheMachinesOrder() {
+        NativeOrderPlan plan = plan(TCP_PORT_80);
         assertNotNull(plan);
         boolean[] expected = new boolean[20];
         for (int pc : new int[] {0, 4, 6, 11, 14, 16}) {

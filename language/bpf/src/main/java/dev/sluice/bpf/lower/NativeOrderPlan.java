@@ -1,6 +1,6 @@
 package dev.sluice.bpf.lower;
 
-import java.nio.ByteOrder;
+import dev.sluice.core.byteorder.NativeOrderClasses;
 
 /**
  * Which packet loads may leave their value in the machine's byte order, and the constants their users compare with
@@ -12,16 +12,14 @@ import java.nio.ByteOrder;
  * unswapped as long as everything that reads it before it is overwritten is a {@code jeq #k}, {@code jset #k} or
  * {@code and #k} (whose result stays in the same order). Anything else that reads A (arithmetic, ordered compares,
  * {@code st}, {@code tax}, {@code ret a}, ancillary loads) needs the plain value, and so does every load whose value
- * can meet it along some path: the values of A that paths merge into one are one class (union-find over the flow
- * graph where A is live, classic BPF jumping only forward), and a class is native only if all its loads have one
+ * can meet it along some path: the values of A that paths merge into one are one class (core's {@link NativeOrderClasses},
+ * over the flow graph where A is live, classic BPF jumping only forward), and a class is native only if all its loads have one
  * width and nothing in it needs the plain value.
  *
  * <p>The plan changes no instruction's meaning, only the representation of A between a load and its users; the body
  * uses it only while no instrument watches (a debugger shows A as the program defines it).
  */
 public record NativeOrderPlan(boolean[] loads, int[] constants) {
-    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
-
     /**
      * The plan for a program, or null when no load can keep the machine's byte order.
      *
@@ -43,7 +41,7 @@ public record NativeOrderPlan(boolean[] loads, int[] constants) {
             live[pc] = readsA(op) || (!definesA(op) && liveAfter);
         }
         // Nodes 0..n-1: A on entry to pc; n..2n-1: A as defined by pc.
-        Classes classes = new Classes(2 * n);
+        NativeOrderClasses classes = new NativeOrderClasses(2 * n);
         classes.markPlain(0); // A starts as 0, a plain value (ignored where nothing reads it)
         for (int pc = 0; pc < n; pc++) {
             int op = ops[pc];
@@ -91,10 +89,7 @@ public record NativeOrderPlan(boolean[] loads, int[] constants) {
      * packet loads that do not read memory directly (the link-layer and network ranges).
      */
     public static int toNative(int value, int width) {
-        if (NATIVE_BIG_ENDIAN) {
-            return value;
-        }
-        return width == 4 ? Integer.reverseBytes(value) : Integer.reverseBytes(value) >>> 16;
+        return (int) NativeOrderClasses.toNative(value, width);
     }
 
     /** What a {@code jeq #k} compares a native value with: a halfword never equals a k above 16 bits. */
@@ -144,69 +139,5 @@ public record NativeOrderPlan(boolean[] loads, int[] constants) {
             return new int[] {program.trueTargets()[pc], program.falseTargets()[pc]};
         }
         return new int[] {pc + 1};
-    }
-
-    /** Union-find over values of A, each class with its loads' width and whether something needs it plain. */
-    private static final class Classes {
-        private static final int CONFLICT = -1;
-        private final int[] parent;
-        private final boolean[] plain;
-        private final int[] width;
-
-        Classes(int size) {
-            parent = new int[size];
-            plain = new boolean[size];
-            width = new int[size];
-            for (int i = 0; i < size; i++) {
-                parent[i] = i;
-            }
-        }
-
-        int find(int node) {
-            while (parent[node] != node) {
-                parent[node] = parent[parent[node]];
-                node = parent[node];
-            }
-            return node;
-        }
-
-        void union(int a, int b) {
-            int ra = find(a), rb = find(b);
-            if (ra == rb) {
-                return;
-            }
-            parent[rb] = ra;
-            plain[ra] |= plain[rb];
-            width[ra] = joinWidths(width[ra], width[rb]);
-        }
-
-        private static int joinWidths(int a, int b) {
-            if (a == 0) {
-                return b;
-            }
-            if (b == 0 || a == b) {
-                return a;
-            }
-            return CONFLICT;
-        }
-
-        void markPlain(int node) {
-            plain[find(node)] = true;
-        }
-
-        void setWidth(int node, int w) {
-            int root = find(node);
-            width[root] = joinWidths(width[root], w);
-        }
-
-        int width(int node) {
-            return width[find(node)];
-        }
-
-        /** Only loads of one width reach it and nothing needs it plain. */
-        boolean isNative(int node) {
-            int root = find(node);
-            return !plain[root] && width[root] > 0;
-        }
     }
 }

@@ -126,7 +126,7 @@ record BlindedR0(
     }
 
     /** The slots a slot passes control to within its function. */
-    private static int[] successors(LoweredProgram program, int pc) {
+    static int[] successors(LoweredProgram program, int pc) {
         int opcode = program.opcodes()[pc];
         int[] targets = program.targets();
         if (cls(opcode) == JMP || cls(opcode) == JMP32) {

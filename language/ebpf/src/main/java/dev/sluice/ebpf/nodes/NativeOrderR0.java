@@ -2,8 +2,8 @@ package dev.sluice.ebpf.nodes;
 
 import static dev.sluice.ebpf.isa.Opcodes.*;
 
+import dev.sluice.core.byteorder.NativeOrderClasses;
 import dev.sluice.ebpf.lower.LoweredProgram;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +18,7 @@ import java.util.List;
  * with an immediate (64- or 32-bit) or an {@code and} of r0 with an immediate (its result stays in the same order).
  * Anything else that reads r0 (an exit, arithmetic, an ordered compare, a compare with a register, a move, a store, an
  * indexed load from r0) needs the plain value, and so does every load whose value can meet it: the values of r0 that
- * paths merge into one where r0 is live are one class (union-find over the flow graph, loops included), and a class is
+ * paths merge into one where r0 is live are one class (core's {@link NativeOrderClasses}, over the flow graph, loops included), and a class is
  * native only if all its loads have one width and nothing in it needs the plain value.
  *
  * <p>The body uses it only while no instrument watches (a debugger shows r0 as the program defines it).
@@ -28,8 +28,6 @@ import java.util.List;
  * @param immediates per slot, the program's immediate with those of the converted slots in the machine's order
  */
 record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
-    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
-
     /** The plan for a program, or null when no legacy load can keep the machine's byte order. */
     static NativeOrderR0 of(LoweredProgram program) {
         int[] opcodes = program.opcodes();
@@ -61,7 +59,7 @@ record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
                     continue;
                 }
                 boolean liveAfter = false;
-                for (int next : successors(program, pc)) {
+                for (int next : BlindedR0.successors(program, pc)) {
                     liveAfter |= next < n && live[next];
                 }
                 if (reads[pc] || (!writes[pc] && liveAfter)) {
@@ -71,7 +69,7 @@ record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
             }
         }
         // Nodes 0..n-1: r0 on entry to a slot; n..2n-1: r0 as a slot defines it.
-        Classes classes = new Classes(2 * n);
+        NativeOrderClasses classes = new NativeOrderClasses(2 * n);
         for (int entry : program.functionEntries()) {
             classes.markPlain(entry); // r0 holds nothing at a function's entry
         }
@@ -97,7 +95,7 @@ record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
                     classes.setWidth(out, width);
                 }
             }
-            for (int next : successors(program, pc)) {
+            for (int next : BlindedR0.successors(program, pc)) {
                 if (next < n && live[next]) {
                     classes.union(out, next);
                 }
@@ -127,16 +125,6 @@ record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
                 loads, converted.stream().mapToInt(Integer::intValue).toArray(), immediates);
     }
 
-    /** A value of {@code width} bytes (2 or 4) in the machine's order, given its plain (big-endian) value. */
-    static long toNative(long value, int width) {
-        if (NATIVE_BIG_ENDIAN) {
-            return value;
-        }
-        return width == 4
-                ? Integer.reverseBytes((int) value) & 0xffffffffL
-                : (Integer.reverseBytes((int) value) >>> 16) & 0xffffL;
-    }
-
     /**
      * The immediate a reader of a native r0 uses. A loaded value is zero-extended below 2^16 or 2^32: an equality
      * immediate outside that range (64-bit compares: as sign-extended; 32-bit ones: the low half) never equals it and
@@ -147,10 +135,10 @@ record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
         if (cls(opcode) == JMP || cls(opcode) == JMP32) {
             if (op(opcode) != JSET) {
                 long compared = cls(opcode) == JMP32 ? imm & 0xffffffffL : imm;
-                return compared >= 0 && compared <= range ? toNative(compared, width) : imm;
+                return compared >= 0 && compared <= range ? NativeOrderClasses.toNative(compared, width) : imm;
             }
         }
-        return toNative(imm & range, width);
+        return NativeOrderClasses.toNative(imm & range, width);
     }
 
     private static boolean usableInNativeOrder(int opcode, int dst) {
@@ -176,80 +164,5 @@ record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
             case W -> 4;
             default -> 0;
         };
-    }
-
-    /** The slots a slot passes control to within its function (as {@link BlindedR0}'s flow). */
-    private static int[] successors(LoweredProgram program, int pc) {
-        int opcode = program.opcodes()[pc];
-        int[] targets = program.targets();
-        if (cls(opcode) == JMP || cls(opcode) == JMP32) {
-            int op = op(opcode);
-            if (op == EXIT && cls(opcode) == JMP) {
-                return new int[0];
-            }
-            if (op == JA) {
-                return new int[] {targets[pc]};
-            }
-            if (op != CALL) {
-                return new int[] {pc + 1, targets[pc]};
-            }
-        }
-        return new int[] {opcode == LDDW ? pc + 2 : pc + 1};
-    }
-
-    /** Union-find over values of r0, each class with its loads' width and whether something needs it plain. */
-    private static final class Classes {
-        private static final int CONFLICT = -1;
-        private final int[] parent;
-        private final boolean[] plain;
-        private final int[] width;
-
-        Classes(int size) {
-            parent = new int[size];
-            plain = new boolean[size];
-            width = new int[size];
-            for (int i = 0; i < size; i++) {
-                parent[i] = i;
-            }
-        }
-
-        int find(int node) {
-            while (parent[node] != node) {
-                parent[node] = parent[parent[node]];
-                node = parent[node];
-            }
-            return node;
-        }
-
-        void union(int a, int b) {
-            int ra = find(a), rb = find(b);
-            if (ra != rb) {
-                parent[rb] = ra;
-                plain[ra] |= plain[rb];
-                width[ra] = join(width[ra], width[rb]);
-            }
-        }
-
-        private static int join(int a, int b) {
-            return a == 0 ? b : b == 0 || a == b ? a : CONFLICT;
-        }
-
-        void markPlain(int node) {
-            plain[find(node)] = true;
-        }
-
-        void setWidth(int node, int w) {
-            int root = find(node);
-            width[root] = join(width[root], w);
-        }
-
-        int width(int node) {
-            return width[find(node)];
-        }
-
-        boolean isNative(int node) {
-            int root = find(node);
-            return !plain[root] && width[root] > 0;
-        }
     }
 }
