@@ -182,6 +182,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
         return sums;
     }
 
+    /** A {@link #loneCompares lone comparison} that at least half the inputs reaching the first jump reach. */
+    private boolean loneOnCommonPath(int pc) {
+        return loneCompares[pc] && 2L * branchCounts.reached(pc) >= branchCounts.reached(firstBranch);
+    }
+
     private static int firstBranch(int[] ops) {
         for (int pc = 0; pc < ops.length; pc++) {
             if (ops[pc] >= Op.JEQ_K && ops[pc] <= Op.JSET_X) {
@@ -503,9 +508,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     // chain of comparisons of the same A (a host list), and compares with immediates that are not k.
                     // A lone comparison of its A on the path most inputs take compares A with k = stored ^ key instead:
                     // no XOR per input, and a value computed once per batch, worth its register only on a common path.
-                    boolean lone =
-                            loneCompares[pc] && 2L * branchCounts.reached(pc) >= branchCounts.reached(firstBranch);
-                    boolean equal = blinded && !lone ? (r[A] ^ key) == stored : r[A] == k;
+                    boolean equal = blinded && !loneOnCommonPath(pc) ? (r[A] ^ key) == stored : r[A] == k;
                     // The ternary stays here, not in a helper: a helper's return would merge both targets into one
                     // value, and the exploded loop needs pc constant on each path.
                     pc = branchCounts.profile(pc, equal) ? trueTargets[pc] : falseTargets[pc];
