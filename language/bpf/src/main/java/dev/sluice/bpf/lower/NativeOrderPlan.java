@@ -49,17 +49,10 @@ public record NativeOrderPlan(boolean[] loads, int[] constants) {
             if (readsA(op) && !usableInNativeOrder(op)) {
                 classes.markPlain(in);
             }
-            int out = in;
-            if (op == Op.AND_K) {
-                out = in; // the mask keeps the order: its result is of the same class
-            } else if (definesA(op)) {
+            int out = in; // what does not define A, and the mask of AND_K, keep its class
+            if (op != Op.AND_K && definesA(op)) {
                 out = n + pc;
-                int width = loadWidth(op);
-                if (width == 0) {
-                    classes.markPlain(out);
-                } else {
-                    classes.setWidth(out, width);
-                }
+                classes.define(out, loadWidth(op));
             }
             for (int next : successors(program, pc)) {
                 if (live[next]) {

@@ -54,10 +54,17 @@ public final class NativeOrderClasses {
         plain[find(node)] = true;
     }
 
-    /** The node is defined by a load of {@code bytes} (2 or 4). */
-    public void setWidth(int node, int bytes) {
+    /**
+     * The node is a register's definition: by a load of {@code bytes} (2 or 4), or by anything else ({@code bytes} 0),
+     * whose value is plain.
+     */
+    public void define(int node, int bytes) {
         int root = find(node);
-        width[root] = join(width[root], bytes);
+        if (bytes == 0) {
+            plain[root] = true;
+        } else {
+            width[root] = join(width[root], bytes);
+        }
     }
 
     /** The width of the loads of the node's class (meaningful where {@link #isNative}). */

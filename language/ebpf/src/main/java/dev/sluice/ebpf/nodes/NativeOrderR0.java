@@ -83,17 +83,10 @@ record NativeOrderR0(boolean[] loads, int[] converted, long[] immediates) {
             if (reads[pc] && !usable) {
                 classes.markPlain(pc);
             }
-            int out = pc;
-            if (usable && isAnd(opcode)) {
-                out = pc; // the mask keeps the order: its result is of the same class
-            } else if (writes[pc]) {
+            int out = pc; // what does not write r0, and a usable and's mask, keep its class
+            if (!(usable && isAnd(opcode)) && writes[pc]) {
                 out = n + pc;
-                int width = loadWidth(opcode);
-                if (width == 0) {
-                    classes.markPlain(out);
-                } else {
-                    classes.setWidth(out, width);
-                }
+                classes.define(out, loadWidth(opcode));
             }
             for (int next : BlindedR0.successors(program, pc)) {
                 if (next < n && live[next]) {
