@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The count {@code runBatch} returns (how many runs ended with a nonzero r0) against the r0 of each run, whichever way
  * a run ends: an exit with a constant r0 (blinded or not), an exit with a computed r0, a legacy packet load outside
- * the frame, a tail call (r0 is its target's), and the instruction limit's verdict; also while the debugger steps
+ * the frame, a tail call (r0 is its target's), and the instruction limit's verdict, also after a local function's
+ * exit with a blinded constant r0 (whose flag, {@code RunState.verdictNonzero}, must not count the run); also while the debugger steps
  * through the batch (then the root's body is the instruments' wrapper). A guard for any change to where the count is
  * made: counting at the body's exits instead of at the root was tried and measured (docs/performance.md), and this
  * test caught its wrapper and tail-call mistakes.
@@ -33,6 +34,8 @@ class BatchCountTest {
                     jeq %r0, 2, tail
                     jeq %r0, 3, spin
                     jeq %r0, 4, outside
+                    jeq %r0, 5, callthenspin
+                    jeq %r0, 6, callthenzero
                     ldabsb 1
                     exit
                     zero:
@@ -53,13 +56,23 @@ class BatchCountTest {
                     outside:
                     ldabsb 1000
                     exit
+                    callthenspin:
+                    call local seven
+                    ja spin
+                    callthenzero:
+                    call local seven
+                    mov %r0, 0
+                    exit
+                    seven:
+                    mov %r0, 7
+                    exit
                     """;
 
     /** The tail call's target: r0 is the frame's byte 1. */
     private static final String TARGET = "mov %r6, %r1\nldabsb 1\nexit\n";
 
     private static final byte[][] FRAMES = {
-        {0, 1}, {1, 0}, {2, 0}, {2, 8}, {3, 0}, {4, 1}, {9, 0}, {9, 3}, {1, 1}, {0, 0}
+        {0, 1}, {1, 0}, {2, 0}, {2, 8}, {3, 0}, {4, 1}, {9, 0}, {9, 3}, {1, 1}, {0, 0}, {5, 0}, {6, 0}, {5, 1}
     };
 
     private static long[] expected(long limitVerdict) {
@@ -67,9 +80,9 @@ class BatchCountTest {
         for (int i = 0; i < FRAMES.length; i++) {
             byte[] f = FRAMES[i];
             r0[i] = switch (f[0]) {
-                case 0, 4 -> 0;
+                case 0, 4, 6 -> 0;
                 case 1 -> 5;
-                case 3 -> limitVerdict;
+                case 3, 5 -> limitVerdict;
                 default -> f[1];
             };
         }
@@ -83,6 +96,7 @@ class BatchCountTest {
         "INTERPRETED,on,7,true",
         "COMPILED,off,7,false",
         "COMPILED,on,7,false",
+        "COMPILED,on,0,false",
         "COMPILED,off,0,false",
         "COMPILED,on,0,true",
         "COMPILED,off,7,true"

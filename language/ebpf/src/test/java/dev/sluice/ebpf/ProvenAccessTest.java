@@ -75,6 +75,7 @@ class ProvenAccessTest {
         StructuralCheck.Shape shape = StructuralCheck.check(p, ProgramType.XDP, maps);
         Verifier.Result r = Verifier.verify(p, ProgramType.XDP, shape, maps, Verifier.DEFAULT_LIMIT);
         int[] expected = new int[p.length()];
+        expected[3] = Memory.PACKET; // add r4, 14: a packet pointer moved by an off-sized immediate
         expected[4] = Memory.PACKET; // jgt r4, r3: packet against its end, decided on the offsets
         expected[5] = Memory.PACKET; // ldxh [r2+12]
         expected[6] = Memory.STACK0; // stxdw [r10-8]
@@ -83,6 +84,7 @@ class ProvenAccessTest {
         expected[9] = Memory.STACK0; // ldxdw [r10-8]
         expected[10] = Memory.STACK0; // stw [r10-16]
         expected[13] = Memory.STACK0; // stxw [r10-12]
+        expected[15] = Memory.STACK0; // add r2, -12: the frame pointer's copy moved
         expected[18] = Memory.MAP_VALUES; // ldxdw [r0+0]
         expected[20] = Memory.MAP_VALUES; // stxdw [r0+0]
         int[] actual = new int[p.length()];
@@ -134,6 +136,43 @@ class ProvenAccessTest {
         assertEquals(0, r.provenRegion(8), "jeq pkt, pkt");
         assertEquals(0, r.provenRegion(11), "jgt pkt-4, end");
         assertEquals(0, r.provenRegion(17), "jlt reached with pkt, end and with 0, 64");
+    }
+
+    /**
+     * Which adds and subs of an immediate move a packet or stack pointer by an {@code off}-sized value on every path
+     * (constant blinding leaves those immediates plain): not a scalar's, not a 32-bit one's (refused on a pointer, so
+     * tried on a scalar), not one beyond a signed 16-bit value, not one reached once with a scalar.
+     */
+    @Test
+    void pointerMovesAreProvenOnlyForOffSizedImmediatesOnEveryPath() {
+        Program p = AsmFormat.read("""
+                ldxw %r2, [%r1+0]
+                ldxw %r3, [%r1+4]
+                mov %r4, %r2
+                add %r4, 32767
+                sub %r4, 32768
+                mov %r5, %r10
+                sub %r5, 16
+                mov %r6, 5
+                add %r6, 1
+                add32 %r6, 1
+                ldxw %r7, [%r1+12]
+                mov %r8, %r2
+                jeq %r7, 0, join
+                mov %r8, 0
+                join:
+                add %r8, 2
+                mov %r0, 2
+                exit
+                """, "moves", 1);
+        StructuralCheck.Shape shape = StructuralCheck.check(p, ProgramType.XDP, List.of());
+        Verifier.Result r = Verifier.verify(p, ProgramType.XDP, shape, List.of(), Verifier.DEFAULT_LIMIT);
+        assertEquals(Memory.PACKET, r.provenRegion(3), "add pkt, 32767");
+        assertEquals(0, r.provenRegion(4), "sub pkt, 32768");
+        assertEquals(Memory.STACK0, r.provenRegion(6), "sub fp copy, 16");
+        assertEquals(0, r.provenRegion(8), "add scalar, 1");
+        assertEquals(0, r.provenRegion(9), "add32 scalar, 1");
+        assertEquals(0, r.provenRegion(15), "add reached with pkt and with 0");
     }
 
     private static byte[] frame(Random rnd) {

@@ -21,7 +21,11 @@ import dev.sluice.ebpf.lower.LoweredProgram;
  * helper ids and local call targets (resolved at load), atomic operation codes, and the values of the pseudo
  * {@code lddw} forms (map and function handles the engine made at load, whose only author-chosen part, a map value's
  * offset, is below the value size). The {@code off} field of loads and stores (16 bits) stays plain as well: the
- * verifier's proven accesses ({@code LoweredProgram.provenRegions}) and the kernel both keep it as it is.
+ * verifier's proven accesses ({@code LoweredProgram.provenRegions}) and the kernel both keep it as it is. So does,
+ * unlike the kernel, the immediate of a 64-bit add or sub that the verifier proved moves a packet or stack pointer by
+ * a signed 16-bit value on every path (its {@code provenRegions} slot): a pointer's offset, no wider than an
+ * {@code off}, and blinded it kept the compiler from seeing that the program's bounds check on the moved pointer
+ * implies the check of each proven access (docs/guards.md 6.1, "Pointer moves").
  *
  * <p>Keys: a 32-bit immediate is blinded with the key's low half sign-extended, lddw's 64-bit value with the whole
  * key ({@link BlindingKeys#newWideKey}, both halves non-zero). Every immediate is kept sign-extended to 64 bits, so a
@@ -112,7 +116,11 @@ public final class Blinding {
             }
             kinds[pc] = switch (cls(opcode)) {
                 case ALU, ALU64 ->
-                    source(opcode) == K && blindableAlu(op(opcode), program.immediates()[pc]) ? KEY32 : PLAIN;
+                    source(opcode) == K
+                                    && blindableAlu(op(opcode), program.immediates()[pc])
+                                    && program.provenRegions()[pc] == 0
+                            ? KEY32
+                            : PLAIN;
                 case JMP, JMP32 -> source(opcode) == K && isConditionalJump(opcode) ? KEY32 : PLAIN;
                 case ST -> mode(opcode) == MEM ? KEY32 : PLAIN;
                 case LD -> {

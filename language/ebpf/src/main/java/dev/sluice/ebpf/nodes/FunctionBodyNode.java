@@ -401,9 +401,14 @@ public class FunctionBodyNode extends InstrumentableBody {
                     // where the exits of all iterations have merged and pc is no longer a constant (reading r0PendingIn
                     // there cost a load and a branch per run). Unused by other jumps, so partial evaluation drops it.
                     final long exitR0 = trackR0 && r0PendingIn[pc] ? r[0] : exitValue(r[0], key32);
+                    // Likewise whether the verdict is known nonzero (RunState.verdictNonzero): a constant per exit.
+                    final boolean exitNonzero = trackR0 && r0PendingIn[pc];
                     if (op == JA) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (op == EXIT) {
+                        if (blinded) {
+                            state.verdictNonzero = exitNonzero;
+                        }
                         return exitR0;
                     } else if (op == CALL) {
                         if (source(opcode) == X) {

@@ -112,7 +112,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         switch (kind) {
             case SINGLE: {
                 byte[] input = args.length == 0 ? new byte[0] : InputAccess.copy(args[0], env, this);
-                return runOne(frame, input, 0, input.length, out, null, body.blindingKey());
+                return runOne(frame, newState(out), input, 0, input.length, null, body.blindingKey());
             }
             case IN_PLACE: {
                 byte[] packet = args.length == 0 ? null : InputAccess.hostBytes(args[0], env);
@@ -123,7 +123,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                             EbpfFailure.BAD_INPUT,
                             "runInPlace takes a host byte[] (the packet, changed in place)");
                 }
-                return runOne(frame, packet, 0, packet.length, out, null, body.blindingKey());
+                return runOne(frame, newState(out), packet, 0, packet.length, null, body.blindingKey());
             }
             default:
                 return runBatch(frame, args, env, out);
@@ -175,24 +175,29 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
                         EbpfFailure.BAD_INPUT,
                         "span " + i + " (offset " + off + ", length " + len + ") is outside the data");
             }
-            long r0 = runOne(frame, data, off, len, out, skb, key);
+            RunState state = newState(out);
+            long r0 = runOne(frame, state, data, off, len, skb, key);
             if (results != null) {
                 UncheckedArrays.putLong(results, i, r0);
             }
-            nonzero += UncheckedArrays.nonzero(r0); // no branch on the verdict
+            // No branch on the verdict; a blinded exit's verdict is counted by its flag, a constant at that exit.
+            nonzero += state.verdictNonzero ? 1 : UncheckedArrays.nonzero(r0);
         }
         // A batch is one call of this root: the runs it made count towards its compilation as loop iterations.
         LoopNode.reportLoopCount(this, n);
         return nonzero;
     }
 
+    private RunState newState(OutputStream out) {
+        return new RunState(maxInstructions, out, type, verdictOverLimit, limitVerdict);
+    }
+
     /**
-     * One run on {@code input[base, base + length)}, in place; a socket filter's __sk_buff is {@code skb} (reset
-     * here), or a new one when it is null; {@code key} is the body's blinding key, read by the caller.
+     * One run, with the fresh {@code state}, on {@code input[base, base + length)}, in place; a socket filter's
+     * __sk_buff is {@code skb} (reset here), or a new one when it is null; {@code key} is the body's blinding key, read
+     * by the caller.
      */
-    private long runOne(
-            VirtualFrame frame, byte[] input, int base, int length, OutputStream out, byte[] skb, long key) {
-        RunState state = new RunState(maxInstructions, out, type, verdictOverLimit, limitVerdict);
+    private long runOne(VirtualFrame frame, RunState state, byte[] input, int base, int length, byte[] skb, long key) {
         Memory memory = state.memory;
         memory.useMaps(maps);
         long r1 = Memory.pointer(Memory.CONTEXT, 0);
@@ -243,6 +248,7 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         } catch (TailCall call) {
             return followTailCalls(state, call, r1, r2);
         } catch (dev.sluice.ebpf.runtime.LimitReached limit) {
+            state.verdictNonzero = false;
             return limitVerdict;
         }
     }
@@ -265,11 +271,13 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         TailCall call = first;
         while (true) {
             state.memory.useMaps(call.target.maps());
+            state.verdictNonzero = false; // what an earlier program's exits said; a blinded target's exits say again
             try {
                 return (long) tailCallNode.call(call.target.entryFunction(), state, 0, r1, r2, 0L, 0L, 0L);
             } catch (TailCall next) {
                 call = next;
             } catch (dev.sluice.ebpf.runtime.LimitReached limit) {
+                state.verdictNonzero = false;
                 return limitVerdict;
             }
         }

@@ -26,6 +26,16 @@ public final class RunState {
 
     public final long limitVerdict;
 
+    /**
+     * Whether the run's r0 is known nonzero without looking at it: set at each exit of a blinded program, true where
+     * r0 reaches the exit in its blinded form (every path from a blinded {@code mov r0, K}, and such a K is never 0:
+     * a mov of 0 stays plain). The compiler cannot see through the key that the verdict is nonzero, so a batch that
+     * counts its nonzero verdicts counts these runs by this flag (a constant of the compiled code at each exit), not
+     * by testing the unblinded value. False otherwise, and set false again when a run ends by a tail call or its
+     * instruction limit.
+     */
+    public boolean verdictNonzero;
+
     public RunState(long maxInstructions, OutputStream output, dev.sluice.ebpf.isa.ProgramType type) {
         this(maxInstructions, output, type, false, 0);
     }

@@ -54,7 +54,9 @@ public final class Verifier {
          * value); 0 when not proven (the context, a raw program's input, or different regions on different paths).
          * The run-time guard need not check these accesses. For a 64-bit register jump, {@link Memory#PACKET} when on
          * every path it compared a packet pointer with the packet's end, both in the packet's region (so their low
-         * halves decide it).
+         * halves decide it). For a 64-bit add or sub of an immediate, {@link Memory#PACKET} or {@link Memory#STACK0}
+         * when on every path it moved a pointer of that region by a signed 16-bit value (constant blinding leaves
+         * that immediate plain, as a load's {@code off}).
          */
         public int provenRegion(int pc) {
             return provenRegions[pc] > 0 ? provenRegions[pc] : 0;
@@ -570,6 +572,9 @@ public final class Verifier {
             src = Reg.constant(is64 ? i.imm() : i.imm() & Scalar.U32_MAX);
         } else {
             src = read(pc, st, i.src());
+        }
+        if (is64 && source(opcode) == K && (op == ADD || op == SUB)) {
+            recordPointerMove(pc, dst, i.imm());
         }
         if (dst.isPointer() || src.isPointer()) {
             st.set(d, pointerArithmetic(pc, i, dst, src, is64));
@@ -1965,6 +1970,22 @@ public final class Verifier {
         return isNull
                 ? Reg.constant(0)
                 : Reg.mapValue(Kind.MAP_VALUE, r.map(), r.off(), 0).withVar(r.var());
+    }
+
+    /**
+     * Notes whether this visit of the 64-bit add or sub of an immediate at {@code pc} moves a packet or stack pointer
+     * by at most what a load's {@code off} field holds (a signed 16-bit value). When every visit does, the immediate
+     * is a pointer's offset like {@code off}, which constant blinding leaves plain as the kernel leaves {@code off}
+     * ({@code nodes.Blinding}): blinded, it hid from the compiler that the program's bounds check on the moved
+     * pointer implies the check of each proven access ({@code provenRegion} is the pointer's region for such a slot).
+     */
+    private void recordPointerMove(int pc, Reg dst, long imm) {
+        int region = switch (dst.kind()) {
+            case PACKET -> Memory.PACKET;
+            case STACK -> Memory.STACK0;
+            default -> -1;
+        };
+        mergeRegion(pc, imm >= Short.MIN_VALUE && imm <= Short.MAX_VALUE ? region : -1);
     }
 
     /**

@@ -79,6 +79,39 @@ class BlindingTest {
         assertNotEquals(Blinding.of(lowered).key(), key, "a fresh key per load");
     }
     /**
+     * A verified program's pointer moves by an {@code off}-sized immediate stay plain, as a load's {@code off} (the
+     * verifier's {@code provenRegion} of the slot); the same add on a scalar, or unverified, is blinded.
+     */
+    @Test
+    void pointerMovesTheVerifierProvedStayPlain() {
+        Program p = dev.sluice.ebpf.formats.AsmFormat.read("""
+                ldxw %r2, [%r1+0]
+                ldxw %r3, [%r1+4]
+                mov %r4, %r2
+                add %r4, 14
+                jgt %r4, %r3, out
+                ldxh %r5, [%r2+12]
+                add %r5, 14
+                mov %r6, %r10
+                sub %r6, 8
+                out:
+                mov %r0, 2
+                exit
+                """, "moves", 1);
+        StructuralCheck.Shape shape = StructuralCheck.check(p, ProgramType.XDP, List.of());
+        dev.sluice.ebpf.verify.Verifier.Result verified = dev.sluice.ebpf.verify.Verifier.verify(
+                p, ProgramType.XDP, shape, List.of(), dev.sluice.ebpf.verify.Verifier.DEFAULT_LIMIT);
+        byte[] kinds = Blinding.kinds(Lowering.lower(p, ProgramType.XDP, shape, true, verified));
+        assertEquals(P, kinds[3], "add pkt, 14");
+        assertEquals(K32, kinds[6], "add scalar, 14");
+        assertEquals(P, kinds[8], "sub fp copy, 8");
+        assertEquals(K32, kinds[9], "mov r0, 2");
+        byte[] unverified = Blinding.kinds(Lowering.lower(p, ProgramType.XDP, shape));
+        assertEquals(K32, unverified[3], "unverified: add pkt, 14");
+        assertEquals(K32, unverified[8], "unverified: sub fp copy, 8");
+    }
+
+    /**
      * Where r0 stays blinded (BlindedR0): from a blinded 64-bit {@code mov r0, K} through instructions that neither
      * read nor write r0, to an exit and into a merge where every path has it blinded; unblinded before an instruction
      * that reads it (not before one that only overwrites it), and on the edge into a merge with a path that wrote it
