@@ -99,6 +99,16 @@ public class FunctionBodyNode extends InstrumentableBody {
      */
     private final BranchCounts branchCounts;
     /**
+     * With blinding, per slot: a blinded {@code jeq}/{@code jne} with an immediate that is the only such test of its
+     * register, neither following nor followed by another of the same register; else null. On a common path
+     * ({@link #loneOnCommonPath}) it compares the register with {@code stored ^ key}, computed once per batch, instead
+     * of XORing the register per input: classic BPF's lone comparisons (docs/performance.md, "Lone comparisons").
+     */
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] loneCompares;
+    /** The function's first conditional jump: what every input that reaches a comparison reaches first. */
+    private final int firstBranch;
+    /**
      * Whether this function's exits return r0 XOR the key for {@link #execute} to undo: blinded, with an exit that r0
      * reaches blinded. A function whose exits all see r0 plain (a socket filter returning a length or a mov of 0)
      * returns it as it is, without two XORs that would cancel.
@@ -201,6 +211,7 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.nativeImmediates = nativeOrder == null ? null : nativeImmediates(nativeOrder, immediates, blindingKinds);
         this.targets = program.targets();
         this.branchCounts = new BranchCounts(program.length());
+        this.loneCompares = blinded ? loneCompares(program, blindingKinds) : null;
         BlindedR0 r0 = blinded ? BlindedR0.of(program, blinding) : null;
         this.r0PendingIn = blinded ? r0.pendingIn() : null;
         this.r0PendingOut = blinded ? r0.pendingOut() : null;
@@ -215,6 +226,11 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.xdpContext = type == ProgramType.XDP;
         this.skbContext = type == ProgramType.SOCKET_FILTER;
         this.end = function + 1 < program.functionCount() ? program.functionEntries()[function + 1] : program.length();
+        int first = entry;
+        while (first < end - 1 && (opcodes[first] < 0 || !isConditionalJump(opcodes[first]))) {
+            first++;
+        }
+        this.firstBranch = first;
         boolean pendingExit = false;
         for (int pc = entry; blinded && pc < end; pc++) {
             pendingExit |= opcodes[pc] == (JMP | EXIT) && r0PendingIn[pc];
@@ -231,6 +247,46 @@ public class FunctionBodyNode extends InstrumentableBody {
             }
         }
         this.localCalls = new DirectCallNode[calls];
+    }
+
+    /** Whether slot {@code pc} is a blinded {@code jeq} or {@code jne} (64- or 32-bit) with an immediate. */
+    private static boolean blindedEquality(int[] opcodes, byte[] kinds, int pc) {
+        int opcode = opcodes[pc];
+        return opcode >= 0
+                && (cls(opcode) == JMP || cls(opcode) == JMP32)
+                && (op(opcode) == JEQ || op(opcode) == JNE)
+                && source(opcode) == K
+                && kinds[pc] != Blinding.PLAIN;
+    }
+
+    /** {@link #loneCompares}: blinded equality tests none of whose successors tests the same register so. */
+    static boolean[] loneCompares(LoweredProgram program, byte[] kinds) {
+        int[] opcodes = program.opcodes();
+        int n = opcodes.length;
+        boolean[] chained = new boolean[n];
+        for (int pc = 0; pc < n; pc++) {
+            if (blindedEquality(opcodes, kinds, pc)) {
+                for (int next : new int[] {pc + 1, program.targets()[pc]}) {
+                    if (next >= 0
+                            && next < n
+                            && blindedEquality(opcodes, kinds, next)
+                            && program.dsts()[next] == program.dsts()[pc]) {
+                        chained[pc] = true;
+                        chained[next] = true;
+                    }
+                }
+            }
+        }
+        boolean[] lone = new boolean[n];
+        for (int pc = 0; pc < n; pc++) {
+            lone[pc] = blindedEquality(opcodes, kinds, pc) && !chained[pc];
+        }
+        return lone;
+    }
+
+    /** A {@link #loneCompares lone comparison} that at least half the runs reaching the first jump reach. */
+    private boolean loneOnCommonPath(int pc) {
+        return loneCompares[pc] && 2L * branchCounts.reached(pc) >= branchCounts.reached(firstBranch);
     }
 
     /** The immediates with those of {@code plan}'s converted slots replaced, blinded with this body's key. */
@@ -425,8 +481,12 @@ public class FunctionBodyNode extends InstrumentableBody {
                         pc = step(pc, pc + 1, r, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
-                        // register shares one XOR of it and compares with constants that are not the author's.
-                        if (branchCounts.profile(pc, Alu.condition64(op, r[dst] ^ key32, stored))) {
+                        // register shares one XOR of it and compares with constants that are not the author's. A lone
+                        // test on a common path compares dst with imm, computed once per batch: no XOR per run.
+                        boolean test = loneOnCommonPath(pc)
+                                ? Alu.condition64(op, r[dst], imm)
+                                : Alu.condition64(op, r[dst] ^ key32, stored);
+                        if (branchCounts.profile(pc, test)) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
@@ -454,7 +514,10 @@ public class FunctionBodyNode extends InstrumentableBody {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // As for JMP: equal low halves exactly when equal after XOR with the same key.
-                        if (branchCounts.profile(pc, Alu.condition32(op, r[dst] ^ key32, stored))) {
+                        boolean test = loneOnCommonPath(pc)
+                                ? Alu.condition32(op, r[dst], imm)
+                                : Alu.condition32(op, r[dst] ^ key32, stored);
+                        if (branchCounts.profile(pc, test)) {
                             pc = step(pc, targets[pc], r, key32, trackR0);
                         } else {
                             pc = step(pc, pc + 1, r, key32, trackR0);
