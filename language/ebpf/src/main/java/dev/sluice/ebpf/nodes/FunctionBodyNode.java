@@ -100,7 +100,7 @@ public class FunctionBodyNode extends InstrumentableBody {
     private final BranchCounts branchCounts;
     /**
      * With blinding, per slot: a blinded {@code jeq}/{@code jne} with an immediate that is the only such test of its
-     * register, neither following nor followed by another of the same register; else null. On a common path
+     * register, neither following nor followed by another of the same register (null when not blinded). On a common path
      * ({@link #loneOnCommonPath}) it compares the register with {@code stored ^ key}, computed once per batch, instead
      * of XORing the register per input: classic BPF's lone comparisons (docs/performance.md, "Lone comparisons").
      */
@@ -456,14 +456,14 @@ public class FunctionBodyNode extends InstrumentableBody {
                     // What an exit returns, decided here: the code after the exit's test is outside the exploded loop,
                     // where the exits of all iterations have merged and pc is no longer a constant (reading r0PendingIn
                     // there cost a load and a branch per run). Unused by other jumps, so partial evaluation drops it.
-                    final long exitR0 = trackR0 && r0PendingIn[pc] ? r[0] : exitValue(r[0], key32);
-                    // Likewise whether the verdict is known nonzero (RunState.verdictNonzero): a constant per exit.
-                    final boolean exitNonzero = trackR0 && r0PendingIn[pc];
+                    // r0 reaching an exit blinded also makes the verdict known nonzero (RunState.verdictNonzero).
+                    final boolean exitBlinded = trackR0 && r0PendingIn[pc];
+                    final long exitR0 = exitBlinded ? r[0] : exitValue(r[0], key32);
                     if (op == JA) {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (op == EXIT) {
                         if (blinded) {
-                            state.verdictNonzero = exitNonzero;
+                            state.verdictNonzero = exitBlinded;
                         }
                         return exitR0;
                     } else if (op == CALL) {
