@@ -10,7 +10,7 @@
 #       benchmarks/target/ebpf-compare/libebpf_programs.so xdp 100
 # Needs libhsdis0-fcml and python3-capstone (installed here when run as root with apt-get).
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench="$root/benchmarks"
 out="$1"; shift
