@@ -54,6 +54,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
     @CompilationFinal(dimensions = 1)
     private final long[] orderedComparands;
     /**
+     * With blinding, how {@link #orderedKey} makes the key added to both sides of an ordered comparison: {@link
+     * #WIDE_ORDER}, or the random offset that keeps every stored sum a signed 32-bit value ({@link #orderedOffset}).
+     */
+    private final long orderedOffset;
+    /**
      * By pc: a {@code jeq #k} that is the only comparison of its A (no {@code jeq #k} right before or after it on any
      * path). Blinded, where most inputs reach it, it compares A with {@code stored ^ key}, a value Graal computes once
      * per batch, where a chain shares one {@code A ^ key} per input (docs/performance.md, "Lone comparisons").
@@ -139,7 +144,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
         this.budget = budget;
         this.loneCompares = loneCompares(program);
         this.firstBranch = firstBranch(program.ops());
-        this.orderedComparands = blinded ? orderedComparands(program.ops(), program.constants(), blindingKey()) : null;
+        this.orderedOffset = blinded ? orderedOffset(program.ops(), program.constants(), BlindingKeys.newWideKey()) : 0;
+        this.orderedComparands = blinded
+                ? orderedComparands(program.ops(), program.constants(), orderedKey(blindingKey(), orderedOffset))
+                : null;
         this.absoluteLoadsEnd = absoluteLoadsEnd(program.ops(), program.constants());
         NativeOrderPlan plan = NativeOrderPlan.of(program);
         this.nativeLoads = plan == null ? null : plan.loads();
@@ -171,15 +179,53 @@ public final class FilterBodyNode extends ProgramBodyNode {
         return verdict;
     }
 
-    /** {@code k + key} (unsigned, in 64 bits) for each {@code jgt #k} and {@code jge #k}; 0 elsewhere. */
-    static long[] orderedComparands(int[] ops, int[] constants, int key) {
+    /** {@code k + orderedKey} (k unsigned, in 64 bits) for each {@code jgt #k} and {@code jge #k}; 0 elsewhere. */
+    static long[] orderedComparands(int[] ops, int[] constants, long orderedKey) {
         long[] sums = new long[ops.length];
         for (int pc = 0; pc < ops.length; pc++) {
             if (ops[pc] == Op.JGT_K || ops[pc] == Op.JGE_K) {
-                sums[pc] = Integer.toUnsignedLong(constants[pc]) + Integer.toUnsignedLong(key);
+                sums[pc] = Integer.toUnsignedLong(constants[pc]) + orderedKey;
             }
         }
         return sums;
+    }
+
+    /** {@link #orderedOffset} when the comparands spread too widely for signed 32-bit sums: the key unsigned. */
+    static final long WIDE_ORDER = Long.MIN_VALUE;
+
+    /**
+     * The key an ordered comparison adds to A and to k. Wide ({@link #WIDE_ORDER}): the key read as unsigned, so sums lie
+     * in [0, 2^33), and a stored sum of 2^31 or more is no immediate of a 64-bit x86 compare: Graal kept such
+     * comparands in registers across a batch loop (a seccomp tree's crowded loop then spilled its own state). Narrow:
+     * the key's top 31 bits, signed, plus a random per-program offset that keeps every comparand's sum in [-2^31,
+     * 2^31), an immediate operand. The offset is a constant of compiled code, so it is drawn at random from all those
+     * that fit (at least 2^30 of them), not derived from the comparands: it says of them only that they fit.
+     */
+    static long orderedKey(int key, long offset) {
+        return offset == WIDE_ORDER ? Integer.toUnsignedLong(key) : (key >> 1) + offset;
+    }
+
+    /**
+     * The offset for {@link #orderedKey}, drawn with {@code random} (64 random bits) from the offsets with which the key's
+     * top 31 bits (in [-2^30, 2^30)) keep every comparand's sum a signed 32-bit value: [-2^30 - min, 2^30 - max];
+     * {@link #WIDE_ORDER} when there are no ordered comparisons or they spread over more than 2^30 (fewer than 2^30
+     * offsets fit).
+     */
+    static long orderedOffset(int[] ops, int[] constants, long random) {
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+        for (int pc = 0; pc < ops.length; pc++) {
+            if (ops[pc] == Op.JGT_K || ops[pc] == Op.JGE_K) {
+                long k = Integer.toUnsignedLong(constants[pc]);
+                min = Math.min(min, k);
+                max = Math.max(max, k);
+            }
+        }
+        if (min > max || max - min > 1L << 30) {
+            return WIDE_ORDER;
+        }
+        long lowest = -(1L << 30) - min;
+        long choices = (1L << 30) - max - lowest + 1; // 2^31 - (max - min) + 1
+        return lowest + Math.floorMod(random, choices);
     }
 
     /** A {@link #loneCompares lone comparison} that at least half the inputs reaching the first jump reach. */
@@ -518,7 +564,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.JGE_K:
                     if (blinded) {
                         // A > k exactly when A + key > k + key, with no wrap-around in 64 bits (orderedComparands).
-                        long shifted = Integer.toUnsignedLong(r[A]) + Integer.toUnsignedLong(key);
+                        long shifted = Integer.toUnsignedLong(r[A]) + orderedKey(key, orderedOffset);
                         long comparand = orderedComparands[pc];
                         boolean taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
                         pc = branchCounts.profile(pc, taken) ? trueTargets[pc] : falseTargets[pc];

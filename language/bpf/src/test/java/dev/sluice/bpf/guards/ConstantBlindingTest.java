@@ -13,7 +13,9 @@ import dev.sluice.core.testing.GraphDumps;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -165,25 +167,37 @@ class ConstantBlindingTest {
             names = {"INTERPRETED", "COMPILED"})
     void orderedJumpsKeepTheirMeaningAtTheEdgesOfTheRange(EngineMode mode) {
         int[] edges = {0, 1, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0x5EED1234};
+        // Pairs (jgt's k, jge's k): one k (the comparands' spread is 0, so the key is narrowed to signed 32-bit sums),
+        // and pairs spread over more than 2^30 (the key read unsigned, sums up to 2^33).
+        List<int[]> pairs = new ArrayList<>();
+        for (int k : edges) {
+            pairs.add(new int[] {k, k});
+        }
+        pairs.add(new int[] {0, 0xffffffff});
+        pairs.add(new int[] {0xffffffff, 0});
+        pairs.add(new int[] {0x10, 0xC0000000});
+        pairs.add(new int[] {0x40000000, 0}); // spread exactly 2^30: still narrow
         try (Engine engine = mode.newEngine();
                 Context off = context(engine, "off", false);
                 Context on = context(engine, "on", false)) {
-            for (int k : edges) {
-                // 1 when A > k, 2 when A == k, 3 when A < k (unsigned).
+            for (int[] pair : pairs) {
+                int gt = pair[0], ge = pair[1];
+                // 1 when A > gt, else 2 when A >= ge, else 3 (unsigned).
                 byte[] p = GuardPrograms.raw(Program.of(
                         Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0),
-                        Insn.jump(Opcodes.JMP | Opcodes.JGT | Opcodes.K, k, 0, 1),
+                        Insn.jump(Opcodes.JMP | Opcodes.JGT | Opcodes.K, gt, 0, 1),
                         Insn.stmt(Opcodes.RET | Opcodes.K, 1),
-                        Insn.jump(Opcodes.JMP | Opcodes.JGE | Opcodes.K, k, 0, 1),
+                        Insn.jump(Opcodes.JMP | Opcodes.JGE | Opcodes.K, ge, 0, 1),
                         Insn.stmt(Opcodes.RET | Opcodes.K, 2),
                         Insn.stmt(Opcodes.RET | Opcodes.K, 3)));
-                int[] as = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff, k - 1, k, k + 1};
+                int[] as = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff, gt - 1, gt, gt + 1, ge - 1, ge, ge + 1};
                 ByteBuffer records = ByteBuffer.allocate(64 * as.length).order(ByteOrder.LITTLE_ENDIAN);
                 int[] expected = new int[as.length];
                 for (int i = 0; i < as.length; i++) {
                     records.putInt(64 * i, as[i]); // seccomp_data.nr, what ld [0] loads
-                    int c = Integer.compareUnsigned(as[i], k);
-                    expected[i] = c > 0 ? 1 : c == 0 ? 2 : 3;
+                    expected[i] = Integer.compareUnsigned(as[i], gt) > 0
+                            ? 1
+                            : Integer.compareUnsigned(as[i], ge) >= 0 ? 2 : 3;
                 }
                 Value plain = load(off, p);
                 Value blinded = load(on, p);
@@ -193,7 +207,7 @@ class ConstantBlindingTest {
                     int[] b = new int[as.length];
                     plain.invokeMember("runRecords", records.array(), 64, a);
                     blinded.invokeMember("runRecords", records.array(), 64, b);
-                    String at = "k=" + Integer.toHexString(k) + " round " + r;
+                    String at = "jgt " + Integer.toHexString(gt) + ", jge " + Integer.toHexString(ge) + " round " + r;
                     assertEquals(Arrays.toString(expected), Arrays.toString(a), "unblinded " + at);
                     assertEquals(Arrays.toString(expected), Arrays.toString(b), "blinded " + at);
                 }
