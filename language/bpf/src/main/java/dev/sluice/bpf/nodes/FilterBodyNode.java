@@ -44,12 +44,12 @@ public final class FilterBodyNode extends ProgramBodyNode {
     private final int staticLimit;
     private final Budget budget;
     /**
-     * With blinding, the comparands of {@code jgt #k} and {@code jge #k} as {@code k + key} in 64 bits (both read as
-     * unsigned 32-bit values), else null. XOR does not keep order, so these compare {@code A + key} with the stored
-     * sum, which does: neither sum reaches 2^33. Unblinding {@code k ^ key} instead gave Graal one key-derived value per
+     * With blinding, the comparands of {@code jgt #k} and {@code jge #k} as {@code k + key'} in 64 bits (k unsigned,
+     * {@code key'} the {@link #orderedKey}), else null. XOR does not keep order, so these compare {@code A + key'} with
+     * the stored sum, which does: neither sum wraps. Unblinding {@code k ^ key} instead gave Graal one key-derived value per
      * comparison, all invariant in a batch loop: it computed them before the loop and kept them on the stack, so every
-     * comparison of a seccomp tree read memory (docs/guards.md, "Ordered comparisons"). The sums are immediates, and {@code A + key} is
-     * one add shared by a chain of comparisons of the same A.
+     * comparison of a seccomp tree read memory (docs/guards.md, "Ordered comparisons"). The sums are immediates, and
+     * {@code A + key'} is one add shared by a chain of comparisons of the same A.
      */
     @CompilationFinal(dimensions = 1)
     private final long[] orderedComparands;
@@ -395,6 +395,19 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     /**
+     * The value of {@link #interpret}'s {@code exitEdge} after a jump from {@code from} to {@code target}: metered, a
+     * jump into a {@code ret} gets a value of its own (from + 1), every other jump 0. MERGE_EXPLODE merges two paths into
+     * one copy of an instruction only when their locals are equal, so each jump into a shared {@code ret} then gets its
+     * own copy of it, where the meter's count is still the constant of its path: a merged copy made the count a phi at
+     * each shared exit of a seccomp tree, those exits could not merge into the function's return, and the tree's last
+     * jumps chose between verdicts with branches instead of conditional moves (docs/guards.md, "Exits copied per
+     * jump"). Bounded: one copy of a one-instruction {@code ret} per jump edge; 0 keeps every other merge as it was.
+     */
+    private int exitEdge(int from, int target) {
+        return metered && ops[target] == Op.RET_K ? from + 1 : 0;
+    }
+
+    /**
      * Admits the invocation, runs it with its instruction limit, and charges what it executed (also when it throws).
      *
      * @param lease the calling thread's lease when the budget is {@link #accounted}, else null
@@ -450,8 +463,10 @@ public final class FilterBodyNode extends ProgramBodyNode {
         // Fixed for the run: instruments inserted while it runs must not see a native value or compare with one.
         final boolean nativeOrder = nativeLoads != null && probes == null;
         int pc = 0;
+        int exitEdge = 0; // a local, so that paths into a shared ret stay apart (see exitEdge)
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
+            CompilerAsserts.partialEvaluationConstant(exitEdge);
             if (metered) {
                 if (meter.remaining <= 0) {
                     return xorKey(counted(frame, budget.stop(this, pc, meter.limit)), key);
@@ -547,6 +562,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     break;
                 case Op.JA:
                 case Op.JUMP_ALWAYS:
+                    exitEdge = exitEdge(pc, trueTargets[pc]);
                     pc = trueTargets[pc];
                     break;
                 case Op.JEQ_K: {
@@ -555,9 +571,15 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     // A lone comparison of its A on the path most inputs take compares A with k = stored ^ key instead:
                     // no XOR per input, and a value computed once per batch, worth its register only on a common path.
                     boolean equal = blinded && !loneOnCommonPath(pc) ? (r[A] ^ key) == stored : r[A] == k;
-                    // The ternary stays here, not in a helper: a helper's return would merge both targets into one
+                    // The branch stays here, not in a helper: a helper's return would merge both targets into one
                     // value, and the exploded loop needs pc constant on each path.
-                    pc = branchCounts.profile(pc, equal) ? trueTargets[pc] : falseTargets[pc];
+                    if (branchCounts.profile(pc, equal)) {
+                        exitEdge = exitEdge(pc, trueTargets[pc]);
+                        pc = trueTargets[pc];
+                    } else {
+                        exitEdge = exitEdge(pc, falseTargets[pc]);
+                        pc = falseTargets[pc];
+                    }
                     break;
                 }
                 case Op.JGT_K:
@@ -567,10 +589,22 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         long shifted = Integer.toUnsignedLong(r[A]) + orderedKey(key, orderedOffset);
                         long comparand = orderedComparands[pc];
                         boolean taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
-                        pc = branchCounts.profile(pc, taken) ? trueTargets[pc] : falseTargets[pc];
+                        if (branchCounts.profile(pc, taken)) {
+                            exitEdge = exitEdge(pc, trueTargets[pc]);
+                            pc = trueTargets[pc];
+                        } else {
+                            exitEdge = exitEdge(pc, falseTargets[pc]);
+                            pc = falseTargets[pc];
+                        }
                     } else {
                         boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
-                        pc = branchCounts.profile(pc, taken) ? trueTargets[pc] : falseTargets[pc];
+                        if (branchCounts.profile(pc, taken)) {
+                            exitEdge = exitEdge(pc, trueTargets[pc]);
+                            pc = trueTargets[pc];
+                        } else {
+                            exitEdge = exitEdge(pc, falseTargets[pc]);
+                            pc = falseTargets[pc];
+                        }
                     }
                     break;
                 case Op.JSET_K:
@@ -579,7 +613,13 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.JGE_X:
                 case Op.JSET_X: {
                     boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
-                    pc = branchCounts.profile(pc, taken) ? trueTargets[pc] : falseTargets[pc];
+                    if (branchCounts.profile(pc, taken)) {
+                        exitEdge = exitEdge(pc, trueTargets[pc]);
+                        pc = trueTargets[pc];
+                    } else {
+                        exitEdge = exitEdge(pc, falseTargets[pc]);
+                        pc = falseTargets[pc];
+                    }
                     break;
                 }
                 case Op.LD_SECCOMP_WORD:

@@ -346,4 +346,73 @@ class BudgetTest {
             assertEquals(7L, f.getMember("invocations").asLong());
         }
     }
+
+    /**
+     * One {@code ret} reached by two jumps from different depths and by a fall-through: compiled, each jump into it gets
+     * its own copy (FilterBodyNode's exitEdge), and every path must still be charged exactly its own length, with and
+     * without blinding, one call at a time and in a batch, and a path one over the limit stops at the shared exit.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = EngineMode.class,
+            names = {"INTERPRETED", "COMPILED"})
+    void sharedExitsChargeEachPathItsOwnLength(EngineMode mode) {
+        Program sharedExit = Program.of(
+                Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0), // 0
+                Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, 1, 3, 0), // 1: nr 1 -> 5 (3 instructions)
+                Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 2
+                Insn.jump(Opcodes.JMP | Opcodes.JGT | Opcodes.K, 2, 1, 0), // 3: nr 2 -> 5 (5 instructions)
+                Insn.stmt(Opcodes.ALU | Opcodes.ADD | Opcodes.K, 1), // 4: nr 0 falls through (6 instructions)
+                Insn.stmt(Opcodes.RET | Opcodes.K, 0x7fff0000)); // 5
+        int[] nrs = {1, 2, 0};
+        long[] lengths = {3, 5, 6};
+        byte[] records = new byte[64 * nrs.length];
+        for (int i = 0; i < nrs.length; i++) {
+            System.arraycopy(GuardPrograms.seccompData(nrs[i]), 0, records, 64 * i, 64);
+        }
+        for (String blinding : new String[] {"on", "off"}) {
+            try (Engine engine = mode.newEngine();
+                    Context c = context(
+                            engine,
+                            Map.of(
+                                    "bpf.MaxInstructions",
+                                    "4096",
+                                    "bpf.BudgetCounters",
+                                    "true",
+                                    "bpf.ConstantBlinding",
+                                    blinding))) {
+                Value f = load(c, sharedExit);
+                long expected = 0;
+                for (int round = 0; round < 20; round++) { // compiled: the first calls compile
+                    for (int i = 0; i < nrs.length; i++) {
+                        long before = f.getMember("instructionsExecuted").asLong();
+                        assertEquals(
+                                0x7fff0000L,
+                                f.execute(GuardPrograms.seccompData(nrs[i])).asLong());
+                        assertEquals(
+                                lengths[i],
+                                f.getMember("instructionsExecuted").asLong() - before,
+                                "nr " + nrs[i] + ", blinding " + blinding + ", round " + round);
+                        expected += lengths[i];
+                    }
+                    f.invokeMember("runRecords", records, 64);
+                    expected += 3 + 5 + 6;
+                }
+                assertEquals(expected, f.getMember("instructionsExecuted").asLong(), "blinding " + blinding);
+            }
+            try (Engine engine = mode.newEngine();
+                    Context c = context(engine, Map.of("bpf.MaxInstructions", "5", "bpf.ConstantBlinding", blinding))) {
+                Value f = load(c, sharedExit);
+                for (int round = 0; round < 20; round++) {
+                    assertEquals(
+                            0x7fff0000L, f.execute(GuardPrograms.seccompData(2)).asLong(), "5 of 5");
+                    PolyglotException e =
+                            assertThrows(PolyglotException.class, () -> f.execute(GuardPrograms.seccompData(0)));
+                    assertEquals(
+                            CoreFailure.INSTRUCTION_BUDGET_EXCEEDED.message(5, 5, "bpf.MaxInstructions"),
+                            e.getMessage());
+                }
+            }
+        }
+    }
 }
