@@ -565,54 +565,33 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     exitEdge = exitEdge(pc, trueTargets[pc]);
                     pc = trueTargets[pc];
                     break;
-                case Op.JEQ_K: {
-                    // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by a
-                    // chain of comparisons of the same A (a host list), and compares with immediates that are not k.
-                    // A lone comparison of its A on the path most inputs take compares A with k = stored ^ key instead:
-                    // no XOR per input, and a value computed once per batch, worth its register only on a common path.
-                    boolean equal = blinded && !loneOnCommonPath(pc) ? (r[A] ^ key) == stored : r[A] == k;
-                    // The branch stays here, not in a helper: a helper's return would merge both targets into one
-                    // value, and the exploded loop needs pc constant on each path.
-                    if (branchCounts.profile(pc, equal)) {
-                        exitEdge = exitEdge(pc, trueTargets[pc]);
-                        pc = trueTargets[pc];
-                    } else {
-                        exitEdge = exitEdge(pc, falseTargets[pc]);
-                        pc = falseTargets[pc];
-                    }
-                    break;
-                }
+                case Op.JEQ_K:
                 case Op.JGT_K:
                 case Op.JGE_K:
-                    if (blinded) {
-                        // A > k exactly when A + key > k + key, with no wrap-around in 64 bits (orderedComparands).
-                        long shifted = Integer.toUnsignedLong(r[A]) + orderedKey(key, orderedOffset);
-                        long comparand = orderedComparands[pc];
-                        boolean taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
-                        if (branchCounts.profile(pc, taken)) {
-                            exitEdge = exitEdge(pc, trueTargets[pc]);
-                            pc = trueTargets[pc];
-                        } else {
-                            exitEdge = exitEdge(pc, falseTargets[pc]);
-                            pc = falseTargets[pc];
-                        }
-                    } else {
-                        boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
-                        if (branchCounts.profile(pc, taken)) {
-                            exitEdge = exitEdge(pc, trueTargets[pc]);
-                            pc = trueTargets[pc];
-                        } else {
-                            exitEdge = exitEdge(pc, falseTargets[pc]);
-                            pc = falseTargets[pc];
-                        }
-                    }
-                    break;
                 case Op.JSET_K:
                 case Op.JEQ_X:
                 case Op.JGT_X:
                 case Op.JGE_X:
                 case Op.JSET_X: {
-                    boolean taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
+                    // ops[pc] is a constant of the exploded loop: only one of these conditions is compiled per jump.
+                    boolean taken;
+                    if (ops[pc] == Op.JEQ_K) {
+                        // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by
+                        // a chain of comparisons of the same A (a host list), and compares with immediates that are not
+                        // k. A lone comparison of its A on the path most inputs take compares A with k = stored ^ key
+                        // instead: no XOR per input, and a value computed once per batch, worth its register only on a
+                        // common path.
+                        taken = blinded && !loneOnCommonPath(pc) ? (r[A] ^ key) == stored : r[A] == k;
+                    } else if (blinded && (ops[pc] == Op.JGT_K || ops[pc] == Op.JGE_K)) {
+                        // A > k exactly when A + key > k + key, with no wrap-around in 64 bits (orderedComparands).
+                        long shifted = Integer.toUnsignedLong(r[A]) + orderedKey(key, orderedOffset);
+                        long comparand = orderedComparands[pc];
+                        taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
+                    } else {
+                        taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
+                    }
+                    // The branch stays here, not in a helper: a helper's return would merge both targets into one
+                    // value, and the exploded loop needs pc constant on each path.
                     if (branchCounts.profile(pc, taken)) {
                         exitEdge = exitEdge(pc, trueTargets[pc]);
                         pc = trueTargets[pc];
