@@ -583,7 +583,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         // common path.
                         taken = blinded && !loneOnCommonPath(pc) ? (r[A] ^ key) == stored : r[A] == k;
                     } else if (blinded && (ops[pc] == Op.JGT_K || ops[pc] == Op.JGE_K)) {
-                        // A > k exactly when A + key > k + key, with no wrap-around in 64 bits (orderedComparands).
+                        // A > k exactly when A + key' > k + key', with no wrap-around in 64 bits (orderedComparands).
                         long shifted = Integer.toUnsignedLong(r[A]) + orderedKey(key, orderedOffset);
                         long comparand = orderedComparands[pc];
                         taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
