@@ -65,6 +65,20 @@ public final class FilterBodyNode extends ProgramBodyNode {
      */
     @CompilationFinal(dimensions = 1)
     private final boolean[] loneCompares;
+    /**
+     * Blinded: by pc, whether the instruction reads its constant from {@link #constantData}, as a memory operand,
+     * instead of unblinding the stored {@code k ^ key} ({@link DataOperands}); null unblinded.
+     */
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] dataOperands;
+    /**
+     * Blinded: the plain constants, as data. Not compilation-final, so partial evaluation never folds an element into
+     * the code: compiled code reads it from memory where the instruction uses it. Null unblinded.
+     */
+    private final int[] constantData;
+    /** {@link #constantData} in the machine's byte order where {@link #nativeLoads} apply; null without them. */
+    private final int[] nativeConstantData;
+
     /** The first conditional jump: what every input that reaches a comparison reaches first ({@link #loneCompares}). */
     private final int firstBranch;
 
@@ -155,6 +169,18 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 ? null
                 : blinded ? BlindingKeys.blind(plan.constants(), blindable, blindingKey()) : plan.constants();
         this.branchCounts = new BranchCounts(program.ops().length);
+        this.dataOperands = blinded ? DataOperands.of(program) : null;
+        this.constantData = blinded ? program.constants().clone() : null;
+        this.nativeConstantData = blinded && plan != null ? plan.constants().clone() : null;
+    }
+
+    /**
+     * The plain constant of instruction pc, read from memory at run time ({@link #dataOperands}). Graal moves a read of
+     * unchanging memory out of a loop and keeps the value in a register, as it did with the key form; the load fence
+     * before each run ({@link #run}) keeps these reads inside the run, where they become memory operands.
+     */
+    private int constantAsData(int pc, boolean nativeOrder) {
+        return nativeOrder ? nativeConstantData[pc] : constantData[pc];
     }
 
     /** Whether each instruction is a {@code ret #k} with k nonzero (from the plain constants, so never blinded). */
@@ -372,6 +398,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
             CompilerDirectives.transferToInterpreter();
             throw CompilerDirectives.shouldNotReachHere("packet span outside its array");
         }
+        if (blinded) {
+            // No instruction on x86, but no read may move across it: the constants read as data (dataOperands) are
+            // read in each run, not once before a batch loop into registers it needs for its own state.
+            UncheckedArrays.loadFence();
+        }
         if (absoluteLoadsEnd > 0 && !shortPacketSeen) {
             if (captured >= absoluteLoadsEnd) {
                 return xorKey(interpret(frame, data, start, captured, wireLength, meta, meter, key, false), key);
@@ -549,6 +580,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.LSH_X:
                 case Op.RSH_X:
                 case Op.NEG:
+                    if (blinded && dataOperands[pc]) {
+                        r[A] &= constantAsData(pc, nativeOrder); // an and #k (DataOperands)
+                        pc++;
+                        break;
+                    }
                     r[A] = OpSemantics.alu(ops[pc], r[A], r[X], k);
                     pc++;
                     break;
@@ -575,7 +611,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.JSET_X: {
                     // ops[pc] is a constant of the exploded loop: only one of these conditions is compiled per jump.
                     boolean taken;
-                    if (ops[pc] == Op.JEQ_K) {
+                    if (blinded && dataOperands[pc]) {
+                        // A compare or test with a memory operand (DataOperands); k is no immediate of the code.
+                        int operand = constantAsData(pc, nativeOrder);
+                        taken = ops[pc] == Op.JEQ_K ? r[A] == operand : (r[A] & operand) != 0;
+                    } else if (ops[pc] == Op.JEQ_K) {
                         // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by
                         // a chain of comparisons of the same A (a host list), and compares with immediates that are not
                         // k. A lone comparison of its A on the path most inputs take compares A with k = stored ^ key

@@ -21,9 +21,18 @@ public final class BlindingProbe {
     /** The comparands of the ordered jumps, also distinctive: with blinding they are kept as k + key. */
     static final int ABOVE = AUTHOR_CONSTANT ^ 3, AT_LEAST = AUTHOR_CONSTANT ^ 5;
 
+    /**
+     * The operands of a {@code jset} and an {@code and}, also distinctive: blinded, they are read as data (memory
+     * operands). The test mask has no bit below 16, so no syscall number 0-9 sets it; the and mask keeps the low
+     * nibble, so the numbers pass it unchanged.
+     */
+    static final int TEST_MASK = 0x5EED0000, KEEP_MASK = 0x5EED123F;
+
     static Program program() {
         return Program.of(
                 Insn.stmt(Opcodes.LD | Opcodes.W | Opcodes.ABS, 0), // A = nr
+                Insn.jump(Opcodes.JMP | Opcodes.JSET | Opcodes.K, TEST_MASK, 8, 0), // never: ret #2
+                Insn.stmt(Opcodes.ALU | Opcodes.AND | Opcodes.K, KEEP_MASK), // A = nr
                 Insn.stmt(Opcodes.ALU | Opcodes.XOR | Opcodes.K, AUTHOR_CONSTANT), // A ^= C
                 Insn.jump(Opcodes.JMP | Opcodes.JEQ | Opcodes.K, AUTHOR_CONSTANT ^ 7, 0, 1), // nr == 7?
                 Insn.stmt(Opcodes.RET | Opcodes.K, AUTHOR_CONSTANT), // yes: C

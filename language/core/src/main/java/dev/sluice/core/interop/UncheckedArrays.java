@@ -40,6 +40,14 @@ public final class UncheckedArrays {
         return UNSAFE.getInt(array, INT_BASE + INT_SCALE * index);
     }
 
+    /**
+     * A load fence: on x86 it emits no instruction, but compiled code may move no read across it, so a read after it
+     * is not hoisted out of a loop around it.
+     */
+    public static void loadFence() {
+        UNSAFE.loadFence();
+    }
+
     public static void putInt(int[] array, int index, int value) {
         UNSAFE.putInt(array, INT_BASE + INT_SCALE * index, value);
     }
