@@ -3,6 +3,7 @@ package dev.sluice.bpf.guards;
 import dev.sluice.bpf.isa.Insn;
 import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Program;
+import java.nio.ByteBuffer;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
@@ -11,8 +12,9 @@ import org.graalvm.polyglot.io.ByteSequence;
 
 /**
  * Run in a child JVM by {@link ConstantBlindingTest}: compiles one filter whose author constant is
- * {@link #AUTHOR_CONSTANT} and prints its verdicts. Arguments: the bpf.ConstantBlinding value, and the bpf.ConstantTime
- * value (default false).
+ * {@link #AUTHOR_CONSTANT} and prints its verdicts. Arguments: the bpf.ConstantBlinding value, the bpf.ConstantTime
+ * value (default false), and the profile (default seccomp; socket runs the program on packets whose first word is the
+ * number).
  */
 public final class BlindingProbe {
     /** A distinctive constant that appears nowhere else in Sluice or Truffle. */
@@ -44,6 +46,7 @@ public final class BlindingProbe {
     }
 
     public static void main(String[] args) {
+        boolean socket = args.length > 2 && args[2].equals("socket");
         try (Engine engine = Engine.newBuilder("bpf")
                         .allowExperimentalOptions(true)
                         .option("engine.CompileImmediately", "true")
@@ -56,16 +59,27 @@ public final class BlindingProbe {
                         .allowExperimentalOptions(true)
                         .option("bpf.ConstantBlinding", args[0])
                         .option("bpf.ConstantTime", args.length > 1 ? args[1] : "false")
+                        .option("bpf.Profile", socket ? "socket" : "seccomp")
                         .build()) {
             Value f = c.eval(Source.newBuilder("bpf", ByteSequence.create(GuardPrograms.raw(program())), "probe.bpf")
                     .buildLiteral());
             long sum = 0;
             for (int i = 0; i < 200; i++) {
-                sum += f.execute(GuardPrograms.seccompData(i % 10)).asLong();
+                sum += f.execute(input(i % 10, socket)).asLong();
             }
             System.out.println("engine=" + engine.getImplementationName() + " verdict7="
-                    + Long.toHexString(f.execute(GuardPrograms.seccompData(7)).asLong()) + " verdict3="
-                    + Long.toHexString(f.execute(GuardPrograms.seccompData(3)).asLong()) + " sum=" + sum);
+                    + Long.toHexString(f.execute(input(7, socket)).asLong()) + " verdict3="
+                    + Long.toHexString(f.execute(input(3, socket)).asLong()) + " sum=" + sum);
         }
+    }
+
+    /** seccomp_data with syscall number nr, or a 64-byte packet whose first word (network order) is nr. */
+    private static byte[] input(int nr, boolean socket) {
+        if (!socket) {
+            return GuardPrograms.seccompData(nr);
+        }
+        byte[] packet = new byte[64];
+        ByteBuffer.wrap(packet).putInt(0, nr);
+        return packet;
     }
 }

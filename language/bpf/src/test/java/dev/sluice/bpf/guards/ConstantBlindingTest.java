@@ -28,6 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Constant blinding: author constants do not appear in compiled code. A child JVM compiles {@link BlindingProbe}'s
@@ -44,12 +45,17 @@ class ConstantBlindingTest {
     }
 
     ProbeRun probe(String blinding, String constantTime) throws Exception {
+        return probe(blinding, constantTime, "seccomp");
+    }
+
+    ProbeRun probe(String blinding, String constantTime, String profile) throws Exception {
         GraphDumps.Run run = GraphDumps.run(
-                dir.resolve("dump-" + blinding + "-" + constantTime),
+                dir.resolve("dump-" + blinding + "-" + constantTime + "-" + profile),
                 BlindingProbe.class,
-                "bpf-seccomp",
+                "bpf-" + profile,
                 blinding,
-                constantTime);
+                constantTime,
+                profile);
         return new ProbeRun(run.line("engine="), withoutArrayContents(run.dumps()), run.programGraphs());
     }
 
@@ -64,12 +70,17 @@ class ConstantBlindingTest {
 
     record ProbeRun(String output, String dumps, int filterGraphs) {}
 
-    @Test
-    void authorConstantsAreNotImmediatesOfCompiledCode() throws Exception {
+    /**
+     * Seccomp programs keep every blinded constant as {@code k ^ key}; socket filters read their {@code jeq}, {@code
+     * jset} and {@code and} constants as data (FilterBodyNode's dataOperands): both keep them out of the code.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"seccomp", "socket"})
+    void authorConstantsAreNotImmediatesOfCompiledCode(String profile) throws Exception {
         String constant = Integer.toString(BlindingProbe.AUTHOR_CONSTANT);
         String comparand = Integer.toString(BlindingProbe.AUTHOR_CONSTANT ^ 7);
-        ProbeRun off = probe("off");
-        ProbeRun on = probe("on");
+        ProbeRun off = probe("off", "false", profile);
+        ProbeRun on = probe("on", "false", profile);
         assertFalse(off.output().contains("engine=Interpreted"), off.output());
         assertEquals(off.output(), on.output(), "blinding changes no verdict");
         assertTrue(off.filterGraphs() > 0 && on.filterGraphs() > 0, "the filter root was compiled and dumped");
