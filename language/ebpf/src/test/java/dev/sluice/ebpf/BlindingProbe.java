@@ -26,7 +26,9 @@ public final class BlindingProbe {
             CHAIN_A = 0x5EED789A,
             CHAIN_B = 0x00001111,
             LEGACY_IND = 0x5EED9ABC,
-            LEGACY_ABS = 0x5EEDABCD;
+            LEGACY_ABS = 0x5EEDABCD,
+            JSET_MASK = 0x5EEDBCDE,
+            AND_MASK = 0x5EEDCDEF;
     /** The jeq's comparand: the input word 7 after the xor. */
     static final int JEQ_COMPARAND = ALU_XOR ^ 7;
 
@@ -44,7 +46,7 @@ public final class BlindingProbe {
                 new Insn(LD | ABS | W, 0, 0, 0, LEGACY_ABS), // 5: r0 = input[LEGACY_ABS]: outside, exits 0
                 new Insn(JMP | EXIT, 0, 0, 0, 0), // 6
                 new Insn(ALU | XOR | K, 0, 0, 0, ALU_XOR), // 7: r0 ^= ALU_XOR (32-bit)
-                new Insn(JMP | JEQ | K, 0, 0, 12, JEQ_COMPARAND), // 8: word 7? -> 21
+                new Insn(JMP | JEQ | K, 0, 0, 14, JEQ_COMPARAND), // 8: word 7? -> 23
                 // On the 32-bit r0, so that the compiler cannot decide it from r0's range.
                 new Insn(JMP | JGT | K, 0, 0, 1, JGT_COMPARAND), // 9: r0 > JGT_COMPARAND? -> 11
                 new Insn(ALU64 | ADD | K, 0, 0, 0, 1), // 10: r0 += 1
@@ -54,12 +56,14 @@ public final class BlindingProbe {
                 new Insn(ST | MEM | W, 10, 0, -4, STORED), // 14: *(u32 *)(r10 - 4) = STORED
                 new Insn(LDX | MEM | W, 3, 10, -4, 0), // 15: r3 = STORED
                 new Insn(ALU64 | ADD | X, 0, 3, 0, 0), // 16: r0 += r3
-                new Insn(ALU | MOV | K, 4, 0, 0, CHAIN_A), // 17: r4 = CHAIN_A
-                new Insn(ALU | XOR | K, 4, 0, 0, CHAIN_B), // 18: r4 ^= CHAIN_B: a constant the author made of two
-                new Insn(ALU64 | ADD | X, 0, 4, 0, 0), // 19: r0 += r4
-                new Insn(JMP | EXIT, 0, 0, 0, 0), // 20
-                new Insn(ALU64 | MOV | K, 0, 0, 0, MOV_IMM), // 21: r0 = MOV_IMM
-                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 22
+                new Insn(JMP | JSET | K, 0, 0, 4, JSET_MASK), // 17: r0 & JSET_MASK? -> 22
+                new Insn(ALU | AND | K, 0, 0, 0, AND_MASK), // 18: r0 &= AND_MASK (32-bit)
+                new Insn(ALU | MOV | K, 4, 0, 0, CHAIN_A), // 19: r4 = CHAIN_A
+                new Insn(ALU | XOR | K, 4, 0, 0, CHAIN_B), // 20: r4 ^= CHAIN_B: a constant the author made of two
+                new Insn(ALU64 | ADD | X, 0, 4, 0, 0), // 21: r0 += r4
+                new Insn(JMP | EXIT, 0, 0, 0, 0), // 22
+                new Insn(ALU64 | MOV | K, 0, 0, 0, MOV_IMM), // 23: r0 = MOV_IMM
+                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 24
     }
 
     static byte[] input(int word) {

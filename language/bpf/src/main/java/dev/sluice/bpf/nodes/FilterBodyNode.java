@@ -177,9 +177,18 @@ public final class FilterBodyNode extends ProgramBodyNode {
         // (docs/guards.md, "Constants as data").
         this.dataOperands =
                 blinded && !metered && program.profile() != Profile.SECCOMP ? DataOperands.of(program) : null;
-        this.constantData = dataOperands != null ? program.constants().clone() : null;
+        this.constantData = dataOperands != null ? onlyData(program.constants(), dataOperands) : null;
         this.nativeConstantData =
-                dataOperands != null && plan != null ? plan.constants().clone() : null;
+                dataOperands != null && plan != null ? onlyData(plan.constants(), dataOperands) : null;
+    }
+
+    /** {@code values} where {@code data} is set, 0 elsewhere: the data arrays hold only what the code reads from them. */
+    private static int[] onlyData(int[] values, boolean[] data) {
+        int[] kept = new int[values.length];
+        for (int pc = 0; pc < values.length; pc++) {
+            kept[pc] = data[pc] ? values[pc] : 0;
+        }
+        return kept;
     }
 
     /**

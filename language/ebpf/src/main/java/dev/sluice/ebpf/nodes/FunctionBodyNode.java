@@ -18,6 +18,7 @@ import com.oracle.truffle.api.nodes.IndirectCallNode;
 import com.oracle.truffle.api.nodes.Node;
 import com.oracle.truffle.api.source.SourceSection;
 import dev.sluice.core.error.SluiceException;
+import dev.sluice.core.interop.UncheckedArrays;
 import dev.sluice.core.profile.BranchCounts;
 import dev.sluice.core.tools.InstrumentableBody;
 import dev.sluice.ebpf.isa.Alu;
@@ -106,6 +107,21 @@ public class FunctionBodyNode extends InstrumentableBody {
      */
     @CompilationFinal(dimensions = 1)
     private final boolean[] loneCompares;
+    /**
+     * Blinded, in a function without fuel: per slot, whether it reads its plain immediate from {@link #immediateData}, a
+     * memory operand, instead of unblinding {@code stored ^ key}: a lone {@code jeq}/{@code jne}, a {@code jset} or an
+     * {@code and} with a 32-bit immediate (classic BPF's constants as data, docs/guards.md 6.1, "Immediates as data");
+     * else null. The per-batch values of the key form held registers across a batch loop.
+     */
+    @CompilationFinal(dimensions = 1)
+    private final boolean[] dataOperands;
+    /**
+     * With {@link #dataOperands}: the plain immediates, as data. Not compilation-final, so partial evaluation never
+     * folds an element into the code; else null.
+     */
+    private final long[] immediateData;
+    /** {@link #immediateData} with the {@link #nativeLoads} readers' immediates in the machine's order, or null. */
+    private final long[] nativeImmediateData;
     /** The function's first conditional jump: what every input that reaches a comparison reaches first. */
     private final int firstBranch;
     /**
@@ -247,6 +263,53 @@ public class FunctionBodyNode extends InstrumentableBody {
             }
         }
         this.localCalls = new DirectCallNode[calls];
+        this.dataOperands = blinded ? dataOperands(program, blindingKinds, loneCompares, entry, end) : null;
+        this.immediateData = dataOperands != null ? onlyData(program.immediates(), dataOperands) : null;
+        this.nativeImmediateData = dataOperands != null && nativeOrder != null
+                ? onlyData(plainNativeImmediates(nativeOrder), dataOperands)
+                : null;
+    }
+
+    /**
+     * {@link #dataOperands} of the slots [entry, end), or null when there are none or the function has fuel (like
+     * classic BPF's metered bodies, which keep the key form).
+     */
+    static boolean[] dataOperands(LoweredProgram program, byte[] kinds, boolean[] lone, int entry, int end) {
+        int[] opcodes = program.opcodes();
+        boolean[] data = new boolean[opcodes.length];
+        boolean any = false;
+        for (int pc = entry; pc < end; pc++) {
+            if (program.blockCosts()[pc] != 0) {
+                return null;
+            }
+            int opcode = opcodes[pc];
+            if (opcode < 0 || kinds[pc] != Blinding.KEY32 || source(opcode) != K) {
+                continue;
+            }
+            boolean jump = cls(opcode) == JMP || cls(opcode) == JMP32;
+            boolean alu = cls(opcode) == ALU || cls(opcode) == ALU64;
+            data[pc] = jump && (lone[pc] || op(opcode) == JSET) || alu && op(opcode) == AND;
+            any |= data[pc];
+        }
+        return any ? data : null;
+    }
+
+    /** {@code values} where {@code data} is set, 0 elsewhere: the data arrays hold only what the code reads from them. */
+    private static long[] onlyData(long[] values, boolean[] data) {
+        long[] kept = new long[values.length];
+        for (int pc = 0; pc < values.length; pc++) {
+            kept[pc] = data[pc] ? values[pc] : 0;
+        }
+        return kept;
+    }
+
+    /** The program's plain immediates with the {@code plan}'s converted slots in the machine's order. */
+    private long[] plainNativeImmediates(NativeOrderR0 plan) {
+        long[] result = program.immediates().clone();
+        for (int pc : plan.converted()) {
+            result[pc] = plan.immediates()[pc];
+        }
+        return result;
     }
 
     /** Whether slot {@code pc} is a blinded {@code jeq} or {@code jne} (64- or 32-bit) with an immediate. */
@@ -392,6 +455,11 @@ public class FunctionBodyNode extends InstrumentableBody {
         if (probes != null) {
             truffleFrame.setObject(REGISTERS_SLOT, r);
         }
+        if (dataOperands != null) {
+            // No instruction on x86, but no read moves across it: the data operands are read in each run, not once
+            // before a batch loop into registers (classic BPF's FilterBodyNode.run).
+            UncheckedArrays.loadFence();
+        }
         int pc = entry;
         while (true) {
             CompilerAsserts.partialEvaluationConstant(pc);
@@ -417,9 +485,13 @@ public class FunctionBodyNode extends InstrumentableBody {
             // blinded one is a constant XORed with the run's key.
             final long stored = nativeR0 ? nativeImmediates[pc] : immediates[pc];
             final byte blindingKind = blinded ? blindingKinds[pc] : Blinding.PLAIN;
-            final long imm = blindingKind == Blinding.KEY32
-                    ? stored ^ key32
-                    : blindingKind == Blinding.KEY64 ? stored ^ key : stored;
+            // A data operand is read from memory where the slot uses it (dataOperands), not unblinded.
+            final boolean asData = dataOperands != null && dataOperands[pc];
+            final long imm = asData
+                    ? (nativeR0 ? nativeImmediateData[pc] : immediateData[pc])
+                    : blindingKind == Blinding.KEY32
+                            ? stored ^ key32
+                            : blindingKind == Blinding.KEY64 ? stored ^ key : stored;
             switch (cls(opcode)) {
                 case ALU64: {
                     if (trackR0 && r0StoresBlinded[pc]) {
@@ -483,7 +555,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
                         // register shares one XOR of it and compares with constants that are not the author's. A lone
                         // test on a common path compares dst with imm, computed once per batch: no XOR per run.
-                        boolean test = loneOnCommonPath(pc)
+                        boolean test = asData || loneOnCommonPath(pc)
                                 ? Alu.condition64(op, r[dst], imm)
                                 : Alu.condition64(op, r[dst] ^ key32, stored);
                         if (branchCounts.profile(pc, test)) {
@@ -514,7 +586,7 @@ public class FunctionBodyNode extends InstrumentableBody {
                         pc = step(pc, targets[pc], r, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // As for JMP: equal low halves exactly when equal after XOR with the same key.
-                        boolean test = loneOnCommonPath(pc)
+                        boolean test = asData || loneOnCommonPath(pc)
                                 ? Alu.condition32(op, r[dst], imm)
                                 : Alu.condition32(op, r[dst] ^ key32, stored);
                         if (branchCounts.profile(pc, test)) {
