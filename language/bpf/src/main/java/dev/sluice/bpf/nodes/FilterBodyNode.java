@@ -67,14 +67,16 @@ public final class FilterBodyNode extends ProgramBodyNode {
     @CompilationFinal(dimensions = 1)
     private final boolean[] loneCompares;
     /**
-     * Blinded, not metered, a socket filter: by pc, whether the instruction reads its constant from {@link #constantData}, as a memory
-     * operand, instead of unblinding the stored {@code k ^ key} ({@link DataOperands}); else null.
+     * Blinded, not metered, a socket filter: by pc, whether the instruction reads its constant from {@link
+     * #constantData}, as a memory operand, instead of unblinding the stored {@code k ^ key} ({@link DataOperands});
+     * else null.
      */
     @CompilationFinal(dimensions = 1)
     private final boolean[] dataOperands;
     /**
-     * With {@link #dataOperands}: the plain constants, as data. Not compilation-final, so partial evaluation never folds an element into
-     * the code: compiled code reads it from memory where the instruction uses it. Else null.
+     * With {@link #dataOperands}: the plain constants of those instructions (0 elsewhere), as data. Not
+     * compilation-final, so partial evaluation never folds an element into the code: compiled code reads it from memory
+     * where the instruction uses it. Else null.
      */
     private final int[] constantData;
     /** {@link #constantData} in the machine's byte order where {@link #nativeLoads} apply; null without them. */
@@ -171,9 +173,8 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 : blinded ? BlindingKeys.blind(plan.constants(), blindable, blindingKey()) : plan.constants();
         this.branchCounts = new BranchCounts(program.ops().length);
         // Socket filters only. Metered bodies keep the key form: with the meter's exit after every instruction, the
-        // reads
-        // took the compiled batch loop of a 208-instruction seccomp tree from 158 to 466 stack accesses. Seccomp trees
-        // keep it too: unmetered, that tree's blinded batch cost 5-24% over none with the reads, -5-+2% without
+        // reads took the compiled batch loop of a 208-instruction seccomp tree from 158 to 466 stack accesses. Seccomp
+        // trees keep it too: unmetered, that tree's blinded batch cost 5-24% over none with the reads, -5-+2% without
         // (docs/guards.md, "Constants as data").
         this.dataOperands =
                 blinded && !metered && program.profile() != Profile.SECCOMP ? DataOperands.of(program) : null;
@@ -182,7 +183,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 dataOperands != null && plan != null ? onlyData(plan.constants(), dataOperands) : null;
     }
 
-    /** {@code values} where {@code data} is set, 0 elsewhere: the data arrays hold only what the code reads from them. */
+    /** {@code values} where {@code data} is set, else 0: the data arrays hold only what the code reads from them. */
     private static int[] onlyData(int[] values, boolean[] data) {
         int[] kept = new int[values.length];
         for (int pc = 0; pc < values.length; pc++) {
@@ -597,12 +598,12 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.LSH_X:
                 case Op.RSH_X:
                 case Op.NEG:
-                    if (dataOperands != null && dataOperands[pc]) {
-                        r[A] &= constantAsData(pc, nativeOrder); // an and #k (DataOperands)
-                        pc++;
-                        break;
-                    }
-                    r[A] = OpSemantics.alu(ops[pc], r[A], r[X], k);
+                    // An and #k may read its k as data (DataOperands).
+                    r[A] = OpSemantics.alu(
+                            ops[pc],
+                            r[A],
+                            r[X],
+                            dataOperands != null && dataOperands[pc] ? constantAsData(pc, nativeOrder) : k);
                     pc++;
                     break;
                 case Op.DIV_X:
@@ -630,8 +631,7 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     boolean taken;
                     if (dataOperands != null && dataOperands[pc]) {
                         // A compare or test with a memory operand (DataOperands); k is no immediate of the code.
-                        int operand = constantAsData(pc, nativeOrder);
-                        taken = ops[pc] == Op.JEQ_K ? r[A] == operand : (r[A] & operand) != 0;
+                        taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], constantAsData(pc, nativeOrder));
                     } else if (ops[pc] == Op.JEQ_K) {
                         // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by
                         // a chain of comparisons of the same A (a host list), and compares with immediates that are not

@@ -108,10 +108,10 @@ public class FunctionBodyNode extends InstrumentableBody {
     @CompilationFinal(dimensions = 1)
     private final boolean[] loneCompares;
     /**
-     * Blinded, in a function without fuel: per slot, whether it reads its plain immediate from {@link #immediateData}, a
-     * memory operand, instead of unblinding {@code stored ^ key}: a lone {@code jeq}/{@code jne}, a {@code jset} or an
-     * {@code and} with a 32-bit immediate (classic BPF's constants as data, docs/guards.md 6.1, "Immediates as data");
-     * else null. The per-batch values of the key form held registers across a batch loop.
+     * Blinded, in a function without fuel: per slot, whether it reads its plain immediate from {@link
+     * #immediateData}, a memory operand, instead of unblinding {@code stored ^ key}: a lone {@code jeq}/{@code jne}, a
+     * {@code jset} or an {@code and} with a 32-bit immediate (classic BPF's constants as data, docs/guards.md 6.1,
+     * "Immediates as data"); else null. The per-batch values of the key form held registers across a batch loop.
      */
     @CompilationFinal(dimensions = 1)
     private final boolean[] dataOperands;
@@ -294,7 +294,7 @@ public class FunctionBodyNode extends InstrumentableBody {
         return any ? data : null;
     }
 
-    /** {@code values} where {@code data} is set, 0 elsewhere: the data arrays hold only what the code reads from them. */
+    /** {@code values} where {@code data} is set, else 0: the data arrays hold only what the code reads from them. */
     private static long[] onlyData(long[] values, boolean[] data) {
         long[] kept = new long[values.length];
         for (int pc = 0; pc < values.length; pc++) {
