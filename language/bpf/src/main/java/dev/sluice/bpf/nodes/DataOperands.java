@@ -43,8 +43,8 @@ final class DataOperands {
     }
 
     /**
-     * By pc: for a {@code jeq #k}, how many {@code jeq #k} its chain has (jumps joined by a true or false edge, as in
-     * {@link FilterBodyNode#loneCompares}); 0 for other instructions.
+     * By pc: for a {@code jeq #k}, how many {@code jeq #k} its chain has (jumps joined by a true or false edge; a chain
+     * of one is a {@link FilterBodyNode#loneCompares lone comparison}); 0 for other instructions.
      */
     static int[] chainSizes(LoweredProgram program) {
         int[] ops = program.ops();

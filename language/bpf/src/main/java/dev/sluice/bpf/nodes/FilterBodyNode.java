@@ -287,21 +287,11 @@ public final class FilterBodyNode extends ProgramBodyNode {
     }
 
     static boolean[] loneCompares(LoweredProgram program) {
-        int[] ops = program.ops();
-        boolean[] chained = new boolean[ops.length];
-        for (int pc = 0; pc < ops.length; pc++) {
-            if (ops[pc] == Op.JEQ_K) {
-                for (int next : new int[] {program.trueTargets()[pc], program.falseTargets()[pc]}) {
-                    if (ops[next] == Op.JEQ_K) {
-                        chained[pc] = true;
-                        chained[next] = true;
-                    }
-                }
-            }
-        }
-        boolean[] lone = new boolean[ops.length];
-        for (int pc = 0; pc < ops.length; pc++) {
-            lone[pc] = ops[pc] == Op.JEQ_K && !chained[pc];
+        // A chain of one: no jeq #k right before or after it on any path.
+        int[] chains = DataOperands.chainSizes(program);
+        boolean[] lone = new boolean[chains.length];
+        for (int pc = 0; pc < chains.length; pc++) {
+            lone[pc] = chains[pc] == 1;
         }
         return lone;
     }
