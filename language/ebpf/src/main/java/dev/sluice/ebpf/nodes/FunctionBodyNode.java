@@ -116,8 +116,8 @@ public class FunctionBodyNode extends InstrumentableBody {
     @CompilationFinal(dimensions = 1)
     private final boolean[] dataOperands;
     /**
-     * With {@link #dataOperands}: the plain immediates, as data. Not compilation-final, so partial evaluation never
-     * folds an element into the code; else null.
+     * With {@link #dataOperands}: the plain immediates of those slots (0 elsewhere), as data. Not compilation-final,
+     * so partial evaluation never folds an element into the code; else null.
      */
     private final long[] immediateData;
     /** {@link #immediateData} with the {@link #nativeLoads} readers' immediates in the machine's order, or null. */
@@ -554,7 +554,8 @@ public class FunctionBodyNode extends InstrumentableBody {
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
                         // register shares one XOR of it and compares with constants that are not the author's. A lone
-                        // test on a common path compares dst with imm, computed once per batch: no XOR per run.
+                        // test compares dst with imm: read as data (dataOperands), or, in a function with fuel and on
+                        // a common path, computed once per batch; no XOR per run either way.
                         boolean test = asData || loneOnCommonPath(pc)
                                 ? Alu.condition64(op, r[dst], imm)
                                 : Alu.condition64(op, r[dst] ^ key32, stored);
