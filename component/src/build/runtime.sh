@@ -6,6 +6,8 @@
 # 2. The AOT cache for the short commands, trained with the image's own java on the bundled examples. Classes in a
 #    runtime image are found by module name, not by path, so the cache still applies after the tarball is unpacked
 #    anywhere.
+# 3. The AOT cache for runs with the Graal compiler (runtime/lib/sluice-jit.aot), trained on compilations, with the
+#    compiler's directory open on descriptor 77 as bin/sluice opens it (lib/sluice-jit.jvmargs says why).
 # Usage: runtime.sh JDK_HOME STAGE_DIR EXAMPLES_DIR
 set -euo pipefail
 jdk="$1"
@@ -23,4 +25,12 @@ done
     --output "$stage/runtime" --strip-debug --no-header-files --no-man-pages --compress zip-6
 rm -rf "$stage/jmods"
 # The AOT cache, trained with the image's own java and the flags bin/sluice starts it with (lib/sluice-no-jit.jvmargs).
-"$(dirname "${BASH_SOURCE[0]}")/../../../scripts/sluice-aot-train.sh" "$stage/runtime/bin/java" "$stage/runtime/lib/sluice.aot" "$examples"
+train="$(dirname "${BASH_SOURCE[0]}")/../../../scripts/sluice-aot-train.sh"
+"$train" "$stage/runtime/bin/java" "$stage/runtime/lib/sluice.aot" "$examples"
+# The JIT cache (Graal's classes, loaded and linked, and the profiles of its methods).
+(
+    exec 77<"$stage/modules"
+    SLUICE_AOT_FLAGS="$(dirname "${BASH_SOURCE[0]}")/../lib/sluice-jit.jvmargs" SLUICE_AOT_TRAINING="aot-training --compile" \
+        "$train" "$stage/runtime/bin/java" "$stage/runtime/lib/sluice-jit.aot" "$examples" \
+        -Dpolyglot.engine.userResourceCache="$stage/truffle-cache"
+)

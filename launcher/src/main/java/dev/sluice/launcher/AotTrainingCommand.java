@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -19,6 +20,8 @@ import picocli.CommandLine.Parameters;
  * ({@code -XX:AOTCacheOutput}), so that the short commands start with their classes already loaded and linked. It
  * runs, in this one JVM, the commands that need no compiled code on the bundled examples, plus the FFM set-up of
  * {@code exec} without installing anything (exec itself cannot be recorded: it never returns to exit the JVM).
+ * With {@code --compile} (the tarball's second cache, for runs with the Graal compiler) it also has the compiler
+ * compile a socket filter's batch and a seccomp policy, so the compiler's own classes are in that cache too.
  */
 @Command(
         name = "aot-training",
@@ -27,6 +30,9 @@ import picocli.CommandLine.Parameters;
 final class AotTrainingCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "EXAMPLES_DIR")
     Path examples;
+
+    @Option(names = "--compile", description = "Also compile programs with the Graal compiler (the JIT mode's cache).")
+    boolean compile;
 
     @Override
     public Integer call() throws Exception {
@@ -54,6 +60,25 @@ final class AotTrainingCommand implements Callable<Integer> {
         commands = new java.util.ArrayList<>(commands);
         commands.add(List.of("check", scpl, asm));
         commands.add(List.of("check", scpl, asm));
+        if (compile) {
+            // Compiled on their first call, before the command returns: the compiler's classes are loaded and its
+            // methods profiled in this JVM.
+            List<String> eager = List.of("--engine.CompileImmediately=true", "--engine.BackgroundCompilation=false");
+            List<String> socket = new java.util.ArrayList<>(List.of(
+                    "run",
+                    "--profile",
+                    "socket",
+                    examples.resolve("tcp-port-80.ddd").toString(),
+                    "--pcap",
+                    examples.resolve("sample.pcap").toString(),
+                    "--count"));
+            socket.addAll(eager);
+            List<String> seccomp = new java.util.ArrayList<>(List.of("run", scpl, "--syscall", "mkdir(0x1000, 0755)"));
+            seccomp.addAll(eager);
+            commands.add(socket);
+            commands.add(seccomp);
+            commands.add(List.of("--version"));
+        }
         for (List<String> command : commands) {
             int status = Main.run(command.toArray(String[]::new), sink, sink);
             boolean expectedFailure = command.get(command.size() - 1).endsWith("no-such-file.scpl");

@@ -41,17 +41,20 @@ final class Native {
     private static final int RT_SIGPROCMASK = 1;
     private static final int EXECVE = 2;
     private static final int SECCOMP = 3;
+    private static final int FCNTL = 4;
+    private static final long F_SETFD = 2;
+    private static final long FD_CLOEXEC = 1;
     /** The kernel's sigset_t: 64 signals (not glibc's 128-byte one); rt_sigprocmask refuses any other size. */
     private static final long KERNEL_SIGSET_SIZE = 8;
 
     /**
-     * prctl, rt_sigprocmask, execve and seccomp on the host ABI (arch/x86/entry/syscalls/syscall_64.tbl;
+     * prctl, rt_sigprocmask, execve, seccomp and fcntl on the host ABI (arch/x86/entry/syscalls/syscall_64.tbl;
      * include/uapi/asm-generic/unistd.h for aarch64 and riscv64).
      */
     static long[] hostSyscallNumbers() {
         return switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> new long[] {157, 14, 59, 317};
-            case "aarch64", "riscv64" -> new long[] {167, 135, 221, 277};
+            case "amd64", "x86_64" -> new long[] {157, 14, 59, 317, 72};
+            case "aarch64", "riscv64" -> new long[] {167, 135, 221, 277, 25};
             default -> throw UserError.invalid(CliFailure.CLI_UNSUPPORTED_HOST, System.getProperty("os.arch"));
         };
     }
@@ -147,6 +150,20 @@ final class Native {
             envp = environ.get(ADDRESS, 0);
             emptySigset = arena.allocate(KERNEL_SIGSET_SIZE, 8); // all zero
             emptyPath = arena.allocateFrom("");
+            closeLauncherFdOnExec();
+        }
+
+        /**
+         * The tarball's bin/sluice hands the JVM its compiler's directory as an open descriptor (named by the
+         * system property {@code sluice.compilerModuleFd}; lib/sluice-jit.jvmargs says why). The JVM keeps it, but
+         * the command run under the policy must not inherit it. (A failure means no such descriptor is open: nothing
+         * to leak.)
+         */
+        private void closeLauncherFdOnExec() {
+            Integer fd = Integer.getInteger("sluice.compilerModuleFd");
+            if (fd != null) {
+                call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0L);
+            }
         }
 
         private long call(int which, long a0, long a1, long a2, long a3) {

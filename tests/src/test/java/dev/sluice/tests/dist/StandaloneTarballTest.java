@@ -88,8 +88,49 @@ class StandaloneTarballTest {
         assertTrue(
                 Files.size(home.resolve("runtime/lib/sluice.aot")) > 1_000_000, "the AOT cache of the short commands");
         assertTrue(
-                Files.isRegularFile(home.resolve("modules/compiler.jar")),
-                "the Graal compiler, for --upgrade-module-path");
+                Files.isRegularFile(home.resolve("modules/compiler.jar")), "the Graal compiler, for the module path");
+        assertTrue(
+                Files.isRegularFile(home.resolve("lib/sluice-jit.jvmargs")),
+                "the JVM flags of the runs with the compiler, shared with their AOT training");
+        assertTrue(
+                Files.size(home.resolve("runtime/lib/sluice-jit.aot")) > 1_000_000,
+                "the AOT cache of the runs with the compiler");
+    }
+
+    /**
+     * A run with the Graal compiler (SLUICE_JIT=on) starts with its own AOT cache, although the tarball was trained in
+     * the build's directory and is unpacked here: the compiler's module path is the descriptor bin/sluice opens
+     * (lib/sluice-jit.jvmargs). The compiler's classes come from the cache, and it compiles the filter.
+     */
+    @Test
+    void compilerRunsUseTheirAotCacheWhereverTheTarballIsUnpacked() throws Exception {
+        Path log = unpackDir.resolve("classes-jit.log");
+        Exec run = sluiceWith(
+                Map.of("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on -Xlog:class+load=info:file=" + log, "SLUICE_JIT", "on"),
+                "run",
+                "--profile",
+                "socket",
+                home.resolve("examples/tcp-port-80.ddd").toString(),
+                "--pcap",
+                home.resolve("examples/sample.pcap").toString(),
+                "--count",
+                "--engine.CompileImmediately=true",
+                "--engine.BackgroundCompilation=false",
+                "--engine.TraceCompilation=true");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("3\n", run.stdout(), run::toString);
+        assertTrue(run.stderr().contains("opt done"), "the filter was compiled: " + run.stderr());
+        List<String> compilerClasses = Files.readString(log)
+                .lines()
+                .filter(l -> l.contains(" jdk.graal.compiler."))
+                .toList();
+        long fromCache = compilerClasses.stream()
+                .filter(l -> l.contains("source: shared objects file"))
+                .count();
+        assertTrue(
+                compilerClasses.size() > 1000 && fromCache > compilerClasses.size() * 9 / 10,
+                "nearly all of the compiler's classes come from the AOT cache: " + fromCache + " of "
+                        + compilerClasses.size());
     }
 
     /**
@@ -192,6 +233,19 @@ class StandaloneTarballTest {
                 unpackDir.resolve("nope").toString());
         assertEquals(1, mkdir.exitCode(), mkdir::toString);
         assertTrue(mkdir.stderr().contains("Operation not permitted"), mkdir::toString);
+
+        // With the compiler, bin/sluice hands the JVM the compiler's directory as descriptor 77; the command run
+        // under the policy must not inherit it.
+        Path lsPolicy = unpackDir.resolve("ls-fds.scpl");
+        Exec learnLs = sluice("learn", "-o", lsPolicy.toString(), "--", "/bin/ls", "/proc/self/fd");
+        assertEquals(0, learnLs.exitCode(), learnLs::toString);
+        Exec fds =
+                sluiceWith(Map.of("SLUICE_JIT", "on"), "exec", lsPolicy.toString(), "--", "/bin/ls", "/proc/self/fd");
+        assertEquals(0, fds.exitCode(), fds::toString);
+        assertTrue(fds.stdout().lines().anyMatch("1"::equals), "ls lists its descriptors: " + fds.stdout());
+        assertTrue(
+                fds.stdout().lines().noneMatch("77"::equals),
+                "the compiler's descriptor does not reach the command: " + fds.stdout());
     }
 
     @Test
