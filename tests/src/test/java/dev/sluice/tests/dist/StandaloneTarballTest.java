@@ -97,6 +97,24 @@ class StandaloneTarballTest {
                 "the AOT cache of the runs with the compiler");
     }
 
+    /** {@code run --count} of the bundled {@code tcp port 80} over the bundled capture: 3 packets kept. */
+    private static Exec countTcpPort80(Map<String, String> env, String... options)
+            throws IOException, InterruptedException {
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "run",
+                "--profile",
+                "socket",
+                home.resolve("examples/tcp-port-80.ddd").toString(),
+                "--pcap",
+                home.resolve("examples/sample.pcap").toString(),
+                "--count"));
+        args.addAll(List.of(options));
+        Exec run = sluiceWith(env, args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("3\n", run.stdout(), run::toString);
+        return run;
+    }
+
     /**
      * A run with the Graal compiler (SLUICE_JIT=on) starts with its own AOT cache, although the tarball was trained in
      * the build's directory and is unpacked here: the compiler's module path is the descriptor bin/sluice opens
@@ -105,20 +123,11 @@ class StandaloneTarballTest {
     @Test
     void compilerRunsUseTheirAotCacheWhereverTheTarballIsUnpacked() throws Exception {
         Path log = unpackDir.resolve("classes-jit.log");
-        Exec run = sluiceWith(
+        Exec run = countTcpPort80(
                 Map.of("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on -Xlog:class+load=info:file=" + log, "SLUICE_JIT", "on"),
-                "run",
-                "--profile",
-                "socket",
-                home.resolve("examples/tcp-port-80.ddd").toString(),
-                "--pcap",
-                home.resolve("examples/sample.pcap").toString(),
-                "--count",
                 "--engine.CompileImmediately=true",
                 "--engine.BackgroundCompilation=false",
                 "--engine.TraceCompilation=true");
-        assertEquals(0, run.exitCode(), run::toString);
-        assertEquals("3\n", run.stdout(), run::toString);
         assertTrue(run.stderr().contains("opt done"), "the filter was compiled: " + run.stderr());
         List<String> compilerClasses = Files.readString(log)
                 .lines()
@@ -162,17 +171,7 @@ class StandaloneTarballTest {
         // A capture run starts without the compiler too (lib/sluice-jit-choice.sh); SLUICE_JIT=on starts it.
         for (String jit : List.of("auto", "on")) {
             Path runLog = unpackDir.resolve("classes-run-" + jit + ".log");
-            Exec run = sluiceWith(
-                    Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + runLog, "SLUICE_JIT", jit),
-                    "run",
-                    "--profile",
-                    "socket",
-                    home.resolve("examples/tcp-port-80.ddd").toString(),
-                    "--pcap",
-                    home.resolve("examples/sample.pcap").toString(),
-                    "--count");
-            assertEquals(0, run.exitCode(), run::toString);
-            assertEquals("3\n", run.stdout(), run::toString);
+            countTcpPort80(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + runLog, "SLUICE_JIT", jit));
             assertEquals(
                     jit.equals("on"),
                     Files.readString(runLog).lines().anyMatch(l -> l.contains("jdk.graal.compiler.")),
