@@ -19,6 +19,7 @@ if [ -n "$stale" ]; then
     (cd "$root" && ./mvnw -q -DskipTests -pl launcher -am package >&2)
 fi
 . "$root/scripts/sluice-jit-choice.sh"
+sluice_list_caller_fds
 # The JIT mode's flags; the no-JIT flags are in scripts/sluice-no-jit.jvmargs, shared with the AOT training.
 common=(--enable-native-access=org.graalvm.truffle,dev.sluice.launcher,dev.sluice.inetdiag
         -XX:+UseSerialGC -Xss8m --sun-misc-unsafe-memory-access=allow)
@@ -27,7 +28,7 @@ if sluice_wants_jit "$@"; then
 else
     mode=(-XX:AOTCache="$root/launcher/target/sluice.aot" -Xlog:aot=off -Xlog:cds=off @"$root/scripts/sluice-no-jit.jvmargs")
 fi
-exec "$JAVA_HOME/bin/java" "${mode[@]}" \
+exec "$JAVA_HOME/bin/java" "${mode[@]}" -Dsluice.callerFds="$sluice_caller_fds" \
     --module-path="$jar:$root/launcher/target/modules" \
     -Dpolyglot.engine.userResourceCache="$root/launcher/target/truffle-cache" \
     -m dev.sluice.launcher/dev.sluice.launcher.Main "$@"

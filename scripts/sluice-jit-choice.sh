@@ -20,3 +20,16 @@ sluice_wants_jit() {
     done
     return 1
 }
+
+# The descriptors the caller handed the start script, as "0,1,2,..." in sluice_caller_fds: `sluice exec` passes these,
+# and no descriptor the JVM opened itself (its runtime image, entropy devices, jars), on to the command it runs under
+# the policy (the launcher reads them from -Dsluice.callerFds). A variable, not output: a command substitution's pipe
+# would be listed too. Checked after the listing, so the listing's own descriptor is left out.
+sluice_list_caller_fds() {
+    local fd
+    sluice_caller_fds=""
+    for fd in /proc/$$/fd/*; do
+        [ -e "$fd" ] && sluice_caller_fds+="${fd##*/},"
+    done
+    sluice_caller_fds="${sluice_caller_fds%,}"
+}

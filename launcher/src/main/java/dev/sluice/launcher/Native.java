@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -15,7 +16,12 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The few libc calls the launcher makes, through Java's FFM API (no C helper): isatty, prctl, the seccomp syscall,
@@ -150,19 +156,36 @@ final class Native {
             envp = environ.get(ADDRESS, 0);
             emptySigset = arena.allocate(KERNEL_SIGSET_SIZE, 8); // all zero
             emptyPath = arena.allocateFrom("");
-            closeLauncherFdOnExec();
+            keepOnlyCallerDescriptors();
         }
 
         /**
-         * The tarball's bin/sluice hands the JVM its compiler's directory as an open descriptor (named by the
-         * system property {@code sluice.compilerModuleFd}; lib/sluice-jit.jvmargs says why). The JVM keeps it, but
-         * the command run under the policy must not inherit it. (A failure means no such descriptor is open: nothing
-         * to leak.)
+         * Marks close-on-exec every descriptor the JVM opened itself (its runtime image, entropy devices, jars, the
+         * tarball's compiler directory), so that the command gets only those its caller passed: the start scripts list
+         * them in the system property {@code sluice.callerFds}. Started otherwise (no property), descriptors are left as
+         * they are. A failure means the descriptor is gone: nothing to leak.
          */
-        private void closeLauncherFdOnExec() {
-            Integer fd = Integer.getInteger("sluice.compilerModuleFd");
-            if (fd != null) {
-                call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0L);
+        private void keepOnlyCallerDescriptors() {
+            String caller = System.getProperty("sluice.callerFds");
+            if (caller == null) {
+                return;
+            }
+            Set<String> passed = Set.copyOf(List.of(caller.split(",")));
+            List<Integer> own = new ArrayList<>();
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+                for (Path fd : fds) {
+                    String name = fd.getFileName().toString();
+                    if (!passed.contains(name) && name.chars().allMatch(Character::isDigit)) {
+                        own.add(Integer.parseInt(name));
+                    }
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list /proc/self/fd: " + e.getMessage(), e);
+            }
+            for (int fd : own) {
+                if (fd > 2) {
+                    call(FCNTL, fd, F_SETFD, FD_CLOEXEC, 0L);
+                }
             }
         }
 

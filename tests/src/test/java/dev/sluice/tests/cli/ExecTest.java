@@ -65,6 +65,28 @@ class ExecTest {
         }
     }
 
+    /**
+     * The start scripts list the descriptors their caller passed in -Dsluice.callerFds; the command gets those and none
+     * the JVM opened itself. Without the list (a JVM started otherwise) descriptors are left as they are, and the
+     * JVM's own reach the command: the check sees them.
+     */
+    @Test
+    void theCommandGetsOnlyTheCallersDescriptors(@TempDir Path dir) {
+        Path policy = dir.resolve("ls.scpl");
+        Sluice.Result learn = Sluice.run("learn", "-o", policy.toString(), "--", "/bin/ls", "/proc/self/fd");
+        assertEquals(0, learn.exit(), learn::toString);
+        Sluice.Result listed = Sluice.runWith(
+                List.of("-Dsluice.callerFds=0,1,2"), "exec", policy.toString(), "--", "/bin/ls", "/proc/self/fd");
+        assertEquals(0, listed.exit(), listed::toString);
+        // 0-2 from the caller, 3 the listing's own
+        assertEquals(List.of("0", "1", "2", "3"), listed.stdout().lines().toList(), listed::toString);
+        Sluice.Result unlisted = Sluice.run("exec", policy.toString(), "--", "/bin/ls", "/proc/self/fd");
+        assertEquals(0, unlisted.exit(), unlisted::toString);
+        assertTrue(
+                unlisted.stdout().lines().count() > 4,
+                "without the list the JVM's own descriptors reach the command: " + unlisted.stdout());
+    }
+
     @Test
     void anAllowListPolicyRunsShellEcho() {
         Sluice.Result r = Sluice.run("exec", "examples/allow-sh-echo.bpf", "--", "/bin/sh", "-c", "echo hi");
