@@ -201,6 +201,8 @@ final class LearnCommand implements Callable<Integer> {
                 "--sun-misc-unsafe-memory-access=allow",
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
+                // the child's caller passes it 0-2 (inheritIO): the command gets those, not the child JVM's own
+                "-Dsluice.callerFds=0,1,2",
                 "-m",
                 "dev.sluice.launcher/dev.sluice.launcher.Main",
                 "learn-exec",

@@ -111,6 +111,14 @@ class LearnTest {
     }
 
     /** A shell that forks and execs two more programs: children are supervised too. */
+    /** The learned command gets standard input, output and error, none of the child JVM's own descriptors. */
+    @Test
+    void theLearnedCommandGetsNoneOfTheJvmsDescriptors(@TempDir Path dir) throws IOException {
+        Sluice.Result learned = learn(dir.resolve("fds.scpl"), false, "/bin/ls", "/proc/self/fd");
+        // 0-2, and 3, the listing's own
+        assertEquals(List.of("0", "1", "2", "3"), learned.stdout().lines().toList(), learned::toString);
+    }
+
     @Test
     void shellWithChildrenLearnsThemAll(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("f"), "one\ntwo\n");
