@@ -180,33 +180,45 @@ final class LearnCommand implements Callable<Integer> {
 
     /**
      * This launcher again, as a plain JVM (no Graal compiler needed to install a filter and exec): the same java, the
-     * same module path (if any) and AOT cache, the hidden learn-exec subcommand.
+     * same module path (if any), the hidden learn-exec subcommand. Started by sluice.sh or bin/sluice without the
+     * compiler, it takes this JVM's AOT cache and its flags file (the no-JIT flags), since the JVM uses a cache only
+     * with the flags it was trained with (checked: with flags of its own the child's cache was ignored); started
+     * otherwise, flags of its own and no cache.
      */
     static List<String> childCommand(List<String> command) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String modulePath =
                 System.getProperty("jdk.module.path"); // none in the tarball: its runtime image links the modules
-        List<String> cmd = new ArrayList<>(List.of(java));
-        // the AOT cache this JVM was started with (bin/sluice, sluice.sh) fits the child too: same java, same modules
+        String aotCache = null;
+        String flagsFile = null;
         for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
-            if (a.startsWith("-XX:AOTCache=") || a.equals("-Xlog:aot=off") || a.equals("-Xlog:cds=off")) {
-                cmd.add(a);
+            if (a.startsWith("-XX:AOTCache=")) {
+                aotCache = a;
+            } else if (a.startsWith("@")) {
+                flagsFile = a;
             }
         }
-        if (modulePath != null) {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        if (flagsFile != null) {
+            if (aotCache != null) {
+                cmd.addAll(List.of(aotCache, "-Xlog:aot=off", "-Xlog:cds=off"));
+            }
+            cmd.add(flagsFile);
+        } else {
+            cmd.addAll(List.of(
+                    "--enable-native-access=dev.sluice.launcher",
+                    "--sun-misc-unsafe-memory-access=allow",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1"));
+        }
+        // The tarball's runs with the compiler have it on /proc/self/fd/77 (lib/sluice-jit.jvmargs), which the child
+        // neither has nor needs.
+        if (modulePath != null && !modulePath.startsWith("/proc/self/fd/")) {
             cmd.add("--module-path=" + modulePath);
         }
         cmd.addAll(List.of(
-                "--enable-native-access=dev.sluice.launcher",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
                 // the child's caller passes it 0-2 (inheritIO): the command gets those, not the child JVM's own
-                "-Dsluice.callerFds=0,1,2",
-                "-m",
-                "dev.sluice.launcher/dev.sluice.launcher.Main",
-                "learn-exec",
-                "--"));
+                "-Dsluice.callerFds=0,1,2", "-m", "dev.sluice.launcher/dev.sluice.launcher.Main", "learn-exec", "--"));
         cmd.addAll(command);
         return cmd;
     }

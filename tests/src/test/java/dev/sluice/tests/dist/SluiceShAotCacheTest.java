@@ -46,6 +46,36 @@ class SluiceShAotCacheTest {
     }
 
     /**
+     * learn's second JVM (the child that installs the notifying filter and execs the command) takes the same AOT cache
+     * and flags: under {@code -XX:AOTMode=on}, which the child inherits through the environment, a cache it could not
+     * use would stop it before the command ran.
+     */
+    @Test
+    void learnsChildStartsWithTheTrainedAotCacheToo() throws Exception {
+        Path root = RepoPaths.root();
+        ProcessBuilder pb = new ProcessBuilder(
+                        root.resolve("sluice.sh").toString(),
+                        "learn",
+                        "-o",
+                        tmp.resolve("echo.scpl").toString(),
+                        "--",
+                        "/bin/echo",
+                        "learned")
+                .directory(root.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on");
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        env.remove("SLUICE_JIT");
+        Exec r = Exec.run(pb, 120);
+        if (r.stderr().contains("seccomp user notification needs")) {
+            System.err.println("SKIPPED: SluiceShAotCacheTest.learn: no seccomp user notification: " + r.stderr());
+            org.junit.jupiter.api.Assumptions.abort("SKIPPED: no seccomp user notification");
+        }
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("learned\n", r.stdout(), r::toString);
+    }
+
+    /**
      * A run over a capture starts the same way, without the Graal compiler (scripts/sluice-jit-choice.sh: measured,
      * such runs end sooner without it), and SLUICE_JIT=on still starts it; the count is the same both ways.
      */
