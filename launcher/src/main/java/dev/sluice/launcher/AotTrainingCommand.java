@@ -95,8 +95,7 @@ final class AotTrainingCommand implements Callable<Integer> {
         ExecCommand.resolve("true");
         ExecCommand.deniedSummary(policy.lowered(), host);
         // With the start scripts' list of the caller's descriptors, as exec sees it (this JVM's own become
-        // close-on-exec,
-        // harmless in a JVM that exits).
+        // close-on-exec: harmless in a JVM that exits).
         String callerFds = System.getProperty("sluice.callerFds");
         System.setProperty("sluice.callerFds", "0,1,2");
         new Native.Exec(RawFormat.encode(policy.program(), ByteOrder.nativeOrder()), "/bin/true", List.of("/bin/true"))

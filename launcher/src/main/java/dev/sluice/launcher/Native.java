@@ -163,7 +163,8 @@ final class Native {
          * Marks close-on-exec every descriptor the JVM opened itself (its runtime image, entropy devices, jars, the
          * tarball's compiler directory), so that the command gets only those its caller passed: the start scripts list
          * them in the system property {@code sluice.callerFds}. Started otherwise (no property), descriptors are left as
-         * they are. A failure means the descriptor is gone: nothing to leak.
+         * they are, and so they are if /proc cannot be listed. A failing fcntl means the descriptor is gone: nothing to
+         * leak.
          */
         private void keepOnlyCallerDescriptors() {
             String caller = System.getProperty("sluice.callerFds");
@@ -180,7 +181,7 @@ final class Native {
                     }
                 }
             } catch (IOException e) {
-                throw new IllegalStateException("cannot list /proc/self/fd: " + e.getMessage(), e);
+                return;
             }
             for (int fd : own) {
                 if (fd > 2) {
