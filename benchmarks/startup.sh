@@ -5,7 +5,8 @@
 #    (eager-warm) and after eight 1024-instruction compilations (eager-hot: the compiler itself JIT-compiled), and
 #    default (Truffle's thresholds); eager-aot: eager in a runtime image without the JDK's stub compiler module, the
 #    compiler on the plain module path and the JDK's AOT cache trained on one eager run (docs/performance.md, "The
-#    compiler's classes from an AOT cache"), alternated with eager on the stock JDK;
+#    compiler's classes from an AOT cache"), alternated with eager on the stock JDK; split 1|2|4: one program or its
+#    halves or quarters, compiled in parallel in the background, to the last part's code (ColdStart.split);
 #  - resident memory (/usr/bin/time -v, maximum RSS) of `sluice run --pcap` over the 10,000-frame set and of
 #    `sluice check` on the large seccomp policy.
 # Usage: benchmarks/startup.sh   (after benchmarks/compare.sh, or it builds what it needs)
@@ -28,6 +29,12 @@ pcap="$out/packets.pcap"
     echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     for mode in eager eager-warm eager-hot default; do
         "${jvm[@]}" dev.sluice.benchmarks.ColdStart "$mode" 4096
+    done
+    # split: the upper bound of compiling a program's parts in parallel (ColdStart.split), twice, alternated.
+    for _ in 1 2; do
+        for parts in 1 2 4; do
+            "${jvm[@]}" dev.sluice.benchmarks.ColdStart split "$parts"
+        done
     done
     # eager-aot: the image (no jdk.graal.compiler in it), then the cache, then three pairs with the stock layout.
     image="$out/coldstart-runtime"

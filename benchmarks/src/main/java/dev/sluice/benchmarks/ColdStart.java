@@ -16,9 +16,10 @@ import org.graalvm.polyglot.Value;
  * engine has compiled a small filter: it separates the Graal compiler's own warm-up (on a stock JDK the compiler is
  * Java code that starts interpreted) from the work of compiling this program; {@code eager-hot} compiles eight
  * 1024-instruction filters first, so the compiler's own code is JIT-compiled, as in a process that has compiled other
- * filters before.
+ * filters before. Mode {@code split} measures what compiling parts of a program in parallel could buy ({@link #split}).
  *
  * <p>{@code java <graal flags> -cp ... dev.sluice.benchmarks.ColdStart eager|eager-warm|eager-hot|default [instructions]}
+ * or {@code ... ColdStart split PARTS}
  */
 public final class ColdStart {
     private ColdStart() {}
@@ -85,8 +86,12 @@ public final class ColdStart {
         public void close() {}
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         String mode = args.length > 0 ? args[0] : "eager";
+        if (mode.equals("split")) {
+            split(args.length > 1 ? Integer.parseInt(args[1]) : 2);
+            return;
+        }
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 4096;
         byte[] raw = program(size);
         byte[] packet = new byte[64];
@@ -160,6 +165,59 @@ public final class ColdStart {
             if (!EXTRA_OPTIONS.isEmpty()) {
                 System.out.println("  with " + String.join(", ", EXTRA_OPTIONS));
             }
+        }
+    }
+
+    /**
+     * {@code split PARTS}: what splitting a 4096-instruction program into PARTS separately compiled parts could buy at
+     * most in a fresh JVM. PARTS distinct filters of 4096 / PARTS instructions are evaluated and called once each; their
+     * compilations run in the background on PARTS compiler threads ({@code engine.CompilerThreads}), and the time runs
+     * from the first eval to the last part's compiled code. {@code split 1} is the whole program the same way.
+     */
+    private static void split(int parts) throws InterruptedException {
+        java.util.concurrent.CountDownLatch compiled = new java.util.concurrent.CountDownLatch(parts);
+        Handler watch = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                String m = r.getMessage();
+                if (m != null && m.contains("opt done") && m.contains("bpf-socket ")) {
+                    compiled.countDown();
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        try (Context ctx = Context.newBuilder("bpf")
+                .allowExperimentalOptions(true)
+                .option("bpf.Profile", "socket")
+                .option("engine.CompileImmediately", "true")
+                .option("engine.MultiTier", "false")
+                .option("engine.CompilerThreads", String.valueOf(parts))
+                .option("engine.TraceCompilation", "true")
+                .logHandler(watch)
+                .build()) {
+            byte[] packet = new byte[64];
+            long t0 = System.nanoTime();
+            Value[] filters = new Value[parts];
+            for (int i = 0; i < parts; i++) {
+                byte[] part = program(4096 / parts);
+                part[part.length - 12] = (byte) i; // the last add's constant: distinct programs
+                filters[i] = Sluice.load(ctx, "socket", "part" + i, part);
+            }
+            for (Value f : filters) {
+                f.execute(packet); // queues its compilation
+            }
+            if (!compiled.await(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                System.out.printf("coldstart split %d: NOT COMPILED within 120 s%n", parts);
+                System.exit(1);
+            }
+            System.out.printf(
+                    "coldstart split %d x %d insns, %d compiler threads: eval->all parts compiled %.0f ms%n",
+                    parts, 4096 / parts, parts, ms(System.nanoTime() - t0));
         }
     }
 
