@@ -57,6 +57,9 @@ public final class ColdStart {
                     : java.util.List.of(System.getProperty("coldstart.options").split(","));
 
     static final class CompilationWatch extends Handler {
+        /** Counted down at each of the filter roots' compilations ({@link #split} waits for all its parts). */
+        final java.util.concurrent.CountDownLatch compilations;
+
         volatile long firstDone;
         volatile long tier2Done;
         volatile String firstLine;
@@ -68,6 +71,7 @@ public final class ColdStart {
                 System.err.println("  [" + (System.nanoTime() - START) / 1_000_000 + " ms] " + m.strip());
             }
             if (m != null && m.contains("opt done") && m.contains("bpf-socket ")) {
+                compilations.countDown();
                 long now = System.nanoTime();
                 if (firstDone == 0) {
                     firstDone = now;
@@ -77,6 +81,10 @@ public final class ColdStart {
                     tier2Done = now;
                 }
             }
+        }
+
+        CompilationWatch(int expected) {
+            compilations = new java.util.concurrent.CountDownLatch(expected);
         }
 
         @Override
@@ -103,7 +111,7 @@ public final class ColdStart {
         } else if (mode.equals("eager-hot")) {
             warmCompiler(packet, HOT_ROUNDS, 1024);
         }
-        CompilationWatch watch = new CompilationWatch();
+        CompilationWatch watch = new CompilationWatch(1);
         long t0 = System.nanoTime();
         Context.Builder b = Context.newBuilder("bpf")
                 .allowExperimentalOptions(true)
@@ -175,22 +183,7 @@ public final class ColdStart {
      * from the first eval to the last part's compiled code. {@code split 1} is the whole program the same way.
      */
     private static void split(int parts) throws InterruptedException {
-        java.util.concurrent.CountDownLatch compiled = new java.util.concurrent.CountDownLatch(parts);
-        Handler watch = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                String m = r.getMessage();
-                if (m != null && m.contains("opt done") && m.contains("bpf-socket ")) {
-                    compiled.countDown();
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
+        CompilationWatch watch = new CompilationWatch(parts);
         try (Context ctx = Context.newBuilder("bpf")
                 .allowExperimentalOptions(true)
                 .option("bpf.Profile", "socket")
@@ -211,7 +204,7 @@ public final class ColdStart {
             for (Value f : filters) {
                 f.execute(packet); // queues its compilation
             }
-            if (!compiled.await(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!watch.compilations.await(120, java.util.concurrent.TimeUnit.SECONDS)) {
                 System.out.printf("coldstart split %d: NOT COMPILED within 120 s%n", parts);
                 System.exit(1);
             }

@@ -94,17 +94,14 @@ final class AotTrainingCommand implements Callable<Integer> {
         LoadedProgram policy = PolicyCache.load(cache, Path.of(scpl), Profile.SECCOMP, host, InputFormat.AUTO);
         ExecCommand.resolve("true");
         ExecCommand.deniedSummary(policy.lowered(), host);
-        // With the start scripts' list of the caller's descriptors, as exec sees it (this JVM's own become
-        // close-on-exec: harmless in a JVM that exits).
-        String callerFds = System.getProperty("sluice.callerFds");
-        System.setProperty("sluice.callerFds", "0,1,2");
-        new Native.Exec(RawFormat.encode(policy.program(), ByteOrder.nativeOrder()), "/bin/true", List.of("/bin/true"))
+        // With a list of the caller's descriptors, as exec has one (this JVM's own become close-on-exec: harmless in a
+        // JVM that exits).
+        new Native.Exec(
+                        RawFormat.encode(policy.program(), ByteOrder.nativeOrder()),
+                        "/bin/true",
+                        List.of("/bin/true"),
+                        "0,1,2")
                 .warmUp();
-        if (callerFds == null) {
-            System.clearProperty("sluice.callerFds");
-        } else {
-            System.setProperty("sluice.callerFds", callerFds);
-        }
         PolicyCache.directoryOverride = null;
         try (var files = Files.walk(cacheDir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -120,8 +120,11 @@ final class ExecCommand implements Callable<Integer> {
             err.println(
                     "sluice exec: --log: the kernel logs each call it does not allow as an audit record (type=1326 ... syscall=N); see dmesg or journalctl -k");
         }
-        Native.Exec exec =
-                new Native.Exec(RawFormat.encode(loaded.program(), ByteOrder.nativeOrder()), executable, command);
+        Native.Exec exec = new Native.Exec(
+                RawFormat.encode(loaded.program(), ByteOrder.nativeOrder()),
+                executable,
+                command,
+                System.getProperty("sluice.callerFds"));
         out.flush();
         err.flush();
         System.out.flush();

@@ -47,7 +47,8 @@ final class LearnExecCommand implements Callable<Integer> {
             throw UserError.usage("sluice learn-exec: no command given");
         }
         String executable = ExecCommand.resolve(command.get(0));
-        Native.Exec exec = new Native.Exec(notifyEverything(), executable, command);
+        Native.Exec exec =
+                new Native.Exec(notifyEverything(), executable, command, System.getProperty("sluice.callerFds"));
         spec.commandLine().getOut().flush();
         spec.commandLine().getErr().flush();
         System.out.flush();

@@ -137,8 +137,12 @@ final class Native {
         private final MemorySegment emptySigset;
         private final MemorySegment emptyPath;
 
-        /** @param filter raw sock_filter array in the host's byte order */
-        Exec(byte[] filter, String program, List<String> args) {
+        /**
+         * @param filter raw sock_filter array in the host's byte order
+         * @param callerFds the descriptors the caller passed, as "0,1,2,..." (the start scripts' {@code
+         *     -Dsluice.callerFds}), or null to leave descriptors as they are
+         */
+        Exec(byte[] filter, String program, List<String> args, String callerFds) {
             MemorySegment insns = arena.allocate(filter.length, 8);
             insns.copyFrom(MemorySegment.ofArray(filter));
             // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
@@ -156,18 +160,16 @@ final class Native {
             envp = environ.get(ADDRESS, 0);
             emptySigset = arena.allocate(KERNEL_SIGSET_SIZE, 8); // all zero
             emptyPath = arena.allocateFrom("");
-            keepOnlyCallerDescriptors();
+            keepOnlyCallerDescriptors(callerFds);
         }
 
         /**
          * Marks close-on-exec every descriptor the JVM opened itself (its runtime image, entropy devices, jars, the
-         * tarball's compiler directory), so that the command gets only those its caller passed: the start scripts list
-         * them in the system property {@code sluice.callerFds}. Started otherwise (no property), descriptors are left as
-         * they are, and so they are if /proc cannot be listed. A failing fcntl means the descriptor is gone: nothing to
+         * tarball's compiler directory), so that the command gets only those its caller passed. Without the list,
+         * descriptors are left as they are, and so they are if /proc cannot be listed. A failing fcntl means the descriptor is gone: nothing to
          * leak.
          */
-        private void keepOnlyCallerDescriptors() {
-            String caller = System.getProperty("sluice.callerFds");
+        private void keepOnlyCallerDescriptors(String caller) {
             if (caller == null) {
                 return;
             }
