@@ -110,7 +110,6 @@ class LearnTest {
         mkdirIsDenied(policy, dir);
     }
 
-    /** A shell that forks and execs two more programs: children are supervised too. */
     /** The learned command gets standard input, output and error, none of the child JVM's own descriptors. */
     @Test
     void theLearnedCommandGetsNoneOfTheJvmsDescriptors(@TempDir Path dir) throws IOException {
@@ -119,6 +118,7 @@ class LearnTest {
         assertEquals(List.of("0", "1", "2", "3"), learned.stdout().lines().toList(), learned::toString);
     }
 
+    /** A shell that forks and execs two more programs: children are supervised too. */
     @Test
     void shellWithChildrenLearnsThemAll(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("f"), "one\ntwo\n");
