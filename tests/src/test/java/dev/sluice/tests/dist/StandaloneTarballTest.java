@@ -50,7 +50,13 @@ class StandaloneTarballTest {
      */
     private static Exec sluiceWith(Map<String, String> extraEnv, String... args)
             throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>();
+        return sluiceThrough(List.of(), extraEnv, args);
+    }
+
+    /** {@link #sluiceWith}, started by {@code launcher} (e.g. a shell that opens a descriptor first), then bin/sluice. */
+    private static Exec sluiceThrough(List<String> launcher, Map<String, String> extraEnv, String... args)
+            throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(launcher);
         cmd.add(home.resolve("bin/sluice").toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(unpackDir.toFile());
@@ -239,21 +245,14 @@ class StandaloneTarballTest {
         Exec learnLs = sluice("learn", "-o", lsPolicy.toString(), "--", "/bin/ls", "/proc/self/fd");
         assertEquals(0, learnLs.exitCode(), learnLs::toString);
         for (String jit : List.of("off", "on")) {
-            ProcessBuilder pb = new ProcessBuilder(
-                            "bash",
-                            "-c",
-                            "exec 5</dev/null; exec \"$0\" \"$@\"",
-                            home.resolve("bin/sluice").toString(),
-                            "exec",
-                            lsPolicy.toString(),
-                            "--",
-                            "/bin/ls",
-                            "/proc/self/fd")
-                    .directory(unpackDir.toFile());
-            pb.environment().remove("JAVA_TOOL_OPTIONS");
-            pb.environment().put("SLUICE_JIT", jit);
-            pb.environment().put("XDG_CACHE_HOME", unpackDir.resolve("cache").toString());
-            Exec fds = Exec.run(pb, 120);
+            Exec fds = sluiceThrough(
+                    List.of("bash", "-c", "exec 5</dev/null; exec \"$0\" \"$@\""),
+                    Map.of("SLUICE_JIT", jit),
+                    "exec",
+                    lsPolicy.toString(),
+                    "--",
+                    "/bin/ls",
+                    "/proc/self/fd");
             assertEquals(0, fds.exitCode(), fds::toString);
             assertEquals(
                     List.of("0", "1", "2", "3", "5"),
