@@ -237,7 +237,9 @@ class ConstantBlindingTest {
      * Legacy packet loads read the same bytes, and end the program with 0 at the same offsets, blinded or not: LD_ABS
      * (its offset blinded by a sum, Blinding.OFFSET, or by XOR in the kernel's negative windows) at offsets around the
      * frame's end, far past it, in the SKF_NET_OFF and SKF_LL_OFF windows and below them; LD_IND with the register read
-     * from the frame, so that one program reaches every offset, including sums that wrap at 32 bits and negative ones.
+     * from the frame, so that one program reaches every offset, including sums that wrap at 32 bits and negative ones,
+     * and registers on both sides of the bound below which a blinded LD_IND takes LD_ABS's check (MemoryGuard.SMALL_INDEX;
+     * 0x7fe0000f + 0x7fffffff wraps into SKF_LL_OFF's window, inside the frame, which a bound of 2^31 would miss).
      * Frames seen from the link-layer and from the network header. Unblinded and interpreted is the reference (the
      * kernel differential tests check that one against the kernel); blinded interpreted and compiled must equal it.
      */
@@ -260,8 +262,25 @@ class ConstantBlindingTest {
         }
         Random rnd = new Random(2026113001);
         List<byte[]> frames = new java.util.ArrayList<>();
-        for (long first :
-                new long[] {0, 1, 14, 44, 45, 56, 57, 58, 59, 60, 0x7ffffffcL, 0xfff00000L, 0xfffffffcL, 0xffffffffL}) {
+        for (long first : new long[] {
+            0,
+            1,
+            14,
+            44,
+            45,
+            56,
+            57,
+            58,
+            59,
+            60,
+            0x3fffffffL,
+            0x40000000L,
+            0x7fe0000fL,
+            0x7ffffffcL,
+            0xfff00000L,
+            0xfffffffcL,
+            0xffffffffL
+        }) {
             for (int length : new int[] {60, 64}) {
                 byte[] frame = new byte[length];
                 rnd.nextBytes(frame);

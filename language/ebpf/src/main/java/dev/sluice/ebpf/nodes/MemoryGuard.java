@@ -227,8 +227,15 @@ final class MemoryGuard {
     }
 
     /**
+     * The bound below which an LD_IND's source register takes {@link #loadPacketBlinded} (FunctionBodyNode): with it
+     * and an immediate in [0, 2^31), the 64-bit sum is below 2^32 - 2^30, so its int is the offset itself or a negative
+     * value below both windows the kernel maps (SKF_LL_OFF is -2^21), outside the packet either way.
+     */
+    static final long SMALL_INDEX = 1L << 30;
+
+    /**
      * {@link #loadPacket} of a blinded LD_ABS at offset {@code k >= 0}, given as {@code stored = k + offsetKey}
-     * (Blinding.offsetKey): {@code k + size <= length} exactly when {@code stored + size <= length + offsetKey} (no
+     * (Blinding.offsetKey; for an LD_IND below {@link #SMALL_INDEX}, {@code k} is src + imm and stored src + stored): {@code k + size <= length} exactly when {@code stored + size <= length + offsetKey} (no
      * term wraps), and {@code base + k} is {@code (base - offsetKey) + stored}. So {@code k} is neither an immediate of
      * compiled code nor a value computed per load; the key is one long (its int half as a second value cost a register
      * in a batch loop that spilled its index and count).
