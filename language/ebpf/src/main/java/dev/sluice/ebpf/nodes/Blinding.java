@@ -14,8 +14,8 @@ import dev.sluice.ebpf.lower.LoweredProgram;
  * <p>Which immediates: those the kernel blinds. ALU and ALU64 with K of add, sub, mul, div, mod (also sdiv and smod),
  * or, and, xor, mov (mov of 0 stays plain, as the kernel makes it {@code xor dst, dst}: it carries nothing an author
  * chose); every conditional jump with K, 32- and 64-bit; the value of a store of an immediate ({@code ST_MEM}); the
- * offset of a legacy packet load (LD_ABS, LD_IND: checked at run time in any case, so no proof depends on it; by a
- * sum, {@link #offsetKey}, as the kernel blinds the mov of it that its rewrite makes); the
+ * offset of a legacy packet load (LD_ABS, LD_IND: checked at run time in any case, so no proof depends on it; a
+ * non-negative one by a sum, {@link #offsetKey}, as the kernel blinds the mov of it that its rewrite makes); the
  * 64-bit value of {@code lddw} with src 0. Plain, as in the kernel: shift amounts (at most 6 bits after masking) and
  * END's width. Plain because the engine's structure depends on them: jump offsets and targets, register numbers,
  * helper ids and local call targets (resolved at load), atomic operation codes, and the values of the pseudo
@@ -36,7 +36,7 @@ import dev.sluice.ebpf.lower.LoweredProgram;
 public final class Blinding {
     /**
      * Per-slot key kinds: not blinded, blinded with the key's low half sign-extended, with the whole key, or (OFFSET, a
-     * legacy packet load's offset) by adding {@link #offsetKey}.
+     * legacy packet load's non-negative offset) by adding {@link #offsetKey}.
      */
     static final byte PLAIN = 0, KEY32 = 1, KEY64 = 2, OFFSET = 3;
 
@@ -80,9 +80,10 @@ public final class Blinding {
      * and its address ({@code base + k} as {@code (base - offsetKey) + stored}) use the stored value as an immediate
      * beside one per-run value, where {@code k = stored ^ key} would be a value of its own per load, computed before a
      * batch loop and held across it (docs/guards.md 6.1, "Legacy packet loads"). The sum is exact: {@code k} is at
-     * most 2^31 - 1 for LD_ABS (a negative one, in a kernel window, keeps {@link #KEY32}) and a sign-extended int for
-     * LD_IND, so the stored value is a long that wraps nowhere; below 2^30, the key leaves the stored value of a
-     * realistic offset small enough for an x86 address displacement.
+     * most 2^31 - 1 (a negative one, an LD_ABS into a kernel window or an LD_IND's, keeps {@link #KEY32}), so the stored
+     * value is a long that wraps nowhere; below 2^30, the key leaves the stored value of a realistic offset small
+     * enough for an x86 address displacement. An LD_IND's non-negative immediate lets its check be LD_ABS's for a small
+     * source register (MemoryGuard.SMALL_INDEX).
      */
     static long offsetKey(long key) {
         return key >>> 34 | 1;
@@ -127,10 +128,11 @@ public final class Blinding {
                     if (opcode == LDDW) {
                         yield program.srcs()[pc] == LDDW_IMM64 ? KEY64 : PLAIN;
                     }
-                    if (mode(opcode) == IND || mode(opcode) == ABS && program.immediates()[pc] >= 0) {
+                    boolean legacy = mode(opcode) == ABS || mode(opcode) == IND;
+                    if (legacy && program.immediates()[pc] >= 0) {
                         yield OFFSET;
                     }
-                    yield mode(opcode) == ABS ? KEY32 : PLAIN;
+                    yield legacy ? KEY32 : PLAIN;
                 }
                 default -> PLAIN;
             };

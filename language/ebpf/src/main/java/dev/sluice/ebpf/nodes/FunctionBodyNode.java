@@ -81,9 +81,6 @@ public class FunctionBodyNode extends InstrumentableBody {
 
     @CompilationFinal(dimensions = 1)
     private final byte[] blindingKinds;
-    /** Blinded: by pc, whether the instruction is an LD_IND whose plain immediate is at least 0 (its sign only). */
-    @CompilationFinal(dimensions = 1)
-    private final boolean[] nonNegativeIndirect;
     /**
      * The program's blinding key, 0 when it is not blinded. Neither final nor compilation-final, so partial evaluation
      * cannot fold it and no blinded immediate is unblinded in compiled code before it runs. Read with a plain read by
@@ -224,7 +221,6 @@ public class FunctionBodyNode extends InstrumentableBody {
         this.blinded = blinding != null;
         this.immediates = blinded ? blinding.immediates() : program.immediates();
         this.blindingKinds = blinded ? blinding.kinds() : null;
-        this.nonNegativeIndirect = blinded ? nonNegativeIndirect(program) : null;
         this.blindingKey = blinded ? blinding.key() : 0;
         NativeOrderR0 nativeOrder = NativeOrderR0.of(program);
         this.nativeLoads = nativeOrder == null ? null : nativeOrder.loads();
@@ -324,19 +320,6 @@ public class FunctionBodyNode extends InstrumentableBody {
                 && (op(opcode) == JEQ || op(opcode) == JNE)
                 && source(opcode) == K
                 && kinds[pc] != Blinding.PLAIN;
-    }
-
-    /** By pc: LD_IND with a plain immediate of at least 0 ({@link #nonNegativeIndirect}). */
-    static boolean[] nonNegativeIndirect(LoweredProgram program) {
-        int[] opcodes = program.opcodes();
-        boolean[] nonNegative = new boolean[opcodes.length];
-        for (int pc = 0; pc < opcodes.length; pc++) {
-            nonNegative[pc] = opcodes[pc] >= 0
-                    && cls(opcodes[pc]) == LD
-                    && mode(opcodes[pc]) == IND
-                    && program.immediates()[pc] >= 0;
-        }
-        return nonNegative;
     }
 
     /** {@link #loneCompares}: blinded equality tests none of whose successors tests the same register so. */
@@ -679,9 +662,9 @@ public class FunctionBodyNode extends InstrumentableBody {
                         value = MemoryGuard.loadPacketBlinded(
                                 memory, packetRegion, stored, size, offsetKey, nativeR0 && nativeLoads[pc]);
                     } else if (blindingKind == Blinding.OFFSET
-                            && nonNegativeIndirect[pc]
                             && Long.compareUnsigned(r[src], MemoryGuard.SMALL_INDEX) < 0) {
-                        // LD_IND with imm >= 0 and 0 <= src < 2^30 (a test the register's range usually decides at
+                        // LD_IND with imm >= 0 (an OFFSET slot) and 0 <= src < 2^30 (a test the register's range
+                        // usually decides at
                         // compile time): src + imm is a non-negative offset or, wrapped to an int, none the kernel
                         // maps, so the blinded check of LD_ABS applies to src + stored. Through the general path, the
                         // key's sum hid from the compiler that the offset cannot be negative: two more compares and
@@ -689,7 +672,8 @@ public class FunctionBodyNode extends InstrumentableBody {
                         value = MemoryGuard.loadPacketBlinded(
                                 memory, packetRegion, r[src] + stored, size, offsetKey, nativeR0 && nativeLoads[pc]);
                     } else {
-                        // An OFFSET slot here is LD_IND's immediate, kept as imm + offsetKey.
+                        // An OFFSET slot here is LD_IND's immediate (imm >= 0, src at least 2^30), kept as imm +
+                        // offsetKey.
                         int k = mode(opcode) == ABS
                                 ? (int) imm
                                 : (int) (blindingKind == Blinding.OFFSET ? r[src] - offsetKey + stored : r[src] + imm);

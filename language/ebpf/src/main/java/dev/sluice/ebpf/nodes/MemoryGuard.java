@@ -235,7 +235,8 @@ final class MemoryGuard {
 
     /**
      * {@link #loadPacket} of a blinded LD_ABS at offset {@code k >= 0}, given as {@code stored = k + offsetKey}
-     * (Blinding.offsetKey; for an LD_IND below {@link #SMALL_INDEX}, {@code k} is src + imm and stored src + stored): {@code k + size <= length} exactly when {@code stored + size <= length + offsetKey} (no
+     * (Blinding.offsetKey; for an LD_IND whose source is below {@link #SMALL_INDEX}, k is src + imm and stored is
+     * src + the stored imm): {@code k + size <= length} exactly when {@code stored + size <= length + offsetKey} (no
      * term wraps), and {@code base + k} is {@code (base - offsetKey) + stored}. So {@code k} is neither an immediate of
      * compiled code nor a value computed per load; the key is one long (its int half as a second value cost a register
      * in a batch loop that spilled its index and count).

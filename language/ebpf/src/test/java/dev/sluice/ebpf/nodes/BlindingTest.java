@@ -46,13 +46,14 @@ class BlindingTest {
                 new Insn(LD | ABS | H, 0, 0, 0, 12), // 16: legacy load offset
                 new Insn(LD | IND | B, 0, 2, 0, 3), // 17: legacy load offset
                 new Insn(LD | ABS | B, 0, 0, 0, -0x100000 + 2), // 18: legacy load offset in SKF_NET_OFF's window
-                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 19: mov of 0
-                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 20
+                new Insn(LD | IND | B, 0, 2, 0, -4), // 19: legacy load, a negative immediate
+                new Insn(ALU64 | MOV | K, 0, 0, 0, 0), // 20: mov of 0
+                new Insn(JMP | EXIT, 0, 0, 0, 0)); // 21
         List<MapSpec> maps = List.of(new MapSpec("m", MapType.ARRAY, 4, 8, 1));
         LoweredProgram lowered =
                 Lowering.lower(p, ProgramType.SOCKET_FILTER, StructuralCheck.check(p, ProgramType.SOCKET_FILTER, maps));
         assertArrayEquals(
-                new byte[] {K32, P, P, P, K32, P, K32, K32, P, K64, P, P, P, K32, P, P, OFF, OFF, K32, P, P},
+                new byte[] {K32, P, P, P, K32, P, K32, K32, P, K64, P, P, P, K32, P, P, OFF, OFF, K32, K32, P, P},
                 Blinding.kinds(lowered));
 
         Blinding blinding = Blinding.of(lowered);
