@@ -663,17 +663,16 @@ public class FunctionBodyNode extends InstrumentableBody {
                                 memory, packetRegion, stored, size, offsetKey, nativeR0 && nativeLoads[pc]);
                     } else if (blindingKind == Blinding.OFFSET
                             && Long.compareUnsigned(r[src], MemoryGuard.SMALL_INDEX) < 0) {
-                        // LD_IND with imm >= 0 (an OFFSET slot) and 0 <= src < 2^30 (a test the register's range
-                        // usually decides at
-                        // compile time): src + imm is a non-negative offset or, wrapped to an int, none the kernel
-                        // maps, so the blinded check of LD_ABS applies to src + stored. Through the general path, the
-                        // key's sum hid from the compiler that the offset cannot be negative: two more compares and
-                        // the negative windows' code on every load.
+                        // LD_IND with imm >= 0 (an OFFSET slot) and 0 <= src < 2^30, a test the register's range
+                        // usually decides at compile time: src + imm is a non-negative offset or, wrapped to an int,
+                        // none the kernel maps, so the blinded check of LD_ABS applies to src + stored. Through the
+                        // general path, the key's sum hid from the compiler that the offset cannot be negative: two
+                        // more compares and the negative windows' code on every load.
                         value = MemoryGuard.loadPacketBlinded(
                                 memory, packetRegion, r[src] + stored, size, offsetKey, nativeR0 && nativeLoads[pc]);
                     } else {
-                        // An OFFSET slot here is LD_IND's immediate (imm >= 0, src at least 2^30), kept as imm +
-                        // offsetKey.
+                        // An OFFSET slot here is LD_IND's immediate (imm >= 0; src, unsigned, at least 2^30), kept
+                        // as imm + offsetKey.
                         int k = mode(opcode) == ABS
                                 ? (int) imm
                                 : (int) (blindingKind == Blinding.OFFSET ? r[src] - offsetKey + stored : r[src] + imm);
