@@ -273,9 +273,8 @@ public class FunctionBodyNode extends InstrumentableBody {
     /**
      * {@link #dataOperands} of the slots [entry, end), or null when there are fewer than two or the function has fuel
      * (like classic BPF's metered bodies, which keep the key form). Data operands cost a register for the array's base
-     * and a load per use; the key form a register per value. With one such slot the key form holds fewer registers:
-     * XDP's lone {@code jne} read as data ran +17% to +23% over unblinded, as a per-batch value +9% to +16% (alternated
-     * JVMs); with several (the socket filter's six), data ran +1%, per-batch values +5%.
+     * and a load per use, the key form a register per value: with one such slot the key form holds fewer (XDP's lone
+     * {@code jne}; docs/guards.md 6.1, "Immediates as data", has the measurements).
      */
     static boolean[] dataOperands(LoweredProgram program, byte[] kinds, boolean[] lone, int entry, int end) {
         int[] opcodes = program.opcodes();

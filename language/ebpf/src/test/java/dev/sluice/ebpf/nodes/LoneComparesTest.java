@@ -1,6 +1,7 @@
 package dev.sluice.ebpf.nodes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.sluice.ebpf.formats.AsmFormat;
 import dev.sluice.ebpf.isa.Program;
@@ -61,5 +62,29 @@ class LoneComparesTest {
         // 2-3: r2 twice in a row; 4-5: r3 in a row, 64- then 32-bit; 6 compares registers (never blinded);
         // 7 follows a test of r2 with a register, not with an immediate: alone.
         assertEquals(List.of(7), lone(asm, ProgramType.RAW));
+    }
+
+    private static boolean[] dataOperands(String file, ProgramType type) throws Exception {
+        Program p = AsmFormat.read(Files.readString(Path.of("../../examples/ebpf/" + file)), file, 1);
+        // Without fuel, as the verifier's proof that every run ends leaves them (fuelled functions keep the key form).
+        LoweredProgram lowered = Lowering.lower(p, type, StructuralCheck.check(p, type, List.of()), false);
+        byte[] kinds = Blinding.kinds(lowered);
+        return FunctionBodyNode.dataOperands(
+                lowered, kinds, FunctionBodyNode.loneCompares(lowered, kinds), 0, lowered.length());
+    }
+
+    @Test
+    void immediatesAreReadAsDataOnlyWhereThatHoldsFewerRegisters() throws Exception {
+        // The socket filter's six slots (the four lone tests, jset at 6, and at 8) are read as data; XDP's one lone
+        // jne keeps the key form, a per-batch value (a data array's base would be a register of its own).
+        boolean[] socket = dataOperands("socket-tcp-port-80.s", ProgramType.SOCKET_FILTER);
+        List<Integer> pcs = new ArrayList<>();
+        for (int pc = 0; pc < socket.length; pc++) {
+            if (socket[pc]) {
+                pcs.add(pc);
+            }
+        }
+        assertEquals(List.of(2, 4, 6, 8, 12, 14), pcs);
+        assertNull(dataOperands("xdp-ipv4.s", ProgramType.XDP));
     }
 }
