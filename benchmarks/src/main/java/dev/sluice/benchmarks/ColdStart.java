@@ -178,9 +178,9 @@ public final class ColdStart {
 
     /**
      * {@code split PARTS}: what splitting a 4096-instruction program into PARTS separately compiled parts could buy at
-     * most in a fresh JVM. PARTS distinct filters of 4096 / PARTS instructions are evaluated and called once each; their
-     * compilations run in the background on PARTS compiler threads ({@code engine.CompilerThreads}), and the time runs
-     * from the first eval to the last part's compiled code. {@code split 1} is the whole program the same way.
+     * most in a fresh JVM. PARTS distinct filters of 4096 / PARTS instructions are evaluated and called once each;
+     * their compilations run in the background on PARTS compiler threads ({@code engine.CompilerThreads}), and the time
+     * runs from the first eval to the last part's compiled code. {@code split 1} is the whole program the same way.
      */
     private static void split(int parts) throws InterruptedException {
         CompilationWatch watch = new CompilationWatch(parts);

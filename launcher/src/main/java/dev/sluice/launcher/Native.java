@@ -165,9 +165,9 @@ final class Native {
 
         /**
          * Marks close-on-exec every descriptor the JVM opened itself (its runtime image, entropy devices, jars, the
-         * tarball's compiler directory), so that the command gets only those its caller passed. Without the list,
-         * descriptors are left as they are, and so they are if /proc cannot be listed. A failing fcntl means the descriptor is gone: nothing to
-         * leak.
+         * tarball's compiler directory), so that the command gets only those its caller passed, and 0-2 always.
+         * Without the list, descriptors are left as they are, and so they are if /proc cannot be listed. A failing
+         * fcntl means the descriptor is gone: nothing to leak.
          */
         private void keepOnlyCallerDescriptors(String caller) {
             if (caller == null) {

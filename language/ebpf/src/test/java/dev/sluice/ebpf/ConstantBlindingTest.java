@@ -238,8 +238,9 @@ class ConstantBlindingTest {
      * (its offset blinded by a sum, Blinding.OFFSET, or by XOR in the kernel's negative windows) at offsets around the
      * frame's end, far past it, in the SKF_NET_OFF and SKF_LL_OFF windows and below them; LD_IND with the register read
      * from the frame, so that one program reaches every offset, including sums that wrap at 32 bits and negative ones,
-     * and registers on both sides of the bound below which a blinded LD_IND takes LD_ABS's check (MemoryGuard.SMALL_INDEX;
-     * 0x7fe0000f + 0x7fffffff wraps into SKF_LL_OFF's window, inside the frame, which a bound of 2^31 would miss).
+     * and registers on both sides of the bound below which a blinded LD_IND takes LD_ABS's check
+     * (MemoryGuard.SMALL_INDEX; 0x7fe0000f + 0x7fffffff wraps into SKF_LL_OFF's window, inside the frame, which a
+     * bound of 2^31 would miss).
      * Frames seen from the link-layer and from the network header. Unblinded and interpreted is the reference (the
      * kernel differential tests check that one against the kernel); blinded interpreted and compiled must equal it.
      */

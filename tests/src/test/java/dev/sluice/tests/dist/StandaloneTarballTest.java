@@ -53,7 +53,9 @@ class StandaloneTarballTest {
         return sluiceThrough(List.of(), extraEnv, args);
     }
 
-    /** {@link #sluiceWith}, started by {@code launcher} (e.g. a shell that opens a descriptor first), then bin/sluice. */
+    /**
+     * {@link #sluiceWith}, started by {@code launcher} (e.g. a shell that opens a descriptor first), then bin/sluice.
+     */
     private static Exec sluiceThrough(List<String> launcher, Map<String, String> extraEnv, String... args)
             throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(launcher);

@@ -80,10 +80,10 @@ public final class Blinding {
      * and its address ({@code base + k} as {@code (base - offsetKey) + stored}) use the stored value as an immediate
      * beside one per-run value, where {@code k = stored ^ key} would be a value of its own per load, computed before a
      * batch loop and held across it (docs/guards.md 6.1, "Legacy packet loads"). The sum is exact: {@code k} is at
-     * most 2^31 - 1 (a negative one, an LD_ABS into a kernel window or an LD_IND's, keeps {@link #KEY32}), so the stored
-     * value is a long that wraps nowhere; below 2^30, the key leaves the stored value of a realistic offset small
-     * enough for an x86 address displacement. An LD_IND's non-negative immediate lets its check be LD_ABS's for a small
-     * source register (MemoryGuard.SMALL_INDEX).
+     * most 2^31 - 1 (a negative one, an LD_ABS into a kernel window or an LD_IND's, keeps {@link #KEY32}), so the
+     * stored value is a long that wraps nowhere; below 2^30, the key leaves the stored value of a realistic offset
+     * small enough for an x86 address displacement. An LD_IND's non-negative immediate lets its check be LD_ABS's for
+     * a small source register (MemoryGuard.SMALL_INDEX).
      */
     static long offsetKey(long key) {
         return key >>> 34 | 1;
