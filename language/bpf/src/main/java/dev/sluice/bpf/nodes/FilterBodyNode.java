@@ -8,7 +8,6 @@ import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.nodes.ExplodeLoop.LoopExplosionKind;
 import com.oracle.truffle.api.source.SourceSection;
-import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.isa.Profile;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.lower.NativeOrderPlan;
@@ -36,7 +35,6 @@ import dev.sluice.core.profile.BranchCounts;
  */
 public final class FilterBodyNode extends ProgramBodyNode {
     /** Register file layout: the accumulator, the index register, then the scratch memory words. */
-    private static final int A = 0, X = 1, M = 2, REGISTERS = M + Opcodes.MEMWORDS;
 
     /** Guards (docs/guards.md): final, so without a budget partial evaluation removes every check. */
     private final boolean metered;
@@ -413,12 +411,31 @@ public final class FilterBodyNode extends ProgramBodyNode {
         }
         if (absoluteLoadsEnd > 0 && !shortPacketSeen) {
             if (captured >= absoluteLoadsEnd) {
-                return xorKey(interpret(frame, data, start, captured, wireLength, meta, meter, key, false), key);
+                int v = interpret(frame, data, start, captured, wireLength, meta, meter, key, false);
+                dropRegisters(frame);
+                return xorKey(v, key);
             }
             CompilerDirectives.transferToInterpreterAndInvalidate();
             shortPacketSeen = true;
         }
-        return xorKey(interpret(frame, data, start, captured, wireLength, meta, meter, key, true), key);
+        int v = interpret(frame, data, start, captured, wireLength, meta, meter, key, true);
+        dropRegisters(frame);
+        return xorKey(v, key);
+    }
+
+    /**
+     * Clears the register slots after a run, in compiled code. A batch root's loop keeps one frame for all its runs,
+     * and the frame states of deoptimization points early in the loop name it: without the clear, the registers' values
+     * of the last run were live across the loop's back edge (18 more values; the host list ran 30% slower). The
+     * interpreter skips it, since nothing reads the slots before the next run resets them ({@link #resetRegisters}).
+     */
+    @ExplodeLoop
+    private static void dropRegisters(VirtualFrame frame) {
+        if (CompilerDirectives.inCompiledCode()) {
+            for (int slot = A_SLOT; slot < A_SLOT + REGISTER_SLOTS; slot++) {
+                frame.clear(slot);
+            }
+        }
     }
 
     /**
@@ -478,6 +495,14 @@ public final class FilterBodyNode extends ProgramBodyNode {
         }
     }
 
+    /** A run starts with A and X 0, as in the kernel, and M[] 0 (the verifier admits no read before a store). */
+    @ExplodeLoop
+    private static void resetRegisters(VirtualFrame frame) {
+        for (int slot = A_SLOT; slot < A_SLOT + REGISTER_SLOTS; slot++) {
+            frame.setInt(slot, 0);
+        }
+    }
+
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
     private int interpret(
@@ -490,15 +515,16 @@ public final class FilterBodyNode extends ProgramBodyNode {
             InstructionMeter meter,
             int key,
             boolean checkAbsoluteLoads) {
-        // A, X and M[] live in one array, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
+        // A, X and M[] live in frame slots, not in Java locals: MERGE_EXPLODE merges two paths into one copy of an
         // instruction only when every local holds the same value, so non-constant registers in locals would copy each
         // instruction once per path reaching it (exponential in the number of if/else diamonds; a 256-instruction
-        // program failed with "too many loop explosion iterations"). The array is one node on all paths; escape
-        // analysis then turns its elements into registers with phis at the merges.
-        final int[] r = new int[REGISTERS];
-        if (probes != null) {
-            frame.setObject(REGISTERS_SLOT, r); // what a debugger shows as A, X and M
-        }
+        // program failed with "too many loop explosion iterations"). Escape analysis turns the virtual frame's slots
+        // into registers with phis at the merges. Not in an array either: each store into one is a state split, and
+        // partial evaluation made a frame state for each that it later deleted, along with those of the merges of
+        // straight-line code; every frame state names the same parameters, and each deletion searched their usage
+        // lists, so the cost grew with the square of the program's length (docs/performance.md, "Registers in frame
+        // slots").
+        resetRegisters(frame);
         // Fixed for the run: instruments inserted while it runs must not see a native value or compare with one.
         final boolean nativeOrder = nativeLoads != null && probes == null;
         int pc = 0;
@@ -528,45 +554,45 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     }
                     return stored; // blinded: k ^ key, the exit value of verdict k (xorKey)
                 case Op.RET_A:
-                    return xorKey(counted(frame, r[A]), key);
+                    return xorKey(counted(frame, frame.getInt(A_SLOT)), key);
                 case Op.LD_IMM:
-                    r[A] = k;
+                    frame.setInt(A_SLOT, k);
                     pc++;
                     break;
                 case Op.LDX_IMM:
-                    r[X] = k;
+                    frame.setInt(X_SLOT, k);
                     pc++;
                     break;
                 case Op.LD_LEN:
-                    r[A] = wireLength;
+                    frame.setInt(A_SLOT, wireLength);
                     pc++;
                     break;
                 case Op.LDX_LEN:
-                    r[X] = wireLength;
+                    frame.setInt(X_SLOT, wireLength);
                     pc++;
                     break;
                 case Op.LD_MEM:
-                    r[A] = r[M + k];
+                    frame.setInt(A_SLOT, frame.getInt(M_SLOT + k));
                     pc++;
                     break;
                 case Op.LDX_MEM:
-                    r[X] = r[M + k];
+                    frame.setInt(X_SLOT, frame.getInt(M_SLOT + k));
                     pc++;
                     break;
                 case Op.ST:
-                    r[M + k] = r[A];
+                    frame.setInt(M_SLOT + k, frame.getInt(A_SLOT));
                     pc++;
                     break;
                 case Op.STX:
-                    r[M + k] = r[X];
+                    frame.setInt(M_SLOT + k, frame.getInt(X_SLOT));
                     pc++;
                     break;
                 case Op.TAX:
-                    r[X] = r[A];
+                    frame.setInt(X_SLOT, frame.getInt(A_SLOT));
                     pc++;
                     break;
                 case Op.TXA:
-                    r[A] = r[X];
+                    frame.setInt(A_SLOT, frame.getInt(X_SLOT));
                     pc++;
                     break;
                 case Op.ADD_K:
@@ -589,19 +615,21 @@ public final class FilterBodyNode extends ProgramBodyNode {
                 case Op.RSH_X:
                 case Op.NEG:
                     // An and #k may read its k as data (DataOperands).
-                    r[A] = OpSemantics.alu(
-                            ops[pc],
-                            r[A],
-                            r[X],
-                            dataOperands != null && dataOperands[pc] ? constantAsData(pc, nativeOrder) : k);
+                    frame.setInt(
+                            A_SLOT,
+                            OpSemantics.alu(
+                                    ops[pc],
+                                    frame.getInt(A_SLOT),
+                                    frame.getInt(X_SLOT),
+                                    dataOperands != null && dataOperands[pc] ? constantAsData(pc, nativeOrder) : k));
                     pc++;
                     break;
                 case Op.DIV_X:
                 case Op.MOD_X:
-                    if (r[X] == 0) {
+                    if (frame.getInt(X_SLOT) == 0) {
                         return xorKey(0, key); // the kernel ends the program with 0
                     }
-                    r[A] = OpSemantics.alu(ops[pc], r[A], r[X], k);
+                    frame.setInt(A_SLOT, OpSemantics.alu(ops[pc], frame.getInt(A_SLOT), frame.getInt(X_SLOT), k));
                     pc++;
                     break;
                 case Op.JA:
@@ -621,21 +649,24 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     boolean taken;
                     if (dataOperands != null && dataOperands[pc]) {
                         // A compare or test with a memory operand (DataOperands); k is no immediate of the code.
-                        taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], constantAsData(pc, nativeOrder));
+                        taken = OpSemantics.jumpTaken(
+                                ops[pc], frame.getInt(A_SLOT), frame.getInt(X_SLOT), constantAsData(pc, nativeOrder));
                     } else if (ops[pc] == Op.JEQ_K) {
                         // Blinded: A == k exactly when A ^ key == k ^ key, the stored constant. One XOR of A, shared by
                         // a chain of comparisons of the same A (a host list), and compares with immediates that are not
                         // k. A lone comparison of its A on the path most inputs take compares A with k = stored ^ key
                         // instead: no XOR per input, and a value computed once per batch, worth its register only on a
                         // common path.
-                        taken = blinded && !loneOnCommonPath(pc) ? (r[A] ^ key) == stored : r[A] == k;
+                        taken = blinded && !loneOnCommonPath(pc)
+                                ? (frame.getInt(A_SLOT) ^ key) == stored
+                                : frame.getInt(A_SLOT) == k;
                     } else if (blinded && (ops[pc] == Op.JGT_K || ops[pc] == Op.JGE_K)) {
                         // A > k exactly when A + key' > k + key', with no wrap-around in 64 bits (orderedComparands).
-                        long shifted = Integer.toUnsignedLong(r[A]) + orderedKey(key, orderedOffset);
+                        long shifted = Integer.toUnsignedLong(frame.getInt(A_SLOT)) + orderedKey(key, orderedOffset);
                         long comparand = orderedComparands[pc];
                         taken = ops[pc] == Op.JGT_K ? shifted > comparand : shifted >= comparand;
                     } else {
-                        taken = OpSemantics.jumpTaken(ops[pc], r[A], r[X], k);
+                        taken = OpSemantics.jumpTaken(ops[pc], frame.getInt(A_SLOT), frame.getInt(X_SLOT), k);
                     }
                     // The branch stays here, not in a helper: a helper's return would merge both targets into one
                     // value, and the exploded loop needs pc constant on each path.
@@ -655,52 +686,60 @@ public final class FilterBodyNode extends ProgramBodyNode {
                         CompilerDirectives.transferToInterpreter();
                         throw CompilerDirectives.shouldNotReachHere("seccomp_data load outside the record");
                     }
-                    r[A] = bigEndianData
-                            ? UncheckedArrays.getInt(data, (long) start + k)
-                            : UncheckedArrays.getIntLittleEndian(data, (long) start + k);
+                    frame.setInt(
+                            A_SLOT,
+                            bigEndianData
+                                    ? UncheckedArrays.getInt(data, (long) start + k)
+                                    : UncheckedArrays.getIntLittleEndian(data, (long) start + k));
                     pc++;
                     break;
                 case Op.LD_ABS_W:
                     if (checkAbsoluteLoads && k > captured - 4) {
                         return xorKey(0, key);
                     }
-                    r[A] = nativeLoad
-                            ? UncheckedArrays.getIntNative(data, (long) start + k)
-                            : UncheckedArrays.getInt(data, (long) start + k);
+                    frame.setInt(
+                            A_SLOT,
+                            nativeLoad
+                                    ? UncheckedArrays.getIntNative(data, (long) start + k)
+                                    : UncheckedArrays.getInt(data, (long) start + k));
                     pc++;
                     break;
                 case Op.LD_ABS_H:
                     if (checkAbsoluteLoads && k > captured - 2) {
                         return xorKey(0, key);
                     }
-                    r[A] = nativeLoad
-                            ? UncheckedArrays.getUnsignedShortNative(data, (long) start + k)
-                            : UncheckedArrays.getUnsignedShort(data, (long) start + k);
+                    frame.setInt(
+                            A_SLOT,
+                            nativeLoad
+                                    ? UncheckedArrays.getUnsignedShortNative(data, (long) start + k)
+                                    : UncheckedArrays.getUnsignedShort(data, (long) start + k));
                     pc++;
                     break;
                 case Op.LD_ABS_B:
                     if (checkAbsoluteLoads && k >= captured) {
                         return xorKey(0, key);
                     }
-                    r[A] = UncheckedArrays.getUnsignedByte(data, (long) start + k);
+                    frame.setInt(A_SLOT, UncheckedArrays.getUnsignedByte(data, (long) start + k));
                     pc++;
                     break;
                 case Op.LD_IND_W:
                 case Op.LD_IND_H:
                 case Op.LD_IND_B: {
                     final int size = OpSemantics.loadSize(ops[pc]);
-                    final int offset = r[X] + k;
+                    final int offset = frame.getInt(X_SLOT) + k;
                     if (inPacket(offset, captured, size)) {
-                        r[A] = nativeLoad
-                                ? (int) UncheckedArrays.readNative(data, (long) start + offset, size)
-                                : (int) UncheckedArrays.read(data, (long) start + offset, size);
+                        frame.setInt(
+                                A_SLOT,
+                                nativeLoad
+                                        ? (int) UncheckedArrays.readNative(data, (long) start + offset, size)
+                                        : (int) UncheckedArrays.read(data, (long) start + offset, size));
                     } else {
                         // Negative offsets address the network or link-layer header (SKF_NET_OFF, SKF_LL_OFF).
                         long v = offset < 0 ? PacketOps.loadNegative(data, start, captured, offset, size, meta) : -1;
                         if (v < 0) {
                             return xorKey(0, key); // out of the packet: the kernel ends the program with 0
                         }
-                        r[A] = nativeLoad ? NativeOrderPlan.toNative((int) v, size) : (int) v;
+                        frame.setInt(A_SLOT, nativeLoad ? NativeOrderPlan.toNative((int) v, size) : (int) v);
                     }
                     pc++;
                     break;
@@ -712,13 +751,15 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     if (v < 0) {
                         return xorKey(0, key);
                     }
-                    r[A] = (int) v;
+                    frame.setInt(A_SLOT, (int) v);
                     pc++;
                     break;
                 }
                 case Op.LDX_MSH: {
                     if (inPacket(k, captured, 1)) {
-                        r[X] = OpSemantics.headerLength(UncheckedArrays.getUnsignedByte(data, (long) start + k));
+                        frame.setInt(
+                                X_SLOT,
+                                OpSemantics.headerLength(UncheckedArrays.getUnsignedByte(data, (long) start + k)));
                         pc++;
                         break;
                     }
@@ -726,17 +767,18 @@ public final class FilterBodyNode extends ProgramBodyNode {
                     if (v < 0) {
                         return xorKey(0, key);
                     }
-                    r[X] = OpSemantics.headerLength((int) v);
+                    frame.setInt(X_SLOT, OpSemantics.headerLength((int) v));
                     pc++;
                     break;
                 }
                 case Op.LD_ANCILLARY: {
-                    long v = PacketOps.ancillary(k, r[A], r[X], data, start, captured, meta);
+                    long v = PacketOps.ancillary(
+                            k, frame.getInt(A_SLOT), frame.getInt(X_SLOT), data, start, captured, meta);
                     if (v < 0) {
                         // No device behind ifidx/hatype: the kernel's converted code exits with A.
-                        return xorKey(counted(frame, r[A]), key);
+                        return xorKey(counted(frame, frame.getInt(A_SLOT)), key);
                     }
-                    r[A] = (int) v;
+                    frame.setInt(A_SLOT, (int) v);
                     pc++;
                     break;
                 }

@@ -62,14 +62,11 @@ public class InstructionNode extends StatementNode {
 
     @ExportMessage
     final Object getScope(Frame frame, @SuppressWarnings("unused") boolean nodeEnter) {
-        Object registers = frame != null && frame.isObject(ProgramBodyNode.REGISTERS_SLOT)
-                ? frame.getObject(ProgramBodyNode.REGISTERS_SLOT)
-                : null;
-        return scope(registers instanceof int[] r ? r : null);
+        return scope(ProgramBodyNode.registers(frame));
     }
 
     @TruffleBoundary
     private Object scope(int[] registers) {
-        return new RegisterScope(registers == null ? null : registers.clone(), pc, source.language());
+        return new RegisterScope(registers, pc, source.language());
     }
 }

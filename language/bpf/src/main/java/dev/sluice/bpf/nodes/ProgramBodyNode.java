@@ -1,12 +1,15 @@
 package dev.sluice.bpf.nodes;
 
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
+import com.oracle.truffle.api.frame.Frame;
 import com.oracle.truffle.api.frame.FrameDescriptor;
 import com.oracle.truffle.api.frame.FrameSlotKind;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
+import com.oracle.truffle.api.nodes.ExplodeLoop;
 import com.oracle.truffle.api.source.SourceSection;
+import dev.sluice.bpf.isa.Opcodes;
 import dev.sluice.bpf.lower.LoweredProgram;
 import dev.sluice.bpf.runtime.PacketMeta;
 import dev.sluice.core.guard.BlindingKeys;
@@ -20,16 +23,22 @@ import dev.sluice.core.tools.InstrumentableBody;
 @GenerateWrapper
 public abstract class ProgramBodyNode extends InstrumentableBody {
     /**
-     * The frame slot that holds the register file (A, X, M[]) while instruments are attached, so a debugger reads
-     * it as variables; the roots that hold a body build their frame with {@link #frameDescriptor()}.
-     */
-    public static final int REGISTERS_SLOT = 0;
-
-    /**
      * The frame slot where a body made for a batch ({@link #countsAccepted}) counts the nonzero results it returns. A
      * batch root clears it before its loop and reads it after.
      */
-    public static final int ACCEPTED_SLOT = 1;
+    public static final int ACCEPTED_SLOT = 0;
+
+    /**
+     * The frame slots of the register file, written by the interpreting body as it runs: A, then X, then M[0..15]
+     * from {@link #M_SLOT}. A debugger reads them as variables ({@link #registers}); the roots that hold a body build
+     * their frame with {@link #frameDescriptor()}.
+     */
+    public static final int A_SLOT = 1;
+
+    public static final int X_SLOT = 2;
+    public static final int M_SLOT = 3;
+    /** The number of register slots: A, X and the 16 words of M[]. */
+    public static final int REGISTER_SLOTS = 2 + Opcodes.MEMWORDS;
 
     @CompilationFinal(dimensions = 1)
     protected final int[] ops;
@@ -113,14 +122,34 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
                 : new FilterBodyNode(program, budget, source, forBatch);
     }
 
-    /** The frame layout of a root holding a body: a slot for the register file and one for the batch's count. */
+    /** The frame layout of a root holding a body: the batch's count, then the register slots. */
     public static FrameDescriptor frameDescriptor() {
-        FrameDescriptor.Builder builder = FrameDescriptor.newBuilder(2);
-        int slot = builder.addSlot(FrameSlotKind.Object, "registers", null);
-        assert slot == REGISTERS_SLOT;
-        slot = builder.addSlot(FrameSlotKind.Long, "accepted", null);
+        FrameDescriptor.Builder builder = FrameDescriptor.newBuilder(1 + REGISTER_SLOTS);
+        int slot = builder.addSlot(FrameSlotKind.Long, "accepted", null);
         assert slot == ACCEPTED_SLOT;
+        slot = builder.addSlot(FrameSlotKind.Int, "A", null);
+        assert slot == A_SLOT;
+        builder.addSlot(FrameSlotKind.Int, "X", null);
+        for (int i = 0; i < Opcodes.MEMWORDS; i++) {
+            builder.addSlot(FrameSlotKind.Int, "M" + i, null);
+        }
         return builder.build();
+    }
+
+    /**
+     * A copy of the registers the interpreting body keeps in the frame (A, X, then M[0..15]), or null when no run of
+     * it has written them into this frame.
+     */
+    @ExplodeLoop
+    public static int[] registers(Frame frame) {
+        if (frame == null || !frame.isInt(A_SLOT)) {
+            return null;
+        }
+        int[] registers = new int[REGISTER_SLOTS];
+        for (int i = 0; i < REGISTER_SLOTS; i++) {
+            registers[i] = frame.getInt(A_SLOT + i);
+        }
+        return registers;
     }
 
     /**

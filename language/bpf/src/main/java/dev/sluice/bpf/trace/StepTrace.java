@@ -53,8 +53,8 @@ public final class StepTrace extends StepRecorder<StepTrace.Entry> {
     }
 
     @TruffleBoundary
-    void entered(int pc, Object registers) {
-        record(new Entry(pc, registers instanceof int[] r ? r.clone() : new int[2 + 16]));
+    void entered(int pc, int[] registers) {
+        record(new Entry(pc, registers != null ? registers : new int[ProgramBodyNode.REGISTER_SLOTS]));
     }
 
     /** Reports the entry of one instruction with the register file the body keeps in the frame for instruments. */
@@ -69,11 +69,7 @@ public final class StepTrace extends StepRecorder<StepTrace.Entry> {
 
         @Override
         protected void onEnter(VirtualFrame frame) {
-            trace.entered(
-                    pc,
-                    frame.isObject(ProgramBodyNode.REGISTERS_SLOT)
-                            ? frame.getObject(ProgramBodyNode.REGISTERS_SLOT)
-                            : null);
+            trace.entered(pc, ProgramBodyNode.registers(frame));
         }
     }
 }
