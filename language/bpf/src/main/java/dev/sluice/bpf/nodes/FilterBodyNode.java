@@ -429,12 +429,9 @@ public final class FilterBodyNode extends ProgramBodyNode {
      * of the last run were live across the loop's back edge (18 more values; the host list ran 30% slower). The
      * interpreter skips it, since nothing reads the slots before the next run resets them ({@link #resetRegisters}).
      */
-    @ExplodeLoop
     private static void dropRegisters(VirtualFrame frame) {
         if (CompilerDirectives.inCompiledCode()) {
-            for (int slot = A_SLOT; slot < A_SLOT + REGISTER_SLOTS; slot++) {
-                frame.clear(slot);
-            }
+            clearRegisters(frame);
         }
     }
 

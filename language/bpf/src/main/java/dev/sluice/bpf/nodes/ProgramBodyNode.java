@@ -136,6 +136,14 @@ public abstract class ProgramBodyNode extends InstrumentableBody {
         return builder.build();
     }
 
+    /** Clears the register slots (their tags too), as a batch root does before its loop and a compiled run after it. */
+    @ExplodeLoop
+    public static void clearRegisters(VirtualFrame frame) {
+        for (int slot = A_SLOT; slot < A_SLOT + REGISTER_SLOTS; slot++) {
+            frame.clear(slot);
+        }
+    }
+
     /**
      * A copy of the registers the interpreting body keeps in the frame (A, X, then M[0..15]), or null when no run of
      * it has written them into this frame.
