@@ -8,6 +8,9 @@ import com.oracle.truffle.api.CompilerDirectives;
 import com.oracle.truffle.api.CompilerDirectives.CompilationFinal;
 import com.oracle.truffle.api.CompilerDirectives.TruffleBoundary;
 import com.oracle.truffle.api.HostCompilerDirectives.BytecodeInterpreterSwitch;
+import com.oracle.truffle.api.frame.Frame;
+import com.oracle.truffle.api.frame.FrameDescriptor;
+import com.oracle.truffle.api.frame.FrameSlotKind;
 import com.oracle.truffle.api.frame.VirtualFrame;
 import com.oracle.truffle.api.instrumentation.GenerateWrapper;
 import com.oracle.truffle.api.instrumentation.ProbeNode;
@@ -193,18 +196,30 @@ public class FunctionBodyNode extends InstrumentableBody {
     @Child
     private InstructionProbes probes;
     /**
-     * The slot of a function root's frame where the body keeps its registers while instruments are attached, so that
-     * they see r0-r10 as the instruction about to run does (tools read them; the compiled code without instruments
-     * never writes it).
+     * The frame of a root running a body: register ri in slot i (r0-r10), written as the body runs, so that
+     * instruments see the registers as the instruction about to run does ({@link #registers}). Frame slots, not an
+     * array: each store into an array is a state split, and partial evaluation made and deleted a frame state for each
+     * at a cost that grew with the square of the function's length (classic BPF's FilterBodyNode has the measurement).
      */
-    public static final int REGISTERS_SLOT = 0;
-
-    /** The frame of a root running a body: one slot, {@link #REGISTERS_SLOT}. */
-    public static com.oracle.truffle.api.frame.FrameDescriptor frameDescriptor() {
-        com.oracle.truffle.api.frame.FrameDescriptor.Builder b =
-                com.oracle.truffle.api.frame.FrameDescriptor.newBuilder();
-        b.addSlot(com.oracle.truffle.api.frame.FrameSlotKind.Object, "registers", null);
+    public static FrameDescriptor frameDescriptor() {
+        FrameDescriptor.Builder b = FrameDescriptor.newBuilder(REGISTERS);
+        for (int i = 0; i < REGISTERS; i++) {
+            b.addSlot(FrameSlotKind.Long, "r" + i, null);
+        }
         return b.build();
+    }
+
+    /** A copy of r0-r10 as a body keeps them in this frame, or null when no body has run in it. */
+    @ExplodeLoop
+    public static long[] registers(Frame frame) {
+        if (frame == null || !frame.isLong(0)) {
+            return null;
+        }
+        long[] registers = new long[REGISTERS];
+        for (int i = 0; i < REGISTERS; i++) {
+            registers[i] = frame.getLong(i);
+        }
+        return registers;
     }
 
     private volatile InstructionListing listing;
@@ -400,29 +415,48 @@ public class FunctionBodyNode extends InstrumentableBody {
     /**
      * Runs the function in stack frame {@code frame} with arguments r1-r5; returns r0.
      *
-     * @param truffleFrame the frame of the root running this body (instruments see it)
+     * @param regs the frame of the root running this body, whose slot i holds register ri (instruments see it)
      * @param key {@link #blindingKey()}, read by the caller
      */
     public long execute(
-            VirtualFrame truffleFrame,
-            RunState state,
-            int frame,
-            long r1,
-            long r2,
-            long r3,
-            long r4,
-            long r5,
-            long key) {
+            VirtualFrame regs, RunState state, int frame, long r1, long r2, long r3, long r4, long r5, long key) {
         state.memory.enterFrame(frame);
-        final long[] r = new long[REGISTERS];
-        r[1] = r1;
-        r[2] = r2;
-        r[3] = r3;
-        r[4] = r4;
-        r[5] = r5;
-        r[FRAME_POINTER] = Memory.stackPointer(frame);
-        long exit = run(truffleFrame, state, frame, r, key);
+        regs.setLong(0, 0);
+        regs.setLong(1, r1);
+        regs.setLong(2, r2);
+        regs.setLong(3, r3);
+        regs.setLong(4, r4);
+        regs.setLong(5, r5);
+        regs.setLong(6, 0);
+        regs.setLong(7, 0);
+        regs.setLong(8, 0);
+        regs.setLong(9, 0);
+        regs.setLong(FRAME_POINTER, Memory.stackPointer(frame));
+        long exit = run(regs, state, frame, key);
+        dropRegisters(regs);
         return exitsBlinded ? exit ^ (int) key : exit;
+    }
+
+    /**
+     * Clears the register slots after a run, in compiled code: a batch root's loop keeps one frame for all its runs,
+     * and the frame states of deoptimization points in the loop name it, so without the clear the last run's
+     * registers stayed live across the loop's back edge. The interpreter skips it: the next run sets every slot first.
+     */
+    private static void dropRegisters(VirtualFrame regs) {
+        if (CompilerDirectives.inCompiledCode()) {
+            clearRegisters(regs);
+        }
+    }
+
+    /**
+     * Clears the register slots (their tags too): what a compiled run leaves, and what a batch root gives them before
+     * its loop, so that the loop's header sees one state on entry and on every back edge (classic BPF's BatchRootNode).
+     */
+    @ExplodeLoop
+    public static void clearRegisters(VirtualFrame regs) {
+        for (int i = 0; i < REGISTERS; i++) {
+            regs.clear(i);
+        }
     }
 
     /** What an exit returns for a plain r0: r0 XOR the key's low half (sign-extended) when {@link #exitsBlinded}. */
@@ -435,16 +469,16 @@ public class FunctionBodyNode extends InstrumentableBody {
      * {@code to} starts (a merge with a path that wrote r0 plainly), it is unblinded on the way. Both slots are
      * constants of the exploded loop, so this folds to nothing or to one XOR.
      */
-    private int step(int from, int to, long[] r, long key32, boolean trackR0) {
+    private int step(int from, int to, VirtualFrame regs, long key32, boolean trackR0) {
         if (trackR0 && r0PendingOut[from] && !r0PendingIn[to]) {
-            r[0] ^= key32;
+            regs.setLong(0, regs.getLong(0) ^ key32);
         }
         return to;
     }
 
     @ExplodeLoop(kind = LoopExplosionKind.MERGE_EXPLODE)
     @BytecodeInterpreterSwitch
-    private long run(VirtualFrame truffleFrame, RunState state, int frame, long[] r, long key) {
+    private long run(VirtualFrame regs, RunState state, int frame, long key) {
         final Memory memory = state.memory;
         // 32-bit immediates are blinded with the key's low half, sign-extended (Blinding).
         final long key32 = (int) key;
@@ -454,9 +488,6 @@ public class FunctionBodyNode extends InstrumentableBody {
         final boolean trackR0 = blinded && probes == null;
         // The same for legacy loads left in the machine's byte order (NativeOrderR0).
         final boolean nativeR0 = nativeLoads != null && probes == null;
-        if (probes != null) {
-            truffleFrame.setObject(REGISTERS_SLOT, r);
-        }
         if (dataOperands != null) {
             // No instruction on x86, but no read moves across it: the data operands are read in each run, not once
             // before a batch loop into registers (classic BPF's FilterBodyNode.run).
@@ -474,10 +505,10 @@ public class FunctionBodyNode extends InstrumentableBody {
                 state.fuel = left;
             }
             if (probes != null) {
-                probes.enter(truffleFrame, pc);
+                probes.enter(regs, pc);
             }
             if (trackR0 && r0UnblindBefore[pc]) {
-                r[0] ^= key32; // this slot touches r0: its plain value
+                regs.setLong(0, regs.getLong(0) ^ key32); // this slot touches r0: its plain value
             }
             final int opcode = opcodes[pc];
             final int dst = dsts[pc];
@@ -497,32 +528,36 @@ public class FunctionBodyNode extends InstrumentableBody {
             switch (cls(opcode)) {
                 case ALU64: {
                     if (trackR0 && r0StoresBlinded[pc]) {
-                        r[0] = r0BlindedValues[pc]; // mov r0, K: K ^ key, r0 XOR the key, unblinded when used
-                        pc = step(pc, pc + 1, r, key32, trackR0);
+                        regs.setLong(0, r0BlindedValues[pc]); // mov r0, K: K ^ key, r0 XOR the key, unblinded when used
+                        pc = step(pc, pc + 1, regs, key32, trackR0);
                         break;
                     }
                     int op = op(opcode);
                     if (op == END) {
-                        r[dst] = Alu.byteSwap(true, (int) imm, r[dst]);
+                        regs.setLong(dst, Alu.byteSwap(true, (int) imm, regs.getLong(dst)));
                     } else {
-                        r[dst] = Alu.alu64(op, r[dst], source(opcode) == X ? r[src] : imm, off);
+                        regs.setLong(
+                                dst,
+                                Alu.alu64(op, regs.getLong(dst), source(opcode) == X ? regs.getLong(src) : imm, off));
                     }
-                    pc = step(pc, pc + 1, r, key32, trackR0);
+                    pc = step(pc, pc + 1, regs, key32, trackR0);
                     break;
                 }
                 case ALU: {
                     if (trackR0 && r0StoresBlinded[pc]) {
-                        r[0] = r0BlindedValues[pc]; // mov32 r0, K: K zero-extended, XOR the key (BlindedR0)
-                        pc = step(pc, pc + 1, r, key32, trackR0);
+                        regs.setLong(0, r0BlindedValues[pc]); // mov32 r0, K: K zero-extended, XOR the key (BlindedR0)
+                        pc = step(pc, pc + 1, regs, key32, trackR0);
                         break;
                     }
                     int op = op(opcode);
                     if (op == END) {
-                        r[dst] = Alu.byteSwap(source(opcode) == TO_BE, (int) imm, r[dst]);
+                        regs.setLong(dst, Alu.byteSwap(source(opcode) == TO_BE, (int) imm, regs.getLong(dst)));
                     } else {
-                        r[dst] = Alu.alu32(op, r[dst], source(opcode) == X ? r[src] : imm, off);
+                        regs.setLong(
+                                dst,
+                                Alu.alu32(op, regs.getLong(dst), source(opcode) == X ? regs.getLong(src) : imm, off));
                     }
-                    pc = step(pc, pc + 1, r, key32, trackR0);
+                    pc = step(pc, pc + 1, regs, key32, trackR0);
                     break;
                 }
                 case JMP: {
@@ -532,9 +567,9 @@ public class FunctionBodyNode extends InstrumentableBody {
                     // there cost a load and a branch per run). Unused by other jumps, so partial evaluation drops it.
                     // r0 reaching an exit blinded also makes the verdict known nonzero (RunState.verdictNonzero).
                     final boolean exitBlinded = trackR0 && r0PendingIn[pc];
-                    final long exitR0 = exitBlinded ? r[0] : exitValue(r[0], key32);
+                    final long exitR0 = exitBlinded ? regs.getLong(0) : exitValue(regs.getLong(0), key32);
                     if (op == JA) {
-                        pc = step(pc, targets[pc], r, key32, trackR0);
+                        pc = step(pc, targets[pc], regs, key32, trackR0);
                     } else if (op == EXIT) {
                         if (blinded) {
                             state.verdictNonzero = exitBlinded;
@@ -542,94 +577,119 @@ public class FunctionBodyNode extends InstrumentableBody {
                         return exitR0;
                     } else if (op == CALL) {
                         if (source(opcode) == X) {
-                            r[0] = callIndirect(state, frame, r[dst], r, pc);
+                            regs.setLong(0, callIndirect(regs, state, frame, regs.getLong(dst), pc));
                         } else if (src == CALL_LOCAL) {
                             if (frame + 1 >= Memory.MAX_FRAMES) {
                                 throw tooManyFrames(pc, frame + 1);
                             }
-                            r[0] = (long)
-                                    localCalls[callSlots[pc]].call(state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
+                            regs.setLong(0, (long) localCalls[callSlots[pc]].call(
+                                    state,
+                                    frame + 1,
+                                    regs.getLong(1),
+                                    regs.getLong(2),
+                                    regs.getLong(3),
+                                    regs.getLong(4),
+                                    regs.getLong(5)));
                         } else {
-                            r[0] = Helpers.call(helpers[pc], state, r[1], r[2], r[3], r[4], r[5], pc, this);
+                            regs.setLong(
+                                    0,
+                                    Helpers.call(
+                                            helpers[pc],
+                                            state,
+                                            regs.getLong(1),
+                                            regs.getLong(2),
+                                            regs.getLong(3),
+                                            regs.getLong(4),
+                                            regs.getLong(5),
+                                            pc,
+                                            this));
                         }
-                        pc = step(pc, pc + 1, r, key32, trackR0);
+                        pc = step(pc, pc + 1, regs, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
                         // register shares one XOR of it and compares with constants that are not the author's. A lone
                         // test compares dst with imm: read as data (dataOperands), or, in a function with fuel and on
                         // a common path, computed once per batch; no XOR per run either way.
                         boolean test = asData || loneOnCommonPath(pc)
-                                ? Alu.condition64(op, r[dst], imm)
-                                : Alu.condition64(op, r[dst] ^ key32, stored);
+                                ? Alu.condition64(op, regs.getLong(dst), imm)
+                                : Alu.condition64(op, regs.getLong(dst) ^ key32, stored);
                         if (branchCounts.profile(pc, test)) {
-                            pc = step(pc, targets[pc], r, key32, trackR0);
+                            pc = step(pc, targets[pc], regs, key32, trackR0);
                         } else {
-                            pc = step(pc, pc + 1, r, key32, trackR0);
+                            pc = step(pc, pc + 1, regs, key32, trackR0);
                         }
                     } else if (provenRegions[pc] == Memory.PACKET) {
                         // A packet pointer against the packet's end, both in the packet's region (the verifier's
                         // proof): the offsets decide, and in that form the compiler sees the program's bounds check
                         // imply the one of each proven packet access (MemoryGuard.provenInside), and drops that.
-                        if (branchCounts.profile(pc, Alu.condition64(op, r[dst] & 0xffffffffL, r[src] & 0xffffffffL))) {
-                            pc = step(pc, targets[pc], r, key32, trackR0);
+                        if (branchCounts.profile(
+                                pc,
+                                Alu.condition64(
+                                        op, regs.getLong(dst) & 0xffffffffL, regs.getLong(src) & 0xffffffffL))) {
+                            pc = step(pc, targets[pc], regs, key32, trackR0);
                         } else {
-                            pc = step(pc, pc + 1, r, key32, trackR0);
+                            pc = step(pc, pc + 1, regs, key32, trackR0);
                         }
                     } else if (branchCounts.profile(
-                            pc, Alu.condition64(op, r[dst], source(opcode) == X ? r[src] : imm))) {
-                        pc = step(pc, targets[pc], r, key32, trackR0);
+                            pc,
+                            Alu.condition64(op, regs.getLong(dst), source(opcode) == X ? regs.getLong(src) : imm))) {
+                        pc = step(pc, targets[pc], regs, key32, trackR0);
                     } else {
-                        pc = step(pc, pc + 1, r, key32, trackR0);
+                        pc = step(pc, pc + 1, regs, key32, trackR0);
                     }
                     break;
                 }
                 case JMP32: {
                     int op = op(opcode);
                     if (op == JA) {
-                        pc = step(pc, targets[pc], r, key32, trackR0);
+                        pc = step(pc, targets[pc], regs, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // As for JMP: equal low halves exactly when equal after XOR with the same key.
                         boolean test = asData || loneOnCommonPath(pc)
-                                ? Alu.condition32(op, r[dst], imm)
-                                : Alu.condition32(op, r[dst] ^ key32, stored);
+                                ? Alu.condition32(op, regs.getLong(dst), imm)
+                                : Alu.condition32(op, regs.getLong(dst) ^ key32, stored);
                         if (branchCounts.profile(pc, test)) {
-                            pc = step(pc, targets[pc], r, key32, trackR0);
+                            pc = step(pc, targets[pc], regs, key32, trackR0);
                         } else {
-                            pc = step(pc, pc + 1, r, key32, trackR0);
+                            pc = step(pc, pc + 1, regs, key32, trackR0);
                         }
                     } else if (branchCounts.profile(
-                            pc, Alu.condition32(op, r[dst], source(opcode) == X ? r[src] : imm))) {
-                        pc = step(pc, targets[pc], r, key32, trackR0);
+                            pc,
+                            Alu.condition32(op, regs.getLong(dst), source(opcode) == X ? regs.getLong(src) : imm))) {
+                        pc = step(pc, targets[pc], regs, key32, trackR0);
                     } else {
-                        pc = step(pc, pc + 1, r, key32, trackR0);
+                        pc = step(pc, pc + 1, regs, key32, trackR0);
                     }
                     break;
                 }
                 case LDX: {
-                    long address = r[src] + off;
+                    long address = regs.getLong(src) + off;
                     int size = sizeBytes(opcode);
                     final int proven = provenRegions[pc];
                     if (proven == 0 && xdpContext && (address >>> 32) == Memory.CONTEXT) {
-                        r[dst] = ContextAccess.xdpLoad(memory, address, size, mode(opcode) == MEMSX, pc, this);
+                        regs.setLong(
+                                dst, ContextAccess.xdpLoad(memory, address, size, mode(opcode) == MEMSX, pc, this));
                     } else {
-                        r[dst] = mode(opcode) == MEMSX
-                                ? MemoryGuard.loadSigned(memory, address, size, proven, pc, this)
-                                : MemoryGuard.load(memory, address, size, proven, pc, this);
+                        regs.setLong(
+                                dst,
+                                mode(opcode) == MEMSX
+                                        ? MemoryGuard.loadSigned(memory, address, size, proven, pc, this)
+                                        : MemoryGuard.load(memory, address, size, proven, pc, this));
                     }
-                    pc = step(pc, pc + 1, r, key32, trackR0);
+                    pc = step(pc, pc + 1, regs, key32, trackR0);
                     break;
                 }
                 case ST: {
                     final int proven = provenRegions[pc];
                     if (skbContext && proven == 0) {
-                        ContextAccess.checkSkbStore(r[dst] + off, sizeBytes(opcode), pc, this);
+                        ContextAccess.checkSkbStore(regs.getLong(dst) + off, sizeBytes(opcode), pc, this);
                     }
-                    MemoryGuard.store(memory, r[dst] + off, sizeBytes(opcode), imm, proven, pc, this);
-                    pc = step(pc, pc + 1, r, key32, trackR0);
+                    MemoryGuard.store(memory, regs.getLong(dst) + off, sizeBytes(opcode), imm, proven, pc, this);
+                    pc = step(pc, pc + 1, regs, key32, trackR0);
                     break;
                 }
                 case STX: {
-                    long address = r[dst] + off;
+                    long address = regs.getLong(dst) + off;
                     int size = sizeBytes(opcode);
                     final int proven = provenRegions[pc];
                     if (skbContext && proven == 0) {
@@ -637,22 +697,23 @@ public class FunctionBodyNode extends InstrumentableBody {
                     }
                     if (mode(opcode) == ATOMIC) {
                         int code = (int) imm;
-                        long old = MemoryGuard.atomic(memory, address, size, code, r[src], r[0], pc, this);
+                        long old = MemoryGuard.atomic(
+                                memory, address, size, code, regs.getLong(src), regs.getLong(0), pc, this);
                         if (code == CMPXCHG) {
-                            r[0] = old;
+                            regs.setLong(0, old);
                         } else if ((code & FETCH) != 0) {
-                            r[src] = old;
+                            regs.setLong(src, old);
                         }
                     } else {
-                        MemoryGuard.store(memory, address, size, r[src], proven, pc, this);
+                        MemoryGuard.store(memory, address, size, regs.getLong(src), proven, pc, this);
                     }
-                    pc = step(pc, pc + 1, r, key32, trackR0);
+                    pc = step(pc, pc + 1, regs, key32, trackR0);
                     break;
                 }
                 case LD: {
                     if (opcode == LDDW) {
-                        r[dst] = imm;
-                        pc = step(pc, pc + 2, r, key32, trackR0);
+                        regs.setLong(dst, imm);
+                        pc = step(pc, pc + 2, regs, key32, trackR0);
                         break;
                     }
                     // Legacy packet access: r0 = the packet's bytes at imm (ABS) or src + imm (IND), big-endian.
@@ -664,28 +725,36 @@ public class FunctionBodyNode extends InstrumentableBody {
                         value = MemoryGuard.loadPacketBlinded(
                                 memory, packetRegion, stored, size, offsetKey, nativeR0 && nativeLoads[pc]);
                     } else if (blindingKind == Blinding.OFFSET
-                            && Long.compareUnsigned(r[src], MemoryGuard.SMALL_INDEX) < 0) {
+                            && Long.compareUnsigned(regs.getLong(src), MemoryGuard.SMALL_INDEX) < 0) {
                         // LD_IND with imm >= 0 (an OFFSET slot) and 0 <= src < 2^30, a test the register's range
                         // usually decides at compile time: src + imm is a non-negative offset or, wrapped to an int,
                         // none the kernel maps, so the blinded check of LD_ABS applies to src + stored. Through the
                         // general path, the key's sum hid from the compiler that the offset cannot be negative: two
                         // more compares and the negative windows' code on every load.
                         value = MemoryGuard.loadPacketBlinded(
-                                memory, packetRegion, r[src] + stored, size, offsetKey, nativeR0 && nativeLoads[pc]);
+                                memory,
+                                packetRegion,
+                                regs.getLong(src) + stored,
+                                size,
+                                offsetKey,
+                                nativeR0 && nativeLoads[pc]);
                     } else {
                         // An OFFSET slot here is LD_IND's immediate (imm >= 0; src, unsigned, at least 2^30), kept
                         // as imm + offsetKey.
                         int k = mode(opcode) == ABS
                                 ? (int) imm
-                                : (int) (blindingKind == Blinding.OFFSET ? r[src] - offsetKey + stored : r[src] + imm);
+                                : (int)
+                                        (blindingKind == Blinding.OFFSET
+                                                ? regs.getLong(src) - offsetKey + stored
+                                                : regs.getLong(src) + imm);
                         value = MemoryGuard.loadPacket(
                                 memory, packetRegion, memory.legacyOffset(k), size, nativeR0 && nativeLoads[pc]);
                     }
                     if (value < 0) {
                         return exitValue(0, key32); // outside the packet: the kernel ends the program with 0
                     }
-                    r[0] = value;
-                    pc = step(pc, pc + 1, r, key32, trackR0);
+                    regs.setLong(0, value);
+                    pc = step(pc, pc + 1, regs, key32, trackR0);
                     break;
                 }
                 default:
@@ -695,7 +764,7 @@ public class FunctionBodyNode extends InstrumentableBody {
     }
 
     /** callx: a function address (lddw src 4) calls that function; a helper id of this program type calls the helper. */
-    private long callIndirect(RunState state, int frame, long target, long[] r, int pc) {
+    private long callIndirect(VirtualFrame regs, RunState state, int frame, long target, int pc) {
         if (FunctionAddress.is(target)
                 && FunctionAddress.function(target) >= 0
                 && FunctionAddress.function(target) < functions.length) {
@@ -703,14 +772,30 @@ public class FunctionBodyNode extends InstrumentableBody {
                 throw tooManyFrames(pc, frame + 1);
             }
             return (long) indirectCall.call(
-                    functions[FunctionAddress.function(target)], state, frame + 1, r[1], r[2], r[3], r[4], r[5]);
+                    functions[FunctionAddress.function(target)],
+                    state,
+                    frame + 1,
+                    regs.getLong(1),
+                    regs.getLong(2),
+                    regs.getLong(3),
+                    regs.getLong(4),
+                    regs.getLong(5));
         }
         Helper helper = lookupHelper(type, target);
         if (helper == null) {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, EbpfFailure.BAD_CALL_TARGET, pc, target, type.id());
         }
-        return callHelperBoundary(helper, state, r[1], r[2], r[3], r[4], r[5], pc, this);
+        return callHelperBoundary(
+                helper,
+                state,
+                regs.getLong(1),
+                regs.getLong(2),
+                regs.getLong(3),
+                regs.getLong(4),
+                regs.getLong(5),
+                pc,
+                this);
     }
 
     @TruffleBoundary

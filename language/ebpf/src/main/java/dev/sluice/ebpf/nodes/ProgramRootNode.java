@@ -163,6 +163,8 @@ public final class ProgramRootNode extends RootNode implements ProgramNamed {
         // they give are still checked, each before its run, and the runs' memory accesses keep all their checks.
         int n = offsets.length;
         long key = body.blindingKey(); // once per batch (FunctionBodyNode.blindingKey)
+        // The register slots as each compiled run leaves them, so the loop's header has one state for them.
+        FunctionBodyNode.clearRegisters(frame);
         for (int i = 0; i < n; i++) {
             int off = UncheckedArrays.intAt(offsets, i);
             int len = UncheckedArrays.intAt(lengths, i);

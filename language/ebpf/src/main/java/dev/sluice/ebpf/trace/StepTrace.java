@@ -48,8 +48,8 @@ public final class StepTrace extends StepRecorder<StepTrace.Entry> {
     }
 
     @TruffleBoundary
-    void entered(int pc, String instruction, Object registers) {
-        record(new Entry(pc, instruction, registers instanceof long[] r ? r.clone() : new long[11]));
+    void entered(int pc, String instruction, long[] registers) {
+        record(new Entry(pc, instruction, registers != null ? registers : new long[11]));
     }
 
     /** Reports the entry of one instruction with the registers the body keeps in the frame for instruments. */
@@ -66,12 +66,7 @@ public final class StepTrace extends StepRecorder<StepTrace.Entry> {
 
         @Override
         protected void onEnter(VirtualFrame frame) {
-            trace.entered(
-                    pc,
-                    instruction,
-                    frame.isObject(FunctionBodyNode.REGISTERS_SLOT)
-                            ? frame.getObject(FunctionBodyNode.REGISTERS_SLOT)
-                            : null);
+            trace.entered(pc, instruction, FunctionBodyNode.registers(frame));
         }
     }
 }
