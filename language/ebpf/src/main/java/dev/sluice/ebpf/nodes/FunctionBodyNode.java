@@ -576,34 +576,24 @@ public class FunctionBodyNode extends InstrumentableBody {
                         }
                         return exitR0;
                     } else if (op == CALL) {
+                        // Every kind of call takes r1-r5 as its arguments and returns r0.
+                        final long a1 = regs.getLong(1);
+                        final long a2 = regs.getLong(2);
+                        final long a3 = regs.getLong(3);
+                        final long a4 = regs.getLong(4);
+                        final long a5 = regs.getLong(5);
+                        final long result;
                         if (source(opcode) == X) {
-                            regs.setLong(0, callIndirect(regs, state, frame, regs.getLong(dst), pc));
+                            result = callIndirect(state, frame, regs.getLong(dst), a1, a2, a3, a4, a5, pc);
                         } else if (src == CALL_LOCAL) {
                             if (frame + 1 >= Memory.MAX_FRAMES) {
                                 throw tooManyFrames(pc, frame + 1);
                             }
-                            regs.setLong(0, (long) localCalls[callSlots[pc]].call(
-                                    state,
-                                    frame + 1,
-                                    regs.getLong(1),
-                                    regs.getLong(2),
-                                    regs.getLong(3),
-                                    regs.getLong(4),
-                                    regs.getLong(5)));
+                            result = (long) localCalls[callSlots[pc]].call(state, frame + 1, a1, a2, a3, a4, a5);
                         } else {
-                            regs.setLong(
-                                    0,
-                                    Helpers.call(
-                                            helpers[pc],
-                                            state,
-                                            regs.getLong(1),
-                                            regs.getLong(2),
-                                            regs.getLong(3),
-                                            regs.getLong(4),
-                                            regs.getLong(5),
-                                            pc,
-                                            this));
+                            result = Helpers.call(helpers[pc], state, a1, a2, a3, a4, a5, pc, this);
                         }
+                        regs.setLong(0, result);
                         pc = step(pc, pc + 1, regs, key32, trackR0);
                     } else if (blindingKind != Blinding.PLAIN && (op == JEQ || op == JNE)) {
                         // dst == imm exactly when dst ^ key == imm ^ key, the stored value: a chain of tests of one
@@ -764,7 +754,8 @@ public class FunctionBodyNode extends InstrumentableBody {
     }
 
     /** callx: a function address (lddw src 4) calls that function; a helper id of this program type calls the helper. */
-    private long callIndirect(VirtualFrame regs, RunState state, int frame, long target, int pc) {
+    private long callIndirect(
+            RunState state, int frame, long target, long r1, long r2, long r3, long r4, long r5, int pc) {
         if (FunctionAddress.is(target)
                 && FunctionAddress.function(target) >= 0
                 && FunctionAddress.function(target) < functions.length) {
@@ -772,30 +763,14 @@ public class FunctionBodyNode extends InstrumentableBody {
                 throw tooManyFrames(pc, frame + 1);
             }
             return (long) indirectCall.call(
-                    functions[FunctionAddress.function(target)],
-                    state,
-                    frame + 1,
-                    regs.getLong(1),
-                    regs.getLong(2),
-                    regs.getLong(3),
-                    regs.getLong(4),
-                    regs.getLong(5));
+                    functions[FunctionAddress.function(target)], state, frame + 1, r1, r2, r3, r4, r5);
         }
         Helper helper = lookupHelper(type, target);
         if (helper == null) {
             CompilerDirectives.transferToInterpreter();
             throw SluiceException.atNode(this, EbpfFailure.BAD_CALL_TARGET, pc, target, type.id());
         }
-        return callHelperBoundary(
-                helper,
-                state,
-                regs.getLong(1),
-                regs.getLong(2),
-                regs.getLong(3),
-                regs.getLong(4),
-                regs.getLong(5),
-                pc,
-                this);
+        return callHelperBoundary(helper, state, r1, r2, r3, r4, r5, pc, this);
     }
 
     @TruffleBoundary
