@@ -15,9 +15,11 @@ $1 == "kernel" { sub(/^seccomp-/, "", $2); sub(/\.bpf$/, "", $2); kernel[$2, $3]
 # sluice-min FILTER TIER ENTRY MIN MEDIAN: the fastest and the median pass of the code JMH timed, after its measurement
 $1 == "sluice-min" { smin[$2, $3, $4] = $5 }
 $1 == "sluice" { t[$2, $3, $4, $5] = $6; if ($4 ~ /^base-/) hasBase = 1 }
-# interleaved SET/FILTER MODE PARTY MIN P10 MEDIAN; interleaved-ratio SET/FILTER MODE A/B MEDIAN P10 P90 (Interleaved.java)
-$1 == "interleaved" { il[$2, $3, $4] = $5; if (!($2 in ilSeen)) { ilSeen[$2] = 1; nil++ } }
-$1 == "interleaved-ratio" { ilr[$2, $3, $4] = $5 }
+# interleaved SET/FILTER MODE PARTY MIN P10 MEDIAN; interleaved-ratio SET/FILTER MODE A/B MEDIAN P10 P90 (Interleaved.java),
+# one set of lines per JVM (compare.sh runs several per filter): min = the fastest pass of any JVM, a ratio = the median
+# of the JVMs' medians (ilr), each JVM's own kept in the order of the runs (ilrs)
+$1 == "interleaved" { if (!(($2, $3, $4) in il) || $5 < il[$2, $3, $4]) il[$2, $3, $4] = $5; if (!($2 in ilSeen)) { ilSeen[$2] = 1; nil++ } }
+$1 == "interleaved-ratio" { k = $2 SUBSEP $3 SUBSEP $4; ilrs[k] = (k in ilrs) ? ilrs[k] " " $5 : $5 }
 # profile SET FILTER PACKETS ACCEPTED HASH MATCH% CHANGES% MISPREDICTS/PKT BRANCHES/PKT H H|PREV (BranchProfile)
 $1 == "profile" { k = $2 "/" $3; if (!(k in prof)) porder[++np] = k; prof[k] = sprintf("%6.2f %8.2f %9.3f %9.2f %7.3f %7.3f", $7, $8, $9, $10, $11, $12) }
 function setOf(k,    a) { split(k, a, "/"); return a[1] }
@@ -30,7 +32,20 @@ function change(f, tier, bench,    a, b) {
     return (a == "" || b == "") ? sprintf("%-24s", "-") : sprintf("%7.2f -> %6.2f (%+4.0f%%)", a, b, 100 * (b - a) / a)
 }
 function verdict(ok, what) { return (ok ? "MET    " : "MISSED ") what }
+function median(list,    v, m, i, j, x) {
+    m = split(list, v, " ")
+    for (i = 2; i <= m; i++) { x = v[i] + 0; for (j = i - 1; j >= 1 && v[j] + 0 > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+    return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+}
+# Each JVM's figure, when there were several: " (JVMs: 1.05, 1.08, 1.21)"
+function perJvm(k, scale, fmt,    v, m, i, s) {
+    m = split(ilrs[k], v, " ")
+    if (m < 2) return ""
+    for (i = 1; i <= m; i++) s = s (i > 1 ? ", " : "") sprintf(fmt, scale ? 100 * (v[i] - 1) : v[i])
+    return " (JVMs: " s ")"
+}
 END {
+    for (k in ilrs) ilr[k] = median(ilrs[k])
     print ""
     print "Packet sets (10,000 frames each): generated = frames drawn independently (PacketSet); linkmix = a link's flows, heavy-"
     print "tailed sizes, packets in trains (LinkMix). How predictable each filter's branches are on each set, from BranchProfile's"
@@ -72,7 +87,9 @@ END {
         print "repeated = every pass in the capture's order, as timed above; shuffled = each round another order of the same"
         print "packets, so that no branch predictor learns the set's outcomes from pass to pass (a link never repeats itself;"
         print "on the link mix this also breaks up the flows' trains). min = fastest pass, ns per packet; x = median over the"
-        print "rounds of Sluice's pass / the limit's pass of the same round; blinding = median of blinded / unblinded"
+        print "rounds of Sluice's pass / the limit's pass of the same round; blinding = median of blinded / unblinded. Each"
+        print "filter runs in several JVMs in turn (one JVM's figures can stray from the others'): min = the fastest of all, x and"
+        print "blinding = the median of the JVMs' medians (each JVM's in the targets below)"
         printf "%-9s %-14s | %-40s | %s\n", "", "", "repeated (the capture's order)", "shuffled (no two passes alike)"
         printf "%-9s %-14s |", "set", "filter"
         for (m = 1; m <= 2; m++) printf "   %6s %6s %5s %6s %5s %6s %s", "limit", "batch", "x", "unbl.", "x", "blind.", m == 1 ? "|" : ""
@@ -124,8 +141,10 @@ END {
     for (i = 1; i <= n; i++) {
         f = order[i]; x = ilr[f, "shuffled", "sluice/limit"]; bl = ilr[f, "shuffled", "sluice/sluice-unblinded"]
         if (x == "") continue
-        print "  " verdict(x <= 1.2, sprintf("batch %s at most 1.2x the gcc -O2 limit, interleaved, shuffled orders: %.2fx (fastest passes: %.2fx)", f, x, il[f, "shuffled", "sluice"] / il[f, "shuffled", "limit"]))
-        print "  " verdict(bl <= 1.1, sprintf("blinding on %s at most 10%% over unblinded, interleaved, shuffled orders: %+.0f%%", f, 100 * (bl - 1)))
+        print "  " verdict(x <= 1.2, sprintf("batch %s at most 1.2x the gcc -O2 limit, interleaved, shuffled orders: %.2fx%s (fastest passes: %.2fx)", f, x,
+            perJvm(f SUBSEP "shuffled" SUBSEP "sluice/limit", 0, "%.2f"), il[f, "shuffled", "sluice"] / il[f, "shuffled", "limit"]))
+        print "  " verdict(bl <= 1.1, sprintf("blinding on %s at most 10%% over unblinded, interleaved, shuffled orders: %+.0f%%%s", f, 100 * (bl - 1),
+            perJvm(f SUBSEP "shuffled" SUBSEP "sluice/sluice-unblinded", 1, "%+.0f%%")))
     }
     for (i = 1; i <= n; i++) {
         f = order[i]; s = smin[f, "compiled", "singleCall"]
