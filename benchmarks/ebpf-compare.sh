@@ -25,7 +25,8 @@
 # (min) of the whole set.
 # Last, the gcc limit and Sluice (blinding off and on) interleaved in one process over the same arrays, a pass of each
 # in turn (Interleaved.java), XDP and the socket filter: every pass in the capture's order, then each round in
-# another order of the same frames; its count of nonzero verdicts must equal the kernel's.
+# another order of the same frames, five JVMs per program (the table takes the median); its count of nonzero verdicts
+# must equal the kernel's.
 # Usage: benchmarks/ebpf-compare.sh [--quick]      (root; needs a JDK 25 and cc)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -80,15 +81,19 @@ if [ -n "$quick" ]; then iterations=(-wi 2 -w 1s -i 2 -r 1s -f 1 -jvmArgsAppend 
 gcc_limit after
 [ -n "$quick" ] || kernel after
 log "the gcc limit and Sluice interleaved in one process (repeated and shuffled orders)"
-rounds=3000; [ -n "$quick" ] && rounds=300
+# Five JVMs per program in turn (one JVM's figures can stray from the others', as in compare.sh); the table takes the
+# median of their medians.
+rounds=3000; jvms=5; [ -n "$quick" ] && rounds=300 && jvms=1
 for kind in xdp socket; do
     source_file="$root/examples/ebpf/xdp-ipv4.s"; [ "$kind" = socket ] && source_file="$root/examples/ebpf/socket-tcp-port-80.s"
-    "${jvm[@]}" -Dinterleaved.kind=$kind "-Dinterleaved.source=$source_file" dev.sluice.benchmarks.Interleaved \
-        "$out/libebpf_programs.so" $kind $rounds 2>> "$out/jmh.log" >> "$out/interleaved.txt"
+    for _ in $(seq $jvms); do
+        "${jvm[@]}" -Dinterleaved.kind=$kind "-Dinterleaved.source=$source_file" dev.sluice.benchmarks.Interleaved \
+            "$out/libebpf_programs.so" $kind $rounds 2>> "$out/jmh.log" >> "$out/interleaved.txt"
+    done
 done
 
 python3 - "$out" <<'PY'
-import csv, sys
+import csv, statistics, sys
 out = sys.argv[1]
 def figures(path):
     fig = {}
@@ -139,27 +144,33 @@ print(f"| xdp-ipv4, ns/packet | {jmh['xdpBatch']:.2f} | {sx_min:.2f} | {kx:.2f} 
 print(f"| socket-tcp-port-80, ns/packet | {jmh['socketBatch']:.2f} | {ss_min:.2f} | {ks:.2f} (empty {kse:.2f}) | {ks - kse:.2f} | {gs:.2f} | {ss_min / ks:.2f}x | {ss_min / (ks - kse):.2f}x | {ss_min / gs:.2f}x |")
 print(f"| loop, constant count (verified: no fuel), ns/trip | {jmh['constantLoop']:.3f} | {sc_min:.3f} | {kt:.3f} (net of the empty run) | {kt:.3f} | {gt:.3f} | {sc_min / kt:.2f}x | {sc_min / kt:.2f}x | {sc_min / gt:.2f}x |")
 print(f"| loop, count from memory (unverified: fuel), ns/trip | {jmh['loop']:.3f} | {st_min:.3f} | (the kernel refuses an unbounded loop) | | {gt:.3f} (its constant-count loop) | {st_min / kt:.2f}x | {st_min / kt:.2f}x | {st_min / gt:.2f}x |")
-il, ilr = {}, {}
+# One set of lines per JVM: min = the fastest pass of any, a ratio = the median of the JVMs' medians.
+il, ilrs = {}, {}
 for line in open(f"{out}/interleaved.txt"):
     f = line.split()
     if f[0] == "interleaved":
-        il[(f[1], f[2], f[3])] = float(f[4])
+        key = (f[1], f[2], f[3])
+        il[key] = min(il.get(key, float(f[4])), float(f[4]))
     elif f[0] == "interleaved-ratio":
-        ilr[(f[1], f[2], f[3])] = float(f[4])
+        ilrs.setdefault((f[1], f[2], f[3]), []).append(float(f[4]))
     elif f[0] == "interleaved-count":
         want = int(verdicts[f[1]][0])
         if int(f[2]) != want:
             sys.exit(f"ebpf-compare: FAILED: the interleaved {f[1]} run counted {f[2]} nonzero verdicts, the kernel {want}")
+ilr = {key: statistics.median(values) for key, values in ilrs.items()}
 print()
 print("Interleaved in one process (Interleaved.java; docs/performance.md, \"Interleaved passes\"): the gcc limit and Sluice's")
 print("runBatch over the same Java arrays, every r0 stored, a pass of each in turn; repeated = every pass in the capture's")
 print("order, shuffled = each round another order of the same frames. min = fastest pass, ns per packet; x = median over")
-print("the rounds of Sluice's pass / the limit's pass of the same round (Sluice: blinding off, the default; blinded: ebpf.ConstantBlinding=on)")
+print("the rounds of Sluice's pass / the limit's pass of the same round (Sluice: blinding off, the default; blinded: ebpf.ConstantBlinding=on);")
+print("each program in several JVMs in turn: min = the fastest of all, x = the median of the JVMs' medians (each JVM's in the last column)")
 print()
-print("| program | order | gcc -O2 limit (min) | Sluice (min) | Sluice / limit | Sluice blinded (min) | blinded / limit | blinded / Sluice |")
-print("|---|---|---|---|---|---|---|---|")
+print("| program | order | gcc -O2 limit (min) | Sluice (min) | Sluice / limit | Sluice blinded (min) | blinded / limit | blinded / Sluice | each JVM: Sluice / limit; blinded / Sluice |")
+print("|---|---|---|---|---|---|---|---|---|")
 for kind in ("xdp", "socket"):
     for mode in ("repeated", "shuffled"):
+        each = ", ".join(f"{x:.2f}" for x in ilrs[(kind, mode, 'sluice/limit')]) + "; " \
+            + ", ".join(f"{1 / x:.2f}" for x in ilrs[(kind, mode, 'sluice/sluice-blinded')])
         print(f"| {kind} | {mode} | {il[(kind, mode, 'limit')]:.2f} | {il[(kind, mode, 'sluice')]:.2f} | {ilr[(kind, mode, 'sluice/limit')]:.2f}x"
-              f" | {il[(kind, mode, 'sluice-blinded')]:.2f} | {ilr[(kind, mode, 'sluice-blinded/limit')]:.2f}x | {1 / ilr[(kind, mode, 'sluice/sluice-blinded')]:.2f}x |")
+              f" | {il[(kind, mode, 'sluice-blinded')]:.2f} | {ilr[(kind, mode, 'sluice-blinded/limit')]:.2f}x | {1 / ilr[(kind, mode, 'sluice/sluice-blinded')]:.2f}x | {each} |")
 PY
