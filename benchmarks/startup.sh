@@ -7,6 +7,8 @@
 #    compiler on the plain module path and the JDK's AOT cache trained on one eager run (docs/performance.md, "The
 #    compiler's classes from an AOT cache"), alternated with eager on the stock JDK; split 1|2|4: one program or its
 #    halves or quarters, compiled in parallel in the background, to the last part's code (ColdStart.split);
+#  - EbpfColdStart: a 4096-instruction eBPF program with its loads proven (verified) and guarded (unverified), eager,
+#    the compiler warm;
 #  - resident memory (/usr/bin/time -v, maximum RSS) of `sluice run --pcap` over the 10,000-frame set and of
 #    `sluice check` on the large seccomp policy.
 # Usage: benchmarks/startup.sh   (after benchmarks/compare.sh, or it builds what it needs)
@@ -29,6 +31,10 @@ pcap="$out/packets.pcap"
     echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     for mode in eager eager-warm eager-hot default; do
         "${jvm[@]}" dev.sluice.benchmarks.ColdStart "$mode" 4096
+    done
+    # eBPF: a verified and an unverified 4096-instruction program, the compiler warm (EbpfColdStart).
+    for mode in verified unverified; do
+        "${jvm[@]}" dev.sluice.benchmarks.EbpfColdStart "$mode" 4096 8 2>/dev/null
     done
     # split: the upper bound of compiling a program's parts in parallel (ColdStart.split), twice, alternated.
     for _ in 1 2; do
