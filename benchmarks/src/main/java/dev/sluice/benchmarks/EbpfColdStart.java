@@ -13,7 +13,7 @@ import org.graalvm.polyglot.Value;
  * compiler's own code JIT-compiled, as in a process that has compiled programs before; 0 for a fresh JVM), then one of
  * {@code N} instructions, eagerly (compiled at its first call, in the calling thread), timed from eval to the first
  * call's return. The program: blocks of {@code ldxh} from the input, {@code add}, {@code add}, {@code xor},
- * {@code mov}, with no branches (the verifier explores one path).
+ * {@code mov}, with no branches among them (the verifier follows one path through the blocks).
  *
  * <p>{@code java <graal flags> -cp ... dev.sluice.benchmarks.EbpfColdStart verified|unverified [N [WARM]]}:
  * {@code verified}: an XDP program that checks 64 bytes against {@code data_end} once, so every load is proven;
