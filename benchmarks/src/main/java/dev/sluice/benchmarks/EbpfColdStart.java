@@ -1,8 +1,5 @@
 package dev.sluice.benchmarks;
 
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
@@ -64,23 +61,9 @@ public final class EbpfColdStart {
 
     /** Compiles and runs one program; returns the line to print. */
     static String compileOnce(boolean verified, int instructions, int salt) {
-        AtomicReference<String> done = new AtomicReference<>();
-        Handler watch = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                String m = r.getMessage();
-                // The program's own root, not the host's Value.execute root.
-                if (m != null && m.contains("opt done") && !m.contains("Value<")) {
-                    done.set(m);
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
+        // The program's own root ("ebpf-xdp:coldstart-7"), not the host's Value.execute root or a constant's.
+        ColdStart.CompilationWatch watch =
+                new ColdStart.CompilationWatch(1, "ebpf-" + (verified ? "xdp" : "raw") + ":coldstart-" + salt + " ");
         try (Context context = Context.newBuilder("ebpf")
                 .allowExperimentalOptions(true)
                 .option("ebpf.Verify", verified ? "true" : "false")
@@ -99,9 +82,9 @@ public final class EbpfColdStart {
             byte[] input = new byte[verified ? 128 : 8];
             program.execute(input);
             long ms = (System.nanoTime() - start) / 1_000_000;
-            String compilation = done.get() == null
+            String compilation = watch.firstLine == null
                     ? "no compilation reported"
-                    : done.get()
+                    : watch.firstLine
                             .replaceAll(".*\\|Time +", "compilation ")
                             .replaceAll("\\|AST.*\\|IR +", ", IR ")
                             .replaceAll("\\|CodeSize.*", "");
